@@ -1,0 +1,130 @@
+// Command trustcred is the TrustCred server and its operator tools.
+//
+//	trustcred serve                 run the web server and the job queue
+//	trustcred migrate up|down|status
+//	trustcred version
+//
+// Configuration comes from TRUSTCRED_* environment variables; flags override
+// them (trustcred serve -h lists both).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/trustcred/trustcred/internal/config"
+)
+
+// version is set at release build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `TrustCred: issue and verify W3C Verifiable Credentials.
+
+Usage:
+  trustcred serve                      run the web server and the job queue
+  trustcred migrate up|down|status     apply, roll back (one step) or list migrations
+  trustcred version                    print the version
+
+Run "trustcred serve -h" for the configuration flags and TRUSTCRED_* variables.
+`
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = withConfig("serve", rest, getenv, stderr, func(cfg config.Config, _ []string, log *slog.Logger) error {
+			return serve(ctx, cfg, log)
+		})
+	case "migrate":
+		err = withConfig("migrate", rest, getenv, stderr, func(cfg config.Config, args []string, log *slog.Logger) error {
+			return migrate(ctx, cfg, log, args, stdout)
+		})
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "trustcred: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	var usageErr usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usageErr):
+		fmt.Fprintf(stderr, "trustcred %s: %v\n", cmd, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "trustcred %s: %v\n", cmd, err)
+		return 1
+	}
+}
+
+// usageError is a mistake in the command line, answered with exit code 2.
+type usageError struct{ error }
+
+// withConfig parses the configuration flags of a command, builds the logger
+// and calls fn with the remaining arguments.
+func withConfig(name string, args []string, getenv func(string) string, stderr io.Writer,
+	fn func(config.Config, []string, *slog.Logger) error,
+) error {
+	fs := flag.NewFlagSet("trustcred "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := config.Load(fs, args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	if err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	return fn(cfg, fs.Args(), newLogger(cfg, stderr))
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func versionString() string {
+	v := version
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+		return "trustcred " + v + " " + info.GoVersion
+	}
+	return "trustcred " + v
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/web"
+)
+
+// serve runs the web server and the job queue until ctx is cancelled (by
+// SIGINT or SIGTERM), then stops accepting, lets in-flight requests and
+// running jobs finish within the shutdown timeout, and closes the database.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error) {
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, db.Close()) }()
+
+	migrator, err := db.Migrator(log)
+	if err != nil {
+		return err
+	}
+	if err := migrator.Up(ctx); err != nil {
+		return err
+	}
+
+	queue, err := jobs.New(db, log, jobs.NewWorkers())
+	if err != nil {
+		return err
+	}
+	if err := queue.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if serr := queue.Stop(stopCtx); serr != nil {
+			err = errors.Join(err, fmt.Errorf("stop job queue: %w", serr))
+		}
+	}()
+
+	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Log: log})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "url", cfg.BaseURL, "database", db.Dialect(), "dev", cfg.Dev)
+
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	start := time.Now()
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		log.Warn("in-flight requests did not finish in time", "error", err)
+	}
+	<-served
+	log.Info("web server stopped", "took", time.Since(start))
+	return nil
+}
+
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
+	return store.Open(ctx, store.Options{
+		DatabaseURL: cfg.DatabaseURL,
+		SQLitePath:  cfg.SQLitePath(),
+		Logger:      log,
+	})
+}

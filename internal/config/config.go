@@ -1,0 +1,150 @@
+// Package config holds TrustCred's run-time configuration: one struct, read
+// from TRUSTCRED_* environment variables and overridden by command-line flags.
+// cmd/trustcred builds it once and passes it down; nothing reads the
+// environment anywhere else.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the process needs to know at start.
+type Config struct {
+	Addr            string        // listen address, e.g. ":8080"
+	BaseURL         string        // public URL used in links and DIDs, no trailing slash
+	DataDir         string        // SQLite file, keys and uploaded files live here
+	DatabaseURL     string        // postgres://… selects PostgreSQL; empty means embedded SQLite
+	LogLevel        slog.Level    // debug, info, warn, error
+	LogFormat       string        // text or json
+	Dev             bool          // development mode: error details on pages, verbose logs
+	ShutdownTimeout time.Duration // how long in-flight requests and jobs get on SIGTERM
+}
+
+// Dialect names the database the configuration selects.
+func (c Config) Dialect() string {
+	if c.DatabaseURL == "" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+// SQLitePath is the embedded database file used when no DatabaseURL is set.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "trustcred.db") }
+
+// setting is one configurable value: its flag name, environment variable,
+// default and help text.
+type setting struct {
+	flag, env, def, help string
+}
+
+var settings = []setting{
+	{"addr", "TRUSTCRED_ADDR", ":8080", "listen address"},
+	{"base-url", "TRUSTCRED_BASE_URL", "", "public base URL used in links and DIDs (default derived from the address)"},
+	{"data-dir", "TRUSTCRED_DATA_DIR", "./data", "directory for the embedded database, keys and uploads"},
+	{"database-url", "TRUSTCRED_DATABASE_URL", "", "postgres://… to use PostgreSQL (default: embedded SQLite in the data directory)"},
+	{"log-level", "TRUSTCRED_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
+	{"log-format", "TRUSTCRED_LOG_FORMAT", "text", "log format: text or json"},
+	{"dev", "TRUSTCRED_DEV", "false", "development mode (error details on pages)"},
+	{"shutdown-timeout", "TRUSTCRED_SHUTDOWN_TIMEOUT", "15s", "how long to wait for in-flight requests and jobs on shutdown"},
+}
+
+// Settings lists the environment variables, flags and defaults, for help
+// output and documentation.
+func Settings() [][3]string {
+	out := make([][3]string, 0, len(settings))
+	for _, s := range settings {
+		out = append(out, [3]string{s.env, "--" + s.flag, s.def})
+	}
+	return out
+}
+
+// Load registers every setting as a flag on fs (with the environment value,
+// if any, as its default), parses args and returns the validated config.
+// getenv is os.Getenv in production and a map lookup in tests.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	vals := make(map[string]*string, len(settings))
+	for _, s := range settings {
+		def := s.def
+		if v := strings.TrimSpace(getenv(s.env)); v != "" {
+			def = v
+		}
+		vals[s.flag] = fs.String(s.flag, def, s.help+" ("+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	get := func(name string) string { return strings.TrimSpace(*vals[name]) }
+
+	var errs []error
+	c := Config{
+		Addr:        get("addr"),
+		DataDir:     get("data-dir"),
+		DatabaseURL: get("database-url"),
+		LogFormat:   strings.ToLower(get("log-format")),
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: want host:port, e.g. :8080", c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data-dir must not be empty"))
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New("database-url must be a postgres:// or postgresql:// URL"))
+		}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
+		errs = append(errs, fmt.Errorf("log-level %q: want debug, info, warn or error", get("log-level")))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
+	}
+	dev, err := strconv.ParseBool(get("dev"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("dev %q: want true or false", get("dev")))
+	}
+	c.Dev = dev
+	c.ShutdownTimeout, err = time.ParseDuration(get("shutdown-timeout"))
+	if err != nil || c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown-timeout %q: want a positive duration such as 15s", get("shutdown-timeout")))
+	}
+	base, err := baseURL(get("base-url"), c.Addr)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.BaseURL = base
+	return c, errors.Join(errs...)
+}
+
+// baseURL validates an explicit base URL or derives one from the listen
+// address (":8080" → "http://localhost:8080").
+func baseURL(explicit, addr string) (string, error) {
+	if explicit == "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return "", nil // reported for addr already
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		return "http://" + net.JoinHostPort(host, port), nil
+	}
+	u, err := url.Parse(explicit)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("base-url %q: want an absolute http(s) URL such as https://credentials.example.org", explicit)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("base-url %q: must not have a query or fragment", explicit)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}

@@ -1,0 +1,115 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(t *testing.T, env map[string]string, args ...string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return Load(fs, args, func(k string) string { return env[k] })
+}
+
+func TestDefaultsNeedNoConfiguration(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Addr: ":8080", BaseURL: "http://localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo,
+		LogFormat: "text", ShutdownTimeout: 15 * time.Second}
+	if c != want {
+		t.Fatalf("defaults = %+v\nwant       %+v", c, want)
+	}
+	if c.Dialect() != "sqlite" || c.SQLitePath() != "data/trustcred.db" {
+		t.Fatalf("dialect %q path %q", c.Dialect(), c.SQLitePath())
+	}
+}
+
+func TestEnvironmentAndFlags(t *testing.T) {
+	env := map[string]string{
+		"TRUSTCRED_ADDR":         "127.0.0.1:9000",
+		"TRUSTCRED_DATABASE_URL": "postgres://u@db/trustcred",
+		"TRUSTCRED_LOG_LEVEL":    "debug",
+		"TRUSTCRED_LOG_FORMAT":   "JSON",
+		"TRUSTCRED_DEV":          "true",
+		"TRUSTCRED_BASE_URL":     "https://creds.example.org/",
+	}
+	c, err := load(t, env, "--addr", ":7000", "--data-dir", "/var/lib/trustcred")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":7000" {
+		t.Errorf("flag must override the environment: addr %q", c.Addr)
+	}
+	if c.DataDir != "/var/lib/trustcred" || c.Dialect() != "postgres" || c.LogLevel != slog.LevelDebug ||
+		c.LogFormat != "json" || !c.Dev || c.BaseURL != "https://creds.example.org" {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestBaseURLDerivedFromAddress(t *testing.T) {
+	for addr, want := range map[string]string{
+		":8080":          "http://localhost:8080",
+		"0.0.0.0:80":     "http://localhost:80",
+		"127.0.0.1:9999": "http://127.0.0.1:9999",
+		"[::1]:8443":     "http://[::1]:8443",
+	} {
+		c, err := load(t, nil, "--addr", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.BaseURL != want {
+			t.Errorf("addr %s: base URL %q, want %q", addr, c.BaseURL, want)
+		}
+	}
+}
+
+func TestInvalidSettingsAreNamed(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "8080"}, "addr"},
+		{[]string{"--database-url", "mysql://x"}, "database-url"},
+		{[]string{"--log-level", "loud"}, "log-level"},
+		{[]string{"--log-format", "xml"}, "log-format"},
+		{[]string{"--dev", "maybe"}, "dev"},
+		{[]string{"--base-url", "example.org"}, "base-url"},
+		{[]string{"--base-url", "https://x.org/?a=b"}, "base-url"},
+		{[]string{"--shutdown-timeout", "-1s"}, "shutdown-timeout"},
+		{[]string{"--data-dir", " "}, "data-dir"},
+	}
+	for _, tc := range cases {
+		_, err := load(t, nil, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want one naming %s", tc.args, err, tc.want)
+		}
+	}
+	// Several mistakes are all reported at once.
+	_, err := load(t, nil, "--log-level", "loud", "--log-format", "xml")
+	if err == nil || !strings.Contains(err.Error(), "log-level") || !strings.Contains(err.Error(), "log-format") {
+		t.Errorf("err = %v, want both mistakes", err)
+	}
+}
+
+func TestSettingsDocumentEveryVariable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Settings() {
+		if !strings.HasPrefix(s[0], "TRUSTCRED_") || !strings.HasPrefix(s[1], "--") {
+			t.Errorf("bad setting %v", s)
+		}
+		seen[s[0]] = true
+	}
+	for _, v := range []string{"TRUSTCRED_ADDR", "TRUSTCRED_BASE_URL", "TRUSTCRED_DATA_DIR", "TRUSTCRED_DATABASE_URL",
+		"TRUSTCRED_LOG_LEVEL", "TRUSTCRED_LOG_FORMAT", "TRUSTCRED_DEV"} {
+		if !seen[v] {
+			t.Errorf("%s missing", v)
+		}
+	}
+}

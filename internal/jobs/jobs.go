@@ -1,0 +1,132 @@
+// Package jobs runs TrustCred's background work on River, in the same process
+// as the web server by default. Workers are registered by the packages that
+// own the work (email, webhooks, bulk issuance…) through Add.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/trustcred/trustcred/store"
+)
+
+// Retention of finished jobs: long enough to investigate a failure, short
+// enough that the table stays small.
+const (
+	completedRetention = 24 * time.Hour
+	cancelledRetention = 7 * 24 * time.Hour
+	discardedRetention = 30 * 24 * time.Hour
+	jobTimeout         = 5 * time.Minute
+	maxAttempts        = 10
+)
+
+// Workers is the set of job kinds this process can run.
+type Workers struct {
+	river *river.Workers
+	kinds []string
+}
+
+// NewWorkers returns an empty set.
+func NewWorkers() *Workers { return &Workers{river: river.NewWorkers()} }
+
+// Add registers the worker for one job kind.
+func Add[T river.JobArgs](ws *Workers, w river.Worker[T]) {
+	river.AddWorker(ws.river, w)
+	var args T
+	ws.kinds = append(ws.kinds, args.Kind())
+}
+
+// Kinds lists the registered job kinds.
+func (ws *Workers) Kinds() []string { return append([]string(nil), ws.kinds...) }
+
+// Queue is the in-process River client.
+type Queue struct {
+	client  *river.Client[*sql.Tx]
+	pool    *sql.DB // closed on Stop when owned
+	owned   bool
+	working bool
+	log     *slog.Logger
+}
+
+// New builds the River client over db. With no workers registered it can
+// enqueue but does not work jobs (River refuses to start without workers).
+func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
+	pool, owned, err := db.JobPool()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		driver     riverdriver.Driver[*sql.Tx]
+		maxWorkers = 10
+	)
+	switch db.Dialect() {
+	case store.Postgres:
+		driver = riverdatabasesql.New(pool)
+	case store.SQLite:
+		driver = riversqlite.New(pool)
+		maxWorkers = 2 // one writer at a time anyway
+	}
+	cfg := &river.Config{
+		Logger:                      log.With("component", "jobs"),
+		CompletedJobRetentionPeriod: completedRetention,
+		CancelledJobRetentionPeriod: cancelledRetention,
+		DiscardedJobRetentionPeriod: discardedRetention,
+		JobTimeout:                  jobTimeout,
+		MaxAttempts:                 maxAttempts,
+	}
+	working := ws != nil && len(ws.kinds) > 0
+	if working {
+		cfg.Workers = ws.river
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}}
+	}
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		if owned {
+			_ = pool.Close()
+		}
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return &Queue{client: client, pool: pool, owned: owned, working: working, log: log}, nil
+}
+
+// Working reports whether this process works jobs (has at least one worker).
+func (q *Queue) Working() bool { return q.working }
+
+// Start begins working jobs in the background until Stop.
+func (q *Queue) Start(ctx context.Context) error {
+	if !q.working {
+		q.log.Info("job queue ready; no job kinds registered, so none are worked")
+		return nil
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running jobs finish until ctx is done, then cancels what is
+// still running, and releases the queue's own connection pool.
+func (q *Queue) Stop(ctx context.Context) error {
+	var err error
+	if q.working {
+		if err = q.client.Stop(ctx); errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			q.log.Warn("jobs still running at shutdown deadline; cancelling them")
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			err = q.client.StopAndCancel(cctx)
+			cancel()
+		}
+	}
+	if q.owned {
+		err = errors.Join(err, q.pool.Close())
+	}
+	return err
+}

@@ -1,0 +1,53 @@
+// Package layout is the HTML shell every full page is rendered in.
+package layout
+
+// Chrome is what the shell needs to know about the request: it is built by
+// the web package once per full-page render.
+type Chrome struct {
+	Title     string // page title, without the product name
+	Path      string // request path, to mark the current nav item
+	CSRFToken string // sent by htmx in a header on every state-changing request
+	Flash     []Flash
+	Dev       bool
+}
+
+// FlashKind is the tone of a flash message.
+type FlashKind string
+
+const (
+	FlashSuccess FlashKind = "success"
+	FlashError   FlashKind = "error"
+	FlashInfo    FlashKind = "info"
+)
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind    FlashKind
+	Message string
+}
+
+// NavItem is one link of the main navigation.
+type NavItem struct {
+	Label, Href string
+}
+
+// Nav lists the main navigation links.
+func (c Chrome) Nav() []NavItem {
+	return []NavItem{{Label: "Home", Href: "/"}}
+}
+
+// Current reports whether href is the page being shown.
+func (c Chrome) Current(href string) bool { return c.Path == href }
+
+// FullTitle is the document title.
+func (c Chrome) FullTitle() string {
+	if c.Title == "" {
+		return "TrustCred"
+	}
+	return c.Title + " · TrustCred"
+}
+
+// htmxConfig: no inline indicator styles (the CSP forbids them), no eval,
+// and 422 responses swap so that forms re-render with their errors.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}]}`

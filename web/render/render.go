@@ -1,0 +1,108 @@
+// Package render writes templ components to Fiber responses: a full page on
+// normal requests, only the body on htmx requests, and redirects that work
+// for both. Handlers use it; it imports no handler.
+package render
+
+import (
+	"bytes"
+	"net/url"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/views/layout"
+)
+
+type localKey int
+
+const (
+	keyDev localKey = iota
+	keyTitle
+	keyCSRF
+)
+
+// Install is the middleware that tells the renderer about the deployment
+// (development mode shows error details).
+func Install(dev bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Locals(keyDev, dev)
+		return c.Next()
+	}
+}
+
+// Dev reports whether the server runs in development mode.
+func Dev(c *fiber.Ctx) bool {
+	dev, _ := c.Locals(keyDev).(bool)
+	return dev
+}
+
+// SetTitle sets the document title of the page being rendered.
+func SetTitle(c *fiber.Ctx, title string) { c.Locals(keyTitle, title) }
+
+// SetCSRFToken puts the request's CSRF token in the page's meta slot.
+func SetCSRFToken(c *fiber.Ctx, token string) { c.Locals(keyCSRF, token) }
+
+// Chrome is the layout's view of this request.
+func Chrome(c *fiber.Ctx) layout.Chrome {
+	title, _ := c.Locals(keyTitle).(string)
+	csrf, _ := c.Locals(keyCSRF).(string)
+	return layout.Chrome{
+		Title:     title,
+		Path:      c.Path(),
+		CSRFToken: csrf,
+		Dev:       Dev(c),
+	}
+}
+
+// IsPartial reports whether the request wants only the page body: an htmx
+// request that is neither boosted nor restoring history.
+func IsPartial(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true" &&
+		c.Get("HX-History-Restore-Request") != "true"
+}
+
+// Page renders body inside the layout, or alone for an htmx request.
+func Page(c *fiber.Ctx, status int, body templ.Component) error {
+	c.Vary("HX-Request")
+	if IsPartial(c) {
+		return Component(c, status, body)
+	}
+	return Component(c, status, layout.App(Chrome(c), body))
+}
+
+// Component renders one component as the whole response. It renders into a
+// buffer first, so a failing component yields a clean error page rather
+// than half a document.
+func Component(c *fiber.Ctx, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.UserContext(), &buf); err != nil {
+		return err
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(buf.Bytes())
+}
+
+// Redirect sends the browser to a local path after a successful action:
+// HX-Redirect for htmx, 303 See Other otherwise. Only local paths are
+// accepted, so user input can never turn this into an open redirect.
+func Redirect(c *fiber.Ctx, path string) error {
+	if !IsLocalPath(path) {
+		path = "/"
+	}
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", path)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(path, fiber.StatusSeeOther)
+}
+
+// IsLocalPath reports whether p is a path on this site ("/x", not "//host"
+// or "/\host" or "https://…").
+func IsLocalPath(p string) bool {
+	if p == "" || p[0] != '/' || len(p) > 1 && (p[1] == '/' || p[1] == '\\') {
+		return false
+	}
+	u, err := url.Parse(p)
+	return err == nil && u.Scheme == "" && u.Host == ""
+}
