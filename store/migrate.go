@@ -110,15 +110,19 @@ func (db *DB) Migrator(log *slog.Logger) (*Migrator, error) {
 }
 
 // Up applies every pending migration: the application's, then River's.
-func (m *Migrator) Up(ctx context.Context) error {
+func (m *Migrator) Up(ctx context.Context) error { return m.UpTo(ctx, goose.MaxVersion) }
+
+// UpTo applies application migrations up to and including version (and
+// River's in full).
+func (m *Migrator) UpTo(ctx context.Context, version int64) error {
 	return m.locked(ctx, func() error {
 		if m.goose != nil {
-			res, err := m.goose.Up(ctx)
+			res, err := m.goose.UpTo(ctx, version)
 			for _, r := range res {
 				m.log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 			}
 			if err != nil {
-				return fmt.Errorf("store: migrate up: %w", err)
+				return fmt.Errorf("store: migrate up to %d: %w", version, err)
 			}
 		}
 		if _, err := m.river.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {

@@ -219,8 +219,13 @@ func preparePostgres() (*sql.DB, string, error) {
 		if exists {
 			return nil
 		}
-		// Templates of older migrations are no longer useful.
-		rows, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'trustcred\\_tmpl\\_%'")
+		// Templates of older migrations are no longer useful once no test
+		// run can still want them: each carries its creation time as its
+		// comment, and those older than a day are dropped.
+		rows, err := conn.QueryContext(ctx, `SELECT d.datname FROM pg_database d
+			JOIN pg_shdescription s ON s.objoid = d.oid AND s.classoid = 'pg_database'::regclass
+			WHERE d.datname LIKE 'trustcred\_tmpl\_%' AND s.description ~ '^[0-9]+$'
+			AND s.description::bigint < extract(epoch FROM now())::bigint - 86400`)
 		if err != nil {
 			return err
 		}
@@ -249,6 +254,9 @@ func preparePostgres() (*sql.DB, string, error) {
 		}
 		if err := migrateFresh(store.Options{DatabaseURL: withDatabase(PostgresURL(), building)}); err != nil {
 			return fmt.Errorf("migrate template: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS '%d'", building, time.Now().Unix())); err != nil {
+			return err
 		}
 		_, err = conn.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+tmpl)
 		return err

@@ -1,0 +1,65 @@
+package store
+
+import (
+	"time"
+
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+)
+
+// MultisigRequirement says how many approvals issuing a credential of a schema needs.
+type MultisigRequirement struct {
+	ID                 string
+	SchemaID           string
+	RequiredSignatures int `gorm:"default:1"` // at least 1
+	ApproverRoles      datatypes.JSONSlice[Role]
+	Active             bool
+	CreatedAt          time.Time
+
+	Schema *CredentialSchema `gorm:"foreignKey:SchemaID"`
+}
+
+func (MultisigRequirement) TableName() string { return "multisig_requirements" }
+
+func (r *MultisigRequirement) BeforeCreate(*gorm.DB) error { return newID(&r.ID) }
+
+func (r *MultisigRequirement) BeforeSave(*gorm.DB) error {
+	emptyIfNil(&r.ApproverRoles)
+	return nil
+}
+
+// ApprovalStatus is credential_approvals.approval_status.
+type ApprovalStatus string
+
+const (
+	ApprovalPending  ApprovalStatus = "pending"
+	ApprovalApproved ApprovalStatus = "approved"
+	ApprovalRejected ApprovalStatus = "rejected"
+)
+
+// Valid reports whether s is one of the values the database accepts.
+func (s ApprovalStatus) Valid() bool {
+	switch s {
+	case ApprovalPending, ApprovalApproved, ApprovalRejected:
+		return true
+	}
+	return false
+}
+
+// CredentialApproval is one approver's decision on a pending credential.
+type CredentialApproval struct {
+	ID             string
+	CredentialID   string
+	ApproverID     string
+	ApprovalStatus ApprovalStatus `gorm:"default:pending"`
+	ApprovalNotes  *string
+	ApprovedAt     *time.Time // when the decision was made (approved or rejected)
+	CreatedAt      time.Time
+
+	Credential *Credential `gorm:"foreignKey:CredentialID"`
+	Approver   *User       `gorm:"foreignKey:ApproverID"`
+}
+
+func (CredentialApproval) TableName() string { return "credential_approvals" }
+
+func (a *CredentialApproval) BeforeCreate(*gorm.DB) error { return newID(&a.ID) }

@@ -1,0 +1,154 @@
+package store
+
+import (
+	"time"
+
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+
+	"github.com/trustcred/trustcred/internal/secret"
+)
+
+// OrganizationBranding is an organization's white-label look (one row per organization).
+type OrganizationBranding struct {
+	ID             string
+	OrganizationID string
+	LogoURL        *string
+	PrimaryColor   *string // #rrggbb
+	SecondaryColor *string // #rrggbb
+	AccentColor    *string // #rrggbb
+	CustomCSS      *string
+	CustomJS       *string
+	FaviconURL     *string
+	CustomDomain   *string // unique across organizations
+	SSLCertificate []byte  // PEM chain for the custom domain
+	SSLPrivateKey  secret.Sealed
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (OrganizationBranding) TableName() string { return "organization_branding" }
+
+func (b *OrganizationBranding) BeforeCreate(*gorm.DB) error { return newID(&b.ID) }
+
+// TemplateType is custom_credential_templates.template_type; also a template's kind.
+type TemplateType string
+
+const (
+	TemplateDiploma     TemplateType = "diploma"
+	TemplateCertificate TemplateType = "certificate"
+	TemplateLicense     TemplateType = "license"
+	TemplateBadge       TemplateType = "badge"
+)
+
+// Valid reports whether t is one of the values the database accepts.
+func (t TemplateType) Valid() bool {
+	switch t {
+	case TemplateDiploma, TemplateCertificate, TemplateLicense, TemplateBadge:
+		return true
+	}
+	return false
+}
+
+// DesignElement is one positioned element of a certificate design. Coordinates are in
+// points from the top-left corner of the page.
+type DesignElement struct {
+	Kind     string  `json:"kind"`            // text, field, image, qr_code, signature
+	Text     string  `json:"text,omitempty"`  // for text
+	Field    string  `json:"field,omitempty"` // schema field name, for field
+	ImageURL string  `json:"image_url,omitempty"`
+	X        float64 `json:"x"`
+	Y        float64 `json:"y"`
+	Width    float64 `json:"width,omitempty"`
+	Height   float64 `json:"height,omitempty"`
+	FontSize float64 `json:"font_size,omitempty"`
+	Font     string  `json:"font,omitempty"`
+	Color    string  `json:"color,omitempty"` // #rrggbb
+	Align    string  `json:"align,omitempty"` // left, center, right
+}
+
+// DesignData is custom_credential_templates.design_data.
+type DesignData struct {
+	PageSize      string          `json:"page_size,omitempty"`   // A4, Letter
+	Orientation   string          `json:"orientation,omitempty"` // portrait, landscape
+	BackgroundURL string          `json:"background_url,omitempty"`
+	Elements      []DesignElement `json:"elements,omitempty"`
+}
+
+// CustomCredentialTemplate is an organization's certificate design.
+type CustomCredentialTemplate struct {
+	ID              string
+	OrganizationID  string
+	TemplateName    string
+	TemplateType    TemplateType
+	DesignData      datatypes.JSONType[DesignData]
+	PreviewImageURL *string
+	IsActive        bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+func (CustomCredentialTemplate) TableName() string { return "custom_credential_templates" }
+
+func (t *CustomCredentialTemplate) BeforeCreate(*gorm.DB) error { return newID(&t.ID) }
+
+// FieldType is custom_fields.field_type and the type of a schema field.
+type FieldType string
+
+const (
+	FieldText   FieldType = "text"
+	FieldNumber FieldType = "number"
+	FieldDate   FieldType = "date"
+	FieldSelect FieldType = "select"
+	FieldFile   FieldType = "file"
+)
+
+// Valid reports whether t is one of the values the database accepts.
+func (t FieldType) Valid() bool {
+	switch t {
+	case FieldText, FieldNumber, FieldDate, FieldSelect, FieldFile:
+		return true
+	}
+	return false
+}
+
+// ValidationRules is custom_fields.validation_rules (and a schema field's validation).
+type ValidationRules struct {
+	MinLength    *int     `json:"min_length,omitempty"`
+	MaxLength    *int     `json:"max_length,omitempty"`
+	Pattern      string   `json:"pattern,omitempty"`
+	Min          *float64 `json:"min,omitempty"`
+	Max          *float64 `json:"max,omitempty"`
+	MIMETypes    []string `json:"mime_types,omitempty"` // for file
+	MaxFileBytes int64    `json:"max_file_bytes,omitempty"`
+}
+
+// FieldOption is one choice of a select field.
+type FieldOption struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// CustomField is an organization-defined field for its credentials.
+type CustomField struct {
+	ID               string
+	OrganizationID   string
+	FieldName        string
+	FieldType        FieldType
+	FieldLabel       string
+	FieldDescription *string
+	ValidationRules  datatypes.JSONType[ValidationRules]
+	Options          datatypes.JSONSlice[FieldOption]
+	IsRequired       bool
+	IsActive         bool
+	CreatedAt        time.Time
+}
+
+func (CustomField) TableName() string { return "custom_fields" }
+
+func (f *CustomField) BeforeCreate(*gorm.DB) error { return newID(&f.ID) }
+
+func (f *CustomField) BeforeSave(*gorm.DB) error {
+	emptyIfNil(&f.Options)
+	return nil
+}

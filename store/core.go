@@ -1,0 +1,129 @@
+package store
+
+import (
+	"time"
+
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+
+	"github.com/trustcred/trustcred/internal/secret"
+)
+
+// OrganizationType is organizations.type.
+type OrganizationType string
+
+const (
+	OrganizationEducational  OrganizationType = "educational"
+	OrganizationProfessional OrganizationType = "professional"
+	OrganizationGovernment   OrganizationType = "government"
+	OrganizationCorporate    OrganizationType = "corporate"
+	OrganizationAssociation  OrganizationType = "association"
+)
+
+// Valid reports whether t is one of the values the database accepts.
+func (t OrganizationType) Valid() bool {
+	switch t {
+	case OrganizationEducational, OrganizationProfessional, OrganizationGovernment,
+		OrganizationCorporate, OrganizationAssociation:
+		return true
+	}
+	return false
+}
+
+// OrganizationStatus is organizations.status.
+type OrganizationStatus string
+
+const (
+	OrganizationPending   OrganizationStatus = "pending"
+	OrganizationActive    OrganizationStatus = "active"
+	OrganizationSuspended OrganizationStatus = "suspended"
+	OrganizationRevoked   OrganizationStatus = "revoked"
+)
+
+// Valid reports whether s is one of the values the database accepts.
+func (s OrganizationStatus) Valid() bool {
+	switch s {
+	case OrganizationPending, OrganizationActive, OrganizationSuspended, OrganizationRevoked:
+		return true
+	}
+	return false
+}
+
+// Organization is an issuer: a university, company, agency or association.
+type Organization struct {
+	ID          string
+	Name        string
+	Slug        string // unique, URL-safe: [a-z0-9]+(-[a-z0-9]+)*
+	Type        OrganizationType
+	Domain      *string
+	Verified    bool
+	DID         string `gorm:"column:did"` // issuer DID (did:web:…:orgs:slug or did:key)
+	MetadataURI *string
+	Status      OrganizationStatus `gorm:"default:pending"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+
+	Members   []User               `gorm:"foreignKey:OrganizationID"`
+	Schemas   []CredentialSchema   `gorm:"foreignKey:OrganizationID"`
+	Templates []CredentialTemplate `gorm:"foreignKey:OrganizationID"`
+}
+
+func (Organization) TableName() string { return "organizations" }
+
+func (o *Organization) BeforeCreate(*gorm.DB) error { return newID(&o.ID) }
+
+// Role is users.role; multisig_requirements.approver_roles holds a list of them.
+type Role string
+
+const (
+	RoleSuperAdmin Role = "super_admin"
+	RoleAdmin      Role = "admin"
+	RoleIssuer     Role = "issuer"
+	RoleReviewer   Role = "reviewer"
+	RoleVerifier   Role = "verifier"
+	RoleRecipient  Role = "recipient"
+)
+
+// Valid reports whether r is one of the values the database accepts.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleSuperAdmin, RoleAdmin, RoleIssuer, RoleReviewer, RoleVerifier, RoleRecipient:
+		return true
+	}
+	return false
+}
+
+// UserProfile is users.profile.
+type UserProfile struct {
+	DisplayName string `json:"display_name,omitempty"`
+	Phone       string `json:"phone,omitempty"` // E.164, used for SMS notifications
+	Locale      string `json:"locale,omitempty"`
+	Timezone    string `json:"timezone,omitempty"`
+	AvatarURL   string `json:"avatar_url,omitempty"`
+	Title       string `json:"title,omitempty"`
+}
+
+// User is anyone who signs in: platform operators, organization staff and recipients.
+type User struct {
+	ID                 string
+	Email              string
+	DID                *string `gorm:"column:did"`
+	OrganizationID     *string
+	Role               Role `gorm:"default:recipient"`
+	Profile            datatypes.JSONType[UserProfile]
+	EmailVerified      bool
+	MFAEnabled         bool
+	LastLogin          *time.Time
+	PasswordHash       *string       // bcrypt; nil for users who only sign in through LDAP
+	MFASecretEncrypted secret.Sealed // TOTP secret; nil until MFA is set up
+	FailedLogins       int
+	LockedUntil        *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+
+	Organization *Organization `gorm:"foreignKey:OrganizationID"`
+}
+
+func (User) TableName() string { return "users" }
+
+func (u *User) BeforeCreate(*gorm.DB) error { return newID(&u.ID) }

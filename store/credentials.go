@@ -1,0 +1,233 @@
+package store
+
+import (
+	"time"
+
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+
+	"github.com/trustcred/trustcred/internal/secret"
+)
+
+// JSONSchema is credential_schemas.schema_definition: the subset of JSON Schema
+// (draft 2020-12) that TrustCred generates from a schema's fields and validates
+// credential data against. Keywords outside this subset are not kept.
+type JSONSchema struct {
+	Schema               string                 `json:"$schema,omitempty"`
+	ID                   string                 `json:"$id,omitempty"`
+	Title                string                 `json:"title,omitempty"`
+	Description          string                 `json:"description,omitempty"`
+	Type                 string                 `json:"type,omitempty"`
+	Format               string                 `json:"format,omitempty"`
+	Pattern              string                 `json:"pattern,omitempty"`
+	Enum                 []string               `json:"enum,omitempty"`
+	MinLength            *int                   `json:"minLength,omitempty"`
+	MaxLength            *int                   `json:"maxLength,omitempty"`
+	Minimum              *float64               `json:"minimum,omitempty"`
+	Maximum              *float64               `json:"maximum,omitempty"`
+	Properties           map[string]*JSONSchema `json:"properties,omitempty"`
+	Required             []string               `json:"required,omitempty"`
+	Items                *JSONSchema            `json:"items,omitempty"`
+	AdditionalProperties *bool                  `json:"additionalProperties,omitempty"`
+}
+
+// SchemaField is one element of credential_schemas.fields.
+type SchemaField struct {
+	Name        string          `json:"name"`
+	Label       string          `json:"label"`
+	Type        FieldType       `json:"type"`
+	Required    bool            `json:"required,omitempty"`
+	Description string          `json:"description,omitempty"`
+	Options     []FieldOption   `json:"options,omitempty"`
+	Validation  ValidationRules `json:"validation,omitzero"`
+}
+
+// CredentialSchema defines the data a credential carries.
+type CredentialSchema struct {
+	ID               string
+	Name             string
+	Version          string
+	OrganizationID   string
+	SchemaDefinition datatypes.JSONType[JSONSchema]
+	SchemaURI        *string // published URL of the schema (credentialSchema.id); nil until published
+	Fields           datatypes.JSONSlice[SchemaField]
+	Active           bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+
+	Organization *Organization `gorm:"foreignKey:OrganizationID"`
+}
+
+func (CredentialSchema) TableName() string { return "credential_schemas" }
+
+func (s *CredentialSchema) BeforeCreate(*gorm.DB) error { return newID(&s.ID) }
+
+func (s *CredentialSchema) BeforeSave(*gorm.DB) error {
+	emptyIfNil(&s.Fields)
+	return nil
+}
+
+// CredentialStatus is credentials.status.
+type CredentialStatus string
+
+const (
+	CredentialDraft     CredentialStatus = "draft"
+	CredentialPending   CredentialStatus = "pending"
+	CredentialActive    CredentialStatus = "active"
+	CredentialRejected  CredentialStatus = "rejected"
+	CredentialSuspended CredentialStatus = "suspended"
+	CredentialRevoked   CredentialStatus = "revoked"
+	CredentialExpired   CredentialStatus = "expired"
+)
+
+// Valid reports whether s is one of the values the database accepts.
+func (s CredentialStatus) Valid() bool {
+	switch s {
+	case CredentialDraft, CredentialPending, CredentialActive, CredentialRejected,
+		CredentialSuspended, CredentialRevoked, CredentialExpired:
+		return true
+	}
+	return false
+}
+
+// Credential is one credential issued (or being prepared) for a recipient.
+type Credential struct {
+	ID               string
+	PublicID         string // the credential's public id (VC id, verify links); unique
+	SchemaID         string
+	IssuerID         string
+	RecipientAddress string  // recipient's email or DID
+	RecipientUserID  *string // set when the recipient has an account
+	MetadataURI      *string
+	EncryptedData    secret.Sealed // the credential document, encrypted at rest
+	DataHash         *string
+	Status           CredentialStatus `gorm:"default:draft"`
+	IssuedAt         *time.Time
+	ExpiresAt        *time.Time
+	RevokedAt        *time.Time
+	RevocationReason *string
+	TemplateID       *string
+	RecipientName    *string
+	StatusListIndex  *int
+	ProofType        *string // Data Integrity cryptosuite, e.g. eddsa-rdfc-2022
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+
+	Schema           *CredentialSchema    `gorm:"foreignKey:SchemaID"`
+	Issuer           *Organization        `gorm:"foreignKey:IssuerID"`
+	RecipientUser    *User                `gorm:"foreignKey:RecipientUserID"`
+	Template         *CredentialTemplate  `gorm:"foreignKey:TemplateID"`
+	Approvals        []CredentialApproval `gorm:"foreignKey:CredentialID"`
+	VerificationLogs []VerificationLog    `gorm:"foreignKey:CredentialID"`
+}
+
+func (Credential) TableName() string { return "credentials" }
+
+func (c *Credential) BeforeCreate(*gorm.DB) error { return newID(&c.ID) }
+
+// VerificationMethod is verification_logs.verification_method.
+type VerificationMethod string
+
+const (
+	VerifiedByAPI          VerificationMethod = "api"
+	VerifiedByQRCode       VerificationMethod = "qr_code"
+	VerifiedByMobileApp    VerificationMethod = "mobile_app"
+	VerifiedByWebInterface VerificationMethod = "web_interface"
+)
+
+// Valid reports whether m is one of the values the database accepts.
+func (m VerificationMethod) Valid() bool {
+	switch m {
+	case VerifiedByAPI, VerifiedByQRCode, VerifiedByMobileApp, VerifiedByWebInterface:
+		return true
+	}
+	return false
+}
+
+// VerificationCheck is one step of a verification, as shown to the user.
+type VerificationCheck struct {
+	Name   string `json:"name"` // proof, issuer_key, status, validity, schema
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// VerificationReport is verification_logs.verification_result.
+type VerificationReport struct {
+	Verified bool                `json:"verified"`
+	Checks   []VerificationCheck `json:"checks,omitempty"`
+	Errors   []string            `json:"errors,omitempty"`
+}
+
+// VerificationLog records one verification of a credential.
+type VerificationLog struct {
+	ID                 string
+	CredentialID       string
+	VerifierAddress    *string // verifier's email or DID; nil for anonymous public verification
+	VerifierUserID     *string
+	VerificationResult datatypes.JSONType[VerificationReport]
+	VerificationMethod VerificationMethod
+	IPAddress          *string
+	UserAgent          *string
+	VerifiedAt         time.Time `gorm:"autoCreateTime"`
+
+	Credential *Credential `gorm:"foreignKey:CredentialID"`
+}
+
+func (VerificationLog) TableName() string { return "verification_logs" }
+
+func (l *VerificationLog) BeforeCreate(*gorm.DB) error { return newID(&l.ID) }
+
+// IssuerCategory tags an issuer organization with a category.
+type IssuerCategory struct {
+	ID        string
+	IssuerID  string
+	Category  string
+	CreatedAt time.Time
+}
+
+func (IssuerCategory) TableName() string { return "issuer_categories" }
+
+func (c *IssuerCategory) BeforeCreate(*gorm.DB) error { return newID(&c.ID) }
+
+// Achievement describes the Open Badges 3.0 achievement of a badge template.
+type Achievement struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Criteria    string `json:"criteria,omitempty"`
+	ImageURL    string `json:"image_url,omitempty"`
+}
+
+// TemplateData is credential_templates.template_data.
+type TemplateData struct {
+	Kind         TemplateType      `json:"kind,omitempty"`        // badge issues an OpenBadgeCredential
+	Cryptosuite  string            `json:"cryptosuite,omitempty"` // eddsa-rdfc-2022 (default) or eddsa-jcs-2022
+	ValidityDays int               `json:"validity_days,omitempty"`
+	Achievement  *Achievement      `json:"achievement,omitempty"`
+	Defaults     map[string]string `json:"defaults,omitempty"`  // default values by schema field name
+	DesignID     string            `json:"design_id,omitempty"` // custom_credential_templates.id for the PDF
+}
+
+// CredentialTemplate is a pre-built, reusable way to issue credentials of a schema;
+// public templates appear in the marketplace.
+type CredentialTemplate struct {
+	ID             string
+	Name           string
+	Description    *string
+	OrganizationID string
+	SchemaID       string
+	TemplateData   datatypes.JSONType[TemplateData]
+	IsPublic       bool
+	Active         bool
+	CategoryID     *string // added by migration 00002 (template_categories is a phase-2 table)
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+
+	Organization *Organization     `gorm:"foreignKey:OrganizationID"`
+	Schema       *CredentialSchema `gorm:"foreignKey:SchemaID"`
+	Category     *TemplateCategory `gorm:"foreignKey:CategoryID"`
+	Reviews      []TemplateReview  `gorm:"foreignKey:TemplateID"`
+}
+
+func (CredentialTemplate) TableName() string { return "credential_templates" }
+
+func (t *CredentialTemplate) BeforeCreate(*gorm.DB) error { return newID(&t.ID) }

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"time"
+
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+)
+
+// NotificationType is notifications.type and notification_preferences.notification_type.
+type NotificationType string
+
+const (
+	NotifyCredentialIssued    NotificationType = "credential_issued"
+	NotifyCredentialRevoked   NotificationType = "credential_revoked"
+	NotifyVerificationRequest NotificationType = "verification_request"
+	NotifySystemAlert         NotificationType = "system_alert"
+	NotifyApprovalRequested   NotificationType = "approval_requested"
+	NotifyApprovalDecided     NotificationType = "approval_decided"
+)
+
+// Valid reports whether t is one of the values the database accepts.
+func (t NotificationType) Valid() bool {
+	switch t {
+	case NotifyCredentialIssued, NotifyCredentialRevoked, NotifyVerificationRequest,
+		NotifySystemAlert, NotifyApprovalRequested, NotifyApprovalDecided:
+		return true
+	}
+	return false
+}
+
+// NotificationMetadata is notifications.metadata: what the notification is about.
+type NotificationMetadata struct {
+	OrganizationID string `json:"organization_id,omitempty"`
+	CredentialID   string `json:"credential_id,omitempty"`
+	ApprovalID     string `json:"approval_id,omitempty"`
+	Link           string `json:"link,omitempty"` // path inside TrustCred
+}
+
+// Notification is an in-app notification for one user.
+type Notification struct {
+	ID       string
+	UserID   string
+	Type     NotificationType
+	Title    string
+	Message  string
+	Metadata datatypes.JSONType[NotificationMetadata]
+	ReadAt   *time.Time
+	SentAt   time.Time `gorm:"autoCreateTime"`
+
+	User *User `gorm:"foreignKey:UserID"`
+}
+
+func (Notification) TableName() string { return "notifications" }
+
+func (n *Notification) BeforeCreate(*gorm.DB) error { return newID(&n.ID) }
+
+// NotificationPreference is one user's channels for one notification type.
+type NotificationPreference struct {
+	ID               string
+	UserID           string
+	NotificationType NotificationType
+	EmailEnabled     bool
+	SMSEnabled       bool
+	PushEnabled      bool
+	InAppEnabled     bool
+	CreatedAt        time.Time
+}
+
+func (NotificationPreference) TableName() string { return "notification_preferences" }
+
+func (p *NotificationPreference) BeforeCreate(*gorm.DB) error { return newID(&p.ID) }
+
+// SMSStatus is sms_deliveries.status.
+type SMSStatus string
+
+const (
+	SMSPending   SMSStatus = "pending"
+	SMSSent      SMSStatus = "sent"
+	SMSDelivered SMSStatus = "delivered"
+	SMSFailed    SMSStatus = "failed"
+)
+
+// Valid reports whether s is one of the values the database accepts.
+func (s SMSStatus) Valid() bool {
+	switch s {
+	case SMSPending, SMSSent, SMSDelivered, SMSFailed:
+		return true
+	}
+	return false
+}
+
+// SMSDelivery tracks one text message to a user.
+type SMSDelivery struct {
+	ID                string
+	UserID            string
+	PhoneNumber       string // E.164
+	Message           string
+	Status            SMSStatus `gorm:"default:pending"`
+	Provider          *string
+	ProviderMessageID *string
+	ErrorMessage      *string
+	SentAt            *time.Time
+	DeliveredAt       *time.Time
+	CreatedAt         time.Time
+}
+
+func (SMSDelivery) TableName() string { return "sms_deliveries" }
+
+func (d *SMSDelivery) BeforeCreate(*gorm.DB) error { return newID(&d.ID) }
