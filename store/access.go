@@ -19,7 +19,7 @@ type UserSession struct {
 	LastSeenAt   *time.Time
 	RevokedAt    *time.Time
 
-	User *User `gorm:"foreignKey:UserID"`
+	User *User `gorm:"foreignKey:UserID" validate:"-"`
 }
 
 func (UserSession) TableName() string { return "user_sessions" }
@@ -54,16 +54,16 @@ func (s APIScope) Valid() bool {
 type APIKey struct {
 	ID             string
 	OrganizationID string
-	Name           string
-	KeyHash        string // hash of the full key; the key itself is shown once
-	Permissions    datatypes.JSONSlice[APIScope]
+	Name           string                        `validate:"required,max=100"`
+	KeyHash        string                        // hash of the full key; the key itself is shown once
+	Permissions    datatypes.JSONSlice[APIScope] `validate:"dive,oneof=credentials:read credentials:issue credentials:revoke credentials:verify schemas:read schemas:write templates:read templates:write"`
 	Active         bool
 	LastUsed       *time.Time
 	ExpiresAt      *time.Time
 	CreatedAt      time.Time
 	Prefix         string // the visible start of the key, to recognise it in lists
 
-	Organization *Organization `gorm:"foreignKey:OrganizationID"`
+	Organization *Organization `gorm:"foreignKey:OrganizationID" validate:"-"`
 }
 
 func (APIKey) TableName() string { return "api_keys" }

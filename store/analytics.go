@@ -49,9 +49,9 @@ func (u MetricUnit) Valid() bool {
 type RealTimeAnalytics struct {
 	ID             string
 	OrganizationID string
-	MetricName     string
+	MetricName     string     `validate:"required,max=100"`
 	MetricValue    float64    // NUMERIC(15,2)
-	MetricUnit     MetricUnit `gorm:"default:count"`
+	MetricUnit     MetricUnit `gorm:"default:count" validate:"required,oneof=count percentage currency time_ms"`
 	DimensionKey   string
 	DimensionValue string
 	Timestamp      time.Time `gorm:"autoCreateTime"`
@@ -83,17 +83,17 @@ func (t ModelType) Valid() bool {
 type AnalyticsModel struct {
 	ID               string
 	OrganizationID   string
-	ModelName        string
-	ModelType        ModelType
-	ModelVersion     string
-	ModelData        []byte   // serialized model
-	AccuracyScore    *float64 // NUMERIC(5,4), 0..1
+	ModelName        string    `validate:"required,max=100"`
+	ModelType        ModelType `validate:"required,oneof=fraud_detection usage_prediction churn_prediction"`
+	ModelVersion     string    `validate:"required,max=50"`
+	ModelData        []byte    // serialized model
+	AccuracyScore    *float64  `validate:"omitnil,min=0,max=1"` // NUMERIC(5,4), 0..1
 	TrainingDataSize int64
 	LastTrainedAt    *time.Time
 	Active           bool
 	CreatedAt        time.Time
 
-	Predictions []ModelPrediction `gorm:"foreignKey:ModelID"`
+	Predictions []ModelPrediction `gorm:"foreignKey:ModelID" validate:"-"`
 }
 
 func (AnalyticsModel) TableName() string { return "analytics_models" }
@@ -120,10 +120,10 @@ type ModelPrediction struct {
 	ModelID             string
 	InputData           datatypes.JSONType[PredictionInput]
 	PredictionResult    datatypes.JSONType[PredictionOutcome]
-	ConfidenceScore     *float64  // NUMERIC(5,4), 0..1
+	ConfidenceScore     *float64  `validate:"omitnil,min=0,max=1"` // NUMERIC(5,4), 0..1
 	PredictionTimestamp time.Time `gorm:"autoCreateTime"`
 
-	Model *AnalyticsModel `gorm:"foreignKey:ModelID"`
+	Model *AnalyticsModel `gorm:"foreignKey:ModelID" validate:"-"`
 }
 
 func (ModelPrediction) TableName() string { return "model_predictions" }

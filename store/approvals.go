@@ -11,12 +11,12 @@ import (
 type MultisigRequirement struct {
 	ID                 string
 	SchemaID           string
-	RequiredSignatures int `gorm:"default:1"` // at least 1
-	ApproverRoles      datatypes.JSONSlice[Role]
+	RequiredSignatures int                       `gorm:"default:1" validate:"min=1,max=100"` // at least 1
+	ApproverRoles      datatypes.JSONSlice[Role] `validate:"dive,oneof=super_admin admin issuer reviewer verifier recipient"`
 	Active             bool
 	CreatedAt          time.Time
 
-	Schema *CredentialSchema `gorm:"foreignKey:SchemaID"`
+	Schema *CredentialSchema `gorm:"foreignKey:SchemaID" validate:"-"`
 }
 
 func (MultisigRequirement) TableName() string { return "multisig_requirements" }
@@ -51,13 +51,13 @@ type CredentialApproval struct {
 	ID             string
 	CredentialID   string
 	ApproverID     string
-	ApprovalStatus ApprovalStatus `gorm:"default:pending"`
-	ApprovalNotes  *string
-	ApprovedAt     *time.Time // when the decision was made (approved or rejected)
+	ApprovalStatus ApprovalStatus `gorm:"default:pending" validate:"required,oneof=pending approved rejected"`
+	ApprovalNotes  *string        `validate:"omitnil,max=2000"`
+	ApprovedAt     *time.Time     // when the decision was made (approved or rejected)
 	CreatedAt      time.Time
 
-	Credential *Credential `gorm:"foreignKey:CredentialID"`
-	Approver   *User       `gorm:"foreignKey:ApproverID"`
+	Credential *Credential `gorm:"foreignKey:CredentialID" validate:"-"`
+	Approver   *User       `gorm:"foreignKey:ApproverID" validate:"-"`
 }
 
 func (CredentialApproval) TableName() string { return "credential_approvals" }

@@ -27,8 +27,8 @@ type AuditLog struct {
 	ID             string
 	UserID         *string
 	OrganizationID *string
-	Action         string
-	ResourceType   string
+	Action         string `validate:"required,max=100"`
+	ResourceType   string `validate:"required,max=100"`
 	ResourceID     *string
 	Details        datatypes.JSONType[AuditDetails]
 	IPAddress      *string
@@ -64,14 +64,14 @@ type EnhancedAuditLog struct {
 	UserID         *string
 	OrganizationID *string
 	SessionID      *string
-	Action         string
-	ResourceType   string
+	Action         string `validate:"required,max=100"`
+	ResourceType   string `validate:"required,max=100"`
 	ResourceID     *string
 	Details        datatypes.JSONType[AuditDetails]
 	IPAddress      *string
 	UserAgent      *string
 	Geolocation    datatypes.JSONType[Geolocation]
-	RiskScore      int // 0..100
+	RiskScore      int `validate:"min=0,max=100"` // 0..100
 	ComplianceTags datatypes.JSONSlice[ComplianceTag]
 	RetentionUntil *datatypes.Date
 	CreatedAt      time.Time
@@ -99,9 +99,9 @@ const (
 type RetentionPolicy struct {
 	ID                  string
 	OrganizationID      string
-	DataType            RetentionDataType
-	RetentionPeriodDays int
-	RetentionReason     *string
+	DataType            RetentionDataType `validate:"required,max=50"`
+	RetentionPeriodDays int               `validate:"min=1,max=36500"`
+	RetentionReason     *string           `validate:"omitnil,max=1000"`
 	Active              bool
 	CreatedAt           time.Time
 }

@@ -13,14 +13,14 @@ import (
 type OrganizationBranding struct {
 	ID             string
 	OrganizationID string
-	LogoURL        *string
-	PrimaryColor   *string // #rrggbb
-	SecondaryColor *string // #rrggbb
-	AccentColor    *string // #rrggbb
-	CustomCSS      *string
-	CustomJS       *string
-	FaviconURL     *string
-	CustomDomain   *string // unique across organizations
+	LogoURL        *string `validate:"omitnil,max=2048,httpurl"`
+	PrimaryColor   *string `validate:"omitnil,hexrgb"` // #rrggbb
+	SecondaryColor *string `validate:"omitnil,hexrgb"` // #rrggbb
+	AccentColor    *string `validate:"omitnil,hexrgb"` // #rrggbb
+	CustomCSS      *string `validate:"omitnil,max=65536"`
+	CustomJS       *string `validate:"omitnil,max=65536"`
+	FaviconURL     *string `validate:"omitnil,max=2048,httpurl"`
+	CustomDomain   *string `validate:"omitnil,max=253,fqdn"` // unique across organizations
 	SSLCertificate []byte  // PEM chain for the custom domain
 	SSLPrivateKey  secret.Sealed
 	CreatedAt      time.Time
@@ -79,10 +79,10 @@ type DesignData struct {
 type CustomCredentialTemplate struct {
 	ID              string
 	OrganizationID  string
-	TemplateName    string
-	TemplateType    TemplateType
+	TemplateName    string       `validate:"required,max=200"`
+	TemplateType    TemplateType `validate:"required,oneof=diploma certificate license badge"`
 	DesignData      datatypes.JSONType[DesignData]
-	PreviewImageURL *string
+	PreviewImageURL *string `validate:"omitnil,max=2048,httpurl"`
 	IsActive        bool
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
@@ -133,10 +133,10 @@ type FieldOption struct {
 type CustomField struct {
 	ID               string
 	OrganizationID   string
-	FieldName        string
-	FieldType        FieldType
-	FieldLabel       string
-	FieldDescription *string
+	FieldName        string    `validate:"required,max=64"`
+	FieldType        FieldType `validate:"required,oneof=text number date select file"`
+	FieldLabel       string    `validate:"required,max=200"`
+	FieldDescription *string   `validate:"omitnil,max=2000"`
 	ValidationRules  datatypes.JSONType[ValidationRules]
 	Options          datatypes.JSONSlice[FieldOption]
 	IsRequired       bool

@@ -52,20 +52,20 @@ func (s OrganizationStatus) Valid() bool {
 // Organization is an issuer: a university, company, agency or association.
 type Organization struct {
 	ID          string
-	Name        string
-	Slug        string // unique, URL-safe: [a-z0-9]+(-[a-z0-9]+)*
-	Type        OrganizationType
-	Domain      *string
+	Name        string           `validate:"required,max=200"`
+	Slug        string           `validate:"required,max=63,slug"` // unique, URL-safe: [a-z0-9]+(-[a-z0-9]+)*
+	Type        OrganizationType `validate:"required,oneof=educational professional government corporate association"`
+	Domain      *string          `validate:"omitnil,max=253,fqdn"`
 	Verified    bool
-	DID         string `gorm:"column:did"` // issuer DID (did:web:…:orgs:slug or did:key)
-	MetadataURI *string
-	Status      OrganizationStatus `gorm:"default:pending"`
+	DID         string             `gorm:"column:did"` // issuer DID (did:web:…:orgs:slug or did:key)
+	MetadataURI *string            `validate:"omitnil,max=2048,url"`
+	Status      OrganizationStatus `gorm:"default:pending" validate:"required,oneof=pending active suspended revoked"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
-	Members   []User               `gorm:"foreignKey:OrganizationID"`
-	Schemas   []CredentialSchema   `gorm:"foreignKey:OrganizationID"`
-	Templates []CredentialTemplate `gorm:"foreignKey:OrganizationID"`
+	Members   []User               `gorm:"foreignKey:OrganizationID" validate:"-"`
+	Schemas   []CredentialSchema   `gorm:"foreignKey:OrganizationID" validate:"-"`
+	Templates []CredentialTemplate `gorm:"foreignKey:OrganizationID" validate:"-"`
 }
 
 func (Organization) TableName() string { return "organizations" }
@@ -106,10 +106,10 @@ type UserProfile struct {
 // User is anyone who signs in: platform operators, organization staff and recipients.
 type User struct {
 	ID                 string
-	Email              string
-	DID                *string `gorm:"column:did"`
+	Email              string  `validate:"required,max=254,email"`
+	DID                *string `gorm:"column:did" validate:"omitnil,max=500,did"`
 	OrganizationID     *string
-	Role               Role `gorm:"default:recipient"`
+	Role               Role `gorm:"default:recipient" validate:"required,oneof=super_admin admin issuer reviewer verifier recipient"`
 	Profile            datatypes.JSONType[UserProfile]
 	EmailVerified      bool
 	MFAEnabled         bool
@@ -121,7 +121,7 @@ type User struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 
-	Organization *Organization `gorm:"foreignKey:OrganizationID"`
+	Organization *Organization `gorm:"foreignKey:OrganizationID" validate:"-"`
 }
 
 func (User) TableName() string { return "users" }

@@ -45,17 +45,17 @@ type SchemaField struct {
 // CredentialSchema defines the data a credential carries.
 type CredentialSchema struct {
 	ID               string
-	Name             string
-	Version          string
+	Name             string `validate:"required,max=200"`
+	Version          string `validate:"required,max=50"`
 	OrganizationID   string
 	SchemaDefinition datatypes.JSONType[JSONSchema]
-	SchemaURI        *string // published URL of the schema (credentialSchema.id); nil until published
+	SchemaURI        *string `validate:"omitnil,max=2048,url"` // published URL of the schema (credentialSchema.id); nil until published
 	Fields           datatypes.JSONSlice[SchemaField]
 	Active           bool
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 
-	Organization *Organization `gorm:"foreignKey:OrganizationID"`
+	Organization *Organization `gorm:"foreignKey:OrganizationID" validate:"-"`
 }
 
 func (CredentialSchema) TableName() string { return "credential_schemas" }
@@ -96,29 +96,29 @@ type Credential struct {
 	PublicID         string // the credential's public id (VC id, verify links); unique
 	SchemaID         string
 	IssuerID         string
-	RecipientAddress string  // recipient's email or DID
-	RecipientUserID  *string // set when the recipient has an account
-	MetadataURI      *string
+	RecipientAddress string        `validate:"required,max=500,email|did"` // recipient's email or DID
+	RecipientUserID  *string       // set when the recipient has an account
+	MetadataURI      *string       `validate:"omitnil,max=2048,url"`
 	EncryptedData    secret.Sealed // the credential document, encrypted at rest
 	DataHash         *string
-	Status           CredentialStatus `gorm:"default:draft"`
+	Status           CredentialStatus `gorm:"default:draft" validate:"required,oneof=draft pending active rejected suspended revoked expired"`
 	IssuedAt         *time.Time
 	ExpiresAt        *time.Time
 	RevokedAt        *time.Time
-	RevocationReason *string
+	RevocationReason *string `validate:"omitnil,max=1000"`
 	TemplateID       *string
-	RecipientName    *string
+	RecipientName    *string `validate:"omitnil,max=200"`
 	StatusListIndex  *int
 	ProofType        *string // Data Integrity cryptosuite, e.g. eddsa-rdfc-2022
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 
-	Schema           *CredentialSchema    `gorm:"foreignKey:SchemaID"`
-	Issuer           *Organization        `gorm:"foreignKey:IssuerID"`
-	RecipientUser    *User                `gorm:"foreignKey:RecipientUserID"`
-	Template         *CredentialTemplate  `gorm:"foreignKey:TemplateID"`
-	Approvals        []CredentialApproval `gorm:"foreignKey:CredentialID"`
-	VerificationLogs []VerificationLog    `gorm:"foreignKey:CredentialID"`
+	Schema           *CredentialSchema    `gorm:"foreignKey:SchemaID" validate:"-"`
+	Issuer           *Organization        `gorm:"foreignKey:IssuerID" validate:"-"`
+	RecipientUser    *User                `gorm:"foreignKey:RecipientUserID" validate:"-"`
+	Template         *CredentialTemplate  `gorm:"foreignKey:TemplateID" validate:"-"`
+	Approvals        []CredentialApproval `gorm:"foreignKey:CredentialID" validate:"-"`
+	VerificationLogs []VerificationLog    `gorm:"foreignKey:CredentialID" validate:"-"`
 }
 
 func (Credential) TableName() string { return "credentials" }
@@ -162,15 +162,15 @@ type VerificationReport struct {
 type VerificationLog struct {
 	ID                 string
 	CredentialID       string
-	VerifierAddress    *string // verifier's email or DID; nil for anonymous public verification
+	VerifierAddress    *string `validate:"omitnil,max=500,email|did"` // verifier's email or DID; nil for anonymous public verification
 	VerifierUserID     *string
 	VerificationResult datatypes.JSONType[VerificationReport]
-	VerificationMethod VerificationMethod
+	VerificationMethod VerificationMethod `validate:"required,oneof=api qr_code mobile_app web_interface"`
 	IPAddress          *string
 	UserAgent          *string
 	VerifiedAt         time.Time `gorm:"autoCreateTime"`
 
-	Credential *Credential `gorm:"foreignKey:CredentialID"`
+	Credential *Credential `gorm:"foreignKey:CredentialID" validate:"-"`
 }
 
 func (VerificationLog) TableName() string { return "verification_logs" }
@@ -181,7 +181,7 @@ func (l *VerificationLog) BeforeCreate(*gorm.DB) error { return newID(&l.ID) }
 type IssuerCategory struct {
 	ID        string
 	IssuerID  string
-	Category  string
+	Category  string `validate:"required,max=100"`
 	CreatedAt time.Time
 }
 
@@ -211,8 +211,8 @@ type TemplateData struct {
 // public templates appear in the marketplace.
 type CredentialTemplate struct {
 	ID             string
-	Name           string
-	Description    *string
+	Name           string  `validate:"required,max=200"`
+	Description    *string `validate:"omitnil,max=2000"`
 	OrganizationID string
 	SchemaID       string
 	TemplateData   datatypes.JSONType[TemplateData]
@@ -222,10 +222,10 @@ type CredentialTemplate struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 
-	Organization *Organization     `gorm:"foreignKey:OrganizationID"`
-	Schema       *CredentialSchema `gorm:"foreignKey:SchemaID"`
-	Category     *TemplateCategory `gorm:"foreignKey:CategoryID"`
-	Reviews      []TemplateReview  `gorm:"foreignKey:TemplateID"`
+	Organization *Organization     `gorm:"foreignKey:OrganizationID" validate:"-"`
+	Schema       *CredentialSchema `gorm:"foreignKey:SchemaID" validate:"-"`
+	Category     *TemplateCategory `gorm:"foreignKey:CategoryID" validate:"-"`
+	Reviews      []TemplateReview  `gorm:"foreignKey:TemplateID" validate:"-"`
 }
 
 func (CredentialTemplate) TableName() string { return "credential_templates" }

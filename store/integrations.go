@@ -13,19 +13,19 @@ import (
 type LDAPConfiguration struct {
 	ID                    string
 	OrganizationID        string
-	Name                  string
-	ServerURL             string // ldap:// or ldaps://
-	BaseDN                string
-	BindDN                *string
+	Name                  string  `validate:"required,max=100"`
+	ServerURL             string  `validate:"required,max=2048,ldapurl"` // ldap:// or ldaps://
+	BaseDN                string  `validate:"required,max=1000"`
+	BindDN                *string `validate:"omitnil,max=1000"`
 	BindPasswordEncrypted secret.Sealed
-	UserSearchFilter      *string
-	GroupSearchFilter     *string
+	UserSearchFilter      *string `validate:"omitnil,max=1000"`
+	GroupSearchFilter     *string `validate:"omitnil,max=1000"`
 	SyncEnabled           bool
-	SyncIntervalMinutes   int `gorm:"default:60"`
+	SyncIntervalMinutes   int `gorm:"default:60" validate:"min=1,max=10080"`
 	LastSyncAt            *time.Time
 	CreatedAt             time.Time
 
-	Mappings []LDAPUserMapping `gorm:"foreignKey:LDAPConfigID"`
+	Mappings []LDAPUserMapping `gorm:"foreignKey:LDAPConfigID" validate:"-"`
 }
 
 func (LDAPConfiguration) TableName() string { return "ldap_configurations" }
@@ -42,7 +42,7 @@ type LDAPUserMapping struct {
 	LastSyncAt   *time.Time
 	CreatedAt    time.Time
 
-	LocalUser *User `gorm:"foreignKey:LocalUserID"`
+	LocalUser *User `gorm:"foreignKey:LocalUserID" validate:"-"`
 }
 
 func (LDAPUserMapping) TableName() string { return "ldap_user_mappings" }
@@ -86,14 +86,14 @@ func (d SyncDirection) Valid() bool {
 type ERPIntegration struct {
 	ID                 string
 	OrganizationID     string
-	ERPType            ERPType
-	Name               string
-	APIEndpoint        string
+	ERPType            ERPType `validate:"required,max=50"`
+	Name               string  `validate:"required,max=100"`
+	APIEndpoint        string  `validate:"required,max=2048,httpurl"`
 	APIKeyEncrypted    secret.Sealed
 	APISecretEncrypted secret.Sealed
-	WebhookURL         *string
+	WebhookURL         *string `validate:"omitnil,max=2048,httpurl"`
 	SyncEnabled        bool
-	SyncDirection      SyncDirection `gorm:"default:bidirectional"`
+	SyncDirection      SyncDirection `gorm:"default:bidirectional" validate:"required,oneof=inbound outbound bidirectional"`
 	LastSyncAt         *time.Time
 	CreatedAt          time.Time
 }

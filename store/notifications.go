@@ -41,14 +41,14 @@ type NotificationMetadata struct {
 type Notification struct {
 	ID       string
 	UserID   string
-	Type     NotificationType
-	Title    string
-	Message  string
+	Type     NotificationType `validate:"required,oneof=credential_issued credential_revoked verification_request system_alert approval_requested approval_decided"`
+	Title    string           `validate:"required,max=200"`
+	Message  string           `validate:"required,max=2000"`
 	Metadata datatypes.JSONType[NotificationMetadata]
 	ReadAt   *time.Time
 	SentAt   time.Time `gorm:"autoCreateTime"`
 
-	User *User `gorm:"foreignKey:UserID"`
+	User *User `gorm:"foreignKey:UserID" validate:"-"`
 }
 
 func (Notification) TableName() string { return "notifications" }
@@ -59,7 +59,7 @@ func (n *Notification) BeforeCreate(*gorm.DB) error { return newID(&n.ID) }
 type NotificationPreference struct {
 	ID               string
 	UserID           string
-	NotificationType NotificationType
+	NotificationType NotificationType `validate:"required,oneof=credential_issued credential_revoked verification_request system_alert approval_requested approval_decided"`
 	EmailEnabled     bool
 	SMSEnabled       bool
 	PushEnabled      bool
@@ -94,9 +94,9 @@ func (s SMSStatus) Valid() bool {
 type SMSDelivery struct {
 	ID                string
 	UserID            string
-	PhoneNumber       string // E.164
-	Message           string
-	Status            SMSStatus `gorm:"default:pending"`
+	PhoneNumber       string    `validate:"required,phone"` // E.164
+	Message           string    `validate:"required,max=1600"`
+	Status            SMSStatus `gorm:"default:pending" validate:"required,oneof=pending sent delivered failed"`
 	Provider          *string
 	ProviderMessageID *string
 	ErrorMessage      *string

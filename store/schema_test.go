@@ -280,7 +280,7 @@ func testColumns(t *testing.T, d dialect) {
 func ptr[T any](v T) *T { return &v }
 
 // testRoundTrip inserts one row of every model, reads each back and compares every
-// column, then deletes them.
+// column, updates each row and compares again, then deletes them.
 func testRoundTrip(t *testing.T, d dialect) {
 	db := d.db
 	var created []any
@@ -466,6 +466,150 @@ func testRoundTrip(t *testing.T, d dialect) {
 	var loadedWF store.ApprovalWorkflow
 	if err := db.Preload("Instances").First(&loadedWF, "id = ?", wf.ID).Error; err != nil || len(loadedWF.Instances) != 1 {
 		t.Errorf("workflow instances: %v %+v", err, loadedWF)
+	}
+
+	// Update every row: change at least one non-key column through Save, Updates with a
+	// map (zero values and NULLs included) or Select+Updates, then read back and compare.
+	later := now.Add(time.Minute)
+	nextMonth := datatypes.Date(time.Time(day).AddDate(0, 1, 0))
+	updated := map[string]bool{}
+	for _, m := range created {
+		var res *gorm.DB
+		switch x := m.(type) {
+		case *store.Organization:
+			x.Name, x.Status, x.Domain, x.Verified = "Example University (renamed)", store.OrganizationActive, nil, false
+			res = db.Model(x).Updates(map[string]any{"name": x.Name, "status": x.Status, "domain": nil, "verified": false})
+		case *store.User:
+			x.Role, x.MFAEnabled, x.MFASecretEncrypted, x.FailedLogins, x.LockedUntil = store.RoleAdmin, false, nil, 0, nil
+			x.Profile = datatypes.NewJSONType(store.UserProfile{DisplayName: "Ada L.", Phone: "+14155550123", Timezone: "Europe/London"})
+			res = db.Save(x)
+		case *store.CredentialSchema:
+			x.Version, x.Active, x.SchemaURI = "1.1.0", false, nil
+			x.Fields = append(x.Fields, store.SchemaField{Name: "year", Label: "Year", Type: store.FieldNumber})
+			res = db.Save(x)
+		case *store.CredentialTemplate:
+			x.Description, x.IsPublic = nil, false
+			x.TemplateData = datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateCertificate, Cryptosuite: "eddsa-jcs-2022", ValidityDays: 365})
+			res = db.Model(x).Select("description", "is_public", "template_data").Updates(x)
+		case *store.Credential:
+			x.Status, x.RevokedAt, x.RevocationReason, x.RecipientName = store.CredentialRevoked, &later, ptr("issued in error"), nil
+			res = db.Save(x)
+		case *store.VerificationLog:
+			x.VerificationMethod, x.VerifierAddress = store.VerifiedByAPI, nil
+			x.VerificationResult = datatypes.NewJSONType(store.VerificationReport{Verified: false, Errors: []string{"revoked"}})
+			res = db.Save(x)
+		case *store.IssuerCategory:
+			x.Category = "universities"
+			res = db.Model(x).Updates(map[string]any{"category": x.Category})
+		case *store.UserSession:
+			x.LastSeenAt, x.RevokedAt, x.UserAgent = &later, &later, nil
+			res = db.Save(x)
+		case *store.APIKey:
+			x.Name, x.Active, x.LastUsed = "CI (rotated)", false, nil
+			x.Permissions = datatypes.NewJSONSlice([]store.APIScope{store.ScopeCredentialsRead, store.ScopeCredentialsVerify})
+			res = db.Save(x)
+		case *store.Notification:
+			x.Title, x.ReadAt = "Approval needed", nil
+			res = db.Model(x).Updates(map[string]any{"title": x.Title, "read_at": nil})
+		case *store.AuditLog:
+			x.UserAgent = nil
+			x.Details = datatypes.NewJSONType(store.AuditDetails{Summary: "issued", Reason: "annotated"})
+			res = db.Save(x)
+		case *store.CredentialAnalytics:
+			x.CredentialsIssued, x.FailedVerifications = 10, 0
+			res = db.Model(x).Updates(map[string]any{"credentials_issued": 10, "failed_verifications": 0})
+		case *store.TemplateCategory:
+			x.Description, x.Icon, x.Active = ptr("Updated "+x.Name), nil, false
+			res = db.Save(x)
+		case *store.TemplateReview:
+			x.Rating, x.ReviewText, x.HelpfulVotes = 4, nil, 4
+			res = db.Model(x).Updates(map[string]any{"rating": 4, "review_text": nil, "helpful_votes": 4})
+		case *store.MultisigRequirement:
+			x.RequiredSignatures, x.Active = 3, false
+			x.ApproverRoles = datatypes.NewJSONSlice([]store.Role{store.RoleAdmin})
+			res = db.Save(x)
+		case *store.CredentialApproval:
+			x.ApprovalStatus, x.ApprovalNotes = store.ApprovalRejected, ptr("missing transcript")
+			res = db.Save(x)
+		case *store.Webhook:
+			x.URL, x.SecretKey, x.Active, x.RetryCount, x.LastTriggered = "https://crm.example.com/hook/v2", secret.Sealed("k2"), false, 0, nil
+			x.Events = datatypes.NewJSONSlice([]store.WebhookEvent{store.EventCredentialIssued, store.EventCredentialRevoked})
+			res = db.Save(x)
+		case *store.WebhookDelivery:
+			x.ResponseStatus, x.Success, x.ErrorMessage, x.DeliveryTimeMs = ptr(500), false, ptr("server error"), nil
+			res = db.Save(x)
+		case *store.NotificationPreference:
+			x.SMSEnabled, x.PushEnabled = false, true
+			res = db.Model(x).Updates(map[string]any{"sms_enabled": false, "push_enabled": true})
+		case *store.SMSDelivery:
+			x.Status, x.ErrorMessage, x.DeliveredAt = store.SMSFailed, ptr("unreachable"), nil
+			res = db.Save(x)
+		case *store.EnhancedAuditLog:
+			x.RiskScore, x.RetentionUntil, x.UserAgent = 90, &nextMonth, nil
+			x.ComplianceTags = datatypes.NewJSONSlice([]store.ComplianceTag{store.ComplianceISO27001})
+			x.Geolocation = datatypes.NewJSONType(store.Geolocation{Country: "GB", City: "London"})
+			res = db.Save(x)
+		case *store.RetentionPolicy:
+			x.RetentionPeriodDays, x.RetentionReason = 730, nil
+			res = db.Model(x).Updates(map[string]any{"retention_period_days": 730, "retention_reason": nil})
+		case *store.LDAPConfiguration:
+			x.SyncIntervalMinutes, x.SyncEnabled, x.BindDN, x.BindPasswordEncrypted, x.LastSyncAt = 15, false, nil, nil, &later
+			res = db.Save(x)
+		case *store.LDAPUserMapping:
+			x.LDAPGroups, x.LastSyncAt = datatypes.NewJSONSlice([]string{"cn=staff", "cn=faculty"}), nil
+			res = db.Save(x)
+		case *store.ERPIntegration:
+			x.SyncDirection, x.SyncEnabled, x.WebhookURL, x.APISecretEncrypted = store.SyncInbound, false, nil, nil
+			res = db.Save(x)
+		case *store.RealTimeAnalytics:
+			x.MetricValue, x.MetricUnit = 99.5, store.UnitPercentage
+			res = db.Model(x).Updates(map[string]any{"metric_value": 99.5, "metric_unit": store.UnitPercentage})
+		case *store.AnalyticsModel:
+			x.ModelVersion, x.ModelData, x.AccuracyScore, x.TrainingDataSize, x.Active = "2", []byte{9}, nil, 0, false
+			res = db.Save(x)
+		case *store.ModelPrediction:
+			x.ConfidenceScore = ptr(0.75)
+			x.PredictionResult = datatypes.NewJSONType(store.PredictionOutcome{Label: "fraud", Score: 0.8, Explanation: []string{"velocity"}})
+			res = db.Save(x)
+		case *store.OrganizationBranding:
+			x.PrimaryColor, x.AccentColor, x.CustomJS, x.CustomDomain = ptr("#ABCDEF"), nil, nil, ptr("credentials.example.edu")
+			x.SSLCertificate, x.SSLPrivateKey = nil, nil
+			res = db.Save(x)
+		case *store.CustomCredentialTemplate:
+			x.TemplateType, x.IsActive, x.PreviewImageURL = store.TemplateCertificate, false, nil
+			x.DesignData = datatypes.NewJSONType(store.DesignData{PageSize: "Letter", Orientation: "landscape"})
+			res = db.Save(x)
+		case *store.CustomField:
+			x.FieldType, x.Options, x.IsRequired = store.FieldText, nil, false // nil options are stored as []
+			x.ValidationRules = datatypes.NewJSONType(store.ValidationRules{MinLength: ptr(1), Pattern: "^[A-F]$"})
+			res = db.Save(x)
+		case *store.ApprovalWorkflow:
+			x.AutoApproveThreshold, x.EscalationEnabled, x.EscalationTimeoutHours = 2, false, 48
+			x.Steps = append(x.Steps, store.WorkflowStep{Name: "sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, RequiredApprovals: 2})
+			res = db.Save(x)
+		case *store.WorkflowInstance:
+			x.Status, x.CurrentStep, x.CompletedAt = store.WorkflowApproved, 2, &later
+			res = db.Save(x)
+		default:
+			t.Fatalf("no update for %T", m)
+		}
+		if res.Error != nil {
+			t.Fatalf("update %T: %v", m, res.Error)
+		}
+		if res.RowsAffected != 1 {
+			t.Errorf("update %T affected %d rows", m, res.RowsAffected)
+		}
+		back := reflect.New(reflect.TypeOf(m).Elem()).Interface()
+		if err := db.First(back, "id = ?", reflect.ValueOf(m).Elem().FieldByName("ID").String()).Error; err != nil {
+			t.Fatalf("read %T after update: %v", m, err)
+		}
+		compareRows(t, db, m, back)
+		updated[m.(schema.Tabler).TableName()] = true
+	}
+	for _, m := range allModels() {
+		if name := m.(schema.Tabler).TableName(); !updated[name] {
+			t.Errorf("no row updated in %s", name)
+		}
 	}
 
 	// Delete in reverse order; every table ends empty.

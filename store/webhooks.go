@@ -37,17 +37,17 @@ func (e WebhookEvent) Valid() bool {
 type Webhook struct {
 	ID             string
 	OrganizationID string
-	Name           string
-	URL            string
-	Events         datatypes.JSONSlice[WebhookEvent]
-	SecretKey      secret.Sealed // HMAC signing secret, encrypted at rest
+	Name           string                            `validate:"required,max=100"`
+	URL            string                            `validate:"required,max=2048,httpurl"`
+	Events         datatypes.JSONSlice[WebhookEvent] `validate:"dive,oneof=credential.issued credential.revoked credential.suspended credential.verified approval.requested approval.decided"`
+	SecretKey      secret.Sealed                     // HMAC signing secret, encrypted at rest
 	Active         bool
-	RetryCount     int // retries after a failed delivery
+	RetryCount     int `validate:"min=0,max=10"` // retries after a failed delivery
 	LastTriggered  *time.Time
 	CreatedAt      time.Time
 
-	Organization *Organization     `gorm:"foreignKey:OrganizationID"`
-	Deliveries   []WebhookDelivery `gorm:"foreignKey:WebhookID"`
+	Organization *Organization     `gorm:"foreignKey:OrganizationID" validate:"-"`
+	Deliveries   []WebhookDelivery `gorm:"foreignKey:WebhookID" validate:"-"`
 }
 
 func (Webhook) TableName() string { return "webhooks" }
@@ -72,7 +72,7 @@ type WebhookPayload struct {
 type WebhookDelivery struct {
 	ID             string
 	WebhookID      string
-	EventType      WebhookEvent
+	EventType      WebhookEvent `validate:"required,oneof=credential.issued credential.revoked credential.suspended credential.verified approval.requested approval.decided"`
 	Payload        datatypes.JSONType[WebhookPayload]
 	ResponseStatus *int
 	ResponseBody   *string
@@ -81,7 +81,7 @@ type WebhookDelivery struct {
 	ErrorMessage   *string
 	CreatedAt      time.Time
 
-	Webhook *Webhook `gorm:"foreignKey:WebhookID"`
+	Webhook *Webhook `gorm:"foreignKey:WebhookID" validate:"-"`
 }
 
 func (WebhookDelivery) TableName() string { return "webhook_deliveries" }

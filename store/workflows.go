@@ -37,16 +37,16 @@ type WorkflowStep struct {
 type ApprovalWorkflow struct {
 	ID                     string
 	OrganizationID         string
-	WorkflowName           string
-	WorkflowType           WorkflowType
+	WorkflowName           string       `validate:"required,max=200"`
+	WorkflowType           WorkflowType `validate:"required,oneof=credential_issuance schema_creation user_registration"`
 	Steps                  datatypes.JSONSlice[WorkflowStep]
-	AutoApproveThreshold   int `gorm:"default:1"`
+	AutoApproveThreshold   int `gorm:"default:1" validate:"min=1,max=100"`
 	EscalationEnabled      bool
-	EscalationTimeoutHours int `gorm:"default:24"`
+	EscalationTimeoutHours int `gorm:"default:24" validate:"min=1,max=8760"`
 	Active                 bool
 	CreatedAt              time.Time
 
-	Instances []WorkflowInstance `gorm:"foreignKey:WorkflowID"`
+	Instances []WorkflowInstance `gorm:"foreignKey:WorkflowID" validate:"-"`
 }
 
 func (ApprovalWorkflow) TableName() string { return "approval_workflows" }
@@ -81,15 +81,15 @@ func (s WorkflowStatus) Valid() bool {
 type WorkflowInstance struct {
 	ID           string
 	WorkflowID   string
-	ResourceType string // credential, schema, user
+	ResourceType string `validate:"required,max=50"` // credential, schema, user
 	ResourceID   string
 	CurrentStep  int            `gorm:"default:1"` // 1-based index into the workflow's steps
-	Status       WorkflowStatus `gorm:"default:in_progress"`
+	Status       WorkflowStatus `gorm:"default:in_progress" validate:"required,oneof=in_progress approved rejected cancelled"`
 	StartedAt    time.Time      `gorm:"autoCreateTime"`
 	CompletedAt  *time.Time
 	CreatedAt    time.Time
 
-	Workflow *ApprovalWorkflow `gorm:"foreignKey:WorkflowID"`
+	Workflow *ApprovalWorkflow `gorm:"foreignKey:WorkflowID" validate:"-"`
 }
 
 func (WorkflowInstance) TableName() string { return "workflow_instances" }
