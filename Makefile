@@ -9,7 +9,7 @@ NPM ?= npm
 
 ## run: serve on http://localhost:8080 with the embedded SQLite database in ./data
 run:
-	$(GO) run ./cmd/trustcred serve
+	$(GO) run ./cmd/trustcred serve $(ARGS)
 
 ## build: the trustcred binary in ./trustcred
 build:

@@ -2,6 +2,7 @@
 //
 //	trustcred serve                 run the web server and the job queue
 //	trustcred migrate up|down|status
+//	trustcred demo
 //	trustcred version
 //
 // Configuration comes from TRUSTCRED_* environment variables; flags override
@@ -38,6 +39,7 @@ const usage = `TrustCred: issue and verify W3C Verifiable Credentials.
 Usage:
   trustcred serve                      run the web server and the job queue
   trustcred migrate up|down|status     apply, roll back (one step) or list migrations
+  trustcred demo                       seed demo organizations, users and settings into an empty database
   trustcred version                    print the version
 
 Run "trustcred serve -h" for the configuration flags and TRUSTCRED_* variables.
@@ -53,12 +55,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var err error
 	switch cmd {
 	case "serve":
-		err = withConfig("serve", rest, getenv, stderr, func(cfg config.Config, _ []string, log *slog.Logger) error {
-			return serve(ctx, cfg, log)
+		err = withConfig("serve", rest, getenv, stderr, func(cfg config.Config, args []string, log *slog.Logger) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unexpected argument %q", args[0])}
+			}
+			return serve(ctx, cfg, log, stdout)
 		})
 	case "migrate":
 		err = withConfig("migrate", rest, getenv, stderr, func(cfg config.Config, args []string, log *slog.Logger) error {
 			return migrate(ctx, cfg, log, args, stdout)
+		})
+	case "demo":
+		err = withConfig("demo", rest, getenv, stderr, func(cfg config.Config, args []string, log *slog.Logger) error {
+			return demoCmd(ctx, cfg, log, args, stdout)
 		})
 	case "version":
 		fmt.Fprintln(stdout, versionString())

@@ -52,12 +52,12 @@ func freeAddr(t *testing.T) string {
 }
 
 // A fresh data directory and no other configuration: the server creates its
-// SQLite database, migrates it, becomes ready, and on SIGTERM finishes and
-// exits 0.
+// SQLite database, migrates it, seeds the demo (--demo), becomes ready, and
+// on SIGTERM finishes and exits 0.
 func TestServeOnEmbeddedDefaultAndStopOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	cmd := command(t, nil, "serve", "--addr", addr, "--data-dir", filepath.Join(dir, "data"))
+	cmd := command(t, nil, "serve", "--addr", addr, "--data-dir", filepath.Join(dir, "data"), "--demo")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -95,6 +95,9 @@ func TestServeOnEmbeddedDefaultAndStopOnSIGTERM(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("still running 30s after SIGTERM\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "Demo data seeded") {
+		t.Errorf("serve --demo on an empty database did not seed:\n%s", logs.String())
 	}
 	if !strings.Contains(logs.String(), "web server stopped") {
 		t.Errorf("no orderly shutdown in the log:\n%s", logs.String())
@@ -182,6 +185,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"migrate", "down", "--to", "x"}, 2, "--to"},
 		{[]string{"serve", "--log-format", "xml"}, 2, "log-format"},
 		{[]string{"serve", "--no-such-flag"}, 2, "no-such-flag"},
+		{[]string{"serve", "--demo", "yes"}, 2, `unexpected argument "yes"`},
 	}
 	for _, tc := range cases {
 		code, _, errs := runCmd(t, map[string]string{"TRUSTCRED_DATA_DIR": t.TempDir()}, tc.args...)
@@ -224,5 +228,26 @@ func TestJSONLogs(t *testing.T) {
 	}
 	if lines == 0 {
 		t.Fatal("no log lines")
+	}
+}
+
+// "trustcred demo" seeds once, prints the passwords, and refuses a second time.
+func TestDemoCommand(t *testing.T) {
+	env := map[string]string{"TRUSTCRED_DATA_DIR": t.TempDir(), "TRUSTCRED_LOG_LEVEL": "warn"}
+	code, out, errs := runCmd(t, env, "demo")
+	if code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Demo data seeded", "super_admin", "admin@northfield.edu", "API key for northfield", "tcs_"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(env["TRUSTCRED_DATA_DIR"], "master.key")); err != nil {
+		t.Errorf("no master key generated: %v", err)
+	}
+	code, _, errs = runCmd(t, env, "demo")
+	if code != 1 || !strings.Contains(errs, "already has data") {
+		t.Fatalf("second demo: exit %d, stderr %q", code, errs)
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web"
 )
@@ -17,7 +19,7 @@ import (
 // serve runs the web server and the job queue until ctx is cancelled (by
 // SIGINT or SIGTERM), then stops accepting, lets in-flight requests and
 // running jobs finish within the shutdown timeout, and closes the database.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error) {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) (err error) {
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -30,6 +32,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error)
 	}
 	if err := migrator.Up(ctx); err != nil {
 		return err
+	}
+	// Load (on first run: generate) the master key now, so that a missing or
+	// unreadable key stops the server at start, not at the first secret.
+	keys, err := secret.Load(cfg.MasterKey, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := seedDemoIfEmpty(ctx, cfg, log, db, keys, out); err != nil {
+			return err
+		}
 	}
 
 	queue, err := jobs.New(db, log, jobs.NewWorkers())

@@ -27,6 +27,11 @@ type Config struct {
 	LogFormat       string        // text or json
 	Dev             bool          // development mode: error details on pages, verbose logs
 	ShutdownTimeout time.Duration // how long in-flight requests and jobs get on SIGTERM
+	Demo            bool          // serve: seed the demo data set into an empty database
+	// MasterKey is TRUSTCRED_MASTER_KEY: the keys that seal secrets at rest.
+	// Environment only, never a flag (flags show in process lists). Empty
+	// means a key file in the data directory, generated on first run.
+	MasterKey string
 }
 
 // Dialect names the database the configuration selects.
@@ -44,17 +49,19 @@ func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "trustcred
 // default and help text.
 type setting struct {
 	flag, env, def, help string
+	boolean              bool // "--dev" alone means true
 }
 
 var settings = []setting{
-	{"addr", "TRUSTCRED_ADDR", ":8080", "listen address"},
-	{"base-url", "TRUSTCRED_BASE_URL", "", "public base URL used in links and DIDs (default derived from the address)"},
-	{"data-dir", "TRUSTCRED_DATA_DIR", "./data", "directory for the embedded database, keys and uploads"},
-	{"database-url", "TRUSTCRED_DATABASE_URL", "", "postgres://… to use PostgreSQL (default: embedded SQLite in the data directory)"},
-	{"log-level", "TRUSTCRED_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
-	{"log-format", "TRUSTCRED_LOG_FORMAT", "text", "log format: text or json"},
-	{"dev", "TRUSTCRED_DEV", "false", "development mode (error details on pages)"},
-	{"shutdown-timeout", "TRUSTCRED_SHUTDOWN_TIMEOUT", "15s", "how long to wait for in-flight requests and jobs on shutdown"},
+	{"addr", "TRUSTCRED_ADDR", ":8080", "listen address", false},
+	{"base-url", "TRUSTCRED_BASE_URL", "", "public base URL used in links and DIDs (default derived from the address)", false},
+	{"data-dir", "TRUSTCRED_DATA_DIR", "./data", "directory for the embedded database, keys and uploads", false},
+	{"database-url", "TRUSTCRED_DATABASE_URL", "", "postgres://… to use PostgreSQL (default: embedded SQLite in the data directory)", false},
+	{"log-level", "TRUSTCRED_LOG_LEVEL", "info", "log level: debug, info, warn, error", false},
+	{"log-format", "TRUSTCRED_LOG_FORMAT", "text", "log format: text or json", false},
+	{"dev", "TRUSTCRED_DEV", "false", "development mode (error details on pages)", true},
+	{"shutdown-timeout", "TRUSTCRED_SHUTDOWN_TIMEOUT", "15s", "how long to wait for in-flight requests and jobs on shutdown", false},
+	{"demo", "TRUSTCRED_DEMO", "false", "serve: seed the demo data set if the database is empty", true},
 }
 
 // Settings lists the environment variables, flags and defaults, for help
@@ -77,7 +84,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		if v := strings.TrimSpace(getenv(s.env)); v != "" {
 			def = v
 		}
-		vals[s.flag] = fs.String(s.flag, def, s.help+" ("+s.env+")")
+		v := &value{s: def, boolean: s.boolean}
+		fs.Var(v, s.flag, s.help+" ("+s.env+")")
+		vals[s.flag] = &v.s
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -86,6 +95,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 
 	var errs []error
 	c := Config{
+		MasterKey:   getenv("TRUSTCRED_MASTER_KEY"),
 		Addr:        get("addr"),
 		DataDir:     get("data-dir"),
 		DatabaseURL: get("database-url"),
@@ -114,6 +124,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		errs = append(errs, fmt.Errorf("dev %q: want true or false", get("dev")))
 	}
 	c.Dev = dev
+	if c.Demo, err = strconv.ParseBool(get("demo")); err != nil {
+		errs = append(errs, fmt.Errorf("demo %q: want true or false", get("demo")))
+	}
 	c.ShutdownTimeout, err = time.ParseDuration(get("shutdown-timeout"))
 	if err != nil || c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout %q: want a positive duration such as 15s", get("shutdown-timeout")))
@@ -125,6 +138,18 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	c.BaseURL = base
 	return c, errors.Join(errs...)
 }
+
+// value is a flag holding text; a boolean one may be given without a value.
+// Parsing into typed fields happens in Load, so that every mistake is
+// reported with the setting's name.
+type value struct {
+	s       string
+	boolean bool
+}
+
+func (v *value) String() string     { return v.s }
+func (v *value) Set(s string) error { v.s = s; return nil }
+func (v *value) IsBoolFlag() bool   { return v.boolean }
 
 // baseURL validates an explicit base URL or derives one from the listen
 // address (":8080" → "http://localhost:8080").

@@ -40,12 +40,19 @@ func TestEnvironmentAndFlags(t *testing.T) {
 		"TRUSTCRED_DEV":          "true",
 		"TRUSTCRED_BASE_URL":     "https://creds.example.org/",
 	}
+	c0, err := load(t, map[string]string{"TRUSTCRED_MASTER_KEY": "k", "TRUSTCRED_DEMO": "1"})
+	if err != nil || c0.MasterKey != "k" || !c0.Demo {
+		t.Errorf("master key %q demo %v err %v", c0.MasterKey, c0.Demo, err)
+	}
 	c, err := load(t, env, "--addr", ":7000", "--data-dir", "/var/lib/trustcred")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != ":7000" {
 		t.Errorf("flag must override the environment: addr %q", c.Addr)
+	}
+	if c.Demo || c.MasterKey != "" {
+		t.Errorf("demo %v master key %q", c.Demo, c.MasterKey)
 	}
 	if c.DataDir != "/var/lib/trustcred" || c.Dialect() != "postgres" || c.LogLevel != slog.LevelDebug ||
 		c.LogFormat != "json" || !c.Dev || c.BaseURL != "https://creds.example.org" {
@@ -79,11 +86,12 @@ func TestInvalidSettingsAreNamed(t *testing.T) {
 		{[]string{"--database-url", "mysql://x"}, "database-url"},
 		{[]string{"--log-level", "loud"}, "log-level"},
 		{[]string{"--log-format", "xml"}, "log-format"},
-		{[]string{"--dev", "maybe"}, "dev"},
+		{[]string{"--dev=maybe"}, "dev"},
 		{[]string{"--base-url", "example.org"}, "base-url"},
 		{[]string{"--base-url", "https://x.org/?a=b"}, "base-url"},
 		{[]string{"--shutdown-timeout", "-1s"}, "shutdown-timeout"},
 		{[]string{"--data-dir", " "}, "data-dir"},
+		{[]string{"--demo=sure"}, "demo"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, nil, tc.args...)

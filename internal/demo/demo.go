@@ -1,0 +1,375 @@
+// Package demo seeds a realistic, coherent data set into an empty database,
+// so that a newcomer sees TrustCred with organizations, people, schemas,
+// templates and settings in place. Passwords and the API key are random and
+// returned once, for the caller to print; secrets are sealed with the
+// server's keyring like any other.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"gorm.io/datatypes"
+
+	"github.com/trustcred/trustcred/internal/apikey"
+	"github.com/trustcred/trustcred/internal/did"
+	"github.com/trustcred/trustcred/internal/password"
+	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/store"
+)
+
+// Account is a seeded user and the password to sign in with.
+type Account struct {
+	Email, Password, Organization string
+	Role                          store.Role
+}
+
+// Result is what the caller must show the operator: it is not stored
+// anywhere in plain text.
+type Result struct {
+	Accounts     []Account
+	APIKey       string // full key, shown once
+	APIKeyOrg    string
+	Organization []string // slugs
+}
+
+// Seed fills an empty database; store.ErrNotEmpty if it has data already.
+func Seed(ctx context.Context, db *store.DB, keys *secret.Keyring, baseURL string) (Result, error) {
+	var res Result
+	if keys == nil {
+		return res, errors.New("demo: no keyring to seal secrets with")
+	}
+	// Hash the passwords before the transaction, on every core: bcrypt is
+	// slow on purpose, and a transaction should not wait for it.
+	creds, err := newCredentials(accounts)
+	if err != nil {
+		return res, err
+	}
+	err = db.Seed(ctx, func(create func(any) error) error {
+		s := &seeder{create: create, keys: keys, baseURL: baseURL, now: time.Now().UTC(), res: &res, creds: creds}
+		return s.run()
+	})
+	return res, err
+}
+
+// accounts is the number of users the demo creates.
+const accounts = 10
+
+type credential struct{ password, hash string }
+
+func newCredentials(n int) ([]credential, error) {
+	out := make([]credential, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range out {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i].password = password.Random(16)
+			out[i].hash, errs[i] = password.Hash(out[i].password)
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+type seeder struct {
+	create  func(any) error
+	keys    *secret.Keyring
+	baseURL string
+	now     time.Time
+	res     *Result
+	creds   []credential // one per account, used in order
+	err     error        // first error; later steps are skipped
+}
+
+// add creates each model unless an earlier step failed.
+func (s *seeder) add(models ...any) {
+	for _, m := range models {
+		if s.err == nil {
+			s.err = s.create(m)
+		}
+	}
+}
+
+func (s *seeder) seal(plain, context string) secret.Sealed {
+	if s.err != nil {
+		return nil
+	}
+	v, err := s.keys.Seal([]byte(plain), context)
+	if err != nil {
+		s.err = err
+	}
+	return v
+}
+
+func (s *seeder) org(name, slug string, typ store.OrganizationType, status store.OrganizationStatus, domain string, verified bool) *store.Organization {
+	id, err := did.Web(s.baseURL, "orgs", slug)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	o := &store.Organization{
+		Name: name, Slug: slug, Type: typ, Status: status, Domain: &domain, Verified: verified, DID: id,
+		MetadataURI: ptr("https://" + domain + "/about"),
+	}
+	s.add(o)
+	s.res.Organization = append(s.res.Organization, slug)
+	return o
+}
+
+func (s *seeder) user(email, name, title string, role store.Role, org *store.Organization) *store.User {
+	if len(s.creds) == 0 {
+		s.err = errors.New("demo: more users than prepared passwords")
+		return &store.User{}
+	}
+	pw, hash := s.creds[0].password, s.creds[0].hash
+	s.creds = s.creds[1:]
+	u := &store.User{
+		Email: email, Role: role, EmailVerified: true, PasswordHash: &hash,
+		Profile: datatypes.NewJSONType(store.UserProfile{DisplayName: name, Title: title, Locale: "en", Timezone: "Europe/London"}),
+	}
+	orgName := "(platform)"
+	if org != nil {
+		u.OrganizationID, orgName = &org.ID, org.Slug
+	}
+	s.add(u)
+	s.res.Accounts = append(s.res.Accounts, Account{Email: email, Password: pw, Organization: orgName, Role: role})
+	return u
+}
+
+func (s *seeder) run() error {
+	s.orgs()
+	if s.err == nil && len(s.creds) != 0 {
+		s.err = fmt.Errorf("demo: %d prepared passwords unused", len(s.creds))
+	}
+	return s.err
+}
+
+// orgs seeds three organizations of different kinds and states, and
+// everything that hangs off them.
+func (s *seeder) orgs() {
+	north := s.org("Northfield University", "northfield", store.OrganizationEducational, store.OrganizationActive, "northfield.edu", true)
+	guild := s.org("Guild of Structural Engineers", "structural-guild", store.OrganizationProfessional, store.OrganizationActive, "structural-guild.org", false)
+	harbor := s.org("Harbor City Licensing Office", "harbor-city-licensing", store.OrganizationGovernment, store.OrganizationPending, "licensing.harbor-city.gov", false)
+
+	// People: every role, in every organization that needs one.
+	operator := s.user("operator@trustcred.example", "Pat Operator", "Platform operator", store.RoleSuperAdmin, nil)
+	nAdmin := s.user("admin@northfield.edu", "Alice Moreau", "Registrar", store.RoleAdmin, north)
+	nIssuer := s.user("issuer@northfield.edu", "Ibrahim Khan", "Credentials officer", store.RoleIssuer, north)
+	nReviewer := s.user("reviewer@northfield.edu", "Rita Okafor", "Dean of Studies", store.RoleReviewer, north)
+	nReviewer2 := s.user("provost@northfield.edu", "Paul Lindqvist", "Provost", store.RoleReviewer, north)
+	verifier := s.user("hr@acme-hiring.example", "Vera Stone", "HR screening", store.RoleVerifier, nil)
+	student := s.user("sam.student@northfield.edu", "Sam Student", "BSc candidate", store.RoleRecipient, north)
+	gAdmin := s.user("admin@structural-guild.org", "George Adeyemi", "Membership secretary", store.RoleAdmin, guild)
+	gIssuer := s.user("issuer@structural-guild.org", "Ines Duarte", "Licensing officer", store.RoleIssuer, guild)
+	hAdmin := s.user("admin@licensing.harbor-city.gov", "Henry Walsh", "Licensing director", store.RoleAdmin, harbor)
+	_ = hAdmin
+
+	s.add(
+		&store.IssuerCategory{IssuerID: north.ID, Category: "Higher education"},
+		&store.IssuerCategory{IssuerID: north.ID, Category: "Continuing education"},
+		&store.IssuerCategory{IssuerID: guild.ID, Category: "Engineering"},
+		&store.IssuerCategory{IssuerID: guild.ID, Category: "Professional licensing"},
+		&store.IssuerCategory{IssuerID: harbor.ID, Category: "Government licensing"},
+	)
+
+	// Marketplace categories, with a parent/child level.
+	academic := &store.TemplateCategory{Name: "Academic", Description: ptr("Degrees, diplomas and course certificates"), Icon: ptr("academic-cap"), Active: true}
+	professional := &store.TemplateCategory{Name: "Professional", Description: ptr("Licences and professional memberships"), Icon: ptr("briefcase"), Active: true}
+	s.add(academic, professional)
+	degrees := &store.TemplateCategory{Name: "Degrees", ParentCategoryID: &academic.ID, Icon: ptr("scroll"), Active: true}
+	courses := &store.TemplateCategory{Name: "Course certificates", ParentCategoryID: &academic.ID, Icon: ptr("badge-check"), Active: true}
+	licences := &store.TemplateCategory{Name: "Licences", ParentCategoryID: &professional.ID, Icon: ptr("identification"), Active: true}
+	s.add(degrees, courses, licences)
+
+	// Schemas and templates.
+	degree := s.schema(north, "Bachelor's Degree", "1.0", []store.SchemaField{
+		{Name: "degree", Label: "Degree", Type: store.FieldText, Required: true},
+		{Name: "major", Label: "Major", Type: store.FieldText, Required: true},
+		{Name: "honours", Label: "Honours", Type: store.FieldSelect, Options: []store.FieldOption{
+			{Value: "first", Label: "First class"}, {Value: "upper-second", Label: "Upper second"}, {Value: "lower-second", Label: "Lower second"}, {Value: "third", Label: "Third"}}},
+		{Name: "conferred", Label: "Date conferred", Type: store.FieldDate, Required: true},
+	})
+	course := s.schema(north, "Course Certificate", "1.0", []store.SchemaField{
+		{Name: "course", Label: "Course", Type: store.FieldText, Required: true},
+		{Name: "hours", Label: "Study hours", Type: store.FieldNumber, Validation: store.ValidationRules{Min: ptr(1.0), Max: ptr(2000.0)}},
+	})
+	chartered := s.schema(guild, "Chartered Engineer", "2.0", []store.SchemaField{
+		{Name: "licence_number", Label: "Licence number", Type: store.FieldText, Required: true,
+			Validation: store.ValidationRules{Pattern: "^CE-[0-9]{6}$"}},
+		{Name: "discipline", Label: "Discipline", Type: store.FieldText, Required: true},
+	})
+
+	bsc := &store.CredentialTemplate{
+		Name: "BSc Computer Science", Description: ptr("Bachelor of Science in Computer Science, signed by the Registrar."),
+		OrganizationID: north.ID, SchemaID: degree.ID, IsPublic: true, Active: true, CategoryID: &degrees.ID,
+		TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateDiploma, Cryptosuite: "eddsa-rdfc-2022",
+			Defaults: map[string]string{"degree": "Bachelor of Science", "major": "Computer Science"}}),
+	}
+	dataSci := &store.CredentialTemplate{
+		Name: "Data Science Fundamentals", Description: ptr("Open Badge for the 40-hour data science course."),
+		OrganizationID: north.ID, SchemaID: course.ID, IsPublic: true, Active: true, CategoryID: &courses.ID,
+		TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateBadge, Cryptosuite: "eddsa-jcs-2022", ValidityDays: 3 * 365,
+			Achievement: &store.Achievement{Name: "Data Science Fundamentals", Description: "Completed 40 hours of data science study.",
+				Criteria: "Pass all four assessed notebooks and the final project."},
+			Defaults: map[string]string{"course": "Data Science Fundamentals", "hours": "40"}}),
+	}
+	ceLicence := &store.CredentialTemplate{
+		Name: "Chartered Engineer Licence", Description: ptr("Annual licence to practise as a chartered structural engineer."),
+		OrganizationID: guild.ID, SchemaID: chartered.ID, IsPublic: false, Active: true, CategoryID: &licences.ID,
+		TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateLicense, Cryptosuite: "eddsa-rdfc-2022", ValidityDays: 365}),
+	}
+	s.add(bsc, dataSci, ceLicence)
+	s.add(
+		&store.TemplateReview{TemplateID: bsc.ID, ReviewerID: gAdmin.ID, Rating: 5, ReviewText: ptr("Clear fields; we adapted it for our graduate diploma."), HelpfulVotes: 4},
+		&store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: gIssuer.ID, Rating: 4, ReviewText: ptr("Good badge; criteria could link to the syllabus."), HelpfulVotes: 1},
+		&store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: verifier.ID, Rating: 5, ReviewText: ptr("Verified in seconds from the QR code.")},
+	)
+
+	// Approvals: degrees need two signatures; a two-step issuance workflow.
+	s.add(
+		&store.MultisigRequirement{SchemaID: degree.ID, RequiredSignatures: 2, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}), Active: true},
+		&store.MultisigRequirement{SchemaID: chartered.ID, RequiredSignatures: 1, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleAdmin}), Active: true},
+	)
+	flow := &store.ApprovalWorkflow{
+		OrganizationID: north.ID, WorkflowName: "Degree issuance", WorkflowType: store.WorkflowCredentialIssuance,
+		Steps: datatypes.NewJSONSlice([]store.WorkflowStep{
+			{Name: "Department check", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1},
+			{Name: "Registrar sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, ApproverUserIDs: []string{nAdmin.ID}, RequiredApprovals: 1},
+		}),
+		AutoApproveThreshold: 2, EscalationEnabled: true, EscalationTimeoutHours: 48, Active: true,
+	}
+	schemaFlow := &store.ApprovalWorkflow{
+		OrganizationID: north.ID, WorkflowName: "New schema review", WorkflowType: store.WorkflowSchemaCreation,
+		Steps: datatypes.NewJSONSlice([]store.WorkflowStep{
+			{Name: "Provost review", ApproverRoles: []store.Role{store.RoleReviewer}, ApproverUserIDs: []string{nReviewer2.ID}, RequiredApprovals: 1},
+		}),
+		AutoApproveThreshold: 1, EscalationTimeoutHours: 24, Active: true,
+	}
+	s.add(flow, schemaFlow)
+	s.add(&store.WorkflowInstance{WorkflowID: schemaFlow.ID, ResourceType: "schema", ResourceID: course.ID,
+		CurrentStep: 1, Status: store.WorkflowApproved, CompletedAt: ptr(s.now.Add(-72 * time.Hour))})
+
+	// Integrations: webhooks, LDAP and ERP with sealed secrets, an API key.
+	hook := &store.Webhook{
+		OrganizationID: north.ID, Name: "Student records system", URL: "https://sis.northfield.edu/hooks/trustcred",
+		Events:    datatypes.NewJSONSlice([]store.WebhookEvent{store.EventCredentialIssued, store.EventCredentialRevoked}),
+		SecretKey: s.seal(password.Random(32), "webhooks.secret_key"), Active: true, RetryCount: 5,
+	}
+	s.add(hook)
+	s.add(&store.WebhookDelivery{WebhookID: hook.ID, EventType: store.EventApprovalRequested,
+		Payload: datatypes.NewJSONType(store.WebhookPayload{ID: "evt_demo_1", Event: store.EventApprovalRequested, OccurredAt: s.now.Add(-2 * time.Hour),
+			OrganizationID: north.ID, Data: json.RawMessage(`{"note":"delivery test from the demo data"}`)}),
+		ResponseStatus: ptr(200), ResponseBody: ptr("ok"), DeliveryTimeMs: ptr(84), Success: true})
+	ldap := &store.LDAPConfiguration{
+		OrganizationID: north.ID, Name: "Campus directory", ServerURL: "ldaps://ldap.northfield.edu:636",
+		BaseDN: "dc=northfield,dc=edu", BindDN: ptr("cn=trustcred,ou=services,dc=northfield,dc=edu"),
+		BindPasswordEncrypted: s.seal(password.Random(24), "ldap_configurations.bind_password_encrypted"),
+		UserSearchFilter:      ptr("(&(objectClass=person)(mail=*))"), GroupSearchFilter: ptr("(objectClass=groupOfNames)"),
+		SyncEnabled: true, SyncIntervalMinutes: 60, LastSyncAt: ptr(s.now.Add(-30 * time.Minute)),
+	}
+	s.add(ldap)
+	s.add(&store.LDAPUserMapping{LDAPConfigID: ldap.ID, LDAPUserID: "uid=sstudent,ou=people,dc=northfield,dc=edu", LocalUserID: student.ID,
+		LDAPGroups: datatypes.NewJSONSlice([]string{"cn=students,ou=groups,dc=northfield,dc=edu"}), LastSyncAt: ldap.LastSyncAt})
+	s.add(&store.ERPIntegration{
+		OrganizationID: guild.ID, ERPType: store.ERPNetSuite, Name: "Membership ledger", APIEndpoint: "https://erp.structural-guild.org/api/v1",
+		APIKeyEncrypted:    s.seal(password.Random(32), "erp_integrations.api_key_encrypted"),
+		APISecretEncrypted: s.seal(password.Random(40), "erp_integrations.api_secret_encrypted"),
+		WebhookURL:         ptr("https://erp.structural-guild.org/hooks/trustcred"), SyncEnabled: true, SyncDirection: store.SyncInbound,
+	})
+	key, visible, hash := apikey.New()
+	s.add(&store.APIKey{OrganizationID: north.ID, Name: "Student records system", KeyHash: hash, Prefix: visible, Active: true,
+		Permissions: datatypes.NewJSONSlice([]store.APIScope{store.ScopeCredentialsIssue, store.ScopeCredentialsRead, store.ScopeTemplatesRead}),
+		ExpiresAt:   ptr(s.now.AddDate(1, 0, 0))})
+	s.res.APIKey, s.res.APIKeyOrg = key, north.Slug
+
+	// Notifications and their preferences.
+	for _, u := range []*store.User{nAdmin, nIssuer, nReviewer, nReviewer2} {
+		s.add(&store.NotificationPreference{UserID: u.ID, NotificationType: store.NotifyApprovalRequested, EmailEnabled: true, InAppEnabled: true})
+	}
+	s.add(
+		&store.NotificationPreference{UserID: student.ID, NotificationType: store.NotifyCredentialIssued, EmailEnabled: true, SMSEnabled: true, InAppEnabled: true},
+		&store.Notification{UserID: nAdmin.ID, Type: store.NotifySystemAlert, Title: "Welcome to TrustCred",
+			Message: "Your organization is active. Invite your team and design your first credential.", Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: north.ID, Link: "/settings"})},
+		&store.Notification{UserID: hAdmin.ID, Type: store.NotifySystemAlert, Title: "Registration received",
+			Message: "A platform operator will review your organization shortly.", Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: harbor.ID})},
+		&store.SMSDelivery{UserID: student.ID, PhoneNumber: "+447700900123", Message: "Northfield University: your TrustCred account is ready.",
+			Status: store.SMSDelivered, Provider: ptr("demo"), ProviderMessageID: ptr("demo-0001"), SentAt: ptr(s.now.Add(-time.Hour)), DeliveredAt: ptr(s.now.Add(-time.Hour + 5*time.Second))},
+	)
+
+	// Branding, designs and custom fields.
+	s.add(
+		&store.OrganizationBranding{OrganizationID: north.ID, PrimaryColor: ptr("#1e3a8a"), SecondaryColor: ptr("#f1f5f9"), AccentColor: ptr("#b45309"),
+			CustomDomain: ptr("credentials.northfield.edu")},
+		&store.OrganizationBranding{OrganizationID: guild.ID, PrimaryColor: ptr("#0f766e"), SecondaryColor: ptr("#ecfeff"), AccentColor: ptr("#9a3412")},
+		&store.CustomCredentialTemplate{OrganizationID: north.ID, TemplateName: "Northfield diploma (A4 landscape)", TemplateType: store.TemplateDiploma, IsActive: true,
+			DesignData: datatypes.NewJSONType(store.DesignData{PageSize: "A4", Orientation: "landscape", Elements: []store.DesignElement{
+				{Kind: "text", Text: "Northfield University", X: 50, Y: 12, FontSize: 28, Align: "center", Color: "#1e3a8a"},
+				{Kind: "field", Field: "degree", X: 50, Y: 40, FontSize: 22, Align: "center"},
+				{Kind: "field", Field: "major", X: 50, Y: 50, FontSize: 16, Align: "center"},
+				{Kind: "qr_code", X: 88, Y: 80, Width: 10, Height: 10},
+			}})},
+		&store.CustomField{OrganizationID: north.ID, FieldName: "student_number", FieldType: store.FieldText, FieldLabel: "Student number",
+			FieldDescription: ptr("Eight digits, from the student record."), ValidationRules: datatypes.NewJSONType(store.ValidationRules{Pattern: "^[0-9]{8}$"}),
+			IsRequired: true, IsActive: true},
+		&store.CustomField{OrganizationID: north.ID, FieldName: "campus", FieldType: store.FieldSelect, FieldLabel: "Campus",
+			Options: datatypes.NewJSONSlice([]store.FieldOption{{Value: "city", Label: "City campus"}, {Value: "riverside", Label: "Riverside"}}), IsActive: true},
+	)
+
+	// Compliance: retention policies and audit trails.
+	s.add(
+		&store.RetentionPolicy{OrganizationID: north.ID, DataType: store.RetainAuditLogs, RetentionPeriodDays: 7 * 365, RetentionReason: ptr("Institutional records policy"), Active: true},
+		&store.RetentionPolicy{OrganizationID: north.ID, DataType: store.RetainUserData, RetentionPeriodDays: 2 * 365, RetentionReason: ptr("GDPR storage limitation"), Active: true},
+		&store.RetentionPolicy{OrganizationID: guild.ID, DataType: store.RetainCredentials, RetentionPeriodDays: 10 * 365, RetentionReason: ptr("Licensing regulation"), Active: true},
+		&store.AuditLog{UserID: &operator.ID, OrganizationID: &north.ID, Action: "organization.approved", ResourceType: "organization", ResourceID: &north.ID,
+			Details: datatypes.NewJSONType(store.AuditDetails{Summary: "Approved Northfield University"}), IPAddress: ptr("192.0.2.10"), UserAgent: ptr("demo")},
+		&store.AuditLog{UserID: &nAdmin.ID, OrganizationID: &north.ID, Action: "member.invited", ResourceType: "user", ResourceID: &nIssuer.ID,
+			Details: datatypes.NewJSONType(store.AuditDetails{Summary: "Invited issuer@northfield.edu as issuer"}), IPAddress: ptr("192.0.2.20")},
+		&store.EnhancedAuditLog{UserID: &nAdmin.ID, OrganizationID: &north.ID, Action: "integration.ldap.configured", ResourceType: "ldap_configuration", ResourceID: &ldap.ID,
+			Details: datatypes.NewJSONType(store.AuditDetails{Summary: "Configured the campus directory"}), IPAddress: ptr("192.0.2.20"), UserAgent: ptr("demo"),
+			Geolocation: datatypes.NewJSONType(store.Geolocation{Country: "GB", City: "London"}), RiskScore: 20,
+			ComplianceTags: datatypes.NewJSONSlice([]store.ComplianceTag{store.ComplianceGDPR, store.ComplianceISO27001}),
+			RetentionUntil: ptr(datatypes.Date(s.now.AddDate(7, 0, 0)))},
+	)
+}
+
+func (s *seeder) schema(org *store.Organization, name, version string, fields []store.SchemaField) *store.CredentialSchema {
+	props := map[string]*store.JSONSchema{}
+	var required []string
+	for _, f := range fields {
+		p := &store.JSONSchema{Title: f.Label, Type: "string"}
+		switch f.Type {
+		case store.FieldNumber:
+			p.Type, p.Minimum, p.Maximum = "number", f.Validation.Min, f.Validation.Max
+		case store.FieldDate:
+			p.Format = "date"
+		case store.FieldSelect:
+			for _, o := range f.Options {
+				p.Enum = append(p.Enum, o.Value)
+			}
+		}
+		p.Pattern = f.Validation.Pattern
+		props[f.Name] = p
+		if f.Required {
+			required = append(required, f.Name)
+		}
+	}
+	cs := &store.CredentialSchema{
+		Name: name, Version: version, OrganizationID: org.ID, Active: true,
+		Fields: datatypes.NewJSONSlice(fields),
+		SchemaDefinition: datatypes.NewJSONType(store.JSONSchema{
+			Schema: "https://json-schema.org/draft/2020-12/schema", Title: fmt.Sprintf("%s %s", name, version),
+			Type: "object", Properties: props, Required: required,
+		}),
+	}
+	s.add(cs)
+	return cs
+}
+
+func ptr[T any](v T) *T { return &v }

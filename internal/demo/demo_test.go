@@ -1,0 +1,149 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/trustcred/trustcred/internal/apikey"
+	"github.com/trustcred/trustcred/internal/password"
+	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
+)
+
+// Tables that wait for signing: the credentials issue seeds credentials and
+// what hangs off them. Sessions are made by signing in, not seeded.
+var notSeeded = map[string]bool{
+	"credentials": true, "verification_logs": true, "credential_approvals": true,
+	"credential_analytics": true, "real_time_analytics": true, "analytics_models": true,
+	"model_predictions": true, "user_sessions": true,
+}
+
+func keyring(t *testing.T) *secret.Keyring {
+	t.Helper()
+	k, err := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestSeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		keys := keyring(t)
+		res, err := Seed(ctx, db, keys, "http://localhost:8080")
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := db.TableCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(counts) != 33 {
+			t.Fatalf("%d tables counted, want 33", len(counts))
+		}
+		for table, n := range counts {
+			if seeded := n > 0; seeded == notSeeded[table] {
+				t.Errorf("%s has %d rows", table, n)
+			}
+		}
+
+		// Every role is there, and the printed passwords sign in (two are
+		// checked: bcrypt at cost 12 is slow on purpose).
+		roles := map[store.Role]bool{}
+		for i, a := range res.Accounts {
+			roles[a.Role] = true
+			if i%5 != 0 {
+				continue
+			}
+			var hash string
+			if err := db.SQL().QueryRowContext(ctx, rebind(db, "SELECT password_hash FROM users WHERE email = ?"), a.Email).Scan(&hash); err != nil {
+				t.Fatalf("%s: %v", a.Email, err)
+			}
+			if err := password.Check(hash, a.Password); err != nil {
+				t.Errorf("%s: printed password does not match: %v", a.Email, err)
+			}
+		}
+		for _, r := range []store.Role{store.RoleSuperAdmin, store.RoleAdmin, store.RoleIssuer, store.RoleReviewer, store.RoleVerifier, store.RoleRecipient} {
+			if !roles[r] {
+				t.Errorf("no %s account", r)
+			}
+		}
+
+		// Organizations of different types and statuses, with did:web DIDs.
+		var types, statuses int
+		if err := db.SQL().QueryRowContext(ctx, "SELECT count(DISTINCT type), count(DISTINCT status) FROM organizations").Scan(&types, &statuses); err != nil {
+			t.Fatal(err)
+		}
+		if types < 3 || statuses < 2 {
+			t.Errorf("%d organization types, %d statuses", types, statuses)
+		}
+		var didWeb string
+		if err := db.SQL().QueryRowContext(ctx, "SELECT did FROM organizations WHERE slug = 'northfield'").Scan(&didWeb); err != nil || didWeb != "did:web:localhost%3A8080:orgs:northfield" {
+			t.Errorf("northfield DID %q (%v)", didWeb, err)
+		}
+
+		// The API key is stored as its hash only.
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, rebind(db, "SELECT count(*) FROM api_keys WHERE key_hash = ?"), apikey.Hash(res.APIKey)).Scan(&n); err != nil || n != 1 {
+			t.Errorf("API key hash rows %d (%v)", n, err)
+		}
+
+		// Secrets are sealed: they open with the keyring under their column's
+		// context, and the plaintext is not what the database holds.
+		for _, c := range []struct{ query, context string }{
+			{"SELECT secret_key FROM webhooks", "webhooks.secret_key"},
+			{"SELECT bind_password_encrypted FROM ldap_configurations", "ldap_configurations.bind_password_encrypted"},
+			{"SELECT api_key_encrypted FROM erp_integrations", "erp_integrations.api_key_encrypted"},
+			{"SELECT api_secret_encrypted FROM erp_integrations", "erp_integrations.api_secret_encrypted"},
+		} {
+			var sealed secret.Sealed
+			if err := db.SQL().QueryRowContext(ctx, c.query).Scan(&sealed); err != nil {
+				t.Fatalf("%s: %v", c.query, err)
+			}
+			plain, err := keys.Open(sealed, c.context)
+			if err != nil || len(plain) < 24 {
+				t.Errorf("%s: does not open (%v)", c.context, err)
+			}
+			if _, err := keyring(t).Open(sealed, c.context); err == nil {
+				t.Errorf("%s opens with another key", c.context)
+			}
+		}
+
+		// Nothing is seeded twice.
+		if _, err := Seed(ctx, db, keys, "http://localhost:8080"); !errors.Is(err, store.ErrNotEmpty) {
+			t.Fatalf("second seed: %v, want ErrNotEmpty", err)
+		}
+		again, _ := db.TableCounts(ctx)
+		for table, n := range counts {
+			if again[table] != n {
+				t.Errorf("%s: %d rows after the refused second seed, want %d", table, again[table], n)
+			}
+		}
+	})
+}
+
+func TestSeedNeedsKeyring(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	if _, err := Seed(context.Background(), db, nil, "http://localhost:8080"); err == nil {
+		t.Fatal("seed without a keyring succeeded")
+	}
+}
+
+func rebind(db *store.DB, q string) string {
+	if db.Dialect() == store.Postgres {
+		return replaceOnce(q, "?", "$1")
+	}
+	return q
+}
+
+func replaceOnce(s, old, new string) string {
+	for i := 0; i+len(old) <= len(s); i++ {
+		if s[i:i+len(old)] == old {
+			return s[:i] + new + s[i+len(old):]
+		}
+	}
+	return s
+}
