@@ -60,6 +60,7 @@ type Organization struct {
 	DID         string             `gorm:"column:did"` // issuer DID (did:web:…:orgs:slug or did:key)
 	MetadataURI *string            `validate:"omitnil,max=2048,url"`
 	Status      OrganizationStatus `gorm:"default:pending" validate:"required,oneof=pending active suspended revoked"`
+	RequireMFA  bool               `gorm:"column:require_mfa"` // members must enrol a second factor (00004)
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
@@ -118,6 +119,8 @@ type User struct {
 	MFASecretEncrypted secret.Sealed // TOTP secret; nil until MFA is set up
 	FailedLogins       int
 	LockedUntil        *time.Time
+	DeactivatedAt      *time.Time // set by an admin: the user cannot sign in (00004)
+	MFALastStep        int64      `gorm:"column:mfa_last_step"` // last accepted TOTP time step, against replay (00004)
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 

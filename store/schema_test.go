@@ -27,24 +27,13 @@ import (
 )
 
 // allModels lists one value of every model, in the order the tables are created.
-func allModels() []any {
-	return []any{
-		// 00001
-		&store.Organization{}, &store.User{}, &store.CredentialSchema{}, &store.CredentialTemplate{}, &store.Credential{},
-		&store.VerificationLog{}, &store.IssuerCategory{}, &store.UserSession{}, &store.APIKey{}, &store.Notification{}, &store.AuditLog{},
-		// 00002
-		&store.CredentialAnalytics{}, &store.TemplateCategory{}, &store.TemplateReview{}, &store.MultisigRequirement{},
-		&store.CredentialApproval{}, &store.Webhook{}, &store.WebhookDelivery{}, &store.NotificationPreference{}, &store.SMSDelivery{},
-		// 00003
-		&store.EnhancedAuditLog{}, &store.RetentionPolicy{}, &store.LDAPConfiguration{}, &store.LDAPUserMapping{},
-		&store.ERPIntegration{}, &store.RealTimeAnalytics{}, &store.AnalyticsModel{}, &store.ModelPrediction{},
-		&store.OrganizationBranding{}, &store.CustomCredentialTemplate{}, &store.CustomField{}, &store.ApprovalWorkflow{},
-		&store.WorkflowInstance{},
-	}
-}
+func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35}
+
+// latest is the newest migration version.
+const latest = 4
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -88,14 +77,14 @@ func testDialect(t *testing.T, d dialect) {
 	ctx := context.Background()
 	// The database arrives migrated. Down to 0 one version at a time, then up
 	// one version at a time.
-	expectTables(t, d, 3)
-	for v := int64(2); v >= 0; v-- {
+	expectTables(t, d, latest)
+	for v := int64(latest - 1); v >= 0; v-- {
 		if err := d.m.DownTo(ctx, v); err != nil {
 			t.Fatalf("down to %d: %v", v, err)
 		}
 		expectTables(t, d, v)
 	}
-	for v := int64(1); v <= 3; v++ {
+	for v := int64(1); v <= latest; v++ {
 		if err := d.m.UpTo(ctx, v); err != nil {
 			t.Fatalf("up to %d: %v", v, err)
 		}
@@ -221,7 +210,7 @@ func pgStringType(table, column string) string {
 	switch {
 	case column == "ip_address":
 		return "INET"
-	case column == "id" || strings.HasSuffix(column, "_id"):
+	case column == "id" || strings.HasSuffix(column, "_id"), column == "created_by":
 		return "UUID"
 	}
 	return "TEXT"
@@ -430,6 +419,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 	}
 	wi := &store.WorkflowInstance{WorkflowID: wf.ID, ResourceType: "credential", ResourceID: cred.ID, CompletedAt: &now}
 	create(wi)
+	create(&store.UserToken{UserID: user.ID, OrganizationID: &org.ID, Purpose: store.TokenInvitation,
+		TokenHash: strings.Repeat("a", 64), CreatedBy: &user.ID, ExpiresAt: now.Add(72 * time.Hour)})
+	create(&store.MFARecoveryCode{UserID: user.ID, CodeHash: strings.Repeat("b", 64)})
 	if wi.Status != store.WorkflowInProgress || wi.CurrentStep != 1 || wi.StartedAt.IsZero() {
 		t.Errorf("workflow instance defaults: %q %d %v", wi.Status, wi.CurrentStep, wi.StartedAt)
 	}
@@ -589,6 +581,12 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.WorkflowInstance:
 			x.Status, x.CurrentStep, x.CompletedAt = store.WorkflowApproved, 2, &later
+			res = db.Save(x)
+		case *store.UserToken:
+			x.UsedAt = &later
+			res = db.Save(x)
+		case *store.MFARecoveryCode:
+			x.UsedAt = &later
 			res = db.Save(x)
 		default:
 			t.Fatalf("no update for %T", m)
@@ -907,7 +905,7 @@ func testDownKeepsData(t *testing.T, d dialect) {
 	if err := d.m.Up(ctx); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	expectTables(t, d, 3)
+	expectTables(t, d, latest)
 	must(t, db.Delete(org).Error)
 }
 

@@ -78,5 +78,7 @@ func Models() []any {
 		&ERPIntegration{}, &RealTimeAnalytics{}, &AnalyticsModel{}, &ModelPrediction{},
 		&OrganizationBranding{}, &CustomCredentialTemplate{}, &CustomField{}, &ApprovalWorkflow{},
 		&WorkflowInstance{},
+		// 00004 accounts
+		&UserToken{}, &MFARecoveryCode{},
 	}
 }

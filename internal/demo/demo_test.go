@@ -18,6 +18,8 @@ var notSeeded = map[string]bool{
 	"credentials": true, "verification_logs": true, "credential_approvals": true,
 	"credential_analytics": true, "real_time_analytics": true, "analytics_models": true,
 	"model_predictions": true, "user_sessions": true,
+	// Made by people using the product: links in emails, MFA enrolment.
+	"user_tokens": true, "mfa_recovery_codes": true,
 }
 
 func keyring(t *testing.T) *secret.Keyring {
@@ -41,8 +43,8 @@ func TestSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(counts) != 33 {
-			t.Fatalf("%d tables counted, want 33", len(counts))
+		if len(counts) != len(store.Models()) {
+			t.Fatalf("%d tables counted, want %d", len(counts), len(store.Models()))
 		}
 		for table, n := range counts {
 			if seeded := n > 0; seeded == notSeeded[table] {

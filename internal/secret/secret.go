@@ -18,6 +18,7 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -77,6 +78,7 @@ func GenerateKey() []byte {
 type keyEntry struct {
 	id   string
 	aead cipher.AEAD
+	prk  []byte // HKDF pseudo-random key for Derive
 }
 
 // Keyring holds one or more master keys. The primary key seals; every key
@@ -84,6 +86,7 @@ type keyEntry struct {
 type Keyring struct {
 	primary *keyEntry
 	byID    map[string]*keyEntry
+	ordered []*keyEntry // primary first
 }
 
 // NewKeyring builds a keyring from keys; the first is primary. Each key must
@@ -116,8 +119,13 @@ func NewKeyring(keys ...Key) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
 		}
-		e := &keyEntry{id: id, aead: aead}
+		prk, err := hkdf.Extract(sha256.New, k.Raw, []byte("trustcred derive v1"))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
+		}
+		e := &keyEntry{id: id, aead: aead, prk: prk}
 		kr.byID[id] = e
+		kr.ordered = append(kr.ordered, e)
 		if i == 0 {
 			kr.primary = e
 		}
@@ -234,4 +242,20 @@ func parse(s Sealed) (id string, body []byte, err error) {
 		return "", nil, fmt.Errorf("%w: bad key id", ErrMalformed)
 	}
 	return id, s[2+n:], nil
+}
+
+// Derive returns a 32-byte key for one purpose (for example
+// "cookie-hmac"), derived with HKDF-SHA256 from each master key, primary
+// first: use the first to sign or encrypt, all to verify, so that rotating
+// the master key does not invalidate what older keys protected.
+func (k *Keyring) Derive(purpose string) [][]byte {
+	out := make([][]byte, 0, len(k.ordered))
+	for _, e := range k.ordered {
+		key, err := hkdf.Expand(sha256.New, e.prk, purpose, KeySize)
+		if err != nil {
+			panic("secret: hkdf: " + err.Error()) // only for lengths far beyond KeySize
+		}
+		out = append(out, key)
+	}
+	return out
 }

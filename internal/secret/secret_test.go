@@ -502,3 +502,31 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+func TestDerive(t *testing.T) {
+	a, b := GenerateKey(), GenerateKey()
+	k1, err := NewKeyring(Key{Raw: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := NewKeyring(Key{Raw: b}, Key{Raw: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, d2 := k1.Derive("cookie-hmac"), k2.Derive("cookie-hmac")
+	if len(d1) != 1 || len(d2) != 2 || len(d1[0]) != KeySize {
+		t.Fatalf("lengths %d %d", len(d1), len(d2))
+	}
+	if string(d2[1]) != string(d1[0]) {
+		t.Error("the same master key derives different keys")
+	}
+	if string(d2[0]) == string(d1[0]) {
+		t.Error("different master keys derive the same key")
+	}
+	if string(k1.Derive("other")[0]) == string(d1[0]) {
+		t.Error("different purposes derive the same key")
+	}
+	if string(d1[0]) == string(a) {
+		t.Error("derived key equals the master key")
+	}
+}
