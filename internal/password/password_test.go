@@ -40,3 +40,13 @@ func TestRandom(t *testing.T) {
 		seen[p] = true
 	}
 }
+
+// BenchmarkHash measures one bcrypt hash at Cost, which is also what a login
+// costs (Check does the same work): go test -bench Hash ./internal/password/
+func BenchmarkHash(b *testing.B) {
+	for b.Loop() {
+		if _, err := Hash("correct horse battery staple"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
