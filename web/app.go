@@ -6,24 +6,30 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/web/auth"
 	"github.com/trustcred/trustcred/web/render"
 )
 
 // Deps is what the web tier needs from the rest of the process.
 type Deps struct {
-	Config   config.Config
-	DB       *store.DB
-	Migrator *store.Migrator
-	Jobs     *jobs.Queue
-	Log      *slog.Logger
+	Config     config.Config
+	DB         *store.DB
+	Migrator   *store.Migrator
+	Jobs       *jobs.Queue
+	Keys       *secret.Keyring
+	Log        *slog.Logger
+	SetupToken string // while no administrator exists: the token /setup asks for
 }
 
 // New builds the application. It does not listen: the caller does, so that
@@ -39,7 +45,10 @@ func New(d Deps) *fiber.App {
 		BodyLimit:             8 << 20,
 	})
 	app.Use(middleware(d)...)
-	routes(app, d)
+	sessions := auth.New(d.DB, d.Keys, auth.Config{
+		Idle: d.Config.SessionIdle, Lifetime: d.Config.SessionLifetime, Secure: strings.HasPrefix(d.Config.BaseURL, "https://"),
+	}, d.Log)
+	routes(app, d, sessions)
 	return app
 }
 
@@ -57,4 +66,45 @@ func middleware(d Deps) []any {
 		securityHeaders(strings.HasPrefix(d.Config.BaseURL, "https://")),
 		render.Install(d.Config.Dev),
 	}
+}
+
+// pageMiddleware is what every page and form adds: who is signed in, CSRF,
+// flash messages, the layout's user menu, and the first-run redirect.
+func pageMiddleware(d Deps, m *auth.Manager) []any {
+	return []any{m.Load(), m.CSRF(), m.Flashes(), auth.Chrome(), setupGate(d.DB)}
+}
+
+// setupGate sends every page to /setup until the first administrator
+// exists. Once one does, it never asks the database again.
+func setupGate(db *store.DB) fiber.Handler {
+	var done atomic.Bool
+	return func(c *fiber.Ctx) error {
+		if done.Load() || c.Path() == "/setup" {
+			return c.Next()
+		}
+		ok, err := db.HasSuperAdmin(c.UserContext())
+		if err != nil {
+			return err
+		}
+		if ok {
+			done.Store(true)
+			return c.Next()
+		}
+		return render.Redirect(c, "/setup")
+	}
+}
+
+// rateLimit allows max requests per minute per client IP on the routes it
+// guards (sign-in, password reset); 0 disables it.
+func rateLimit(max int) fiber.Handler {
+	if max <= 0 {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return limiter.New(limiter.Config{
+		Max:        max,
+		Expiration: time.Minute,
+		LimitReached: func(*fiber.Ctx) error {
+			return fiber.ErrTooManyRequests
+		},
+	})
 }

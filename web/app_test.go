@@ -9,11 +9,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/static"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -32,8 +34,16 @@ func newApp(t *testing.T, db *store.DB, dev bool) *fiber.App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
-	cfg := config.Config{Addr: ":0", BaseURL: "http://localhost", Dev: dev}
-	return New(Deps{Config: cfg, DB: db, Migrator: m, Jobs: q, Log: log})
+	cfg := config.Config{Addr: ":0", BaseURL: "http://localhost", Dev: dev, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour}
+	keys, err := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Setup is done: a platform administrator exists.
+	if err := db.CreateUser(context.Background(), &store.User{Email: "root@example.org", Role: store.RoleSuperAdmin}, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	return New(Deps{Config: cfg, DB: db, Migrator: m, Jobs: q, Keys: keys, Log: log})
 }
 
 type response struct {
@@ -88,7 +98,7 @@ func TestRoutes(t *testing.T) {
 			[]string{testid("error-page"), "Page not found", testid("error-request-id"), testid("brand")}, []string{testid("error-detail")}, "text/html"},
 		{"unknown API path is problem JSON", "GET", "/api/v1/nothing", nil, 404,
 			[]string{`"status":404`, `"title":"Page not found"`}, nil, "application/problem+json"},
-		{"wrong method", "POST", "/healthz", nil, 405, []string{testid("error-page")}, nil, "text/html"},
+		{"POST without a CSRF token", "POST", "/login", nil, 403, []string{testid("error-page")}, nil, "text/html"},
 		{"unknown static file", "GET", "/static/css/nope.css", nil, 404, []string{testid("error-page")}, nil, "text/html"},
 		{"static css", "GET", static.Path("css/app.css"), nil, 200, []string{".htmx-indicator"}, nil, "text/css"},
 		{"static htmx", "GET", static.Path("js/htmx.min.js"), nil, 200, []string{"htmx"}, nil, "javascript"},

@@ -4,20 +4,36 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/handlers"
+	"github.com/trustcred/trustcred/web/auth"
 )
 
 // routes lists every route of the application, grouped by the guard it
 // needs. A route not listed here does not exist.
-func routes(app *fiber.App, d Deps) {
+func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	system := &handlers.System{DB: d.DB, Migrator: d.Migrator, Jobs: d.Jobs, Log: d.Log}
 	home := handlers.Home{}
+	sessions := &handlers.Sessions{DB: d.DB, Auth: m, SetupToken: d.SetupToken}
+	account := &handlers.Account{DB: d.DB, Auth: m}
+	limited := rateLimit(d.Config.LoginRateLimit)
 
-	// Probes and assets: no session, no CSRF, not logged at info level.
+	// Probes, assets and the status panel: no session, no CSRF, and they
+	// answer even when the database does not.
 	app.Get("/healthz", system.Live)
 	app.Get("/readyz", system.Ready)
 	app.Get("/static/*", serveStatic)
-
-	// Public pages.
-	app.Get("/", home.Index)
 	app.Get("/status", system.Status)
+
+	// Everything below sees the session, CSRF and flash middleware.
+	app.Use(pageMiddleware(d, m)...)
+
+	// Public: anyone, signed in or not.
+	app.Get("/", home.Index)
+	app.Get("/setup", sessions.SetupForm)
+	app.Post("/setup", limited, sessions.Setup)
+	app.Get("/login", sessions.LoginForm)
+	app.Post("/login", limited, sessions.Login)
+	app.Post("/logout", sessions.Logout)
+
+	// Signed in, any role: one's own account.
+	app.Get("/account", m.User(), account.Overview)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web"
+	"github.com/trustcred/trustcred/web/auth"
 )
 
 // serve runs the web server and the job queue until ctx is cancelled (by
@@ -60,7 +61,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		}
 	}()
 
-	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Log: log})
+	setupToken, err := setupTokenIfNeeded(ctx, db)
+	if err != nil {
+		return err
+	}
+	if setupToken != "" {
+		log.Warn("no administrator yet: open the setup page to create one; the token is valid until then",
+			"url", cfg.BaseURL+"/setup?token="+setupToken)
+	}
+	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Keys: keys, Log: log, SetupToken: setupToken})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -83,6 +92,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	<-served
 	log.Info("web server stopped", "took", time.Since(start))
 	return nil
+}
+
+// setupTokenIfNeeded returns a fresh one-time token for /setup while the
+// platform has no administrator, so that a server reachable from the
+// internet cannot be claimed by whoever finds it first.
+func setupTokenIfNeeded(ctx context.Context, db *store.DB) (string, error) {
+	done, err := db.HasSuperAdmin(ctx)
+	if err != nil || done {
+		return "", err
+	}
+	return auth.NewToken(), nil
 }
 
 func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {

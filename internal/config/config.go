@@ -28,6 +28,9 @@ type Config struct {
 	Dev             bool          // development mode: error details on pages, verbose logs
 	ShutdownTimeout time.Duration // how long in-flight requests and jobs get on SIGTERM
 	Demo            bool          // serve: seed the demo data set into an empty database
+	SessionIdle     time.Duration // a session unused this long ends
+	SessionLifetime time.Duration // a session ends this long after sign-in
+	LoginRateLimit  int           // sign-in and reset attempts per minute per IP; 0 disables
 	// MasterKey is TRUSTCRED_MASTER_KEY: the keys that seal secrets at rest.
 	// Environment only, never a flag (flags show in process lists). Empty
 	// means a key file in the data directory, generated on first run.
@@ -62,6 +65,9 @@ var settings = []setting{
 	{"dev", "TRUSTCRED_DEV", "false", "development mode (error details on pages)", true},
 	{"shutdown-timeout", "TRUSTCRED_SHUTDOWN_TIMEOUT", "15s", "how long to wait for in-flight requests and jobs on shutdown", false},
 	{"demo", "TRUSTCRED_DEMO", "false", "serve: seed the demo data set if the database is empty", true},
+	{"session-idle", "TRUSTCRED_SESSION_IDLE", "1h", "sign out a session unused this long", false},
+	{"session-lifetime", "TRUSTCRED_SESSION_LIFETIME", "12h", "sign out a session this long after sign-in", false},
+	{"login-rate-limit", "TRUSTCRED_LOGIN_RATE_LIMIT", "10", "sign-in and password-reset attempts per minute per IP (0: no limit)", false},
 }
 
 // Settings lists the environment variables, flags and defaults, for help
@@ -130,6 +136,22 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	c.ShutdownTimeout, err = time.ParseDuration(get("shutdown-timeout"))
 	if err != nil || c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout %q: want a positive duration such as 15s", get("shutdown-timeout")))
+	}
+	for _, d := range []struct {
+		name string
+		into *time.Duration
+	}{{"session-idle", &c.SessionIdle}, {"session-lifetime", &c.SessionLifetime}} {
+		v, err := time.ParseDuration(get(d.name))
+		if err != nil || v < time.Minute {
+			errs = append(errs, fmt.Errorf("%s %q: want a duration of at least 1m, such as 30m or 12h", d.name, get(d.name)))
+		}
+		*d.into = v
+	}
+	if c.SessionIdle > c.SessionLifetime && c.SessionLifetime >= time.Minute {
+		errs = append(errs, fmt.Errorf("session-idle %s is longer than session-lifetime %s", c.SessionIdle, c.SessionLifetime))
+	}
+	if c.LoginRateLimit, err = strconv.Atoi(get("login-rate-limit")); err != nil || c.LoginRateLimit < 0 {
+		errs = append(errs, fmt.Errorf("login-rate-limit %q: want a whole number, 0 or more", get("login-rate-limit")))
 	}
 	base, err := baseURL(get("base-url"), c.Addr)
 	if err != nil {

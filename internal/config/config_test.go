@@ -22,7 +22,7 @@ func TestDefaultsNeedNoConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":8080", BaseURL: "http://localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo,
-		LogFormat: "text", ShutdownTimeout: 15 * time.Second}
+		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10}
 	if c != want {
 		t.Fatalf("defaults = %+v\nwant       %+v", c, want)
 	}
@@ -92,6 +92,10 @@ func TestInvalidSettingsAreNamed(t *testing.T) {
 		{[]string{"--shutdown-timeout", "-1s"}, "shutdown-timeout"},
 		{[]string{"--data-dir", " "}, "data-dir"},
 		{[]string{"--demo=sure"}, "demo"},
+		{[]string{"--session-idle", "10s"}, "session-idle"},
+		{[]string{"--session-lifetime", "forever"}, "session-lifetime"},
+		{[]string{"--session-idle", "2h", "--session-lifetime", "1h"}, "longer than session-lifetime"},
+		{[]string{"--login-rate-limit", "-1"}, "login-rate-limit"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, nil, tc.args...)

@@ -1,6 +1,11 @@
 // Package layout is the HTML shell every full page is rendered in.
 package layout
 
+import (
+	"context"
+	"encoding/json"
+)
+
 // Chrome is what the shell needs to know about the request: it is built by
 // the web package once per full-page render.
 type Chrome struct {
@@ -9,6 +14,13 @@ type Chrome struct {
 	CSRFToken string // sent by htmx in a header on every state-changing request
 	Flash     []Flash
 	Dev       bool
+	User      *User // nil for an anonymous visitor
+}
+
+// User is the signed-in user as the layout shows them.
+type User struct {
+	Email, Name, Role, Organization string
+	Nav                             []NavItem // the sections this user may open
 }
 
 // FlashKind is the tone of a flash message.
@@ -33,11 +45,36 @@ type NavItem struct {
 
 // Nav lists the main navigation links.
 func (c Chrome) Nav() []NavItem {
+	if c.User != nil {
+		return c.User.Nav
+	}
 	return []NavItem{{Label: "Home", Href: "/"}}
 }
 
-// Current reports whether href is the page being shown.
-func (c Chrome) Current(href string) bool { return c.Path == href }
+// Current reports whether href is the section being shown.
+func (c Chrome) Current(href string) bool {
+	return c.Path == href || href != "/" && len(c.Path) > len(href) && c.Path[:len(href)] == href && c.Path[len(href)] == '/'
+}
+
+// csrfHeaders is the hx-headers value that makes htmx send the CSRF token
+// with every request.
+func csrfHeaders(token string) string {
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": token})
+	return string(b)
+}
+
+type csrfKey struct{}
+
+// WithCSRFToken stores the request's CSRF token in ctx, for CSRFField.
+func WithCSRFToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, csrfKey{}, token)
+}
+
+// CSRFToken is the token stored by WithCSRFToken.
+func CSRFToken(ctx context.Context) string {
+	t, _ := ctx.Value(csrfKey{}).(string)
+	return t
+}
 
 // FullTitle is the document title.
 func (c Chrome) FullTitle() string {

@@ -19,6 +19,9 @@ const (
 	keyDev localKey = iota
 	keyTitle
 	keyCSRF
+	keyUser
+	keyFlashIn  // flashes carried over from the previous request
+	keyFlashOut // flashes queued by this request
 )
 
 // Install is the middleware that tells the renderer about the deployment
@@ -39,18 +42,55 @@ func Dev(c *fiber.Ctx) bool {
 // SetTitle sets the document title of the page being rendered.
 func SetTitle(c *fiber.Ctx, title string) { c.Locals(keyTitle, title) }
 
-// SetCSRFToken puts the request's CSRF token in the page's meta slot.
-func SetCSRFToken(c *fiber.Ctx, token string) { c.Locals(keyCSRF, token) }
+// SetCSRFToken puts the request's CSRF token in the page (the meta slot,
+// htmx's request headers, and every form through the request context).
+func SetCSRFToken(c *fiber.Ctx, token string) {
+	c.Locals(keyCSRF, token)
+	c.SetUserContext(layout.WithCSRFToken(c.UserContext(), token))
+}
 
-// Chrome is the layout's view of this request.
+// SetUser tells the layout who is signed in and which navigation they get.
+func SetUser(c *fiber.Ctx, u *layout.User) { c.Locals(keyUser, u) }
+
+// Flash queues a one-time message: shown on this response if it is a page,
+// or carried to the next page after a redirect.
+func Flash(c *fiber.Ctx, kind layout.FlashKind, message string) {
+	out, _ := c.Locals(keyFlashOut).([]layout.Flash)
+	c.Locals(keyFlashOut, append(out, layout.Flash{Kind: kind, Message: message}))
+}
+
+// SetIncomingFlashes hands the layout the messages carried over from the
+// previous request (the auth middleware reads them from their cookie).
+func SetIncomingFlashes(c *fiber.Ctx, f []layout.Flash) { c.Locals(keyFlashIn, f) }
+
+// OutgoingFlashes are the messages this request queued and did not show.
+func OutgoingFlashes(c *fiber.Ctx) []layout.Flash {
+	out, _ := c.Locals(keyFlashOut).([]layout.Flash)
+	return out
+}
+
+// takeFlashes returns every pending message and marks them shown.
+func takeFlashes(c *fiber.Ctx) []layout.Flash {
+	in, _ := c.Locals(keyFlashIn).([]layout.Flash)
+	out, _ := c.Locals(keyFlashOut).([]layout.Flash)
+	c.Locals(keyFlashIn, []layout.Flash(nil))
+	c.Locals(keyFlashOut, []layout.Flash(nil))
+	return append(in, out...)
+}
+
+// Chrome is the layout's view of this request. It takes the pending flash
+// messages: they are shown once.
 func Chrome(c *fiber.Ctx) layout.Chrome {
 	title, _ := c.Locals(keyTitle).(string)
 	csrf, _ := c.Locals(keyCSRF).(string)
+	user, _ := c.Locals(keyUser).(*layout.User)
 	return layout.Chrome{
 		Title:     title,
 		Path:      c.Path(),
 		CSRFToken: csrf,
 		Dev:       Dev(c),
+		User:      user,
+		Flash:     takeFlashes(c),
 	}
 }
 
@@ -65,6 +105,11 @@ func IsPartial(c *fiber.Ctx) bool {
 func Page(c *fiber.Ctx, status int, body templ.Component) error {
 	c.Vary("HX-Request")
 	if IsPartial(c) {
+		// Pending messages travel with the partial, swapped out of band
+		// into the page's flash region.
+		if f := takeFlashes(c); len(f) > 0 {
+			body = layout.WithFlashOOB(body, f)
+		}
 		return Component(c, status, body)
 	}
 	return Component(c, status, layout.App(Chrome(c), body))

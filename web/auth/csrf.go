@@ -1,0 +1,97 @@
+package auth
+
+import (
+	"crypto/subtle"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/securecookie"
+
+	"github.com/trustcred/trustcred/views/layout"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// CSRFHeader is the header htmx sends the token in (hx-headers on <body>).
+const CSRFHeader = "X-CSRF-Token"
+
+// CSRFField is the form field plain forms send the token in.
+const CSRFField = "csrf_token"
+
+// CSRF protects every state-changing request with a signed double-submit
+// token: a random value in a signed, encrypted cookie that the page repeats
+// in a form field or header. A cross-site page can neither read the cookie
+// nor forge one, so it cannot produce the matching value. Sign-in and
+// sign-out replace the token. /api/ routes are exempt: they authenticate
+// with bearer keys, never cookies.
+func (m *Manager) CSRF() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		token := m.csrfFromCookie(c)
+		if token == "" {
+			token = m.newCSRF(c)
+		} else {
+			render.SetCSRFToken(c, token)
+		}
+		if safeMethod(c.Method()) || strings.HasPrefix(c.Path(), "/api/") {
+			return c.Next()
+		}
+		sent := c.Get(CSRFHeader)
+		if sent == "" {
+			sent = c.FormValue(CSRFField)
+		}
+		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+			m.log.Warn("csrf: token missing or wrong", "path", c.Path(), "ip", c.IP())
+			return fiber.NewError(fiber.StatusForbidden, "CSRF token missing or invalid")
+		}
+		return c.Next()
+	}
+}
+
+func safeMethod(m string) bool {
+	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
+}
+
+func (m *Manager) csrfFromCookie(c *fiber.Ctx) string {
+	var token string
+	raw := c.Cookies(csrfCookie)
+	if raw == "" || securecookie.DecodeMulti(csrfCookie, raw, &token, m.codecs...) != nil {
+		return ""
+	}
+	return token
+}
+
+// newCSRF issues a new token (first visit, sign-in, sign-out).
+func (m *Manager) newCSRF(c *fiber.Ctx) string {
+	token := randomToken()
+	if err := m.set(c, csrfCookie, token, m.cfg.Lifetime); err != nil {
+		m.log.Error("csrf: set cookie", "error", err)
+	}
+	render.SetCSRFToken(c, token)
+	return token
+}
+
+// Flashes is the middleware that carries flash messages across a redirect
+// in a signed cookie: it reads (and clears) the previous request's, and,
+// when this response redirects, stores the ones queued and not shown.
+func (m *Manager) Flashes() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if raw := c.Cookies(flashCookie); raw != "" {
+			var in []layout.Flash
+			if securecookie.DecodeMulti(flashCookie, raw, &in, m.codecs...) == nil {
+				render.SetIncomingFlashes(c, in)
+			}
+			m.clear(c, flashCookie)
+		}
+		err := c.Next()
+		if out := render.OutgoingFlashes(c); len(out) > 0 && redirecting(c) {
+			if serr := m.set(c, flashCookie, out, 0); serr != nil {
+				m.log.Warn("flash: set cookie", "error", serr)
+			}
+		}
+		return err
+	}
+}
+
+func redirecting(c *fiber.Ctx) bool {
+	s := c.Response().StatusCode()
+	return s >= 300 && s < 400 || len(c.Response().Header.Peek("HX-Redirect")) > 0
+}

@@ -1,0 +1,103 @@
+package auth
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/views/layout"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// User lets any signed-in user through (their own account pages).
+func (m *Manager) User() fiber.Handler { return m.guard(authz.AccountUse, false) }
+
+// Org lets through a signed-in member of an organization whose role has p.
+// A user without an organization gets 404: organization pages do not exist
+// for them.
+func (m *Manager) Org(p authz.Permission) fiber.Handler { return m.guard(p, true) }
+
+// Platform lets through platform operators only (platform.manage).
+func (m *Manager) Platform() fiber.Handler { return m.guard(authz.PlatformManage, false) }
+
+func (m *Manager) guard(p authz.Permission, needOrg bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := Current(c)
+		if id == nil {
+			return signInFirst(c)
+		}
+		if !authz.Can(id.User.Role, p) {
+			return fiber.ErrForbidden
+		}
+		if needOrg && id.Scope == nil {
+			return fiber.ErrNotFound
+		}
+		// An organization that requires a second factor sends members
+		// without one to enrol before anything else.
+		if p != authz.AccountUse && id.Org != nil && id.Org.RequireMFA && !id.User.MFAEnabled {
+			render.Flash(c, layout.FlashInfo, "Your organization requires two-factor authentication. Set it up to continue.")
+			return render.Redirect(c, "/account/mfa")
+		}
+		return c.Next()
+	}
+}
+
+// signInFirst sends an anonymous visitor to the sign-in page, coming back
+// here afterwards.
+func signInFirst(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Path(), "/api/") {
+		return fiber.ErrUnauthorized
+	}
+	next := c.OriginalURL()
+	if c.Method() != fiber.MethodGet {
+		next = c.Get("HX-Current-URL")
+		if u, err := url.Parse(next); err == nil {
+			next = u.RequestURI()
+		}
+	}
+	target := "/login"
+	if render.IsLocalPath(next) && next != "/" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	return render.Redirect(c, target)
+}
+
+// Nav is the navigation the layout shows a signed-in user: only what their
+// role may open.
+func Nav(id *Identity) *layout.User {
+	u := &layout.User{Email: id.User.Email, Role: string(id.User.Role), Organization: "Platform"}
+	if id.Org != nil {
+		u.Organization = id.Org.Name
+	}
+	if p := id.User.Profile.Data(); p.DisplayName != "" {
+		u.Name = p.DisplayName
+	}
+	u.Nav = append(u.Nav, layout.NavItem{Label: "Dashboard", Href: "/"})
+	if id.Org != nil {
+		for _, item := range []struct {
+			p           authz.Permission
+			label, href string
+		}{
+			{authz.MembersManage, "Members", "/members"},
+			{authz.APIKeysManage, "API keys", "/api-keys"},
+			{authz.AuditRead, "Audit log", "/audit"},
+		} {
+			if authz.Can(id.User.Role, item.p) {
+				u.Nav = append(u.Nav, layout.NavItem{Label: item.label, Href: item.href})
+			}
+		}
+	}
+	return u
+}
+
+// Chrome is the middleware that tells the layout who is signed in.
+func Chrome() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if id := Current(c); id != nil {
+			render.SetUser(c, Nav(id))
+		}
+		return c.Next()
+	}
+}
