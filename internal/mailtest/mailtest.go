@@ -311,6 +311,13 @@ func executable() (path, why string) {
 	if err != nil {
 		return "", "mailpit not installed and no go command to install it (go install " + Module + ")"
 	}
+	// go test runs packages in parallel: let one test binary install while
+	// the others wait, then find what it installed.
+	unlock := lockInstall()
+	defer unlock()
+	if p := lookup(); p != "" {
+		return p, ""
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, gocmd, "install", Module)
