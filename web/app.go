@@ -15,6 +15,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web/auth"
@@ -28,6 +29,7 @@ type Deps struct {
 	Migrator   *store.Migrator
 	Jobs       *jobs.Queue
 	Keys       *secret.Keyring
+	Mailer     mail.Mailer
 	Log        *slog.Logger
 	SetupToken string // while no administrator exists: the token /setup asks for
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web"
@@ -69,7 +70,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		log.Warn("no administrator yet: open the setup page to create one; the token is valid until then",
 			"url", cfg.BaseURL+"/setup?token="+setupToken)
 	}
-	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Keys: keys, Log: log, SetupToken: setupToken})
+	mailer, err := mail.FromConfig(cfg.SMTPURL, cfg.Dev, log)
+	if err != nil {
+		return fmt.Errorf("smtp-url: %w", err)
+	}
+	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Keys: keys, Mailer: mailer, Log: log, SetupToken: setupToken})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -31,6 +31,7 @@ type Config struct {
 	SessionIdle     time.Duration // a session unused this long ends
 	SessionLifetime time.Duration // a session ends this long after sign-in
 	LoginRateLimit  int           // sign-in and reset attempts per minute per IP; 0 disables
+	SMTPURL         string        // smtp://user:pass@host:587?from=… ; empty: emails are logged in dev mode, refused otherwise
 	// MasterKey is TRUSTCRED_MASTER_KEY: the keys that seal secrets at rest.
 	// Environment only, never a flag (flags show in process lists). Empty
 	// means a key file in the data directory, generated on first run.
@@ -68,6 +69,7 @@ var settings = []setting{
 	{"session-idle", "TRUSTCRED_SESSION_IDLE", "1h", "sign out a session unused this long", false},
 	{"session-lifetime", "TRUSTCRED_SESSION_LIFETIME", "12h", "sign out a session this long after sign-in", false},
 	{"login-rate-limit", "TRUSTCRED_LOGIN_RATE_LIMIT", "10", "sign-in and password-reset attempts per minute per IP (0: no limit)", false},
+	{"smtp-url", "TRUSTCRED_SMTP_URL", "", "SMTP server for invitations and resets: smtp[s]://user:pass@host:port?from=Name%20<addr>", false},
 }
 
 // Settings lists the environment variables, flags and defaults, for help
@@ -105,6 +107,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		Addr:        get("addr"),
 		DataDir:     get("data-dir"),
 		DatabaseURL: get("database-url"),
+		SMTPURL:     get("smtp-url"),
 		LogFormat:   strings.ToLower(get("log-format")),
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
@@ -67,6 +68,10 @@ type Option func(*Env)
 // WithoutAdmin leaves the platform without a super_admin (first run).
 func WithoutAdmin() Option { return func(e *Env) { e.SetupToken = "setup-token-for-tests" } }
 
+// WithSMTP sends the application's email to a real SMTP server (a
+// mailtest.Server's SMTPURL).
+func WithSMTP(url string) Option { return func(e *Env) { e.Config.SMTPURL = url } }
+
 // WithConfig edits the configuration.
 func WithConfig(f func(*config.Config)) Option { return func(e *Env) { f(&e.Config) } }
 
@@ -95,7 +100,11 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
-	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Log: e.Log, SetupToken: e.SetupToken})
+	mailer, err := mail.FromConfig(e.Config.SMTPURL, true, e.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: mailer, Log: e.Log, SetupToken: e.SetupToken})
 	return e
 }
 
