@@ -33,7 +33,7 @@ var browser struct {
 
 // Main runs the tests and then stops the shared browser, which the first
 // Tab call starts.
-func Main(m *testing.M) int {
+func Main(m Runner) int {
 	defer func() {
 		if browser.cancel != nil {
 			browser.cancel()
@@ -124,3 +124,14 @@ func requireService(t *testing.T, why string) {
 	}
 	t.Skipf("skipped: %s", why)
 }
+
+// Runner is what Main wraps: a *testing.M, or another package's Main.
+type Runner interface{ Run() int }
+
+// RunFunc adapts a function to Runner, to chain several Mains:
+//
+//	mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) }))
+type RunFunc func() int
+
+// Run calls f.
+func (f RunFunc) Run() int { return f() }

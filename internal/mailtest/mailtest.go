@@ -94,7 +94,7 @@ type instance struct {
 var shared [3]instance // by Security
 
 // Main runs the tests and then stops the shared servers that started.
-func Main(m *testing.M) int {
+func Main(m Runner) int {
 	defer func() {
 		for i := range shared {
 			if shared[i].srv != nil {
@@ -492,3 +492,14 @@ func require(t testing.TB, why string) {
 	}
 	t.Skipf("skipped: %s", why)
 }
+
+// Runner is what Main wraps: a *testing.M, or another package's Main.
+type Runner interface{ Run() int }
+
+// RunFunc adapts a function to Runner, to chain several Mains:
+//
+//	mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) }))
+type RunFunc func() int
+
+// Run calls f.
+func (f RunFunc) Run() int { return f() }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -270,4 +271,17 @@ func Each(t *testing.T, fn func(t *testing.T, d store.Dialect)) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) { fn(t, d) })
 	}
+}
+
+// Serve runs the application on a loopback port (for a browser) until the
+// test ends, and returns its base URL.
+func (e *Env) Serve() string {
+	e.T.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	go func() { _ = e.App.Listener(ln) }()
+	e.T.Cleanup(func() { _ = e.App.Shutdown() })
+	return "http://" + ln.Addr().String()
 }
