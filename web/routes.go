@@ -36,4 +36,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
+	app.Get("/account/password", m.User(), account.PasswordForm)
+	app.Post("/account/password", m.User(), account.ChangePassword)
+	app.Get("/account/sessions", m.User(), account.Sessions)
+	app.Post("/account/sessions/revoke-others", m.User(), account.RevokeOtherSessions)
+	app.Post("/account/sessions/:id/revoke", m.User(), account.RevokeSession)
 }
