@@ -14,6 +14,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	home := handlers.Home{}
 	sessions := &handlers.Sessions{DB: d.DB, Auth: m, SetupToken: d.SetupToken}
 	account := &handlers.Account{DB: d.DB, Auth: m}
+	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
 	limited := rateLimit(d.Config.LoginRateLimit)
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
@@ -32,6 +33,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/setup", limited, sessions.Setup)
 	app.Get("/login", sessions.LoginForm)
 	app.Post("/login", limited, sessions.Login)
+	app.Get("/login/mfa", secondFactor.LoginForm)
+	app.Post("/login/mfa", limited, secondFactor.Login)
 	app.Post("/logout", sessions.Logout)
 
 	// Signed in, any role: one's own account.
@@ -41,4 +44,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/account/sessions", m.User(), account.Sessions)
 	app.Post("/account/sessions/revoke-others", m.User(), account.RevokeOtherSessions)
 	app.Post("/account/sessions/:id/revoke", m.User(), account.RevokeSession)
+	app.Get("/account/mfa", m.User(), secondFactor.Show)
+	app.Post("/account/mfa/setup", m.User(), secondFactor.Setup)
+	app.Get("/account/mfa/qr.png", m.User(), secondFactor.QR)
+	app.Post("/account/mfa/confirm", m.User(), secondFactor.Confirm)
+	app.Post("/account/mfa/disable", m.User(), secondFactor.Disable)
+	app.Post("/account/mfa/recovery-codes", m.User(), secondFactor.RecoveryCodes)
 }
