@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/handlers"
+	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -15,6 +16,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	sessions := &handlers.Sessions{DB: d.DB, Auth: m, SetupToken: d.SetupToken}
 	account := &handlers.Account{DB: d.DB, Auth: m}
 	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
+	settings := handlers.Settings{}
 	limited := rateLimit(d.Config.LoginRateLimit)
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
@@ -50,4 +52,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/account/mfa/confirm", m.User(), secondFactor.Confirm)
 	app.Post("/account/mfa/disable", m.User(), secondFactor.Disable)
 	app.Post("/account/mfa/recovery-codes", m.User(), secondFactor.RecoveryCodes)
+
+	// Organization settings (org.manage).
+	app.Get("/settings/security", m.Org(authz.OrgManage), settings.Security)
+	app.Post("/settings/security", m.Org(authz.OrgManage), settings.UpdateSecurity)
 }
