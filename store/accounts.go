@@ -119,6 +119,12 @@ func createUser(tx *gorm.DB, u *User) error {
 // MaxFailedLogins failures follow each other. A lock that has expired
 // starts the count again. It reports whether the account is now locked.
 func (db *DB) LoginFailed(ctx context.Context, userID string, now time.Time, actor Actor) (locked bool, err error) {
+	return db.loginFailed(ctx, userID, now, actor, "login.failed", "Failed sign-in")
+}
+
+// loginFailed counts a failure of either sign-in step, audited as action
+// (or login.locked when it locks the account).
+func (db *DB) loginFailed(ctx context.Context, userID string, now time.Time, actor Actor, action, what string) (locked bool, err error) {
 	now = now.UTC()
 	err = db.inTx(ctx, func(tx *gorm.DB) error {
 		var u User
@@ -134,7 +140,6 @@ func (db *DB) LoginFailed(ctx context.Context, userID string, now time.Time, act
 		if lockedUntil != nil && !lockedUntil.After(now) {
 			failed, lockedUntil = 1, nil // the previous lock ran out
 		}
-		action := "login.failed"
 		if failed >= MaxFailedLogins && lockedUntil == nil {
 			until := now.Add(LockoutDuration)
 			lockedUntil, locked, action = &until, true, "login.locked"
@@ -144,7 +149,7 @@ func (db *DB) LoginFailed(ctx context.Context, userID string, now time.Time, act
 			return err
 		}
 		actor.UserID, actor.OrganizationID = &u.ID, u.OrganizationID
-		summary := fmt.Sprintf("Failed sign-in %d of %d", failed, MaxFailedLogins)
+		summary := fmt.Sprintf("%s %d of %d", what, failed, MaxFailedLogins)
 		if locked {
 			summary = fmt.Sprintf("Locked for %s after %d failed sign-ins", LockoutDuration, failed)
 		}

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/handlers"
+	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -14,6 +15,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	home := handlers.Home{}
 	sessions := &handlers.Sessions{DB: d.DB, Auth: m, SetupToken: d.SetupToken}
 	account := &handlers.Account{DB: d.DB, Auth: m}
+	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
+	settings := handlers.Settings{}
 	limited := rateLimit(d.Config.LoginRateLimit)
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
@@ -32,8 +35,25 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/setup", limited, sessions.Setup)
 	app.Get("/login", sessions.LoginForm)
 	app.Post("/login", limited, sessions.Login)
+	app.Get("/login/mfa", secondFactor.LoginForm)
+	app.Post("/login/mfa", limited, secondFactor.Login)
 	app.Post("/logout", sessions.Logout)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
+	app.Get("/account/password", m.User(), account.PasswordForm)
+	app.Post("/account/password", m.User(), account.ChangePassword)
+	app.Get("/account/sessions", m.User(), account.Sessions)
+	app.Post("/account/sessions/revoke-others", m.User(), account.RevokeOtherSessions)
+	app.Post("/account/sessions/:id/revoke", m.User(), account.RevokeSession)
+	app.Get("/account/mfa", m.User(), secondFactor.Show)
+	app.Post("/account/mfa/setup", m.User(), secondFactor.Setup)
+	app.Get("/account/mfa/qr.png", m.User(), secondFactor.QR)
+	app.Post("/account/mfa/confirm", m.User(), secondFactor.Confirm)
+	app.Post("/account/mfa/disable", m.User(), secondFactor.Disable)
+	app.Post("/account/mfa/recovery-codes", m.User(), secondFactor.RecoveryCodes)
+
+	// Organization settings (org.manage).
+	app.Get("/settings/security", m.Org(authz.OrgManage), settings.Security)
+	app.Post("/settings/security", m.Org(authz.OrgManage), settings.UpdateSecurity)
 }

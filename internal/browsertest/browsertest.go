@@ -94,6 +94,19 @@ var startOnce sync.Once
 // test ends, with a 60-second budget for the whole test.
 func Tab(t *testing.T) context.Context {
 	t.Helper()
+	return tab(t)
+}
+
+// OtherBrowser opens a tab in a new browser context, with its own cookies
+// and storage: another person's browser, or the same person on another
+// device. It is disposed of when the test ends.
+func OtherBrowser(t *testing.T) context.Context {
+	t.Helper()
+	return tab(t, chromedp.WithNewBrowserContext())
+}
+
+func tab(t *testing.T, opts ...chromedp.ContextOption) context.Context {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("skipped in -short mode: browser test")
 	}
@@ -104,7 +117,7 @@ func Tab(t *testing.T) context.Context {
 		}
 		requireService(t, browser.missing)
 	}
-	tab, cancelTab := chromedp.NewContext(browser.ctx)
+	tab, cancelTab := chromedp.NewContext(browser.ctx, opts...)
 	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
 	t.Cleanup(func() {
 		cancel()

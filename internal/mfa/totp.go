@@ -9,6 +9,7 @@ package mfa
 import (
 	"bytes"
 	"crypto/subtle"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"image"
@@ -59,6 +60,25 @@ type Enrolment struct {
 // for account at issuer. Neither may contain a colon: the otpauth:// label
 // is "issuer:account".
 func NewKey(issuer, account string) (*Enrolment, error) {
+	return enrolment(issuer, account, nil)
+}
+
+// KeyFromSecret rebuilds the enrolment (URL and QR code) of a secret made
+// by NewKey, for an enrolment that spans several requests and keeps only
+// the secret in between.
+func KeyFromSecret(issuer, account, secret string) (*Enrolment, error) {
+	raw, err := secretEncoding.DecodeString(strings.ToUpper(secret))
+	if err != nil || len(raw) == 0 {
+		return nil, fmt.Errorf("mfa: secret is not base32")
+	}
+	return enrolment(issuer, account, raw)
+}
+
+var secretEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// enrolment makes the key for account at issuer, with a new random secret
+// when raw is nil.
+func enrolment(issuer, account string, raw []byte) (*Enrolment, error) {
 	if strings.Contains(issuer, ":") || strings.Contains(account, ":") {
 		return nil, fmt.Errorf("mfa: issuer %q and account %q must not contain ':'", issuer, account)
 	}
@@ -67,6 +87,7 @@ func NewKey(issuer, account string) (*Enrolment, error) {
 		AccountName: account,
 		Period:      uint(Period / time.Second),
 		SecretSize:  20,
+		Secret:      raw,
 		Digits:      otp.DigitsSix,
 		Algorithm:   otp.AlgorithmSHA1,
 	})

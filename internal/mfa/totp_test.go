@@ -189,3 +189,19 @@ func TestNewKey(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyFromSecret(t *testing.T) {
+	e, err := NewKey("TrustCred", "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := KeyFromSecret("TrustCred", "alice@example.com", e.Secret)
+	if err != nil || again.Secret != e.Secret || again.URL != e.URL || !bytes.Equal(again.QR, e.QR) {
+		t.Fatalf("rebuilt enrolment differs: %v", err)
+	}
+	for _, bad := range []string{"", "not base32!", "TrustCred:"} {
+		if _, err := KeyFromSecret("TrustCred", "alice@example.com", bad); err == nil {
+			t.Errorf("KeyFromSecret(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/trustcred/trustcred/internal/secret"
+)
+
+// Second-factor errors of the user-scoped handle.
+var (
+	// ErrCodeUsed is returned for a TOTP step or recovery code that was
+	// already accepted once (or, for a recovery code, never existed).
+	ErrCodeUsed = errors.New("code already used")
+	// ErrMFAEnabled is returned when enabling a second factor that is on.
+	ErrMFAEnabled = errors.New("two-factor authentication is already on")
+	// ErrMFADisabled is returned when changing a second factor that is off.
+	ErrMFADisabled = errors.New("two-factor authentication is off")
+)
+
+// User is the handle's own account.
+func (a *Account) User(ctx context.Context) (*User, error) {
+	var u User
+	err := a.db.WithContext(ctx).First(&u, "id = ?", a.userID).Error
+	return &u, notFound(err)
+}
+
+// Sessions lists the user's sessions that still work at now (not revoked,
+// not expired, not idle for longer than idle), most recently used first.
+func (a *Account) Sessions(ctx context.Context, now time.Time, idle time.Duration) ([]UserSession, error) {
+	now = now.UTC()
+	var ss []UserSession
+	err := a.db.WithContext(ctx).
+		Where("user_id = ? AND revoked_at IS NULL AND expires_at > ?", a.userID, now).
+		Where("COALESCE(last_seen_at, created_at) > ?", now.Add(-idle)).
+		Order("COALESCE(last_seen_at, created_at) DESC").Order("id DESC").
+		Find(&ss).Error
+	return ss, err
+}
+
+// Session is one of the user's sessions, revoked or not. Another user's
+// session is ErrNotFound.
+func (a *Account) Session(ctx context.Context, id string) (*UserSession, error) {
+	if !wellFormedID(id) {
+		return nil, ErrNotFound
+	}
+	var s UserSession
+	err := a.db.WithContext(ctx).Where("user_id = ?", a.userID).First(&s, "id = ?", id).Error
+	return &s, notFound(err)
+}
+
+// RevokeSession ends one of the user's sessions ("session.revoked"). A
+// session that had already ended stays as it is; another user's session is
+// ErrNotFound.
+func (a *Account) RevokeSession(ctx context.Context, id string, now time.Time, actor Actor) error {
+	if !wellFormedID(id) {
+		return ErrNotFound
+	}
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&UserSession{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, a.userID).
+			Update("revoked_at", now.UTC())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			var n int64
+			if err := tx.Model(&UserSession{}).Where("id = ? AND user_id = ?", id, a.userID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return ErrNotFound
+			}
+			return nil // already ended
+		}
+		return audit(tx, a.actor(tx, actor), "session.revoked", "session", id, AuditDetails{Summary: "Signed out a session from the sessions page"})
+	})
+}
+
+// RevokeOtherSessions ends every session of the user but keepID
+// ("session.revoked_others") and reports how many it ended.
+func (a *Account) RevokeOtherSessions(ctx context.Context, keepID string, now time.Time, actor Actor) (int64, error) {
+	var n int64
+	err := a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		n, err = a.revokeOthers(tx, keepID, now, actor, "Signed out everywhere else")
+		return err
+	})
+	return n, err
+}
+
+func (a *Account) revokeOthers(tx *gorm.DB, keepID string, now time.Time, actor Actor, why string) (int64, error) {
+	res := tx.Model(&UserSession{}).Where("user_id = ? AND id <> ? AND revoked_at IS NULL", a.userID, keepID).
+		Update("revoked_at", now.UTC())
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return 0, nil
+	}
+	return res.RowsAffected, audit(tx, a.actor(tx, actor), "session.revoked_others", "user", a.userID,
+		AuditDetails{Summary: fmt.Sprintf("%s: %d other sessions ended", why, res.RowsAffected)})
+}
+
+// ChangePassword stores a new password hash and ends every other session
+// of the user ("password.changed", and "session.revoked_others" when there
+// were any), in one transaction. It reports how many sessions it ended.
+func (a *Account) ChangePassword(ctx context.Context, hash, keepSessionID string, now time.Time, actor Actor) (int64, error) {
+	var n int64
+	err := a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", a.userID).Update("password_hash", hash)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		actor = a.actor(tx, actor)
+		if err := audit(tx, actor, "password.changed", "user", a.userID, AuditDetails{Summary: "Changed their password"}); err != nil {
+			return err
+		}
+		var err error
+		n, err = a.revokeOthers(tx, keepSessionID, now, actor, "Password changed")
+		return err
+	})
+	return n, err
+}
+
+// EnableMFA turns the second factor on with a sealed TOTP secret, the step
+// of the code that confirmed it (so that code cannot be used again) and the
+// hashes of new recovery codes, replacing any old ones ("mfa.enabled").
+// ErrMFAEnabled if it is already on.
+func (a *Account) EnableMFA(ctx context.Context, sealed secret.Sealed, step int64, codeHashes []string, actor Actor) error {
+	if len(sealed) == 0 {
+		return errors.New("store: enable mfa without a secret")
+	}
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ? AND mfa_enabled = ?", a.userID, false).
+			Updates(map[string]any{"mfa_enabled": true, "mfa_secret_encrypted": sealed, "mfa_last_step": step})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return a.existsOr(tx, ErrMFAEnabled)
+		}
+		if err := a.replaceCodes(tx, codeHashes); err != nil {
+			return err
+		}
+		return audit(tx, a.actor(tx, actor), "mfa.enabled", "user", a.userID,
+			AuditDetails{Summary: fmt.Sprintf("Turned on two-factor authentication with %d recovery codes", len(codeHashes))})
+	})
+}
+
+// DisableMFA turns the second factor off: the secret and every recovery
+// code are deleted ("mfa.disabled"). ErrMFADisabled if it is off.
+func (a *Account) DisableMFA(ctx context.Context, actor Actor) error {
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ? AND mfa_enabled = ?", a.userID, true).
+			Updates(map[string]any{"mfa_enabled": false, "mfa_secret_encrypted": nil, "mfa_last_step": 0})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return a.existsOr(tx, ErrMFADisabled)
+		}
+		if err := tx.Where("user_id = ?", a.userID).Delete(&MFARecoveryCode{}).Error; err != nil {
+			return err
+		}
+		return audit(tx, a.actor(tx, actor), "mfa.disabled", "user", a.userID, AuditDetails{Summary: "Turned off two-factor authentication"})
+	})
+}
+
+// ReplaceRecoveryCodes swaps every recovery code for new ones
+// ("mfa.recovery_codes_replaced"). ErrMFADisabled if the second factor is
+// off.
+func (a *Account) ReplaceRecoveryCodes(ctx context.Context, codeHashes []string, actor Actor) error {
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var u User
+		if err := lockRow(tx, a.dial).Select("id", "mfa_enabled").First(&u, "id = ?", a.userID).Error; err != nil {
+			return notFound(err)
+		}
+		if !u.MFAEnabled {
+			return ErrMFADisabled
+		}
+		if err := a.replaceCodes(tx, codeHashes); err != nil {
+			return err
+		}
+		return audit(tx, a.actor(tx, actor), "mfa.recovery_codes_replaced", "user", a.userID,
+			AuditDetails{Summary: fmt.Sprintf("Replaced the recovery codes with %d new ones", len(codeHashes))})
+	})
+}
+
+func (a *Account) replaceCodes(tx *gorm.DB, hashes []string) error {
+	if err := tx.Where("user_id = ?", a.userID).Delete(&MFARecoveryCode{}).Error; err != nil {
+		return err
+	}
+	if len(hashes) == 0 {
+		return nil
+	}
+	codes := make([]MFARecoveryCode, len(hashes))
+	for i, h := range hashes {
+		codes[i] = MFARecoveryCode{UserID: a.userID, CodeHash: h}
+	}
+	return tx.Create(&codes).Error
+}
+
+// RecoveryCodesLeft counts the user's unused recovery codes.
+func (a *Account) RecoveryCodesLeft(ctx context.Context) (int64, error) {
+	var n int64
+	err := a.db.WithContext(ctx).Model(&MFARecoveryCode{}).Where("user_id = ? AND used_at IS NULL", a.userID).Count(&n).Error
+	return n, err
+}
+
+// AcceptTOTPStep records step as the last accepted TOTP step, unless a step
+// as late or later was already accepted (ErrCodeUsed): the check and the
+// write are one statement, so two requests with the same code cannot both
+// pass.
+func (a *Account) AcceptTOTPStep(ctx context.Context, step int64) error {
+	res := a.db.WithContext(ctx).Model(&User{}).
+		Where("id = ? AND mfa_enabled = ? AND mfa_last_step < ?", a.userID, true, step).
+		Update("mfa_last_step", step)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrCodeUsed
+	}
+	return nil
+}
+
+// UseRecoveryCode spends the recovery code whose hash is codeHash
+// ("login.recovery_code_used") and reports how many are left. A code that
+// was used, or is not one of the user's, is ErrCodeUsed.
+func (a *Account) UseRecoveryCode(ctx context.Context, codeHash string, now time.Time, actor Actor) (left int64, err error) {
+	err = a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&MFARecoveryCode{}).Where("user_id = ? AND code_hash = ? AND used_at IS NULL", a.userID, codeHash).
+			Update("used_at", now.UTC())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrCodeUsed
+		}
+		if err := tx.Model(&MFARecoveryCode{}).Where("user_id = ? AND used_at IS NULL", a.userID).Count(&left).Error; err != nil {
+			return err
+		}
+		return audit(tx, a.actor(tx, actor), "login.recovery_code_used", "user", a.userID,
+			AuditDetails{Summary: fmt.Sprintf("Signed in with a recovery code; %d left", left)})
+	})
+	return left, err
+}
+
+// actor is actor acting on their own account: the user, in their
+// organization (filled in from the account when the request had no
+// identity yet, as in the second step of a sign-in).
+func (a *Account) actor(tx *gorm.DB, actor Actor) Actor {
+	id := a.userID
+	actor.UserID = &id
+	if actor.OrganizationID == nil {
+		var u User
+		if tx.Select("organization_id").First(&u, "id = ?", a.userID).Error == nil {
+			actor.OrganizationID = u.OrganizationID
+		}
+	}
+	return actor
+}
+
+// existsOr returns ErrNotFound if the handle's user is gone, else err.
+func (a *Account) existsOr(tx *gorm.DB, err error) error {
+	var n int64
+	if cerr := tx.Model(&User{}).Where("id = ?", a.userID).Count(&n).Error; cerr != nil {
+		return cerr
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return err
+}
+
+// lockRow locks the rows a query reads for the rest of the transaction on
+// PostgreSQL (SQLite's immediate transactions already serialize writers).
+func lockRow(tx *gorm.DB, d Dialect) *gorm.DB {
+	if d == Postgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// wellFormedID reports whether id can be an id at all: PostgreSQL refuses
+// to compare a UUID column with anything else, and a malformed id from a
+// URL must be "not found", not an error.
+func wellFormedID(id string) bool { return uuid.Validate(id) == nil }
+
+// MFAFailed counts a wrong second factor as a failed sign-in
+// ("login.mfa_failed"), locking the account like LoginFailed.
+func (db *DB) MFAFailed(ctx context.Context, userID string, now time.Time, actor Actor) (locked bool, err error) {
+	return db.loginFailed(ctx, userID, now, actor, "login.mfa_failed", "Wrong second factor")
+}
