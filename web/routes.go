@@ -15,6 +15,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	sessions := &handlers.Sessions{DB: d.DB, Auth: m, SetupToken: d.SetupToken}
 	account := &handlers.Account{DB: d.DB, Auth: m}
 	limited := rateLimit(d.Config.LoginRateLimit)
+	api := handlers.API{}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -22,6 +23,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/readyz", system.Ready)
 	app.Get("/static/*", serveStatic)
 	app.Get("/status", system.Status)
+
+	// The API: an organization's bearer API key (with the scopes named), no
+	// session cookie, no CSRF; errors are Problem Details JSON.
+	app.Get("/api/v1/organization", m.APIKey(), api.Organization)
 
 	// Everything below sees the session, CSRF and flash middleware.
 	app.Use(pageMiddleware(d, m)...)
