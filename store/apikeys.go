@@ -54,6 +54,9 @@ func (s *Scoped) APIKeys(ctx context.Context) ([]APIKey, error) {
 
 // APIKey finds one of the organization's keys.
 func (s *Scoped) APIKey(ctx context.Context, id string) (*APIKey, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
 	var k APIKey
 	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).First(&k, "id = ?", id).Error
 	return &k, notFound(err)
@@ -90,6 +93,9 @@ func (s *Scoped) CreateAPIKey(ctx context.Context, k *APIKey, actor Actor) error
 // audits it in the same transaction. Revoking a revoked key changes
 // nothing. ErrNotFound for another organization's key.
 func (s *Scoped) RevokeAPIKey(ctx context.Context, id string, actor Actor) (*APIKey, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound // not an id at all (PostgreSQL would refuse to compare it)
+	}
 	var k APIKey
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("organization_id = ?", s.orgID).First(&k, "id = ?", id).Error; err != nil {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,14 @@ func TestAPIKeys(t *testing.T) {
 		}
 		if _, err := sb.RevokeAPIKey(ctx, k.ID, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("org B revokes A's key: %v", err)
+		}
+		for _, bad := range []string{"", "nope", "1 OR 1=1", strings.ToUpper(k.ID)} {
+			if _, err := sa.APIKey(ctx, bad); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("key %q: %v", bad, err)
+			}
+			if _, err := sa.RevokeAPIKey(ctx, bad, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("revoke %q: %v", bad, err)
+			}
 		}
 
 		got, org, err := db.ActiveAPIKey(ctx, apikey.Hash(key), now)

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/handlers"
+	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -16,6 +17,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	account := &handlers.Account{DB: d.DB, Auth: m}
 	limited := rateLimit(d.Config.LoginRateLimit)
 	api := handlers.API{}
+	apiKeys := &handlers.APIKeys{BaseURL: d.Config.BaseURL}
+	auditLog := &handlers.Audit{DB: d.DB}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -41,4 +44,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
+
+	// Members of an organization, by permission (404 without an organization).
+	app.Get("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Index)
+	app.Post("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Create)
+	app.Post("/api-keys/:id/revoke", m.Org(authz.APIKeysManage), apiKeys.Revoke)
+	app.Get("/audit", m.Org(authz.AuditRead), auditLog.Org)
+
+	// Platform operators: across organizations.
+	app.Get("/admin/audit", m.Platform(), auditLog.Platform)
 }
