@@ -21,7 +21,6 @@ import (
 // APIKeys serves an organization's API keys page (org admins).
 type APIKeys struct {
 	BaseURL string // for the usage example shown with a new key
-	Now     func() time.Time
 }
 
 // scopeHelp says what each scope allows, for the form.
@@ -36,13 +35,6 @@ var scopeHelp = map[store.APIScope]string{
 	store.ScopeTemplatesWrite:    "Create and change credential templates.",
 }
 
-func (h *APIKeys) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
-	}
-	return time.Now()
-}
-
 // Index renders GET /api-keys.
 func (h *APIKeys) Index(c *fiber.Ctx) error {
 	return h.page(c, fiber.StatusOK, apikeys.Form{Expiry: apikeys.ExpiryNever})
@@ -53,7 +45,7 @@ func (h *APIKeys) page(c *fiber.Ctx, status int, f apikeys.Form) error {
 	if err != nil {
 		return err
 	}
-	now := h.now()
+	now := time.Now()
 	m := apikeys.Index{Form: f, BaseURL: h.BaseURL}
 	for i := range keys {
 		m.Rows = append(m.Rows, row(&keys[i], now))
@@ -68,7 +60,7 @@ func (h *APIKeys) page(c *fiber.Ctx, status int, f apikeys.Form) error {
 // Create handles POST /api-keys: the new key is shown on the response,
 // once; only its hash is stored.
 func (h *APIKeys) Create(c *fiber.Ctx) error {
-	now := h.now().UTC()
+	now := time.Now().UTC()
 	f := apikeys.Form{Name: strings.TrimSpace(c.FormValue("name")), Expiry: c.FormValue("expiry"),
 		Date: strings.TrimSpace(c.FormValue("date")), Errors: apikeys.Errors{}}
 	for _, v := range c.Context().PostArgs().PeekMulti("scopes") {
@@ -143,7 +135,7 @@ func (h *APIKeys) Revoke(c *fiber.Ctx) error {
 		return err
 	}
 	if render.IsPartial(c) {
-		return render.Component(c, fiber.StatusOK, apikeys.RowView(row(k, h.now())))
+		return render.Component(c, fiber.StatusOK, apikeys.RowView(row(k, time.Now())))
 	}
 	render.Flash(c, layout.FlashSuccess, "The key “"+k.Name+"” is revoked. Programs using it can no longer call the API.")
 	return render.Redirect(c, "/api-keys")

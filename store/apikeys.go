@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,14 +31,7 @@ func (k *APIKey) Status(now time.Time) APIKeyStatus {
 }
 
 // Has reports whether the key carries scope.
-func (k *APIKey) Has(scope APIScope) bool {
-	for _, s := range k.Permissions {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
+func (k *APIKey) Has(scope APIScope) bool { return slices.Contains(k.Permissions, scope) }
 
 // APIScopes lists every scope, in the order forms show them.
 func APIScopes() []APIScope {
