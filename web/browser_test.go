@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
 	"github.com/trustcred/trustcred/store"
@@ -18,7 +19,12 @@ func TestMain(m *testing.M) { os.Exit(browsertest.Main(m)) }
 // serve runs the real application on a loopback port for a browser.
 func serve(t *testing.T) string {
 	t.Helper()
-	app := newApp(t, storetest.Open(t, store.SQLite), false)
+	return listen(t, newApp(t, storetest.Open(t, store.SQLite), false))
+}
+
+// listen serves app on a loopback port until the test ends.
+func listen(t *testing.T, app *fiber.App) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

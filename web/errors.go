@@ -20,10 +20,15 @@ import (
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		code := fiber.StatusInternalServerError
-		var fe *fiber.Error
+		var (
+			fe *fiber.Error
+			pr *render.Problem
+		)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			code = fiber.StatusNotFound
+		case errors.As(err, &pr):
+			code = pr.Status
 		case errors.As(err, &fe):
 			code = fe.Code
 		}
@@ -33,6 +38,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		m := errorpage.Model{Status: code, RequestID: RequestID(c)}
 		m.Title, m.Message = errorText(code)
+		if pr != nil {
+			m.Title, m.Message = pr.Title, pr.Detail
+		}
 		if render.Dev(c) && code >= 500 {
 			m.Detail = err.Error()
 		}

@@ -18,6 +18,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
 	settings := handlers.Settings{}
 	limited := rateLimit(d.Config.LoginRateLimit)
+	api := handlers.API{}
+	apiKeys := &handlers.APIKeys{BaseURL: d.Config.BaseURL}
+	auditLog := &handlers.Audit{DB: d.DB}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -25,6 +28,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/readyz", system.Ready)
 	app.Get("/static/*", serveStatic)
 	app.Get("/status", system.Status)
+
+	// The API: an organization's bearer API key (with the scopes named), no
+	// session cookie, no CSRF; errors are Problem Details JSON.
+	app.Get("/api/v1/organization", m.APIKey(), api.Organization)
 
 	// Everything below sees the session, CSRF and flash middleware.
 	app.Use(pageMiddleware(d, m)...)
@@ -56,4 +63,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	// Organization settings (org.manage).
 	app.Get("/settings/security", m.Org(authz.OrgManage), settings.Security)
 	app.Post("/settings/security", m.Org(authz.OrgManage), settings.UpdateSecurity)
+
+	// Members of an organization, by permission (404 without an organization).
+	app.Get("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Index)
+	app.Post("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Create)
+	app.Post("/api-keys/:id/revoke", m.Org(authz.APIKeysManage), apiKeys.Revoke)
+	app.Get("/audit", m.Org(authz.AuditRead), auditLog.Org)
+
+	// Platform operators: across organizations.
+	app.Get("/admin/audit", m.Platform(), auditLog.Platform)
 }

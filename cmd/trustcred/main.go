@@ -2,6 +2,8 @@
 //
 //	trustcred serve                 run the web server and the job queue
 //	trustcred migrate up|down|status
+//	trustcred admin create          create a user (password from stdin)
+//	trustcred apikey create         create an organization API key
 //	trustcred demo
 //	trustcred version
 //
@@ -29,7 +31,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -39,14 +41,19 @@ const usage = `TrustCred: issue and verify W3C Verifiable Credentials.
 Usage:
   trustcred serve                      run the web server and the job queue
   trustcred migrate up|down|status     apply, roll back (one step) or list migrations
+  trustcred admin create --email E --role ROLE [--org SLUG] [--name NAME] --password-stdin
+                                       create a user; the password is read from standard input
+  trustcred apikey create --org SLUG --name N --scopes a,b [--expires 720h]
+                                       create an API key and print it, once, on standard output
   trustcred demo                       seed demo organizations, users and settings into an empty database
   trustcred version                    print the version
 
-Run "trustcred serve -h" for the configuration flags and TRUSTCRED_* variables.
+Run "trustcred serve -h" for the configuration flags and TRUSTCRED_* variables; every
+command takes them.
 `
 
 // run executes one command and returns the process exit code.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -69,6 +76,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = withConfig("demo", rest, getenv, stderr, func(cfg config.Config, args []string, log *slog.Logger) error {
 			return demoCmd(ctx, cfg, log, args, stdout)
 		})
+	case "admin", "apikey":
+		if len(rest) == 0 || rest[0] != "create" {
+			err = usageError{fmt.Errorf("want %s create (run \"trustcred %[1]s create -h\" for its flags)", cmd)}
+			break
+		}
+		if cmd == "admin" {
+			err = adminCreate(ctx, rest[1:], getenv, stdin, stdout, stderr)
+		} else {
+			err = apikeyCreate(ctx, rest[1:], getenv, stdout, stderr)
+		}
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -102,8 +119,19 @@ type usageError struct{ error }
 func withConfig(name string, args []string, getenv func(string) string, stderr io.Writer,
 	fn func(config.Config, []string, *slog.Logger) error,
 ) error {
+	return withFlags(name, args, getenv, stderr, nil, fn)
+}
+
+// withFlags is withConfig for a command with flags of its own, which define
+// adds to the configuration flags: both may come in any order.
+func withFlags(name string, args []string, getenv func(string) string, stderr io.Writer,
+	define func(*flag.FlagSet), fn func(config.Config, []string, *slog.Logger) error,
+) error {
 	fs := flag.NewFlagSet("trustcred "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if define != nil {
+		define(fs)
+	}
 	cfg, err := config.Load(fs, args, getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustcred/trustcred/internal/apikey"
+	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 )
@@ -128,7 +131,7 @@ func waitReady(t *testing.T, url string, done <-chan error, logs *bytes.Buffer) 
 func runCmd(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	code = run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -249,5 +252,171 @@ func TestDemoCommand(t *testing.T) {
 	code, _, errs = runCmd(t, env, "demo")
 	if code != 1 || !strings.Contains(errs, "already has data") {
 		t.Fatalf("second demo: exit %d, stderr %q", code, errs)
+	}
+}
+
+func runWithStdin(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// cliEnv is the configuration of a command run against a fresh database of
+// dialect d, and a handle on that database to check the effects.
+func cliEnv(t *testing.T, d store.Dialect) (map[string]string, *store.DB) {
+	t.Helper()
+	env := map[string]string{"TRUSTCRED_DATA_DIR": t.TempDir(), "TRUSTCRED_LOG_LEVEL": "debug"}
+	if d == store.Postgres {
+		db := storetest.Open(t, store.Postgres)
+		env["TRUSTCRED_DATABASE_URL"] = databaseURL(t, db)
+		return env, db
+	}
+	db, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(env["TRUSTCRED_DATA_DIR"], "trustcred.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	m, err := db.Migrator(storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return env, db
+}
+
+func TestAdminCreate(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			env, db := cliEnv(t, d)
+			org := &store.Organization{Name: "Acme", Slug: "acme", Type: store.OrganizationCorporate, Status: store.OrganizationActive, DID: "did:web:x:orgs:acme"}
+			if err := db.CreateOrganization(ctx, org, store.Actor{}); err != nil {
+				t.Fatal(err)
+			}
+			const pw = "a long and unusual passphrase"
+			code, out, errs := runWithStdin(t, env, pw+"\n", "admin", "create", "--email", "Root@Example.org", "--role", "super_admin", "--password-stdin", "--name", "Root")
+			if code != 0 || !strings.Contains(out, "root@example.org, super_admin of the platform") {
+				t.Fatalf("super_admin: exit %d\n%s%s", code, out, errs)
+			}
+			if strings.Contains(out+errs, pw) {
+				t.Fatal("the password was printed")
+			}
+			u, err := db.UserByEmail(ctx, "root@example.org")
+			if err != nil || u.Role != store.RoleSuperAdmin || u.OrganizationID != nil || u.PasswordHash == nil ||
+				password.Check(*u.PasswordHash, pw) != nil || u.Profile.Data().DisplayName != "Root" {
+				t.Fatalf("created %+v (%v)", u, err)
+			}
+			// An org role in an organization; configuration flags mix with the command's; CRLF line end.
+			code, out, errs = runWithStdin(t, env, pw+"\r\n", "admin", "create", "--log-level", "warn", "--email", "issuer@acme.example",
+				"--role", "issuer", "--org", "acme", "--password-stdin")
+			if code != 0 || !strings.Contains(out, "issuer of Acme (acme)") {
+				t.Fatalf("issuer: exit %d\n%s%s", code, out, errs)
+			}
+			if u, err := db.UserByEmail(ctx, "issuer@acme.example"); err != nil || u.OrganizationID == nil || *u.OrganizationID != org.ID ||
+				password.Check(*u.PasswordHash, pw) != nil {
+				t.Fatalf("issuer %+v (%v)", u, err)
+			}
+			var audited int
+			if err := db.SQL().QueryRow("SELECT count(*) FROM audit_logs WHERE action = 'user.created'").Scan(&audited); err != nil || audited != 2 {
+				t.Errorf("user.created audited %d times (%v)", audited, err)
+			}
+
+			for _, tc := range []struct {
+				stdin string
+				args  []string
+				code  int
+				want  string
+			}{
+				{pw, []string{"--role", "admin", "--org", "acme", "--password-stdin"}, 2, "--email is required"},
+				{pw, []string{"--email", "a@acme.example", "--org", "acme", "--password-stdin"}, 2, "--role is required"},
+				{pw, []string{"--email", "a@acme.example", "--role", "king", "--org", "acme", "--password-stdin"}, 2, `--role "king"`},
+				{pw, []string{"--email", "a@acme.example", "--role", "admin", "--password-stdin"}, 2, "--org is required for the role admin"},
+				{pw, []string{"--email", "a@acme.example", "--role", "admin", "--org", "acme"}, 2, "--password-stdin is required"},
+				{"", []string{"--email", "a@acme.example", "--role", "admin", "--org", "acme", "--password-stdin"}, 2, "no password on standard input"},
+				{"short\n", []string{"--email", "a@acme.example", "--role", "admin", "--org", "acme", "--password-stdin"}, 2, "the password must be at least 12 characters"},
+				{"password1234\n", []string{"--email", "a@acme.example", "--role", "admin", "--org", "acme", "--password-stdin"}, 2, "too common"},
+				{pw, []string{"--email", "not-an-email", "--role", "admin", "--org", "acme", "--password-stdin"}, 2, "email"},
+				{pw, []string{"--email", "a@acme.example", "--role", "admin", "--org", "acme", "--password-stdin", "extra"}, 2, `unexpected argument "extra"`},
+				{pw, []string{"--email", "a@acme.example", "--role", "admin", "--org", "nowhere", "--password-stdin"}, 1, `no organization has the slug "nowhere"`},
+				{pw, []string{"--email", "issuer@acme.example", "--role", "admin", "--org", "acme", "--password-stdin"}, 1, "already exists"},
+			} {
+				code, _, errs := runWithStdin(t, env, tc.stdin, append([]string{"admin", "create"}, tc.args...)...)
+				if code != tc.code || !strings.Contains(errs, tc.want) {
+					t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errs, tc.code, tc.want)
+				}
+			}
+			if _, err := db.UserByEmail(ctx, "a@acme.example"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("a refused command created the user (%v)", err)
+			}
+		})
+	}
+}
+
+func TestAPIKeyCreate(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			env, db := cliEnv(t, d)
+			org := &store.Organization{Name: "Acme", Slug: "acme", Type: store.OrganizationCorporate, Status: store.OrganizationActive, DID: "did:web:x:orgs:acme"}
+			if err := db.CreateOrganization(ctx, org, store.Actor{}); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := runWithStdin(t, env, "", "apikey", "create", "--org", "acme", "--name", "Registrar",
+				"--scopes", "credentials:issue, credentials:read,credentials:issue", "--expires", "720h")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			key := strings.TrimSpace(out)
+			if !apikey.WellFormed(key) || strings.Count(out, "\n") != 1 {
+				t.Fatalf("stdout is not just the key: %q", out)
+			}
+			if strings.Contains(errs, key) || !strings.Contains(errs, key[:12]+"…") || !strings.Contains(errs, "credentials:issue,credentials:read") {
+				t.Fatalf("stderr (debug log included) leaks the key or lacks its prefix:\n%s", errs)
+			}
+			k, got, err := db.ActiveAPIKey(ctx, apikey.Hash(key), time.Now())
+			if err != nil || got.ID != org.ID || k.Name != "Registrar" || len(k.Permissions) != 2 || k.ExpiresAt == nil ||
+				k.ExpiresAt.Sub(time.Now().Add(720*time.Hour)).Abs() > time.Minute {
+				t.Fatalf("stored key %+v (%v)", k, err)
+			}
+			var audited int
+			if err := db.SQL().QueryRow("SELECT count(*) FROM audit_logs WHERE action = 'apikey.created'").Scan(&audited); err != nil || audited != 1 {
+				t.Errorf("apikey.created audited %d times (%v)", audited, err)
+			}
+			// Without --expires the key never expires.
+			code, out, _ = runWithStdin(t, env, "", "apikey", "create", "--org", "acme", "--name", "Forever", "--scopes", "schemas:read")
+			if k, _, err := db.ActiveAPIKey(ctx, apikey.Hash(strings.TrimSpace(out)), time.Now().AddDate(50, 0, 0)); code != 0 || err != nil || k.ExpiresAt != nil {
+				t.Fatalf("key without --expires: exit %d, %v", code, err)
+			}
+
+			for _, tc := range []struct {
+				args []string
+				code int
+				want string
+			}{
+				{[]string{"--name", "x", "--scopes", "schemas:read"}, 2, "--org is required"},
+				{[]string{"--org", "acme", "--scopes", "schemas:read"}, 2, "--name is required"},
+				{[]string{"--org", "acme", "--name", strings.Repeat("n", 101), "--scopes", "schemas:read"}, 2, "at most 100"},
+				{[]string{"--org", "acme", "--name", "x"}, 2, "--scopes is required"},
+				{[]string{"--org", "acme", "--name", "x", "--scopes", "schemas:read,root"}, 2, `unknown scope "root"`},
+				{[]string{"--org", "acme", "--name", "x", "--scopes", "schemas:read", "--expires", "30d"}, 2, `--expires "30d"`},
+				{[]string{"--org", "acme", "--name", "x", "--scopes", "schemas:read", "--expires", "-1h"}, 2, "--expires"},
+				{[]string{"--org", "nowhere", "--name", "x", "--scopes", "schemas:read"}, 1, `no organization has the slug "nowhere"`},
+				{nil, 2, "--org is required"},
+			} {
+				code, out, errs := runWithStdin(t, env, "", append([]string{"apikey", "create"}, tc.args...)...)
+				if code != tc.code || !strings.Contains(errs, tc.want) || out != "" {
+					t.Errorf("%v: exit %d, stdout %q, stderr %q; want %d and %q", tc.args, code, out, errs, tc.code, tc.want)
+				}
+			}
+			if code, _, errs := runWithStdin(t, env, "", "apikey", "list"); code != 2 || !strings.Contains(errs, "want apikey create") {
+				t.Errorf("apikey list: exit %d %q", code, errs)
+			}
+			if code, _, errs := runWithStdin(t, env, "", "admin"); code != 2 || !strings.Contains(errs, "want admin create") {
+				t.Errorf("admin: exit %d %q", code, errs)
+			}
+		})
 	}
 }

@@ -47,7 +47,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		}
 	}
 
-	queue, err := jobs.New(db, log, jobs.NewWorkers())
+	workers := jobs.NewWorkers()
+	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
+	queue, err := jobs.New(db, log, workers)
 	if err != nil {
 		return err
 	}

@@ -27,3 +27,20 @@ func Hash(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
 }
+
+// Len is the length of every key.
+const Len = len(Prefix) + 38
+
+// WellFormed reports whether key looks like a key New makes: the prefix,
+// then lower-case base32. It says nothing about whether the key exists.
+func WellFormed(key string) bool {
+	if len(key) != Len || !strings.HasPrefix(key, Prefix) {
+		return false
+	}
+	for _, r := range key[len(Prefix):] {
+		if !(r >= 'a' && r <= 'z' || r >= '2' && r <= '7') {
+			return false
+		}
+	}
+	return true
+}

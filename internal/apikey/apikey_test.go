@@ -21,3 +21,15 @@ func TestNew(t *testing.T) {
 		t.Fatalf("hash %q", h1)
 	}
 }
+
+func TestWellFormed(t *testing.T) {
+	k, _, _ := New()
+	if !WellFormed(k) {
+		t.Fatalf("%q is not well formed", k)
+	}
+	for _, bad := range []string{"", Prefix, k[:len(k)-1], k + "a", strings.ToUpper(k), "tcx_" + k[4:], k[:10] + "1" + k[11:], k[:10] + "=" + k[11:]} {
+		if WellFormed(bad) {
+			t.Errorf("%q is well formed", bad)
+		}
+	}
+}

@@ -29,10 +29,12 @@ const (
 	maxAttempts        = 10
 )
 
-// Workers is the set of job kinds this process can run.
+// Workers is the set of job kinds this process can run, and the periodic
+// jobs it schedules.
 type Workers struct {
-	river *river.Workers
-	kinds []string
+	river    *river.Workers
+	kinds    []string
+	periodic []*river.PeriodicJob
 }
 
 // NewWorkers returns an empty set.
@@ -43,6 +45,18 @@ func Add[T river.JobArgs](ws *Workers, w river.Worker[T]) {
 	river.AddWorker(ws.river, w)
 	var args T
 	ws.kinds = append(ws.kinds, args.Kind())
+}
+
+// Every schedules args every interval, and once when the queue starts, for
+// a kind registered with Add. Only the elected leader among the processes
+// schedules, and a period's job is inserted at most once, so restarts and
+// several processes do not pile them up.
+func (ws *Workers) Every(interval time.Duration, args river.JobArgs) {
+	ws.periodic = append(ws.periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
+		},
+		&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
 }
 
 // Kinds lists the registered job kinds.
@@ -86,6 +100,7 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 	working := ws != nil && len(ws.kinds) > 0
 	if working {
 		cfg.Workers = ws.river
+		cfg.PeriodicJobs = ws.periodic
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}}
 	}
 	client, err := river.NewClient(driver, cfg)

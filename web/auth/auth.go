@@ -80,6 +80,7 @@ type localKey int
 const (
 	keyIdentity localKey = iota
 	keyCSRF
+	keyAPIClient
 )
 
 // Current returns the request's identity, or nil for an anonymous visitor.
@@ -88,7 +89,8 @@ func Current(c *fiber.Ctx) *Identity {
 	return id
 }
 
-// Actor is the request's actor for the audit log.
+// Actor is the request's actor for the audit log: the signed-in user, or
+// on the API the key's organization.
 func Actor(c *fiber.Ctx) store.Actor {
 	a := store.Actor{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)}
 	if id := Current(c); id != nil {
@@ -96,6 +98,9 @@ func Actor(c *fiber.Ctx) store.Actor {
 		if id.Org != nil {
 			a.OrganizationID = &id.Org.ID
 		}
+	}
+	if cl := API(c); cl != nil {
+		a.OrganizationID = &cl.Org.ID
 	}
 	return a
 }
