@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/handlers"
+	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -14,6 +15,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	home := handlers.Home{}
 	sessions := &handlers.Sessions{DB: d.DB, Auth: m, SetupToken: d.SetupToken}
 	account := &handlers.Account{DB: d.DB, Auth: m}
+	members := &handlers.Members{Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
+	invitations := &handlers.Invitations{DB: d.DB, Auth: m}
+	reset := &handlers.PasswordReset{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	limited := rateLimit(d.Config.LoginRateLimit)
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
@@ -33,7 +37,22 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/login", sessions.LoginForm)
 	app.Post("/login", limited, sessions.Login)
 	app.Post("/logout", sessions.Logout)
+	app.Get("/password/forgot", reset.ForgotForm)
+	app.Post("/password/forgot", limited, reset.Forgot)
+	app.Get("/password/reset/:token", reset.Form)
+	app.Post("/password/reset/:token", limited, reset.Reset)
+	app.Get("/invitations/:token", invitations.Show)
+	app.Post("/invitations/:token", limited, invitations.Accept)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
+
+	// Organization administrators (members.manage): the members page.
+	app.Get("/members", m.Org(authz.MembersManage), members.Index)
+	app.Get("/members/invite", m.Org(authz.MembersManage), members.InviteForm)
+	app.Post("/members/invite", m.Org(authz.MembersManage), members.Invite)
+	app.Post("/members/:id/role", m.Org(authz.MembersManage), members.ChangeRole)
+	app.Post("/members/:id/deactivate", m.Org(authz.MembersManage), members.Deactivate)
+	app.Post("/members/:id/reactivate", m.Org(authz.MembersManage), members.Reactivate)
+	app.Post("/members/:id/resend", m.Org(authz.MembersManage), members.Resend)
 }
