@@ -9,13 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustcred/trustcred/internal/browsertest"
 	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
 
-// The email tests talk to a real SMTP server (mailpit), one per test binary.
-func TestMain(m *testing.M) { os.Exit(mailtest.Main(m)) }
+// The email tests talk to a real SMTP server (mailpit) and the browser
+// tests drive Chromium: one of each per test binary, stopped at the end.
+func TestMain(m *testing.M) {
+	os.Exit(mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) })))
+}
 
 // userWithEmail creates a user like env.User, but with this email (a
 // mailtest.Address, unique on the shared mail server).

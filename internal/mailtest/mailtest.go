@@ -93,8 +93,20 @@ type instance struct {
 
 var shared [3]instance // by Security
 
+// Runner runs a package's tests: a *testing.M, or another helper's Main
+// wrapped in RunFunc, so that per-binary services can be chained:
+//
+//	os.Exit(mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) })))
+type Runner interface{ Run() int }
+
+// RunFunc adapts a function to Runner.
+type RunFunc func() int
+
+// Run calls f.
+func (f RunFunc) Run() int { return f() }
+
 // Main runs the tests and then stops the shared servers that started.
-func Main(m *testing.M) int {
+func Main(m Runner) int {
 	defer func() {
 		for i := range shared {
 			if shared[i].srv != nil {
