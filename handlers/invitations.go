@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/a-h/templ"
@@ -54,10 +55,13 @@ func (h *Invitations) Accept(c *fiber.Ctx) error {
 	f.Name = strings.TrimSpace(c.FormValue("name"))
 	f.Errors = invitation.Errors{}
 	pw, confirm := c.FormValue("password"), c.FormValue("confirm")
-	if f.Name == "" {
+	switch {
+	case f.Name == "":
 		f.Errors["name"] = "Enter your name."
-	} else if utf8.RuneCountInString(f.Name) > 200 {
+	case utf8.RuneCountInString(f.Name) > 200:
 		f.Errors["name"] = "Use at most 200 characters."
+	case !printable(f.Name):
+		f.Errors["name"] = "Use letters, digits, spaces and punctuation only."
 	}
 	if err := password.Validate(pw, t.User.Email); err != nil {
 		f.Errors["password"] = "Password " + err.Error() + "."
@@ -84,6 +88,11 @@ func (h *Invitations) Accept(c *fiber.Ctx) error {
 	}
 	render.Flash(c, layout.FlashSuccess, "Welcome to "+f.Organization+". You are signed in.")
 	return render.Redirect(c, "/")
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 func invitationForm(c *fiber.Ctx, t *store.UserToken) invitation.Form {

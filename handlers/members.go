@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -36,10 +37,7 @@ type Members struct {
 // box and role filter (htmx requests targeting #members-table).
 func (h *Members) Index(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	f := member.Filter{Query: strings.TrimSpace(c.Query("q")), Role: c.Query("role")}
-	if len(f.Query) > 254 {
-		f.Query = f.Query[:254]
-	}
+	f := member.Filter{Query: searchTerm(c.Query("q")), Role: c.Query("role")}
 	filter := store.MemberFilter{Query: f.Query}
 	if r := store.Role(f.Role); r.Assignable() {
 		filter.Role = r
@@ -234,6 +232,22 @@ func mailFailure(err error) string {
 		return "the email could not be sent: email is not configured on this server; ask your operator."
 	}
 	return "the email could not be sent: the mail server did not accept it. Try again later."
+}
+
+// searchTerm cleans a search box's text: valid UTF-8 without control
+// characters (PostgreSQL refuses NUL), trimmed, at most 100 characters.
+func searchTerm(q string) string {
+	q = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(q, ""))
+	q = strings.TrimSpace(q)
+	if r := []rune(q); len(r) > 100 {
+		q = string(r[:100])
+	}
+	return q
 }
 
 func memberRoles() []string {

@@ -329,3 +329,47 @@ func TestDeactivateSignsTheMemberOut(t *testing.T) {
 		}
 	})
 }
+
+// Malformed input (invalid UTF-8, overlong values) is refused or ignored,
+// never a server error, on either database.
+func TestMemberRoutesSurviveBadInput(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		acme := env.Org("acme")
+		admin := env.User(store.RoleAdmin, acme)
+		issuer := env.User(store.RoleIssuer, acme)
+		_, token := invite(t, env, acme, "new@acme.example", store.RoleIssuer)
+		cl := env.Client()
+		cl.Login(admin)
+		long := strings.Repeat("é", 300)
+		for _, target := range []string{"/members?q=%ff", "/members?q=" + url.QueryEscape(long), "/members?role=%ff", "/members?q=%00"} {
+			if res := cl.Get(target); res.Status != 200 {
+				t.Errorf("GET %s: %d", target, res.Status)
+			}
+		}
+		posts := []struct {
+			path string
+			form url.Values
+			want int
+		}{
+			{"/members/invite", url.Values{"email": {"\xff@acme.example"}, "role": {"issuer"}}, 422},
+			{"/members/invite", url.Values{"email": {long + "@acme.example"}, "role": {"issuer"}}, 422},
+			{"/members/invite", url.Values{"email": {"x@acme.example"}, "role": {"\xff"}}, 422},
+			{"/members/" + issuer.ID + "/role", url.Values{"role": {"\xff"}}, 303},
+			{"/members/%ff/role", url.Values{"role": {"issuer"}}, 404},
+			{"/password/forgot", url.Values{"email": {"\xff@acme.example"}}, 422},
+			{"/password/forgot", url.Values{"email": {"a\x00@acme.example"}}, 422},
+			{"/members/invite", url.Values{"email": {"a\x00@acme.example"}, "role": {"issuer"}}, 422},
+			{"/invitations/" + token, url.Values{"name": {"a\x00b"}, "password": {newPassword}, "confirm": {newPassword}}, 422},
+			{"/invitations/" + token, url.Values{"name": {"\xff"}, "password": {newPassword}, "confirm": {newPassword}}, 422},
+			{"/invitations/" + token, url.Values{"name": {long}, "password": {newPassword}, "confirm": {newPassword}}, 422},
+			{"/invitations/%ff", url.Values{}, 410},
+			{"/password/reset/%ff", url.Values{}, 410},
+		}
+		for _, p := range posts {
+			if res := cl.Post(p.path, p.form); res.Status != p.want {
+				t.Errorf("POST %s %v: %d, want %d", p.path, p.form, res.Status, p.want)
+			}
+		}
+	})
+}

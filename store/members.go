@@ -103,6 +103,9 @@ func (s *Scoped) Member(ctx context.Context, id string) (*Member, error) {
 }
 
 func (s *Scoped) member(tx *gorm.DB, id string) (*Member, error) {
+	if !validID(id) {
+		return nil, ErrNotFound
+	}
 	var u User
 	if err := tx.Where("organization_id = ?", s.orgID).First(&u, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)

@@ -82,7 +82,8 @@ func TestMembersAreScopedToTheirOrganization(t *testing.T) {
 		if err != nil || len(ms) != 1 || ms[0].ID != adminB.ID {
 			t.Fatalf("beta's members: %v (%v)", ms, err)
 		}
-		for _, id := range []string{adminA.ID, issuerA.ID, invitedA.ID} {
+		// A malformed id is not found either (not a PostgreSQL type error).
+		for _, id := range []string{adminA.ID, issuerA.ID, invitedA.ID, "not-a-uuid", "%ff"} {
 			if _, err := sb.Member(ctx, id); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("Member(alpha's %s) through beta: %v", id, err)
 			}
