@@ -28,3 +28,12 @@ func emptyIfNil[T any](s *datatypes.JSONSlice[T]) {
 		*s = datatypes.JSONSlice[T]{}
 	}
 }
+
+// validID reports whether id has the canonical UUID form of the ids newID
+// makes. Lookups check it first: on PostgreSQL a malformed id in a UUID
+// column is an error, and it can only come from a mistyped or forged URL,
+// which must be a plain not-found.
+func validID(id string) bool {
+	_, err := uuid.Parse(id)
+	return len(id) == 36 && err == nil
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/errorpage"
+	"github.com/trustcred/trustcred/web/auth"
 	"github.com/trustcred/trustcred/web/render"
 )
 
@@ -34,7 +35,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		if code >= 500 {
 			log.ErrorContext(c.UserContext(), "request failed",
-				"request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "error", err)
+				"request_id", RequestID(c), "method", c.Method(), "path", auth.LogPath(c.Path()), "error", err)
 		}
 		m := errorpage.Model{Status: code, RequestID: RequestID(c)}
 		m.Title, m.Message = errorText(code)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/web/auth"
 )
 
 type localKey int
@@ -73,7 +75,7 @@ func requestLog(log *slog.Logger) fiber.Handler {
 		log.LogAttrs(c.UserContext(), level, "request",
 			slog.String("request_id", RequestID(c)),
 			slog.String("method", c.Method()),
-			slog.String("path", c.Path()),
+			slog.String("path", auth.LogPath(c.Path())),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
 			slog.Int("bytes", len(c.Response().Body())),

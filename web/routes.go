@@ -17,6 +17,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	account := &handlers.Account{DB: d.DB, Auth: m}
 	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
 	settings := handlers.Settings{}
+	members := &handlers.Members{Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
+	invitations := &handlers.Invitations{DB: d.DB, Auth: m}
+	reset := &handlers.PasswordReset{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	limited := rateLimit(d.Config.LoginRateLimit)
 	api := handlers.API{}
 	apiKeys := &handlers.APIKeys{BaseURL: d.Config.BaseURL}
@@ -45,6 +48,12 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/login/mfa", secondFactor.LoginForm)
 	app.Post("/login/mfa", limited, secondFactor.Login)
 	app.Post("/logout", sessions.Logout)
+	app.Get("/password/forgot", reset.ForgotForm)
+	app.Post("/password/forgot", limited, reset.Forgot)
+	app.Get("/password/reset/:token", reset.Form)
+	app.Post("/password/reset/:token", limited, reset.Reset)
+	app.Get("/invitations/:token", invitations.Show)
+	app.Post("/invitations/:token", limited, invitations.Accept)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
@@ -69,6 +78,15 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Create)
 	app.Post("/api-keys/:id/revoke", m.Org(authz.APIKeysManage), apiKeys.Revoke)
 	app.Get("/audit", m.Org(authz.AuditRead), auditLog.Org)
+
+	// Organization administrators (members.manage): the members page.
+	app.Get("/members", m.Org(authz.MembersManage), members.Index)
+	app.Get("/members/invite", m.Org(authz.MembersManage), members.InviteForm)
+	app.Post("/members/invite", m.Org(authz.MembersManage), members.Invite)
+	app.Post("/members/:id/role", m.Org(authz.MembersManage), members.ChangeRole)
+	app.Post("/members/:id/deactivate", m.Org(authz.MembersManage), members.Deactivate)
+	app.Post("/members/:id/reactivate", m.Org(authz.MembersManage), members.Reactivate)
+	app.Post("/members/:id/resend", m.Org(authz.MembersManage), members.Resend)
 
 	// Platform operators: across organizations.
 	app.Get("/admin/audit", m.Platform(), auditLog.Platform)

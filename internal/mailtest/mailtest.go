@@ -93,6 +93,18 @@ type instance struct {
 
 var shared [3]instance // by Security
 
+// Runner runs a package's tests: a *testing.M, or another helper's Main
+// wrapped in RunFunc, so that per-binary services can be chained:
+//
+//	os.Exit(mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) })))
+type Runner interface{ Run() int }
+
+// RunFunc adapts a function to Runner.
+type RunFunc func() int
+
+// Run calls f.
+func (f RunFunc) Run() int { return f() }
+
 // Main runs the tests and then stops the shared servers that started.
 func Main(m Runner) int {
 	defer func() {
@@ -492,14 +504,3 @@ func require(t testing.TB, why string) {
 	}
 	t.Skipf("skipped: %s", why)
 }
-
-// Runner is what Main wraps: a *testing.M, or another package's Main.
-type Runner interface{ Run() int }
-
-// RunFunc adapts a function to Runner, to chain several Mains:
-//
-//	mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) }))
-type RunFunc func() int
-
-// Run calls f.
-func (f RunFunc) Run() int { return f() }

@@ -60,6 +60,7 @@ type Env struct {
 	Config     config.Config
 	SetupToken string
 	Log        *slog.Logger
+	Mailer     mail.Mailer // nil: from Config.SMTPURL (the log mailer without one)
 	n          int
 }
 
@@ -72,6 +73,10 @@ func WithoutAdmin() Option { return func(e *Env) { e.SetupToken = "setup-token-f
 // WithSMTP sends the application's email to a real SMTP server (a
 // mailtest.Server's SMTPURL).
 func WithSMTP(url string) Option { return func(e *Env) { e.Config.SMTPURL = url } }
+
+// WithMailer sends the application's email through m (for example
+// mail.Unconfigured{}, to see how the application copes without email).
+func WithMailer(m mail.Mailer) Option { return func(e *Env) { e.Mailer = m } }
 
 // WithConfig edits the configuration.
 func WithConfig(f func(*config.Config)) Option { return func(e *Env) { f(&e.Config) } }
@@ -101,11 +106,12 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
-	mailer, err := mail.FromConfig(e.Config.SMTPURL, true, e.Log)
-	if err != nil {
-		t.Fatal(err)
+	if e.Mailer == nil {
+		if e.Mailer, err = mail.FromConfig(e.Config.SMTPURL, true, e.Log); err != nil {
+			t.Fatal(err)
+		}
 	}
-	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: mailer, Log: e.Log, SetupToken: e.SetupToken})
+	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: e.Mailer, Log: e.Log, SetupToken: e.SetupToken})
 	return e
 }
 

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -243,6 +244,21 @@ func HashToken(token string) string { return hashToken(token) }
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// secretPaths are the prefixes of paths whose last part is a secret (the
+// token of an emailed link): logs show the prefix only.
+var secretPaths = []string{"/invitations/", "/password/reset/"}
+
+// LogPath is path as it may be logged: the token of an emailed link is cut
+// off, so that whoever reads the logs cannot use an unused link.
+func LogPath(path string) string {
+	for _, p := range secretPaths {
+		if strings.HasPrefix(path, p) && len(path) > len(p) {
+			return p + "…"
+		}
+	}
+	return path
 }
 
 // NewToken returns a random URL-safe token of 256 bits.

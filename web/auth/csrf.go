@@ -39,7 +39,7 @@ func (m *Manager) CSRF() fiber.Handler {
 			sent = c.FormValue(CSRFField)
 		}
 		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
-			m.log.Warn("csrf: token missing or wrong", "path", c.Path(), "ip", c.IP())
+			m.log.Warn("csrf: token missing or wrong", "path", LogPath(c.Path()), "ip", c.IP())
 			return fiber.NewError(fiber.StatusForbidden, "CSRF token missing or invalid")
 		}
 		return c.Next()

@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/internal/password"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/invitation"
+	"github.com/trustcred/trustcred/views/layout"
+	"github.com/trustcred/trustcred/views/member"
+	"github.com/trustcred/trustcred/web/auth"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// Invitations serves the public page where an invited member joins: the
+// link's token is the only credential.
+type Invitations struct {
+	DB   *store.DB
+	Auth *auth.Manager
+}
+
+// Show renders GET /invitations/:token.
+func (h *Invitations) Show(c *fiber.Ctx) error {
+	privateLink(c)
+	t, err := h.DB.UserToken(c.UserContext(), store.TokenInvitation, linkHash(c), time.Now())
+	if errors.Is(err, store.ErrTokenInvalid) {
+		return linkGone(c, "Invitation", invitation.InvalidPage())
+	}
+	if err != nil {
+		return err
+	}
+	render.SetTitle(c, "Join "+t.User.Organization.Name)
+	return render.Page(c, fiber.StatusOK, invitation.AcceptPage(invitationForm(c, t)))
+}
+
+// Accept handles POST /invitations/:token: sets the name and password,
+// uses up the link and signs the new member in.
+func (h *Invitations) Accept(c *fiber.Ctx) error {
+	privateLink(c)
+	t, err := h.DB.UserToken(c.UserContext(), store.TokenInvitation, linkHash(c), time.Now())
+	if errors.Is(err, store.ErrTokenInvalid) {
+		return linkGone(c, "Invitation", invitation.InvalidPage())
+	}
+	if err != nil {
+		return err
+	}
+	f := invitationForm(c, t)
+	f.Name = strings.TrimSpace(c.FormValue("name"))
+	f.Errors = invitation.Errors{}
+	pw, confirm := c.FormValue("password"), c.FormValue("confirm")
+	switch {
+	case f.Name == "":
+		f.Errors["name"] = "Enter your name."
+	case utf8.RuneCountInString(f.Name) > 200:
+		f.Errors["name"] = "Use at most 200 characters."
+	case !printable(f.Name):
+		f.Errors["name"] = "Use letters, digits, spaces and punctuation only."
+	}
+	if err := password.Validate(pw, t.User.Email); err != nil {
+		f.Errors["password"] = "Password " + err.Error() + "."
+	} else if pw != confirm {
+		f.Errors["confirm"] = "The two passwords differ."
+	}
+	if len(f.Errors) > 0 {
+		render.SetTitle(c, "Join "+f.Organization)
+		return render.Page(c, fiber.StatusUnprocessableEntity, invitation.AcceptPage(f))
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	u, err := h.DB.AcceptInvitation(c.UserContext(), linkHash(c), f.Name, hash, time.Now(), auth.Actor(c))
+	if errors.Is(err, store.ErrTokenInvalid) { // used by a concurrent request
+		return linkGone(c, "Invitation", invitation.InvalidPage())
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.Auth.Login(c, u); err != nil {
+		return err
+	}
+	render.Flash(c, layout.FlashSuccess, "Welcome to "+f.Organization+". You are signed in.")
+	return render.Redirect(c, "/")
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+func invitationForm(c *fiber.Ctx, t *store.UserToken) invitation.Form {
+	return invitation.Form{Token: c.Params("token"), Organization: t.User.Organization.Name,
+		Role: member.RoleLabel(string(t.User.Role)), Email: t.User.Email}
+}
+
+// linkHash is the stored form of the request's link token.
+func linkHash(c *fiber.Ctx) string { return auth.HashToken(c.Params("token")) }
+
+// privateLink keeps a page reached through a secret link out of caches and
+// Referer headers.
+func privateLink(c *fiber.Ctx) {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+}
+
+// linkGone answers an unknown, expired or used link: 410 Gone, with a page
+// that says what to do. Every emailed link answers the same way.
+func linkGone(c *fiber.Ctx, title string, page templ.Component) error {
+	render.SetTitle(c, title)
+	return render.Page(c, fiber.StatusGone, page)
+}
