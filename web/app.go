@@ -73,7 +73,7 @@ func middleware(d Deps) []any {
 // pageMiddleware is what every page and form adds: who is signed in, CSRF,
 // flash messages, the layout's user menu, and the first-run redirect.
 func pageMiddleware(d Deps, m *auth.Manager) []any {
-	return []any{m.Load(), m.CSRF(), m.Flashes(), auth.Chrome(), setupGate(d.DB)}
+	return []any{rejectNUL(), m.Load(), m.CSRF(), m.Flashes(), auth.Chrome(), setupGate(d.DB)}
 }
 
 // setupGate sends every page to /setup until the first administrator

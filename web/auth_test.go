@@ -239,3 +239,23 @@ func TestLoginRateLimit(t *testing.T) {
 		t.Fatalf("4th sign-in attempt within a minute (limit 3): %d, want 429", last)
 	}
 }
+
+// A NUL byte or invalid UTF-8 in a form or query is refused up front: it
+// would otherwise reach PostgreSQL, which cannot store it, as a 500.
+func TestControlBytesAreRefused(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		cl := env.Client()
+		for _, form := range []url.Values{
+			{"email": {"a\x00@b.example"}, "password": {"x"}},
+			{"email": {"a@b.example"}, "password": {"\xff\xfe"}},
+		} {
+			if r := cl.Post("/login", form); r.Status != 400 || !r.Has("error-page") {
+				t.Errorf("POST /login %q: %d, want 400", form, r.Status)
+			}
+		}
+		if r := cl.Get("/login?next=%00"); r.Status != 400 {
+			t.Errorf("NUL in the query: %d, want 400", r.Status)
+		}
+	})
+}

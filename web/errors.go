@@ -83,6 +83,10 @@ func errorText(code int) (title, message string) {
 		return "Not allowed here", "This address does not accept that kind of request."
 	case fiber.StatusRequestEntityTooLarge:
 		return "Too large", "What you sent is larger than this server accepts."
+	case fiber.StatusBadRequest:
+		return "Bad request", "The request could not be understood: it contains characters or values this page does not accept."
+	case fiber.StatusForbidden:
+		return "Not allowed", "Your account does not have permission to do this. Ask an administrator of your organization if you need it."
 	case fiber.StatusTooManyRequests:
 		return "Too many requests", "You have sent too many requests in a short time. Wait a moment and try again."
 	case fiber.StatusServiceUnavailable:

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -103,6 +105,28 @@ func securityHeaders(https bool) fiber.Handler {
 		h.Set(fiber.HeaderPermissionsPolicy, "camera=(), microphone=(), geolocation=(), payment=()")
 		if https {
 			h.Set(fiber.HeaderStrictTransportSecurity, "max-age=63072000; includeSubDomains")
+		}
+		return c.Next()
+	}
+}
+
+// rejectNUL refuses a request whose query or form carries a NUL byte or
+// invalid UTF-8: no legitimate form sends them, PostgreSQL cannot store a
+// NUL in text, and letting them through turns a typo-level attack into a 500.
+func rejectNUL() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		bad := false
+		check := func(k, v []byte) {
+			if !bad && (bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0 || !utf8.Valid(k) || !utf8.Valid(v)) {
+				bad = true
+			}
+		}
+		c.Request().URI().QueryArgs().VisitAll(check)
+		if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
+			c.Request().PostArgs().VisitAll(check)
+		}
+		if bad || strings.IndexByte(c.Path(), 0) >= 0 {
+			return fiber.NewError(fiber.StatusBadRequest, "the request contains characters that are not allowed")
 		}
 		return c.Next()
 	}

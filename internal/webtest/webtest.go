@@ -220,7 +220,7 @@ func (cl *Client) Do(method, target string, form url.Values, header map[string]s
 		}
 	}
 	r := &Response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
-	if m := csrfMeta.FindStringSubmatch(r.Body); m != nil {
+	if m := csrfMeta.FindStringSubmatch(r.Body); m != nil && m[1] != "" {
 		cl.csrf = m[1]
 	}
 	return r
