@@ -51,18 +51,24 @@ func (s OrganizationStatus) Valid() bool {
 
 // Organization is an issuer: a university, company, agency or association.
 type Organization struct {
-	ID          string
-	Name        string           `validate:"required,max=200"`
-	Slug        string           `validate:"required,max=63,slug"` // unique, URL-safe: [a-z0-9]+(-[a-z0-9]+)*
-	Type        OrganizationType `validate:"required,oneof=educational professional government corporate association"`
-	Domain      *string          `validate:"omitnil,max=253,fqdn"`
-	Verified    bool
-	DID         string             `gorm:"column:did"` // issuer DID (did:web:…:orgs:slug or did:key)
-	MetadataURI *string            `validate:"omitnil,max=2048,url"`
-	Status      OrganizationStatus `gorm:"default:pending" validate:"required,oneof=pending active suspended revoked"`
-	RequireMFA  bool               `gorm:"column:require_mfa"` // members must enrol a second factor (00004)
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID              string
+	Name            string           `validate:"required,max=200"`
+	Slug            string           `validate:"required,max=63,slug"` // unique, URL-safe: [a-z0-9]+(-[a-z0-9]+)*
+	Type            OrganizationType `validate:"required,oneof=educational professional government corporate association"`
+	Domain          *string          `validate:"omitnil,max=253,fqdn"`
+	Verified        bool
+	DID             string             `gorm:"column:did"` // issuer DID (did:web:…:orgs:slug or did:key)
+	MetadataURI     *string            `validate:"omitnil,max=2048,url"`
+	Status          OrganizationStatus `gorm:"default:pending" validate:"required,oneof=pending active suspended revoked"`
+	RequireMFA      bool               `gorm:"column:require_mfa"` // members must enrol a second factor (00004)
+	Description     *string            `validate:"omitnil,max=2000"`
+	Website         *string            `validate:"omitnil,max=2048,httpurl"`
+	ContactEmail    *string            `validate:"omitnil,max=254,email"`
+	LogoKey         *string            // blob key of the logo (00006)
+	StatusReason    *string            // why the status last changed, e.g. a suspension (00006)
+	StatusChangedAt *time.Time         // when the status last changed (00006)
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 
 	Members   []User               `gorm:"foreignKey:OrganizationID" validate:"-"`
 	Schemas   []CredentialSchema   `gorm:"foreignKey:OrganizationID" validate:"-"`
