@@ -32,6 +32,7 @@ type Config struct {
 	SessionLifetime time.Duration // a session ends this long after sign-in
 	LoginRateLimit  int           // sign-in and reset attempts per minute per IP; 0 disables
 	SMTPURL         string        // smtp://user:pass@host:587?from=… ; empty: emails are logged in dev mode, refused otherwise
+	DNSResolver     string        // host:port of the DNS server that domain verification asks; empty: the system's resolvers
 	// MasterKey is TRUSTCRED_MASTER_KEY: the keys that seal secrets at rest.
 	// Environment only, never a flag (flags show in process lists). Empty
 	// means a key file in the data directory, generated on first run.
@@ -70,6 +71,7 @@ var settings = []setting{
 	{"session-lifetime", "TRUSTCRED_SESSION_LIFETIME", "12h", "sign out a session this long after sign-in", false},
 	{"login-rate-limit", "TRUSTCRED_LOGIN_RATE_LIMIT", "10", "sign-in and password-reset attempts per minute per IP (0: no limit)", false},
 	{"smtp-url", "TRUSTCRED_SMTP_URL", "", "SMTP server for invitations and resets: smtp[s]://user:pass@host:port?from=Name%20<addr>", false},
+	{"dns-resolver", "TRUSTCRED_DNS_RESOLVER", "", "DNS server (host:port) for domain verification (default: the system's resolvers)", false},
 }
 
 // Settings lists the environment variables, flags and defaults, for help
@@ -108,6 +110,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		DataDir:     get("data-dir"),
 		DatabaseURL: get("database-url"),
 		SMTPURL:     get("smtp-url"),
+		DNSResolver: get("dns-resolver"),
 		LogFormat:   strings.ToLower(get("log-format")),
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
@@ -156,6 +159,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	if c.LoginRateLimit, err = strconv.Atoi(get("login-rate-limit")); err != nil || c.LoginRateLimit < 0 {
 		errs = append(errs, fmt.Errorf("login-rate-limit %q: want a whole number, 0 or more", get("login-rate-limit")))
 	}
+	if err := resolverAddr(c.DNSResolver); err != nil {
+		errs = append(errs, err)
+	}
 	base, err := baseURL(get("base-url"), c.Addr)
 	if err != nil {
 		errs = append(errs, err)
@@ -197,4 +203,18 @@ func baseURL(explicit, addr string) (string, error) {
 		return "", fmt.Errorf("base-url %q: must not have a query or fragment", explicit)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// resolverAddr checks the DNS server address: empty (the system's
+// resolvers) or host:port with a port from 1 to 65535.
+func resolverAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("dns-resolver %q: want host:port, e.g. 127.0.0.1:53 or [2001:db8::53]:53", addr)
+	}
+	return nil
 }

@@ -77,6 +77,21 @@ func TestBaseURLDerivedFromAddress(t *testing.T) {
 	}
 }
 
+func TestDNSResolver(t *testing.T) {
+	c, err := load(t, map[string]string{"TRUSTCRED_DNS_RESOLVER": "127.0.0.1:5353"})
+	if err != nil || c.DNSResolver != "127.0.0.1:5353" {
+		t.Fatalf("from the environment: %q %v", c.DNSResolver, err)
+	}
+	c, err = load(t, map[string]string{"TRUSTCRED_DNS_RESOLVER": "127.0.0.1:5353"}, "--dns-resolver", "[::1]:53")
+	if err != nil || c.DNSResolver != "[::1]:53" {
+		t.Fatalf("the flag overrides the environment: %q %v", c.DNSResolver, err)
+	}
+	c, err = load(t, nil, "--dns-resolver", "ns1.example.org:53")
+	if err != nil || c.DNSResolver != "ns1.example.org:53" {
+		t.Fatalf("a host name: %q %v", c.DNSResolver, err)
+	}
+}
+
 func TestInvalidSettingsAreNamed(t *testing.T) {
 	cases := []struct {
 		args []string
@@ -96,6 +111,11 @@ func TestInvalidSettingsAreNamed(t *testing.T) {
 		{[]string{"--session-lifetime", "forever"}, "session-lifetime"},
 		{[]string{"--session-idle", "2h", "--session-lifetime", "1h"}, "longer than session-lifetime"},
 		{[]string{"--login-rate-limit", "-1"}, "login-rate-limit"},
+		{[]string{"--dns-resolver", "127.0.0.1"}, "dns-resolver"},
+		{[]string{"--dns-resolver", ":53"}, "dns-resolver"},
+		{[]string{"--dns-resolver", "127.0.0.1:0"}, "dns-resolver"},
+		{[]string{"--dns-resolver", "127.0.0.1:domain"}, "dns-resolver"},
+		{[]string{"--dns-resolver", "127.0.0.1:65536"}, "dns-resolver"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, nil, tc.args...)
@@ -119,7 +139,7 @@ func TestSettingsDocumentEveryVariable(t *testing.T) {
 		seen[s[0]] = true
 	}
 	for _, v := range []string{"TRUSTCRED_ADDR", "TRUSTCRED_BASE_URL", "TRUSTCRED_DATA_DIR", "TRUSTCRED_DATABASE_URL",
-		"TRUSTCRED_LOG_LEVEL", "TRUSTCRED_LOG_FORMAT", "TRUSTCRED_DEV"} {
+		"TRUSTCRED_LOG_LEVEL", "TRUSTCRED_LOG_FORMAT", "TRUSTCRED_DEV", "TRUSTCRED_DNS_RESOLVER"} {
 		if !seen[v] {
 			t.Errorf("%s missing", v)
 		}
