@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
@@ -30,6 +31,7 @@ type Deps struct {
 	Jobs       *jobs.Queue
 	Keys       *secret.Keyring
 	Mailer     mail.Mailer
+	Blobs      blob.Store // uploaded files (organization logos)
 	Log        *slog.Logger
 	SetupToken string // while no administrator exists: the token /setup asks for
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/secret"
@@ -43,7 +44,12 @@ func newApp(t *testing.T, db *store.DB, dev bool) *fiber.App {
 	if err := db.CreateUser(context.Background(), &store.User{Email: "root@example.org", Role: store.RoleSuperAdmin}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	return New(Deps{Config: cfg, DB: db, Migrator: m, Jobs: q, Keys: keys, Log: log})
+	blobs, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = blobs.Close() })
+	return New(Deps{Config: cfg, DB: db, Migrator: m, Jobs: q, Keys: keys, Blobs: blobs, Log: log})
 }
 
 type response struct {

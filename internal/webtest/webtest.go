@@ -12,10 +12,12 @@
 package webtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +30,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/datatypes"
 
+	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/jobs"
@@ -61,6 +64,7 @@ type Env struct {
 	SetupToken string
 	Log        *slog.Logger
 	Mailer     mail.Mailer // nil: from Config.SMTPURL (the log mailer without one)
+	Blobs      *blob.Disk  // uploaded files, in a temporary directory
 	n          int
 }
 
@@ -111,7 +115,12 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 			t.Fatal(err)
 		}
 	}
-	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: e.Mailer, Log: e.Log, SetupToken: e.SetupToken})
+	if e.Blobs, err = blob.NewDisk(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Blobs.Close() })
+	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: e.Mailer, Blobs: e.Blobs,
+		Log: e.Log, SetupToken: e.SetupToken})
 	return e
 }
 
@@ -185,13 +194,42 @@ var csrfMeta = regexp.MustCompile(`name="csrf-token" content="([^"]*)"`)
 // and the CSRF token of any page it gets.
 func (cl *Client) Do(method, target string, form url.Values, header map[string]string) *Response {
 	cl.env.T.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	if form == nil {
+		return cl.send(method, target, nil, "", header)
 	}
+	return cl.send(method, target, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", header)
+}
+
+// Upload submits a multipart form (enctype="multipart/form-data") with one
+// file and the CSRF token, as the page's upload form would.
+func (cl *Client) Upload(target, field, filename string, content []byte) *Response {
+	cl.env.T.Helper()
+	if cl.csrf == "" {
+		cl.Get("/login")
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	if err := w.WriteField("csrf_token", cl.csrf); err != nil {
+		cl.env.T.Fatal(err)
+	}
+	part, err := w.CreateFormFile(field, filename)
+	if err != nil {
+		cl.env.T.Fatal(err)
+	}
+	if _, err := part.Write(content); err != nil {
+		cl.env.T.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		cl.env.T.Fatal(err)
+	}
+	return cl.send("POST", target, &buf, w.FormDataContentType(), nil)
+}
+
+func (cl *Client) send(method, target string, body io.Reader, contentType string, header map[string]string) *Response {
+	cl.env.T.Helper()
 	req := httptest.NewRequest(method, target, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
