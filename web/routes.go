@@ -1,10 +1,13 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/handlers"
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -24,6 +27,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	api := handlers.API{}
 	apiKeys := &handlers.APIKeys{BaseURL: d.Config.BaseURL}
 	auditLog := &handlers.Audit{DB: d.DB}
+	profile := &handlers.Profile{DB: d.DB, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, DNSKey: d.Keys.Derive("dns-verification")[0],
+		DNS: dnsverify.New(d.Config.DNSResolver, 5*time.Second), Log: d.Log}
+	dnsLimited := rateLimit(d.Config.LoginRateLimit)
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -31,6 +37,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/readyz", system.Ready)
 	app.Get("/static/*", serveStatic)
 	app.Get("/status", system.Status)
+	// Public images: no session or CSRF cookie, so that caches may keep them.
+	app.Get("/orgs/:slug/logo", profile.Logo)
 
 	// The API: an organization's bearer API key (with the scopes named), no
 	// session cookie, no CSRF; errors are Problem Details JSON.
@@ -72,6 +80,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	// Organization settings (org.manage).
 	app.Get("/settings/security", m.Org(authz.OrgManage), settings.Security)
 	app.Post("/settings/security", m.Org(authz.OrgManage), settings.UpdateSecurity)
+	app.Get("/settings/profile", m.Org(authz.OrgManage), profile.Show)
+	app.Post("/settings/profile", m.Org(authz.OrgManage), profile.Update)
+	app.Post("/settings/profile/logo", m.Org(authz.OrgManage), profile.UploadLogo)
+	app.Post("/settings/profile/logo/delete", m.Org(authz.OrgManage), profile.DeleteLogo)
+	app.Post("/settings/profile/verify-domain", m.Org(authz.OrgManage), dnsLimited, profile.VerifyDomain)
+	app.Post("/settings/categories", m.Org(authz.OrgManage), profile.AddCategory)
+	app.Post("/settings/categories/:id/delete", m.Org(authz.OrgManage), profile.RemoveCategory)
 
 	// Members of an organization, by permission (404 without an organization).
 	app.Get("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Index)

@@ -83,6 +83,7 @@ func Nav(id *Identity) *layout.User {
 			{authz.MembersManage, "Members", "/members"},
 			{authz.APIKeysManage, "API keys", "/api-keys"},
 			{authz.AuditRead, "Audit log", "/audit"},
+			{authz.OrgManage, "Profile", "/settings/profile"},
 			{authz.OrgManage, "Security", "/settings/security"},
 		} {
 			if authz.Can(id.User.Role, item.p) {
