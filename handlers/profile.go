@@ -84,7 +84,11 @@ func (h *Profile) Update(c *fiber.Ctx) error {
 			errs["name"] = "Another organization is registered under this name."
 		case errors.As(err, &fe):
 			for col := range fe {
-				errs[col] = profileFieldHelp[col]
+				if msg, ok := profileFieldHelp[col]; ok {
+					errs[col] = msg
+				} else {
+					errs[""] = profileFieldHelp[""]
+				}
 			}
 		case err != nil:
 			return err
