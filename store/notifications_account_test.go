@@ -328,9 +328,9 @@ func TestPendingNotificationEmails(t *testing.T) {
 		since := now.Add(-24 * time.Hour)
 		want1 := mk(yes, store.NotifySystemAlert, now.Add(-2*time.Hour), false, false)
 		want2 := mk(yes, store.NotifyCredentialIssued, now.Add(-time.Hour), false, true) // email only
-		mk(yes, store.NotifySystemAlert, now.Add(-25*time.Hour), false, false)            // too old
-		mk(yes, store.NotifySystemAlert, now.Add(-time.Hour), true, false)                // already sent
-		mk(off, store.NotifySystemAlert, now.Add(-time.Hour), false, false)               // email off for the type
+		mk(yes, store.NotifySystemAlert, now.Add(-25*time.Hour), false, false)           // too old
+		mk(yes, store.NotifySystemAlert, now.Add(-time.Hour), true, false)               // already sent
+		mk(off, store.NotifySystemAlert, now.Add(-time.Hour), false, false)              // email off for the type
 		want3 := mk(off, store.NotifyCredentialIssued, now.Add(-time.Minute), false, false)
 		mk(unverified, store.NotifySystemAlert, now.Add(-time.Hour), false, false)
 		mk(gone, store.NotifySystemAlert, now.Add(-time.Hour), false, false)

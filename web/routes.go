@@ -24,6 +24,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	api := handlers.API{}
 	apiKeys := &handlers.APIKeys{BaseURL: d.Config.BaseURL}
 	auditLog := &handlers.Audit{DB: d.DB}
+	notifications := &handlers.Notifications{}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -68,6 +69,16 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/account/mfa/confirm", m.User(), secondFactor.Confirm)
 	app.Post("/account/mfa/disable", m.User(), secondFactor.Disable)
 	app.Post("/account/mfa/recovery-codes", m.User(), secondFactor.RecoveryCodes)
+
+	// Signed in, any role: one's own notifications.
+	app.Get("/notifications", m.User(), notifications.Index)
+	app.Get("/notifications/count", m.User(), notifications.Count)
+	app.Get("/notifications/latest", m.User(), notifications.Latest)
+	app.Post("/notifications/read-all", m.User(), notifications.ReadAll)
+	app.Get("/notifications/preferences", m.User(), notifications.Preferences)
+	app.Post("/notifications/preferences", m.User(), notifications.SavePreferences)
+	app.Post("/notifications/:id/read", m.User(), notifications.MarkRead)
+	app.Get("/notifications/:id/open", m.User(), notifications.Open)
 
 	// Organization settings (org.manage).
 	app.Get("/settings/security", m.Org(authz.OrgManage), settings.Security)
