@@ -81,6 +81,22 @@ func (a *Account) Notifications(ctx context.Context, f NotificationFilter) (Noti
 		limit = DefaultNotificationPage
 	}
 	limit = min(limit, MaxNotificationPage)
+	var rows []Notification
+	if err := a.notificationsQuery(ctx, f, limit+1).Find(&rows).Error; err != nil {
+		return NotificationPage{}, err
+	}
+	p := NotificationPage{Notifications: rows}
+	if len(rows) > limit {
+		p.Notifications = rows[:limit]
+		last := p.Notifications[limit-1]
+		p.Next = &NotificationCursor{At: last.SentAt, ID: last.ID}
+	}
+	return p, nil
+}
+
+// notificationsQuery is the page query: newest first along the (user_id,
+// sent_at, id) index, starting after the cursor.
+func (a *Account) notificationsQuery(ctx context.Context, f NotificationFilter, limit int) *gorm.DB {
 	q := a.inApp(ctx)
 	if f.UnreadOnly {
 		q = q.Where("notifications.read_at IS NULL")
@@ -92,17 +108,7 @@ func (a *Account) Notifications(ctx context.Context, f NotificationFilter) (Noti
 		// A row value comparison, so that the index scan starts at the cursor.
 		q = q.Where("(notifications.sent_at, notifications.id) < (?, ?)", c.At.UTC(), c.ID)
 	}
-	var rows []Notification
-	if err := q.Order("notifications.sent_at DESC, notifications.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return NotificationPage{}, err
-	}
-	p := NotificationPage{Notifications: rows}
-	if len(rows) > limit {
-		p.Notifications = rows[:limit]
-		last := p.Notifications[limit-1]
-		p.Next = &NotificationCursor{At: last.SentAt, ID: last.ID}
-	}
-	return p, nil
+	return q.Order("notifications.sent_at DESC, notifications.id DESC").Limit(limit)
 }
 
 // UnreadNotifications counts the user's unread notifications.

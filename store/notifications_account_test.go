@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"gorm.io/datatypes"
+	"gorm.io/gorm"
 
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -368,6 +370,66 @@ func TestPendingNotificationEmails(t *testing.T) {
 		}
 		if got, _ := db.PendingNotificationEmails(ctx, since, 10); len(got) != 3 {
 			t.Fatalf("after a release %d pending", len(got))
+		}
+	})
+}
+
+// The page query reads the (user_id, sent_at, id) index from the cursor on,
+// in order, without a sort, with or without the unread and type filters.
+func TestNotificationsQueryPlan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		org := newOrg(t, db, "plan", store.OrganizationActive)
+		u := notifUser(t, db, org, "plan@n.example", true)
+		seedNotifications(t, db, u, 30, time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC))
+		g := store.Gorm(db)
+		cur := &store.NotificationCursor{At: time.Date(2025, 4, 1, 9, 5, 0, 0, time.UTC), ID: "ffffffff-ffff-7fff-bfff-ffffffffffff"}
+		for name, f := range map[string]store.NotificationFilter{
+			"first page": {},
+			"next page":  {Before: cur},
+			"filtered":   {Before: cur, UnreadOnly: true, Type: store.NotifySystemAlert},
+		} {
+			q := store.NotificationsSQL(db, u.ID, f)
+			var plan []string
+			switch db.Dialect() {
+			case store.SQLite:
+				rows, err := g.Raw("EXPLAIN QUERY PLAN " + q).Rows()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var id, parent, notused int
+					var detail string
+					if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+						t.Fatal(err)
+					}
+					plan = append(plan, detail)
+				}
+				rows.Close()
+			case store.Postgres:
+				// A tiny table is scanned (or bitmap-scanned and sorted)
+				// whatever the indexes; forbid that to see what the planner
+				// would do with a large one.
+				err := g.Transaction(func(tx *gorm.DB) error {
+					if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+						return err
+					}
+					if err := tx.Exec("SET LOCAL enable_bitmapscan = off").Error; err != nil {
+						return err
+					}
+					return tx.Raw("EXPLAIN " + q).Scan(&plan).Error
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			text := strings.Join(plan, "\n")
+			sorts := slices.ContainsFunc(plan, func(s string) bool {
+				return strings.Contains(s, "TEMP B-TREE") || strings.Contains(s, "Sort")
+			})
+			seeks := f.Before == nil || strings.Contains(text, "(sent_at,id)<(?,?)") || strings.Contains(text, "ROW(sent_at, id) <")
+			if !strings.Contains(text, "idx_notifications_user_sent_at") || sorts || !seeks {
+				t.Errorf("%s: plan does not read idx_notifications_user_sent_at from the cursor on, in order:\n%s\n%s", name, q, text)
+			}
 		}
 	})
 }
