@@ -71,6 +71,9 @@ func (h *Notifications) Index(c *fiber.Ctx) error {
 	status := fiber.StatusOK
 	if len(f.Errors) > 0 {
 		status = fiber.StatusUnprocessableEntity
+		if msg := f.Errors["type"]; msg != "" && render.IsPartial(c) && f.Errors[""] == "" {
+			m.Filter.Errors[""] = msg // only the results are swapped in: say there what is wrong
+		}
 	} else {
 		sf.Limit = h.PageSize
 		p, err := acc.Notifications(c.UserContext(), sf)

@@ -229,6 +229,12 @@ func TestNotificationsPage(t *testing.T) {
 			}
 		}
 
+		// A bad filter through htmx: the message is in the swapped results.
+		r = cl.Do("GET", "/notifications?type=spam", nil, map[string]string{"HX-Request": "true", "HX-Target": "notification-results"})
+		if r.Status != 422 || !r.Has("form-error") || !r.Has("notification-results") {
+			t.Errorf("bad filter (htmx): %d\n%s", r.Status, r.Body)
+		}
+
 		// Mark all read from the page: back to it with a message.
 		r = cl.Post("/notifications/read-all", nil)
 		if r.Status != 303 || r.Location() != "/notifications" {
