@@ -22,3 +22,13 @@ func AuditSQL(db *DB, orgID string, f AuditFilter) string {
 		return auditQuery(tx, f, DefaultAuditPage+1).Find(&rows)
 	})
 }
+
+// NotificationsSQL is the SQL of one page of a user's notifications, for
+// tests of its query plan.
+func NotificationsSQL(db *DB, userID string, f NotificationFilter) string {
+	return db.gorm.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		a := &Account{db: tx, userID: userID, dial: db.dialect}
+		var rows []Notification
+		return a.notificationsQuery(context.Background(), f, DefaultNotificationPage+1).Find(&rows)
+	})
+}

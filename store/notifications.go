@@ -37,16 +37,21 @@ type NotificationMetadata struct {
 	Link           string `json:"link,omitempty"` // path inside TrustCred
 }
 
-// Notification is an in-app notification for one user.
+// Notification is a notification for one user: shown in the app and, when
+// the user's preference for its type says so, emailed.
 type Notification struct {
-	ID       string
-	UserID   string
-	Type     NotificationType `validate:"required,oneof=credential_issued credential_revoked verification_request system_alert approval_requested approval_decided"`
-	Title    string           `validate:"required,max=200"`
-	Message  string           `validate:"required,max=2000"`
-	Metadata datatypes.JSONType[NotificationMetadata]
-	ReadAt   *time.Time
-	SentAt   time.Time `gorm:"autoCreateTime"`
+	ID        string
+	UserID    string
+	Type      NotificationType `validate:"required,oneof=credential_issued credential_revoked verification_request system_alert approval_requested approval_decided"`
+	Title     string           `validate:"required,max=200"`
+	Message   string           `validate:"required,max=2000"`
+	Metadata  datatypes.JSONType[NotificationMetadata]
+	ReadAt    *time.Time
+	SentAt    time.Time  `gorm:"autoCreateTime"`
+	EmailedAt *time.Time // when its email went out; nil: not (yet) sent
+	// EmailOnly marks a notification the user gets by email only (their
+	// in-app channel for the type is off): no in-app query shows it.
+	EmailOnly bool
 
 	User *User `gorm:"foreignKey:UserID" validate:"-"`
 }

@@ -7,9 +7,13 @@ import (
 	"gorm.io/gorm"
 )
 
-// Notify creates the in-app notification n for each of userIDs who has not
-// turned in-app notifications of n's type off (no preference row means on).
-// It returns how many it created. n.UserID is ignored.
+// Notify notifies each of userIDs of n through the channels their
+// preference for n's type has on (no preference row: in-app and email on).
+// A user with in-app on gets the notification in the app; a user with
+// in-app off but email on gets a row marked EmailOnly, which only the email
+// job sees; a user with both off gets nothing. Emails are sent by the
+// notification_email job. It returns how many in-app notifications it
+// created. n.UserID is ignored.
 func (db *DB) Notify(ctx context.Context, userIDs []string, n Notification) (int, error) {
 	return notify(db.gorm.WithContext(ctx), userIDs, n)
 }
@@ -25,27 +29,31 @@ func notify(tx *gorm.DB, userIDs []string, n Notification) (int, error) {
 	if len(userIDs) == 0 {
 		return 0, nil
 	}
-	var off []string
-	if err := tx.Model(&NotificationPreference{}).
-		Where("user_id IN ? AND notification_type = ? AND in_app_enabled = ?", userIDs, n.Type, false).
-		Pluck("user_id", &off).Error; err != nil {
+	var prefs []NotificationPreference
+	if err := tx.Where("user_id IN ? AND notification_type = ?", userIDs, n.Type).Find(&prefs).Error; err != nil {
 		return 0, fmt.Errorf("store: notification preferences: %w", err)
 	}
-	skip := make(map[string]bool, len(off))
-	for _, id := range off {
-		skip[id] = true
+	byUser := make(map[string]NotificationPreference, len(prefs))
+	for _, p := range prefs {
+		byUser[p.UserID] = p
 	}
 	created := 0
 	for _, id := range userIDs {
-		if skip[id] {
+		p, ok := byUser[id]
+		if !ok {
+			p = DefaultNotificationPreference(n.Type)
+		}
+		if !p.InAppEnabled && !p.EmailEnabled {
 			continue
 		}
 		row := n
-		row.ID, row.UserID = "", id
+		row.ID, row.UserID, row.EmailedAt, row.EmailOnly = "", id, nil, !p.InAppEnabled
 		if err := tx.Create(&row).Error; err != nil {
 			return created, fmt.Errorf("store: notify: %w", err)
 		}
-		created++
+		if p.InAppEnabled {
+			created++
+		}
 	}
 	return created, nil
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/trustcred/trustcred/store/storetest"
 )
 
-// Notifications honour each user's in-app preference for the type, and
+// Notifications honour each user's in-app preference for the type (a user
+// with in-app off but email on gets a row for the email job only), and
 // NotifyAdmins reaches only the organization's active admins.
 func TestNotify(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -32,13 +33,16 @@ func TestNotify(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("NotifyAdmins created %d (%v), want 1 (a2 turned in-app off)", n, err)
 		}
-		count := func(u *store.User) int64 {
+		count := func(u *store.User, emailOnly bool) int64 {
 			var c int64
-			store.Gorm(db).Model(&store.Notification{}).Where("user_id = ?", u.ID).Count(&c)
+			store.Gorm(db).Model(&store.Notification{}).Where("user_id = ? AND email_only = ?", u.ID, emailOnly).Count(&c)
 			return c
 		}
-		if count(a1) != 1 || count(a2) != 0 || count(issuer) != 0 {
-			t.Fatalf("a1 %d, a2 %d, issuer %d", count(a1), count(a2), count(issuer))
+		if count(a1, false) != 1 || count(a2, false) != 0 || count(issuer, false) != 0 {
+			t.Fatalf("in-app: a1 %d, a2 %d, issuer %d", count(a1, false), count(a2, false), count(issuer, false))
+		}
+		if count(a1, true) != 0 || count(a2, true) != 1 {
+			t.Fatalf("email only: a1 %d, a2 %d (a2 kept email on)", count(a1, true), count(a2, true))
 		}
 		if n, err := db.Notify(ctx, []string{issuer.ID, a2.ID}, store.Notification{Type: store.NotifyCredentialIssued, Title: "t", Message: "m"}); err != nil || n != 2 {
 			t.Fatalf("Notify of another type: %d (%v), want 2", n, err)

@@ -30,6 +30,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	profile := &handlers.Profile{DB: d.DB, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, DNSKey: d.Keys.Derive("dns-verification")[0],
 		DNS: dnsverify.New(d.Config.DNSResolver, 5*time.Second), Log: d.Log}
 	dnsLimited := rateLimit(d.Config.LoginRateLimit)
+	notifications := &handlers.Notifications{}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -76,6 +77,16 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/account/mfa/confirm", m.User(), secondFactor.Confirm)
 	app.Post("/account/mfa/disable", m.User(), secondFactor.Disable)
 	app.Post("/account/mfa/recovery-codes", m.User(), secondFactor.RecoveryCodes)
+
+	// Signed in, any role: one's own notifications.
+	app.Get("/notifications", m.User(), notifications.Index)
+	app.Get("/notifications/count", m.User(), notifications.Count)
+	app.Get("/notifications/latest", m.User(), notifications.Latest)
+	app.Post("/notifications/read-all", m.User(), notifications.ReadAll)
+	app.Get("/notifications/preferences", m.User(), notifications.Preferences)
+	app.Post("/notifications/preferences", m.User(), notifications.SavePreferences)
+	app.Post("/notifications/:id/read", m.User(), notifications.MarkRead)
+	app.Get("/notifications/:id/open", m.User(), notifications.Open)
 
 	// Organization settings (org.manage).
 	app.Get("/settings/security", m.Org(authz.OrgManage), settings.Security)

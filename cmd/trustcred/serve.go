@@ -49,8 +49,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		}
 	}
 
+	mailer, err := mail.FromConfig(cfg.SMTPURL, cfg.Dev, log)
+	if err != nil {
+		return fmt.Errorf("smtp-url: %w", err)
+	}
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
+	jobs.AddNotificationEmail(workers, db, mailer, cfg.BaseURL, log)
 	queue, err := jobs.New(db, log, workers)
 	if err != nil {
 		return err
@@ -73,10 +78,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if setupToken != "" {
 		log.Warn("no administrator yet: open the setup page to create one; the token is valid until then",
 			"url", cfg.BaseURL+"/setup?token="+setupToken)
-	}
-	mailer, err := mail.FromConfig(cfg.SMTPURL, cfg.Dev, log)
-	if err != nil {
-		return fmt.Errorf("smtp-url: %w", err)
 	}
 	blobs, err := blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
 	if err != nil {

@@ -138,8 +138,10 @@ func (m *Manager) Load() fiber.Handler {
 			id.Org, id.Scope = org, m.db.Scoped(org.ID)
 		}
 		// Record use at most once a minute: the idle timeout does not need
-		// more precision, and a write per request would.
-		if sess.LastSeenAt == nil || now.Sub(*sess.LastSeenAt) > time.Minute {
+		// more precision, and a write per request would. Background
+		// requests (the notification bell's poll) are not use: an open tab
+		// must not keep its session from going idle.
+		if !Background(c) && (sess.LastSeenAt == nil || now.Sub(*sess.LastSeenAt) > time.Minute) {
 			if err := m.db.TouchSession(c.UserContext(), sess.ID, now); err != nil {
 				m.log.Warn("session: record use", "error", err)
 			}
@@ -148,6 +150,12 @@ func (m *Manager) Load() fiber.Handler {
 		return c.Next()
 	}
 }
+
+// Background reports whether the request is background work of a page
+// (it carries X-Background: 1, as the notification bell's poll does)
+// rather than something the user did. The header can only make the
+// sender's own session idle sooner, so it needs no protection.
+func Background(c *fiber.Ctx) bool { return c.Get("X-Background") == "1" }
 
 // Login starts a new session for u: any session this browser had is ended
 // first and the CSRF token is replaced, so nothing chosen before sign-in

@@ -51,7 +51,9 @@ func signInFirst(c *fiber.Ctx) error {
 		return fiber.ErrUnauthorized
 	}
 	next := c.OriginalURL()
-	if c.Method() != fiber.MethodGet {
+	// A form post, or an htmx request for a part of a page (such as the
+	// bell's poll once the session has ended): come back to the page.
+	if c.Method() != fiber.MethodGet || c.Get("HX-Request") == "true" {
 		next = c.Get("HX-Current-URL")
 		if u, err := url.Parse(next); err == nil {
 			next = u.RequestURI()

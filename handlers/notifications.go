@@ -1,0 +1,281 @@
+package handlers
+
+import (
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/layout"
+	"github.com/trustcred/trustcred/views/notification"
+	"github.com/trustcred/trustcred/web/auth"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// Notifications serves a signed-in user's own notifications: the bell's
+// count and dropdown, the page, and the preferences. Every query goes
+// through the user's store.Account, so another user's notification is 404.
+type Notifications struct {
+	PageSize int // 0: store.DefaultNotificationPage
+}
+
+// latestCount is how many notifications the dropdown shows.
+const latestCount = 5
+
+// changed tells the page's bell to ask for its count again.
+func changed(c *fiber.Ctx) { c.Set("HX-Trigger", "notifications-changed") }
+
+// Count renders GET /notifications/count: the bell with the unread count,
+// which htmx swaps in every 30 s.
+func (h *Notifications) Count(c *fiber.Ctx) error {
+	n, err := auth.Current(c).Account.UnreadNotifications(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return render.Component(c, fiber.StatusOK, layout.NotificationBell(layout.Bell{Unread: n, Known: true}))
+}
+
+// Latest renders GET /notifications/latest: the dropdown's content.
+func (h *Notifications) Latest(c *fiber.Ctx) error {
+	m, err := h.latest(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return render.Component(c, fiber.StatusOK, notification.LatestMenu(m))
+}
+
+func (h *Notifications) latest(c *fiber.Ctx) (notification.Latest, error) {
+	acc := auth.Current(c).Account
+	p, err := acc.Notifications(c.UserContext(), store.NotificationFilter{Limit: latestCount})
+	if err != nil {
+		return notification.Latest{}, err
+	}
+	n, err := acc.UnreadNotifications(c.UserContext())
+	if err != nil {
+		return notification.Latest{}, err
+	}
+	return notification.Latest{Items: items(p.Notifications), Unread: n}, nil
+}
+
+// Index renders GET /notifications: filters (unread only, type) and one
+// page, newest first.
+func (h *Notifications) Index(c *fiber.Ctx) error {
+	acc := auth.Current(c).Account
+	m := notification.Page{Types: typeNames()}
+	f, sf := parseNotificationFilter(c)
+	m.Filter = f
+	status := fiber.StatusOK
+	if len(f.Errors) > 0 {
+		status = fiber.StatusUnprocessableEntity
+		if msg := f.Errors["type"]; msg != "" && render.IsPartial(c) && f.Errors[""] == "" {
+			m.Filter.Errors[""] = msg // only the results are swapped in: say there what is wrong
+		}
+	} else {
+		sf.Limit = h.PageSize
+		p, err := acc.Notifications(c.UserContext(), sf)
+		if err != nil {
+			return err
+		}
+		m.Items = items(p.Notifications)
+		q := url.Values{}
+		if f.Unread {
+			q.Set("unread", "1")
+		}
+		if f.Type != "" {
+			q.Set("type", f.Type)
+		}
+		if p.Next != nil {
+			older := url.Values{"before": {p.Next.String()}}
+			for k, v := range q {
+				older[k] = v
+			}
+			m.Older = "/notifications?" + older.Encode()
+		}
+		if sf.Before != nil {
+			m.Newest = "/notifications"
+			if enc := q.Encode(); enc != "" {
+				m.Newest += "?" + enc
+			}
+		}
+	}
+	n, err := acc.UnreadNotifications(c.UserContext())
+	if err != nil {
+		return err
+	}
+	m.Unread = n
+	render.SetTitle(c, "Notifications")
+	if render.IsPartial(c) && c.Get("HX-Target") == "notification-results" {
+		return render.Page(c, status, notification.Results(m))
+	}
+	return render.Page(c, status, notification.IndexPage(m))
+}
+
+// parseNotificationFilter reads and checks the query string.
+func parseNotificationFilter(c *fiber.Ctx) (notification.Filter, store.NotificationFilter) {
+	f := notification.Filter{Type: c.Query("type"), Errors: notification.Errors{}}
+	switch c.Query("unread") {
+	case "", "0":
+	case "1", "on", "true":
+		f.Unread = true
+	default:
+		f.Errors[""] = "This filter is not valid. Start again from all notifications."
+	}
+	sf := store.NotificationFilter{UnreadOnly: f.Unread, Type: store.NotificationType(f.Type)}
+	if f.Type != "" && !sf.Type.Valid() {
+		f.Errors["type"] = "Choose one of the listed types."
+		f.Type = ""
+	}
+	if b := c.Query("before"); b != "" {
+		cur, err := store.ParseNotificationCursor(b)
+		if err != nil {
+			f.Errors[""] = "This page link is not valid. Start again from the newest notifications."
+		}
+		sf.Before = cur
+	}
+	return f, sf
+}
+
+// MarkRead handles POST /notifications/:id/read: for htmx the row comes
+// back read (and the bell is told to refresh); otherwise back to the page.
+func (h *Notifications) MarkRead(c *fiber.Ctx) error {
+	n, err := auth.Current(c).Account.MarkNotificationRead(c.UserContext(), c.Params("id"), time.Now())
+	if err != nil {
+		return err // another user's, or no such notification: 404
+	}
+	if render.IsPartial(c) {
+		changed(c)
+		return render.Page(c, fiber.StatusOK, notification.Row(item(n)))
+	}
+	return render.Redirect(c, "/notifications")
+}
+
+// ReadAll handles POST /notifications/read-all. From the bell's dropdown
+// (htmx) the dropdown comes back, all read; from the page, back to it with
+// a message.
+func (h *Notifications) ReadAll(c *fiber.Ctx) error {
+	n, err := auth.Current(c).Account.MarkAllNotificationsRead(c.UserContext(), time.Now())
+	if err != nil {
+		return err
+	}
+	if render.IsPartial(c) && c.Get("HX-Target") == "notification-dropdown" {
+		m, err := h.latest(c)
+		if err != nil {
+			return err
+		}
+		changed(c)
+		return render.Component(c, fiber.StatusOK, notification.LatestMenu(m))
+	}
+	switch n {
+	case 0:
+		render.Flash(c, layout.FlashInfo, "You had no unread notifications.")
+	default:
+		render.Flash(c, layout.FlashSuccess, "Marked "+plural(n, "notification", "notifications")+" read.")
+	}
+	return render.Redirect(c, "/notifications")
+}
+
+// Open handles GET /notifications/:id/open: the notification is marked read
+// and the browser goes where it points, if that is a page of this site,
+// else to the notifications page.
+func (h *Notifications) Open(c *fiber.Ctx) error {
+	n, err := auth.Current(c).Account.MarkNotificationRead(c.UserContext(), c.Params("id"), time.Now())
+	if err != nil {
+		return err
+	}
+	to := n.Metadata.Data().Link
+	if !render.IsLocalPath(to) {
+		to = "/notifications"
+	}
+	return render.Redirect(c, to)
+}
+
+// Preferences renders GET /notifications/preferences.
+func (h *Notifications) Preferences(c *fiber.Ctx) error {
+	prefs, err := auth.Current(c).Account.NotificationPreferences(c.UserContext())
+	if err != nil {
+		return err
+	}
+	render.SetTitle(c, "Notification preferences")
+	return render.Page(c, fiber.StatusOK, notification.PreferencesPage(notification.Preferences{Rows: preferenceRows(prefs)}))
+}
+
+// SavePreferences handles POST /notifications/preferences: a checkbox per
+// type and channel (in_app=<type>, email=<type>); an unchecked box is
+// absent. Every type is saved, in one transaction.
+func (h *Notifications) SavePreferences(c *fiber.Ctx) error {
+	acc := auth.Current(c).Account
+	var inApp, email []string
+	for _, v := range c.Context().PostArgs().PeekMulti("in_app") {
+		inApp = append(inApp, string(v))
+	}
+	for _, v := range c.Context().PostArgs().PeekMulti("email") {
+		email = append(email, string(v))
+	}
+	save := make([]store.NotificationPreference, 0, len(store.NotificationTypes))
+	for _, t := range store.NotificationTypes {
+		save = append(save, store.NotificationPreference{NotificationType: t,
+			InAppEnabled: slices.Contains(inApp, string(t)), EmailEnabled: slices.Contains(email, string(t))})
+	}
+	bad := false
+	for _, v := range append(slices.Clone(inApp), email...) {
+		bad = bad || !store.NotificationType(v).Valid()
+	}
+	if bad {
+		m := notification.Preferences{Rows: preferenceRows(save), Errors: notification.Errors{"": "The form had a choice that does not exist. Check your choices and save again."}}
+		return h.preferencesForm(c, fiber.StatusUnprocessableEntity, m)
+	}
+	if err := acc.SaveNotificationPreferences(c.UserContext(), save); err != nil {
+		return err
+	}
+	if render.IsPartial(c) {
+		prefs, err := acc.NotificationPreferences(c.UserContext())
+		if err != nil {
+			return err
+		}
+		return h.preferencesForm(c, fiber.StatusOK, notification.Preferences{Rows: preferenceRows(prefs), Saved: true})
+	}
+	render.Flash(c, layout.FlashSuccess, "Notification preferences saved.")
+	return render.Redirect(c, "/notifications/preferences")
+}
+
+func (h *Notifications) preferencesForm(c *fiber.Ctx, status int, m notification.Preferences) error {
+	render.SetTitle(c, "Notification preferences")
+	if render.IsPartial(c) {
+		return render.Page(c, status, notification.PreferencesForm(m))
+	}
+	return render.Page(c, status, notification.PreferencesPage(m))
+}
+
+func preferenceRows(prefs []store.NotificationPreference) []notification.PreferenceRow {
+	rows := make([]notification.PreferenceRow, 0, len(prefs))
+	for _, p := range prefs {
+		rows = append(rows, notification.PreferenceRow{Type: string(p.NotificationType),
+			InApp: p.InAppEnabled, Email: p.EmailEnabled, SMS: p.SMSEnabled, Push: p.PushEnabled})
+	}
+	return rows
+}
+
+func typeNames() []string {
+	out := make([]string, len(store.NotificationTypes))
+	for i, t := range store.NotificationTypes {
+		out[i] = string(t)
+	}
+	return out
+}
+
+func items(ns []store.Notification) []notification.Item {
+	out := make([]notification.Item, 0, len(ns))
+	for i := range ns {
+		out = append(out, item(&ns[i]))
+	}
+	return out
+}
+
+func item(n *store.Notification) notification.Item {
+	return notification.Item{ID: n.ID, Type: string(n.Type), Title: n.Title, Message: n.Message, SentAt: n.SentAt,
+		Unread: n.ReadAt == nil, HasLink: render.IsLocalPath(n.Metadata.Data().Link)}
+}
