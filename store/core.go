@@ -61,8 +61,17 @@ type Organization struct {
 	MetadataURI *string            `validate:"omitnil,max=2048,url"`
 	Status      OrganizationStatus `gorm:"default:pending" validate:"required,oneof=pending active suspended revoked"`
 	RequireMFA  bool               `gorm:"column:require_mfa"` // members must enrol a second factor (00004)
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// The public profile (00006): blank form fields are stored as nil.
+	Description  *string `validate:"omitnil,max=2000"`
+	Website      *string `validate:"omitnil,max=2048,httpurl"`
+	ContactEmail *string `validate:"omitnil,max=254,email"`
+	LogoKey      *string `validate:"omitnil,blobkey"` // the logo's key in blob storage (internal/blob)
+	// Why and when the status last changed (00006): the reason for a
+	// suspension or revocation, shown to members who try to sign in.
+	StatusReason    *string `validate:"omitnil,max=1000"`
+	StatusChangedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 
 	Members   []User               `gorm:"foreignKey:OrganizationID" validate:"-"`
 	Schemas   []CredentialSchema   `gorm:"foreignKey:OrganizationID" validate:"-"`
