@@ -49,6 +49,13 @@ func (s OrganizationStatus) Valid() bool {
 	return false
 }
 
+// Blocked reports whether an organization in this status locks its
+// members out (suspended or revoked): they cannot sign in and their
+// sessions end. Its data, credentials included, is kept.
+func (s OrganizationStatus) Blocked() bool {
+	return s == OrganizationSuspended || s == OrganizationRevoked
+}
+
 // Organization is an issuer: a university, company, agency or association.
 type Organization struct {
 	ID          string
