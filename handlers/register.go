@@ -106,7 +106,7 @@ func (h *Registrations) Register(c *fiber.Ctx) error {
 		f.Errors["name"] = "Enter the organization's name."
 	case utf8.RuneCountInString(f.Name) > 200:
 		f.Errors["name"] = "Use at most 200 characters."
-	case !printable(c.FormValue("name")):
+	case !printable(f.Name):
 		f.Errors["name"] = "Use letters, digits, spaces and punctuation only."
 	}
 	if !store.OrganizationType(f.Type).Valid() {
@@ -132,7 +132,7 @@ func (h *Registrations) Register(c *fiber.Ctx) error {
 		f.Errors["admin_name"] = "Enter your name."
 	case utf8.RuneCountInString(f.AdminName) > 200:
 		f.Errors["admin_name"] = "Use at most 200 characters."
-	case !printable(c.FormValue("admin_name")):
+	case !printable(f.AdminName):
 		f.Errors["admin_name"] = "Use letters, digits, spaces and punctuation only."
 	}
 	if !validEmail(f.Email) {

@@ -307,3 +307,21 @@ func TestOrganizationRoutesByRole(t *testing.T) {
 		}
 	})
 }
+
+// An organization suspended between the password and the second factor:
+// the second step refuses with the reason.
+func TestBlockedBetweenPasswordAndSecondFactor(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	acme := env.Org("acme")
+	u := env.User(store.RoleIssuer, acme)
+	secret, _ := enrol(t, env, u)
+	cl := env.Client()
+	if r := cl.Post("/login", url.Values{"email": {u.Email}, "password": {webtest.Password}}); r.Status != 303 || r.Location() != "/login/mfa" {
+		t.Fatalf("password step: %d → %q", r.Status, r.Location())
+	}
+	setStatus(t, env, acme, store.OrganizationSuspended, "Audit in progress")
+	r := cl.Post("/login/mfa", url.Values{"code": {code(t, secret, 0)}})
+	if r.Status != 422 || !strings.Contains(r.Body, "account is suspended: Audit in progress. Contact the platform operator.") || signedIn(cl) {
+		t.Fatalf("second factor of a suspended member: %d", r.Status)
+	}
+}
