@@ -56,3 +56,22 @@ func oneLine(s string) string {
 	}
 	return string(b)
 }
+
+// confirmationEmail asks the administrator who registered org to confirm
+// their email address.
+func confirmationEmail(to, org, link string, expires time.Time) mail.Message {
+	return mail.Message{
+		To:      to,
+		Subject: fmt.Sprintf("Confirm your email address for %s on TrustCred", oneLine(org)),
+		Text: fmt.Sprintf(`You registered %s on TrustCred with this email address.
+
+To confirm it, open this link:
+
+%s
+
+The link works once and expires on %s. A platform operator reviews every new organization;
+you can sign in meanwhile, and the organization's pages open once it is approved.
+If you did not register, ignore this email.
+`, org, link, linkExpiry(expires)),
+	}
+}

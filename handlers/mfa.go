@@ -310,6 +310,14 @@ func (h *SecondFactor) Login(c *fiber.Ctx) error {
 		}
 		render.Flash(c, layout.FlashInfo, msg)
 	}
+	// The organization may have been suspended since the password step.
+	if msg, err := refuseBlocked(c, h.DB, u); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		f.Errors[""] = msg
+		return render.Page(c, fiber.StatusUnprocessableEntity, session.MFAPage(f))
+	}
 	if err := h.DB.LoginSucceeded(ctx, u, now, auth.Actor(c)); err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func (h *Profile) Update(c *fiber.Ctx) error {
 		switch {
 		case errors.Is(err, store.ErrSlugTaken):
 			errs["slug"] = "Another organization uses this address. Choose another."
-		case errors.Is(err, store.ErrOrganizationNameTaken):
+		case errors.Is(err, store.ErrNameTaken):
 			errs["name"] = "Another organization is registered under this name."
 		case errors.As(err, &fe):
 			for col := range fe {

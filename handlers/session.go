@@ -156,6 +156,14 @@ func (h *Sessions) Login(c *fiber.Ctx) error {
 		f.Errors[""] = "This account has been deactivated. Ask an administrator of your organization."
 		return render.Page(c, fiber.StatusUnprocessableEntity, session.LoginPage(f))
 	}
+	if msg, err := refuseBlocked(c, h.DB, u); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		f.Errors[""] = msg
+		render.SetTitle(c, "Sign in")
+		return render.Page(c, fiber.StatusUnprocessableEntity, session.LoginPage(f))
+	}
 	if u.MFAEnabled {
 		if err := h.Auth.BeginMFA(c, u, f.Next); err != nil {
 			return err
@@ -163,6 +171,26 @@ func (h *Sessions) Login(c *fiber.Ctx) error {
 		return render.Redirect(c, "/login/mfa")
 	}
 	return h.finish(c, u, f.Next)
+}
+
+// refuseBlocked returns why u may not sign in when their organization is
+// suspended or revoked (auditing the refusal), or "".
+func refuseBlocked(c *fiber.Ctx, db *store.DB, u *store.User) (string, error) {
+	if u.OrganizationID == nil || u.Role == store.RoleSuperAdmin {
+		return "", nil
+	}
+	org, err := db.OrganizationByID(c.UserContext(), *u.OrganizationID)
+	if err != nil || !auth.Blocked(u, org) {
+		return "", err
+	}
+	actor := auth.Actor(c)
+	actor.UserID, actor.OrganizationID = &u.ID, &org.ID
+	if err := db.Audit(auth.WithoutCancel(c), actor, "login.refused", "user", u.ID, store.AuditDetails{
+		Summary: "Sign-in refused: the organization is " + string(org.Status),
+	}); err != nil {
+		return "", err
+	}
+	return auth.BlockedMessage(org), nil
 }
 
 // finish records a successful sign-in and starts the session.

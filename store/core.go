@@ -49,24 +49,34 @@ func (s OrganizationStatus) Valid() bool {
 	return false
 }
 
+// Blocked reports whether an organization in this status locks its
+// members out (suspended or revoked): they cannot sign in and their
+// sessions end. Its data, credentials included, is kept.
+func (s OrganizationStatus) Blocked() bool {
+	return s == OrganizationSuspended || s == OrganizationRevoked
+}
+
 // Organization is an issuer: a university, company, agency or association.
 type Organization struct {
-	ID              string
-	Name            string           `validate:"required,max=200"`
-	Slug            string           `validate:"required,max=63,slug"` // unique, URL-safe: [a-z0-9]+(-[a-z0-9]+)*
-	Type            OrganizationType `validate:"required,oneof=educational professional government corporate association"`
-	Domain          *string          `validate:"omitnil,max=253,fqdn"`
-	Verified        bool
-	DID             string             `gorm:"column:did"` // issuer DID (did:web:…:orgs:slug or did:key)
-	MetadataURI     *string            `validate:"omitnil,max=2048,url"`
-	Status          OrganizationStatus `gorm:"default:pending" validate:"required,oneof=pending active suspended revoked"`
-	RequireMFA      bool               `gorm:"column:require_mfa"` // members must enrol a second factor (00004)
-	Description     *string            `validate:"omitnil,max=2000"`
-	Website         *string            `validate:"omitnil,max=2048,httpurl"`
-	ContactEmail    *string            `validate:"omitnil,max=254,email"`
-	LogoKey         *string            // blob key of the logo (00006)
-	StatusReason    *string            // why the status last changed, e.g. a suspension (00006)
-	StatusChangedAt *time.Time         // when the status last changed (00006)
+	ID          string
+	Name        string           `validate:"required,max=200"`
+	Slug        string           `validate:"required,max=63,slug"` // unique, URL-safe: [a-z0-9]+(-[a-z0-9]+)*
+	Type        OrganizationType `validate:"required,oneof=educational professional government corporate association"`
+	Domain      *string          `validate:"omitnil,max=253,fqdn"`
+	Verified    bool
+	DID         string             `gorm:"column:did"` // issuer DID (did:web:…:orgs:slug or did:key)
+	MetadataURI *string            `validate:"omitnil,max=2048,url"`
+	Status      OrganizationStatus `gorm:"default:pending" validate:"required,oneof=pending active suspended revoked"`
+	RequireMFA  bool               `gorm:"column:require_mfa"` // members must enrol a second factor (00004)
+	// The public profile (00006): blank form fields are stored as nil.
+	Description  *string `validate:"omitnil,max=2000"`
+	Website      *string `validate:"omitnil,max=2048,httpurl"`
+	ContactEmail *string `validate:"omitnil,max=254,email"`
+	LogoKey      *string `validate:"omitnil,blobkey"` // the logo's key in blob storage (internal/blob)
+	// Why and when the status last changed (00006): the reason for a
+	// suspension or revocation, shown to members who try to sign in.
+	StatusReason    *string `validate:"omitnil,max=1000"`
+	StatusChangedAt *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 

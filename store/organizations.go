@@ -12,18 +12,22 @@ import (
 var ErrSlugTaken = errors.New("an organization with this address already exists")
 
 // CreateOrganization creates an organization (platform-wide operation:
-// registration, operator tools) and audits it.
+// operator tools, tests) and audits it. ErrSlugTaken or ErrNameTaken when
+// another organization has the slug or the name.
 func (db *DB) CreateOrganization(ctx context.Context, o *Organization, actor Actor) error {
-	return db.inTx(ctx, func(tx *gorm.DB) error {
-		err := tx.Create(o).Error
-		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return ErrSlugTaken
-		}
-		if err != nil {
+	err := db.inTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(o).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &o.ID
 		return audit(tx, actor, "organization.created", "organization", o.ID,
 			AuditDetails{Summary: fmt.Sprintf("Created %s (%s)", o.Name, o.Slug)})
 	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		if cerr := registrationConflicts(db.gorm.WithContext(ctx), o.Slug, o.Name, ""); cerr != nil {
+			return cerr
+		}
+		return ErrSlugTaken
+	}
+	return err
 }

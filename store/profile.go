@@ -13,9 +13,6 @@ import (
 
 // Organization profile refusals.
 var (
-	// ErrOrganizationNameTaken: another organization has this name, in any
-	// case (two issuers of one name would mislead the people who verify).
-	ErrOrganizationNameTaken = errors.New("another organization already uses this name")
 	// ErrDomainChanged: the domain was changed while it was being verified.
 	ErrDomainChanged = errors.New("the organization's domain changed while it was being verified")
 	// ErrCategoryTaken: the organization has this category already, in any case.
@@ -48,7 +45,7 @@ type OrganizationProfile struct {
 // (none: nothing is written). A new slug takes the new DID with it; a new
 // domain (or none) clears verified. The result is validated as a whole
 // (FieldErrors). A slug or DID another organization has is ErrSlugTaken; a
-// name another organization has, in any case, ErrOrganizationNameTaken.
+// name another organization has, in any case, ErrNameTaken.
 func (s *Scoped) UpdateProfile(ctx context.Context, p OrganizationProfile, actor Actor) (*Organization, []FieldChange, error) {
 	var changes []FieldChange
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -104,7 +101,7 @@ func (s *Scoped) UpdateProfile(ctx context.Context, p OrganizationProfile, actor
 				return err
 			}
 			if n > 0 {
-				return ErrOrganizationNameTaken
+				return ErrNameTaken
 			}
 		}
 		err := tx.Model(&Organization{}).Where("id = ?", s.orgID).Updates(updates).Error

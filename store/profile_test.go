@@ -115,7 +115,7 @@ func TestUpdateProfile(t *testing.T) {
 		}
 		named := p
 		named.Name = strings.ToUpper(b.Name)
-		if _, _, err := sa.UpdateProfile(ctx, named, actor); !errors.Is(err, store.ErrOrganizationNameTaken) {
+		if _, _, err := sa.UpdateProfile(ctx, named, actor); !errors.Is(err, store.ErrNameTaken) {
 			t.Fatalf("another organization's name: %v", err)
 		}
 		bad := p

@@ -296,7 +296,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 
 	org := &store.Organization{Name: "Example University", Slug: "example-uni", Type: store.OrganizationEducational,
 		Domain: ptr("example.edu"), Verified: true, DID: "did:web:trustcred.test:orgs:example-uni",
-		MetadataURI: ptr("https://example.edu/meta.json")}
+		MetadataURI: ptr("https://example.edu/meta.json"), Description: ptr("A university."), Website: ptr("https://example.edu"),
+		ContactEmail: ptr("registrar@example.edu"), LogoKey: ptr("orgs/example-uni/logo"), StatusReason: ptr("approved"),
+		StatusChangedAt: &now}
 	create(org)
 	if org.Status != store.OrganizationPending {
 		t.Errorf("organization status defaulted to %q", org.Status)
@@ -470,7 +472,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 		switch x := m.(type) {
 		case *store.Organization:
 			x.Name, x.Status, x.Domain, x.Verified = "Example University (renamed)", store.OrganizationActive, nil, false
-			res = db.Model(x).Updates(map[string]any{"name": x.Name, "status": x.Status, "domain": nil, "verified": false})
+			x.Website, x.LogoKey, x.StatusReason, x.StatusChangedAt = ptr("http://example.edu/about"), nil, ptr("documents checked"), &later
+			res = db.Model(x).Updates(map[string]any{"name": x.Name, "status": x.Status, "domain": nil, "verified": false,
+				"website": x.Website, "logo_key": nil, "status_reason": x.StatusReason, "status_changed_at": later})
 		case *store.User:
 			x.Role, x.MFAEnabled, x.MFASecretEncrypted, x.FailedLogins, x.LockedUntil = store.RoleAdmin, false, nil, 0, nil
 			x.Profile = datatypes.NewJSONType(store.UserProfile{DisplayName: "Ada L.", Phone: "+14155550123", Timezone: "Europe/London"})
@@ -725,6 +729,10 @@ func testConstraints(t *testing.T, d dialect) {
 		{"duplicate slug", "unique", &store.Organization{Name: "x", Slug: "c-org", Type: store.OrganizationCorporate, DID: "did:web:x6"}},
 		{"duplicate did", "unique", &store.Organization{Name: "x", Slug: "x7", Type: store.OrganizationCorporate, DID: org.DID}},
 		{"did scheme", "check", &store.Organization{Name: "x", Slug: "x8", Type: store.OrganizationCorporate, DID: "web:x8"}},
+		{"duplicate name, other case", "unique", &store.Organization{Name: "c", Slug: "x9", Type: store.OrganizationCorporate, DID: "did:web:x9"}},
+		{"website scheme", "check", &store.Organization{Name: "x", Slug: "x10", Type: store.OrganizationCorporate, DID: "did:web:x10", Website: ptr("ftp://x.test")}},
+		{"contact email shape", "check", &store.Organization{Name: "x", Slug: "x11", Type: store.OrganizationCorporate, DID: "did:web:x11", ContactEmail: ptr("nobody")}},
+		{"logo key empty", "check", &store.Organization{Name: "x", Slug: "x12", Type: store.OrganizationCorporate, DID: "did:web:x12", LogoKey: ptr("")}},
 		{"user role", "check", &store.User{Email: "r@example.com", Role: "owner"}},
 		{"duplicate email", "unique", &store.User{Email: "c@example.com"}},
 		{"user org missing (FK)", "foreign key", &store.User{Email: "fk@example.com", OrganizationID: &missing}},

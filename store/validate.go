@@ -86,6 +86,7 @@ var (
 	slugRE   = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)                                                           // organizations.slug CHECK
 	colourRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)                                                                  // organization_branding.*_color CHECK
 	phoneRE  = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)                                                               // sms_deliveries.phone_number CHECK (E.164)
+	blobRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9/_.-]{0,200}$`)                                                      // blob.ValidKey's pattern; organizations.logo_key CHECK is <> ''
 	didRE    = regexp.MustCompile(`^did:[a-z0-9]+:([A-Za-z0-9._:-]|%[0-9A-Fa-f]{2})*([A-Za-z0-9._-]|%[0-9A-Fa-f]{2})$`) // W3C DID syntax
 )
 
@@ -95,6 +96,7 @@ var formats = map[string]validator.Func{
 	"hexrgb":  matches(colourRE),
 	"phone":   matches(phoneRE),
 	"did":     matches(didRE),
+	"blobkey": matches(blobRE),
 	"httpurl": urlWithScheme("http", "https"),
 	"ldapurl": urlWithScheme("ldap", "ldaps"),
 }
@@ -164,6 +166,8 @@ func message(e validator.FieldError) string {
 		return "must be a phone number in international format, like +14155550123"
 	case "url":
 		return "must be a URL"
+	case "blobkey":
+		return "must be a storage key of lower-case letters, digits and / _ . -"
 	case "httpurl":
 		return "must be an http:// or https:// URL"
 	case "ldapurl":

@@ -15,7 +15,7 @@ import (
 // needs. A route not listed here does not exist.
 func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	system := &handlers.System{DB: d.DB, Migrator: d.Migrator, Jobs: d.Jobs, Log: d.Log}
-	home := handlers.Home{}
+	home := &handlers.Home{DB: d.DB}
 	sessions := &handlers.Sessions{DB: d.DB, Auth: m, SetupToken: d.SetupToken}
 	account := &handlers.Account{DB: d.DB, Auth: m}
 	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
@@ -31,6 +31,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 		DNS: dnsverify.New(d.Config.DNSResolver, 5*time.Second), Log: d.Log}
 	dnsLimited := rateLimit(d.Config.LoginRateLimit)
 	notifications := &handlers.Notifications{}
+	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
+	issuers := &handlers.Issuers{DB: d.DB}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -63,6 +65,11 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/password/reset/:token", limited, reset.Reset)
 	app.Get("/invitations/:token", invitations.Show)
 	app.Post("/invitations/:token", limited, invitations.Accept)
+	app.Get("/register", registrations.Form)
+	app.Post("/register", limited, registrations.Register)
+	app.Get("/register/slug", registrations.Slug)
+	app.Get("/confirm-email/:token", registrations.Confirm)
+	app.Get("/orgs/:slug", issuers.Show)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
@@ -77,6 +84,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/account/mfa/confirm", m.User(), secondFactor.Confirm)
 	app.Post("/account/mfa/disable", m.User(), secondFactor.Disable)
 	app.Post("/account/mfa/recovery-codes", m.User(), secondFactor.RecoveryCodes)
+	app.Post("/confirm-email/resend", m.User(), limited, registrations.Resend)
 
 	// Signed in, any role: one's own notifications.
 	app.Get("/notifications", m.User(), notifications.Index)

@@ -48,6 +48,12 @@ var routeGuards = map[string]guard{
 	"POST /password/reset/:token":          guardPublic,
 	"GET /invitations/:token":              guardPublic,
 	"POST /invitations/:token":             guardPublic,
+	"GET /register":                        guardPublic,
+	"POST /register":                       guardPublic,
+	"GET /register/slug":                   guardPublic,
+	"GET /confirm-email/:token":            guardPublic,
+	"POST /confirm-email/resend":           guardUser,
+	"GET /orgs/:slug":                      guardPublic,
 	"GET /account":                         guardUser,
 	"GET /account/password":                guardUser,
 	"POST /account/password":               guardUser,
@@ -153,7 +159,7 @@ func TestRouteGuardsForEveryRole(t *testing.T) {
 	for _, route := range registered(env) {
 		g := routeGuards[route]
 		method, path, _ := strings.Cut(route, " ")
-		target := strings.NewReplacer(":id", "0190a0a0-0000-7000-8000-000000000000", ":token", "unknown-token", "*", "css/app.css").Replace(path)
+		target := strings.NewReplacer(":id", "0190a0a0-0000-7000-8000-000000000000", ":token", "unknown-token", ":slug", "alpha", "*", "css/app.css").Replace(path)
 		for _, who := range names {
 			if route == "POST /logout" && who != "anonymous" {
 				continue // it would sign the actor out for the rest of the table

@@ -49,7 +49,7 @@ func IndexPage() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</ul></div><aside class=\"lg:col-span-2\"><div class=\"rounded-lg border border-slate-200 bg-white p-6 shadow-sm\"><h2 class=\"text-base font-semibold text-slate-900\">System status</h2><p class=\"mt-1 text-sm text-slate-600\">Checks the database, its schema and the job queue.</p><div id=\"system-status\" class=\"mt-4\" data-testid=\"system-status\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</ul></div><aside class=\"space-y-6 lg:col-span-2\"><div class=\"rounded-lg border border-slate-200 bg-white p-6 shadow-sm\"><h2 class=\"text-base font-semibold text-slate-900\">Issue credentials with TrustCred</h2><p class=\"mt-1 text-sm text-slate-600\">Register your organization; a platform operator reviews it before it can issue.</p><p class=\"mt-4\"><a href=\"/register\" class=\"font-medium text-brand-700 hover:text-brand-800\" data-testid=\"register-link\">Register your organization</a></p></div><div class=\"rounded-lg border border-slate-200 bg-white p-6 shadow-sm\"><h2 class=\"text-base font-semibold text-slate-900\">System status</h2><p class=\"mt-1 text-sm text-slate-600\">Checks the database, its schema and the job queue.</p><div id=\"system-status\" class=\"mt-4\" data-testid=\"system-status\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -111,7 +111,7 @@ func feature(title, text string) templ.Component {
 		var templ_7745c5c3_Var4 string
 		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(title)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home/index.templ`, Line: 42, Col: 48}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home/index.templ`, Line: 47, Col: 48}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 		if templ_7745c5c3_Err != nil {
@@ -124,7 +124,7 @@ func feature(title, text string) templ.Component {
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(text)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home/index.templ`, Line: 43, Col: 47}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home/index.templ`, Line: 48, Col: 47}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 		if templ_7745c5c3_Err != nil {

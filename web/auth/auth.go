@@ -25,6 +25,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/layout"
 	"github.com/trustcred/trustcred/web/render"
 )
 
@@ -135,6 +136,18 @@ func (m *Manager) Load() fiber.Handler {
 			if err != nil {
 				return err
 			}
+			// A suspended or revoked organization's members are signed
+			// out on their next request, and told why.
+			if Blocked(user, org) {
+				actor := Actor(c)
+				actor.OrganizationID = &org.ID
+				if err := m.db.EndSession(WithoutCancel(c), sess, "session.ended_organization_inactive", now, actor); err != nil {
+					return err
+				}
+				m.clear(c, sessionCookie)
+				render.Flash(c, layout.FlashError, BlockedMessage(org))
+				return c.Next()
+			}
 			id.Org, id.Scope = org, m.db.Scoped(org.ID)
 		}
 		// Record use at most once a minute: the idle timeout does not need
@@ -156,6 +169,28 @@ func (m *Manager) Load() fiber.Handler {
 // rather than something the user did. The header can only make the
 // sender's own session idle sooner, so it needs no protection.
 func Background(c *fiber.Ctx) bool { return c.Get("X-Background") == "1" }
+
+// Blocked reports whether u may not sign in because their organization is
+// suspended or revoked. Platform operators are never blocked.
+func Blocked(u *store.User, org *store.Organization) bool {
+	return org != nil && org.Status.Blocked() && u.Role != store.RoleSuperAdmin
+}
+
+// BlockedMessage tells a member of a suspended or revoked organization why
+// they cannot sign in, with the operator's reason.
+func BlockedMessage(org *store.Organization) string {
+	state := "is suspended"
+	if org.Status == store.OrganizationRevoked {
+		state = "has been revoked"
+	}
+	msg := "Your organization's account " + state
+	if org.StatusReason != nil {
+		if r := strings.TrimRight(strings.TrimSpace(*org.StatusReason), "."); r != "" {
+			msg += ": " + r
+		}
+	}
+	return msg + ". Contact the platform operator."
+}
 
 // Login starts a new session for u: any session this browser had is ended
 // first and the CSRF token is replaced, so nothing chosen before sign-in
@@ -256,7 +291,7 @@ func hashToken(token string) string {
 
 // secretPaths are the prefixes of paths whose last part is a secret (the
 // token of an emailed link): logs show the prefix only.
-var secretPaths = []string{"/invitations/", "/password/reset/"}
+var secretPaths = []string{"/invitations/", "/password/reset/", "/confirm-email/"}
 
 // LogPath is path as it may be logged: the token of an emailed link is cut
 // off, so that whoever reads the logs cannot use an unused link.

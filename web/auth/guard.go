@@ -7,6 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/dashboard"
 	"github.com/trustcred/trustcred/views/layout"
 	"github.com/trustcred/trustcred/web/render"
 )
@@ -33,6 +35,11 @@ func (m *Manager) guard(p authz.Permission, needOrg bool) fiber.Handler {
 		}
 		if needOrg && id.Scope == nil {
 			return fiber.ErrNotFound
+		}
+		// An organization awaiting approval has no pages yet.
+		if needOrg && id.Org.Status != store.OrganizationActive {
+			render.SetTitle(c, "Not available yet")
+			return render.Page(c, fiber.StatusForbidden, dashboard.NotActiveYetPage(id.Org.Name, id.Org.Status == store.OrganizationPending))
 		}
 		// An organization that requires a second factor sends members
 		// without one to enrol before anything else.
@@ -77,7 +84,7 @@ func Nav(id *Identity) *layout.User {
 		u.Name = p.DisplayName
 	}
 	u.Nav = append(u.Nav, layout.NavItem{Label: "Dashboard", Href: "/"})
-	if id.Org != nil {
+	if id.Org != nil && id.Org.Status == store.OrganizationActive {
 		for _, item := range []struct {
 			p           authz.Permission
 			label, href string

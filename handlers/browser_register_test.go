@@ -1,0 +1,92 @@
+package handlers_test
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/trustcred/trustcred/internal/browsertest"
+	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/mailtest"
+	"github.com/trustcred/trustcred/internal/webtest"
+	"github.com/trustcred/trustcred/store"
+)
+
+// Registration in a real browser: typing the name fills in the URL name
+// (debounced htmx) and says it is available; the form is submitted; the
+// confirmation email arrives at a real SMTP server, and its link confirms
+// the address.
+func TestBrowserRegistration(t *testing.T) {
+	tab := browsertest.Tab(t)
+	srv := mailtest.Start(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	env := webtest.New(t, store.SQLite, webtest.WithSMTP(srv.SMTPURL()), webtest.WithConfig(func(c *config.Config) { c.BaseURL = base }))
+	go func() { _ = env.App.Listener(ln) }()
+	t.Cleanup(func() { _ = env.App.Shutdown() })
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	to := mailtest.Address(t)
+
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/"),
+		chromedp.Click(css(`[data-testid="register-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="register-form"]`)),
+		chromedp.SendKeys(css(`#f-name`), "Université de Montréal"),
+		// The URL name follows the name once typing pauses.
+		chromedp.Poll[chromedp.Void](`document.querySelector('#f-slug').value === 'universite-de-montreal' && `+
+			`!!document.querySelector('[data-testid="slug-available"]') && `+settled),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Edited by hand, it stays, and its availability is checked as typed.
+	if err := chromedp.Do(tab,
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-slug').value = ''`),
+		chromedp.SendKeys(css(`#f-slug`), "udem"),
+		chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="slug-available"]') || {}).textContent?.includes('/orgs/udem') && `+settled),
+		chromedp.SendKeys(css(`#f-name`), " (Québec)"),
+		chromedp.Sleep(500*time.Millisecond), // past the debounce: a request runs, and must leave the URL name alone
+		chromedp.Poll[chromedp.Void](settled),
+	); err != nil {
+		t.Fatal(err)
+	}
+	slug, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('#f-slug').value`))
+	if err != nil || slug != "udem" {
+		t.Fatalf("the URL name edited by hand became %q (%v)", slug, err)
+	}
+	if err := chromedp.Do(tab,
+		chromedp.SetValue(css(`#f-type`), "educational"),
+		chromedp.SendKeys(css(`#f-domain`), "umontreal.ca"),
+		chromedp.SendKeys(css(`#f-admin_name`), "Ada Lovelace"),
+		chromedp.SendKeys(css(`#f-email`), to),
+		chromedp.SendKeys(css(`#f-password`), orgPassword),
+		chromedp.SendKeys(css(`#f-confirm`), orgPassword),
+		chromedp.Click(css(`[data-testid="register-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="register-done"]`)),
+		chromedp.WaitVisible(css(`[data-testid="register-email-sent"]`)),
+		chromedp.WaitVisible(css(`[data-testid="register-awaiting-approval"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	title, err := chromedp.Run(tab, chromedp.Text(css(`[data-testid="register-done"] h1`)))
+	if err != nil || !strings.Contains(title, "Université de Montréal (Québec)") {
+		t.Errorf("result page title %q (%v)", title, err)
+	}
+	link := base + linkIn(t, env, srv.WaitFor(t, to, waitMail).Text, "/confirm-email/")
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(css(`[data-testid="email-confirmed"]`)),
+		chromedp.WaitVisible(css(`[data-testid="confirmed-awaiting-approval"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if !scalar[bool](t, env, "SELECT email_verified FROM users WHERE email = ?", to) ||
+		scalar[string](t, env, "SELECT status FROM organizations WHERE slug = 'udem'") != "pending" {
+		t.Error("after the browser flow: not confirmed, or no pending organization at /udem")
+	}
+}

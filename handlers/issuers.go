@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/internal/slug"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/issuer"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// Issuers serves organizations' public pages.
+type Issuers struct {
+	DB *store.DB
+}
+
+// Show renders GET /orgs/:slug: the profile of an active organization, a
+// "not active" page for a pending or suspended one, and 404 for an unknown
+// or revoked one.
+func (h *Issuers) Show(c *fiber.Ctx) error {
+	s := c.Params("slug")
+	if errors.Is(slug.Valid(s), slug.ErrInvalid) {
+		return fiber.ErrNotFound
+	}
+	is, err := h.DB.PublicIssuer(c.UserContext(), s)
+	if err != nil {
+		return err
+	}
+	if is.Status != store.OrganizationActive {
+		render.SetTitle(c, "Not active")
+		return render.Page(c, fiber.StatusOK, issuer.NotActivePage())
+	}
+	m := issuer.Model{Name: is.Name, Slug: is.Slug, Type: orgTypeLabel(is.Type), Verified: is.Verified, DID: is.DID,
+		Categories: is.Categories}
+	if is.Description != nil {
+		m.Description = *is.Description
+	}
+	if is.Website != nil {
+		m.Website = *is.Website
+	}
+	if is.LogoKey != nil {
+		m.LogoURL = "/orgs/" + is.Slug + "/logo" // served by the organization profile's logo route
+	}
+	render.SetTitle(c, is.Name)
+	return render.Page(c, fiber.StatusOK, issuer.Page(m))
+}
