@@ -323,7 +323,8 @@ func TestLogoUpload(t *testing.T) {
 		env := webtest.New(t, d)
 		a := env.Org("acme")
 		cl := env.Client()
-		cl.Login(env.User(store.RoleAdmin, a))
+		admin := env.User(store.RoleAdmin, a)
+		cl.Login(admin)
 		anon := env.Client()
 
 		big := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 1<<20)...)
@@ -416,6 +417,12 @@ func TestLogoUpload(t *testing.T) {
 		if r := anon.Get("/orgs/acme/logo"); r.Status != 200 {
 			t.Errorf("suspended organization's logo: %d", r.Status)
 		}
+		// Members of a suspended organization are signed out; reactivate it
+		// and sign in again to remove the logo.
+		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'active' WHERE id = ?"), a.ID); err != nil {
+			t.Fatal(err)
+		}
+		cl.Login(admin)
 		// Removing it deletes the blob.
 		second := *orgByID(t, env, a.ID).LogoKey
 		if r := cl.Post("/settings/profile/logo/delete", nil); r.Status != 303 {
