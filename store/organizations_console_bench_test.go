@@ -111,7 +111,7 @@ func benchmarkConsole(b *testing.B, db *store.DB) {
 // bunched: "University of …" and "… Community …"), three in four active,
 // the pending ones mostly recent, a third verified, over six years; and an
 // admin for every other one. Multi-row inserts in one transaction.
-func seedOrganizations(b *testing.B, db *store.DB, n int) {
+func seedOrganizations(b testing.TB, db *store.DB, n int) {
 	b.Helper()
 	r := rand.New(rand.NewPCG(1, 2))
 	syllables := []string{"al", "ber", "cas", "dor", "el", "fen", "gar", "hol", "is", "jor", "kel", "lan", "mar", "nor", "ost",

@@ -1,10 +1,11 @@
 -- SQLite dialect. The platform operators' organizations console
 -- (store.AllOrganizations) lists organizations in one of three orders with
--- keyset pagination: by lower(name), by created_at, or by status then
--- created_at, each ending with id so that the order is total. One index per
--- order lets each page start at its cursor without sorting the table;
--- (status, created_at, id) also serves "status = X, newest first" and
--- replaces the single-column status index it starts with. The trigram
+-- keyset pagination: by lower(name) (ASCII letters folded, bytes
+-- compared), by created_at, or by status then created_at, each ending with
+-- id so that the order is total. One index per order lets each page start
+-- at its cursor without sorting the table; (status, created_at, id) also
+-- serves "status = X, newest first" and replaces the single-column status
+-- index it starts with. The trigram
 -- search index of the PostgreSQL dialect has no SQLite counterpart: a
 -- search walks the order's index.
 
