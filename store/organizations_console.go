@@ -222,7 +222,7 @@ func (r *orgRow) cursor(s OrganizationSort) *OrganizationCursor {
 }
 
 // searchWalk is how many rows of the order a search examines before it
-// looks the matches up by the search index instead (see orgSearch).
+// looks the matches up by the search index instead (see orgQuery.rows).
 var searchWalk = 300
 
 // AllOrganizations is one page of every organization on the platform
@@ -442,7 +442,7 @@ func (q *orgQuery) filters(ordered bool) ([]string, []any) {
 	return conds, args
 }
 
-func where(conds []string) string {
+func orgWhere(conds []string) string {
 	if len(conds) == 0 {
 		return ""
 	}
@@ -496,7 +496,7 @@ func (q *orgQuery) plain() (string, []any) {
 	if keyset, keyArgs := q.keyset(); keyset != "" {
 		conds, args = append(conds, keyset), append(args, keyArgs...)
 	}
-	return "SELECT " + q.columns() + " FROM organizations" + where(conds) + " ORDER BY " + q.order() + " LIMIT ?", append(args, q.n)
+	return "SELECT " + q.columns() + " FROM organizations" + orgWhere(conds) + " ORDER BY " + q.order() + " LIMIT ?", append(args, q.n)
 }
 
 // matches are the filter's conditions with the search.
@@ -515,7 +515,7 @@ func (q *orgQuery) walk() (string, []any) {
 	inner += " ORDER BY " + q.order() + " LIMIT ?"
 	args = append(args, searchWalk)
 	conds, matchArgs := q.matches()
-	return "SELECT " + q.columns() + " FROM (" + inner + ") w" + where(conds) + " ORDER BY " + q.order() + " LIMIT ?",
+	return "SELECT " + q.columns() + " FROM (" + inner + ") w" + orgWhere(conds) + " ORDER BY " + q.order() + " LIMIT ?",
 		append(append(args, matchArgs...), q.n)
 }
 
@@ -539,7 +539,7 @@ func (q *orgQuery) lookup() (string, []any) {
 			keys[i], keyOrder[i] = "id", "id"+dir
 		}
 	}
-	return "WITH m AS MATERIALIZED (SELECT " + strings.Join(keys, ", ") + " FROM organizations" + where(conds) + ")" +
+	return "WITH m AS MATERIALIZED (SELECT " + strings.Join(keys, ", ") + " FROM organizations" + orgWhere(conds) + ")" +
 			" SELECT " + q.columns() + " FROM organizations WHERE id IN (SELECT id FROM m ORDER BY " + strings.Join(keyOrder, ", ") + " LIMIT ?)" +
 			" ORDER BY " + q.order(),
 		append(args, q.n)
