@@ -32,3 +32,33 @@ func NotificationsSQL(db *DB, userID string, f NotificationFilter) string {
 		return a.notificationsQuery(context.Background(), f, DefaultNotificationPage+1).Find(&rows)
 	})
 }
+
+// OrganizationsSQL is the SQL of one query of the organizations console,
+// for tests of its plan. way is "plain" (no search), "walk" or "lookup"
+// (the two ways of answering a search).
+func OrganizationsSQL(db *DB, f OrganizationFilter, cur *OrganizationCursor, way string) string {
+	q := orgQuery{f: f, sort: f.sort(), cur: cur, desc: f.Desc, n: DefaultOrganizationPage + 1, dialect: db.dialect}
+	var sql string
+	var args []any
+	switch way {
+	case "plain":
+		sql, args = q.plain()
+	case "walk":
+		sql, args = q.walk()
+	default:
+		sql, args = q.lookup()
+	}
+	return db.gorm.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		var rows []orgRow
+		return tx.WithContext(context.Background()).Raw(sql, args...).Find(&rows)
+	})
+}
+
+// SetSearchWalk sets how many rows a search walks before it looks the
+// matches up, to test both ways on small tables; the returned function
+// restores it.
+func SetSearchWalk(n int) (restore func()) {
+	old := searchWalk
+	searchWalk = n
+	return func() { searchWalk = old }
+}

@@ -33,6 +33,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	notifications := &handlers.Notifications{}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
+	orgConsole := &handlers.OrgConsole{DB: d.DB}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -124,4 +125,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 
 	// Platform operators: across organizations.
 	app.Get("/admin/audit", m.Platform(), auditLog.Platform)
+	app.Get("/admin/organizations", m.Platform(), orgConsole.Index)
+	app.Get("/admin/organizations/:id", m.Platform(), orgConsole.Row)
+	app.Post("/admin/organizations/:id/approve", m.Platform(), orgConsole.Approve)
+	app.Get("/admin/organizations/:id/suspend", m.Platform(), orgConsole.SuspendForm)
+	app.Post("/admin/organizations/:id/suspend", m.Platform(), orgConsole.Suspend)
+	app.Post("/admin/organizations/:id/reactivate", m.Platform(), orgConsole.Reactivate)
+	app.Get("/admin/organizations/:id/revoke", m.Platform(), orgConsole.RevokeForm)
+	app.Post("/admin/organizations/:id/revoke", m.Platform(), orgConsole.Revoke)
+	app.Post("/admin/organizations/:id/verified", m.Platform(), orgConsole.SetVerified)
 }

@@ -101,7 +101,8 @@ func Nav(id *Identity) *layout.User {
 		}
 	}
 	if authz.Can(id.User.Role, authz.PlatformManage) {
-		u.Nav = append(u.Nav, layout.NavItem{Label: "Platform audit log", Href: "/admin/audit"})
+		u.Nav = append(u.Nav, layout.NavItem{Label: "Organizations", Href: "/admin/organizations"},
+			layout.NavItem{Label: "Platform audit log", Href: "/admin/audit"})
 	}
 	return u
 }
