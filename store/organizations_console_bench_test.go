@@ -158,6 +158,7 @@ func seedOrganizations(b testing.TB, db *store.DB, n int) {
 	span := 6 * 365 * 24 * time.Hour
 
 	orgs := make([]store.Organization, n)
+	seen := make(map[string]bool, n) // names are unique ignoring case (00006)
 	for i := range orgs {
 		w, typ := r.IntN(100), types[0]
 		for j, acc := 0, 0; j < len(types); j++ {
@@ -167,6 +168,10 @@ func seedOrganizations(b testing.TB, db *store.DB, n int) {
 			}
 		}
 		name := names[typ][r.IntN(len(names[typ]))]()
+		if seen[strings.ToLower(name)] {
+			name = fmt.Sprintf("%s (%d)", name, i)
+		}
+		seen[strings.ToLower(name)] = true
 		slug := strings.Trim(strings.Map(func(c rune) rune {
 			switch {
 			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':

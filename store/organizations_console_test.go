@@ -243,23 +243,25 @@ func TestSetOrganizationVerified(t *testing.T) {
 	})
 }
 
-// consoleFixture creates n organizations with ties in every sort key:
-// names that differ only in case, three to an hour of created_at, and
-// statuses in pairs. Names fold ASCII letters only: "École" and "ÉCOLE"
-// tie, and sort after "Zenith" (bytes are compared).
+// consoleFixture creates n organizations with ties in the created_at and
+// status sort keys (three to an hour of created_at, statuses in pairs).
+// Names are unique ignoring case (00006's index) but share words that
+// differ only in case, and fold ASCII letters only: "École" sorts after
+// "Zenith" (bytes are compared).
 func consoleFixture(t *testing.T, db *store.DB, n int) []store.Organization {
 	t.Helper()
 	words := []string{"Community", "community", "Unity", "Alder", "Birch", "BIRCH", "Cedar", "Municipal", "Zenith", "alder", "Quarry", "École", "ÉCOLE"}
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	orgs := make([]store.Organization, n)
 	for i := range orgs {
-		name := words[i%len(words)]
+		word := words[i%len(words)]
+		name := fmt.Sprintf("%s %03d", word, i)
 		slug := fmt.Sprintf("%s-%02d", strings.Map(func(r rune) rune {
 			if r > 'z' {
 				return 'e'
 			}
 			return r
-		}, asciiLower(name)), i)
+		}, asciiLower(word)), i)
 		o := store.Organization{Name: name, Slug: slug, DID: "did:web:x:orgs:" + slug, Type: allTypes[i%len(allTypes)],
 			Status: allStatuses[(i/2)%len(allStatuses)], Verified: i%3 == 0, CreatedAt: base.Add(time.Duration(i/3) * time.Hour)}
 		switch i % 4 {
