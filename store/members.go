@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/datatypes"
 	"gorm.io/gorm"
 )
 
@@ -175,10 +176,14 @@ func (s *Scoped) ChangeMemberRole(ctx context.Context, id string, role Role, act
 		if err := tx.Model(&User{}).Where("id = ? AND organization_id = ?", m.ID, s.orgID).Update("role", role).Error; err != nil {
 			return err
 		}
-		return audit(tx, s.actor(actor), "member.role_changed", "user", m.ID, AuditDetails{
+		if err := audit(tx, s.actor(actor), "member.role_changed", "user", m.ID, AuditDetails{
 			Summary: fmt.Sprintf("Changed the role of %s from %s to %s", m.Email, m.Role, role),
 			Changes: []FieldChange{{Field: "role", From: string(m.Role), To: string(role)}},
-		})
+		}); err != nil {
+			return err
+		}
+		return memberNotice(tx, m.ID, "Your role has changed",
+			fmt.Sprintf("An administrator changed your role in the organization from %s to %s.", m.Role, role))
 	})
 	if err != nil {
 		return nil, err
@@ -255,10 +260,14 @@ func (s *Scoped) ReactivateMember(ctx context.Context, id string, actor Actor) (
 			return err
 		}
 		m.DeactivatedAt = nil
-		return audit(tx, s.actor(actor), "member.reactivated", "user", m.ID, AuditDetails{
+		if err := audit(tx, s.actor(actor), "member.reactivated", "user", m.ID, AuditDetails{
 			Summary: "Reactivated " + m.Email,
 			Changes: []FieldChange{{Field: "status", From: string(MemberDeactivated), To: string(m.Status())}},
-		})
+		}); err != nil {
+			return err
+		}
+		return memberNotice(tx, m.ID, "Your account is active again",
+			"An administrator reactivated your account: you can sign in to the organization again.")
 	})
 	if err != nil {
 		return nil, err
@@ -372,4 +381,12 @@ func (s *Scoped) displayName() string {
 		return "profile->>'display_name'"
 	}
 	return "json_extract(profile, '$.display_name')"
+}
+
+// memberNotice tells a member, in-app, about a change to their membership,
+// in the transaction that made it.
+func memberNotice(tx *gorm.DB, userID, title, message string) error {
+	_, err := notify(tx, []string{userID}, Notification{Type: NotifySystemAlert, Title: title, Message: message,
+		Metadata: datatypes.NewJSONType(NotificationMetadata{Link: "/account"})})
+	return err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -46,6 +47,42 @@ func TestNotify(t *testing.T) {
 		}
 		if n, err := db.Notify(ctx, []string{issuer.ID, a2.ID}, store.Notification{Type: store.NotifyCredentialIssued, Title: "t", Message: "m"}); err != nil || n != 2 {
 			t.Fatalf("Notify of another type: %d (%v), want 2", n, err)
+		}
+	})
+}
+
+// Membership changes reach the member concerned in-app.
+func TestMembershipChangesNotifyTheMember(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		org := &store.Organization{Name: "M", Slug: "m-org", Type: store.OrganizationCorporate, Status: store.OrganizationActive, DID: "did:web:x:orgs:m-org"}
+		if err := db.CreateOrganization(ctx, org, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		hash := "$2a$12$abcdefghijklmnopqrstuuJ0kvr0hXy0n4cH1d0B9h1gQ5C5b5r9e"
+		admin := &store.User{Email: "admin@m.example", Role: store.RoleAdmin, OrganizationID: &org.ID, PasswordHash: &hash}
+		member := &store.User{Email: "member@m.example", Role: store.RoleIssuer, OrganizationID: &org.ID, PasswordHash: &hash}
+		for _, u := range []*store.User{admin, member} {
+			if err := db.CreateUser(ctx, u, store.Actor{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := db.Scoped(org.ID)
+		if _, err := s.ChangeMemberRole(ctx, member.ID, store.RoleReviewer, store.Actor{UserID: &admin.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DeactivateMember(ctx, member.ID, time.Now(), store.Actor{UserID: &admin.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ReactivateMember(ctx, member.ID, store.Actor{UserID: &admin.ID}); err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		if err := store.Gorm(db).Model(&store.Notification{}).Where("user_id = ?", member.ID).Order("sent_at, id").Pluck("title", &titles).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(titles) != 2 || titles[0] != "Your role has changed" || titles[1] != "Your account is active again" {
+			t.Fatalf("member's notifications: %q", titles)
 		}
 	})
 }

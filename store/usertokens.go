@@ -124,9 +124,19 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHas
 			return err
 		}
 		actor.UserID, actor.OrganizationID = &u.ID, u.OrganizationID
-		return audit(tx, actor, "invitation.accepted", "user", u.ID, AuditDetails{
+		if err := audit(tx, actor, "invitation.accepted", "user", u.ID, AuditDetails{
 			Summary: fmt.Sprintf("%s accepted the invitation as %s and signed in", u.Email, u.Role),
-		})
+		}); err != nil {
+			return err
+		}
+		if u.OrganizationID == nil {
+			return nil
+		}
+		// The organization's admins hear that someone joined.
+		_, err = notifyAdmins(tx, *u.OrganizationID, Notification{Type: NotifySystemAlert, Title: "A new member joined",
+			Message:  fmt.Sprintf("%s accepted the invitation and joined as %s.", u.Email, u.Role),
+			Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: *u.OrganizationID, Link: "/members"})})
+		return err
 	})
 	if err != nil {
 		return nil, err
