@@ -105,6 +105,9 @@ func TestBrowserOrgConsole(t *testing.T) {
 		present(row(active.Slug)+` [data-testid="org-suspend"]`),
 		chromedp.Click(css(row(active.Slug)+` [data-testid="org-suspend"]`)),
 		present(row(active.Slug)+`[data-testid="org-confirm-row"] [data-testid="org-reason"]`),
+		// The confirmation opens as a modal dialog over the page.
+		chromedp.Poll[chromedp.Void](`(() => { const m = document.querySelector('[data-testid="org-confirm-modal"]');`+
+			` return !!m && getComputedStyle(m).position === 'fixed' && !!m.querySelector('[role="dialog"][aria-modal="true"]') })()`),
 		chromedp.Click(css(`[data-testid="org-confirm-submit"]`)), // no reason yet
 		present(row(active.Slug)+` [data-testid="error-reason"]`),
 		chromedp.SendKeys(css(row(active.Slug)+` [data-testid="org-reason"]`), "Unpaid invoices since March"),
