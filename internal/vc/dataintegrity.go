@@ -143,6 +143,13 @@ func VerifyJCS(ctx context.Context, doc map[string]any, resolve KeyResolver, opt
 	if proof["proofPurpose"] != purpose {
 		return fmt.Errorf("%w: %v, want %s", ErrProofPurpose, proof["proofPurpose"], purpose)
 	}
+	for _, k := range []string{"created", "expires"} {
+		if v, ok := proof[k]; ok {
+			if ts, isStr := v.(string); !isStr || !validDateTime(ts) {
+				return fmt.Errorf("%w: %s %v is not a dateTime", ErrProof, k, v)
+			}
+		}
+	}
 	vm, ok := proof["verificationMethod"].(string)
 	if !ok || vm == "" {
 		return fmt.Errorf("%w: no verificationMethod", ErrProof)
@@ -182,6 +189,13 @@ func VerifyJCS(ctx context.Context, doc map[string]any, resolve KeyResolver, opt
 		return ErrInvalidProof
 	}
 	return nil
+}
+
+// validDateTime reports whether s is an XML Schema dateTimeStamp as Data
+// Integrity uses it (RFC 3339, with a time zone).
+func validDateTime(s string) bool {
+	_, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil
 }
 
 // sameContext reports whether two @context values have the same canonical

@@ -182,6 +182,8 @@ func TestVerifyJCS(t *testing.T) {
 		{"no proofValue", func(d map[string]any) { delete(proof(d), "proofValue") }, nil, VerifyOptions{}, ErrProof},
 		{"proofValue not multibase", func(d map[string]any) { proof(d)["proofValue"] = "u" + proof(d)["proofValue"].(string)[1:] }, nil, VerifyOptions{}, ErrProof},
 		{"short proofValue", func(d map[string]any) { proof(d)["proofValue"] = MultibaseEncode(make([]byte, 63)) }, nil, VerifyOptions{}, ErrProof},
+		{"created not a dateTime", func(d map[string]any) { proof(d)["created"] = "yesterday" }, nil, VerifyOptions{}, ErrProof},
+		{"expires not a string", func(d map[string]any) { proof(d)["expires"] = true }, nil, VerifyOptions{}, ErrProof},
 		{"no verificationMethod", func(d map[string]any) { delete(proof(d), "verificationMethod") }, nil, VerifyOptions{}, ErrProof},
 		{"unresolvable method", func(d map[string]any) { proof(d)["verificationMethod"] = "did:web:example.org#key-1" }, nil, VerifyOptions{}, ErrKeyResolution},
 		{"proof @context differs", func(d map[string]any) { proof(d)["@context"] = []any{"https://www.w3.org/ns/credentials/v2"} }, nil, VerifyOptions{}, ErrProofContext},

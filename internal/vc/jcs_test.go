@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -116,4 +117,29 @@ func TestCanonicalizeErrors(t *testing.T) {
 	if got, err := CanonicalizeValue(map[string]any{"n": json.Number("NaN")}); err == nil {
 		t.Errorf("json.Number NaN accepted: %s", got)
 	}
+}
+
+// FuzzCanonicalize checks that canonical output is valid JSON, canonical
+// itself, and means the same as the input.
+func FuzzCanonicalize(f *testing.F) {
+	for _, s := range []string{`{"b":[1,2.5e-7,"x\u0001"],"a":null}`, `[1e21,-0,0.000001]`, `"\ud83d\ude00"`, `{"\ufb33":1,"\ud83d\ude00":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c, err := Canonicalize(in)
+		if err != nil {
+			return
+		}
+		if !json.Valid(c) {
+			t.Fatalf("invalid JSON %q from %q", c, in)
+		}
+		c2, err := Canonicalize(c)
+		if err != nil || string(c2) != string(c) {
+			t.Fatalf("not idempotent: %q -> %q, %v", c, c2, err)
+		}
+		var a, b any
+		if json.Unmarshal(in, &a) == nil && json.Unmarshal(c, &b) == nil && !reflect.DeepEqual(a, b) {
+			t.Fatalf("meaning changed: %q -> %q", in, c)
+		}
+	})
 }

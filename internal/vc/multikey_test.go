@@ -107,3 +107,14 @@ func TestMultikey(t *testing.T) {
 		t.Errorf("DecodeSecretKey of 64 bytes: %v", err)
 	}
 }
+
+func FuzzBase58(f *testing.F) {
+	f.Add([]byte{0, 0, 1, 2, 255})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := base58Encode(b)
+		got, err := base58Decode(s)
+		if err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("%x -> %q -> %x, %v", b, s, got, err)
+		}
+	})
+}
