@@ -1,0 +1,30 @@
+package vc
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestOfflineLoader(t *testing.T) {
+	for url := range contextFileNames {
+		rd, err := OfflineLoader{}.LoadDocument(url)
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		m, ok := rd.Document.(map[string]any)
+		if !ok || m["@context"] == nil || rd.DocumentURL != url {
+			t.Errorf("%s: not a context document", url)
+		}
+	}
+	for _, url := range []string{
+		"https://www.w3.org/2018/credentials/v1",
+		"https://example.com/context.jsonld",
+		"https://www.w3.org/ns/credentials/v2/",
+		"http://www.w3.org/ns/credentials/v2",
+		"",
+	} {
+		if _, err := (OfflineLoader{}).LoadDocument(url); !errors.Is(err, ErrUnknownContext) {
+			t.Errorf("%q: err = %v, want ErrUnknownContext", url, err)
+		}
+	}
+}
