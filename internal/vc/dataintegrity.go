@@ -16,6 +16,7 @@ import (
 const (
 	ProofType        = "DataIntegrityProof"
 	CryptosuiteJCS   = "eddsa-jcs-2022"
+	CryptosuiteRDFC  = "eddsa-rdfc-2022"
 	PurposeAssertion = "assertionMethod"
 )
 
@@ -33,7 +34,8 @@ var (
 )
 
 // ProofOptions are the options of a new proof. Type and Cryptosuite default
-// to DataIntegrityProof and eddsa-jcs-2022, ProofPurpose to assertionMethod;
+// to DataIntegrityProof and the cryptosuite of the signing function
+// (eddsa-jcs-2022 for SignJCS, eddsa-rdfc-2022 for SignRDFC), ProofPurpose to assertionMethod;
 // Created, when set, is written as an XML Schema dateTime in UTC with second
 // precision.
 type ProofOptions struct {
@@ -47,7 +49,7 @@ type ProofOptions struct {
 	Domain             string
 }
 
-func (o ProofOptions) proof() (map[string]any, error) {
+func (o ProofOptions) proof(suite string) (map[string]any, error) {
 	p := map[string]any{
 		"type":               o.Type,
 		"cryptosuite":        o.Cryptosuite,
@@ -58,12 +60,12 @@ func (o ProofOptions) proof() (map[string]any, error) {
 		p["type"] = ProofType
 	}
 	if o.Cryptosuite == "" {
-		p["cryptosuite"] = CryptosuiteJCS
+		p["cryptosuite"] = suite
 	}
 	if o.ProofPurpose == "" {
 		p["proofPurpose"] = PurposeAssertion
 	}
-	if p["type"] != ProofType || p["cryptosuite"] != CryptosuiteJCS {
+	if p["type"] != ProofType || p["cryptosuite"] != suite {
 		return nil, fmt.Errorf("%w: type %v, cryptosuite %v", ErrProofOptions, p["type"], p["cryptosuite"])
 	}
 	if o.VerificationMethod == "" {
@@ -89,22 +91,48 @@ func (o ProofOptions) proof() (map[string]any, error) {
 // document; doc itself is not modified. A document that already has a proof
 // is refused (proof sets and chains are not supported).
 func SignJCS(doc map[string]any, opts ProofOptions, priv ed25519.PrivateKey) (map[string]any, error) {
+	return sign(doc, opts, priv, suiteJCS)
+}
+
+// hashFunc computes the hashData of a cryptosuite from the proof
+// configuration and the unsecured document.
+type hashFunc func(proofConfig, unsecured map[string]any) ([]byte, error)
+
+// suite describes a cryptosuite. With implicitContext the proof is
+// canonicalized with the document's @context but written without one (as
+// the eddsa-rdfc-2022 vectors are), and a proof without @context verifies
+// against the document's.
+type suite struct {
+	name            string
+	hashData        hashFunc
+	implicitContext bool
+}
+
+var (
+	suiteJCS  = suite{name: CryptosuiteJCS, hashData: hashDataJCS}
+	suiteRDFC = suite{name: CryptosuiteRDFC, hashData: hashDataRDFC, implicitContext: true}
+)
+
+func sign(doc map[string]any, opts ProofOptions, priv ed25519.PrivateKey, cs suite) (map[string]any, error) {
 	if _, ok := doc["proof"]; ok {
 		return nil, ErrProofSet
 	}
 	if len(priv) != ed25519.PrivateKeySize {
 		return nil, fmt.Errorf("%w: private key is %d bytes", ErrProofOptions, len(priv))
 	}
-	proof, err := opts.proof()
+	proof, err := opts.proof(cs.name)
 	if err != nil {
 		return nil, err
 	}
 	if ctx, ok := doc["@context"]; ok {
 		proof["@context"] = ctx
 	}
-	hash, err := hashDataJCS(proof, doc)
+	hash, err := cs.hashData(proof, doc)
 	if err != nil {
 		return nil, err
+	}
+	if cs.implicitContext {
+		delete(proof, "@context")
 	}
 	proof["proofValue"] = MultibaseEncode(ed25519.Sign(priv, hash))
 	secured := maps.Clone(doc)
@@ -112,7 +140,7 @@ func SignJCS(doc map[string]any, opts ProofOptions, priv ed25519.PrivateKey) (ma
 	return secured, nil
 }
 
-// VerifyOptions constrain what VerifyJCS accepts. ProofPurpose defaults to
+// VerifyOptions constrain what VerifyJCS and VerifyRDFC accept. ProofPurpose defaults to
 // assertionMethod.
 type VerifyOptions struct {
 	ProofPurpose string
@@ -122,6 +150,10 @@ type VerifyOptions struct {
 // document, resolving its verificationMethod with resolve. It returns nil
 // only for a valid signature over exactly this document and proof.
 func VerifyJCS(ctx context.Context, doc map[string]any, resolve KeyResolver, opts VerifyOptions) error {
+	return verify(ctx, doc, resolve, opts, suiteJCS)
+}
+
+func verify(ctx context.Context, doc map[string]any, resolve KeyResolver, opts VerifyOptions, cs suite) error {
 	raw, ok := doc["proof"]
 	if !ok {
 		return ErrNoProof
@@ -133,7 +165,7 @@ func VerifyJCS(ctx context.Context, doc map[string]any, resolve KeyResolver, opt
 		}
 		return fmt.Errorf("%w: proof is %T", ErrProof, raw)
 	}
-	if proof["type"] != ProofType || proof["cryptosuite"] != CryptosuiteJCS {
+	if proof["type"] != ProofType || proof["cryptosuite"] != cs.name {
 		return fmt.Errorf("%w: type %v, cryptosuite %v", ErrProof, proof["type"], proof["cryptosuite"])
 	}
 	purpose := opts.ProofPurpose
@@ -171,6 +203,9 @@ func VerifyJCS(ctx context.Context, doc map[string]any, resolve KeyResolver, opt
 	delete(config, "proofValue")
 	pc, hasPC := config["@context"]
 	dc, hasDC := unsecured["@context"]
+	if cs.implicitContext && !hasPC && hasDC {
+		config["@context"], pc, hasPC = dc, dc, true
+	}
 	if hasPC != hasDC || (hasPC && !sameContext(pc, dc)) {
 		return ErrProofContext
 	}
@@ -181,7 +216,7 @@ func VerifyJCS(ctx context.Context, doc map[string]any, resolve KeyResolver, opt
 	if len(pub) != ed25519.PublicKeySize {
 		return fmt.Errorf("%w: %s: key is %d bytes", ErrKeyResolution, vm, len(pub))
 	}
-	hash, err := hashDataJCS(config, unsecured)
+	hash, err := cs.hashData(config, unsecured)
 	if err != nil {
 		return err
 	}

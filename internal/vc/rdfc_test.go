@@ -1,0 +1,218 @@
+package vc
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestVectorEdDSARDFC2022 reproduces every intermediate value of the W3C
+// vc-di-eddsa eddsa-rdfc-2022 test vectors.
+func TestVectorEdDSARDFC2022(t *testing.T) {
+	const dir = "eddsa-rdfc-2022/"
+	_, priv := vectorKeys(t)
+	doc := vectorObject(t, "unsigned.json")
+
+	// The N-Quads vectors end in a newline that vector() trims.
+	canonDoc, err := CanonicalizeRDFC(doc)
+	if want := vector(t, dir+"canonDocDataInt.txt") + "\n"; err != nil || string(canonDoc) != want {
+		t.Fatalf("canonical document\n got %s, %v\nwant %s", canonDoc, err, want)
+	}
+	proofConfig := vectorObject(t, dir+"proofConfigDataInt.json")
+	canonProof, err := CanonicalizeRDFC(proofConfig)
+	if want := vector(t, dir+"proofCanonDataInt.txt") + "\n"; err != nil || string(canonProof) != want {
+		t.Fatalf("canonical proof config\n got %s, %v\nwant %s", canonProof, err, want)
+	}
+	ph, dh := sha256.Sum256(canonProof), sha256.Sum256(canonDoc)
+	if got := hex.EncodeToString(ph[:]); got != vector(t, dir+"proofHashDataInt.txt") {
+		t.Errorf("proof hash %s", got)
+	}
+	if got := hex.EncodeToString(dh[:]); got != vector(t, dir+"docHashDataInt.txt") {
+		t.Errorf("document hash %s", got)
+	}
+	combined, err := hashDataRDFC(proofConfig, doc)
+	if got := hex.EncodeToString(combined); err != nil || got != vector(t, dir+"combinedHashDataInt.txt") {
+		t.Errorf("combined hash %s, %v", got, err)
+	}
+	sig := ed25519.Sign(priv, combined)
+	if got := hex.EncodeToString(sig); got != vector(t, dir+"sigHexDataInt.txt") {
+		t.Errorf("signature %s", got)
+	}
+	if got := MultibaseEncode(sig); got != vector(t, dir+"sigBTC58DataInt.txt") {
+		t.Errorf("proofValue %s", got)
+	}
+
+	signed, err := SignRDFC(doc, vectorOptions(), priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc["proof"]; ok {
+		t.Error("SignRDFC modified its input")
+	}
+	want := vectorObject(t, dir+"signedDataInt.json")
+	g, _ := CanonicalizeValue(signed)
+	w, _ := CanonicalizeValue(want)
+	if string(g) != string(w) {
+		t.Errorf("signed document\n got %s\nwant %s", g, w)
+	}
+}
+
+func TestVerifyRDFC(t *testing.T) {
+	ctx := context.Background()
+	_, priv := vectorKeys(t)
+	signed := func() map[string]any { return vectorObject(t, "eddsa-rdfc-2022/signedDataInt.json") }
+	proof := func(d map[string]any) map[string]any { return d["proof"].(map[string]any) }
+	withCtx := func() map[string]any {
+		d := signed()
+		proof(d)["@context"] = d["@context"]
+		return d
+	}
+
+	// The vector's proof has no @context of its own: the proof options are
+	// canonicalized with the document's, as vc-di-eddsa specifies. The same
+	// proof with the document's @context spelled out verifies too.
+	if err := VerifyRDFC(ctx, signed(), DIDKeyResolver, VerifyOptions{}); err != nil {
+		t.Fatalf("signedDataInt.json: %v", err)
+	}
+	if err := VerifyRDFC(ctx, withCtx(), DIDKeyResolver, VerifyOptions{}); err != nil {
+		t.Fatalf("signedDataInt.json with proof @context: %v", err)
+	}
+	pub2, priv2, _ := ed25519.GenerateKey(nil)
+	vm2, _ := DIDKeyMethod(pub2)
+	fresh, err := SignRDFC(vectorObject(t, "unsigned.json"), ProofOptions{VerificationMethod: vm2, Created: time.Now()}, priv2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyRDFC(ctx, fresh, DIDKeyResolver, VerifyOptions{}); err != nil {
+		t.Fatalf("fresh signature: %v", err)
+	}
+	cases := []struct {
+		name   string
+		mutate func(d map[string]any)
+		want   error
+	}{
+		{"tampered subject", func(d map[string]any) {
+			d["credentialSubject"].(map[string]any)["alumniOf"] = "The School of Forgeries"
+		}, ErrInvalidProof},
+		{"tampered issuer", func(d map[string]any) { d["issuer"] = "https://vc.example/issuers/666" }, ErrInvalidProof},
+		{"tampered created", func(d map[string]any) { proof(d)["created"] = "2024-01-01T00:00:00Z" }, ErrInvalidProof},
+		{"jcs cryptosuite", func(d map[string]any) { proof(d)["cryptosuite"] = CryptosuiteJCS }, ErrProof},
+		{"proof @context differs", func(d map[string]any) { proof(d)["@context"] = []any{ContextCredentialsV2} }, ErrProofContext},
+		{"undefined term added", func(d map[string]any) {
+			d["@context"] = []any{ContextCredentialsV2}
+			proof(d)["@context"] = d["@context"]
+			d["type"] = []any{"VerifiableCredential"}
+			d["favoriteColor"] = "blue"
+		}, ErrUndefinedTerm},
+	}
+	for _, c := range cases {
+		d := withCtx()
+		c.mutate(d)
+		if err := VerifyRDFC(ctx, d, DIDKeyResolver, VerifyOptions{}); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+
+	// Sign refuses the other cryptosuite and documents JSON-LD would alter.
+	doc := vectorObject(t, "unsigned.json")
+	if _, err := SignRDFC(doc, ProofOptions{VerificationMethod: vm2, Cryptosuite: CryptosuiteJCS}, priv); !errors.Is(err, ErrProofOptions) {
+		t.Errorf("SignRDFC eddsa-jcs-2022: err = %v", err)
+	}
+	if _, err := SignRDFC(signed(), vectorOptions(), priv); !errors.Is(err, ErrProofSet) {
+		t.Errorf("SignRDFC of a signed document: err = %v", err)
+	}
+}
+
+// noNetwork makes any HTTP request through the default transport fail the
+// test for the duration of the calling test.
+func noNetwork(t *testing.T) {
+	orig := http.DefaultTransport
+	http.DefaultTransport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		t.Errorf("network access: %s", r.URL)
+		return nil, errors.New("no network in tests")
+	})
+	t.Cleanup(func() { http.DefaultTransport = orig })
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestCanonicalizeRDFCRefuses(t *testing.T) {
+	noNetwork(t)
+	_, priv := vectorKeys(t)
+	base := func() map[string]any {
+		d := vectorObject(t, "unsigned.json")
+		d["@context"] = []any{ContextCredentialsV2}
+		d["type"] = []any{"VerifiableCredential"}
+		d["credentialSubject"] = map[string]any{"id": "did:example:abcdefgh"}
+		return d
+	}
+	if _, err := CanonicalizeRDFC(base()); err != nil {
+		t.Fatalf("VC v2 document without examples context: %v", err)
+	}
+	cases := []struct {
+		name   string
+		mutate func(d map[string]any)
+		want   error
+		term   string
+	}{
+		{"undefined top-level property", func(d map[string]any) { d["favoriteColor"] = "blue" }, ErrUndefinedTerm, "favoriteColor"},
+		{"undefined nested property", func(d map[string]any) {
+			d["credentialSubject"].(map[string]any)["alumniOf"] = "The School of Examples"
+		}, ErrUndefinedTerm, "alumniOf"},
+		{"undefined type", func(d map[string]any) { d["type"] = []any{"VerifiableCredential", "AlumniCredential"} }, ErrUndefinedTerm, "AlumniCredential"},
+		{"relative type IRI", func(d map[string]any) { d["type"] = []any{"VerifiableCredential", "./Alumni"} }, ErrUndefinedTerm, "./Alumni"},
+		{"remote unknown context", func(d map[string]any) {
+			d["@context"] = []any{ContextCredentialsV2, "https://example.com/contexts/alumni/v1"}
+		}, ErrUnknownContext, "https://example.com/contexts/alumni/v1"},
+		{"VC v1 context", func(d map[string]any) { d["@context"] = "https://www.w3.org/2018/credentials/v1" }, ErrUnknownContext, "credentials/v1"},
+		{"relative context", func(d map[string]any) { d["@context"] = []any{ContextCredentialsV2, "ctx.jsonld"} }, ErrUnknownContext, "ctx.jsonld"},
+	}
+	for _, c := range cases {
+		d := base()
+		c.mutate(d)
+		_, err := CanonicalizeRDFC(d)
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.term) {
+			t.Errorf("%s: err = %v, want %v naming %q", c.name, err, c.want, c.term)
+		}
+		if _, err := SignRDFC(d, vectorOptions(), priv); !errors.Is(err, c.want) {
+			t.Errorf("SignRDFC %s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+	// With the examples context, whose @vocab defines every term, the same
+	// properties are fine.
+	d := base()
+	d["@context"] = []any{ContextCredentialsV2, ContextCredentialsExamples}
+	d["favoriteColor"] = "blue"
+	if _, err := CanonicalizeRDFC(d); err != nil {
+		t.Errorf("examples context: %v", err)
+	}
+}
+
+func BenchmarkSignRDFC(b *testing.B) {
+	_, priv := vectorKeys(b)
+	doc := vectorObject(b, "unsigned.json")
+	opts := vectorOptions()
+	for b.Loop() {
+		if _, err := SignRDFC(doc, opts, priv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyRDFC(b *testing.B) {
+	doc := vectorObject(b, "eddsa-rdfc-2022/signedDataInt.json")
+	ctx := context.Background()
+	for b.Loop() {
+		if err := VerifyRDFC(ctx, doc, DIDKeyResolver, VerifyOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
