@@ -95,6 +95,15 @@ func undefinedTerm(proc *ld.JsonLdProcessor, doc any) string {
 		}
 	})
 	if len(terms) == 0 {
+		// Keys of the keyword form (@foo) that are not keywords are dropped
+		// whatever the vocabulary.
+		walkExpanded(doc, func(key string, _ []string) {
+			if strings.HasPrefix(key, "@") && !ld.IsKeyword(key) {
+				terms = append(terms, key)
+			}
+		})
+	}
+	if len(terms) == 0 {
 		return ""
 	}
 	slices.Sort(terms)
@@ -115,8 +124,8 @@ func relativeType(expanded any) string {
 	return bad
 }
 
-// walkExpanded calls f for every key of every object in an expanded JSON-LD
-// value, with the string values of the key when it is @type.
+// walkExpanded calls f for every key of every object in a JSON(-LD) value,
+// with the string values of the key when it is @type.
 func walkExpanded(v any, f func(key string, types []string)) {
 	switch v := v.(type) {
 	case []any:

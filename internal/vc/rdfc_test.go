@@ -168,6 +168,12 @@ func TestCanonicalizeRDFCRefuses(t *testing.T) {
 			d["credentialSubject"].(map[string]any)["alumniOf"] = "The School of Examples"
 		}, ErrUndefinedTerm, "alumniOf"},
 		{"undefined type", func(d map[string]any) { d["type"] = []any{"VerifiableCredential", "AlumniCredential"} }, ErrUndefinedTerm, "AlumniCredential"},
+		{"keyword-like key", func(d map[string]any) {
+			d["credentialSubject"].(map[string]any)["@alumniOf"] = "x"
+		}, ErrUndefinedTerm, "@alumniOf"},
+		{"undefined property of a typed node", func(d map[string]any) {
+			d["credentialSchema"] = map[string]any{"id": "https://vc.example/schema", "type": "JsonSchema", "version": "1"}
+		}, ErrUndefinedTerm, "version"},
 		{"relative type IRI", func(d map[string]any) { d["type"] = []any{"VerifiableCredential", "./Alumni"} }, ErrUndefinedTerm, "./Alumni"},
 		{"remote unknown context", func(d map[string]any) {
 			d["@context"] = []any{ContextCredentialsV2, "https://example.com/contexts/alumni/v1"}
@@ -213,6 +219,34 @@ func BenchmarkVerifyRDFC(b *testing.B) {
 	for b.Loop() {
 		if err := VerifyRDFC(ctx, doc, DIDKeyResolver, VerifyOptions{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCanonicalizeRDFCConcurrent checks that the shared, decoded contexts
+// survive concurrent use (run with -race).
+func TestCanonicalizeRDFCConcurrent(t *testing.T) {
+	want := vector(t, "eddsa-rdfc-2022/canonDocDataInt.txt") + "\n"
+	errs := make(chan error, 8)
+	for range 8 {
+		doc := vectorObject(t, "unsigned.json")
+		go func() {
+			for range 5 {
+				got, err := CanonicalizeRDFC(doc)
+				if err == nil && string(got) != want {
+					err = errors.New("canonical form differs:\n" + string(got))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
