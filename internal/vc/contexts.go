@@ -17,6 +17,7 @@ const (
 	ContextMultikeyV1          = "https://w3id.org/security/multikey/v1"
 	ContextCredentialsExamples = "https://www.w3.org/ns/credentials/examples/v2"
 	ContextBitstringStatusList = "https://www.w3.org/ns/credentials/status/v1"
+	ContextOpenBadgesV3        = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 )
 
 // ErrUnknownContext is returned for a context URL the offline document loader
@@ -32,6 +33,7 @@ var contextFileNames = map[string]string{
 	ContextMultikeyV1:          "multikey-v1.jsonld",
 	ContextCredentialsExamples: "credentials-examples-v2.jsonld",
 	ContextBitstringStatusList: "bitstring-status-list-v1.jsonld",
+	ContextOpenBadgesV3:        "open-badges-v3.0.3.jsonld",
 }
 
 // parsedContexts decodes every embedded context once.

@@ -250,3 +250,45 @@ func TestCanonicalizeRDFCConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// An Open Badges 3.0 credential signs and verifies with the embedded OBv3
+// context.
+func TestRDFCOpenBadge(t *testing.T) {
+	noNetwork(t)
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	vm, _ := DIDKeyMethod(pub)
+	doc := map[string]any{
+		"@context": []any{ContextCredentialsV2, ContextOpenBadgesV3},
+		"id":       "urn:uuid:4f2a5c1e-8a1b-4c3d-9e0f-1a2b3c4d5e6f",
+		"type":     []any{"VerifiableCredential", "OpenBadgeCredential"},
+		"name":     "Example badge",
+		"issuer": map[string]any{
+			"id":   "did:example:issuer",
+			"type": []any{"Profile"},
+			"name": "Example Issuer",
+		},
+		"validFrom": "2024-01-01T00:00:00Z",
+		"credentialSubject": map[string]any{
+			"id":   "did:example:learner",
+			"type": []any{"AchievementSubject"},
+			"achievement": map[string]any{
+				"id":          "https://example.com/achievements/1",
+				"type":        []any{"Achievement"},
+				"name":        "Example achievement",
+				"description": "Awarded for testing.",
+				"criteria":    map[string]any{"narrative": "Pass the tests."},
+			},
+		},
+	}
+	s, err := SignRDFC(doc, ProofOptions{VerificationMethod: vm}, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyRDFC(context.Background(), s, DIDKeyResolver, VerifyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	doc["credentialSubject"].(map[string]any)["achievement"].(map[string]any)["level"] = "gold"
+	if _, err := SignRDFC(doc, ProofOptions{VerificationMethod: vm}, priv); !errors.Is(err, ErrUndefinedTerm) || !strings.Contains(err.Error(), "level") {
+		t.Errorf("undefined OBv3 term: err = %v", err)
+	}
+}
