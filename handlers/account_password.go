@@ -39,13 +39,10 @@ func (h *Account) ChangePassword(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	switch err := password.Validate(pw, id.User.Email); {
-	case err != nil:
-		f.Errors["password"] = "Password " + err.Error() + "."
-	case pw == current:
+	checkNewPassword(f.Errors, pw, confirm, id.User.Email)
+	if f.Errors["password"] == "" && pw == current {
 		f.Errors["password"] = "Choose a password different from your current one."
-	case pw != confirm:
-		f.Errors["confirm"] = "The two passwords differ."
+		delete(f.Errors, "confirm")
 	}
 	if len(f.Errors) > 0 {
 		return render.Page(c, fiber.StatusUnprocessableEntity, account.PasswordPage(f))

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -55,19 +53,8 @@ func (h *Invitations) Accept(c *fiber.Ctx) error {
 	f.Name = strings.TrimSpace(c.FormValue("name"))
 	f.Errors = invitation.Errors{}
 	pw, confirm := c.FormValue("password"), c.FormValue("confirm")
-	switch {
-	case f.Name == "":
-		f.Errors["name"] = "Enter your name."
-	case utf8.RuneCountInString(f.Name) > 200:
-		f.Errors["name"] = "Use at most 200 characters."
-	case !printable(f.Name):
-		f.Errors["name"] = "Use letters, digits, spaces and punctuation only."
-	}
-	if err := password.Validate(pw, t.User.Email); err != nil {
-		f.Errors["password"] = "Password " + err.Error() + "."
-	} else if pw != confirm {
-		f.Errors["confirm"] = "The two passwords differ."
-	}
+	checkPersonName(f.Errors, "name", f.Name)
+	checkNewPassword(f.Errors, pw, confirm, t.User.Email)
 	if len(f.Errors) > 0 {
 		render.SetTitle(c, "Join "+f.Organization)
 		return render.Page(c, fiber.StatusUnprocessableEntity, invitation.AcceptPage(f))
@@ -88,11 +75,6 @@ func (h *Invitations) Accept(c *fiber.Ctx) error {
 	}
 	render.Flash(c, layout.FlashSuccess, "Welcome to "+f.Organization+". You are signed in.")
 	return render.Redirect(c, "/")
-}
-
-// printable reports whether s is valid UTF-8 without control characters.
-func printable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 func invitationForm(c *fiber.Ctx, t *store.UserToken) invitation.Form {

@@ -127,22 +127,11 @@ func (h *Registrations) Register(c *fiber.Ctx) error {
 	} else if err := slug.Valid(f.Slug.Value); err != nil {
 		f.Slug.Error = slugError(err)
 	}
-	switch {
-	case f.AdminName == "":
-		f.Errors["admin_name"] = "Enter your name."
-	case utf8.RuneCountInString(f.AdminName) > 200:
-		f.Errors["admin_name"] = "Use at most 200 characters."
-	case !printable(f.AdminName):
-		f.Errors["admin_name"] = "Use letters, digits, spaces and punctuation only."
-	}
+	checkPersonName(f.Errors, "admin_name", f.AdminName)
 	if !validEmail(f.Email) {
 		f.Errors["email"] = "Enter an email address such as you@example.org."
 	}
-	if err := password.Validate(pw, f.Email); err != nil {
-		f.Errors["password"] = "Password " + err.Error() + "."
-	} else if pw != confirm {
-		f.Errors["confirm"] = "The two passwords differ."
-	}
+	checkNewPassword(f.Errors, pw, confirm, f.Email)
 	invalid := func() error {
 		render.SetTitle(c, "Register your organization")
 		return render.Page(c, fiber.StatusUnprocessableEntity, register.RegisterPage(f))

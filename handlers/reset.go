@@ -99,11 +99,7 @@ func (h *PasswordReset) Reset(c *fiber.Ctx) error {
 	}
 	f := reset.Form{Token: c.Params("token"), Email: t.User.Email, Errors: reset.Errors{}}
 	pw, confirm := c.FormValue("password"), c.FormValue("confirm")
-	if err := password.Validate(pw, t.User.Email); err != nil {
-		f.Errors["password"] = "Password " + err.Error() + "."
-	} else if pw != confirm {
-		f.Errors["confirm"] = "The two passwords differ."
-	}
+	checkNewPassword(f.Errors, pw, confirm, t.User.Email)
 	if len(f.Errors) > 0 {
 		render.SetTitle(c, "Choose a new password")
 		return render.Page(c, fiber.StatusUnprocessableEntity, reset.ResetPage(f))

@@ -59,19 +59,11 @@ func (h *Sessions) Setup(c *fiber.Ctx) error {
 	if h.SetupToken == "" || subtle.ConstantTimeCompare([]byte(f.Token), []byte(h.SetupToken)) != 1 {
 		f.Errors["token"] = "This is not the setup token printed in the server log."
 	}
-	if f.Name == "" {
-		f.Errors["name"] = "Enter your name."
-	} else if len(f.Name) > 200 {
-		f.Errors["name"] = "Use at most 200 characters."
-	}
+	checkPersonName(f.Errors, "name", f.Name)
 	if !validEmail(f.Email) {
 		f.Errors["email"] = "Enter an email address such as you@example.org."
 	}
-	if err := password.Validate(pw, f.Email); err != nil {
-		f.Errors["password"] = "Password " + err.Error() + "."
-	} else if pw != confirm {
-		f.Errors["confirm"] = "The two passwords differ."
-	}
+	checkNewPassword(f.Errors, pw, confirm, f.Email)
 	if len(f.Errors) > 0 {
 		return render.Page(c, fiber.StatusUnprocessableEntity, session.SetupPage(f))
 	}
