@@ -68,6 +68,9 @@ type Organization struct {
 	MetadataURI *string            `validate:"omitnil,max=2048,url"`
 	Status      OrganizationStatus `gorm:"default:pending" validate:"required,oneof=pending active suspended revoked"`
 	RequireMFA  bool               `gorm:"column:require_mfa"` // members must enrol a second factor (00004)
+	// How the organization identifies itself as issuer (00009): did:web
+	// (default) or the active signing key's did:key, kept in DID.
+	DIDMethod DIDMethod `gorm:"column:did_method;default:web" validate:"omitempty,oneof=web key"`
 	// The public profile (00006): blank form fields are stored as nil.
 	Description  *string `validate:"omitnil,max=2000"`
 	Website      *string `validate:"omitnil,max=2048,httpurl"`

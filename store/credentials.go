@@ -110,8 +110,15 @@ type Credential struct {
 	RecipientName    *string `validate:"omitnil,max=200"`
 	StatusListIndex  *int
 	ProofType        *string // Data Integrity cryptosuite, e.g. eddsa-rdfc-2022
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// The credential's status list entries (00009): revocation in
+	// (StatusListID, StatusListIndex), suspension in (SuspensionListID,
+	// SuspensionListIndex); unique per list.
+	StatusListID        *string
+	SuspensionListID    *string
+	SuspensionListIndex *int
+	SigningKeyID        *string // the key that signed it
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 
 	Schema           *CredentialSchema    `gorm:"foreignKey:SchemaID" validate:"-"`
 	Issuer           *Organization        `gorm:"foreignKey:IssuerID" validate:"-"`

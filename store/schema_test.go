@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40}
 
 // latest is the newest migration version.
-const latest = 8
+const latest = 9
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -207,7 +207,7 @@ var dbTypes = map[string]map[schema.DataType][]string{
 func pgStringType(table, column string) string {
 	switch table + "." + column {
 	case "credentials.public_id", "audit_logs.resource_id", "enhanced_audit_logs.resource_id",
-		"ldap_user_mappings.ldap_user_id", "sms_deliveries.provider_message_id":
+		"ldap_user_mappings.ldap_user_id", "sms_deliveries.provider_message_id", "signing_keys.key_id":
 		return "TEXT"
 	}
 	switch {
@@ -427,6 +427,26 @@ func testRoundTrip(t *testing.T, d dialect) {
 	create(&store.UserToken{UserID: user.ID, OrganizationID: &org.ID, Purpose: store.TokenInvitation,
 		TokenHash: strings.Repeat("a", 64), CreatedBy: &user.ID, ExpiresAt: now.Add(72 * time.Hour)})
 	create(&store.MFARecoveryCode{UserID: user.ID, CodeHash: strings.Repeat("b", 64)})
+	key := &store.SigningKey{OrganizationID: org.ID, KeyID: "key-1", PublicKeyMultibase: "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+		PrivateKeyEncrypted: secret.Sealed("sealed")}
+	create(key)
+	if key.Status != store.KeyActive {
+		t.Errorf("signing key status defaulted to %q", key.Status)
+	}
+	list := &store.StatusList{OrganizationID: org.ID, Purpose: store.PurposeRevocation, IssuerDID: org.DID, Size: 8, Bitstring: []byte{0}}
+	create(list)
+	if list.Version != 1 || list.NextIndex != 0 {
+		t.Errorf("status list defaults: version %d next %d", list.Version, list.NextIndex)
+	}
+	create(&store.CredentialStatusChange{CredentialID: cred.ID, OrganizationID: org.ID, FromStatus: store.CredentialActive,
+		ToStatus: store.CredentialSuspended, Reason: ptr("checking"), ActorUserID: &user.ID, Via: store.ViaWeb})
+	batch := &store.IssuanceBatch{OrganizationID: org.ID, TemplateID: &tpl.ID, CreatedBy: &user.ID, Filename: ptr("grads.csv"),
+		ColumnMapping: datatypes.NewJSONType(map[string]string{"degree": "Degree"}), TotalRows: 2}
+	create(batch)
+	if batch.Status != store.BatchValidated {
+		t.Errorf("batch status defaulted to %q", batch.Status)
+	}
+	create(&store.IssuanceBatchRow{BatchID: batch.ID, RowNumber: 1, DataEncrypted: secret.Sealed("row")})
 	if wi.Status != store.WorkflowInProgress || wi.CurrentStep != 1 || wi.StartedAt.IsZero() {
 		t.Errorf("workflow instance defaults: %q %d %v", wi.Status, wi.CurrentStep, wi.StartedAt)
 	}
@@ -594,6 +614,21 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.MFARecoveryCode:
 			x.UsedAt = &later
+			res = db.Save(x)
+		case *store.SigningKey:
+			x.Status, x.RetiredAt = store.KeyRetired, &later
+			res = db.Save(x)
+		case *store.StatusList:
+			x.Bitstring, x.NextIndex, x.Version, x.Credential, x.CredentialVersion = []byte{0x80}, 1, 2, ptr("{}"), ptr(2)
+			res = db.Save(x)
+		case *store.CredentialStatusChange:
+			x.Reason, x.Via = nil, store.ViaAPI
+			res = db.Save(x)
+		case *store.IssuanceBatch:
+			x.Status, x.IssuedCount, x.StartedAt, x.SendEmail = store.BatchRunning, 1, &later, true
+			res = db.Save(x)
+		case *store.IssuanceBatchRow:
+			x.Status, x.CredentialID, x.Error = store.RowIssued, &cred.ID, nil
 			res = db.Save(x)
 		default:
 			t.Fatalf("no update for %T", m)

@@ -80,5 +80,7 @@ func Models() []any {
 		&WorkflowInstance{},
 		// 00004 accounts
 		&UserToken{}, &MFARecoveryCode{},
+		// 00009 credential issuance
+		&SigningKey{}, &StatusList{}, &CredentialStatusChange{}, &IssuanceBatch{}, &IssuanceBatchRow{},
 	}
 }

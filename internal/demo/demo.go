@@ -18,6 +18,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/apikey"
 	"github.com/trustcred/trustcred/internal/did"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
@@ -50,11 +51,55 @@ func Seed(ctx context.Context, db *store.DB, keys *secret.Keyring, baseURL strin
 	if err != nil {
 		return res, err
 	}
+	var s *seeder
 	err = db.Seed(ctx, func(create func(any) error) error {
-		s := &seeder{create: create, keys: keys, baseURL: baseURL, now: time.Now().UTC(), res: &res, creds: creds}
+		s = &seeder{create: create, keys: keys, baseURL: baseURL, now: time.Now().UTC(), res: &res, creds: creds}
 		return s.run()
 	})
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	return res, issueDemo(ctx, db, &issuance.Issuer{DB: db, Keys: keys, BaseURL: baseURL}, s.toIssue)
+}
+
+// demoIssue is a template the demo issues credentials of, with the
+// schema fields the template's defaults do not fill.
+type demoIssue struct {
+	template *store.CredentialTemplate
+	data     map[string]any
+}
+
+// demoRecipients receive the demo credentials.
+var demoRecipients = []struct{ name, email string }{
+	{"Grace Hopper", "grace.hopper@example.net"},
+	{"Alan Turing", "alan.turing@example.net"},
+	{"Katherine Johnson", "katherine.johnson@example.net"},
+}
+
+// issueDemo signs real credentials for the demo organizations (their keys
+// are made on the way), then revokes and suspends one per template, so
+// that every status shows in the product.
+func issueDemo(ctx context.Context, db *store.DB, is *issuance.Issuer, todo []demoIssue) error {
+	actor := store.Actor{UserAgent: "trustcred demo"}
+	for _, d := range todo {
+		sc := db.Scoped(d.template.OrganizationID)
+		var ids []string
+		for _, r := range demoRecipients {
+			out, err := is.Issue(ctx, sc, issuance.Request{Template: d.template, RecipientName: r.name,
+				RecipientAddress: r.email, Data: d.data}, store.ViaSystem, "", actor)
+			if err != nil {
+				return fmt.Errorf("demo: issue %s: %w", d.template.Name, err)
+			}
+			ids = append(ids, out.Credential.ID)
+		}
+		if _, err := sc.ChangeCredentialStatus(ctx, ids[1], store.ActionRevoke, "Issued in error (demo)", store.ViaSystem, actor); err != nil {
+			return err
+		}
+		if _, err := sc.ChangeCredentialStatus(ctx, ids[2], store.ActionSuspend, "Under review (demo)", store.ViaSystem, actor); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // accounts is the number of users the demo creates.
@@ -86,6 +131,7 @@ type seeder struct {
 	now     time.Time
 	res     *Result
 	creds   []credential // one per account, used in order
+	toIssue []demoIssue  // credentials to sign once the seed is committed
 	err     error        // first error; later steps are skipped
 }
 
@@ -226,6 +272,12 @@ func (s *seeder) orgs() {
 		TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateLicense, Cryptosuite: "eddsa-rdfc-2022", ValidityDays: 365}),
 	}
 	s.add(bsc, dataSci, ceLicence)
+	bsc.Schema, dataSci.Schema, ceLicence.Schema = degree, course, chartered
+	s.toIssue = append(s.toIssue,
+		demoIssue{bsc, map[string]any{"honours": "first", "conferred": "2026-06-30"}},
+		demoIssue{dataSci, map[string]any{"hours": 40}},
+		demoIssue{ceLicence, map[string]any{"licence_number": "CE-104233", "discipline": "Structural"}},
+	)
 	s.add(
 		&store.TemplateReview{TemplateID: bsc.ID, ReviewerID: gAdmin.ID, Rating: 5, ReviewText: ptr("Clear fields; we adapted it for our graduate diploma."), HelpfulVotes: 4},
 		&store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: gIssuer.ID, Rating: 4, ReviewText: ptr("Good badge; criteria could link to the syllabus."), HelpfulVotes: 1},

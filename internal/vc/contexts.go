@@ -18,6 +18,10 @@ const (
 	ContextCredentialsExamples = "https://www.w3.org/ns/credentials/examples/v2"
 	ContextBitstringStatusList = "https://www.w3.org/ns/credentials/status/v1"
 	ContextOpenBadgesV3        = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+	// ContextTrustCred is TrustCred's own context (contexts/trustcred-v1.jsonld):
+	// the TrustCredCredential type and an @vocab under which the fields of an
+	// organization's credential schemas are defined terms.
+	ContextTrustCred = "https://trustcred.org/ns/credentials/v1"
 )
 
 // ErrUnknownContext is returned for a context URL the offline document loader
@@ -34,6 +38,7 @@ var contextFileNames = map[string]string{
 	ContextCredentialsExamples: "credentials-examples-v2.jsonld",
 	ContextBitstringStatusList: "bitstring-status-list-v1.jsonld",
 	ContextOpenBadgesV3:        "open-badges-v3.0.3.jsonld",
+	ContextTrustCred:           "trustcred-v1.jsonld",
 }
 
 // parsedContexts decodes every embedded context once.

@@ -1,0 +1,386 @@
+package issuance
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/store"
+)
+
+// ContextTrustCred is TrustCred's own JSON-LD context: the
+// TrustCredCredential type and, through its @vocab, the schema fields a
+// credential carries under credentialSubject.
+const ContextTrustCred = vc.ContextTrustCred
+
+// dataContext binds sealed credential documents to their column.
+const dataContext = "credentials.encrypted_data"
+
+// Errors of issuance a form or an API client can act on.
+var (
+	ErrCryptosuite = errors.New("unsupported cryptosuite: use eddsa-rdfc-2022 or eddsa-jcs-2022")
+	ErrIssuer      = errors.New("the credential names another issuer")
+	ErrCredential  = errors.New("invalid credential")
+)
+
+// Request is one credential to issue from a template.
+type Request struct {
+	Template         *store.CredentialTemplate // with its Schema loaded
+	RecipientName    string
+	RecipientAddress string         // email or DID
+	Data             map[string]any // the schema's fields, typed (credschema.Coerce)
+	ValidFrom        time.Time      // zero: now
+	ExpiresAt        *time.Time     // nil: the template's validity period, if any
+}
+
+// Issued is a credential just issued: its row and its signed document.
+type Issued struct {
+	Credential *store.Credential
+	Document   map[string]any
+	JSON       []byte
+}
+
+// NewPublicID returns a short, unguessable public id: 128 random bits in
+// lower-case base32 (26 characters).
+func NewPublicID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+// CredentialURL is a credential's id: its public page.
+func (is *Issuer) CredentialURL(publicID string) string {
+	return strings.TrimRight(is.BaseURL, "/") + "/v/" + publicID
+}
+
+// StatusListURL is the public URL of a status list credential.
+func (is *Issuer) StatusListURL(listID string) string {
+	return strings.TrimRight(is.BaseURL, "/") + "/status-lists/" + listID
+}
+
+// Cryptosuite is the template's cryptosuite (eddsa-rdfc-2022 by default).
+func Cryptosuite(t *store.CredentialTemplate) string {
+	if cs := t.TemplateData.Data().Cryptosuite; cs != "" {
+		return cs
+	}
+	return vc.CryptosuiteRDFC
+}
+
+// Document builds the unsigned credential of a request for an issuer DID:
+// what Preview shows and Issue signs (Issue adds credentialStatus).
+func (is *Issuer) Document(org *store.Organization, issuerDID, publicID string, r Request) (map[string]any, error) {
+	t := r.Template
+	td := t.TemplateData.Data()
+	from := r.ValidFrom
+	if from.IsZero() {
+		from = time.Now()
+	}
+	doc := map[string]any{
+		"id":        is.CredentialURL(publicID),
+		"issuer":    map[string]any{"id": issuerDID, "name": org.Name},
+		"validFrom": from.UTC().Format(time.RFC3339),
+		"name":      t.Name,
+	}
+	if t.Description != nil && *t.Description != "" {
+		doc["description"] = *t.Description
+	}
+	if exp := expiry(r, td, from); exp != nil {
+		doc["validUntil"] = exp.UTC().Format(time.RFC3339)
+	}
+	subject := map[string]any{}
+	for k, v := range td.Defaults {
+		subject[k] = v
+	}
+	maps.Copy(subject, r.Data)
+	if strings.HasPrefix(r.RecipientAddress, "did:") {
+		subject["id"] = r.RecipientAddress
+	}
+	if r.RecipientName != "" {
+		subject["name"] = r.RecipientName
+	}
+	if td.Kind == store.TemplateBadge {
+		doc["@context"] = []any{vc.ContextCredentialsV2, vc.ContextOpenBadgesV3, ContextTrustCred}
+		doc["type"] = []any{"VerifiableCredential", "OpenBadgeCredential"}
+		subject["type"] = []any{"AchievementSubject"}
+		subject["achievement"] = achievement(is, t, td)
+		if !strings.HasPrefix(r.RecipientAddress, "did:") {
+			subject["identifier"] = []any{emailIdentity(r.RecipientAddress, publicID)}
+		}
+	} else {
+		doc["@context"] = []any{vc.ContextCredentialsV2, ContextTrustCred}
+		doc["type"] = []any{"VerifiableCredential", "TrustCredCredential"}
+	}
+	doc["credentialSubject"] = subject
+	return normalize(doc)
+}
+
+func expiry(r Request, td store.TemplateData, from time.Time) *time.Time {
+	if r.ExpiresAt != nil {
+		return r.ExpiresAt
+	}
+	if td.ValidityDays > 0 {
+		t := from.AddDate(0, 0, td.ValidityDays)
+		return &t
+	}
+	return nil
+}
+
+// achievement is the Open Badges 3.0 achievement of a badge template.
+func achievement(is *Issuer, t *store.CredentialTemplate, td store.TemplateData) map[string]any {
+	a := map[string]any{
+		"id":   strings.TrimRight(is.BaseURL, "/") + "/achievements/" + t.ID,
+		"type": []any{"Achievement"},
+		"name": t.Name,
+	}
+	desc, criteria := "", ""
+	if t.Description != nil {
+		desc = *t.Description
+	}
+	if td.Achievement != nil {
+		if td.Achievement.Name != "" {
+			a["name"] = td.Achievement.Name
+		}
+		if td.Achievement.Description != "" {
+			desc = td.Achievement.Description
+		}
+		criteria = td.Achievement.Criteria
+		if td.Achievement.ImageURL != "" {
+			a["image"] = map[string]any{"id": td.Achievement.ImageURL, "type": "Image"}
+		}
+	}
+	if desc == "" {
+		desc = fmt.Sprint(a["name"])
+	}
+	if criteria == "" {
+		criteria = desc
+	}
+	a["description"] = desc
+	a["criteria"] = map[string]any{"narrative": criteria}
+	return a
+}
+
+// emailIdentity is an Open Badges IdentityObject for a recipient's email,
+// salted and hashed so that the public credential does not show it.
+func emailIdentity(email, salt string) map[string]any {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email)) + salt))
+	return map[string]any{
+		"type":         "IdentityObject",
+		"identityHash": "sha256$" + hex.EncodeToString(sum[:]),
+		"identityType": "emailAddress",
+		"hashed":       true,
+		"salt":         salt,
+	}
+}
+
+// normalize round-trips a document through JSON so that its values are the
+// ones internal/vc works with (json.Number, []any, map[string]any).
+func normalize(doc map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vc.ParseJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, vc.ErrDocumentFormat
+	}
+	return m, nil
+}
+
+// statusEntries are a credential's BitstringStatusListEntry values.
+func (is *Issuer) statusEntries(rev, sus store.StatusEntry) []any {
+	entry := func(e store.StatusEntry) map[string]any {
+		u := is.StatusListURL(e.ListID)
+		idx := strconv.Itoa(e.Index)
+		return map[string]any{
+			"id":                   u + "#" + idx,
+			"type":                 "BitstringStatusListEntry",
+			"statusPurpose":        string(e.Purpose),
+			"statusListIndex":      idx,
+			"statusListCredential": u,
+		}
+	}
+	return []any{entry(rev), entry(sus)}
+}
+
+// signer holds what signing needs, prepared before the transaction.
+type signer struct {
+	issuerDID string
+	key       *store.SigningKey
+	priv      []byte
+	suite     string
+}
+
+func (is *Issuer) prepare(ctx context.Context, sc *store.Scoped, suite string, actor store.Actor) (*store.Organization, *signer, error) {
+	if suite == "" {
+		suite = vc.CryptosuiteRDFC
+	}
+	if suite != vc.CryptosuiteRDFC && suite != vc.CryptosuiteJCS {
+		return nil, nil, ErrCryptosuite
+	}
+	org, err := sc.Organization(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if org.Status != store.OrganizationActive {
+		return nil, nil, ErrOrganizationInactive
+	}
+	k, err := is.EnsureKey(ctx, sc, actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	priv, err := is.privateKey(k)
+	if err != nil {
+		return nil, nil, err
+	}
+	issuerDID := org.DID
+	if org.DIDMethod == store.DIDKey {
+		// the DID follows the active key; re-read after EnsureKey made one
+		if org, err = sc.Organization(ctx); err != nil {
+			return nil, nil, err
+		}
+		issuerDID = org.DID
+	}
+	return org, &signer{issuerDID: issuerDID, key: k, priv: priv, suite: suite}, nil
+}
+
+// sign adds credentialStatus and the proof to an unsigned document.
+func (is *Issuer) sign(s *signer, doc map[string]any, rev, sus store.StatusEntry, now time.Time) (map[string]any, []byte, error) {
+	doc = maps.Clone(doc)
+	doc["credentialStatus"] = is.statusEntries(rev, sus)
+	doc, err := normalize(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := vc.ProofOptions{Created: now, VerificationMethod: verificationMethod(s.issuerDID, s.key)}
+	var signed map[string]any
+	switch s.suite {
+	case vc.CryptosuiteJCS:
+		// JCS signs the JSON as it is, but verifiers still expand it as
+		// JSON-LD: refuse what they would refuse.
+		if _, err := vc.CanonicalizeRDFC(doc); err != nil {
+			return nil, nil, err
+		}
+		signed, err = vc.SignJCS(doc, opts, s.priv)
+	default:
+		signed, err = vc.SignRDFC(doc, opts, s.priv)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(signed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return signed, b, nil
+}
+
+// Preview is the credential a request would issue, without status entries
+// and proof (they are made when it is signed).
+func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map[string]any, error) {
+	org, err := sc.Organization(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return is.Document(org, org.DID, "(assigned when issued)", r)
+}
+
+// Issue signs and stores one credential from a template. via says where
+// the request came from; batchRowID, for bulk issuance, makes the row's
+// issuance happen at most once (store.ErrRowDone when it already did).
+func (is *Issuer) Issue(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (*Issued, error) {
+	if r.Template == nil || r.Template.Schema == nil {
+		return nil, fmt.Errorf("%w: no template", ErrCredential)
+	}
+	org, s, err := is.prepare(ctx, sc, Cryptosuite(r.Template), actor)
+	if err != nil {
+		return nil, err
+	}
+	publicID := NewPublicID()
+	doc, err := is.Document(org, s.issuerDID, publicID, r)
+	if err != nil {
+		return nil, err
+	}
+	// Refuse undefined terms before taking a status index.
+	if _, err := vc.CanonicalizeRDFC(doc); err != nil {
+		return nil, err
+	}
+	var expires *time.Time
+	if v, ok := doc["validUntil"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			expires = &t
+		}
+	}
+	tplID := r.Template.ID
+	name := strings.TrimSpace(r.RecipientName)
+	var recipientName *string
+	if name != "" {
+		recipientName = &name
+	}
+	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID}, &store.Credential{
+		PublicID: publicID, SchemaID: r.Template.SchemaID, TemplateID: &tplID,
+		RecipientAddress: strings.TrimSpace(r.RecipientAddress), RecipientName: recipientName, ExpiresAt: expires,
+	}, actor)
+}
+
+func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, actor store.Actor) (*Issued, error) {
+	var out Issued
+	cred, err := sc.IssueCredential(ctx, in, func(rev, sus store.StatusEntry) (*store.Credential, error) {
+		now := time.Now().UTC().Truncate(time.Second)
+		signed, b, err := is.sign(s, doc, rev, sus, now)
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := is.Keys.Seal(b, dataContext)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		hash := hex.EncodeToString(sum[:])
+		c := *row
+		c.EncryptedData, c.DataHash = sealed, &hash
+		suite, keyID := s.suite, s.key.ID
+		c.ProofType, c.SigningKeyID, c.IssuedAt = &suite, &keyID, &now
+		out.Document, out.JSON = signed, b
+		return &c, nil
+	}, actor)
+	if err != nil {
+		return nil, err
+	}
+	out.Credential = cred
+	return &out, nil
+}
+
+// SignedDocument decrypts a stored credential's signed document, checking
+// it against its data_hash.
+func (is *Issuer) SignedDocument(c *store.Credential) ([]byte, error) {
+	if len(c.EncryptedData) == 0 {
+		return nil, fmt.Errorf("%w: credential %s has no document", ErrCredential, c.PublicID)
+	}
+	b, err := is.Keys.Open(c.EncryptedData, dataContext)
+	if err != nil {
+		return nil, err
+	}
+	if c.DataHash != nil {
+		sum := sha256.Sum256(b)
+		if hex.EncodeToString(sum[:]) != *c.DataHash {
+			return nil, fmt.Errorf("issuance: credential %s does not match its data hash", c.PublicID)
+		}
+	}
+	return b, nil
+}

@@ -1,0 +1,496 @@
+package issuance_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/datatypes"
+
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
+)
+
+const base = "https://creds.example.org"
+
+type fixture struct {
+	db        *store.DB
+	is        *issuance.Issuer
+	org       *store.Organization
+	sc        *store.Scoped
+	rdfc, jcs *store.CredentialTemplate
+	badge     *store.CredentialTemplate
+}
+
+func setup(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	keys, err := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, is: &issuance.Issuer{DB: db, Keys: keys, BaseURL: base}}
+	desc := "Awarded on completion of the degree"
+	err = db.Seed(context.Background(), func(create func(any) error) error {
+		f.org = &store.Organization{Name: "Example University", Slug: "example-uni", Type: store.OrganizationEducational,
+			Status: store.OrganizationActive, DID: "did:web:creds.example.org:orgs:example-uni"}
+		if err := create(f.org); err != nil {
+			return err
+		}
+		cs := &store.CredentialSchema{Name: "Degree", Version: "1", OrganizationID: f.org.ID, Active: true,
+			Fields: datatypes.NewJSONSlice([]store.SchemaField{{Name: "degree", Label: "Degree", Type: store.FieldText, Required: true}})}
+		if err := create(cs); err != nil {
+			return err
+		}
+		mk := func(name string, td store.TemplateData) (*store.CredentialTemplate, error) {
+			t := &store.CredentialTemplate{Name: name, Description: &desc, OrganizationID: f.org.ID, SchemaID: cs.ID,
+				TemplateData: datatypes.NewJSONType(td), Active: true}
+			if err := create(t); err != nil {
+				return nil, err
+			}
+			t.Schema = cs
+			return t, nil
+		}
+		var err error
+		if f.rdfc, err = mk("BSc", store.TemplateData{Kind: store.TemplateDiploma, ValidityDays: 365}); err != nil {
+			return err
+		}
+		if f.jcs, err = mk("MSc", store.TemplateData{Kind: store.TemplateDiploma, Cryptosuite: vc.CryptosuiteJCS}); err != nil {
+			return err
+		}
+		f.badge, err = mk("Go expert", store.TemplateData{Kind: store.TemplateBadge, Achievement: &store.Achievement{
+			Name: "Go expert", Description: "Writes idiomatic Go", Criteria: "Passed the exam", ImageURL: "https://creds.example.org/b.png"}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sc = db.Scoped(f.org.ID)
+	return f
+}
+
+// resolver resolves did:key and the organization's did:web from its DID document.
+func (f *fixture) resolver(t *testing.T) vc.KeyResolver {
+	return func(ctx context.Context, vm string) (ed25519.PublicKey, error) {
+		if strings.HasPrefix(vm, "did:key:") {
+			return vc.DIDKeyResolver(ctx, vm)
+		}
+		doc, err := f.is.DIDDocument(ctx, f.org)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range doc["verificationMethod"].([]any) {
+			m := m.(map[string]any)
+			if m["id"] == vm {
+				return vc.DecodePublicKey(m["publicKeyMultibase"].(string))
+			}
+		}
+		return nil, fmt.Errorf("%s not in the DID document", vm)
+	}
+}
+
+func (f *fixture) verify(t *testing.T, doc map[string]any) {
+	t.Helper()
+	proof := doc["proof"].(map[string]any)
+	var err error
+	switch proof["cryptosuite"] {
+	case vc.CryptosuiteJCS:
+		err = vc.VerifyJCS(context.Background(), doc, f.resolver(t), vc.VerifyOptions{})
+	default:
+		err = vc.VerifyRDFC(context.Background(), doc, f.resolver(t), vc.VerifyOptions{})
+	}
+	if err != nil {
+		t.Fatalf("signature does not verify: %v", err)
+	}
+}
+
+func reparse(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	v, err := vc.ParseJSON(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.(map[string]any)
+}
+
+func request(tpl *store.CredentialTemplate, name, email string) issuance.Request {
+	return issuance.Request{Template: tpl, RecipientName: name, RecipientAddress: email, Data: map[string]any{"degree": "Physics"}}
+}
+
+func TestIssueBothSuites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		for _, tpl := range []*store.CredentialTemplate{f.rdfc, f.jcs, f.badge} {
+			out, err := f.is.Issue(ctx, f.sc, request(tpl, "Ada Lovelace", "ada@example.org"), store.ViaWeb, "", store.Actor{})
+			if err != nil {
+				t.Fatalf("%s: %v", tpl.Name, err)
+			}
+			c := out.Credential
+			if c.Status != store.CredentialActive || c.IssuedAt == nil || len(c.PublicID) != 26 || *c.ProofType != issuance.Cryptosuite(tpl) {
+				t.Fatalf("%s: row %+v", tpl.Name, c)
+			}
+			// The stored document is the signed one, sealed, and it verifies.
+			stored, err := f.is.SignedDocument(c)
+			if err != nil || !bytes.Equal(stored, out.JSON) {
+				t.Fatalf("%s: stored document differs: %v", tpl.Name, err)
+			}
+			if bytes.Contains(c.EncryptedData, []byte("Lovelace")) {
+				t.Fatalf("%s: credential stored in clear", tpl.Name)
+			}
+			doc := reparse(t, stored)
+			f.verify(t, doc)
+			if doc["id"] != base+"/v/"+c.PublicID {
+				t.Errorf("%s: id %v", tpl.Name, doc["id"])
+			}
+			if doc["issuer"].(map[string]any)["id"] != f.org.DID {
+				t.Errorf("%s: issuer %v", tpl.Name, doc["issuer"])
+			}
+			subj := doc["credentialSubject"].(map[string]any)
+			if subj["name"] != "Ada Lovelace" || subj["degree"] != "Physics" {
+				t.Errorf("%s: subject %v", tpl.Name, subj)
+			}
+			if tpl == f.badge {
+				if !strings.Contains(string(stored), `"OpenBadgeCredential"`) || strings.Contains(string(stored), "ada@example.org") {
+					t.Errorf("badge: %s", stored)
+				}
+				if subj["achievement"].(map[string]any)["criteria"].(map[string]any)["narrative"] != "Passed the exam" {
+					t.Errorf("badge achievement %v", subj["achievement"])
+				}
+			}
+			if tpl == f.rdfc && (c.ExpiresAt == nil || c.ExpiresAt.Sub(*c.IssuedAt) < 364*24*time.Hour) {
+				t.Errorf("validity period not applied: %v", c.ExpiresAt)
+			}
+			// Tampering breaks the signature.
+			subj["degree"] = "Chemistry"
+			var err2 error
+			if tpl == f.jcs {
+				err2 = vc.VerifyJCS(ctx, doc, f.resolver(t), vc.VerifyOptions{})
+			} else {
+				err2 = vc.VerifyRDFC(ctx, doc, f.resolver(t), vc.VerifyOptions{})
+			}
+			if !errors.Is(err2, vc.ErrInvalidProof) {
+				t.Errorf("%s: tampered credential: %v", tpl.Name, err2)
+			}
+		}
+	})
+}
+
+func statusEntries(t *testing.T, doc map[string]any) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for _, e := range doc["credentialStatus"].([]any) {
+		e := e.(map[string]any)
+		out[e["statusPurpose"].(string)] = e
+	}
+	if len(out) != 2 {
+		t.Fatalf("status entries %v", doc["credentialStatus"])
+	}
+	return out
+}
+
+// Concurrent issuance never shares a status index.
+func TestConcurrentIssuanceUniqueIndexes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		const n = 12
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		docs := make(chan []byte, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, err := f.is.Issue(context.Background(), f.sc, request(f.jcs, fmt.Sprint("R", i), fmt.Sprintf("r%d@example.org", i)),
+					store.ViaAPI, "", store.Actor{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				docs <- out.JSON
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		close(docs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for b := range docs {
+			for purpose, e := range statusEntries(t, reparse(t, b)) {
+				k := purpose + e["statusListCredential"].(string) + "#" + e["statusListIndex"].(string)
+				if seen[k] {
+					t.Fatalf("index shared: %s", k)
+				}
+				seen[k] = true
+			}
+		}
+		if len(seen) != 2*n {
+			t.Fatalf("%d entries", len(seen))
+		}
+	})
+}
+
+func decodeList(t *testing.T, encoded string) []byte {
+	t.Helper()
+	if !strings.HasPrefix(encoded, "u") {
+		t.Fatalf("encodedList %q is not multibase base64url", encoded[:5])
+	}
+	gz, err := base64.RawURLEncoding.DecodeString(encoded[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bits, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bits
+}
+
+// statusBit fetches a credential's status list credential, checks its
+// proof and issuer, and reads the credential's bit.
+func (f *fixture) statusBit(t *testing.T, doc map[string]any, purpose string) (bool, string) {
+	t.Helper()
+	e := statusEntries(t, doc)[purpose]
+	u := e["statusListCredential"].(string)
+	id := strings.TrimPrefix(u, base+"/status-lists/")
+	sl, err := f.is.StatusListCredential(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := reparse(t, sl.JSON)
+	f.verify(t, list)
+	if list["issuer"] != f.org.DID || list["id"] != u {
+		t.Fatalf("status list issuer %v id %v", list["issuer"], list["id"])
+	}
+	subj := list["credentialSubject"].(map[string]any)
+	if subj["statusPurpose"] != purpose || subj["type"] != "BitstringStatusList" {
+		t.Fatalf("status list subject %v", subj)
+	}
+	bits := decodeList(t, subj["encodedList"].(string))
+	if len(bits)*8 != store.StatusListSize {
+		t.Fatalf("list of %d bits", len(bits)*8)
+	}
+	i, _ := strconv.Atoi(e["statusListIndex"].(string))
+	return bits[i/8]&(0x80>>(i%8)) != 0, sl.ETag
+}
+
+func TestRevokeSuspendUnsuspend(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		a, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "B", "b@example.org"), store.ViaWeb, "", store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		da, dbb := reparse(t, a.JSON), reparse(t, b.JSON)
+		if set, _ := f.statusBit(t, da, "revocation"); set {
+			t.Fatal("new credential revoked")
+		}
+		_, etag1 := f.statusBit(t, da, "suspension")
+
+		if _, err := f.sc.ChangeCredentialStatus(ctx, a.Credential.ID, store.ActionSuspend, "", store.ViaWeb, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		set, etag2 := f.statusBit(t, da, "suspension")
+		if !set || etag2 == etag1 {
+			t.Fatalf("suspended: bit %v, etag changed %v", set, etag2 != etag1)
+		}
+		if set, _ := f.statusBit(t, dbb, "suspension"); set {
+			t.Fatal("suspending A suspended B")
+		}
+		if _, err := f.sc.ChangeCredentialStatus(ctx, a.Credential.ID, store.ActionSuspend, "", store.ViaWeb, store.Actor{}); !errors.Is(err, store.ErrStatusChange) {
+			t.Fatalf("suspend twice: %v", err)
+		}
+		if _, err := f.sc.ChangeCredentialStatus(ctx, a.Credential.ID, store.ActionUnsuspend, "", store.ViaAPI, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if set, _ := f.statusBit(t, da, "suspension"); set {
+			t.Fatal("unsuspended credential still suspended")
+		}
+		if _, err := f.sc.ChangeCredentialStatus(ctx, a.Credential.ID, store.ActionRevoke, "", store.ViaWeb, store.Actor{}); !errors.Is(err, store.ErrStatusChange) {
+			t.Fatalf("revoke without reason: %v", err)
+		}
+		c, err := f.sc.ChangeCredentialStatus(ctx, a.Credential.ID, store.ActionRevoke, "issued in error", store.ViaWeb, store.Actor{})
+		if err != nil || c.Status != store.CredentialRevoked || c.RevokedAt == nil || *c.RevocationReason != "issued in error" {
+			t.Fatalf("revoke: %+v %v", c, err)
+		}
+		if set, _ := f.statusBit(t, da, "revocation"); !set {
+			t.Fatal("revoked credential not in the list")
+		}
+		if _, err := f.sc.ChangeCredentialStatus(ctx, a.Credential.ID, store.ActionUnsuspend, "", store.ViaWeb, store.Actor{}); !errors.Is(err, store.ErrStatusChange) {
+			t.Fatalf("revocation is terminal: %v", err)
+		}
+		h, err := f.sc.CredentialStatusHistory(ctx, a.Credential.ID)
+		if err != nil || len(h) != 4 || h[3].ToStatus != store.CredentialRevoked || h[2].Via != store.ViaAPI {
+			t.Fatalf("history %v %v", h, err)
+		}
+		// Another organization cannot touch it.
+		other := db.Scoped("0190a0a0-0000-7000-8000-000000000000")
+		if _, err := other.ChangeCredentialStatus(ctx, b.Credential.ID, store.ActionRevoke, "x", store.ViaWeb, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("other org: %v", err)
+		}
+	})
+}
+
+func TestKeysAndDIDDocument(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		k1, err := f.is.EnsureKey(ctx, f.sc, store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := f.is.EnsureKey(ctx, f.sc, store.Actor{})
+		if err != nil || again.ID != k1.ID {
+			t.Fatalf("EnsureKey made a second key: %v", err)
+		}
+		old, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k2, err := f.is.RotateKey(ctx, f.sc, store.Actor{})
+		if err != nil || k2.ID == k1.ID {
+			t.Fatal(err)
+		}
+		keys, _ := f.sc.SigningKeys(ctx)
+		if len(keys) != 2 || keys[0].ID != k2.ID || keys[1].Status != store.KeyRetired || keys[1].RetiredAt == nil {
+			t.Fatalf("keys after rotation %+v", keys)
+		}
+		doc, err := f.is.DIDDocument(ctx, f.org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(doc)
+		if doc["id"] != f.org.DID || !strings.Contains(string(b), k1.PublicKeyMultibase) || !strings.Contains(string(b), k2.PublicKeyMultibase) {
+			t.Fatalf("DID document %s", b)
+		}
+		// The old credential still verifies; a new one is signed by the new key.
+		f.verify(t, reparse(t, old.JSON))
+		fresh, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "B", "b@example.org"), store.ViaWeb, "", store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vm := reparse(t, fresh.JSON)["proof"].(map[string]any)["verificationMethod"]; vm != f.org.DID+"#"+k2.KeyID {
+			t.Fatalf("signed with %v", vm)
+		}
+		if *fresh.Credential.SigningKeyID != k2.ID {
+			t.Fatal("signing key not recorded")
+		}
+	})
+}
+
+func TestDIDKeyIssuer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		if err := f.is.SetDIDMethod(ctx, f.sc, store.DIDKey, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		org, _ := f.sc.Organization(ctx)
+		if !strings.HasPrefix(org.DID, "did:key:z6Mk") || org.DIDMethod != store.DIDKey {
+			t.Fatalf("DID %s", org.DID)
+		}
+		f.org = org
+		out, err := f.is.Issue(ctx, f.sc, request(f.jcs, "A", "did:example:ada"), store.ViaWeb, "", store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := reparse(t, out.JSON)
+		if err := vc.VerifyJCS(ctx, doc, vc.DIDKeyResolver, vc.VerifyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if doc["credentialSubject"].(map[string]any)["id"] != "did:example:ada" {
+			t.Fatalf("subject id %v", doc["credentialSubject"])
+		}
+		// Rotating a did:key organization changes its DID; the old
+		// credential's status list stays under the old DID, signed by the old key.
+		if _, err := f.is.RotateKey(ctx, f.sc, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		org2, _ := f.sc.Organization(ctx)
+		if org2.DID == org.DID {
+			t.Fatal("DID did not follow the key")
+		}
+		if _, err := f.sc.ChangeCredentialStatus(ctx, out.Credential.ID, store.ActionRevoke, "lost", store.ViaWeb, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if set, _ := f.statusBit(t, doc, "revocation"); !set {
+			t.Fatal("not revoked")
+		}
+		// Back to did:web.
+		if err := f.is.SetDIDMethod(ctx, f.sc, store.DIDWeb, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if org3, _ := f.sc.Organization(ctx); org3.DID != "did:web:creds.example.org:orgs:example-uni" {
+			t.Fatalf("did:web back: %s", org3.DID)
+		}
+	})
+}
+
+func TestIssueDocument(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		parse := func(s string) map[string]any { return reparse(t, []byte(s)) }
+		ok := `{"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/examples/v2"],
+			"type":["VerifiableCredential","ExampleAlumniCredential"],
+			"credentialSubject":{"id":"did:example:abc","alumniOf":"Example University"}}`
+		for _, suite := range []string{"", vc.CryptosuiteJCS} {
+			out, err := f.is.IssueDocument(ctx, f.sc, issuance.DocumentRequest{Credential: parse(ok), Cryptosuite: suite, SchemaID: f.rdfc.SchemaID},
+				store.ViaAPI, store.Actor{})
+			if err != nil {
+				t.Fatalf("%q: %v", suite, err)
+			}
+			doc := reparse(t, out.JSON)
+			if doc["issuer"] != f.org.DID || doc["validFrom"] == nil || out.Credential.RecipientAddress != "did:example:abc" {
+				t.Fatalf("issued %s", out.JSON)
+			}
+			f.verify(t, doc)
+		}
+		cases := []struct {
+			name, doc string
+			want      error
+		}{
+			{"another issuer", `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:other","credentialSubject":{"id":"did:example:abc"}}`, issuance.ErrIssuer},
+			{"no subject", `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"]}`, issuance.ErrCredential},
+			{"v1 context", `{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:abc"}}`, issuance.ErrCredential},
+			{"undefined term", `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:abc","favouriteColour":"blue"}}`, vc.ErrUndefinedTerm},
+			{"undefined type", `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential","MadeUpCredential"],"credentialSubject":{"id":"did:example:abc"}}`, vc.ErrUndefinedTerm},
+			{"unknown context", `{"@context":["https://www.w3.org/ns/credentials/v2","https://evil.example/ctx"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:abc"}}`, vc.ErrUnknownContext},
+			{"no recipient", `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"credentialSubject":{"name":"x"}}`, issuance.ErrCredential},
+		}
+		for _, c := range cases {
+			_, err := f.is.IssueDocument(ctx, f.sc, issuance.DocumentRequest{Credential: parse(c.doc), SchemaID: f.rdfc.SchemaID}, store.ViaAPI, store.Actor{})
+			if !errors.Is(err, c.want) {
+				t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+			}
+		}
+		if _, err := f.is.IssueDocument(ctx, f.sc, issuance.DocumentRequest{Credential: parse(ok), Cryptosuite: "ecdsa-rdfc-2019", SchemaID: f.rdfc.SchemaID},
+			store.ViaAPI, store.Actor{}); !errors.Is(err, issuance.ErrCryptosuite) {
+			t.Errorf("cryptosuite: %v", err)
+		}
+	})
+}

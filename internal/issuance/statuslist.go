@@ -1,0 +1,130 @@
+package issuance
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/store"
+)
+
+// StatusList is a signed status list credential ready to serve.
+type StatusList struct {
+	JSON []byte
+	ETag string // strong, from the content
+}
+
+// encodeList is the encodedList of a Bitstring Status List: the bits
+// GZIP-compressed, then multibase base64url without padding ('u' prefix).
+func encodeList(bits []byte) (string, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return "", err
+	}
+	if _, err := zw.Write(bits); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// StatusListCredential is the signed BitstringStatusListCredential of a
+// list at its current version. The signed document is cached per version
+// in the database; a changed list is signed again on its next request.
+// The issuer is the list's issuer DID and the signing key its
+// organization's active key, or for a did:key list the key of that DID.
+func (is *Issuer) StatusListCredential(ctx context.Context, id string) (*StatusList, error) {
+	list, org, err := is.DB.StatusList(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if org.Status == store.OrganizationRevoked {
+		return nil, store.ErrNotFound
+	}
+	if list.Credential != nil && list.CredentialVersion != nil && *list.CredentialVersion == list.Version {
+		return served([]byte(*list.Credential)), nil
+	}
+	key, err := is.listKey(ctx, org, list)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := is.privateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	encoded, err := encodeList(list.Bitstring)
+	if err != nil {
+		return nil, err
+	}
+	u := is.StatusListURL(list.ID)
+	now := time.Now().UTC().Truncate(time.Second)
+	doc, err := normalize(map[string]any{
+		"@context":  []any{vc.ContextCredentialsV2},
+		"id":        u,
+		"type":      []any{"VerifiableCredential", "BitstringStatusListCredential"},
+		"issuer":    list.IssuerDID,
+		"validFrom": now.Format(time.RFC3339),
+		"credentialSubject": map[string]any{
+			"id":            u + "#list",
+			"type":          "BitstringStatusList",
+			"statusPurpose": string(list.Purpose),
+			"encodedList":   encoded,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	signed, err := vc.SignRDFC(doc, vc.ProofOptions{Created: now, VerificationMethod: verificationMethod(list.IssuerDID, key)}, priv)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(signed)
+	if err != nil {
+		return nil, err
+	}
+	if err := is.DB.CacheStatusListCredential(ctx, list.ID, list.Version, string(b)); err != nil {
+		return nil, err
+	}
+	return served(b), nil
+}
+
+func served(b []byte) *StatusList {
+	sum := sha256.Sum256(b)
+	return &StatusList{JSON: b, ETag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+}
+
+// listKey is the key that signs a list: for a did:key issuer the key of
+// that did:key (even if since retired: the list's issuer must stay the
+// issuer of its credentials), otherwise the organization's active key.
+func (is *Issuer) listKey(ctx context.Context, org *store.Organization, list *store.StatusList) (*store.SigningKey, error) {
+	keys, err := is.DB.PublishedSigningKeys(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	if mb, ok := strings.CutPrefix(list.IssuerDID, "did:key:"); ok {
+		for i := range keys {
+			if keys[i].PublicKeyMultibase == mb {
+				return &keys[i], nil
+			}
+		}
+		return nil, fmt.Errorf("issuance: no key for status list issuer %s", list.IssuerDID)
+	}
+	for i := range keys {
+		if keys[i].Status == store.KeyActive {
+			return &keys[i], nil
+		}
+	}
+	return nil, errors.New("issuance: the organization has no active signing key")
+}

@@ -1,0 +1,251 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Issue is what IssueCredential needs besides the signed credential.
+type Issue struct {
+	IssuerDID  string        // the organization's DID the credential is issued under
+	Via        StatusChannel // web, api or system (bulk)
+	BatchRowID string        // set for a bulk row: issued at most once
+}
+
+// Sign builds the signed credential row for the allocated status entries.
+// It runs inside the issuing transaction and must not use the database.
+type Sign func(revocation, suspension StatusEntry) (*Credential, error)
+
+// ErrRowDone is returned by IssueCredential for a batch row that was
+// already issued or failed: a retried job skips it.
+var ErrRowDone = errors.New("store: batch row already processed")
+
+// IssueCredential issues one credential of the organization in one
+// transaction: it allocates a revocation and a suspension status entry,
+// calls sign to build the signed credential (status active), stores it,
+// records its first status change and the audit entry, and, for a batch
+// row, marks the row issued with the credential's id. Either all of that
+// is written or none of it. A concurrent allocation that loses a race for
+// a new status list is retried.
+func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor Actor) (*Credential, error) {
+	var cred *Credential
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		cred, err = s.issueOnce(ctx, in, sign, actor)
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break
+		}
+	}
+	return cred, err
+}
+
+func (s *Scoped) issueOnce(ctx context.Context, in Issue, sign Sign, actor Actor) (*Credential, error) {
+	var cred *Credential
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row *IssuanceBatchRow
+		if in.BatchRowID != "" {
+			row = &IssuanceBatchRow{}
+			err := lockRow(tx, s.dial).Joins("JOIN issuance_batches b ON b.id = issuance_batch_rows.batch_id").
+				Where("b.organization_id = ?", s.orgID).First(row, "issuance_batch_rows.id = ?", in.BatchRowID).Error
+			if err != nil {
+				return notFound(err)
+			}
+			if row.Status != RowPending {
+				return ErrRowDone
+			}
+		}
+		rev, err := s.allocateStatus(tx, PurposeRevocation, in.IssuerDID)
+		if err != nil {
+			return err
+		}
+		sus, err := s.allocateStatus(tx, PurposeSuspension, in.IssuerDID)
+		if err != nil {
+			return err
+		}
+		c, err := sign(rev, sus)
+		if err != nil {
+			return err
+		}
+		c.IssuerID, c.Status = s.orgID, CredentialActive
+		c.StatusListID, c.StatusListIndex = &rev.ListID, &rev.Index
+		c.SuspensionListID, c.SuspensionListIndex = &sus.ListID, &sus.Index
+		if c.IssuedAt == nil {
+			now := time.Now().UTC()
+			c.IssuedAt = &now
+		}
+		if err := Validate(c); err != nil {
+			return err
+		}
+		if err := tx.Create(c).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: CredentialDraft,
+			ToStatus: CredentialActive, ActorUserID: actor.UserID, Via: in.Via}).Error; err != nil {
+			return err
+		}
+		if row != nil {
+			if err := tx.Model(&IssuanceBatchRow{}).Where("id = ?", row.ID).
+				Updates(map[string]any{"status": RowIssued, "credential_id": c.ID, "error": nil}).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&IssuanceBatch{}).Where("id = ?", row.BatchID).
+				Update("issued_count", gorm.Expr("issued_count + 1")).Error; err != nil {
+				return err
+			}
+		}
+		cred = c
+		actor.OrganizationID = &s.orgID
+		return audit(tx, actor, "credential.issued", "credential", c.ID, AuditDetails{
+			Summary: fmt.Sprintf("Issued credential %s to %s", c.PublicID, c.RecipientAddress),
+			Extra:   map[string]string{"via": string(in.Via)},
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cred, nil
+}
+
+// StatusAction is a change of an issued credential's status.
+type StatusAction string
+
+const (
+	ActionRevoke    StatusAction = "revoke"    // terminal; needs a reason
+	ActionSuspend   StatusAction = "suspend"   // reversible
+	ActionUnsuspend StatusAction = "unsuspend" // back to active
+)
+
+// ErrStatusChange is returned for a status change the credential's current
+// status does not allow (revoking a revoked credential, unsuspending an
+// active one…); the message says why.
+var ErrStatusChange = errors.New("status change not allowed")
+
+// StatusChangeError says which change was refused and why.
+type StatusChangeError struct {
+	Action StatusAction
+	Status CredentialStatus
+}
+
+func (e *StatusChangeError) Error() string {
+	switch {
+	case e.Status == CredentialRevoked:
+		return "the credential is revoked; revocation is permanent"
+	case e.Action == ActionUnsuspend:
+		return fmt.Sprintf("the credential is %s, not suspended", e.Status)
+	case e.Action == ActionSuspend && e.Status == CredentialSuspended:
+		return "the credential is already suspended"
+	}
+	return fmt.Sprintf("a %s credential cannot be %sd", e.Status, e.Action)
+}
+
+func (e *StatusChangeError) Is(target error) bool { return target == ErrStatusChange }
+
+// ChangeCredentialStatus revokes, suspends or unsuspends one of the
+// organization's credentials: in one transaction it flips the credential's
+// bit in the status list (bumping the list's version so that its signed
+// credential is regenerated), updates the credential's status,
+// revoked_at and revocation_reason, and writes the status history and the
+// audit log. ErrNotFound for another organization's credential;
+// *StatusChangeError (ErrStatusChange) for a change its status does not
+// allow. A reason is required to revoke.
+func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action StatusAction, reason string, via StatusChannel, actor Actor) (*Credential, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	if action == ActionRevoke && reason == "" {
+		return nil, fmt.Errorf("%w: a reason is required to revoke", ErrStatusChange)
+	}
+	var c Credential
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRow(tx, s.dial).Where("issuer_id = ?", s.orgID).First(&c, "id = ?", id).Error; err != nil {
+			return notFound(err)
+		}
+		from := c.Status
+		var to CredentialStatus
+		switch {
+		case action == ActionRevoke && (from == CredentialActive || from == CredentialSuspended || from == CredentialExpired):
+			to = CredentialRevoked
+		case action == ActionSuspend && from == CredentialActive:
+			to = CredentialSuspended
+		case action == ActionUnsuspend && from == CredentialSuspended:
+			to = CredentialActive
+		default:
+			return &StatusChangeError{Action: action, Status: from}
+		}
+		switch action {
+		case ActionRevoke:
+			if c.StatusListID == nil || c.StatusListIndex == nil {
+				return fmt.Errorf("%w: the credential has no revocation entry", ErrStatusChange)
+			}
+			if err := setStatusBit(tx, s.dial, *c.StatusListID, *c.StatusListIndex, true); err != nil {
+				return err
+			}
+		case ActionSuspend, ActionUnsuspend:
+			if c.SuspensionListID == nil || c.SuspensionListIndex == nil {
+				return fmt.Errorf("%w: the credential has no suspension entry", ErrStatusChange)
+			}
+			if err := setStatusBit(tx, s.dial, *c.SuspensionListID, *c.SuspensionListIndex, action == ActionSuspend); err != nil {
+				return err
+			}
+		}
+		updates := map[string]any{"status": to}
+		var why *string
+		if reason != "" {
+			why = &reason
+		}
+		if to == CredentialRevoked {
+			now := time.Now().UTC()
+			updates["revoked_at"], updates["revocation_reason"] = now, reason
+			c.RevokedAt, c.RevocationReason = &now, why
+		}
+		if err := tx.Model(&Credential{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		c.Status = to
+		if err := tx.Create(&CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: from,
+			ToStatus: to, Reason: why, ActorUserID: actor.UserID, Via: via}).Error; err != nil {
+			return err
+		}
+		actor.OrganizationID = &s.orgID
+		return audit(tx, actor, "credential."+string(action)+"d", "credential", c.ID, AuditDetails{
+			Summary: fmt.Sprintf("%s credential %s", map[StatusAction]string{ActionRevoke: "Revoked",
+				ActionSuspend: "Suspended", ActionUnsuspend: "Unsuspended"}[action], c.PublicID),
+			Reason:  reason,
+			Changes: []FieldChange{{Field: "status", From: string(from), To: string(to)}},
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Credential is one of the organization's credentials by id.
+func (s *Scoped) Credential(ctx context.Context, id string) (*Credential, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var c Credential
+	err := s.db.WithContext(ctx).Where("issuer_id = ?", s.orgID).Preload("Template").Preload("Schema").First(&c, "id = ?", id).Error
+	return &c, notFound(err)
+}
+
+// CredentialByPublicID is one of the organization's credentials by its
+// public id.
+func (s *Scoped) CredentialByPublicID(ctx context.Context, publicID string) (*Credential, error) {
+	var c Credential
+	err := s.db.WithContext(ctx).Where("issuer_id = ?", s.orgID).Preload("Template").Preload("Schema").First(&c, "public_id = ?", publicID).Error
+	return &c, notFound(err)
+}
+
+// CredentialStatusHistory is a credential's status changes, oldest first.
+func (s *Scoped) CredentialStatusHistory(ctx context.Context, credentialID string) ([]CredentialStatusChange, error) {
+	var h []CredentialStatusChange
+	err := s.db.WithContext(ctx).Where("organization_id = ? AND credential_id = ?", s.orgID, credentialID).
+		Preload("Actor").Order("created_at, id").Find(&h).Error
+	return h, err
+}
