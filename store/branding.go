@@ -92,7 +92,7 @@ func (CustomCredentialTemplate) TableName() string { return "custom_credential_t
 
 func (t *CustomCredentialTemplate) BeforeCreate(*gorm.DB) error { return newID(&t.ID) }
 
-// FieldType is custom_fields.field_type and the type of a schema field.
+// FieldType is custom_fields.field_type (a schema field's type is SchemaFieldType).
 type FieldType string
 
 const (
@@ -112,7 +112,8 @@ func (t FieldType) Valid() bool {
 	return false
 }
 
-// ValidationRules is custom_fields.validation_rules (and a schema field's validation).
+// ValidationRules is custom_fields.validation_rules and a schema field's validation. For a
+// schema field, MinLength/MaxLength bound text, email and url lengths and Min/Max bound numbers.
 type ValidationRules struct {
 	MinLength    *int     `json:"min_length,omitempty"`
 	MaxLength    *int     `json:"max_length,omitempty"`

@@ -9,33 +9,43 @@ import (
 	"github.com/trustcred/trustcred/internal/secret"
 )
 
-// JSONSchema is credential_schemas.schema_definition: the subset of JSON Schema
-// (draft 2020-12) that TrustCred generates from a schema's fields and validates
-// credential data against. Keywords outside this subset are not kept.
-type JSONSchema struct {
-	Schema               string                 `json:"$schema,omitempty"`
-	ID                   string                 `json:"$id,omitempty"`
-	Title                string                 `json:"title,omitempty"`
-	Description          string                 `json:"description,omitempty"`
-	Type                 string                 `json:"type,omitempty"`
-	Format               string                 `json:"format,omitempty"`
-	Pattern              string                 `json:"pattern,omitempty"`
-	Enum                 []string               `json:"enum,omitempty"`
-	MinLength            *int                   `json:"minLength,omitempty"`
-	MaxLength            *int                   `json:"maxLength,omitempty"`
-	Minimum              *float64               `json:"minimum,omitempty"`
-	Maximum              *float64               `json:"maximum,omitempty"`
-	Properties           map[string]*JSONSchema `json:"properties,omitempty"`
-	Required             []string               `json:"required,omitempty"`
-	Items                *JSONSchema            `json:"items,omitempty"`
-	AdditionalProperties *bool                  `json:"additionalProperties,omitempty"`
+// SchemaFieldType is the type of one field of a credential schema. It is
+// not custom_fields.field_type (FieldType): a schema field has no file type
+// and has email, url and boolean. internal/credschema turns each into JSON
+// Schema.
+type SchemaFieldType string
+
+const (
+	SchemaFieldText    SchemaFieldType = "text"
+	SchemaFieldNumber  SchemaFieldType = "number"
+	SchemaFieldDate    SchemaFieldType = "date"
+	SchemaFieldEmail   SchemaFieldType = "email"
+	SchemaFieldURL     SchemaFieldType = "url"
+	SchemaFieldSelect  SchemaFieldType = "select"
+	SchemaFieldBoolean SchemaFieldType = "boolean"
+)
+
+// SchemaFieldTypes lists every schema field type, in the order forms show them.
+func SchemaFieldTypes() []SchemaFieldType {
+	return []SchemaFieldType{SchemaFieldText, SchemaFieldNumber, SchemaFieldDate, SchemaFieldEmail,
+		SchemaFieldURL, SchemaFieldSelect, SchemaFieldBoolean}
+}
+
+// Valid reports whether t is a schema field type.
+func (t SchemaFieldType) Valid() bool {
+	switch t {
+	case SchemaFieldText, SchemaFieldNumber, SchemaFieldDate, SchemaFieldEmail, SchemaFieldURL,
+		SchemaFieldSelect, SchemaFieldBoolean:
+		return true
+	}
+	return false
 }
 
 // SchemaField is one element of credential_schemas.fields.
 type SchemaField struct {
 	Name        string          `json:"name"`
 	Label       string          `json:"label"`
-	Type        FieldType       `json:"type"`
+	Type        SchemaFieldType `json:"type"`
 	Required    bool            `json:"required,omitempty"`
 	Description string          `json:"description,omitempty"`
 	Options     []FieldOption   `json:"options,omitempty"`
@@ -48,8 +58,8 @@ type CredentialSchema struct {
 	Name             string `validate:"required,max=200"`
 	Version          string `validate:"required,max=50"`
 	OrganizationID   string
-	SchemaDefinition datatypes.JSONType[JSONSchema]
-	SchemaURI        *string `validate:"omitnil,max=2048,url"` // published URL of the schema (credentialSchema.id); nil until published
+	SchemaDefinition datatypes.JSON // a JSON Schema (draft 2020-12) document, kept as written: internal/credschema builds and compiles it
+	SchemaURI        *string        `validate:"omitnil,max=2048,url"` // published URL of the schema (credentialSchema.id); nil until published
 	Fields           datatypes.JSONSlice[SchemaField]
 	Active           bool
 	CreatedAt        time.Time
@@ -64,6 +74,9 @@ func (s *CredentialSchema) BeforeCreate(*gorm.DB) error { return newID(&s.ID) }
 
 func (s *CredentialSchema) BeforeSave(*gorm.DB) error {
 	emptyIfNil(&s.Fields)
+	if len(s.SchemaDefinition) == 0 {
+		s.SchemaDefinition = datatypes.JSON("{}")
+	}
 	return nil
 }
 
@@ -204,13 +217,29 @@ type Achievement struct {
 	ImageURL    string `json:"image_url,omitempty"`
 }
 
+// Cryptosuites a template may sign with; the first is the default.
+const (
+	CryptosuiteEdDSARDFC = "eddsa-rdfc-2022"
+	CryptosuiteEdDSAJCS  = "eddsa-jcs-2022"
+)
+
+// TemplateDisplay is how a template's credentials are presented (the human
+// view, the PDF): a title, a description, the criteria met and an image.
+type TemplateDisplay struct {
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Criteria    string `json:"criteria,omitempty"`
+	ImageURL    string `json:"image_url,omitempty"`
+}
+
 // TemplateData is credential_templates.template_data.
 type TemplateData struct {
-	Kind         TemplateType      `json:"kind,omitempty"`        // badge issues an OpenBadgeCredential
-	Cryptosuite  string            `json:"cryptosuite,omitempty"` // eddsa-rdfc-2022 (default) or eddsa-jcs-2022
-	ValidityDays int               `json:"validity_days,omitempty"`
-	Achievement  *Achievement      `json:"achievement,omitempty"`
-	Defaults     map[string]string `json:"defaults,omitempty"`  // default values by schema field name
+	Kind         TemplateType      `json:"kind,omitempty"`          // badge issues an OpenBadgeCredential
+	Cryptosuite  string            `json:"cryptosuite,omitempty"`   // eddsa-rdfc-2022 (default) or eddsa-jcs-2022
+	ValidityDays int               `json:"validity_days,omitempty"` // 0: credentials do not expire by default
+	Achievement  *Achievement      `json:"achievement,omitempty"`   // badge only
+	Defaults     map[string]string `json:"defaults,omitempty"`      // default values by schema field name, as a form would send them (credschema.Coerce)
+	Display      TemplateDisplay   `json:"display,omitzero"`
 	DesignID     string            `json:"design_id,omitempty"` // custom_credential_templates.id for the PDF
 }
 

@@ -17,6 +17,7 @@ import (
 	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/apikey"
+	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/password"
@@ -236,20 +237,20 @@ func (s *seeder) orgs() {
 
 	// Schemas and templates.
 	degree := s.schema(north, "Bachelor's Degree", "1.0", []store.SchemaField{
-		{Name: "degree", Label: "Degree", Type: store.FieldText, Required: true},
-		{Name: "major", Label: "Major", Type: store.FieldText, Required: true},
-		{Name: "honours", Label: "Honours", Type: store.FieldSelect, Options: []store.FieldOption{
+		{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true},
+		{Name: "major", Label: "Major", Type: store.SchemaFieldText, Required: true},
+		{Name: "honours", Label: "Honours", Type: store.SchemaFieldSelect, Options: []store.FieldOption{
 			{Value: "first", Label: "First class"}, {Value: "upper-second", Label: "Upper second"}, {Value: "lower-second", Label: "Lower second"}, {Value: "third", Label: "Third"}}},
-		{Name: "conferred", Label: "Date conferred", Type: store.FieldDate, Required: true},
+		{Name: "conferred", Label: "Date conferred", Type: store.SchemaFieldDate, Required: true},
 	})
 	course := s.schema(north, "Course Certificate", "1.0", []store.SchemaField{
-		{Name: "course", Label: "Course", Type: store.FieldText, Required: true},
-		{Name: "hours", Label: "Study hours", Type: store.FieldNumber, Validation: store.ValidationRules{Min: ptr(1.0), Max: ptr(2000.0)}},
+		{Name: "course", Label: "Course", Type: store.SchemaFieldText, Required: true},
+		{Name: "hours", Label: "Study hours", Type: store.SchemaFieldNumber, Validation: store.ValidationRules{Min: ptr(1.0), Max: ptr(2000.0)}},
 	})
 	chartered := s.schema(guild, "Chartered Engineer", "2.0", []store.SchemaField{
-		{Name: "licence_number", Label: "Licence number", Type: store.FieldText, Required: true,
+		{Name: "licence_number", Label: "Licence number", Type: store.SchemaFieldText, Required: true,
 			Validation: store.ValidationRules{Pattern: "^CE-[0-9]{6}$"}},
-		{Name: "discipline", Label: "Discipline", Type: store.FieldText, Required: true},
+		{Name: "discipline", Label: "Discipline", Type: store.SchemaFieldText, Required: true},
 	})
 
 	bsc := &store.CredentialTemplate{
@@ -392,33 +393,13 @@ func (s *seeder) orgs() {
 }
 
 func (s *seeder) schema(org *store.Organization, name, version string, fields []store.SchemaField) *store.CredentialSchema {
-	props := map[string]*store.JSONSchema{}
-	var required []string
-	for _, f := range fields {
-		p := &store.JSONSchema{Title: f.Label, Type: "string"}
-		switch f.Type {
-		case store.FieldNumber:
-			p.Type, p.Minimum, p.Maximum = "number", f.Validation.Min, f.Validation.Max
-		case store.FieldDate:
-			p.Format = "date"
-		case store.FieldSelect:
-			for _, o := range f.Options {
-				p.Enum = append(p.Enum, o.Value)
-			}
-		}
-		p.Pattern = f.Validation.Pattern
-		props[f.Name] = p
-		if f.Required {
-			required = append(required, f.Name)
-		}
+	def, err := credschema.Build(name, fields)
+	if err != nil {
+		panic(fmt.Sprintf("demo schema %s: %v", name, err)) // the demo data is fixed: a test catches this
 	}
 	cs := &store.CredentialSchema{
 		Name: name, Version: version, OrganizationID: org.ID, Active: true,
-		Fields: datatypes.NewJSONSlice(fields),
-		SchemaDefinition: datatypes.NewJSONType(store.JSONSchema{
-			Schema: "https://json-schema.org/draft/2020-12/schema", Title: fmt.Sprintf("%s %s", name, version),
-			Type: "object", Properties: props, Required: required,
-		}),
+		Fields: datatypes.NewJSONSlice(fields), SchemaDefinition: datatypes.JSON(def),
 	}
 	s.add(cs)
 	return cs
