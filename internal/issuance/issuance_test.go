@@ -51,7 +51,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 			return err
 		}
 		cs := &store.CredentialSchema{Name: "Degree", Version: "1", OrganizationID: f.org.ID, Active: true,
-			Fields: datatypes.NewJSONSlice([]store.SchemaField{{Name: "degree", Label: "Degree", Type: store.FieldText, Required: true}})}
+			Fields: datatypes.NewJSONSlice([]store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true}})}
 		if err := create(cs); err != nil {
 			return err
 		}
