@@ -70,7 +70,7 @@ type Organization struct {
 	RequireMFA  bool               `gorm:"column:require_mfa"` // members must enrol a second factor (00004)
 	// How the organization identifies itself as issuer (00009): did:web
 	// (default) or the active signing key's did:key, kept in DID.
-	DIDMethod DIDMethod `gorm:"column:did_method;default:web" validate:"omitempty,oneof=web key"`
+	DIDMethod DIDMethod `gorm:"column:did_method;default:web" validate:"required,oneof=web key"`
 	// The public profile (00006): blank form fields are stored as nil.
 	Description  *string `validate:"omitnil,max=2000"`
 	Website      *string `validate:"omitnil,max=2048,httpurl"`
@@ -90,7 +90,12 @@ type Organization struct {
 
 func (Organization) TableName() string { return "organizations" }
 
-func (o *Organization) BeforeCreate(*gorm.DB) error { return newID(&o.ID) }
+func (o *Organization) BeforeCreate(*gorm.DB) error {
+	if o.DIDMethod == "" {
+		o.DIDMethod = DIDWeb
+	}
+	return newID(&o.ID)
+}
 
 // Role is users.role; multisig_requirements.approver_roles holds a list of them.
 type Role string

@@ -39,7 +39,7 @@ type SigningKey struct {
 	KeyID               string // the verification method's fragment in the DID document
 	PublicKeyMultibase  string // Multikey, z6Mk…
 	PrivateKeyEncrypted secret.Sealed
-	Status              SigningKeyStatus `gorm:"default:active"`
+	Status              SigningKeyStatus `gorm:"default:active" validate:"required,oneof=active retired"`
 	CreatedAt           time.Time
 	RetiredAt           *time.Time
 }
@@ -69,8 +69,8 @@ const StatusListSize = 131072
 type StatusList struct {
 	ID                string
 	OrganizationID    string
-	Purpose           StatusPurpose
-	IssuerDID         string `gorm:"column:issuer_did"` // the issuer of the list and of the credentials in it
+	Purpose           StatusPurpose `validate:"required,oneof=revocation suspension"`
+	IssuerDID         string        `gorm:"column:issuer_did"` // the issuer of the list and of the credentials in it
 	ListNumber        int
 	Size              int    `gorm:"default:131072"`
 	Bitstring         []byte // unpacked bits, bit i is bit 7-(i%8) of byte i/8
@@ -89,6 +89,9 @@ func (l *StatusList) BeforeCreate(*gorm.DB) error { return newID(&l.ID) }
 // StatusChannel is credential_status_changes.via.
 type StatusChannel string
 
+// Valid reports whether c is one of the values the database accepts.
+func (c StatusChannel) Valid() bool { return c == ViaWeb || c == ViaAPI || c == ViaSystem }
+
 const (
 	ViaWeb    StatusChannel = "web"
 	ViaAPI    StatusChannel = "api"
@@ -100,11 +103,11 @@ type CredentialStatusChange struct {
 	ID             string
 	CredentialID   string
 	OrganizationID string
-	FromStatus     CredentialStatus
-	ToStatus       CredentialStatus
+	FromStatus     CredentialStatus `validate:"required,oneof=draft pending active rejected suspended revoked expired"`
+	ToStatus       CredentialStatus `validate:"required,oneof=draft pending active rejected suspended revoked expired"`
 	Reason         *string
 	ActorUserID    *string
-	Via            StatusChannel
+	Via            StatusChannel `validate:"required,oneof=web api system"`
 	CreatedAt      time.Time
 
 	Actor *User `gorm:"foreignKey:ActorUserID" validate:"-"`
@@ -125,6 +128,15 @@ const (
 	BatchCancelled BatchStatus = "cancelled"
 )
 
+// Valid reports whether s is one of the values the database accepts.
+func (s BatchStatus) Valid() bool {
+	switch s {
+	case BatchValidated, BatchQueued, BatchRunning, BatchCompleted, BatchCancelled:
+		return true
+	}
+	return false
+}
+
 // IssuanceBatch is one bulk issuance from a CSV file.
 type IssuanceBatch struct {
 	ID             string
@@ -132,7 +144,7 @@ type IssuanceBatch struct {
 	TemplateID     *string
 	CreatedBy      *string
 	Filename       *string
-	Status         BatchStatus                           `gorm:"default:validated"`
+	Status         BatchStatus                           `gorm:"default:validated" validate:"required,oneof=validated queued running completed cancelled"`
 	ColumnMapping  datatypes.JSONType[map[string]string] // schema field (or recipient_name, recipient_address) → CSV header
 	TotalRows      int
 	InvalidRows    int
@@ -161,6 +173,15 @@ const (
 	RowFailed  BatchRowStatus = "failed"
 )
 
+// Valid reports whether s is one of the values the database accepts.
+func (s BatchRowStatus) Valid() bool {
+	switch s {
+	case RowPending, RowInvalid, RowIssued, RowFailed:
+		return true
+	}
+	return false
+}
+
 // IssuanceBatchRow is one CSV row of a batch; its data (the row's values
 // by column) is sealed.
 type IssuanceBatchRow struct {
@@ -168,7 +189,7 @@ type IssuanceBatchRow struct {
 	BatchID       string
 	RowNumber     int // 1-based, the header excluded
 	DataEncrypted secret.Sealed
-	Status        BatchRowStatus `gorm:"default:pending"`
+	Status        BatchRowStatus `gorm:"default:pending" validate:"required,oneof=pending invalid issued failed"`
 	Error         *string
 	CredentialID  *string
 	CreatedAt     time.Time

@@ -30,7 +30,12 @@ func validModels() []any {
 		&store.Organization{Name: "Example University", Slug: "example-uni", Type: store.OrganizationEducational,
 			Domain: ptr("example.edu"), MetadataURI: ptr("https://example.edu/meta.json"), Status: store.OrganizationActive,
 			Description: ptr("A university."), Website: ptr("https://example.edu"), ContactEmail: ptr("registrar@example.edu"),
-			LogoKey: ptr("orgs/example-uni/logo"), StatusReason: ptr("documents checked")},
+			LogoKey: ptr("orgs/example-uni/logo"), StatusReason: ptr("documents checked"), DIDMethod: store.DIDWeb},
+		&store.SigningKey{Status: store.KeyActive},
+		&store.StatusList{Purpose: store.PurposeRevocation},
+		&store.CredentialStatusChange{FromStatus: store.CredentialActive, ToStatus: store.CredentialRevoked, Via: store.ViaWeb},
+		&store.IssuanceBatch{Status: store.BatchRunning},
+		&store.IssuanceBatchRow{Status: store.RowIssued},
 		&store.User{Email: "ada@example.edu", DID: ptr("did:key:z6MkExample"), Role: store.RoleIssuer},
 		&store.CredentialSchema{Name: "Degree", Version: "1.0.0", SchemaURI: ptr("https://trustcred.test/schemas/degree-1")},
 		&store.Credential{RecipientAddress: "bob@example.com", MetadataURI: ptr("https://x.test/m"), Status: store.CredentialActive,
@@ -263,15 +268,16 @@ func TestValidateReportsEveryField(t *testing.T) {
 		t.Fatalf("Validate = %v", err)
 	}
 	want := store.FieldErrors{
-		"name":   "is required",
-		"slug":   "must be lower-case letters and digits separated by single hyphens, like example-university",
-		"type":   "must be one of: educational, professional, government, corporate, association",
-		"status": "is required",
+		"name":       "is required",
+		"slug":       "must be lower-case letters and digits separated by single hyphens, like example-university",
+		"type":       "must be one of: educational, professional, government, corporate, association",
+		"status":     "is required",
+		"did_method": "is required",
 	}
 	if !reflect.DeepEqual(fe, want) {
 		t.Errorf("errors\n%v\nwant\n%v", fe, want)
 	}
-	if got := err.Error(); !strings.HasPrefix(got, "store: invalid Organization: name is required; slug must") {
+	if got := err.Error(); !strings.HasPrefix(got, "store: invalid Organization: did_method is required; name is required; slug must") {
 		t.Errorf("error text %q", got)
 	}
 	// Not a struct: an error, but not FieldErrors.
@@ -492,8 +498,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 17 {
-			t.Errorf("%s: %d CHECK IN columns, want 17", dialect, n)
+		if n != 22 {
+			t.Errorf("%s: %d CHECK IN columns, want 22", dialect, n)
 		}
 	}
 }
