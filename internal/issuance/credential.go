@@ -248,13 +248,21 @@ func (is *Issuer) prepare(ctx context.Context, sc *store.Scoped, suite string, a
 	if err != nil {
 		return nil, nil, err
 	}
-	issuerDID := org.DID
-	if org.DIDMethod == store.DIDKey {
+	var issuerDID string
+	switch org.DIDMethod {
+	case store.DIDKey:
 		// the DID follows the active key; re-read after EnsureKey made one
 		if org, err = sc.Organization(ctx); err != nil {
 			return nil, nil, err
 		}
 		issuerDID = org.DID
+	default:
+		// did:web is where this server publishes the DID document: derived
+		// from the base URL, so that a credential always names a DID this
+		// server resolves.
+		if issuerDID, err = WebDID(is.BaseURL, org.Slug); err != nil {
+			return nil, nil, err
+		}
 	}
 	return org, &signer{issuerDID: issuerDID, key: k, priv: priv, suite: suite}, nil
 }
@@ -297,7 +305,13 @@ func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map
 	if err != nil {
 		return nil, err
 	}
-	return is.Document(org, org.DID, "(assigned when issued)", r)
+	issuerDID := org.DID
+	if org.DIDMethod != store.DIDKey {
+		if issuerDID, err = WebDID(is.BaseURL, org.Slug); err != nil {
+			return nil, err
+		}
+	}
+	return is.Document(org, issuerDID, "(assigned when issued)", r)
 }
 
 // Issue signs and stores one credential from a template. via says where
