@@ -51,6 +51,7 @@ func TestToRDFMatchesJSONGold(t *testing.T) {
 			return d
 		}(),
 		"open badge": openBadge(),
+		"trustcred":  trustCredCredential(),
 		"literals and lists": mustParse(t, `{
 			"@context": [`+"\""+ContextCredentialsV2+"\""+`, `+inline+`],
 			"id": "urn:uuid:0f3c1a2e-1111-4222-8333-944445555666",
