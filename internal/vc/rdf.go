@@ -232,15 +232,18 @@ func checkNode(n ld.Node) error {
 	return nil
 }
 
-// validIRIs remembers json-gold's verdict on http(s) IRIs, at most
-// maxValidIRIs of them (credential ids and other one-off IRIs past that
-// are checked every time).
+// validIRIs remembers json-gold's verdict on http(s) IRIs of at most
+// maxCachedIRILen bytes, at most maxValidIRIs of them (2 MiB at most; past
+// that, IRIs are checked every time).
 var (
 	validIRIs     sync.Map
 	validIRICount atomic.Int64
 )
 
-const maxValidIRIs = 4096
+const (
+	maxValidIRIs    = 4096
+	maxCachedIRILen = 512
+)
 
 // validIRI is json-gold's IRI check of GraphToRDF: an http(s) IRI must pass
 // ld.IsURL, any other is accepted.
@@ -252,7 +255,7 @@ func validIRI(s string) bool {
 		return ok.(bool)
 	}
 	ok := ld.IsURL(s)
-	if validIRICount.Load() < maxValidIRIs {
+	if len(s) <= maxCachedIRILen && validIRICount.Load() < maxValidIRIs {
 		if _, loaded := validIRIs.LoadOrStore(s, ok); !loaded {
 			validIRICount.Add(1)
 		}
