@@ -37,8 +37,13 @@ func TestBrowserSchemaBuilderAndTemplate(t *testing.T) {
 
 	q := func(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
 	in := func(name string) chromedp.CSS { return chromedp.CSS(`[name="` + name + `"]`) }
+	// poll waits until js holds and htmx has settled: swapped-in buttons
+	// get their htmx behaviour only when the swap settles (htmx-added and
+	// htmx-settling are gone); a click before that would submit the form
+	// the plain way and load a page.
 	poll := func(what, js string) {
 		t.Helper()
+		js = `(` + js + `) && !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, .htmx-request')`
 		if ok, err := chromedp.Run(tab, chromedp.Poll[bool](js)); err != nil || !ok {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -64,11 +69,19 @@ func TestBrowserSchemaBuilderAndTemplate(t *testing.T) {
 		chromedp.SendKeys(in("f.0.name"), "course"),
 		chromedp.SendKeys(in("f.0.label"), "Course"),
 		chromedp.Click(q("builder-add")),
-		chromedp.WaitVisible(in("f.1.name")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll("the second row", `!!document.querySelector('[name="f.1.name"]')`)
+	if err := chromedp.Do(tab,
 		chromedp.SendKeys(in("f.1.name"), "hours"),
 		chromedp.SendKeys(in("f.1.label"), "Study hours"),
 		chromedp.Click(q("builder-add")),
-		chromedp.WaitVisible(in("f.2.name")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll("the third row", `!!document.querySelector('[name="f.2.name"]')`)
+	if err := chromedp.Do(tab,
 		chromedp.SendKeys(in("f.2.name"), "grade"),
 		chromedp.SendKeys(in("f.2.label"), "Grade"),
 	); err != nil {
@@ -100,6 +113,7 @@ func TestBrowserSchemaBuilderAndTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	poll("the removal", `!document.querySelector('[name="f.2.name"]') && document.querySelectorAll('[data-testid^="builder-row-"]').length === 2 && window.samePage === true`)
+	poll("the builder at rest", `true`)
 	if err := chromedp.Do(tab,
 		chromedp.Click(`[name="f.1.required"]`),
 		chromedp.Click(q("schema-save")),
