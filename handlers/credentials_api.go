@@ -189,7 +189,8 @@ func issueProblem(err error) error {
 		return problem(fiber.StatusUnprocessableEntity, "Wrong issuer",
 			sentence(err.Error())+" Leave issuer out or name your organization's DID; an API key issues only for its own organization.")
 	case errors.As(err, &ce):
-		return problem(fiber.StatusUnprocessableEntity, "Invalid credential", sentence(ce.Msg))
+		// not capitalised: it may begin with a property name (validUntil …)
+		return problem(fiber.StatusUnprocessableEntity, "Invalid credential", strings.TrimSuffix(ce.Msg, ".")+".")
 	case errors.Is(err, issuance.ErrCryptosuite):
 		return problem(fiber.StatusUnprocessableEntity, "Unsupported cryptosuite", sentence(err.Error()))
 	case errors.Is(err, vc.ErrUndefinedTerm):
