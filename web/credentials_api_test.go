@@ -337,7 +337,9 @@ func TestAPIIssueRefusals(t *testing.T) {
 				subject(c)["favoriteColor"] = "blue"
 				delete(subject(c), "degree")
 			}), 422, "Undefined term", "does not define: favoriteColor"},
-			{"unknown context", with(func(c map[string]any) { c["@context"] = []any{vc.ContextCredentialsV2, "https://example.com/alumni/v1"} }),
+			{"unknown context", with(func(c map[string]any) {
+				c["@context"] = []any{vc.ContextCredentialsV2, "https://example.com/alumni/v1"}
+			}),
 				422, "Unknown context", "https://example.com/alumni/v1"},
 			{"another issuer", with(func(c map[string]any) { c["issuer"] = "did:web:evil.example" }), 422, "Wrong issuer", "did:web:evil.example is not " + org.DID},
 			{"another issuer object", with(func(c map[string]any) { c["issuer"] = map[string]any{"id": "did:key:z6Mkx", "name": "Acme"} }), 422, "Wrong issuer", "did:key:z6Mkx"},
