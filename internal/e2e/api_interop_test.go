@@ -29,7 +29,7 @@ import (
 // after revocation or suspension through the API the same verifier reports
 // them revoked or suspended, and an unsuspended one verifies again.
 func TestAPICredentialsVerifyIndependently(t *testing.T) {
-	harness(t) // skip early without node
+	harness(t)                            // skip early without node
 	const base = "https://trustcred.test" // the public base URL, mapped to the loopback server
 	env := webtest.New(t, store.SQLite, webtest.WithConfig(func(c *config.Config) { c.BaseURL = base }))
 	org := env.Org("acme")
