@@ -8,6 +8,8 @@ import (
 	"github.com/trustcred/trustcred/handlers"
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/dnsverify"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -36,6 +38,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	orgConsole := &handlers.OrgConsole{DB: d.DB}
 	schemas := &handlers.Schemas{}
 	templates := &handlers.Templates{}
+	issuer := &issuance.Issuer{DB: d.DB, Keys: d.Keys, BaseURL: d.Config.BaseURL}
+	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
+	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -45,10 +50,19 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/status", system.Status)
 	// Public images: no session or CSRF cookie, so that caches may keep them.
 	app.Get("/orgs/:slug/logo", profile.Logo)
+	// What verifiers fetch (public, cacheable, CORS *; errors are Problem
+	// Details): DID documents, status list credentials, the JSON-LD context.
+	app.Get("/orgs/:slug/did.json", protocol.DIDDocument)
+	app.Get("/status-lists/:id", protocol.StatusList)
+	app.Get("/ns/credentials/v1", protocol.Context)
 
 	// The API: an organization's bearer API key (with the scopes named), no
 	// session cookie, no CSRF; errors are Problem Details JSON.
 	app.Get("/api/v1/organization", m.APIKey(), api.Organization)
+	app.Post("/api/v1/credentials/issue", m.APIKey(store.ScopeCredentialsIssue), credentialsAPI.Issue)
+	app.Post("/api/v1/credentials/status", m.APIKey(store.ScopeCredentialsRevoke), credentialsAPI.SetStatus)
+	app.Get("/api/v1/credentials", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.List)
+	app.Get("/api/v1/credentials/:publicId", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.Show)
 
 	// Everything below sees the session, CSRF and flash middleware.
 	app.Use(pageMiddleware(d, m)...)
