@@ -34,6 +34,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
 	orgConsole := &handlers.OrgConsole{DB: d.DB}
+	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -113,6 +114,19 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Create)
 	app.Post("/api-keys/:id/revoke", m.Org(authz.APIKeysManage), apiKeys.Revoke)
 	app.Get("/audit", m.Org(authz.AuditRead), auditLog.Org)
+
+	// Bulk issuance from CSV files (credentials.issue).
+	app.Get("/credentials/bulk", m.Org(authz.CredentialsIssue), bulkIssue.Index)
+	app.Post("/credentials/bulk", m.Org(authz.CredentialsIssue), bulkIssue.Upload)
+	app.Get("/credentials/bulk/new", m.Org(authz.CredentialsIssue), bulkIssue.New)
+	app.Get("/credentials/bulk/template.csv", m.Org(authz.CredentialsIssue), bulkIssue.TemplateCSV)
+	app.Get("/credentials/bulk/:id", m.Org(authz.CredentialsIssue), bulkIssue.Show)
+	app.Get("/credentials/bulk/:id/review", m.Org(authz.CredentialsIssue), bulkIssue.Review)
+	app.Post("/credentials/bulk/:id/mapping", m.Org(authz.CredentialsIssue), bulkIssue.Remap)
+	app.Post("/credentials/bulk/:id/issue", m.Org(authz.CredentialsIssue), bulkIssue.Issue)
+	app.Post("/credentials/bulk/:id/cancel", m.Org(authz.CredentialsIssue), bulkIssue.Cancel)
+	app.Get("/credentials/bulk/:id/progress", m.Org(authz.CredentialsIssue), bulkIssue.Progress)
+	app.Get("/credentials/bulk/:id/results.csv", m.Org(authz.CredentialsIssue), bulkIssue.Results)
 
 	// Organization administrators (members.manage): the members page.
 	app.Get("/members", m.Org(authz.MembersManage), members.Index)

@@ -91,6 +91,7 @@ func Nav(id *Identity) *layout.User {
 		}{
 			{authz.MembersManage, "Members", "/members"},
 			{authz.APIKeysManage, "API keys", "/api-keys"},
+			{authz.CredentialsIssue, "Bulk issuance", "/credentials/bulk"},
 			{authz.AuditRead, "Audit log", "/audit"},
 			{authz.OrgManage, "Profile", "/settings/profile"},
 			{authz.OrgManage, "Security", "/settings/security"},
