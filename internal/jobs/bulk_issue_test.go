@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -388,4 +389,36 @@ func rebindQ(db *store.DB, q string) string {
 		}
 	}
 	return q
+}
+
+// TestBulkIssueThroughput times a 10,000-row file end to end on
+// PostgreSQL through the job's code path (parse, check and store every
+// row, then issue), for each cryptosuite. Not part of make test:
+//
+//	TRUSTCRED_BULK_BENCH=10000 go test -run BulkIssueThroughput -v ./internal/jobs/
+func TestBulkIssueThroughput(t *testing.T) {
+	n := 0
+	if _, err := fmt.Sscan(os.Getenv("TRUSTCRED_BULK_BENCH"), &n); err != nil || n <= 0 {
+		t.Skip("set TRUSTCRED_BULK_BENCH to a number of rows")
+	}
+	db := storetest.Open(t, store.Postgres)
+	f := newBulkFixture(t, db)
+	for _, tpl := range []*store.CredentialTemplate{f.tpl, f.jcsTpl} {
+		suite := issuance.Cryptosuite(tpl)
+		data := bulkCSV(n, 0, func(i int) string { return fmt.Sprintf("%s-%d@example.org", suite, i) })
+		start := time.Now()
+		b := f.importBatch(t, tpl, data, false)
+		imported := time.Since(start)
+		w := &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t)}
+		if done, err := w.Run(context.Background(), BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("run: %v %v", done, err)
+		}
+		total := time.Since(start)
+		got, _ := f.sc.Batch(context.Background(), b.ID)
+		if got.IssuedCount != n || got.Status != store.BatchCompleted {
+			t.Fatalf("%s: %d issued, %s", suite, got.IssuedCount, got.Status)
+		}
+		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d workers, GOMAXPROCS %d)",
+			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), w.parallel(), runtime.GOMAXPROCS(0))
+	}
 }
