@@ -42,6 +42,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
 
+	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
+
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
 	app.Get("/healthz", system.Live)
@@ -150,6 +152,19 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/templates/:id", m.Org(authz.SchemasWrite), templates.Update)
 	app.Post("/templates/:id/activate", m.Org(authz.SchemasWrite), templates.Activate)
 	app.Post("/templates/:id/deactivate", m.Org(authz.SchemasWrite), templates.Deactivate)
+
+	// Bulk issuance from CSV files (credentials.issue).
+	app.Get("/credentials/bulk", m.Org(authz.CredentialsIssue), bulkIssue.Index)
+	app.Post("/credentials/bulk", m.Org(authz.CredentialsIssue), bulkIssue.Upload)
+	app.Get("/credentials/bulk/new", m.Org(authz.CredentialsIssue), bulkIssue.New)
+	app.Get("/credentials/bulk/template.csv", m.Org(authz.CredentialsIssue), bulkIssue.TemplateCSV)
+	app.Get("/credentials/bulk/:id", m.Org(authz.CredentialsIssue), bulkIssue.Show)
+	app.Get("/credentials/bulk/:id/review", m.Org(authz.CredentialsIssue), bulkIssue.Review)
+	app.Post("/credentials/bulk/:id/mapping", m.Org(authz.CredentialsIssue), bulkIssue.Remap)
+	app.Post("/credentials/bulk/:id/issue", m.Org(authz.CredentialsIssue), bulkIssue.Issue)
+	app.Post("/credentials/bulk/:id/cancel", m.Org(authz.CredentialsIssue), bulkIssue.Cancel)
+	app.Get("/credentials/bulk/:id/progress", m.Org(authz.CredentialsIssue), bulkIssue.Progress)
+	app.Get("/credentials/bulk/:id/results.csv", m.Org(authz.CredentialsIssue), bulkIssue.Results)
 
 	// Organization administrators (members.manage): the members page.
 	app.Get("/members", m.Org(authz.MembersManage), members.Index)

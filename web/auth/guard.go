@@ -93,6 +93,7 @@ func Nav(id *Identity) *layout.User {
 			{authz.OrgView, "Templates", "/templates"},
 			{authz.MembersManage, "Members", "/members"},
 			{authz.APIKeysManage, "API keys", "/api-keys"},
+			{authz.CredentialsIssue, "Bulk issuance", "/credentials/bulk"},
 			{authz.AuditRead, "Audit log", "/audit"},
 			{authz.OrgManage, "Profile", "/settings/profile"},
 			{authz.OrgManage, "Security", "/settings/security"},
