@@ -8,6 +8,7 @@ import (
 	"github.com/trustcred/trustcred/handlers"
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/dnsverify"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -33,7 +34,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	notifications := &handlers.Notifications{}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
-	orgConsole := &handlers.OrgConsole{DB: d.DB}
+	issuer := &issuance.Issuer{DB: d.DB, Keys: d.Keys, BaseURL: d.Config.BaseURL}
+	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
+	creds := &handlers.Credentials{Issuer: issuer}
+	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -107,6 +111,24 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/profile/verify-domain", m.Org(authz.OrgManage), dnsLimited, profile.VerifyDomain)
 	app.Post("/settings/categories", m.Org(authz.OrgManage), profile.AddCategory)
 	app.Post("/settings/categories/:id/delete", m.Org(authz.OrgManage), profile.RemoveCategory)
+	app.Get("/settings/keys", m.Org(authz.OrgManage), signingKeys.Show)
+	app.Post("/settings/keys/rotate", m.Org(authz.OrgManage), signingKeys.Rotate)
+	app.Post("/settings/keys/method", m.Org(authz.OrgManage), signingKeys.SetMethod)
+
+	// Credentials: read (org.view), issue (credentials.issue), revoke and
+	// suspend (credentials.revoke). The issue routes come before /:id.
+	app.Get("/credentials", m.Org(authz.OrgView), creds.Index)
+	app.Get("/credentials/issue", m.Org(authz.CredentialsIssue), creds.IssueForm)
+	app.Post("/credentials/issue", m.Org(authz.CredentialsIssue), creds.Issue)
+	app.Post("/credentials/issue/preview", m.Org(authz.CredentialsIssue), creds.Preview)
+	app.Get("/credentials/:id", m.Org(authz.OrgView), creds.Show)
+	app.Get("/credentials/:id/credential.json", m.Org(authz.OrgView), creds.Download)
+	app.Get("/credentials/:id/revoke", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("revoke"))
+	app.Post("/credentials/:id/revoke", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("revoke"))
+	app.Get("/credentials/:id/suspend", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("suspend"))
+	app.Post("/credentials/:id/suspend", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("suspend"))
+	app.Get("/credentials/:id/unsuspend", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("unsuspend"))
+	app.Post("/credentials/:id/unsuspend", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("unsuspend"))
 
 	// Members of an organization, by permission (404 without an organization).
 	app.Get("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Index)

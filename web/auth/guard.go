@@ -89,11 +89,14 @@ func Nav(id *Identity) *layout.User {
 			p           authz.Permission
 			label, href string
 		}{
+			{authz.OrgView, "Credentials", "/credentials"},
+			{authz.CredentialsIssue, "Issue", "/credentials/issue"},
 			{authz.MembersManage, "Members", "/members"},
 			{authz.APIKeysManage, "API keys", "/api-keys"},
 			{authz.AuditRead, "Audit log", "/audit"},
 			{authz.OrgManage, "Profile", "/settings/profile"},
 			{authz.OrgManage, "Security", "/settings/security"},
+			{authz.OrgManage, "Signing keys", "/settings/keys"},
 		} {
 			if authz.Can(id.User.Role, item.p) {
 				u.Nav = append(u.Nav, layout.NavItem{Label: item.label, Href: item.href})
