@@ -153,8 +153,8 @@ func recipientSearchExpr(d Dialect) string {
 
 func (s *Scoped) credentialsQuery(q *gorm.DB, f CredentialFilter, cur *CredentialCursor, limit int) *gorm.DB {
 	q = q.Table("credentials").
-		Select("credentials.id, credentials.public_id, credentials.schema_id, credentials.template_id, " +
-			"credential_templates.name AS template_name, credentials.recipient_name, credentials.recipient_address, " +
+		Select("credentials.id, credentials.public_id, credentials.schema_id, credentials.template_id, "+
+			"credential_templates.name AS template_name, credentials.recipient_name, credentials.recipient_address, "+
 			"credentials.status, credentials.issued_at, credentials.expires_at, credentials.created_at").
 		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
 		Where("credentials.issuer_id = ?", s.orgID)
