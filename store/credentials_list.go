@@ -128,8 +128,19 @@ func (s *Scoped) Credentials(ctx context.Context, f CredentialFilter, p Credenti
 	}
 	limit = min(limit, MaxCredentialPage)
 	var rows []CredentialEntry
-	if err := s.credentialsQuery(s.db.WithContext(ctx), f, p.Cursor, limit+1).Find(&rows).Error; err != nil {
-		return CredentialList{}, err
+	if s.dial == Postgres && strings.TrimSpace(f.Recipient) != "" {
+		// A common term fills the page within the next rows of the order;
+		// the trigram index would read every match first. Walk first, and
+		// look the matches up only when the walk does not fill the page.
+		if err := s.recipientWalk(s.db.WithContext(ctx), f, p.Cursor, limit+1).Find(&rows).Error; err != nil {
+			return CredentialList{}, err
+		}
+	}
+	if len(rows) <= limit {
+		rows = nil
+		if err := s.credentialsQuery(s.db.WithContext(ctx), f, p.Cursor, limit+1).Find(&rows).Error; err != nil {
+			return CredentialList{}, err
+		}
 	}
 	l := CredentialList{Entries: rows}
 	if len(rows) > limit {
@@ -151,13 +162,39 @@ func recipientSearchExpr(d Dialect) string {
 	return `lower(coalesce(credentials.recipient_name, '') || char(10) || credentials.recipient_address)`
 }
 
+// credentialColumns are the list's columns (not the sealed document).
+const credentialColumns = "credentials.id, credentials.public_id, credentials.schema_id, credentials.template_id, " +
+	"credential_templates.name AS template_name, credentials.recipient_name, credentials.recipient_address, " +
+	"credentials.status, credentials.issued_at, credentials.expires_at, credentials.created_at"
+
+// recipientWalkRows is how many rows of the order a recipient search reads
+// before it looks the matches up instead.
+const recipientWalkRows = 2000
+
 func (s *Scoped) credentialsQuery(q *gorm.DB, f CredentialFilter, cur *CredentialCursor, limit int) *gorm.DB {
-	q = q.Table("credentials").
-		Select("credentials.id, credentials.public_id, credentials.schema_id, credentials.template_id, "+
-			"credential_templates.name AS template_name, credentials.recipient_name, credentials.recipient_address, "+
-			"credentials.status, credentials.issued_at, credentials.expires_at, credentials.created_at").
+	q = s.credentialsWhere(q.Table("credentials").Select(credentialColumns).
+		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id"), f, cur)
+	if t := strings.TrimSpace(f.Recipient); t != "" {
+		q = q.Where(recipientSearchExpr(s.dial)+` LIKE ? ESCAPE '\'`, "%"+escapeLike(asciiLower(t))+"%")
+	}
+	return q.Order("credentials.created_at DESC, credentials.id DESC").Limit(limit)
+}
+
+// recipientWalk is a recipient search over the next recipientWalkRows rows
+// of the order only.
+func (s *Scoped) recipientWalk(q *gorm.DB, f CredentialFilter, cur *CredentialCursor, limit int) *gorm.DB {
+	inner := s.credentialsWhere(q.Session(&gorm.Session{NewDB: true}).Table("credentials").Select("credentials.*"), f, cur).
+		Order("credentials.created_at DESC, credentials.id DESC").Limit(recipientWalkRows)
+	return q.Table("(?) AS credentials", inner).Select(credentialColumns).
 		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
-		Where("credentials.issuer_id = ?", s.orgID)
+		Where(recipientSearchExpr(s.dial)+` LIKE ? ESCAPE '\'`, "%"+escapeLike(asciiLower(strings.TrimSpace(f.Recipient)))+"%").
+		Order("credentials.created_at DESC, credentials.id DESC").Limit(limit)
+}
+
+// credentialsWhere is the organization, the filters but the recipient
+// search, and the cursor.
+func (s *Scoped) credentialsWhere(q *gorm.DB, f CredentialFilter, cur *CredentialCursor) *gorm.DB {
+	q = q.Where("credentials.issuer_id = ?", s.orgID)
 	if f.Status != "" {
 		q = q.Where("credentials.status = ?", f.Status)
 	}
@@ -175,15 +212,12 @@ func (s *Scoped) credentialsQuery(q *gorm.DB, f CredentialFilter, cur *Credentia
 		d := f.IssuedTo.UTC()
 		q = q.Where("credentials.created_at < ?", time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, time.UTC))
 	}
-	if t := strings.TrimSpace(f.Recipient); t != "" {
-		q = q.Where(recipientSearchExpr(s.dial)+` LIKE ? ESCAPE '\'`, "%"+escapeLike(asciiLower(t))+"%")
-	}
 	if cur != nil {
 		// A row value comparison, so that the index scan starts at the
 		// cursor (an OR of the two columns would be a filter instead).
 		q = q.Where("(credentials.created_at, credentials.id) < (?, ?)", cur.At.UTC(), cur.ID)
 	}
-	return q.Order("credentials.created_at DESC, credentials.id DESC").Limit(limit)
+	return q
 }
 
 // CredentialVerificationCount is how many times one of the organization's

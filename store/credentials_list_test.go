@@ -157,6 +157,23 @@ func TestCredentialsListFiltersAndPages(t *testing.T) {
 		if !slices.Equal(seen, want(func(int) bool { return true })) {
 			t.Errorf("pages gave %d credentials in another order", len(seen))
 		}
+		// A search whose matches fill each page (on PostgreSQL: found by the
+		// walk, not the lookup) pages the same way.
+		seen, p = nil, store.CredentialPage{Limit: 5}
+		for range 5 {
+			l, err := sc.Credentials(ctx, store.CredentialFilter{Recipient: "EXAMPLE.ORG"}, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen = append(seen, credIDs(l.Entries)...)
+			if l.Next == nil {
+				break
+			}
+			p.Cursor = l.Next
+		}
+		if !slices.Equal(seen, want(func(int) bool { return true })) {
+			t.Errorf("search pages gave %d credentials in another order", len(seen))
+		}
 		l, _ := sc.Credentials(ctx, store.CredentialFilter{}, store.CredentialPage{})
 		if e := l.Entries[0]; e.TemplateName == nil || *e.TemplateName != "Course" || e.RecipientName == nil || *e.RecipientName != "Person 11" {
 			t.Errorf("first entry %+v", e)
