@@ -33,6 +33,21 @@ func guardScope(s store.APIScope) guard { return guard{kind: "apikey", scope: s}
 // routeGuards is every route of the application and its guard. A route
 // added to web/routes.go without a line here fails TestEveryRouteIsGuarded.
 var routeGuards = map[string]guard{
+	"GET /settings/keys":                       guardOrg(authz.OrgManage),
+	"POST /settings/keys/rotate":               guardOrg(authz.OrgManage),
+	"POST /settings/keys/method":               guardOrg(authz.OrgManage),
+	"GET /credentials":                         guardOrg(authz.OrgView),
+	"GET /credentials/issue":                   guardOrg(authz.CredentialsIssue),
+	"POST /credentials/issue":                  guardOrg(authz.CredentialsIssue),
+	"POST /credentials/issue/preview":          guardOrg(authz.CredentialsIssue),
+	"GET /credentials/:id":                     guardOrg(authz.OrgView),
+	"GET /credentials/:id/credential.json":     guardOrg(authz.OrgView),
+	"GET /credentials/:id/revoke":              guardOrg(authz.CredentialsRevoke),
+	"POST /credentials/:id/revoke":             guardOrg(authz.CredentialsRevoke),
+	"GET /credentials/:id/suspend":             guardOrg(authz.CredentialsRevoke),
+	"POST /credentials/:id/suspend":            guardOrg(authz.CredentialsRevoke),
+	"GET /credentials/:id/unsuspend":           guardOrg(authz.CredentialsRevoke),
+	"POST /credentials/:id/unsuspend":          guardOrg(authz.CredentialsRevoke),
 	"GET /healthz":                             guardPublic,
 	"GET /readyz":                              guardPublic,
 	"GET /static/*":                            guardPublic,
