@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -27,6 +30,17 @@ import (
 type Credentials struct {
 	Issuer   *issuance.Issuer
 	PageSize int // 0: store.DefaultCredentialPage
+	// Emails sends recipients the link to a new credential (the
+	// credential_email job: only with SMTP configured and when their
+	// preferences allow); nil sends none.
+	Emails CredentialEmails
+	Log    *slog.Logger
+}
+
+// CredentialEmails queues the email that gives a recipient their
+// credential's link (jobs.Queue).
+type CredentialEmails interface {
+	EnqueueCredentialEmail(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error
 }
 
 // Index renders GET /credentials: the page, or only the results for htmx

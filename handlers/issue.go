@@ -351,6 +351,12 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 		r.model.Errors[""] = msg
 		return render.Page(c, fiber.StatusUnprocessableEntity, credentials.Issue(r.model))
 	}
+	if h.Emails != nil {
+		if err := h.Emails.EnqueueCredentialEmail(c.UserContext(), nil, issued.Credential.ID, issued.Credential.IssuerID); err != nil && h.Log != nil {
+			// The credential is issued; the email is a courtesy.
+			h.Log.Error("queue the recipient's email", "credential", issued.Credential.ID, "error", err)
+		}
+	}
 	render.Flash(c, layout.FlashSuccess, "Issued and signed: a credential for "+r.model.RecipientName+".")
 	return render.Redirect(c, credentials.Path+"/"+issued.Credential.ID)
 }

@@ -250,9 +250,15 @@ func TestIssueCredentialForm(t *testing.T) {
 		if r.Status != 303 || !strings.HasPrefix(r.Location(), "/credentials/") {
 			t.Fatalf("issue: %d %s\n%.500s", r.Status, r.Location(), r.Body)
 		}
+		credID := strings.TrimPrefix(r.Location(), "/credentials/")
 		r = cl.Get(r.Location())
 		if r.Status != 200 || !r.Has("credential-page") || !strings.Contains(r.Body, "Issued and signed") {
 			t.Fatalf("detail: %d", r.Status)
+		}
+		// The recipient's email (with the link) is queued for the job that sends it.
+		var queued int
+		if err := env.DB.SQL().QueryRow("SELECT count(*) FROM river_job WHERE kind = 'credential_email'").Scan(&queued); err != nil || queued != 1 {
+			t.Errorf("%d credential_email jobs for %s (%v)", queued, credID, err)
 		}
 		for _, want := range []string{"Bachelor of Science", "Ada Lovelace", "Final score", "97.5", "First class", "With honours",
 			"eddsa-rdfc-2022", env.Config.BaseURL + "/v/", "DataIntegrityProof", "badge-active"} {

@@ -37,7 +37,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	issuers := &handlers.Issuers{DB: d.DB}
 	issuer := &issuance.Issuer{DB: d.DB, Keys: d.Keys, BaseURL: d.Config.BaseURL}
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
-	creds := &handlers.Credentials{Issuer: issuer}
+	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	schemas := &handlers.Schemas{}
 	templates := &handlers.Templates{}
