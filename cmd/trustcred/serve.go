@@ -56,6 +56,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
+	jobs.AddExpire(workers, db, log)
 	jobs.AddNotificationEmail(workers, db, mailer, cfg.BaseURL, log)
 	jobs.AddBulkIssue(workers, db, &issuance.Issuer{DB: db, Keys: keys, BaseURL: cfg.BaseURL}, log)
 	jobs.AddCredentialEmail(workers, db, mailer, cfg.BaseURL, log)

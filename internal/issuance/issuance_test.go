@@ -535,3 +535,54 @@ func TestIssueChecksData(t *testing.T) {
 		}
 	})
 }
+
+// Credentials past their expiry are marked expired by the periodic job's
+// store call, with a history entry; revoked and suspended ones are left.
+func TestExpireCredentials(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		soon := time.Now().Add(time.Hour)
+		var ids []string
+		for i := range 3 {
+			r := request(f.jcs, fmt.Sprint("R", i), fmt.Sprintf("r%d@example.org", i))
+			r.ExpiresAt = &soon
+			out, err := f.is.Issue(ctx, f.sc, r, store.ViaWeb, "", store.Actor{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, out.Credential.ID)
+		}
+		lasting, err := f.is.Issue(ctx, f.sc, request(f.jcs, "L", "l@example.org"), store.ViaWeb, "", store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.ChangeCredentialStatus(ctx, ids[1], store.ActionSuspend, "", store.ViaWeb, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.ExpireCredentials(ctx, time.Now(), 1000); err != nil || n != 0 {
+			t.Fatalf("before expiry: %d %v", n, err)
+		}
+		if n, err := db.ExpireCredentials(ctx, soon.Add(time.Minute), 1000); err != nil || n != 2 {
+			t.Fatalf("after expiry: %d %v", n, err)
+		}
+		for id, want := range map[string]store.CredentialStatus{ids[0]: store.CredentialExpired, ids[1]: store.CredentialSuspended,
+			ids[2]: store.CredentialExpired, lasting.Credential.ID: store.CredentialActive} {
+			c, err := f.sc.Credential(ctx, id)
+			if err != nil || c.Status != want {
+				t.Errorf("%s: %s, want %s (%v)", id, c.Status, want, err)
+			}
+		}
+		h, _ := f.sc.CredentialStatusHistory(ctx, ids[0])
+		if last := h[len(h)-1]; last.ToStatus != store.CredentialExpired || last.Via != store.ViaSystem {
+			t.Errorf("history %+v", last)
+		}
+		if n, _ := db.ExpireCredentials(ctx, soon.Add(time.Minute), 1000); n != 0 {
+			t.Errorf("expired twice: %d", n)
+		}
+		// An expired credential can still be revoked.
+		if _, err := f.sc.ChangeCredentialStatus(ctx, ids[0], store.ActionRevoke, "superseded", store.ViaWeb, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

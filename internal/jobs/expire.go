@@ -1,0 +1,57 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/trustcred/trustcred/store"
+)
+
+// ExpireInterval is how often credentials past their expiry are marked
+// expired (verification checks validUntil itself; this keeps lists and
+// filters right).
+const ExpireInterval = 10 * time.Minute
+
+// Expire is the periodic job that marks expired credentials.
+type Expire struct{}
+
+func (Expire) Kind() string { return "expire_credentials" }
+
+// ExpireWorker marks active credentials past their expiry as expired.
+type ExpireWorker struct {
+	river.WorkerDefaults[Expire]
+	DB  *store.DB
+	Log *slog.Logger
+	Now func() time.Time // nil: time.Now
+}
+
+func (w *ExpireWorker) Work(ctx context.Context, _ *river.Job[Expire]) error {
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	total := 0
+	for {
+		n, err := w.DB.ExpireCredentials(ctx, now(), 1000)
+		if err != nil {
+			return err
+		}
+		total += n
+		if n < 1000 {
+			break
+		}
+	}
+	if total > 0 {
+		w.Log.Info("marked expired credentials", "count", total)
+	}
+	return nil
+}
+
+// AddExpire registers the expiry job, run every ExpireInterval.
+func AddExpire(ws *Workers, db *store.DB, log *slog.Logger) {
+	Add(ws, &ExpireWorker{DB: db, Log: log.With("component", "jobs")})
+	ws.Every(ExpireInterval, Expire{})
+}
