@@ -19,8 +19,8 @@ import (
 )
 
 // ContextTrustCred is TrustCred's own JSON-LD context: the
-// TrustCredCredential type and, through its @vocab, the schema fields a
-// credential carries under credentialSubject.
+// TrustCredCredential type and the TrustCredSubject type, under which the
+// schema fields a credential carries are issuer-dependent terms.
 const ContextTrustCred = vc.ContextTrustCred
 
 // dataContext binds sealed credential documents to their column.
@@ -113,14 +113,15 @@ func (is *Issuer) Document(org *store.Organization, issuerDID, publicID string, 
 	if td.Kind == store.TemplateBadge {
 		doc["@context"] = []any{vc.ContextCredentialsV2, vc.ContextOpenBadgesV3, ContextTrustCred}
 		doc["type"] = []any{"VerifiableCredential", "OpenBadgeCredential"}
-		subject["type"] = []any{"AchievementSubject"}
+		subject["type"] = []any{"AchievementSubject", vc.TypeTrustCredSubject}
 		subject["achievement"] = achievement(is, t, td)
 		if !strings.HasPrefix(r.RecipientAddress, "did:") {
 			subject["identifier"] = []any{emailIdentity(r.RecipientAddress, publicID)}
 		}
 	} else {
 		doc["@context"] = []any{vc.ContextCredentialsV2, ContextTrustCred}
-		doc["type"] = []any{"VerifiableCredential", "TrustCredCredential"}
+		doc["type"] = []any{"VerifiableCredential", vc.TypeTrustCredCredential}
+		subject["type"] = vc.TypeTrustCredSubject
 	}
 	doc["credentialSubject"] = subject
 	return normalize(doc)

@@ -1,11 +1,8 @@
 package issuance
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,23 +18,6 @@ import (
 type StatusList struct {
 	JSON []byte
 	ETag string // strong, from the content
-}
-
-// encodeList is the encodedList of a Bitstring Status List: the bits
-// GZIP-compressed, then multibase base64url without padding ('u' prefix).
-func encodeList(bits []byte) (string, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return "", err
-	}
-	if _, err := zw.Write(bits); err != nil {
-		return "", err
-	}
-	if err := zw.Close(); err != nil {
-		return "", err
-	}
-	return "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
 }
 
 // StatusListCredential is the signed BitstringStatusListCredential of a
@@ -64,7 +44,7 @@ func (is *Issuer) StatusListCredential(ctx context.Context, id string) (*StatusL
 	if err != nil {
 		return nil, err
 	}
-	encoded, err := encodeList(list.Bitstring)
+	encoded, err := vc.EncodeStatusList(list.Bitstring)
 	if err != nil {
 		return nil, err
 	}

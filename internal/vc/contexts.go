@@ -18,10 +18,28 @@ const (
 	ContextCredentialsExamples = "https://www.w3.org/ns/credentials/examples/v2"
 	ContextBitstringStatusList = "https://www.w3.org/ns/credentials/status/v1"
 	ContextOpenBadgesV3        = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-	// ContextTrustCred is TrustCred's own context (contexts/trustcred-v1.jsonld):
-	// the TrustCredCredential type and an @vocab under which the fields of an
-	// organization's credential schemas are defined terms.
-	ContextTrustCred = "https://trustcred.org/ns/credentials/v1"
+	ContextTrustCred           = "https://trustcred.org/ns/credentials/v1"
+)
+
+// Terms of the TrustCred context (ContextTrustCred, contexts/trustcred-v1.jsonld),
+// the organization-independent context of the credentials TrustCred issues
+// that are not Open Badges:
+//
+//   - TrustCredCredential, a credential type (beside VerifiableCredential);
+//   - TrustCredSubject, the type of their credentialSubject, whose
+//     type-scoped context maps every property the context does not define to
+//     https://www.w3.org/ns/credentials/issuer-dependent#<name> (@vocab,
+//     propagated to nested objects). A credential schema's fields are written
+//     as credentialSubject properties under their own names; "name" (the
+//     recipient) and "description" keep their VC v2 meaning (schema.org),
+//     "email" is https://schema.org/email, "id" and "type" are keywords.
+//
+// Outside a TrustCredSubject node nothing is added: the VC v2 context has no
+// @vocab, so an undefined property anywhere else is refused with
+// ErrUndefinedTerm.
+const (
+	TypeTrustCredCredential = "TrustCredCredential"
+	TypeTrustCredSubject    = "TrustCredSubject"
 )
 
 // ErrUnknownContext is returned for a context URL the offline document loader
@@ -57,6 +75,16 @@ var parsedContexts = sync.OnceValues(func() (map[string]any, error) {
 	}
 	return m, nil
 })
+
+// ContextDocument returns the embedded JSON-LD context document served for
+// url (a Context* constant), for example to hand it to another verifier.
+func ContextDocument(url string) ([]byte, error) {
+	name, ok := contextFileNames[url]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownContext, url)
+	}
+	return contextFiles.ReadFile("contexts/" + name)
+}
 
 // OfflineLoader is a json-gold document loader that serves the embedded
 // contexts and refuses every other URL with ErrUnknownContext. The decoded

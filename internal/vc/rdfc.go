@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/piprate/json-gold/ld"
 )
@@ -32,24 +33,161 @@ func jsonLDOptions() *ld.JsonLdOptions {
 	return o
 }
 
+// safeOptions are the options of every safe-mode expansion and of the
+// contexts in activeContexts (json-gold reads SafeMode from the active
+// context's options). Shared between goroutines, never modified.
+var safeOptions = func() *ld.JsonLdOptions {
+	o := jsonLDOptions()
+	o.SafeMode = true
+	return o
+}()
+
+// normalizeOptions are the options of RDFC-1.0 on an expanded document.
+var normalizeOptions = func() *ld.JsonLdOptions {
+	o := jsonLDOptions()
+	o.Algorithm = ld.AlgorithmURDNA2015
+	o.Format = "application/n-quads"
+	return o
+}()
+
+// activeContexts caches the active context that json-gold's context
+// processing makes of a document's @context, keyed by that @context. Only
+// @context values made of embedded context URLs are cached, so the cache
+// holds at most maxActiveContexts entries that cannot change (the embedded
+// files are fixed at build time). Processing the VC v2 context is most of the
+// cost of an uncached canonicalization.
+var activeContexts struct {
+	sync.RWMutex
+	m map[string]*ld.Context
+}
+
+const maxActiveContexts = 64
+
+// activeContext returns the cached active context for a document's @context
+// value, processing and caching it on first use; ok is false when the value
+// is not a list of embedded context URLs or its processing failed (the
+// caller then processes the document as a whole, which reports the error).
+//
+// A cached context is shared: json-gold's expansion copies the active
+// context before every change (Context.parse starts from CopyContext), so
+// it is only ever read.
+func activeContext(local any) (ctx *ld.Context, ok bool) {
+	var urls []string
+	switch v := local.(type) {
+	case string:
+		urls = []string{v}
+	case []any:
+		for _, e := range v {
+			s, isStr := e.(string)
+			if !isStr {
+				return nil, false
+			}
+			urls = append(urls, s)
+		}
+	default:
+		return nil, false
+	}
+	if len(urls) == 0 {
+		return nil, false
+	}
+	for _, u := range urls {
+		if _, known := contextFileNames[u]; !known {
+			return nil, false
+		}
+	}
+	key := strings.Join(urls, " ")
+	activeContexts.RLock()
+	ctx, ok = activeContexts.m[key]
+	activeContexts.RUnlock()
+	if ok {
+		return ctx, true
+	}
+	ctx, err := ld.NewContext(nil, safeOptions).Parse(local)
+	if err != nil {
+		return nil, false
+	}
+	activeContexts.Lock()
+	defer activeContexts.Unlock()
+	if activeContexts.m == nil {
+		activeContexts.m = make(map[string]*ld.Context)
+	}
+	if prev, dup := activeContexts.m[key]; dup {
+		return prev, true
+	}
+	if len(activeContexts.m) < maxActiveContexts {
+		activeContexts.m[key] = ctx
+	}
+	return ctx, true
+}
+
+// expandSafe is json-gold's Expand in safe mode, with the document's
+// @context taken from activeContexts when it is made of embedded URLs.
+func expandSafe(doc any) ([]any, error) {
+	m, isMap := doc.(map[string]any)
+	if !isMap {
+		return ld.NewJsonLdProcessor().Expand(doc, safeOptions)
+	}
+	local, hasCtx := m["@context"]
+	active, cached := activeContext(local)
+	if !hasCtx || !cached {
+		return ld.NewJsonLdProcessor().Expand(doc, safeOptions)
+	}
+	body := make(map[string]any, len(m)-1)
+	for k, v := range m {
+		if k != "@context" {
+			body[k] = v
+		}
+	}
+	expanded, err := ld.NewJsonLdApi().Expand(active, "", body, safeOptions, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The last step of the expansion algorithm, as JsonLdProcessor.Expand
+	// does it: an object that is only @graph becomes its contents, and the
+	// result is an array.
+	switch e := expanded.(type) {
+	case nil:
+		return []any{}, nil
+	case []any:
+		return e, nil
+	case map[string]any:
+		if len(e) == 0 {
+			return []any{}, nil
+		}
+		if g, ok := e["@graph"]; ok && len(e) == 1 {
+			if gl, isList := g.([]any); isList {
+				return gl, nil
+			}
+			return []any{g}, nil
+		}
+		return []any{e}, nil
+	default:
+		return []any{e}, nil
+	}
+}
+
 // CanonicalizeRDFC returns the RDF Dataset Canonicalization (RDFC-1.0, also
 // known as URDNA2015) of a JSON-LD document (a decoded JSON value, see
 // ParseJSON) as N-Quads. Contexts are loaded only from the embedded set
 // (OfflineLoader); any other context URL fails with ErrUnknownContext. A
 // property or @type the context does not define, which JSON-LD expansion
 // would drop or leave as a relative IRI, fails with ErrUndefinedTerm.
+//
+// A document that would convert to RDF only by dropping statements (a
+// relative "id", an IRI json-gold rejects) fails with ErrDroppedStatement.
+//
+// The active context made of a document's @context is processed once and
+// reused (see activeContext); the document is expanded once, in safe mode,
+// and that expansion is what is converted to RDF (toRDF) and canonicalized.
 func CanonicalizeRDFC(doc any) ([]byte, error) {
-	proc := ld.NewJsonLdProcessor()
-	opts := jsonLDOptions()
-	opts.SafeMode = true
-	expanded, err := proc.Expand(doc, opts)
+	expanded, err := expandSafe(doc)
 	if err != nil {
 		if errors.Is(err, ErrUnknownContext) {
 			return nil, err
 		}
 		var jerr *ld.JsonLdError
 		if errors.As(err, &jerr) && jerr.Code == ld.InvalidProperty {
-			if term := undefinedTerm(proc, doc); term != "" {
+			if term := undefinedTerm(ld.NewJsonLdProcessor(), doc); term != "" {
 				return nil, fmt.Errorf("%w: %s", ErrUndefinedTerm, term)
 			}
 			return nil, fmt.Errorf("%w: %w", ErrUndefinedTerm, err)
@@ -59,10 +197,11 @@ func CanonicalizeRDFC(doc any) ([]byte, error) {
 	if t := relativeType(expanded); t != "" {
 		return nil, fmt.Errorf("%w: type %s is not an absolute IRI", ErrUndefinedTerm, t)
 	}
-	nopts := jsonLDOptions()
-	nopts.Algorithm = ld.AlgorithmURDNA2015
-	nopts.Format = "application/n-quads"
-	out, err := proc.Normalize(expanded, nopts)
+	dataset, err := toRDF(expanded)
+	if err != nil {
+		return nil, err
+	}
+	out, err := ld.NewJsonLdApi().Normalize(dataset, normalizeOptions)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
 	}
@@ -116,7 +255,7 @@ func relativeType(expanded any) string {
 	var bad string
 	walkExpanded(expanded, func(_ string, types []string) {
 		for _, t := range types {
-			if bad == "" && !strings.Contains(t, ":") {
+			if bad == "" && !strings.Contains(t, ":") && !ld.IsKeyword(t) {
 				bad = t
 			}
 		}

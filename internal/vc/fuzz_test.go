@@ -1,0 +1,100 @@
+package vc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"maps"
+	"testing"
+)
+
+// FuzzParseJSON: any input is parsed or refused with ErrJCS, never a panic;
+// what parses canonicalizes (or is refused with ErrJCS), and canonical
+// text parses back to the same canonical text.
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range []string{`{"a":1,"a":2}`, `[1e400]`, `{"x":"\ud800"}`, `"\u0000"`, `{} {}`, `-0.0`, `[[[[[]]]]]`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(vector(f, "eddsa-jcs-2022/signedJCS.json")))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		v, err := ParseJSON(in)
+		if err != nil {
+			if !errors.Is(err, ErrJCS) {
+				t.Fatalf("ParseJSON(%q): error %v is not ErrJCS", in, err)
+			}
+			return
+		}
+		c, err := CanonicalizeValue(v)
+		if err != nil {
+			if !errors.Is(err, ErrJCS) {
+				t.Fatalf("CanonicalizeValue: error %v is not ErrJCS", err)
+			}
+			return
+		}
+		v2, err := ParseJSON(c)
+		if err != nil {
+			t.Fatalf("canonical form %q does not parse: %v", c, err)
+		}
+		if c2, err := CanonicalizeValue(v2); err != nil || !bytes.Equal(c, c2) {
+			t.Fatalf("canonical form not stable: %q -> %q, %v", c, c2, err)
+		}
+	})
+}
+
+// covered returns the hashData of a secured document under cs, as verify
+// computes it: what its signature covers.
+func covered(doc map[string]any, cs suite) ([]byte, error) {
+	unsecured := maps.Clone(doc)
+	delete(unsecured, "proof")
+	config := maps.Clone(doc["proof"].(map[string]any))
+	delete(config, "proofValue")
+	if dc, ok := unsecured["@context"]; ok && cs.implicitContext {
+		if _, has := config["@context"]; !has {
+			config["@context"] = dc
+		}
+	}
+	return cs.hashData(config, unsecured)
+}
+
+// fuzzVerify checks that verify never panics on arbitrary JSON and accepts
+// only documents whose signed content (hashData) is the seed's: without the
+// private key no other content can carry a valid signature. (For RDFC the
+// JSON may differ, e.g. in the order of "type" values, with the same RDF.)
+func fuzzVerify(f *testing.F, signedFile string, cs suite, verify func(context.Context, map[string]any, KeyResolver, VerifyOptions) error) {
+	signed := vector(f, signedFile)
+	f.Add([]byte(signed))
+	f.Add([]byte(`{"proof":{"type":"DataIntegrityProof","cryptosuite":"eddsa-jcs-2022","proofPurpose":"assertionMethod","verificationMethod":"did:key:z6Mk","proofValue":"z1"}}`))
+	f.Add([]byte(`{"proof":[{}],"@context":{"@vocab":"x:"}}`))
+	f.Add([]byte(`{"@context":[{"@version":1.1,"a":{"@id":"@type"}}],"proof":{"type":"DataIntegrityProof","cryptosuite":"eddsa-rdfc-2022"}}`))
+	seed, err := ParseJSON([]byte(signed))
+	if err != nil {
+		f.Fatal(err)
+	}
+	want, err := covered(seed.(map[string]any), cs)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		v, err := ParseJSON(in)
+		if err != nil {
+			return
+		}
+		doc, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		if err := verify(context.Background(), doc, DIDKeyResolver, VerifyOptions{}); err == nil {
+			if got, err := covered(doc, cs); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("verified a document whose signed content is not the seed's (%v):\n%s", err, in)
+			}
+		}
+	})
+}
+
+func FuzzVerifyJCS(f *testing.F) {
+	fuzzVerify(f, "eddsa-jcs-2022/signedJCS.json", suiteJCS, VerifyJCS)
+}
+
+func FuzzVerifyRDFC(f *testing.F) {
+	fuzzVerify(f, "eddsa-rdfc-2022/signedDataInt.json", suiteRDFC, VerifyRDFC)
+}

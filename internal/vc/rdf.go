@@ -1,0 +1,264 @@
+package vc
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/piprate/json-gold/ld"
+)
+
+// ErrDroppedStatement is returned for a JSON-LD document that would convert
+// to RDF only by leaving statements out: a node or value with a relative IRI
+// (an "id" that is not absolute), an http(s) IRI json-gold does not accept,
+// or an invalid language tag. json-gold drops such statements without a
+// word, so a signature would not cover them; the document is refused instead.
+var ErrDroppedStatement = fmt.Errorf("%w: statement would be dropped", ErrJSONLD)
+
+// toRDF is the Deserialize JSON-LD to RDF algorithm (JSON-LD 1.1 API §8.1)
+// over an expanded document, as json-gold's JsonLdApi.ToRDF computes it,
+// with two differences:
+//   - a statement json-gold would drop (see ErrDroppedStatement) is an
+//     error, not a silent omission;
+//   - whether an http(s) IRI is valid (json-gold's IsURL, a large regular
+//     expression that is most of the cost of json-gold's conversion) is
+//     remembered across calls, since credentials repeat the same vocabulary
+//     IRIs.
+//
+// @json literals are written as their JCS form whatever the JSON value (as
+// jsonld.js does); json-gold only handles objects there.
+// TestToRDFMatchesJSONGold compares the two on varied documents.
+func toRDF(expanded []any) (*ld.RDFDataset, error) {
+	issuer := ld.NewIdentifierIssuer("_:b")
+	nodeMap := map[string]any{"@default": map[string]any{}}
+	if _, err := ld.NewJsonLdApi().GenerateNodeMap(expanded, nodeMap, "@default", issuer, "", "", nil); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
+	}
+	ds := ld.NewRDFDataset()
+	names := make([]string, 0, len(nodeMap))
+	for name := range nodeMap {
+		names = append(names, name)
+	}
+	// Lists take blank node labels from issuer in this order; canonicalization
+	// relabels them, but a fixed order keeps the conversion deterministic.
+	slices.Sort(names)
+	for _, name := range names {
+		if ld.IsRelativeIri(name) {
+			return nil, fmt.Errorf("%w: graph name %q is not an absolute IRI", ErrDroppedStatement, name)
+		}
+		quads, err := graphToRDF(name, nodeMap[name].(map[string]any), issuer)
+		if err != nil {
+			return nil, err
+		}
+		ds.Graphs[name] = quads
+	}
+	return ds, nil
+}
+
+var (
+	rdfFirst = ld.NewIRI(ld.RDFFirst)
+	rdfRest  = ld.NewIRI(ld.RDFRest)
+	rdfNil   = ld.NewIRI(ld.RDFNil)
+)
+
+func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIssuer) ([]*ld.Quad, error) {
+	var quads []*ld.Quad
+	ids := make([]string, 0, len(graph))
+	for id := range graph {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if ld.IsRelativeIri(id) {
+			return nil, fmt.Errorf("%w: id %q is not an absolute IRI", ErrDroppedStatement, id)
+		}
+		var subject ld.Node = ld.NewIRI(id)
+		if strings.HasPrefix(id, "_:") {
+			subject = ld.NewBlankNode(id)
+		}
+		node := graph[id].(map[string]any)
+		for _, property := range ld.GetOrderedKeys(node) {
+			var values []any
+			switch {
+			case property == "@type":
+				values = node["@type"].([]any)
+			case ld.IsKeyword(property):
+				continue
+			case strings.HasPrefix(property, "_:"):
+				// A blank node predicate is generalized RDF, which RDFC-1.0
+				// input is not; json-gold drops it too.
+				return nil, fmt.Errorf("%w: property %q is a blank node", ErrDroppedStatement, property)
+			case ld.IsRelativeIri(property):
+				return nil, fmt.Errorf("%w: property %q is not an absolute IRI", ErrDroppedStatement, property)
+			default:
+				values = node[property].([]any)
+			}
+			predicate := ld.NewIRI(property)
+			if property == "@type" {
+				predicate = ld.NewIRI(ld.RDFType)
+			}
+			for _, item := range values {
+				object, err := objectToRDF(item, issuer, graphName, &quads)
+				if err != nil {
+					return nil, err
+				}
+				quads = append(quads, ld.NewQuad(subject, predicate, object, graphName))
+			}
+		}
+	}
+	for _, q := range quads {
+		for _, n := range []ld.Node{q.Subject, q.Predicate, q.Object} {
+			if err := checkNode(n); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return quads, nil
+}
+
+// objectToRDF converts an expanded value, list or node reference to an RDF
+// term, appending the statements of a list to quads.
+func objectToRDF(item any, issuer *ld.IdentifierIssuer, graphName string, quads *[]*ld.Quad) (ld.Node, error) {
+	if ld.IsValue(item) {
+		return literal(item.(map[string]any))
+	}
+	if ld.IsList(item) {
+		return listToRDF(item.(map[string]any)["@list"].([]any), issuer, graphName, quads)
+	}
+	var id string
+	if m, isMap := item.(map[string]any); isMap {
+		id, _ = m["@id"].(string)
+	} else {
+		id, _ = item.(string)
+	}
+	if ld.IsRelativeIri(id) {
+		return nil, fmt.Errorf("%w: id %q is not an absolute IRI", ErrDroppedStatement, id)
+	}
+	if strings.HasPrefix(id, "_:") {
+		return ld.NewBlankNode(id), nil
+	}
+	return ld.NewIRI(id), nil
+}
+
+func listToRDF(list []any, issuer *ld.IdentifierIssuer, graphName string, quads *[]*ld.Quad) (ld.Node, error) {
+	if len(list) == 0 {
+		return rdfNil, nil
+	}
+	head := ld.NewBlankNode(issuer.GetId(""))
+	subject := ld.Node(head)
+	for i, item := range list {
+		object, err := objectToRDF(item, issuer, graphName, quads)
+		if err != nil {
+			return nil, err
+		}
+		var next ld.Node = rdfNil
+		if i < len(list)-1 {
+			next = ld.NewBlankNode(issuer.GetId(""))
+		}
+		*quads = append(*quads,
+			ld.NewQuad(subject, rdfFirst, object, graphName),
+			ld.NewQuad(subject, rdfRest, next, graphName))
+		subject = next
+	}
+	return head, nil
+}
+
+// literal converts an expanded value object to an RDF literal as json-gold's
+// objectToRDF does (booleans, integers and doubles get their XSD datatypes,
+// @direction is ignored), except for @json (see toRDF).
+func literal(v map[string]any) (ld.Node, error) {
+	value := v["@value"]
+	datatype, hasType := v["@type"].(string)
+	if datatype == "@json" {
+		c, err := CanonicalizeValue(value)
+		if err != nil {
+			return nil, fmt.Errorf("%w: @json value: %w", ErrJSONLD, err)
+		}
+		return ld.NewLiteral(string(c), ld.RDFJSONLiteral, ""), nil
+	}
+	b, isBool := value.(bool)
+	f, isFloat := value.(float64)
+	if n, isNumber := value.(json.Number); isNumber {
+		var err error
+		f, err = n.Float64()
+		isFloat = err == nil
+	}
+	withType := func(def string) string {
+		if hasType {
+			return datatype
+		}
+		return def
+	}
+	switch {
+	case isBool:
+		return ld.NewLiteral(strconv.FormatBool(b), withType(ld.XSDBoolean), ""), nil
+	case isFloat && (f != float64(int64(f)) || datatype == ld.XSDDouble):
+		return ld.NewLiteral(ld.GetCanonicalDouble(f), withType(ld.XSDDouble), ""), nil
+	case isFloat:
+		return ld.NewLiteral(strconv.FormatInt(int64(f), 10), withType(ld.XSDInteger), ""), nil
+	}
+	s, isStr := value.(string)
+	if !isStr {
+		return nil, fmt.Errorf("%w: @value %v is not a string, number or boolean", ErrJSONLD, value)
+	}
+	if lang, hasLang := v["@language"].(string); hasLang {
+		return ld.NewLiteral(s, withType(ld.RDFLangString), lang), nil
+	}
+	return ld.NewLiteral(s, withType(ld.XSDString), ""), nil
+}
+
+var languageTag = regexp.MustCompile(`^[a-zA-Z]+(-[a-zA-Z0-9]+)*$`)
+
+// checkNode refuses what json-gold's GraphToRDF would drop a statement for.
+func checkNode(n ld.Node) error {
+	switch n := n.(type) {
+	case ld.IRI:
+		if !validIRI(n.Value) {
+			return fmt.Errorf("%w: %q is not a valid IRI", ErrDroppedStatement, n.Value)
+		}
+	case ld.Literal:
+		if n.Language != "" && !languageTag.MatchString(n.Language) {
+			return fmt.Errorf("%w: %q is not a valid language tag", ErrDroppedStatement, n.Language)
+		}
+		if n.Datatype != "" && !validIRI(n.Datatype) {
+			return fmt.Errorf("%w: datatype %q is not a valid IRI", ErrDroppedStatement, n.Datatype)
+		}
+	}
+	return nil
+}
+
+// validIRIs remembers json-gold's verdict on http(s) IRIs of at most
+// maxCachedIRILen bytes, at most maxValidIRIs of them (2 MiB at most; past
+// that, IRIs are checked every time).
+var (
+	validIRIs     sync.Map
+	validIRICount atomic.Int64
+)
+
+const (
+	maxValidIRIs    = 4096
+	maxCachedIRILen = 512
+)
+
+// validIRI is json-gold's IRI check of GraphToRDF: an http(s) IRI must pass
+// ld.IsURL, any other is accepted.
+func validIRI(s string) bool {
+	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+		return true
+	}
+	if ok, seen := validIRIs.Load(s); seen {
+		return ok.(bool)
+	}
+	ok := ld.IsURL(s)
+	if len(s) <= maxCachedIRILen && validIRICount.Load() < maxValidIRIs {
+		if _, loaded := validIRIs.LoadOrStore(s, ok); !loaded {
+			validIRICount.Add(1)
+		}
+	}
+	return ok
+}
