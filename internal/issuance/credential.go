@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
 )
@@ -99,11 +100,7 @@ func (is *Issuer) Document(org *store.Organization, issuerDID, publicID string, 
 	if exp := expiry(r, td, from); exp != nil {
 		doc["validUntil"] = exp.UTC().Format(time.RFC3339)
 	}
-	subject := map[string]any{}
-	for k, v := range td.Defaults {
-		subject[k] = v
-	}
-	maps.Copy(subject, r.Data)
+	subject := Data(t, r.Data)
 	if strings.HasPrefix(r.RecipientAddress, "did:") {
 		subject["id"] = r.RecipientAddress
 	}
@@ -125,6 +122,44 @@ func (is *Issuer) Document(org *store.Organization, issuerDID, publicID string, 
 	}
 	doc["credentialSubject"] = subject
 	return normalize(doc)
+}
+
+// Data is a request's credential data: the template's defaults (typed by
+// the schema's fields) overridden by the request's values.
+func Data(t *store.CredentialTemplate, data map[string]any) map[string]any {
+	out := map[string]any{}
+	if t.Schema != nil {
+		defaults, _ := credschema.Coerce(t.Schema.Fields, t.TemplateData.Data().Defaults)
+		maps.Copy(out, defaults)
+	}
+	maps.Copy(out, data)
+	return out
+}
+
+// DataError lists what is wrong with a request's data, by schema field
+// ("" for the data as a whole), in words a form can show next to a field.
+type DataError struct{ Fields map[string]string }
+
+func (e *DataError) Error() string {
+	return fmt.Sprintf("the credential data does not match its schema (%d fields)", len(e.Fields))
+}
+
+func (e *DataError) Unwrap() error { return ErrCredential }
+
+// CheckData validates a request's data (with the template's defaults)
+// against the template schema's JSON Schema: nil, or a *DataError.
+func CheckData(t *store.CredentialTemplate, data map[string]any) error {
+	if t.Schema == nil {
+		return fmt.Errorf("%w: the template has no schema", ErrCredential)
+	}
+	schema, err := credschema.Compile(json.RawMessage(t.Schema.SchemaDefinition))
+	if err != nil {
+		return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
+	}
+	if errs := schema.Validate(Data(t, data)); len(errs) > 0 {
+		return &DataError{Fields: errs}
+	}
+	return nil
 }
 
 func expiry(r Request, td store.TemplateData, from time.Time) *time.Time {
@@ -321,6 +356,12 @@ func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map
 func (is *Issuer) Issue(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (*Issued, error) {
 	if r.Template == nil || r.Template.Schema == nil {
 		return nil, fmt.Errorf("%w: no template", ErrCredential)
+	}
+	if err := CheckData(r.Template, r.Data); err != nil {
+		return nil, err
+	}
+	if r.ExpiresAt != nil && !r.ExpiresAt.After(time.Now()) {
+		return nil, fmt.Errorf("%w: the expiry date is in the past", ErrCredential)
 	}
 	org, s, err := is.prepare(ctx, sc, Cryptosuite(r.Template), actor)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"gorm.io/datatypes"
 
+	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -50,8 +51,14 @@ func setup(t *testing.T, db *store.DB) *fixture {
 		if err := create(f.org); err != nil {
 			return err
 		}
+		fields := []store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true},
+			{Name: "credits", Label: "Credits", Type: store.SchemaFieldNumber}}
+		def, err := credschema.Build("Degree", fields)
+		if err != nil {
+			return err
+		}
 		cs := &store.CredentialSchema{Name: "Degree", Version: "1", OrganizationID: f.org.ID, Active: true,
-			Fields: datatypes.NewJSONSlice([]store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true}})}
+			Fields: datatypes.NewJSONSlice(fields), SchemaDefinition: datatypes.JSON(def)}
 		if err := create(cs); err != nil {
 			return err
 		}
@@ -64,8 +71,8 @@ func setup(t *testing.T, db *store.DB) *fixture {
 			t.Schema = cs
 			return t, nil
 		}
-		var err error
-		if f.rdfc, err = mk("BSc", store.TemplateData{Kind: store.TemplateDiploma, ValidityDays: 365}); err != nil {
+		if f.rdfc, err = mk("BSc", store.TemplateData{Kind: store.TemplateDiploma, ValidityDays: 365,
+			Defaults: map[string]string{"credits": "180"}}); err != nil {
 			return err
 		}
 		if f.jcs, err = mk("MSc", store.TemplateData{Kind: store.TemplateDiploma, Cryptosuite: vc.CryptosuiteJCS}); err != nil {
@@ -491,6 +498,40 @@ func TestIssueDocument(t *testing.T) {
 		if _, err := f.is.IssueDocument(ctx, f.sc, issuance.DocumentRequest{Credential: parse(ok), Cryptosuite: "ecdsa-rdfc-2019", SchemaID: f.rdfc.SchemaID},
 			store.ViaAPI, store.Actor{}); !errors.Is(err, issuance.ErrCryptosuite) {
 			t.Errorf("cryptosuite: %v", err)
+		}
+	})
+}
+
+// Data that does not match the schema is refused, field by field, before
+// anything is signed; template defaults are typed by the schema.
+func TestIssueChecksData(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		_, err := f.is.Issue(ctx, f.sc, issuance.Request{Template: f.rdfc, RecipientName: "A", RecipientAddress: "a@example.org",
+			Data: map[string]any{"credits": "lots"}}, store.ViaWeb, "", store.Actor{})
+		var de *issuance.DataError
+		if !errors.As(err, &de) || de.Fields["degree"] == "" || de.Fields["credits"] == "" {
+			t.Fatalf("bad data: %v", err)
+		}
+		past := time.Now().Add(-time.Hour)
+		if _, err := f.is.Issue(ctx, f.sc, issuance.Request{Template: f.rdfc, RecipientAddress: "a@example.org",
+			Data: map[string]any{"degree": "X"}, ExpiresAt: &past}, store.ViaWeb, "", store.Actor{}); !errors.Is(err, issuance.ErrCredential) {
+			t.Fatalf("expiry in the past: %v", err)
+		}
+		out, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := reparse(t, out.JSON)["credentialSubject"].(map[string]any)["credits"]; fmt.Sprint(got) != "180" {
+			t.Fatalf("default credits %v (%T)", got, got)
+		}
+		if !strings.Contains(string(out.JSON), `"credits":180`) {
+			t.Fatalf("the default is not a number: %s", out.JSON)
+		}
+		var count int64
+		if err := db.SQL().QueryRow("SELECT count(*) FROM credentials").Scan(&count); err != nil || count != 1 {
+			t.Fatalf("%d credentials stored (%v), want only the valid one", count, err)
 		}
 	})
 }
