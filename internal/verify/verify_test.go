@@ -5,14 +5,17 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"gorm.io/datatypes"
 
+	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -67,8 +70,13 @@ func setup(t *testing.T, db *store.DB) *fixture {
 		if err := create(f.org); err != nil {
 			return err
 		}
+		fields := []store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true}}
+		def, err := credschema.Build("Degree", fields)
+		if err != nil {
+			return err
+		}
 		cs := &store.CredentialSchema{Name: "Degree", Version: "1", OrganizationID: f.org.ID, Active: true,
-			Fields: datatypes.NewJSONSlice([]store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true}})}
+			Fields: datatypes.NewJSONSlice(fields), SchemaDefinition: datatypes.JSON(def)}
 		if err := create(cs); err != nil {
 			return err
 		}
@@ -273,4 +281,48 @@ func TestFetcherGuards(t *testing.T) {
 	if _, err := open.Get(ctx, srv.URL+"/big"); !errors.Is(err, verify.ErrTooLarge) {
 		t.Fatalf("oversize: %v", err)
 	}
+}
+
+// The server's own verifier needs no network for its own credentials, and
+// checks their data against the schema they were issued under.
+func TestLocalVerifier(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		local := verify.NewVerifier(f.is, nil)
+		doc, cred := f.issue(t, vc.CryptosuiteRDFC, nil)
+		r := local.Credential(ctx, doc)
+		expect(t, r, verify.Valid)
+		if c, ok := r.Check(verify.CheckSchema); !ok || !c.Passed || !strings.Contains(c.Detail, "Degree") {
+			t.Fatalf("schema check %+v", c)
+		}
+		if _, err := f.sc.ChangeCredentialStatus(ctx, cred.ID, store.ActionRevoke, "x", store.ViaWeb, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, local.Credential(ctx, doc), verify.Revoked, verify.CheckRevocation)
+
+		// A schema that no longer fits the data (edited behind TrustCred's back).
+		doc2, cred2 := f.issue(t, vc.CryptosuiteJCS, nil)
+		def, _ := credschema.Build("Degree", []store.SchemaField{{Name: "major", Label: "Major", Type: store.SchemaFieldText, Required: true}})
+		if _, err := db.SQL().Exec(rebind(db, "UPDATE credential_schemas SET schema_definition = ? WHERE id = ?"), string(def), cred2.SchemaID); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, local.Credential(ctx, doc2), verify.Invalid, verify.CheckSchema)
+
+		// Without a fetcher, someone else's did:web cannot be resolved: a reason, not a crash.
+		foreign := clone(t, doc2)
+		foreign["issuer"] = "did:web:issuer.example"
+		r = local.Credential(ctx, foreign)
+		if r.Verified {
+			t.Fatal("foreign issuer verified")
+		}
+	})
+}
+
+func rebind(db *store.DB, q string) string {
+	if db.Dialect() != store.Postgres {
+		return q
+	}
+	n := 0
+	return regexp.MustCompile(`\?`).ReplaceAllStringFunc(q, func(string) string { n++; return fmt.Sprintf("$%d", n) })
 }
