@@ -323,4 +323,3 @@ func drop(adminURL, name string) {
 	defer admin.Close()
 	admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 }
-
