@@ -8,6 +8,8 @@ import (
 	"github.com/trustcred/trustcred/handlers"
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/dnsverify"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -34,6 +36,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
 	orgConsole := &handlers.OrgConsole{DB: d.DB}
+	issuer := &issuance.Issuer{DB: d.DB, Keys: d.Keys, BaseURL: d.Config.BaseURL}
+	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL,
+		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 100_000)}
+	public := rateLimit(d.Config.PublicRateLimit)
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -43,6 +49,16 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/status", system.Status)
 	// Public images: no session or CSRF cookie, so that caches may keep them.
 	app.Get("/orgs/:slug/logo", profile.Logo)
+
+	// Public verification: anyone, no account, no cookie set, rate-limited
+	// per IP.
+	app.Get("/v/:id", public, verification.Page)
+	app.Get("/v/:id/credential.json", public, verification.JSON)
+	app.Get("/v/:id/qr.:format", public, verification.QR)
+	app.Get("/verify", public, verification.Form)
+	app.Post("/verify", public, verification.Upload)
+	app.Post("/api/v1/credentials/verify", public, verification.APICredential)
+	app.Post("/api/v1/presentations/verify", public, verification.APIPresentation)
 
 	// The API: an organization's bearer API key (with the scopes named), no
 	// session cookie, no CSRF; errors are Problem Details JSON.

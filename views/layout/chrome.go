@@ -15,7 +15,11 @@ type Chrome struct {
 	Flash     []Flash
 	Dev       bool
 	User      *User // nil for an anonymous visitor
+	Meta      []Meta // Open Graph and similar tags for link previews
 }
+
+// Meta is one <meta property="…" content="…"> tag of the page's head.
+type Meta struct{ Property, Content string }
 
 // User is the signed-in user as the layout shows them.
 type User struct {
