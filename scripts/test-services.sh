@@ -8,7 +8,7 @@ set -uo pipefail
 
 log() { echo "test-services: $*" >&2; }
 is_root() { [ "$(id -u)" = 0 ]; }
-have() { command -v "$1" >/dev/null 2>&1; }
+have() { type -P "$1" >/dev/null 2>&1; } # an executable on PATH, not a function of this script (chromium is one)
 apt_updated=
 apt_install() {
 	is_root && have apt-get || return 1

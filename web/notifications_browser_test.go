@@ -32,7 +32,7 @@ func TestBrowserNotificationBell(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The bell asks for its count on load.
-	if _, err := chromedp.Run(tab, chromedp.Poll[bool](label+` === 'Notifications: none unread'`)); err != nil {
+	if _, err := chromedp.Run(tab, chromedp.Poll[bool](label+` === 'Notifications: none unread' && !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, .htmx-request')`)); err != nil {
 		t.Fatalf("the bell did not load its count: %v", err)
 	}
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
@@ -64,7 +64,12 @@ func TestBrowserNotificationBell(t *testing.T) {
 		t.Fatalf("dropdown items: %d %v", n, err)
 	}
 
-	// Mark all read: the dropdown and the bell refresh in place.
+	// Mark all read: the dropdown and the bell refresh in place. (The
+	// dropdown's buttons get their htmx behaviour when its swap settles; a
+	// click before that would submit the form the plain way.)
+	if _, err := chromedp.Run(tab, chromedp.Poll[bool](`!document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, .htmx-request')`)); err != nil {
+		t.Fatalf("the dropdown did not settle: %v", err)
+	}
 	if err := chromedp.Do(tab, chromedp.Click(testID("notification-read-all"))); err != nil {
 		t.Fatal(err)
 	}

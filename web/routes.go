@@ -40,6 +40,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL,
 		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 100_000)}
 	public := rateLimit(d.Config.PublicRateLimit)
+	schemas := &handlers.Schemas{}
+	templates := &handlers.Templates{}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -129,6 +131,27 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Create)
 	app.Post("/api-keys/:id/revoke", m.Org(authz.APIKeysManage), apiKeys.Revoke)
 	app.Get("/audit", m.Org(authz.AuditRead), auditLog.Org)
+
+	// Credential schemas and templates: members read them (org.view), issuers
+	// and admins design them (schemas.write). Fixed paths before :id.
+	app.Get("/schemas", m.Org(authz.OrgView), schemas.Index)
+	app.Get("/schemas/new", m.Org(authz.SchemasWrite), schemas.New)
+	app.Post("/schemas", m.Org(authz.SchemasWrite), schemas.Create)
+	app.Post("/schemas/builder", m.Org(authz.SchemasWrite), schemas.Builder)
+	app.Post("/schemas/preview", m.Org(authz.SchemasWrite), schemas.Preview)
+	app.Get("/schemas/:id", m.Org(authz.OrgView), schemas.Show)
+	app.Get("/schemas/:id/schema.json", m.Org(authz.OrgView), schemas.Download)
+	app.Get("/schemas/:id/edit", m.Org(authz.SchemasWrite), schemas.Edit)
+	app.Post("/schemas/:id", m.Org(authz.SchemasWrite), schemas.Update)
+	app.Post("/schemas/:id/activate", m.Org(authz.SchemasWrite), schemas.Activate)
+	app.Post("/schemas/:id/deactivate", m.Org(authz.SchemasWrite), schemas.Deactivate)
+	app.Get("/templates", m.Org(authz.OrgView), templates.Index)
+	app.Get("/templates/new", m.Org(authz.SchemasWrite), templates.New)
+	app.Post("/templates", m.Org(authz.SchemasWrite), templates.Create)
+	app.Get("/templates/:id/edit", m.Org(authz.SchemasWrite), templates.Edit)
+	app.Post("/templates/:id", m.Org(authz.SchemasWrite), templates.Update)
+	app.Post("/templates/:id/activate", m.Org(authz.SchemasWrite), templates.Activate)
+	app.Post("/templates/:id/deactivate", m.Org(authz.SchemasWrite), templates.Deactivate)
 
 	// Organization administrators (members.manage): the members page.
 	app.Get("/members", m.Org(authz.MembersManage), members.Index)

@@ -357,3 +357,14 @@ func FuzzCoerceValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestCompileForFields(t *testing.T) {
+	fields := []store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText}}
+	if _, err := CompileFor(json.RawMessage(`{"type": "object", "properties": {"degree": {"type": "string"}}, "required": ["degree"]}`), fields); err != nil {
+		t.Errorf("fitting document: %v", err)
+	}
+	_, err := CompileFor(json.RawMessage(`{"type": "object", "properties": {"major": {"type": "string"}}, "required": ["major"]}`), fields)
+	if err == nil || !strings.Contains(err.Error(), `"degree" has no property`) || !strings.Contains(err.Error(), `"major" is required but is not one of the fields`) {
+		t.Errorf("misfit: %v", err)
+	}
+}

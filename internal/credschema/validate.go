@@ -14,6 +14,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/trustcred/trustcred/store"
 )
 
 // Schema is a compiled JSON Schema document, ready to validate credential
@@ -344,4 +346,39 @@ func rat(r *big.Rat) string {
 	}
 	f, _ := r.Float64()
 	return fmt.Sprint(f)
+}
+
+// CompileFor compiles a document written by hand for a schema's fields
+// (Compile), and checks that it fits them: the issuance form and the CSV
+// import produce exactly those fields, so each must be a property of the
+// document, and each property the document requires must be a field.
+func CompileFor(def json.RawMessage, fields []store.SchemaField) (*Schema, error) {
+	s, err := Compile(def)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Required   []string                   `json:"required"`
+	}
+	if err := json.Unmarshal(def, &doc); err != nil {
+		return nil, invalid("properties and required must be an object and a list")
+	}
+	names := map[string]bool{}
+	var problems []string
+	for _, f := range fields {
+		names[f.Name] = true
+		if _, ok := doc.Properties[f.Name]; !ok {
+			problems = append(problems, fmt.Sprintf("the field %q has no property under properties", f.Name))
+		}
+	}
+	for _, r := range doc.Required {
+		if !names[r] {
+			problems = append(problems, fmt.Sprintf("%q is required but is not one of the fields, so no credential could be issued", r))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &SchemaError{Problems: problems}
+	}
+	return s, nil
 }

@@ -94,7 +94,13 @@ func (is *Issuer) Document(org *store.Organization, issuerDID, publicID string, 
 		"validFrom": from.UTC().Format(time.RFC3339),
 		"name":      t.Name,
 	}
-	if t.Description != nil && *t.Description != "" {
+	if td.Display.Title != "" {
+		doc["name"] = td.Display.Title
+	}
+	switch {
+	case td.Display.Description != "":
+		doc["description"] = td.Display.Description
+	case t.Description != nil && *t.Description != "":
 		doc["description"] = *t.Description
 	}
 	if exp := expiry(r, td, from); exp != nil {
@@ -195,6 +201,15 @@ func achievement(is *Issuer, t *store.CredentialTemplate, td store.TemplateData)
 		if td.Achievement.ImageURL != "" {
 			a["image"] = map[string]any{"id": td.Achievement.ImageURL, "type": "Image"}
 		}
+	}
+	if desc == "" {
+		desc = td.Display.Description
+	}
+	if criteria == "" {
+		criteria = td.Display.Criteria
+	}
+	if _, ok := a["image"]; !ok && td.Display.ImageURL != "" {
+		a["image"] = map[string]any{"id": td.Display.ImageURL, "type": "Image"}
 	}
 	if desc == "" {
 		desc = fmt.Sprint(a["name"])

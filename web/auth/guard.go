@@ -89,6 +89,8 @@ func Nav(id *Identity) *layout.User {
 			p           authz.Permission
 			label, href string
 		}{
+			{authz.OrgView, "Schemas", "/schemas"},
+			{authz.OrgView, "Templates", "/templates"},
 			{authz.MembersManage, "Members", "/members"},
 			{authz.APIKeysManage, "API keys", "/api-keys"},
 			{authz.AuditRead, "Audit log", "/audit"},

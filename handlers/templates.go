@@ -1,0 +1,291 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/layout"
+	"github.com/trustcred/trustcred/views/templates"
+	"github.com/trustcred/trustcred/web/auth"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// Templates serves the credential templates pages.
+type Templates struct{}
+
+// Index renders GET /templates.
+func (h *Templates) Index(c *fiber.Ctx) error {
+	list, err := auth.Current(c).Scope.Templates(c.UserContext())
+	if err != nil {
+		return err
+	}
+	m := templates.Index{CanWrite: canWrite(c)}
+	for i := range list {
+		m.Rows = append(m.Rows, templateRow(&list[i].CredentialTemplate, list[i].SchemaName+" "+list[i].SchemaVersion, list[i].SchemaActive, m.CanWrite))
+	}
+	render.SetTitle(c, "Credential templates")
+	return render.Page(c, fiber.StatusOK, templates.IndexPage(m))
+}
+
+func templateRow(t *store.CredentialTemplate, schema string, schemaActive, canWrite bool) templates.Row {
+	d := t.TemplateData.Data()
+	kind := string(d.Kind)
+	for _, k := range templates.Kinds {
+		if k.Value == kind {
+			kind = k.Label
+		}
+	}
+	return templates.Row{ID: t.ID, Name: t.Name, Kind: kind, Schema: schema, SchemaID: t.SchemaID, Cryptosuite: d.Cryptosuite,
+		Active: t.Active, Public: t.IsPublic, SchemaActive: schemaActive, CanWrite: canWrite}
+}
+
+// New renders GET /templates/new (?schema_id= chooses the schema, and its
+// default value inputs: the schema select asks for them this way).
+func (h *Templates) New(c *fiber.Ctx) error {
+	f := templates.Form{Action: "/templates", Title: "New template", Cancel: "/templates", SchemaID: c.Query("schema_id"),
+		Kind: string(store.TemplateCertificate), Cryptosuite: store.CryptosuiteEdDSARDFC, Errors: templates.Errors{}}
+	if err := h.fill(c, &f, nil, nil); err != nil {
+		return err
+	}
+	render.SetTitle(c, f.Title)
+	return render.Page(c, fiber.StatusOK, templates.FormPage(f))
+}
+
+// Edit renders GET /templates/:id/edit.
+func (h *Templates) Edit(c *fiber.Ctx) error {
+	t, err := auth.Current(c).Scope.Template(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	d := t.TemplateData.Data()
+	f := templates.Form{Action: "/templates/" + t.ID, Title: "Edit " + t.Name, Cancel: "/templates", ID: t.ID, Name: t.Name,
+		SchemaID: t.SchemaID, Kind: string(d.Kind), Cryptosuite: d.Cryptosuite, IsPublic: t.IsPublic,
+		DisplayTitle: d.Display.Title, DisplayDescription: d.Display.Description, DisplayCriteria: d.Display.Criteria, DisplayImageURL: d.Display.ImageURL,
+		Errors: templates.Errors{}}
+	if t.Description != nil {
+		f.Description = *t.Description
+	}
+	if d.ValidityDays > 0 {
+		f.ValidityDays = strconv.Itoa(d.ValidityDays)
+	}
+	if a := d.Achievement; a != nil {
+		f.AchievementName, f.AchievementDescription, f.AchievementCriteria, f.AchievementImage = a.Name, a.Description, a.Criteria, a.ImageURL
+	}
+	if err := h.fill(c, &f, t.Schema, d.Defaults); err != nil {
+		return err
+	}
+	render.SetTitle(c, f.Title)
+	return render.Page(c, fiber.StatusOK, templates.FormPage(f))
+}
+
+// fill adds the schema choices (active schemas, and the template's own
+// even if inactive) and the chosen schema's default inputs.
+func (h *Templates) fill(c *fiber.Ctx, f *templates.Form, current *store.CredentialSchema, defaults map[string]string) error {
+	list, err := auth.Current(c).Scope.Schemas(c.UserContext())
+	if err != nil {
+		return err
+	}
+	f.Schemas = []templates.Choice{{Value: "", Label: "Choose a schema…"}}
+	var chosen *store.CredentialSchema
+	for i := range list {
+		s := &list[i].CredentialSchema
+		if s.ID == f.SchemaID {
+			chosen = s
+		}
+		if s.Active || (current != nil && s.ID == current.ID) {
+			label := s.Name + " " + s.Version
+			if !s.Active {
+				label += " (inactive)"
+			}
+			f.Schemas = append(f.Schemas, templates.Choice{Value: s.ID, Label: label})
+		}
+	}
+	if chosen == nil {
+		return nil
+	}
+	for _, fd := range chosen.Fields {
+		d := templates.Default{Name: fd.Name, Label: fd.Label, Type: string(fd.Type), Value: defaults[fd.Name]}
+		for _, o := range fd.Options {
+			d.Options = append(d.Options, templates.Choice{Value: o.Value, Label: o.Label})
+		}
+		f.Defaults = append(f.Defaults, d)
+	}
+	return nil
+}
+
+// Create handles POST /templates.
+func (h *Templates) Create(c *fiber.Ctx) error {
+	f := templates.Form{Action: "/templates", Title: "New template", Cancel: "/templates"}
+	return h.save(c, f)
+}
+
+// Update handles POST /templates/:id.
+func (h *Templates) Update(c *fiber.Ctx) error {
+	t, err := auth.Current(c).Scope.Template(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	f := templates.Form{Action: "/templates/" + t.ID, Title: "Edit " + t.Name, Cancel: "/templates", ID: t.ID}
+	return h.save(c, f)
+}
+
+// save validates every input, each default against its schema field, and
+// creates or updates the template.
+func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
+	s, ctx := auth.Current(c).Scope, c.UserContext()
+	v := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
+	f.Name, f.Description, f.SchemaID, f.Kind, f.Cryptosuite = v("name"), v("description"), v("schema_id"), v("kind"), v("cryptosuite")
+	f.ValidityDays, f.IsPublic = v("validity_days"), c.FormValue("is_public") == "on"
+	f.DisplayTitle, f.DisplayDescription, f.DisplayCriteria, f.DisplayImageURL = v("display_title"), v("display_description"), v("display_criteria"), v("display_image_url")
+	f.AchievementName, f.AchievementDescription, f.AchievementCriteria, f.AchievementImage = v("achievement_name"), v("achievement_description"), v("achievement_criteria"), v("achievement_image_url")
+	f.Errors = templates.Errors{}
+
+	var current *store.CredentialSchema
+	if f.ID != "" {
+		if t, err := s.Template(ctx, f.ID); err == nil {
+			current = t.Schema
+		}
+	}
+	var schema *store.CredentialSchema
+	if f.SchemaID != "" {
+		if cs, err := s.Schema(ctx, f.SchemaID); err == nil {
+			schema = cs
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	defaults := map[string]string{}
+	if schema != nil {
+		for _, fd := range schema.Fields {
+			if val := v("default_" + fd.Name); val != "" {
+				defaults[fd.Name] = val
+			}
+		}
+	}
+	if err := h.fill(c, &f, current, defaults); err != nil {
+		return err
+	}
+
+	days := 0
+	if f.ValidityDays != "" {
+		n, err := strconv.Atoi(f.ValidityDays)
+		if err != nil {
+			f.Errors["validity_days"] = "Enter a whole number of days, such as 365, or leave it empty."
+		}
+		days = n
+	}
+	data := store.TemplateData{Kind: store.TemplateType(f.Kind), Cryptosuite: f.Cryptosuite, ValidityDays: days, Defaults: defaults,
+		Display: store.TemplateDisplay{Title: f.DisplayTitle, Description: f.DisplayDescription, Criteria: f.DisplayCriteria, ImageURL: f.DisplayImageURL}}
+	if data.Kind == store.TemplateBadge {
+		data.Achievement = &store.Achievement{Name: f.AchievementName, Description: f.AchievementDescription, Criteria: f.AchievementCriteria, ImageURL: f.AchievementImage}
+	}
+	change := store.TemplateChange{Name: f.Name, Description: f.Description, SchemaID: f.SchemaID, IsPublic: f.IsPublic, Data: data}
+	for k, msg := range store.ValidateTemplate(change, schema) {
+		if _, ok := f.Errors[k]; !ok {
+			f.Errors[k] = templateMessage(k, msg)
+		}
+	}
+	// Each default must be a value its field accepts (missing ones are fine).
+	if schema != nil && len(defaults) > 0 {
+		typed, errs := credschema.Coerce(schema.Fields, defaults)
+		for k, msg := range errs {
+			f.Errors["default_"+k] = "This default " + msg + "."
+		}
+		if compiled, err := credschema.Compile(json.RawMessage(schema.SchemaDefinition)); err == nil {
+			for k, msg := range compiled.Validate(typed) {
+				if _, given := typed[k]; given {
+					f.Errors["default_"+k] = "This default " + msg + "."
+				}
+			}
+		}
+	}
+	if len(f.Errors) > 0 {
+		render.SetTitle(c, f.Title)
+		return render.Page(c, fiber.StatusUnprocessableEntity, templates.FormPage(f))
+	}
+	var t *store.CredentialTemplate
+	var err error
+	if f.ID == "" {
+		t, err = s.CreateTemplate(ctx, change, auth.Actor(c))
+	} else {
+		t, err = s.UpdateTemplate(ctx, f.ID, change, auth.Actor(c))
+	}
+	var fe store.FieldErrors
+	if errors.As(err, &fe) { // the schema changed meanwhile
+		for k, msg := range fe {
+			f.Errors[k] = templateMessage(k, msg)
+		}
+		render.SetTitle(c, f.Title)
+		return render.Page(c, fiber.StatusUnprocessableEntity, templates.FormPage(f))
+	}
+	if err != nil {
+		return err
+	}
+	render.Flash(c, layout.FlashSuccess, "Template “"+t.Name+"” saved.")
+	return render.Redirect(c, "/templates")
+}
+
+// templateMessage turns the store's message into a sentence for the form.
+func templateMessage(key, msg string) string {
+	switch key {
+	case "schema_id":
+		return "Choose one of your organization's active schemas."
+	case "kind":
+		return "Choose a kind from the list."
+	case "cryptosuite":
+		return "Choose a signature from the list."
+	}
+	if msg == "" {
+		return ""
+	}
+	return "This " + msg + "."
+}
+
+// Activate handles POST /templates/:id/activate.
+func (h *Templates) Activate(c *fiber.Ctx) error { return h.setActive(c, true) }
+
+// Deactivate handles POST /templates/:id/deactivate.
+func (h *Templates) Deactivate(c *fiber.Ctx) error { return h.setActive(c, false) }
+
+// setActive answers htmx with the row, else goes back to the list.
+func (h *Templates) setActive(c *fiber.Ctx, active bool) error {
+	t, err := auth.Current(c).Scope.SetTemplateActive(c.UserContext(), c.Params("id"), active, auth.Actor(c))
+	if errors.Is(err, store.ErrSchemaInactive) {
+		if render.IsPartial(c) {
+			t, err2 := auth.Current(c).Scope.Template(c.UserContext(), c.Params("id"))
+			if err2 != nil {
+				return err2
+			}
+			render.Flash(c, layout.FlashError, "“"+t.Name+"” cannot be activated: its schema is inactive. Activate the schema or choose another one first.")
+			return render.Page(c, fiber.StatusUnprocessableEntity, templates.RowView(rowOfTemplate(t)))
+		}
+		render.Flash(c, layout.FlashError, "The template cannot be activated: its schema is inactive. Activate the schema or choose another one first.")
+		return render.Redirect(c, "/templates")
+	}
+	if err != nil {
+		return err
+	}
+	if render.IsPartial(c) {
+		return render.Component(c, fiber.StatusOK, templates.RowView(rowOfTemplate(t)))
+	}
+	state := "inactive"
+	if active {
+		state = "active"
+	}
+	render.Flash(c, layout.FlashSuccess, "“"+t.Name+"” is "+state+".")
+	return render.Redirect(c, "/templates")
+}
+
+func rowOfTemplate(t *store.CredentialTemplate) templates.Row {
+	schema, active := "", false
+	if t.Schema != nil {
+		schema, active = t.Schema.Name+" "+t.Schema.Version, t.Schema.Active
+	}
+	return templateRow(t, schema, active, true)
+}

@@ -1,0 +1,58 @@
+// Package templates renders credential templates: the list and the form
+// (new and edit) with its schema's default values.
+package templates
+
+// Errors maps an input name to its message; "" is the form-level message.
+type Errors map[string]string
+
+// Choice is one option of a select.
+type Choice struct {
+	Value, Label string
+}
+
+// Kinds are the template kinds.
+var Kinds = []Choice{{"certificate", "Certificate"}, {"diploma", "Diploma"}, {"license", "License"}, {"badge", "Badge (Open Badges 3.0)"}}
+
+// Cryptosuites are the signatures a template may use.
+var Cryptosuites = []Choice{
+	{"eddsa-rdfc-2022", "eddsa-rdfc-2022 (recommended: JSON-LD canonicalization)"},
+	{"eddsa-jcs-2022", "eddsa-jcs-2022 (JSON canonicalization)"},
+}
+
+// Default is one schema field's default value input.
+type Default struct {
+	Name, Label, Type, Value string
+	Options                  []Choice // for select fields
+}
+
+// Input is the default's input name.
+func (d Default) Input() string { return "default_" + d.Name }
+
+// Form is the new and edit template page.
+type Form struct {
+	Action, Title, Cancel                                                          string
+	ID                                                                             string // "" for a new template
+	Name, Description                                                              string
+	SchemaID                                                                       string
+	Schemas                                                                        []Choice // active schemas (and the current one)
+	Kind, Cryptosuite                                                              string
+	ValidityDays                                                                   string
+	IsPublic                                                                       bool
+	DisplayTitle, DisplayDescription, DisplayCriteria, DisplayImageURL             string
+	AchievementName, AchievementDescription, AchievementCriteria, AchievementImage string
+	Defaults                                                                       []Default
+	Errors                                                                         Errors
+}
+
+// Row is one template in the list.
+type Row struct {
+	ID, Name, Kind, Schema, SchemaID, Cryptosuite string
+	Active, Public, SchemaActive                  bool
+	CanWrite                                      bool
+}
+
+// Index is the templates list.
+type Index struct {
+	Rows     []Row
+	CanWrite bool
+}
