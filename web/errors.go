@@ -68,7 +68,8 @@ type problem struct {
 }
 
 func wantsJSON(c *fiber.Ctx) bool {
-	if strings.HasPrefix(c.Path(), "/api/") {
+	if p := c.Path(); strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/status-lists/") ||
+		strings.HasPrefix(p, "/orgs/") && strings.HasSuffix(p, "/did.json") || strings.HasPrefix(p, "/ns/") {
 		return true
 	}
 	accept := c.Get(fiber.HeaderAccept)

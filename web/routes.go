@@ -10,6 +10,7 @@ import (
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/verify"
+	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web/auth"
 )
 
@@ -42,6 +43,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	public := rateLimit(d.Config.PublicRateLimit)
 	schemas := &handlers.Schemas{}
 	templates := &handlers.Templates{}
+	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
+	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -51,6 +54,11 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/status", system.Status)
 	// Public images: no session or CSRF cookie, so that caches may keep them.
 	app.Get("/orgs/:slug/logo", profile.Logo)
+	// What verifiers fetch (public, cacheable, CORS *; errors are Problem
+	// Details): DID documents, status list credentials, the JSON-LD context.
+	app.Get("/orgs/:slug/did.json", protocol.DIDDocument)
+	app.Get("/status-lists/:id", protocol.StatusList)
+	app.Get("/ns/credentials/v1", protocol.Context)
 
 	// Public verification: anyone, no account, no cookie set, rate-limited
 	// per IP.
@@ -65,6 +73,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	// The API: an organization's bearer API key (with the scopes named), no
 	// session cookie, no CSRF; errors are Problem Details JSON.
 	app.Get("/api/v1/organization", m.APIKey(), api.Organization)
+	app.Post("/api/v1/credentials/issue", m.APIKey(store.ScopeCredentialsIssue), credentialsAPI.Issue)
+	app.Post("/api/v1/credentials/status", m.APIKey(store.ScopeCredentialsRevoke), credentialsAPI.SetStatus)
+	app.Get("/api/v1/credentials", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.List)
+	app.Get("/api/v1/credentials/:publicId", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.Show)
 
 	// Everything below sees the session, CSRF and flash middleware.
 	app.Use(pageMiddleware(d, m)...)

@@ -14,8 +14,9 @@ import (
 
 // guard is what a route requires, as web/routes.go declares it.
 type guard struct {
-	kind string // public, user, org, platform, apikey
-	perm authz.Permission
+	kind  string // public, user, org, platform, apikey
+	perm  authz.Permission
+	scope store.APIScope // apikey: the scope the key needs ("" for any key)
 }
 
 var (
@@ -26,6 +27,8 @@ var (
 )
 
 func guardOrg(p authz.Permission) guard { return guard{kind: "org", perm: p} }
+
+func guardScope(s store.APIScope) guard { return guard{kind: "apikey", scope: s} }
 
 // routeGuards is every route of the application and its guard. A route
 // added to web/routes.go without a line here fails TestEveryRouteIsGuarded.
@@ -91,6 +94,9 @@ var routeGuards = map[string]guard{
 	"POST /settings/categories":                guardOrg(authz.OrgManage),
 	"POST /settings/categories/:id/delete":     guardOrg(authz.OrgManage),
 	"GET /orgs/:slug/logo":                     guardPublic,
+	"GET /orgs/:slug/did.json":                 guardPublic,
+	"GET /status-lists/:id":                    guardPublic,
+	"GET /ns/credentials/v1":                   guardPublic,
 	"GET /api-keys":                            guardOrg(authz.APIKeysManage),
 	"POST /api-keys":                           guardOrg(authz.APIKeysManage),
 	"POST /api-keys/:id/revoke":                guardOrg(authz.APIKeysManage),
@@ -122,6 +128,10 @@ var routeGuards = map[string]guard{
 	"POST /templates/:id/deactivate":           guardOrg(authz.SchemasWrite),
 	"GET /admin/audit":                         guardPlatform,
 	"GET /api/v1/organization":                 guardAPIKey,
+	"POST /api/v1/credentials/issue":           guardScope(store.ScopeCredentialsIssue),
+	"POST /api/v1/credentials/status":          guardScope(store.ScopeCredentialsRevoke),
+	"GET /api/v1/credentials":                  guardScope(store.ScopeCredentialsRead),
+	"GET /api/v1/credentials/:publicId":        guardScope(store.ScopeCredentialsRead),
 	"GET /admin/organizations":                 guardPlatform,
 	"GET /admin/organizations/:id":             guardPlatform,
 	"POST /admin/organizations/:id/approve":    guardPlatform,
@@ -188,12 +198,14 @@ func TestRouteGuardsForEveryRole(t *testing.T) {
 		actors[string(r)], roles[string(r)] = cl, r
 	}
 	actors["anonymous"].Get("/login") // a CSRF token, as any visitor has
+	_, noScopes := createKey(t, env, a, nil)
+	_, allScopes := createKey(t, env, a, nil, store.APIScopes()...)
 
 	names := []string{"anonymous", "super_admin", "admin", "issuer", "reviewer", "verifier", "recipient"}
 	for _, route := range registered(env) {
 		g := routeGuards[route]
 		method, path, _ := strings.Cut(route, " ")
-		target := strings.NewReplacer(":id", "0190a0a0-0000-7000-8000-000000000000", ":token", "unknown-token", ":slug", "alpha", "*", "css/app.css").Replace(path)
+		target := strings.NewReplacer(":id", "0190a0a0-0000-7000-8000-000000000000", ":token", "unknown-token", ":slug", "alpha", ":publicId", "unknown", "*", "css/app.css").Replace(path)
 		for _, who := range names {
 			if route == "POST /logout" && who != "anonymous" {
 				continue // it would sign the actor out for the rest of the table
@@ -238,6 +250,19 @@ func TestRouteGuardsForEveryRole(t *testing.T) {
 			}
 			if want != "" {
 				t.Errorf("%s as %s: %d %s, want %s", route, who, r.Status, r.Location(), want)
+			}
+		}
+		if g.kind == "apikey" {
+			// A key without scopes passes only where none is needed; a
+			// key with every scope passes everywhere.
+			for _, k := range []struct {
+				key  string
+				pass bool
+			}{{noScopes, g.scope == ""}, {allScopes, true}} {
+				r := env.Client().Do(method, target, nil, map[string]string{"Authorization": "Bearer " + k.key})
+				if passed := r.Status != 401 && r.Status != 403; passed != k.pass || r.Status >= 500 {
+					t.Errorf("%s with a key (through the guard: %v): %d %s", route, k.pass, r.Status, r.Body)
+				}
 			}
 		}
 	}

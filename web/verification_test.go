@@ -21,8 +21,8 @@ import (
 	"github.com/trustcred/trustcred/store"
 )
 
-// issued is a credential issued in a test environment.
-type issued struct {
+// issuedCred is a credential issuedCred in a test environment.
+type issuedCred struct {
 	org  *store.Organization
 	cred *store.Credential
 	json []byte
@@ -31,7 +31,7 @@ type issued struct {
 }
 
 // issueOne issues a degree credential of a new organization.
-func issueOne(t *testing.T, e *webtest.Env, slug string) *issued {
+func issueOne(t *testing.T, e *webtest.Env, slug string) *issuedCred {
 	t.Helper()
 	ctx := context.Background()
 	org := e.Org(slug)
@@ -61,7 +61,7 @@ func issueOne(t *testing.T, e *webtest.Env, slug string) *issued {
 		t.Fatal(err)
 	}
 	v, _ := vc.ParseJSON(out.JSON)
-	return &issued{org: org, cred: out.Credential, json: out.JSON, doc: v.(map[string]any), is: is}
+	return &issuedCred{org: org, cred: out.Credential, json: out.JSON, doc: v.(map[string]any), is: is}
 }
 
 func logCount(t *testing.T, e *webtest.Env, where string) int {
@@ -103,7 +103,7 @@ func TestCredentialPage(t *testing.T) {
 		}
 		// Revoked: the page says so.
 		if _, err := e.DB.Scoped(c.org.ID).ChangeCredentialStatus(context.Background(), c.cred.ID, store.ActionRevoke,
-			"issued in error", store.ViaWeb, store.Actor{}); err != nil {
+			"issuedCred in error", store.ViaWeb, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		r = cl.Get("/v/" + c.cred.PublicID)

@@ -206,6 +206,13 @@ func (cl *Client) Do(method, target string, form url.Values, header map[string]s
 	return cl.send(method, target, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", header)
 }
 
+// Raw sends a request with a body as it is (an API client's JSON), with the
+// client's cookies and the given headers.
+func (cl *Client) Raw(method, target, contentType string, body []byte, header map[string]string) *Response {
+	cl.env.T.Helper()
+	return cl.send(method, target, bytes.NewReader(body), contentType, header)
+}
+
 // Upload submits a multipart form (enctype="multipart/form-data") with one
 // file and the CSRF token, as the page's upload form would.
 func (cl *Client) Upload(target, field, filename string, content []byte) *Response {

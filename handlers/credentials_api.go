@@ -1,0 +1,378 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/web/auth"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// CredentialsAPI serves /api/v1/credentials in the shapes of the W3C
+// VC-API (issue, status) plus a list and a read; everything through the
+// API key's organization handle.
+type CredentialsAPI struct {
+	Issuer *issuance.Issuer
+}
+
+// Largest request bodies the credential endpoints read.
+const (
+	MaxIssueBody  = 256 << 10
+	maxStatusBody = 16 << 10
+)
+
+// APIStatus is a credential's status as the API reports it.
+type APIStatus struct {
+	Status           store.CredentialStatus `json:"status"` // active, suspended, revoked or expired
+	RevokedAt        *time.Time             `json:"revokedAt"`
+	RevocationReason *string                `json:"revocationReason"`
+}
+
+func apiStatus(c *store.Credential, now time.Time) APIStatus {
+	return APIStatus{Status: c.EffectiveStatus(now), RevokedAt: c.RevokedAt, RevocationReason: c.RevocationReason}
+}
+
+// APIRecipient is whom a credential was issued to.
+type APIRecipient struct {
+	Address string  `json:"address"` // email or DID
+	Name    *string `json:"name"`
+}
+
+// APITemplateRef names the template a credential was issued from.
+type APITemplateRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// APICredential is one item of GET /api/v1/credentials.
+type APICredential struct {
+	ID        string          `json:"id"` // the credential's id: its public URL
+	PublicID  string          `json:"publicId"`
+	Status    APIStatus       `json:"status"`
+	Recipient APIRecipient    `json:"recipient"`
+	IssuedAt  *time.Time      `json:"issuedAt"`
+	ExpiresAt *time.Time      `json:"expiresAt"`
+	Template  *APITemplateRef `json:"template"`
+}
+
+// APICredentialList is GET /api/v1/credentials.
+type APICredentialList struct {
+	Credentials []APICredential `json:"credentials"`
+	Next        *string         `json:"next"` // cursor of the next page; null on the last one
+}
+
+// APIStatusChanged answers POST /api/v1/credentials/status.
+type APIStatusChanged struct {
+	CredentialID string    `json:"credentialId"`
+	Status       APIStatus `json:"status"`
+}
+
+func problem(status int, title, detail string) error {
+	return &render.Problem{Status: status, Title: title, Detail: detail}
+}
+
+// object reads a request body that must be one JSON object, refusing
+// duplicate keys (a signer and a reader must not see different values).
+func object(c *fiber.Ctx, limit int) (map[string]any, error) {
+	body := c.Body()
+	if len(body) > limit {
+		return nil, problem(fiber.StatusRequestEntityTooLarge, "Request too large",
+			fmt.Sprintf("The request body is %d bytes; this endpoint reads at most %d.", len(body), limit))
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, problem(fiber.StatusBadRequest, "Malformed JSON", "The request body is empty; send a JSON object.")
+	}
+	v, err := vc.ParseJSON(body)
+	if err != nil {
+		return nil, problem(fiber.StatusBadRequest, "Malformed JSON",
+			"The request body is not valid JSON: "+strings.TrimPrefix(err.Error(), vc.ErrJCS.Error()+": ")+".")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, problem(fiber.StatusBadRequest, "Malformed JSON", "The request body must be a JSON object.")
+	}
+	return m, nil
+}
+
+// Issue handles POST /api/v1/credentials/issue (VC-API): {"credential":
+// {...}, "options": {"cryptosuite", "templateId"}} → 201
+// {"verifiableCredential": {...}}. The credential is filed under the
+// template's schema, or the organization's API schema without one.
+// Unknown options are ignored.
+func (h *CredentialsAPI) Issue(c *fiber.Ctx) error {
+	cl, ctx := auth.API(c), c.UserContext()
+	req, err := object(c, MaxIssueBody)
+	if err != nil {
+		return err
+	}
+	cred, ok := req["credential"].(map[string]any)
+	if !ok {
+		return problem(fiber.StatusBadRequest, "Malformed request",
+			`The body must be {"credential": {...}, "options": {...}} with the credential a JSON object.`)
+	}
+	opts := map[string]any{}
+	switch o := req["options"].(type) {
+	case nil:
+	case map[string]any:
+		opts = o
+	default:
+		return problem(fiber.StatusBadRequest, "Malformed request", "options must be a JSON object.")
+	}
+	suite, ok := optString(opts, "cryptosuite")
+	if !ok {
+		return problem(fiber.StatusUnprocessableEntity, "Unsupported cryptosuite", sentence(issuance.ErrCryptosuite.Error()))
+	}
+	tplID, ok := optString(opts, "templateId")
+	if !ok {
+		return problem(fiber.StatusUnprocessableEntity, "Unknown template", "options.templateId must be the id of one of your organization's templates.")
+	}
+	dr := issuance.DocumentRequest{Credential: cred, Cryptosuite: suite}
+	if tplID != "" {
+		t, err := cl.Scope.APITemplate(ctx, tplID)
+		if errors.Is(err, store.ErrNotFound) {
+			return problem(fiber.StatusUnprocessableEntity, "Unknown template", "Your organization has no template with the id "+strconv.Quote(tplID)+".")
+		}
+		if err != nil {
+			return err
+		}
+		if !t.Active {
+			return problem(fiber.StatusUnprocessableEntity, "Inactive template", "The template "+strconv.Quote(t.Name)+" is not active.")
+		}
+		dr.SchemaID, dr.TemplateID = t.SchemaID, t.ID
+		if dr.Cryptosuite == "" {
+			dr.Cryptosuite = issuance.Cryptosuite(t)
+		}
+	} else {
+		s, err := cl.Scope.APISchema(ctx)
+		if err != nil {
+			return err
+		}
+		dr.SchemaID = s.ID
+	}
+	out, err := h.Issuer.IssueDocument(ctx, cl.Scope, dr, store.ViaAPI, auth.Actor(c))
+	if err != nil {
+		return issueProblem(err)
+	}
+	c.Location("/api/v1/credentials/" + out.Credential.PublicID)
+	return rawJSON(c, fiber.StatusCreated, "verifiableCredential", out.JSON, nil)
+}
+
+// optString is an optional string option: ("", true) when absent.
+func optString(opts map[string]any, key string) (string, bool) {
+	switch v := opts[key].(type) {
+	case nil:
+		return "", true
+	case string:
+		return strings.TrimSpace(v), true
+	}
+	return "", false
+}
+
+// issueProblem words an issuance error for the client; unexpected errors
+// are returned as they are (500, logged).
+func issueProblem(err error) error {
+	var ce *issuance.CredentialError
+	var fe store.FieldErrors
+	switch {
+	case errors.Is(err, issuance.ErrIssuer):
+		return problem(fiber.StatusUnprocessableEntity, "Wrong issuer",
+			sentence(err.Error())+" Leave issuer out or name your organization's DID; an API key issues only for its own organization.")
+	case errors.As(err, &ce):
+		// not capitalised: it may begin with a property name (validUntil …)
+		return problem(fiber.StatusUnprocessableEntity, "Invalid credential", strings.TrimSuffix(ce.Msg, ".")+".")
+	case errors.Is(err, issuance.ErrCryptosuite):
+		return problem(fiber.StatusUnprocessableEntity, "Unsupported cryptosuite", sentence(err.Error()))
+	case errors.Is(err, vc.ErrUndefinedTerm):
+		term := strings.TrimPrefix(err.Error(), vc.ErrUndefinedTerm.Error()+": ")
+		return problem(fiber.StatusUnprocessableEntity, "Undefined term",
+			"The credential uses a term its @context does not define: "+term+
+				". JSON-LD processing would drop it, so the signature would not cover it: add a context that defines it, or remove it.")
+	case errors.Is(err, vc.ErrUnknownContext):
+		url := strings.TrimPrefix(err.Error(), vc.ErrUnknownContext.Error()+": ")
+		return problem(fiber.StatusUnprocessableEntity, "Unknown context",
+			"The credential's @context names "+url+", which TrustCred does not serve; contexts are never fetched. Available: "+
+				strings.Join([]string{vc.ContextCredentialsV2, vc.ContextCredentialsExamples, vc.ContextOpenBadgesV3, vc.ContextTrustCred}, ", ")+".")
+	case errors.Is(err, vc.ErrJSONLD):
+		return problem(fiber.StatusUnprocessableEntity, "Invalid JSON-LD", "The credential is not valid JSON-LD under its @context.")
+	case errors.As(err, &fe):
+		if msg, ok := fe["recipient_address"]; ok {
+			return problem(fiber.StatusUnprocessableEntity, "Invalid credential",
+				"credentialSubject.id (or email) must be the recipient's DID or email address: "+msg+".")
+		}
+		return problem(fiber.StatusUnprocessableEntity, "Invalid credential", sentence(fe.Error()))
+	case errors.Is(err, issuance.ErrOrganizationInactive):
+		return problem(fiber.StatusForbidden, "Organization not active", sentence(err.Error()))
+	}
+	return err
+}
+
+// rawJSON answers {"<key>": <raw>, ...extra} keeping the signed document's
+// bytes as they were signed and stored.
+func rawJSON(c *fiber.Ctx, status int, key string, raw []byte, extra map[string]any) error {
+	var buf bytes.Buffer
+	buf.WriteString(`{"` + key + `":`)
+	buf.Write(raw)
+	for k, v := range extra {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		buf.WriteString(`,"` + k + `":`)
+		buf.Write(b)
+	}
+	buf.WriteString("}")
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// Show handles GET /api/v1/credentials/:publicId: the signed credential and
+// its current status. Another organization's credential is 404.
+func (h *CredentialsAPI) Show(c *fiber.Ctx) error {
+	cl := auth.API(c)
+	cr, err := cl.Scope.CredentialByPublicID(c.UserContext(), c.Params("publicId"))
+	if errors.Is(err, store.ErrNotFound) || err == nil && len(cr.EncryptedData) == 0 {
+		return credentialNotFound()
+	}
+	if err != nil {
+		return err
+	}
+	doc, err := h.Issuer.SignedDocument(cr)
+	if err != nil {
+		return err
+	}
+	return rawJSON(c, fiber.StatusOK, "verifiableCredential", doc, map[string]any{"status": apiStatus(cr, time.Now())})
+}
+
+func credentialNotFound() error {
+	return problem(fiber.StatusNotFound, "Credential not found", "Your organization has no credential with this id.")
+}
+
+// List handles GET /api/v1/credentials?status=&limit=&cursor=: the
+// organization's credentials newest first, a page at a time.
+func (h *CredentialsAPI) List(c *fiber.Ctx) error {
+	cl := auth.API(c)
+	limit := store.DefaultAPIPage
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > store.MaxAPIPage {
+			return problem(fiber.StatusBadRequest, "Invalid limit", fmt.Sprintf("limit must be a whole number from 1 to %d.", store.MaxAPIPage))
+		}
+		limit = n
+	}
+	status := store.CredentialStatus(c.Query("status"))
+	switch status {
+	case "", store.CredentialActive, store.CredentialSuspended, store.CredentialRevoked, store.CredentialExpired:
+	default:
+		return problem(fiber.StatusBadRequest, "Invalid status", "status must be active, suspended, revoked or expired.")
+	}
+	page, err := cl.Scope.APICredentials(c.UserContext(), status, c.Query("cursor"), limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return problem(fiber.StatusBadRequest, "Invalid cursor", "cursor must be the next value of a previous page, as it was given.")
+	}
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	out := APICredentialList{Credentials: make([]APICredential, 0, len(page.Credentials))}
+	for i := range page.Credentials {
+		cr := &page.Credentials[i]
+		item := APICredential{
+			ID: h.Issuer.CredentialURL(cr.PublicID), PublicID: cr.PublicID, Status: apiStatus(cr, now),
+			Recipient: APIRecipient{Address: cr.RecipientAddress, Name: cr.RecipientName},
+			IssuedAt:  cr.IssuedAt, ExpiresAt: cr.ExpiresAt,
+		}
+		if cr.Template != nil {
+			item.Template = &APITemplateRef{ID: cr.Template.ID, Name: cr.Template.Name}
+		}
+		out.Credentials = append(out.Credentials, item)
+	}
+	if page.Next != "" {
+		out.Next = &page.Next
+	}
+	return c.JSON(out)
+}
+
+// SetStatus handles POST /api/v1/credentials/status (VC-API
+// updateCredentialStatus): {"credentialId", "credentialStatus": {"type":
+// "BitstringStatusListEntry", "statusPurpose": "revocation"|"suspension"},
+// "status": true|false, "reason"?}. Revocation is permanent: status false
+// for revocation is refused.
+func (h *CredentialsAPI) SetStatus(c *fiber.Ctx) error {
+	cl, ctx := auth.API(c), c.UserContext()
+	req, err := object(c, maxStatusBody)
+	if err != nil {
+		return err
+	}
+	invalid := func(detail string) error {
+		return problem(fiber.StatusUnprocessableEntity, "Invalid status request", detail)
+	}
+	id, _ := req["credentialId"].(string)
+	if strings.TrimSpace(id) == "" {
+		return invalid("credentialId is required: the credential's id (its URL) or its public id.")
+	}
+	cs, _ := req["credentialStatus"].(map[string]any)
+	if cs == nil || cs["type"] != "BitstringStatusListEntry" {
+		return invalid(`credentialStatus must be {"type": "BitstringStatusListEntry", "statusPurpose": "revocation" or "suspension"}.`)
+	}
+	set, ok := req["status"].(bool)
+	if !ok {
+		return invalid("status is required: true to set the status, false to clear it.")
+	}
+	reason := ""
+	switch r := req["reason"].(type) {
+	case nil:
+	case string:
+		reason = strings.TrimSpace(r)
+	default:
+		return invalid("reason must be a string.")
+	}
+	if utf8.RuneCountInString(reason) > 1000 {
+		return invalid("reason must be at most 1000 characters.")
+	}
+	var action store.StatusAction
+	switch purpose := cs["statusPurpose"]; {
+	case purpose == "revocation" && set:
+		action = store.ActionRevoke
+		if reason == "" {
+			reason = "Revoked through the API"
+		}
+	case purpose == "revocation":
+		return invalid("Revocation is permanent: a revoked credential cannot be reinstated. Use suspension for a status that can be cleared.")
+	case purpose == "suspension" && set:
+		action = store.ActionSuspend
+	case purpose == "suspension":
+		action = store.ActionUnsuspend
+	default:
+		return invalid(`credentialStatus.statusPurpose must be "revocation" or "suspension".`)
+	}
+	publicID := strings.TrimPrefix(strings.TrimSpace(id), h.Issuer.CredentialURL(""))
+	if publicID == "" || strings.ContainsAny(publicID, "/:?#") {
+		return credentialNotFound()
+	}
+	cr, err := cl.Scope.CredentialByPublicID(ctx, publicID)
+	if errors.Is(err, store.ErrNotFound) {
+		return credentialNotFound()
+	}
+	if err != nil {
+		return err
+	}
+	cr, err = cl.Scope.ChangeCredentialStatus(ctx, cr.ID, action, reason, store.ViaAPI, auth.Actor(c))
+	if errors.Is(err, store.ErrStatusChange) {
+		return problem(fiber.StatusConflict, "Status change refused", sentence(strings.TrimPrefix(err.Error(), store.ErrStatusChange.Error()+": ")))
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(APIStatusChanged{CredentialID: h.Issuer.CredentialURL(cr.PublicID), Status: apiStatus(cr, time.Now())})
+}
