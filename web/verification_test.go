@@ -21,7 +21,7 @@ import (
 	"github.com/trustcred/trustcred/store"
 )
 
-// issuedCred is a credential issuedCred in a test environment.
+// issuedCred is a credential issued in a test environment.
 type issuedCred struct {
 	org  *store.Organization
 	cred *store.Credential
