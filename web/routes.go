@@ -41,6 +41,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL,
 		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 100_000)}
 	public := rateLimit(d.Config.PublicRateLimit)
+	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
 	templates := &handlers.Templates{}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
@@ -143,6 +144,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Create)
 	app.Post("/api-keys/:id/revoke", m.Org(authz.APIKeysManage), apiKeys.Revoke)
 	app.Get("/audit", m.Org(authz.AuditRead), auditLog.Org)
+	app.Get("/verifications", m.Org(authz.OrgView), verifications.Index)
 
 	// Credential schemas and templates: members read them (org.view), issuers
 	// and admins design them (schemas.write). Fixed paths before :id.

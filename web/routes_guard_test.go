@@ -57,6 +57,7 @@ var routeGuards = map[string]guard{
 	"GET /confirm-email/:token":                guardPublic,
 	"POST /confirm-email/resend":               guardUser,
 	"GET /orgs/:slug":                          guardPublic,
+	"GET /verifications":                       guardOrg(authz.OrgView),
 	"GET /v/:id":                               guardPublic,
 	"GET /v/:id/credential.json":               guardPublic,
 	"GET /v/:id/qr.:format":                    guardPublic,

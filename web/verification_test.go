@@ -332,3 +332,45 @@ func TestForeignDIDWebSSRFGuard(t *testing.T) {
 	}
 	_ = url.Values{}
 }
+
+func TestVerificationHistory(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		e := webtest.New(t, d)
+		c := issueOne(t, e, "uni")
+		anon := e.Client()
+		anon.Get("/v/" + c.cred.PublicID)
+		anon.Get("/v/" + c.cred.PublicID + "?via=qr")
+		apiPost(t, e, "/api/v1/credentials/verify", map[string]any{"verifiableCredential": c.doc})
+		if err := e.VerificationLogs.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		admin := e.Client()
+		admin.Login(e.User(store.RoleIssuer, c.org))
+		r := admin.Get("/verifications")
+		if r.Status != 200 || strings.Count(r.Body, `data-testid="verification-row"`) != 3 || !strings.Contains(r.Body, `data-testid="count-valid">3<`) {
+			t.Fatalf("history: %d %s", r.Status, r.Body)
+		}
+		r = admin.Htmx("GET", "/verifications?method=qr_code", nil)
+		if strings.Count(r.Body, `data-testid="verification-row"`) != 1 || strings.Contains(r.Body, "<html") {
+			t.Fatalf("qr filter: %s", r.Body)
+		}
+		r = admin.Get("/verifications?credential=" + c.cred.PublicID + "&verdict=valid&from=2000-01-01")
+		if strings.Count(r.Body, `data-testid="verification-row"`) != 3 {
+			t.Fatalf("credential filter: %s", r.Body)
+		}
+		if r := admin.Get("/verifications?method=fax&from=yesterday"); r.Status != 422 || !strings.Contains(r.Body, "Choose a method") ||
+			!strings.Contains(r.Body, "Enter a date") {
+			t.Fatalf("bad filter: %d", r.Status)
+		}
+		// Another organization sees none of it, even with the public id.
+		other := e.Client()
+		other.Login(e.User(store.RoleAdmin, e.Org("other")))
+		r = other.Get("/verifications?credential=" + c.cred.PublicID)
+		if r.Status != 422 || strings.Contains(r.Body, `data-testid="verification-row"`) {
+			t.Fatalf("other org: %d", r.Status)
+		}
+		if r := other.Get("/verifications"); strings.Contains(r.Body, `data-testid="verification-row"`) {
+			t.Fatal("another organization sees the verifications")
+		}
+	})
+}

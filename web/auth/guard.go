@@ -91,6 +91,7 @@ func Nav(id *Identity) *layout.User {
 		}{
 			{authz.OrgView, "Schemas", "/schemas"},
 			{authz.OrgView, "Templates", "/templates"},
+			{authz.OrgView, "Verifications", "/verifications"},
 			{authz.MembersManage, "Members", "/members"},
 			{authz.APIKeysManage, "API keys", "/api-keys"},
 			{authz.AuditRead, "Audit log", "/audit"},
