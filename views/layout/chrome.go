@@ -14,7 +14,7 @@ type Chrome struct {
 	CSRFToken string // sent by htmx in a header on every state-changing request
 	Flash     []Flash
 	Dev       bool
-	User      *User // nil for an anonymous visitor
+	User      *User  // nil for an anonymous visitor
 	Meta      []Meta // Open Graph and similar tags for link previews
 }
 
