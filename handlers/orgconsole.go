@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
 	"github.com/trustcred/trustcred/views/orgconsole"
@@ -24,6 +26,8 @@ import (
 // flash message otherwise.
 type OrgConsole struct {
 	DB       *store.DB
+	Issuer   *issuance.Issuer // makes an organization's signing key when it becomes active
+	Log      *slog.Logger
 	PageSize int // 0: store.DefaultOrganizationPage
 }
 
@@ -320,7 +324,21 @@ func (h *OrgConsole) change(c *fiber.Ctx, action store.OrganizationAction, reaso
 	if err != nil {
 		return err
 	}
+	if e.Status == store.OrganizationActive {
+		h.ensureKey(c, e)
+	}
 	return h.done(c, e, lifecycleNotice[action])
+}
+
+// ensureKey gives an organization that just became active its signing key.
+// A failure is logged, not shown: issuance makes the key when it needs it.
+func (h *OrgConsole) ensureKey(c *fiber.Ctx, e *store.OrganizationEntry) {
+	if h.Issuer == nil {
+		return
+	}
+	if _, err := h.Issuer.EnsureKey(c.UserContext(), h.DB.Scoped(e.ID), auth.Actor(c)); err != nil && h.Log != nil {
+		h.Log.Error("making the signing key of an activated organization", "organization", e.ID, "err", err)
+	}
 }
 
 var lifecycleNotice = map[store.OrganizationAction]string{

@@ -114,7 +114,10 @@ func profileSaved(before, after *store.Organization, changes []store.FieldChange
 	}
 	msg := "Profile saved."
 	if before.Slug != after.Slug {
-		msg += " Your public address is now /orgs/" + after.Slug + " and your DID " + after.DID + "."
+		msg += " Your public address is now /orgs/" + after.Slug + "."
+		if before.DID != after.DID {
+			msg += " Your DID is now " + after.DID + "."
+		}
 	}
 	if before.Verified && !after.Verified {
 		msg += " The domain changed: verify it again to get the verified badge back."

@@ -152,7 +152,7 @@ func checks(in []verify.Check) []view.Check {
 	return out
 }
 
-func day(t *time.Time) string {
+func dayOf(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
@@ -191,7 +191,7 @@ func (h *Verification) credentialModel(v *verify.Viewed) view.Credential {
 	m := view.Credential{
 		PublicID: c.PublicID, URL: url, JSONURL: url + "/credential.json", QRPNG: "/v/" + c.PublicID + "/qr.png",
 		QRSVG: "/v/" + c.PublicID + "/qr.svg", IssuerName: c.Issuer.Name, IssuerURL: "/orgs/" + c.Issuer.Slug,
-		IssuerVerified: c.Issuer.Verified, IssuedAt: day(c.IssuedAt), ValidUntil: day(c.ExpiresAt),
+		IssuerVerified: c.Issuer.Verified, IssuedAt: dayOf(c.IssuedAt), ValidUntil: dayOf(c.ExpiresAt),
 		Verdict: view.Verdict(v.Result.Verdict), Checks: checks(v.Result.Checks),
 	}
 	if c.Issuer.LogoKey != nil {

@@ -62,3 +62,13 @@ func SetSearchWalk(n int) (restore func()) {
 	searchWalk = n
 	return func() { searchWalk = old }
 }
+
+// CredentialsSQL is the SQL of one page of an organization's credentials,
+// for tests of its plan.
+func CredentialsSQL(db *DB, orgID string, f CredentialFilter, cur *CredentialCursor) string {
+	return db.gorm.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		s := &Scoped{db: tx, orgID: orgID, dial: db.dialect}
+		var rows []CredentialEntry
+		return s.credentialsQuery(tx.WithContext(context.Background()), f, cur, DefaultCredentialPage+1).Find(&rows)
+	})
+}

@@ -17,68 +17,70 @@ type Issue struct {
 }
 
 // Sign builds the signed credential row for the allocated status entries.
-// It runs inside the issuing transaction and must not use the database.
+// It runs outside any transaction (signing takes a while; no lock is held
+// meanwhile) and must not use the database.
 type Sign func(revocation, suspension StatusEntry) (*Credential, error)
 
 // ErrRowDone is returned by IssueCredential for a batch row that was
 // already issued or failed: a retried job skips it.
 var ErrRowDone = errors.New("store: batch row already processed")
 
-// IssueCredential issues one credential of the organization in one
-// transaction: it allocates a revocation and a suspension status entry,
-// calls sign to build the signed credential (status active), stores it,
-// records its first status change and the audit entry, and, for a batch
-// row, marks the row issued with the credential's id. Either all of that
-// is written or none of it. A concurrent allocation that loses a race for
-// a new status list is retried.
+// IssueCredential issues one credential of the organization. It allocates
+// a revocation and a suspension status entry in a short transaction of its
+// own (the newest list's row is locked only that long), calls sign to build
+// the signed credential (status active) with no transaction open, then in
+// one transaction stores it, records its first status change and the audit
+// entry, and, for a batch row, marks the row issued with the credential's
+// id — all of that or none of it. Entries allocated for a credential that
+// is then not stored stay unused: a list may have gaps, never a shared
+// index. A batch row that is not pending (issued by an earlier run) gives
+// ErrRowDone, checked before allocating and again, under the row's lock,
+// before storing.
 func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor Actor) (*Credential, error) {
-	var cred *Credential
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		cred, err = s.issueOnce(ctx, in, sign, actor)
-		if !errors.Is(err, gorm.ErrDuplicatedKey) {
-			break
+	if in.BatchRowID != "" {
+		if _, err := s.pendingRow(s.db.WithContext(ctx), in.BatchRowID); err != nil {
+			return nil, err
 		}
 	}
-	return cred, err
-}
-
-func (s *Scoped) issueOnce(ctx context.Context, in Issue, sign Sign, actor Actor) (*Credential, error) {
-	var cred *Credential
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var rev, sus StatusEntry
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			if rev, err = s.allocateStatus(tx, PurposeRevocation, in.IssuerDID); err != nil {
+				return err
+			}
+			sus, err = s.allocateStatus(tx, PurposeSuspension, in.IssuerDID)
+			return err
+		})
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break // a lost race to start a new list is retried
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := sign(rev, sus)
+	if err != nil {
+		return nil, err
+	}
+	c.IssuerID, c.Status = s.orgID, CredentialActive
+	c.StatusListID, c.StatusListIndex = &rev.ListID, &rev.Index
+	c.SuspensionListID, c.SuspensionListIndex = &sus.ListID, &sus.Index
+	if c.IssuedAt == nil {
+		now := time.Now().UTC()
+		c.IssuedAt = &now
+	}
+	if err := Validate(c); err != nil {
+		return nil, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row *IssuanceBatchRow
 		if in.BatchRowID != "" {
-			row = &IssuanceBatchRow{}
-			err := lockRow(tx, s.dial).Joins("JOIN issuance_batches b ON b.id = issuance_batch_rows.batch_id").
-				Where("b.organization_id = ?", s.orgID).First(row, "issuance_batch_rows.id = ?", in.BatchRowID).Error
-			if err != nil {
-				return notFound(err)
+			var err error
+			if row, err = s.pendingRow(lockRow(tx, s.dial), in.BatchRowID); err != nil {
+				return err
 			}
-			if row.Status != RowPending {
-				return ErrRowDone
-			}
-		}
-		rev, err := s.allocateStatus(tx, PurposeRevocation, in.IssuerDID)
-		if err != nil {
-			return err
-		}
-		sus, err := s.allocateStatus(tx, PurposeSuspension, in.IssuerDID)
-		if err != nil {
-			return err
-		}
-		c, err := sign(rev, sus)
-		if err != nil {
-			return err
-		}
-		c.IssuerID, c.Status = s.orgID, CredentialActive
-		c.StatusListID, c.StatusListIndex = &rev.ListID, &rev.Index
-		c.SuspensionListID, c.SuspensionListIndex = &sus.ListID, &sus.Index
-		if c.IssuedAt == nil {
-			now := time.Now().UTC()
-			c.IssuedAt = &now
-		}
-		if err := Validate(c); err != nil {
-			return err
 		}
 		if err := tx.Create(c).Error; err != nil {
 			return err
@@ -97,7 +99,6 @@ func (s *Scoped) issueOnce(ctx context.Context, in Issue, sign Sign, actor Actor
 				return err
 			}
 		}
-		cred = c
 		actor.OrganizationID = &s.orgID
 		return audit(tx, actor, "credential.issued", "credential", c.ID, AuditDetails{
 			Summary: fmt.Sprintf("Issued credential %s to %s", c.PublicID, c.RecipientAddress),
@@ -107,7 +108,25 @@ func (s *Scoped) issueOnce(ctx context.Context, in Issue, sign Sign, actor Actor
 	if err != nil {
 		return nil, err
 	}
-	return cred, nil
+	return c, nil
+}
+
+// pendingRow reads one of the organization's batch rows through q (locked
+// when q locks), ErrRowDone unless it is pending.
+func (s *Scoped) pendingRow(q *gorm.DB, id string) (*IssuanceBatchRow, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var row IssuanceBatchRow
+	err := q.Joins("JOIN issuance_batches b ON b.id = issuance_batch_rows.batch_id").
+		Where("b.organization_id = ?", s.orgID).First(&row, "issuance_batch_rows.id = ?", id).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if row.Status != RowPending {
+		return nil, ErrRowDone
+	}
+	return &row, nil
 }
 
 // StatusAction is a change of an issued credential's status.

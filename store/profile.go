@@ -31,7 +31,7 @@ const MaxIssuerCategories = 20
 type OrganizationProfile struct {
 	Name         string
 	Slug         string
-	DID          string // the DID for Slug (did:web follows the slug); used only when the slug changes
+	DID          string // the did:web for Slug; used only when the slug changes and the organization issues under did:web (a did:key stays)
 	Type         OrganizationType
 	Domain       *string
 	Description  *string
@@ -57,7 +57,8 @@ func (s *Scoped) UpdateProfile(ctx context.Context, p OrganizationProfile, actor
 		next.Name, next.Slug, next.Type = p.Name, p.Slug, p.Type
 		next.Domain, next.Description, next.Website, next.MetadataURI, next.ContactEmail =
 			p.Domain, p.Description, p.Website, p.MetadataURI, p.ContactEmail
-		if next.Slug != o.Slug {
+		if next.Slug != o.Slug && o.DIDMethod != DIDKey {
+			// did:web names the slug; a did:key is the signing key's and stays.
 			next.DID = p.DID
 		}
 		if deref(next.Domain) != deref(o.Domain) {

@@ -62,7 +62,7 @@ func TestSchema(t *testing.T) {
 	}
 	// GIN indexes have no SQLite counterpart.
 	pg = slices.DeleteFunc(slices.Clone(pg), func(s string) bool {
-		return s == "idx_enhanced_audit_logs_compliance_tags" || s == "idx_organizations_search"
+		return s == "idx_enhanced_audit_logs_compliance_tags" || s == "idx_organizations_search" || s == "idx_credentials_recipient_search"
 	})
 	for _, n := range pg {
 		if !slices.Contains(sq, n) {

@@ -36,8 +36,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	notifications := &handlers.Notifications{}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
-	orgConsole := &handlers.OrgConsole{DB: d.DB}
 	issuer := &issuance.Issuer{DB: d.DB, Keys: d.Keys, BaseURL: d.Config.BaseURL}
+	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
+	creds := &handlers.Credentials{Issuer: issuer}
+	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL,
 		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 100_000)}
 	public := rateLimit(d.Config.PublicRateLimit)
@@ -46,6 +48,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	templates := &handlers.Templates{}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
+	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -138,6 +141,36 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/profile/verify-domain", m.Org(authz.OrgManage), dnsLimited, profile.VerifyDomain)
 	app.Post("/settings/categories", m.Org(authz.OrgManage), profile.AddCategory)
 	app.Post("/settings/categories/:id/delete", m.Org(authz.OrgManage), profile.RemoveCategory)
+	app.Get("/settings/keys", m.Org(authz.OrgManage), signingKeys.Show)
+	app.Post("/settings/keys/rotate", m.Org(authz.OrgManage), signingKeys.Rotate)
+	app.Post("/settings/keys/method", m.Org(authz.OrgManage), signingKeys.SetMethod)
+
+	// Credentials: read (org.view), issue (credentials.issue), revoke and
+	// suspend (credentials.revoke). The issue routes come before /:id.
+	app.Get("/credentials", m.Org(authz.OrgView), creds.Index)
+	app.Get("/credentials/issue", m.Org(authz.CredentialsIssue), creds.IssueForm)
+	app.Post("/credentials/issue", m.Org(authz.CredentialsIssue), creds.Issue)
+	app.Post("/credentials/issue/preview", m.Org(authz.CredentialsIssue), creds.Preview)
+	// Bulk issuance from CSV files (credentials.issue).
+	app.Get("/credentials/bulk", m.Org(authz.CredentialsIssue), bulkIssue.Index)
+	app.Post("/credentials/bulk", m.Org(authz.CredentialsIssue), bulkIssue.Upload)
+	app.Get("/credentials/bulk/new", m.Org(authz.CredentialsIssue), bulkIssue.New)
+	app.Get("/credentials/bulk/template.csv", m.Org(authz.CredentialsIssue), bulkIssue.TemplateCSV)
+	app.Get("/credentials/bulk/:id", m.Org(authz.CredentialsIssue), bulkIssue.Show)
+	app.Get("/credentials/bulk/:id/review", m.Org(authz.CredentialsIssue), bulkIssue.Review)
+	app.Post("/credentials/bulk/:id/mapping", m.Org(authz.CredentialsIssue), bulkIssue.Remap)
+	app.Post("/credentials/bulk/:id/issue", m.Org(authz.CredentialsIssue), bulkIssue.Issue)
+	app.Post("/credentials/bulk/:id/cancel", m.Org(authz.CredentialsIssue), bulkIssue.Cancel)
+	app.Get("/credentials/bulk/:id/progress", m.Org(authz.CredentialsIssue), bulkIssue.Progress)
+	app.Get("/credentials/bulk/:id/results.csv", m.Org(authz.CredentialsIssue), bulkIssue.Results)
+	app.Get("/credentials/:id", m.Org(authz.OrgView), creds.Show)
+	app.Get("/credentials/:id/credential.json", m.Org(authz.OrgView), creds.Download)
+	app.Get("/credentials/:id/revoke", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("revoke"))
+	app.Post("/credentials/:id/revoke", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("revoke"))
+	app.Get("/credentials/:id/suspend", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("suspend"))
+	app.Post("/credentials/:id/suspend", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("suspend"))
+	app.Get("/credentials/:id/unsuspend", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("unsuspend"))
+	app.Post("/credentials/:id/unsuspend", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("unsuspend"))
 
 	// Members of an organization, by permission (404 without an organization).
 	app.Get("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Index)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
@@ -57,6 +58,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
 	jobs.AddNotificationEmail(workers, db, mailer, cfg.BaseURL, log)
+	jobs.AddBulkIssue(workers, db, &issuance.Issuer{DB: db, Keys: keys, BaseURL: cfg.BaseURL}, log)
+	jobs.AddCredentialEmail(workers, db, mailer, cfg.BaseURL, log)
 	queue, err := jobs.New(db, log, workers)
 	if err != nil {
 		return err

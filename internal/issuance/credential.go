@@ -158,7 +158,15 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 	if t.Schema == nil {
 		return fmt.Errorf("%w: the template has no schema", ErrCredential)
 	}
-	schema, err := credschema.Compile(json.RawMessage(t.Schema.SchemaDefinition))
+	def := json.RawMessage(t.Schema.SchemaDefinition)
+	if d := strings.TrimSpace(string(def)); d == "" || d == "{}" || d == "null" {
+		// A schema stored without its JSON Schema: the one its fields make.
+		var err error
+		if def, err = credschema.Build(t.Schema.Name, t.Schema.Fields); err != nil {
+			return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
+		}
+	}
+	schema, err := credschema.Compile(def)
 	if err != nil {
 		return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
 	}

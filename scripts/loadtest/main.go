@@ -168,13 +168,6 @@ func run() error {
 // seed makes an active organization with a super admin (so the server is
 // past first-run setup), a schema and template, and n credentials.
 func seed(ctx context.Context, db *store.DB, keys *secret.Keyring, base string, n int) ([]string, [][]byte, error) {
-	hash, err := password.Hash(password.Random(20))
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := db.CreateFirstAdmin(ctx, &store.User{Email: "operator@load.test", Role: store.RoleSuperAdmin, PasswordHash: &hash}, store.Actor{}); err != nil {
-		return nil, nil, err
-	}
 	is := &issuance.Issuer{DB: db, Keys: keys, BaseURL: base}
 	fields := []store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true},
 		{Name: "conferred", Label: "Conferred", Type: store.SchemaFieldDate, Required: true}}
@@ -204,6 +197,13 @@ func seed(ctx context.Context, db *store.DB, keys *secret.Keyring, base string, 
 		return nil
 	})
 	if err != nil {
+		return nil, nil, err
+	}
+	hash, err := password.Hash(password.Random(20))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.CreateFirstAdmin(ctx, &store.User{Email: "operator@load.test", Role: store.RoleSuperAdmin, PasswordHash: &hash}, store.Actor{}); err != nil {
 		return nil, nil, err
 	}
 	sc := db.Scoped(org.ID)

@@ -91,12 +91,16 @@ func Nav(id *Identity) *layout.User {
 		}{
 			{authz.OrgView, "Schemas", "/schemas"},
 			{authz.OrgView, "Templates", "/templates"},
+			{authz.OrgView, "Credentials", "/credentials"},
+			{authz.CredentialsIssue, "Issue", "/credentials/issue"},
 			{authz.OrgView, "Verifications", "/verifications"},
 			{authz.MembersManage, "Members", "/members"},
 			{authz.APIKeysManage, "API keys", "/api-keys"},
+			{authz.CredentialsIssue, "Bulk issuance", "/credentials/bulk"},
 			{authz.AuditRead, "Audit log", "/audit"},
 			{authz.OrgManage, "Profile", "/settings/profile"},
 			{authz.OrgManage, "Security", "/settings/security"},
+			{authz.OrgManage, "Signing keys", "/settings/keys"},
 		} {
 			if authz.Can(id.User.Role, item.p) {
 				u.Nav = append(u.Nav, layout.NavItem{Label: item.label, Href: item.href})

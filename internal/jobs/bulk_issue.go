@@ -1,0 +1,334 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/trustcred/trustcred/internal/bulk"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/store"
+)
+
+// Defaults of the bulk issuance job.
+const (
+	bulkChunk  = 100             // pending rows read at a time
+	bulkBudget = 2 * time.Minute // work per run before the job snoozes and goes on (under jobTimeout)
+)
+
+// BulkIssue is the job that issues a queued batch's pending rows.
+type BulkIssue struct {
+	BatchID        string `json:"batch_id" river:"unique"`
+	OrganizationID string `json:"organization_id"`
+}
+
+// Kind is the River job kind.
+func (BulkIssue) Kind() string { return "bulk_issue" }
+
+// InsertOpts: one job per batch at a time (unique by batch while it is
+// waiting or running).
+func (BulkIssue) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// BulkIssueWorker works BulkIssue jobs.
+//
+// Each row is issued by issuance.Issuer.Issue with its batch row id, in one
+// transaction that also marks the row issued: a row is issued at most
+// once however often the job runs, and a run that is killed half way
+// leaves the rest pending for the next run. A row that cannot be issued
+// (its data no longer passes the checks, the credential is refused) is
+// marked failed with the reason; any other error (the database is down…)
+// ends the run, the row stays pending and River retries the job. Rows are
+// read in chunks; between chunks the run stops if the batch was
+// cancelled, and after Budget it snoozes so that River runs it again at
+// once, in a new run under the job timeout.
+type BulkIssueWorker struct {
+	river.WorkerDefaults[BulkIssue]
+	DB       *store.DB
+	Issuer   *issuance.Issuer
+	Log      *slog.Logger
+	Chunk    int           // rows per chunk; 0: 100
+	Budget   time.Duration // per run; 0: 2 minutes
+	Parallel int           // rows issued at once; 0: the CPUs (at most 4) on PostgreSQL, 1 on SQLite
+	// Email enqueues a credential's email; nil: the job's River client
+	// (no email when the worker is run outside River).
+	Email func(ctx context.Context, credentialID, orgID string) error
+}
+
+// Work issues the batch's pending rows.
+func (w *BulkIssueWorker) Work(ctx context.Context, j *river.Job[BulkIssue]) error {
+	done, err := w.Run(ctx, j.Args)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Shutting down (or the job timed out): go on at the next start
+		// without counting an attempt.
+		return river.JobSnooze(0)
+	case err != nil:
+		return err
+	case !done:
+		return river.JobSnooze(0) // the budget is spent: the next run goes on
+	}
+	return nil
+}
+
+// Run issues pending rows of a batch until none is left (done), the batch
+// is cancelled (done), the budget is spent (not done) or an error.
+func (w *BulkIssueWorker) Run(ctx context.Context, args BulkIssue) (done bool, err error) {
+	sc := w.DB.Scoped(args.OrganizationID)
+	b, err := sc.StartBatch(ctx, args.BatchID)
+	if errors.Is(err, store.ErrNotFound) {
+		w.Log.Warn("bulk issuance: batch not found", "batch", args.BatchID)
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if b.Status != store.BatchRunning {
+		return true, nil // cancelled, completed, or not queued
+	}
+	r := &bulkRun{w: w, sc: sc, batch: b, actor: store.Actor{UserID: b.CreatedBy}}
+	chunk, budget := w.Chunk, w.Budget
+	if chunk <= 0 {
+		chunk = bulkChunk
+	}
+	if budget <= 0 {
+		budget = bulkBudget
+	}
+	deadline := time.Now().Add(budget)
+	after := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		cur, err := sc.Batch(ctx, b.ID)
+		if err != nil {
+			return false, err
+		}
+		if cur.Status != store.BatchRunning {
+			return true, nil // cancelled
+		}
+		rows, err := sc.PendingBatchRows(ctx, b.ID, after, chunk)
+		if err != nil {
+			return false, err
+		}
+		if len(rows) == 0 {
+			if after == 0 {
+				_, err := sc.CompleteBatch(ctx, b.ID)
+				return err == nil, err
+			}
+			after = 0 // rows before the cursor may have been left pending by a concurrent run: look again
+			continue
+		}
+		if err := r.issue(ctx, rows); err != nil {
+			return false, err
+		}
+		after = rows[len(rows)-1].RowNumber
+		if time.Now().After(deadline) {
+			return false, nil
+		}
+	}
+}
+
+// bulkRun is one run of a batch.
+type bulkRun struct {
+	w       *BulkIssueWorker
+	sc      *store.Scoped
+	batch   *store.IssuanceBatch
+	actor   store.Actor
+	mu      sync.Mutex
+	checker *bulk.Checker
+	headers []string
+}
+
+func (w *BulkIssueWorker) parallel() int {
+	if w.Parallel > 0 {
+		return w.Parallel
+	}
+	if w.DB.Dialect() == store.SQLite {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), 4)
+}
+
+// issue issues a chunk of rows, a few at once; the first error that is
+// not the row's own ends the chunk.
+func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan *store.IssuanceBatchRow)
+	)
+	for range r.w.parallel() {
+		wg.Go(func() {
+			for row := range next {
+				if err := r.row(ctx, row); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					cancel()
+				}
+			}
+		})
+	}
+feed:
+	for i := range rows {
+		select {
+		case next <- &rows[i]:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// row issues one row, or marks it failed with the reason.
+func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	fail := func(reason string) error {
+		err := r.sc.FailBatchRow(ctx, r.batch.ID, row.ID, reason)
+		if errors.Is(err, store.ErrRowDone) {
+			return nil
+		}
+		return err
+	}
+	t := r.batch.Template
+	if t == nil || t.Schema == nil {
+		return fail("the template was deleted")
+	}
+	headers, data, err := bulk.Open(r.w.Issuer.Keys, row)
+	if err != nil {
+		return fail("the row’s data could not be read")
+	}
+	c, err := r.checkerFor(headers)
+	if err != nil {
+		return fail("the template’s schema cannot check the row")
+	}
+	checked, errs := c.Check(data)
+	if errs != nil {
+		return fail(strings.ReplaceAll(bulk.Join(errs), "\n", "; "))
+	}
+	issued, err := r.w.Issuer.Issue(ctx, r.sc, issuance.Request{Template: t, RecipientName: checked.RecipientName,
+		RecipientAddress: checked.RecipientAddress, Data: checked.Data}, store.ViaSystem, row.ID, r.actor)
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrRowDone):
+		return nil // another run issued it
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		if reason, ok := rowProblem(err); ok {
+			return fail(reason)
+		}
+		return fmt.Errorf("bulk issuance: batch %s row %d: %w", r.batch.ID, row.RowNumber, err)
+	}
+	if r.batch.SendEmail {
+		if err := r.w.email(ctx, issued.Credential.ID, r.sc.OrganizationID()); err != nil {
+			// The credential is issued; a lost email is not worth failing the row.
+			r.w.Log.Error("bulk issuance: enqueue the recipient's email", "credential", issued.Credential.ID, "error", err)
+		}
+	}
+	return nil
+}
+
+func (r *bulkRun) checkerFor(headers []string) (*bulk.Checker, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.checker != nil && equal(r.headers, headers) {
+		return r.checker, nil
+	}
+	c, err := bulk.NewChecker(r.batch.Template, headers, bulk.Mapping(r.batch.ColumnMapping.Data()))
+	if err != nil {
+		return nil, err
+	}
+	r.checker, r.headers = c, headers
+	return c, nil
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// rowProblem tells the errors that are the row's own (issuing it again
+// would fail the same way) and words them for the summary.
+func rowProblem(err error) (string, bool) {
+	var fe store.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		return "the credential was refused: " + fe.Error(), true
+	case errors.Is(err, issuance.ErrCredential), errors.Is(err, issuance.ErrIssuer), errors.Is(err, issuance.ErrCryptosuite):
+		return err.Error(), true
+	case errors.Is(err, vc.ErrUndefinedTerm):
+		return "a field is not defined by the credential’s JSON-LD context", true
+	case errors.Is(err, vc.ErrUnknownContext), errors.Is(err, vc.ErrJSONLD), errors.Is(err, vc.ErrJCS):
+		return "the credential is not valid JSON-LD", true
+	}
+	return "", false
+}
+
+// email enqueues the recipient's email through w.Email or the job's client.
+func (w *BulkIssueWorker) email(ctx context.Context, credentialID, orgID string) error {
+	if w.Email != nil {
+		return w.Email(ctx, credentialID, orgID)
+	}
+	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
+	if err != nil {
+		return nil // not run by River (tests, benchmarks)
+	}
+	_, err = client.Insert(ctx, CredentialEmail{CredentialID: credentialID, OrganizationID: orgID}, nil)
+	return err
+}
+
+// AddBulkIssue registers the bulk issuance worker.
+func AddBulkIssue(ws *Workers, db *store.DB, is *issuance.Issuer, log *slog.Logger) {
+	Add(ws, &BulkIssueWorker{DB: db, Issuer: is, Log: log.With("component", "jobs")})
+}
+
+// EnqueueBulkIssue enqueues the issuance of a batch; with tx, inside that
+// transaction (store.Scoped.QueueBatch passes its own).
+func (q *Queue) EnqueueBulkIssue(ctx context.Context, tx *sql.Tx, batchID, orgID string) error {
+	return q.insert(ctx, tx, BulkIssue{BatchID: batchID, OrganizationID: orgID})
+}
+
+// insert enqueues a job, inside tx when it is not nil.
+func (q *Queue) insert(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	var err error
+	if tx != nil {
+		_, err = q.client.InsertTx(ctx, tx, args, nil)
+	} else {
+		_, err = q.client.Insert(ctx, args, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}

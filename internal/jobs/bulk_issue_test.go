@@ -1,0 +1,424 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/datatypes"
+
+	"github.com/trustcred/trustcred/internal/bulk"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/mail"
+	"github.com/trustcred/trustcred/internal/mailtest"
+	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
+)
+
+// The credential email tests talk to a real SMTP server (mailpit).
+func TestMain(m *testing.M) { os.Exit(mailtest.Main(m)) }
+
+const bulkBase = "https://creds.example.org"
+
+type bulkFixture struct {
+	db     *store.DB
+	sc     *store.Scoped
+	org    *store.Organization
+	is     *issuance.Issuer
+	tpl    *store.CredentialTemplate
+	jcsTpl *store.CredentialTemplate
+	admin  *store.User
+}
+
+func newBulkFixture(t testing.TB, db *store.DB) *bulkFixture {
+	t.Helper()
+	keys, err := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &bulkFixture{db: db, is: &issuance.Issuer{DB: db, Keys: keys, BaseURL: bulkBase}}
+	err = db.Seed(context.Background(), func(create func(any) error) error {
+		f.org = &store.Organization{Name: "Example University", Slug: "example-uni", Type: store.OrganizationEducational,
+			Status: store.OrganizationActive, DID: "did:web:creds.example.org:orgs:example-uni"}
+		if err := create(f.org); err != nil {
+			return err
+		}
+		f.admin = &store.User{Email: "admin@example-uni.example", Role: store.RoleAdmin, OrganizationID: &f.org.ID}
+		if err := create(f.admin); err != nil {
+			return err
+		}
+		cs := &store.CredentialSchema{Name: "Degree", Version: "1", OrganizationID: f.org.ID, Active: true,
+			Fields: datatypes.NewJSONSlice([]store.SchemaField{
+				{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true},
+				{Name: "gpa", Label: "GPA", Type: store.SchemaFieldNumber},
+			})}
+		if err := create(cs); err != nil {
+			return err
+		}
+		f.tpl = &store.CredentialTemplate{Name: "BSc", OrganizationID: f.org.ID, SchemaID: cs.ID, Active: true,
+			TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateDiploma})}
+		if err := create(f.tpl); err != nil {
+			return err
+		}
+		f.jcsTpl = &store.CredentialTemplate{Name: "MSc", OrganizationID: f.org.ID, SchemaID: cs.ID, Active: true,
+			TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateDiploma, Cryptosuite: vc.CryptosuiteJCS})}
+		if err := create(f.jcsTpl); err != nil {
+			return err
+		}
+		f.tpl.Schema, f.jcsTpl.Schema = cs, cs
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sc = db.Scoped(f.org.ID)
+	return f
+}
+
+// csv is a file of valid rows (emails from email(i)) followed by invalid ones.
+func bulkCSV(valid, invalid int, email func(i int) string) []byte {
+	var b strings.Builder
+	b.WriteString("recipient_name,recipient_email,degree,gpa\n")
+	for i := range valid {
+		fmt.Fprintf(&b, "Student %d,%s,Physics,3.%d\n", i, email(i), i%10)
+	}
+	for i := range invalid {
+		fmt.Fprintf(&b, "Bad %d,not-an-address,,x\n", i)
+	}
+	return []byte(b.String())
+}
+
+func studentEmail(i int) string { return fmt.Sprintf("student%d@example.org", i) }
+
+// importBatch imports a file and queues the batch (without a job).
+func (f *bulkFixture) importBatch(t testing.TB, tpl *store.CredentialTemplate, data []byte, sendEmail bool) *store.IssuanceBatch {
+	t.Helper()
+	ctx := context.Background()
+	tab, err := bulk.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := store.Actor{UserID: &f.admin.ID}
+	b, err := bulk.Import(ctx, f.sc, f.is.Keys, tpl, "students.csv", tab, actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = f.sc.QueueBatch(ctx, b.ID, sendEmail, actor, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (f *bulkFixture) worker(t testing.TB) *BulkIssueWorker {
+	return &BulkIssueWorker{DB: f.db, Issuer: f.is, Log: storetest.Logger(t), Chunk: 7}
+}
+
+func count(t testing.TB, db *store.DB, q string, args ...any) int {
+	t.Helper()
+	if db.Dialect() == store.Postgres {
+		for i := 1; strings.Contains(q, "?"); i++ {
+			q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+		}
+	}
+	var n int
+	if err := db.SQL().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// checkIssuedOnce: as many credentials as valid rows, each row issued
+// once with its own credential, the counts right and the batch completed.
+func (f *bulkFixture) checkIssuedOnce(t *testing.T, batchID string, valid, invalid int) {
+	t.Helper()
+	creds := count(t, f.db, "SELECT count(*) FROM credentials WHERE issuer_id = ?", f.org.ID)
+	distinct := count(t, f.db, "SELECT count(DISTINCT credential_id) FROM issuance_batch_rows WHERE batch_id = ? AND status = 'issued'", batchID)
+	recipients := count(t, f.db, "SELECT count(DISTINCT recipient_address) FROM credentials WHERE issuer_id = ?", f.org.ID)
+	if creds != valid || distinct != valid || recipients != valid {
+		t.Fatalf("%d credentials for %d distinct rows and %d recipients, want %d each", creds, distinct, recipients, valid)
+	}
+	b, err := f.sc.Batch(context.Background(), batchID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status != store.BatchCompleted || b.IssuedCount != valid || b.FailedCount != 0 || b.InvalidRows != invalid ||
+		b.StartedAt == nil || b.CompletedAt == nil {
+		t.Fatalf("batch %s: issued %d failed %d invalid %d, started %v completed %v", b.Status, b.IssuedCount, b.FailedCount,
+			b.InvalidRows, b.StartedAt, b.CompletedAt)
+	}
+	if n := count(t, f.db, "SELECT count(*) FROM issuance_batch_rows WHERE batch_id = ? AND status = 'invalid'", batchID); n != invalid {
+		t.Fatalf("%d invalid rows, want %d", n, invalid)
+	}
+}
+
+// Two runs at once, then a third: every valid row is issued exactly once.
+func TestBulkIssueConcurrentRuns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newBulkFixture(t, db)
+		const valid, invalid = 30, 2
+		b := f.importBatch(t, f.tpl, bulkCSV(valid, invalid, studentEmail), false)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Go(func() {
+				w := f.worker(t)
+				w.Parallel = 2
+				_, errs[i] = w.Run(context.Background(), BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID})
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if done, err := f.worker(t).Run(context.Background(), BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("third run: %v %v", done, err)
+		}
+		f.checkIssuedOnce(t, b.ID, valid, invalid)
+	})
+}
+
+// A run killed half way (its context cancelled) leaves some rows issued
+// and the rest pending; the next run issues the rest, none twice.
+func TestBulkIssueResumesAfterKill(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newBulkFixture(t, db)
+		const valid = 40
+		b := f.importBatch(t, f.tpl, bulkCSV(valid, 0, studentEmail), false)
+		ctx, cancel := context.WithCancel(context.Background())
+		res := make(chan error, 1)
+		go func() {
+			_, err := f.worker(t).Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID})
+			res <- err
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for count(t, db, "SELECT count(*) FROM credentials WHERE issuer_id = ?", f.org.ID) < 5 {
+			if time.Now().After(deadline) {
+				t.Fatal("nothing issued within 30s")
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		cancel()
+		if err := <-res; !errors.Is(err, context.Canceled) {
+			t.Fatalf("killed run: %v", err)
+		}
+		issued := count(t, db, "SELECT count(*) FROM credentials WHERE issuer_id = ?", f.org.ID)
+		if issued == valid {
+			t.Fatal("the run finished before it was killed: the test proves nothing")
+		}
+		if got, _ := f.sc.Batch(context.Background(), b.ID); got.Status != store.BatchRunning || got.IssuedCount != issued {
+			t.Fatalf("after the kill: %s with %d issued, %d credentials", got.Status, got.IssuedCount, issued)
+		}
+		// What River does with the killed run: snooze, to run again at once.
+		w := f.worker(t)
+		var snooze *river.JobSnoozeError
+		cctx, ccancel := context.WithCancel(context.Background())
+		ccancel()
+		if err := w.Work(cctx, &river.Job[BulkIssue]{Args: BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}}); !errors.As(err, &snooze) {
+			t.Fatalf("a cancelled Work returned %v, want a snooze", err)
+		}
+		if err := w.Work(context.Background(), &river.Job[BulkIssue]{Args: BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		f.checkIssuedOnce(t, b.ID, valid, 0)
+	})
+}
+
+// A row that cannot be issued is failed with its reason; a cancelled
+// batch issues nothing more and keeps its pending rows.
+func TestBulkIssueFailedRowsAndCancel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		// A row whose sealed data does not open (sealed by another key).
+		other, _ := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
+		bad, err := bulk.Seal(other, []string{"recipient_email", "degree"}, bulk.Row{Number: 2, Values: []string{"x@example.org", "Physics"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		good, err := bulk.Seal(f.is.Keys, []string{"recipient_email", "degree"}, bulk.Row{Number: 1, Values: []string{"ok@example.org", "Physics"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &store.IssuanceBatch{TemplateID: &f.tpl.ID, ColumnMapping: datatypes.NewJSONType(map[string]string{
+			bulk.RecipientAddress: "recipient_email", "degree": "degree"})}
+		if err := f.sc.CreateBatch(ctx, b, []store.IssuanceBatchRow{{RowNumber: 1, DataEncrypted: good}, {RowNumber: 2, DataEncrypted: bad}}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("run: %v %v", done, err)
+		}
+		got, _ := f.sc.Batch(ctx, b.ID)
+		rows, _ := f.sc.BatchRows(ctx, b.ID)
+		if got.Status != store.BatchCompleted || got.IssuedCount != 1 || got.FailedCount != 1 ||
+			rows[1].Status != store.RowFailed || rows[1].Error == nil || !strings.Contains(*rows[1].Error, "could not be read") {
+			t.Fatalf("batch %+v rows %+v", got, rows)
+		}
+
+		// Cancelled before it ran: nothing is issued, rows stay pending.
+		c := f.importBatch(t, f.jcsTpl, bulkCSV(3, 0, func(i int) string { return fmt.Sprintf("c%d@example.org", i) }), false)
+		if _, err := f.sc.CancelBatch(ctx, c.ID, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: c.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("run of a cancelled batch: %v %v", done, err)
+		}
+		if p, _ := f.sc.PendingBatchRows(ctx, c.ID, 0, 10); len(p) != 3 {
+			t.Fatalf("%d pending rows after cancel, want 3", len(p))
+		}
+		if n := count(t, db, "SELECT count(*) FROM credentials WHERE issuer_id = ?", f.org.ID); n != 1 {
+			t.Fatalf("%d credentials, want 1", n)
+		}
+		// Another organization's id finds nothing.
+		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: c.ID, OrganizationID: "0190a0a0-0000-7000-8000-000000000000"}); err != nil || !done {
+			t.Fatalf("foreign org: %v %v", done, err)
+		}
+	})
+}
+
+// Through the real queue: issuing a batch with send_email emails each
+// recipient the link to their credential, except one who turned these
+// emails off; without SMTP the job skips quietly.
+func TestBulkIssueEmailsRecipients(t *testing.T) {
+	srv := mailtest.Start(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		addrs := []string{mailtest.Address(t), mailtest.Address(t), mailtest.Address(t)}
+		optOut := addrs[2]
+		u := &store.User{Email: optOut, Role: store.RoleRecipient}
+		if err := db.CreateUser(ctx, u, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Account(u.ID).SaveNotificationPreferences(ctx, []store.NotificationPreference{
+			{NotificationType: store.NotifyCredentialIssued, InAppEnabled: true, EmailEnabled: false}}); err != nil {
+			t.Fatal(err)
+		}
+		mailer, err := mail.FromConfig(srv.SMTPURL(), false, storetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := NewWorkers()
+		AddBulkIssue(ws, db, f.is, storetest.Logger(t))
+		AddCredentialEmail(ws, db, mailer, bulkBase, storetest.Logger(t))
+		q, err := New(db, storetest.Logger(t), ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = q.Stop(sctx)
+		})
+		tab, err := bulk.Parse(bulkCSV(3, 1, func(i int) string { return addrs[i] }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := bulk.Import(ctx, f.sc, f.is.Keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.QueueBatch(ctx, b.ID, true, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
+			return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range addrs[:2] {
+			msg := srv.WaitFor(t, a, 30*time.Second)
+			var publicID string
+			if err := db.SQL().QueryRow(rebindQ(db, "SELECT public_id FROM credentials WHERE recipient_address = ?"), a).Scan(&publicID); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(msg.Text, bulkBase+"/v/"+publicID) || !strings.Contains(msg.Subject, "Example University") {
+				t.Fatalf("email to %s:\n%s\n%s", a, msg.Subject, msg.Text)
+			}
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			got, _ := f.sc.Batch(ctx, b.ID)
+			if got.Status == store.BatchCompleted {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("batch still %s", got.Status)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		// The opted-out recipient got a credential but no email (the
+		// others' arrived; give the third job time to have run).
+		time.Sleep(time.Second)
+		if n := count(t, db, "SELECT count(*) FROM credentials WHERE recipient_address = ?", optOut); n != 1 {
+			t.Fatalf("opted-out recipient has %d credentials", n)
+		}
+		if msgs := srv.Messages(t, optOut); len(msgs) != 0 {
+			t.Fatalf("opted-out recipient got %d emails", len(msgs))
+		}
+		// Without SMTP the job does nothing and succeeds.
+		w := &CredentialEmailWorker{DB: db, Mailer: mail.Unconfigured{}, BaseURL: bulkBase, Log: storetest.Logger(t)}
+		var credID string
+		if err := db.SQL().QueryRow(rebindQ(db, "SELECT id FROM credentials WHERE recipient_address = ?"), addrs[0]).Scan(&credID); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Work(ctx, &river.Job[CredentialEmail]{Args: CredentialEmail{CredentialID: credID, OrganizationID: f.org.ID}}); err != nil {
+			t.Fatalf("without SMTP: %v", err)
+		}
+	})
+}
+
+func rebindQ(db *store.DB, q string) string {
+	if db.Dialect() == store.Postgres {
+		for i := 1; strings.Contains(q, "?"); i++ {
+			q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+		}
+	}
+	return q
+}
+
+// TestBulkIssueThroughput times a 10,000-row file end to end on
+// PostgreSQL through the job's code path (parse, check and store every
+// row, then issue), for each cryptosuite. Not part of make test:
+//
+//	TRUSTCRED_BULK_BENCH=10000 go test -run BulkIssueThroughput -v ./internal/jobs/
+func TestBulkIssueThroughput(t *testing.T) {
+	n := 0
+	if _, err := fmt.Sscan(os.Getenv("TRUSTCRED_BULK_BENCH"), &n); err != nil || n <= 0 {
+		t.Skip("set TRUSTCRED_BULK_BENCH to a number of rows")
+	}
+	db := storetest.Open(t, store.Postgres)
+	f := newBulkFixture(t, db)
+	for _, tpl := range []*store.CredentialTemplate{f.tpl, f.jcsTpl} {
+		suite := issuance.Cryptosuite(tpl)
+		data := bulkCSV(n, 0, func(i int) string { return fmt.Sprintf("%s-%d@example.org", suite, i) })
+		start := time.Now()
+		b := f.importBatch(t, tpl, data, false)
+		imported := time.Since(start)
+		w := &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t)}
+		if done, err := w.Run(context.Background(), BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("run: %v %v", done, err)
+		}
+		total := time.Since(start)
+		got, _ := f.sc.Batch(context.Background(), b.ID)
+		if got.IssuedCount != n || got.Status != store.BatchCompleted {
+			t.Fatalf("%s: %d issued, %s", suite, got.IssuedCount, got.Status)
+		}
+		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d workers, GOMAXPROCS %d)",
+			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), w.parallel(), runtime.GOMAXPROCS(0))
+	}
+}

@@ -1,0 +1,395 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+)
+
+// ErrBatchState is returned for a change the batch's status does not allow
+// (remapping a batch that is issuing, issuing one without valid rows…);
+// the *BatchStateError says why, for the page to show.
+var ErrBatchState = errors.New("batch status does not allow this")
+
+// BatchStateError is a refused change of a batch.
+type BatchStateError struct{ Msg string }
+
+func (e *BatchStateError) Error() string { return e.Msg }
+func (e *BatchStateError) Is(target error) bool {
+	return target == ErrBatchState
+}
+
+// Done reports whether the batch has ended (completed or cancelled).
+func (b *IssuanceBatch) Done() bool { return b.Status == BatchCompleted || b.Status == BatchCancelled }
+
+// ValidRows is the number of rows that passed the checks.
+func (b *IssuanceBatch) ValidRows() int { return b.TotalRows - b.InvalidRows }
+
+// IssuableTemplates are the organization's active templates whose schema
+// is active, by name, each with its schema: what bulk issuance offers.
+func (s *Scoped) IssuableTemplates(ctx context.Context) ([]CredentialTemplate, error) {
+	var ts []CredentialTemplate
+	err := s.db.WithContext(ctx).Joins("Schema").
+		Where("credential_templates.organization_id = ? AND credential_templates.active AND \"Schema\".active", s.orgID).
+		Order("lower(credential_templates.name), credential_templates.id").Find(&ts).Error
+	return ts, err
+}
+
+// IssuableTemplate is one of IssuableTemplates by id, with its schema.
+func (s *Scoped) IssuableTemplate(ctx context.Context, id string) (*CredentialTemplate, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var t CredentialTemplate
+	err := s.db.WithContext(ctx).Joins("Schema").
+		Where("credential_templates.organization_id = ? AND credential_templates.active AND \"Schema\".active", s.orgID).
+		First(&t, "credential_templates.id = ?", id).Error
+	return &t, notFound(err)
+}
+
+// CreateBatch stores a checked batch and all its rows in one transaction:
+// rows with an Error are invalid, the others pending. The batch gets the
+// organization, status validated, the creator and its counts; the template
+// must be one of the organization's. Audited as batch.created.
+func (s *Scoped) CreateBatch(ctx context.Context, b *IssuanceBatch, rows []IssuanceBatchRow, actor Actor) error {
+	if b.TemplateID == nil {
+		return fmt.Errorf("store: a batch needs a template")
+	}
+	b.OrganizationID, b.Status, b.CreatedBy = s.orgID, BatchValidated, actor.UserID
+	if b.ColumnMapping.Data() == nil {
+		b.ColumnMapping = datatypes.NewJSONType(map[string]string{})
+	}
+	b.TotalRows, b.InvalidRows, b.IssuedCount, b.FailedCount = len(rows), 0, 0, 0
+	for i := range rows {
+		if rows[i].Error != nil {
+			rows[i].Status = RowInvalid
+			b.InvalidRows++
+		} else {
+			rows[i].Status = RowPending
+		}
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&CredentialTemplate{}).Where("organization_id = ? AND id = ?", s.orgID, *b.TemplateID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
+		if err := Validate(b); err != nil {
+			return err
+		}
+		if err := tx.Create(b).Error; err != nil {
+			return err
+		}
+		for i := range rows {
+			rows[i].BatchID = b.ID
+		}
+		if len(rows) > 0 {
+			if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+				return err
+			}
+		}
+		actor.OrganizationID = &s.orgID
+		return audit(tx, actor, "batch.created", "issuance_batch", b.ID, AuditDetails{
+			Summary: fmt.Sprintf("Uploaded %d rows for bulk issuance (%d invalid)", b.TotalRows, b.InvalidRows),
+		})
+	})
+}
+
+// Batches are the organization's batches, newest first, with their template.
+func (s *Scoped) Batches(ctx context.Context, limit int) ([]IssuanceBatch, error) {
+	var bs []IssuanceBatch
+	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Template").
+		Order("created_at DESC, id DESC").Limit(limit).Find(&bs).Error
+	return bs, err
+}
+
+// Batch is one of the organization's batches, with its template and schema.
+func (s *Scoped) Batch(ctx context.Context, id string) (*IssuanceBatch, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var b IssuanceBatch
+	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Template.Schema").First(&b, "id = ?", id).Error
+	return &b, notFound(err)
+}
+
+// BatchRow is a batch row with the credential it issued, if any.
+type BatchRow struct {
+	IssuanceBatchRow
+	PublicID         *string // the credential's
+	RecipientAddress *string // the credential's
+}
+
+// BatchRows are all rows of one of the organization's batches, by number.
+func (s *Scoped) BatchRows(ctx context.Context, batchID string) ([]BatchRow, error) {
+	if _, err := s.batchID(ctx, s.db, batchID); err != nil {
+		return nil, err
+	}
+	var rows []BatchRow
+	err := s.db.WithContext(ctx).Table("issuance_batch_rows AS r").
+		Select("r.*, c.public_id, c.recipient_address").
+		Joins("LEFT JOIN credentials c ON c.id = r.credential_id").
+		Where("r.batch_id = ?", batchID).Order("r.row_number").Scan(&rows).Error
+	return rows, err
+}
+
+// PendingBatchRows are up to limit pending rows of a batch numbered after
+// the given row number, in order: the bulk job's next chunk.
+func (s *Scoped) PendingBatchRows(ctx context.Context, batchID string, after, limit int) ([]IssuanceBatchRow, error) {
+	if _, err := s.batchID(ctx, s.db, batchID); err != nil {
+		return nil, err
+	}
+	var rows []IssuanceBatchRow
+	err := s.db.WithContext(ctx).Where("batch_id = ? AND status = ? AND row_number > ?", batchID, RowPending, after).
+		Order("row_number").Limit(limit).Find(&rows).Error
+	return rows, err
+}
+
+// batchID checks that a batch is the organization's.
+func (s *Scoped) batchID(ctx context.Context, db *gorm.DB, id string) (string, error) {
+	if !validUUID(id) {
+		return "", ErrNotFound
+	}
+	var n int64
+	if err := db.WithContext(ctx).Model(&IssuanceBatch{}).Where("organization_id = ? AND id = ?", s.orgID, id).Count(&n).Error; err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "", ErrNotFound
+	}
+	return id, nil
+}
+
+// lockBatch reads one of the organization's batches, locked for the
+// transaction on PostgreSQL (SQLite's immediate transactions are serial).
+func (s *Scoped) lockBatch(tx *gorm.DB, id string) (*IssuanceBatch, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var b IssuanceBatch
+	err := lockRow(tx, s.dial).Where("organization_id = ?", s.orgID).First(&b, "id = ?", id).Error
+	return &b, notFound(err)
+}
+
+// RowCheck is the outcome of checking one row again: nil Error for a valid
+// row.
+type RowCheck struct {
+	ID    string
+	Error *string
+}
+
+// RemapBatch stores a new column mapping of a batch still being reviewed
+// and the rows' new outcomes (valid → pending, else invalid with the
+// error), in one transaction. ErrBatchState once the batch was queued.
+func (s *Scoped) RemapBatch(ctx context.Context, id string, mapping map[string]string, checks []RowCheck, actor Actor) (*IssuanceBatch, error) {
+	if mapping == nil {
+		mapping = map[string]string{}
+	}
+	var b *IssuanceBatch
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if b, err = s.lockBatch(tx, id); err != nil {
+			return err
+		}
+		if b.Status != BatchValidated {
+			return &BatchStateError{Msg: fmt.Sprintf("the batch is %s; its columns can no longer be changed", b.Status)}
+		}
+		invalid := 0
+		for _, c := range checks {
+			st := RowPending
+			if c.Error != nil {
+				st, invalid = RowInvalid, invalid+1
+			}
+			res := tx.Model(&IssuanceBatchRow{}).Where("id = ? AND batch_id = ? AND status IN ?", c.ID, b.ID, []BatchRowStatus{RowPending, RowInvalid}).
+				Updates(map[string]any{"status": st, "error": c.Error})
+			if res.Error != nil {
+				return res.Error
+			}
+		}
+		b.ColumnMapping, b.InvalidRows = datatypes.NewJSONType(mapping), invalid
+		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+			Updates(map[string]any{"column_mapping": b.ColumnMapping, "invalid_rows": invalid}).Error; err != nil {
+			return err
+		}
+		actor.OrganizationID = &s.orgID
+		return audit(tx, actor, "batch.remapped", "issuance_batch", b.ID, AuditDetails{
+			Summary: fmt.Sprintf("Changed the column mapping of a bulk issuance: %d of %d rows invalid", invalid, b.TotalRows),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// QueueBatch starts the issuance of a reviewed batch's valid rows:
+// validated → queued, with send_email, and calls enqueue with the
+// transaction so that the job is committed with the status or not at all.
+// ErrBatchState if the batch is not waiting for review or has no valid row.
+func (s *Scoped) QueueBatch(ctx context.Context, id string, sendEmail bool, actor Actor, enqueue func(ctx context.Context, tx *sql.Tx) error) (*IssuanceBatch, error) {
+	var b *IssuanceBatch
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if b, err = s.lockBatch(tx, id); err != nil {
+			return err
+		}
+		if b.Status != BatchValidated {
+			return &BatchStateError{Msg: fmt.Sprintf("the batch is already %s", b.Status)}
+		}
+		var pending int64
+		if err := tx.Model(&IssuanceBatchRow{}).Where("batch_id = ? AND status = ?", b.ID, RowPending).Count(&pending).Error; err != nil {
+			return err
+		}
+		if pending == 0 {
+			return &BatchStateError{Msg: "the batch has no valid rows to issue"}
+		}
+		b.Status, b.SendEmail = BatchQueued, sendEmail
+		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+			Updates(map[string]any{"status": BatchQueued, "send_email": sendEmail}).Error; err != nil {
+			return err
+		}
+		actor.OrganizationID = &s.orgID
+		if err := audit(tx, actor, "batch.queued", "issuance_batch", b.ID, AuditDetails{
+			Summary: fmt.Sprintf("Started issuing %d credentials in bulk", pending),
+			Extra:   map[string]string{"send_email": fmt.Sprint(sendEmail)},
+		}); err != nil {
+			return err
+		}
+		if enqueue == nil {
+			return nil
+		}
+		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return fmt.Errorf("store: queue batch: not in a database/sql transaction")
+		}
+		return enqueue(ctx, sqlTx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// StartBatch marks a queued batch running (started_at the first time) and
+// returns it with its template and schema; a batch in any other status is
+// returned as it is.
+func (s *Scoped) StartBatch(ctx context.Context, id string) (*IssuanceBatch, error) {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		b, err := s.lockBatch(tx, id)
+		if err != nil || b.Status != BatchQueued {
+			return err
+		}
+		now := time.Now().UTC()
+		updates := map[string]any{"status": BatchRunning}
+		if b.StartedAt == nil {
+			updates["started_at"] = now
+		}
+		return tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).Updates(updates).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Batch(ctx, id)
+}
+
+// FailBatchRow marks a pending row failed with the reason and counts it in
+// its batch's failed_count; a row that is no longer pending is left alone
+// (ErrRowDone).
+func (s *Scoped) FailBatchRow(ctx context.Context, batchID, rowID, reason string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := s.batchID(ctx, tx, batchID); err != nil {
+			return err
+		}
+		res := tx.Model(&IssuanceBatchRow{}).Where("id = ? AND batch_id = ? AND status = ?", rowID, batchID, RowPending).
+			Updates(map[string]any{"status": RowFailed, "error": reason})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrRowDone
+		}
+		return tx.Model(&IssuanceBatch{}).Where("id = ?", batchID).Update("failed_count", gorm.Expr("failed_count + 1")).Error
+	})
+}
+
+// CompleteBatch marks a running batch completed when none of its rows is
+// pending any more; it reports whether the batch is now completed.
+func (s *Scoped) CompleteBatch(ctx context.Context, id string) (bool, error) {
+	done := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		b, err := s.lockBatch(tx, id)
+		if err != nil {
+			return err
+		}
+		if b.Status == BatchCompleted {
+			done = true
+			return nil
+		}
+		if b.Status != BatchRunning {
+			return nil
+		}
+		var pending int64
+		if err := tx.Model(&IssuanceBatchRow{}).Where("batch_id = ? AND status = ?", b.ID, RowPending).Count(&pending).Error; err != nil {
+			return err
+		}
+		if pending > 0 {
+			return nil
+		}
+		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+			Updates(map[string]any{"status": BatchCompleted, "completed_at": time.Now().UTC()}).Error; err != nil {
+			return err
+		}
+		done = true
+		return audit(tx, Actor{OrganizationID: &s.orgID}, "batch.completed", "issuance_batch", b.ID, AuditDetails{
+			Summary: fmt.Sprintf("Bulk issuance finished: %d issued, %d failed", b.IssuedCount, b.FailedCount),
+		})
+	})
+	return done, err
+}
+
+// CancelBatch stops a batch that is being reviewed, queued or running: its
+// pending rows stay pending and are not issued. ErrBatchState once it has
+// ended.
+func (s *Scoped) CancelBatch(ctx context.Context, id string, actor Actor) (*IssuanceBatch, error) {
+	var b *IssuanceBatch
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if b, err = s.lockBatch(tx, id); err != nil {
+			return err
+		}
+		if b.Done() {
+			return &BatchStateError{Msg: fmt.Sprintf("the batch is already %s", b.Status)}
+		}
+		b.Status = BatchCancelled
+		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).Updates(map[string]any{"status": BatchCancelled}).Error; err != nil {
+			return err
+		}
+		actor.OrganizationID = &s.orgID
+		return audit(tx, actor, "batch.cancelled", "issuance_batch", b.ID, AuditDetails{
+			Summary: fmt.Sprintf("Cancelled a bulk issuance after %d of %d rows", b.IssuedCount, b.TotalRows),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// CredentialEmailAllowed reports whether a credential may be emailed to an
+// address: not when a user with that email has turned email off for
+// credential_issued in their notification preferences.
+func (db *DB) CredentialEmailAllowed(ctx context.Context, email string) (bool, error) {
+	var n int64
+	err := db.gorm.WithContext(ctx).Table("notification_preferences AS p").
+		Joins("JOIN users u ON u.id = p.user_id").
+		Where("u.email = ? AND p.notification_type = ? AND NOT p.email_enabled", NormalizeEmail(email), NotifyCredentialIssued).
+		Count(&n).Error
+	return n == 0, err
+}
