@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
@@ -166,7 +168,7 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 			return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
 		}
 	}
-	schema, err := credschema.Compile(def)
+	schema, err := compiled(def)
 	if err != nil {
 		return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
 	}
@@ -174,6 +176,24 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 		return &DataError{Fields: errs}
 	}
 	return nil
+}
+
+// schemas caches compiled JSON Schemas by their text: compiling is far
+// slower than validating, and a bulk batch checks every row against one.
+var schemas, _ = lru.New[string, *credschema.Schema](256)
+
+func compiled(def json.RawMessage) (*credschema.Schema, error) {
+	sum := sha256.Sum256(def)
+	key := string(sum[:])
+	if s, ok := schemas.Get(key); ok {
+		return s, nil
+	}
+	s, err := credschema.Compile(def)
+	if err != nil {
+		return nil, err
+	}
+	schemas.Add(key, s)
+	return s, nil
 }
 
 func expiry(r Request, td store.TemplateData, from time.Time) *time.Time {
@@ -357,8 +377,12 @@ func (is *Issuer) sign(s *signer, doc map[string]any, rev, sus store.StatusEntry
 	return signed, b, nil
 }
 
+// PreviewID stands for the public id in a preview: the real one is drawn
+// when the credential is signed.
+const PreviewID = "preview"
+
 // Preview is the credential a request would issue, without status entries
-// and proof (they are made when it is signed).
+// and proof (they are made when it is signed); its id ends in PreviewID.
 func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map[string]any, error) {
 	org, err := sc.Organization(ctx)
 	if err != nil {
@@ -370,7 +394,7 @@ func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map
 			return nil, err
 		}
 	}
-	return is.Document(org, issuerDID, "(assigned when issued)", r)
+	return is.Document(org, issuerDID, PreviewID, r)
 }
 
 // Issue signs and stores one credential from a template. via says where
