@@ -181,8 +181,10 @@ type VerificationReport struct {
 // VerificationLog records one verification of a credential.
 type VerificationLog struct {
 	ID                 string
-	CredentialID       string
-	VerifierAddress    *string `validate:"omitnil,max=500,email|did"` // verifier's email or DID; nil for anonymous public verification
+	CredentialID       *string // nil for a credential TrustCred did not issue (00013)
+	OrganizationID     *string // the issuing organization, when the credential is ours (00013)
+	Verdict            *string `validate:"omitnil,oneof=valid revoked suspended expired invalid"` // (00013)
+	VerifierAddress    *string `validate:"omitnil,max=500,email|did"`                             // verifier's email or DID; nil for anonymous public verification
 	VerifierUserID     *string
 	VerificationResult datatypes.JSONType[VerificationReport]
 	VerificationMethod VerificationMethod `validate:"required,oneof=api qr_code mobile_app web_interface"`

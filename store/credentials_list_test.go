@@ -229,7 +229,7 @@ func TestCredentialsTenancy(t *testing.T) {
 		// Verifications are counted per credential.
 		g := store.Gorm(db)
 		for range 3 {
-			if err := g.Create(&store.VerificationLog{CredentialID: f.creds[1].ID, VerificationMethod: store.VerifiedByWebInterface}).Error; err != nil {
+			if err := g.Create(&store.VerificationLog{CredentialID: &f.creds[1].ID, VerificationMethod: store.VerifiedByWebInterface}).Error; err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40}
 
 // latest is the newest migration version.
-const latest = 10
+const latest = 13
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -328,7 +328,7 @@ func testRoundTrip(t *testing.T, d dialect) {
 		IssuedAt: &now, ExpiresAt: ptr(now.Add(24 * time.Hour)), TemplateID: &tpl.ID, RecipientName: ptr("Bob"),
 		StatusListIndex: ptr(42), ProofType: ptr("eddsa-rdfc-2022")}
 	create(cred)
-	create(&store.VerificationLog{CredentialID: cred.ID, VerifierAddress: ptr("carol@example.com"), VerifierUserID: &user.ID,
+	create(&store.VerificationLog{CredentialID: &cred.ID, OrganizationID: &org.ID, Verdict: ptr("valid"), VerifierAddress: ptr("carol@example.com"), VerifierUserID: &user.ID,
 		VerificationResult: datatypes.NewJSONType(store.VerificationReport{Verified: true,
 			Checks: []store.VerificationCheck{{Name: "proof", Passed: true}}}),
 		VerificationMethod: store.VerifiedByQRCode, IPAddress: ip, UserAgent: ptr("test")})
@@ -777,7 +777,7 @@ func testConstraints(t *testing.T, d dialect) {
 		{"revoked without revoked_at", "check", &store.Credential{PublicID: "p2", SchemaID: cs.ID, IssuerID: org.ID, RecipientAddress: "a", Status: store.CredentialRevoked}},
 		{"credential schema missing (FK)", "foreign key", &store.Credential{PublicID: "p3", SchemaID: missing, IssuerID: org.ID, RecipientAddress: "a"}},
 		{"schema duplicate name+version", "unique", &store.CredentialSchema{Name: "S", Version: "1", OrganizationID: org.ID}},
-		{"verification method", "check", &store.VerificationLog{CredentialID: cred.ID, VerificationMethod: "fax"}},
+		{"verification method", "check", &store.VerificationLog{CredentialID: &cred.ID, VerificationMethod: "fax"}},
 		{"notification type", "check", &store.Notification{UserID: user.ID, Type: "spam", Title: "t", Message: "m"}},
 		{"rating 6", "check", &store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, Rating: 6}},
 		{"rating 0", "check", &store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, Rating: 0}},

@@ -18,6 +18,7 @@ import (
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/verifylog"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web/auth"
 	"github.com/trustcred/trustcred/web/render"
@@ -34,6 +35,10 @@ type Deps struct {
 	Blobs      blob.Store // uploaded files (organization logos)
 	Log        *slog.Logger
 	SetupToken string // while no administrator exists: the token /setup asks for
+	// VerificationLogs writes verification_logs in batches; the caller
+	// closes it after the server has stopped. nil: verifications are not
+	// logged.
+	VerificationLogs *verifylog.Writer
 }
 
 // New builds the application. It does not listen: the caller does, so that

@@ -9,6 +9,7 @@ import (
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web/auth"
 )
@@ -39,6 +40,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
+	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL,
+		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 100_000)}
+	public := rateLimit(d.Config.PublicRateLimit)
+	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
 	templates := &handlers.Templates{}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
@@ -58,6 +63,16 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/orgs/:slug/did.json", protocol.DIDDocument)
 	app.Get("/status-lists/:id", protocol.StatusList)
 	app.Get("/ns/credentials/v1", protocol.Context)
+
+	// Public verification: anyone, no account, no cookie set, rate-limited
+	// per IP.
+	app.Get("/v/:id", public, verification.Page)
+	app.Get("/v/:id/credential.json", public, verification.JSON)
+	app.Get("/v/:id/qr.:format", public, verification.QR)
+	app.Get("/verify", public, verification.Form)
+	app.Post("/verify", public, verification.Upload)
+	app.Post("/api/v1/credentials/verify", public, verification.APICredential)
+	app.Post("/api/v1/presentations/verify", public, verification.APIPresentation)
 
 	// The API: an organization's bearer API key (with the scopes named), no
 	// session cookie, no CSRF; errors are Problem Details JSON.
@@ -162,6 +177,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Create)
 	app.Post("/api-keys/:id/revoke", m.Org(authz.APIKeysManage), apiKeys.Revoke)
 	app.Get("/audit", m.Org(authz.AuditRead), auditLog.Org)
+	app.Get("/verifications", m.Org(authz.OrgView), verifications.Index)
 
 	// Credential schemas and templates: members read them (org.view), issuers
 	// and admins design them (schemas.write). Fixed paths before :id.

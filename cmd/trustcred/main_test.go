@@ -420,3 +420,61 @@ func TestAPIKeyCreate(t *testing.T) {
 		})
 	}
 }
+
+// Verification logs are batched off the request path; SIGTERM writes the
+// queue before the process exits, so every verification is logged.
+func TestVerificationLogsSurviveSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cmd := command(t, []string{"TRUSTCRED_PUBLIC_RATE_LIMIT=0"}, "serve", "--addr", addr, "--data-dir", filepath.Join(dir, "data"), "--demo")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	waitReady(t, "http://"+addr+"/readyz", done, &logs)
+	const n = 40
+	body := `{"verifiableCredential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK","credentialSubject":{"id":"did:example:1"}}}`
+	for range n {
+		res, err := http.Post("http://"+addr+"/api/v1/credentials/verify", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 400 {
+			t.Fatalf("verify: %d", res.StatusCode)
+		}
+	}
+	// Straight away: the writer's one-second interval has not passed for all of them.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running 30s after SIGTERM\n%s", logs.String())
+	}
+	db, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(dir, "data", "trustcred.db"), Logger: storetest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got int
+	if err := db.SQL().QueryRow("SELECT count(*) FROM verification_logs WHERE verification_method = 'api'").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != n {
+		t.Fatalf("%d verification logs after SIGTERM, want %d", got, n)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/verifylog"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web"
 	"github.com/trustcred/trustcred/web/auth"
@@ -88,8 +89,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return err
 	}
 	defer blobs.Close()
+	// Verification logs are written in batches; closing the writer after
+	// the server has stopped writes what is queued, so none is lost.
+	vlogs := verifylog.New(db, log, verifylog.Options{})
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if cerr := vlogs.Close(closeCtx); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("write verification logs: %w", cerr))
+		}
+	}()
 	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Keys: keys, Mailer: mailer, Blobs: blobs,
-		Log: log, SetupToken: setupToken})
+		Log: log, SetupToken: setupToken, VerificationLogs: vlogs})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -33,6 +33,12 @@ type Config struct {
 	LoginRateLimit  int           // sign-in and reset attempts per minute per IP; 0 disables
 	SMTPURL         string        // smtp://user:pass@host:587?from=… ; empty: emails are logged in dev mode, refused otherwise
 	DNSResolver     string        // host:port of the DNS server that domain verification asks; empty: the system's resolvers
+	// OutboundAllowPrivate lets fetches of other issuers' DID documents and
+	// status lists reach loopback and private addresses (tests, closed
+	// networks); a did:web on a loopback host with a port is then fetched
+	// over plain http.
+	OutboundAllowPrivate bool
+	PublicRateLimit      int // public verification requests per minute per IP; 0 disables
 	// MasterKey is TRUSTCRED_MASTER_KEY: the keys that seal secrets at rest.
 	// Environment only, never a flag (flags show in process lists). Empty
 	// means a key file in the data directory, generated on first run.
@@ -72,6 +78,8 @@ var settings = []setting{
 	{"login-rate-limit", "TRUSTCRED_LOGIN_RATE_LIMIT", "10", "sign-in and password-reset attempts per minute per IP (0: no limit)", false},
 	{"smtp-url", "TRUSTCRED_SMTP_URL", "", "SMTP server for invitations and resets: smtp[s]://user:pass@host:port?from=Name%20<addr>", false},
 	{"dns-resolver", "TRUSTCRED_DNS_RESOLVER", "", "DNS server (host:port) for domain verification (default: the system's resolvers)", false},
+	{"outbound-allow-private", "TRUSTCRED_OUTBOUND_ALLOW_PRIVATE", "false", "let verification fetch DID documents and status lists from loopback and private addresses", true},
+	{"public-rate-limit", "TRUSTCRED_PUBLIC_RATE_LIMIT", "300", "public verification requests (pages, uploads, API) per minute per IP (0: no limit)", false},
 }
 
 // Settings lists the environment variables, flags and defaults, for help
@@ -161,6 +169,12 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	if err := resolverAddr(c.DNSResolver); err != nil {
 		errs = append(errs, err)
+	}
+	if c.OutboundAllowPrivate, err = strconv.ParseBool(get("outbound-allow-private")); err != nil {
+		errs = append(errs, fmt.Errorf("outbound-allow-private %q: want true or false", get("outbound-allow-private")))
+	}
+	if c.PublicRateLimit, err = strconv.Atoi(get("public-rate-limit")); err != nil || c.PublicRateLimit < 0 {
+		errs = append(errs, fmt.Errorf("public-rate-limit %q: want a whole number, 0 or more", get("public-rate-limit")))
 	}
 	base, err := baseURL(get("base-url"), c.Addr)
 	if err != nil {

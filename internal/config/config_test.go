@@ -22,7 +22,7 @@ func TestDefaultsNeedNoConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":8080", BaseURL: "http://localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo,
-		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10}
+		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10, PublicRateLimit: 300}
 	if c != want {
 		t.Fatalf("defaults = %+v\nwant       %+v", c, want)
 	}
@@ -143,5 +143,18 @@ func TestSettingsDocumentEveryVariable(t *testing.T) {
 		if !seen[v] {
 			t.Errorf("%s missing", v)
 		}
+	}
+}
+
+func TestOutboundAndPublicLimit(t *testing.T) {
+	c, err := load(t, map[string]string{"TRUSTCRED_OUTBOUND_ALLOW_PRIVATE": "true", "TRUSTCRED_PUBLIC_RATE_LIMIT": "0"})
+	if err != nil || !c.OutboundAllowPrivate || c.PublicRateLimit != 0 {
+		t.Fatalf("from the environment: %+v %v", c, err)
+	}
+	if _, err := load(t, map[string]string{"TRUSTCRED_PUBLIC_RATE_LIMIT": "-1"}); err == nil || !strings.Contains(err.Error(), "public-rate-limit") {
+		t.Fatalf("negative limit: %v", err)
+	}
+	if _, err := load(t, map[string]string{"TRUSTCRED_OUTBOUND_ALLOW_PRIVATE": "maybe"}); err == nil || !strings.Contains(err.Error(), "outbound-allow-private") {
+		t.Fatalf("bad boolean: %v", err)
 	}
 }

@@ -582,6 +582,35 @@ func TestExpireCredentials(t *testing.T) {
 		}
 		// An expired credential can still be revoked.
 		if _, err := f.sc.ChangeCredentialStatus(ctx, ids[0], store.ActionRevoke, "superseded", store.ViaWeb, store.Actor{}); err != nil {
+func TestIssueMany(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		reqs := make([]issuance.Request, 300)
+		for i := range reqs {
+			reqs[i] = request(f.rdfc, fmt.Sprint("R", i), fmt.Sprintf("r%d@example.org", i))
+		}
+		creds, err := f.is.IssueMany(ctx, f.sc, reqs, store.Actor{})
+		if err != nil || len(creds) != 300 {
+			t.Fatalf("%d %v", len(creds), err)
+		}
+		var n, distinct int
+		if err := db.SQL().QueryRow("SELECT count(*), count(DISTINCT status_list_index) FROM credentials").Scan(&n, &distinct); err != nil || n != 300 || distinct != 300 {
+			t.Fatalf("%d credentials, %d distinct indexes (%v)", n, distinct, err)
+		}
+		// One issued afterwards takes the next index; each verifies.
+		one, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "Last", "last@example.org"), store.ViaWeb, "", store.Actor{})
+		if err != nil || *one.Credential.StatusListIndex != 300 {
+			t.Fatalf("next index %v %v", one.Credential.StatusListIndex, err)
+		}
+		for _, c := range []*store.Credential{creds[0], creds[299]} {
+			b, err := f.is.SignedDocument(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.verify(t, reparse(t, b))
+		}
+		if _, err := f.sc.ChangeCredentialStatus(ctx, creds[150].ID, store.ActionRevoke, "x", store.ViaWeb, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -37,6 +37,7 @@ import (
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/verifylog"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 	"github.com/trustcred/trustcred/web"
@@ -65,7 +66,10 @@ type Env struct {
 	Log        *slog.Logger
 	Mailer     mail.Mailer // nil: from Config.SMTPURL (the log mailer without one)
 	Blobs      *blob.Disk  // uploaded files, in a temporary directory
-	n          int
+	// VerificationLogs batches verification logs (flushed every 50 ms here);
+	// Close it to write what is queued before counting rows.
+	VerificationLogs *verifylog.Writer
+	n                int
 }
 
 // Option changes the environment before the app is built.
@@ -119,8 +123,10 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Blobs.Close() })
+	e.VerificationLogs = verifylog.New(e.DB, e.Log, verifylog.Options{Interval: 50 * time.Millisecond})
+	t.Cleanup(func() { _ = e.VerificationLogs.Close(context.Background()) })
 	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: e.Mailer, Blobs: e.Blobs,
-		Log: e.Log, SetupToken: e.SetupToken})
+		Log: e.Log, SetupToken: e.SetupToken, VerificationLogs: e.VerificationLogs})
 	return e
 }
 

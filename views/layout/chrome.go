@@ -14,8 +14,12 @@ type Chrome struct {
 	CSRFToken string // sent by htmx in a header on every state-changing request
 	Flash     []Flash
 	Dev       bool
-	User      *User // nil for an anonymous visitor
+	User      *User  // nil for an anonymous visitor
+	Meta      []Meta // Open Graph and similar tags for link previews
 }
+
+// Meta is one <meta property="…" content="…"> tag of the page's head.
+type Meta struct{ Property, Content string }
 
 // User is the signed-in user as the layout shows them.
 type User struct {

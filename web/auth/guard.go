@@ -93,6 +93,7 @@ func Nav(id *Identity) *layout.User {
 			{authz.OrgView, "Templates", "/templates"},
 			{authz.OrgView, "Credentials", "/credentials"},
 			{authz.CredentialsIssue, "Issue", "/credentials/issue"},
+			{authz.OrgView, "Verifications", "/verifications"},
 			{authz.MembersManage, "Members", "/members"},
 			{authz.APIKeysManage, "API keys", "/api-keys"},
 			{authz.CredentialsIssue, "Bulk issuance", "/credentials/bulk"},

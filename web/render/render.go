@@ -22,6 +22,7 @@ const (
 	keyUser
 	keyFlashIn  // flashes carried over from the previous request
 	keyFlashOut // flashes queued by this request
+	keyMeta     // head tags for link previews
 )
 
 // Install is the middleware that tells the renderer about the deployment
@@ -41,6 +42,12 @@ func Dev(c *fiber.Ctx) bool {
 
 // SetTitle sets the document title of the page being rendered.
 func SetTitle(c *fiber.Ctx, title string) { c.Locals(keyTitle, title) }
+
+// SetMeta adds head tags (Open Graph) to the page being rendered.
+func SetMeta(c *fiber.Ctx, m ...layout.Meta) {
+	cur, _ := c.Locals(keyMeta).([]layout.Meta)
+	c.Locals(keyMeta, append(cur, m...))
+}
 
 // SetCSRFToken puts the request's CSRF token in the page (the meta slot,
 // htmx's request headers, and every form through the request context).
@@ -84,7 +91,9 @@ func Chrome(c *fiber.Ctx) layout.Chrome {
 	title, _ := c.Locals(keyTitle).(string)
 	csrf, _ := c.Locals(keyCSRF).(string)
 	user, _ := c.Locals(keyUser).(*layout.User)
+	meta, _ := c.Locals(keyMeta).([]layout.Meta)
 	return layout.Chrome{
+		Meta:      meta,
 		Title:     title,
 		Path:      c.Path(),
 		CSRFToken: csrf,

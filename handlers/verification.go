@@ -1,0 +1,379 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/internal/qrcode"
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/internal/verify"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/layout"
+	view "github.com/trustcred/trustcred/views/verification"
+	"github.com/trustcred/trustcred/web/auth"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// Verification serves the public verification pages and API: a
+// credential's page behind its QR code, the upload form, and the VC-API
+// verify endpoints. None of them needs an account or sets a cookie.
+type Verification struct {
+	Svc     *verify.Service
+	Auth    *auth.Manager
+	BaseURL string
+}
+
+// maxDocument bounds a credential or presentation brought for checking.
+const maxDocument = 1 << 20
+
+// publicIDRE is the shape of a public id (issuance.NewPublicID).
+var publicIDRE = regexp.MustCompile(`^[a-z2-7]{26}$`)
+
+func (h *Verification) base() string { return strings.TrimRight(h.BaseURL, "/") }
+
+func (h *Verification) visit(c *fiber.Ctx, method store.VerificationMethod) verify.Visit {
+	return verify.Visit{Method: method, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), UserID: h.Auth.Viewer(c)}
+}
+
+// Page renders GET /v/:id, the credential's public page. ?via=qr (the QR
+// code's link) logs the view as a QR scan.
+func (h *Verification) Page(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !publicIDRE.MatchString(id) {
+		return store.ErrNotFound
+	}
+	method := store.VerifiedByWebInterface
+	if c.Query("via") == "qr" {
+		method = store.VerifiedByQRCode
+	}
+	v, err := h.Svc.Credential(c.UserContext(), id, h.visit(c, method))
+	if err != nil {
+		return err
+	}
+	m := h.credentialModel(v)
+	render.SetTitle(c, m.Title)
+	desc := fmt.Sprintf("Issued by %s. Verification: %s.", m.IssuerName, strings.ToLower(m.Verdict.Headline()))
+	if m.RecipientName != "" {
+		desc = fmt.Sprintf("Awarded to %s by %s. Verification: %s.", m.RecipientName, m.IssuerName, strings.ToLower(m.Verdict.Headline()))
+	}
+	meta := []layout.Meta{{Property: "og:type", Content: "website"}, {Property: "og:title", Content: m.Title},
+		{Property: "og:description", Content: desc}, {Property: "og:url", Content: m.URL},
+		{Property: "og:site_name", Content: "TrustCred"}, {Property: "twitter:card", Content: "summary"}}
+	if m.IssuerLogo != "" {
+		meta = append(meta, layout.Meta{Property: "og:image", Content: h.base() + m.IssuerLogo})
+	}
+	render.SetMeta(c, meta...)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return render.Page(c, fiber.StatusOK, view.CredentialPage(m))
+}
+
+// JSON serves GET /v/:id/credential.json, the signed credential.
+func (h *Verification) JSON(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !publicIDRE.MatchString(id) {
+		return store.ErrNotFound
+	}
+	cred, err := h.Svc.Issuer.DB.PublicCredential(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if cred.Issuer == nil || cred.Issuer.Status == store.OrganizationRevoked {
+		return store.ErrNotFound
+	}
+	b, err := h.Svc.Issuer.SignedDocument(cred)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vc+ld+json")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="credential-`+id+`.json"`)
+	return c.Send(b)
+}
+
+// QR serves GET /v/:id/qr.png and /v/:id/qr.svg: the page's link with
+// ?via=qr, so that scans are logged as such.
+func (h *Verification) QR(c *fiber.Ctx) error {
+	id, format := c.Params("id"), c.Params("format")
+	if !publicIDRE.MatchString(id) || (format != "png" && format != "svg") {
+		return store.ErrNotFound
+	}
+	if _, err := h.Svc.Issuer.DB.PublicCredential(c.UserContext(), id); err != nil {
+		return err
+	}
+	link := h.base() + "/v/" + id + "?via=qr"
+	var b []byte
+	var err error
+	if format == "png" {
+		b, err = qrcode.PNG(link, 8)
+		c.Set(fiber.HeaderContentType, "image/png")
+	} else {
+		b, err = qrcode.SVG(link)
+		c.Set(fiber.HeaderContentType, "image/svg+xml")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	if c.Query("download") != "" {
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="credential-`+id+`-qr.`+format+`"`)
+	}
+	return c.Send(b)
+}
+
+var checkTitles = map[string]string{
+	verify.CheckFormat:     "Credential format",
+	verify.CheckSignature:  "Signature",
+	verify.CheckIssuer:     "Issuer's key",
+	"holder":               "Holder's key",
+	verify.CheckRevocation: "Not revoked",
+	verify.CheckSuspension: "Not suspended",
+	verify.CheckValidity:   "Validity dates",
+	verify.CheckSchema:     "Data matches its schema",
+}
+
+func checks(in []verify.Check) []view.Check {
+	out := make([]view.Check, 0, len(in))
+	for _, c := range in {
+		title := checkTitles[c.Name]
+		if title == "" {
+			title = c.Name
+		}
+		out = append(out, view.Check{Title: title, Passed: c.Passed, Skipped: c.Skipped, Detail: c.Detail})
+	}
+	return out
+}
+
+func dayOf(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format("2 January 2006")
+}
+
+// display formats a credential value for people.
+func display(v any, typ store.SchemaFieldType) string {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "Yes"
+		}
+		return "No"
+	case string:
+		if typ == store.SchemaFieldDate {
+			if t, err := time.Parse(time.DateOnly, x); err == nil {
+				return t.Format("2 January 2006")
+			}
+		}
+		return x
+	case json.Number:
+		return x.String()
+	case nil:
+		return ""
+	case map[string]any, []any:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+func (h *Verification) credentialModel(v *verify.Viewed) view.Credential {
+	c, doc := v.Credential, v.Document
+	url := h.base() + "/v/" + c.PublicID
+	m := view.Credential{
+		PublicID: c.PublicID, URL: url, JSONURL: url + "/credential.json", QRPNG: "/v/" + c.PublicID + "/qr.png",
+		QRSVG: "/v/" + c.PublicID + "/qr.svg", IssuerName: c.Issuer.Name, IssuerURL: "/orgs/" + c.Issuer.Slug,
+		IssuerVerified: c.Issuer.Verified, IssuedAt: dayOf(c.IssuedAt), ValidUntil: dayOf(c.ExpiresAt),
+		Verdict: view.Verdict(v.Result.Verdict), Checks: checks(v.Result.Checks),
+	}
+	if c.Issuer.LogoKey != nil {
+		m.IssuerLogo = "/orgs/" + c.Issuer.Slug + "/logo"
+	}
+	m.IssuerDID = v.Result.Issuer
+	m.Title, _ = doc["name"].(string)
+	m.Description, _ = doc["description"].(string)
+	if c.RecipientName != nil {
+		m.RecipientName = *c.RecipientName
+	}
+	subj, _ := doc["credentialSubject"].(map[string]any)
+	if a, ok := subj["achievement"].(map[string]any); ok {
+		if n, _ := a["name"].(string); n != "" {
+			m.Title = n
+		}
+		if d, _ := a["description"].(string); d != "" {
+			m.Description = d
+		}
+		if cr, ok := a["criteria"].(map[string]any); ok {
+			m.Achievement, _ = cr["narrative"].(string)
+		}
+	}
+	if m.Title == "" && c.Template != nil {
+		m.Title = c.Template.Name
+	}
+	if m.Title == "" {
+		m.Title = "Credential"
+	}
+	var fields []store.SchemaField
+	if c.Schema != nil {
+		fields = c.Schema.Fields
+	}
+	seen := map[string]bool{"id": true, "type": true, "name": true, "achievement": true, "identifier": true}
+	for _, f := range fields {
+		if val, ok := subj[f.Name]; ok {
+			m.Fields = append(m.Fields, view.Field{Label: f.Label, Value: display(val, f.Type)})
+			seen[f.Name] = true
+		}
+	}
+	keys := make([]string, 0, len(subj))
+	for k := range subj {
+		if !seen[k] {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		m.Fields = append(m.Fields, view.Field{Label: k, Value: display(subj[k], "")})
+	}
+	m.LinkedInURL = linkedIn(m.Title, c, url)
+	return m
+}
+
+// linkedIn is LinkedIn's "add a licence or certification" link, filled.
+func linkedIn(title string, c *store.Credential, link string) string {
+	q := url.Values{}
+	q.Set("startTask", "CERTIFICATION_NAME")
+	q.Set("name", title)
+	q.Set("organizationName", c.Issuer.Name)
+	if c.IssuedAt != nil {
+		q.Set("issueYear", fmt.Sprint(c.IssuedAt.Year()))
+		q.Set("issueMonth", fmt.Sprint(int(c.IssuedAt.Month())))
+	}
+	if c.ExpiresAt != nil {
+		q.Set("expirationYear", fmt.Sprint(c.ExpiresAt.Year()))
+		q.Set("expirationMonth", fmt.Sprint(int(c.ExpiresAt.Month())))
+	}
+	q.Set("certUrl", link)
+	q.Set("certId", c.PublicID)
+	return "https://www.linkedin.com/profile/add?" + q.Encode()
+}
+
+// Form renders GET /verify.
+func (h *Verification) Form(c *fiber.Ctx) error {
+	render.SetTitle(c, "Verify a credential")
+	return render.Page(c, fiber.StatusOK, view.UploadPage(view.Upload{}))
+}
+
+var errTooLarge = errors.New("the document is larger than 1 MB")
+
+// Upload handles POST /verify: a pasted or uploaded credential or
+// presentation, from any issuer.
+func (h *Verification) Upload(c *fiber.Ctx) error {
+	render.SetTitle(c, "Verify a credential")
+	text := c.FormValue("credential")
+	raw := []byte(text)
+	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
+		if fh.Size > maxDocument {
+			return render.Page(c, fiber.StatusRequestEntityTooLarge, view.UploadPage(view.Upload{Error: "The file is larger than 1 MB."}))
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		raw, err = io.ReadAll(io.LimitReader(f, maxDocument+1))
+		f.Close()
+		if err != nil {
+			return err
+		}
+		text = ""
+	}
+	shown := text
+	if len(shown) > maxDocument {
+		shown = ""
+	}
+	fail := func(status int, msg string) error {
+		return render.Page(c, status, view.UploadPage(view.Upload{Text: shown, Error: msg}))
+	}
+	if len(strings.TrimSpace(string(raw))) == 0 {
+		return fail(fiber.StatusUnprocessableEntity, "Paste a credential's JSON or choose a file.")
+	}
+	if len(raw) > maxDocument {
+		return fail(fiber.StatusRequestEntityTooLarge, "The document is larger than 1 MB.")
+	}
+	doc, err := parseDocument(raw)
+	if err != nil {
+		return fail(fiber.StatusUnprocessableEntity, err.Error())
+	}
+	visit := h.visit(c, store.VerifiedByWebInterface)
+	var res view.Result
+	if isPresentation(doc) {
+		pr := h.Svc.Presentation(c.UserContext(), doc, verify.PresentationOptions{AllowUnsigned: true}, visit)
+		res = view.Result{Kind: "presentation", Verdict: "invalid", Checks: checks(pr.Checks), Issuer: pr.Holder}
+		if pr.Verified {
+			res.Verdict = "valid"
+		}
+		for _, cr := range pr.Credentials {
+			res.Credentials = append(res.Credentials, h.resultModel(cr))
+		}
+	} else {
+		res = h.resultModel(h.Svc.Document(c.UserContext(), doc, visit))
+	}
+	return render.Page(c, fiber.StatusOK, view.UploadPage(view.Upload{Text: shown, Result: &res}))
+}
+
+func (h *Verification) resultModel(r *verify.Result) view.Result {
+	out := view.Result{Kind: "credential", Verdict: view.Verdict(r.Verdict), Checks: checks(r.Checks), Issuer: r.Issuer}
+	if r.Document != nil {
+		out.Title, _ = r.Document["name"].(string)
+		if subj, ok := r.Document["credentialSubject"].(map[string]any); ok {
+			keys := make([]string, 0, len(subj))
+			for k := range subj {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				out.Subject = append(out.Subject, view.Field{Label: k, Value: display(subj[k], "")})
+			}
+		}
+		if pid := h.Svc.Local.PublicID(r.Document); pid != "" {
+			out.OurPage = "/v/" + pid
+		}
+	}
+	return out
+}
+
+// parseDocument reads a credential or presentation (or a VC-API body that
+// wraps one), with an error worded for the person who brought it.
+func parseDocument(raw []byte) (map[string]any, error) {
+	v, err := vc.ParseJSON(raw)
+	if err != nil {
+		return nil, errors.New("This is not valid JSON: " + strings.TrimPrefix(err.Error(), "vc: cannot canonicalize: "))
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("The JSON must be an object: a credential or a presentation.")
+	}
+	for _, k := range []string{"verifiableCredential", "verifiablePresentation"} {
+		if inner, ok := doc[k].(map[string]any); ok && doc["@context"] == nil {
+			return inner, nil
+		}
+	}
+	return doc, nil
+}
+
+func isPresentation(doc map[string]any) bool {
+	switch t := doc["type"].(type) {
+	case string:
+		return t == "VerifiablePresentation"
+	case []any:
+		return slices.Contains(t, any("VerifiablePresentation"))
+	}
+	return false
+}

@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/store"
+	view "github.com/trustcred/trustcred/views/verification"
+	"github.com/trustcred/trustcred/web/auth"
+	"github.com/trustcred/trustcred/web/render"
+)
+
+// Verifications serves an organization's verification history.
+type Verifications struct{}
+
+// Index renders GET /verifications, filtered by credential (public id),
+// method, result and days; an htmx request gets only the results.
+func (h *Verifications) Index(c *fiber.Ctx) error {
+	sc := auth.Current(c).Scope
+	f := view.HistoryFilter{Credential: strings.TrimSpace(c.Query("credential")), Method: c.Query("method"),
+		Verdict: c.Query("verdict"), From: c.Query("from"), To: c.Query("to"), Errors: map[string]string{}}
+	var sf store.VerificationFilter
+	if f.Credential != "" {
+		cred, err := sc.CredentialByPublicID(c.UserContext(), f.Credential)
+		if err != nil {
+			f.Errors["credential"] = "No credential of your organization has this public id."
+		} else {
+			sf.CredentialID = cred.ID
+		}
+	}
+	if f.Method != "" {
+		if m := store.VerificationMethod(f.Method); m.Valid() {
+			sf.Method = m
+		} else {
+			f.Errors["method"] = "Choose a method from the list."
+		}
+	}
+	switch f.Verdict {
+	case "", "valid", "revoked", "suspended", "expired", "invalid":
+		sf.Verdict = f.Verdict
+	default:
+		f.Errors["verdict"] = "Choose a result from the list."
+	}
+	for _, d := range []struct {
+		name, value string
+		into        *time.Time
+		plusDay     bool
+	}{{"from", f.From, &sf.From, false}, {"to", f.To, &sf.To, true}} {
+		if d.value == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, d.value)
+		if err != nil {
+			f.Errors[d.name] = "Enter a date like 2026-01-31."
+			continue
+		}
+		if d.plusDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		*d.into = t
+	}
+	if !sf.From.IsZero() && !sf.To.IsZero() && !sf.From.Before(sf.To) {
+		f.Errors["to"] = "Must be on or after the From date."
+	}
+	if cur := c.Query("before"); cur != "" {
+		b, err := store.ParseAuditCursor(cur)
+		if err != nil {
+			f.Errors[""] = "That page link is not valid; showing the newest verifications."
+		} else {
+			sf.Before = b
+		}
+	}
+	m := view.History{Filter: f}
+	status := fiber.StatusOK
+	if len(f.Errors) > 0 && !(len(f.Errors) == 1 && f.Errors[""] != "") {
+		status = fiber.StatusUnprocessableEntity
+		if render.IsPartial(c) {
+			var msgs []string
+			for _, k := range []string{"credential", "method", "verdict", "from", "to"} {
+				if msg := f.Errors[k]; msg != "" {
+					msgs = append(msgs, msg)
+				}
+			}
+			m.Filter.Errors[""] = strings.Join(msgs, " ")
+		}
+	} else {
+		p, err := sc.Verifications(c.UserContext(), sf)
+		if err != nil {
+			return err
+		}
+		m.Total, m.Valid, m.Revoked, m.Suspended, m.Expired, m.Invalid = p.Counts.Total, p.Counts.Valid, p.Counts.Revoked,
+			p.Counts.Suspended, p.Counts.Expired, p.Counts.Invalid
+		for _, e := range p.Entries {
+			m.Entries = append(m.Entries, view.HistoryEntry{At: e.VerifiedAt.UTC().Format("2 Jan 2006 15:04:05 UTC"),
+				AtISO: e.VerifiedAt.UTC().Format(time.RFC3339), PublicID: deref(e.PublicID), Recipient: deref(e.RecipientName),
+				Method: string(e.VerificationMethod), Verdict: deref(e.Verdict), IP: deref(e.IPAddress), UserAgent: deref(e.UserAgent)})
+		}
+		q := url.Values{}
+		for k, v := range map[string]string{"credential": f.Credential, "method": f.Method, "verdict": f.Verdict, "from": f.From, "to": f.To} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		if sf.Before != nil {
+			m.Newest = "/verifications?" + q.Encode()
+		}
+		if p.Next != nil {
+			q.Set("before", p.Next.String())
+			m.Older = "/verifications?" + q.Encode()
+		}
+	}
+	if render.IsPartial(c) {
+		return render.Component(c, status, view.HistoryResults(m))
+	}
+	render.SetTitle(c, "Verifications")
+	return render.Page(c, status, view.HistoryPage(m))
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -1,0 +1,46 @@
+package verify_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/trustcred/trustcred/internal/verify"
+)
+
+func TestCacheInvalidation(t *testing.T) {
+	c := verify.NewCache(2)
+	now := time.Now()
+	until := now.Add(time.Hour)
+	s := verify.Stamp{Status: "active", IssuerStatus: "active", Revocation: 3, Suspension: 7}
+	r := &verify.Result{Verified: true, Verdict: verify.Valid}
+	c.Put("a", s, r, nil, &until)
+	if got, ok := c.Get("a", s, now); !ok || got != r {
+		t.Fatal("fresh outcome not reused")
+	}
+	for name, changed := range map[string]verify.Stamp{
+		"status":     {Status: "revoked", IssuerStatus: "active", Revocation: 3, Suspension: 7},
+		"issuer":     {Status: "active", IssuerStatus: "suspended", Revocation: 3, Suspension: 7},
+		"revocation": {Status: "active", IssuerStatus: "active", Revocation: 4, Suspension: 7},
+		"suspension": {Status: "active", IssuerStatus: "active", Revocation: 3, Suspension: 8},
+	} {
+		c.Put("a", s, r, nil, &until)
+		if _, ok := c.Get("a", changed, now); ok {
+			t.Errorf("outcome reused after the %s changed", name)
+		}
+	}
+	c.Put("a", s, r, nil, &until)
+	if _, ok := c.Get("a", s, until); ok {
+		t.Error("outcome reused once the credential expired")
+	}
+	from := now.Add(time.Minute)
+	c.Put("b", s, r, &from, nil)
+	if _, ok := c.Get("b", s, now); ok {
+		t.Error("outcome reused before the credential is valid")
+	}
+	c.Put("c", s, r, nil, nil)
+	c.Put("d", s, r, nil, nil)
+	c.Put("e", s, r, nil, nil)
+	if c.Len() != 2 {
+		t.Errorf("cache holds %d, bound 2", c.Len())
+	}
+}

@@ -1,0 +1,121 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/did"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/store"
+)
+
+// Local answers, from the database, what a verifier would otherwise fetch
+// from this server: its organizations' did:web documents and status lists,
+// and the schema of the credentials it issued.
+type Local struct {
+	Issuer *issuance.Issuer
+}
+
+// NewVerifier is the verifier this server uses: its own DIDs, status lists
+// and schemas locally, everything else through fetcher (nil: no network).
+func NewVerifier(is *issuance.Issuer, fetcher *Fetcher) *Verifier {
+	l := &Local{Issuer: is}
+	return &Verifier{Resolver: Resolver{Fetcher: fetcher, Local: l.DID}, StatusList: l.StatusList, Schema: l.Schema}
+}
+
+func (l *Local) base() string { return strings.TrimRight(l.Issuer.BaseURL, "/") }
+
+// DID resolves this server's did:web:{host}:orgs:{slug}.
+func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error) {
+	prefix, err := did.Web(l.base(), "orgs")
+	if err != nil {
+		return nil, false, nil
+	}
+	slug, ok := strings.CutPrefix(id, prefix+":")
+	if !ok || slug == "" || strings.Contains(slug, ":") {
+		return nil, false, nil
+	}
+	org, err := l.Issuer.DB.OrganizationBySlug(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && org.Status == store.OrganizationRevoked) {
+		return nil, true, fmt.Errorf("%s is not an issuer on this server", id)
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	doc, err := l.Issuer.DIDDocument(ctx, org)
+	return doc, true, err
+}
+
+// StatusList serves this server's status list credentials.
+func (l *Local) StatusList(ctx context.Context, url string) ([]byte, bool, error) {
+	id, ok := strings.CutPrefix(url, l.base()+"/status-lists/")
+	if !ok {
+		return nil, false, nil
+	}
+	sl, err := l.Issuer.StatusListCredential(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, true, fmt.Errorf("no such status list on this server")
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	return sl.JSON, true, nil
+}
+
+// PublicID is the public id of a credential this server issued, from its
+// id ({base}/v/{public_id}); "" for anyone else's.
+func (l *Local) PublicID(doc map[string]any) string {
+	id, _ := doc["id"].(string)
+	pid, ok := strings.CutPrefix(id, l.base()+"/v/")
+	if !ok || pid == "" || strings.ContainsAny(pid, "/?#") {
+		return ""
+	}
+	return pid
+}
+
+// notFields are credentialSubject properties TrustCred writes that are not
+// schema fields.
+var notFields = map[string]bool{"id": true, "type": true, "name": true, "achievement": true, "identifier": true}
+
+// Schema checks the subject of one of this server's credentials against
+// the schema it was issued under; nil for anyone else's credential.
+func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
+	pid := l.PublicID(doc)
+	if pid == "" {
+		return nil
+	}
+	c, err := l.Issuer.DB.PublicCredential(ctx, pid)
+	if err != nil {
+		return &Check{Detail: "TrustCred has no record of this credential."}
+	}
+	if c.Schema == nil {
+		return &Check{Passed: true, Skipped: true, Detail: "The credential has no schema."}
+	}
+	schema, err := credschema.Compile(json.RawMessage(c.Schema.SchemaDefinition))
+	if err != nil {
+		return &Check{Passed: true, Skipped: true, Detail: "The credential's schema could not be read."}
+	}
+	subj, _ := doc["credentialSubject"].(map[string]any)
+	data := map[string]any{}
+	for k, v := range subj {
+		if !notFields[k] {
+			data[k] = v
+		}
+	}
+	if errs := schema.Validate(data); len(errs) > 0 {
+		var parts []string
+		for k, m := range errs {
+			if k == "" {
+				parts = append(parts, m)
+			} else {
+				parts = append(parts, k+" "+m)
+			}
+		}
+		return &Check{Detail: fmt.Sprintf("The data does not match the schema %q: %s.", c.Schema.Name, strings.Join(parts, "; "))}
+	}
+	return &Check{Passed: true, Detail: fmt.Sprintf("The data matches the schema %q version %s.", c.Schema.Name, c.Schema.Version)}
+}

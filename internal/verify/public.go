@@ -1,0 +1,153 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/datatypes"
+
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/internal/verifylog"
+	"github.com/trustcred/trustcred/store"
+)
+
+// Visit is who asked for a verification and how, for its log entry.
+type Visit struct {
+	Method    store.VerificationMethod
+	IP        string
+	UserAgent string
+	UserID    *string // the signed-in verifier, if any
+}
+
+// Service verifies for the public page, the upload form and the API: our
+// credentials from the database (cached), anyone's from a document, and
+// logs every verification.
+type Service struct {
+	Issuer   *issuance.Issuer
+	Verifier *Verifier
+	Cache    *Cache
+	Logs     *verifylog.Writer
+	Local    *Local
+}
+
+// NewService wires the verifier, a cache of size outcomes and the log
+// writer for this server.
+func NewService(is *issuance.Issuer, fetcher *Fetcher, logs *verifylog.Writer, size int) *Service {
+	return &Service{Issuer: is, Verifier: NewVerifier(is, fetcher), Cache: NewCache(size), Logs: logs, Local: &Local{Issuer: is}}
+}
+
+// Viewed is one of our credentials with its verification.
+type Viewed struct {
+	Credential *store.Credential // with Issuer, Template and Schema
+	Document   map[string]any
+	JSON       []byte
+	Result     *Result
+}
+
+// Credential verifies one of this server's credentials by public id:
+// store.ErrNotFound for an unknown id or a revoked issuer. The outcome is
+// cached while nothing it depends on changes; every call is logged.
+func (s *Service) Credential(ctx context.Context, publicID string, v Visit) (*Viewed, error) {
+	c, err := s.Issuer.DB.PublicCredential(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Issuer == nil || c.Issuer.Status == store.OrganizationRevoked || len(c.EncryptedData) == 0 {
+		return nil, store.ErrNotFound
+	}
+	b, err := s.Issuer.SignedDocument(c)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := vc.ParseJSON(b)
+	doc, ok := parsed.(map[string]any)
+	if err != nil || !ok {
+		return nil, errors.New("verify: stored credential is not a JSON object")
+	}
+	rev, sus, err := s.Issuer.DB.StatusListVersions(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	stamp := Stamp{Status: string(c.Status), IssuerStatus: string(c.Issuer.Status), Revocation: rev, Suspension: sus}
+	now := s.Verifier.now()
+	res, hit := s.Cache.Get(publicID, stamp, now)
+	if !hit {
+		res = s.Verifier.Credential(ctx, doc)
+		from, until := window(doc)
+		s.Cache.Put(publicID, stamp, res, from, until)
+	}
+	s.log(c, res, v)
+	return &Viewed{Credential: c, Document: doc, JSON: b, Result: res}, nil
+}
+
+// Document verifies a credential someone brought (upload, API) and logs
+// it, linked to our credential when it is one of ours.
+func (s *Service) Document(ctx context.Context, doc map[string]any, v Visit) *Result {
+	res := s.Verifier.Credential(ctx, doc)
+	var c *store.Credential
+	if pid := s.Local.PublicID(doc); pid != "" {
+		if found, err := s.Issuer.DB.PublicCredential(ctx, pid); err == nil {
+			c = found
+		}
+	}
+	s.log(c, res, v)
+	return res
+}
+
+// Presentation verifies a presentation and logs each credential in it.
+func (s *Service) Presentation(ctx context.Context, doc map[string]any, opts PresentationOptions, v Visit) *PresentationResult {
+	res := s.Verifier.Presentation(ctx, doc, opts)
+	for _, cr := range res.Credentials {
+		var c *store.Credential
+		if cr.Document != nil {
+			if pid := s.Local.PublicID(cr.Document); pid != "" {
+				if found, err := s.Issuer.DB.PublicCredential(ctx, pid); err == nil {
+					c = found
+				}
+			}
+		}
+		s.log(c, cr, v)
+	}
+	return res
+}
+
+func window(doc map[string]any) (from, until *time.Time) {
+	parse := func(k string) *time.Time {
+		str, _ := doc[k].(string)
+		t, err := time.Parse(time.RFC3339, str)
+		if err != nil {
+			return nil
+		}
+		return &t
+	}
+	return parse("validFrom"), parse("validUntil")
+}
+
+func (s *Service) log(c *store.Credential, r *Result, v Visit) {
+	if s.Logs == nil {
+		return
+	}
+	verdict := r.Verdict
+	report := store.VerificationReport{Verified: r.Verified, Errors: r.Errors()}
+	for _, ch := range r.Checks {
+		report.Checks = append(report.Checks, store.VerificationCheck{Name: ch.Name, Passed: ch.Passed, Detail: ch.Detail})
+	}
+	l := store.VerificationLog{VerificationMethod: v.Method, Verdict: &verdict, VerifierUserID: v.UserID,
+		VerificationResult: datatypes.NewJSONType(report)}
+	if c != nil {
+		l.CredentialID, l.OrganizationID = &c.ID, &c.IssuerID
+	}
+	if v.IP != "" {
+		l.IPAddress = &v.IP
+	}
+	if v.UserAgent != "" {
+		ua := v.UserAgent
+		if len(ua) > 500 {
+			ua = ua[:500]
+		}
+		l.UserAgent = &ua
+	}
+	s.Logs.Record(l)
+}

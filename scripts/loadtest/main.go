@@ -1,0 +1,325 @@
+// Command loadtest measures the public verification paths on PostgreSQL:
+// it seeds N signed credentials in bulk (not one API call each), starts
+// the real server on loopback with rate limiting off, and drives
+// GET /v/{public_id} over random ids and POST /api/v1/credentials/verify
+// with vegeta for a bounded time, then reports requests/s, p50/p99,
+// errors, the server's peak RSS, and the verification logs written (after
+// a graceful shutdown, which flushes them).
+//
+//	GOTOOLCHAIN=go1.27.3 go run ./scripts/loadtest -n 100000 -duration 10s
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"gorm.io/datatypes"
+
+	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/password"
+	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/store"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	adminURL    string
+	dbName      string
+	n           int
+	duration    time.Duration
+	connections int
+	keep        bool
+	only        string
+}
+
+func run() error {
+	var o options
+	flag.StringVar(&o.adminURL, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the load test database on")
+	flag.StringVar(&o.dbName, "db", "trustcred_load", "database to (re)create")
+	flag.IntVar(&o.n, "n", 100_000, "credentials to seed")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long to drive each endpoint")
+	flag.IntVar(&o.connections, "connections", 64, "concurrent connections")
+	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
+	flag.StringVar(&o.only, "only", "", "page or api: drive only that endpoint")
+	flag.Parse()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	dbURL, err := recreate(ctx, o.adminURL, o.dbName)
+	if err != nil {
+		return err
+	}
+	if !o.keep {
+		defer drop(o.adminURL, o.dbName)
+	}
+	db, err := store.Open(ctx, store.Options{DatabaseURL: dbURL, Logger: log})
+	if err != nil {
+		return err
+	}
+	m, err := db.Migrator(log)
+	if err != nil {
+		return err
+	}
+	if err := m.Up(ctx); err != nil {
+		return err
+	}
+	raw := secret.GenerateKey()
+	keys, err := secret.NewKeyring(secret.Key{Raw: raw})
+	if err != nil {
+		return err
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start := time.Now()
+	ids, docs, err := seed(ctx, db, keys, base, o.n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("seeded %d credentials in %s (%.0f/s)\n", o.n, time.Since(start).Round(time.Millisecond), float64(o.n)/time.Since(start).Seconds())
+	db.Close()
+
+	dir, err := os.MkdirTemp("", "trustcred-load")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "trustcred")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/trustcred")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	srv := exec.Command(bin, "serve")
+	srv.Env = append(os.Environ(), "TRUSTCRED_DATABASE_URL="+dbURL, fmt.Sprintf("TRUSTCRED_ADDR=127.0.0.1:%d", port),
+		"TRUSTCRED_BASE_URL="+base, "TRUSTCRED_DATA_DIR="+dir, "TRUSTCRED_PUBLIC_RATE_LIMIT=0", "TRUSTCRED_LOG_LEVEL=error",
+		"TRUSTCRED_MASTER_KEY="+base64.StdEncoding.EncodeToString(raw))
+	srv.Stdout, srv.Stderr = os.Stdout, os.Stderr
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer srv.Process.Kill()
+	if err := waitReady(base); err != nil {
+		return err
+	}
+
+	if o.only != "api" {
+		report("GET /v/{id}", attack(o, func(t *vegeta.Target) error {
+			t.Method, t.URL = http.MethodGet, base+"/v/"+ids[rand.IntN(len(ids))]
+			return nil
+		}))
+	}
+	if o.only != "page" {
+		report("POST /api/v1/credentials/verify", attack(o, func(t *vegeta.Target) error {
+			t.Method, t.URL = http.MethodPost, base+"/api/v1/credentials/verify"
+			t.Body = docs[rand.IntN(len(docs))]
+			t.Header = http.Header{"Content-Type": []string{"application/json"}}
+			return nil
+		}))
+	}
+	rss := peakRSS(srv.Process.Pid)
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	if err := srv.Wait(); err != nil {
+		return fmt.Errorf("server did not exit cleanly: %w", err)
+	}
+	fmt.Printf("server peak RSS: %s\n", rss)
+	sqlDB, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return err
+	}
+	defer sqlDB.Close()
+	var logs int
+	if err := sqlDB.QueryRow("SELECT count(*) FROM verification_logs").Scan(&logs); err != nil {
+		return err
+	}
+	fmt.Printf("verification logs written: %d\n", logs)
+	return nil
+}
+
+// seed makes an active organization with a super admin (so the server is
+// past first-run setup), a schema and template, and n credentials.
+func seed(ctx context.Context, db *store.DB, keys *secret.Keyring, base string, n int) ([]string, [][]byte, error) {
+	is := &issuance.Issuer{DB: db, Keys: keys, BaseURL: base}
+	fields := []store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText, Required: true},
+		{Name: "conferred", Label: "Conferred", Type: store.SchemaFieldDate, Required: true}}
+	def, err := credschema.Build("Degree", fields)
+	if err != nil {
+		return nil, nil, err
+	}
+	var tpl *store.CredentialTemplate
+	var org *store.Organization
+	err = db.Seed(ctx, func(create func(any) error) error {
+		org = &store.Organization{Name: "Load Test University", Slug: "load-test-university", Type: store.OrganizationEducational,
+			Status: store.OrganizationActive, DID: "did:web:load.test:orgs:load-test-university"}
+		if err := create(org); err != nil {
+			return err
+		}
+		cs := &store.CredentialSchema{Name: "Degree", Version: "1", OrganizationID: org.ID, Active: true,
+			Fields: datatypes.NewJSONSlice(fields), SchemaDefinition: datatypes.JSON(def)}
+		if err := create(cs); err != nil {
+			return err
+		}
+		tpl = &store.CredentialTemplate{Name: "BSc Physics", OrganizationID: org.ID, SchemaID: cs.ID, Active: true,
+			TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateDiploma, ValidityDays: 3650})}
+		if err := create(tpl); err != nil {
+			return err
+		}
+		tpl.Schema = cs
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	hash, err := password.Hash(password.Random(20))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.CreateFirstAdmin(ctx, &store.User{Email: "operator@load.test", Role: store.RoleSuperAdmin, PasswordHash: &hash}, store.Actor{}); err != nil {
+		return nil, nil, err
+	}
+	sc := db.Scoped(org.ID)
+	var ids []string
+	var docs [][]byte
+	for done := 0; done < n; {
+		chunk := min(10_000, n-done)
+		reqs := make([]issuance.Request, chunk)
+		for i := range reqs {
+			k := done + i
+			reqs[i] = issuance.Request{Template: tpl, RecipientName: fmt.Sprintf("Student %d", k),
+				RecipientAddress: fmt.Sprintf("student%d@load.test", k), Data: map[string]any{"degree": "BSc Physics", "conferred": "2026-06-30"}}
+		}
+		creds, err := is.IssueMany(ctx, sc, reqs, store.Actor{UserAgent: "loadtest"})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, c := range creds {
+			ids = append(ids, c.PublicID)
+			if len(docs) < 1000 {
+				b, err := is.SignedDocument(c)
+				if err != nil {
+					return nil, nil, err
+				}
+				body, _ := json.Marshal(map[string]json.RawMessage{"verifiableCredential": b})
+				docs = append(docs, body)
+			}
+		}
+		done += chunk
+	}
+	return ids, docs, nil
+}
+
+func attack(o options, tg vegeta.Targeter) vegeta.Metrics {
+	a := vegeta.NewAttacker(vegeta.Workers(uint64(o.connections)), vegeta.MaxWorkers(uint64(o.connections)),
+		vegeta.Connections(o.connections), vegeta.KeepAlive(true), vegeta.Timeout(10*time.Second))
+	var m vegeta.Metrics
+	for res := range a.Attack(tg, vegeta.Rate{Freq: 0}, o.duration, "load") {
+		m.Add(res)
+	}
+	m.Close()
+	return m
+}
+
+func report(name string, m vegeta.Metrics) {
+	fmt.Printf("%s: %d requests, %.0f req/s, success %.2f%%, p50 %s, p99 %s, max %s, status %v\n", name, m.Requests,
+		m.Throughput, m.Success*100, m.Latencies.P50.Round(10*time.Microsecond), m.Latencies.P99.Round(10*time.Microsecond),
+		m.Latencies.Max.Round(time.Millisecond), m.StatusCodes)
+	if len(m.Errors) > 0 {
+		fmt.Printf("  errors: %v\n", m.Errors[:min(5, len(m.Errors))])
+	}
+}
+
+func peakRSS(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+func waitReady(base string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("server at %s not ready", base)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func recreate(ctx context.Context, adminURL, name string) (string, error) {
+	admin, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func drop(adminURL, name string) {
+	admin, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// ReserveStatusEntries takes n consecutive free entries of the
+// organization's status lists for purpose under issuerDID, starting new
+// lists as needed, in one transaction. For seeding many credentials at
+// once (IssueMany); single issuance allocates inside its own transaction.
+func (s *Scoped) ReserveStatusEntries(ctx context.Context, purpose StatusPurpose, issuerDID string, n int) ([]StatusEntry, error) {
+	out := make([]StatusEntry, 0, n)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		out = out[:0]
+		for len(out) < n {
+			var list StatusList
+			err := lockRow(tx, s.dial).Where("organization_id = ? AND purpose = ? AND issuer_did = ?", s.orgID, purpose, issuerDID).
+				Order("list_number DESC").First(&list).Error
+			if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
+			}
+			if err != nil || list.NextIndex >= list.Size {
+				var last int
+				if err := tx.Model(&StatusList{}).Select("COALESCE(MAX(list_number), -1)").
+					Where("organization_id = ? AND purpose = ?", s.orgID, purpose).Row().Scan(&last); err != nil {
+					return err
+				}
+				list = StatusList{OrganizationID: s.orgID, Purpose: purpose, IssuerDID: issuerDID, ListNumber: last + 1,
+					Size: StatusListSize, Bitstring: make([]byte, StatusListSize/8)}
+				if err := tx.Create(&list).Error; err != nil {
+					return err
+				}
+			}
+			take := min(n-len(out), list.Size-list.NextIndex)
+			for i := range take {
+				out = append(out, StatusEntry{ListID: list.ID, Purpose: purpose, Index: list.NextIndex + i})
+			}
+			if err := tx.Model(&StatusList{}).Where("id = ?", list.ID).Update("next_index", list.NextIndex+take).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// InsertIssuedCredentials stores credentials signed with entries from
+// ReserveStatusEntries, in batches of 1000 (one transaction each, with
+// their first status change), and one audit entry for the lot.
+func (s *Scoped) InsertIssuedCredentials(ctx context.Context, creds []*Credential, actor Actor) error {
+	const batch = 1000
+	for start := 0; start < len(creds); start += batch {
+		part := creds[start:min(start+batch, len(creds))]
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			changes := make([]CredentialStatusChange, len(part))
+			for i, c := range part {
+				c.IssuerID, c.Status = s.orgID, CredentialActive
+				if err := newID(&c.ID); err != nil {
+					return err
+				}
+				changes[i] = CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: CredentialDraft,
+					ToStatus: CredentialActive, ActorUserID: actor.UserID, Via: ViaSystem}
+			}
+			if err := tx.CreateInBatches(part, 250).Error; err != nil {
+				return err
+			}
+			return tx.CreateInBatches(changes, 250).Error
+		})
+		if err != nil {
+			return err
+		}
+	}
+	actor.OrganizationID = &s.orgID
+	return audit(s.db.WithContext(ctx), actor, "credential.issued_many", "organization", s.orgID, AuditDetails{
+		Summary: fmt.Sprintf("Issued %d credentials at once", len(creds)),
+	})
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// InsertVerificationLogs writes a batch of verification log rows in one
+// transaction (platform-wide: public verifications are logged too).
+func (db *DB) InsertVerificationLogs(ctx context.Context, logs []VerificationLog) error {
+	if len(logs) == 0 {
+		return nil
+	}
+	return db.gorm.WithContext(ctx).CreateInBatches(logs, 500).Error
+}
+
+// PublicCredential is a credential by its public id, platform-wide (the
+// public verification page), with its schema, template and issuer.
+func (db *DB) PublicCredential(ctx context.Context, publicID string) (*Credential, error) {
+	var c Credential
+	err := db.gorm.WithContext(ctx).Preload("Schema").Preload("Template").Preload("Issuer").
+		First(&c, "public_id = ?", publicID).Error
+	return &c, notFound(err)
+}
+
+// StatusListVersions are the current versions of a credential's
+// revocation and suspension lists (0 when it has none): what a cached
+// verification of it depends on.
+func (db *DB) StatusListVersions(ctx context.Context, c *Credential) (revocation, suspension int, err error) {
+	var ids []string
+	for _, id := range []*string{c.StatusListID, c.SuspensionListID} {
+		if id != nil {
+			ids = append(ids, *id)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, 0, nil
+	}
+	var rows []StatusList
+	if err := db.gorm.WithContext(ctx).Select("id", "version").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return 0, 0, err
+	}
+	for _, l := range rows {
+		if c.StatusListID != nil && l.ID == *c.StatusListID {
+			revocation = l.Version
+		}
+		if c.SuspensionListID != nil && l.ID == *c.SuspensionListID {
+			suspension = l.Version
+		}
+	}
+	return revocation, suspension, nil
+}
+
+// VerificationFilter selects an organization's verification logs. Zero
+// fields select everything.
+type VerificationFilter struct {
+	CredentialID string             // one credential's history
+	Method       VerificationMethod // web_interface, qr_code, api, mobile_app
+	Verdict      string             // valid, revoked, suspended, expired, invalid
+	From, To     time.Time          // verified_at >= From, < To
+	Before       *AuditCursor       // the next (older) page
+	Limit        int                // 1..200, default 50
+}
+
+// VerificationEntry is a log row with its credential's public id and
+// recipient.
+type VerificationEntry struct {
+	VerificationLog
+	PublicID      *string
+	RecipientName *string
+}
+
+// VerificationPage is one page of an organization's verification history,
+// newest first, with the totals of the whole selection.
+type VerificationPage struct {
+	Entries []VerificationEntry
+	Next    *AuditCursor
+	Counts  VerificationCounts
+}
+
+// VerificationCounts are totals of a selection by verdict.
+type VerificationCounts struct {
+	Total, Valid, Revoked, Suspended, Expired, Invalid int64
+}
+
+func (s *Scoped) verificationQuery(ctx context.Context, f VerificationFilter) *gorm.DB {
+	q := s.db.WithContext(ctx).Table("verification_logs").Where("verification_logs.organization_id = ?", s.orgID)
+	if f.CredentialID != "" {
+		q = q.Where("verification_logs.credential_id = ?", f.CredentialID)
+	}
+	if f.Method != "" {
+		q = q.Where("verification_logs.verification_method = ?", f.Method)
+	}
+	if f.Verdict != "" {
+		q = q.Where("verification_logs.verdict = ?", f.Verdict)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("verification_logs.verified_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("verification_logs.verified_at < ?", f.To.UTC())
+	}
+	return q
+}
+
+// Verifications is a page of the organization's verification history.
+// A malformed credential id selects nothing.
+func (s *Scoped) Verifications(ctx context.Context, f VerificationFilter) (VerificationPage, error) {
+	var p VerificationPage
+	if f.CredentialID != "" && !validUUID(f.CredentialID) {
+		return p, nil
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	var counts []struct {
+		Verdict *string
+		N       int64
+	}
+	if err := s.verificationQuery(ctx, f).Select("verdict, count(*) AS n").Group("verdict").Scan(&counts).Error; err != nil {
+		return p, err
+	}
+	for _, c := range counts {
+		p.Counts.Total += c.N
+		switch deref(c.Verdict) {
+		case "valid":
+			p.Counts.Valid += c.N
+		case "revoked":
+			p.Counts.Revoked += c.N
+		case "suspended":
+			p.Counts.Suspended += c.N
+		case "expired":
+			p.Counts.Expired += c.N
+		default:
+			p.Counts.Invalid += c.N
+		}
+	}
+	q := s.verificationQuery(ctx, f).
+		Select("verification_logs.*, credentials.public_id AS public_id, credentials.recipient_name AS recipient_name").
+		Joins("LEFT JOIN credentials ON credentials.id = verification_logs.credential_id")
+	if f.Before != nil {
+		q = q.Where("(verification_logs.verified_at, verification_logs.id) < (?, ?)", f.Before.At, f.Before.ID)
+	}
+	if err := q.Order("verification_logs.verified_at DESC, verification_logs.id DESC").Limit(f.Limit + 1).Scan(&p.Entries).Error; err != nil {
+		return p, err
+	}
+	if len(p.Entries) > f.Limit {
+		p.Entries = p.Entries[:f.Limit]
+		last := p.Entries[len(p.Entries)-1]
+		p.Next = &AuditCursor{At: last.VerifiedAt, ID: last.ID}
+	}
+	return p, nil
+}

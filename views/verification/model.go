@@ -1,0 +1,100 @@
+// Package verification renders the public verification pages: a
+// credential's page (/v/{id}) and the upload form (/verify).
+package verification
+
+// Field is one labelled value of a credential.
+type Field struct{ Label, Value string }
+
+// Check is one verification step as the page shows it.
+type Check struct {
+	Title   string
+	Passed  bool
+	Skipped bool
+	Detail  string
+}
+
+// Verdict is the overall outcome: valid, revoked, suspended, expired or
+// invalid.
+type Verdict string
+
+// Headline is the verdict in words.
+func (v Verdict) Headline() string {
+	switch v {
+	case "valid":
+		return "Valid credential"
+	case "revoked":
+		return "Revoked by its issuer"
+	case "suspended":
+		return "Suspended by its issuer"
+	case "expired":
+		return "Expired"
+	}
+	return "Not valid"
+}
+
+// Explanation says what the verdict means for the person checking.
+func (v Verdict) Explanation() string {
+	switch v {
+	case "valid":
+		return "The signature is genuine, the issuer's key is the issuer's, and the issuer has not revoked or suspended it."
+	case "revoked":
+		return "The issuer has withdrawn this credential for good. Do not rely on it."
+	case "suspended":
+		return "The issuer has suspended this credential for now. Do not rely on it until it is reinstated."
+	case "expired":
+		return "The credential was valid but its validity period has ended."
+	}
+	return "This credential could not be verified: see the checks below."
+}
+
+func (v Verdict) tone() string {
+	switch v {
+	case "valid":
+		return "border-green-600 bg-green-50 text-green-900"
+	case "suspended", "expired":
+		return "border-amber-500 bg-amber-50 text-amber-900"
+	}
+	return "border-red-600 bg-red-50 text-red-900"
+}
+
+// Credential is one credential with its verification, for its page.
+type Credential struct {
+	PublicID       string
+	URL            string // the page's own link, to share
+	JSONURL        string
+	QRPNG, QRSVG   string
+	Title          string
+	Description    string
+	IssuerName     string
+	IssuerURL      string // the issuer's public page
+	IssuerLogo     string
+	IssuerVerified bool
+	IssuerDID      string
+	RecipientName  string
+	Fields         []Field
+	Achievement    string // badge criteria
+	IssuedAt       string
+	ValidUntil     string
+	Verdict        Verdict
+	Checks         []Check
+	LinkedInURL    string
+}
+
+// Upload is the /verify form and, after a submission, its outcome.
+type Upload struct {
+	Text   string // what was pasted, shown again
+	Error  string // a problem with the input itself
+	Result *Result
+}
+
+// Result is the outcome of verifying a brought document.
+type Result struct {
+	Kind        string // credential or presentation
+	Verdict     Verdict
+	Checks      []Check
+	Issuer      string
+	Title       string
+	Subject     []Field
+	Credentials []Result // a presentation's credentials
+	OurPage     string   // the credential's page here, when TrustCred issued it
+}
