@@ -582,6 +582,11 @@ func TestExpireCredentials(t *testing.T) {
 		}
 		// An expired credential can still be revoked.
 		if _, err := f.sc.ChangeCredentialStatus(ctx, ids[0], store.ActionRevoke, "superseded", store.ViaWeb, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestIssueMany(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
