@@ -9,9 +9,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/qrcode"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -30,6 +32,22 @@ type Verification struct {
 	Svc     *verify.Service
 	Auth    *auth.Manager
 	BaseURL string
+
+	once  sync.Once
+	pages *lru.Cache[string, renderedPage] // public pages by id, for the view they show
+}
+
+// renderedPage is a credential's public page as sent, for the view (a
+// pointer the service replaces whenever anything on it may change) it was
+// rendered from.
+type renderedPage struct {
+	view *verify.Viewed
+	html []byte
+}
+
+func (h *Verification) rendered() *lru.Cache[string, renderedPage] {
+	h.once.Do(func() { h.pages, _ = lru.New[string, renderedPage](20_000) })
+	return h.pages
 }
 
 // maxDocument bounds a credential or presentation brought for checking.
@@ -59,6 +77,13 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	full := !render.IsPartial(c)
+	if p, ok := h.rendered().Get(id); ok && full && p.view == v {
+		c.Vary("HX-Request")
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		return c.Send(p.html)
+	}
 	m := h.credentialModel(v)
 	render.SetTitle(c, m.Title)
 	desc := fmt.Sprintf("Issued by %s. Verification: %s.", m.IssuerName, strings.ToLower(m.Verdict.Headline()))
@@ -72,8 +97,17 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		meta = append(meta, layout.Meta{Property: "og:image", Content: h.base() + m.IssuerLogo})
 	}
 	render.SetMeta(c, meta...)
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return render.Page(c, fiber.StatusOK, view.CredentialPage(m))
+	if !full {
+		return render.Page(c, fiber.StatusOK, view.CredentialPage(m))
+	}
+	html, err := render.FullPage(c, view.CredentialPage(m))
+	if err != nil {
+		return err
+	}
+	h.rendered().Add(id, renderedPage{view: v, html: html})
+	c.Vary("HX-Request")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(html)
 }
 
 // JSON serves GET /v/:id/credential.json, the signed credential.

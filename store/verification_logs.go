@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -152,4 +154,33 @@ func (s *Scoped) Verifications(ctx context.Context, f VerificationFilter) (Verif
 		p.Next = &AuditCursor{At: last.VerifiedAt, ID: last.ID}
 	}
 	return p, nil
+}
+
+// CredentialStamp is what a public view of a credential depends on besides
+// time (see verify.Cache).
+type CredentialStamp struct {
+	Status        string
+	Updated       time.Time
+	IssuerStatus  string
+	IssuerUpdated time.Time
+	Revocation    int // version of its revocation list
+	Suspension    int // version of its suspension list
+}
+
+// CredentialStamp reads a credential's stamp by public id in one indexed
+// query; ErrNotFound for an unknown id.
+func (db *DB) CredentialStamp(ctx context.Context, publicID string) (CredentialStamp, error) {
+	var st CredentialStamp
+	row := db.gorm.WithContext(ctx).Raw(`SELECT c.status, c.updated_at, o.status, o.updated_at,
+		COALESCE(r.version, 0), COALESCE(s.version, 0)
+		FROM credentials c JOIN organizations o ON o.id = c.issuer_id
+		LEFT JOIN status_lists r ON r.id = c.status_list_id
+		LEFT JOIN status_lists s ON s.id = c.suspension_list_id
+		WHERE c.public_id = ?`, publicID).Row()
+	err := row.Scan(&st.Status, &st.Updated, &st.IssuerStatus, &st.IssuerUpdated, &st.Revocation, &st.Suspension)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, ErrNotFound
+	}
+	st.Updated, st.IssuerUpdated = st.Updated.UTC(), st.IssuerUpdated.UTC()
+	return st, err
 }

@@ -4,59 +4,59 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/trustcred/trustcred/store"
 )
 
-// Stamp is what a cached verification of one of our credentials depends
-// on besides time: the credential's and its issuer's status, and the
-// versions of its two status lists (bumped on every bit change).
-type Stamp struct {
-	Status       string
-	IssuerStatus string
-	Revocation   int
-	Suspension   int
+// Stamp is what a cached view of one of our credentials depends on
+// besides time: the credential's and its issuer's status and last change,
+// and the versions of its two status lists (bumped on every bit change).
+// It is read with one indexed query (store.DB.CredentialStamp).
+type Stamp = store.CredentialStamp
+
+// Cache keeps views of this server's credentials (the decrypted document
+// and its verification), so that viewing a credential's page does not
+// decrypt, parse, canonicalize and check its signature again on every
+// request. A view is reused only while the credential's Stamp is
+// unchanged and within its validity window.
+type Cache[T any] struct {
+	lru *lru.Cache[string, cacheEntry[T]]
 }
 
-// Cache keeps verification outcomes of this server's credentials, so that
-// viewing a credential's page does not canonicalize and check its
-// signature again on every request. An outcome is reused only while the
-// credential's Stamp is unchanged and within its validity window.
-type Cache struct {
-	lru *lru.Cache[string, cachedResult]
-}
-
-type cachedResult struct {
+type cacheEntry[T any] struct {
 	stamp       Stamp
 	from, until time.Time // zero: unbounded
-	result      *Result
+	value       T
 }
 
 // NewCache makes a cache of up to size outcomes (least recently used
 // evicted first).
-func NewCache(size int) *Cache {
-	c, err := lru.New[string, cachedResult](max(size, 1))
+func NewCache[T any](size int) *Cache[T] {
+	c, err := lru.New[string, cacheEntry[T]](max(size, 1))
 	if err != nil {
 		panic(err) // only for a size < 1, excluded above
 	}
-	return &Cache{lru: c}
+	return &Cache[T]{lru: c}
 }
 
 // Get returns the outcome for a credential if it is still current.
-func (c *Cache) Get(publicID string, stamp Stamp, now time.Time) (*Result, bool) {
+func (c *Cache[T]) Get(publicID string, stamp Stamp, now time.Time) (T, bool) {
+	var zero T
 	e, ok := c.lru.Get(publicID)
 	if !ok {
-		return nil, false
+		return zero, false
 	}
 	if e.stamp != stamp || (!e.from.IsZero() && now.Before(e.from)) || (!e.until.IsZero() && !now.Before(e.until)) {
 		c.lru.Remove(publicID)
-		return nil, false
+		return zero, false
 	}
-	return e.result, true
+	return e.value, true
 }
 
 // Put keeps an outcome computed for stamp; validFrom and validUntil bound
 // when it may be reused (nil: unbounded).
-func (c *Cache) Put(publicID string, stamp Stamp, r *Result, validFrom, validUntil *time.Time) {
-	e := cachedResult{stamp: stamp, result: r}
+func (c *Cache[T]) Put(publicID string, stamp Stamp, v T, validFrom, validUntil *time.Time) {
+	e := cacheEntry[T]{stamp: stamp, value: v}
 	if validFrom != nil {
 		e.from = *validFrom
 	}
@@ -67,4 +67,4 @@ func (c *Cache) Put(publicID string, stamp Stamp, r *Result, validFrom, validUnt
 }
 
 // Len is the number of cached outcomes.
-func (c *Cache) Len() int { return c.lru.Len() }
+func (c *Cache[T]) Len() int { return c.lru.Len() }

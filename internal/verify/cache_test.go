@@ -8,10 +8,10 @@ import (
 )
 
 func TestCacheInvalidation(t *testing.T) {
-	c := verify.NewCache(2)
+	c := verify.NewCache[*verify.Result](2)
 	now := time.Now()
 	until := now.Add(time.Hour)
-	s := verify.Stamp{Status: "active", IssuerStatus: "active", Revocation: 3, Suspension: 7}
+	s := verify.Stamp{Status: "active", IssuerStatus: "active", Revocation: 3, Suspension: 7, Updated: now}
 	r := &verify.Result{Verified: true, Verdict: verify.Valid}
 	c.Put("a", s, r, nil, &until)
 	if got, ok := c.Get("a", s, now); !ok || got != r {

@@ -27,7 +27,7 @@ type Visit struct {
 type Service struct {
 	Issuer   *issuance.Issuer
 	Verifier *Verifier
-	Cache    *Cache
+	Cache    *Cache[*Viewed]
 	Logs     *verifylog.Writer
 	Local    *Local
 }
@@ -35,7 +35,7 @@ type Service struct {
 // NewService wires the verifier, a cache of size outcomes and the log
 // writer for this server.
 func NewService(is *issuance.Issuer, fetcher *Fetcher, logs *verifylog.Writer, size int) *Service {
-	return &Service{Issuer: is, Verifier: NewVerifier(is, fetcher), Cache: NewCache(size), Logs: logs, Local: &Local{Issuer: is}}
+	return &Service{Issuer: is, Verifier: NewVerifier(is, fetcher), Cache: NewCache[*Viewed](size), Logs: logs, Local: &Local{Issuer: is}}
 }
 
 // Viewed is one of our credentials with its verification.
@@ -47,14 +47,28 @@ type Viewed struct {
 }
 
 // Credential verifies one of this server's credentials by public id:
-// store.ErrNotFound for an unknown id or a revoked issuer. The outcome is
-// cached while nothing it depends on changes; every call is logged.
+// store.ErrNotFound for an unknown id or a revoked issuer. While nothing
+// it depends on changes (its Stamp, read with one indexed query) and
+// within its validity window, the view — decrypted document and
+// verification — is served from the cache; every call is logged.
 func (s *Service) Credential(ctx context.Context, publicID string, v Visit) (*Viewed, error) {
+	stamp, err := s.Issuer.DB.CredentialStamp(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if stamp.IssuerStatus == string(store.OrganizationRevoked) {
+		return nil, store.ErrNotFound
+	}
+	now := s.Verifier.now()
+	if view, hit := s.Cache.Get(publicID, stamp, now); hit {
+		s.log(view.Credential, view.Result, v)
+		return view, nil
+	}
 	c, err := s.Issuer.DB.PublicCredential(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
-	if c.Issuer == nil || c.Issuer.Status == store.OrganizationRevoked || len(c.EncryptedData) == 0 {
+	if c.Issuer == nil || len(c.EncryptedData) == 0 {
 		return nil, store.ErrNotFound
 	}
 	b, err := s.Issuer.SignedDocument(c)
@@ -66,20 +80,11 @@ func (s *Service) Credential(ctx context.Context, publicID string, v Visit) (*Vi
 	if err != nil || !ok {
 		return nil, errors.New("verify: stored credential is not a JSON object")
 	}
-	rev, sus, err := s.Issuer.DB.StatusListVersions(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	stamp := Stamp{Status: string(c.Status), IssuerStatus: string(c.Issuer.Status), Revocation: rev, Suspension: sus}
-	now := s.Verifier.now()
-	res, hit := s.Cache.Get(publicID, stamp, now)
-	if !hit {
-		res = s.Verifier.Credential(ctx, doc)
-		from, until := window(doc)
-		s.Cache.Put(publicID, stamp, res, from, until)
-	}
-	s.log(c, res, v)
-	return &Viewed{Credential: c, Document: doc, JSON: b, Result: res}, nil
+	view := &Viewed{Credential: c, Document: doc, JSON: b, Result: s.Verifier.Credential(ctx, doc)}
+	from, until := window(doc)
+	s.Cache.Put(publicID, stamp, view, from, until)
+	s.log(c, view.Result, v)
+	return view, nil
 }
 
 // Document verifies a credential someone brought (upload, API) and logs

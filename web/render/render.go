@@ -124,6 +124,16 @@ func Page(c *fiber.Ctx, status int, body templ.Component) error {
 	return Component(c, status, layout.App(Chrome(c), body))
 }
 
+// FullPage renders body inside the layout into bytes, for a page that the
+// caller caches (public pages, which carry no per-visitor content).
+func FullPage(c *fiber.Ctx, body templ.Component) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := layout.App(Chrome(c), body).Render(c.UserContext(), &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // Component renders one component as the whole response. It renders into a
 // buffer first, so a failing component yields a clean error page rather
 // than half a document.
