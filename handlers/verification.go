@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/qrcode"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -34,19 +33,24 @@ type Verification struct {
 	BaseURL string
 
 	once  sync.Once
-	pages *lru.Cache[string, renderedPage] // public pages by id, for the view they show
+	pages *verify.Cache[*pageEntry] // what public pages show, by public id
 }
 
-// renderedPage is a credential's public page as sent, for the view (a
-// pointer the service replaces whenever anything on it may change) it was
-// rendered from.
-type renderedPage struct {
-	view *verify.Viewed
-	html []byte
+// pageEntry is what a credential's public page shows, kept compact (no
+// document, no row) so that many fit in memory; valid for one stamp.
+type pageEntry struct {
+	model          view.Credential
+	meta           []layout.Meta
+	result         *verify.Result // without its document
+	credentialID   string
+	organizationID string
 }
 
-func (h *Verification) rendered() *lru.Cache[string, renderedPage] {
-	h.once.Do(func() { h.pages, _ = lru.New[string, renderedPage](20_000) })
+// PageCacheSize bounds the public pages kept ready.
+const PageCacheSize = 200_000
+
+func (h *Verification) cache() *verify.Cache[*pageEntry] {
+	h.once.Do(func() { h.pages = verify.NewCache[*pageEntry](PageCacheSize) })
 	return h.pages
 }
 
@@ -73,19 +77,31 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 	if c.Query("via") == "qr" {
 		method = store.VerifiedByQRCode
 	}
-	v, err := h.Svc.Credential(c.UserContext(), id, h.visit(c, method))
+	visit := h.visit(c, method)
+	stamp, err := h.Svc.Stamp(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	full := !render.IsPartial(c)
-	if p, ok := h.rendered().Get(id); ok && full && p.view == v {
-		c.Vary("HX-Request")
-		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		return c.Send(p.html)
+	e, hit := h.cache().Get(id, stamp, h.Svc.Now())
+	if hit {
+		h.Svc.LogView(e.credentialID, e.organizationID, e.result, visit)
+	} else {
+		v, err := h.Svc.Credential(c.UserContext(), id, visit)
+		if err != nil {
+			return err
+		}
+		e = h.pageEntry(v)
+		from, until := verify.Window(v.Document)
+		h.cache().Put(id, stamp, e, from, until)
 	}
+	render.SetTitle(c, e.model.Title)
+	render.SetMeta(c, e.meta...)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return render.Page(c, fiber.StatusOK, view.CredentialPage(e.model))
+}
+
+func (h *Verification) pageEntry(v *verify.Viewed) *pageEntry {
 	m := h.credentialModel(v)
-	render.SetTitle(c, m.Title)
 	desc := fmt.Sprintf("Issued by %s. Verification: %s.", m.IssuerName, strings.ToLower(m.Verdict.Headline()))
 	if m.RecipientName != "" {
 		desc = fmt.Sprintf("Awarded to %s by %s. Verification: %s.", m.RecipientName, m.IssuerName, strings.ToLower(m.Verdict.Headline()))
@@ -96,18 +112,9 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 	if m.IssuerLogo != "" {
 		meta = append(meta, layout.Meta{Property: "og:image", Content: h.base() + m.IssuerLogo})
 	}
-	render.SetMeta(c, meta...)
-	if !full {
-		return render.Page(c, fiber.StatusOK, view.CredentialPage(m))
-	}
-	html, err := render.FullPage(c, view.CredentialPage(m))
-	if err != nil {
-		return err
-	}
-	h.rendered().Add(id, renderedPage{view: v, html: html})
-	c.Vary("HX-Request")
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(html)
+	r := *v.Result
+	r.Document = nil
+	return &pageEntry{model: m, meta: meta, result: &r, credentialID: v.Credential.ID, organizationID: v.Credential.IssuerID}
 }
 
 // JSON serves GET /v/:id/credential.json, the signed credential.

@@ -81,10 +81,29 @@ func (s *Service) Credential(ctx context.Context, publicID string, v Visit) (*Vi
 		return nil, errors.New("verify: stored credential is not a JSON object")
 	}
 	view := &Viewed{Credential: c, Document: doc, JSON: b, Result: s.Verifier.Credential(ctx, doc)}
-	from, until := window(doc)
+	from, until := Window(doc)
 	s.Cache.Put(publicID, stamp, view, from, until)
 	s.log(c, view.Result, v)
 	return view, nil
+}
+
+// Stamp is the current stamp of one of our credentials (one indexed
+// query): a caller that caches what it built from a view checks it before
+// reusing that. store.ErrNotFound for an unknown id or a revoked issuer.
+func (s *Service) Stamp(ctx context.Context, publicID string) (Stamp, error) {
+	st, err := s.Issuer.DB.CredentialStamp(ctx, publicID)
+	if err == nil && st.IssuerStatus == string(store.OrganizationRevoked) {
+		return st, store.ErrNotFound
+	}
+	return st, err
+}
+
+// Now is the verifier's clock.
+func (s *Service) Now() time.Time { return s.Verifier.now() }
+
+// LogView logs a verification served from a caller's cache.
+func (s *Service) LogView(credentialID, organizationID string, r *Result, v Visit) {
+	s.log(&store.Credential{ID: credentialID, IssuerID: organizationID}, r, v)
 }
 
 // Document verifies a credential someone brought (upload, API) and logs
@@ -118,7 +137,9 @@ func (s *Service) Presentation(ctx context.Context, doc map[string]any, opts Pre
 	return res
 }
 
-func window(doc map[string]any) (from, until *time.Time) {
+// Window is a credential's validFrom and validUntil (nil when absent or
+// unreadable): when a cached view of it stops holding.
+func Window(doc map[string]any) (from, until *time.Time) {
 	parse := func(k string) *time.Time {
 		str, _ := doc[k].(string)
 		t, err := time.Parse(time.RFC3339, str)

@@ -13,6 +13,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -21,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/vc"
 )
@@ -391,34 +394,67 @@ func (v *Verifier) statusBit(ctx context.Context, entry map[string]any, issuer, 
 			return false, errors.New(plain(err) + ".")
 		}
 	}
-	parsed, err := vc.ParseJSON(body)
-	list, isObj := parsed.(map[string]any)
-	if err != nil || !isObj {
-		return false, fmt.Errorf("the status list %s is not a JSON credential.", u)
-	}
-	lr := v.credential(ctx, list, false)
-	if !lr.Verified {
-		return false, fmt.Errorf("the status list %s does not verify (%s).", u, strings.Join(lr.Errors(), " "))
-	}
-	if lr.Issuer != issuer {
-		return false, fmt.Errorf("the status list was issued by %s, not by the credential's issuer.", lr.Issuer)
-	}
-	if !hasType(list["type"], "BitstringStatusListCredential") {
-		return false, errors.New("the status list is not a BitstringStatusListCredential.")
-	}
-	subj, _ := list["credentialSubject"].(map[string]any)
-	if subj == nil || subj["statusPurpose"] != purpose {
-		return false, fmt.Errorf("the status list is not a %s list.", purpose)
-	}
-	enc, _ := subj["encodedList"].(string)
-	bits, err := decodeList(enc)
+	sl, err := v.checkedList(ctx, u, body)
 	if err != nil {
 		return false, err
 	}
-	if idx >= len(bits)*8 {
+	if sl.until != nil && !v.now().Before(*sl.until) {
+		return false, fmt.Errorf("the status list %s has expired.", u)
+	}
+	if sl.issuer != issuer {
+		return false, fmt.Errorf("the status list was issued by %s, not by the credential's issuer.", sl.issuer)
+	}
+	if sl.purpose != purpose {
+		return false, fmt.Errorf("the status list is not a %s list.", purpose)
+	}
+	if idx >= len(sl.bits)*8 {
 		return false, errors.New("the credential's index is outside the status list.")
 	}
-	return bits[idx/8]&(0x80>>(idx%8)) != 0, nil
+	return sl.bits[idx/8]&(0x80>>(idx%8)) != 0, nil
+}
+
+// checkedList is a status list credential whose proof verified.
+type checkedList struct {
+	issuer, purpose string
+	bits            []byte
+	until           *time.Time
+}
+
+// lists remembers status list credentials already verified, by the
+// SHA-256 of their bytes: the same list is checked for every credential
+// in it, and its proof is as valid the second time.
+var lists, _ = lru.New[[32]byte, *checkedList](64)
+
+func (v *Verifier) checkedList(ctx context.Context, u string, body []byte) (*checkedList, error) {
+	key := sha256.Sum256(body)
+	if sl, ok := lists.Get(key); ok {
+		return sl, nil
+	}
+	parsed, err := vc.ParseJSON(body)
+	list, isObj := parsed.(map[string]any)
+	if err != nil || !isObj {
+		return nil, fmt.Errorf("the status list %s is not a JSON credential.", u)
+	}
+	lr := v.credential(ctx, list, false)
+	if !lr.Verified {
+		// Not kept: a list whose issuer's key could not be fetched may
+		// verify on the next try.
+		return nil, fmt.Errorf("the status list %s does not verify (%s).", u, strings.Join(lr.Errors(), " "))
+	}
+	if !hasType(list["type"], "BitstringStatusListCredential") {
+		return nil, errors.New("the status list is not a BitstringStatusListCredential.")
+	}
+	subj, _ := list["credentialSubject"].(map[string]any)
+	purpose, _ := subj["statusPurpose"].(string)
+	enc, _ := subj["encodedList"].(string)
+	bits, err := decodeList(enc)
+	if err != nil {
+		return nil, err
+	}
+	_, until := Window(list)
+	sl := &checkedList{issuer: lr.Issuer, purpose: purpose, bits: bits, until: until}
+	lists.Add(key, sl)
+	return sl, nil
 }
 
 func decodeList(enc string) ([]byte, error) {
