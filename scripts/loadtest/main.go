@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -135,11 +136,10 @@ func run() error {
 	if o.only != "api" && o.warm {
 		// Every page once: the cold path (verify, render, cache), as a
 		// production server's cache is warm for credentials people look at.
-		next := 0
+		var next atomic.Int64
 		start := time.Now()
 		m := attackN(o, len(ids), func(t *vegeta.Target) error {
-			t.Method, t.URL = http.MethodGet, base+"/v/"+ids[next%len(ids)]
-			next++
+			t.Method, t.URL = http.MethodGet, base+"/v/"+ids[int(next.Add(1)-1)%len(ids)]
 			return nil
 		})
 		report(fmt.Sprintf("warm-up, each of the %d pages once (cold path)", len(ids)), m)
@@ -268,12 +268,11 @@ func attackN(o options, n int, tg vegeta.Targeter) vegeta.Metrics {
 	a := vegeta.NewAttacker(vegeta.Workers(uint64(o.connections)), vegeta.MaxWorkers(uint64(o.connections)),
 		vegeta.Connections(o.connections), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
 	var m vegeta.Metrics
-	sent := 0
+	var sent atomic.Int64
 	limited := func(t *vegeta.Target) error {
-		if sent >= n {
+		if sent.Add(1) > int64(n) {
 			return vegeta.ErrNoTargets
 		}
-		sent++
 		return tg(t)
 	}
 	for res := range a.Attack(limited, vegeta.Rate{Freq: 0}, time.Hour, "warm") {
