@@ -63,13 +63,16 @@ var publicIDRE = regexp.MustCompile(`^[a-z2-7]{26}$`)
 func (h *Verification) base() string { return strings.TrimRight(h.BaseURL, "/") }
 
 func (h *Verification) visit(c *fiber.Ctx, method store.VerificationMethod) verify.Visit {
-	return verify.Visit{Method: method, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), UserID: h.Auth.Viewer(c)}
+	// Copies: Fiber's strings point into the request buffer, which is reused
+	// after the handler returns, and the log is written later.
+	return verify.Visit{Method: method, IP: strings.Clone(c.IP()), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent)),
+		UserID: h.Auth.Viewer(c)}
 }
 
 // Page renders GET /v/:id, the credential's public page. ?via=qr (the QR
 // code's link) logs the view as a QR scan.
 func (h *Verification) Page(c *fiber.Ctx) error {
-	id := c.Params("id")
+	id := strings.Clone(c.Params("id")) // a cache key: must outlive the request buffer
 	if !publicIDRE.MatchString(id) {
 		return store.ErrNotFound
 	}
