@@ -133,6 +133,11 @@ func run() error {
 		return err
 	}
 
+	// The ceiling with this tool on this machine: a route that does nothing.
+	report("GET /healthz (ceiling: no database, no logging)", attack(o, func(t *vegeta.Target) error {
+		t.Method, t.URL = http.MethodGet, base+"/healthz"
+		return nil
+	}))
 	if o.only != "api" && o.warm {
 		// Every page once: the cold path (verify, render, cache), as a
 		// production server's cache is warm for credentials people look at.
