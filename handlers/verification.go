@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,11 +38,11 @@ type Verification struct {
 	pages *verify.Cache[*pageEntry] // what public pages show, by public id
 }
 
-// pageEntry is what a credential's public page shows, kept compact (no
-// document, no row) so that many fit in memory; valid for one stamp.
+// pageEntry is a credential's public page as sent, GZIP-compressed (a
+// few KB, so that many fit in memory), with what its log entry needs;
+// valid for one stamp.
 type pageEntry struct {
-	model          view.Credential
-	meta           []layout.Meta
+	page           []byte         // the whole HTML page, gzipped
 	result         *verify.Result // without its document
 	credentialID   string
 	organizationID string
@@ -93,17 +95,31 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		e = h.pageEntry(v)
+		if e, err = h.pageEntry(c, v); err != nil {
+			return err
+		}
 		from, until := verify.Window(v.Document)
 		h.cache().Put(id, stamp, e, from, until)
 	}
-	render.SetTitle(c, e.model.Title)
-	render.SetMeta(c, e.meta...)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return render.Page(c, fiber.StatusOK, view.CredentialPage(e.model))
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Vary(fiber.HeaderAcceptEncoding)
+	if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(e.page)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(e.page))
+	if err != nil {
+		return err
+	}
+	html, err := io.ReadAll(zr)
+	if err != nil {
+		return err
+	}
+	return c.Send(html)
 }
 
-func (h *Verification) pageEntry(v *verify.Viewed) *pageEntry {
+func (h *Verification) pageEntry(c *fiber.Ctx, v *verify.Viewed) (*pageEntry, error) {
 	m := h.credentialModel(v)
 	desc := fmt.Sprintf("Issued by %s. Verification: %s.", m.IssuerName, strings.ToLower(m.Verdict.Headline()))
 	if m.RecipientName != "" {
@@ -115,9 +131,23 @@ func (h *Verification) pageEntry(v *verify.Viewed) *pageEntry {
 	if m.IssuerLogo != "" {
 		meta = append(meta, layout.Meta{Property: "og:image", Content: h.base() + m.IssuerLogo})
 	}
+	render.SetTitle(c, m.Title)
+	render.SetMeta(c, meta...)
+	html, err := render.FullPage(c, view.CredentialPage(m))
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if _, err := zw.Write(html); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
 	r := *v.Result
 	r.Document = nil
-	return &pageEntry{model: m, meta: meta, result: &r, credentialID: v.Credential.ID, organizationID: v.Credential.IssuerID}
+	return &pageEntry{page: bytes.Clone(buf.Bytes()), result: &r, credentialID: v.Credential.ID, organizationID: v.Credential.IssuerID}, nil
 }
 
 // JSON serves GET /v/:id/credential.json, the signed credential.

@@ -34,7 +34,7 @@ var degreeFields = []store.SchemaField{
 
 // degreeTemplate gives org an active schema and template ("BSc", default
 // degree "Physics"), and an inactive one.
-func degreeTemplate(t *testing.T, env *webtest.Env, org *store.Organization) *store.CredentialTemplate {
+func degreeTemplate(t testing.TB, env *webtest.Env, org *store.Organization) *store.CredentialTemplate {
 	t.Helper()
 	def, err := credschema.Build("Degree", degreeFields)
 	if err != nil {
@@ -70,7 +70,7 @@ func testIssuer(env *webtest.Env) *issuance.Issuer {
 }
 
 // issueDegree issues a credential of tpl as the test setup (ViaSystem).
-func issueDegree(t *testing.T, env *webtest.Env, org *store.Organization, tpl *store.CredentialTemplate, name, email string) *store.Credential {
+func issueDegree(t testing.TB, env *webtest.Env, org *store.Organization, tpl *store.CredentialTemplate, name, email string) *store.Credential {
 	t.Helper()
 	is, err := testIssuer(env).Issue(context.Background(), env.DB.Scoped(org.ID), issuance.Request{Template: tpl, RecipientName: name,
 		RecipientAddress: email, Data: map[string]any{"degree": "Chemistry", "awarded": "2024-06-30", "grade": "first", "honours": true}},
