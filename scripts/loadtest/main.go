@@ -57,6 +57,7 @@ type options struct {
 	keep        bool
 	only        string
 	warm        bool
+	rate        int
 }
 
 func run() error {
@@ -69,6 +70,7 @@ func run() error {
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
 	flag.StringVar(&o.only, "only", "", "page or api: drive only that endpoint")
 	flag.BoolVar(&o.warm, "warm", true, "request every page once before measuring the page")
+	flag.IntVar(&o.rate, "rate", 0, "requests per second to offer (0: as many as the server answers); latency at a fixed rate is the figure that matters")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -134,7 +136,9 @@ func run() error {
 	}
 
 	// The ceiling with this tool on this machine: a route that does nothing.
-	report("GET /healthz (ceiling: no database, no logging)", attack(o, func(t *vegeta.Target) error {
+	ceiling := o
+	ceiling.rate = 0
+	report("GET /healthz (ceiling: no database, no logging)", attack(ceiling, func(t *vegeta.Target) error {
 		t.Method, t.URL = http.MethodGet, base+"/healthz"
 		return nil
 	}))
@@ -145,6 +149,7 @@ func run() error {
 		start := time.Now()
 		m := attackN(o, len(ids), func(t *vegeta.Target) error {
 			t.Method, t.URL = http.MethodGet, base+"/v/"+ids[int(next.Add(1)-1)%len(ids)]
+			t.Header = browser
 			return nil
 		})
 		report(fmt.Sprintf("warm-up, each of the %d pages once (cold path)", len(ids)), m)
@@ -153,6 +158,7 @@ func run() error {
 	if o.only != "api" {
 		report("GET /v/{id}", attack(o, func(t *vegeta.Target) error {
 			t.Method, t.URL = http.MethodGet, base+"/v/"+ids[rand.IntN(len(ids))]
+			t.Header = browser // as browsers ask: gzip accepted
 			return nil
 		}))
 	}
@@ -257,11 +263,14 @@ func seed(ctx context.Context, db *store.DB, keys *secret.Keyring, base string, 
 	return ids, docs, nil
 }
 
+// browser is what a browser's request for a page says about encodings.
+var browser = http.Header{"Accept-Encoding": []string{"gzip, deflate, br"}}
+
 func attack(o options, tg vegeta.Targeter) vegeta.Metrics {
 	a := vegeta.NewAttacker(vegeta.Workers(uint64(o.connections)), vegeta.MaxWorkers(uint64(o.connections)),
 		vegeta.Connections(o.connections), vegeta.KeepAlive(true), vegeta.Timeout(10*time.Second))
 	var m vegeta.Metrics
-	for res := range a.Attack(tg, vegeta.Rate{Freq: 0}, o.duration, "load") {
+	for res := range a.Attack(tg, vegeta.Rate{Freq: o.rate, Per: time.Second}, o.duration, "load") {
 		m.Add(res)
 	}
 	m.Close()
