@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -8,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
+	"github.com/trustcred/trustcred/internal/interoptest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -52,6 +56,32 @@ func TestBrowserIssueAndRevoke(t *testing.T) {
 		chromedp.Click(css(`[data-testid="issue-sign"]`)),
 		chromedp.WaitVisible(css(`[data-testid="credential-page"]`)),
 		present(`[data-testid="badge-active"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// What the form issued is accepted by the independent verifier, which
+	// resolves the issuer's DID and status lists from the running server.
+	publicURL, err := chromedp.Run(tab, chromedp.Text(css(`[data-testid="credential-public-url"]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	independent := func() interoptest.Result {
+		t.Helper()
+		res, err := http.Get(base + strings.TrimPrefix(strings.TrimSpace(publicURL), env.Config.BaseURL) + "/credential.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("download: %d %v", res.StatusCode, err)
+		}
+		return interoptest.VerifyJSON(t, []any{json.RawMessage(body)}, "--resolve-base", base, "--map", env.Config.BaseURL+"/="+base+"/")[0]
+	}
+	if r := independent(); !r.Verified {
+		t.Fatalf("the independent verifier refuses the credential issued through the form: %v", r.Errors)
+	}
+	if err := chromedp.Do(tab,
 		chromedp.Evaluate[chromedp.Void](`window.credentialMarker = 42`),
 		chromedp.Click(css(`[data-testid="credential-revoke"]`)),
 		present(`[data-testid="credential-confirm-form"]`),
@@ -70,5 +100,8 @@ func TestBrowserIssueAndRevoke(t *testing.T) {
 	text, err := chromedp.Run(tab, chromedp.Text(css(`[data-testid="credential-status"]`)))
 	if err != nil || !strings.Contains(text, "Issued to the wrong person") || !strings.Contains(text, "Revoked") {
 		t.Errorf("status section %q (%v)", text, err)
+	}
+	if r := independent(); r.Verified || !r.Revoked {
+		t.Errorf("after revocation in the UI the independent verifier says %+v", r)
 	}
 }
