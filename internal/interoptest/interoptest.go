@@ -241,7 +241,8 @@ func harness(t testing.TB) string {
 
 // locate finds the folder of verify.mjs: $TRUSTCRED_INTEROP_DIR, or
 // shared/interop beside the working directory or one of its parents (the
-// repository is a sibling of shared/).
+// repository is a sibling of shared/), or the copy vendored in
+// internal/interoptest/harness (a clone anywhere else).
 func locate() (string, error) {
 	if d := os.Getenv(EnvDir); d != "" {
 		if _, err := os.Stat(filepath.Join(d, "verify.mjs")); err != nil {
@@ -259,7 +260,19 @@ func locate() (string, error) {
 			return cand, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no shared/interop/verify.mjs beside %s or its parents; set %s", wd, EnvDir)
+			break
+		}
+	}
+	// A clone elsewhere: the vendored copy, found from the module root.
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			cand := filepath.Join(d, "internal", "interoptest", "harness")
+			if _, err := os.Stat(filepath.Join(cand, "verify.mjs")); err == nil {
+				return cand, nil
+			}
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no shared/interop/verify.mjs beside %s or its parents, and no vendored harness; set %s", wd, EnvDir)
 		}
 	}
 }
