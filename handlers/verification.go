@@ -42,8 +42,9 @@ type Verification struct {
 // few KB, so that many fit in memory), with what its log entry needs;
 // valid for one stamp.
 type pageEntry struct {
-	page           []byte         // the whole HTML page, gzipped
-	result         *verify.Result // without its document
+	page           []byte // the whole HTML page, gzipped
+	report         []byte // the verification result as log rows store it (verify.Report)
+	verdict        string
 	credentialID   string
 	organizationID string
 }
@@ -89,7 +90,7 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 	}
 	e, hit := h.cache().Get(id, stamp, h.Svc.Now())
 	if hit {
-		h.Svc.LogView(e.credentialID, e.organizationID, e.result, visit)
+		h.Svc.LogView(e.credentialID, e.organizationID, e.verdict, e.report, visit)
 	} else {
 		v, err := h.Svc.Credential(c.UserContext(), id, visit)
 		if err != nil {
@@ -145,9 +146,9 @@ func (h *Verification) pageEntry(c *fiber.Ctx, v *verify.Viewed) (*pageEntry, er
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	r := *v.Result
-	r.Document = nil
-	return &pageEntry{page: bytes.Clone(buf.Bytes()), result: &r, credentialID: v.Credential.ID, organizationID: v.Credential.IssuerID}, nil
+	// Few pointers: the garbage collector scans every cached entry on each cycle.
+	return &pageEntry{page: bytes.Clone(buf.Bytes()), report: verify.Report(v.Result), verdict: v.Result.Verdict,
+		credentialID: v.Credential.ID, organizationID: v.Credential.IssuerID}, nil
 }
 
 // JSON serves GET /v/:id/credential.json, the signed credential.

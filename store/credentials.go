@@ -187,6 +187,10 @@ type VerificationLog struct {
 	VerifierAddress    *string `validate:"omitnil,max=500,email|did"`                             // verifier's email or DID; nil for anonymous public verification
 	VerifierUserID     *string
 	VerificationResult datatypes.JSONType[VerificationReport]
+	// ResultJSON, when set, is VerificationResult already encoded: what
+	// InsertVerificationLogs writes instead (a cached page's report is
+	// encoded once, not on every view).
+	ResultJSON         []byte             `gorm:"-" validate:"-"`
 	VerificationMethod VerificationMethod `validate:"required,oneof=api qr_code mobile_app web_interface"`
 	IPAddress          *string
 	UserAgent          *string

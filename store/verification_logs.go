@@ -37,9 +37,12 @@ func (db *DB) InsertVerificationLogs(ctx context.Context, logs []VerificationLog
 			if l.VerifiedAt.IsZero() {
 				l.VerifiedAt = time.Now().UTC()
 			}
-			result, err := json.Marshal(l.VerificationResult.Data())
-			if err != nil {
-				return err
+			result := l.ResultJSON
+			if result == nil {
+				var err error
+				if result, err = json.Marshal(l.VerificationResult.Data()); err != nil {
+					return err
+				}
 			}
 			if i > 0 {
 				q.WriteString(",")

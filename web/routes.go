@@ -41,7 +41,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL,
-		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 2_000)}
+		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 256)}
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}

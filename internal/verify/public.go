@@ -2,10 +2,9 @@ package verify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
-
-	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -101,9 +100,30 @@ func (s *Service) Stamp(ctx context.Context, publicID string) (Stamp, error) {
 // Now is the verifier's clock.
 func (s *Service) Now() time.Time { return s.Verifier.now() }
 
-// LogView logs a verification served from a caller's cache.
-func (s *Service) LogView(credentialID, organizationID string, r *Result, v Visit) {
-	s.log(&store.Credential{ID: credentialID, IssuerID: organizationID}, r, v)
+// Report is a verification result as its log rows store it, encoded once
+// (a cached page logs every view with the same bytes).
+func Report(r *Result) []byte {
+	report := store.VerificationReport{Verified: r.Verified, Errors: r.Errors()}
+	for _, ch := range r.Checks {
+		report.Checks = append(report.Checks, store.VerificationCheck{Name: ch.Name, Passed: ch.Passed, Detail: ch.Detail})
+	}
+	b, err := json.Marshal(report)
+	if err != nil {
+		panic(err) // strings and bools only
+	}
+	return b
+}
+
+// LogView logs a verification served from a caller's cache, with the
+// result as Report encoded it.
+func (s *Service) LogView(credentialID, organizationID, verdict string, report []byte, v Visit) {
+	if s.Logs == nil {
+		return
+	}
+	l := s.entry(v)
+	l.CredentialID, l.OrganizationID = &credentialID, &organizationID
+	l.Verdict, l.ResultJSON = &verdict, report
+	s.Logs.Record(l)
 }
 
 // Document verifies a credential someone brought (upload, API) and logs
@@ -155,16 +175,18 @@ func (s *Service) log(c *store.Credential, r *Result, v Visit) {
 	if s.Logs == nil {
 		return
 	}
+	l := s.entry(v)
 	verdict := r.Verdict
-	report := store.VerificationReport{Verified: r.Verified, Errors: r.Errors()}
-	for _, ch := range r.Checks {
-		report.Checks = append(report.Checks, store.VerificationCheck{Name: ch.Name, Passed: ch.Passed, Detail: ch.Detail})
-	}
-	l := store.VerificationLog{VerificationMethod: v.Method, Verdict: &verdict, VerifierUserID: v.UserID,
-		VerificationResult: datatypes.NewJSONType(report)}
+	l.Verdict, l.ResultJSON = &verdict, Report(r)
 	if c != nil {
 		l.CredentialID, l.OrganizationID = &c.ID, &c.IssuerID
 	}
+	s.Logs.Record(l)
+}
+
+// entry is a log row's who and how.
+func (s *Service) entry(v Visit) store.VerificationLog {
+	l := store.VerificationLog{VerificationMethod: v.Method, VerifierUserID: v.UserID}
 	if v.IP != "" {
 		l.IPAddress = &v.IP
 	}
@@ -175,5 +197,5 @@ func (s *Service) log(c *store.Credential, r *Result, v Visit) {
 		}
 		l.UserAgent = &ua
 	}
-	s.Logs.Record(l)
+	return l
 }

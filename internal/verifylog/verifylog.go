@@ -31,7 +31,7 @@ type Writer struct {
 type Options struct {
 	Interval time.Duration // longest a log waits; default 1 s
 	MaxBatch int           // rows per insert; default 1000
-	Buffer   int           // queued logs before Record waits; default 65,536
+	Buffer   int           // queued logs before Record waits; default 8,192 (the queue is scanned by every GC cycle)
 }
 
 // New starts a writer.
@@ -43,7 +43,7 @@ func New(db *store.DB, log *slog.Logger, o Options) *Writer {
 		o.MaxBatch = 1000
 	}
 	if o.Buffer <= 0 {
-		o.Buffer = 1 << 16
+		o.Buffer = 1 << 13
 	}
 	w := &Writer{db: db, log: log, interval: o.Interval, maxBatch: o.MaxBatch,
 		in: make(chan store.VerificationLog, o.Buffer), done: make(chan struct{})}
