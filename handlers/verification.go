@@ -435,6 +435,9 @@ func parseDocument(raw []byte) (map[string]any, error) {
 	if !ok {
 		return nil, errors.New("The JSON must be an object: a credential or a presentation.")
 	}
+	if verify.CheckComplexity(doc) != nil {
+		return nil, fmt.Errorf("The document is too complex to verify: at most %d objects and arrays, nested at most %d deep.", verify.MaxNodes, verify.MaxDepth)
+	}
 	for _, k := range []string{"verifiableCredential", "verifiablePresentation"} {
 		if inner, ok := doc[k].(map[string]any); ok && doc["@context"] == nil {
 			return inner, nil

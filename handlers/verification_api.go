@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/vc"
@@ -61,6 +63,10 @@ func readBody(c *fiber.Ctx) (map[string]any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, &render.Problem{Status: fiber.StatusBadRequest, Title: "Malformed request", Detail: "The request body must be a JSON object."}
+	}
+	if verify.CheckComplexity(m) != nil {
+		return nil, &render.Problem{Status: fiber.StatusUnprocessableEntity, Title: "Too complex",
+			Detail: fmt.Sprintf("The document has more than %d objects and arrays or is nested deeper than %d; it is not verified.", verify.MaxNodes, verify.MaxDepth)}
 	}
 	return m, nil
 }

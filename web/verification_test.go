@@ -195,6 +195,7 @@ func TestVerifyUpload(t *testing.T) {
 			"not json": {"{nope", 422, "This is not valid JSON"},
 			"array":    {"[1,2]", 422, "must be an object"},
 			"too big":  {`{"a":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "larger than 1 MB"},
+			"too many": {`{"a":[` + strings.TrimSuffix(strings.Repeat(`{},`, 2500), ",") + `]}`, 422, "too complex"},
 		} {
 			r := postMultipart(t, e, map[string]string{"credential": tc.text}, nil)
 			if r.Status != tc.status || !strings.Contains(r.Body, tc.msg) {
@@ -254,6 +255,11 @@ func TestVerifyAPI(t *testing.T) {
 		}
 		if status, _ := apiPost(t, e, "/api/v1/credentials/verify", `{"a":1,"a":2}`); status != 400 {
 			t.Fatalf("duplicate keys: %d", status)
+		}
+		// Too many blank nodes to canonicalize safely: refused before any work.
+		nested := `{"verifiableCredential":` + strings.Repeat(`{"a":`, 40) + `1` + strings.Repeat(`}`, 40) + `}`
+		if status, out := apiPost(t, e, "/api/v1/credentials/verify", nested); status != 422 || out["title"] != "Too complex" {
+			t.Fatalf("too deep: %d %v", status, out)
 		}
 		if n := logCount(t, e, "verification_method = 'mobile_app' AND verdict = 'valid'"); n != 1 {
 			t.Fatalf("%d mobile_app logs", n)

@@ -44,3 +44,24 @@ func TestCacheInvalidation(t *testing.T) {
 		t.Errorf("cache holds %d, bound 2", c.Len())
 	}
 }
+
+func TestCheckComplexity(t *testing.T) {
+	ok := map[string]any{"a": []any{map[string]any{"b": 1}}}
+	if err := verify.CheckComplexity(ok); err != nil {
+		t.Fatal(err)
+	}
+	deep := any("leaf")
+	for range verify.MaxDepth + 2 {
+		deep = map[string]any{"x": deep}
+	}
+	if err := verify.CheckComplexity(deep); err != verify.ErrTooComplex {
+		t.Fatalf("deep: %v", err)
+	}
+	wide := make([]any, verify.MaxNodes+1)
+	for i := range wide {
+		wide[i] = map[string]any{}
+	}
+	if err := verify.CheckComplexity(map[string]any{"w": wide}); err != verify.ErrTooComplex {
+		t.Fatalf("wide: %v", err)
+	}
+}

@@ -510,3 +510,47 @@ func (v *Verifier) validity(doc map[string]any) Check {
 	}
 	return c
 }
+
+// Limits on a document brought for verification: RDF canonicalization
+// (RDFC-1.0) can take time far beyond a document's size when it has many
+// blank nodes, and this server verifies documents from anyone.
+const (
+	MaxNodes = 2000 // JSON objects and arrays
+	MaxDepth = 32
+)
+
+// ErrTooComplex is returned by CheckComplexity.
+var ErrTooComplex = errors.New("the document is too complex to verify")
+
+// CheckComplexity refuses a document with more than MaxNodes objects and
+// arrays or nested deeper than MaxDepth, before any canonicalization.
+func CheckComplexity(doc any) error {
+	nodes := 0
+	var walk func(v any, depth int) error
+	walk = func(v any, depth int) error {
+		switch x := v.(type) {
+		case map[string]any:
+			nodes++
+			if nodes > MaxNodes || depth > MaxDepth {
+				return ErrTooComplex
+			}
+			for _, c := range x {
+				if err := walk(c, depth+1); err != nil {
+					return err
+				}
+			}
+		case []any:
+			nodes++
+			if nodes > MaxNodes || depth > MaxDepth {
+				return ErrTooComplex
+			}
+			for _, c := range x {
+				if err := walk(c, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(doc, 0)
+}
