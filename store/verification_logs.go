@@ -18,6 +18,9 @@ func (db *DB) InsertVerificationLogs(ctx context.Context, logs []VerificationLog
 	if len(logs) == 0 {
 		return nil
 	}
+	if db.dialect == Postgres {
+		return db.copyVerificationLogs(ctx, logs)
+	}
 	// Plain multi-row INSERTs through database/sql: this runs for every
 	// verification, thousands a second under load, and GORM's reflection
 	// would cost more than the insert.
