@@ -9,15 +9,11 @@
 package verify
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -369,9 +365,6 @@ const (
 	msgSuspended = "The issuer has suspended this credential."
 )
 
-// maxList bounds a decompressed status list (16 MiB = 134 million entries).
-const maxList = 16 << 20
-
 func (v *Verifier) statusBit(ctx context.Context, entry map[string]any, issuer, purpose string) (bool, error) {
 	u, _ := entry["statusListCredential"].(string)
 	idxStr, _ := entry["statusListIndex"].(string)
@@ -410,7 +403,7 @@ func (v *Verifier) statusBit(ctx context.Context, entry map[string]any, issuer, 
 	if idx >= len(sl.bits)*8 {
 		return false, errors.New("the credential's index is outside the status list.")
 	}
-	return sl.bits[idx/8]&(0x80>>(idx%8)) != 0, nil
+	return vc.Bit(sl.bits, idx), nil
 }
 
 // checkedList is a status list credential whose proof verified.
@@ -447,33 +440,14 @@ func (v *Verifier) checkedList(ctx context.Context, u string, body []byte) (*che
 	subj, _ := list["credentialSubject"].(map[string]any)
 	purpose, _ := subj["statusPurpose"].(string)
 	enc, _ := subj["encodedList"].(string)
-	bits, err := decodeList(enc)
+	bits, err := vc.DecodeStatusList(enc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the status list %s could not be read: %s.", u, strings.TrimPrefix(err.Error(), vc.ErrStatusList.Error()+": "))
 	}
 	_, until := Window(list)
 	sl := &checkedList{issuer: lr.Issuer, purpose: purpose, bits: bits, until: until}
 	lists.Add(key, sl)
 	return sl, nil
-}
-
-func decodeList(enc string) ([]byte, error) {
-	if !strings.HasPrefix(enc, "u") {
-		return nil, errors.New("the status list is not multibase base64url encoded.")
-	}
-	gz, err := base64.RawURLEncoding.DecodeString(enc[1:])
-	if err != nil {
-		return nil, errors.New("the status list is not valid base64url.")
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, errors.New("the status list is not GZIP compressed.")
-	}
-	bits, err := io.ReadAll(io.LimitReader(zr, maxList+1))
-	if err != nil || len(bits) > maxList {
-		return nil, errors.New("the status list could not be decompressed or is too large.")
-	}
-	return bits, nil
 }
 
 // validity checks validFrom and validUntil against now.
