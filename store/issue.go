@@ -46,12 +46,16 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var err error
-			if rev, err = s.allocateStatus(tx, PurposeRevocation, in.IssuerDID); err != nil {
+			r, err := s.reserveStatus(tx, PurposeRevocation, in.IssuerDID, 1)
+			if err != nil {
 				return err
 			}
-			sus, err = s.allocateStatus(tx, PurposeSuspension, in.IssuerDID)
-			return err
+			u, err := s.reserveStatus(tx, PurposeSuspension, in.IssuerDID, 1)
+			if err != nil {
+				return err
+			}
+			rev, sus = r[0], u[0]
+			return nil
 		})
 		if !errors.Is(err, gorm.ErrDuplicatedKey) {
 			break // a lost race to start a new list is retried

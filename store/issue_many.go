@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"gorm.io/gorm"
@@ -13,37 +12,11 @@ import (
 // lists as needed, in one transaction. For seeding many credentials at
 // once (IssueMany); single issuance allocates inside its own transaction.
 func (s *Scoped) ReserveStatusEntries(ctx context.Context, purpose StatusPurpose, issuerDID string, n int) ([]StatusEntry, error) {
-	out := make([]StatusEntry, 0, n)
+	var out []StatusEntry
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		out = out[:0]
-		for len(out) < n {
-			var list StatusList
-			err := lockRow(tx, s.dial).Where("organization_id = ? AND purpose = ? AND issuer_did = ?", s.orgID, purpose, issuerDID).
-				Order("list_number DESC").First(&list).Error
-			if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
-			}
-			if err != nil || list.NextIndex >= list.Size {
-				var last int
-				if err := tx.Model(&StatusList{}).Select("COALESCE(MAX(list_number), -1)").
-					Where("organization_id = ? AND purpose = ?", s.orgID, purpose).Row().Scan(&last); err != nil {
-					return err
-				}
-				list = StatusList{OrganizationID: s.orgID, Purpose: purpose, IssuerDID: issuerDID, ListNumber: last + 1,
-					Size: StatusListSize, Bitstring: make([]byte, StatusListSize/8)}
-				if err := tx.Create(&list).Error; err != nil {
-					return err
-				}
-			}
-			take := min(n-len(out), list.Size-list.NextIndex)
-			for i := range take {
-				out = append(out, StatusEntry{ListID: list.ID, Purpose: purpose, Index: list.NextIndex + i})
-			}
-			if err := tx.Model(&StatusList{}).Where("id = ?", list.ID).Update("next_index", list.NextIndex+take).Error; err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		out, err = s.reserveStatus(tx, purpose, issuerDID, n)
+		return err
 	})
 	return out, err
 }

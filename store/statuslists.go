@@ -15,46 +15,44 @@ type StatusEntry struct {
 	Index   int
 }
 
-// ErrStatusListFull is never returned to callers: a full list makes the
-// next allocation start a new one.
-var errStatusListFull = errors.New("store: status list full")
-
-// allocateStatus takes the next free index of the organization's newest
-// status list for purpose published under issuerDID, starting a new list
-// when there is none or it is full. It runs inside the issuing
-// transaction: on PostgreSQL the list row is locked until commit, and
-// SQLite's immediate transactions run one at a time, so two credentials
-// never get the same index (the unique indexes on credentials would refuse
-// it anyway).
-func (s *Scoped) allocateStatus(tx *gorm.DB, purpose StatusPurpose, issuerDID string) (StatusEntry, error) {
-	var list StatusList
-	err := lockRow(tx, s.dial).Where("organization_id = ? AND purpose = ? AND issuer_did = ?", s.orgID, purpose, issuerDID).
-		Order("list_number DESC").First(&list).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return StatusEntry{}, err
-	}
-	if err != nil || list.NextIndex >= list.Size {
-		var last int
-		row := tx.Model(&StatusList{}).Select("COALESCE(MAX(list_number), -1)").
-			Where("organization_id = ? AND purpose = ?", s.orgID, purpose).Row()
-		if err := row.Scan(&last); err != nil {
-			return StatusEntry{}, err
+// reserveStatus takes the next n free indexes of the organization's
+// status lists for purpose published under issuerDID, starting a new list
+// whenever there is none or the newest is full. It runs inside the
+// caller's transaction: on PostgreSQL the newest list's row is locked
+// until commit, and SQLite's immediate transactions run one at a time, so
+// two credentials never get the same index (the unique indexes on
+// credentials would refuse it anyway). Two transactions racing to start
+// the same new list: one gets gorm.ErrDuplicatedKey, and retries.
+func (s *Scoped) reserveStatus(tx *gorm.DB, purpose StatusPurpose, issuerDID string, n int) ([]StatusEntry, error) {
+	out := make([]StatusEntry, 0, n)
+	for len(out) < n {
+		var list StatusList
+		err := lockRow(tx, s.dial).Where("organization_id = ? AND purpose = ? AND issuer_did = ?", s.orgID, purpose, issuerDID).
+			Order("list_number DESC").First(&list).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, err
 		}
-		list = StatusList{OrganizationID: s.orgID, Purpose: purpose, IssuerDID: issuerDID, ListNumber: last + 1,
-			Size: StatusListSize, Bitstring: make([]byte, StatusListSize/8)}
-		if err := tx.Create(&list).Error; err != nil {
-			return StatusEntry{}, err
+		if err != nil || list.NextIndex >= list.Size {
+			var last int
+			if err := tx.Model(&StatusList{}).Select("COALESCE(MAX(list_number), -1)").
+				Where("organization_id = ? AND purpose = ?", s.orgID, purpose).Row().Scan(&last); err != nil {
+				return nil, err
+			}
+			list = StatusList{OrganizationID: s.orgID, Purpose: purpose, IssuerDID: issuerDID, ListNumber: last + 1,
+				Size: StatusListSize, Bitstring: make([]byte, StatusListSize/8)}
+			if err := tx.Create(&list).Error; err != nil {
+				return nil, err
+			}
+		}
+		take := min(n-len(out), list.Size-list.NextIndex)
+		if err := tx.Model(&StatusList{}).Where("id = ?", list.ID).Update("next_index", list.NextIndex+take).Error; err != nil {
+			return nil, err
+		}
+		for i := range take {
+			out = append(out, StatusEntry{ListID: list.ID, Purpose: purpose, Index: list.NextIndex + i})
 		}
 	}
-	res := tx.Model(&StatusList{}).Where("id = ? AND next_index = ?", list.ID, list.NextIndex).
-		Update("next_index", list.NextIndex+1)
-	if res.Error != nil {
-		return StatusEntry{}, res.Error
-	}
-	if res.RowsAffected != 1 {
-		return StatusEntry{}, errStatusListFull // cannot happen under the lock; the transaction is rolled back
-	}
-	return StatusEntry{ListID: list.ID, Purpose: purpose, Index: list.NextIndex}, nil
+	return out, nil
 }
 
 // setStatusBit sets or clears a credential's bit in a list and bumps the
