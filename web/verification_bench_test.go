@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http/httptest"
 	"testing"
@@ -10,7 +12,9 @@ import (
 )
 
 // BenchmarkPublicPageWarm is one view of a credential's page whose view is
-// cached: the stamp query, the log, the render.
+// cached, as a browser asks for it (gzip accepted): the stamp query, the
+// log, the cached page. Every response must be that credential's page,
+// verified valid.
 func BenchmarkPublicPageWarm(b *testing.B) {
 	env := webtest.New(b, store.Postgres)
 	org := env.Org("acme")
@@ -18,12 +22,24 @@ func BenchmarkPublicPageWarm(b *testing.B) {
 	cr := issueDegree(b, env, org, tpl, "Ada Lovelace", "ada@example.org")
 	path := "/v/" + cr.PublicID
 	get := func() {
-		res, err := env.App.Test(httptest.NewRequest("GET", path, nil), -1)
-		if err != nil || res.StatusCode != 200 {
-			b.Fatal(err, res.StatusCode)
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := env.App.Test(req, -1)
+		if err != nil {
+			b.Fatal(err)
 		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
+		defer res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "gzip" {
+			b.Fatalf("status %d, encoding %q", res.StatusCode, res.Header.Get("Content-Encoding"))
+		}
+		zr, err := gzip.NewReader(res.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		page, err := io.ReadAll(zr)
+		if err != nil || !bytes.Contains(page, []byte(`data-verdict="valid"`)) || !bytes.Contains(page, []byte("Ada Lovelace")) {
+			b.Fatalf("not the credential's valid page (%v)", err)
+		}
 	}
 	get()
 	b.ResetTimer()
