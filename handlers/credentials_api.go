@@ -139,7 +139,7 @@ func (h *CredentialsAPI) Issue(c *fiber.Ctx) error {
 	}
 	dr := issuance.DocumentRequest{Credential: cred, Cryptosuite: suite}
 	if tplID != "" {
-		t, err := cl.Scope.APITemplate(ctx, tplID)
+		t, err := cl.Scope.Template(ctx, tplID)
 		if errors.Is(err, store.ErrNotFound) {
 			return problem(fiber.StatusUnprocessableEntity, "Unknown template", "Your organization has no template with the id "+strconv.Quote(tplID)+".")
 		}

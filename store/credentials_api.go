@@ -53,17 +53,6 @@ func (s *Scoped) APISchema(ctx context.Context) (*CredentialSchema, error) {
 	return cs, nil
 }
 
-// APITemplate is one of the organization's templates by id, with its
-// schema, for issuance through the API.
-func (s *Scoped) APITemplate(ctx context.Context, id string) (*CredentialTemplate, error) {
-	if !validUUID(id) {
-		return nil, ErrNotFound
-	}
-	var t CredentialTemplate
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Schema").First(&t, "id = ?", id).Error
-	return &t, notFound(err)
-}
-
 // Page sizes of the API's credential list.
 const (
 	DefaultAPIPage = 25
