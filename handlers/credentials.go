@@ -311,22 +311,34 @@ func subjectFields(schema *store.CredentialSchema, doc map[string]any) []credent
 	return out
 }
 
+// fieldText is a credential value as a person reads it: yes/no, an
+// option's label, a date written out; objects and lists as JSON. Both the
+// staff's and the public credential pages use it.
 func fieldText(f store.SchemaField, v any) string {
 	switch x := v.(type) {
+	case nil:
+		return ""
 	case bool:
 		if x {
 			return "Yes"
 		}
 		return "No"
 	case string:
-		if f.Type == store.SchemaFieldSelect {
+		switch f.Type {
+		case store.SchemaFieldSelect:
 			for _, o := range f.Options {
 				if o.Value == x && o.Label != "" {
 					return o.Label
 				}
 			}
+		case store.SchemaFieldDate:
+			if t, err := time.Parse(time.DateOnly, x); err == nil {
+				return t.Format("2 January 2006")
+			}
 		}
 		return x
+	case json.Number:
+		return x.String()
 	case float64:
 		return fmt.Sprint(x)
 	}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -234,32 +233,6 @@ func dayOf(t *time.Time) string {
 	return t.UTC().Format("2 January 2006")
 }
 
-// display formats a credential value for people.
-func display(v any, typ store.SchemaFieldType) string {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return "Yes"
-		}
-		return "No"
-	case string:
-		if typ == store.SchemaFieldDate {
-			if t, err := time.Parse(time.DateOnly, x); err == nil {
-				return t.Format("2 January 2006")
-			}
-		}
-		return x
-	case json.Number:
-		return x.String()
-	case nil:
-		return ""
-	case map[string]any, []any:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
-	return fmt.Sprint(v)
-}
-
 func (h *Verification) credentialModel(v *verify.Viewed) view.Credential {
 	c, doc := v.Credential, v.Document
 	url := h.base() + "/v/" + c.PublicID
@@ -303,7 +276,7 @@ func (h *Verification) credentialModel(v *verify.Viewed) view.Credential {
 	seen := map[string]bool{"id": true, "type": true, "name": true, "achievement": true, "identifier": true}
 	for _, f := range fields {
 		if val, ok := subj[f.Name]; ok {
-			m.Fields = append(m.Fields, view.Field{Label: f.Label, Value: display(val, f.Type)})
+			m.Fields = append(m.Fields, view.Field{Label: f.Label, Value: fieldText(f, val)})
 			seen[f.Name] = true
 		}
 	}
@@ -315,7 +288,7 @@ func (h *Verification) credentialModel(v *verify.Viewed) view.Credential {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		m.Fields = append(m.Fields, view.Field{Label: k, Value: display(subj[k], "")})
+		m.Fields = append(m.Fields, view.Field{Label: k, Value: fieldText(store.SchemaField{}, subj[k])})
 	}
 	m.LinkedInURL = linkedIn(m.Title, c, url)
 	return m
@@ -414,7 +387,7 @@ func (h *Verification) resultModel(r *verify.Result) view.Result {
 			}
 			slices.Sort(keys)
 			for _, k := range keys {
-				out.Subject = append(out.Subject, view.Field{Label: k, Value: display(subj[k], "")})
+				out.Subject = append(out.Subject, view.Field{Label: k, Value: fieldText(store.SchemaField{}, subj[k])})
 			}
 		}
 		if pid := h.Svc.Local.PublicID(r.Document); pid != "" {
