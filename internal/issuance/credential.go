@@ -419,10 +419,10 @@ func (is *Issuer) Issue(ctx context.Context, sc *store.Scoped, r Request, via st
 	if err != nil {
 		return nil, err
 	}
-	// Refuse undefined terms before taking a status index.
-	if _, err := vc.CanonicalizeRDFC(doc); err != nil {
-		return nil, err
-	}
+	// A document TrustCred built from a checked schema: undefined terms are
+	// refused when it is signed (the allocated indexes then stay unused), so
+	// it is not canonicalized twice. IssueDocument, for client-written
+	// documents, checks before allocating.
 	var expires *time.Time
 	if v, ok := doc["validUntil"].(string); ok {
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
