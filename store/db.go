@@ -108,8 +108,15 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	switch dialect {
 	case Postgres:
+		// As many idle connections as open ones: under a burst, a pool that
+		// closes connections above its idle limit as they are released
+		// reopens them a moment later, and each new connection is a
+		// PostgreSQL backend to fork and statements to prepare again (the
+		// public page's p99 under load followed those reconnections).
+		// Connections idle for minutes are closed instead.
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	case SQLite:
 		// WAL allows concurrent readers and one writer; immediate
