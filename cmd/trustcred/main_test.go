@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -59,8 +60,8 @@ func freeAddr(t *testing.T) string {
 // on SIGTERM finishes and exits 0.
 func TestServeOnEmbeddedDefaultAndStopOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
-	addr := freeAddr(t)
-	cmd := command(t, nil, "serve", "--addr", addr, "--data-dir", filepath.Join(dir, "data"), "--demo")
+	addr, debugAddr := freeAddr(t), freeAddr(t)
+	cmd := command(t, nil, "serve", "--addr", addr, "--data-dir", filepath.Join(dir, "data"), "--demo", "--debug-addr", debugAddr)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -86,6 +87,21 @@ func TestServeOnEmbeddedDefaultAndStopOnSIGTERM(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "data", "trustcred.db")); err != nil {
 		t.Fatalf("embedded database not created: %v", err)
+	}
+	// Runtime profiles on the debug address only, never on the application's.
+	for url, want := range map[string]int{"http://" + debugAddr + "/debug/pprof/cmdline": 200, "http://" + addr + "/debug/pprof/cmdline": 404} {
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("%s: %d, want %d", url, res.StatusCode, want)
+		}
+		if want == 200 && !strings.Contains(string(body), "serve") {
+			t.Errorf("%s: not the process's command line: %q", url, body)
+		}
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

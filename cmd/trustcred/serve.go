@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"path/filepath"
 	"time"
 
@@ -101,6 +103,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}()
 	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Keys: keys, Mailer: mailer, Blobs: blobs,
 		Log: log, SetupToken: setupToken, VerificationLogs: vlogs})
+	if cfg.DebugAddr != "" {
+		stop, err := serveProfiles(cfg.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -142,4 +151,23 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB
 		SQLitePath:  cfg.SQLitePath(),
 		Logger:      log,
 	})
+}
+
+// serveProfiles serves net/http/pprof's handlers on the (loopback) debug
+// address, apart from the application's router and middleware.
+func serveProfiles(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	log.Warn("serving runtime profiles", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil
 }

@@ -39,6 +39,9 @@ type Config struct {
 	// over plain http.
 	OutboundAllowPrivate bool
 	PublicRateLimit      int // public verification requests per minute per IP; 0 disables
+	// DebugAddr, when set, serves Go's runtime profiles (net/http/pprof)
+	// on this loopback address, for measuring the server under load.
+	DebugAddr string
 	// MasterKey is TRUSTCRED_MASTER_KEY: the keys that seal secrets at rest.
 	// Environment only, never a flag (flags show in process lists). Empty
 	// means a key file in the data directory, generated on first run.
@@ -80,6 +83,7 @@ var settings = []setting{
 	{"dns-resolver", "TRUSTCRED_DNS_RESOLVER", "", "DNS server (host:port) for domain verification (default: the system's resolvers)", false},
 	{"outbound-allow-private", "TRUSTCRED_OUTBOUND_ALLOW_PRIVATE", "false", "let verification fetch DID documents and status lists from loopback and private addresses", true},
 	{"public-rate-limit", "TRUSTCRED_PUBLIC_RATE_LIMIT", "300", "public verification requests (pages, uploads, API) per minute per IP (0: no limit)", false},
+	{"debug-addr", "TRUSTCRED_DEBUG_ADDR", "", "loopback host:port serving Go's runtime profiles (/debug/pprof/); empty: off", false},
 }
 
 // Settings lists the environment variables, flags and defaults, for help
@@ -176,6 +180,11 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	if c.PublicRateLimit, err = strconv.Atoi(get("public-rate-limit")); err != nil || c.PublicRateLimit < 0 {
 		errs = append(errs, fmt.Errorf("public-rate-limit %q: want a whole number, 0 or more", get("public-rate-limit")))
 	}
+	if c.DebugAddr = get("debug-addr"); c.DebugAddr != "" {
+		if err := loopbackAddr(c.DebugAddr); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	base, err := baseURL(get("base-url"), c.Addr)
 	if err != nil {
 		errs = append(errs, err)
@@ -229,6 +238,20 @@ func resolverAddr(addr string) error {
 	n, perr := strconv.Atoi(port)
 	if err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
 		return fmt.Errorf("dns-resolver %q: want host:port, e.g. 127.0.0.1:53 or [2001:db8::53]:53", addr)
+	}
+	return nil
+}
+
+// loopbackAddr checks the debug address: profiles expose the process's
+// internals, so they are served on a loopback address only.
+func loopbackAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("debug-addr %q: want a loopback host:port such as 127.0.0.1:6060", addr)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("debug-addr %q: profiles are served on a loopback address only, such as 127.0.0.1:6060", addr)
 	}
 	return nil
 }

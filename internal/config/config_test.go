@@ -158,3 +158,20 @@ func TestOutboundAndPublicLimit(t *testing.T) {
 		t.Fatalf("bad boolean: %v", err)
 	}
 }
+
+func TestDebugAddrLoopbackOnly(t *testing.T) {
+	c, err := load(t, map[string]string{})
+	if err != nil || c.DebugAddr != "" {
+		t.Fatalf("profiles must be off by default: %q %v", c.DebugAddr, err)
+	}
+	for _, ok := range []string{"127.0.0.1:6060", "localhost:6060", "[::1]:6060"} {
+		if c, err := load(t, map[string]string{"TRUSTCRED_DEBUG_ADDR": ok}); err != nil || c.DebugAddr != ok {
+			t.Errorf("%s: %q %v", ok, c.DebugAddr, err)
+		}
+	}
+	for _, bad := range []string{":6060", "0.0.0.0:6060", "10.0.0.1:6060", "127.0.0.1", "127.0.0.1:0", "example.org:6060"} {
+		if _, err := load(t, map[string]string{"TRUSTCRED_DEBUG_ADDR": bad}); err == nil || !strings.Contains(err.Error(), "debug-addr") {
+			t.Errorf("%s must be refused: %v", bad, err)
+		}
+	}
+}

@@ -1,10 +1,13 @@
 // Command loadtest measures the public verification paths on PostgreSQL:
 // it seeds N signed credentials in bulk (not one API call each), starts
 // the real server on loopback with rate limiting off, and drives
-// GET /v/{public_id} over random ids and POST /api/v1/credentials/verify
-// with vegeta for a bounded time, then reports requests/s, p50/p99,
-// errors, the server's peak RSS, and the verification logs written (after
-// a graceful shutdown, which flushes them).
+// GET /v/{public_id} over random ids (as fast as the server answers, then
+// at a fixed rate, 5,000 req/s by default, for the latency at that load)
+// and POST /api/v1/credentials/verify with vegeta for a bounded time, then
+// reports requests/s, p50/p99, errors, the server's peak RSS, and the
+// verification logs written (after a graceful shutdown, which flushes
+// them). -profile DIR also saves the server's CPU profile and execution
+// trace of the fixed-rate run.
 //
 //	GOTOOLCHAIN=go1.27.3 go run ./scripts/loadtest -n 100000 -duration 10s
 package main
@@ -14,6 +17,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -58,6 +62,7 @@ type options struct {
 	only        string
 	warm        bool
 	rate        int
+	profile     string
 }
 
 func run() error {
@@ -70,7 +75,8 @@ func run() error {
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
 	flag.StringVar(&o.only, "only", "", "page or api: drive only that endpoint")
 	flag.BoolVar(&o.warm, "warm", true, "request every page once before measuring the page")
-	flag.IntVar(&o.rate, "rate", 0, "requests per second to offer (0: as many as the server answers); latency at a fixed rate is the figure that matters")
+	flag.IntVar(&o.rate, "rate", 5000, "after the run as fast as the server answers, drive the page again at this many requests per second, for its latency at that load (0: skip)")
+	flag.StringVar(&o.profile, "profile", "", "directory to write the server's CPU profile and execution trace of the page run to")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -126,6 +132,18 @@ func run() error {
 	srv.Env = append(os.Environ(), "TRUSTCRED_DATABASE_URL="+dbURL, fmt.Sprintf("TRUSTCRED_ADDR=127.0.0.1:%d", port),
 		"TRUSTCRED_BASE_URL="+base, "TRUSTCRED_DATA_DIR="+dir, "TRUSTCRED_PUBLIC_RATE_LIMIT=0", "TRUSTCRED_LOG_LEVEL=error",
 		"TRUSTCRED_MASTER_KEY="+base64.StdEncoding.EncodeToString(raw))
+	var debugBase string
+	if o.profile != "" {
+		dport, err := freePort()
+		if err != nil {
+			return err
+		}
+		debugBase = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", dport)
+		srv.Env = append(srv.Env, fmt.Sprintf("TRUSTCRED_DEBUG_ADDR=127.0.0.1:%d", dport))
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return err
+		}
+	}
 	srv.Stdout, srv.Stderr = os.Stdout, os.Stderr
 	if err := srv.Start(); err != nil {
 		return err
@@ -156,14 +174,28 @@ func run() error {
 		fmt.Printf("  warm-up took %s\n", time.Since(start).Round(time.Millisecond))
 	}
 	if o.only != "api" {
-		report("GET /v/{id}", attack(o, func(t *vegeta.Target) error {
+		page := func(t *vegeta.Target) error {
 			t.Method, t.URL = http.MethodGet, base+"/v/"+ids[rand.IntN(len(ids))]
 			t.Header = browser // as browsers ask: gzip accepted
 			return nil
-		}))
+		}
+		fast := o
+		fast.rate = 0
+		report(fmt.Sprintf("GET /v/{id}, as fast as answered (%d connections)", o.connections), attack(fast, page))
+		if o.rate > 0 {
+			// The latency figure: a fixed offered load, as real visitors
+			// arrive, rather than connections that wait for each other.
+			profiled := profile(debugBase, o.profile, o.duration)
+			report(fmt.Sprintf("GET /v/{id} at %d req/s", o.rate), attack(o, page))
+			if err := profiled(); err != nil {
+				return err
+			}
+		}
 	}
 	if o.only != "page" {
-		report("POST /api/v1/credentials/verify", attack(o, func(t *vegeta.Target) error {
+		fast := o
+		fast.rate = 0
+		report("POST /api/v1/credentials/verify, as fast as answered", attack(fast, func(t *vegeta.Target) error {
 			t.Method, t.URL = http.MethodPost, base+"/api/v1/credentials/verify"
 			t.Body = docs[rand.IntN(len(docs))]
 			t.Header = http.Header{"Content-Type": []string{"application/json"}}
@@ -290,10 +322,50 @@ func attackN(o options, n int, tg vegeta.Targeter) vegeta.Metrics {
 		return tg(t)
 	}
 	for res := range a.Attack(limited, vegeta.Rate{Freq: 0}, time.Hour, "warm") {
+		if res.Error == vegeta.ErrNoTargets.Error() {
+			continue // the end of the list, not a request
+		}
 		m.Add(res)
 	}
 	m.Close()
 	return m
+}
+
+// profile fetches the server's CPU profile over most of the run and a
+// 2-second execution trace from its middle into dir, while the run goes
+// on; the returned function waits for both. No-op without -profile.
+func profile(debugBase, dir string, run time.Duration) func() error {
+	if debugBase == "" {
+		return func() error { return nil }
+	}
+	errs := make(chan error, 2)
+	get := func(after time.Duration, path, file string) {
+		time.Sleep(after)
+		resp, err := http.Get(debugBase + path)
+		if err != nil {
+			errs <- err
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(filepath.Join(dir, file))
+		if err != nil {
+			errs <- err
+			return
+		}
+		_, err = io.Copy(f, resp.Body)
+		errs <- errors.Join(err, f.Close())
+	}
+	secs := max(1, int(run.Seconds())-2)
+	go get(time.Second, fmt.Sprintf("/profile?seconds=%d", secs), "cpu.pprof")
+	go get(run/2, "/trace?seconds=2", "trace.out")
+	return func() error {
+		err := errors.Join(<-errs, <-errs)
+		if err == nil {
+			fmt.Printf("  profiles in %s: go tool pprof %s; go tool trace %s\n", dir,
+				filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "trace.out"))
+		}
+		return err
+	}
 }
 
 func report(name string, m vegeta.Metrics) {
