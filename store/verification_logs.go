@@ -81,32 +81,67 @@ func (db *DB) PublicCredential(ctx context.Context, publicID string) (*Credentia
 	return &c, notFound(err)
 }
 
-// StatusListVersions are the current versions of a credential's
-// revocation and suspension lists (0 when it has none): what a cached
-// verification of it depends on.
-func (db *DB) StatusListVersions(ctx context.Context, c *Credential) (revocation, suspension int, err error) {
-	var ids []string
-	for _, id := range []*string{c.StatusListID, c.SuspensionListID} {
-		if id != nil {
-			ids = append(ids, *id)
-		}
+// CredentialRef is what verifying a document that claims to be one of
+// our credentials needs of its row: whose it is (for the log entry) and
+// the schema it was issued under (nil when it has none).
+type CredentialRef struct {
+	ID, IssuerID string
+	Schema       *RefSchema
+}
+
+// RefSchema is a credential's schema as its check reports it.
+type RefSchema struct {
+	Name, Version string
+	Definition    []byte
+}
+
+// CredentialRef reads a credential's ref by public id in one indexed
+// query (database/sql: it runs on every verification of one of ours);
+// ErrNotFound for an unknown id.
+func (db *DB) CredentialRef(ctx context.Context, publicID string) (CredentialRef, error) {
+	q := `SELECT c.id, c.issuer_id, s.name, s.version, s.schema_definition FROM credentials c
+		LEFT JOIN credential_schemas s ON s.id = c.schema_id WHERE c.public_id = ?`
+	if db.dialect == Postgres {
+		q = strings.Replace(q, "?", "$1", 1)
 	}
-	if len(ids) == 0 {
-		return 0, 0, nil
+	var r CredentialRef
+	var name, version, def sql.NullString
+	err := db.sql.QueryRowContext(ctx, q, publicID).Scan(&r.ID, &r.IssuerID, &name, &version, &def)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
 	}
-	var rows []StatusList
-	if err := db.gorm.WithContext(ctx).Select("id", "version").Where("id IN ?", ids).Find(&rows).Error; err != nil {
-		return 0, 0, err
+	if def.Valid {
+		r.Schema = &RefSchema{Name: name.String, Version: version.String, Definition: []byte(def.String)}
 	}
-	for _, l := range rows {
-		if c.StatusListID != nil && l.ID == *c.StatusListID {
-			revocation = l.Version
-		}
-		if c.SuspensionListID != nil && l.ID == *c.SuspensionListID {
-			suspension = l.Version
-		}
+	return r, err
+}
+
+// StatusListStamp is what a served status list credential depends on:
+// the list's version and whether its organization is revoked.
+type StatusListStamp struct {
+	Version       int
+	IssuerRevoked bool
+}
+
+// StatusListStamp reads a list's stamp in one indexed query, without the
+// bitstring and signed credential the list row carries; ErrNotFound for an
+// unknown list.
+func (db *DB) StatusListStamp(ctx context.Context, id string) (StatusListStamp, error) {
+	var st StatusListStamp
+	if !validUUID(id) {
+		return st, ErrNotFound
 	}
-	return revocation, suspension, nil
+	q := `SELECT l.version, o.status FROM status_lists l JOIN organizations o ON o.id = l.organization_id WHERE l.id = ?`
+	if db.dialect == Postgres {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	var status string
+	err := db.sql.QueryRowContext(ctx, q, id).Scan(&st.Version, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, ErrNotFound
+	}
+	st.IssuerRevoked = status == string(OrganizationRevoked)
+	return st, err
 }
 
 // VerificationFilter selects an organization's verification logs. Zero

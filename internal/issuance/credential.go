@@ -168,7 +168,7 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 			return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
 		}
 	}
-	schema, err := compiled(def)
+	schema, err := CompiledSchema(def)
 	if err != nil {
 		return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
 	}
@@ -182,7 +182,9 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 // slower than validating, and a bulk batch checks every row against one.
 var schemas, _ = lru.New[string, *credschema.Schema](256)
 
-func compiled(def json.RawMessage) (*credschema.Schema, error) {
+// CompiledSchema is credschema.Compile of def, cached by its SHA-256 (for
+// issuance checks and the verifier's schema check alike).
+func CompiledSchema(def json.RawMessage) (*credschema.Schema, error) {
 	sum := sha256.Sum256(def)
 	key := string(sum[:])
 	if s, ok := schemas.Get(key); ok {

@@ -359,6 +359,17 @@ func TestRevokeSuspendUnsuspend(t *testing.T) {
 		if _, err := other.ChangeCredentialStatus(ctx, b.Credential.ID, store.ActionRevoke, "x", store.ViaWeb, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("other org: %v", err)
 		}
+		// A revoked issuer's lists are gone, though served (and kept in memory) before.
+		listID := strings.TrimPrefix(statusEntries(t, dbb)["revocation"]["statusListCredential"].(string), base+"/status-lists/")
+		if _, err := db.SQL().ExecContext(ctx, "UPDATE organizations SET status = 'revoked' WHERE id = '"+f.org.ID+"'"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.is.StatusListCredential(ctx, listID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("revoked issuer's status list: %v", err)
+		}
+		if _, err := f.is.StatusListCredential(ctx, "not-a-list"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("malformed list id: %v", err)
+		}
 	})
 }
 

@@ -13,6 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/secret"
@@ -28,6 +31,9 @@ type Issuer struct {
 	DB      *store.DB
 	Keys    *secret.Keyring
 	BaseURL string // public base URL: credential ids, did:web, status list URLs
+
+	listsOnce sync.Once
+	lists     *lru.Cache[string, servedList] // signed status list credentials by list id
 }
 
 // ErrOrganizationInactive is returned when an organization that is not

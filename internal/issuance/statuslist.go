@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
 )
@@ -25,28 +27,64 @@ type StatusList struct {
 // in the database; a changed list is signed again on its next request.
 // The issuer is the list's issuer DID and the signing key its
 // organization's active key, or for a did:key list the key of that DID.
+//
+// The served credential is also kept in memory per version: while the
+// list's version is unchanged (one small indexed query), it is served
+// without reading the list's bitstring and signed credential again.
 func (is *Issuer) StatusListCredential(ctx context.Context, id string) (*StatusList, error) {
-	list, org, err := is.DB.StatusList(ctx, id)
+	stamp, err := is.DB.StatusListStamp(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if org.Status == store.OrganizationRevoked {
+	if stamp.IssuerRevoked {
 		return nil, store.ErrNotFound
 	}
+	if e, ok := is.servedLists().Get(id); ok && e.version == stamp.Version {
+		return e.list, nil
+	}
+	sl, version, err := is.statusListCredential(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	is.servedLists().Add(id, servedList{version: version, list: sl})
+	return sl, nil
+}
+
+// servedList is a signed status list credential of one list version.
+type servedList struct {
+	version int
+	list    *StatusList
+}
+
+func (is *Issuer) servedLists() *lru.Cache[string, servedList] {
+	is.listsOnce.Do(func() { is.lists, _ = lru.New[string, servedList](1024) })
+	return is.lists
+}
+
+// statusListCredential reads the list and returns its signed credential
+// at the version read, signing and storing it if the stored one is older.
+func (is *Issuer) statusListCredential(ctx context.Context, id string) (*StatusList, int, error) {
+	list, org, err := is.DB.StatusList(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	if org.Status == store.OrganizationRevoked {
+		return nil, 0, store.ErrNotFound
+	}
 	if list.Credential != nil && list.CredentialVersion != nil && *list.CredentialVersion == list.Version {
-		return served([]byte(*list.Credential)), nil
+		return served([]byte(*list.Credential)), list.Version, nil
 	}
 	key, err := is.listKey(ctx, org, list)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	priv, err := is.privateKey(key)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	encoded, err := vc.EncodeStatusList(list.Bitstring)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	u := is.StatusListURL(list.ID)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -64,20 +102,20 @@ func (is *Issuer) StatusListCredential(ctx context.Context, id string) (*StatusL
 		},
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	signed, err := vc.SignRDFC(doc, vc.ProofOptions{Created: now, VerificationMethod: verificationMethod(list.IssuerDID, key)}, priv)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	b, err := json.Marshal(signed)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := is.DB.CacheStatusListCredential(ctx, list.ID, list.Version, string(b)); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return served(b), nil
+	return served(b), list.Version, nil
 }
 
 func served(b []byte) *StatusList {

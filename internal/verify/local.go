@@ -2,12 +2,10 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/store"
@@ -88,14 +86,17 @@ func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
 	if pid == "" {
 		return nil
 	}
-	c, err := l.Issuer.DB.PublicCredential(ctx, pid)
-	if err != nil {
+	ref, err := l.Issuer.DB.CredentialRef(ctx, pid)
+	if errors.Is(err, store.ErrNotFound) {
 		return &Check{Detail: "TrustCred has no record of this credential."}
 	}
-	if c.Schema == nil {
+	if err != nil {
+		return &Check{Passed: true, Skipped: true, Detail: "The credential's schema could not be read."}
+	}
+	if ref.Schema == nil {
 		return &Check{Passed: true, Skipped: true, Detail: "The credential has no schema."}
 	}
-	schema, err := credschema.Compile(json.RawMessage(c.Schema.SchemaDefinition))
+	schema, err := issuance.CompiledSchema(ref.Schema.Definition)
 	if err != nil {
 		return &Check{Passed: true, Skipped: true, Detail: "The credential's schema could not be read."}
 	}
@@ -115,7 +116,7 @@ func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
 				parts = append(parts, k+" "+m)
 			}
 		}
-		return &Check{Detail: fmt.Sprintf("The data does not match the schema %q: %s.", c.Schema.Name, strings.Join(parts, "; "))}
+		return &Check{Detail: fmt.Sprintf("The data does not match the schema %q: %s.", ref.Schema.Name, strings.Join(parts, "; "))}
 	}
-	return &Check{Passed: true, Detail: fmt.Sprintf("The data matches the schema %q version %s.", c.Schema.Name, c.Schema.Version)}
+	return &Check{Passed: true, Detail: fmt.Sprintf("The data matches the schema %q version %s.", ref.Schema.Name, ref.Schema.Version)}
 }

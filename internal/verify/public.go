@@ -60,7 +60,7 @@ func (s *Service) Credential(ctx context.Context, publicID string, v Visit) (*Vi
 	}
 	now := s.Verifier.now()
 	if view, hit := s.Cache.Get(publicID, stamp, now); hit {
-		s.log(view.Credential, view.Result, v)
+		s.log(refOf(view.Credential), view.Result, v)
 		return view, nil
 	}
 	c, err := s.Issuer.DB.PublicCredential(ctx, publicID)
@@ -82,7 +82,7 @@ func (s *Service) Credential(ctx context.Context, publicID string, v Visit) (*Vi
 	view := &Viewed{Credential: c, Document: doc, JSON: b, Result: s.Verifier.Credential(ctx, doc)}
 	from, until := Window(doc)
 	s.Cache.Put(publicID, stamp, view, from, until)
-	s.log(c, view.Result, v)
+	s.log(refOf(c), view.Result, v)
 	return view, nil
 }
 
@@ -130,13 +130,7 @@ func (s *Service) LogView(credentialID, organizationID, verdict string, report [
 // it, linked to our credential when it is one of ours.
 func (s *Service) Document(ctx context.Context, doc map[string]any, v Visit) *Result {
 	res := s.Verifier.Credential(ctx, doc)
-	var c *store.Credential
-	if pid := s.Local.PublicID(doc); pid != "" {
-		if found, err := s.Issuer.DB.PublicCredential(ctx, pid); err == nil {
-			c = found
-		}
-	}
-	s.log(c, res, v)
+	s.log(s.ref(ctx, doc), res, v)
 	return res
 }
 
@@ -144,15 +138,7 @@ func (s *Service) Document(ctx context.Context, doc map[string]any, v Visit) *Re
 func (s *Service) Presentation(ctx context.Context, doc map[string]any, opts PresentationOptions, v Visit) *PresentationResult {
 	res := s.Verifier.Presentation(ctx, doc, opts)
 	for _, cr := range res.Credentials {
-		var c *store.Credential
-		if cr.Document != nil {
-			if pid := s.Local.PublicID(cr.Document); pid != "" {
-				if found, err := s.Issuer.DB.PublicCredential(ctx, pid); err == nil {
-					c = found
-				}
-			}
-		}
-		s.log(c, cr, v)
+		s.log(s.ref(ctx, cr.Document), cr, v)
 	}
 	return res
 }
@@ -171,7 +157,28 @@ func Window(doc map[string]any) (from, until *time.Time) {
 	return parse("validFrom"), parse("validUntil")
 }
 
-func (s *Service) log(c *store.Credential, r *Result, v Visit) {
+// ref is our credential that a document claims to be (by its id), for
+// its log entry; nil for anyone else's or an unknown id.
+func (s *Service) ref(ctx context.Context, doc map[string]any) *store.CredentialRef {
+	if doc == nil {
+		return nil
+	}
+	pid := s.Local.PublicID(doc)
+	if pid == "" {
+		return nil
+	}
+	r, err := s.Issuer.DB.CredentialRef(ctx, pid)
+	if err != nil {
+		return nil
+	}
+	return &r
+}
+
+func refOf(c *store.Credential) *store.CredentialRef {
+	return &store.CredentialRef{ID: c.ID, IssuerID: c.IssuerID}
+}
+
+func (s *Service) log(c *store.CredentialRef, r *Result, v Visit) {
 	if s.Logs == nil {
 		return
 	}

@@ -44,16 +44,23 @@ func TestServiceCachesAndLogs(t *testing.T) {
 		if r := svc.Document(ctx, doc, verify.Visit{Method: store.VerifiedByAPI}); r.Verdict != verify.Suspended {
 			t.Fatalf("uploaded copy: %s", r.Verdict)
 		}
+		// A document naming one of our ids that we never issued: not linked.
+		unknown := clone(t, doc)
+		unknown["id"] = f.srv.URL + "/v/aaaaaaaaaaaaaaaaaaaaaaaaaa"
+		if r := svc.Document(ctx, unknown, verify.Visit{Method: store.VerifiedByAPI}); r.Verified {
+			t.Fatal("a changed id still verifies")
+		}
 		if err := logs.Close(ctx); err != nil {
 			t.Fatal(err)
 		}
-		var total, linked, suspended int
-		q := "SELECT count(*), count(credential_id), count(CASE WHEN verdict = 'suspended' THEN 1 END) FROM verification_logs"
-		if err := db.SQL().QueryRowContext(ctx, q).Scan(&total, &linked, &suspended); err != nil {
+		var total, linked, withOrg, suspended int
+		q := "SELECT count(*), count(credential_id), count(CASE WHEN organization_id = '" + f.org.ID + "' THEN 1 END), " +
+			"count(CASE WHEN verdict = 'suspended' THEN 1 END) FROM verification_logs"
+		if err := db.SQL().QueryRowContext(ctx, q).Scan(&total, &linked, &withOrg, &suspended); err != nil {
 			t.Fatal(err)
 		}
-		if total != 4 || linked != 4 || suspended != 2 {
-			t.Fatalf("logs: %d total, %d linked, %d suspended; want 4, 4, 2", total, linked, suspended)
+		if total != 5 || linked != 4 || withOrg != 4 || suspended != 2 {
+			t.Fatalf("logs: %d total, %d linked, %d of the issuer, %d suspended; want 5, 4, 4, 2", total, linked, withOrg, suspended)
 		}
 	})
 }

@@ -7,7 +7,7 @@
 // reports requests/s, p50/p99, errors, the server's peak RSS, and the
 // verification logs written (after a graceful shutdown, which flushes
 // them). -profile DIR also saves the server's CPU profile and execution
-// trace of the fixed-rate run.
+// trace of the fixed-rate page run and of the API run.
 //
 //	GOTOOLCHAIN=go1.27.3 go run ./scripts/loadtest -n 100000 -duration 10s
 package main
@@ -76,7 +76,7 @@ func run() error {
 	flag.StringVar(&o.only, "only", "", "page or api: drive only that endpoint")
 	flag.BoolVar(&o.warm, "warm", true, "request every page once before measuring the page")
 	flag.IntVar(&o.rate, "rate", 5000, "after the run as fast as the server answers, drive the page again at this many requests per second, for its latency at that load (0: skip)")
-	flag.StringVar(&o.profile, "profile", "", "directory to write the server's CPU profile and execution trace of the page run to")
+	flag.StringVar(&o.profile, "profile", "", "directory to write the server's CPU profiles and execution traces of the fixed-rate page run and the API run to")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -185,7 +185,7 @@ func run() error {
 		if o.rate > 0 {
 			// The latency figure: a fixed offered load, as real visitors
 			// arrive, rather than connections that wait for each other.
-			profiled := profile(debugBase, o.profile, o.duration)
+			profiled := profile(debugBase, o.profile, "page", o.duration)
 			report(fmt.Sprintf("GET /v/{id} at %d req/s", o.rate), attack(o, page))
 			if err := profiled(); err != nil {
 				return err
@@ -195,12 +195,16 @@ func run() error {
 	if o.only != "page" {
 		fast := o
 		fast.rate = 0
+		profiled := profile(debugBase, o.profile, "api", o.duration)
 		report("POST /api/v1/credentials/verify, as fast as answered", attack(fast, func(t *vegeta.Target) error {
 			t.Method, t.URL = http.MethodPost, base+"/api/v1/credentials/verify"
 			t.Body = docs[rand.IntN(len(docs))]
 			t.Header = http.Header{"Content-Type": []string{"application/json"}}
 			return nil
 		}))
+		if err := profiled(); err != nil {
+			return err
+		}
 	}
 	rss := peakRSS(srv.Process.Pid)
 	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
@@ -332,9 +336,10 @@ func attackN(o options, n int, tg vegeta.Targeter) vegeta.Metrics {
 }
 
 // profile fetches the server's CPU profile over most of the run and a
-// 2-second execution trace from its middle into dir, while the run goes
-// on; the returned function waits for both. No-op without -profile.
-func profile(debugBase, dir string, run time.Duration) func() error {
+// 2-second execution trace from its middle into dir (named after the
+// run), while the run goes on; the returned function waits for both.
+// No-op without -profile.
+func profile(debugBase, dir, name string, run time.Duration) func() error {
 	if debugBase == "" {
 		return func() error { return nil }
 	}
@@ -356,13 +361,13 @@ func profile(debugBase, dir string, run time.Duration) func() error {
 		errs <- errors.Join(err, f.Close())
 	}
 	secs := max(1, int(run.Seconds())-2)
-	go get(time.Second, fmt.Sprintf("/profile?seconds=%d", secs), "cpu.pprof")
-	go get(run/2, "/trace?seconds=2", "trace.out")
+	go get(time.Second, fmt.Sprintf("/profile?seconds=%d", secs), name+"-cpu.pprof")
+	go get(run/2, "/trace?seconds=2", name+"-trace.out")
 	return func() error {
 		err := errors.Join(<-errs, <-errs)
 		if err == nil {
-			fmt.Printf("  profiles in %s: go tool pprof %s; go tool trace %s\n", dir,
-				filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "trace.out"))
+			fmt.Printf("  profiles: go tool pprof %s; go tool trace %s\n",
+				filepath.Join(dir, name+"-cpu.pprof"), filepath.Join(dir, name+"-trace.out"))
 		}
 		return err
 	}
