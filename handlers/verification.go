@@ -32,6 +32,9 @@ type Verification struct {
 	Svc     *verify.Service
 	Auth    *auth.Manager
 	BaseURL string
+	// CacheBytes bounds the memory of the pages kept ready (page and
+	// report bytes plus an estimate of each entry's bookkeeping).
+	CacheBytes int64
 
 	once  sync.Once
 	pages *verify.Cache[*pageEntry] // what public pages show, by public id
@@ -48,11 +51,16 @@ type pageEntry struct {
 	organizationID string
 }
 
-// PageCacheSize bounds the public pages kept ready.
-const PageCacheSize = 200_000
+// entryOverhead estimates what a cached page costs besides its bytes: the
+// entry, its strings, the LRU's element and map slot.
+const entryOverhead = 400
+
+func (e *pageEntry) weight() int64 {
+	return int64(len(e.page) + len(e.report) + len(e.verdict) + len(e.credentialID) + len(e.organizationID) + entryOverhead)
+}
 
 func (h *Verification) cache() *verify.Cache[*pageEntry] {
-	h.once.Do(func() { h.pages = verify.NewCache[*pageEntry](PageCacheSize) })
+	h.once.Do(func() { h.pages = verify.NewWeightedCache(h.CacheBytes, (*pageEntry).weight) })
 	return h.pages
 }
 

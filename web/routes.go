@@ -40,7 +40,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
-	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL,
+	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL, CacheBytes: int64(d.Config.PageCacheMB) << 20,
 		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 256)}
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}

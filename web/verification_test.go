@@ -124,6 +124,29 @@ func TestCredentialPage(t *testing.T) {
 	})
 }
 
+// With no memory for ready pages, every view verifies afresh: still right,
+// still logged.
+func TestCredentialPageWithoutCache(t *testing.T) {
+	e := webtest.New(t, store.SQLite, webtest.WithConfig(func(c *config.Config) { c.PageCacheMB = 0 }))
+	c := issueOne(t, e, "uni")
+	cl := e.Client()
+	for range 2 {
+		if r := cl.Get("/v/" + c.cred.PublicID); r.Status != 200 || !strings.Contains(r.Body, `data-verdict="valid"`) {
+			t.Fatalf("page %d: %s", r.Status, r.Body)
+		}
+	}
+	if _, err := e.DB.Scoped(c.org.ID).ChangeCredentialStatus(context.Background(), c.cred.ID, store.ActionSuspend, "",
+		store.ViaWeb, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := cl.Get("/v/" + c.cred.PublicID); !strings.Contains(r.Body, `data-verdict="suspended"`) {
+		t.Fatalf("after suspension: %s", r.Body)
+	}
+	if n := logCount(t, e, "credential_id IS NOT NULL"); n != 3 {
+		t.Errorf("%d page logs, want 3", n)
+	}
+}
+
 func TestCredentialDownloads(t *testing.T) {
 	e := webtest.New(t, store.SQLite)
 	c := issueOne(t, e, "uni")

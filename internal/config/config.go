@@ -39,6 +39,9 @@ type Config struct {
 	// over plain http.
 	OutboundAllowPrivate bool
 	PublicRateLimit      int // public verification requests per minute per IP; 0 disables
+	// PageCacheMB bounds the memory of credential pages kept ready to
+	// serve (gzipped HTML with its verification); 0 keeps none.
+	PageCacheMB int
 	// DebugAddr, when set, serves Go's runtime profiles (net/http/pprof)
 	// on this loopback address, for measuring the server under load.
 	DebugAddr string
@@ -83,6 +86,7 @@ var settings = []setting{
 	{"dns-resolver", "TRUSTCRED_DNS_RESOLVER", "", "DNS server (host:port) for domain verification (default: the system's resolvers)", false},
 	{"outbound-allow-private", "TRUSTCRED_OUTBOUND_ALLOW_PRIVATE", "false", "let verification fetch DID documents and status lists from loopback and private addresses", true},
 	{"public-rate-limit", "TRUSTCRED_PUBLIC_RATE_LIMIT", "300", "public verification requests (pages, uploads, API) per minute per IP (0: no limit)", false},
+	{"page-cache-mb", "TRUSTCRED_PAGE_CACHE_MB", "512", "memory (MB) for public credential pages kept ready to serve, about 5 KB each (0: none)", false},
 	{"debug-addr", "TRUSTCRED_DEBUG_ADDR", "", "loopback host:port serving Go's runtime profiles (/debug/pprof/); empty: off", false},
 }
 
@@ -179,6 +183,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	if c.PublicRateLimit, err = strconv.Atoi(get("public-rate-limit")); err != nil || c.PublicRateLimit < 0 {
 		errs = append(errs, fmt.Errorf("public-rate-limit %q: want a whole number, 0 or more", get("public-rate-limit")))
+	}
+	if c.PageCacheMB, err = strconv.Atoi(get("page-cache-mb")); err != nil || c.PageCacheMB < 0 {
+		errs = append(errs, fmt.Errorf("page-cache-mb %q: want a whole number of megabytes, 0 or more", get("page-cache-mb")))
 	}
 	if c.DebugAddr = get("debug-addr"); c.DebugAddr != "" {
 		if err := loopbackAddr(c.DebugAddr); err != nil {

@@ -22,7 +22,7 @@ func TestDefaultsNeedNoConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":8080", BaseURL: "http://localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo,
-		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10, PublicRateLimit: 300}
+		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10, PublicRateLimit: 300, PageCacheMB: 512}
 	if c != want {
 		t.Fatalf("defaults = %+v\nwant       %+v", c, want)
 	}
@@ -156,6 +156,17 @@ func TestOutboundAndPublicLimit(t *testing.T) {
 	}
 	if _, err := load(t, map[string]string{"TRUSTCRED_OUTBOUND_ALLOW_PRIVATE": "maybe"}); err == nil || !strings.Contains(err.Error(), "outbound-allow-private") {
 		t.Fatalf("bad boolean: %v", err)
+	}
+}
+
+func TestPageCacheMB(t *testing.T) {
+	if c, err := load(t, map[string]string{"TRUSTCRED_PAGE_CACHE_MB": "64"}); err != nil || c.PageCacheMB != 64 {
+		t.Fatalf("from the environment: %d %v", c.PageCacheMB, err)
+	}
+	for _, bad := range []string{"-1", "lots", "1.5"} {
+		if _, err := load(t, map[string]string{"TRUSTCRED_PAGE_CACHE_MB": bad}); err == nil || !strings.Contains(err.Error(), "page-cache-mb") {
+			t.Errorf("%s must be refused: %v", bad, err)
+		}
 	}
 }
 

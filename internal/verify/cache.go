@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"sync"
+	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -21,6 +23,13 @@ type Stamp = store.CredentialStamp
 // unchanged and within its validity window.
 type Cache[T any] struct {
 	lru *lru.Cache[string, cacheEntry[T]]
+
+	// Bounded by weight (NewWeightedCache): the sum of the entries'
+	// weights stays at most maxWeight.
+	weight    func(T) int64
+	maxWeight int64
+	total     atomic.Int64
+	put       sync.Mutex // orders Put's remove-then-add against other Puts
 }
 
 type cacheEntry[T any] struct {
@@ -37,6 +46,23 @@ func NewCache[T any](size int) *Cache[T] {
 		panic(err) // only for a size < 1, excluded above
 	}
 	return &Cache[T]{lru: c}
+}
+
+// NewWeightedCache makes a cache bounded by the sum of weight over its
+// entries (bytes, say), at most maxWeight, least recently used evicted
+// first; an entry heavier than maxWeight is not kept.
+func NewWeightedCache[T any](maxWeight int64, weight func(T) int64) *Cache[T] {
+	c := &Cache[T]{weight: weight, maxWeight: maxWeight}
+	// The count bound only keeps the LRU's own bookkeeping finite; the
+	// weight is the bound that matters.
+	l, err := lru.NewWithEvict[string, cacheEntry[T]](1<<24, func(_ string, e cacheEntry[T]) {
+		c.total.Add(-weight(e.value))
+	})
+	if err != nil {
+		panic(err)
+	}
+	c.lru = l
+	return c
 }
 
 // Get returns the outcome for a credential if it is still current.
@@ -63,8 +89,31 @@ func (c *Cache[T]) Put(publicID string, stamp Stamp, v T, validFrom, validUntil 
 	if validUntil != nil {
 		e.until = *validUntil
 	}
+	if c.weight == nil {
+		c.lru.Add(publicID, e)
+		return
+	}
+	w := c.weight(v)
+	if w > c.maxWeight {
+		return
+	}
+	c.put.Lock()
+	defer c.put.Unlock()
+	// Remove first: replacing an entry in place would not report the old
+	// one's weight to the eviction callback.
+	c.lru.Remove(publicID)
+	c.total.Add(w)
 	c.lru.Add(publicID, e)
+	for c.total.Load() > c.maxWeight {
+		if _, _, ok := c.lru.RemoveOldest(); !ok {
+			break
+		}
+	}
 }
+
+// Weight is the sum of the cached entries' weights (0 for a cache bounded
+// by count).
+func (c *Cache[T]) Weight() int64 { return c.total.Load() }
 
 // Len is the number of cached outcomes.
 func (c *Cache[T]) Len() int { return c.lru.Len() }

@@ -45,6 +45,41 @@ func TestCacheInvalidation(t *testing.T) {
 	}
 }
 
+func TestWeightedCacheBoundsTheSum(t *testing.T) {
+	c := verify.NewWeightedCache[[]byte](10, func(b []byte) int64 { return int64(len(b)) })
+	s := verify.Stamp{Status: "active"}
+	c.Put("a", s, make([]byte, 4), nil, nil)
+	c.Put("b", s, make([]byte, 4), nil, nil)
+	if c.Weight() != 8 || c.Len() != 2 {
+		t.Fatalf("weight %d, %d entries; want 8, 2", c.Weight(), c.Len())
+	}
+	c.Get("a", s, time.Now()) // a is now the most recently used
+	c.Put("c", s, make([]byte, 4), nil, nil)
+	if _, ok := c.Get("b", s, time.Now()); ok {
+		t.Error("the least recently used entry was kept over the bound")
+	}
+	if _, ok := c.Get("a", s, time.Now()); !ok {
+		t.Error("a recently used entry was evicted")
+	}
+	if c.Weight() != 8 {
+		t.Errorf("weight %d after eviction, want 8", c.Weight())
+	}
+	// Replacing an entry counts the new weight only.
+	c.Put("a", s, make([]byte, 2), nil, nil)
+	if c.Weight() != 6 {
+		t.Errorf("weight %d after replacing a, want 6", c.Weight())
+	}
+	// A stale entry dropped on Get gives its weight back.
+	c.Get("c", verify.Stamp{Status: "revoked"}, time.Now())
+	if c.Weight() != 2 || c.Len() != 1 {
+		t.Errorf("weight %d, %d entries after a stale read; want 2, 1", c.Weight(), c.Len())
+	}
+	c.Put("huge", s, make([]byte, 11), nil, nil)
+	if _, ok := c.Get("huge", s, time.Now()); ok || c.Weight() != 2 {
+		t.Errorf("an entry over the whole bound was kept (weight %d)", c.Weight())
+	}
+}
+
 func TestCheckComplexity(t *testing.T) {
 	ok := map[string]any{"a": []any{map[string]any{"b": 1}}}
 	if err := verify.CheckComplexity(ok); err != nil {

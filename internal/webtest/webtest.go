@@ -98,7 +98,7 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	e := &Env{T: t, DB: storetest.Open(t, d), Keys: keys, Log: storetest.Logger(t),
-		Config: config.Config{Addr: ":0", BaseURL: "http://localhost:8080", SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour}}
+		Config: config.Config{Addr: ":0", BaseURL: "http://localhost:8080", SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, PageCacheMB: 64}}
 	for _, o := range opts {
 		o(e)
 	}

@@ -63,6 +63,7 @@ type options struct {
 	warm        bool
 	rate        int
 	profile     string
+	cacheMB     int
 }
 
 func run() error {
@@ -77,6 +78,7 @@ func run() error {
 	flag.BoolVar(&o.warm, "warm", true, "request every page once before measuring the page")
 	flag.IntVar(&o.rate, "rate", 5000, "after the run as fast as the server answers, drive the page again at this many requests per second, for its latency at that load (0: skip)")
 	flag.StringVar(&o.profile, "profile", "", "directory to write the server's CPU profiles and execution traces of the fixed-rate page run and the API run to")
+	flag.IntVar(&o.cacheMB, "page-cache-mb", 1024, "the server's TRUSTCRED_PAGE_CACHE_MB (about 5 KB a page: 1024 keeps 100,000 ready)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -130,7 +132,7 @@ func run() error {
 	}
 	srv := exec.Command(bin, "serve")
 	srv.Env = append(os.Environ(), "TRUSTCRED_DATABASE_URL="+dbURL, fmt.Sprintf("TRUSTCRED_ADDR=127.0.0.1:%d", port),
-		"TRUSTCRED_BASE_URL="+base, "TRUSTCRED_DATA_DIR="+dir, "TRUSTCRED_PUBLIC_RATE_LIMIT=0", "TRUSTCRED_LOG_LEVEL=error",
+		"TRUSTCRED_BASE_URL="+base, "TRUSTCRED_DATA_DIR="+dir, "TRUSTCRED_PUBLIC_RATE_LIMIT=0", "TRUSTCRED_LOG_LEVEL=error", fmt.Sprintf("TRUSTCRED_PAGE_CACHE_MB=%d", o.cacheMB),
 		"TRUSTCRED_MASTER_KEY="+base64.StdEncoding.EncodeToString(raw))
 	var debugBase string
 	if o.profile != "" {
