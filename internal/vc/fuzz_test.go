@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"strings"
 	"testing"
+
+	"github.com/piprate/json-gold/ld"
 )
 
 // FuzzParseJSON: any input is parsed or refused with ErrJCS, never a panic;
@@ -97,4 +100,27 @@ func FuzzVerifyJCS(f *testing.F) {
 
 func FuzzVerifyRDFC(f *testing.F) {
 	fuzzVerify(f, "eddsa-rdfc-2022/signedDataInt.json", suiteRDFC, VerifyRDFC)
+}
+
+// FuzzIsURL: the fast IRI check gives json-gold's verdict (ld.IsURL) on
+// every http(s) string, whatever its authority and path.
+func FuzzIsURL(f *testing.F) {
+	for _, s := range []string{
+		"https://example.org/v/abc", "http://127.0.0.1:8080/status-lists/x#12", "https://example.org/a b", "https://example.org/%zz",
+		"https://user:pw@example.org/x", "https://a/b@example.org/", "https://[::1]:80/x", "https://[fe80::1%25en0]/x",
+		"https://.example.org/x", "https://example..org/x", "https://-bad-.org/x", "https://example.org:99999/x",
+		"https://example.org?q=1", "https://example.org#f", "https://example.org\t/x", "https://exa mple.org/x",
+		"https://例え.テスト/パス", "https:///x", "http://", "https://example.org/\u00a0", "https://example.org/x\r",
+		"https://256.1.1.1/x", "https://1.2.3.4/x", "https://example.org./x", "https://ex_ample.org/x", "https://" + strings.Repeat("a", 2100) + "/x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+			s = "https://" + s
+		}
+		if got, want := isURL(s), ld.IsURL(s); got != want {
+			t.Fatalf("isURL(%q) = %v, ld.IsURL says %v", s, got, want)
+		}
+	})
 }

@@ -3,12 +3,14 @@ package vc
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/piprate/json-gold/ld"
 )
@@ -232,9 +234,10 @@ func checkNode(n ld.Node) error {
 	return nil
 }
 
-// validIRIs remembers json-gold's verdict on http(s) IRIs of at most
-// maxCachedIRILen bytes, at most maxValidIRIs of them (2 MiB at most; past
-// that, IRIs are checked every time).
+// validIRIs remembers json-gold's verdict (ld.IsURL) on strings of at
+// most maxCachedIRILen bytes, at most maxValidIRIs of them (2 MiB at most;
+// past that, strings are checked every time). Through isURL it mostly holds
+// the few scheme://authority/ prefixes that credentials' IRIs share.
 var (
 	validIRIs     sync.Map
 	validIRICount atomic.Int64
@@ -251,6 +254,52 @@ func validIRI(s string) bool {
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
 		return true
 	}
+	return isURL(s)
+}
+
+// isURL is ld.IsURL(s) for an http(s) IRI, without running its (slow)
+// regular expression over every IRI's path. That expression accepts any
+// path without whitespace after an accepted scheme://authority, so an IRI
+// whose authority followed by "/" is a URL (cached: credentials share a
+// few) and whose rest has no whitespace is one too, once IsURL's other
+// conditions hold for the whole IRI. Anything else gets IsURL itself.
+// FuzzIsURL holds the two equal.
+func isURL(s string) bool {
+	if authority, rest, ok := splitAuthority(s); ok && rest != "" && !strings.ContainsAny(rest, "\t\n\f\r ") &&
+		urlPreconditions(s) && cachedIsURL(authority+"/") {
+		return true
+	}
+	return cachedIsURL(s)
+}
+
+// splitAuthority cuts s after its scheme://authority, before the first
+// '/', '?' or '#' that follows.
+func splitAuthority(s string) (authority, rest string, ok bool) {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return "", "", false
+	}
+	j := strings.IndexAny(s[i+3:], "/?#")
+	if j < 0 {
+		return "", "", false
+	}
+	return s[:i+3+j], s[i+3+j:], true
+}
+
+// urlPreconditions are ld.IsURL's checks besides its regular expression,
+// for a string with a scheme ("://").
+func urlPreconditions(s string) bool {
+	if s == "" || utf8.RuneCountInString(s) >= 2083 || len(s) <= 3 || strings.HasPrefix(s, ".") {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || strings.HasPrefix(u.Host, ".") {
+		return false
+	}
+	return u.Host != "" || u.Path == "" || strings.Contains(u.Path, ".")
+}
+
+func cachedIsURL(s string) bool {
 	if ok, seen := validIRIs.Load(s); seen {
 		return ok.(bool)
 	}
