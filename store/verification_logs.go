@@ -76,8 +76,10 @@ func (db *DB) InsertVerificationLogs(ctx context.Context, logs []VerificationLog
 // public verification page), with its schema, template and issuer.
 func (db *DB) PublicCredential(ctx context.Context, publicID string) (*Credential, error) {
 	var c Credential
-	err := db.gorm.WithContext(ctx).Preload("Schema").Preload("Template").Preload("Issuer").
-		First(&c, "public_id = ?", publicID).Error
+	// One query with joins, not a query per relation: this is the public
+	// page's cold path.
+	err := db.gorm.WithContext(ctx).Joins("Schema").Joins("Template").Joins("Issuer").
+		First(&c, "credentials.public_id = ?", publicID).Error
 	return &c, notFound(err)
 }
 
