@@ -7,7 +7,8 @@
 // reports requests/s, p50/p99, errors, the server's peak RSS, and the
 // verification logs written (after a graceful shutdown, which flushes
 // them). -profile DIR also saves the server's CPU profile and execution
-// trace of the fixed-rate page run and of the API run.
+// trace of the warm-up (the cold path), the fixed-rate page run and the
+// API run.
 //
 //	GOTOOLCHAIN=go1.27.3 go run ./scripts/loadtest -n 100000 -duration 10s
 package main
@@ -167,6 +168,7 @@ func run() error {
 		// production server's cache is warm for credentials people look at.
 		var next atomic.Int64
 		start := time.Now()
+		profiled := profile(debugBase, o.profile, "cold", 10*time.Second) // the warm-up's first 10 s
 		m := attackN(o, len(ids), func(t *vegeta.Target) error {
 			t.Method, t.URL = http.MethodGet, base+"/v/"+ids[int(next.Add(1)-1)%len(ids)]
 			t.Header = browser
@@ -174,6 +176,9 @@ func run() error {
 		})
 		report(fmt.Sprintf("warm-up, each of the %d pages once (cold path)", len(ids)), m)
 		fmt.Printf("  warm-up took %s\n", time.Since(start).Round(time.Millisecond))
+		if err := profiled(); err != nil {
+			return err
+		}
 	}
 	if o.only != "api" {
 		page := func(t *vegeta.Target) error {
