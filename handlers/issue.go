@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -342,6 +344,12 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 	if !ok {
 		return render.Page(c, fiber.StatusUnprocessableEntity, credentials.Issue(r.model))
 	}
+	if h.Emails != nil {
+		// The recipient's email job commits with the credential.
+		r.req.Stored = func(ctx context.Context, tx *sql.Tx, cred *store.Credential) error {
+			return h.Emails.EnqueueCredentialEmail(ctx, tx, cred.ID, cred.IssuerID)
+		}
+	}
 	issued, err := h.Issuer.Issue(c.UserContext(), auth.Current(c).Scope, r.req, store.ViaWeb, "", auth.Actor(c))
 	if err != nil {
 		msg, known := issueError(err)
@@ -350,12 +358,6 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 		}
 		r.model.Errors[""] = msg
 		return render.Page(c, fiber.StatusUnprocessableEntity, credentials.Issue(r.model))
-	}
-	if h.Emails != nil {
-		if err := h.Emails.EnqueueCredentialEmail(c.UserContext(), nil, issued.Credential.ID, issued.Credential.IssuerID); err != nil && h.Log != nil {
-			// The credential is issued; the email is a courtesy.
-			h.Log.Error("queue the recipient's email", "credential", issued.Credential.ID, "error", err)
-		}
 	}
 	render.Flash(c, layout.FlashSuccess, "Issued and signed: a credential for "+r.model.RecipientName+".")
 	return render.Redirect(c, credentials.Path+"/"+issued.Credential.ID)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -14,6 +15,10 @@ type Issue struct {
 	IssuerDID  string        // the organization's DID the credential is issued under
 	Via        StatusChannel // web, api or system (bulk)
 	BatchRowID string        // set for a bulk row: issued at most once
+	// Stored, if set, runs inside the transaction that stores the
+	// credential, for what must commit with it or not at all (the job that
+	// emails it to its recipient); its error rolls the issuance back.
+	Stored func(ctx context.Context, tx *sql.Tx, c *Credential) error
 }
 
 // Sign builds the signed credential row for the allocated status entries.
@@ -104,10 +109,20 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 			}
 		}
 		actor.OrganizationID = &s.orgID
-		return audit(tx, actor, "credential.issued", "credential", c.ID, AuditDetails{
+		if err := audit(tx, actor, "credential.issued", "credential", c.ID, AuditDetails{
 			Summary: fmt.Sprintf("Issued credential %s to %s", c.PublicID, c.RecipientAddress),
 			Extra:   map[string]string{"via": string(in.Via)},
-		})
+		}); err != nil {
+			return err
+		}
+		if in.Stored == nil {
+			return nil
+		}
+		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return fmt.Errorf("store: issue credential: not in a database/sql transaction")
+		}
+		return in.Stored(ctx, sqlTx, c)
 	})
 	if err != nil {
 		return nil, err

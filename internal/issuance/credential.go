@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
@@ -44,6 +45,9 @@ type Request struct {
 	Data             map[string]any // the schema's fields, typed (credschema.Coerce)
 	ValidFrom        time.Time      // zero: now
 	ExpiresAt        *time.Time     // nil: the template's validity period, if any
+	// Stored, if set, runs in the transaction that stores the credential
+	// (store.Issue.Stored): the recipient's email job commits with it.
+	Stored func(ctx context.Context, tx *sql.Tx, c *store.Credential) error
 }
 
 // Issued is a credential just issued: its row and its signed document.
@@ -437,7 +441,7 @@ func (is *Issuer) Issue(ctx context.Context, sc *store.Scoped, r Request, via st
 	if name != "" {
 		recipientName = &name
 	}
-	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID}, &store.Credential{
+	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID, Stored: r.Stored}, &store.Credential{
 		PublicID: publicID, SchemaID: r.Template.SchemaID, TemplateID: &tplID,
 		RecipientAddress: strings.TrimSpace(r.RecipientAddress), RecipientName: recipientName, ExpiresAt: expires,
 	}, actor)

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -543,6 +544,42 @@ func TestIssueChecksData(t *testing.T) {
 		var count int64
 		if err := db.SQL().QueryRow("SELECT count(*) FROM credentials").Scan(&count); err != nil || count != 1 {
 			t.Fatalf("%d credentials stored (%v), want only the valid one", count, err)
+		}
+	})
+}
+
+// Request.Stored runs inside the transaction that stores the credential:
+// it sees the new row, and its failure leaves no credential behind (so a
+// queued email and its credential commit together or not at all).
+func TestIssueStoredHookIsTransactional(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		q := "SELECT count(*) FROM credentials WHERE id = ?"
+		if db.Dialect() == store.Postgres {
+			q = "SELECT count(*) FROM credentials WHERE id = $1"
+		}
+		boom := errors.New("queue unavailable")
+		req := request(f.rdfc, "A", "a@example.org")
+		req.Stored = func(ctx context.Context, tx *sql.Tx, c *store.Credential) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, q, c.ID).Scan(&n); err != nil || n != 1 {
+				t.Errorf("the hook does not see its credential: %d %v", n, err)
+			}
+			return boom
+		}
+		if _, err := f.is.Issue(ctx, f.sc, req, store.ViaWeb, "", store.Actor{}); !errors.Is(err, boom) {
+			t.Fatalf("the hook's error: %v", err)
+		}
+		var n int
+		if err := db.SQL().QueryRow("SELECT count(*) FROM credentials").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d credentials stored after the hook failed (%v)", n, err)
+		}
+		var seen string
+		req.Stored = func(ctx context.Context, tx *sql.Tx, c *store.Credential) error { seen = c.ID; return nil }
+		out, err := f.is.Issue(ctx, f.sc, req, store.ViaWeb, "", store.Actor{})
+		if err != nil || seen != out.Credential.ID {
+			t.Fatalf("issued %v with the hook seeing %q: %v", out, seen, err)
 		}
 	})
 }

@@ -60,9 +60,10 @@ type BulkIssueWorker struct {
 	Chunk    int           // rows per chunk; 0: 100
 	Budget   time.Duration // per run; 0: 2 minutes
 	Parallel int           // rows issued at once; 0: the CPUs (at most 4) on PostgreSQL, 1 on SQLite
-	// Email enqueues a credential's email; nil: the job's River client
-	// (no email when the worker is run outside River).
-	Email func(ctx context.Context, credentialID, orgID string) error
+	// Email enqueues a credential's email inside tx, the transaction that
+	// stores the credential; nil: the job's River client (no email when the
+	// worker is run outside River).
+	Email func(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error
 }
 
 // Work issues the batch's pending rows.
@@ -229,8 +230,15 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 	if errs != nil {
 		return fail(strings.ReplaceAll(bulk.Join(errs), "\n", "; "))
 	}
-	issued, err := r.w.Issuer.Issue(ctx, r.sc, issuance.Request{Template: t, RecipientName: checked.RecipientName,
-		RecipientAddress: checked.RecipientAddress, Data: checked.Data}, store.ViaSystem, row.ID, r.actor)
+	req := issuance.Request{Template: t, RecipientName: checked.RecipientName, RecipientAddress: checked.RecipientAddress, Data: checked.Data}
+	if r.batch.SendEmail {
+		// The email job commits with the credential: a crash between the
+		// two can lose neither alone.
+		req.Stored = func(ctx context.Context, tx *sql.Tx, c *store.Credential) error {
+			return r.w.email(ctx, tx, c.ID, r.sc.OrganizationID())
+		}
+	}
+	_, err = r.w.Issuer.Issue(ctx, r.sc, req, store.ViaSystem, row.ID, r.actor)
 	switch {
 	case err == nil:
 	case errors.Is(err, store.ErrRowDone):
@@ -242,12 +250,6 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 			return fail(reason)
 		}
 		return fmt.Errorf("bulk issuance: batch %s row %d: %w", r.batch.ID, row.RowNumber, err)
-	}
-	if r.batch.SendEmail {
-		if err := r.w.email(ctx, issued.Credential.ID, r.sc.OrganizationID()); err != nil {
-			// The credential is issued; a lost email is not worth failing the row.
-			r.w.Log.Error("bulk issuance: enqueue the recipient's email", "credential", issued.Credential.ID, "error", err)
-		}
 	}
 	return nil
 }
@@ -295,17 +297,20 @@ func rowProblem(err error) (string, bool) {
 	return "", false
 }
 
-// email enqueues the recipient's email through w.Email or the job's client.
-func (w *BulkIssueWorker) email(ctx context.Context, credentialID, orgID string) error {
+// email enqueues the recipient's email inside tx, through w.Email or the
+// job's client.
+func (w *BulkIssueWorker) email(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error {
 	if w.Email != nil {
-		return w.Email(ctx, credentialID, orgID)
+		return w.Email(ctx, tx, credentialID, orgID)
 	}
 	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
 	if err != nil {
 		return nil // not run by River (tests, benchmarks)
 	}
-	_, err = client.Insert(ctx, CredentialEmail{CredentialID: credentialID, OrganizationID: orgID}, nil)
-	return err
+	if _, err := client.InsertTx(ctx, tx, CredentialEmail{CredentialID: credentialID, OrganizationID: orgID}, nil); err != nil {
+		return fmt.Errorf("enqueue the recipient's email: %w", err)
+	}
+	return nil
 }
 
 // AddBulkIssue registers the bulk issuance worker.
