@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -171,6 +173,36 @@ func TestStatusListEndpoint(t *testing.T) {
 		}
 		for _, p := range []string{"/status-lists/nope", "/status-lists/0190a0a0-0000-7000-8000-000000000000"} {
 			wantProblem(t, p, cl.Get(p), 404, "Status list not found", "no status list")
+		}
+		// Each list is served as itself, however requests for the two
+		// interleave (served lists are kept in memory by id; a key that
+		// pointed into a reused request buffer once answered one list's URL
+		// with the other).
+		lists := map[string]string{}
+		for _, e := range out.doc["credentialStatus"].([]any) {
+			e := e.(map[string]any)
+			lists[e["statusPurpose"].(string)] = strings.TrimPrefix(e["statusListCredential"].(string), env.Config.BaseURL)
+		}
+		// Over a real listener, one keep-alive connection: Fiber reuses its
+		// request buffer for the next request on it.
+		served := env.Serve()
+		for range 3 {
+			for _, purpose := range []string{"revocation", "suspension"} {
+				res, err := http.Get(served + lists[purpose])
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				var got struct {
+					ID                string
+					CredentialSubject struct{ StatusPurpose string }
+				}
+				if json.Unmarshal(body, &got) != nil || got.ID != env.Config.BaseURL+lists[purpose] ||
+					got.CredentialSubject.StatusPurpose != purpose {
+					t.Fatalf("GET %s (%s) answered with %s, %s", lists[purpose], purpose, got.ID, got.CredentialSubject.StatusPurpose)
+				}
+			}
 		}
 	})
 }

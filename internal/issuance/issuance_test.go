@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"gorm.io/datatypes"
 
@@ -359,6 +360,19 @@ func TestRevokeSuspendUnsuspend(t *testing.T) {
 		other := db.Scoped("0190a0a0-0000-7000-8000-000000000000")
 		if _, err := other.ChangeCredentialStatus(ctx, b.Credential.ID, store.ActionRevoke, "x", store.ViaWeb, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("other org: %v", err)
+		}
+		// The list is kept in memory under its id, even when the caller's
+		// string pointed into a buffer it then reuses (as Fiber's route
+		// parameters do).
+		buf := []byte(strings.TrimPrefix(statusEntries(t, dbb)["suspension"]["statusListCredential"].(string), base+"/status-lists/"))
+		susID := string(buf)
+		fresh := &issuance.Issuer{DB: db, Keys: f.is.Keys, BaseURL: f.is.BaseURL} // nothing in memory yet
+		if _, err := fresh.StatusListCredential(ctx, unsafe.String(unsafe.SliceData(buf), len(buf))); err != nil {
+			t.Fatal(err)
+		}
+		copy(buf, strings.Repeat("f", len(buf)))
+		if !fresh.ServedListCached(susID) {
+			t.Fatal("the served list's cache key changed with the caller's buffer")
 		}
 		// A revoked issuer's lists are gone, though served (and kept in memory) before.
 		listID := strings.TrimPrefix(statusEntries(t, dbb)["revocation"]["statusListCredential"].(string), base+"/status-lists/")

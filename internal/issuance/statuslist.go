@@ -46,7 +46,9 @@ func (is *Issuer) StatusListCredential(ctx context.Context, id string) (*StatusL
 	if err != nil {
 		return nil, err
 	}
-	is.servedLists().Add(id, servedList{version: version, list: sl})
+	// A copy as the key: callers may pass a string that points into a
+	// buffer they reuse (Fiber's route parameters do).
+	is.servedLists().Add(strings.Clone(id), servedList{version: version, list: sl})
 	return sl, nil
 }
 
