@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,6 +83,9 @@ func (c *Cache[T]) Get(publicID string, stamp Stamp, now time.Time) (T, bool) {
 // Put keeps an outcome computed for stamp; validFrom and validUntil bound
 // when it may be reused (nil: unbounded).
 func (c *Cache[T]) Put(publicID string, stamp Stamp, v T, validFrom, validUntil *time.Time) {
+	// The key outlives the call: a copy, in case the caller's string points
+	// into a buffer it reuses (Fiber's route parameters do).
+	publicID = strings.Clone(publicID)
 	e := cacheEntry[T]{stamp: stamp, value: v}
 	if validFrom != nil {
 		e.from = *validFrom
