@@ -64,6 +64,7 @@ func New(d Deps) *fiber.App {
 // middleware is the stack every request passes through, outermost first.
 func middleware(d Deps) []any {
 	return []any{
+		clientAddress(d.Config.TrustedProxies),
 		requestID(),
 		requestLog(d.Log),
 		recover.New(recover.Config{

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -42,6 +43,10 @@ type Config struct {
 	// PageCacheMB bounds the memory of credential pages kept ready to
 	// serve (gzipped HTML with its verification); 0 keeps none.
 	PageCacheMB int
+	// TrustedProxies are the reverse proxies (addresses or CIDR ranges)
+	// whose X-Forwarded-For is believed: behind them, the client's address
+	// (rate limits, logs, sessions) is the nearest one they did not add.
+	TrustedProxies []netip.Prefix
 	// DebugAddr, when set, serves Go's runtime profiles (net/http/pprof)
 	// on this loopback address, for measuring the server under load.
 	DebugAddr string
@@ -86,6 +91,7 @@ var settings = []setting{
 	{"dns-resolver", "TRUSTCRED_DNS_RESOLVER", "", "DNS server (host:port) for domain verification (default: the system's resolvers)", false},
 	{"outbound-allow-private", "TRUSTCRED_OUTBOUND_ALLOW_PRIVATE", "false", "let verification fetch DID documents and status lists from loopback and private addresses", true},
 	{"public-rate-limit", "TRUSTCRED_PUBLIC_RATE_LIMIT", "300", "public verification requests (pages, uploads, API) per minute per IP (0: no limit)", false},
+	{"trusted-proxies", "TRUSTCRED_TRUSTED_PROXIES", "", "reverse proxies whose X-Forwarded-For gives the client's address: addresses or CIDR ranges, comma-separated (empty: none)", false},
 	{"page-cache-mb", "TRUSTCRED_PAGE_CACHE_MB", "512", "memory (MB) for public credential pages kept ready to serve, about 5 KB each (0: none)", false},
 	{"debug-addr", "TRUSTCRED_DEBUG_ADDR", "", "loopback host:port serving Go's runtime profiles (/debug/pprof/); empty: off", false},
 }
@@ -184,6 +190,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	if c.PublicRateLimit, err = strconv.Atoi(get("public-rate-limit")); err != nil || c.PublicRateLimit < 0 {
 		errs = append(errs, fmt.Errorf("public-rate-limit %q: want a whole number, 0 or more", get("public-rate-limit")))
 	}
+	if c.TrustedProxies, err = proxies(get("trusted-proxies")); err != nil {
+		errs = append(errs, err)
+	}
 	if c.PageCacheMB, err = strconv.Atoi(get("page-cache-mb")); err != nil || c.PageCacheMB < 0 {
 		errs = append(errs, fmt.Errorf("page-cache-mb %q: want a whole number of megabytes, 0 or more", get("page-cache-mb")))
 	}
@@ -261,4 +270,27 @@ func loopbackAddr(addr string) error {
 		return fmt.Errorf("debug-addr %q: profiles are served on a loopback address only, such as 127.0.0.1:6060", addr)
 	}
 	return nil
+}
+
+// proxies parses the trusted proxies: addresses (a /32 or /128) or CIDR
+// ranges, comma-separated.
+func proxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies %q: want addresses or CIDR ranges such as 10.0.0.0/8, comma-separated", item)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestDefaultsNeedNoConfiguration(t *testing.T) {
 	}
 	want := Config{Addr: ":8080", BaseURL: "http://localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo,
 		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10, PublicRateLimit: 300, PageCacheMB: 512}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults = %+v\nwant       %+v", c, want)
 	}
 	if c.Dialect() != "sqlite" || c.SQLitePath() != "data/trustcred.db" {
@@ -156,6 +157,30 @@ func TestOutboundAndPublicLimit(t *testing.T) {
 	}
 	if _, err := load(t, map[string]string{"TRUSTCRED_OUTBOUND_ALLOW_PRIVATE": "maybe"}); err == nil || !strings.Contains(err.Error(), "outbound-allow-private") {
 		t.Fatalf("bad boolean: %v", err)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := load(t, map[string]string{"TRUSTCRED_TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7 ,::1,10.1.2.3/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.0.2.7/32", "::1/128", "10.1.0.0/16"}
+	if len(c.TrustedProxies) != len(want) {
+		t.Fatalf("%v, want %v", c.TrustedProxies, want)
+	}
+	for i, p := range c.TrustedProxies {
+		if p.String() != want[i] {
+			t.Errorf("proxy %d: %s, want %s", i, p, want[i])
+		}
+	}
+	if c, err := load(t, map[string]string{}); err != nil || len(c.TrustedProxies) != 0 {
+		t.Fatalf("no proxy is trusted by default: %v %v", c.TrustedProxies, err)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "example.org", "10.0.0.1:80"} {
+		if _, err := load(t, map[string]string{"TRUSTCRED_TRUSTED_PROXIES": bad}); err == nil || !strings.Contains(err.Error(), "trusted-proxies") {
+			t.Errorf("%s must be refused: %v", bad, err)
+		}
 	}
 }
 
