@@ -1,4 +1,5 @@
-// Command loadtest measures the public verification paths on PostgreSQL:
+// Command loadtest measures the public verification paths on PostgreSQL
+// (or, with -sqlite, on the embedded default):
 // it seeds N signed credentials in bulk (not one API call each), starts
 // the real server on loopback with rate limiting off, and drives
 // GET /v/{public_id} over random ids (as fast as the server answers, then
@@ -65,6 +66,7 @@ type options struct {
 	rate        int
 	profile     string
 	cacheMB     int
+	sqlite      bool
 }
 
 func run() error {
@@ -80,18 +82,28 @@ func run() error {
 	flag.IntVar(&o.rate, "rate", 5000, "after the run as fast as the server answers, drive the page again at this many requests per second, for its latency at that load (0: skip)")
 	flag.StringVar(&o.profile, "profile", "", "directory to write the server's CPU profiles and execution traces of the fixed-rate page run and the API run to")
 	flag.IntVar(&o.cacheMB, "page-cache-mb", 1024, "the server's TRUSTCRED_PAGE_CACHE_MB (about 5 KB a page: 1024 keeps 100,000 ready)")
+	flag.BoolVar(&o.sqlite, "sqlite", false, "use the embedded SQLite database (the default a newcomer runs) instead of PostgreSQL")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	dbURL, err := recreate(ctx, o.adminURL, o.dbName)
+	dir, err := os.MkdirTemp("", "trustcred-load")
 	if err != nil {
 		return err
 	}
-	if !o.keep {
-		defer drop(o.adminURL, o.dbName)
+	defer os.RemoveAll(dir)
+	// The server's database: a PostgreSQL database made for the run, or
+	// the SQLite file in its data directory.
+	opts := store.Options{SQLitePath: filepath.Join(dir, "trustcred.db"), Logger: log}
+	if !o.sqlite {
+		if opts.DatabaseURL, err = recreate(ctx, o.adminURL, o.dbName); err != nil {
+			return err
+		}
+		if !o.keep {
+			defer drop(o.adminURL, o.dbName)
+		}
 	}
-	db, err := store.Open(ctx, store.Options{DatabaseURL: dbURL, Logger: log})
+	db, err := store.Open(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -120,11 +132,6 @@ func run() error {
 	fmt.Printf("seeded %d credentials in %s (%.0f/s)\n", o.n, time.Since(start).Round(time.Millisecond), float64(o.n)/time.Since(start).Seconds())
 	db.Close()
 
-	dir, err := os.MkdirTemp("", "trustcred-load")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "trustcred")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/trustcred")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
@@ -132,7 +139,7 @@ func run() error {
 		return fmt.Errorf("build: %w", err)
 	}
 	srv := exec.Command(bin, "serve")
-	srv.Env = append(os.Environ(), "TRUSTCRED_DATABASE_URL="+dbURL, fmt.Sprintf("TRUSTCRED_ADDR=127.0.0.1:%d", port),
+	srv.Env = append(os.Environ(), "TRUSTCRED_DATABASE_URL="+opts.DatabaseURL, fmt.Sprintf("TRUSTCRED_ADDR=127.0.0.1:%d", port),
 		"TRUSTCRED_BASE_URL="+base, "TRUSTCRED_DATA_DIR="+dir, "TRUSTCRED_PUBLIC_RATE_LIMIT=0", "TRUSTCRED_LOG_LEVEL=error", fmt.Sprintf("TRUSTCRED_PAGE_CACHE_MB=%d", o.cacheMB),
 		"TRUSTCRED_MASTER_KEY="+base64.StdEncoding.EncodeToString(raw))
 	var debugBase string
@@ -221,13 +228,13 @@ func run() error {
 		return fmt.Errorf("server did not exit cleanly: %w", err)
 	}
 	fmt.Printf("server peak RSS: %s\n", rss)
-	sqlDB, err := sql.Open("pgx", dbURL)
+	after, err := store.Open(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer sqlDB.Close()
+	defer after.Close()
 	var logs int
-	if err := sqlDB.QueryRow("SELECT count(*) FROM verification_logs").Scan(&logs); err != nil {
+	if err := after.SQL().QueryRowContext(ctx, "SELECT count(*) FROM verification_logs").Scan(&logs); err != nil {
 		return err
 	}
 	fmt.Printf("verification logs written: %d\n", logs)
