@@ -203,6 +203,9 @@ func issueProblem(err error) error {
 		return problem(fiber.StatusUnprocessableEntity, "Unknown context",
 			"The credential's @context names "+url+", which TrustCred does not serve; contexts are never fetched. Available: "+
 				strings.Join([]string{vc.ContextCredentialsV2, vc.ContextCredentialsExamples, vc.ContextOpenBadgesV3, vc.ContextTrustCred}, ", ")+".")
+	case errors.Is(err, vc.ErrTooAmbiguous):
+		return problem(fiber.StatusUnprocessableEntity, "Invalid JSON-LD",
+			"The credential cannot be canonicalized in reasonable time: too many of its objects without an id are identical and linked to each other. Give them ids.")
 	case errors.Is(err, vc.ErrJSONLD):
 		return problem(fiber.StatusUnprocessableEntity, "Invalid JSON-LD", "The credential is not valid JSON-LD under its @context.")
 	case errors.As(err, &fe):

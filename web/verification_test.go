@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"io"
 	"mime/multipart"
@@ -283,6 +284,26 @@ func TestVerifyAPI(t *testing.T) {
 		nested := `{"verifiableCredential":` + strings.Repeat(`{"a":`, 40) + `1` + strings.Repeat(`}`, 40) + `}`
 		if status, out := apiPost(t, e, "/api/v1/credentials/verify", nested); status != 422 || out["title"] != "Too complex" {
 			t.Fatalf("too deep: %d %v", status, out)
+		}
+		// A poison graph: eight identical blank nodes that all know each
+		// other would take RDFC-1.0 minutes; it is refused at once, with
+		// the reason, well inside the document limits.
+		poison := map[string]any{}
+		json.Unmarshal(c.json, &poison)
+		var people []any
+		for i := range 8 {
+			var knows []any
+			for j := range 8 {
+				if j != i {
+					knows = append(knows, map[string]any{"id": fmt.Sprintf("_:p%d", j)})
+				}
+			}
+			people = append(people, map[string]any{"id": fmt.Sprintf("_:p%d", i), "https://schema.org/knows": knows})
+		}
+		poison["credentialSubject"] = map[string]any{"type": "TrustCredSubject", "https://schema.org/knows": people}
+		status, out = apiPost(t, e, "/api/v1/credentials/verify", map[string]any{"verifiableCredential": poison})
+		if status != 400 || out["verified"] != false || !strings.Contains(toJSON(out["errors"]), "reasonable time") {
+			t.Fatalf("poison graph: %d %v", status, out)
 		}
 		if n := logCount(t, e, "verification_method = 'mobile_app' AND verdict = 'valid'"); n != 1 {
 			t.Fatalf("%d mobile_app logs", n)

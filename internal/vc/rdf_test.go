@@ -2,6 +2,7 @@ package vc
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -111,5 +112,62 @@ func TestCanonicalizeRDFCDroppedStatements(t *testing.T) {
 	// json-gold alone would have signed the credential without its subject.
 	if nq := jsonGoldRDFC(t, mustParse(t, cases["nested relative id"])); strings.Contains(nq, "Example U") {
 		t.Errorf("json-gold kept the subject; the test no longer shows the trap:\n%s", nq)
+	}
+}
+
+// graphOf is a JSON-LD document of n blank nodes, each linked to the given
+// others by schema:knows.
+func graphOf(n int, links func(i, j int) bool) map[string]any {
+	var nodes []any
+	for i := 0; i < n; i++ {
+		var knows []any
+		for j := 0; j < n; j++ {
+			if j != i && links(i, j) {
+				knows = append(knows, map[string]any{"@id": fmt.Sprintf("_:b%d", j)})
+			}
+		}
+		node := map[string]any{"@id": fmt.Sprintf("_:b%d", i), "@type": "https://schema.org/Person"}
+		if len(knows) > 0 {
+			node["https://schema.org/knows"] = knows
+		}
+		nodes = append(nodes, node)
+	}
+	return map[string]any{"@graph": nodes}
+}
+
+// named gives each node of a graphOf document its own name.
+func named(doc map[string]any) map[string]any {
+	for i, n := range doc["@graph"].([]any) {
+		n.(map[string]any)["https://schema.org/name"] = fmt.Sprintf("Person %d", i)
+	}
+	return doc
+}
+
+// A poison graph (identical, mutually linked blank nodes) would take
+// RDFC-1.0 exponential time: 7 of them took json-gold 0.5 s, 10 would take
+// minutes. It is refused before canonicalization; alike blank nodes that
+// are not linked, or few enough, are canonicalized as before.
+func TestCanonicalizeRDFCRefusesPoisonGraphs(t *testing.T) {
+	all := func(i, j int) bool { return true }
+	for _, n := range []int{5, 8, 30} {
+		if _, err := CanonicalizeRDFC(graphOf(n, all)); !errors.Is(err, ErrTooAmbiguous) || !errors.Is(err, ErrJSONLD) {
+			t.Errorf("%d identical, mutually linked blank nodes: %v, want ErrTooAmbiguous", n, err)
+		}
+	}
+	// Rings and chains of identical nodes need a deep iteration per node
+	// and more: rdf-canonize refuses them too.
+	ring := func(i, j int) bool { return j == (i+1)%12 }
+	if _, err := CanonicalizeRDFC(graphOf(12, ring)); !errors.Is(err, ErrTooAmbiguous) {
+		t.Errorf("a ring of 12 identical blank nodes: %v, want ErrTooAmbiguous", err)
+	}
+	for name, doc := range map[string]map[string]any{
+		"4 linked":             graphOf(4, all),
+		"50 not linked":        graphOf(50, func(i, j int) bool { return false }),
+		"a chain of 200 named": named(graphOf(200, func(i, j int) bool { return j == i+1 })),
+	} {
+		got, err := CanonicalizeRDFC(doc)
+		if err != nil || len(got) == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

@@ -201,6 +201,9 @@ func CanonicalizeRDFC(doc any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCanonicalizationWork(dataset); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
+	}
 	out, err := ld.NewJsonLdApi().Normalize(dataset, normalizeOptions)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)

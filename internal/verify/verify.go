@@ -297,6 +297,8 @@ func signatureProblem(err error) string {
 		return "The document uses a term its JSON-LD context does not define, so a signature could not cover it: " + strings.TrimPrefix(err.Error(), "vc: ")
 	case errors.Is(err, vc.ErrUnknownContext):
 		return "The document uses a JSON-LD context TrustCred does not know (contexts are never fetched): " + strings.TrimPrefix(err.Error(), "vc: ")
+	case errors.Is(err, vc.ErrTooAmbiguous):
+		return "The document cannot be canonicalized in reasonable time: too many of its blank nodes (objects without an id) are identical and linked to each other."
 	case errors.Is(err, vc.ErrProofPurpose):
 		return "The proof was made for another purpose."
 	case errors.Is(err, vc.ErrProofContext):

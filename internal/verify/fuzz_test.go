@@ -1,0 +1,162 @@
+package verify_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/internal/verify"
+)
+
+// fuzzFixture is a did:key issuer with a revocation and a suspension list
+// (index 7 suspended) served by the verifier's StatusList hook, a valid
+// credential and a signed presentation of it.
+type fuzzFixture struct {
+	v            *verify.Verifier
+	credential   []byte
+	presentation []byte
+	opts         verify.PresentationOptions
+}
+
+func newFuzzFixture(f *testing.F) *fuzzFixture {
+	f.Helper()
+	seed := func(b byte) ed25519.PrivateKey {
+		return ed25519.NewKeyFromSeed([]byte(strings.Repeat(string(b), ed25519.SeedSize)))
+	}
+	issuerKey, holderKey := seed('i'), seed('h')
+	issuer, _ := vc.DIDKey(issuerKey.Public().(ed25519.PublicKey))
+	holder, _ := vc.DIDKey(holderKey.Public().(ed25519.PublicKey))
+	vm := func(did string) string { return did + "#" + strings.TrimPrefix(did, "did:key:") }
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+	lists := map[string][]byte{}
+	for purpose, set := range map[string]int{"revocation": -1, "suspension": 7} {
+		bits := make([]byte, 16*1024)
+		if set >= 0 {
+			bits[set/8] |= 0x80 >> (set % 8)
+		}
+		encoded, err := vc.EncodeStatusList(bits)
+		if err != nil {
+			f.Fatal(err)
+		}
+		u := "https://issuer.example/status/" + purpose
+		doc, err := vc.SignRDFC(map[string]any{
+			"@context": []any{vc.ContextCredentialsV2}, "id": u, "issuer": issuer, "validFrom": "2026-01-01T00:00:00Z",
+			"type": []any{"VerifiableCredential", "BitstringStatusListCredential"},
+			"credentialSubject": map[string]any{"id": u + "#list", "type": "BitstringStatusList",
+				"statusPurpose": purpose, "encodedList": encoded},
+		}, vc.ProofOptions{Created: created, VerificationMethod: vm(issuer)}, issuerKey)
+		if err != nil {
+			f.Fatal(err)
+		}
+		lists[u], _ = json.Marshal(doc)
+	}
+	entry := func(purpose, index string) map[string]any {
+		u := "https://issuer.example/status/" + purpose
+		return map[string]any{"id": u + "#" + index, "type": "BitstringStatusListEntry", "statusPurpose": purpose,
+			"statusListIndex": index, "statusListCredential": u}
+	}
+	cred, err := vc.SignRDFC(map[string]any{
+		"@context":          []any{vc.ContextCredentialsV2, vc.ContextTrustCred},
+		"id":                "https://issuer.example/credentials/1",
+		"type":              []any{"VerifiableCredential", "TrustCredCredential"},
+		"issuer":            issuer,
+		"name":              "BSc Physics",
+		"validFrom":         "2026-01-01T00:00:00Z",
+		"validUntil":        "2036-01-01T00:00:00Z",
+		"credentialSubject": map[string]any{"type": "TrustCredSubject", "name": "Ada", "degree": "Physics"},
+		"credentialStatus":  []any{entry("revocation", "3"), entry("suspension", "3")},
+	}, vc.ProofOptions{Created: created, VerificationMethod: vm(issuer)}, issuerKey)
+	if err != nil {
+		f.Fatal(err)
+	}
+	opts := verify.PresentationOptions{Challenge: "c-1", Domain: "verifier.example"}
+	vp, err := vc.SignJCS(map[string]any{
+		"@context": []any{vc.ContextCredentialsV2}, "type": []any{"VerifiablePresentation"},
+		"holder": holder, "verifiableCredential": []any{cred},
+	}, vc.ProofOptions{Created: created, VerificationMethod: vm(holder), ProofPurpose: "authentication",
+		Challenge: opts.Challenge, Domain: opts.Domain}, holderKey)
+	if err != nil {
+		f.Fatal(err)
+	}
+	fx := &fuzzFixture{
+		v: &verify.Verifier{
+			StatusList: func(_ context.Context, url string) ([]byte, bool, error) {
+				b, ok := lists[url]
+				return b, ok, nil
+			},
+			Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
+		},
+		opts: opts,
+	}
+	fx.credential, _ = json.Marshal(cred)
+	fx.presentation, _ = json.Marshal(vp)
+	// The seeds are what they claim: a valid credential, a valid presentation.
+	if r := fx.v.Credential(context.Background(), cred); !r.Verified {
+		f.Fatalf("seed credential: %v", r.Errors())
+	}
+	if r := fx.v.Presentation(context.Background(), vp, opts); !r.Verified {
+		f.Fatalf("seed presentation: %v", r.Errors())
+	}
+	return fx
+}
+
+var verdicts = map[string]bool{verify.Valid: true, verify.Revoked: true, verify.Suspended: true, verify.Expired: true, verify.Invalid: true}
+
+// checkResult holds what any result must: one known verdict, verified
+// exactly when valid, a reason for every failed check, and nothing failed
+// or unsigned in a valid one.
+func checkResult(t *testing.T, r *verify.Result) {
+	t.Helper()
+	if !verdicts[r.Verdict] || r.Verified != (r.Verdict == verify.Valid) {
+		t.Fatalf("verdict %q with verified %v", r.Verdict, r.Verified)
+	}
+	for _, c := range r.Checks {
+		if !c.Passed && c.Detail == "" {
+			t.Fatalf("check %s failed without a reason", c.Name)
+		}
+		if r.Verified && !c.Passed {
+			t.Fatalf("valid with check %s failed: %s", c.Name, c.Detail)
+		}
+	}
+	if c, ok := r.Check(verify.CheckSignature); r.Verified && (!ok || !c.Passed || c.Skipped) {
+		t.Fatalf("valid without a passed signature check: %+v", c)
+	}
+}
+
+// FuzzVerifyDocument: whatever JSON is brought to /verify or the verify
+// API, as a credential or a presentation, the verifier answers with a
+// well-formed result and never panics. Seeds: a valid credential with both
+// status entries and a signed presentation of it.
+func FuzzVerifyDocument(f *testing.F) {
+	fx := newFuzzFixture(f)
+	f.Add(fx.credential)
+	f.Add(fx.presentation)
+	f.Add([]byte(strings.Replace(string(fx.credential), `"statusListIndex":"3"`, `"statusListIndex":"7"`, 1)))
+	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":"VerifiablePresentation","verifiableCredential":{"issuer":{"id":"did:key:z6Mk"}}}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		v, err := vc.ParseJSON(in)
+		doc, ok := v.(map[string]any)
+		if err != nil || !ok || verify.CheckComplexity(doc) != nil {
+			return // refused before verification, as the handlers do
+		}
+		ctx := context.Background()
+		checkResult(t, fx.v.Credential(ctx, doc))
+		pr := fx.v.Presentation(ctx, doc, fx.opts)
+		for _, c := range pr.Credentials {
+			checkResult(t, c)
+			if pr.Verified && !c.Verified {
+				t.Fatal("a verified presentation holds a credential that is not")
+			}
+		}
+		for _, c := range pr.Checks {
+			if !c.Passed && c.Detail == "" {
+				t.Fatalf("presentation check %s failed without a reason", c.Name)
+			}
+		}
+	})
+}
