@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -110,6 +111,23 @@ func TestVerifierAgreesWithIndependentVerifier(t *testing.T) {
 		"type": []any{"VerifiableCredential"}, "issuer": other, "validFrom": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
 		"credentialSubject": map[string]any{"id": "did:example:ada", "alumniOf": "Example University"}}, otherVM, true)
 
+	// A poison graph: our signed credential with a subject of eight
+	// identical blank nodes that all know each other (canonicalizing it
+	// would take json-gold seconds; rdf-canonize refuses it: "Maximum deep
+	// iterations exceeded").
+	poison := parse(t, mustJSON(valid))
+	var people []any
+	for i := range 8 {
+		var knows []any
+		for j := range 8 {
+			if j != i {
+				knows = append(knows, map[string]any{"id": fmt.Sprintf("_:p%d", j)})
+			}
+		}
+		people = append(people, map[string]any{"id": fmt.Sprintf("_:p%d", i), "https://schema.org/knows": knows})
+	}
+	poison["credentialSubject"] = map[string]any{"type": "TrustCredSubject", "https://schema.org/knows": people}
+
 	if _, err := sc.ChangeCredentialStatus(ctx, revokedRow.ID, store.ActionRevoke, "error", store.ViaWeb, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
@@ -134,6 +152,7 @@ func TestVerifierAgreesWithIndependentVerifier(t *testing.T) {
 		{"suspended", suspended, false},
 		{"status list of another issuer", foreignStatus, false},
 		{"undefined term", undefined, false},
+		{"poison graph", poison, false},
 	}
 	srv := env.Serve()
 	docs := make([]any, len(cases))
