@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,18 +13,27 @@ import (
 	"github.com/trustcred/trustcred/internal/verify"
 )
 
-// fuzzFixture is a did:key issuer with a revocation and a suspension list
-// (index 7 suspended) served by the verifier's StatusList hook, a valid
+// fuzzFixture is a did:key issuer with status lists served by the
+// verifier's StatusList hook (status/revocation: nothing set;
+// status/suspension and status/revocation-set: index 7 set), a valid
 // credential and a signed presentation of it.
 type fuzzFixture struct {
 	v            *verify.Verifier
 	credential   []byte
 	presentation []byte
 	opts         verify.PresentationOptions
+	sign         func(tb testing.TB, doc map[string]any) map[string]any
 }
 
-func newFuzzFixture(f *testing.F) *fuzzFixture {
-	f.Helper()
+// statusEntry is a BitstringStatusListEntry of the fixture's list name.
+func statusEntry(list, purpose, index string) map[string]any {
+	u := "https://issuer.example/status/" + list
+	return map[string]any{"id": u + "#" + index, "type": "BitstringStatusListEntry", "statusPurpose": purpose,
+		"statusListIndex": index, "statusListCredential": u}
+}
+
+func newFuzzFixture(tb testing.TB) *fuzzFixture {
+	tb.Helper()
 	seed := func(b byte) ed25519.PrivateKey {
 		return ed25519.NewKeyFromSeed([]byte(strings.Repeat(string(b), ed25519.SeedSize)))
 	}
@@ -34,46 +44,49 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 	lists := map[string][]byte{}
-	for purpose, set := range map[string]int{"revocation": -1, "suspension": 7} {
+	for _, l := range []struct {
+		name, purpose string
+		set           int
+	}{{"revocation", "revocation", -1}, {"suspension", "suspension", 7}, {"revocation-set", "revocation", 7}} {
 		bits := make([]byte, 16*1024)
-		if set >= 0 {
-			bits[set/8] |= 0x80 >> (set % 8)
+		if l.set >= 0 {
+			bits[l.set/8] |= 0x80 >> (l.set % 8)
 		}
 		encoded, err := vc.EncodeStatusList(bits)
 		if err != nil {
-			f.Fatal(err)
+			tb.Fatal(err)
 		}
-		u := "https://issuer.example/status/" + purpose
+		u := "https://issuer.example/status/" + l.name
 		doc, err := vc.SignRDFC(map[string]any{
 			"@context": []any{vc.ContextCredentialsV2}, "id": u, "issuer": issuer, "validFrom": "2026-01-01T00:00:00Z",
 			"type": []any{"VerifiableCredential", "BitstringStatusListCredential"},
 			"credentialSubject": map[string]any{"id": u + "#list", "type": "BitstringStatusList",
-				"statusPurpose": purpose, "encodedList": encoded},
+				"statusPurpose": l.purpose, "encodedList": encoded},
 		}, vc.ProofOptions{Created: created, VerificationMethod: vm(issuer)}, issuerKey)
 		if err != nil {
-			f.Fatal(err)
+			tb.Fatal(err)
 		}
 		lists[u], _ = json.Marshal(doc)
 	}
-	entry := func(purpose, index string) map[string]any {
-		u := "https://issuer.example/status/" + purpose
-		return map[string]any{"id": u + "#" + index, "type": "BitstringStatusListEntry", "statusPurpose": purpose,
-			"statusListIndex": index, "statusListCredential": u}
+	sign := func(tb testing.TB, doc map[string]any) map[string]any {
+		tb.Helper()
+		doc["issuer"] = issuer
+		signed, err := vc.SignRDFC(doc, vc.ProofOptions{Created: created, VerificationMethod: vm(issuer)}, issuerKey)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return signed
 	}
-	cred, err := vc.SignRDFC(map[string]any{
+	cred := sign(tb, map[string]any{
 		"@context":          []any{vc.ContextCredentialsV2, vc.ContextTrustCred},
 		"id":                "https://issuer.example/credentials/1",
 		"type":              []any{"VerifiableCredential", "TrustCredCredential"},
-		"issuer":            issuer,
 		"name":              "BSc Physics",
 		"validFrom":         "2026-01-01T00:00:00Z",
 		"validUntil":        "2036-01-01T00:00:00Z",
 		"credentialSubject": map[string]any{"type": "TrustCredSubject", "name": "Ada", "degree": "Physics"},
-		"credentialStatus":  []any{entry("revocation", "3"), entry("suspension", "3")},
-	}, vc.ProofOptions{Created: created, VerificationMethod: vm(issuer)}, issuerKey)
-	if err != nil {
-		f.Fatal(err)
-	}
+		"credentialStatus":  []any{statusEntry("revocation", "revocation", "3"), statusEntry("suspension", "suspension", "3")},
+	})
 	opts := verify.PresentationOptions{Challenge: "c-1", Domain: "verifier.example"}
 	vp, err := vc.SignJCS(map[string]any{
 		"@context": []any{vc.ContextCredentialsV2}, "type": []any{"VerifiablePresentation"},
@@ -81,7 +94,7 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 	}, vc.ProofOptions{Created: created, VerificationMethod: vm(holder), ProofPurpose: "authentication",
 		Challenge: opts.Challenge, Domain: opts.Domain}, holderKey)
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	fx := &fuzzFixture{
 		v: &verify.Verifier{
@@ -92,15 +105,16 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 			Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
 		},
 		opts: opts,
+		sign: sign,
 	}
 	fx.credential, _ = json.Marshal(cred)
 	fx.presentation, _ = json.Marshal(vp)
 	// The seeds are what they claim: a valid credential, a valid presentation.
 	if r := fx.v.Credential(context.Background(), cred); !r.Verified {
-		f.Fatalf("seed credential: %v", r.Errors())
+		tb.Fatalf("seed credential: %v", r.Errors())
 	}
 	if r := fx.v.Presentation(context.Background(), vp, opts); !r.Verified {
-		f.Fatalf("seed presentation: %v", r.Errors())
+		tb.Fatalf("seed presentation: %v", r.Errors())
 	}
 	return fx
 }
@@ -159,4 +173,36 @@ func FuzzVerifyDocument(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A credential may carry several entries of one purpose: one that says
+// revoked decides, whatever its place; a credential with more entries than
+// any issuer needs is refused without fetching them.
+func TestStatusEntriesFailureSticks(t *testing.T) {
+	fx := newFuzzFixture(t)
+	ctx := context.Background()
+	doc := func(entries ...any) map[string]any {
+		return fx.sign(t, map[string]any{
+			"@context": []any{vc.ContextCredentialsV2, vc.ContextTrustCred}, "type": []any{"VerifiableCredential", "TrustCredCredential"},
+			"validFrom": "2026-01-01T00:00:00Z", "credentialSubject": map[string]any{"type": "TrustCredSubject", "name": "Ada"},
+			"credentialStatus": entries,
+		})
+	}
+	clean, set := statusEntry("revocation", "revocation", "7"), statusEntry("revocation-set", "revocation", "7")
+	for name, entries := range map[string][]any{"revoked first": {set, clean}, "revoked last": {clean, set}} {
+		if r := fx.v.Credential(ctx, doc(entries...)); r.Verdict != verify.Revoked {
+			t.Errorf("%s: %s %v", name, r.Verdict, r.Errors())
+		}
+	}
+	if r := fx.v.Credential(ctx, doc(clean, statusEntry("suspension", "suspension", "3"))); !r.Verified {
+		t.Errorf("clean entries: %s %v", r.Verdict, r.Errors())
+	}
+	many := make([]any, verify.MaxStatusEntries+1)
+	for i := range many {
+		many[i] = statusEntry("revocation", "revocation", fmt.Sprint(i))
+	}
+	r := fx.v.Credential(ctx, doc(many...))
+	if c, _ := r.Check(verify.CheckRevocation); r.Verified || c.Passed || !strings.Contains(c.Detail, "status entries") {
+		t.Errorf("%d entries: %s %+v", len(many), r.Verdict, c)
+	}
 }

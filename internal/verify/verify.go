@@ -329,6 +329,12 @@ func (v *Verifier) status(ctx context.Context, doc map[string]any, issuer string
 		rev = Check{Name: CheckRevocation, Detail: "The credential's status is malformed."}
 		return rev, sus
 	}
+	if len(entries) > MaxStatusEntries {
+		// Each entry may mean a fetch from the issuer's server: a document
+		// is not a way to make this server fetch without end.
+		rev = Check{Name: CheckRevocation, Detail: fmt.Sprintf("The credential has %d status entries; at most %d are checked, so its status cannot be known.", len(entries), MaxStatusEntries)}
+		return rev, sus
+	}
 	for _, e := range entries {
 		entry, _ := e.(map[string]any)
 		purpose, _ := entry["statusPurpose"].(string)
@@ -340,6 +346,9 @@ func (v *Verifier) status(ctx context.Context, doc map[string]any, issuer string
 			c = &sus
 		default:
 			continue // other purposes (refresh, message) are not about validity
+		}
+		if !c.Passed {
+			continue // an entry of this purpose already failed: it decides
 		}
 		if entry["type"] != "BitstringStatusListEntry" {
 			*c = Check{Name: c.Name, Detail: fmt.Sprintf("The %s status has type %v; only BitstringStatusListEntry is supported.", purpose, entry["type"])}
@@ -361,6 +370,10 @@ func (v *Verifier) status(ctx context.Context, doc map[string]any, issuer string
 	}
 	return rev, sus
 }
+
+// MaxStatusEntries bounds the credentialStatus entries checked: issuers use
+// one or two per purpose; more is refused rather than fetched.
+const MaxStatusEntries = 8
 
 const (
 	msgRevoked   = "The issuer has revoked this credential."
