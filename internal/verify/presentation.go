@@ -87,6 +87,12 @@ func (v *Verifier) Presentation(ctx context.Context, doc map[string]any, opts Pr
 	case []any:
 		creds = c
 	}
+	if len(creds) > MaxPresentationCredentials {
+		// Each may mean fetches from the servers it names.
+		r.Checks = append(r.Checks, Check{Name: CheckFormat, Detail: fmt.Sprintf(
+			"The presentation holds %d credentials; at most %d are verified in one request.", len(creds), MaxPresentationCredentials)})
+		return r
+	}
 	for _, c := range creds {
 		m, ok := c.(map[string]any)
 		if !ok {
@@ -108,6 +114,9 @@ func (v *Verifier) Presentation(ctx context.Context, doc map[string]any, opts Pr
 	}
 	return r
 }
+
+// MaxPresentationCredentials bounds the credentials of one presentation.
+const MaxPresentationCredentials = 20
 
 func joinAnd(s []string) string {
 	switch len(s) {

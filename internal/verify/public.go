@@ -29,6 +29,21 @@ type Service struct {
 	Cache    *Cache[*Viewed]
 	Logs     *verifylog.Writer
 	Local    *Local
+	// Timeout bounds one verification of a document someone brought,
+	// whatever servers it names make the fetches take; 0: DefaultTimeout.
+	Timeout time.Duration
+}
+
+// DefaultTimeout is how long verifying a brought document may take in
+// all (each fetch has its own, shorter limit too).
+const DefaultTimeout = 20 * time.Second
+
+func (s *Service) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	t := s.Timeout
+	if t <= 0 {
+		t = DefaultTimeout
+	}
+	return context.WithTimeout(ctx, t)
 }
 
 // NewService wires the verifier, a cache of size outcomes and the log
@@ -129,14 +144,18 @@ func (s *Service) LogView(credentialID, organizationID, verdict string, report [
 // Document verifies a credential someone brought (upload, API) and logs
 // it, linked to our credential when it is one of ours.
 func (s *Service) Document(ctx context.Context, doc map[string]any, v Visit) *Result {
-	res := s.Verifier.Credential(ctx, doc)
+	vctx, cancel := s.deadline(ctx)
+	res := s.Verifier.Credential(vctx, doc)
+	cancel()
 	s.log(s.ref(ctx, doc), res, v)
 	return res
 }
 
 // Presentation verifies a presentation and logs each credential in it.
 func (s *Service) Presentation(ctx context.Context, doc map[string]any, opts PresentationOptions, v Visit) *PresentationResult {
-	res := s.Verifier.Presentation(ctx, doc, opts)
+	vctx, cancel := s.deadline(ctx)
+	res := s.Verifier.Presentation(vctx, doc, opts)
+	cancel()
 	for _, cr := range res.Credentials {
 		s.log(s.ref(ctx, cr.Document), cr, v)
 	}

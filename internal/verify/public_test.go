@@ -2,10 +2,17 @@ package verify_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/internal/verifylog"
@@ -63,4 +70,62 @@ func TestServiceCachesAndLogs(t *testing.T) {
 			t.Fatalf("logs: %d total, %d linked, %d of the issuer, %d suspended; want 5, 4, 4, 2", total, linked, withOrg, suspended)
 		}
 	})
+}
+
+// A document naming a server that answers slowly is verified within the
+// service's deadline: the check fails with a reason, the request does not
+// hang for as long as the server likes.
+func TestServiceDeadline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		var hits atomic.Int32
+		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		}))
+		t.Cleanup(slow.Close)
+		svc := verify.NewService(f.is, &verify.Fetcher{AllowPrivate: true, TTL: -1}, nil, 10)
+		svc.Timeout = 300 * time.Millisecond
+		issuer, err := did.Web(slow.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := map[string]any{"@context": []any{vc.ContextCredentialsV2}, "type": []any{"VerifiableCredential"}, "issuer": issuer,
+			"credentialSubject": map[string]any{"id": "did:example:ada"},
+			"proof": map[string]any{"@context": []any{vc.ContextCredentialsV2}, "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "proofPurpose": "assertionMethod",
+				"verificationMethod": issuer + "#key-1", "proofValue": vc.MultibaseEncode(make([]byte, 64))}}
+		start := time.Now()
+		r := svc.Document(context.Background(), doc, verify.Visit{Method: store.VerifiedByAPI})
+		if took := time.Since(start); took > 3*time.Second { // the fetcher alone would wait 5 s
+			t.Fatalf("verification took %s despite a 300 ms deadline", took)
+		}
+		if r.Verified || hits.Load() == 0 {
+			t.Fatalf("verified %v, the slow server asked %d times: %v", r.Verified, hits.Load(), r.Errors())
+		}
+	})
+}
+
+// A presentation may hold at most MaxPresentationCredentials credentials.
+func TestPresentationCredentialLimit(t *testing.T) {
+	fx := newFuzzFixture(t)
+	var cred map[string]any
+	if err := json.Unmarshal(fx.credential, &cred); err != nil {
+		t.Fatal(err)
+	}
+	creds := make([]any, verify.MaxPresentationCredentials+1)
+	for i := range creds {
+		creds[i] = cred
+	}
+	vp := map[string]any{"@context": []any{vc.ContextCredentialsV2}, "type": []any{"VerifiablePresentation"}, "verifiableCredential": creds}
+	r := fx.v.Presentation(context.Background(), vp, verify.PresentationOptions{AllowUnsigned: true})
+	if r.Verified || len(r.Credentials) != 0 || !strings.Contains(strings.Join(r.Errors(), " "), "at most") {
+		t.Fatalf("%d credentials: verified %v, %d checked, %v", len(creds), r.Verified, len(r.Credentials), r.Errors())
+	}
+	vp["verifiableCredential"] = creds[:2]
+	if r := fx.v.Presentation(context.Background(), vp, verify.PresentationOptions{AllowUnsigned: true}); !r.Verified || len(r.Credentials) != 2 {
+		t.Fatalf("two credentials: %v", r.Errors())
+	}
 }
