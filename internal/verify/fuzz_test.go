@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ type fuzzFixture struct {
 	presentation []byte
 	opts         verify.PresentationOptions
 	sign         func(tb testing.TB, doc map[string]any) map[string]any
+	listFetches  atomic.Int32 // status lists asked of the StatusList hook
 }
 
 // statusEntry is a BitstringStatusListEntry of the fixture's list name.
@@ -96,16 +98,14 @@ func newFuzzFixture(tb testing.TB) *fuzzFixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	fx := &fuzzFixture{
-		v: &verify.Verifier{
-			StatusList: func(_ context.Context, url string) ([]byte, bool, error) {
-				b, ok := lists[url]
-				return b, ok, nil
-			},
-			Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
+	fx := &fuzzFixture{opts: opts, sign: sign}
+	fx.v = &verify.Verifier{
+		StatusList: func(_ context.Context, url string) ([]byte, bool, error) {
+			fx.listFetches.Add(1)
+			b, ok := lists[url]
+			return b, ok, nil
 		},
-		opts: opts,
-		sign: sign,
+		Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
 	}
 	fx.credential, _ = json.Marshal(cred)
 	fx.presentation, _ = json.Marshal(vp)
@@ -197,11 +197,20 @@ func TestStatusEntriesFailureSticks(t *testing.T) {
 	if r := fx.v.Credential(ctx, doc(clean, statusEntry("suspension", "suspension", "3"))); !r.Verified {
 		t.Errorf("clean entries: %s %v", r.Verdict, r.Errors())
 	}
+	// A forged copy is invalid whatever its lists say, and they are not
+	// fetched for it.
+	forged := doc(set, clean)
+	forged["name"] = "Forged"
+	before := fx.listFetches.Load()
+	r := fx.v.Credential(ctx, forged)
+	if c, _ := r.Check(verify.CheckRevocation); r.Verdict != verify.Invalid || !c.Skipped || fx.listFetches.Load() != before {
+		t.Errorf("forged: %s, revocation %+v, %d lists fetched", r.Verdict, c, fx.listFetches.Load()-before)
+	}
 	many := make([]any, verify.MaxStatusEntries+1)
 	for i := range many {
 		many[i] = statusEntry("revocation", "revocation", fmt.Sprint(i))
 	}
-	r := fx.v.Credential(ctx, doc(many...))
+	r = fx.v.Credential(ctx, doc(many...))
 	if c, _ := r.Check(verify.CheckRevocation); r.Verified || c.Passed || !strings.Contains(c.Detail, "status entries") {
 		t.Errorf("%d entries: %s %+v", len(many), r.Verdict, c)
 	}

@@ -128,7 +128,13 @@ func (v *Verifier) credential(ctx context.Context, doc map[string]any, withStatu
 	r.Checks = append(r.Checks, Check{Name: CheckFormat, Passed: true, Detail: "A W3C Verifiable Credential (data model 2.0)."})
 	sig, iss := v.proof(ctx, doc, issuer, vc.PurposeAssertion)
 	r.Checks = append(r.Checks, sig, iss)
-	if withStatus {
+	if withStatus && (!sig.Passed || !iss.Passed) {
+		// Whatever the lists say, the credential is invalid; a forged
+		// document does not get to make this server fetch them.
+		r.Checks = append(r.Checks,
+			Check{Name: CheckRevocation, Skipped: true, Detail: "Not checked: the credential's signature or issuer is not valid."},
+			Check{Name: CheckSuspension, Skipped: true, Detail: "Not checked: the credential's signature or issuer is not valid."})
+	} else if withStatus {
 		rev, sus := v.status(ctx, doc, issuer)
 		r.Checks = append(r.Checks, rev, sus)
 		r.revoked = !rev.Passed && rev.Detail == msgRevoked
