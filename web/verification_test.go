@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"fmt"
 	"image/png"
 	"io"
 	"mime/multipart"
@@ -290,17 +289,7 @@ func TestVerifyAPI(t *testing.T) {
 		// the reason, well inside the document limits.
 		poison := map[string]any{}
 		json.Unmarshal(c.json, &poison)
-		var people []any
-		for i := range 8 {
-			var knows []any
-			for j := range 8 {
-				if j != i {
-					knows = append(knows, map[string]any{"id": fmt.Sprintf("_:p%d", j)})
-				}
-			}
-			people = append(people, map[string]any{"id": fmt.Sprintf("_:p%d", i), "https://schema.org/knows": knows})
-		}
-		poison["credentialSubject"] = map[string]any{"type": "TrustCredSubject", "https://schema.org/knows": people}
+		poison["credentialSubject"] = webtest.PoisonSubject(8)
 		status, out = apiPost(t, e, "/api/v1/credentials/verify", map[string]any{"verifiableCredential": poison})
 		if status != 400 || out["verified"] != false || !strings.Contains(toJSON(out["errors"]), "reasonable time") {
 			t.Fatalf("poison graph: %d %v", status, out)

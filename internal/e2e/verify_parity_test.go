@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -116,17 +115,7 @@ func TestVerifierAgreesWithIndependentVerifier(t *testing.T) {
 	// would take json-gold seconds; rdf-canonize refuses it: "Maximum deep
 	// iterations exceeded").
 	poison := parse(t, mustJSON(valid))
-	var people []any
-	for i := range 8 {
-		var knows []any
-		for j := range 8 {
-			if j != i {
-				knows = append(knows, map[string]any{"id": fmt.Sprintf("_:p%d", j)})
-			}
-		}
-		people = append(people, map[string]any{"id": fmt.Sprintf("_:p%d", i), "https://schema.org/knows": knows})
-	}
-	poison["credentialSubject"] = map[string]any{"type": "TrustCredSubject", "https://schema.org/knows": people}
+	poison["credentialSubject"] = webtest.PoisonSubject(8)
 
 	if _, err := sc.ChangeCredentialStatus(ctx, revokedRow.ID, store.ActionRevoke, "error", store.ViaWeb, store.Actor{}); err != nil {
 		t.Fatal(err)

@@ -342,3 +342,20 @@ func (e *Env) Serve() string {
 	e.T.Cleanup(func() { _ = e.App.Shutdown() })
 	return "http://" + ln.Addr().String()
 }
+
+// PoisonSubject is a credentialSubject of n identical blank nodes that all
+// know each other: a "poison graph" whose RDFC-1.0 canonicalization takes
+// exponential time unless refused.
+func PoisonSubject(n int) map[string]any {
+	var people []any
+	for i := range n {
+		var knows []any
+		for j := range n {
+			if j != i {
+				knows = append(knows, map[string]any{"id": fmt.Sprintf("_:p%d", j)})
+			}
+		}
+		people = append(people, map[string]any{"id": fmt.Sprintf("_:p%d", i), "https://schema.org/knows": knows})
+	}
+	return map[string]any{"type": "TrustCredSubject", "https://schema.org/knows": people}
+}
