@@ -265,9 +265,9 @@ func (s *Scoped) QueueBatch(ctx context.Context, id string, sendEmail bool, acto
 		if enqueue == nil {
 			return nil
 		}
-		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
-		if !ok {
-			return fmt.Errorf("store: queue batch: not in a database/sql transaction")
+		sqlTx, err := sqlTxOf(tx)
+		if err != nil {
+			return err
 		}
 		return enqueue(ctx, sqlTx)
 	})

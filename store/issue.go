@@ -118,9 +118,9 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 		if in.Stored == nil {
 			return nil
 		}
-		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
-		if !ok {
-			return fmt.Errorf("store: issue credential: not in a database/sql transaction")
+		sqlTx, err := sqlTxOf(tx)
+		if err != nil {
+			return err
 		}
 		return in.Stored(ctx, sqlTx, c)
 	})
@@ -286,4 +286,15 @@ func (s *Scoped) CredentialStatusHistory(ctx context.Context, credentialID strin
 	err := s.db.WithContext(ctx).Where("organization_id = ? AND credential_id = ?", s.orgID, credentialID).
 		Preload("Actor").Order("created_at, id").Find(&h).Error
 	return h, err
+}
+
+// sqlTxOf is the database/sql transaction under a GORM transaction, for
+// work that must commit with it but is done outside GORM (River's
+// InsertTx enqueues jobs in it).
+func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, errors.New("store: not in a database/sql transaction")
+	}
+	return sqlTx, nil
 }

@@ -250,20 +250,24 @@ func resolverAddr(addr string) error {
 	if addr == "" {
 		return nil
 	}
-	host, port, err := net.SplitHostPort(addr)
-	n, perr := strconv.Atoi(port)
-	if err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+	if host, ok := hostPort(addr); !ok || host == "" {
 		return fmt.Errorf("dns-resolver %q: want host:port, e.g. 127.0.0.1:53 or [2001:db8::53]:53", addr)
 	}
 	return nil
 }
 
+// hostPort splits host:port and checks the port is 1 to 65535.
+func hostPort(addr string) (host string, ok bool) {
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	return host, err == nil && perr == nil && n >= 1 && n <= 65535
+}
+
 // loopbackAddr checks the debug address: profiles expose the process's
 // internals, so they are served on a loopback address only.
 func loopbackAddr(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	n, perr := strconv.Atoi(port)
-	if err != nil || perr != nil || n < 1 || n > 65535 {
+	host, ok := hostPort(addr)
+	if !ok {
 		return fmt.Errorf("debug-addr %q: want a loopback host:port such as 127.0.0.1:6060", addr)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
