@@ -99,7 +99,7 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 	if hit {
 		h.Svc.LogView(e.credentialID, e.organizationID, e.verdict, e.report, visit)
 	} else {
-		v, err := h.Svc.Credential(c.UserContext(), id, visit)
+		v, err := h.Svc.CredentialAt(c.UserContext(), id, stamp, visit)
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,10 @@ type Local struct {
 // NewVerifier is the verifier this server uses: its own DIDs, status lists
 // and schemas locally, everything else through fetcher (nil: no network).
 func NewVerifier(is *issuance.Issuer, fetcher *Fetcher) *Verifier {
-	l := &Local{Issuer: is}
+	return (&Local{Issuer: is}).verifier(fetcher)
+}
+
+func (l *Local) verifier(fetcher *Fetcher) *Verifier {
 	return &Verifier{Resolver: Resolver{Fetcher: fetcher, Local: l.DID}, StatusList: l.StatusList, Schema: l.Schema}
 }
 

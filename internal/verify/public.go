@@ -49,7 +49,8 @@ func (s *Service) deadline(ctx context.Context) (context.Context, context.Cancel
 // NewService wires the verifier, a cache of size outcomes and the log
 // writer for this server.
 func NewService(is *issuance.Issuer, fetcher *Fetcher, logs *verifylog.Writer, size int) *Service {
-	return &Service{Issuer: is, Verifier: NewVerifier(is, fetcher), Cache: NewCache[*Viewed](size), Logs: logs, Local: &Local{Issuer: is}}
+	l := &Local{Issuer: is}
+	return &Service{Issuer: is, Verifier: l.verifier(fetcher), Cache: NewCache[*Viewed](size), Logs: logs, Local: l}
 }
 
 // Viewed is one of our credentials with its verification.
@@ -66,13 +67,16 @@ type Viewed struct {
 // within its validity window, the view — decrypted document and
 // verification — is served from the cache; every call is logged.
 func (s *Service) Credential(ctx context.Context, publicID string, v Visit) (*Viewed, error) {
-	stamp, err := s.Issuer.DB.CredentialStamp(ctx, publicID)
+	stamp, err := s.Stamp(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
-	if stamp.IssuerStatus == string(store.OrganizationRevoked) {
-		return nil, store.ErrNotFound
-	}
+	return s.CredentialAt(ctx, publicID, stamp, v)
+}
+
+// CredentialAt is Credential for a caller that has just read the
+// credential's Stamp (with Service.Stamp), so that it is not read twice.
+func (s *Service) CredentialAt(ctx context.Context, publicID string, stamp Stamp, v Visit) (*Viewed, error) {
 	now := s.Verifier.now()
 	if view, hit := s.Cache.Get(publicID, stamp, now); hit {
 		s.log(refOf(view.Credential), view.Result, v)
