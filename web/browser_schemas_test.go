@@ -113,9 +113,15 @@ func TestBrowserSchemaBuilderAndTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	poll("the removal", `!document.querySelector('[name="f.2.name"]') && document.querySelectorAll('[data-testid^="builder-row-"]').length === 2 && window.samePage === true`)
-	poll("the builder at rest", `true`)
+	// Ticking "required" posts the live preview, which is swapped in
+	// beside the form; save only once that has settled, or on a loaded
+	// machine the click can land while the layout moves.
+	if err := chromedp.Do(tab, chromedp.Click(`[name="f.1.required"]`)); err != nil {
+		t.Fatal(err)
+	}
+	poll("the builder at rest", `document.querySelector('[name="f.1.required"]').checked &&
+		(document.querySelector('[data-testid="schema-preview-json"]') || {innerText: ''}).innerText.includes('"required"')`)
 	if err := chromedp.Do(tab,
-		chromedp.Click(`[name="f.1.required"]`),
 		chromedp.Click(q("schema-save")),
 		chromedp.WaitVisible(q("schema-page")),
 	); err != nil {
