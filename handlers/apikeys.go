@@ -28,7 +28,6 @@ var scopeHelp = map[store.APIScope]string{
 	store.ScopeCredentialsRead:   "Read issued credentials.",
 	store.ScopeCredentialsIssue:  "Issue credentials.",
 	store.ScopeCredentialsRevoke: "Revoke and suspend credentials.",
-	store.ScopeCredentialsVerify: "Verify credentials and presentations.",
 	store.ScopeSchemasRead:       "Read credential schemas.",
 	store.ScopeSchemasWrite:      "Create and change credential schemas.",
 	store.ScopeTemplatesRead:     "Read credential templates.",

@@ -199,9 +199,8 @@ func issueProblem(err error) error {
 			"The credential uses a term its @context does not define: "+term+
 				". JSON-LD processing would drop it, so the signature would not cover it: add a context that defines it, or remove it.")
 	case errors.Is(err, vc.ErrUnknownContext):
-		url := strings.TrimPrefix(err.Error(), vc.ErrUnknownContext.Error()+": ")
 		return problem(fiber.StatusUnprocessableEntity, "Unknown context",
-			"The credential's @context names "+url+", which TrustCred does not serve; contexts are never fetched. Available: "+
+			unknownContext(err)+": TrustCred only uses the JSON-LD contexts it ships and never fetches others; for credentials: "+
 				strings.Join([]string{vc.ContextCredentialsV2, vc.ContextCredentialsExamples, vc.ContextOpenBadgesV3, vc.ContextTrustCred}, ", ")+".")
 	case errors.Is(err, vc.ErrTooAmbiguous):
 		return problem(fiber.StatusUnprocessableEntity, "Invalid JSON-LD",
@@ -218,6 +217,16 @@ func issueProblem(err error) error {
 		return problem(fiber.StatusForbidden, "Organization not active", sentence(err.Error()))
 	}
 	return err
+}
+
+// unknownContext says which @context is not supported (err is
+// vc.ErrUnknownContext): the start of a sentence.
+func unknownContext(err error) string {
+	var uc *vc.UnknownContextError
+	if errors.As(err, &uc) {
+		return fmt.Sprintf("The @context %q is not supported", uc.URL)
+	}
+	return "The credential's @context names a context that is not supported"
 }
 
 // rawJSON answers {"<key>": <raw>, ...extra} keeping the signed document's

@@ -282,7 +282,9 @@ func issueError(err error) (string, bool) {
 		term := strings.TrimPrefix(err.Error(), vc.ErrUndefinedTerm.Error())
 		return "The credential uses a term its JSON-LD context does not define" + strings.TrimSpace(term) +
 			". Rename the schema field or the template's values, then try again.", true
-	case errors.Is(err, vc.ErrUnknownContext), errors.Is(err, vc.ErrJSONLD):
+	case errors.Is(err, vc.ErrUnknownContext):
+		return unknownContext(err) + ": TrustCred only uses the JSON-LD contexts it ships. Check the template's values.", true
+	case errors.Is(err, vc.ErrJSONLD):
 		return "The credential is not valid JSON-LD, so it cannot be signed. Check the template's values.", true
 	case errors.Is(err, issuance.ErrCryptosuite):
 		return "This template names a cryptosuite TrustCred does not sign with. Edit the template: choose eddsa-rdfc-2022 or eddsa-jcs-2022.", true

@@ -16,9 +16,9 @@ type Issuers struct {
 	DB *store.DB
 }
 
-// Show renders GET /orgs/:slug: the profile of an active organization, a
-// "not active" page for a pending or suspended one, and 404 for an unknown
-// or revoked one.
+// Show renders GET /orgs/:slug: the profile of an active organization,
+// and the same 404 page for any other (unknown, pending, suspended,
+// revoked), so that the page does not tell whether a slug is registered.
 func (h *Issuers) Show(c *fiber.Ctx) error {
 	s := c.Params("slug")
 	if errors.Is(slug.Valid(s), slug.ErrInvalid) {
@@ -29,8 +29,7 @@ func (h *Issuers) Show(c *fiber.Ctx) error {
 		return err
 	}
 	if is.Status != store.OrganizationActive {
-		render.SetTitle(c, "Not active")
-		return render.Page(c, fiber.StatusOK, issuer.NotActivePage())
+		return store.ErrNotFound
 	}
 	m := issuer.Model{Name: is.Name, Slug: is.Slug, Type: orgTypeLabel(is.Type), Verified: is.Verified, DID: is.DID,
 		Categories: is.Categories}

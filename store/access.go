@@ -26,14 +26,15 @@ func (UserSession) TableName() string { return "user_sessions" }
 
 func (s *UserSession) BeforeCreate(*gorm.DB) error { return newID(&s.ID) }
 
-// APIScope is one element of api_keys.permissions.
+// APIScope is one element of api_keys.permissions. There is no scope for
+// verifying: the verify endpoints are public (migration 00015 removed the
+// credentials:verify that keys once held).
 type APIScope string
 
 const (
 	ScopeCredentialsRead   APIScope = "credentials:read"
 	ScopeCredentialsIssue  APIScope = "credentials:issue"
 	ScopeCredentialsRevoke APIScope = "credentials:revoke"
-	ScopeCredentialsVerify APIScope = "credentials:verify"
 	ScopeSchemasRead       APIScope = "schemas:read"
 	ScopeSchemasWrite      APIScope = "schemas:write"
 	ScopeTemplatesRead     APIScope = "templates:read"
@@ -43,7 +44,7 @@ const (
 // Valid reports whether s is a scope TrustCred knows.
 func (s APIScope) Valid() bool {
 	switch s {
-	case ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke, ScopeCredentialsVerify,
+	case ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke,
 		ScopeSchemasRead, ScopeSchemasWrite, ScopeTemplatesRead, ScopeTemplatesWrite:
 		return true
 	}
@@ -56,7 +57,7 @@ type APIKey struct {
 	OrganizationID string
 	Name           string                        `validate:"required,max=100"`
 	KeyHash        string                        // hash of the full key; the key itself is shown once
-	Permissions    datatypes.JSONSlice[APIScope] `validate:"dive,oneof=credentials:read credentials:issue credentials:revoke credentials:verify schemas:read schemas:write templates:read templates:write"`
+	Permissions    datatypes.JSONSlice[APIScope] `validate:"dive,oneof=credentials:read credentials:issue credentials:revoke schemas:read schemas:write templates:read templates:write"`
 	Active         bool
 	LastUsed       *time.Time
 	ExpiresAt      *time.Time

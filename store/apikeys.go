@@ -35,7 +35,7 @@ func (k *APIKey) Has(scope APIScope) bool { return slices.Contains(k.Permissions
 
 // APIScopes lists every scope, in the order forms show them.
 func APIScopes() []APIScope {
-	return []APIScope{ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke, ScopeCredentialsVerify,
+	return []APIScope{ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke,
 		ScopeSchemasRead, ScopeSchemasWrite, ScopeTemplatesRead, ScopeTemplatesWrite}
 }
 

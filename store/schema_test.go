@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40}
 
 // latest is the newest migration version.
-const latest = 13
+const latest = 15
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -524,7 +524,7 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.APIKey:
 			x.Name, x.Active, x.LastUsed = "CI (rotated)", false, nil
-			x.Permissions = datatypes.NewJSONSlice([]store.APIScope{store.ScopeCredentialsRead, store.ScopeCredentialsVerify})
+			x.Permissions = datatypes.NewJSONSlice([]store.APIScope{store.ScopeCredentialsRead, store.ScopeSchemasRead})
 			res = db.Save(x)
 		case *store.Notification:
 			x.Title, x.ReadAt = "Approval needed", nil

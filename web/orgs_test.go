@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -130,8 +131,8 @@ func TestPendingOrganizationMembers(t *testing.T) {
 	})
 }
 
-// /orgs/{slug}: an active organization's profile; pending and suspended
-// say "not active" and nothing else; revoked and unknown are 404.
+// /orgs/{slug}: an active organization's profile; pending, suspended,
+// revoked and unknown organizations all get the same 404 page.
 func TestPublicIssuerPage(t *testing.T) {
 	webtest.Each(t, func(t *testing.T, d store.Dialect) {
 		env := webtest.New(t, d)
@@ -166,19 +167,28 @@ func TestPublicIssuerPage(t *testing.T) {
 			r.Has("issuer-website") || r.Has("issuer-description") || !strings.Contains(r.Body, plain.DID) {
 			t.Errorf("a bare issuer's page: %d", r.Status)
 		}
-		for _, st := range []store.OrganizationStatus{store.OrganizationSuspended, store.OrganizationPending} {
+		// Any organization that is not active answers exactly as an unknown
+		// slug of the same length does: same status, same page but for the
+		// request id, so the page does not tell which slugs are registered.
+		reqID := regexp.MustCompile(`data-testid="error-request-id">[^<]*<`)
+		same := func(r *webtest.Response) string { return reqID.ReplaceAllString(r.Body, "") }
+		unknown := anon.Get("/orgs/acmf")
+		if unknown.Status != 404 || !unknown.Has("error-page") || !unknown.Has("error-request-id") {
+			t.Fatalf("unknown issuer: %d", unknown.Status)
+		}
+		for _, st := range []store.OrganizationStatus{store.OrganizationSuspended, store.OrganizationPending, store.OrganizationRevoked} {
 			setStatus(t, env, acme, st, "secret reason")
 			r := anon.Get("/orgs/acme")
-			if r.Status != 200 || !r.Has("org-not-active") || r.Has("issuer-page") {
-				t.Errorf("%s issuer: %d", st, r.Status)
+			if r.Status != 404 || !r.Has("error-page") || r.Has("issuer-page") {
+				t.Errorf("%s issuer: %d, want 404", st, r.Status)
 			}
-			for _, s := range []string{"Acme Org", acme.DID, "secret reason", "teach", "engineering"} {
-				if strings.Contains(r.Body, s) {
-					t.Errorf("the %s issuer's page shows %q", st, s)
-				}
+			if got, want := same(r), same(unknown); got != want {
+				t.Errorf("the %s issuer's page differs from an unknown one's:\n%s\n---\n%s", st, got, want)
+			}
+			if r.Header.Get("Cache-Control") != unknown.Header.Get("Cache-Control") {
+				t.Errorf("the %s issuer's page: Cache-Control %q, an unknown one's %q", st, r.Header.Get("Cache-Control"), unknown.Header.Get("Cache-Control"))
 			}
 		}
-		setStatus(t, env, acme, store.OrganizationRevoked, "")
 		for _, path := range []string{"/orgs/acme", "/orgs/no-such-org", "/orgs/Not_A_Slug", "/orgs/" + strings.Repeat("a", 64)} {
 			if r := anon.Get(path); r.Status != 404 || !r.Has("error-page") {
 				t.Errorf("GET %s: %d, want 404", path, r.Status)

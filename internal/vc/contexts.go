@@ -46,6 +46,16 @@ const (
 // does not serve. Nothing is ever fetched from the network.
 var ErrUnknownContext = errors.New("vc: JSON-LD context not available offline")
 
+// UnknownContextError names the context URL refused with ErrUnknownContext,
+// so that a caller can say which one (errors.As), whatever JSON-LD wraps
+// around it.
+type UnknownContextError struct{ URL string }
+
+func (e *UnknownContextError) Error() string { return fmt.Sprintf("%s: %q", ErrUnknownContext, e.URL) }
+
+// Is makes errors.Is(err, ErrUnknownContext) hold.
+func (e *UnknownContextError) Is(target error) bool { return target == ErrUnknownContext }
+
 //go:embed contexts/*.jsonld
 var contextFiles embed.FS
 
@@ -81,7 +91,7 @@ var parsedContexts = sync.OnceValues(func() (map[string]any, error) {
 func ContextDocument(url string) ([]byte, error) {
 	name, ok := contextFileNames[url]
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownContext, url)
+		return nil, &UnknownContextError{URL: url}
 	}
 	return contextFiles.ReadFile("contexts/" + name)
 }
@@ -101,7 +111,7 @@ func (OfflineLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
 	}
 	doc, ok := ctxs[u]
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownContext, u)
+		return nil, &UnknownContextError{URL: u}
 	}
 	return &ld.RemoteDocument{DocumentURL: u, Document: doc}, nil
 }

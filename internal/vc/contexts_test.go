@@ -28,3 +28,23 @@ func TestOfflineLoader(t *testing.T) {
 		}
 	}
 }
+
+// A refused context keeps its URL through JSON-LD's wrapping, so that a
+// caller can say which one is not supported.
+func TestUnknownContextNamesTheURL(t *testing.T) {
+	for _, ctx := range []any{
+		[]any{ContextCredentialsV2, "https://example.org/ctx"},
+		"https://example.org/ctx",
+		[]any{ContextCredentialsV2, map[string]any{"@import": "https://example.org/ctx"}},
+	} {
+		doc := map[string]any{"@context": ctx, "type": "VerifiableCredential", "credentialSubject": map[string]any{"id": "did:example:1"}}
+		_, err := CanonicalizeRDFC(doc)
+		var uc *UnknownContextError
+		if !errors.Is(err, ErrUnknownContext) || !errors.As(err, &uc) || uc.URL != "https://example.org/ctx" {
+			t.Errorf("%v: %v, want an UnknownContextError for https://example.org/ctx", ctx, err)
+		}
+	}
+	if _, err := ContextDocument("https://example.org/ctx"); err == nil || err.Error() != `vc: JSON-LD context not available offline: "https://example.org/ctx"` {
+		t.Errorf("ContextDocument: %v", err)
+	}
+}

@@ -46,17 +46,62 @@ type cached struct {
 
 const maxCacheEntries = 1024
 
-// blocked reports whether a connection to ip must be refused.
+// blocked reports whether a connection to ip must be refused: only global
+// unicast addresses are contacted. An IPv4 address embedded in IPv6 (IPv4-
+// mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, 6to4 2002:AABB:CCDD::,
+// well-known NAT64 64:ff9b::a.b.c.d) is judged as that IPv4 address, which
+// is where the packets end up; IPv6 outside 2000::/3 is not global unicast,
+// and prefixes that hide an IPv4 address we cannot read back (local-use
+// NAT64, Teredo) are refused outright.
 func blocked(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) || // carrier-grade NAT
-		netip.MustParsePrefix("192.0.0.0/24").Contains(ip) ||
-		netip.MustParsePrefix("198.18.0.0/15").Contains(ip) ||
-		netip.MustParsePrefix("240.0.0.0/4").Contains(ip) ||
-		netip.MustParsePrefix("64:ff9b::/96").Contains(ip) // NAT64 can reach IPv4 private space
+	ip = ip.WithZone("")
+	if ip.Is6() {
+		b := ip.As16()
+		switch {
+		case ip.Is4In6():
+			ip = ip.Unmap()
+		case nat64.Contains(ip), [12]byte(b[:12]) == [12]byte{}: // ::a.b.c.d (and :: and ::1)
+			ip = netip.AddrFrom4([4]byte(b[12:]))
+		case sixToFour.Contains(ip):
+			ip = netip.AddrFrom4([4]byte(b[2:6]))
+		case !globalUnicast6.Contains(ip):
+			return true
+		}
+	}
+	if !ip.IsValid() || !ip.IsGlobalUnicast() || ip.IsPrivate() {
+		return true
+	}
+	for _, p := range notGlobal {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
+
+var (
+	nat64          = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour      = netip.MustParsePrefix("2002::/16")
+	globalUnicast6 = netip.MustParsePrefix("2000::/3")
+	// notGlobal are the ranges of IANA's special-purpose registries that are
+	// not globally reachable, beyond what IsGlobalUnicast and IsPrivate
+	// already exclude (loopback, link-local, multicast, unspecified,
+	// broadcast, RFC 1918, fc00::/7).
+	notGlobal = []netip.Prefix{
+		netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+		netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
+		netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+		netip.MustParsePrefix("192.0.2.0/24"),    // documentation (TEST-NET-1)
+		netip.MustParsePrefix("192.88.99.0/24"),  // 6to4 relay anycast (deprecated)
+		netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+		netip.MustParsePrefix("198.51.100.0/24"), // documentation (TEST-NET-2)
+		netip.MustParsePrefix("203.0.113.0/24"),  // documentation (TEST-NET-3)
+		netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and 255.255.255.255
+		netip.MustParsePrefix("2001::/23"),       // IETF protocol assignments: Teredo, benchmarking, ORCHID
+		netip.MustParsePrefix("2001:db8::/32"),   // documentation
+		netip.MustParsePrefix("3fff::/20"),       // documentation
+	}
+)
 
 func (f *Fetcher) init() {
 	f.once.Do(func() {

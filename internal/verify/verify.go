@@ -302,7 +302,11 @@ func signatureProblem(err error) string {
 	case errors.Is(err, vc.ErrUndefinedTerm):
 		return "The document uses a term its JSON-LD context does not define, so a signature could not cover it: " + strings.TrimPrefix(err.Error(), "vc: ")
 	case errors.Is(err, vc.ErrUnknownContext):
-		return "The document uses a JSON-LD context TrustCred does not know (contexts are never fetched): " + strings.TrimPrefix(err.Error(), "vc: ")
+		var uc *vc.UnknownContextError
+		if errors.As(err, &uc) {
+			return fmt.Sprintf("The @context %q is not supported: TrustCred only uses the JSON-LD contexts it ships and never fetches others, so it cannot check this signature.", uc.URL)
+		}
+		return "The document names a JSON-LD @context that is not supported: TrustCred only uses the contexts it ships and never fetches others, so it cannot check this signature."
 	case errors.Is(err, vc.ErrTooAmbiguous):
 		return "The document cannot be canonicalized in reasonable time: too many of its blank nodes (objects without an id) are identical and linked to each other."
 	case errors.Is(err, vc.ErrProofPurpose):

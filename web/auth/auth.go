@@ -109,13 +109,16 @@ func Actor(c *fiber.Ctx) store.Actor {
 
 // Load is the middleware that turns a session cookie into an Identity. A
 // cookie whose session is gone (revoked, expired, idle) is cleared, so a
-// revoked session stops working on its very next request.
+// revoked session stops working on its very next request. Every response
+// to a request that carries a session cookie is private to it: no cache,
+// the browser's included, may keep it (noStore).
 func (m *Manager) Load() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		raw := c.Cookies(sessionCookie)
 		if raw == "" {
 			return c.Next()
 		}
+		noStore(c)
 		var token string
 		if err := securecookie.DecodeMulti(sessionCookie, raw, &token, m.codecs...); err != nil {
 			m.clear(c, sessionCookie)
@@ -215,6 +218,7 @@ func (m *Manager) Login(c *fiber.Ctx, u *store.User) error {
 	if err := m.set(c, sessionCookie, token, m.cfg.Lifetime); err != nil {
 		return err
 	}
+	noStore(c) // the response that starts a session is tied to it
 	m.clear(c, mfaCookie)
 	m.newCSRF(c)
 	c.Locals(keyIdentity, &Identity{User: u, Session: s, Account: m.db.Account(u.ID)})
@@ -249,6 +253,7 @@ const mfaWindow = 5 * time.Minute
 // BeginMFA records that u gave the right password and must now give a
 // second factor; next is where to go afterwards.
 func (m *Manager) BeginMFA(c *fiber.Ctx, u *store.User, next string) error {
+	noStore(c)
 	return m.set(c, mfaCookie, pendingMFA{UserID: u.ID, Next: next, Until: m.now().Add(mfaWindow)}, mfaWindow)
 }
 
@@ -262,6 +267,12 @@ func (m *Manager) PendingMFA(c *fiber.Ctx) (userID, next string, ok bool) {
 	}
 	return p.UserID, p.Next, true
 }
+
+// noStore marks the response as tied to a session: signed-in pages, htmx
+// partials, redirects after a form, the account's downloads. Handlers
+// that run after it keep it (none under the session middleware relaxes
+// it); public pages, which carry no session, keep their own caching.
+func noStore(c *fiber.Ctx) { c.Set(fiber.HeaderCacheControl, "no-store") }
 
 func (m *Manager) set(c *fiber.Ctx, name string, value any, maxAge time.Duration) error {
 	enc, err := securecookie.EncodeMulti(name, value, m.codecs...)
