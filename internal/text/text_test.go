@@ -106,3 +106,34 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckJSON(t *testing.T) {
+	names := func(name string) Rule {
+		if name == "name" {
+			return Name
+		}
+		return MultiLine
+	}
+	for _, tc := range []struct {
+		name    string
+		doc     any
+		pointer string
+		member  bool
+		want    error
+	}{
+		{"clean", map[string]any{"credentialSubject": map[string]any{"name": "Zoë", "description": "two\nlines"}, "n": 1.0, "ok": true, "x": nil}, "", false, nil},
+		{"NUL in a nested value", map[string]any{"credentialSubject": map[string]any{"name": "Zo\x00ë"}}, "/credentialSubject/name", false, ErrControl},
+		{"override in a name", map[string]any{"credentialSubject": map[string]any{"name": "a\u202Eb"}}, "/credentialSubject/name", false, ErrFormat},
+		{"override elsewhere", map[string]any{"credentialSubject": map[string]any{"note": "a\u202Eb"}}, "", false, nil},
+		{"in an array", map[string]any{"type": []any{"VerifiableCredential", "x\x01"}}, "/type/1", false, ErrControl},
+		{"in a member name", map[string]any{"credentialSubject": map[string]any{"a\x00": "b"}}, "/credentialSubject", true, ErrControl},
+		{"pointer escapes", map[string]any{"a/b~c": "\x00"}, "/a~1b~0c", false, ErrControl},
+		{"the first in key order", map[string]any{"b": "\x00", "a": "\x01"}, "/a", false, ErrControl},
+		{"top-level string", "\x00", "", false, ErrControl},
+	} {
+		p, m, err := CheckJSON(tc.doc, names)
+		if !errors.Is(err, tc.want) || (err == nil) != (tc.want == nil) || p != tc.pointer || m != tc.member {
+			t.Errorf("%s: CheckJSON = %q, %v, %v; want %q, %v, %v", tc.name, p, m, err, tc.pointer, tc.member, tc.want)
+		}
+	}
+}
