@@ -1,8 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"html"
+	"mime/multipart"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -103,5 +108,164 @@ func TestAPIVerifyAndStatusRefuseControlCharacters(t *testing.T) {
 		body, _ := json.Marshal(map[string]any{"verifiableCredential": issued.doc})
 		r = a.cl.Raw("POST", "/api/v1/credentials/verify", "application/json", utf16LE(strings.TrimSpace(string(body))), nil)
 		wantProblem(t, "verify UTF-16", r, 400, "Not UTF-8", "UTF-16LE")
+	})
+}
+
+// multipartPost submits form as multipart/form-data with the CSRF token,
+// as a form with enctype="multipart/form-data" would.
+func multipartPost(t *testing.T, cl *webtest.Client, target string, form url.Values) *webtest.Response {
+	t.Helper()
+	if cl.CSRF() == "" {
+		cl.Get("/login")
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	form.Set("csrf_token", cl.CSRF())
+	for k, vs := range form {
+		for _, v := range vs {
+			if err := w.WriteField(k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return cl.Raw("POST", target, w.FormDataContentType(), buf.Bytes(), nil)
+}
+
+// fieldError is the message shown next to a form's field, "" when none.
+func fieldError(r *webtest.Response, field string) string {
+	m := regexp.MustCompile(`data-testid="error-` + regexp.QuoteMeta(field) + `">([^<]*)<`).FindStringSubmatch(r.Body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+// Every form refuses a control character in any field, and an invisible
+// formatting character in a name, with 422 and the message next to the
+// field, whether it is posted urlencoded or multipart; nothing is written.
+// A line break stays allowed in a description. A bad value in a field no
+// form reads is refused up front (400 naming it), never a 500.
+func TestFormsRefuseControlAndFormatCharacters(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		acme := env.Org("acme")
+		tpl := degreeTemplate(t, env, acme)
+		cs := seedSchema(t, env, acme, "Course", "1")
+		admin := env.Client()
+		admin.Login(env.User(store.RoleAdmin, acme))
+		anonymous := env.Client()
+		with := func(v url.Values, kv ...string) url.Values {
+			out := url.Values{}
+			for k, vs := range v {
+				out[k] = append([]string(nil), vs...)
+			}
+			for i := 0; i < len(kv); i += 2 {
+				out.Set(kv[i], kv[i+1])
+			}
+			return out
+		}
+		register := url.Values{"name": {"Beta College"}, "type": {"educational"}, "domain": {"beta.example"}, "slug": {"beta-college"},
+			"admin_name": {"Ada Lovelace"}, "email": {"ada@beta.example"}, "password": {"a long and unusual passphrase for registration"},
+			"confirm": {"a long and unusual passphrase for registration"}}
+		template := url.Values{"name": {"Data Science"}, "schema_id": {cs.ID}, "kind": {"certificate"}, "cryptosuite": {"eddsa-jcs-2022"}}
+		issue := url.Values{"template_id": {tpl.ID}, "recipient_name": {"Grace Hopper"}, "recipient_address": {"grace@example.org"},
+			"data.degree": {"Maths"}, "data.awarded": {"2024-07-01"}}
+		const (
+			orgs  = "SELECT count(*) FROM organizations"
+			tpls  = "SELECT count(*) FROM credential_templates"
+			creds = "SELECT count(*) FROM credentials"
+			cats  = "SELECT count(*) FROM issuer_categories"
+		)
+		for _, tc := range []struct {
+			name      string
+			cl        *webtest.Client
+			target    string
+			form      url.Values
+			multipart bool
+			field     string // where the message is shown; "" for an accepted form
+			want      string
+			rows      string // a count the request must not change
+		}{
+			{"registration: override in the organization's name", anonymous, "/register", with(register, "name", "Beta \u202Eegelloc"), false,
+				"name", "This field contains an invisible formatting character (U+202E), which is not allowed.", orgs},
+			{"registration: isolate in the admin's name", anonymous, "/register", with(register, "admin_name", "Ada\u2066 Lovelace"), false,
+				"admin_name", "(U+2066)", orgs},
+			{"registration: NUL in the organization's name, multipart", anonymous, "/register", with(register, "name", "Beta\x00College"), true,
+				"name", "This field contains a control character, which is not allowed.", orgs},
+			{"profile: NUL in the name, multipart", admin, "/settings/profile", with(validProfile("acme"), "name", "Acme\x00University"), true,
+				"name", "This field contains a control character, which is not allowed.", ""},
+			{"profile: byte order mark in the name", admin, "/settings/profile", with(validProfile("acme"), "name", "\uFEFFAcme University"), false,
+				"name", "(U+FEFF)", ""},
+			{"profile: escape in the description", admin, "/settings/profile", with(validProfile("acme"), "description", "red\x1b[31m"), true,
+				"description", "control character", ""},
+			{"profile: line break in the address", admin, "/settings/profile", with(validProfile("acme"), "website", "https://acme.example/\nx"), false,
+				"website", "contains a line break or tab", ""},
+			{"category: override", admin, "/settings/categories", url.Values{"category": {"Engi\u202Eneering"}}, false,
+				"category", "(U+202E)", cats},
+			{"template: NUL in the name, multipart", admin, "/templates", with(template, "name", "Data\x00Science"), true,
+				"name", "This field contains a control character, which is not allowed.", tpls},
+			{"template: NUL in a default", admin, "/templates", with(template, "default_degree", "Maths\x00"), false,
+				"default_degree", "control character", tpls},
+			{"issue: zero-width space in the recipient's name", admin, "/credentials/issue", with(issue, "recipient_name", "Grace\u200BHopper"), false,
+				"recipient_name", "This field contains an invisible formatting character (U+200B), which is not allowed.", creds},
+			{"issue: NUL in the recipient's name, multipart", admin, "/credentials/issue", with(issue, "recipient_name", "Grace\x00"), true,
+				"recipient_name", "control character", creds},
+			{"issue: NUL in a field of the schema", admin, "/credentials/issue", with(issue, "data.degree", "Maths\x00"), false,
+				"data.degree", "Degree: this field contains a control character", creds},
+		} {
+			before := 0
+			if tc.rows != "" {
+				before = count(t, env, tc.rows)
+			}
+			var r *webtest.Response
+			if tc.multipart {
+				r = multipartPost(t, tc.cl, tc.target, tc.form)
+			} else {
+				r = tc.cl.Post(tc.target, tc.form)
+			}
+			if msg := fieldError(r, tc.field); r.Status != 422 || !strings.Contains(msg, tc.want) {
+				t.Errorf("%s: %d, next to %s: %q; want 422 with %q", tc.name, r.Status, tc.field, msg, tc.want)
+			}
+			if tc.rows != "" && count(t, env, tc.rows) != before {
+				t.Errorf("%s: a refused form wrote a row (%s)", tc.name, tc.rows)
+			}
+		}
+		if o := orgByID(t, env, acme.ID); o.Name != "Acme Org" {
+			t.Errorf("a refused profile changed the name to %q", o.Name)
+		}
+
+		// Line breaks are text in a description, urlencoded or multipart.
+		for _, multi := range []bool{false, true} {
+			form := with(validProfile("acme"), "description", "Line one\nline two\twith a tab")
+			var r *webtest.Response
+			if multi {
+				r = multipartPost(t, admin, "/settings/profile", form)
+			} else {
+				r = admin.Post("/settings/profile", form)
+			}
+			if o := orgByID(t, env, acme.ID); r.Status != 303 || o.Description == nil || *o.Description != "Line one\nline two\twith a tab" {
+				t.Errorf("description with a line break (multipart %v): %d, stored %v", multi, r.Status, o.Description)
+			}
+		}
+		if r := admin.Post("/templates", with(template, "description", "First line\r\nsecond line")); r.Status != 303 {
+			t.Errorf("template description with a line break: %d", r.Status)
+		}
+
+		// A field no form reads: refused up front, named, urlencoded or multipart.
+		for _, multi := range []bool{false, true} {
+			form := with(validProfile("acme"), "nickname", "x\x00")
+			var r *webtest.Response
+			if multi {
+				r = multipartPost(t, admin, "/settings/profile", form)
+			} else {
+				r = admin.Post("/settings/profile", form)
+			}
+			if r.Status != 400 || !strings.Contains(html.UnescapeString(r.Body), "The field “nickname” contains a control character, which is not allowed.") {
+				t.Errorf("unknown field (multipart %v): %d\n%.2000s", multi, r.Status, r.Body)
+			}
+		}
 	})
 }
