@@ -269,3 +269,26 @@ func TestFormsRefuseControlAndFormatCharacters(t *testing.T) {
 		}
 	})
 }
+
+// The verification page names the encoding of a UTF-16 file, and the
+// pointer of a string with a control character, instead of verifying it.
+func TestVerifyPageRefusesUTF16AndControlCharacters(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		e := webtest.New(t, d)
+		c := issueOne(t, e, "uni")
+		r := postMultipart(t, e, nil, utf16LE(string(c.json)))
+		if r.Status != 422 || !strings.Contains(r.Body, "This document is UTF-16LE text: save it as UTF-8 and try again.") {
+			t.Errorf("UTF-16 file: %d\n%.3000s", r.Status, r.Body)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(c.json, &doc); err != nil {
+			t.Fatal(err)
+		}
+		doc["credentialSubject"].(map[string]any)["name"] = "Ada\u0000"
+		b, _ := json.Marshal(doc)
+		r = postMultipart(t, e, map[string]string{"credential": string(b)}, nil)
+		if r.Status != 422 || !strings.Contains(html.UnescapeString(r.Body), "The value at /credentialSubject/name contains a control character, which is not allowed.") {
+			t.Errorf("NUL in a pasted credential: %d\n%.3000s", r.Status, r.Body)
+		}
+	})
+}
