@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
+	"github.com/trustcred/trustcred/handlers"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -291,4 +292,81 @@ func TestVerifyPageRefusesUTF16AndControlCharacters(t *testing.T) {
 			t.Errorf("NUL in a pasted credential: %d\n%.3000s", r.Status, r.Body)
 		}
 	})
+}
+
+// No page form lets a control character through to the database, whatever
+// the field: every POST route of the route table, signed in as an
+// organization's admin, gets (a) every field the forms check with a NUL,
+// urlencoded and multipart, and (b) a field no form reads with a NUL. A
+// value that reached PostgreSQL would be a 500; (b) is refused up front.
+func TestNoPageRouteTakesAControlCharacter(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		acme := env.Org("acme")
+		tpl := degreeTemplate(t, env, acme)
+		cs := seedSchema(t, env, acme, "Course", "1")
+		cred := issueDegree(t, env, acme, tpl, "Ada Lovelace", "ada@example.org")
+		member := env.User(store.RoleIssuer, acme)
+		admin := env.User(store.RoleAdmin, acme)
+		cl := env.Client()
+		cl.Login(admin)
+		ids := map[string]string{"/templates/": tpl.ID, "/schemas/": cs.ID, "/credentials/": cred.ID, "/members/": member.ID,
+			"/admin/organizations/": acme.ID}
+		checked := url.Values{}
+		for _, f := range []string{"name", "admin_name", "recipient_name", "recipient_address", "category", "achievement_name",
+			"achievement_description", "achievement_criteria", "achievement_image_url", "description", "display_title",
+			"display_description", "display_criteria", "display_image_url", "reason", "slug", "domain", "website",
+			"metadata_uri", "contact_email", "email", "expires", "date", "version", "validity_days", "data.degree", "data.awarded",
+			"default_degree"} {
+			if !handlers.FormField(f) {
+				t.Fatalf("%s is not a field the forms check", f)
+			}
+			checked.Set(f, "x\x00y")
+		}
+		checked.Set("template_id", tpl.ID)
+		checked.Set("schema_id", cs.ID)
+		n := 0
+		for _, route := range registered(env) {
+			method, path, _ := strings.Cut(route, " ")
+			if method != "POST" || strings.HasPrefix(path, "/api/") || path == "/logout" {
+				continue
+			}
+			n++
+			for prefix, id := range ids {
+				if rest, ok := strings.CutPrefix(path, prefix+":id"); ok {
+					path = prefix + id + rest
+				}
+			}
+			path = regexp.MustCompile(`:[a-z]+`).ReplaceAllString(path, "01a00000-0000-7000-8000-000000000000")
+			for _, multi := range []bool{false, true} {
+				var r *webtest.Response
+				if multi {
+					r = multipartPost(t, cl, path, copyValues(checked))
+				} else {
+					r = cl.Post(path, copyValues(checked))
+				}
+				if r.Status >= 500 {
+					t.Errorf("POST %s (multipart %v) with a NUL in every checked field: %d", path, multi, r.Status)
+				}
+				if r.Status == 303 && strings.HasPrefix(r.Location(), "/login") {
+					cl.Login(admin)
+				}
+			}
+			// /verify is public, outside the page middleware: its form reads one field.
+			if r := cl.Post(path, url.Values{"nickname": {"x\x00y"}}); r.Status != 400 && !(path == "/verify" && r.Status == 422) {
+				t.Errorf("POST %s with a NUL in a field no form reads: %d, want 400", path, r.Status)
+			}
+		}
+		if n < 40 {
+			t.Fatalf("only %d POST routes", n)
+		}
+	})
+}
+
+func copyValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }
