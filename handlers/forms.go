@@ -24,9 +24,8 @@ import (
 // of a request up front (400 naming the field), so that no field is left
 // unchecked.
 var formText = map[string]text.Rule{
-	"name": text.Name, "admin_name": text.Name, "recipient_name": text.Name, "category": text.Name,
-	"achievement_name": text.Name,
-	"description":      text.MultiLine, "display_description": text.MultiLine, "display_criteria": text.MultiLine,
+	"name": text.Name, "admin_name": text.Name, "recipient_name": text.Name, "category": text.Name, "achievement_name": text.Name,
+	"description": text.MultiLine, "display_description": text.MultiLine, "display_criteria": text.MultiLine,
 	"achievement_description": text.MultiLine, "achievement_criteria": text.MultiLine, "reason": text.MultiLine,
 	"slug": text.SingleLine, "domain": text.SingleLine, "website": text.SingleLine, "metadata_uri": text.SingleLine,
 	"contact_email": text.SingleLine, "email": text.SingleLine, "recipient_address": text.SingleLine,

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,8 +128,8 @@ func rejectNUL() fiber.Handler {
 		var bad *render.Problem
 		refuse := func(what, name string, err error) {
 			if bad == nil {
-				if text.Check(name, text.SingleLine) != nil {
-					name = strconv.QuoteToASCII(name)
+				if text.Check(name, text.SingleLine) != nil { // never echo the character itself
+					name = strings.Trim(strconv.QuoteToASCII(name), `"`)
 				}
 				bad = &render.Problem{Status: fiber.StatusBadRequest, Title: "Characters not allowed",
 					Detail: fmt.Sprintf("The %s “%s” %s.", what, name, err.Error())}
@@ -154,13 +156,13 @@ func rejectNUL() fiber.Handler {
 		case bytes.HasPrefix(ct, []byte(fiber.MIMEMultipartForm)):
 			// A body that is not a valid multipart form is the handler's to refuse.
 			if mf, err := c.MultipartForm(); err == nil {
-				for k, vs := range mf.Value {
-					for _, v := range vs {
+				for _, k := range slices.Sorted(maps.Keys(mf.Value)) { // the first bad field in a stable order
+					for _, v := range mf.Value[k] {
 						check("field", k, v, true)
 					}
 				}
-				for k, fs := range mf.File {
-					for _, f := range fs {
+				for _, k := range slices.Sorted(maps.Keys(mf.File)) {
+					for _, f := range mf.File[k] {
 						check("field", k, "", true)
 						if err := text.Check(f.Filename, text.SingleLine); err != nil {
 							refuse("file name of the field", k, err)

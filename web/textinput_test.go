@@ -268,6 +268,12 @@ func TestFormsRefuseControlAndFormatCharacters(t *testing.T) {
 				t.Errorf("unknown field (multipart %v): %d\n%.2000s", multi, r.Status, r.Body)
 			}
 		}
+		// A control character in a field's name is named without being echoed.
+		r := admin.Post("/settings/profile", with(validProfile("acme"), "nick\x1bname", "x"))
+		if body := html.UnescapeString(r.Body); r.Status != 400 || !strings.Contains(body, `The field name “nick\x1bname” contains a control character`) ||
+			strings.Contains(body, "\x1b") {
+			t.Errorf("control character in a field's name: %d\n%.2000s", r.Status, r.Body)
+		}
 	})
 }
 
