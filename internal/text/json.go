@@ -14,6 +14,9 @@ import (
 // value, or of the object whose member name was refused (member is then
 // true).
 func CheckJSON(v any, rule func(name string) Rule) (pointer string, member bool, err error) {
+	if clean(v, "", rule) { // the common case, without building pointers or sorting names
+		return "", false, nil
+	}
 	var walk func(ptr, name string, v any) (string, bool, error)
 	walk = func(ptr, name string, v any) (string, bool, error) {
 		switch v := v.(type) {
@@ -45,6 +48,27 @@ func CheckJSON(v any, rule func(name string) Rule) (pointer string, member bool,
 		return "", false, nil
 	}
 	return walk("", "", v)
+}
+
+// clean reports whether CheckJSON finds nothing in v, in any order.
+func clean(v any, name string, rule func(name string) Rule) bool {
+	switch v := v.(type) {
+	case string:
+		return Check(v, rule(name)) == nil
+	case []any:
+		for _, e := range v {
+			if !clean(e, "", rule) {
+				return false
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if Check(k, SingleLine) != nil || !clean(e, k, rule) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

@@ -137,3 +137,32 @@ func TestCheckJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckJSON walks an issue request of a few hundred strings that
+// passes, the common case.
+func BenchmarkCheckJSON(b *testing.B) {
+	subject := map[string]any{"id": "did:example:ebfeb1f712ebc6f1c276e12ec21", "name": "Ada Lovelace"}
+	var courses []any
+	for i := range 100 {
+		courses = append(courses, map[string]any{"type": "Course", "name": "Course " + string(rune('A'+i%26)),
+			"description": "Two lines\nof text", "credits": 5.0})
+	}
+	subject["courses"] = courses
+	doc := map[string]any{"credential": map[string]any{
+		"@context":          []any{"https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"},
+		"type":              []any{"VerifiableCredential", "ExampleDegreeCredential"},
+		"credentialSubject": subject,
+	}}
+	rule := func(name string) Rule {
+		if name == "name" {
+			return Name
+		}
+		return MultiLine
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := CheckJSON(doc, rule); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
