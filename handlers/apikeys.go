@@ -92,6 +92,7 @@ func (h *APIKeys) Create(c *fiber.Ctx) error {
 	case !ok:
 		f.Errors["expiry"] = "Choose when the key expires."
 	}
+	checkForm(c, f.Errors)
 	if len(f.Errors) > 0 {
 		return h.page(c, fiber.StatusUnprocessableEntity, f)
 	}

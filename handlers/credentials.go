@@ -420,9 +420,10 @@ func (h *Credentials) ChangeStatus(action string) fiber.Handler {
 		switch {
 		case action == "revoke" && cf.Reason == "":
 			cf.Errors["reason"] = "Give a reason: it is kept in the credential's status history."
-		case utf8.RuneCountInString(cf.Reason) > store.MaxStatusReason || strings.ContainsRune(cf.Reason, 0):
+		case utf8.RuneCountInString(cf.Reason) > store.MaxStatusReason:
 			cf.Errors["reason"] = "Use at most 1,000 characters."
 		}
+		checkForm(c, cf.Errors)
 		if len(cf.Errors) > 0 {
 			return h.confirmPage(c, fiber.StatusUnprocessableEntity, cf)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web/auth"
@@ -93,6 +94,9 @@ func object(c *fiber.Ctx, limit int) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, problem(fiber.StatusBadRequest, "Malformed JSON", "The request body is empty; send a JSON object.")
 	}
+	if err := notUTF8(body); err != nil {
+		return nil, err
+	}
 	v, err := vc.ParseJSON(body)
 	if err != nil {
 		return nil, problem(fiber.StatusBadRequest, "Malformed JSON",
@@ -102,7 +106,46 @@ func object(c *fiber.Ctx, limit int) (map[string]any, error) {
 	if !ok {
 		return nil, problem(fiber.StatusBadRequest, "Malformed JSON", "The request body must be a JSON object.")
 	}
+	if err := jsonText(m, true); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// notUTF8 refuses a body written in UTF-16 or UTF-32 (JSON is UTF-8, RFC
+// 8259) with a message that says so, rather than as malformed JSON.
+func notUTF8(body []byte) error {
+	if enc := text.Encoding(body); enc != "" {
+		return problem(fiber.StatusBadRequest, "Not UTF-8",
+			"The request body is "+enc+" text; send it as UTF-8.")
+	}
+	return nil
+}
+
+// jsonText refuses a JSON document with a control character in any string
+// (tab, CR and LF allowed in values), member names included, with 422 and
+// the JSON pointer of the string. With names, a member called "name" (the
+// recipient's, the issuer's, an achievement's) must be one line without
+// invisible formatting characters either (text.Name): names are shown to
+// others.
+func jsonText(doc any, names bool) error {
+	ptr, member, err := text.CheckJSON(doc, func(key string) text.Rule {
+		if names && key == "name" {
+			return text.Name
+		}
+		return text.MultiLine
+	})
+	if err == nil {
+		return nil
+	}
+	where := "The value at " + ptr
+	if member {
+		where = "A member name of the object at " + ptr
+		if ptr == "" {
+			where = "A member name of the body"
+		}
+	}
+	return problem(fiber.StatusUnprocessableEntity, "Characters not allowed", where+" "+err.Error()+".")
 }
 
 // Issue handles POST /api/v1/credentials/issue (VC-API): {"credential":

@@ -55,6 +55,7 @@ func (h *Invitations) Accept(c *fiber.Ctx) error {
 	pw, confirm := c.FormValue("password"), c.FormValue("confirm")
 	checkPersonName(f.Errors, "name", f.Name)
 	checkNewPassword(f.Errors, pw, confirm, t.User.Email)
+	checkForm(c, f.Errors)
 	if len(f.Errors) > 0 {
 		render.SetTitle(c, "Join "+f.Organization)
 		return render.Page(c, fiber.StatusUnprocessableEntity, invitation.AcceptPage(f))

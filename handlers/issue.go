@@ -242,6 +242,19 @@ func (h *Credentials) readIssue(c *fiber.Ctx) (r issueRequest, ok bool, err erro
 			expires = &end
 		}
 	}
+	bad := map[string]string{}
+	checkForm(c, bad)
+	for k, msg := range bad {
+		if name, ok := strings.CutPrefix(k, dataPrefix); ok {
+			if labels[name] != "" {
+				errs[name] = labels[name] + ": " + strings.ToLower(msg[:1]) + msg[1:]
+			} else {
+				m.Errors[""] = strings.TrimSpace(m.Errors[""] + " The field " + strconv.Quote(name) + ": " + strings.ToLower(msg[:1]) + msg[1:])
+			}
+			continue
+		}
+		m.Errors[k] = msg
+	}
 	fillTemplate(&m, tpl, raw, errs)
 	r.model = m
 	r.req = issuance.Request{Template: tpl, RecipientName: m.RecipientName, RecipientAddress: m.RecipientAddress, Data: data, ExpiresAt: expires}

@@ -129,6 +129,7 @@ func (h *Members) Invite(c *fiber.Ctx) error {
 	if !store.Role(f.Role).Assignable() {
 		f.Errors["role"] = "Choose one of the roles in the list."
 	}
+	checkForm(c, f.Errors)
 	invalid := func() error {
 		render.SetTitle(c, "Invite a member")
 		return render.Page(c, fiber.StatusUnprocessableEntity, member.InvitePage(f))

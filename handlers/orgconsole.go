@@ -299,12 +299,13 @@ func (h *OrgConsole) confirmed(c *fiber.Ctx, action store.OrganizationAction) er
 	switch {
 	case cf.Reason == "":
 		cf.Errors["reason"] = "Give a reason: the organization's administrators will read it."
-	case utf8.RuneCountInString(cf.Reason) > store.MaxStatusReason || strings.ContainsRune(cf.Reason, 0):
+	case utf8.RuneCountInString(cf.Reason) > store.MaxStatusReason:
 		cf.Errors["reason"] = "Use at most 1,000 characters."
 	}
 	if action == store.RevokeOrganization && cf.Typed != e.Slug {
 		cf.Errors["confirm"] = "Type the organization's address, " + e.Slug + ", exactly as shown."
 	}
+	checkForm(c, cf.Errors)
 	if len(cf.Errors) > 0 {
 		return h.confirmPage(c, fiber.StatusUnprocessableEntity, cf)
 	}

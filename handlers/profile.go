@@ -22,6 +22,7 @@ import (
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/slug"
+	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
 	"github.com/trustcred/trustcred/views/settings"
@@ -70,6 +71,7 @@ func (h *Profile) Update(c *fiber.Ctx) error {
 		ContactEmail: strings.TrimSpace(c.FormValue("contact_email")),
 	}
 	p, errs := parseProfile(&f)
+	checkForm(c, errs)
 	if len(errs) == 0 {
 		var err error
 		if p.DID, err = did.Web(h.BaseURL, "orgs", p.Slug); err != nil {
@@ -243,14 +245,14 @@ func webURL(s string) (string, string) {
 	return out, ""
 }
 
-// hasControl reports control characters; lineBreaks allows \n and \t.
+// hasControl reports what internal/text refuses in a line, or with
+// lineBreaks in a text of several lines.
 func hasControl(s string, lineBreaks bool) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) && !(lineBreaks && (r == '\n' || r == '\t')) {
-			return true
-		}
+	rule := text.SingleLine
+	if lineBreaks {
+		rule = text.MultiLine
 	}
-	return false
+	return text.Check(s, rule) != nil
 }
 
 // UploadLogo handles POST /settings/profile/logo (multipart, field "logo"):
@@ -462,12 +464,12 @@ func (h *Profile) AddCategory(c *fiber.Ctx) error {
 	name := strings.Join(strings.Fields(c.FormValue("category")), " ")
 	why := ""
 	switch n := utf8.RuneCountInString(name); {
+	case text.Check(name, text.Name) != nil:
+		why = "This category " + text.Check(name, text.Name).Error() + "."
 	case n < 2:
 		why = "Use at least 2 characters."
 	case n > 50:
 		why = "Use at most 50 characters (this is " + strconv.Itoa(n) + ")."
-	case hasControl(name, false):
-		why = "Remove the control characters."
 	}
 	if why == "" {
 		_, err := id.Scope.AddIssuerCategory(c.UserContext(), name, auth.Actor(c))

@@ -132,6 +132,11 @@ func (h *Registrations) Register(c *fiber.Ctx) error {
 		f.Errors["email"] = "Enter an email address such as you@example.org."
 	}
 	checkNewPassword(f.Errors, pw, confirm, f.Email)
+	checkForm(c, f.Errors)
+	if msg, ok := f.Errors["slug"]; ok { // the URL name shows its own error
+		f.Slug.Error = msg
+		delete(f.Errors, "slug")
+	}
 	invalid := func() error {
 		render.SetTitle(c, "Register your organization")
 		return render.Page(c, fiber.StatusUnprocessableEntity, register.RegisterPage(f))

@@ -44,6 +44,8 @@ func (h *PasswordReset) Forgot(c *fiber.Ctx) error {
 	f := reset.ForgotForm{Email: strings.TrimSpace(c.FormValue("email")), Errors: reset.Errors{}}
 	if !validEmail(f.Email) {
 		f.Errors["email"] = "Enter an email address such as you@example.org."
+	}
+	if checkForm(c, f.Errors); len(f.Errors) > 0 {
 		render.SetTitle(c, "Reset your password")
 		return render.Page(c, fiber.StatusUnprocessableEntity, reset.ForgotPage(f))
 	}

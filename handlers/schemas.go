@@ -142,6 +142,7 @@ func (h *Schemas) submit(c *fiber.Ctx, f schemas.Form, cs *store.CredentialSchem
 		return render.Page(c, fiber.StatusOK, schemas.FormPage(f))
 	}
 	checkNameVersion(&f)
+	checkForm(c, f.Errors)
 	f.Builder = builder(f.Name, rows, advanced, text, true)
 	fields, def, ok := assemble(f.Name, rows, advanced, text)
 	if !ok || len(f.Errors) > 0 || len(f.Builder.Errors) > 0 || f.Builder.JSONError != "" {

@@ -64,6 +64,7 @@ func (h *Sessions) Setup(c *fiber.Ctx) error {
 		f.Errors["email"] = "Enter an email address such as you@example.org."
 	}
 	checkNewPassword(f.Errors, pw, confirm, f.Email)
+	checkForm(c, f.Errors)
 	if len(f.Errors) > 0 {
 		return render.Page(c, fiber.StatusUnprocessableEntity, session.SetupPage(f))
 	}
@@ -107,6 +108,7 @@ func (h *Sessions) Login(c *fiber.Ctx) error {
 	if pw == "" {
 		f.Errors["password"] = "Enter your password."
 	}
+	checkForm(c, f.Errors)
 	if len(f.Errors) > 0 {
 		return render.Page(c, fiber.StatusUnprocessableEntity, session.LoginPage(f))
 	}

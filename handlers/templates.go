@@ -205,6 +205,7 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 			}
 		}
 	}
+	checkForm(c, f.Errors)
 	if len(f.Errors) > 0 {
 		render.SetTitle(c, f.Title)
 		return render.Page(c, fiber.StatusUnprocessableEntity, templates.FormPage(f))

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/qrcode"
+	textrules "github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/store"
@@ -408,6 +409,9 @@ func (h *Verification) resultModel(r *verify.Result) view.Result {
 // parseDocument reads a credential or presentation (or a VC-API body that
 // wraps one), with an error worded for the person who brought it.
 func parseDocument(raw []byte) (map[string]any, error) {
+	if enc := textrules.Encoding(raw); enc != "" {
+		return nil, errors.New("This document is " + enc + " text: save it as UTF-8 and try again.")
+	}
 	v, err := vc.ParseJSON(raw)
 	if err != nil {
 		return nil, errors.New("This is not valid JSON: " + strings.TrimPrefix(err.Error(), "vc: cannot canonicalize: "))
@@ -418,6 +422,15 @@ func parseDocument(raw []byte) (map[string]any, error) {
 	}
 	if verify.CheckComplexity(doc) != nil {
 		return nil, fmt.Errorf("The document is too complex to verify: at most %d objects and arrays, nested at most %d deep.", verify.MaxNodes, verify.MaxDepth)
+	}
+	if ptr, member, err := textrules.CheckJSON(doc, func(string) textrules.Rule { return textrules.MultiLine }); err != nil {
+		switch {
+		case member && ptr == "":
+			return nil, errors.New("A member name of the document " + err.Error() + ".")
+		case member:
+			return nil, errors.New("A member name of the object at " + ptr + " " + err.Error() + ".")
+		}
+		return nil, errors.New("The value at " + ptr + " " + err.Error() + ".")
 	}
 	for _, k := range []string{"verifiableCredential", "verifiablePresentation"} {
 		if inner, ok := doc[k].(map[string]any); ok && doc["@context"] == nil {

@@ -56,6 +56,9 @@ func readBody(c *fiber.Ctx) (map[string]any, error) {
 	if len(body) > maxDocument {
 		return nil, &render.Problem{Status: fiber.StatusRequestEntityTooLarge, Title: "Request too large", Detail: "The request body is larger than 1 MB."}
 	}
+	if err := notUTF8(body); err != nil {
+		return nil, err
+	}
 	v, err := vc.ParseJSON(body)
 	if err != nil {
 		return nil, &render.Problem{Status: fiber.StatusBadRequest, Title: "Malformed JSON", Detail: "The request body is not valid JSON."}
@@ -67,6 +70,9 @@ func readBody(c *fiber.Ctx) (map[string]any, error) {
 	if verify.CheckComplexity(m) != nil {
 		return nil, &render.Problem{Status: fiber.StatusUnprocessableEntity, Title: "Too complex",
 			Detail: fmt.Sprintf("The document has more than %d objects and arrays or is nested deeper than %d; it is not verified.", verify.MaxNodes, verify.MaxDepth)}
+	}
+	if err := jsonText(m, false); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

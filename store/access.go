@@ -55,7 +55,7 @@ func (s APIScope) Valid() bool {
 type APIKey struct {
 	ID             string
 	OrganizationID string
-	Name           string                        `validate:"required,max=100"`
+	Name           string                        `validate:"required,max=100,line"`
 	KeyHash        string                        // hash of the full key; the key itself is shown once
 	Permissions    datatypes.JSONSlice[APIScope] `validate:"dive,oneof=credentials:read credentials:issue credentials:revoke schemas:read schemas:write templates:read templates:write"`
 	Active         bool

@@ -59,7 +59,7 @@ func (s OrganizationStatus) Blocked() bool {
 // Organization is an issuer: a university, company, agency or association.
 type Organization struct {
 	ID          string
-	Name        string           `validate:"required,max=200"`
+	Name        string           `validate:"required,max=200,name"`
 	Slug        string           `validate:"required,max=63,slug"` // unique, URL-safe: [a-z0-9]+(-[a-z0-9]+)*
 	Type        OrganizationType `validate:"required,oneof=educational professional government corporate association"`
 	Domain      *string          `validate:"omitnil,max=253,fqdn"`
@@ -72,13 +72,13 @@ type Organization struct {
 	// (default) or the active signing key's did:key, kept in DID.
 	DIDMethod DIDMethod `gorm:"column:did_method;default:web" validate:"required,oneof=web key"`
 	// The public profile (00006): blank form fields are stored as nil.
-	Description  *string `validate:"omitnil,max=2000"`
+	Description  *string `validate:"omitnil,max=2000,text"`
 	Website      *string `validate:"omitnil,max=2048,httpurl"`
 	ContactEmail *string `validate:"omitnil,max=254,email"`
 	LogoKey      *string `validate:"omitnil,blobkey"` // the logo's key in blob storage (internal/blob)
 	// Why and when the status last changed (00006): the reason for a
 	// suspension or revocation, shown to members who try to sign in.
-	StatusReason    *string `validate:"omitnil,max=1000"`
+	StatusReason    *string `validate:"omitnil,max=1000,text"`
 	StatusChangedAt *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time

@@ -118,9 +118,9 @@ type Credential struct {
 	IssuedAt         *time.Time
 	ExpiresAt        *time.Time
 	RevokedAt        *time.Time
-	RevocationReason *string `validate:"omitnil,max=1000"`
+	RevocationReason *string `validate:"omitnil,max=1000,text"`
 	TemplateID       *string
-	RecipientName    *string `validate:"omitnil,max=200"`
+	RecipientName    *string `validate:"omitnil,max=200,name"`
 	StatusListIndex  *int
 	ProofType        *string // Data Integrity cryptosuite, e.g. eddsa-rdfc-2022
 	// The credential's status list entries (00009): revocation in
@@ -207,7 +207,7 @@ func (l *VerificationLog) BeforeCreate(*gorm.DB) error { return newID(&l.ID) }
 type IssuerCategory struct {
 	ID        string
 	IssuerID  string
-	Category  string `validate:"required,max=100"`
+	Category  string `validate:"required,max=100,name"`
 	CreatedAt time.Time
 }
 
@@ -253,8 +253,8 @@ type TemplateData struct {
 // public templates appear in the marketplace.
 type CredentialTemplate struct {
 	ID             string
-	Name           string  `validate:"required,max=200"`
-	Description    *string `validate:"omitnil,max=2000"`
+	Name           string  `validate:"required,max=200,name"`
+	Description    *string `validate:"omitnil,max=2000,text"`
 	OrganizationID string
 	SchemaID       string
 	TemplateData   datatypes.JSONType[TemplateData]

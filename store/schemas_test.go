@@ -185,6 +185,9 @@ func TestTemplates(t *testing.T) {
 			key  string
 		}{
 			{"no name", func(c *store.TemplateChange) { c.Name = " " }, "name"},
+			{"name with NUL", func(c *store.TemplateChange) { c.Name = "BSc\x00" }, "name"},
+			{"name with an override", func(c *store.TemplateChange) { c.Name = "BSc \u202Ecsb" }, "name"},
+			{"description with an escape", func(c *store.TemplateChange) { c.Description = "a\nb\x1b" }, "description"},
 			{"unknown kind", func(c *store.TemplateChange) { c.Data.Kind = "poster" }, "kind"},
 			{"unknown suite", func(c *store.TemplateChange) { c.Data.Cryptosuite = "ecdsa-rdfc-2019" }, "cryptosuite"},
 			{"negative validity", func(c *store.TemplateChange) { c.Data.ValidityDays = -1 }, "validity_days"},

@@ -12,6 +12,8 @@ import (
 
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
+
+	textpkg "github.com/trustcred/trustcred/internal/text"
 )
 
 // MaxValidityDays is the longest default validity a template may give (100 years).
@@ -95,10 +97,13 @@ func ValidateTemplate(c TemplateChange, schema *CredentialSchema) FieldErrors {
 		}
 	}
 	text("name", c.Name, 200, true)
-	if strings.ContainsAny(c.Name, "\r\n") {
-		fe["name"] = "must be on one line"
+	if err := textpkg.Check(c.Name, textpkg.Name); err != nil {
+		fe["name"] = err.Error()
 	}
 	text("description", c.Description, 2000, false)
+	if err := textpkg.Check(c.Description, textpkg.MultiLine); err != nil {
+		fe["description"] = err.Error()
+	}
 	switch {
 	case schema == nil:
 		fe["schema_id"] = "choose one of your organization's schemas"

@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"gorm.io/gorm/schema"
+
+	"github.com/trustcred/trustcred/internal/text"
 )
 
 // FieldErrors maps a column name to what is wrong with its value, in plain English
@@ -99,6 +101,15 @@ var formats = map[string]validator.Func{
 	"blobkey": matches(blobRE),
 	"httpurl": urlWithScheme("http", "https"),
 	"ldapurl": urlWithScheme("ldap", "ldaps"),
+	// internal/text's rules, which every form and the API apply too: a
+	// line, a text of several lines, a name shown to others.
+	"line": textRule(text.SingleLine),
+	"text": textRule(text.MultiLine),
+	"name": textRule(text.Name),
+}
+
+func textRule(r text.Rule) validator.Func {
+	return func(fl validator.FieldLevel) bool { return text.Check(fl.Field().String(), r) == nil }
 }
 
 func matches(re *regexp.Regexp) validator.Func {
@@ -176,6 +187,12 @@ func message(e validator.FieldError) string {
 		return "must be a domain name, like example.edu"
 	case "revoked_at":
 		return "is required when the status is revoked"
+	case "line":
+		return "must be one line of text without control characters"
+	case "text":
+		return "must be text without control characters"
+	case "name":
+		return "must be one line without control or invisible formatting characters"
 	}
 	return "is not valid"
 }

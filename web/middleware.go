@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/handlers"
+	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/web/auth"
+	"github.com/trustcred/trustcred/web/render"
 )
 
 type localKey int
@@ -110,23 +116,63 @@ func securityHeaders(https bool) fiber.Handler {
 	}
 }
 
-// rejectNUL refuses a request whose query or form carries a NUL byte or
-// invalid UTF-8: no legitimate form sends them, PostgreSQL cannot store a
-// NUL in text, and letting them through turns a typo-level attack into a 500.
+// rejectNUL refuses a request that carries a NUL in its path, or invalid
+// UTF-8 or a control character (other than tab, CR and LF) in its query or
+// a field of its form, urlencoded or multipart (names, values and uploaded files'
+// names): PostgreSQL cannot store a NUL in text, and no one types the
+// others. The answer is 400 with a message naming the parameter or field.
+// A field a page form checks itself (handlers.FormField) is left to that
+// form, which shows what is wrong next to the field (422).
 func rejectNUL() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		bad := false
-		check := func(k, v []byte) {
-			if !bad && (bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0 || !utf8.Valid(k) || !utf8.Valid(v)) {
-				bad = true
+		var bad *render.Problem
+		refuse := func(what, name string, err error) {
+			if bad == nil {
+				if text.Check(name, text.SingleLine) != nil { // never echo the character itself
+					name = strings.Trim(strconv.QuoteToASCII(name), `"`)
+				}
+				bad = &render.Problem{Status: fiber.StatusBadRequest, Title: "Characters not allowed",
+					Detail: fmt.Sprintf("The %s “%s” %s.", what, name, err.Error())}
 			}
 		}
-		c.Request().URI().QueryArgs().VisitAll(check)
-		if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
-			c.Request().PostArgs().VisitAll(check)
+		check := func(what, k string, v string, form bool) {
+			if err := text.Check(k, text.SingleLine); err != nil {
+				refuse(what+" name", k, err)
+			} else if form && handlers.FormField(k) {
+				return
+			} else if err := text.Check(v, text.MultiLine); err != nil {
+				refuse(what, k, err)
+			}
 		}
-		if bad || strings.IndexByte(c.Path(), 0) >= 0 {
-			return fiber.NewError(fiber.StatusBadRequest, "the request contains characters that are not allowed")
+		if strings.IndexByte(c.Path(), 0) >= 0 {
+			return &render.Problem{Status: fiber.StatusBadRequest, Title: "Characters not allowed",
+				Detail: "The address " + text.ErrControl.Error() + "."}
+		}
+		c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { check("parameter", string(k), string(v), false) })
+		ct := c.Request().Header.ContentType()
+		switch {
+		case bytes.HasPrefix(ct, []byte(fiber.MIMEApplicationForm)):
+			c.Request().PostArgs().VisitAll(func(k, v []byte) { check("field", string(k), string(v), true) })
+		case bytes.HasPrefix(ct, []byte(fiber.MIMEMultipartForm)):
+			// A body that is not a valid multipart form is the handler's to refuse.
+			if mf, err := c.MultipartForm(); err == nil {
+				for _, k := range slices.Sorted(maps.Keys(mf.Value)) { // the first bad field in a stable order
+					for _, v := range mf.Value[k] {
+						check("field", k, v, true)
+					}
+				}
+				for _, k := range slices.Sorted(maps.Keys(mf.File)) {
+					for _, f := range mf.File[k] {
+						check("field", k, "", true)
+						if err := text.Check(f.Filename, text.SingleLine); err != nil {
+							refuse("file name of the field", k, err)
+						}
+					}
+				}
+			}
+		}
+		if bad != nil {
+			return bad
 		}
 		return c.Next()
 	}

@@ -158,7 +158,7 @@ func TestProfileValidation(t *testing.T) {
 			{"name", "", "Enter the organization’s name"},
 			{"name", "  ", "Enter the organization’s name"},
 			{"name", long(201), "at most 200 characters"},
-			{"name", "Acme\x01University", "control characters"},
+			{"name", "Acme\x01University", "contains a control character"},
 			{"name", "BOLT ORG", "Another organization is registered under this name"},
 			{"slug", "", "The address must be 3 to 63 characters"},
 			{"slug", "ab", "The address must be 3 to 63 characters"},
@@ -176,7 +176,7 @@ func TestProfileValidation(t *testing.T) {
 			{"domain", "192.0.2.1", "Enter a domain name"},
 			{"domain", "acme.example.1a", "Enter a domain name such as example.edu."}, // ParseDomain accepts it; the model's fqdn does not
 			{"description", long(2001), "at most 2000 characters"},
-			{"description", "bell\x07", "Remove the control characters"},
+			{"description", "bell\x07", "contains a control character"},
 			{"website", "acme.example", "starting with https:// or http://"},
 			{"website", "ftp://acme.example", "starting with https:// or http://"},
 			{"website", "javascript:alert(1)", "starting with https:// or http://"},
