@@ -6,10 +6,12 @@
 // While the database cannot be written (an outage, a failover), the queue
 // keeps growing and the writer retries with backoff, then writes
 // everything once the database is back. The queue is bounded in entries
-// (MaxQueued, 100,000 by default: about 100 MB with the report each entry
-// carries, at the load test's rate a minute or two of traffic); a log
-// recorded while it is full is dropped and counted (Dropped), never waited
-// for, so an outage does not hold up the pages being served.
+// (MaxQueued, 100,000 by default): a page view's log costs about 490 bytes
+// while it waits (its report is the cached page's, shared; see
+// BenchmarkQueuedMemory), so about 50 MB; a brought document's log also
+// carries its own report (1–2 KB). A log recorded while the queue is full
+// is dropped and counted (Dropped), never waited for, so an outage does
+// not hold up the pages being served.
 package verifylog
 
 import (
@@ -183,6 +185,7 @@ func (w *Writer) flush() bool {
 	w.queue = nil
 	w.held = len(pending)
 	w.mu.Unlock()
+	all := pending
 	for len(pending) > 0 {
 		n := min(len(pending), w.maxBatch)
 		if !w.write(pending[:n]) {
@@ -199,6 +202,14 @@ func (w *Writer) flush() bool {
 		w.held = len(pending)
 		w.mu.Unlock()
 	}
+	// The queue's array is used again (emptied above), so that recording
+	// does not grow a new one after every flush; one swollen by an outage
+	// is let go.
+	w.mu.Lock()
+	if w.queue == nil && cap(all) <= 4*w.maxBatch {
+		w.queue = all[:0]
+	}
+	w.mu.Unlock()
 	return true
 }
 
@@ -206,6 +217,7 @@ func (w *Writer) flush() bool {
 // when Close's deadline passed first.
 func (w *Writer) write(batch []store.VerificationLog) bool {
 	backoff := w.minBackoff
+	wake := w.wake
 	var failedSince time.Time
 	for attempt := 0; ; attempt++ {
 		err := w.insert(w.ctx, batch)
@@ -223,8 +235,9 @@ func (w *Writer) write(batch []store.VerificationLog) bool {
 		select {
 		case <-w.ctx.Done():
 			return false
-		case <-w.wake: // Close: try again at once
-			w.signal() // and let run see it too
+		case <-wake: // Close (or a full batch): try again at once, once
+			wake = nil
+			w.signal() // for run to see too
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, w.maxBackoff)

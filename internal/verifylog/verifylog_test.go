@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -136,5 +137,38 @@ func waitFor(t *testing.T, ok func() bool, what string) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// BenchmarkQueuedMemory measures what a log waiting through an outage
+// costs in memory (B/queued-log): a page view's, whose report is shared
+// with the cached page, as most are.
+func BenchmarkQueuedMemory(b *testing.B) {
+	db := storetest.Open(b, store.SQLite)
+	if err := db.Close(); err != nil { // the outage: every write fails
+		b.Fatal(err)
+	}
+	report := []byte(`{"verified":true,"checks":[{"name":"format","passed":true,"detail":"A W3C Verifiable Credential (data model 2.0)."}]}`)
+	const n = 100_000
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		w := verifylog.New(db, slog.New(slog.DiscardHandler), verifylog.Options{MaxQueued: n, MinBackoff: time.Hour})
+		for i := range n {
+			l := entry(i)
+			cred, org, ua := fmt.Sprintf("%036d", i), fmt.Sprintf("%036d", i%100), fmt.Sprintf("Mozilla/5.0 (X11; Linux x86_64) test/%d", i)
+			l.CredentialID, l.OrganizationID, l.UserAgent, l.ResultJSON = &cred, &org, &ua, report
+			w.Record(l)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if q := w.Queued(); q != n {
+			b.Fatalf("%d queued", q)
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/queued-log")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = w.Close(ctx)
 	}
 }
