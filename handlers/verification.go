@@ -93,7 +93,20 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 	visit := h.visit(c, method)
 	stamp, err := h.Svc.Stamp(c.UserContext(), id)
 	if err != nil {
-		return err
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		// The database cannot say whether the cached page still holds: a
+		// page already made keeps being served with its verdict (a
+		// revocation made before the outage had bumped its stamp, so it
+		// is not among them); one never made cannot be.
+		e, ok := h.cache().Last(id, h.Svc.Now())
+		if !ok {
+			return err
+		}
+		h.Svc.Logger().WarnContext(c.UserContext(), "credential stamp unreadable; serving the cached page", "err", err)
+		h.Svc.LogView(e.credentialID, e.organizationID, e.verdict, e.report, visit)
+		return h.send(c, e)
 	}
 	e, hit := h.cache().Get(id, stamp, h.Svc.Now())
 	if hit {
@@ -109,6 +122,12 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		from, until := verify.Window(v.Document)
 		h.cache().Put(id, stamp, e, from, until)
 	}
+	return h.send(c, e)
+}
+
+// send writes a cached page: as it is to clients that accept gzip,
+// inflated for the others.
+func (h *Verification) send(c *fiber.Ctx, e *pageEntry) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Vary(fiber.HeaderAcceptEncoding)
@@ -229,7 +248,7 @@ func checks(in []verify.Check) []view.Check {
 		if title == "" {
 			title = c.Name
 		}
-		out = append(out, view.Check{Title: title, Passed: c.Passed, Skipped: c.Skipped, Detail: c.Detail})
+		out = append(out, view.Check{Title: title, Passed: c.Passed, Skipped: c.Skipped, Unknown: c.Unknown, Detail: c.Detail})
 	}
 	return out
 }
@@ -374,6 +393,8 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 		res = view.Result{Kind: "presentation", Verdict: "invalid", Checks: checks(pr.Checks), Issuer: pr.Holder}
 		if pr.Verified {
 			res.Verdict = "valid"
+		} else if pr.Unavailable {
+			res.Verdict = verify.Unavailable
 		}
 		for _, cr := range pr.Credentials {
 			res.Credentials = append(res.Credentials, h.resultModel(cr))
@@ -381,7 +402,13 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 	} else {
 		res = h.resultModel(h.Svc.Document(c.UserContext(), doc, visit))
 	}
-	return render.Page(c, fiber.StatusOK, view.UploadPage(view.Upload{Text: shown, Result: &res}))
+	status := fiber.StatusOK
+	if res.Verdict == verify.Unavailable {
+		// The page says so; the status tells caches and scripts to come back.
+		status = fiber.StatusServiceUnavailable
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+	}
+	return render.Page(c, status, view.UploadPage(view.Upload{Text: shown, Result: &res}))
 }
 
 func (h *Verification) resultModel(r *verify.Result) view.Result {
