@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,6 +39,10 @@ type Verification struct {
 
 	once  sync.Once
 	pages *verify.Cache[*pageEntry] // what public pages show, by public id
+
+	// Pages served from the cache while stamps could not be read, and the
+	// second that was last logged (at most one line a second).
+	staleServed, staleLogged atomic.Int64
 }
 
 // pageEntry is a credential's public page as sent, GZIP-compressed (a
@@ -104,7 +109,7 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		if !ok {
 			return err
 		}
-		h.Svc.Logger().WarnContext(c.UserContext(), "credential stamp unreadable; serving the cached page", "err", err)
+		h.noteStale(c, err)
 		h.Svc.LogView(e.credentialID, e.organizationID, e.verdict, e.report, visit)
 		return h.send(c, e)
 	}
@@ -123,6 +128,18 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		h.cache().Put(id, stamp, e, from, until)
 	}
 	return h.send(c, e)
+}
+
+// noteStale logs that cached pages are being served without their stamp:
+// once a second at most, with how many were since, so that an outage under
+// load does not write a line per request.
+func (h *Verification) noteStale(c *fiber.Ctx, err error) {
+	h.staleServed.Add(1)
+	now, last := time.Now().Unix(), h.staleLogged.Load()
+	if now != last && h.staleLogged.CompareAndSwap(last, now) {
+		h.Svc.Logger().WarnContext(c.UserContext(), "credential stamps unreadable; serving cached pages",
+			"pages", h.staleServed.Swap(0), "err", err)
+	}
 }
 
 // send writes a cached page: as it is to clients that accept gzip,
