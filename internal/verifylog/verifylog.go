@@ -159,6 +159,7 @@ func (w *Writer) Close(ctx context.Context) error {
 
 func (w *Writer) run() {
 	defer close(w.done)
+	defer w.abort() // releases the context once nothing is left to write
 	tick := time.NewTicker(w.interval)
 	defer tick.Stop()
 	for {
