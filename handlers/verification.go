@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,6 +40,10 @@ type Verification struct {
 
 	once  sync.Once
 	pages *verify.Cache[*pageEntry] // what public pages show, by public id
+
+	// Pages served from the cache while stamps could not be read, and the
+	// second that was last logged (at most one line a second).
+	staleServed, staleLogged atomic.Int64
 }
 
 // pageEntry is a credential's public page as sent, GZIP-compressed (a
@@ -94,7 +99,20 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 	visit := h.visit(c, method)
 	stamp, err := h.Svc.Stamp(c.UserContext(), id)
 	if err != nil {
-		return err
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		// The database cannot say whether the cached page still holds: a
+		// page already made keeps being served with its verdict (a
+		// revocation made before the outage had bumped its stamp, so it
+		// is not among them); one never made cannot be.
+		e, ok := h.cache().Last(id, h.Svc.Now())
+		if !ok {
+			return err
+		}
+		h.noteStale(c, err)
+		h.Svc.LogView(e.credentialID, e.organizationID, e.verdict, e.report, visit)
+		return h.send(c, e)
 	}
 	e, hit := h.cache().Get(id, stamp, h.Svc.Now())
 	if hit {
@@ -110,6 +128,24 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		from, until := verify.Window(v.Document)
 		h.cache().Put(id, stamp, e, from, until)
 	}
+	return h.send(c, e)
+}
+
+// noteStale logs that cached pages are being served without their stamp:
+// once a second at most, with how many were since, so that an outage under
+// load does not write a line per request.
+func (h *Verification) noteStale(c *fiber.Ctx, err error) {
+	h.staleServed.Add(1)
+	now, last := time.Now().Unix(), h.staleLogged.Load()
+	if now != last && h.staleLogged.CompareAndSwap(last, now) {
+		h.Svc.Logger().WarnContext(c.UserContext(), "credential stamps unreadable; serving cached pages",
+			"pages", h.staleServed.Swap(0), "err", err)
+	}
+}
+
+// send writes a cached page: as it is to clients that accept gzip,
+// inflated for the others.
+func (h *Verification) send(c *fiber.Ctx, e *pageEntry) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Vary(fiber.HeaderAcceptEncoding)
@@ -230,7 +266,7 @@ func checks(in []verify.Check) []view.Check {
 		if title == "" {
 			title = c.Name
 		}
-		out = append(out, view.Check{Title: title, Passed: c.Passed, Skipped: c.Skipped, Detail: c.Detail})
+		out = append(out, view.Check{Title: title, Passed: c.Passed, Skipped: c.Skipped, Unknown: c.Unknown, Detail: c.Detail})
 	}
 	return out
 }
@@ -375,6 +411,8 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 		res = view.Result{Kind: "presentation", Verdict: "invalid", Checks: checks(pr.Checks), Issuer: pr.Holder}
 		if pr.Verified {
 			res.Verdict = "valid"
+		} else if pr.Unavailable {
+			res.Verdict = verify.Unavailable
 		}
 		for _, cr := range pr.Credentials {
 			res.Credentials = append(res.Credentials, h.resultModel(cr))
@@ -382,7 +420,13 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 	} else {
 		res = h.resultModel(h.Svc.Document(c.UserContext(), doc, visit))
 	}
-	return render.Page(c, fiber.StatusOK, view.UploadPage(view.Upload{Text: shown, Result: &res}))
+	status := fiber.StatusOK
+	if res.Verdict == verify.Unavailable {
+		// The page says so; the status tells caches and scripts to come back.
+		status = fiber.StatusServiceUnavailable
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+	}
+	return render.Page(c, status, view.UploadPage(view.Upload{Text: shown, Result: &res}))
 }
 
 func (h *Verification) resultModel(r *verify.Result) view.Result {

@@ -86,9 +86,20 @@ func apiMethod(opts map[string]any) store.VerificationMethod {
 	return store.VerifiedByAPI
 }
 
+// errCheckUnavailable answers a verification that could not be completed
+// (verify.Unavailable): 503 with Retry-After (the error handler sets it),
+// never a verdict, never the cause.
+var errCheckUnavailable = &render.Problem{Status: fiber.StatusServiceUnavailable, Title: "Verification unavailable",
+	Detail: "The check could not be completed right now: something it needs could not be reached. This says nothing about the document; try again in a moment."}
+
+// retryAfter is the Retry-After, in seconds, of a verification that could
+// not be completed (the same as the error handler's).
+const retryAfter = "10"
+
 // APICredential handles POST /api/v1/credentials/verify (VC-API): 200
-// with verified true, or 400 with verified false and the failed checks as
-// errors. Unknown option keys are ignored.
+// with verified true, 400 with verified false and the failed checks as
+// errors, or 503 Problem Details when a check could not be made right now.
+// Unknown option keys are ignored.
 func (h *Verification) APICredential(c *fiber.Ctx) error {
 	body, err := readBody(c)
 	if err != nil {
@@ -101,6 +112,9 @@ func (h *Verification) APICredential(c *fiber.Ctx) error {
 	}
 	opts, _ := body["options"].(map[string]any)
 	r := h.Svc.Document(c.UserContext(), doc, h.visit(c, apiMethod(opts)))
+	if r.Verdict == verify.Unavailable {
+		return errCheckUnavailable
+	}
 	status := fiber.StatusOK
 	if !r.Verified {
 		status = fiber.StatusBadRequest
@@ -127,6 +141,9 @@ func (h *Verification) APIPresentation(c *fiber.Ctx) error {
 	po.Domain, _ = opts["domain"].(string)
 	po.AllowUnsigned, _ = opts["allowUnsigned"].(bool)
 	r := h.Svc.Presentation(c.UserContext(), doc, po, h.visit(c, apiMethod(opts)))
+	if r.Unavailable {
+		return errCheckUnavailable
+	}
 	out := apiPresentationVerification{apiVerification: apiResult(r.Checks, r.Verified, ""), CredentialResults: []apiVerification{}}
 	for _, cr := range r.Credentials {
 		out.CredentialResults = append(out.CredentialResults, apiResult(cr.Checks, cr.Verified, cr.Verdict))

@@ -94,9 +94,13 @@ func (h *Verifications) Index(c *fiber.Ctx) error {
 		m.Total, m.Valid, m.Revoked, m.Suspended, m.Expired, m.Invalid = p.Counts.Total, p.Counts.Valid, p.Counts.Revoked,
 			p.Counts.Suspended, p.Counts.Expired, p.Counts.Invalid
 		for _, e := range p.Entries {
+			verdict := deref(e.Verdict)
+			if verdict == "" {
+				verdict = "could not check" // logged without a verdict (verify.Unavailable)
+			}
 			m.Entries = append(m.Entries, view.HistoryEntry{At: e.VerifiedAt.UTC().Format("2 Jan 2006 15:04:05 UTC"),
 				AtISO: e.VerifiedAt.UTC().Format(time.RFC3339), PublicID: deref(e.PublicID), Recipient: deref(e.RecipientName),
-				Method: string(e.VerificationMethod), Verdict: deref(e.Verdict), IP: deref(e.IPAddress), UserAgent: deref(e.UserAgent)})
+				Method: string(e.VerificationMethod), Verdict: verdict, IP: deref(e.IPAddress), UserAgent: deref(e.UserAgent)})
 		}
 		q := url.Values{}
 		for k, v := range map[string]string{"credential": f.Credential, "method": f.Method, "verdict": f.Verdict, "from": f.From, "to": f.To} {

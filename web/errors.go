@@ -1,13 +1,19 @@
 package web
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/errorpage"
 	"github.com/trustcred/trustcred/web/auth"
@@ -15,8 +21,10 @@ import (
 )
 
 // errorHandler is the one place where errors become responses: store's
-// not-found becomes 404, Fiber's errors keep their status, anything else is
-// a 500 that is logged with the request id. Details reach the browser only
+// not-found becomes 404, Fiber's errors keep their status, a database that
+// cannot be reached (or a verification that could not be completed) is a
+// 503 with Retry-After, anything else is a 500; 5xx are logged with the
+// request id. Details reach the browser only
 // in development mode; API clients get Problem Details JSON.
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
@@ -32,6 +40,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			code = pr.Status
 		case errors.As(err, &fe):
 			code = fe.Code
+		case unavailable(err):
+			code = fiber.StatusServiceUnavailable
+		}
+		if code == fiber.StatusServiceUnavailable {
+			c.Set(fiber.HeaderRetryAfter, retryAfter)
 		}
 		if code >= 500 {
 			log.ErrorContext(c.UserContext(), "request failed",
@@ -55,6 +68,33 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		render.SetTitle(c, m.Title)
 		return render.Page(c, code, errorpage.Page(m))
 	}
+}
+
+// retryAfter is the Retry-After of a 503, in seconds: a database restart or
+// failover takes about this long.
+const retryAfter = "10"
+
+// unavailable reports whether err means that something the request needs
+// cannot be reached right now, rather than a bug: the database refusing or
+// dropping connections (pgx's connect errors, PostgreSQL's connection,
+// shutdown and too-many-connections codes, database/sql's closed
+// connections and pool, a cut connection), or a verification whose checks
+// could not be made (verify.ErrUnavailable).
+func unavailable(err error) bool {
+	var (
+		connect *pgconn.ConnectError
+		pg      *pgconn.PgError
+		op      *net.OpError
+	)
+	switch {
+	case errors.Is(err, verify.ErrUnavailable), errors.As(err, &connect), errors.As(err, &op),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &pg):
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "53300"
+	}
+	// database/sql's error for a closed pool is not exported.
+	return strings.Contains(err.Error(), "sql: database is closed")
 }
 
 // problem is an RFC 9457 Problem Details document.

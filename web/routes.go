@@ -42,6 +42,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL, CacheBytes: int64(d.Config.PageCacheMB) << 20,
 		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 256)}
+	verification.Svc.Log = d.Log
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}

@@ -80,6 +80,19 @@ func (c *Cache[T]) Get(publicID string, stamp Stamp, now time.Time) (T, bool) {
 	return e.value, true
 }
 
+// Last returns the outcome cached for a credential whatever its stamp, if
+// now is within its validity window: for when the stamp cannot be read
+// (the database is down), the last verdict known. It does not remove or
+// reorder entries.
+func (c *Cache[T]) Last(publicID string, now time.Time) (T, bool) {
+	var zero T
+	e, ok := c.lru.Peek(publicID)
+	if !ok || (!e.from.IsZero() && now.Before(e.from)) || (!e.until.IsZero() && !now.Before(e.until)) {
+		return zero, false
+	}
+	return e.value, true
+}
+
 // Put keeps an outcome computed for stamp; validFrom and validUntil bound
 // when it may be reused (nil: unbounded).
 func (c *Cache[T]) Put(publicID string, stamp Stamp, v T, validFrom, validUntil *time.Time) {

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -126,7 +127,7 @@ func (f *Fetcher) init() {
 		f.client = &http.Client{Transport: transport, Timeout: f.timeout(),
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
 				if len(via) >= 3 {
-					return errors.New("too many redirects")
+					return fmt.Errorf("%w: too many redirects", ErrFetch)
 				}
 				return f.checkURL(req.URL)
 			}}
@@ -165,8 +166,22 @@ func (f *Fetcher) checkURL(u *url.URL) error {
 	return fmt.Errorf("%w %s: only https URLs are fetched", ErrFetch, u.Redacted())
 }
 
+// refused reports whether a failed request is a definite "no" rather than a
+// failure to reach the server: our own refusals (scheme, redirects), a
+// certificate that does not prove the host, a domain that does not exist.
+// Anything else (refused or reset connections, timeouts, temporary DNS
+// failures) is ErrUnavailable: the same request may work in a moment.
+func refused(err error) bool {
+	var cert *tls.CertificateVerificationError
+	var dns *net.DNSError
+	return errors.Is(err, ErrFetch) || errors.As(err, &cert) || (errors.As(err, &dns) && dns.IsNotFound)
+}
+
 // Get fetches a URL's body (JSON documents: DID documents, status list
-// credentials), from the cache when it has it.
+// credentials), from the cache when it has it. An error that means the
+// server could not be reached or answered 5xx, 408 or 429 wraps
+// ErrUnavailable (could not check); 4xx, a refused address or URL, a bad
+// certificate or an unknown domain do not (the check fails).
 func (f *Fetcher) Get(ctx context.Context, rawURL string) ([]byte, error) {
 	f.init()
 	u, err := url.Parse(rawURL)
@@ -196,15 +211,21 @@ func (f *Fetcher) Get(ctx context.Context, rawURL string) ([]byte, error) {
 		if errors.Is(err, ErrBlockedAddress) {
 			return nil, fmt.Errorf("%w %s: %w", ErrFetch, u.Redacted(), ErrBlockedAddress)
 		}
-		return nil, fmt.Errorf("%w %s: %w", ErrFetch, u.Redacted(), err)
+		if refused(err) {
+			return nil, fmt.Errorf("%w %s: %w", ErrFetch, u.Redacted(), err)
+		}
+		return nil, fmt.Errorf("%w %s: %w: %w", ErrFetch, u.Redacted(), ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout {
+			return nil, fmt.Errorf("%w %s: %w: HTTP %d", ErrFetch, u.Redacted(), ErrUnavailable, resp.StatusCode)
+		}
 		return nil, fmt.Errorf("%w %s: HTTP %d", ErrFetch, u.Redacted(), resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes()+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %w", ErrFetch, u.Redacted(), err)
+		return nil, fmt.Errorf("%w %s: %w: %w", ErrFetch, u.Redacted(), ErrUnavailable, err)
 	}
 	if int64(len(body)) > f.maxBytes() {
 		return nil, fmt.Errorf("%w %s: %w", ErrFetch, u.Redacted(), ErrTooLarge)

@@ -13,7 +13,9 @@ import (
 
 // Local answers, from the database, what a verifier would otherwise fetch
 // from this server: its organizations' did:web documents and status lists,
-// and the schema of the credentials it issued.
+// and the schema of the credentials it issued. Only "not found" means no;
+// any other failure of the database (or of reading the keys) is
+// ErrUnavailable: the check could not be made.
 type Local struct {
 	Issuer *issuance.Issuer
 }
@@ -45,10 +47,13 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 		return nil, true, fmt.Errorf("%s is not an issuer on this server", id)
 	}
 	if err != nil {
-		return nil, true, err
+		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	doc, err := l.Issuer.DIDDocument(ctx, org)
-	return doc, true, err
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return doc, true, nil
 }
 
 // StatusList serves this server's status list credentials.
@@ -62,7 +67,7 @@ func (l *Local) StatusList(ctx context.Context, url string) ([]byte, bool, error
 		return nil, true, fmt.Errorf("no such status list on this server")
 	}
 	if err != nil {
-		return nil, true, err
+		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return sl.JSON, true, nil
 }
@@ -94,7 +99,8 @@ func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
 		return &Check{Detail: "TrustCred has no record of this credential."}
 	}
 	if err != nil {
-		return &Check{Passed: true, Skipped: true, Detail: "The credential's schema could not be read."}
+		c := unknownCheck(CheckSchema, msgSchemaUnavailable, fmt.Errorf("%w: %w", ErrUnavailable, err))
+		return &c
 	}
 	if ref.Schema == nil {
 		return &Check{Passed: true, Skipped: true, Detail: "The credential has no schema."}

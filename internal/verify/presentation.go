@@ -16,10 +16,30 @@ type PresentationOptions struct {
 // PresentationResult is the outcome of verifying a presentation: its own
 // checks and each embedded credential's result.
 type PresentationResult struct {
-	Verified    bool      `json:"verified"`
+	Verified bool `json:"verified"`
+	// Unavailable: nothing checked says no, but something could not be
+	// checked right now (the presentation's key, or a credential whose
+	// verdict is Unavailable).
+	Unavailable bool      `json:"unavailable,omitempty"`
 	Checks      []Check   `json:"checks"`
 	Credentials []*Result `json:"credentials"`
 	Holder      string    `json:"holder,omitempty"`
+}
+
+// Cause is the error behind the first check that could not be made, the
+// presentation's or a credential's (for the log).
+func (r *PresentationResult) Cause() error {
+	for _, c := range r.Checks {
+		if c.Unknown && c.cause != nil {
+			return c.cause
+		}
+	}
+	for _, cr := range r.Credentials {
+		if err := cr.Cause(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Errors are the details of the presentation's failed checks and of its
@@ -74,7 +94,7 @@ func (v *Verifier) Presentation(ctx context.Context, doc map[string]any, opts Pr
 			iss = Check{Name: CheckIssuer, Passed: true, Skipped: true, Detail: "The presentation names no holder."}
 		}
 		if len(problems) > 0 {
-			sig.Passed = false
+			sig.Passed, sig.Unknown = false, false
 			sig.Detail = "The presentation's proof was not made for this request: " + joinAnd(problems) + "."
 		}
 		sig.Name, iss.Name = CheckSignature, "holder"
@@ -101,17 +121,25 @@ func (v *Verifier) Presentation(ctx context.Context, doc map[string]any, opts Pr
 		}
 		r.Credentials = append(r.Credentials, v.Credential(ctx, m))
 	}
-	r.Verified = true
+	failed, unknown := false, false
 	for _, c := range r.Checks {
-		if !c.Passed {
-			r.Verified = false
+		switch {
+		case c.Unknown:
+			unknown = true
+		case !c.Passed:
+			failed = true
 		}
 	}
 	for _, c := range r.Credentials {
-		if !c.Verified {
-			r.Verified = false
+		switch {
+		case c.Verdict == Unavailable:
+			unknown = true
+		case !c.Verified:
+			failed = true
 		}
 	}
+	r.Verified = !failed && !unknown
+	r.Unavailable = !failed && unknown
 	return r
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/trustcred/trustcred/internal/issuance"
@@ -32,6 +34,17 @@ type Service struct {
 	// Timeout bounds one verification of a document someone brought,
 	// whatever servers it names make the fetches take; 0: DefaultTimeout.
 	Timeout time.Duration
+	// Log receives the causes of checks that could not be made (nil:
+	// slog's default logger).
+	Log *slog.Logger
+}
+
+// Logger is Log, or slog's default logger.
+func (s *Service) Logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
 }
 
 // DefaultTimeout is how long verifying a brought document may take in
@@ -99,6 +112,10 @@ func (s *Service) CredentialAt(ctx context.Context, publicID string, stamp Stamp
 		return nil, errors.New("verify: stored credential is not a JSON object")
 	}
 	view := &Viewed{Credential: c, Document: doc, JSON: b, Result: s.Verifier.Credential(ctx, doc)}
+	if view.Result.Verdict == Unavailable {
+		// Not cached, not shown: the page is for a verdict.
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, view.Result.Cause())
+	}
 	from, until := Window(doc)
 	s.Cache.Put(publicID, stamp, view, from, until)
 	s.log(refOf(c), view.Result, v)
@@ -151,6 +168,9 @@ func (s *Service) Document(ctx context.Context, doc map[string]any, v Visit) *Re
 	vctx, cancel := s.deadline(ctx)
 	res := s.Verifier.Credential(vctx, doc)
 	cancel()
+	if res.Verdict == Unavailable {
+		s.Logger().WarnContext(ctx, "verification could not be completed", "err", res.Cause())
+	}
 	s.log(s.ref(ctx, doc), res, v)
 	return res
 }
@@ -160,6 +180,9 @@ func (s *Service) Presentation(ctx context.Context, doc map[string]any, opts Pre
 	vctx, cancel := s.deadline(ctx)
 	res := s.Verifier.Presentation(vctx, doc, opts)
 	cancel()
+	if res.Unavailable {
+		s.Logger().WarnContext(ctx, "verification could not be completed", "err", res.Cause())
+	}
 	for _, cr := range res.Credentials {
 		s.log(s.ref(ctx, cr.Document), cr, v)
 	}
@@ -206,8 +229,13 @@ func (s *Service) log(c *store.CredentialRef, r *Result, v Visit) {
 		return
 	}
 	l := s.entry(v)
-	verdict := r.Verdict
-	l.Verdict, l.ResultJSON = &verdict, Report(r)
+	l.ResultJSON = Report(r)
+	if r.Verdict != Unavailable {
+		// The column holds the five verdicts of migration 13; a check that
+		// could not complete is logged without one.
+		verdict := r.Verdict
+		l.Verdict = &verdict
+	}
 	if c != nil {
 		l.CredentialID, l.OrganizationID = &c.ID, &c.IssuerID
 	}

@@ -105,6 +105,10 @@ func TestServiceDeadline(t *testing.T) {
 		if r.Verified || hits.Load() == 0 {
 			t.Fatalf("verified %v, the slow server asked %d times: %v", r.Verified, hits.Load(), r.Errors())
 		}
+		// A server too slow to answer is not a verdict on the credential.
+		if r.Verdict != verify.Unavailable || r.Cause() == nil {
+			t.Fatalf("verdict %s, want unavailable with its cause", r.Verdict)
+		}
 	})
 }
 

@@ -6,6 +6,14 @@
 // TrustCred's own credentials, the schema. Every check comes back with a
 // plain-language reason; nothing here panics or returns a Go error for
 // bad input.
+//
+// A check fails when what it reads says no (a signature that does not
+// match, a key the DID document does not list, a 404 or a malformed
+// document); it is unknown ("could not check") when what it needs could
+// not be read right now: TrustCred's own database failing, or a network
+// error, a timeout or a 5xx/429 answer fetching a foreign DID document or
+// status list. An unknown check's reason is a fixed sentence; the error
+// behind it is kept for the log (Result.Cause), never shown.
 package verify
 
 import (
@@ -42,6 +50,30 @@ const (
 	Suspended = "suspended"
 	Expired   = "expired"
 	Invalid   = "invalid"
+	// Unavailable: the outcome depends on a check that could not be made
+	// right now (see the package comment); try again later.
+	Unavailable = "unavailable"
+)
+
+// ErrUnavailable marks an error of something a check needed that could not
+// be read right now (this server's database, a foreign server's network
+// or 5xx answer), as opposed to something read that says no.
+var ErrUnavailable = errors.New("verify: could not be checked right now")
+
+// unavailable reports whether err means "could not check" rather than
+// "checked, and it fails": ErrUnavailable, or the verification's deadline.
+func unavailable(err error) bool {
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// The fixed reasons of checks that could not be made: the cause is logged,
+// never shown.
+const (
+	msgKeyUnavailable    = "Not checked: the signing key could not be retrieved right now."
+	msgIssuerUnavailable = "Could not be checked right now: the signer's DID document could not be retrieved. Try again in a moment."
+	msgStatusUnavailable = "Could not be checked right now: the issuer's status list could not be retrieved. Try again in a moment."
+	msgSchemaUnavailable = "Could not be checked right now: TrustCred's record of this credential could not be read. Try again in a moment."
+	msgNoSignature       = "Not checked: the signature could not be checked right now."
 )
 
 // Check is one step of a verification.
@@ -49,7 +81,17 @@ type Check struct {
 	Name    string `json:"name"`
 	Passed  bool   `json:"passed"`
 	Skipped bool   `json:"skipped,omitempty"` // not applicable (no status entry, not our schema)
+	// Unknown: could not be checked right now (not Passed, not failed);
+	// Detail is then a fixed sentence and cause the error behind it.
+	Unknown bool   `json:"unknown,omitempty"`
 	Detail  string `json:"detail"`
+
+	cause error
+}
+
+// unknownCheck is a check that could not be made, with its fixed reason.
+func unknownCheck(name, detail string, cause error) Check {
+	return Check{Name: name, Unknown: true, Detail: detail, cause: cause}
 }
 
 // Result is the outcome of verifying one credential.
@@ -72,6 +114,17 @@ func (r *Result) Check(name string) (Check, bool) {
 		}
 	}
 	return Check{}, false
+}
+
+// Cause is the error behind the first check that could not be made (nil
+// when every check could): for the log, never for the person verifying.
+func (r *Result) Cause() error {
+	for _, c := range r.Checks {
+		if c.Unknown && c.cause != nil {
+			return c.cause
+		}
+	}
+	return nil
 }
 
 // Errors are the details of the failed checks.
@@ -128,7 +181,11 @@ func (v *Verifier) credential(ctx context.Context, doc map[string]any, withStatu
 	r.Checks = append(r.Checks, Check{Name: CheckFormat, Passed: true, Detail: "A W3C Verifiable Credential (data model 2.0)."})
 	sig, iss := v.proof(ctx, doc, issuer, vc.PurposeAssertion)
 	r.Checks = append(r.Checks, sig, iss)
-	if withStatus && (!sig.Passed || !iss.Passed) {
+	if withStatus && (sig.Unknown || iss.Unknown) {
+		r.Checks = append(r.Checks,
+			Check{Name: CheckRevocation, Skipped: true, Detail: "Not checked: the credential's signature could not be checked right now."},
+			Check{Name: CheckSuspension, Skipped: true, Detail: "Not checked: the credential's signature could not be checked right now."})
+	} else if withStatus && (!sig.Passed || !iss.Passed) {
 		// Whatever the lists say, the credential is invalid; a forged
 		// document does not get to make this server fetch them.
 		r.Checks = append(r.Checks,
@@ -153,10 +210,24 @@ func (v *Verifier) credential(ctx context.Context, doc map[string]any, withStatu
 func (r *Result) finish() *Result {
 	failed := func(name string) bool {
 		c, ok := r.Check(name)
-		return ok && !c.Passed && !c.Skipped
+		return ok && !c.Passed && !c.Skipped && !c.Unknown
 	}
+	unknown := func(names ...string) bool {
+		for _, c := range r.Checks {
+			if c.Unknown && (len(names) == 0 || slices.Contains(names, c.Name)) {
+				return true
+			}
+		}
+		return false
+	}
+	// A definite "no" decides; "could not check" decides only when nothing
+	// checked says no, and an unchecked signature makes the rest moot.
 	switch {
-	case failed(CheckFormat), failed(CheckSignature), failed(CheckIssuer), failed(CheckSchema):
+	case failed(CheckFormat), failed(CheckSignature), failed(CheckIssuer):
+		r.Verdict = Invalid
+	case unknown(CheckSignature, CheckIssuer):
+		r.Verdict = Unavailable
+	case failed(CheckSchema):
 		r.Verdict = Invalid
 	case r.revoked:
 		r.Verdict = Revoked
@@ -171,6 +242,8 @@ func (r *Result) finish() *Result {
 		} else {
 			r.Verdict = Invalid
 		}
+	case unknown():
+		r.Verdict = Unavailable
 	default:
 		r.Verdict = Valid
 	}
@@ -264,6 +337,11 @@ func (v *Verifier) proof(ctx context.Context, doc map[string]any, signer, purpos
 		return sig, iss
 	}
 	switch {
+	case resolveErr != nil && unavailable(resolveErr):
+		return unknownCheck(CheckSignature, msgKeyUnavailable, resolveErr), unknownCheck(CheckIssuer, msgIssuerUnavailable, resolveErr)
+	case err != nil && unavailable(err):
+		// The verification's deadline ran out while canonicalizing.
+		return unknownCheck(CheckSignature, msgNoSignature, err), unknownCheck(CheckIssuer, msgNoSignature, err)
 	case resolveErr != nil:
 		sig.Detail = "Not checked: the signing key could not be found."
 		iss.Detail = "The signing key does not belong to the issuer: " + plain(resolveErr)
@@ -357,7 +435,7 @@ func (v *Verifier) status(ctx context.Context, doc map[string]any, issuer string
 		default:
 			continue // other purposes (refresh, message) are not about validity
 		}
-		if !c.Passed {
+		if !c.Passed && !c.Unknown {
 			continue // an entry of this purpose already failed: it decides
 		}
 		if entry["type"] != "BitstringStatusListEntry" {
@@ -365,18 +443,25 @@ func (v *Verifier) status(ctx context.Context, doc map[string]any, issuer string
 			continue
 		}
 		set, err := v.statusBit(ctx, entry, issuer, purpose)
+		var next Check
 		switch {
+		case err != nil && unavailable(err):
+			next = unknownCheck(c.Name, msgStatusUnavailable, err)
 		case err != nil:
-			*c = Check{Name: c.Name, Detail: fmt.Sprintf("The %s status could not be checked: %s", purpose, err)}
+			next = Check{Name: c.Name, Detail: fmt.Sprintf("The %s status could not be checked: %s", purpose, err)}
 		case set && purpose == "revocation":
-			*c = Check{Name: c.Name, Detail: msgRevoked}
+			next = Check{Name: c.Name, Detail: msgRevoked}
 		case set:
-			*c = Check{Name: c.Name, Detail: msgSuspended}
+			next = Check{Name: c.Name, Detail: msgSuspended}
 		case purpose == "revocation":
-			*c = Check{Name: c.Name, Passed: true, Detail: "Not revoked: the issuer's status list says so."}
+			next = Check{Name: c.Name, Passed: true, Detail: "Not revoked: the issuer's status list says so."}
 		default:
-			*c = Check{Name: c.Name, Passed: true, Detail: "Not suspended: the issuer's status list says so."}
+			next = Check{Name: c.Name, Passed: true, Detail: "Not suspended: the issuer's status list says so."}
 		}
+		if c.Unknown && (next.Passed || next.Unknown) {
+			continue // an entry that could not be checked stays unknown unless another one fails
+		}
+		*c = next
 	}
 	return rev, sus
 }
@@ -401,6 +486,9 @@ func (v *Verifier) statusBit(ctx context.Context, entry map[string]any, issuer, 
 	ok := false
 	if v.StatusList != nil {
 		if body, ok, err = v.StatusList(ctx, u); err != nil {
+			if unavailable(err) {
+				return false, err
+			}
 			return false, fmt.Errorf("the status list %s: %s", u, plain(err))
 		}
 	}
@@ -409,6 +497,9 @@ func (v *Verifier) statusBit(ctx context.Context, entry map[string]any, issuer, 
 			return false, fmt.Errorf("the status list %s is not available here.", u)
 		}
 		if body, err = v.Resolver.Fetcher.Get(ctx, u); err != nil {
+			if unavailable(err) {
+				return false, err
+			}
 			return false, errors.New(plain(err) + ".")
 		}
 	}
@@ -454,6 +545,9 @@ func (v *Verifier) checkedList(ctx context.Context, u string, body []byte) (*che
 		return nil, fmt.Errorf("the status list %s is not a JSON credential.", u)
 	}
 	lr := v.credential(ctx, list, false)
+	if lr.Verdict == Unavailable {
+		return nil, fmt.Errorf("%w: the status list %s: %w", ErrUnavailable, u, lr.Cause())
+	}
 	if !lr.Verified {
 		// Not kept: a list whose issuer's key could not be fetched may
 		// verify on the next try.

@@ -10,11 +10,12 @@ type Check struct {
 	Title   string
 	Passed  bool
 	Skipped bool
+	Unknown bool // could not be checked right now
 	Detail  string
 }
 
-// Verdict is the overall outcome: valid, revoked, suspended, expired or
-// invalid.
+// Verdict is the overall outcome: valid, revoked, suspended, expired,
+// invalid, or unavailable (the check could not be completed right now).
 type Verdict string
 
 // Headline is the verdict in words.
@@ -28,6 +29,8 @@ func (v Verdict) Headline() string {
 		return "Suspended by its issuer"
 	case "expired":
 		return "Expired"
+	case "unavailable":
+		return "Could not check right now"
 	}
 	return "Not valid"
 }
@@ -43,6 +46,8 @@ func (v Verdict) Explanation() string {
 		return "The issuer has suspended this credential for now. Do not rely on it until it is reinstated."
 	case "expired":
 		return "The credential was valid but its validity period has ended."
+	case "unavailable":
+		return "We could not complete the check right now. This says nothing about the credential: try again in a moment."
 	}
 	return "This credential could not be verified: see the checks below."
 }
@@ -51,7 +56,7 @@ func (v Verdict) tone() string {
 	switch v {
 	case "valid":
 		return "border-green-600 bg-green-50 text-green-900"
-	case "suspended", "expired":
+	case "suspended", "expired", "unavailable":
 		return "border-amber-500 bg-amber-50 text-amber-900"
 	}
 	return "border-red-600 bg-red-50 text-red-900"
