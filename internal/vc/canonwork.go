@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // ErrTooAmbiguous is returned for a document whose blank nodes are so

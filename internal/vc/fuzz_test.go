@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // FuzzParseJSON: any input is parsed or refused with ErrJCS, never a panic;

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // ErrDroppedStatement is returned for a JSON-LD document that would convert

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // jsonGoldRDFC canonicalizes doc with json-gold alone: no cached contexts,

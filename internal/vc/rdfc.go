@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // ErrUndefinedTerm is returned for a JSON-LD document with a property or
