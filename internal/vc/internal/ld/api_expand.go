@@ -696,8 +696,14 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 			}
 		}
 
+		// The key's container, direction and reverse mappings are those of
+		// its definition in the active context (JSON-LD 1.1 Expansion 13.5,
+		// 13.7.2, 13.13): termCtx, with the term's scoped context applied,
+		// may not define the key at all ("@context": null, as VC 2.0's
+		// verifiableCredential has). termCtx only expands the value.
+		// TrustCred change: upstream read them from termCtx.
 		valueMap, isMap := value.(map[string]interface{})
-		if termCtx.HasContainerMapping(key, "@language") && isMap {
+		if activeCtx.HasContainerMapping(key, "@language") && isMap {
 			var expandedValueList []interface{}
 
 			dir, hasDir := td.Direction, td.HasDirection
@@ -728,17 +734,17 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 						if dir != nil {
 							v["@direction"] = dir
 						}
-					} else if defaultDir := termCtx.Values.Direction; defaultDir != "" {
+					} else if defaultDir := activeCtx.Values.Direction; defaultDir != "" {
 						v["@direction"] = defaultDir
 					}
 					expandedValueList = append(expandedValueList, v)
 				}
 			}
 			expandedValue = expandedValueList
-		} else if termCtx.HasContainerMapping(key, "@index") && isMap { // 7.6)
-			asGraph := termCtx.HasContainerMapping(key, "@graph")
+		} else if activeCtx.HasContainerMapping(key, "@index") && isMap { // 7.6)
+			asGraph := activeCtx.HasContainerMapping(key, "@graph")
 			indexKey := "@index"
-			if tdKey := termCtx.GetTermDefinition(key); tdKey != nil && tdKey.Index != "" {
+			if tdKey := activeCtx.GetTermDefinition(key); tdKey != nil && tdKey.Index != "" {
 				indexKey = tdKey.Index
 			}
 			var propertyIndex string
@@ -753,14 +759,14 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 			if err != nil {
 				return err
 			}
-		} else if termCtx.HasContainerMapping(key, "@id") && isMap {
-			asGraph := termCtx.HasContainerMapping(key, "@graph")
+		} else if activeCtx.HasContainerMapping(key, "@id") && isMap {
+			asGraph := activeCtx.HasContainerMapping(key, "@graph")
 			expandedValue, err = api.expandIndexMap(termCtx, key, valueMap, "@id", asGraph, "",
 				opts, keyPointer)
 			if err != nil {
 				return err
 			}
-		} else if termCtx.HasContainerMapping(key, "@type") && isMap {
+		} else if activeCtx.HasContainerMapping(key, "@type") && isMap {
 			// since container is @type, revert type scoped context when expanding
 			expandedValue, err = api.expandIndexMap(termCtx.RevertToPreviousContext(), key, valueMap, "@type",
 				false, "", opts, keyPointer)
@@ -798,7 +804,7 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 			continue
 		}
 		// 7.9)
-		if termCtx.HasContainerMapping(key, "@list") {
+		if activeCtx.HasContainerMapping(key, "@list") {
 			expandedValueMap, isMap := expandedValue.(map[string]interface{})
 			_, containsList := expandedValueMap["@list"]
 			if !isMap || !containsList {
@@ -813,9 +819,9 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 			}
 		}
 
-		isContainerGraph := termCtx.HasContainerMapping(key, "@graph")
-		isContainerID := termCtx.HasContainerMapping(key, "@id")
-		isContainerIndex := termCtx.HasContainerMapping(key, "@index")
+		isContainerGraph := activeCtx.HasContainerMapping(key, "@graph")
+		isContainerID := activeCtx.HasContainerMapping(key, "@id")
+		isContainerIndex := activeCtx.HasContainerMapping(key, "@index")
 		if isContainerGraph && !isContainerID && !isContainerIndex {
 			evList := Arrayify(expandedValue)
 			rVal := make([]interface{}, 0)
@@ -829,7 +835,7 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 		}
 
 		// 7.10)
-		if termCtx.IsReverseProperty(key) {
+		if activeCtx.IsReverseProperty(key) {
 			var reverseMap map[string]interface{}
 			if reverseValue, containsReverse := resultMap["@reverse"]; containsReverse {
 				// 7.10.2)

@@ -16,6 +16,7 @@
 package ld
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -315,8 +316,13 @@ func (c *Context) parse(localContext interface{}, remoteContexts []string, parsi
 		pm := c.Values.processingMode
 
 		if versionValue, versionPresent := contextMap["@version"]; versionPresent {
+			// TrustCred change: a document decoded with json.Number (as
+			// TrustCred decodes every document) has @version as one.
+			if n, isNumber := versionValue.(json.Number); isNumber && n.String() == "1.1" {
+				versionValue = 1.1
+			}
 			if versionValue != 1.1 {
-				return nil, NewJsonLdError(InvalidVersionValue, fmt.Sprintf("unsupported JSON-LD version: %s", versionValue))
+				return nil, NewJsonLdError(InvalidVersionValue, fmt.Sprintf("unsupported JSON-LD version: %v", versionValue))
 			}
 			if pm == JsonLd_1_0 {
 				return nil, NewJsonLdError(ProcessingModeConflict, fmt.Sprintf("@version: %v not compatible with %s", versionValue, pm))
