@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -412,4 +413,31 @@ func TestVerificationHistory(t *testing.T) {
 			t.Fatal("another organization sees the verifications")
 		}
 	})
+}
+
+// A presentation signed with eddsa-rdfc-2022 by Digital Bazaar's libraries
+// (the stack most wallets use), holding one embedded credential, verifies
+// through the API with its challenge and domain and through the /verify
+// upload. Its embedded credential is a named graph (VC 2.0's @graph
+// container), which TrustCred's canonicalization once left out.
+func TestPresentationFromAnotherWallet(t *testing.T) {
+	b, err := os.ReadFile("../internal/vc/testdata/interop-regressions/rdfc-vp-embedded-credential.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vp map[string]any
+	if err := json.Unmarshal(b, &vp); err != nil {
+		t.Fatal(err)
+	}
+	e := webtest.New(t, store.SQLite)
+	status, out := apiPost(t, e, "/api/v1/presentations/verify", map[string]any{"verifiablePresentation": vp,
+		"options": map[string]any{"challenge": "c-123", "domain": "verifier.example"}})
+	if status != 200 || out["verified"] != true || len(out["credentialResults"].([]any)) != 1 {
+		t.Fatalf("API: %d %v", status, out)
+	}
+	r := postMultipart(t, e, nil, b)
+	if r.Status != 200 || !strings.Contains(r.Body, "Credential 1 in the presentation") || strings.Count(r.Body, `data-verdict="valid"`) != 2 ||
+		strings.Contains(r.Body, `data-verdict="invalid"`) {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
 }
