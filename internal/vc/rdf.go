@@ -50,7 +50,7 @@ func toRDF(expanded []any) (*ld.RDFDataset, error) {
 	// relabels them, but a fixed order keeps the conversion deterministic.
 	slices.Sort(names)
 	for _, name := range names {
-		if ld.IsRelativeIri(name) {
+		if ld.IsRelativeIri(name) || (name != "@default" && !strings.HasPrefix(name, "_:") && !validIRI(name)) {
 			return nil, fmt.Errorf("%w: graph name %q is not an absolute IRI", ErrDroppedStatement, name)
 		}
 		quads, err := graphToRDF(name, nodeMap[name].(map[string]any), issuer)

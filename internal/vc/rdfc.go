@@ -120,12 +120,13 @@ func activeContext(local any) (ctx *ld.Context, ok bool) {
 	return ctx, true
 }
 
-// expandSafe is json-gold's Expand in safe mode, with the document's
-// @context taken from activeContexts when it is made of embedded URLs.
-func expandSafe(doc any) ([]any, error) {
+// expandSafe is json-gold's Expand with opts (in safe mode), with the
+// document's @context taken from activeContexts when opts are safeOptions
+// and the @context is made of embedded URLs.
+func expandSafe(doc any, opts *ld.JsonLdOptions) ([]any, error) {
 	m, isMap := doc.(map[string]any)
-	if !isMap {
-		return ld.NewJsonLdProcessor().Expand(doc, safeOptions)
+	if !isMap || opts != safeOptions {
+		return ld.NewJsonLdProcessor().Expand(doc, opts)
 	}
 	local, hasCtx := m["@context"]
 	active, cached := activeContext(local)
@@ -180,27 +181,16 @@ func expandSafe(doc any) ([]any, error) {
 // reused (see activeContext); the document is expanded once, in safe mode,
 // and that expansion is what is converted to RDF (toRDF) and canonicalized.
 func CanonicalizeRDFC(doc any) ([]byte, error) {
-	expanded, err := expandSafe(doc)
-	if err != nil {
-		if errors.Is(err, ErrUnknownContext) {
-			return nil, err
-		}
-		var jerr *ld.JsonLdError
-		if errors.As(err, &jerr) && jerr.Code == ld.InvalidProperty {
-			if term := undefinedTerm(ld.NewJsonLdProcessor(), doc); term != "" {
-				return nil, fmt.Errorf("%w: %s", ErrUndefinedTerm, term)
-			}
-			return nil, fmt.Errorf("%w: %w", ErrUndefinedTerm, err)
-		}
-		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
-	}
-	if t := relativeType(expanded); t != "" {
-		return nil, fmt.Errorf("%w: type %s is not an absolute IRI", ErrUndefinedTerm, t)
-	}
-	dataset, err := toRDF(expanded)
+	dataset, err := rdfDataset(doc, safeOptions)
 	if err != nil {
 		return nil, err
 	}
+	return canonicalize(dataset)
+}
+
+// canonicalize is RDFC-1.0 on an RDF dataset, refused (ErrTooAmbiguous)
+// when it could take more than polynomial work.
+func canonicalize(dataset *ld.RDFDataset) ([]byte, error) {
 	if err := checkCanonicalizationWork(dataset); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
 	}
@@ -215,11 +205,37 @@ func CanonicalizeRDFC(doc any) ([]byte, error) {
 	return []byte(s), nil
 }
 
+// rdfDataset is the JSON-LD to RDF conversion of signing and verification:
+// one safe-mode expansion of doc with opts (safeOptions, or the W3C suite's
+// options in tests), whose undefined terms, relative types and dropped
+// statements are errors, converted by toRDF.
+func rdfDataset(doc any, opts *ld.JsonLdOptions) (*ld.RDFDataset, error) {
+	expanded, err := expandSafe(doc, opts)
+	if err != nil {
+		if errors.Is(err, ErrUnknownContext) {
+			return nil, err
+		}
+		var jerr *ld.JsonLdError
+		if errors.As(err, &jerr) && jerr.Code == ld.InvalidProperty {
+			if term := undefinedTerm(ld.NewJsonLdProcessor(), doc, opts); term != "" {
+				return nil, fmt.Errorf("%w: %s", ErrUndefinedTerm, term)
+			}
+			return nil, fmt.Errorf("%w: %w", ErrUndefinedTerm, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
+	}
+	if t := relativeType(expanded); t != "" {
+		return nil, fmt.Errorf("%w: type %s is not an absolute IRI", ErrUndefinedTerm, t)
+	}
+	return toRDF(expanded)
+}
+
 // undefinedTerm expands doc again with a probe @vocab beneath its own
 // context, so that terms the context does not define expand under the probe
 // instead of being dropped, and returns the first such term ("" if none).
-func undefinedTerm(proc *ld.JsonLdProcessor, doc any) string {
+func undefinedTerm(proc *ld.JsonLdProcessor, doc any, safe *ld.JsonLdOptions) string {
 	opts := jsonLDOptions()
+	opts.Base, opts.DocumentLoader = safe.Base, safe.DocumentLoader
 	opts.ExpandContext = map[string]any{"@vocab": probeVocab}
 	expanded, err := proc.Expand(doc, opts)
 	if err != nil {

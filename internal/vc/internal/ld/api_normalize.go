@@ -743,3 +743,14 @@ func (p *Permutator) Next() []string {
 
 	return rval
 }
+
+// IssuedIdentifiers maps each blank node identifier of the input dataset to
+// the canonical identifier Normalize issued it (the RDFC-1.0 "issued
+// identifiers map"). TrustCred addition, for the W3C suite's map tests.
+func (na *NormalisationAlgorithm) IssuedIdentifiers() map[string]string {
+	m := make(map[string]string, len(na.canonicalIssuer.existing))
+	for k, v := range na.canonicalIssuer.existing {
+		m[k] = v
+	}
+	return m
+}

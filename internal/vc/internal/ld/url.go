@@ -15,7 +15,6 @@
 package ld
 
 import (
-	"net/url"
 	"regexp"
 	"strings"
 )
@@ -240,39 +239,126 @@ func Resolve(baseURI string, pathToResolve string) string {
 	if baseURI == "" {
 		return pathToResolve
 	}
-	if pathToResolve == "" || strings.TrimSpace(pathToResolve) == "" {
-		return baseURI
-	}
+	return resolveRFC3986(baseURI, pathToResolve)
+}
 
-	uri, err := url.Parse(baseURI)
-	if err != nil {
-		// The base cannot be parsed, so there is nothing to resolve against.
-		// This is the same situation as an empty base, handled above.
-		return pathToResolve
-	}
+// uriParts matches any string (RFC 3986, Appendix B): scheme, authority,
+// path, query and fragment, each with whether it is present.
+var uriParts = regexp.MustCompile(`^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?$`)
 
-	// query string parsing
-	if strings.HasPrefix(pathToResolve, "?") {
-		// drop fragment from uri if it has one
-		uri.Fragment = ""
-		uri.RawQuery = pathToResolve[1:]
-		return uri.String()
-	}
+type uriRef struct {
+	scheme, authority, path, query, fragment   string
+	hasScheme, hasAuthority, hasQuery, hasFrag bool
+}
 
-	pathToResolveURL, err := url.Parse(pathToResolve)
-	if err != nil {
-		// Not a URL reference, so it cannot be resolved. Return it unchanged
-		// and let the caller reject it, rather than dereferencing the nil that
-		// url.Parse returns alongside the error.
-		return pathToResolve
+func parseURIRef(s string) uriRef {
+	m := uriParts.FindStringSubmatch(s)
+	return uriRef{
+		scheme: m[2], authority: m[4], path: m[5], query: m[7], fragment: m[9],
+		hasScheme: m[1] != "", hasAuthority: m[3] != "", hasQuery: m[6] != "", hasFrag: m[8] != "",
 	}
+}
 
-	uri = uri.ResolveReference(pathToResolveURL)
-	// java doesn't discard unnecessary dot segments
-	if uri.Path != "" {
-		uri.Path = removeDotSegments(uri.Path, true)
+// resolveRFC3986 is Reference Resolution (RFC 3986, section 5.2), exactly:
+// dot segments are removed only from a path that is merged or comes from
+// the reference, empty segments are kept, and a base without authority
+// (tag:, urn:) merges like any other. TrustCred change: upstream resolved
+// through net/url and removed dot and empty segments from every result.
+func resolveRFC3986(base, ref string) string {
+	r, b := parseURIRef(ref), parseURIRef(base)
+	var t uriRef
+	switch {
+	case r.hasScheme:
+		t = r
+		t.path = removeDots(r.path)
+	case r.hasAuthority:
+		t = r
+		t.scheme, t.hasScheme = b.scheme, b.hasScheme
+		t.path = removeDots(r.path)
+	default:
+		t.scheme, t.hasScheme = b.scheme, b.hasScheme
+		t.authority, t.hasAuthority = b.authority, b.hasAuthority
+		switch {
+		case r.path == "":
+			t.path = b.path
+			t.query, t.hasQuery = b.query, b.hasQuery
+			if r.hasQuery {
+				t.query, t.hasQuery = r.query, true
+			}
+		case strings.HasPrefix(r.path, "/"):
+			t.path = removeDots(r.path)
+			t.query, t.hasQuery = r.query, r.hasQuery
+		default:
+			// Merge (5.2.3).
+			merged := r.path
+			if b.hasAuthority && b.path == "" {
+				merged = "/" + r.path
+			} else if i := strings.LastIndex(b.path, "/"); i >= 0 {
+				merged = b.path[:i+1] + r.path
+			}
+			t.path = removeDots(merged)
+			t.query, t.hasQuery = r.query, r.hasQuery
+		}
 	}
-	return uri.String()
+	t.fragment, t.hasFrag = r.fragment, r.hasFrag
+	var sb strings.Builder
+	if t.hasScheme {
+		sb.WriteString(t.scheme + ":")
+	}
+	if t.hasAuthority {
+		sb.WriteString("//" + t.authority)
+	}
+	sb.WriteString(t.path)
+	if t.hasQuery {
+		sb.WriteString("?" + t.query)
+	}
+	if t.hasFrag {
+		sb.WriteString("#" + t.fragment)
+	}
+	return sb.String()
+}
+
+// removeDots is Remove Dot Segments (RFC 3986, section 5.2.4).
+func removeDots(in string) string {
+	var out []string // segments of the output buffer, each with its leading "/"
+	for in != "" {
+		switch {
+		case strings.HasPrefix(in, "../"):
+			in = in[3:]
+		case strings.HasPrefix(in, "./"):
+			in = in[2:]
+		case strings.HasPrefix(in, "/./"):
+			in = in[2:]
+		case in == "/.":
+			in = "/"
+		case strings.HasPrefix(in, "/../"):
+			in = in[3:]
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case in == "/..":
+			in = "/"
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case in == "." || in == "..":
+			in = ""
+		default:
+			start := 0
+			if in[0] == '/' {
+				start = 1
+			}
+			end := strings.IndexByte(in[start:], '/')
+			if end < 0 {
+				end = len(in)
+			} else {
+				end += start
+			}
+			out = append(out, in[:end])
+			in = in[end:]
+		}
+	}
+	return strings.Join(out, "")
 }
 
 // parseAuthority parses the authority for the pre-parsed given JsonLdUrl.
