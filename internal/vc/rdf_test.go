@@ -171,3 +171,18 @@ func TestCanonicalizeRDFCRefusesPoisonGraphs(t *testing.T) {
 		}
 	}
 }
+
+// A context json-gold's processing once panicked on (found by
+// FuzzSignVerifyRDFC) is an error, for signing and for verifying.
+func TestMalformedContextIsAnError(t *testing.T) {
+	noNetwork(t)
+	for _, container := range []string{`{}`, `[{}]`, `[1]`} {
+		doc, err := ParseJSON([]byte(`{"@context":{"@vocab":"urn:x:","t":{"@container":` + container + `}}, "t": "v"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := CanonicalizeRDFC(doc); !errors.Is(err, ErrJSONLD) {
+			t.Errorf("@container %s: %v, want ErrJSONLD", container, err)
+		}
+	}
+}

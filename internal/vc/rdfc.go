@@ -209,7 +209,18 @@ func canonicalize(dataset *ld.RDFDataset) ([]byte, error) {
 // one safe-mode expansion of doc with opts (safeOptions, or the W3C suite's
 // options in tests), whose undefined terms, relative types and dropped
 // statements are errors, converted by toRDF.
-func rdfDataset(doc any, opts *ld.JsonLdOptions) (*ld.RDFDataset, error) {
+//
+// json-gold's context processing and expansion assert the types of what
+// they read in many places; a panic there on a crafted document (one such
+// case, a "@container": {}, was found by FuzzSignVerifyRDFC and is fixed in
+// internal/ld) is recovered here as ErrJSONLD, so bad input never takes
+// down a verification.
+func rdfDataset(doc any, opts *ld.JsonLdOptions) (ds *ld.RDFDataset, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ds, err = nil, fmt.Errorf("%w: the document could not be processed", ErrJSONLD)
+		}
+	}()
 	expanded, err := expandSafe(doc, opts)
 	if err != nil {
 		if errors.Is(err, ErrUnknownContext) {

@@ -895,15 +895,25 @@ func (c *Context) createTermDefinition(context map[string]interface{}, term stri
 		containerArray, isArray := containerVal.([]interface{})
 		var container []string
 		containerValueMap := make(map[string]bool)
+		// TrustCred change: a @container that is not a string or an array
+		// of strings is an error, not a panic.
 		if isArray {
 			container = make([]string, 0)
 			for _, c := range containerArray {
-				container = append(container, c.(string))
-				containerValueMap[c.(string)] = true
+				cs, isString := c.(string)
+				if !isString {
+					return NewJsonLdError(InvalidContainerMapping, "@context @container values must be strings")
+				}
+				container = append(container, cs)
+				containerValueMap[cs] = true
 			}
 		} else {
-			container = []string{containerVal.(string)}
-			containerValueMap[containerVal.(string)] = true
+			cs, isString := containerVal.(string)
+			if !isString {
+				return NewJsonLdError(InvalidContainerMapping, "@context @container must be a string or an array of strings")
+			}
+			container = []string{cs}
+			containerValueMap[cs] = true
 		}
 
 		validContainers := map[string]bool{
