@@ -186,3 +186,18 @@ func TestMalformedContextIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// A value with control characters canonicalizes as RDFC-1.0 (and
+// rdf-canonize) writes it: \b \f by name, others as upper-case \uXXXX.
+func TestControlCharactersInCanonicalNQuads(t *testing.T) {
+	noNetwork(t)
+	doc := trustCredCredential()
+	doc["credentialSubject"].(map[string]any)["grade"] = "A\b\f\x01\x7f\"\\"
+	nq, err := CanonicalizeRDFC(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"A\b\f\u0001\u007F\"\\"`; !strings.Contains(string(nq), want) {
+		t.Errorf("canonical form lacks %s:\n%s", want, nq)
+	}
+}

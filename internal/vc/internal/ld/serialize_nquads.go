@@ -69,37 +69,37 @@ func toNQuad(triple *Quad, graphName string) string {
 
 	// subject is an IRI or bnode
 	if IsIRI(s) {
-		q += "<" + escape(s.GetValue()) + ">"
+		q += "<" + escapeIRI(s.GetValue()) + ">"
 	} else {
 		q += s.GetValue()
 	}
 
 	if IsIRI(p) {
-		q += " <" + escape(p.GetValue()) + "> "
+		q += " <" + escapeIRI(p.GetValue()) + "> "
 	} else {
 		q += " " + escape(p.GetValue()) + " "
 	}
 
 	// object is IRI, bnode or literal
 	if IsIRI(o) {
-		q += "<" + escape(o.GetValue()) + ">"
+		q += "<" + escapeIRI(o.GetValue()) + ">"
 	} else if IsBlankNode(o) {
 		q += o.GetValue()
 	} else {
 		literal := o.(Literal)
-		escaped := escape(literal.GetValue())
+		escaped := escapeLiteral(literal.GetValue())
 		q += "\"" + escaped + "\""
 		if literal.Datatype == RDFLangString {
 			q += "@" + literal.Language
 		} else if literal.Datatype != XSDString {
-			q += "^^<" + escape(literal.Datatype) + ">"
+			q += "^^<" + escapeIRI(literal.Datatype) + ">"
 		}
 	}
 
 	// graph
 	if graphName != "" {
 		if strings.Index(graphName, "_:") != 0 {
-			q += " <" + escape(graphName) + ">"
+			q += " <" + escapeIRI(graphName) + ">"
 		} else {
 			q += " " + graphName
 		}
@@ -117,6 +117,64 @@ func escape(str string) string {
 	str = strings.ReplaceAll(str, "\r", "\\r")
 	str = strings.ReplaceAll(str, "\t", "\\t")
 	return str
+}
+
+// escapeLiteral writes a literal's value as canonical N-Quads do (RDFC-1.0,
+// as rdf-canonize does): " and \ and the control characters U+0000-U+001F
+// and U+007F are escaped, \b \t \n \f \r by name, the others as \uXXXX
+// (upper-case hex); nothing else. TrustCred change: upstream escaped only
+// \ " \n \r \t, so a value holding another control character
+// canonicalized differently from every other implementation.
+func escapeLiteral(str string) string {
+	if !strings.ContainsFunc(str, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '"' || r == '\\' }) {
+		return str
+	}
+	var sb strings.Builder
+	for _, r := range str {
+		switch {
+		case r == '\b':
+			sb.WriteString(`\b`)
+		case r == '\t':
+			sb.WriteString(`\t`)
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\f':
+			sb.WriteString(`\f`)
+		case r == '\r':
+			sb.WriteString(`\r`)
+		case r == '"':
+			sb.WriteString(`\"`)
+		case r == '\\':
+			sb.WriteString(`\\`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&sb, `\u%04X`, r)
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}
+
+// escapeIRI writes an IRI as rdf-canonize does: U+0000-U+0020 and
+// <>"{}|^`\ as \uXXXX (none is valid in an IRI; the engine refuses such
+// IRIs before canonicalizing, see internal/vc's ErrDroppedStatement).
+func escapeIRI(str string) string {
+	if !strings.ContainsFunc(str, iriEscaped) {
+		return str
+	}
+	var sb strings.Builder
+	for _, r := range str {
+		if iriEscaped(r) {
+			fmt.Fprintf(&sb, `\u%04X`, r)
+		} else {
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}
+
+func iriEscaped(r rune) bool {
+	return r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r)
 }
 
 type lineScanner interface {
