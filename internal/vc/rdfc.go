@@ -189,20 +189,13 @@ func CanonicalizeRDFC(doc any) ([]byte, error) {
 }
 
 // canonicalize is RDFC-1.0 on an RDF dataset, refused (ErrTooAmbiguous)
-// when it could take more than polynomial work.
+// when it needs more work than workBound allows.
 func canonicalize(dataset *ld.RDFDataset) ([]byte, error) {
-	if err := checkCanonicalizationWork(dataset); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
+	na := ld.NewNormalisationAlgorithm(ld.AlgorithmURDNA2015)
+	if err := na.NormalizeBounded(dataset, workBound); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrJSONLD, ErrTooAmbiguous)
 	}
-	out, err := ld.NewJsonLdApi().Normalize(dataset, normalizeOptions)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
-	}
-	s, ok := out.(string)
-	if !ok {
-		return nil, fmt.Errorf("%w: canonicalization returned %T", ErrJSONLD, out)
-	}
-	return []byte(s), nil
+	return []byte(na.NQuads()), nil
 }
 
 // rdfDataset is the JSON-LD to RDF conversion of signing and verification:

@@ -17,6 +17,7 @@ package ld
 import (
 	"crypto/sha1" //nolint:gosec
 	"crypto/sha256"
+	"errors"
 	hashPkg "hash"
 	"sort"
 	"strings"
@@ -37,6 +38,12 @@ var (
 )
 
 type NormalisationAlgorithm struct {
+	// TrustCred: the work bound of NormalizeBounded (bound.WorkFactor 0:
+	// none) and the work done.
+	bound                             WorkBound
+	maxDeep                           int
+	deepRuns, permutes, relatedHashes int
+
 	blankNodeInfo    map[string]map[string]interface{}
 	hashToBlankNodes map[string][]string
 	canonicalIssuer  *IdentifierIssuer
@@ -163,6 +170,17 @@ func (na *NormalisationAlgorithm) Normalize(dataset *RDFDataset) {
 
 			// 5.4.5) Set simple to true.
 			simple = true
+		}
+	}
+
+	if na.bound.WorkFactor > 0 {
+		nonUnique := 0
+		for _, idList := range na.hashToBlankNodes {
+			nonUnique += len(idList)
+		}
+		na.maxDeep = 1
+		for range na.bound.WorkFactor {
+			na.maxDeep = min(na.maxDeep*nonUnique, na.bound.MaxDeepIterations)
 		}
 	}
 
@@ -382,6 +400,10 @@ func (na *NormalisationAlgorithm) modifyFirstDegreeComponent(id string, componen
 
 // 4.7) Hash Related Blank Node
 func (na *NormalisationAlgorithm) hashRelatedBlankNode(related string, quad *Quad, issuer *IdentifierIssuer, position string) string {
+	na.relatedHashes++
+	if na.bound.WorkFactor > 0 && na.relatedHashes > na.bound.MaxRelatedHashes {
+		panic(tooMuchWork{})
+	}
 	// 1) Set the identifier to use for related, preferring first the
 	// canonical identifier for related if issued, second the identifier
 	// issued by issuer if issued, and last, if necessary, the result of
@@ -416,6 +438,10 @@ func (na *NormalisationAlgorithm) hashRelatedBlankNode(related string, quad *Qua
 
 // 4.8) Hash N-Degree Quads
 func (na *NormalisationAlgorithm) hashNDegreeQuads(id string, issuer *IdentifierIssuer) (string, *IdentifierIssuer) {
+	na.deepRuns++
+	if na.bound.WorkFactor > 0 && na.deepRuns > na.maxDeep {
+		panic(tooMuchWork{})
+	}
 	// 1) Create a hash to related blank nodes map for storing hashes that
 	// identify related blank nodes.
 	// Note: 2) and 3) handled within `createHashToRelated`
@@ -449,6 +475,10 @@ func (na *NormalisationAlgorithm) hashNDegreeQuads(id string, issuer *Identifier
 		permutator := NewPermutator(blankNodes)
 		for permutator.HasNext() {
 			permutation := permutator.Next()
+			na.permutes++
+			if na.bound.WorkFactor > 0 && na.permutes > na.bound.MaxPermutations {
+				panic(tooMuchWork{})
+			}
 
 			// 5.4.1) Create a copy of issuer, issuer copy.
 			issuerCopy := issuer.Clone()
@@ -753,4 +783,61 @@ func (na *NormalisationAlgorithm) IssuedIdentifiers() map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// ErrTooMuchWork is returned by NormalizeBounded for a dataset whose
+// canonicalization needs more work than its bound allows.
+var ErrTooMuchWork = errors.New("maximum canonicalization work exceeded")
+
+// tooMuchWork unwinds the recursion of hashNDegreeQuads; NormalizeBounded
+// recovers it.
+type tooMuchWork struct{}
+
+// WorkBound bounds the work of one canonicalization (TrustCred addition).
+// Hash N-Degree Quads (a "deep iteration") may run at most
+// min(n^WorkFactor, MaxDeepIterations) times, n being the number of blank
+// nodes whose first-degree hash is not unique (rdf-canonize's
+// maxWorkFactor); the permutations of related blank nodes it tries and the
+// related hashes it computes, which that count does not see, are capped too.
+type WorkBound struct {
+	WorkFactor        int
+	MaxDeepIterations int
+	MaxPermutations   int
+	MaxRelatedHashes  int
+}
+
+// NormalizeBounded is Normalize within bound: a dataset that needs more
+// work is ErrTooMuchWork. A zero WorkFactor is no bound.
+func (na *NormalisationAlgorithm) NormalizeBounded(dataset *RDFDataset, bound WorkBound) (err error) {
+	na.bound = bound
+	defer func() {
+		if r := recover(); r != nil {
+			if _, bounded := r.(tooMuchWork); !bounded {
+				panic(r)
+			}
+			err = ErrTooMuchWork
+		}
+	}()
+	na.Normalize(dataset)
+	return nil
+}
+
+// NQuads returns the canonical N-Quads Normalize produced.
+func (na *NormalisationAlgorithm) NQuads() string {
+	n := 0
+	for _, l := range na.lines {
+		n += len(l)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, l := range na.lines {
+		sb.WriteString(l)
+	}
+	return sb.String()
+}
+
+// Work reports the runs of Hash N-Degree Quads and the permutations the
+// last normalization took.
+func (na *NormalisationAlgorithm) Work() (deepIterations, permutations, relatedHashes int) {
+	return na.deepRuns, na.permutes, na.relatedHashes
 }
