@@ -112,6 +112,11 @@ var refusedByDesign = map[string]struct {
 	err    error
 	reason string
 }{
+	"#tc014": {ErrUndefinedTerm, "a property a type-scoped null context leaves undefined would be dropped"},
+	"#tc018": {ErrUndefinedTerm, "a property a type-scoped null context leaves undefined would be dropped"},
+	"#tpr06": {ErrUndefinedTerm, "a property a scoped null context leaves undefined would be dropped"},
+	"#tpr19": {ErrUndefinedTerm, "a property a scoped null context leaves undefined would be dropped"},
+	"#tin06": {ErrUndefinedTerm, "properties under a term scoped to null (json.api's comments data) would be dropped"},
 	"#te003": {ErrUndefinedTerm, "an undefined term or a term reset to null: expansion would drop the property"},
 	"#te016": {ErrUndefinedTerm, "an undefined term or a term reset to null: expansion would drop the property"},
 	"#te032": {ErrUndefinedTerm, "an undefined term or a term reset to null: expansion would drop the property"},
@@ -132,6 +137,9 @@ var refusedByDesign = map[string]struct {
 	"#twf03": {ErrDroppedStatement, "an invalid object IRI: the statement would be dropped"},
 	"#twf04": {ErrDroppedStatement, "an invalid type IRI: the statement would be dropped"},
 	"#twf05": {ErrDroppedStatement, "an invalid language tag: the statement would be dropped"},
+	"#te111": {ErrDroppedStatement, "a property IRI with two '#' (a relative @vocab joined to a fragment) would be dropped"},
+	"#te112": {ErrDroppedStatement, "a property IRI with two '#' (a relative @vocab joined to a fragment) would be dropped"},
+	"#tli12": {ErrDroppedStatement, "a list item IRI with '<>' (an invalid @base) would be dropped"},
 	"#twf07": {ErrDroppedStatement, "an invalid graph name IRI: the statements would be dropped"},
 }
 
@@ -141,17 +149,9 @@ var refusedByDesign = map[string]struct {
 // None of them makes TrustCred sign what it would not verify: the engine
 // refuses the document or accepts an invalid context.
 var engineDefects = map[string]string{
-	"#tc014": "refused as an undefined term: type-scoped context nullification not applied as the spec says (not analysed further)",
-	"#tc018": "refused as an undefined term: multiple type-scoped contexts resolved against the wrong context (not analysed further)",
-	"#tpr06": "refused as an undefined term: clearing protected terms from a term's scoped context (not analysed further)",
-	"#tpr19": "refused as an undefined term: mix of protected and unprotected terms (not analysed further)",
-	"#tin06": "refused as an undefined term: @included in the json.api example (not analysed further)",
 	"#tc031": "a relative remote context URL is resolved against the document's @base, not the context's own URL",
 	"#tc037": "property-scoped context of a term aliased to @nest is not applied",
 	"#tc038": "property-scoped context of a term aliased to @nest is not applied (Bibframe example)",
-	"#te111": "a relative @vocab is resolved against the wrong vocabulary base",
-	"#te112": "a relative @vocab is resolved against the wrong vocabulary base",
-	"#tli12": "a list item with an invalid @base is kept instead of dropped",
 	"#tc033": "no invalid scoped context error for an unused scoped context",
 	"#tec02": "no keyword redefinition error for @type: {}",
 	"#ter52": "no invalid term definition error for the empty term",
