@@ -3,6 +3,8 @@ package vc
 import (
 	"errors"
 	"testing"
+
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 func TestOfflineLoader(t *testing.T) {
@@ -25,6 +27,22 @@ func TestOfflineLoader(t *testing.T) {
 	} {
 		if _, err := (OfflineLoader{}).LoadDocument(url); !errors.Is(err, ErrUnknownContext) {
 			t.Errorf("%q: err = %v, want ErrUnknownContext", url, err)
+		}
+	}
+}
+
+// The scoped contexts of the embedded contexts are valid. Processed as
+// remote contexts (as documents use them) they are not validated until
+// used; inline, every scoped context is processed once when defined.
+func TestEmbeddedScopedContextsAreValid(t *testing.T) {
+	for url := range contextFileNames {
+		rd, err := OfflineLoader{}.LoadDocument(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inline := rd.Document.(map[string]any)["@context"]
+		if _, err := ld.NewContext(nil, jsonLDOptions()).Parse(inline); err != nil {
+			t.Errorf("%s: %v", url, err)
 		}
 	}
 }

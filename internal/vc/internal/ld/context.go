@@ -52,6 +52,16 @@ type Context struct {
 	inverse         map[string]interface{} // cache for inverse context
 	previousContext *Context
 	fastCurieMap    map[string]interface{}
+
+	// TrustCred: set while a scoped context is processed only to validate
+	// it, so that the contexts scoped within it are not validated again
+	// (the Context Processing algorithm's "validate scoped context" false).
+	validatingScoped bool
+	// TrustCred: the URL of the remote context being processed, against
+	// which the relative context URLs in it resolve ("" at the top level:
+	// the document's base URL, options.Base). Upstream resolved them
+	// against @base (toRdf c031).
+	contextURL string
 }
 
 type Values struct {
@@ -83,6 +93,11 @@ type TermDefinition struct {
 	HasLanguage  bool     // Indicates if the term explicitly specifies a language
 
 	termHasColon bool // whether the term contains a colon (:)
+
+	// TrustCred: the URL of the remote context that defined the term ("" for
+	// the document's), against which its scoped context's relative context
+	// URLs resolve.
+	contextBase string
 }
 
 func (td *TermDefinition) Copy() *TermDefinition {
@@ -101,6 +116,7 @@ func (td *TermDefinition) Copy() *TermDefinition {
 	result.HasDirection = td.HasDirection
 	result.Language = td.Language
 	result.HasLanguage = td.HasLanguage
+	result.contextBase = td.contextBase
 	return &result
 }
 
@@ -184,6 +200,8 @@ func CopyContext(ctx *Context) *Context {
 	for k, v := range ctx.Protected {
 		context.Protected[k] = v
 	}
+	context.validatingScoped = ctx.validatingScoped
+	context.contextURL = ctx.contextURL
 
 	// do not copy c.inverse, because it will be regenerated
 
@@ -251,6 +269,7 @@ func (c *Context) parse(localContext interface{}, remoteContexts []string, parsi
 					"tried to nullify a context with protected terms outside of a term definition.")
 			}
 			nullCtx := NewContext(nil, c.options)
+			nullCtx.contextURL = result.contextURL
 			if !propagate {
 				nullCtx.previousContext = result
 			}
@@ -265,7 +284,11 @@ func (c *Context) parse(localContext interface{}, remoteContexts []string, parsi
 			result = ctx
 		// 3.2)
 		case string:
-			uri := Resolve(result.Values.Base, ctx)
+			base := result.contextURL
+			if base == "" && result.options != nil {
+				base = result.options.Base
+			}
+			uri := Resolve(base, ctx)
 			// 3.2.2
 			for _, remoteCtx := range remoteContexts {
 				if remoteCtx == uri {
@@ -289,12 +312,21 @@ func (c *Context) parse(localContext interface{}, remoteContexts []string, parsi
 			}
 
 			// 3.2.4
-			remoteContextsCpy := make([]string, 0, len(remoteContexts))
+			// TrustCred change: the copy holds the contexts (upstream copied
+			// none, so recursive inclusion went undetected).
+			remoteContextsCpy := make([]string, len(remoteContexts))
 			copy(remoteContextsCpy, remoteContexts)
+			outer := result.contextURL
+			result.contextURL = rd.DocumentURL
+			if result.contextURL == "" {
+				result.contextURL = uri
+			}
 			resultRef, err := result.parse(context, remoteContextsCpy, true, true, false, overrideProtected)
+			result.contextURL = outer
 			if err != nil {
 				return nil, err
 			}
+			resultRef.contextURL = outer
 			result = resultRef
 			// 3.2.5
 			continue
@@ -346,7 +378,11 @@ func (c *Context) parse(localContext interface{}, remoteContexts []string, parsi
 			if !isString {
 				return nil, NewJsonLdError(InvalidImportValue, "@import must be a string")
 			}
-			uri := Resolve(result.Values.Base, importStr)
+			importBase := result.contextURL
+			if importBase == "" && result.options != nil {
+				importBase = result.options.Base
+			}
+			uri := Resolve(importBase, importStr)
 
 			rd, err := c.options.DocumentLoader.LoadDocument(uri)
 			if err != nil {
@@ -654,11 +690,32 @@ func (c *Context) createTermDefinition(context map[string]interface{}, term stri
 
 	defined[term] = false
 
+	// TrustCred change: the empty term is an error (Create Term Definition,
+	// step 2; toRdf er52).
+	if term == "" {
+		return NewJsonLdError(InvalidTermDefinition, "the empty string is not a term")
+	}
+
 	value := context[term]
 	mapValue, isMap := value.(map[string]interface{})
 	idValue, hasID := mapValue["@id"]
-	if value == nil || (isMap && hasID && idValue == nil) {
+	isNull := value == nil || (isMap && hasID && idValue == nil)
+
+	// TrustCred change: a protected term defined as null keeps its
+	// protection; only null may replace it (toRdf pr28).
+	if prev, known := c.TermDefinitions[term]; known && prev == nil && c.Protected[term] && !overrideProtected && !isNull {
+		return NewJsonLdError(ProtectedTermRedefinition, "invalid JSON-LD syntax; tried to redefine a protected term")
+	}
+
+	if isNull {
 		c.TermDefinitions[term] = nil
+		// A protected term redefined as null without override stays
+		// protected, as a same-definition redefinition does.
+		if p, found := mapValue["@protected"].(bool); (found && p) || (!found && defined["@protected"]) {
+			c.Protected[term] = true
+		} else if overrideProtected || !c.Protected[term] {
+			delete(c.Protected, term)
+		}
 		defined[term] = true
 		return nil
 	}
@@ -684,7 +741,9 @@ func (c *Context) createTermDefinition(context map[string]interface{}, term stri
 			}
 		}
 		isSet := isMap && (vmap["@container"] == "@set" || vmap["@container"] == nil)
-		if c.processingMode(1.1) && term == "@type" && hasAllowedKeysOnly && isSet {
+		// TrustCred change: "@type": {} redefines the keyword with nothing
+		// allowed, an error (toRdf ec02).
+		if c.processingMode(1.1) && term == "@type" && hasAllowedKeysOnly && isSet && len(vmap) > 0 {
 			// this is the only case were redefining a keyword is allowed
 		} else {
 			return NewJsonLdError(KeywordRedefinition, term)
@@ -1029,6 +1088,21 @@ func (c *Context) createTermDefinition(context map[string]interface{}, term stri
 
 	// scoped contexts
 	if ctxVal, hasCtx := val["@context"]; hasCtx {
+		definition.contextBase = c.contextURL
+		// TrustCred change: a scoped context is processed once here to
+		// validate it, whether or not the term is used (Create Term
+		// Definition, step 21.3; toRdf c033). Not for a term of a remote
+		// context (contextURL set): TrustCred's are its embedded, fixed
+		// contexts, validated by a test, and validating the scoped contexts
+		// their type-scoped contexts define on every expansion would cost a
+		// quarter more memory per signature.
+		if !c.validatingScoped && c.contextURL == "" {
+			v := CopyContext(c)
+			v.validatingScoped = true
+			if _, err := v.parse(ctxVal, make([]string, 0), false, true, false, true); err != nil {
+				return NewJsonLdError(InvalidScopedContext, err)
+			}
+		}
 		definition.Context = ctxVal
 		definition.HasContext = true
 	}
@@ -2125,4 +2199,22 @@ func (c *Context) Serialize() (map[string]interface{}, error) {
 		rval["@context"] = ctx
 	}
 	return rval, nil
+}
+
+// parseScoped processes td's scoped context on c (TrustCred addition):
+// relative context URLs in it resolve against the URL of the context that
+// defined the term (Create Term Definition, step 21.4). c is not modified;
+// it may be shared between goroutines.
+func (c *Context) parseScoped(td *TermDefinition, remoteContexts []string, parsingARemoteContext, propagate,
+	protected, overrideProtected bool) (*Context, error) {
+	if td.contextBase == c.contextURL {
+		return c.parse(td.Context, remoteContexts, parsingARemoteContext, propagate, protected, overrideProtected)
+	}
+	cc := *c
+	cc.contextURL = td.contextBase
+	r, err := cc.parse(td.Context, remoteContexts, parsingARemoteContext, propagate, protected, overrideProtected)
+	if r != nil {
+		r.contextURL = c.contextURL
+	}
+	return r, err
 }

@@ -43,6 +43,7 @@ const (
 	InvalidDefaultLanguage      ErrorCode = "invalid default language"
 	KeywordRedefinition         ErrorCode = "keyword redefinition"
 	InvalidTermDefinition       ErrorCode = "invalid term definition"
+	InvalidScopedContext        ErrorCode = "invalid scoped context"
 	InvalidReverseProperty      ErrorCode = "invalid reverse property"
 	InvalidIRIMapping           ErrorCode = "invalid IRI mapping"
 	CyclicIRIMapping            ErrorCode = "cyclic IRI mapping"
