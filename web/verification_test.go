@@ -441,3 +441,25 @@ func TestPresentationFromAnotherWallet(t *testing.T) {
 		t.Fatalf("upload: %d %s", r.Status, r.Body)
 	}
 }
+
+// A @context that once crashed the JSON-LD processor ("@container": {}) is
+// refused as a malformed document, through the API and the upload.
+func TestVerifyMalformedContext(t *testing.T) {
+	e := webtest.New(t, store.SQLite)
+	doc := map[string]any{
+		"@context": []any{vc.ContextCredentialsV2, map[string]any{"@version": 1.1, "grade": map[string]any{"@id": "urn:x:grade", "@container": map[string]any{}}}},
+		"type":     []any{"VerifiableCredential"}, "issuer": "did:example:issuer",
+		"credentialSubject": map[string]any{"id": "did:example:ada", "grade": "A"},
+		"proof": map[string]any{"type": "DataIntegrityProof", "cryptosuite": vc.CryptosuiteRDFC, "proofPurpose": "assertionMethod",
+			"verificationMethod": "did:key:z6MkrxqAcuPrKsezAyQT2Yp2bLhidKfos1ezAcv9vD4tP8GT#z6MkrxqAcuPrKsezAyQT2Yp2bLhidKfos1ezAcv9vD4tP8GT",
+			"proofValue":         "z3xg7ku12gTVa6To9yWpTZoazZTsMNQcS58frqcdsMVv9WxzkN7C9qBF5qhu1CiAxhCcaAVmvfx3kr5B8n7No9T1W"},
+	}
+	status, out := apiPost(t, e, "/api/v1/credentials/verify", map[string]any{"verifiableCredential": doc})
+	if status != 400 || out["verified"] != false || !strings.Contains(toJSON(out["errors"]), "The proof is malformed") {
+		t.Fatalf("API: %d %v", status, out)
+	}
+	r := postMultipart(t, e, map[string]string{"credential": toJSON(doc)}, nil)
+	if !strings.Contains(r.Body, `data-verdict="invalid"`) {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+}
