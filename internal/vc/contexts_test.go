@@ -2,6 +2,9 @@ package vc
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/trustcred/trustcred/internal/vc/internal/ld"
@@ -44,5 +47,24 @@ func TestEmbeddedScopedContextsAreValid(t *testing.T) {
 		if _, err := ld.NewContext(nil, jsonLDOptions()).Parse(inline); err != nil {
 			t.Errorf("%s: %v", url, err)
 		}
+	}
+}
+
+// The JSON-LD engine has no HTTP loader: even with its default options
+// (no loader set), a remote context is refused and nothing is fetched.
+func TestEngineNeverFetches(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/ld+json")
+		w.Write([]byte(`{"@context": {"name": "https://schema.org/name"}}`))
+	}))
+	defer srv.Close()
+	doc := map[string]any{"@context": srv.URL + "/context.jsonld", "name": "Ada"}
+	if _, err := ld.NewJsonLdProcessor().Expand(doc, ld.NewJsonLdOptions("")); err == nil {
+		t.Error("a remote context was loaded")
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests to the context's server", n)
 	}
 }

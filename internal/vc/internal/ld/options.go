@@ -83,7 +83,7 @@ func NewJsonLdOptions(base string) *JsonLdOptions { //nolint:stylecheck
 		Base:                  base,
 		CompactArrays:         true,
 		ProcessingMode:        JsonLd_1_1,
-		DocumentLoader:        NewDefaultDocumentLoader(nil),
+		DocumentLoader:        noDocumentLoader{},
 		Embed:                 EmbedOnce,
 		Explicit:              false,
 		RequireAll:            true,
