@@ -108,6 +108,9 @@ func (tc *toRDFTest) notApplicable() string {
 // why. JSON-LD processing would drop a statement of each silently (an
 // undefined term, a relative IRI, an invalid IRI or language tag), so a
 // signature over the result would not cover what the document says.
+// jsonld.js keeps some of these (the '##' and '<>' IRIs of e111, e112,
+// li12): implementations disagree on what such a document says, one more
+// reason not to sign or accept it.
 var refusedByDesign = map[string]struct {
 	err    error
 	reason string
