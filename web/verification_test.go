@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -412,4 +413,53 @@ func TestVerificationHistory(t *testing.T) {
 			t.Fatal("another organization sees the verifications")
 		}
 	})
+}
+
+// A presentation signed with eddsa-rdfc-2022 by Digital Bazaar's libraries
+// (the stack most wallets use), holding one embedded credential, verifies
+// through the API with its challenge and domain and through the /verify
+// upload. Its embedded credential is a named graph (VC 2.0's @graph
+// container), which TrustCred's canonicalization once left out.
+func TestPresentationFromAnotherWallet(t *testing.T) {
+	b, err := os.ReadFile("../internal/vc/testdata/interop-regressions/rdfc-vp-embedded-credential.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vp map[string]any
+	if err := json.Unmarshal(b, &vp); err != nil {
+		t.Fatal(err)
+	}
+	e := webtest.New(t, store.SQLite)
+	status, out := apiPost(t, e, "/api/v1/presentations/verify", map[string]any{"verifiablePresentation": vp,
+		"options": map[string]any{"challenge": "c-123", "domain": "verifier.example"}})
+	if status != 200 || out["verified"] != true || len(out["credentialResults"].([]any)) != 1 {
+		t.Fatalf("API: %d %v", status, out)
+	}
+	r := postMultipart(t, e, nil, b)
+	if r.Status != 200 || !strings.Contains(r.Body, "Credential 1 in the presentation") || strings.Count(r.Body, `data-verdict="valid"`) != 2 ||
+		strings.Contains(r.Body, `data-verdict="invalid"`) {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+}
+
+// A @context that once crashed the JSON-LD processor ("@container": {}) is
+// refused as a malformed document, through the API and the upload.
+func TestVerifyMalformedContext(t *testing.T) {
+	e := webtest.New(t, store.SQLite)
+	doc := map[string]any{
+		"@context": []any{vc.ContextCredentialsV2, map[string]any{"@version": 1.1, "grade": map[string]any{"@id": "urn:x:grade", "@container": map[string]any{}}}},
+		"type":     []any{"VerifiableCredential"}, "issuer": "did:example:issuer",
+		"credentialSubject": map[string]any{"id": "did:example:ada", "grade": "A"},
+		"proof": map[string]any{"type": "DataIntegrityProof", "cryptosuite": vc.CryptosuiteRDFC, "proofPurpose": "assertionMethod",
+			"verificationMethod": "did:key:z6MkrxqAcuPrKsezAyQT2Yp2bLhidKfos1ezAcv9vD4tP8GT#z6MkrxqAcuPrKsezAyQT2Yp2bLhidKfos1ezAcv9vD4tP8GT",
+			"proofValue":         "z3xg7ku12gTVa6To9yWpTZoazZTsMNQcS58frqcdsMVv9WxzkN7C9qBF5qhu1CiAxhCcaAVmvfx3kr5B8n7No9T1W"},
+	}
+	status, out := apiPost(t, e, "/api/v1/credentials/verify", map[string]any{"verifiableCredential": doc})
+	if status != 400 || out["verified"] != false || !strings.Contains(toJSON(out["errors"]), "The proof is malformed") {
+		t.Fatalf("API: %d %v", status, out)
+	}
+	r := postMultipart(t, e, map[string]string{"credential": toJSON(doc)}, nil)
+	if !strings.Contains(r.Body, `data-verdict="invalid"`) {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
 }

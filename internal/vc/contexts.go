@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // URLs of the JSON-LD contexts the offline document loader serves.

@@ -3,12 +3,17 @@ package vc
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // FuzzParseJSON: any input is parsed or refused with ErrJCS, never a panic;
@@ -123,4 +128,90 @@ func FuzzIsURL(f *testing.F) {
 			t.Fatalf("isURL(%q) = %v, ld.IsURL says %v", s, got, want)
 		}
 	})
+}
+
+// FuzzSignVerifyRDFC, seeded with the W3C toRdf suite's inputs and the
+// regression presentation: any document SignRDFC accepts verifies, and a
+// change to one string value of the signed document is detected unless it
+// leaves the canonical RDF unchanged (the signature covers exactly that).
+func FuzzSignVerifyRDFC(f *testing.F) {
+	inputs, _ := filepath.Glob(toRDFSuiteDir + "toRdf/*-in.jsonld")
+	for _, p := range append(inputs, "testdata/interop-regressions/rdfc-vp-embedded-credential.json") {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	vm, _ := DIDKeyMethod(priv.Public().(ed25519.PublicKey))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		v, err := ParseJSON(in)
+		if err != nil {
+			return
+		}
+		doc, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		delete(doc, "proof")
+		signed, err := SignRDFC(doc, ProofOptions{VerificationMethod: vm}, priv)
+		if err != nil {
+			return
+		}
+		if err := VerifyRDFC(context.Background(), signed, DIDKeyResolver, VerifyOptions{}); err != nil {
+			t.Fatalf("signed, then refused: %v\n%s", err, in)
+		}
+		before, err := CanonicalizeRDFC(doc)
+		if err != nil {
+			t.Fatalf("signed, but does not canonicalize: %v", err)
+		}
+		changed, ok := changeOneString(doc).(map[string]any)
+		if !ok || reflect.DeepEqual(changed, doc) {
+			return
+		}
+		after, cerr := CanonicalizeRDFC(changed)
+		tampered := maps.Clone(changed)
+		tampered["proof"] = signed["proof"]
+		err = VerifyRDFC(context.Background(), tampered, DIDKeyResolver, VerifyOptions{})
+		if err == nil && (cerr != nil || !bytes.Equal(before, after)) {
+			t.Fatalf("a change to the data verified:\n%s", in)
+		}
+	})
+}
+
+// changeOneString returns a copy of v with the first string value (in key
+// order, outside @context) changed.
+func changeOneString(v any) any {
+	done := false
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case string:
+			if !done {
+				done = true
+				return x + "~"
+			}
+			return x
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = walk(e)
+			}
+			return out
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			keys := slices.Sorted(maps.Keys(x))
+			for _, k := range keys {
+				if k == "@context" {
+					out[k] = x[k]
+					continue
+				}
+				out[k] = walk(x[k])
+			}
+			return out
+		}
+		return v
+	}
+	return walk(v)
 }

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // ErrDroppedStatement is returned for a JSON-LD document that would convert
@@ -50,7 +50,7 @@ func toRDF(expanded []any) (*ld.RDFDataset, error) {
 	// relabels them, but a fixed order keeps the conversion deterministic.
 	slices.Sort(names)
 	for _, name := range names {
-		if ld.IsRelativeIri(name) {
+		if ld.IsRelativeIri(name) || (name != "@default" && !strings.HasPrefix(name, "_:") && !validIRI(name)) {
 			return nil, fmt.Errorf("%w: graph name %q is not an absolute IRI", ErrDroppedStatement, name)
 		}
 		quads, err := graphToRDF(name, nodeMap[name].(map[string]any), issuer)
@@ -248,9 +248,16 @@ const (
 	maxCachedIRILen = 512
 )
 
-// validIRI is json-gold's IRI check of GraphToRDF: an http(s) IRI must pass
-// ld.IsURL, any other is accepted.
+// validIRI is json-gold's IRI check of GraphToRDF (an http(s) IRI must
+// pass ld.IsURL), and, whatever the scheme, RFC 3987's: no space, control
+// character or <>"{}|\^` and at most one '#'. JSON-LD's toRdf drops a
+// statement with an IRI that is not well-formed (toRdf e111, li12); json-gold
+// kept these.
 func validIRI(s string) bool {
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= 0x20 || r == 0x7f || strings.ContainsRune("<>\"{}|\\^`", r) }) ||
+		strings.Count(s, "#") > 1 {
+		return false
+	}
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
 		return true
 	}

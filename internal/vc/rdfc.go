@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/piprate/json-gold/ld"
+	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
 
 // ErrUndefinedTerm is returned for a JSON-LD document with a property or
@@ -120,12 +120,13 @@ func activeContext(local any) (ctx *ld.Context, ok bool) {
 	return ctx, true
 }
 
-// expandSafe is json-gold's Expand in safe mode, with the document's
-// @context taken from activeContexts when it is made of embedded URLs.
-func expandSafe(doc any) ([]any, error) {
+// expandSafe is json-gold's Expand with opts (in safe mode), with the
+// document's @context taken from activeContexts when opts are safeOptions
+// and the @context is made of embedded URLs.
+func expandSafe(doc any, opts *ld.JsonLdOptions) ([]any, error) {
 	m, isMap := doc.(map[string]any)
-	if !isMap {
-		return ld.NewJsonLdProcessor().Expand(doc, safeOptions)
+	if !isMap || opts != safeOptions {
+		return ld.NewJsonLdProcessor().Expand(doc, opts)
 	}
 	local, hasCtx := m["@context"]
 	active, cached := activeContext(local)
@@ -180,14 +181,47 @@ func expandSafe(doc any) ([]any, error) {
 // reused (see activeContext); the document is expanded once, in safe mode,
 // and that expansion is what is converted to RDF (toRDF) and canonicalized.
 func CanonicalizeRDFC(doc any) ([]byte, error) {
-	expanded, err := expandSafe(doc)
+	dataset, err := rdfDataset(doc, safeOptions)
+	if err != nil {
+		return nil, err
+	}
+	return canonicalize(dataset)
+}
+
+// canonicalize is RDFC-1.0 on an RDF dataset, refused (ErrTooAmbiguous)
+// when it needs more work than workBound allows.
+func canonicalize(dataset *ld.RDFDataset) ([]byte, error) {
+	na := ld.NewNormalisationAlgorithm(ld.AlgorithmURDNA2015)
+	if err := na.NormalizeBounded(dataset, workBound); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrJSONLD, ErrTooAmbiguous)
+	}
+	return []byte(na.NQuads()), nil
+}
+
+// rdfDataset is the JSON-LD to RDF conversion of signing and verification:
+// one safe-mode expansion of doc with opts (safeOptions, or the W3C suite's
+// options in tests), whose undefined terms, relative types and dropped
+// statements are errors, converted by toRDF.
+//
+// json-gold's context processing and expansion assert the types of what
+// they read in many places; a panic there on a crafted document (one such
+// case, a "@container": {}, was found by FuzzSignVerifyRDFC and is fixed in
+// internal/ld) is recovered here as ErrJSONLD, so bad input never takes
+// down a verification.
+func rdfDataset(doc any, opts *ld.JsonLdOptions) (ds *ld.RDFDataset, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ds, err = nil, fmt.Errorf("%w: the document could not be processed", ErrJSONLD)
+		}
+	}()
+	expanded, err := expandSafe(doc, opts)
 	if err != nil {
 		if errors.Is(err, ErrUnknownContext) {
 			return nil, err
 		}
 		var jerr *ld.JsonLdError
 		if errors.As(err, &jerr) && jerr.Code == ld.InvalidProperty {
-			if term := undefinedTerm(ld.NewJsonLdProcessor(), doc); term != "" {
+			if term := undefinedTerm(ld.NewJsonLdProcessor(), doc, opts); term != "" {
 				return nil, fmt.Errorf("%w: %s", ErrUndefinedTerm, term)
 			}
 			return nil, fmt.Errorf("%w: %w", ErrUndefinedTerm, err)
@@ -197,29 +231,15 @@ func CanonicalizeRDFC(doc any) ([]byte, error) {
 	if t := relativeType(expanded); t != "" {
 		return nil, fmt.Errorf("%w: type %s is not an absolute IRI", ErrUndefinedTerm, t)
 	}
-	dataset, err := toRDF(expanded)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkCanonicalizationWork(dataset); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
-	}
-	out, err := ld.NewJsonLdApi().Normalize(dataset, normalizeOptions)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJSONLD, err)
-	}
-	s, ok := out.(string)
-	if !ok {
-		return nil, fmt.Errorf("%w: canonicalization returned %T", ErrJSONLD, out)
-	}
-	return []byte(s), nil
+	return toRDF(expanded)
 }
 
 // undefinedTerm expands doc again with a probe @vocab beneath its own
 // context, so that terms the context does not define expand under the probe
 // instead of being dropped, and returns the first such term ("" if none).
-func undefinedTerm(proc *ld.JsonLdProcessor, doc any) string {
+func undefinedTerm(proc *ld.JsonLdProcessor, doc any, safe *ld.JsonLdOptions) string {
 	opts := jsonLDOptions()
+	opts.Base, opts.DocumentLoader = safe.Base, safe.DocumentLoader
 	opts.ExpandContext = map[string]any{"@vocab": probeVocab}
 	expanded, err := proc.Expand(doc, opts)
 	if err != nil {
