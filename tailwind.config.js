@@ -1,7 +1,7 @@
 /** Tailwind CSS v3 build for TrustCred. `make generate` runs it; the output,
  * static/css/app.css, is committed so that `go run` needs nothing but Go. */
 module.exports = {
-  content: ["./views/**/*.templ"],
+  content: ["./views/**/*.templ", "./views/**/*.go"],
   theme: {
     extend: {
       colors: {
