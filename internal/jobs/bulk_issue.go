@@ -21,8 +21,8 @@ import (
 
 // Defaults of the bulk issuance job.
 const (
-	bulkChunk  = 100             // pending rows read at a time
-	bulkBudget = 2 * time.Minute // work per run before the job snoozes and goes on (under jobTimeout)
+	bulkChunk  = 100              // pending rows read at a time
+	bulkBudget = 10 * time.Second // work per run before the job snoozes and goes on (under bulkTimeout)
 )
 
 // BulkIssue is the job that issues a queued batch's pending rows.
@@ -51,20 +51,25 @@ func (BulkIssue) InsertOpts() river.InsertOpts {
 // ends the run, the row stays pending and River retries the job. Rows are
 // read in chunks; between chunks the run stops if the batch was
 // cancelled, and after Budget it snoozes so that River runs it again at
-// once, in a new run under the job timeout.
+// once, in a new run under the job timeout. Runs are short (bulkTimeout)
+// so that River's rescuer can retry the job of a server that died soon
+// after, without ever rescuing a run that is still alive.
 type BulkIssueWorker struct {
 	river.WorkerDefaults[BulkIssue]
 	DB       *store.DB
 	Issuer   *issuance.Issuer
 	Log      *slog.Logger
 	Chunk    int           // rows per chunk; 0: 100
-	Budget   time.Duration // per run; 0: 2 minutes
+	Budget   time.Duration // per run; 0: bulkBudget
 	Parallel int           // rows issued at once; 0: the CPUs (at most 4) on PostgreSQL, 1 on SQLite
 	// Email enqueues a credential's email inside tx, the transaction that
 	// stores the credential; nil: the job's River client (no email when the
 	// worker is run outside River).
 	Email func(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error
 }
+
+// Timeout bounds one run: the budget, then at most the rows in flight.
+func (w *BulkIssueWorker) Timeout(*river.Job[BulkIssue]) time.Duration { return bulkTimeout }
 
 // Work issues the batch's pending rows.
 func (w *BulkIssueWorker) Work(ctx context.Context, j *river.Job[BulkIssue]) error {
@@ -130,7 +135,7 @@ func (w *BulkIssueWorker) Run(ctx context.Context, args BulkIssue) (done bool, e
 			after = 0 // rows before the cursor may have been left pending by a concurrent run: look again
 			continue
 		}
-		if err := r.issue(ctx, rows); err != nil {
+		if err := r.issue(ctx, rows, deadline); err != nil {
 			return false, err
 		}
 		after = rows[len(rows)-1].RowNumber
@@ -161,9 +166,10 @@ func (w *BulkIssueWorker) parallel() int {
 	return min(runtime.GOMAXPROCS(0), 4)
 }
 
-// issue issues a chunk of rows, a few at once; the first error that is
-// not the row's own ends the chunk.
-func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow) error {
+// issue issues a chunk of rows, a few at once, and no new row after the
+// deadline (the rest stay pending for the next run); the first error that
+// is not the row's own ends the chunk.
+func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow, deadline time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -188,6 +194,9 @@ func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow) erro
 	}
 feed:
 	for i := range rows {
+		if time.Now().After(deadline) {
+			break
+		}
 		select {
 		case next <- &rows[i]:
 		case <-ctx.Done():

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/bulk"
@@ -420,5 +422,118 @@ func TestBulkIssueThroughput(t *testing.T) {
 		}
 		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d workers, GOMAXPROCS %d)",
 			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), w.parallel(), runtime.GOMAXPROCS(0))
+	}
+}
+
+// A server killed while it worked a batch leaves its job running, attempted
+// by a client that is gone. A new server rescues the job and finishes the
+// batch, within a minute of the crash.
+func TestBulkIssueRescuedAfterCrash(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		ws := NewWorkers()
+		AddBulkIssue(ws, db, f.is, storetest.Logger(t))
+		q, err := New(db, storetest.Logger(t), ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab, err := bulk.Parse(bulkCSV(12, 0, studentEmail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := bulk.Import(ctx, f.sc, f.is.Keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
+			return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// The crashed server had marked the batch running and taken the job
+		// 30 seconds ago; it will never finish that attempt.
+		if _, err := f.sc.StartBatch(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		list, err := q.client.JobList(ctx, river.NewJobListParams().Kinds(BulkIssue{}.Kind()))
+		if err != nil || len(list.Jobs) != 1 {
+			t.Fatalf("jobs %v %v", list, err)
+		}
+		crashed := time.Now().Add(-30 * time.Second).UTC()
+		if _, err := q.client.Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
+			ID:            list.Jobs[0].ID,
+			StateDoUpdate: true, State: rivertype.JobStateRunning,
+			AttemptDoUpdate: true, Attempt: 1,
+			AttemptedAtDoUpdate: true, AttemptedAt: &crashed,
+			AttemptedByDoUpdate: true, AttemptedBy: []string{"crashed-server"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = q.Stop(sctx)
+		})
+		for {
+			got, err := f.sc.Batch(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status == store.BatchCompleted {
+				break
+			}
+			if time.Since(start) > 50*time.Second {
+				job, _ := q.client.JobGet(ctx, list.Jobs[0].ID)
+				t.Fatalf("a minute after the crash the batch is still %s with %d of 12 issued; job %s", got.Status, got.IssuedCount, job.State)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		f.checkIssuedOnce(t, b.ID, 12, 0)
+		t.Logf("resumed and completed %v after the start, %v after the crash", time.Since(start).Round(time.Second), time.Since(crashed).Round(time.Second))
+	})
+}
+
+// A run stops taking rows once its budget is spent, even inside a chunk,
+// so that it ends well within its timeout; the next run goes on.
+func TestBulkIssueRunStopsAtBudget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		b := f.importBatch(t, f.tpl, bulkCSV(30, 0, studentEmail), false)
+		w := &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Chunk: 100, Parallel: 1, Budget: time.Nanosecond}
+		done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID})
+		if err != nil || done {
+			t.Fatalf("run over budget: done %v, %v", done, err)
+		}
+		if got, _ := f.sc.Batch(ctx, b.ID); got.IssuedCount > 1 {
+			t.Fatalf("a run with a spent budget issued %d rows of its chunk", got.IssuedCount)
+		}
+		w.Budget = 0
+		if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("next run: %v %v", done, err)
+		}
+		f.checkIssuedOnce(t, b.ID, 30, 0)
+	})
+}
+
+// The timeouts that make a crashed batch resume within a minute: a bulk
+// run ends (budget, then timeout) before River may rescue it, and the
+// rescue comes at most one rescuer period (30 s) and one scheduler period
+// (5 s) after rescueAfter. Other kinds keep jobTimeout.
+func TestRescueWindow(t *testing.T) {
+	const rescuerPeriod, schedulerPeriod = 30 * time.Second, 5 * time.Second
+	if !(bulkBudget < bulkTimeout && bulkTimeout < rescueAfter && rescueAfter+rescuerPeriod+schedulerPeriod < time.Minute) {
+		t.Fatalf("budget %v, timeout %v, rescue after %v: a crashed batch may wait more than a minute", bulkBudget, bulkTimeout, rescueAfter)
+	}
+	if got := (timed[BulkIssue]{&BulkIssueWorker{}}).Timeout(&river.Job[BulkIssue]{}); got != bulkTimeout {
+		t.Fatalf("bulk timeout %v", got)
+	}
+	if got := (timed[echoArgs]{&echoWorker{}}).Timeout(&river.Job[echoArgs]{}); got != jobTimeout {
+		t.Fatalf("default timeout %v", got)
 	}
 }
