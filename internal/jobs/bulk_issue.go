@@ -256,6 +256,9 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 		return ctx.Err()
 	default:
 		if reason, ok := rowProblem(err); ok {
+			if store.DataRefused(err) {
+				r.w.Log.Warn("bulk issuance: the database refused a row", "batch", r.batch.ID, "row", row.RowNumber, "error", err)
+			}
 			return fail(reason)
 		}
 		return fmt.Errorf("bulk issuance: batch %s row %d: %w", r.batch.ID, row.RowNumber, err)
@@ -290,7 +293,9 @@ func equal(a, b []string) bool {
 }
 
 // rowProblem tells the errors that are the row's own (issuing it again
-// would fail the same way) and words them for the summary.
+// would fail the same way: the checks, signing, the database refusing the
+// data) and words them for the summary. Any other error (the connection,
+// the context) is the job's, and River retries it.
 func rowProblem(err error) (string, bool) {
 	var fe store.FieldErrors
 	switch {
@@ -302,6 +307,9 @@ func rowProblem(err error) (string, bool) {
 		return "a field is not defined by the credential’s JSON-LD context", true
 	case errors.Is(err, vc.ErrUnknownContext), errors.Is(err, vc.ErrJSONLD), errors.Is(err, vc.ErrJCS):
 		return "the credential is not valid JSON-LD", true
+	case store.DataRefused(err):
+		// The database's own words stay in the log: they name tables and bytes.
+		return "the database refused a value of this row (a character it cannot store, or a value too long)", true
 	}
 	return "", false
 }

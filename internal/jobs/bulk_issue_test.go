@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
@@ -536,4 +537,108 @@ func TestRescueWindow(t *testing.T) {
 	if got := (timed[echoArgs]{&echoWorker{}}).Timeout(&river.Job[echoArgs]{}); got != jobTimeout {
 		t.Fatalf("default timeout %v", got)
 	}
+}
+
+// A row whose data the database refuses is that row's failure, with a
+// reason that does not quote the database; the batch goes on and
+// completes (it used to end every run with a job error, the rows after it
+// left pending).
+func TestBulkIssueRowRefusedByDatabase(t *testing.T) {
+	db := storetest.Open(t, store.Postgres)
+	ctx := context.Background()
+	f := newBulkFixture(t, db)
+	// A constraint the checks know nothing of stands for whatever the
+	// database may refuse (an invalid byte, a value too long…).
+	if _, err := db.SQL().Exec(`ALTER TABLE credentials ADD CONSTRAINT test_refused CHECK (recipient_name IS DISTINCT FROM 'Student 3')`); err != nil {
+		t.Fatal(err)
+	}
+	const valid = 10
+	b := f.importBatch(t, f.tpl, bulkCSV(valid, 0, studentEmail), false)
+	w := f.worker(t)
+	w.Parallel = 1
+	if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+		t.Fatalf("run: done %v, %v", done, err)
+	}
+	got, _ := f.sc.Batch(ctx, b.ID)
+	rows, _ := f.sc.BatchRows(ctx, b.ID)
+	if got.Status != store.BatchCompleted || got.IssuedCount != valid-1 || got.FailedCount != 1 {
+		t.Fatalf("batch %s: %d issued, %d failed", got.Status, got.IssuedCount, got.FailedCount)
+	}
+	r := rows[3] // Student 3, the fourth row
+	if r.Status != store.RowFailed || r.Error == nil || !strings.Contains(*r.Error, "the database refused a value of this row") ||
+		strings.Contains(*r.Error, "test_refused") || strings.Contains(*r.Error, "credentials") {
+		t.Fatalf("refused row: %s %v", r.Status, *r.Error)
+	}
+	// What a user sees: the failure in the results, with its reason.
+	res, err := bulk.Results(ctx, f.sc, f.is.Keys, b.ID, bulkBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[3].Status != store.RowFailed || res[3].Recipient != studentEmail(3) || !strings.Contains(res[3].Error, "the database refused") {
+		t.Fatalf("results: %+v", res[3])
+	}
+}
+
+// Errors that are the database's own trouble, not the row's, are not
+// taken for the row's (River retries them).
+func TestDataRefused(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "22021"}, true}, // invalid byte sequence (a NUL)
+		{&pgconn.PgError{Code: "22001"}, true}, // value too long
+		{fmt.Errorf("issue: %w", &pgconn.PgError{Code: "23514"}), true},
+		{&pgconn.PgError{Code: "54000"}, true},  // index row too large
+		{&pgconn.PgError{Code: "23505"}, false}, // unique: a concurrent writer
+		{&pgconn.PgError{Code: "40001"}, false}, // serialization
+		{&pgconn.PgError{Code: "57P01"}, false}, // admin shutdown
+		{&pgconn.PgError{Code: "08006"}, false}, // connection failure
+		{context.DeadlineExceeded, false},
+		{sql.ErrConnDone, false},
+	} {
+		if got := store.DataRefused(tt.err); got != tt.want {
+			t.Errorf("DataRefused(%v) = %v", tt.err, got)
+		}
+	}
+}
+
+// A row stored with a NUL (before the upload refused them: PostgreSQL
+// cannot store it, and every run of the batch ended with a job error) is
+// that row's failure, named; the other rows are issued.
+func TestBulkIssueStoredRowWithNUL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		headers := []string{"recipient_name", "recipient_email", "degree"}
+		var rows []store.IssuanceBatchRow
+		for i := range 6 {
+			name := fmt.Sprintf("Student %d", i)
+			if i == 2 {
+				name = "Stu\x00dent 2"
+			}
+			sealed, err := bulk.Seal(f.is.Keys, headers, bulk.Row{Number: i + 1, Values: []string{name, studentEmail(i), "Physics"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, store.IssuanceBatchRow{RowNumber: i + 1, DataEncrypted: sealed})
+		}
+		b := &store.IssuanceBatch{TemplateID: &f.tpl.ID, ColumnMapping: datatypes.NewJSONType(map[string]string{
+			bulk.RecipientName: "recipient_name", bulk.RecipientAddress: "recipient_email", "degree": "degree"})}
+		if err := f.sc.CreateBatch(ctx, b, rows, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("run: done %v, %v", done, err)
+		}
+		got, _ := f.sc.Batch(ctx, b.ID)
+		stored, _ := f.sc.BatchRows(ctx, b.ID)
+		if got.Status != store.BatchCompleted || got.IssuedCount != 5 || got.FailedCount != 1 || stored[2].Status != store.RowFailed ||
+			stored[2].Error == nil || !strings.Contains(*stored[2].Error, "recipient_name: contains a control character (U+0000)") {
+			t.Fatalf("batch %s: %d issued, %d failed; row 3 %s %v", got.Status, got.IssuedCount, got.FailedCount, stored[2].Status, stored[2].Error)
+		}
+	})
 }
