@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -181,7 +182,7 @@ func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow, dead
 	for range r.w.parallel() {
 		wg.Go(func() {
 			for row := range next {
-				if err := r.row(ctx, row); err != nil {
+				if err := r.safeRow(ctx, row); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -211,18 +212,36 @@ feed:
 	return ctx.Err()
 }
 
+// safeRow is row, except that a panic (a bug that this row's data
+// triggers) fails the row instead of the process: these goroutines are
+// not River's, whose recovery covers only Work's own.
+func (r *bulkRun) safeRow(ctx context.Context, row *store.IssuanceBatchRow) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.w.Log.Error("bulk issuance: panic while issuing a row", "batch", r.batch.ID, "row", row.RowNumber,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = r.fail(ctx, row, "the credential could not be issued because of an internal error (reported in the server log)")
+		}
+	}()
+	return r.row(ctx, row)
+}
+
+// fail marks a pending row failed with the reason; one that is no longer
+// pending is left as it is.
+func (r *bulkRun) fail(ctx context.Context, row *store.IssuanceBatchRow, reason string) error {
+	err := r.sc.FailBatchRow(ctx, r.batch.ID, row.ID, reason)
+	if errors.Is(err, store.ErrRowDone) {
+		return nil
+	}
+	return err
+}
+
 // row issues one row, or marks it failed with the reason.
 func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	fail := func(reason string) error {
-		err := r.sc.FailBatchRow(ctx, r.batch.ID, row.ID, reason)
-		if errors.Is(err, store.ErrRowDone) {
-			return nil
-		}
-		return err
-	}
+	fail := func(reason string) error { return r.fail(ctx, row, reason) }
 	t := r.batch.Template
 	if t == nil || t.Schema == nil {
 		return fail("the template was deleted")

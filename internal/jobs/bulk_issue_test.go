@@ -642,3 +642,34 @@ func TestBulkIssueStoredRowWithNUL(t *testing.T) {
 		}
 	})
 }
+
+// A panic while a row is issued (here in the email hook, inside the
+// credential's transaction) fails that row and rolls its credential back;
+// the process survives and the batch completes.
+func TestBulkIssueRowPanics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		b := f.importBatch(t, f.tpl, bulkCSV(8, 0, studentEmail), true)
+		var mu sync.Mutex
+		calls := 0
+		w := f.worker(t)
+		w.Email = func(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if calls++; calls == 3 {
+				panic("a bug")
+			}
+			return nil
+		}
+		if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("run: done %v, %v", done, err)
+		}
+		got, _ := f.sc.Batch(ctx, b.ID)
+		failed := count(t, db, "SELECT count(*) FROM issuance_batch_rows WHERE batch_id = ? AND status = 'failed' AND error LIKE '%internal error%'", b.ID)
+		creds := count(t, db, "SELECT count(*) FROM credentials WHERE issuer_id = ?", f.org.ID)
+		if got.Status != store.BatchCompleted || got.IssuedCount != 7 || got.FailedCount != 1 || failed != 1 || creds != 7 {
+			t.Fatalf("batch %s: %d issued, %d failed (%d with the reason), %d credentials", got.Status, got.IssuedCount, got.FailedCount, failed, creds)
+		}
+	})
+}
