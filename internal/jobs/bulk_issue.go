@@ -72,6 +72,22 @@ type BulkIssueWorker struct {
 // Timeout bounds one run: the budget, then at most the rows in flight.
 func (w *BulkIssueWorker) Timeout(*river.Job[BulkIssue]) time.Duration { return bulkTimeout }
 
+// rescued is the error River's rescuer records on a job it found stuck.
+const rescued = "Stuck job rescued by JobRescuer"
+
+// NextRetry is River's default backoff ((errors+1)^4 seconds) without
+// counting rescues: a batch whose servers died twice resumes as soon as
+// the first time, while real errors still back off.
+func (w *BulkIssueWorker) NextRetry(j *river.Job[BulkIssue]) time.Time {
+	n := 1
+	for _, e := range j.Errors {
+		if e.Error != rescued {
+			n++
+		}
+	}
+	return time.Now().Add(time.Duration(n*n*n*n) * time.Second)
+}
+
 // Work issues the batch's pending rows.
 func (w *BulkIssueWorker) Work(ctx context.Context, j *river.Job[BulkIssue]) error {
 	done, err := w.Run(ctx, j.Args)

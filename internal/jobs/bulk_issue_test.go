@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -453,7 +454,9 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The crashed server had marked the batch running and taken the job
-		// 30 seconds ago; it will never finish that attempt.
+		// 30 seconds ago; it will never finish that attempt. Two servers
+		// had crashed on it before (River would wait 3^4 s to retry a job
+		// with two errors).
 		if _, err := f.sc.StartBatch(ctx, b.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -462,10 +465,16 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 			t.Fatalf("jobs %v %v", list, err)
 		}
 		crashed := time.Now().Add(-30 * time.Second).UTC()
+		var rescues [][]byte
+		for i := range 2 {
+			e, _ := json.Marshal(rivertype.AttemptError{At: crashed.Add(-time.Duration(i+1) * time.Minute), Attempt: i + 1, Error: rescued})
+			rescues = append(rescues, e)
+		}
 		if _, err := q.client.Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
 			ID:            list.Jobs[0].ID,
 			StateDoUpdate: true, State: rivertype.JobStateRunning,
-			AttemptDoUpdate: true, Attempt: 1,
+			AttemptDoUpdate: true, Attempt: 3,
+			ErrorsDoUpdate: true, Errors: rescues,
 			AttemptedAtDoUpdate: true, AttemptedAt: &crashed,
 			AttemptedByDoUpdate: true, AttemptedBy: []string{"crashed-server"},
 		}); err != nil {
@@ -495,6 +504,11 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		f.checkIssuedOnce(t, b.ID, 12, 0)
+		// The rescue was River's, recorded in the words NextRetry looks for.
+		job, err := q.client.JobGet(ctx, list.Jobs[0].ID)
+		if err != nil || len(job.Errors) != 3 || job.Errors[2].Error != rescued {
+			t.Fatalf("job after the rescue: %v %+v", err, job)
+		}
 		t.Logf("resumed and completed %v after the start, %v after the crash", time.Since(start).Round(time.Second), time.Since(crashed).Round(time.Second))
 	})
 }
@@ -520,6 +534,28 @@ func TestBulkIssueRunStopsAtBudget(t *testing.T) {
 		}
 		f.checkIssuedOnce(t, b.ID, 30, 0)
 	})
+}
+
+// Rescues do not slow the next retry down; errors do, as River's default.
+func TestBulkIssueNextRetry(t *testing.T) {
+	w := &BulkIssueWorker{}
+	for _, tt := range []struct {
+		errors []string
+		want   time.Duration
+	}{
+		{nil, time.Second},
+		{[]string{rescued, rescued, rescued}, time.Second},
+		{[]string{"database is down"}, 16 * time.Second},
+		{[]string{rescued, "database is down", rescued, "database is down"}, 81 * time.Second},
+	} {
+		j := &river.Job[BulkIssue]{JobRow: &rivertype.JobRow{}}
+		for _, e := range tt.errors {
+			j.Errors = append(j.Errors, rivertype.AttemptError{Error: e})
+		}
+		if got := time.Until(w.NextRetry(j)); got > tt.want || got < tt.want-time.Second {
+			t.Errorf("after %v: retry in %v, want %v", tt.errors, got, tt.want)
+		}
+	}
 }
 
 // The timeouts that make a crashed batch resume within a minute: a bulk
