@@ -396,34 +396,71 @@ func rebindQ(db *store.DB, q string) string {
 }
 
 // TestBulkIssueThroughput times a 10,000-row file end to end on
-// PostgreSQL through the job's code path (parse, check and store every
-// row, then issue), for each cryptosuite. Not part of make test:
+// PostgreSQL (parse, check and store every row, then issue them through
+// the real queue, with the job's runs and snoozes), for each cryptosuite.
+// Not part of make test:
 //
 //	TRUSTCRED_BULK_BENCH=10000 go test -run BulkIssueThroughput -v ./internal/jobs/
+//
+// TRUSTCRED_BULK_BUDGET (a duration) sets the runs' budget, to compare.
 func TestBulkIssueThroughput(t *testing.T) {
 	n := 0
 	if _, err := fmt.Sscan(os.Getenv("TRUSTCRED_BULK_BENCH"), &n); err != nil || n <= 0 {
 		t.Skip("set TRUSTCRED_BULK_BENCH to a number of rows")
 	}
+	ctx := context.Background()
 	db := storetest.Open(t, store.Postgres)
 	f := newBulkFixture(t, db)
+	ws := NewWorkers()
+	budget, _ := time.ParseDuration(os.Getenv("TRUSTCRED_BULK_BUDGET")) // a run's budget; default bulkBudget
+	Add(ws, &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Budget: budget})
+	q, err := New(db, storetest.Logger(t), ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 	for _, tpl := range []*store.CredentialTemplate{f.tpl, f.jcsTpl} {
 		suite := issuance.Cryptosuite(tpl)
 		data := bulkCSV(n, 0, func(i int) string { return fmt.Sprintf("%s-%d@example.org", suite, i) })
 		start := time.Now()
-		b := f.importBatch(t, tpl, data, false)
+		tab, err := bulk.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := bulk.Import(ctx, f.sc, f.is.Keys, tpl, "bench.csv", tab, store.Actor{UserID: &f.admin.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
 		imported := time.Since(start)
-		w := &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t)}
-		if done, err := w.Run(context.Background(), BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
-			t.Fatalf("run: %v %v", done, err)
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
+			return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			got, err := f.sc.Batch(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status == store.BatchCompleted {
+				if got.IssuedCount != n {
+					t.Fatalf("%s: %d issued", suite, got.IssuedCount)
+				}
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 		total := time.Since(start)
-		got, _ := f.sc.Batch(context.Background(), b.ID)
-		if got.IssuedCount != n || got.Status != store.BatchCompleted {
-			t.Fatalf("%s: %d issued, %s", suite, got.IssuedCount, got.Status)
+		var snoozes int
+		if err := db.SQL().QueryRow(`SELECT coalesce((metadata->>'snoozes')::int, 0) FROM river_job WHERE args->>'batch_id' = $1`, b.ID).Scan(&snoozes); err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d workers, GOMAXPROCS %d)",
-			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), w.parallel(), runtime.GOMAXPROCS(0))
+		w := &BulkIssueWorker{DB: db}
+		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d runs, %d workers, GOMAXPROCS %d)",
+			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), snoozes+1, w.parallel(), runtime.GOMAXPROCS(0))
 	}
 }
 
