@@ -473,6 +473,7 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 		f := newBulkFixture(t, db)
 		ws := NewWorkers()
 		AddBulkIssue(ws, db, f.is, storetest.Logger(t))
+		Add(ws, &echoWorker{seen: make(chan int, 1)})
 		q, err := New(db, storetest.Logger(t), ws)
 		if err != nil {
 			t.Fatal(err)
@@ -517,6 +518,21 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		// A job of another kind taken at the same time is within its own
+		// 5-minute timeout: the rescuer leaves it alone.
+		other, err := q.client.Insert(ctx, echoArgs{N: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.client.Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
+			ID:            other.Job.ID,
+			StateDoUpdate: true, State: rivertype.JobStateRunning,
+			AttemptDoUpdate: true, Attempt: 1,
+			AttemptedAtDoUpdate: true, AttemptedAt: &crashed,
+			AttemptedByDoUpdate: true, AttemptedBy: []string{"crashed-server"},
+		}); err != nil {
+			t.Fatal(err)
+		}
 		start := time.Now()
 		if err := q.Start(ctx); err != nil {
 			t.Fatal(err)
@@ -545,6 +561,9 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 		job, err := q.client.JobGet(ctx, list.Jobs[0].ID)
 		if err != nil || len(job.Errors) != 3 || job.Errors[2].Error != rescued {
 			t.Fatalf("job after the rescue: %v %+v", err, job)
+		}
+		if o, err := q.client.JobGet(ctx, other.Job.ID); err != nil || o.State != rivertype.JobStateRunning {
+			t.Fatalf("the other kind's job: %v %+v", err, o)
 		}
 		t.Logf("resumed and completed %v after the start, %v after the crash", time.Since(start).Round(time.Second), time.Since(crashed).Round(time.Second))
 	})
