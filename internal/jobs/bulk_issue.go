@@ -47,9 +47,10 @@ func (BulkIssue) InsertOpts() river.InsertOpts {
 // transaction that also marks the row issued: a row is issued at most
 // once however often the job runs, and a run that is killed half way
 // leaves the rest pending for the next run. A row that cannot be issued
-// (its data no longer passes the checks, the credential is refused) is
-// marked failed with the reason; any other error (the database is down…)
-// ends the run, the row stays pending and River retries the job. Rows are
+// (its data no longer passes the checks, the credential is refused, the
+// database refuses its data, issuing it panics) is marked failed with the
+// reason; any other error (the database is down…) ends the run, the row
+// stays pending and River retries the job. Rows are
 // read in chunks; between chunks the run stops if the batch was
 // cancelled, and after Budget it snoozes so that River runs it again at
 // once, in a new run under the job timeout. Runs are short (bulkTimeout)
