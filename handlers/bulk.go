@@ -6,11 +6,13 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -103,7 +105,8 @@ func (h *Bulk) TemplateCSV(c *fiber.Ctx) error {
 // text). The file is parsed and every row checked, then the batch and all
 // its rows are stored; the review page shows the result. Nothing is issued.
 func (h *Bulk) Upload(c *fiber.Ctx) error {
-	f := view.NewForm{Template: strings.TrimSpace(c.FormValue("template")), Text: c.FormValue("text"), Errors: view.Errors{}}
+	text := c.FormValue("text")
+	f := view.NewForm{Template: strings.TrimSpace(c.FormValue("template")), Text: visible(text), Errors: view.Errors{}}
 	sc := auth.Current(c).Scope
 	var (
 		t   *store.CredentialTemplate
@@ -116,7 +119,7 @@ func (h *Bulk) Upload(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	data, filename, problem, err := uploaded(c, f.Text)
+	data, filename, problem, err := uploaded(c, text)
 	if err != nil {
 		return err
 	}
@@ -157,12 +160,35 @@ func uploaded(c *fiber.Ctx, text string) (data []byte, filename, problem string,
 		if err != nil {
 			return nil, "", "", err
 		}
-		return data, filepath.Base(fh.Filename), "", nil
+		name := filepath.Base(fh.Filename)
+		if !utf8.ValidString(name) {
+			return nil, "", "The file’s name is not valid text; rename the file and choose it again.", nil
+		}
+		if r, bad := bulk.Control(name); bad {
+			return nil, "", fmt.Sprintf("The file’s name contains a control character (U+%04X), which is not allowed; rename the file and choose it again.", r), nil
+		}
+		return data, name, "", nil
 	}
 	if strings.TrimSpace(text) == "" {
 		return nil, "", "Choose a CSV file, or paste the rows below.", nil
 	}
 	return []byte(text), "pasted rows", "", nil
+}
+
+// visible is pasted text as the form shows it again: control characters
+// (refused by bulk.Parse, with their row and column) and invalid UTF-8
+// become U+FFFD, so that the user can see where they were.
+func visible(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if _, bad := bulk.Control(s); !bad {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if _, bad := bulk.Control(string(r)); bad {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 // Review renders GET /credentials/bulk/:id/review; once the batch is

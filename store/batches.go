@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
 )
@@ -22,6 +24,33 @@ type BatchStateError struct{ Msg string }
 func (e *BatchStateError) Error() string { return e.Msg }
 func (e *BatchStateError) Is(target error) bool {
 	return target == ErrBatchState
+}
+
+// DataRefused reports whether the database refused a statement for the
+// data it was given, so that the same data would be refused again: on
+// PostgreSQL a data exception (class 22: a byte sequence invalid in UTF-8,
+// a NUL, a value too long…), a NOT NULL or CHECK violation, or a value too
+// large for an index (54000); on SQLite a CHECK or NOT NULL violation, a
+// value too big or a type mismatch. Not a unique or foreign key violation
+// (a concurrent writer may cause them, and a retry sees the new state),
+// nor anything about the connection or the transaction. The bulk job
+// fails the row for these instead of retrying the batch.
+func DataRefused(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "22") || pe.Code == "23502" || pe.Code == "23514" || pe.Code == "54000"
+	}
+	if errors.Is(err, gorm.ErrCheckConstraintViolated) {
+		return true
+	}
+	var se interface{ Code() int } // SQLite's (glebarez/go-sqlite) *Error, extended result codes
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case 18, 20, 275, 1299: // SQLITE_TOOBIG, SQLITE_MISMATCH, SQLITE_CONSTRAINT_CHECK, SQLITE_CONSTRAINT_NOTNULL
+			return true
+		}
+	}
+	return false
 }
 
 // Done reports whether the batch has ended (completed or cancelled).

@@ -212,3 +212,39 @@ func TestCredentialEmailAllowed(t *testing.T) {
 		}
 	})
 }
+
+// DataRefused on the real drivers: what the database refuses for the data
+// (CHECK, NOT NULL, on PostgreSQL a NUL or a value too long) is told from a
+// unique violation, which a concurrent writer may cause.
+func TestDataRefused(t *testing.T) {
+	type refusal struct {
+		name, sql string
+		arg       any
+		want      bool
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		g := store.Gorm(db)
+		if err := g.Exec(`CREATE TABLE refused_test (id INTEGER PRIMARY KEY, name VARCHAR(5) NOT NULL CHECK (name <> 'bad'))`).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Exec(`INSERT INTO refused_test (id, name) VALUES (1, 'ok')`).Error; err != nil {
+			t.Fatal(err)
+		}
+		cases := []refusal{
+			{"check", `INSERT INTO refused_test (id, name) VALUES (2, ?)`, "bad", true},
+			{"not null", `INSERT INTO refused_test (id, name) VALUES (3, ?)`, nil, true},
+			{"unique", `INSERT INTO refused_test (id, name) VALUES (1, ?)`, "dup", false},
+		}
+		if db.Dialect() == store.Postgres {
+			cases = append(cases,
+				refusal{"NUL", `INSERT INTO refused_test (id, name) VALUES (4, ?)`, "a\x00b", true},
+				refusal{"too long", `INSERT INTO refused_test (id, name) VALUES (5, ?)`, "longer", true})
+		}
+		for _, c := range cases {
+			err := g.Exec(c.sql, c.arg).Error
+			if err == nil || store.DataRefused(err) != c.want {
+				t.Errorf("%s: %v, DataRefused %v", c.name, err, store.DataRefused(err))
+			}
+		}
+	})
+}

@@ -1,12 +1,16 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
+	"mime/multipart"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 
@@ -282,4 +286,106 @@ func countRows(t *testing.T, env *webtest.Env, q string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// uploadForm submits the upload form as a browser does (multipart), with
+// the template, the pasted text and a file whose name is sent as it is
+// (none when filename is empty).
+func uploadForm(t *testing.T, cl *webtest.Client, tplID, text, filename string, content []byte) *webtest.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range map[string]string{"csrf_token": cl.CSRF(), "template": tplID, "text": text} {
+		if err := w.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if filename == "" {
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return cl.Raw("POST", "/credentials/bulk", w.FormDataContentType(), buf.Bytes(), nil)
+	}
+	h := textproto.MIMEHeader{}
+	disposition := `form-data; name="file"; filename="` + filename + `"`
+	if strings.Contains(filename, "%") { // RFC 2231, as the multipart reader decodes it
+		disposition = `form-data; name="file"; filename*=UTF-8''` + filename
+	}
+	h.Set("Content-Disposition", disposition)
+	h.Set("Content-Type", "text/csv")
+	part, err := w.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := part.Write(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return cl.Raw("POST", "/credentials/bulk", w.FormDataContentType(), buf.Bytes(), nil)
+}
+
+// Control characters in the upload's text are refused next to the field,
+// naming the row and column (a NUL would have stopped the batch at
+// PostgreSQL), and nothing is stored; a UTF-16 file (a spreadsheet's
+// "Unicode text") is read as what it says.
+func TestBulkUploadControlCharacters(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		org := env.Org("acme")
+		tpl := bulkTemplate(t, env, org)
+		cl := env.Client()
+		cl.Login(env.User(store.RoleIssuer, org))
+
+		withNUL := strings.Replace(bulkFile, "Cleo", "Cl\x00eo", 1)
+		r := uploadForm(t, cl, tpl, withNUL, "", nil)
+		if r.Status != 422 || !r.Has("error-file") ||
+			!strings.Contains(r.Body, "Row 3, column “Recipient Name”: contains a control character (U+0000), which is not allowed") {
+			t.Fatalf("pasted NUL: %d\n%.1500s", r.Status, r.Body)
+		}
+		if strings.ContainsRune(r.Body, 0) || !strings.Contains(r.Body, "Cl\uFFFDeo") {
+			t.Fatal("the form does not show the pasted text with the NUL made visible")
+		}
+		if r := uploadForm(t, cl, tpl, "", "students.csv", []byte(strings.Replace(bulkFile, "Eve", "E\x1bve", 1))); r.Status != 422 ||
+			!strings.Contains(r.Body, "Row 5, column “Recipient Name”: contains a control character (U+001B)") {
+			t.Fatalf("file with ESC: %d\n%.1500s", r.Status, r.Body)
+		}
+		for name, want := range map[string]string{
+			"stu%00dents.csv": "The file’s name contains a control character (U+0000)",
+			"stu%1Bdents.csv": "The file’s name contains a control character (U+001B)",
+			"stu%FFdents.csv": "The file’s name is not valid text",
+		} {
+			if r := uploadForm(t, cl, tpl, "", name, []byte(bulkFile)); r.Status != 422 || !r.Has("error-file") || !strings.Contains(r.Body, want) {
+				t.Fatalf("file name %q: %d\n%.1500s", name, r.Status, r.Body)
+			}
+		}
+		if n := countRows(t, env, "SELECT count(*) FROM issuance_batches"); n != 0 {
+			t.Fatalf("%d batches stored from refused uploads", n)
+		}
+
+		// UTF-16LE with a BOM, tab-separated, CRLF: what Excel saves as "Unicode text".
+		var wide []byte
+		for _, u := range utf16.Encode([]rune("\ufeff" + strings.ReplaceAll(strings.ReplaceAll(bulkFile, ",", "\t"), "\n", "\r\n"))) {
+			wide = append(wide, byte(u), byte(u>>8))
+		}
+		r = uploadForm(t, cl, tpl, "", "students.txt", wide)
+		m := regexp.MustCompile(`^/credentials/bulk/([0-9a-f-]{36})/review$`).FindStringSubmatch(r.Location())
+		if r.Status != 303 || m == nil {
+			t.Fatalf("UTF-16 file: %d\n%.1500s", r.Status, r.Body)
+		}
+		r = cl.Get("/credentials/bulk/" + m[1] + "/review")
+		if !strings.Contains(r.Body, "Issue 3 valid rows") || !strings.Contains(r.Body, `data-testid="bulk-invalid">2<`) {
+			t.Fatalf("review of the UTF-16 file:\n%.3000s", r.Body)
+		}
+		// A mapping to a header the file does not have is dropped, NUL or not.
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		_ = w.WriteField("csrf_token", cl.CSRF())
+		_ = w.WriteField("map_degree", "Deg\x00ree")
+		_ = w.Close()
+		if r := cl.Raw("POST", "/credentials/bulk/"+m[1]+"/mapping", w.FormDataContentType(), buf.Bytes(), map[string]string{"HX-Request": "true"}); r.Status != 200 || !r.Has("bulk-problems") {
+			t.Fatalf("mapping to a header with a NUL: %d\n%.1500s", r.Status, r.Body)
+		}
+	})
 }

@@ -1,11 +1,14 @@
 package bulk
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"gorm.io/datatypes"
 
@@ -45,6 +48,27 @@ func TestParse(t *testing.T) {
 		{name: "long header", in: strings.Repeat("h", MaxHeaderLen+1) + ",b\n1,2\n", err: "longer than 200 characters"},
 		{name: "long value", in: "a,b\n" + strings.Repeat("v", MaxCellLen+1) + ",2\n", err: "row 1, column “a”: the value is longer than 2000"},
 		{name: "too many columns", in: strings.Repeat("c,", MaxColumns) + "c\n", err: "at most 100 are allowed"},
+		{name: "NUL in a value", in: "name,email\nAda,ada@example.org\nB\x00b,bob@example.org\n",
+			err: "row 2, column “name”: contains a control character (U+0000), which is not allowed"},
+		{name: "escape in a quoted value", in: "name,email\nAda,\"ada\x1b@example.org\"\n", err: "row 1, column “email”: contains a control character (U+001B)"},
+		{name: "DEL", in: "name\nA\x7fda\n", err: "row 1, column “name”: contains a control character (U+007F)"},
+		{name: "C1", in: "name\nA\u0085da\n", err: "row 1, column “name”: contains a control character (U+0085)"},
+		{name: "control in a header", in: "name,e\x01mail\nAda,x\n", err: "the header of column 2 contains a control character (U+0001)"},
+		{name: "tab inside a quoted value", in: "name,note\nAda,\"a\tb\"\n",
+			headers: []string{"name", "note"}, rows: []Row{{1, []string{"Ada", "a\tb"}}}},
+		{name: "UTF-16LE with BOM (Excel's Unicode text)", in: utf16LE("\ufeffname\temail\r\nZoë\tzoe@example.org\r\n😀\t1\r\n"),
+			headers: []string{"name", "email"}, rows: []Row{{1, []string{"Zoë", "zoe@example.org"}}, {2, []string{"😀", "1"}}}},
+		{name: "UTF-16BE without BOM", in: utf16BE("name,email\nZoë,zoe@example.org\n"),
+			headers: []string{"name", "email"}, rows: []Row{{1, []string{"Zoë", "zoe@example.org"}}}},
+		{name: "UTF-16LE without BOM", in: utf16LE("name,email\nЗоя,zoya@example.org\n"),
+			headers: []string{"name", "email"}, rows: []Row{{1, []string{"Зоя", "zoya@example.org"}}}},
+		{name: "UTF-32LE with BOM", in: "\xff\xfe\x00\x00" + utf32(binary.LittleEndian, "name\nZoë\n"),
+			headers: []string{"name"}, rows: []Row{{1, []string{"Zoë"}}}},
+		{name: "UTF-32BE without BOM", in: utf32(binary.BigEndian, "name\nZoë\n"),
+			headers: []string{"name"}, rows: []Row{{1, []string{"Zoë"}}}},
+		{name: "UTF-16 with an odd byte", in: "\xff\xfea\x00b", err: "not valid UTF-16"},
+		{name: "UTF-16 with a lone surrogate", in: "\xfe\xff\x00a\xdc\x00", err: "not valid UTF-16"},
+		{name: "NUL converted from UTF-16", in: utf16LE("\ufeffname\nA\x00da\n"), err: "row 1, column “name”: contains a control character (U+0000)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +87,30 @@ func TestParse(t *testing.T) {
 			}
 		})
 	}
+}
+
+func utf16LE(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	return string(b)
+}
+
+func utf16BE(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = binary.BigEndian.AppendUint16(b, u)
+	}
+	return string(b)
+}
+
+func utf32(order binary.AppendByteOrder, s string) string {
+	var b []byte
+	for _, r := range s {
+		b = order.AppendUint32(b, uint32(r))
+	}
+	return string(b)
 }
 
 func TestParseLimits(t *testing.T) {
@@ -185,7 +233,7 @@ func FuzzParseCheck(f *testing.F) {
 	for _, s := range []string{
 		"recipient_name,recipient_email,degree,gpa,conferred_on\nAda,ada@example.org,Physics,3.5,2024-06-30\n",
 		"\xef\xbb\xbfa;b\n1;2\n", "a\tb\n\"x\ty\"\tz\n", "a,b\n\"unterminated\n", "a,a\n1,2\n", ",\n,\n", "",
-		"email,gpa\nx@y.z,NaN\nq,1e999\n",
+		"email,gpa\nx@y.z,NaN\nq,1e999\n", "a,b\n\x00,1\n", utf16LE("\ufeffa\tb\r\n1\t2\r\n"), utf16BE("a,b\n1,2\n"),
 	} {
 		f.Add([]byte(s))
 	}
@@ -200,6 +248,13 @@ func FuzzParseCheck(f *testing.F) {
 		}
 		if len(tab.Rows) == 0 || len(tab.Headers) == 0 {
 			t.Fatal("accepted a file without rows or headers")
+		}
+		for _, r := range tab.Rows {
+			for _, v := range append(r.Values, tab.Headers...) {
+				if c, bad := Control(v); bad || !utf8.ValidString(v) {
+					t.Fatalf("accepted %q (control character %U)", v, c)
+				}
+			}
 		}
 		c, err := NewChecker(tpl, tab.Headers, AutoMap(tab.Headers, tpl.Schema.Fields))
 		if err != nil {

@@ -272,13 +272,26 @@ func (c *Checker) Check(row Row) (*Checked, []CellError) {
 		errs = append(errs, CellError{Row: row.Number, Column: c.column(target), Message: msg})
 	}
 	out := &Checked{RecipientName: c.value(row.Values, RecipientName), RecipientAddress: c.value(row.Values, RecipientAddress)}
+	// Parse refuses control characters; rows stored before it did (or
+	// sealed by other means) are checked again here, before the database.
+	controls := map[string]string{}
+	for target := range c.mapping {
+		if r, bad := Control(c.value(row.Values, target)); bad {
+			controls[target] = fmt.Sprintf("contains a control character (U+%04X), which is not allowed", r)
+		}
+	}
 	switch {
+	case controls[RecipientAddress] != "":
+		add(RecipientAddress, controls[RecipientAddress])
 	case out.RecipientAddress == "":
 		add(RecipientAddress, "is required: the recipient’s email address or DID")
 	case !validRecipient(out.RecipientAddress):
 		add(RecipientAddress, "must be an email address (like ada@example.org) or a DID (like did:web:example.org)")
 	}
-	if len([]rune(out.RecipientName)) > 200 {
+	switch {
+	case controls[RecipientName] != "":
+		add(RecipientName, controls[RecipientName])
+	case len([]rune(out.RecipientName)) > 200:
 		add(RecipientName, "must be at most 200 characters")
 	}
 	raw := map[string]string{}
@@ -298,6 +311,11 @@ func (c *Checker) Check(row Row) (*Checked, []CellError) {
 	for k, v := range c.schema.Validate(data) {
 		if _, ok := fieldErrs[k]; !ok {
 			fieldErrs[k] = v
+		}
+	}
+	for _, f := range c.fields {
+		if msg, ok := controls[f.Name]; ok {
+			fieldErrs[f.Name] = msg
 		}
 	}
 	order := map[string]int{}

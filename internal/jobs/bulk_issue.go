@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -21,8 +22,8 @@ import (
 
 // Defaults of the bulk issuance job.
 const (
-	bulkChunk  = 100             // pending rows read at a time
-	bulkBudget = 2 * time.Minute // work per run before the job snoozes and goes on (under jobTimeout)
+	bulkChunk  = 100              // pending rows read at a time
+	bulkBudget = 10 * time.Second // work per run before the job snoozes and goes on (under bulkTimeout)
 )
 
 // BulkIssue is the job that issues a queued batch's pending rows.
@@ -46,24 +47,46 @@ func (BulkIssue) InsertOpts() river.InsertOpts {
 // transaction that also marks the row issued: a row is issued at most
 // once however often the job runs, and a run that is killed half way
 // leaves the rest pending for the next run. A row that cannot be issued
-// (its data no longer passes the checks, the credential is refused) is
-// marked failed with the reason; any other error (the database is down…)
-// ends the run, the row stays pending and River retries the job. Rows are
+// (its data no longer passes the checks, the credential is refused, the
+// database refuses its data, issuing it panics) is marked failed with the
+// reason; any other error (the database is down…) ends the run, the row
+// stays pending and River retries the job. Rows are
 // read in chunks; between chunks the run stops if the batch was
 // cancelled, and after Budget it snoozes so that River runs it again at
-// once, in a new run under the job timeout.
+// once, in a new run under the job timeout. Runs are short (bulkTimeout)
+// so that River's rescuer can retry the job of a server that died soon
+// after, without ever rescuing a run that is still alive.
 type BulkIssueWorker struct {
 	river.WorkerDefaults[BulkIssue]
 	DB       *store.DB
 	Issuer   *issuance.Issuer
 	Log      *slog.Logger
 	Chunk    int           // rows per chunk; 0: 100
-	Budget   time.Duration // per run; 0: 2 minutes
+	Budget   time.Duration // per run; 0: bulkBudget
 	Parallel int           // rows issued at once; 0: the CPUs (at most 4) on PostgreSQL, 1 on SQLite
 	// Email enqueues a credential's email inside tx, the transaction that
 	// stores the credential; nil: the job's River client (no email when the
 	// worker is run outside River).
 	Email func(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error
+}
+
+// Timeout bounds one run: the budget, then at most the rows in flight.
+func (w *BulkIssueWorker) Timeout(*river.Job[BulkIssue]) time.Duration { return bulkTimeout }
+
+// rescued is the error River's rescuer records on a job it found stuck.
+const rescued = "Stuck job rescued by JobRescuer"
+
+// NextRetry is River's default backoff ((errors+1)^4 seconds) without
+// counting rescues: a batch whose servers died twice resumes as soon as
+// the first time, while real errors still back off.
+func (w *BulkIssueWorker) NextRetry(j *river.Job[BulkIssue]) time.Time {
+	n := 1
+	for _, e := range j.Errors {
+		if e.Error != rescued {
+			n++
+		}
+	}
+	return time.Now().Add(time.Duration(n*n*n*n) * time.Second)
 }
 
 // Work issues the batch's pending rows.
@@ -130,7 +153,7 @@ func (w *BulkIssueWorker) Run(ctx context.Context, args BulkIssue) (done bool, e
 			after = 0 // rows before the cursor may have been left pending by a concurrent run: look again
 			continue
 		}
-		if err := r.issue(ctx, rows); err != nil {
+		if err := r.issue(ctx, rows, deadline); err != nil {
 			return false, err
 		}
 		after = rows[len(rows)-1].RowNumber
@@ -161,9 +184,10 @@ func (w *BulkIssueWorker) parallel() int {
 	return min(runtime.GOMAXPROCS(0), 4)
 }
 
-// issue issues a chunk of rows, a few at once; the first error that is
-// not the row's own ends the chunk.
-func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow) error {
+// issue issues a chunk of rows, a few at once, and no new row after the
+// deadline (the rest stay pending for the next run); the first error that
+// is not the row's own ends the chunk.
+func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow, deadline time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -175,7 +199,7 @@ func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow) erro
 	for range r.w.parallel() {
 		wg.Go(func() {
 			for row := range next {
-				if err := r.row(ctx, row); err != nil {
+				if err := r.safeRow(ctx, row); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -188,6 +212,9 @@ func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow) erro
 	}
 feed:
 	for i := range rows {
+		if time.Now().After(deadline) {
+			break
+		}
 		select {
 		case next <- &rows[i]:
 		case <-ctx.Done():
@@ -202,18 +229,36 @@ feed:
 	return ctx.Err()
 }
 
+// safeRow is row, except that a panic (a bug that this row's data
+// triggers) fails the row instead of the process: these goroutines are
+// not River's, whose recovery covers only Work's own.
+func (r *bulkRun) safeRow(ctx context.Context, row *store.IssuanceBatchRow) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.w.Log.Error("bulk issuance: panic while issuing a row", "batch", r.batch.ID, "row", row.RowNumber,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = r.fail(ctx, row, "the credential could not be issued because of an internal error (reported in the server log)")
+		}
+	}()
+	return r.row(ctx, row)
+}
+
+// fail marks a pending row failed with the reason; one that is no longer
+// pending is left as it is.
+func (r *bulkRun) fail(ctx context.Context, row *store.IssuanceBatchRow, reason string) error {
+	err := r.sc.FailBatchRow(ctx, r.batch.ID, row.ID, reason)
+	if errors.Is(err, store.ErrRowDone) {
+		return nil
+	}
+	return err
+}
+
 // row issues one row, or marks it failed with the reason.
 func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	fail := func(reason string) error {
-		err := r.sc.FailBatchRow(ctx, r.batch.ID, row.ID, reason)
-		if errors.Is(err, store.ErrRowDone) {
-			return nil
-		}
-		return err
-	}
+	fail := func(reason string) error { return r.fail(ctx, row, reason) }
 	t := r.batch.Template
 	if t == nil || t.Schema == nil {
 		return fail("the template was deleted")
@@ -247,6 +292,9 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 		return ctx.Err()
 	default:
 		if reason, ok := rowProblem(err); ok {
+			if store.DataRefused(err) {
+				r.w.Log.Warn("bulk issuance: the database refused a row", "batch", r.batch.ID, "row", row.RowNumber, "error", err)
+			}
 			return fail(reason)
 		}
 		return fmt.Errorf("bulk issuance: batch %s row %d: %w", r.batch.ID, row.RowNumber, err)
@@ -281,7 +329,9 @@ func equal(a, b []string) bool {
 }
 
 // rowProblem tells the errors that are the row's own (issuing it again
-// would fail the same way) and words them for the summary.
+// would fail the same way: the checks, signing, the database refusing the
+// data) and words them for the summary. Any other error (the connection,
+// the context) is the job's, and River retries it.
 func rowProblem(err error) (string, bool) {
 	var fe store.FieldErrors
 	switch {
@@ -293,6 +343,9 @@ func rowProblem(err error) (string, bool) {
 		return "a field is not defined by the credential’s JSON-LD context", true
 	case errors.Is(err, vc.ErrUnknownContext), errors.Is(err, vc.ErrJSONLD), errors.Is(err, vc.ErrJCS):
 		return "the credential is not valid JSON-LD", true
+	case store.DataRefused(err):
+		// The database's own words stay in the log: they name tables and bytes.
+		return "the database refused a value of this row (a character it cannot store, or a value too long)", true
 	}
 	return "", false
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/bulk"
@@ -392,33 +396,372 @@ func rebindQ(db *store.DB, q string) string {
 }
 
 // TestBulkIssueThroughput times a 10,000-row file end to end on
-// PostgreSQL through the job's code path (parse, check and store every
-// row, then issue), for each cryptosuite. Not part of make test:
+// PostgreSQL (parse, check and store every row, then issue them through
+// the real queue, with the job's runs and snoozes), for each cryptosuite.
+// Not part of make test:
 //
 //	TRUSTCRED_BULK_BENCH=10000 go test -run BulkIssueThroughput -v ./internal/jobs/
+//
+// TRUSTCRED_BULK_BUDGET (a duration) sets the runs' budget, to compare.
 func TestBulkIssueThroughput(t *testing.T) {
 	n := 0
 	if _, err := fmt.Sscan(os.Getenv("TRUSTCRED_BULK_BENCH"), &n); err != nil || n <= 0 {
 		t.Skip("set TRUSTCRED_BULK_BENCH to a number of rows")
 	}
+	ctx := context.Background()
 	db := storetest.Open(t, store.Postgres)
 	f := newBulkFixture(t, db)
+	ws := NewWorkers()
+	budget, _ := time.ParseDuration(os.Getenv("TRUSTCRED_BULK_BUDGET")) // a run's budget; default bulkBudget
+	Add(ws, &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Budget: budget})
+	q, err := New(db, storetest.Logger(t), ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 	for _, tpl := range []*store.CredentialTemplate{f.tpl, f.jcsTpl} {
 		suite := issuance.Cryptosuite(tpl)
 		data := bulkCSV(n, 0, func(i int) string { return fmt.Sprintf("%s-%d@example.org", suite, i) })
 		start := time.Now()
-		b := f.importBatch(t, tpl, data, false)
+		tab, err := bulk.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := bulk.Import(ctx, f.sc, f.is.Keys, tpl, "bench.csv", tab, store.Actor{UserID: &f.admin.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
 		imported := time.Since(start)
-		w := &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t)}
-		if done, err := w.Run(context.Background(), BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
-			t.Fatalf("run: %v %v", done, err)
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
+			return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			got, err := f.sc.Batch(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status == store.BatchCompleted {
+				if got.IssuedCount != n {
+					t.Fatalf("%s: %d issued", suite, got.IssuedCount)
+				}
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 		total := time.Since(start)
-		got, _ := f.sc.Batch(context.Background(), b.ID)
-		if got.IssuedCount != n || got.Status != store.BatchCompleted {
-			t.Fatalf("%s: %d issued, %s", suite, got.IssuedCount, got.Status)
+		var snoozes int
+		if err := db.SQL().QueryRow(`SELECT coalesce((metadata->>'snoozes')::int, 0) FROM river_job WHERE args->>'batch_id' = $1`, b.ID).Scan(&snoozes); err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d workers, GOMAXPROCS %d)",
-			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), w.parallel(), runtime.GOMAXPROCS(0))
+		w := &BulkIssueWorker{DB: db}
+		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d runs, %d workers, GOMAXPROCS %d)",
+			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), snoozes+1, w.parallel(), runtime.GOMAXPROCS(0))
 	}
+}
+
+// A server killed while it worked a batch leaves its job running, attempted
+// by a client that is gone. A new server rescues the job and finishes the
+// batch, within a minute of the crash.
+func TestBulkIssueRescuedAfterCrash(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		ws := NewWorkers()
+		AddBulkIssue(ws, db, f.is, storetest.Logger(t))
+		Add(ws, &echoWorker{seen: make(chan int, 1)})
+		q, err := New(db, storetest.Logger(t), ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab, err := bulk.Parse(bulkCSV(12, 0, studentEmail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := bulk.Import(ctx, f.sc, f.is.Keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
+			return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// The crashed server had marked the batch running and taken the job
+		// 30 seconds ago; it will never finish that attempt. Two servers
+		// had crashed on it before (River would wait 3^4 s to retry a job
+		// with two errors).
+		if _, err := f.sc.StartBatch(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		list, err := q.client.JobList(ctx, river.NewJobListParams().Kinds(BulkIssue{}.Kind()))
+		if err != nil || len(list.Jobs) != 1 {
+			t.Fatalf("jobs %v %v", list, err)
+		}
+		crashed := time.Now().Add(-30 * time.Second).UTC()
+		var rescues [][]byte
+		for i := range 2 {
+			e, _ := json.Marshal(rivertype.AttemptError{At: crashed.Add(-time.Duration(i+1) * time.Minute), Attempt: i + 1, Error: rescued})
+			rescues = append(rescues, e)
+		}
+		if _, err := q.client.Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
+			ID:            list.Jobs[0].ID,
+			StateDoUpdate: true, State: rivertype.JobStateRunning,
+			AttemptDoUpdate: true, Attempt: 3,
+			ErrorsDoUpdate: true, Errors: rescues,
+			AttemptedAtDoUpdate: true, AttemptedAt: &crashed,
+			AttemptedByDoUpdate: true, AttemptedBy: []string{"crashed-server"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// A job of another kind taken at the same time is within its own
+		// 5-minute timeout: the rescuer leaves it alone.
+		other, err := q.client.Insert(ctx, echoArgs{N: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.client.Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
+			ID:            other.Job.ID,
+			StateDoUpdate: true, State: rivertype.JobStateRunning,
+			AttemptDoUpdate: true, Attempt: 1,
+			AttemptedAtDoUpdate: true, AttemptedAt: &crashed,
+			AttemptedByDoUpdate: true, AttemptedBy: []string{"crashed-server"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = q.Stop(sctx)
+		})
+		for {
+			got, err := f.sc.Batch(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status == store.BatchCompleted {
+				break
+			}
+			if time.Since(start) > 50*time.Second {
+				job, _ := q.client.JobGet(ctx, list.Jobs[0].ID)
+				t.Fatalf("a minute after the crash the batch is still %s with %d of 12 issued; job %s", got.Status, got.IssuedCount, job.State)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		f.checkIssuedOnce(t, b.ID, 12, 0)
+		// The rescue was River's, recorded in the words NextRetry looks for.
+		job, err := q.client.JobGet(ctx, list.Jobs[0].ID)
+		if err != nil || len(job.Errors) != 3 || job.Errors[2].Error != rescued {
+			t.Fatalf("job after the rescue: %v %+v", err, job)
+		}
+		if o, err := q.client.JobGet(ctx, other.Job.ID); err != nil || o.State != rivertype.JobStateRunning {
+			t.Fatalf("the other kind's job: %v %+v", err, o)
+		}
+		t.Logf("resumed and completed %v after the start, %v after the crash", time.Since(start).Round(time.Second), time.Since(crashed).Round(time.Second))
+	})
+}
+
+// A run stops taking rows once its budget is spent, even inside a chunk,
+// so that it ends well within its timeout; the next run goes on.
+func TestBulkIssueRunStopsAtBudget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		b := f.importBatch(t, f.tpl, bulkCSV(30, 0, studentEmail), false)
+		w := &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Chunk: 100, Parallel: 1, Budget: time.Nanosecond}
+		done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID})
+		if err != nil || done {
+			t.Fatalf("run over budget: done %v, %v", done, err)
+		}
+		if got, _ := f.sc.Batch(ctx, b.ID); got.IssuedCount > 1 {
+			t.Fatalf("a run with a spent budget issued %d rows of its chunk", got.IssuedCount)
+		}
+		w.Budget = 0
+		if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("next run: %v %v", done, err)
+		}
+		f.checkIssuedOnce(t, b.ID, 30, 0)
+	})
+}
+
+// Rescues do not slow the next retry down; errors do, as River's default.
+func TestBulkIssueNextRetry(t *testing.T) {
+	w := &BulkIssueWorker{}
+	for _, tt := range []struct {
+		errors []string
+		want   time.Duration
+	}{
+		{nil, time.Second},
+		{[]string{rescued, rescued, rescued}, time.Second},
+		{[]string{"database is down"}, 16 * time.Second},
+		{[]string{rescued, "database is down", rescued, "database is down"}, 81 * time.Second},
+	} {
+		j := &river.Job[BulkIssue]{JobRow: &rivertype.JobRow{}}
+		for _, e := range tt.errors {
+			j.Errors = append(j.Errors, rivertype.AttemptError{Error: e})
+		}
+		if got := time.Until(w.NextRetry(j)); got > tt.want || got < tt.want-time.Second {
+			t.Errorf("after %v: retry in %v, want %v", tt.errors, got, tt.want)
+		}
+	}
+}
+
+// The timeouts that make a crashed batch resume within a minute: a bulk
+// run ends (budget, then timeout) before River may rescue it, and the
+// rescue comes at most one rescuer period (30 s) and one scheduler period
+// (5 s) after rescueAfter. Other kinds keep jobTimeout.
+func TestRescueWindow(t *testing.T) {
+	const rescuerPeriod, schedulerPeriod = 30 * time.Second, 5 * time.Second
+	if !(bulkBudget < bulkTimeout && bulkTimeout < rescueAfter && rescueAfter+rescuerPeriod+schedulerPeriod < time.Minute) {
+		t.Fatalf("budget %v, timeout %v, rescue after %v: a crashed batch may wait more than a minute", bulkBudget, bulkTimeout, rescueAfter)
+	}
+	if got := (timed[BulkIssue]{&BulkIssueWorker{}}).Timeout(&river.Job[BulkIssue]{}); got != bulkTimeout {
+		t.Fatalf("bulk timeout %v", got)
+	}
+	if got := (timed[echoArgs]{&echoWorker{}}).Timeout(&river.Job[echoArgs]{}); got != jobTimeout {
+		t.Fatalf("default timeout %v", got)
+	}
+}
+
+// A row whose data the database refuses is that row's failure, with a
+// reason that does not quote the database; the batch goes on and
+// completes (it used to end every run with a job error, the rows after it
+// left pending).
+func TestBulkIssueRowRefusedByDatabase(t *testing.T) {
+	db := storetest.Open(t, store.Postgres)
+	ctx := context.Background()
+	f := newBulkFixture(t, db)
+	// A constraint the checks know nothing of stands for whatever the
+	// database may refuse (an invalid byte, a value too long…).
+	if _, err := db.SQL().Exec(`ALTER TABLE credentials ADD CONSTRAINT test_refused CHECK (recipient_name IS DISTINCT FROM 'Student 3')`); err != nil {
+		t.Fatal(err)
+	}
+	const valid = 10
+	b := f.importBatch(t, f.tpl, bulkCSV(valid, 0, studentEmail), false)
+	w := f.worker(t)
+	w.Parallel = 1
+	if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+		t.Fatalf("run: done %v, %v", done, err)
+	}
+	got, _ := f.sc.Batch(ctx, b.ID)
+	rows, _ := f.sc.BatchRows(ctx, b.ID)
+	if got.Status != store.BatchCompleted || got.IssuedCount != valid-1 || got.FailedCount != 1 {
+		t.Fatalf("batch %s: %d issued, %d failed", got.Status, got.IssuedCount, got.FailedCount)
+	}
+	r := rows[3] // Student 3, the fourth row
+	if r.Status != store.RowFailed || r.Error == nil || !strings.Contains(*r.Error, "the database refused a value of this row") ||
+		strings.Contains(*r.Error, "test_refused") || strings.Contains(*r.Error, "credentials") {
+		t.Fatalf("refused row: %s %v", r.Status, *r.Error)
+	}
+	// What a user sees: the failure in the results, with its reason.
+	res, err := bulk.Results(ctx, f.sc, f.is.Keys, b.ID, bulkBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[3].Status != store.RowFailed || res[3].Recipient != studentEmail(3) || !strings.Contains(res[3].Error, "the database refused") {
+		t.Fatalf("results: %+v", res[3])
+	}
+}
+
+// Errors that are the database's own trouble, not the row's, are not
+// taken for the row's (River retries them).
+func TestDataRefused(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "22021"}, true}, // invalid byte sequence (a NUL)
+		{&pgconn.PgError{Code: "22001"}, true}, // value too long
+		{fmt.Errorf("issue: %w", &pgconn.PgError{Code: "23514"}), true},
+		{&pgconn.PgError{Code: "54000"}, true},  // index row too large
+		{&pgconn.PgError{Code: "23505"}, false}, // unique: a concurrent writer
+		{&pgconn.PgError{Code: "40001"}, false}, // serialization
+		{&pgconn.PgError{Code: "57P01"}, false}, // admin shutdown
+		{&pgconn.PgError{Code: "08006"}, false}, // connection failure
+		{context.DeadlineExceeded, false},
+		{sql.ErrConnDone, false},
+	} {
+		if got := store.DataRefused(tt.err); got != tt.want {
+			t.Errorf("DataRefused(%v) = %v", tt.err, got)
+		}
+	}
+}
+
+// A row stored with a NUL (before the upload refused them: PostgreSQL
+// cannot store it, and every run of the batch ended with a job error) is
+// that row's failure, named; the other rows are issued.
+func TestBulkIssueStoredRowWithNUL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		headers := []string{"recipient_name", "recipient_email", "degree"}
+		var rows []store.IssuanceBatchRow
+		for i := range 6 {
+			name := fmt.Sprintf("Student %d", i)
+			if i == 2 {
+				name = "Stu\x00dent 2"
+			}
+			sealed, err := bulk.Seal(f.is.Keys, headers, bulk.Row{Number: i + 1, Values: []string{name, studentEmail(i), "Physics"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, store.IssuanceBatchRow{RowNumber: i + 1, DataEncrypted: sealed})
+		}
+		b := &store.IssuanceBatch{TemplateID: &f.tpl.ID, ColumnMapping: datatypes.NewJSONType(map[string]string{
+			bulk.RecipientName: "recipient_name", bulk.RecipientAddress: "recipient_email", "degree": "degree"})}
+		if err := f.sc.CreateBatch(ctx, b, rows, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("run: done %v, %v", done, err)
+		}
+		got, _ := f.sc.Batch(ctx, b.ID)
+		stored, _ := f.sc.BatchRows(ctx, b.ID)
+		if got.Status != store.BatchCompleted || got.IssuedCount != 5 || got.FailedCount != 1 || stored[2].Status != store.RowFailed ||
+			stored[2].Error == nil || !strings.Contains(*stored[2].Error, "recipient_name: contains a control character (U+0000)") {
+			t.Fatalf("batch %s: %d issued, %d failed; row 3 %s %v", got.Status, got.IssuedCount, got.FailedCount, stored[2].Status, stored[2].Error)
+		}
+	})
+}
+
+// A panic while a row is issued (here in the email hook, inside the
+// credential's transaction) fails that row and rolls its credential back;
+// the process survives and the batch completes.
+func TestBulkIssueRowPanics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newBulkFixture(t, db)
+		b := f.importBatch(t, f.tpl, bulkCSV(8, 0, studentEmail), true)
+		var mu sync.Mutex
+		calls := 0
+		w := f.worker(t)
+		w.Email = func(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if calls++; calls == 3 {
+				panic("a bug")
+			}
+			return nil
+		}
+		if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+			t.Fatalf("run: done %v, %v", done, err)
+		}
+		got, _ := f.sc.Batch(ctx, b.ID)
+		failed := count(t, db, "SELECT count(*) FROM issuance_batch_rows WHERE batch_id = ? AND status = 'failed' AND error LIKE '%internal error%'", b.ID)
+		creds := count(t, db, "SELECT count(*) FROM credentials WHERE issuer_id = ?", f.org.ID)
+		if got.Status != store.BatchCompleted || got.IssuedCount != 7 || got.FailedCount != 1 || failed != 1 || creds != 7 {
+			t.Fatalf("batch %s: %d issued, %d failed (%d with the reason), %d credentials", got.Status, got.IssuedCount, got.FailedCount, failed, creds)
+		}
+	})
 }

@@ -25,8 +25,22 @@ const (
 	completedRetention = 24 * time.Hour
 	cancelledRetention = 7 * 24 * time.Hour
 	discardedRetention = 30 * 24 * time.Hour
-	jobTimeout         = 5 * time.Minute
 	maxAttempts        = 10
+)
+
+// Timeouts. A process killed while it works a job (kill -9, a crash, the
+// machine lost) leaves the job running; River's rescuer, on the elected
+// leader, retries a running job once its attempt is older than both
+// rescueAfter and the kind's timeout, checking every 30 seconds. Every kind
+// gets jobTimeout unless its worker says otherwise (Timeout); the bulk
+// issuance job works in runs of bulkBudget under bulkTimeout, so a batch
+// whose server died is picked up again within rescueAfter + 30 s + a few
+// seconds (under a minute), while a run that is still alive somewhere is
+// never rescued (its context ends at bulkTimeout, before rescueAfter).
+const (
+	jobTimeout  = 5 * time.Minute
+	bulkTimeout = 15 * time.Second
+	rescueAfter = 20 * time.Second
 )
 
 // Workers is the set of job kinds this process can run, and the periodic
@@ -40,11 +54,24 @@ type Workers struct {
 // NewWorkers returns an empty set.
 func NewWorkers() *Workers { return &Workers{river: river.NewWorkers()} }
 
-// Add registers the worker for one job kind.
+// Add registers the worker for one job kind. Its jobs time out after
+// jobTimeout unless the worker's Timeout says otherwise.
 func Add[T river.JobArgs](ws *Workers, w river.Worker[T]) {
-	river.AddWorker(ws.river, w)
+	river.AddWorker[T](ws.river, timed[T]{w})
 	var args T
 	ws.kinds = append(ws.kinds, args.Kind())
+}
+
+// timed gives a worker without a timeout of its own jobTimeout: the
+// client's default is the shortest timeout (bulkTimeout), because River
+// wants the rescue delay above it.
+type timed[T river.JobArgs] struct{ river.Worker[T] }
+
+func (w timed[T]) Timeout(j *river.Job[T]) time.Duration {
+	if d := w.Worker.Timeout(j); d != 0 {
+		return d
+	}
+	return jobTimeout
 }
 
 // Every schedules args every interval, and once when the queue starts, for
@@ -94,7 +121,8 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 		CompletedJobRetentionPeriod: completedRetention,
 		CancelledJobRetentionPeriod: cancelledRetention,
 		DiscardedJobRetentionPeriod: discardedRetention,
-		JobTimeout:                  jobTimeout,
+		JobTimeout:                  bulkTimeout,
+		RescueStuckJobsAfter:        rescueAfter,
 		MaxAttempts:                 maxAttempts,
 	}
 	working := ws != nil && len(ws.kinds) > 0
