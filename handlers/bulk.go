@@ -19,6 +19,7 @@ import (
 	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/store"
 	view "github.com/trustcred/trustcred/views/bulk"
 	"github.com/trustcred/trustcred/views/layout"
@@ -146,7 +147,7 @@ func (h *Bulk) Upload(c *fiber.Ctx) error {
 
 // uploaded is the file of the form, else the pasted text; problem is what
 // to tell the user when neither is usable.
-func uploaded(c *fiber.Ctx, text string) (data []byte, filename, problem string, err error) {
+func uploaded(c *fiber.Ctx, pasted string) (data []byte, filename, problem string, err error) {
 	if fh, ferr := c.FormFile("file"); ferr == nil && fh.Size > 0 {
 		if fh.Size > bulk.MaxFileSize {
 			return nil, "", "The file is larger than 5 MB; split it into several batches.", nil
@@ -164,15 +165,15 @@ func uploaded(c *fiber.Ctx, text string) (data []byte, filename, problem string,
 		if !utf8.ValidString(name) {
 			return nil, "", "The file’s name is not valid text; rename the file and choose it again.", nil
 		}
-		if r, bad := bulk.Control(name); bad {
-			return nil, "", fmt.Sprintf("The file’s name contains a control character (U+%04X), which is not allowed; rename the file and choose it again.", r), nil
+		if p := bulk.Control(name, text.SingleLine); p != "" {
+			return nil, "", fmt.Sprintf("The file’s name %s; rename the file and choose it again.", p), nil
 		}
 		return data, name, "", nil
 	}
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(pasted) == "" {
 		return nil, "", "Choose a CSV file, or paste the rows below.", nil
 	}
-	return []byte(text), "pasted rows", "", nil
+	return []byte(pasted), "pasted rows", "", nil
 }
 
 // visible is pasted text as the form shows it again: control characters
@@ -180,11 +181,11 @@ func uploaded(c *fiber.Ctx, text string) (data []byte, filename, problem string,
 // become U+FFFD, so that the user can see where they were.
 func visible(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	if _, bad := bulk.Control(s); !bad {
+	if bulk.Control(s, text.MultiLine) == "" {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if _, bad := bulk.Control(string(r)); bad {
+		if bulk.Control(string(r), text.MultiLine) != "" {
 			return '\uFFFD'
 		}
 		return r

@@ -31,6 +31,10 @@ var formText = map[string]text.Rule{
 	"contact_email": text.SingleLine, "email": text.SingleLine, "recipient_address": text.SingleLine,
 	"expires": text.SingleLine, "date": text.SingleLine, "version": text.SingleLine, "validity_days": text.SingleLine,
 	"display_title": text.SingleLine, "display_image_url": text.SingleLine, "achievement_image_url": text.SingleLine,
+	// The bulk form's pasted rows and file: bulk.Parse checks them as a CSV
+	// file, naming the row and column of a control character, and the
+	// upload checks the file's name (kept with the batch).
+	"text": text.MultiLine, "file": text.SingleLine,
 }
 
 var formTextPrefixes = map[string]text.Rule{dataPrefix: text.MultiLine, "default_": text.MultiLine}

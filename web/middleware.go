@@ -164,6 +164,9 @@ func rejectNUL() fiber.Handler {
 				for _, k := range slices.Sorted(maps.Keys(mf.File)) {
 					for _, f := range mf.File[k] {
 						check("field", k, "", true)
+						if handlers.FormField(k) {
+							continue // its form checks the file's name and says so next to the field
+						}
 						if err := text.Check(f.Filename, text.SingleLine); err != nil {
 							refuse("file name of the field", k, err)
 						}

@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/datatypes"
 
+	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -205,6 +206,18 @@ func TestCheck(t *testing.T) {
 	if got := Join(errs[:2]); got != "Mail: must be an email address (like ada@example.org) or a DID (like did:web:example.org)\nDegree: is required" {
 		t.Fatalf("Join: %q", got)
 	}
+	// The recipient's name is shown to others: a bidirectional override or
+	// a zero-width space is refused there, as on every other way in; a line
+	// break in a schema value is not.
+	_, errs = c.Check(Row{8, []string{"Ada\u202Egnp.exe", "ada@example.org", "Physics\nand Astronomy", "3.5", "2024-06-30"}})
+	wantErrs = []CellError{{8, "Recipient", "contains an invisible formatting character (U+202E), which is not allowed"}}
+	if !reflect.DeepEqual(errs, wantErrs) {
+		t.Fatalf("format character in the name: %v", errs)
+	}
+	_, errs = c.Check(Row{9, []string{"Ada\nLovelace", "ada@example.org", "Physics", "3.5", "2024-06-30"}})
+	if len(errs) != 1 || errs[0].Column != "Recipient" || !strings.Contains(errs[0].Message, "line break") {
+		t.Fatalf("line break in the name: %v", errs)
+	}
 }
 
 // Without a column for a required target, every row says so under the
@@ -251,8 +264,8 @@ func FuzzParseCheck(f *testing.F) {
 		}
 		for _, r := range tab.Rows {
 			for _, v := range append(r.Values, tab.Headers...) {
-				if c, bad := Control(v); bad || !utf8.ValidString(v) {
-					t.Fatalf("accepted %q (control character %U)", v, c)
+				if p := Control(v, text.MultiLine); p != "" || !utf8.ValidString(v) {
+					t.Fatalf("accepted %q: %s", v, p)
 				}
 			}
 		}

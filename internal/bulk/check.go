@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -274,10 +275,16 @@ func (c *Checker) Check(row Row) (*Checked, []CellError) {
 	out := &Checked{RecipientName: c.value(row.Values, RecipientName), RecipientAddress: c.value(row.Values, RecipientAddress)}
 	// Parse refuses control characters; rows stored before it did (or
 	// sealed by other means) are checked again here, before the database.
+	// The recipient's name is shown to others: no invisible formatting
+	// characters either, as on every other way in.
 	controls := map[string]string{}
 	for target := range c.mapping {
-		if r, bad := Control(c.value(row.Values, target)); bad {
-			controls[target] = fmt.Sprintf("contains a control character (U+%04X), which is not allowed", r)
+		rule := text.MultiLine
+		if target == RecipientName {
+			rule = text.SingleLine | text.Name
+		}
+		if p := Control(c.value(row.Values, target), rule); p != "" {
+			controls[target] = p
 		}
 	}
 	switch {

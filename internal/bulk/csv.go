@@ -8,14 +8,14 @@ package bulk
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/trustcred/trustcred/internal/text"
 )
 
 // Limits of a CSV file.
@@ -99,8 +99,8 @@ func Parse(data []byte) (*Table, error) {
 		case utf8.RuneCountInString(h) > MaxHeaderLen:
 			return nil, csvErr("the header of column %d is longer than %d characters", i+1, MaxHeaderLen)
 		}
-		if c, ok := Control(h); ok {
-			return nil, csvErr("the header of column %d contains a control character (U+%04X), which is not allowed", i+1, c)
+		if p := Control(h, text.MultiLine); p != "" {
+			return nil, csvErr("the header of column %d %s", i+1, p)
 		}
 		key := strings.ToLower(h)
 		if j, ok := seen[key]; ok {
@@ -132,8 +132,8 @@ func Parse(data []byte) (*Table, error) {
 			if utf8.RuneCountInString(v) > MaxCellLen {
 				return nil, csvErr("row %d, column “%s”: the value is longer than %d characters", n, t.Headers[i], MaxCellLen)
 			}
-			if c, ok := Control(v); ok {
-				return nil, csvErr("row %d, column “%s”: contains a control character (U+%04X), which is not allowed", n, t.Headers[i], c)
+			if p := Control(v, text.MultiLine); p != "" {
+				return nil, csvErr("row %d, column “%s”: %s", n, t.Headers[i], p)
 			}
 		}
 		t.Rows = append(t.Rows, Row{Number: n, Values: rec})
@@ -144,114 +144,30 @@ func Parse(data []byte) (*Table, error) {
 	return t, nil
 }
 
-// Control reports the first control character of s that is not a tab, CR
-// or LF: C0, DEL or C1. Text fields of a bulk upload refuse them.
-func Control(s string) (rune, bool) {
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-		case r < 0x20, r >= 0x7f && r <= 0x9f:
-			return r, true
-		}
+// Control is the problem of a CSV value under rule (text.MultiLine for
+// values: a quoted cell may hold line breaks; text.Name as well for
+// the recipient's name), worded to follow "row N, column X:", or "".
+// The code point is named: a control character cannot be seen.
+func Control(v string, rule text.Rule) string {
+	err := text.Check(v, rule)
+	if err == nil {
+		return ""
 	}
-	return 0, false
+	var te *text.Error
+	if errors.As(err, &te) && (errors.Is(err, text.ErrControl) || errors.Is(err, text.ErrLineBreak)) {
+		return fmt.Sprintf("%s (%U)%s", strings.TrimSuffix(te.Err.Error(), ", which is not allowed"), te.Rune, ", which is not allowed")
+	}
+	return err.Error()
 }
 
-// toUTF8 strips a UTF-8 byte order mark, and converts UTF-16 and UTF-32
-// text to UTF-8: with a byte order mark, or without one when its zero
-// bytes give it away (a UTF-16 file of mostly ASCII text has a zero byte in
-// every other place, which UTF-8 text never has: it would be NUL).
+// toUTF8 is text.ToUTF8, its refusal worded for the uploader.
 func toUTF8(data []byte) ([]byte, error) {
-	var (
-		unit  int // 2 or 4 bytes
-		order binary.ByteOrder
-	)
-	switch {
-	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
-		return data[3:], nil
-	case bytes.HasPrefix(data, []byte("\xff\xfe\x00\x00")):
-		unit, order, data = 4, binary.LittleEndian, data[4:]
-	case bytes.HasPrefix(data, []byte("\x00\x00\xfe\xff")):
-		unit, order, data = 4, binary.BigEndian, data[4:]
-	case bytes.HasPrefix(data, []byte("\xff\xfe")):
-		unit, order, data = 2, binary.LittleEndian, data[2:]
-	case bytes.HasPrefix(data, []byte("\xfe\xff")):
-		unit, order, data = 2, binary.BigEndian, data[2:]
-	default:
-		if unit, order = guessWide(data); unit == 0 {
-			return data, nil
-		}
-	}
-	name := map[int]string{2: "UTF-16", 4: "UTF-32"}[unit]
-	bad := csvErr("the file looks like %s text but is not valid %s; save it from your spreadsheet as “CSV UTF-8”", name, name)
-	if len(data)%unit != 0 {
-		return nil, bad
-	}
-	out := make([]byte, 0, len(data))
-	if unit == 4 {
-		for i := 0; i < len(data); i += 4 {
-			r := rune(order.Uint32(data[i:]))
-			if !utf8.ValidRune(r) {
-				return nil, bad
-			}
-			out = utf8.AppendRune(out, r)
-		}
-		return out, nil
-	}
-	for i := 0; i < len(data); i += 2 {
-		r := rune(order.Uint16(data[i:]))
-		if utf16.IsSurrogate(r) {
-			if i+4 > len(data) {
-				return nil, bad
-			}
-			if r = utf16.DecodeRune(r, rune(order.Uint16(data[i+2:]))); r == utf8.RuneError {
-				return nil, bad
-			}
-			i += 2
-		}
-		out = utf8.AppendRune(out, r)
+	out, enc, err := text.ToUTF8(data)
+	if err != nil {
+		name := strings.TrimSuffix(strings.TrimSuffix(enc, "LE"), "BE")
+		return nil, csvErr("the file looks like %s text but is not valid %s; save it from your spreadsheet as “CSV UTF-8”", name, name)
 	}
 	return out, nil
-}
-
-// guessWide recognises UTF-16 and UTF-32 without a byte order mark by the
-// zero bytes of their first 4 KiB: UTF-32 when every 4-byte unit is a
-// code point in one byte order; UTF-16 when at least one unit in eight has
-// a zero byte on one side and (almost) none on the other.
-func guessWide(data []byte) (int, binary.ByteOrder) {
-	sample := data[:min(len(data), 4096)]
-	if len(sample) >= 8 && len(data)%4 == 0 {
-		sample := sample[:len(sample)/4*4]
-		for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
-			ok := true
-			for i := 0; i < len(sample) && ok; i += 4 {
-				ok = utf8.ValidRune(rune(order.Uint32(sample[i:])))
-			}
-			if ok {
-				return 4, order
-			}
-		}
-	}
-	units := len(sample) / 2
-	if units < 2 {
-		return 0, nil
-	}
-	var even, odd int
-	for i := 0; i+1 < len(sample); i += 2 {
-		if sample[i] == 0 {
-			even++
-		}
-		if sample[i+1] == 0 {
-			odd++
-		}
-	}
-	switch {
-	case odd*8 >= units && even*16 <= odd:
-		return 2, binary.LittleEndian // "a\x00"
-	case even*8 >= units && odd*16 <= even:
-		return 2, binary.BigEndian // "\x00a"
-	}
-	return 0, nil
 }
 
 // blank reports whether every value of a record is empty or spaces.

@@ -97,6 +97,52 @@ func TestEncoding(t *testing.T) {
 	}
 }
 
+// ToUTF8 converts what Encoding recognises, drops byte order marks, and
+// refuses bytes that are not valid in the encoding they look like.
+func TestToUTF8(t *testing.T) {
+	u16 := func(order binary.AppendByteOrder, s string) []byte {
+		var b []byte
+		for _, u := range utf16.Encode([]rune(s)) {
+			b = order.AppendUint16(b, u)
+		}
+		return b
+	}
+	u32 := func(order binary.AppendByteOrder, s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = order.AppendUint32(b, uint32(r))
+		}
+		return b
+	}
+	const s = "name,email\nZoë 😀,zoe@example.org\n"
+	for _, tc := range []struct {
+		name, enc string
+		in        []byte
+	}{
+		{"UTF-8", "", []byte(s)},
+		{"UTF-8 with a byte order mark", "", []byte("\xEF\xBB\xBF" + s)},
+		{"UTF-16LE with a byte order mark", "UTF-16LE", u16(binary.LittleEndian, "\ufeff"+s)},
+		{"UTF-16BE without one", "UTF-16BE", u16(binary.BigEndian, s)},
+		{"UTF-32LE with a byte order mark", "UTF-32LE", u32(binary.LittleEndian, "\ufeff"+s)},
+		{"UTF-32BE without one", "UTF-32BE", u32(binary.BigEndian, s)},
+	} {
+		out, enc, err := ToUTF8(tc.in)
+		if err != nil || enc != tc.enc || string(out) != s {
+			t.Errorf("%s: %q, %q, %v", tc.name, out, enc, err)
+		}
+	}
+	for name, in := range map[string][]byte{
+		"odd length":          append(u16(binary.LittleEndian, "\ufeffname"), 'x'),
+		"lone surrogate":      append(u16(binary.BigEndian, "\ufeffab"), 0xDC, 0x00),
+		"reversed pair":       append(u16(binary.BigEndian, "\ufeffab"), 0xDC, 0x00, 0xD8, 0x00),
+		"code point > 10FFFF": append([]byte{0xFF, 0xFE, 0, 0}, 0, 0, 0x11, 0),
+	} {
+		if _, enc, err := ToUTF8(in); !errors.Is(err, ErrEncoding) || enc == "" {
+			t.Errorf("%s: %q, %v, want ErrEncoding", name, enc, err)
+		}
+	}
+}
+
 func BenchmarkCheck(b *testing.B) {
 	s := "Université de Montréal, Faculté des arts et des sciences — Département d’informatique"
 	b.ReportAllocs()
