@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,10 +39,9 @@ func (h *Verifications) Index(c *fiber.Ctx) error {
 			f.Errors["method"] = "Choose a method from the list."
 		}
 	}
-	switch f.Verdict {
-	case "", "valid", "revoked", "suspended", "expired", "invalid":
+	if f.Verdict == "" || slices.Contains(view.Verdicts, f.Verdict) {
 		sf.Verdict = f.Verdict
-	default:
+	} else {
 		f.Errors["verdict"] = "Choose a result from the list."
 	}
 	for _, d := range []struct {
@@ -91,13 +91,10 @@ func (h *Verifications) Index(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		m.Total, m.Valid, m.Revoked, m.Suspended, m.Expired, m.Invalid = p.Counts.Total, p.Counts.Valid, p.Counts.Revoked,
-			p.Counts.Suspended, p.Counts.Expired, p.Counts.Invalid
+		m.Total, m.Valid, m.Revoked, m.Suspended, m.Expired, m.Invalid, m.Unavailable = p.Counts.Total, p.Counts.Valid, p.Counts.Revoked,
+			p.Counts.Suspended, p.Counts.Expired, p.Counts.Invalid, p.Counts.Unavailable
 		for _, e := range p.Entries {
 			verdict := deref(e.Verdict)
-			if verdict == "" {
-				verdict = "could not check" // logged without a verdict (verify.Unavailable)
-			}
 			m.Entries = append(m.Entries, view.HistoryEntry{At: e.VerifiedAt.UTC().Format("2 Jan 2006 15:04:05 UTC"),
 				AtISO: e.VerifiedAt.UTC().Format(time.RFC3339), PublicID: deref(e.PublicID), Recipient: deref(e.RecipientName),
 				Method: string(e.VerificationMethod), Verdict: verdict, IP: deref(e.IPAddress), UserAgent: deref(e.UserAgent)})

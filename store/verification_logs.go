@@ -151,7 +151,7 @@ func (db *DB) StatusListStamp(ctx context.Context, id string) (StatusListStamp, 
 type VerificationFilter struct {
 	CredentialID string             // one credential's history
 	Method       VerificationMethod // web_interface, qr_code, api, mobile_app
-	Verdict      string             // valid, revoked, suspended, expired, invalid
+	Verdict      string             // valid, revoked, suspended, expired, invalid, unavailable
 	From, To     time.Time          // verified_at >= From, < To
 	Before       *AuditCursor       // the next (older) page
 	Limit        int                // 1..200, default 50
@@ -176,6 +176,7 @@ type VerificationPage struct {
 // VerificationCounts are totals of a selection by verdict.
 type VerificationCounts struct {
 	Total, Valid, Revoked, Suspended, Expired, Invalid int64
+	Unavailable                                        int64 // could not be checked (the verdict unavailable)
 }
 
 func (s *Scoped) verificationQuery(ctx context.Context, f VerificationFilter) *gorm.DB {
@@ -226,6 +227,8 @@ func (s *Scoped) Verifications(ctx context.Context, f VerificationFilter) (Verif
 			p.Counts.Suspended += c.N
 		case "expired":
 			p.Counts.Expired += c.N
+		case "unavailable":
+			p.Counts.Unavailable += c.N
 		default:
 			p.Counts.Invalid += c.N
 		}

@@ -137,6 +137,11 @@ func TestDatabaseOutage(t *testing.T) {
 	if n := logCount(t, e, "credential_id = '"+c.cred.ID+"' AND verification_method = 'web_interface' AND verdict = 'valid'"); n != 3 {
 		t.Fatalf("%d page view logs for the cached credential, want 3", n)
 	}
+	// The API call and the upload that could not be checked are logged as
+	// such, not as "not valid" and not without a verdict.
+	if n := logCount(t, e, "verdict = 'unavailable' AND verification_method IN ('api', 'web_interface')"); n != 2 {
+		t.Fatalf("%d logs of checks that could not be made, want 2", n)
+	}
 }
 
 func readResponse(t *testing.T, res *http.Response) *webtest.Response {

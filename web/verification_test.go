@@ -390,12 +390,22 @@ func TestVerificationHistory(t *testing.T) {
 		if r.Status != 200 || strings.Count(r.Body, `data-testid="verification-row"`) != 3 || !strings.Contains(r.Body, `data-testid="count-valid">3<`) {
 			t.Fatalf("history: %d %s", r.Status, r.Body)
 		}
+		// A check that could not be made (an outage) is counted and shown
+		// as such, not as "not valid".
+		if _, err := e.DB.SQL().Exec(`UPDATE verification_logs SET verdict = 'unavailable' WHERE verification_method = 'api'`); err != nil {
+			t.Fatal(err)
+		}
+		r = admin.Get("/verifications?verdict=unavailable")
+		if r.Status != 200 || strings.Count(r.Body, `data-testid="verification-row"`) != 1 || !strings.Contains(r.Body, `data-testid="count-unavailable">1<`) ||
+			!strings.Contains(r.Body, `data-testid="count-invalid">0<`) || !strings.Contains(r.Body, `data-testid="verification-verdict">Could not check<`) {
+			t.Fatalf("could-not-check filter: %d %s", r.Status, r.Body)
+		}
 		r = admin.Htmx("GET", "/verifications?method=qr_code", nil)
 		if strings.Count(r.Body, `data-testid="verification-row"`) != 1 || strings.Contains(r.Body, "<html") {
 			t.Fatalf("qr filter: %s", r.Body)
 		}
 		r = admin.Get("/verifications?credential=" + c.cred.PublicID + "&verdict=valid&from=2000-01-01")
-		if strings.Count(r.Body, `data-testid="verification-row"`) != 3 {
+		if strings.Count(r.Body, `data-testid="verification-row"`) != 2 {
 			t.Fatalf("credential filter: %s", r.Body)
 		}
 		if r := admin.Get("/verifications?method=fax&from=yesterday"); r.Status != 422 || !strings.Contains(r.Body, "Choose a method") ||

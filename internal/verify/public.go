@@ -230,12 +230,8 @@ func (s *Service) log(c *store.CredentialRef, r *Result, v Visit) {
 	}
 	l := s.entry(v)
 	l.ResultJSON = Report(r)
-	if r.Verdict != Unavailable {
-		// The column holds the five verdicts of migration 13; a check that
-		// could not complete is logged without one.
-		verdict := r.Verdict
-		l.Verdict = &verdict
-	}
+	verdict := r.Verdict
+	l.Verdict = &verdict
 	if c != nil {
 		l.CredentialID, l.OrganizationID = &c.ID, &c.IssuerID
 	}
