@@ -12,9 +12,9 @@ import (
 // other than identity in Content-Encoding, before anything can read its body.
 //
 // Fiber's c.Body() decodes every coding the request names (gzip, deflate,
-// br, zstd, stacked as "gzip, gzip") and fasthttp's multipart parser gunzips
+// br, stacked as "gzip, gzip") and fasthttp's multipart parser gunzips
 // a form, both without a bound: BodyLimit counts only the bytes on the wire,
-// so a 2 KB request could make the server decode gigabytes. No client of
+// so a 2.6 KB request could make the server decode 1 GiB. No client of
 // ours compresses what it sends (browsers never do, and the API's documents
 // are at most 1 MB), so the body the handlers see is always the bytes that
 // arrived, and BodyLimit bounds it. The answer names identity as the only
