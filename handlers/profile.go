@@ -273,7 +273,7 @@ func (h *Profile) UploadLogo(c *fiber.Ctx) error {
 		return err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxLogoBytes+1))
-	f.Close()
+	_ = f.Close()
 	if err != nil {
 		return err
 	}

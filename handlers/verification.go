@@ -381,7 +381,7 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 			return err
 		}
 		raw, err = io.ReadAll(io.LimitReader(f, maxDocument+1))
-		f.Close()
+		_ = f.Close()
 		if err != nil {
 			return err
 		}

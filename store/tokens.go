@@ -12,7 +12,7 @@ type TokenPurpose string
 const (
 	TokenInvitation        TokenPurpose = "invitation"
 	TokenPasswordReset     TokenPurpose = "password_reset"
-	TokenEmailVerification TokenPurpose = "email_verification"
+	TokenEmailVerification TokenPurpose = "email_verification" // #nosec G101 -- the name of a token's purpose, not a token
 )
 
 // Valid reports whether p is one of the values the database accepts.

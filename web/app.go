@@ -75,6 +75,8 @@ func middleware(d Deps) []any {
 		}),
 		securityHeaders(strings.HasPrefix(d.Config.BaseURL, "https://")),
 		render.Install(d.Config.Dev),
+		// Before any route, form parser or CSRF check can read the body.
+		refuseEncodedBodies(),
 	}
 }
 

@@ -64,7 +64,7 @@ func NewDisk(dir string) (*Disk, error) {
 	}
 	d := &Disk{root: root}
 	if err := d.removeStaleTemps(time.Now().Add(-staleTemp)); err != nil {
-		root.Close()
+		_ = root.Close()
 		return nil, fmt.Errorf("blob: cleaning %s: %w", dir, err)
 	}
 	return d, nil
@@ -100,8 +100,8 @@ func (d *Disk) Put(ctx context.Context, key string, r io.Reader, contentType str
 	renamed := false
 	defer func() {
 		if !renamed {
-			f.Close()
-			d.root.Remove(tmp)
+			_ = f.Close()
+			_ = d.root.Remove(tmp)
 		}
 	}()
 
@@ -154,7 +154,7 @@ func (d *Disk) Get(ctx context.Context, key string) (io.ReadCloser, Info, error)
 	}
 	info, err := readHeader(f)
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, Info{}, fmt.Errorf("blob: get %s: %w", key, err)
 	}
 	return f, info, nil

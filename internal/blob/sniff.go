@@ -148,7 +148,7 @@ func pngComplete(d []byte) bool {
 			return false
 		}
 		n := binary.BigEndian.Uint32(d[i:])
-		if uint64(n) > uint64(len(d)-i-12) {
+		if uint64(n) > uint64(len(d)-i-12) { // #nosec G115 -- len(d)-i >= 12 was checked just above
 			return false
 		}
 		end := i + 8 + int(n)
@@ -273,7 +273,7 @@ func webpDimensions(d []byte) (w, h int, ok bool) {
 	if riff < 4+8 || riff+8 > uint64(len(d)) {
 		return 0, 0, false
 	}
-	end := int(riff) + 8
+	end := int(riff) + 8 // #nosec G115 -- riff+8 <= len(d) was checked just above
 	image := false
 	for i := 12; i < end; {
 		if end-i < 8 {
@@ -284,7 +284,7 @@ func webpDimensions(d []byte) (w, h int, ok bool) {
 		if n > uint64(end-i-8) {
 			return 0, 0, false
 		}
-		body := d[i+8 : i+8+int(n)]
+		body := d[i+8 : i+8+int(n)] // #nosec G115 -- n <= end-i-8 was checked just above
 		if i == 12 {
 			if w, h, ok = webpCanvas(fourcc, body); !ok {
 				return 0, 0, false
@@ -294,7 +294,7 @@ func webpDimensions(d []byte) (w, h int, ok bool) {
 		case "VP8 ", "VP8L", "ANMF":
 			image = true
 		}
-		i += 8 + int(n) + int(n&1)
+		i += 8 + int(n) + int(n&1) // #nosec G115 -- n <= end-i-8 was checked above
 	}
 	return w, h, image
 }

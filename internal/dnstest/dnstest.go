@@ -52,7 +52,7 @@ func Start(t testing.TB) *Server {
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			srv.ShutdownContext(ctx)
+			_ = srv.ShutdownContext(ctx)
 		})
 	}
 	return s
@@ -73,7 +73,7 @@ func listen(t testing.TB) (net.PacketConn, net.Listener) {
 		if err == nil {
 			return pc, l
 		}
-		pc.Close() // the TCP port is taken: try another
+		_ = pc.Close() // the TCP port is taken: try another
 	}
 	t.Fatalf("dnstest: %v", err)
 	return nil, nil
@@ -163,7 +163,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		}
 		m.Truncate(size)
 	}
-	w.WriteMsg(m)
+	_ = w.WriteMsg(m)
 }
 
 func key(name string) string { return strings.ToLower(dns.Fqdn(name)) }

@@ -139,7 +139,7 @@ func New(resolverAddr string, timeout time.Duration) *Verifier {
 			}
 			// Go's resolver honours the context's deadline but not its
 			// cancellation: closing the connection ends a pending read.
-			context.AfterFunc(ctx, func() { c.Close() })
+			context.AfterFunc(ctx, func() { _ = c.Close() })
 			return c, nil
 		},
 	}

@@ -332,7 +332,7 @@ func executable() (path, why string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, gocmd, "install", Module)
+	cmd := exec.CommandContext(ctx, gocmd, "install", Module) // #nosec G204 -- test harness: go install of the pinned mailpit module
 	// The project's toolchain, and none of the caller's build flags.
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=go1.27.3", "GOFLAGS=")
 	cmd.Dir = os.TempDir() // outside any module, whatever the test's directory
@@ -414,7 +414,7 @@ func run(bin string, sec Security) (*Server, error) {
 	case TLS:
 		args = append(args, "--smtp-tls-cert", selfSigned, "--smtp-tls-key", selfSigned, "--smtp-require-tls")
 	}
-	s.cmd = exec.Command(bin, args...)
+	s.cmd = exec.Command(bin, args...) // #nosec G204 -- test harness: the mailpit binary installed above, our own arguments
 	// MP_* variables configure mailpit too; only the flags above apply.
 	// Its temporary files (the self-signed pair) go to dir, removed by stop.
 	s.cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
@@ -424,7 +424,7 @@ func run(bin string, sec Security) (*Server, error) {
 	s.cmd.Dir = dir
 	setParentDeathSignal(s.cmd)
 	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
+		_ = os.RemoveAll(dir)
 		return nil, err
 	}
 	go func() {
@@ -432,7 +432,7 @@ func run(bin string, sec Security) (*Server, error) {
 		close(s.exited)
 	}()
 	if err := s.waitReady(30 * time.Second); err != nil {
-		log, _ := os.ReadFile(logPath)
+		log, _ := os.ReadFile(logPath) // #nosec G304 -- test harness: the log file this helper created
 		s.stop()
 		return nil, fmt.Errorf("%w; log: %s", err, tail(log))
 	}
@@ -450,12 +450,12 @@ func (s *Server) waitReady(timeout time.Duration) error {
 		}
 		ready := false
 		if res, err := client.Get(s.apiURL + "/readyz"); err == nil {
-			res.Body.Close()
+			_ = res.Body.Close()
 			ready = res.StatusCode == http.StatusOK
 		}
 		if ready {
 			if conn, err := net.DialTimeout("tcp", s.smtpAddr, time.Second); err == nil { // SMTP is up too
-				conn.Close()
+				_ = conn.Close()
 				return nil
 			}
 		}
@@ -476,7 +476,7 @@ func (s *Server) stop() {
 			<-s.exited
 		}
 	}
-	os.RemoveAll(s.dir)
+	_ = os.RemoveAll(s.dir)
 }
 
 func freePort() (string, error) {

@@ -60,7 +60,7 @@ func (s Sealed) GoString() string { return redacted }
 
 // Format implements [fmt.Formatter]: every verb (%x, %d, %v, ...) prints
 // "[sealed]".
-func (s Sealed) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
+func (s Sealed) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
 // LogValue implements [slog.LogValuer], which slog's handlers consult before
 // their own []byte handling.

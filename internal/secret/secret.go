@@ -160,7 +160,7 @@ func (k *Keyring) Seal(plaintext []byte, context string) (Sealed, error) {
 	hdr := header(k.primary.id)
 	out := make([]byte, len(hdr), len(hdr)+nonceSize+len(plaintext)+tagSize)
 	copy(out, hdr)
-	return k.primary.aead.Seal(out, nil, plaintext, aad(hdr, context)), nil
+	return k.primary.aead.Seal(out, nil, plaintext, aad(hdr, context)), nil // #nosec G407 -- the AEAD is cipher.NewGCMWithRandomNonce: it draws the nonce itself and takes nil
 }
 
 // Open decrypts s, which must have been sealed with the same context by a
@@ -210,7 +210,7 @@ func (k *Keyring) Rotate(s Sealed, context string) (Sealed, error) {
 // header returns version | len(id) | id.
 func header(id string) []byte {
 	h := make([]byte, 0, 2+len(id))
-	h = append(h, version, byte(len(id)))
+	h = append(h, version, byte(len(id))) // #nosec G115 -- validID keeps ids at most maxIDLen (32) bytes
 	return append(h, id...)
 }
 

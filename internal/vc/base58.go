@@ -35,7 +35,7 @@ func base58Encode(b []byte) string {
 		carry := int(c)
 		for i := range digits {
 			carry += int(digits[i]) << 8
-			digits[i] = byte(carry % 58)
+			digits[i] = byte(carry % 58) // #nosec G115 -- carry%58 < 58
 			carry /= 58
 		}
 		for carry > 0 {
@@ -69,11 +69,11 @@ func base58Decode(s string) ([]byte, error) {
 		carry := int(v)
 		for j := range bytes {
 			carry += int(bytes[j]) * 58
-			bytes[j] = byte(carry)
+			bytes[j] = byte(carry) // #nosec G115 -- keeping the low 8 bits is the point; the rest carries
 			carry >>= 8
 		}
 		for carry > 0 {
-			bytes = append(bytes, byte(carry))
+			bytes = append(bytes, byte(carry)) // #nosec G115 -- keeping the low 8 bits is the point; the rest carries
 			carry >>= 8
 		}
 	}
