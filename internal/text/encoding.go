@@ -67,7 +67,7 @@ func Encoding(b []byte) string {
 // point (not a surrogate, at most U+10FFFF) in the given byte order.
 func codePoints(b []byte, order binary.ByteOrder) bool {
 	for i := 0; i+4 <= len(b); i += 4 {
-		if !utf8.ValidRune(rune(order.Uint32(b[i:]))) {
+		if !utf8.ValidRune(rune(order.Uint32(b[i:]))) { // #nosec G115 -- above MaxInt32 it wraps negative, which ValidRune refuses
 			return false
 		}
 	}
@@ -107,7 +107,7 @@ func ToUTF8(b []byte) ([]byte, string, error) {
 		var r rune
 		switch {
 		case unit == 4:
-			r = rune(order.Uint32(b[i:]))
+			r = rune(order.Uint32(b[i:])) // #nosec G115 -- checked by utf8.ValidRune below (a wrapped value is negative)
 		case utf16.IsSurrogate(rune(order.Uint16(b[i:]))):
 			if i+4 > len(b) {
 				return nil, enc, bad

@@ -15,7 +15,6 @@
 package ld
 
 import (
-	"crypto/sha1" //nolint:gosec
 	"crypto/sha256"
 	"errors"
 	hashPkg "hash"
@@ -582,12 +581,10 @@ func (na *NormalisationAlgorithm) hashNDegreeQuads(id string, issuer *Identifier
 }
 
 // helper to create appropriate hash object
+// TrustCred: URDNA2015 (RDFC-1.0) only, so always SHA-256; URGNA2012's
+// SHA-1 is gone with it (Normalize refuses that algorithm).
 func (na *NormalisationAlgorithm) createHash() hashPkg.Hash {
-	if na.version == AlgorithmURDNA2015 {
-		return sha256.New()
-	} else {
-		return sha1.New() //nolint:gosec
-	}
+	return sha256.New()
 }
 
 // helper to hash a list of nquads

@@ -96,7 +96,7 @@ func NewJsonLdOptions(base string) *JsonLdOptions { //nolint:stylecheck
 		ProduceGeneralizedRdf: false,
 		InputFormat:           "",
 		Format:                "",
-		Algorithm:             AlgorithmURGNA2012,
+		Algorithm:             AlgorithmURDNA2015, // TrustCred: the only one offered
 		UseNamespaces:         false,
 		OutputForm:            "",
 		SafeMode:              false,

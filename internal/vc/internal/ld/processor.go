@@ -551,7 +551,7 @@ func (jldp *JsonLdProcessor) Normalize(input interface{}, opts *JsonLdOptions) (
 		opts = opts.Copy()
 	}
 
-	if opts.Algorithm != AlgorithmURDNA2015 && opts.Algorithm != AlgorithmURGNA2012 {
+	if opts.Algorithm != AlgorithmURDNA2015 { // TrustCred: URGNA2012 (SHA-1) is not offered
 		return nil, NewJsonLdError(InvalidInput, fmt.Sprintf("Unknown normalization algorithm: %s",
 			opts.Algorithm))
 	}

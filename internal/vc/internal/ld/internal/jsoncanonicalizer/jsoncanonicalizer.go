@@ -112,9 +112,9 @@ func Transform(jsonData []byte) (result []byte, e error) {
 		if globalError != nil {
 			return 0
 		}
-		u16, err := strconv.ParseUint(string(jsonData[start:index]), 16, 64)
+		u16, err := strconv.ParseUint(string(jsonData[start:index]), 16, 16)
 		checkError(err)
-		return rune(u16)
+		return rune(u16) // #nosec G115 -- four hex digits, parsed as 16 bits: at most 0xFFFF
 	}
 
 	testNextNonWhiteSpaceChar := func() byte {
