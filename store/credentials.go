@@ -184,7 +184,7 @@ type VerificationLog struct {
 	CredentialID       *string // nil for a credential TrustCred did not issue (00013)
 	OrganizationID     *string // the issuing organization, when the credential is ours (00013)
 	Verdict            *string `validate:"omitnil,oneof=valid revoked suspended expired invalid unavailable"` // (00013, unavailable 00016)
-	VerifierAddress    *string `validate:"omitnil,max=500,email|did"`                             // verifier's email or DID; nil for anonymous public verification
+	VerifierAddress    *string `validate:"omitnil,max=500,email|did"`                                         // verifier's email or DID; nil for anonymous public verification
 	VerifierUserID     *string
 	VerificationResult datatypes.JSONType[VerificationReport]
 	// ResultJSON, when set, is VerificationResult already encoded: what
