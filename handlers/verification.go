@@ -16,15 +16,15 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/qrcode"
 	textrules "github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/internal/verify"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
 	view "github.com/trustcred/trustcred/views/verification"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // Verification serves the public verification pages and API: a

@@ -13,15 +13,15 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/verifylog"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // Deps is what the web tier needs from the rest of the process.

@@ -5,13 +5,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/handlers"
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/store"
-	"github.com/trustcred/trustcred/web/auth"
 )
 
 // routes lists every route of the application, grouped by the guard it

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/issuance"
@@ -21,7 +22,6 @@ import (
 	"github.com/trustcred/trustcred/internal/verifylog"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web"
-	"github.com/trustcred/trustcred/web/auth"
 )
 
 // serve runs the web server and the job queue until ctx is cancelled (by
