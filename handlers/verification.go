@@ -201,7 +201,7 @@ func (h *Verification) JSON(c *fiber.Ctx) error {
 	if !publicIDRE.MatchString(id) {
 		return store.ErrNotFound
 	}
-	cred, err := h.Svc.Issuer.DB.PublicCredential(c.UserContext(), id)
+	cred, err := h.Svc.DB.PublicCredential(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (h *Verification) QR(c *fiber.Ctx) error {
 	if !publicIDRE.MatchString(id) || (format != "png" && format != "svg") {
 		return store.ErrNotFound
 	}
-	if _, err := h.Svc.Issuer.DB.PublicCredential(c.UserContext(), id); err != nil {
+	if _, err := h.Svc.DB.PublicCredential(c.UserContext(), id); err != nil {
 		return err
 	}
 	link := h.base() + "/v/" + id + "?via=qr"

@@ -41,7 +41,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL, CacheBytes: int64(d.Config.PageCacheMB) << 20,
-		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 256)}
+		Svc: verify.NewService(d.DB, issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 256)}
 	verification.Svc.Log = d.Log
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
