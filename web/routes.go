@@ -40,9 +40,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
-	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL, CacheBytes: int64(d.Config.PageCacheMB) << 20,
+	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL,
 		Svc: verify.NewService(d.DB, issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 256)}
 	verification.Svc.Log = d.Log
+	verification.Svc.Pages = verify.NewPages(int64(d.Config.PageCacheMB) << 20)
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}

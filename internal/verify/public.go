@@ -30,8 +30,11 @@ type Service struct {
 	Issuer   *issuance.Issuer // decrypts our stored credentials
 	Verifier *Verifier
 	Cache    *Cache[*Viewed]
-	Logs     *verifylog.Writer
-	Local    *Local
+	// Pages keeps the public pages made from the views (NewPages),
+	// checked against the same stamps; NewService keeps none.
+	Pages *Cache[*Page]
+	Logs  *verifylog.Writer
+	Local *Local
 	// Timeout bounds one verification of a document someone brought,
 	// whatever servers it names make the fetches take; 0: DefaultTimeout.
 	Timeout time.Duration
@@ -61,10 +64,11 @@ func (s *Service) deadline(ctx context.Context) (context.Context, context.Cancel
 }
 
 // NewService wires the verifier, a cache of size outcomes and the log
-// writer for this server.
+// writer for this server; set Pages to keep public pages too.
 func NewService(db *store.DB, is *issuance.Issuer, fetcher *Fetcher, logs *verifylog.Writer, size int) *Service {
 	l := &Local{DB: db, Issuer: is}
-	return &Service{DB: db, Issuer: is, Verifier: l.verifier(fetcher), Cache: NewCache[*Viewed](size), Logs: logs, Local: l}
+	return &Service{DB: db, Issuer: is, Verifier: l.verifier(fetcher), Cache: NewCache[*Viewed](size),
+		Pages: NewPages(0), Logs: logs, Local: l}
 }
 
 // Viewed is one of our credentials with its verification.
@@ -149,18 +153,6 @@ func Report(r *Result) []byte {
 		panic(err) // strings and bools only
 	}
 	return b
-}
-
-// LogView logs a verification served from a caller's cache, with the
-// result as Report encoded it.
-func (s *Service) LogView(credentialID, organizationID, verdict string, report []byte, v Visit) {
-	if s.Logs == nil {
-		return
-	}
-	l := s.entry(v)
-	l.CredentialID, l.OrganizationID = &credentialID, &organizationID
-	l.Verdict, l.ResultJSON = &verdict, report
-	s.Logs.Record(l)
 }
 
 // Document verifies a credential someone brought (upload, API) and logs
