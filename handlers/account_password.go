@@ -7,11 +7,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/password"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/views/account"
 	"github.com/trustcred/trustcred/views/layout"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // PasswordForm renders GET /account/password.

@@ -10,12 +10,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/datatypes"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/apikey"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/apikeys"
 	"github.com/trustcred/trustcred/views/layout"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // APIKeys serves an organization's API keys page (org admins).

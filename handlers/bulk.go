@@ -16,15 +16,15 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/text"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	view "github.com/trustcred/trustcred/views/bulk"
 	"github.com/trustcred/trustcred/views/layout"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // Bulk serves bulk issuance from CSV files (credentials.issue).

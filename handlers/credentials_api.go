@@ -12,12 +12,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // CredentialsAPI serves /api/v1/credentials in the shapes of the W3C

@@ -12,14 +12,14 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/credentials"
 	"github.com/trustcred/trustcred/views/layout"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // dataPrefix starts the form names of a schema's fields, so that they never

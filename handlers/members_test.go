@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
-	"github.com/trustcred/trustcred/web/auth"
 )
 
 func invite(t *testing.T, env *webtest.Env, org *store.Organization, email string, role store.Role) (*store.Member, string) {

@@ -8,15 +8,15 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/mfa"
 	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/account"
 	"github.com/trustcred/trustcred/views/layout"
 	"github.com/trustcred/trustcred/views/session"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // SecondFactor serves TOTP two-factor authentication: enrolment, recovery

@@ -3,10 +3,10 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/views/layout"
 	"github.com/trustcred/trustcred/views/settings"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // Settings serves an organization's settings, through its scoped handle.

@@ -5,12 +5,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
 	"github.com/trustcred/trustcred/views/signingkeys"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // SigningKeys serves /settings/keys: the organization's DID, its method

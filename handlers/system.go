@@ -10,9 +10,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/home"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // System answers the health probes and the home page's status panel.

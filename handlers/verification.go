@@ -10,64 +10,33 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/qrcode"
 	textrules "github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/internal/verify"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
 	view "github.com/trustcred/trustcred/views/verification"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // Verification serves the public verification pages and API: a
 // credential's page behind its QR code, the upload form, and the VC-API
 // verify endpoints. None of them needs an account or sets a cookie.
 type Verification struct {
-	Svc     *verify.Service
+	Svc     *verify.Service // also keeps the pages made (Svc.Pages)
 	Auth    *auth.Manager
 	BaseURL string
-	// CacheBytes bounds the memory of the pages kept ready (page and
-	// report bytes plus an estimate of each entry's bookkeeping).
-	CacheBytes int64
-
-	once  sync.Once
-	pages *verify.Cache[*pageEntry] // what public pages show, by public id
 
 	// Pages served from the cache while stamps could not be read, and the
 	// second that was last logged (at most one line a second).
 	staleServed, staleLogged atomic.Int64
-}
-
-// pageEntry is a credential's public page as sent, GZIP-compressed (a
-// few KB, so that many fit in memory), with what its log entry needs;
-// valid for one stamp.
-type pageEntry struct {
-	page           []byte // the whole HTML page, gzipped
-	report         []byte // the verification result as log rows store it (verify.Report)
-	verdict        string
-	credentialID   string
-	organizationID string
-}
-
-// entryOverhead estimates what a cached page costs besides its bytes: the
-// entry, its strings, the LRU's element and map slot.
-const entryOverhead = 400
-
-func (e *pageEntry) weight() int64 {
-	return int64(len(e.page) + len(e.report) + len(e.verdict) + len(e.credentialID) + len(e.organizationID) + entryOverhead)
-}
-
-func (h *Verification) cache() *verify.Cache[*pageEntry] {
-	h.once.Do(func() { h.pages = verify.NewWeightedCache(h.CacheBytes, (*pageEntry).weight) })
-	return h.pages
 }
 
 // maxDocument bounds a credential or presentation brought for checking.
@@ -106,27 +75,27 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		// page already made keeps being served with its verdict (a
 		// revocation made before the outage had bumped its stamp, so it
 		// is not among them); one never made cannot be.
-		e, ok := h.cache().Last(id, h.Svc.Now())
+		e, ok := h.Svc.Pages.Last(id, h.Svc.Now())
 		if !ok {
 			return err
 		}
 		h.noteStale(c, err)
-		h.Svc.LogView(e.credentialID, e.organizationID, e.verdict, e.report, visit)
+		h.Svc.LogPage(e, visit)
 		return h.send(c, e)
 	}
-	e, hit := h.cache().Get(id, stamp, h.Svc.Now())
+	e, hit := h.Svc.Pages.Get(id, stamp, h.Svc.Now())
 	if hit {
-		h.Svc.LogView(e.credentialID, e.organizationID, e.verdict, e.report, visit)
+		h.Svc.LogPage(e, visit)
 	} else {
 		v, err := h.Svc.CredentialAt(c.UserContext(), id, stamp, visit)
 		if err != nil {
 			return err
 		}
-		if e, err = h.pageEntry(c, v); err != nil {
+		if e, err = h.page(c, v); err != nil {
 			return err
 		}
 		from, until := verify.Window(v.Document)
-		h.cache().Put(id, stamp, e, from, until)
+		h.Svc.Pages.Put(id, stamp, e, from, until)
 	}
 	return h.send(c, e)
 }
@@ -145,15 +114,15 @@ func (h *Verification) noteStale(c *fiber.Ctx, err error) {
 
 // send writes a cached page: as it is to clients that accept gzip,
 // inflated for the others.
-func (h *Verification) send(c *fiber.Ctx, e *pageEntry) error {
+func (h *Verification) send(c *fiber.Ctx, e *verify.Page) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Vary(fiber.HeaderAcceptEncoding)
 	if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Send(e.page)
+		return c.Send(e.HTML)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(e.page))
+	zr, err := gzip.NewReader(bytes.NewReader(e.HTML))
 	if err != nil {
 		return err
 	}
@@ -164,7 +133,7 @@ func (h *Verification) send(c *fiber.Ctx, e *pageEntry) error {
 	return c.Send(html)
 }
 
-func (h *Verification) pageEntry(c *fiber.Ctx, v *verify.Viewed) (*pageEntry, error) {
+func (h *Verification) page(c *fiber.Ctx, v *verify.Viewed) (*verify.Page, error) {
 	m := h.credentialModel(v)
 	desc := fmt.Sprintf("Issued by %s. Verification: %s.", m.IssuerName, strings.ToLower(m.Verdict.Headline()))
 	if m.RecipientName != "" {
@@ -190,9 +159,8 @@ func (h *Verification) pageEntry(c *fiber.Ctx, v *verify.Viewed) (*pageEntry, er
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	// Few pointers: the garbage collector scans every cached entry on each cycle.
-	return &pageEntry{page: bytes.Clone(buf.Bytes()), report: verify.Report(v.Result), verdict: v.Result.Verdict,
-		credentialID: v.Credential.ID, organizationID: v.Credential.IssuerID}, nil
+	return &verify.Page{HTML: bytes.Clone(buf.Bytes()), Report: verify.Report(v.Result), Verdict: v.Result.Verdict,
+		CredentialID: v.Credential.ID, OrganizationID: v.Credential.IssuerID}, nil
 }
 
 // JSON serves GET /v/:id/credential.json, the signed credential.
@@ -201,7 +169,7 @@ func (h *Verification) JSON(c *fiber.Ctx) error {
 	if !publicIDRE.MatchString(id) {
 		return store.ErrNotFound
 	}
-	cred, err := h.Svc.Issuer.DB.PublicCredential(c.UserContext(), id)
+	cred, err := h.Svc.DB.PublicCredential(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -224,7 +192,7 @@ func (h *Verification) QR(c *fiber.Ctx) error {
 	if !publicIDRE.MatchString(id) || (format != "png" && format != "svg") {
 		return store.ErrNotFound
 	}
-	if _, err := h.Svc.Issuer.DB.PublicCredential(c.UserContext(), id); err != nil {
+	if _, err := h.Svc.DB.PublicCredential(c.UserContext(), id); err != nil {
 		return err
 	}
 	link := h.base() + "/v/" + id + "?via=qr"

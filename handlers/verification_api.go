@@ -7,8 +7,8 @@ import (
 
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/internal/verify"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // apiProblem is one entry of a VC-API verification's errors.

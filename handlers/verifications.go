@@ -8,10 +8,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	view "github.com/trustcred/trustcred/views/verification"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // Verifications serves an organization's verification history.

@@ -13,15 +13,14 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
-	"github.com/trustcred/trustcred/internal/verifylog"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // Deps is what the web tier needs from the rest of the process.
@@ -35,15 +34,17 @@ type Deps struct {
 	Blobs      blob.Store // uploaded files (organization logos)
 	Log        *slog.Logger
 	SetupToken string // while no administrator exists: the token /setup asks for
-	// VerificationLogs writes verification_logs in batches; the caller
-	// closes it after the server has stopped. nil: verifications are not
-	// logged.
-	VerificationLogs *verifylog.Writer
+	// Services are the long-lived services the handlers share, built once
+	// by the caller (NewServices).
+	Services Services
 }
 
 // New builds the application. It does not listen: the caller does, so that
 // tests can drive it through app.Test.
 func New(d Deps) *fiber.App {
+	if d.Services.Issuer == nil || d.Services.Verify == nil || d.Services.DNS == nil {
+		panic("web: Deps.Services is not built (web.NewServices)") // a wiring mistake, found at start
+	}
 	app := fiber.New(fiber.Config{
 		AppName:               "TrustCred",
 		DisableStartupMessage: true,

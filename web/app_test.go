@@ -49,7 +49,8 @@ func newApp(t *testing.T, db *store.DB, dev bool) *fiber.App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = blobs.Close() })
-	return New(Deps{Config: cfg, DB: db, Migrator: m, Jobs: q, Keys: keys, Blobs: blobs, Log: log})
+	return New(Deps{Config: cfg, DB: db, Migrator: m, Jobs: q, Keys: keys, Blobs: blobs, Log: log,
+		Services: NewServices(cfg, db, keys, nil, log)})
 }
 
 type response struct {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/trustcred/trustcred/web/render"
+	"github.com/trustcred/trustcred/render"
 )
 
 // refuseEncodedBodies answers 415 to a request that names any content coding

@@ -14,10 +14,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/handlers"
 	"github.com/trustcred/trustcred/internal/text"
-	"github.com/trustcred/trustcred/web/auth"
-	"github.com/trustcred/trustcred/web/render"
+	"github.com/trustcred/trustcred/render"
 )
 
 type localKey int

@@ -53,8 +53,9 @@ func outageEnv(t *testing.T) (*webtest.Env, *outagetest.Proxy) {
 	t.Cleanup(func() { _ = e.Blobs.Close() })
 	e.VerificationLogs = verifylog.New(db, e.Log, verifylog.Options{Interval: 50 * time.Millisecond})
 	t.Cleanup(func() { _ = e.VerificationLogs.Close(context.Background()) })
+	e.Services = web.NewServices(e.Config, db, keys, e.VerificationLogs, e.Log)
 	e.App = web.New(web.Deps{Config: e.Config, DB: db, Migrator: m, Jobs: q, Keys: keys, Mailer: e.Mailer, Blobs: e.Blobs,
-		Log: e.Log, VerificationLogs: e.VerificationLogs})
+		Log: e.Log, Services: e.Services})
 	return e, proxy
 }
 

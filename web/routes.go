@@ -1,17 +1,12 @@
 package web
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/handlers"
 	"github.com/trustcred/trustcred/internal/authz"
-	"github.com/trustcred/trustcred/internal/dnsverify"
-	"github.com/trustcred/trustcred/internal/issuance"
-	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/store"
-	"github.com/trustcred/trustcred/web/auth"
 )
 
 // routes lists every route of the application, grouped by the guard it
@@ -31,18 +26,16 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	apiKeys := &handlers.APIKeys{BaseURL: d.Config.BaseURL}
 	auditLog := &handlers.Audit{DB: d.DB}
 	profile := &handlers.Profile{DB: d.DB, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, DNSKey: d.Keys.Derive("dns-verification")[0],
-		DNS: dnsverify.New(d.Config.DNSResolver, 5*time.Second), Log: d.Log}
+		DNS: d.Services.DNS, Log: d.Log}
 	dnsLimited := rateLimit(d.Config.LoginRateLimit)
 	notifications := &handlers.Notifications{}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
-	issuer := &issuance.Issuer{DB: d.DB, Keys: d.Keys, BaseURL: d.Config.BaseURL}
+	issuer := d.Services.Issuer
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
-	verification := &handlers.Verification{Auth: m, BaseURL: d.Config.BaseURL, CacheBytes: int64(d.Config.PageCacheMB) << 20,
-		Svc: verify.NewService(issuer, &verify.Fetcher{AllowPrivate: d.Config.OutboundAllowPrivate}, d.VerificationLogs, 256)}
-	verification.Svc.Log = d.Log
+	verification := &handlers.Verification{Svc: d.Services.Verify, Auth: m, BaseURL: d.Config.BaseURL}
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}

@@ -98,6 +98,11 @@ func TestCredentialPage(t *testing.T) {
 		if sc := r.Header.Values("Set-Cookie"); len(sc) != 0 {
 			t.Errorf("the public page set cookies: %v", sc)
 		}
+		// The page is kept beside the verification service the app runs,
+		// within TRUSTCRED_PAGE_CACHE_MB.
+		if p := e.Services.Verify.Pages; p.Len() != 1 || p.Weight() > int64(e.Config.PageCacheMB)<<20 {
+			t.Errorf("%d pages kept, weighing %d", p.Len(), p.Weight())
+		}
 		// A QR scan is logged as one.
 		if r := cl.Get("/v/" + c.cred.PublicID + "?via=qr"); r.Status != 200 {
 			t.Fatal(r.Status)
@@ -145,6 +150,9 @@ func TestCredentialPageWithoutCache(t *testing.T) {
 	}
 	if n := logCount(t, e, "credential_id IS NOT NULL"); n != 3 {
 		t.Errorf("%d page logs, want 3", n)
+	}
+	if n := e.Services.Verify.Pages.Len(); n != 0 {
+		t.Errorf("%d pages kept with no memory for them", n)
 	}
 }
 

@@ -12,16 +12,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
-	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/verifylog"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web"
-	"github.com/trustcred/trustcred/web/auth"
 )
 
 // serve runs the web server and the job queue until ctx is cancelled (by
@@ -57,11 +56,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err != nil {
 		return fmt.Errorf("smtp-url: %w", err)
 	}
+	// Verification logs are written in batches; closing the writer after
+	// the server has stopped writes what is queued, so none is lost.
+	vlogs := verifylog.New(db, log, verifylog.Options{})
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if cerr := vlogs.Close(closeCtx); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("write verification logs: %w", cerr))
+		}
+	}()
+	// The long-lived services, built once: the handlers and the workers
+	// share them.
+	services := web.NewServices(cfg, db, keys, vlogs, log)
+
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
 	jobs.AddExpire(workers, db, log)
 	jobs.AddNotificationEmail(workers, db, mailer, cfg.BaseURL, log)
-	jobs.AddBulkIssue(workers, db, &issuance.Issuer{DB: db, Keys: keys, BaseURL: cfg.BaseURL}, log)
+	jobs.AddBulkIssue(workers, db, services.Issuer, log)
 	jobs.AddCredentialEmail(workers, db, mailer, cfg.BaseURL, log)
 	queue, err := jobs.New(db, log, workers)
 	if err != nil {
@@ -91,18 +104,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return err
 	}
 	defer blobs.Close()
-	// Verification logs are written in batches; closing the writer after
-	// the server has stopped writes what is queued, so none is lost.
-	vlogs := verifylog.New(db, log, verifylog.Options{})
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-		defer cancel()
-		if cerr := vlogs.Close(closeCtx); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("write verification logs: %w", cerr))
-		}
-	}()
 	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Keys: keys, Mailer: mailer, Blobs: blobs,
-		Log: log, SetupToken: setupToken, VerificationLogs: vlogs})
+		Log: log, SetupToken: setupToken, Services: services})
 	if cfg.DebugAddr != "" {
 		stop, err := serveProfiles(cfg.DebugAddr, log)
 		if err != nil {

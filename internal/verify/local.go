@@ -17,13 +17,14 @@ import (
 // any other failure of the database (or of reading the keys) is
 // ErrUnavailable: the check could not be made.
 type Local struct {
-	Issuer *issuance.Issuer
+	DB     *store.DB        // organizations and credential records
+	Issuer *issuance.Issuer // DID documents and status lists as served
 }
 
 // NewVerifier is the verifier this server uses: its own DIDs, status lists
 // and schemas locally, everything else through fetcher (nil: no network).
-func NewVerifier(is *issuance.Issuer, fetcher *Fetcher) *Verifier {
-	return (&Local{Issuer: is}).verifier(fetcher)
+func NewVerifier(db *store.DB, is *issuance.Issuer, fetcher *Fetcher) *Verifier {
+	return (&Local{DB: db, Issuer: is}).verifier(fetcher)
 }
 
 func (l *Local) verifier(fetcher *Fetcher) *Verifier {
@@ -42,7 +43,7 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 	if !ok || slug == "" || strings.Contains(slug, ":") {
 		return nil, false, nil
 	}
-	org, err := l.Issuer.DB.OrganizationBySlug(ctx, slug)
+	org, err := l.DB.OrganizationBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && org.Status == store.OrganizationRevoked) {
 		return nil, true, fmt.Errorf("%s is not an issuer on this server", id)
 	}
@@ -94,7 +95,7 @@ func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
 	if pid == "" {
 		return nil
 	}
-	ref, err := l.Issuer.DB.CredentialRef(ctx, pid)
+	ref, err := l.DB.CredentialRef(ctx, pid)
 	if errors.Is(err, store.ErrNotFound) {
 		return &Check{Detail: "TrustCred has no record of this credential."}
 	}

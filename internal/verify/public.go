@@ -26,11 +26,15 @@ type Visit struct {
 // credentials from the database (cached), anyone's from a document, and
 // logs every verification.
 type Service struct {
-	Issuer   *issuance.Issuer
+	DB       *store.DB        // our credentials, their stamps and log links
+	Issuer   *issuance.Issuer // decrypts our stored credentials
 	Verifier *Verifier
 	Cache    *Cache[*Viewed]
-	Logs     *verifylog.Writer
-	Local    *Local
+	// Pages keeps the public pages made from the views (NewPages),
+	// checked against the same stamps; NewService keeps none.
+	Pages *Cache[*Page]
+	Logs  *verifylog.Writer
+	Local *Local
 	// Timeout bounds one verification of a document someone brought,
 	// whatever servers it names make the fetches take; 0: DefaultTimeout.
 	Timeout time.Duration
@@ -60,10 +64,11 @@ func (s *Service) deadline(ctx context.Context) (context.Context, context.Cancel
 }
 
 // NewService wires the verifier, a cache of size outcomes and the log
-// writer for this server.
-func NewService(is *issuance.Issuer, fetcher *Fetcher, logs *verifylog.Writer, size int) *Service {
-	l := &Local{Issuer: is}
-	return &Service{Issuer: is, Verifier: l.verifier(fetcher), Cache: NewCache[*Viewed](size), Logs: logs, Local: l}
+// writer for this server; set Pages to keep public pages too.
+func NewService(db *store.DB, is *issuance.Issuer, fetcher *Fetcher, logs *verifylog.Writer, size int) *Service {
+	l := &Local{DB: db, Issuer: is}
+	return &Service{DB: db, Issuer: is, Verifier: l.verifier(fetcher), Cache: NewCache[*Viewed](size),
+		Pages: NewPages(0), Logs: logs, Local: l}
 }
 
 // Viewed is one of our credentials with its verification.
@@ -95,7 +100,7 @@ func (s *Service) CredentialAt(ctx context.Context, publicID string, stamp Stamp
 		s.log(refOf(view.Credential), view.Result, v)
 		return view, nil
 	}
-	c, err := s.Issuer.DB.PublicCredential(ctx, publicID)
+	c, err := s.DB.PublicCredential(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +131,7 @@ func (s *Service) CredentialAt(ctx context.Context, publicID string, stamp Stamp
 // query): a caller that caches what it built from a view checks it before
 // reusing that. store.ErrNotFound for an unknown id or a revoked issuer.
 func (s *Service) Stamp(ctx context.Context, publicID string) (Stamp, error) {
-	st, err := s.Issuer.DB.CredentialStamp(ctx, publicID)
+	st, err := s.DB.CredentialStamp(ctx, publicID)
 	if err == nil && st.IssuerStatus == string(store.OrganizationRevoked) {
 		return st, store.ErrNotFound
 	}
@@ -148,18 +153,6 @@ func Report(r *Result) []byte {
 		panic(err) // strings and bools only
 	}
 	return b
-}
-
-// LogView logs a verification served from a caller's cache, with the
-// result as Report encoded it.
-func (s *Service) LogView(credentialID, organizationID, verdict string, report []byte, v Visit) {
-	if s.Logs == nil {
-		return
-	}
-	l := s.entry(v)
-	l.CredentialID, l.OrganizationID = &credentialID, &organizationID
-	l.Verdict, l.ResultJSON = &verdict, report
-	s.Logs.Record(l)
 }
 
 // Document verifies a credential someone brought (upload, API) and logs
@@ -213,7 +206,7 @@ func (s *Service) ref(ctx context.Context, doc map[string]any) *store.Credential
 	if pid == "" {
 		return nil
 	}
-	r, err := s.Issuer.DB.CredentialRef(ctx, pid)
+	r, err := s.DB.CredentialRef(ctx, pid)
 	if err != nil {
 		return nil
 	}

@@ -25,7 +25,7 @@ func TestServiceCachesAndLogs(t *testing.T) {
 		f := setup(t, db)
 		ctx := context.Background()
 		logs := verifylog.New(db, slog.Default(), verifylog.Options{})
-		svc := verify.NewService(f.is, nil, logs, 100)
+		svc := verify.NewService(f.db, f.is, nil, logs, 100)
 		doc, cred := f.issue(t, vc.CryptosuiteRDFC, nil)
 		visit := verify.Visit{Method: store.VerifiedByWebInterface, IP: "192.0.2.7", UserAgent: "test"}
 
@@ -87,7 +87,7 @@ func TestServiceDeadline(t *testing.T) {
 			}
 		}))
 		t.Cleanup(slow.Close)
-		svc := verify.NewService(f.is, &verify.Fetcher{AllowPrivate: true, TTL: -1}, nil, 10)
+		svc := verify.NewService(f.db, f.is, &verify.Fetcher{AllowPrivate: true, TTL: -1}, nil, 10)
 		svc.Timeout = 300 * time.Millisecond
 		issuer, err := did.Web(slow.URL)
 		if err != nil {

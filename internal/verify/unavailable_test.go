@@ -151,7 +151,7 @@ func TestLocalStoreDown(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := setup(t, db)
 		ctx := context.Background()
-		local := verify.NewVerifier(fx.is, nil)
+		local := verify.NewVerifier(fx.db, fx.is, nil)
 		doc, _ := fx.issue(t, vc.CryptosuiteJCS, nil)
 		expect(t, local.Credential(ctx, doc), verify.Valid)
 		if err := db.Close(); err != nil {

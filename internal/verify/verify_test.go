@@ -289,7 +289,7 @@ func TestLocalVerifier(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		local := verify.NewVerifier(f.is, nil)
+		local := verify.NewVerifier(f.db, f.is, nil)
 		doc, cred := f.issue(t, vc.CryptosuiteRDFC, nil)
 		r := local.Credential(ctx, doc)
 		expect(t, r, verify.Valid)

@@ -69,7 +69,10 @@ type Env struct {
 	// VerificationLogs batches verification logs (flushed every 50 ms here);
 	// Close it to write what is queued before counting rows.
 	VerificationLogs *verifylog.Writer
-	n                int
+	// Services are the app's long-lived services (web.NewServices, as
+	// serve builds them): the issuer and verification service it runs.
+	Services web.Services
+	n        int
 }
 
 // Option changes the environment before the app is built.
@@ -125,8 +128,9 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 	t.Cleanup(func() { _ = e.Blobs.Close() })
 	e.VerificationLogs = verifylog.New(e.DB, e.Log, verifylog.Options{Interval: 50 * time.Millisecond})
 	t.Cleanup(func() { _ = e.VerificationLogs.Close(context.Background()) })
+	e.Services = web.NewServices(e.Config, e.DB, keys, e.VerificationLogs, e.Log)
 	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: e.Mailer, Blobs: e.Blobs,
-		Log: e.Log, SetupToken: e.SetupToken, VerificationLogs: e.VerificationLogs})
+		Log: e.Log, SetupToken: e.SetupToken, Services: e.Services})
 	return e
 }
 

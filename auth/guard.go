@@ -7,10 +7,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/dashboard"
 	"github.com/trustcred/trustcred/views/layout"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // User lets any signed-in user through (their own account pages).

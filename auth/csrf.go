@@ -7,8 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/securecookie"
 
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/views/layout"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // CSRFHeader is the header htmx sends the token in (hx-headers on <body>).

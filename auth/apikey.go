@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/apikey"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // APIClient is who an /api/v1 request acts for: the organization of the

@@ -24,9 +24,9 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // Cookie names.

@@ -13,9 +13,9 @@ import (
 
 	"github.com/trustcred/trustcred/internal/apikey"
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
-	"github.com/trustcred/trustcred/web/render"
 )
 
 // The guard on its own, on both databases: every way a key can be wrong,

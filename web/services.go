@@ -1,0 +1,44 @@
+package web
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/dnsverify"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/verify"
+	"github.com/trustcred/trustcred/internal/verifylog"
+	"github.com/trustcred/trustcred/store"
+)
+
+// Services are the long-lived domain services of one process, shared by
+// the handlers and the workers that need them. The process builds them
+// once with NewServices (cmd/trustcred serve, internal/webtest: the same
+// constructor, so that tests run what production runs) and passes them in
+// Deps; the route table only wires handlers to them.
+type Services struct {
+	Issuer *issuance.Issuer    // signing keys, credential documents, status lists
+	Verify *verify.Service     // verification of ours and anyone's, with its caches and log
+	DNS    *dnsverify.Verifier // domain ownership checks
+}
+
+// viewsCached is how many verified views of our credentials the
+// verification service keeps (the pages made from them are bounded by
+// bytes instead: TRUSTCRED_PAGE_CACHE_MB).
+const viewsCached = 256
+
+// dnsTimeout bounds one domain ownership lookup.
+const dnsTimeout = 5 * time.Second
+
+// NewServices builds the services from the configuration. logs writes
+// the verification logs (nil: not logged); closing it after the server
+// has stopped is the caller's.
+func NewServices(cfg config.Config, db *store.DB, keys *secret.Keyring, logs *verifylog.Writer, log *slog.Logger) Services {
+	issuer := &issuance.Issuer{DB: db, Keys: keys, BaseURL: cfg.BaseURL}
+	v := verify.NewService(db, issuer, &verify.Fetcher{AllowPrivate: cfg.OutboundAllowPrivate}, logs, viewsCached)
+	v.Log = log
+	v.Pages = verify.NewPages(int64(cfg.PageCacheMB) << 20)
+	return Services{Issuer: issuer, Verify: v, DNS: dnsverify.New(cfg.DNSResolver, dnsTimeout)}
+}
