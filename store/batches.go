@@ -63,8 +63,8 @@ func (b *IssuanceBatch) ValidRows() int { return b.TotalRows - b.InvalidRows }
 // is active, by name, each with its schema: what bulk issuance offers.
 func (s *Scoped) IssuableTemplates(ctx context.Context) ([]CredentialTemplate, error) {
 	var ts []CredentialTemplate
-	err := s.db.WithContext(ctx).Joins("Schema").
-		Where("credential_templates.organization_id = ? AND credential_templates.active AND \"Schema\".active", s.orgID).
+	err := s.q(ctx, &CredentialTemplate{}).Joins("Schema").
+		Where("credential_templates.active AND \"Schema\".active").
 		Order("lower(credential_templates.name), credential_templates.id").Find(&ts).Error
 	return ts, err
 }
@@ -75,8 +75,8 @@ func (s *Scoped) IssuableTemplate(ctx context.Context, id string) (*CredentialTe
 		return nil, ErrNotFound
 	}
 	var t CredentialTemplate
-	err := s.db.WithContext(ctx).Joins("Schema").
-		Where("credential_templates.organization_id = ? AND credential_templates.active AND \"Schema\".active", s.orgID).
+	err := s.q(ctx, &t).Joins("Schema").
+		Where("credential_templates.active AND \"Schema\".active").
 		First(&t, "credential_templates.id = ?", id).Error
 	return &t, notFound(err)
 }
@@ -104,7 +104,7 @@ func (s *Scoped) CreateBatch(ctx context.Context, b *IssuanceBatch, rows []Issua
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
-		if err := tx.Model(&CredentialTemplate{}).Where("organization_id = ? AND id = ?", s.orgID, *b.TemplateID).Count(&n).Error; err != nil {
+		if err := s.tenant(tx, &CredentialTemplate{}).Where("id = ?", *b.TemplateID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n == 0 {
@@ -134,7 +134,7 @@ func (s *Scoped) CreateBatch(ctx context.Context, b *IssuanceBatch, rows []Issua
 // Batches are the organization's batches, newest first, with their template.
 func (s *Scoped) Batches(ctx context.Context, limit int) ([]IssuanceBatch, error) {
 	var bs []IssuanceBatch
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Template").
+	err := s.q(ctx, &IssuanceBatch{}).Preload("Template").
 		Order("created_at DESC, id DESC").Limit(limit).Find(&bs).Error
 	return bs, err
 }
@@ -145,7 +145,7 @@ func (s *Scoped) Batch(ctx context.Context, id string) (*IssuanceBatch, error) {
 		return nil, ErrNotFound
 	}
 	var b IssuanceBatch
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Template.Schema").First(&b, "id = ?", id).Error
+	err := s.q(ctx, &b).Preload("Template.Schema").First(&b, "id = ?", id).Error
 	return &b, notFound(err)
 }
 
@@ -157,6 +157,8 @@ type BatchRow struct {
 }
 
 // BatchRows are all rows of one of the organization's batches, by number.
+// issuance_batch_rows has no organization column: the rows are scoped
+// through their batch, which batchID checks first.
 func (s *Scoped) BatchRows(ctx context.Context, batchID string) ([]BatchRow, error) {
 	if _, err := s.batchID(ctx, s.db, batchID); err != nil {
 		return nil, err
@@ -170,7 +172,8 @@ func (s *Scoped) BatchRows(ctx context.Context, batchID string) ([]BatchRow, err
 }
 
 // PendingBatchRows are up to limit pending rows of a batch numbered after
-// the given row number, in order: the bulk job's next chunk.
+// the given row number, in order: the bulk job's next chunk. Scoped
+// through the batch, like BatchRows.
 func (s *Scoped) PendingBatchRows(ctx context.Context, batchID string, after, limit int) ([]IssuanceBatchRow, error) {
 	if _, err := s.batchID(ctx, s.db, batchID); err != nil {
 		return nil, err
@@ -187,7 +190,7 @@ func (s *Scoped) batchID(ctx context.Context, db *gorm.DB, id string) (string, e
 		return "", ErrNotFound
 	}
 	var n int64
-	if err := db.WithContext(ctx).Model(&IssuanceBatch{}).Where("organization_id = ? AND id = ?", s.orgID, id).Count(&n).Error; err != nil {
+	if err := s.tenant(db.WithContext(ctx), &IssuanceBatch{}).Where("id = ?", id).Count(&n).Error; err != nil {
 		return "", err
 	}
 	if n == 0 {
@@ -203,7 +206,7 @@ func (s *Scoped) lockBatch(tx *gorm.DB, id string) (*IssuanceBatch, error) {
 		return nil, ErrNotFound
 	}
 	var b IssuanceBatch
-	err := lockRow(tx, s.dial).Where("organization_id = ?", s.orgID).First(&b, "id = ?", id).Error
+	err := s.tenant(lockRow(tx, s.dial), &b).First(&b, "id = ?", id).Error
 	return &b, notFound(err)
 }
 

@@ -137,8 +137,10 @@ func (s *Scoped) pendingRow(q *gorm.DB, id string) (*IssuanceBatchRow, error) {
 		return nil, ErrNotFound
 	}
 	var row IssuanceBatchRow
-	err := q.Joins("JOIN issuance_batches b ON b.id = issuance_batch_rows.batch_id").
-		Where("b.organization_id = ?", s.orgID).First(&row, "issuance_batch_rows.id = ?", id).Error
+	// issuance_batch_rows has no organization column: scoped through the
+	// row's batch.
+	err := q.Joins("JOIN issuance_batches ON issuance_batches.id = issuance_batch_rows.batch_id").
+		Where(s.owns(&IssuanceBatch{})).First(&row, "issuance_batch_rows.id = ?", id).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -199,7 +201,7 @@ func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action S
 	}
 	var c Credential
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRow(tx, s.dial).Where("issuer_id = ?", s.orgID).First(&c, "id = ?", id).Error; err != nil {
+		if err := s.tenant(lockRow(tx, s.dial), &c).First(&c, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
 		from := c.Status
@@ -268,7 +270,7 @@ func (s *Scoped) Credential(ctx context.Context, id string) (*Credential, error)
 		return nil, ErrNotFound
 	}
 	var c Credential
-	err := s.db.WithContext(ctx).Where("issuer_id = ?", s.orgID).Preload("Template").Preload("Schema").First(&c, "id = ?", id).Error
+	err := s.q(ctx, &c).Preload("Template").Preload("Schema").First(&c, "id = ?", id).Error
 	return &c, notFound(err)
 }
 
@@ -276,14 +278,14 @@ func (s *Scoped) Credential(ctx context.Context, id string) (*Credential, error)
 // public id.
 func (s *Scoped) CredentialByPublicID(ctx context.Context, publicID string) (*Credential, error) {
 	var c Credential
-	err := s.db.WithContext(ctx).Where("issuer_id = ?", s.orgID).Preload("Template").Preload("Schema").First(&c, "public_id = ?", publicID).Error
+	err := s.q(ctx, &c).Preload("Template").Preload("Schema").First(&c, "public_id = ?", publicID).Error
 	return &c, notFound(err)
 }
 
 // CredentialStatusHistory is a credential's status changes, oldest first.
 func (s *Scoped) CredentialStatusHistory(ctx context.Context, credentialID string) ([]CredentialStatusChange, error) {
 	var h []CredentialStatusChange
-	err := s.db.WithContext(ctx).Where("organization_id = ? AND credential_id = ?", s.orgID, credentialID).
+	err := s.q(ctx, &CredentialStatusChange{}).Where("credential_id = ?", credentialID).
 		Preload("Actor").Order("created_at, id").Find(&h).Error
 	return h, err
 }
