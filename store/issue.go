@@ -91,6 +91,9 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 				return err
 			}
 		}
+		if err := s.ownRefs(tx, []*Credential{c}); err != nil {
+			return err
+		}
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
@@ -128,6 +131,50 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 		return nil, err
 	}
 	return c, nil
+}
+
+// ownRefs is ErrNotFound unless every schema, template, status list and
+// signing key the credentials reference is the organization's. The ids
+// come from the caller's signing step; the foreign keys alone would let a
+// credential of this organization sit in another's status list (its
+// revocation would flip the other's bit) or show another's template name.
+func (s *Scoped) ownRefs(tx *gorm.DB, creds []*Credential) error {
+	schemas, templates, lists, keys := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	add := func(set map[string]bool, id *string) {
+		if id != nil {
+			set[*id] = true
+		}
+	}
+	for _, c := range creds {
+		add(schemas, &c.SchemaID)
+		add(templates, c.TemplateID)
+		add(lists, c.StatusListID)
+		add(lists, c.SuspensionListID)
+		add(keys, c.SigningKeyID)
+	}
+	for _, r := range []struct {
+		m   tenantTable
+		ids map[string]bool
+	}{{&CredentialSchema{}, schemas}, {&CredentialTemplate{}, templates}, {&StatusList{}, lists}, {&SigningKey{}, keys}} {
+		if len(r.ids) == 0 {
+			continue
+		}
+		ids := make([]string, 0, len(r.ids))
+		for id := range r.ids {
+			if !validUUID(id) {
+				return ErrNotFound
+			}
+			ids = append(ids, id)
+		}
+		var n int64
+		if err := s.tenant(tx, r.m).Where("id IN ?", ids).Count(&n).Error; err != nil {
+			return err
+		}
+		if n != int64(len(ids)) {
+			return ErrNotFound
+		}
+	}
+	return nil
 }
 
 // pendingRow reads one of the organization's batch rows through q (locked

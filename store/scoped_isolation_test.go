@@ -30,6 +30,9 @@ type isoFixture struct {
 	rowID       string                    // a pending row of A's batch
 	bSchemaID   string                    // B's own schema
 	bTplID      string                    // B's own template
+	// A's status list, an index of it no credential has, A's signing key
+	statusListID, signingKeyID string
+	freeIndex                  int
 }
 
 func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
@@ -76,7 +79,8 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	valid := "valid"
 	must(db.InsertVerificationLogs(ctx, []store.VerificationLog{{CredentialID: &c1.ID, OrganizationID: &a.ID, Verdict: &valid,
 		VerificationMethod: store.VerifiedByAPI}}))
-	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID}
+	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
+		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID}
 
@@ -167,7 +171,7 @@ var isolation = map[string]isolationExpect{
 	"IssuerCategories": empty, "Schemas": empty, "SchemaVersions": empty, "SigningKeys": empty,
 	"Templates": empty, "Verifications": empty,
 
-	"APISchema": own, "CreateAPIKey": own, "ReserveStatusEntries": own, "InsertIssuedCredentials": own,
+	"APISchema": own, "CreateAPIKey": own, "ReserveStatusEntries": own, "InsertIssuedCredentials": notFound,
 	"MemberCounts": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
 	"SetRequireMFA": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own,
@@ -207,11 +211,20 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"APICredentials": {{ctx, store.CredentialStatus(""), "", store.MaxAPIPage}, {ctx, store.CredentialSuspended, "", store.MaxAPIPage}},
 		"IssueCredential": {
 			{ctx, store.Issue{IssuerDID: f.a.DID, Via: store.ViaSystem, BatchRowID: f.rowID}, store.Sign(sign), act},
+			// B's own issuance of a credential signed as A's schema and template.
+			{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaWeb}, store.Sign(sign), act},
 		},
 		"ChangeCredentialStatus": statusChanges,
 		"ReserveStatusEntries":   {{ctx, store.PurposeRevocation, f.b.DID, 2}},
-		"InsertIssuedCredentials": {{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, IssuerID: f.a.ID,
-			RecipientAddress: "dan@example.com"}}, act}},
+		// Credentials of B that would point at A's schema, template,
+		// status list or signing key.
+		"InsertIssuedCredentials": {
+			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, RecipientAddress: "dan@example.com"}}, act},
+			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "dan@example.com"}}, act},
+			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, StatusListID: &f.statusListID, StatusListIndex: &f.freeIndex,
+				RecipientAddress: "dan@example.com"}}, act},
+			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
+		},
 		"ChangeMemberRole": perID(func(id string) []any { return []any{ctx, id, store.RoleAdmin, act} }),
 		"InviteMember": {
 			{ctx, "newcomer@bravo.example", store.RoleIssuer, link("bravo-invite", time.Hour), act},
