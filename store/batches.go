@@ -239,6 +239,7 @@ func (s *Scoped) RemapBatch(ctx context.Context, id string, mapping map[string]s
 			if c.Error != nil {
 				st, invalid = RowInvalid, invalid+1
 			}
+			// Batch rows are scoped through b, read above through the organization.
 			res := tx.Model(&IssuanceBatchRow{}).Where("id = ? AND batch_id = ? AND status IN ?", c.ID, b.ID, []BatchRowStatus{RowPending, RowInvalid}).
 				Updates(map[string]any{"status": st, "error": c.Error})
 			if res.Error != nil {
@@ -246,7 +247,7 @@ func (s *Scoped) RemapBatch(ctx context.Context, id string, mapping map[string]s
 			}
 		}
 		b.ColumnMapping, b.InvalidRows = datatypes.NewJSONType(mapping), invalid
-		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).
 			Updates(map[string]any{"column_mapping": b.ColumnMapping, "invalid_rows": invalid}).Error; err != nil {
 			return err
 		}
@@ -283,7 +284,7 @@ func (s *Scoped) QueueBatch(ctx context.Context, id string, sendEmail bool, acto
 			return &BatchStateError{Msg: "the batch has no valid rows to issue"}
 		}
 		b.Status, b.SendEmail = BatchQueued, sendEmail
-		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).
 			Updates(map[string]any{"status": BatchQueued, "send_email": sendEmail}).Error; err != nil {
 			return err
 		}
@@ -323,7 +324,7 @@ func (s *Scoped) StartBatch(ctx context.Context, id string) (*IssuanceBatch, err
 		if b.StartedAt == nil {
 			updates["started_at"] = now
 		}
-		return tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).Updates(updates).Error
+		return s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).Updates(updates).Error
 	})
 	if err != nil {
 		return nil, err
@@ -347,7 +348,7 @@ func (s *Scoped) FailBatchRow(ctx context.Context, batchID, rowID, reason string
 		if res.RowsAffected == 0 {
 			return ErrRowDone
 		}
-		return tx.Model(&IssuanceBatch{}).Where("id = ?", batchID).Update("failed_count", gorm.Expr("failed_count + 1")).Error
+		return s.tenant(tx, &IssuanceBatch{}).Where("id = ?", batchID).Update("failed_count", gorm.Expr("failed_count + 1")).Error
 	})
 }
 
@@ -374,7 +375,7 @@ func (s *Scoped) CompleteBatch(ctx context.Context, id string) (bool, error) {
 		if pending > 0 {
 			return nil
 		}
-		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).
 			Updates(map[string]any{"status": BatchCompleted, "completed_at": time.Now().UTC()}).Error; err != nil {
 			return err
 		}
@@ -400,7 +401,7 @@ func (s *Scoped) CancelBatch(ctx context.Context, id string, actor Actor) (*Issu
 			return &BatchStateError{Msg: fmt.Sprintf("the batch is already %s", b.Status)}
 		}
 		b.Status = BatchCancelled
-		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).Updates(map[string]any{"status": BatchCancelled}).Error; err != nil {
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).Updates(map[string]any{"status": BatchCancelled}).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &s.orgID

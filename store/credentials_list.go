@@ -236,6 +236,8 @@ func (s *Scoped) CredentialVerificationCount(ctx context.Context, credentialID s
 		if found == 0 {
 			return ErrNotFound
 		}
+		// Scoped through the credential, found above: a log's
+		// organization_id is nil for credentials TrustCred did not issue.
 		return tx.Model(&VerificationLog{}).Where("credential_id = ?", credentialID).Count(&n).Error
 	})
 	return n, err

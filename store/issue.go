@@ -106,7 +106,7 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 				Updates(map[string]any{"status": RowIssued, "credential_id": c.ID, "error": nil}).Error; err != nil {
 				return err
 			}
-			if err := tx.Model(&IssuanceBatch{}).Where("id = ?", row.BatchID).
+			if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", row.BatchID).
 				Update("issued_count", gorm.Expr("issued_count + 1")).Error; err != nil {
 				return err
 			}
@@ -289,7 +289,7 @@ func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action S
 			updates["revoked_at"], updates["revocation_reason"] = now, reason
 			c.RevokedAt, c.RevocationReason = &now, why
 		}
-		if err := tx.Model(&Credential{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
+		if err := s.tenant(tx, &Credential{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
 			return err
 		}
 		c.Status = to

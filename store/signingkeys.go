@@ -62,7 +62,7 @@ func (s *Scoped) AddSigningKey(ctx context.Context, k *SigningKey, keyDID string
 			return nil
 		case err == nil:
 			now := time.Now().UTC()
-			if err := tx.Model(&SigningKey{}).Where("id = ?", current.ID).
+			if err := s.tenant(tx, &SigningKey{}).Where("id = ?", current.ID).
 				Updates(map[string]any{"status": KeyRetired, "retired_at": now}).Error; err != nil {
 				return err
 			}

@@ -45,7 +45,7 @@ func (s *Scoped) reserveStatus(tx *gorm.DB, purpose StatusPurpose, issuerDID str
 			}
 		}
 		take := min(n-len(out), list.Size-list.NextIndex)
-		if err := tx.Model(&StatusList{}).Where("id = ?", list.ID).Update("next_index", list.NextIndex+take).Error; err != nil {
+		if err := s.tenant(tx, &StatusList{}).Where("id = ?", list.ID).Update("next_index", list.NextIndex+take).Error; err != nil {
 			return nil, err
 		}
 		for i := range take {

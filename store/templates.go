@@ -285,7 +285,7 @@ func (s *Scoped) UpdateTemplate(ctx context.Context, id string, c TemplateChange
 		}
 		t.Name, t.Description, t.SchemaID, t.IsPublic = c.Name, c.description(), schema.ID, c.IsPublic
 		t.TemplateData = datatypes.NewJSONType(c.Data)
-		if err := tx.Model(&t).Select("name", "description", "schema_id", "is_public", "template_data", "updated_at").Omit("Schema").Updates(&t).Error; err != nil {
+		if err := s.tenant(tx, &t).Select("name", "description", "schema_id", "is_public", "template_data", "updated_at").Omit("Schema").Updates(&t).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &s.orgID
