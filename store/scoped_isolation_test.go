@@ -406,14 +406,19 @@ func mentions(out []reflect.Value, ids []string) string {
 	return ""
 }
 
-// describe prints the arguments but the context, for failure messages.
-func describe(args []reflect.Value) []any {
-	var out []any
+// describe prints the arguments but the context and functions, as JSON
+// where it can, for failure messages.
+func describe(args []reflect.Value) []string {
+	var out []string
 	for _, a := range args {
-		if a.Type() == ctxType || a.Kind() == reflect.Func {
+		if a.Type().Implements(ctxType) || a.Kind() == reflect.Func {
 			continue
 		}
-		out = append(out, a.Interface())
+		j, err := json.Marshal(a.Interface())
+		if err != nil {
+			j = fmt.Appendf(nil, "%+v", a.Interface())
+		}
+		out = append(out, string(j))
 	}
 	return out
 }
