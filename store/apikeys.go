@@ -42,7 +42,7 @@ func APIScopes() []APIScope {
 // APIKeys lists the organization's keys, newest first.
 func (s *Scoped) APIKeys(ctx context.Context) ([]APIKey, error) {
 	var keys []APIKey
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Order("created_at DESC, id DESC").Find(&keys).Error
+	err := s.q(ctx, &APIKey{}).Order("created_at DESC, id DESC").Find(&keys).Error
 	return keys, err
 }
 
@@ -52,7 +52,7 @@ func (s *Scoped) APIKey(ctx context.Context, id string) (*APIKey, error) {
 		return nil, ErrNotFound
 	}
 	var k APIKey
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).First(&k, "id = ?", id).Error
+	err := s.q(ctx, &k).First(&k, "id = ?", id).Error
 	return &k, notFound(err)
 }
 
@@ -92,13 +92,13 @@ func (s *Scoped) RevokeAPIKey(ctx context.Context, id string, actor Actor) (*API
 	}
 	var k APIKey
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("organization_id = ?", s.orgID).First(&k, "id = ?", id).Error; err != nil {
+		if err := s.tenant(tx, &k).First(&k, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
 		if !k.Active {
 			return nil
 		}
-		if err := tx.Model(&APIKey{}).Where("organization_id = ? AND id = ?", s.orgID, id).Update("active", false).Error; err != nil {
+		if err := s.tenant(tx, &APIKey{}).Where("id = ?", id).Update("active", false).Error; err != nil {
 			return err
 		}
 		k.Active = false

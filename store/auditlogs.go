@@ -90,7 +90,7 @@ func validUUID(s string) bool {
 
 // AuditLogs is the organization's audit trail.
 func (s *Scoped) AuditLogs(ctx context.Context, f AuditFilter) (AuditPage, error) {
-	q := s.db.WithContext(ctx).Where("audit_logs.organization_id = ?", s.orgID)
+	q := s.q(ctx, &AuditLog{})
 	return auditPage(q, f)
 }
 

@@ -63,8 +63,8 @@ func (b *IssuanceBatch) ValidRows() int { return b.TotalRows - b.InvalidRows }
 // is active, by name, each with its schema: what bulk issuance offers.
 func (s *Scoped) IssuableTemplates(ctx context.Context) ([]CredentialTemplate, error) {
 	var ts []CredentialTemplate
-	err := s.db.WithContext(ctx).Joins("Schema").
-		Where("credential_templates.organization_id = ? AND credential_templates.active AND \"Schema\".active", s.orgID).
+	err := s.q(ctx, &CredentialTemplate{}).Joins("Schema").
+		Where("credential_templates.active AND \"Schema\".active").
 		Order("lower(credential_templates.name), credential_templates.id").Find(&ts).Error
 	return ts, err
 }
@@ -75,8 +75,8 @@ func (s *Scoped) IssuableTemplate(ctx context.Context, id string) (*CredentialTe
 		return nil, ErrNotFound
 	}
 	var t CredentialTemplate
-	err := s.db.WithContext(ctx).Joins("Schema").
-		Where("credential_templates.organization_id = ? AND credential_templates.active AND \"Schema\".active", s.orgID).
+	err := s.q(ctx, &t).Joins("Schema").
+		Where("credential_templates.active AND \"Schema\".active").
 		First(&t, "credential_templates.id = ?", id).Error
 	return &t, notFound(err)
 }
@@ -104,7 +104,7 @@ func (s *Scoped) CreateBatch(ctx context.Context, b *IssuanceBatch, rows []Issua
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
-		if err := tx.Model(&CredentialTemplate{}).Where("organization_id = ? AND id = ?", s.orgID, *b.TemplateID).Count(&n).Error; err != nil {
+		if err := s.tenant(tx, &CredentialTemplate{}).Where("id = ?", *b.TemplateID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n == 0 {
@@ -134,7 +134,7 @@ func (s *Scoped) CreateBatch(ctx context.Context, b *IssuanceBatch, rows []Issua
 // Batches are the organization's batches, newest first, with their template.
 func (s *Scoped) Batches(ctx context.Context, limit int) ([]IssuanceBatch, error) {
 	var bs []IssuanceBatch
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Template").
+	err := s.q(ctx, &IssuanceBatch{}).Preload("Template").
 		Order("created_at DESC, id DESC").Limit(limit).Find(&bs).Error
 	return bs, err
 }
@@ -145,7 +145,7 @@ func (s *Scoped) Batch(ctx context.Context, id string) (*IssuanceBatch, error) {
 		return nil, ErrNotFound
 	}
 	var b IssuanceBatch
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Template.Schema").First(&b, "id = ?", id).Error
+	err := s.q(ctx, &b).Preload("Template.Schema").First(&b, "id = ?", id).Error
 	return &b, notFound(err)
 }
 
@@ -157,6 +157,8 @@ type BatchRow struct {
 }
 
 // BatchRows are all rows of one of the organization's batches, by number.
+// issuance_batch_rows has no organization column: the rows are scoped
+// through their batch, which batchID checks first.
 func (s *Scoped) BatchRows(ctx context.Context, batchID string) ([]BatchRow, error) {
 	if _, err := s.batchID(ctx, s.db, batchID); err != nil {
 		return nil, err
@@ -170,7 +172,8 @@ func (s *Scoped) BatchRows(ctx context.Context, batchID string) ([]BatchRow, err
 }
 
 // PendingBatchRows are up to limit pending rows of a batch numbered after
-// the given row number, in order: the bulk job's next chunk.
+// the given row number, in order: the bulk job's next chunk. Scoped
+// through the batch, like BatchRows.
 func (s *Scoped) PendingBatchRows(ctx context.Context, batchID string, after, limit int) ([]IssuanceBatchRow, error) {
 	if _, err := s.batchID(ctx, s.db, batchID); err != nil {
 		return nil, err
@@ -187,7 +190,7 @@ func (s *Scoped) batchID(ctx context.Context, db *gorm.DB, id string) (string, e
 		return "", ErrNotFound
 	}
 	var n int64
-	if err := db.WithContext(ctx).Model(&IssuanceBatch{}).Where("organization_id = ? AND id = ?", s.orgID, id).Count(&n).Error; err != nil {
+	if err := s.tenant(db.WithContext(ctx), &IssuanceBatch{}).Where("id = ?", id).Count(&n).Error; err != nil {
 		return "", err
 	}
 	if n == 0 {
@@ -203,7 +206,7 @@ func (s *Scoped) lockBatch(tx *gorm.DB, id string) (*IssuanceBatch, error) {
 		return nil, ErrNotFound
 	}
 	var b IssuanceBatch
-	err := lockRow(tx, s.dial).Where("organization_id = ?", s.orgID).First(&b, "id = ?", id).Error
+	err := s.tenant(lockRow(tx, s.dial), &b).First(&b, "id = ?", id).Error
 	return &b, notFound(err)
 }
 
@@ -236,6 +239,7 @@ func (s *Scoped) RemapBatch(ctx context.Context, id string, mapping map[string]s
 			if c.Error != nil {
 				st, invalid = RowInvalid, invalid+1
 			}
+			// Batch rows are scoped through b, read above through the organization.
 			res := tx.Model(&IssuanceBatchRow{}).Where("id = ? AND batch_id = ? AND status IN ?", c.ID, b.ID, []BatchRowStatus{RowPending, RowInvalid}).
 				Updates(map[string]any{"status": st, "error": c.Error})
 			if res.Error != nil {
@@ -243,7 +247,7 @@ func (s *Scoped) RemapBatch(ctx context.Context, id string, mapping map[string]s
 			}
 		}
 		b.ColumnMapping, b.InvalidRows = datatypes.NewJSONType(mapping), invalid
-		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).
 			Updates(map[string]any{"column_mapping": b.ColumnMapping, "invalid_rows": invalid}).Error; err != nil {
 			return err
 		}
@@ -280,7 +284,7 @@ func (s *Scoped) QueueBatch(ctx context.Context, id string, sendEmail bool, acto
 			return &BatchStateError{Msg: "the batch has no valid rows to issue"}
 		}
 		b.Status, b.SendEmail = BatchQueued, sendEmail
-		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).
 			Updates(map[string]any{"status": BatchQueued, "send_email": sendEmail}).Error; err != nil {
 			return err
 		}
@@ -320,7 +324,7 @@ func (s *Scoped) StartBatch(ctx context.Context, id string) (*IssuanceBatch, err
 		if b.StartedAt == nil {
 			updates["started_at"] = now
 		}
-		return tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).Updates(updates).Error
+		return s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).Updates(updates).Error
 	})
 	if err != nil {
 		return nil, err
@@ -344,7 +348,7 @@ func (s *Scoped) FailBatchRow(ctx context.Context, batchID, rowID, reason string
 		if res.RowsAffected == 0 {
 			return ErrRowDone
 		}
-		return tx.Model(&IssuanceBatch{}).Where("id = ?", batchID).Update("failed_count", gorm.Expr("failed_count + 1")).Error
+		return s.tenant(tx, &IssuanceBatch{}).Where("id = ?", batchID).Update("failed_count", gorm.Expr("failed_count + 1")).Error
 	})
 }
 
@@ -371,7 +375,7 @@ func (s *Scoped) CompleteBatch(ctx context.Context, id string) (bool, error) {
 		if pending > 0 {
 			return nil
 		}
-		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).
 			Updates(map[string]any{"status": BatchCompleted, "completed_at": time.Now().UTC()}).Error; err != nil {
 			return err
 		}
@@ -397,7 +401,7 @@ func (s *Scoped) CancelBatch(ctx context.Context, id string, actor Actor) (*Issu
 			return &BatchStateError{Msg: fmt.Sprintf("the batch is already %s", b.Status)}
 		}
 		b.Status = BatchCancelled
-		if err := tx.Model(&IssuanceBatch{}).Where("id = ?", b.ID).Updates(map[string]any{"status": BatchCancelled}).Error; err != nil {
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).Updates(map[string]any{"status": BatchCancelled}).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &s.orgID

@@ -26,7 +26,7 @@ const (
 func (s *Scoped) APISchema(ctx context.Context) (*CredentialSchema, error) {
 	find := func() (*CredentialSchema, error) {
 		var cs CredentialSchema
-		err := s.db.WithContext(ctx).Where("organization_id = ? AND name = ? AND version = ?", s.orgID, APISchemaName, APISchemaVersion).
+		err := s.q(ctx, &cs).Where("name = ? AND version = ?", APISchemaName, APISchemaVersion).
 			First(&cs).Error
 		return &cs, notFound(err)
 	}
@@ -83,7 +83,7 @@ func (s *Scoped) APICredentials(ctx context.Context, status CredentialStatus, cu
 		limit = DefaultAPIPage
 	}
 	limit = min(limit, MaxAPIPage)
-	q := s.db.WithContext(ctx).Where("issuer_id = ?", s.orgID)
+	q := s.q(ctx, &Credential{})
 	now := time.Now().UTC()
 	switch status {
 	case "":

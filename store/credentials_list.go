@@ -194,7 +194,7 @@ func (s *Scoped) recipientWalk(q *gorm.DB, f CredentialFilter, cur *CredentialCu
 // credentialsWhere is the organization, the filters but the recipient
 // search, and the cursor.
 func (s *Scoped) credentialsWhere(q *gorm.DB, f CredentialFilter, cur *CredentialCursor) *gorm.DB {
-	q = q.Where("credentials.issuer_id = ?", s.orgID)
+	q = q.Where(s.owns(&Credential{})) // q names the table (or the walk's subquery) "credentials"
 	if f.Status != "" {
 		q = q.Where("credentials.status = ?", f.Status)
 	}
@@ -230,12 +230,14 @@ func (s *Scoped) CredentialVerificationCount(ctx context.Context, credentialID s
 	var n int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var found int64
-		if err := tx.Model(&Credential{}).Where("issuer_id = ? AND id = ?", s.orgID, credentialID).Count(&found).Error; err != nil {
+		if err := s.tenant(tx, &Credential{}).Where("id = ?", credentialID).Count(&found).Error; err != nil {
 			return err
 		}
 		if found == 0 {
 			return ErrNotFound
 		}
+		// Scoped through the credential, found above: a log's
+		// organization_id is nil for credentials TrustCred did not issue.
 		return tx.Model(&VerificationLog{}).Where("credential_id = ?", credentialID).Count(&n).Error
 	})
 	return n, err
@@ -258,14 +260,14 @@ type CredentialChoices struct {
 func (s *Scoped) CredentialFilterChoices(ctx context.Context) (CredentialChoices, error) {
 	var out CredentialChoices
 	var tpls []CredentialTemplate
-	if err := s.db.WithContext(ctx).Select("id", "name").Where("organization_id = ?", s.orgID).Order("name, id").Find(&tpls).Error; err != nil {
+	if err := s.q(ctx, &CredentialTemplate{}).Select("id", "name").Order("name, id").Find(&tpls).Error; err != nil {
 		return out, err
 	}
 	for _, t := range tpls {
 		out.Templates = append(out.Templates, Choice{ID: t.ID, Label: t.Name})
 	}
 	var schemas []CredentialSchema
-	if err := s.db.WithContext(ctx).Select("id", "name", "version").Where("organization_id = ?", s.orgID).Order("name, version, id").Find(&schemas).Error; err != nil {
+	if err := s.q(ctx, &CredentialSchema{}).Select("id", "name", "version").Order("name, version, id").Find(&schemas).Error; err != nil {
 		return out, err
 	}
 	for _, sc := range schemas {

@@ -78,7 +78,7 @@ type MemberCounts struct {
 // MemberCounts counts the organization's members by status.
 func (s *Scoped) MemberCounts(ctx context.Context) (MemberCounts, error) {
 	var mc MemberCounts
-	err := s.db.WithContext(ctx).Model(&User{}).Where("organization_id = ?", s.orgID).Select(
+	err := s.q(ctx, &User{}).Select(
 		"COALESCE(SUM(CASE WHEN deactivated_at IS NULL AND password_hash IS NOT NULL THEN 1 ELSE 0 END), 0) AS active, " +
 			"COALESCE(SUM(CASE WHEN deactivated_at IS NULL AND password_hash IS NULL THEN 1 ELSE 0 END), 0) AS invited, " +
 			"COALESCE(SUM(CASE WHEN deactivated_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS deactivated").

@@ -91,6 +91,9 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 				return err
 			}
 		}
+		if err := s.ownRefs(tx, []*Credential{c}); err != nil {
+			return err
+		}
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
@@ -103,7 +106,7 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 				Updates(map[string]any{"status": RowIssued, "credential_id": c.ID, "error": nil}).Error; err != nil {
 				return err
 			}
-			if err := tx.Model(&IssuanceBatch{}).Where("id = ?", row.BatchID).
+			if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", row.BatchID).
 				Update("issued_count", gorm.Expr("issued_count + 1")).Error; err != nil {
 				return err
 			}
@@ -130,6 +133,50 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 	return c, nil
 }
 
+// ownRefs is ErrNotFound unless every schema, template, status list and
+// signing key the credentials reference is the organization's. The ids
+// come from the caller's signing step; the foreign keys alone would let a
+// credential of this organization sit in another's status list (its
+// revocation would flip the other's bit) or show another's template name.
+func (s *Scoped) ownRefs(tx *gorm.DB, creds []*Credential) error {
+	schemas, templates, lists, keys := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	add := func(set map[string]bool, id *string) {
+		if id != nil {
+			set[*id] = true
+		}
+	}
+	for _, c := range creds {
+		add(schemas, &c.SchemaID)
+		add(templates, c.TemplateID)
+		add(lists, c.StatusListID)
+		add(lists, c.SuspensionListID)
+		add(keys, c.SigningKeyID)
+	}
+	for _, r := range []struct {
+		m   tenantTable
+		ids map[string]bool
+	}{{&CredentialSchema{}, schemas}, {&CredentialTemplate{}, templates}, {&StatusList{}, lists}, {&SigningKey{}, keys}} {
+		if len(r.ids) == 0 {
+			continue
+		}
+		ids := make([]string, 0, len(r.ids))
+		for id := range r.ids {
+			if !validUUID(id) {
+				return ErrNotFound
+			}
+			ids = append(ids, id)
+		}
+		var n int64
+		if err := s.tenant(tx, r.m).Where("id IN ?", ids).Count(&n).Error; err != nil {
+			return err
+		}
+		if n != int64(len(ids)) {
+			return ErrNotFound
+		}
+	}
+	return nil
+}
+
 // pendingRow reads one of the organization's batch rows through q (locked
 // when q locks), ErrRowDone unless it is pending.
 func (s *Scoped) pendingRow(q *gorm.DB, id string) (*IssuanceBatchRow, error) {
@@ -137,8 +184,10 @@ func (s *Scoped) pendingRow(q *gorm.DB, id string) (*IssuanceBatchRow, error) {
 		return nil, ErrNotFound
 	}
 	var row IssuanceBatchRow
-	err := q.Joins("JOIN issuance_batches b ON b.id = issuance_batch_rows.batch_id").
-		Where("b.organization_id = ?", s.orgID).First(&row, "issuance_batch_rows.id = ?", id).Error
+	// issuance_batch_rows has no organization column: scoped through the
+	// row's batch.
+	err := q.Joins("JOIN issuance_batches ON issuance_batches.id = issuance_batch_rows.batch_id").
+		Where(s.owns(&IssuanceBatch{})).First(&row, "issuance_batch_rows.id = ?", id).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -199,7 +248,7 @@ func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action S
 	}
 	var c Credential
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRow(tx, s.dial).Where("issuer_id = ?", s.orgID).First(&c, "id = ?", id).Error; err != nil {
+		if err := s.tenant(lockRow(tx, s.dial), &c).First(&c, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
 		from := c.Status
@@ -240,7 +289,7 @@ func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action S
 			updates["revoked_at"], updates["revocation_reason"] = now, reason
 			c.RevokedAt, c.RevocationReason = &now, why
 		}
-		if err := tx.Model(&Credential{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
+		if err := s.tenant(tx, &Credential{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
 			return err
 		}
 		c.Status = to
@@ -268,7 +317,7 @@ func (s *Scoped) Credential(ctx context.Context, id string) (*Credential, error)
 		return nil, ErrNotFound
 	}
 	var c Credential
-	err := s.db.WithContext(ctx).Where("issuer_id = ?", s.orgID).Preload("Template").Preload("Schema").First(&c, "id = ?", id).Error
+	err := s.q(ctx, &c).Preload("Template").Preload("Schema").First(&c, "id = ?", id).Error
 	return &c, notFound(err)
 }
 
@@ -276,14 +325,14 @@ func (s *Scoped) Credential(ctx context.Context, id string) (*Credential, error)
 // public id.
 func (s *Scoped) CredentialByPublicID(ctx context.Context, publicID string) (*Credential, error) {
 	var c Credential
-	err := s.db.WithContext(ctx).Where("issuer_id = ?", s.orgID).Preload("Template").Preload("Schema").First(&c, "public_id = ?", publicID).Error
+	err := s.q(ctx, &c).Preload("Template").Preload("Schema").First(&c, "public_id = ?", publicID).Error
 	return &c, notFound(err)
 }
 
 // CredentialStatusHistory is a credential's status changes, oldest first.
 func (s *Scoped) CredentialStatusHistory(ctx context.Context, credentialID string) ([]CredentialStatusChange, error) {
 	var h []CredentialStatusChange
-	err := s.db.WithContext(ctx).Where("organization_id = ? AND credential_id = ?", s.orgID, credentialID).
+	err := s.q(ctx, &CredentialStatusChange{}).Where("credential_id = ?", credentialID).
 		Preload("Actor").Order("created_at, id").Find(&h).Error
 	return h, err
 }

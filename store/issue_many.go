@@ -24,6 +24,8 @@ func (s *Scoped) ReserveStatusEntries(ctx context.Context, purpose StatusPurpose
 // InsertIssuedCredentials stores credentials signed with entries from
 // ReserveStatusEntries, in batches of 1000 (one transaction each, with
 // their first status change), and one audit entry for the lot.
+// ErrNotFound if one references another organization's schema, template,
+// status list or signing key.
 func (s *Scoped) InsertIssuedCredentials(ctx context.Context, creds []*Credential, actor Actor) error {
 	const batch = 1000
 	for start := 0; start < len(creds); start += batch {
@@ -37,6 +39,9 @@ func (s *Scoped) InsertIssuedCredentials(ctx context.Context, creds []*Credentia
 				}
 				changes[i] = CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: CredentialDraft,
 					ToStatus: CredentialActive, ActorUserID: actor.UserID, Via: ViaSystem}
+			}
+			if err := s.ownRefs(tx, part); err != nil {
+				return err
 			}
 			if err := tx.CreateInBatches(part, 250).Error; err != nil {
 				return err

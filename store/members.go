@@ -82,7 +82,7 @@ const MemberLimit = 500
 
 // Members lists the organization's users matching f, by email.
 func (s *Scoped) Members(ctx context.Context, f MemberFilter) ([]Member, error) {
-	q := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID)
+	q := s.q(ctx, &User{})
 	if f.Role != "" {
 		q = q.Where("role = ?", f.Role)
 	}
@@ -108,7 +108,7 @@ func (s *Scoped) member(tx *gorm.DB, id string) (*Member, error) {
 		return nil, ErrNotFound
 	}
 	var u User
-	if err := tx.Where("organization_id = ?", s.orgID).First(&u, "id = ?", id).Error; err != nil {
+	if err := s.tenant(tx, &u).First(&u, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)
 	}
 	ms, err := s.withInvitations(tx, []User{u})
@@ -132,7 +132,7 @@ func (s *Scoped) withInvitations(tx *gorm.DB, users []User) ([]Member, error) {
 		return ms, nil
 	}
 	var tokens []UserToken
-	if err := tx.Where("organization_id = ? AND purpose = ? AND used_at IS NULL AND user_id IN ?", s.orgID, TokenInvitation, invited).
+	if err := s.tenant(tx, &UserToken{}).Where("purpose = ? AND used_at IS NULL AND user_id IN ?", TokenInvitation, invited).
 		Find(&tokens).Error; err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (s *Scoped) ChangeMemberRole(ctx context.Context, id string, role Role, act
 		if err := s.keepAnAdmin(tx, m); err != nil {
 			return err
 		}
-		if err := tx.Model(&User{}).Where("id = ? AND organization_id = ?", m.ID, s.orgID).Update("role", role).Error; err != nil {
+		if err := s.tenant(tx, &User{}).Where("id = ?", m.ID).Update("role", role).Error; err != nil {
 			return err
 		}
 		if err := audit(tx, s.actor(actor), "member.role_changed", "user", m.ID, AuditDetails{
@@ -218,9 +218,11 @@ func (s *Scoped) DeactivateMember(ctx context.Context, id string, now time.Time,
 		if err := s.keepAnAdmin(tx, m); err != nil {
 			return err
 		}
-		if err := tx.Model(&User{}).Where("id = ? AND organization_id = ?", m.ID, s.orgID).Update("deactivated_at", now).Error; err != nil {
+		if err := s.tenant(tx, &User{}).Where("id = ?", m.ID).Update("deactivated_at", now).Error; err != nil {
 			return err
 		}
+		// Sessions and tokens are the user's: scoped through m, read above
+		// through the organization.
 		res := tx.Model(&UserSession{}).Where("user_id = ? AND revoked_at IS NULL", m.ID).Update("revoked_at", now)
 		if res.Error != nil {
 			return res.Error
@@ -256,7 +258,7 @@ func (s *Scoped) ReactivateMember(ctx context.Context, id string, actor Actor) (
 		if m.DeactivatedAt == nil {
 			return nil
 		}
-		if err := tx.Model(&User{}).Where("id = ? AND organization_id = ?", m.ID, s.orgID).Update("deactivated_at", nil).Error; err != nil {
+		if err := s.tenant(tx, &User{}).Where("id = ?", m.ID).Update("deactivated_at", nil).Error; err != nil {
 			return err
 		}
 		m.DeactivatedAt = nil
@@ -346,8 +348,8 @@ func (s *Scoped) keepAnAdmin(tx *gorm.DB, m *Member) error {
 		return nil
 	}
 	var others int64
-	err := tx.Model(&User{}).
-		Where("organization_id = ? AND role = ? AND deactivated_at IS NULL AND password_hash IS NOT NULL AND id <> ?", s.orgID, RoleAdmin, m.ID).
+	err := s.tenant(tx, &User{}).
+		Where("role = ? AND deactivated_at IS NULL AND password_hash IS NOT NULL AND id <> ?", RoleAdmin, m.ID).
 		Count(&others).Error
 	if err != nil {
 		return err
@@ -365,6 +367,8 @@ func (s *Scoped) lockMembers(tx *gorm.DB) error {
 	if s.dial != Postgres {
 		return nil
 	}
+	// Raw SQL keyed on the organization's own id: there is no tenant
+	// column to add.
 	return tx.Exec("SELECT id FROM organizations WHERE id = ? FOR UPDATE", s.orgID).Error
 }
 

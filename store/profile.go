@@ -50,7 +50,7 @@ func (s *Scoped) UpdateProfile(ctx context.Context, p OrganizationProfile, actor
 	var changes []FieldChange
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var o Organization
-		if err := lockRow(tx, s.dial).First(&o, "id = ?", s.orgID).Error; err != nil {
+		if err := s.tenant(lockRow(tx, s.dial), &o).First(&o).Error; err != nil {
 			return notFound(err)
 		}
 		next := o
@@ -88,6 +88,7 @@ func (s *Scoped) UpdateProfile(ctx context.Context, p OrganizationProfile, actor
 			return nil
 		}
 		if next.Slug != o.Slug || next.DID != o.DID {
+			// Deliberately across organizations: slugs and DIDs are unique platform-wide.
 			var n int64
 			if err := tx.Model(&Organization{}).Where("(slug = ? OR did = ?) AND id <> ?", next.Slug, next.DID, s.orgID).Count(&n).Error; err != nil {
 				return err
@@ -97,6 +98,7 @@ func (s *Scoped) UpdateProfile(ctx context.Context, p OrganizationProfile, actor
 			}
 		}
 		if !strings.EqualFold(next.Name, o.Name) {
+			// Deliberately across organizations: names are unique platform-wide.
 			var n int64
 			if err := tx.Model(&Organization{}).Where("LOWER(name) = LOWER(?) AND id <> ?", next.Name, s.orgID).Count(&n).Error; err != nil {
 				return err
@@ -105,7 +107,7 @@ func (s *Scoped) UpdateProfile(ctx context.Context, p OrganizationProfile, actor
 				return ErrNameTaken
 			}
 		}
-		err := tx.Model(&Organization{}).Where("id = ?", s.orgID).Updates(updates).Error
+		err := s.tenant(tx, &Organization{}).Updates(updates).Error
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return ErrSlugTaken // another organization took the slug since the check
 		}
@@ -136,7 +138,7 @@ func (s *Scoped) UpdateProfile(ctx context.Context, p OrganizationProfile, actor
 func (s *Scoped) MarkDomainVerified(ctx context.Context, domain string, actor Actor) (changed bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var o Organization
-		if err := lockRow(tx, s.dial).First(&o, "id = ?", s.orgID).Error; err != nil {
+		if err := s.tenant(lockRow(tx, s.dial), &o).First(&o).Error; err != nil {
 			return notFound(err)
 		}
 		if o.Domain == nil || *o.Domain != domain {
@@ -145,7 +147,7 @@ func (s *Scoped) MarkDomainVerified(ctx context.Context, domain string, actor Ac
 		if o.Verified {
 			return nil
 		}
-		if err := tx.Model(&Organization{}).Where("id = ?", s.orgID).Update("verified", true).Error; err != nil {
+		if err := s.tenant(tx, &Organization{}).Update("verified", true).Error; err != nil {
 			return err
 		}
 		changed = true
@@ -166,7 +168,7 @@ func (s *Scoped) MarkDomainVerified(ctx context.Context, domain string, actor Ac
 func (s *Scoped) SetLogo(ctx context.Context, key string, actor Actor) (previous string, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var o Organization
-		if err := lockRow(tx, s.dial).First(&o, "id = ?", s.orgID).Error; err != nil {
+		if err := s.tenant(lockRow(tx, s.dial), &o).First(&o).Error; err != nil {
 			return notFound(err)
 		}
 		previous = deref(o.LogoKey)
@@ -178,7 +180,7 @@ func (s *Scoped) SetLogo(ctx context.Context, key string, actor Actor) (previous
 		if key != "" {
 			value, action, summary = &key, "organization.logo_changed", "Changed the organization's logo"
 		}
-		if err := tx.Model(&Organization{}).Where("id = ?", s.orgID).Update("logo_key", value).Error; err != nil {
+		if err := s.tenant(tx, &Organization{}).Update("logo_key", value).Error; err != nil {
 			return err
 		}
 		return audit(tx, s.actor(actor), action, "organization", s.orgID, AuditDetails{
@@ -192,7 +194,7 @@ func (s *Scoped) SetLogo(ctx context.Context, key string, actor Actor) (previous
 // IssuerCategories lists the organization's categories by name, ignoring case.
 func (s *Scoped) IssuerCategories(ctx context.Context) ([]IssuerCategory, error) {
 	var cs []IssuerCategory
-	err := s.db.WithContext(ctx).Where("issuer_id = ?", s.orgID).Order("LOWER(category), category, id").Find(&cs).Error
+	err := s.q(ctx, &IssuerCategory{}).Order("LOWER(category), category, id").Find(&cs).Error
 	return cs, err
 }
 
@@ -211,13 +213,13 @@ func (s *Scoped) AddIssuerCategory(ctx context.Context, name string, actor Actor
 			return err
 		}
 		var same, all int64
-		if err := tx.Model(&IssuerCategory{}).Where("issuer_id = ? AND LOWER(category) = LOWER(?)", s.orgID, name).Count(&same).Error; err != nil {
+		if err := s.tenant(tx, &IssuerCategory{}).Where("LOWER(category) = LOWER(?)", name).Count(&same).Error; err != nil {
 			return err
 		}
 		if same > 0 {
 			return ErrCategoryTaken
 		}
-		if err := tx.Model(&IssuerCategory{}).Where("issuer_id = ?", s.orgID).Count(&all).Error; err != nil {
+		if err := s.tenant(tx, &IssuerCategory{}).Count(&all).Error; err != nil {
 			return err
 		}
 		if all >= MaxIssuerCategories {
@@ -249,10 +251,10 @@ func (s *Scoped) RemoveIssuerCategory(ctx context.Context, id string, actor Acto
 	}
 	var c IssuerCategory
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("issuer_id = ?", s.orgID).First(&c, "id = ?", id).Error; err != nil {
+		if err := s.tenant(tx, &c).First(&c, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
-		res := tx.Where("issuer_id = ? AND id = ?", s.orgID, id).Delete(&IssuerCategory{})
+		res := s.tenant(tx, &IssuerCategory{}).Where("id = ?", id).Delete(&IssuerCategory{})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -276,7 +278,7 @@ func (s *Scoped) lockOrganization(tx *gorm.DB) error {
 	if s.dial != Postgres {
 		return nil
 	}
-	return tx.Exec("SELECT id FROM organizations WHERE id = ? FOR UPDATE", s.orgID).Error
+	return tx.Exec("SELECT id FROM organizations WHERE id = ? FOR UPDATE", s.orgID).Error // raw, keyed on the organization's own id
 }
 
 func deref(p *string) string {

@@ -42,7 +42,7 @@ type SchemaListItem struct {
 // first, each with whether it is in use and how many templates use it.
 func (s *Scoped) Schemas(ctx context.Context) ([]SchemaListItem, error) {
 	var rows []CredentialSchema
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).
+	err := s.q(ctx, &CredentialSchema{}).
 		Order("lower(name), name, created_at DESC, id DESC").Find(&rows).Error
 	if err != nil {
 		return nil, err
@@ -55,8 +55,8 @@ func (s *Scoped) Schemas(ctx context.Context) ([]SchemaListItem, error) {
 		SchemaID string
 		N        int64
 	}
-	err = s.db.WithContext(ctx).Model(&CredentialTemplate{}).Select("schema_id, count(*) AS n").
-		Where("organization_id = ?", s.orgID).Group("schema_id").Scan(&counts).Error
+	err = s.q(ctx, &CredentialTemplate{}).Select("schema_id, count(*) AS n").
+		Group("schema_id").Scan(&counts).Error
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +74,8 @@ func (s *Scoped) Schemas(ctx context.Context) ([]SchemaListItem, error) {
 // schemasInUse is the set of the organization's schema ids some credential references.
 func (s *Scoped) schemasInUse(ctx context.Context, db *gorm.DB) (map[string]bool, error) {
 	var ids []string
-	err := db.WithContext(ctx).Model(&Credential{}).Distinct("schema_id").
-		Where("schema_id IN (?)", db.Model(&CredentialSchema{}).Select("id").Where("organization_id = ?", s.orgID)).
+	err := s.tenant(db.WithContext(ctx), &Credential{}).Distinct("schema_id").
+		Where("schema_id IN (?)", s.tenant(db, &CredentialSchema{}).Select("id")).
 		Pluck("schema_id", &ids).Error
 	set := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -90,7 +90,7 @@ func (s *Scoped) Schema(ctx context.Context, id string) (*CredentialSchema, erro
 		return nil, ErrNotFound
 	}
 	var cs CredentialSchema
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).First(&cs, "id = ?", id).Error
+	err := s.q(ctx, &cs).First(&cs, "id = ?", id).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -103,7 +103,7 @@ func (s *Scoped) SchemaInUse(ctx context.Context, id string) (bool, error) {
 	if _, err := s.Schema(ctx, id); err != nil {
 		return false, err
 	}
-	return schemaInUse(s.db.WithContext(ctx), id)
+	return schemaInUse(s.db.WithContext(ctx), id) // scoped through the schema, found above
 }
 
 func schemaInUse(tx *gorm.DB, id string) (bool, error) {
@@ -116,7 +116,7 @@ func schemaInUse(tx *gorm.DB, id string) (bool, error) {
 // name, newest first.
 func (s *Scoped) SchemaVersions(ctx context.Context, name string) ([]CredentialSchema, error) {
 	var rows []CredentialSchema
-	err := s.db.WithContext(ctx).Where("organization_id = ? AND name = ?", s.orgID, name).
+	err := s.q(ctx, &CredentialSchema{}).Where("name = ?", name).
 		Order("created_at DESC, id DESC").Find(&rows).Error
 	return rows, err
 }
@@ -149,7 +149,7 @@ func checkChange(c SchemaChange) error {
 // versionTaken reports whether the organization has name+version already
 // (other than the schema except).
 func (s *Scoped) versionTaken(tx *gorm.DB, name, version, except string) (bool, error) {
-	q := tx.Model(&CredentialSchema{}).Where("organization_id = ? AND name = ? AND version = ?", s.orgID, name, version)
+	q := s.tenant(tx, &CredentialSchema{}).Where("name = ? AND version = ?", name, version)
 	if except != "" {
 		q = q.Where("id <> ?", except)
 	}
@@ -209,7 +209,7 @@ func (s *Scoped) lockSchema(tx *gorm.DB, id string) (*CredentialSchema, error) {
 		return nil, ErrNotFound
 	}
 	var cs CredentialSchema
-	if err := lockRow(tx, s.dial).Where("organization_id = ?", s.orgID).First(&cs, "id = ?", id).Error; err != nil {
+	if err := s.tenant(lockRow(tx, s.dial), &cs).First(&cs, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &cs, nil
@@ -371,7 +371,7 @@ func (s *Scoped) SetSchemaActive(ctx context.Context, id string, active bool, ac
 		if cs.Active == active {
 			return nil
 		}
-		if err := tx.Model(cs).Where("organization_id = ?", s.orgID).Update("active", active).Error; err != nil {
+		if err := s.tenant(tx, cs).Update("active", active).Error; err != nil {
 			return err
 		}
 		cs.Active = active

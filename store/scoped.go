@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Scoped is the organization-scoped store handle: the only door to tenant
@@ -21,6 +22,56 @@ func (db *DB) Scoped(orgID string) *Scoped {
 	return &Scoped{db: db.gorm, orgID: orgID, dial: db.dialect}
 }
 
+// tenantColumn names, for each table a Scoped method reads or writes
+// directly, the column that holds the owning organization. A table missing
+// here panics in tenant on first use, so a new tenant table cannot be
+// queried without saying how it is scoped. Tables without such a column
+// (issuance_batch_rows, credential_status_entries…) are reached through a
+// join on their parent, commented where it happens.
+var tenantColumn = map[string]string{
+	"organizations":             "id",
+	"users":                     "organization_id",
+	"user_tokens":               "organization_id",
+	"api_keys":                  "organization_id",
+	"audit_logs":                "organization_id",
+	"credential_schemas":        "organization_id",
+	"credential_templates":      "organization_id",
+	"credentials":               "issuer_id",
+	"credential_status_changes": "organization_id",
+	"issuance_batches":          "organization_id",
+	"issuer_categories":         "issuer_id",
+	"signing_keys":              "organization_id",
+	"status_lists":              "organization_id",
+	"verification_logs":         "organization_id",
+}
+
+// tenantTable is a model: GORM's TableName, which every model has.
+type tenantTable interface{ TableName() string }
+
+// owns is the one place the organization condition is written: m's table's
+// tenant column equals the handle's organization. The column is qualified
+// with the table, so joins cannot make it ambiguous.
+func (s *Scoped) owns(m tenantTable) clause.Expression {
+	table := m.TableName()
+	col, ok := tenantColumn[table]
+	if !ok {
+		panic("store: table " + table + " has no entry in tenantColumn")
+	}
+	return clause.Eq{Column: clause.Column{Table: table, Name: col}, Value: s.orgID}
+}
+
+// tenant is db with m as its model, narrowed to the handle's organization:
+// how a Scoped method starts a query on a tenant table. Queries that name
+// their table with Table() instead add owns themselves.
+func (s *Scoped) tenant(db *gorm.DB, m tenantTable) *gorm.DB {
+	return db.Model(m).Where(s.owns(m))
+}
+
+// q is tenant on a fresh query carrying ctx.
+func (s *Scoped) q(ctx context.Context, m tenantTable) *gorm.DB {
+	return s.tenant(s.db.WithContext(ctx), m)
+}
+
 // OrganizationID is the organization this handle is scoped to.
 func (s *Scoped) OrganizationID() string { return s.orgID }
 
@@ -34,7 +85,7 @@ func (s *Scoped) InTx(ctx context.Context, fn func(tx *Scoped) error) error {
 // Organization is the handle's own organization.
 func (s *Scoped) Organization(ctx context.Context) (*Organization, error) {
 	var o Organization
-	err := s.db.WithContext(ctx).First(&o, "id = ?", s.orgID).Error
+	err := s.q(ctx, &o).First(&o).Error
 	return &o, notFound(err)
 }
 

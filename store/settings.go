@@ -12,7 +12,7 @@ import (
 // It reports whether it changed.
 func (s *Scoped) SetRequireMFA(ctx context.Context, on bool, actor Actor) (changed bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&Organization{}).Where("id = ? AND require_mfa <> ?", s.orgID, on).Update("require_mfa", on)
+		res := s.tenant(tx, &Organization{}).Where("require_mfa <> ?", on).Update("require_mfa", on)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}

@@ -13,7 +13,7 @@ import (
 // then the retired ones newest first.
 func (s *Scoped) SigningKeys(ctx context.Context) ([]SigningKey, error) {
 	var keys []SigningKey
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).
+	err := s.q(ctx, &SigningKey{}).
 		Order("CASE WHEN status = 'active' THEN 0 ELSE 1 END, created_at DESC, id DESC").Find(&keys).Error
 	return keys, err
 }
@@ -22,7 +22,7 @@ func (s *Scoped) SigningKeys(ctx context.Context) ([]SigningKey, error) {
 // credentials; ErrNotFound when it has none yet.
 func (s *Scoped) ActiveSigningKey(ctx context.Context) (*SigningKey, error) {
 	var k SigningKey
-	err := s.db.WithContext(ctx).Where("organization_id = ? AND status = ?", s.orgID, KeyActive).First(&k).Error
+	err := s.q(ctx, &k).Where("status = ?", KeyActive).First(&k).Error
 	return &k, notFound(err)
 }
 
@@ -32,7 +32,7 @@ func (s *Scoped) SigningKey(ctx context.Context, id string) (*SigningKey, error)
 		return nil, ErrNotFound
 	}
 	var k SigningKey
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).First(&k, "id = ?", id).Error
+	err := s.q(ctx, &k).First(&k, "id = ?", id).Error
 	return &k, notFound(err)
 }
 
@@ -51,18 +51,18 @@ func (s *Scoped) AddSigningKey(ctx context.Context, k *SigningKey, keyDID string
 			return err
 		}
 		var org Organization
-		if err := tx.First(&org, "id = ?", s.orgID).Error; err != nil {
+		if err := s.tenant(tx, &org).First(&org).Error; err != nil {
 			return notFound(err)
 		}
 		var current SigningKey
-		err := tx.Where("organization_id = ? AND status = ?", s.orgID, KeyActive).First(&current).Error
+		err := s.tenant(tx, &current).Where("status = ?", KeyActive).First(&current).Error
 		switch {
 		case err == nil && !rotate:
 			result = &current
 			return nil
 		case err == nil:
 			now := time.Now().UTC()
-			if err := tx.Model(&SigningKey{}).Where("id = ?", current.ID).
+			if err := s.tenant(tx, &SigningKey{}).Where("id = ?", current.ID).
 				Updates(map[string]any{"status": KeyRetired, "retired_at": now}).Error; err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ func (s *Scoped) AddSigningKey(ctx context.Context, k *SigningKey, keyDID string
 			return err
 		}
 		if org.DIDMethod == DIDKey && keyDID != "" {
-			if err := tx.Model(&Organization{}).Where("id = ?", s.orgID).Update("did", keyDID).Error; err != nil {
+			if err := s.tenant(tx, &Organization{}).Update("did", keyDID).Error; err != nil {
 				return err
 			}
 		}
@@ -104,13 +104,13 @@ func (s *Scoped) SetDIDMethod(ctx context.Context, m DIDMethod, did string, acto
 			return err
 		}
 		var org Organization
-		if err := tx.First(&org, "id = ?", s.orgID).Error; err != nil {
+		if err := s.tenant(tx, &org).First(&org).Error; err != nil {
 			return notFound(err)
 		}
 		if org.DIDMethod == m && org.DID == did {
 			return nil
 		}
-		if err := tx.Model(&Organization{}).Where("id = ?", s.orgID).
+		if err := s.tenant(tx, &Organization{}).
 			Updates(map[string]any{"did_method": m, "did": did}).Error; err != nil {
 			return err
 		}

@@ -27,15 +27,15 @@ func (s *Scoped) reserveStatus(tx *gorm.DB, purpose StatusPurpose, issuerDID str
 	out := make([]StatusEntry, 0, n)
 	for len(out) < n {
 		var list StatusList
-		err := lockRow(tx, s.dial).Where("organization_id = ? AND purpose = ? AND issuer_did = ?", s.orgID, purpose, issuerDID).
+		err := s.tenant(lockRow(tx, s.dial), &list).Where("purpose = ? AND issuer_did = ?", purpose, issuerDID).
 			Order("list_number DESC").First(&list).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, err
 		}
 		if err != nil || list.NextIndex >= list.Size {
 			var last int
-			if err := tx.Model(&StatusList{}).Select("COALESCE(MAX(list_number), -1)").
-				Where("organization_id = ? AND purpose = ?", s.orgID, purpose).Row().Scan(&last); err != nil {
+			if err := s.tenant(tx, &StatusList{}).Select("COALESCE(MAX(list_number), -1)").
+				Where("purpose = ?", purpose).Row().Scan(&last); err != nil {
 				return nil, err
 			}
 			list = StatusList{OrganizationID: s.orgID, Purpose: purpose, IssuerDID: issuerDID, ListNumber: last + 1,
@@ -45,7 +45,7 @@ func (s *Scoped) reserveStatus(tx *gorm.DB, purpose StatusPurpose, issuerDID str
 			}
 		}
 		take := min(n-len(out), list.Size-list.NextIndex)
-		if err := tx.Model(&StatusList{}).Where("id = ?", list.ID).Update("next_index", list.NextIndex+take).Error; err != nil {
+		if err := s.tenant(tx, &StatusList{}).Where("id = ?", list.ID).Update("next_index", list.NextIndex+take).Error; err != nil {
 			return nil, err
 		}
 		for i := range take {

@@ -40,7 +40,7 @@ type TemplateListItem struct {
 // schema's name and version.
 func (s *Scoped) Templates(ctx context.Context) ([]TemplateListItem, error) {
 	var rows []CredentialTemplate
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Schema").
+	err := s.q(ctx, &CredentialTemplate{}).Preload("Schema").
 		Order("lower(name), name, id").Find(&rows).Error
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (s *Scoped) Template(ctx context.Context, id string) (*CredentialTemplate, 
 		return nil, ErrNotFound
 	}
 	var t CredentialTemplate
-	err := s.db.WithContext(ctx).Where("organization_id = ?", s.orgID).Preload("Schema").First(&t, "id = ?", id).Error
+	err := s.q(ctx, &t).Preload("Schema").First(&t, "id = ?", id).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -187,7 +187,7 @@ func (s *Scoped) templateSchema(tx *gorm.DB, id string) (*CredentialSchema, erro
 		return nil, nil
 	}
 	var cs CredentialSchema
-	err := tx.Where("organization_id = ?", s.orgID).First(&cs, "id = ?", id).Error
+	err := s.tenant(tx, &cs).First(&cs, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
@@ -247,7 +247,7 @@ func (s *Scoped) UpdateTemplate(ctx context.Context, id string, c TemplateChange
 	c.normalize()
 	var t CredentialTemplate
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRow(tx, s.dial).Where("organization_id = ?", s.orgID).First(&t, "id = ?", id).Error; err != nil {
+		if err := s.tenant(lockRow(tx, s.dial), &t).First(&t, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
 		schema, err := s.templateSchema(tx, c.SchemaID)
@@ -285,7 +285,7 @@ func (s *Scoped) UpdateTemplate(ctx context.Context, id string, c TemplateChange
 		}
 		t.Name, t.Description, t.SchemaID, t.IsPublic = c.Name, c.description(), schema.ID, c.IsPublic
 		t.TemplateData = datatypes.NewJSONType(c.Data)
-		if err := tx.Model(&t).Select("name", "description", "schema_id", "is_public", "template_data", "updated_at").Omit("Schema").Updates(&t).Error; err != nil {
+		if err := s.tenant(tx, &t).Select("name", "description", "schema_id", "is_public", "template_data", "updated_at").Omit("Schema").Updates(&t).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &s.orgID
@@ -314,7 +314,7 @@ func (s *Scoped) SetTemplateActive(ctx context.Context, id string, active bool, 
 	}
 	var t CredentialTemplate
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRow(tx, s.dial).Where("organization_id = ?", s.orgID).First(&t, "id = ?", id).Error; err != nil {
+		if err := s.tenant(lockRow(tx, s.dial), &t).First(&t, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
 		schema, err := s.templateSchema(tx, t.SchemaID)
@@ -328,7 +328,7 @@ func (s *Scoped) SetTemplateActive(ctx context.Context, id string, active bool, 
 		if active && (schema == nil || !schema.Active) {
 			return ErrSchemaInactive
 		}
-		if err := tx.Model(&CredentialTemplate{}).Where("organization_id = ? AND id = ?", s.orgID, id).
+		if err := s.tenant(tx, &CredentialTemplate{}).Where("id = ?", id).
 			Updates(map[string]any{"active": active}).Error; err != nil {
 			return err
 		}

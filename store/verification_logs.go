@@ -180,7 +180,7 @@ type VerificationCounts struct {
 }
 
 func (s *Scoped) verificationQuery(ctx context.Context, f VerificationFilter) *gorm.DB {
-	q := s.db.WithContext(ctx).Table("verification_logs").Where("verification_logs.organization_id = ?", s.orgID)
+	q := s.db.WithContext(ctx).Table("verification_logs").Where(s.owns(&VerificationLog{}))
 	if f.CredentialID != "" {
 		q = q.Where("verification_logs.credential_id = ?", f.CredentialID)
 	}

@@ -1,0 +1,424 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
+)
+
+// isoFixture is organization A with one of everything, and organization B
+// whose handle is pointed at A's ids.
+type isoFixture struct {
+	a, b        *store.Organization
+	ids         []string // every id of A's objects (all UUIDs, the credential's public id too)
+	schemaName  string
+	memberEmail string
+	tpl         *store.CredentialTemplate // A's
+	batch       *store.IssuanceBatch      // A's
+	rowID       string                    // a pending row of A's batch
+	bSchemaID   string                    // B's own schema
+	bTplID      string                    // B's own template
+	// A's status list, an index of it no credential has, A's signing key
+	statusListID, signingKeyID string
+	freeIndex                  int
+}
+
+func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
+	t.Helper()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := org(t, db, "alpha"), org(t, db, "bravo")
+	sa := db.Scoped(a.ID)
+	admin := member(t, db, a, "admin@alpha.example", "Ada Admin", store.RoleAdmin)
+	act := actorOf(admin)
+	issuer := member(t, db, a, "issuer@alpha.example", "Ivo Issuer", store.RoleIssuer)
+	invited, err := sa.InviteMember(ctx, "invited@alpha.example", store.RoleReviewer, link("alpha-invite", time.Hour), act)
+	must(err)
+	key, _ := newKey(t, sa, "alpha key", nil, store.ScopeCredentialsRead)
+	tpl := batchTemplate(t, db, a)
+	cs, err := sa.Schema(ctx, tpl.SchemaID)
+	must(err)
+	sk, err := sa.AddSigningKey(ctx, &store.SigningKey{KeyID: "z6MkAlpha", PublicKeyMultibase: "z6MkAlpha",
+		PrivateKeyEncrypted: []byte("sealed")}, "did:key:z6MkAlpha", false, act)
+	must(err)
+	issue := func(to string) *store.Credential {
+		c, err := sa.IssueCredential(ctx, store.Issue{IssuerDID: a.DID, Via: store.ViaWeb},
+			func(rev, sus store.StatusEntry) (*store.Credential, error) {
+				return &store.Credential{PublicID: uuid.NewString(), SchemaID: tpl.SchemaID, TemplateID: &tpl.ID, RecipientAddress: to}, nil
+			}, act)
+		must(err)
+		return c
+	}
+	c1, c2 := issue("bob@example.com"), issue("carol@example.com")
+	_, err = sa.ChangeCredentialStatus(ctx, c2.ID, store.ActionSuspend, "", store.ViaWeb, act)
+	must(err)
+	batch := newBatch(t, sa, tpl, 2, 1)
+	rows, err := sa.BatchRows(ctx, batch.ID)
+	must(err)
+	cat, err := sa.AddIssuerCategory(ctx, "Education", act)
+	must(err)
+	_, err = db.NotifyAdmins(ctx, a.ID, store.Notification{Type: store.NotifyCredentialIssued, Title: "Issued", Message: "A credential was issued"})
+	must(err)
+	valid := "valid"
+	must(db.InsertVerificationLogs(ctx, []store.VerificationLog{{CredentialID: &c1.ID, OrganizationID: &a.ID, Verdict: &valid,
+		VerificationMethod: store.VerifiedByAPI}}))
+	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
+		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
+	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
+		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID}
+
+	// B's own schema and template, for the calls that mix B's ids with A's.
+	sb := db.Scoped(b.ID)
+	bcs, err := sb.CreateSchema(ctx, schemaChange("Badge", "1", "badge"), store.Actor{})
+	must(err)
+	btpl, err := sb.CreateTemplate(ctx, templateChange(bcs.ID, "Bravo badge"), store.Actor{})
+	must(err)
+	f.bSchemaID, f.bTplID = bcs.ID, btpl.ID
+	return f
+}
+
+// tenantTables are A's rows by table: what no call through B's handle may
+// change.
+var tenantTables = []struct{ table, where string }{
+	{"organizations", "id = ?"},
+	{"users", "organization_id = ?"},
+	{"user_tokens", "organization_id = ?"},
+	{"notifications", "user_id IN (SELECT id FROM users WHERE organization_id = ?)"},
+	{"api_keys", "organization_id = ?"},
+	{"audit_logs", "organization_id = ?"},
+	{"credential_schemas", "organization_id = ?"},
+	{"credential_templates", "organization_id = ?"},
+	{"credentials", "issuer_id = ?"},
+	{"credential_status_changes", "organization_id = ?"},
+	{"issuance_batches", "organization_id = ?"},
+	{"issuance_batch_rows", "batch_id IN (SELECT id FROM issuance_batches WHERE organization_id = ?)"},
+	{"issuer_categories", "issuer_id = ?"},
+	{"signing_keys", "organization_id = ?"},
+	{"status_lists", "organization_id = ?"},
+	{"verification_logs", "organization_id = ?"},
+}
+
+// snapshot is, per tenant table, the number of A's rows and a digest of
+// every column of them (updated_at, status, counters, bitstrings…).
+func snapshot(t *testing.T, db *store.DB, orgID string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, tt := range tenantTables {
+		var rows []map[string]any
+		if err := store.Gorm(db).Table(tt.table).Where(tt.where, orgID).Order("id").Find(&rows).Error; err != nil {
+			t.Fatalf("%s: %v", tt.table, err)
+		}
+		if len(rows) == 0 {
+			t.Fatalf("the fixture has no %s row for A: the snapshot would prove nothing", tt.table)
+		}
+		out[tt.table] = fmt.Sprintf("%d rows, %x", len(rows), sha256.Sum256([]byte(fmt.Sprint(rows))))
+	}
+	return out
+}
+
+// isolationExpect is what a call through B's handle with A's ids must give.
+type isolationExpect int
+
+const (
+	// notFound: the method takes an id of one object: ErrNotFound.
+	notFound isolationExpect = iota
+	// empty: a list narrowed by A's ids (or a list of B's own things): no
+	// error, as a filter that matches nothing is an empty page and not a
+	// 404, and nothing of A in the result.
+	empty
+	// own: the method works on B's own organization (creates, settings):
+	// it may succeed or refuse, but the result has nothing of A.
+	own
+	// refused: the method gets one of A's ids in a form field (a
+	// template's schema): ErrNotFound for the object itself, or a field
+	// error on the foreign id's field, as the form shows it.
+	refused
+)
+
+// isolation names the expectation of every exported method of *Scoped.
+// A new method fails TestScopedIsolation until it is added here.
+var isolation = map[string]isolationExpect{
+	"APIKey": notFound, "RevokeAPIKey": notFound, "IssuableTemplate": notFound, "CreateBatch": notFound,
+	"Batch": notFound, "BatchRows": notFound, "PendingBatchRows": notFound, "RemapBatch": notFound,
+	"QueueBatch": notFound, "StartBatch": notFound, "FailBatchRow": notFound, "CompleteBatch": notFound,
+	"CancelBatch": notFound, "CredentialVerificationCount": notFound, "IssueCredential": notFound,
+	"ChangeCredentialStatus": notFound, "Credential": notFound, "CredentialByPublicID": notFound,
+	"Member": notFound, "ChangeMemberRole": notFound, "DeactivateMember": notFound, "ReactivateMember": notFound,
+	"ResendInvitation": notFound, "RemoveIssuerCategory": notFound, "Schema": notFound, "SchemaInUse": notFound,
+	"UpdateSchema": notFound, "NewSchemaVersion": notFound, "SetSchemaActive": notFound, "InTx": notFound,
+	"SigningKey": notFound, "Template": notFound, "CreateTemplate": refused, "UpdateTemplate": refused,
+	"SetTemplateActive": notFound,
+
+	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
+	"Credentials": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
+	"IssuerCategories": empty, "Schemas": empty, "SchemaVersions": empty, "SigningKeys": empty,
+	"Templates": empty, "Verifications": empty,
+
+	"APISchema": own, "CreateAPIKey": own, "ReserveStatusEntries": own, "InsertIssuedCredentials": notFound,
+	"MemberCounts": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
+	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
+	"SetRequireMFA": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own,
+}
+
+// explicitArgs builds the argument lists of the methods whose parameters
+// automaticArgs cannot fill (functions, pointers, slices, enumerations) or
+// that need particular values.
+func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
+	var act store.Actor
+	perID := func(build func(id string) []any) [][]any {
+		var calls [][]any
+		for _, id := range f.ids {
+			calls = append(calls, build(id))
+		}
+		return calls
+	}
+	noop := func(context.Context, *sql.Tx) error { return nil }
+	sign := func(rev, sus store.StatusEntry) (*store.Credential, error) {
+		return &store.Credential{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "eve@example.com"}, nil
+	}
+	var statusChanges [][]any
+	for _, action := range []store.StatusAction{store.ActionRevoke, store.ActionSuspend, store.ActionUnsuspend} {
+		statusChanges = append(statusChanges, perID(func(id string) []any {
+			return []any{ctx, id, action, "a reason", store.ViaWeb, act}
+		})...)
+	}
+	return map[string][][]any{
+		"CreateAPIKey": {{ctx, &store.APIKey{Name: "bravo key", KeyHash: "bravo-hash", Prefix: "tc_bravo"}, act}},
+		"CreateBatch": {{ctx, &store.IssuanceBatch{TemplateID: &f.tpl.ID},
+			[]store.IssuanceBatchRow{{RowNumber: 1, DataEncrypted: []byte("sealed")}}, act}},
+		"RemapBatch": perID(func(id string) []any {
+			return []any{ctx, id, map[string]string{"email": "email"}, []store.RowCheck{{ID: f.rowID}}, act}
+		}),
+		"QueueBatch":     perID(func(id string) []any { return []any{ctx, id, true, act, noop} }),
+		"FailBatchRow":   {{ctx, f.batch.ID, f.rowID, "a reason"}},
+		"APICredentials": {{ctx, store.CredentialStatus(""), "", store.MaxAPIPage}, {ctx, store.CredentialSuspended, "", store.MaxAPIPage}},
+		"IssueCredential": {
+			{ctx, store.Issue{IssuerDID: f.a.DID, Via: store.ViaSystem, BatchRowID: f.rowID}, store.Sign(sign), act},
+			// B's own issuance of a credential signed as A's schema and template.
+			{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaWeb}, store.Sign(sign), act},
+		},
+		"ChangeCredentialStatus": statusChanges,
+		"ReserveStatusEntries":   {{ctx, store.PurposeRevocation, f.b.DID, 2}},
+		// Credentials of B that would point at A's schema, template,
+		// status list or signing key.
+		"InsertIssuedCredentials": {
+			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, RecipientAddress: "dan@example.com"}}, act},
+			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "dan@example.com"}}, act},
+			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, StatusListID: &f.statusListID, StatusListIndex: &f.freeIndex,
+				RecipientAddress: "dan@example.com"}}, act},
+			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
+		},
+		"ChangeMemberRole": perID(func(id string) []any { return []any{ctx, id, store.RoleAdmin, act} }),
+		"InviteMember": {
+			{ctx, "newcomer@bravo.example", store.RoleIssuer, link("bravo-invite", time.Hour), act},
+			{ctx, f.memberEmail, store.RoleAdmin, link("bravo-steal", time.Hour), act}, // A's member's address
+		},
+		"ResendInvitation": perID(func(id string) []any { return []any{ctx, id, link("bravo-resend", time.Hour), act} }),
+		"UpdateProfile":    {{ctx, store.OrganizationProfile{Name: f.a.Name, Slug: f.a.Slug, DID: f.a.DID, Type: f.a.Type}, act}},
+		"SchemaVersions":   {{ctx, f.schemaName}},
+		"CreateSchema":     {{ctx, schemaChange(f.schemaName, "1", "degree"), act}},
+		"UpdateSchema":     perID(func(id string) []any { return []any{ctx, id, schemaChange("Degree", "9", "degree"), act} }),
+		"NewSchemaVersion": perID(func(id string) []any {
+			return []any{ctx, id, schemaChange(f.schemaName, "", "degree"), act}
+		}),
+		"InTx": perID(func(id string) []any {
+			return []any{ctx, func(tx *store.Scoped) error { _, err := tx.Schema(ctx, id); return err }}
+		}),
+		"AddSigningKey": {{ctx, &store.SigningKey{KeyID: "z6MkBravo", PublicKeyMultibase: "z6MkBravo",
+			PrivateKeyEncrypted: []byte("sealed")}, "did:key:z6MkBravo", true, act}},
+		"SetDIDMethod":   {{ctx, store.DIDWeb, f.b.DID, act}},
+		"CreateTemplate": {{ctx, templateChange(f.tpl.SchemaID, "Stolen schema"), act}},
+		"UpdateTemplate": append(perID(func(id string) []any {
+			return []any{ctx, id, templateChange(f.bSchemaID, "Renamed"), act}
+		}), []any{ctx, f.bTplID, templateChange(f.tpl.SchemaID, "Stolen schema"), act}),
+	}
+}
+
+var (
+	ctxType   = reflect.TypeFor[context.Context]()
+	actorType = reflect.TypeFor[store.Actor]()
+	timeType  = reflect.TypeFor[time.Time]()
+)
+
+// automaticArgs builds a method's argument lists from its parameter types:
+// a context, plain strings, bools, ints, times, Actor, and structs whose
+// string fields named …ID take the id. For a method that takes an id, one
+// list per A id; for own methods, a value of B's instead. ok is false if a
+// parameter has another type.
+func automaticArgs(ctx context.Context, mt reflect.Type, f *isoFixture, exp isolationExpect) (calls [][]reflect.Value, ok bool) {
+	values := f.ids
+	if exp == own {
+		values = []string{"bravo-own"}
+	}
+	takesID := false
+	build := func(id string) ([]reflect.Value, bool) {
+		var args []reflect.Value
+		for i := 1; i < mt.NumIn(); i++ { // In(0) is the receiver
+			p := mt.In(i)
+			switch {
+			case p == ctxType:
+				args = append(args, reflect.ValueOf(ctx))
+			case p == actorType:
+				args = append(args, reflect.ValueOf(store.Actor{}))
+			case p == timeType:
+				args = append(args, reflect.ValueOf(time.Now().UTC()))
+			case p == reflect.TypeFor[string]():
+				takesID = true
+				args = append(args, reflect.ValueOf(id))
+			case p == reflect.TypeFor[bool]():
+				args = append(args, reflect.ValueOf(true))
+			case p == reflect.TypeFor[int]():
+				args = append(args, reflect.ValueOf(10))
+			case p.Kind() == reflect.Struct && p.PkgPath() == reflect.TypeFor[store.Actor]().PkgPath():
+				v := reflect.New(p).Elem()
+				for j := 0; j < p.NumField(); j++ {
+					if fl := p.Field(j); fl.IsExported() && fl.Type.Kind() == reflect.String && strings.HasSuffix(fl.Name, "ID") {
+						takesID = true
+						v.Field(j).SetString(id)
+					}
+				}
+				args = append(args, v)
+			default:
+				return nil, false
+			}
+		}
+		return args, true
+	}
+	for _, id := range values {
+		args, ok := build(id)
+		if !ok {
+			return nil, false
+		}
+		calls = append(calls, args)
+		if !takesID {
+			break // one call is enough
+		}
+	}
+	return calls, true
+}
+
+// TestScopedIsolation calls every exported method of *Scoped through
+// organization B's handle with organization A's ids: an id-taking method
+// is ErrNotFound, a list has nothing of A, and none of A's rows changes.
+func TestScopedIsolation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := isolationFixture(t, db)
+		before := snapshot(t, db, f.a.ID)
+		explicit := explicitArgs(ctx, f)
+		handle := reflect.ValueOf(db.Scoped(f.b.ID))
+		typ := handle.Type()
+		errType := reflect.TypeFor[error]()
+		seen := map[string]bool{}
+		for i := range typ.NumMethod() {
+			m := typ.Method(i)
+			seen[m.Name] = true
+			exp, ok := isolation[m.Name]
+			if !ok {
+				t.Errorf("Scoped.%s has no entry in isolation: say what another organization's ids must give", m.Name)
+				continue
+			}
+			var calls [][]reflect.Value
+			if lists, ok := explicit[m.Name]; ok {
+				for _, l := range lists {
+					args := make([]reflect.Value, len(l))
+					for j, a := range l {
+						args[j] = reflect.ValueOf(a)
+					}
+					calls = append(calls, args)
+				}
+			} else if calls, ok = automaticArgs(ctx, m.Type, f, exp); !ok {
+				t.Errorf("Scoped.%s: its parameters cannot be built automatically; add it to explicitArgs", m.Name)
+				continue
+			}
+			for _, args := range calls {
+				out := handle.Method(i).Call(args)
+				var err error
+				if n := len(out); n > 0 && out[n-1].Type() == errType {
+					if !out[n-1].IsNil() {
+						err = out[n-1].Interface().(error)
+					}
+					out = out[:n-1]
+				}
+				what := fmt.Sprintf("Scoped.%s%v", m.Name, describe(args))
+				switch {
+				case exp == notFound && !errors.Is(err, store.ErrNotFound):
+					t.Errorf("%s = %v, want ErrNotFound", what, err)
+				case exp == empty && err != nil:
+					t.Errorf("%s = %v, want an empty result", what, err)
+				case exp == refused && !errors.Is(err, store.ErrNotFound) && fieldError(err, "schema_id") == "":
+					t.Errorf("%s = %v, want ErrNotFound or a field error on schema_id", what, err)
+				}
+				if err == nil {
+					if id := mentions(out, f.ids); id != "" {
+						t.Errorf("%s returned A's %s", what, id)
+					}
+				}
+			}
+		}
+		for name := range isolation {
+			if !seen[name] {
+				t.Errorf("isolation names %s, which *Scoped does not have", name)
+			}
+		}
+		after := snapshot(t, db, f.a.ID)
+		for table, want := range before {
+			if after[table] != want {
+				t.Errorf("A's %s changed: %s, then %s", table, want, after[table])
+			}
+		}
+	})
+}
+
+// mentions is the first of ids found in the results' JSON (or their
+// printed form), "" for none.
+func mentions(out []reflect.Value, ids []string) string {
+	var b strings.Builder
+	for _, v := range out {
+		j, err := json.Marshal(v.Interface())
+		if err != nil {
+			j = fmt.Appendf(nil, "%+v", v.Interface())
+		}
+		b.Write(j)
+	}
+	for _, id := range ids {
+		if strings.Contains(b.String(), id) {
+			return id
+		}
+	}
+	return ""
+}
+
+// describe prints the arguments but the context and functions, as JSON
+// where it can, for failure messages.
+func describe(args []reflect.Value) []string {
+	var out []string
+	for _, a := range args {
+		if a.Type().Implements(ctxType) || a.Kind() == reflect.Func {
+			continue
+		}
+		j, err := json.Marshal(a.Interface())
+		if err != nil {
+			j = fmt.Appendf(nil, "%+v", a.Interface())
+		}
+		out = append(out, string(j))
+	}
+	return out
+}
