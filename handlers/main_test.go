@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // The email tests talk to a real SMTP server (mailpit) and the browser
@@ -26,36 +26,18 @@ func TestMain(m *testing.M) {
 func userWithEmail(t *testing.T, env *webtest.Env, role store.Role, org *store.Organization, email string) *store.User {
 	t.Helper()
 	u := env.User(role, org)
-	if _, err := env.DB.SQL().Exec(rebind(env, "UPDATE users SET email = ? WHERE id = ?"), email, u.ID); err != nil {
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE users SET email = ? WHERE id = ?"), email, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	u.Email = email
 	return u
 }
 
-// rebind turns ? placeholders into PostgreSQL's $n when needed.
-func rebind(env *webtest.Env, q string) string {
-	if env.DB.Dialect() != store.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // scalar runs a query returning one value.
 func scalar[T any](t *testing.T, env *webtest.Env, q string, args ...any) T {
 	t.Helper()
 	var v T
-	if err := env.DB.SQL().QueryRowContext(context.Background(), rebind(env, q), args...).Scan(&v); err != nil {
+	if err := env.DB.SQL().QueryRowContext(context.Background(), storetest.Rebind(env.DB.Dialect(), q), args...).Scan(&v); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return v

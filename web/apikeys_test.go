@@ -12,6 +12,7 @@ import (
 	"github.com/trustcred/trustcred/internal/apikey"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // Who asks, in the route × role tables.
@@ -207,7 +208,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			rows.Close()
 		}
 		var created int
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT count(*) FROM audit_logs WHERE action = 'apikey.created' AND resource_id = ? AND user_id = ?"), k.ID, admin.ID).Scan(&created); err != nil || created != 1 {
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT count(*) FROM audit_logs WHERE action = 'apikey.created' AND resource_id = ? AND user_id = ?"), k.ID, admin.ID).Scan(&created); err != nil || created != 1 {
 			t.Fatalf("creation audited %d times (%v)", created, err)
 		}
 
@@ -236,7 +237,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			t.Fatalf("revoked key: %d", r.Status)
 		}
 		var revoked int
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT count(*) FROM audit_logs WHERE action = 'apikey.revoked' AND resource_id = ?"), k.ID).Scan(&revoked); err != nil || revoked != 1 {
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT count(*) FROM audit_logs WHERE action = 'apikey.revoked' AND resource_id = ?"), k.ID).Scan(&revoked); err != nil || revoked != 1 {
 			t.Fatalf("revocation audited %d times (%v)", revoked, err)
 		}
 		// Without htmx the same form redirects back with a message.
@@ -296,24 +297,6 @@ func TestAPIKeyFormValidation(t *testing.T) {
 		keys[0].ExpiresAt.Sub(time.Now().AddDate(0, 0, 365)).Abs() > time.Minute {
 		t.Fatalf("stored %+v", keys)
 	}
-}
-
-// rebind turns ? placeholders into PostgreSQL's $n.
-func rebind(d store.Dialect, q string) string {
-	if d != store.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + string(rune('0'+n)))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // between returns the text after the first from up to the next to.

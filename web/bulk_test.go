@@ -19,6 +19,7 @@ import (
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // bulkTemplate adds an active schema (degree: text, required; gpa: number
@@ -29,11 +30,11 @@ func bulkTemplate(t *testing.T, env *webtest.Env, org *store.Organization) strin
 	fields := `[{"name":"degree","label":"Degree","type":"text","required":true},` +
 		`{"name":"gpa","label":"GPA","type":"number","validation":{"min":0,"max":4}}]`
 	d := env.DB.Dialect()
-	if _, err := env.DB.SQL().Exec(rebind(d, "INSERT INTO credential_schemas (id, name, version, organization_id, fields) VALUES (?, ?, ?, ?, ?)"),
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "INSERT INTO credential_schemas (id, name, version, organization_id, fields) VALUES (?, ?, ?, ?, ?)"),
 		schemaID, "Degree", "1", org.ID, fields); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.DB.SQL().Exec(rebind(d, "INSERT INTO credential_templates (id, name, organization_id, schema_id, template_data) VALUES (?, ?, ?, ?, ?)"),
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "INSERT INTO credential_templates (id, name, organization_id, schema_id, template_data) VALUES (?, ?, ?, ?, ?)"),
 		tplID, "BSc Physics", org.ID, schemaID, `{"kind":"diploma"}`); err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestBulkReviewIssueResults(t *testing.T) {
 			}
 		}
 		var publicID string
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT public_id FROM credentials WHERE recipient_address = ?"), "ada@example.org").Scan(&publicID); err != nil {
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT public_id FROM credentials WHERE recipient_address = ?"), "ada@example.org").Scan(&publicID); err != nil {
 			t.Fatal(err)
 		}
 		if recs[1][3] != env.Config.BaseURL+"/v/"+publicID {

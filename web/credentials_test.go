@@ -16,6 +16,7 @@ import (
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 func floatp(f float64) *float64 { return &f }
@@ -48,7 +49,7 @@ func degreeTemplate(t testing.TB, env *webtest.Env, org *store.Organization) *st
 	schemaID, tplID, oldID := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	exec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := env.DB.SQL().Exec(rebind(d, q), args...); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, q), args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -333,7 +334,7 @@ func TestCredentialStatusActions(t *testing.T) {
 		}
 		// The verification count.
 		for range 2 {
-			if err := env.DB.SQL().QueryRow(rebind(env.DB.Dialect(), "INSERT INTO verification_logs (id, credential_id, verification_result, verification_method, verified_at) VALUES (?, ?, '{}', 'api', ?) RETURNING id"), uuid.NewString(), cr.ID, time.Now().UTC()).Scan(new(string)); err != nil {
+			if err := env.DB.SQL().QueryRow(storetest.Rebind(env.DB.Dialect(), "INSERT INTO verification_logs (id, credential_id, verification_result, verification_method, verified_at) VALUES (?, ?, '{}', 'api', ?) RETURNING id"), uuid.NewString(), cr.ID, time.Now().UTC()).Scan(new(string)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // consoleOrg creates an organization in the given status.
@@ -18,7 +19,7 @@ func consoleOrg(t *testing.T, env *webtest.Env, slug string, status store.Organi
 	t.Helper()
 	o := env.Org(slug)
 	if status != store.OrganizationActive {
-		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = ? WHERE id = ?"), string(status), o.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = ? WHERE id = ?"), string(status), o.ID); err != nil {
 			t.Fatal(err)
 		}
 		o.Status = status
@@ -225,7 +226,7 @@ func TestOrgConsoleRowActions(t *testing.T) {
 		p := "/admin/organizations/" + org.ID
 		notifications := func() int {
 			var n int
-			if err := env.DB.SQL().QueryRow(rebind(d, "SELECT count(*) FROM notifications WHERE user_id = ?"), admin.ID).Scan(&n); err != nil {
+			if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT count(*) FROM notifications WHERE user_id = ?"), admin.ID).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n
@@ -258,7 +259,7 @@ func TestOrgConsoleRowActions(t *testing.T) {
 			t.Fatalf("suspend: %d\n%s", r.Status, r.Body)
 		}
 		var reason string
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT message FROM notifications WHERE user_id = ? AND title LIKE ?"), admin.ID, "%suspended%").Scan(&reason); err != nil ||
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT message FROM notifications WHERE user_id = ? AND title LIKE ?"), admin.ID, "%suspended%").Scan(&reason); err != nil ||
 			!strings.Contains(reason, "Unpaid invoices") {
 			t.Fatalf("the admins' notification: %q (%v)", reason, err)
 		}
@@ -300,7 +301,7 @@ func TestOrgConsoleRowActions(t *testing.T) {
 		}
 		// The operator's trail.
 		var actions []string
-		rows, err := env.DB.SQL().Query(rebind(d, "SELECT action FROM audit_logs WHERE resource_id = ? AND action LIKE ? ORDER BY created_at, id"), org.ID, "organization.%")
+		rows, err := env.DB.SQL().Query(storetest.Rebind(d, "SELECT action FROM audit_logs WHERE resource_id = ? AND action LIKE ? ORDER BY created_at, id"), org.ID, "organization.%")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // setStatus changes an organization's status (what the organizations
@@ -22,7 +23,7 @@ func setStatus(t *testing.T, env *webtest.Env, o *store.Organization, status sto
 	if reason != "" {
 		r = reason
 	}
-	if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = ?, status_reason = ?, status_changed_at = ? WHERE id = ?"),
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = ?, status_reason = ?, status_changed_at = ? WHERE id = ?"),
 		string(status), r, time.Now().UTC(), o.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -137,12 +138,12 @@ func TestPublicIssuerPage(t *testing.T) {
 	webtest.Each(t, func(t *testing.T, d store.Dialect) {
 		env := webtest.New(t, d)
 		acme := env.Org("acme")
-		if _, err := env.DB.SQL().Exec(rebind(d, "UPDATE organizations SET verified = ?, description = ?, website = ?, logo_key = ? WHERE id = ?"),
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "UPDATE organizations SET verified = ?, description = ?, website = ?, logo_key = ? WHERE id = ?"),
 			true, "We <b>teach</b>.", "https://acme.example/about", "orgs/acme/logo", acme.ID); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []string{"engineering", "arts"} {
-			if _, err := env.DB.SQL().Exec(rebind(d, "INSERT INTO issuer_categories (id, issuer_id, category) VALUES (?, ?, ?)"),
+			if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "INSERT INTO issuer_categories (id, issuer_id, category) VALUES (?, ?, ?)"),
 				uuid.Must(uuid.NewV7()).String(), acme.ID, c); err != nil {
 				t.Fatal(err)
 			}

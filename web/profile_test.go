@@ -20,6 +20,7 @@ import (
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // validProfile is a complete, valid profile form for the organization slug.
@@ -403,7 +404,7 @@ func TestLogoUpload(t *testing.T) {
 			t.Fatalf("after replacing: %d %s", r.Status, r.Header.Get("Content-Type"))
 		}
 		// A revoked organization's logo is not served; unknown ones neither.
-		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'revoked' WHERE id = ?"), a.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'revoked' WHERE id = ?"), a.ID); err != nil {
 			t.Fatal(err)
 		}
 		for _, path := range []string{"/orgs/acme/logo", "/orgs/nobody/logo", "/orgs/Acme/logo", "/orgs/a/logo"} {
@@ -411,7 +412,7 @@ func TestLogoUpload(t *testing.T) {
 				t.Errorf("%s: %d", path, r.Status)
 			}
 		}
-		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'suspended' WHERE id = ?"), a.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'suspended' WHERE id = ?"), a.ID); err != nil {
 			t.Fatal(err)
 		}
 		if r := anon.Get("/orgs/acme/logo"); r.Status != 200 {
@@ -419,7 +420,7 @@ func TestLogoUpload(t *testing.T) {
 		}
 		// Members of a suspended organization are signed out; reactivate it
 		// and sign in again to remove the logo.
-		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'active' WHERE id = ?"), a.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'active' WHERE id = ?"), a.ID); err != nil {
 			t.Fatal(err)
 		}
 		cl.Login(admin)
