@@ -53,28 +53,28 @@ func TestOrgConsoleRouteTable(t *testing.T) {
 		active := consoleOrg(t, env, "active-org", store.OrganizationActive)
 		suspended := consoleOrg(t, env, "suspended-org", store.OrganizationSuspended)
 		doomed := consoleOrg(t, env, "doomed-org", store.OrganizationPending)
-		clients := roleClients(t, env, a, b)
+		clients := env.RoleClients(a, b)
 		platform := func(super, anonymous int) map[string]int {
-			return map[string]int{asSuperAdmin: super, asAdmin: 403, asIssuer: 403, asReviewer: 403, asVerifier: 403, asRecipient: 403,
-				asAnonymous: anonymous, asOtherAdmin: 403}
+			return map[string]int{webtest.AsSuperAdmin: super, webtest.AsAdmin: 403, webtest.AsIssuer: 403, webtest.AsReviewer: 403, webtest.AsVerifier: 403, webtest.AsRecipient: 403,
+				webtest.AsAnonymous: anonymous, webtest.AsOtherAdmin: 403}
 		}
 		p := "/admin/organizations/"
-		runRouteTable(t, clients, []routeCase{
-			{method: "GET", path: "/admin/organizations", want: platform(200, 303)},
-			{method: "GET", path: "/admin/organizations?q=acme&type=corporate&status=active&verified=no&sort=name&dir=asc", want: platform(200, 303)},
-			{method: "GET", path: "/admin/organizations?sort=evil", want: platform(422, 303)},
-			{method: "GET", path: p + a.ID, htmx: true, want: platform(200, 204)},
-			{method: "GET", path: p + a.ID, want: platform(303, 303)},
-			{method: "GET", path: p + active.ID + "/suspend", want: platform(200, 303)},
-			{method: "GET", path: p + active.ID + "/suspend", htmx: true, want: platform(200, 204)},
-			{method: "POST", path: p + active.ID + "/suspend", form: url.Values{"reason": {"Fraud"}}, want: platform(303, 303)},
-			{method: "POST", path: p + pending.ID + "/approve", want: platform(303, 303)},
-			{method: "POST", path: p + suspended.ID + "/reactivate", htmx: true, want: platform(200, 204)},
-			{method: "GET", path: p + doomed.ID + "/revoke", want: platform(200, 303)},
-			{method: "POST", path: p + doomed.ID + "/revoke", form: url.Values{"reason": {"Fake"}, "confirm": {"doomed-org"}}, want: platform(303, 303)},
-			{method: "POST", path: p + a.ID + "/verified", form: url.Values{"verified": {"true"}}, want: platform(303, 303)},
-			{method: "POST", path: p + "0190a0a0-0000-7000-8000-000000000000/approve", want: platform(404, 303)},
-			{method: "GET", path: p + "not-an-id/revoke", want: platform(404, 303)},
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/admin/organizations", Want: platform(200, 303)},
+			{Method: "GET", Path: "/admin/organizations?q=acme&type=corporate&status=active&verified=no&sort=name&dir=asc", Want: platform(200, 303)},
+			{Method: "GET", Path: "/admin/organizations?sort=evil", Want: platform(422, 303)},
+			{Method: "GET", Path: p + a.ID, Htmx: true, Want: platform(200, 204)},
+			{Method: "GET", Path: p + a.ID, Want: platform(303, 303)},
+			{Method: "GET", Path: p + active.ID + "/suspend", Want: platform(200, 303)},
+			{Method: "GET", Path: p + active.ID + "/suspend", Htmx: true, Want: platform(200, 204)},
+			{Method: "POST", Path: p + active.ID + "/suspend", Form: url.Values{"reason": {"Fraud"}}, Want: platform(303, 303)},
+			{Method: "POST", Path: p + pending.ID + "/approve", Want: platform(303, 303)},
+			{Method: "POST", Path: p + suspended.ID + "/reactivate", Htmx: true, Want: platform(200, 204)},
+			{Method: "GET", Path: p + doomed.ID + "/revoke", Want: platform(200, 303)},
+			{Method: "POST", Path: p + doomed.ID + "/revoke", Form: url.Values{"reason": {"Fake"}, "confirm": {"doomed-org"}}, Want: platform(303, 303)},
+			{Method: "POST", Path: p + a.ID + "/verified", Form: url.Values{"verified": {"true"}}, Want: platform(303, 303)},
+			{Method: "POST", Path: p + "0190a0a0-0000-7000-8000-000000000000/approve", Want: platform(404, 303)},
+			{Method: "GET", Path: p + "not-an-id/revoke", Want: platform(404, 303)},
 		})
 		for o, want := range map[*store.Organization]store.OrganizationStatus{pending: store.OrganizationActive, active: store.OrganizationSuspended,
 			suspended: store.OrganizationActive, doomed: store.OrganizationRevoked} {
