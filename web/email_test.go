@@ -1,25 +1,16 @@
-package handlers_test
+package web_test
 
 import (
 	"context"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/trustcred/trustcred/internal/browsertest"
-	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 )
-
-// The email tests talk to a real SMTP server (mailpit) and the browser
-// tests drive Chromium: one of each per test binary, stopped at the end.
-func TestMain(m *testing.M) {
-	os.Exit(mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) })))
-}
 
 // userWithEmail creates a user like env.User, but with this email (a
 // mailtest.Address, unique on the shared mail server).
@@ -55,9 +46,9 @@ func linkIn(t *testing.T, env *webtest.Env, text, prefix string) string {
 	return strings.TrimPrefix(link, env.Config.BaseURL)
 }
 
-// section returns the element with data-testid id, up to its closing tag
-// name (good enough to compare two renderings of the same page).
-func section(body, id string) string {
+// sectionOf returns the element with data-testid id, up to the next
+// </section> (good enough to compare two renderings of the same page).
+func sectionOf(body, id string) string {
 	i := strings.Index(body, `data-testid="`+id+`"`)
 	if i < 0 {
 		return ""

@@ -1,4 +1,4 @@
-package handlers_test
+package web_test
 
 import (
 	"net/url"
@@ -41,7 +41,7 @@ func TestPasswordResetEndToEnd(t *testing.T) {
 		if unknown.Status != 200 || known.Status != 200 || !known.Has("forgot-sent") {
 			t.Fatalf("forgot: %d %d", unknown.Status, known.Status)
 		}
-		if a, b := section(unknown.Body, "forgot-sent"), section(known.Body, "forgot-sent"); a == "" || a != b {
+		if a, b := sectionOf(unknown.Body, "forgot-sent"), sectionOf(known.Body, "forgot-sent"); a == "" || a != b {
 			t.Fatalf("an unknown and a known address answer differently:\n%s\n%s", a, b)
 		}
 		msg := srv.WaitFor(t, u.Email, waitMail)
