@@ -27,7 +27,9 @@ import (
 // the forms word each refusal for their page (handlers/forms.go, with
 // internal/text's rules, which the `line`, `text` and `name` tags share).
 // A rule a form adds beyond the CHECKs belongs to the form; a CHECK added to
-// a migration gets its tag here.
+// a migration gets its tag here. Asking whether a value fits a column is
+// the one other use (internal/bulk's recipient check borrows the tag of
+// credentials.recipient_address).
 
 // FieldErrors maps a column name to what is wrong with its value, in plain English
 // ("is required", "must be one of: …"), for a form to show next to each field.
