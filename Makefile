@@ -61,10 +61,11 @@ GOSEC ?= github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 # `go list -m golang.org/x/vulndb@latest`.
 VULNDB ?= golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
 
-## gosec: the security linter over every package; rule settings in .gosec.json,
-## each exception a `#nosec Gnnn -- reason` at its line
+## gosec: the security linter over every package, and over the load script's
+## own module; rule settings in .gosec.json, each exception a `#nosec Gnnn -- reason` at its line
 gosec:
 	$(GO) run $(GOSEC) -quiet -conf .gosec.json -nosec-require-rules -nosec-require-justification ./...
+	cd scripts/loadtest && $(GO) run $(GOSEC) -quiet -conf ../../.gosec.json -nosec-require-rules -nosec-require-justification ./...
 
 ## vulncheck: govulncheck against the vulnerability database module, offline
 vulncheck:

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 )
@@ -181,42 +179,13 @@ func TestAuditCursorTokens(t *testing.T) {
 func TestAuditLogsUseTheIndexes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a, _, base := auditFixture(t, db, 10)
-		g := store.Gorm(db)
 		f := store.AuditFilter{Before: &store.AuditCursor{At: base.Add(3 * time.Minute), ID: "ffffffff-ffff-7fff-bfff-ffffffffffff"}}
 		queries := map[string]string{
 			"idx_audit_logs_organization_created_at": store.AuditSQL(db, a.ID, f),
 			"idx_audit_logs_created_at_id":           store.AuditSQL(db, "", f),
 		}
 		for index, q := range queries {
-			var plan []string
-			switch db.Dialect() {
-			case store.SQLite:
-				rows, err := g.Raw("EXPLAIN QUERY PLAN " + q).Rows()
-				if err != nil {
-					t.Fatal(err)
-				}
-				for rows.Next() {
-					var id, parent, notused int
-					var detail string
-					if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-						t.Fatal(err)
-					}
-					plan = append(plan, detail)
-				}
-				rows.Close()
-			case store.Postgres:
-				// A tiny table is scanned whatever the indexes; forbid that
-				// to see what the planner would do with a large one.
-				err := g.Transaction(func(tx *gorm.DB) error {
-					if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-						return err
-					}
-					return tx.Raw("EXPLAIN " + q).Scan(&plan).Error
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			plan := storetest.Explain(t, db, q)
 			text := strings.Join(plan, "\n")
 			sorts := slices.ContainsFunc(plan, func(s string) bool {
 				return strings.Contains(s, "TEMP B-TREE") || strings.Contains(s, "Sort")

@@ -262,7 +262,7 @@ func TestCredentialsListUsesTheIndexes(t *testing.T) {
 		}
 		for _, tc := range cases {
 			q := store.CredentialsSQL(db, f.a.ID, tc.f, cur)
-			plan := explain(t, db, q)
+			plan := storetest.Explain(t, db, q)
 			text := strings.Join(plan, "\n")
 			sorts := slices.ContainsFunc(plan, func(s string) bool { return strings.Contains(s, "TEMP B-TREE") || strings.Contains(s, "Sort") })
 			seeks := tc.rangeSeek || strings.Contains(text, "(created_at,id)<(?,?)") || strings.Contains(text, "ROW(created_at, id) <")

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gorm.io/datatypes"
-	"gorm.io/gorm"
 
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -381,7 +380,6 @@ func TestNotificationsQueryPlan(t *testing.T) {
 		org := newOrg(t, db, "plan", store.OrganizationActive)
 		u := notifUser(t, db, org, "plan@n.example", true)
 		seedNotifications(t, db, u, 30, time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC))
-		g := store.Gorm(db)
 		cur := &store.NotificationCursor{At: time.Date(2025, 4, 1, 9, 5, 0, 0, time.UTC), ID: "ffffffff-ffff-7fff-bfff-ffffffffffff"}
 		for name, f := range map[string]store.NotificationFilter{
 			"first page": {},
@@ -389,39 +387,10 @@ func TestNotificationsQueryPlan(t *testing.T) {
 			"filtered":   {Before: cur, UnreadOnly: true, Type: store.NotifySystemAlert},
 		} {
 			q := store.NotificationsSQL(db, u.ID, f)
-			var plan []string
-			switch db.Dialect() {
-			case store.SQLite:
-				rows, err := g.Raw("EXPLAIN QUERY PLAN " + q).Rows()
-				if err != nil {
-					t.Fatal(err)
-				}
-				for rows.Next() {
-					var id, parent, notused int
-					var detail string
-					if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-						t.Fatal(err)
-					}
-					plan = append(plan, detail)
-				}
-				rows.Close()
-			case store.Postgres:
-				// A tiny table is scanned (or bitmap-scanned and sorted)
-				// whatever the indexes; forbid that to see what the planner
-				// would do with a large one.
-				err := g.Transaction(func(tx *gorm.DB) error {
-					if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-						return err
-					}
-					if err := tx.Exec("SET LOCAL enable_bitmapscan = off").Error; err != nil {
-						return err
-					}
-					return tx.Raw("EXPLAIN " + q).Scan(&plan).Error
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			// A tiny table is scanned (or bitmap-scanned and sorted)
+			// whatever the indexes; forbid that to see what the planner
+			// would do with a large one.
+			plan := storetest.Explain(t, db, q, "enable_bitmapscan")
 			text := strings.Join(plan, "\n")
 			sorts := slices.ContainsFunc(plan, func(s string) bool {
 				return strings.Contains(s, "TEMP B-TREE") || strings.Contains(s, "Sort")

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 )
@@ -619,7 +617,7 @@ func TestAllOrganizationsUseTheIndexes(t *testing.T) {
 		}
 		for _, tc := range cases {
 			q := store.OrganizationsSQL(db, tc.f, tc.cur, tc.way)
-			plan := explain(t, db, q)
+			plan := storetest.Explain(t, db, q)
 			text := strings.Join(plan, "\n")
 			if !slices.ContainsFunc(strings.Split(tc.index, "|"), func(ix string) bool { return strings.Contains(text, ix) }) {
 				t.Errorf("%s: the plan does not use %s:\n%s\n%s", tc.name, tc.index, q, text)
@@ -637,42 +635,6 @@ func TestAllOrganizationsUseTheIndexes(t *testing.T) {
 			}
 		}
 	})
-}
-
-// explain returns the query plan, as if the table were large.
-func explain(t *testing.T, db *store.DB, q string) []string {
-	t.Helper()
-	g := store.Gorm(db)
-	var plan []string
-	switch db.Dialect() {
-	case store.SQLite:
-		rows, err := g.Raw("EXPLAIN QUERY PLAN " + q).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-	case store.Postgres:
-		// A small table is scanned whatever the indexes; forbid that to see
-		// what the planner would do with a large one.
-		err := g.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-				return err
-			}
-			return tx.Raw("EXPLAIN " + q).Scan(&plan).Error
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return plan
 }
 
 // A suspension's reason is kept on the organization (members are shown it

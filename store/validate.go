@@ -16,6 +16,21 @@ import (
 	"github.com/trustcred/trustcred/internal/text"
 )
 
+// The validator (go-playground/validator) is the mirror of the migrations'
+// CHECK constraints, and only that: the `validate` tags on the models say in
+// Go what the database will refuse, so that a bad row is refused with the
+// column named before the INSERT instead of as a driver error (tests hold the
+// tags to the CHECKs on both dialects: TestValidateAgreesWithDatabase,
+// TestValidateOneofMatchesMigrations). Forms do not use it, by decision: a
+// form field is not a column (a date becomes an expiry timestamp, a blank
+// input becomes NULL, a schema's fields become one JSON document), and
+// the forms word each refusal for their page (handlers/forms.go, with
+// internal/text's rules, which the `line`, `text` and `name` tags share).
+// A rule a form adds beyond the CHECKs belongs to the form; a CHECK added to
+// a migration gets its tag here. Asking whether a value fits a column is
+// the one other use (internal/bulk's recipient check borrows the tag of
+// credentials.recipient_address).
+
 // FieldErrors maps a column name to what is wrong with its value, in plain English
 // ("is required", "must be one of: …"), for a form to show next to each field.
 type FieldErrors map[string]string

@@ -11,6 +11,7 @@ import (
 	"github.com/trustcred/trustcred/internal/apikey"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // credentials:verify is not a scope: the verify endpoints are public. The
@@ -30,7 +31,7 @@ func TestNoVerifyScope(t *testing.T) {
 		}
 		org := env.Org("acme")
 		key, visible, hash := apikey.New()
-		if _, err := env.DB.SQL().Exec(rebind(d, "INSERT INTO api_keys (id, organization_id, name, key_hash, permissions, active, prefix) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "INSERT INTO api_keys (id, organization_id, name, key_hash, permissions, active, prefix) VALUES (?, ?, ?, ?, ?, ?, ?)"),
 			uuid.NewString(), org.ID, "Old integration", hash, `["credentials:read", "credentials:verify"]`, true, visible); err != nil {
 			t.Fatal(err)
 		}

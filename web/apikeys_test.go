@@ -12,86 +12,8 @@ import (
 	"github.com/trustcred/trustcred/internal/apikey"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
-
-// Who asks, in the route × role tables.
-const (
-	asSuperAdmin = "super_admin"
-	asAdmin      = "admin"
-	asIssuer     = "issuer"
-	asReviewer   = "reviewer"
-	asVerifier   = "verifier"
-	asRecipient  = "recipient"
-	asAnonymous  = "anonymous"
-	asOtherAdmin = "admin of org B"
-)
-
-var everyone = []string{asSuperAdmin, asAdmin, asIssuer, asReviewer, asVerifier, asRecipient, asAnonymous, asOtherAdmin}
-
-// roleClients signs in one client per row of the table: the platform
-// operator, each role in org A, an anonymous visitor and org B's admin.
-func roleClients(t *testing.T, env *webtest.Env, a, b *store.Organization) map[string]*webtest.Client {
-	t.Helper()
-	users := map[string]*store.User{
-		asSuperAdmin: env.User(store.RoleSuperAdmin, nil),
-		asAdmin:      env.User(store.RoleAdmin, a),
-		asIssuer:     env.User(store.RoleIssuer, a),
-		asReviewer:   env.User(store.RoleReviewer, a),
-		asVerifier:   env.User(store.RoleVerifier, a),
-		asRecipient:  env.User(store.RoleRecipient, a),
-		asOtherAdmin: env.User(store.RoleAdmin, b),
-	}
-	clients := map[string]*webtest.Client{asAnonymous: env.Client()}
-	for who, u := range users {
-		cl := env.Client()
-		cl.Login(u)
-		clients[who] = cl
-	}
-	return clients
-}
-
-// routeCase is one route of a route × role table: the status each asker
-// gets. An anonymous visitor is sent to sign in (303, or 204 with
-// HX-Redirect for htmx).
-type routeCase struct {
-	method, path string
-	form         url.Values
-	htmx         bool
-	want         map[string]int
-}
-
-func runRouteTable(t *testing.T, clients map[string]*webtest.Client, cases []routeCase) {
-	t.Helper()
-	for _, rc := range cases {
-		for _, who := range everyone {
-			want, ok := rc.want[who]
-			if !ok {
-				t.Fatalf("%s %s: no expectation for %s", rc.method, rc.path, who)
-			}
-			cl := clients[who]
-			var r *webtest.Response
-			form := url.Values{}
-			for k, v := range rc.form {
-				form[k] = v
-			}
-			switch {
-			case rc.htmx:
-				r = cl.Htmx(rc.method, rc.path, form)
-			case rc.method == "POST":
-				r = cl.Post(rc.path, form)
-			default:
-				r = cl.Get(rc.path)
-			}
-			if r.Status != want {
-				t.Errorf("%s %s as %s: %d, want %d\n%.300s", rc.method, rc.path, who, r.Status, want, r.Body)
-				continue
-			}
-			if who == asAnonymous && (want == 303 || want == 204) && !strings.HasPrefix(r.Location(), "/login") {
-				t.Errorf("%s %s as anonymous: sent to %q, want the sign-in page", rc.method, rc.path, r.Location())
-			}
-		}
-	}
-}
 
 // Every route of API keys and the audit trail, for every role.
 func TestAPIKeysAndAuditRouteTable(t *testing.T) {
@@ -99,31 +21,31 @@ func TestAPIKeysAndAuditRouteTable(t *testing.T) {
 		env := webtest.New(t, d)
 		a, b := env.Org("acme"), env.Org("bolt")
 		keyA, _ := createKey(t, env, a, nil, store.ScopeCredentialsRead)
-		clients := roleClients(t, env, a, b)
+		clients := env.RoleClients(a, b)
 		create := url.Values{"name": {"CI"}, "scopes": {"credentials:read"}, "expiry": {"never"}}
 		only := func(m map[string]int) map[string]int {
-			out := map[string]int{asSuperAdmin: 404, asIssuer: 403, asReviewer: 403, asVerifier: 403, asRecipient: 403, asAnonymous: 303}
+			out := map[string]int{webtest.AsSuperAdmin: 404, webtest.AsIssuer: 403, webtest.AsReviewer: 403, webtest.AsVerifier: 403, webtest.AsRecipient: 403, webtest.AsAnonymous: 303}
 			for k, v := range m {
 				out[k] = v
 			}
 			return out
 		}
-		runRouteTable(t, clients, []routeCase{
-			{method: "GET", path: "/api-keys", want: only(map[string]int{asAdmin: 200, asOtherAdmin: 200})},
-			{method: "POST", path: "/api-keys", form: create, want: only(map[string]int{asAdmin: 201, asOtherAdmin: 201})},
-			{method: "POST", path: "/api-keys/" + keyA.ID + "/revoke", htmx: true,
-				want: only(map[string]int{asAdmin: 200, asOtherAdmin: 404, asAnonymous: 204})},
-			{method: "POST", path: "/api-keys/not-an-id/revoke", htmx: true,
-				want: only(map[string]int{asAdmin: 404, asOtherAdmin: 404, asAnonymous: 204})},
-			{method: "GET", path: "/audit", want: only(map[string]int{asAdmin: 200, asOtherAdmin: 200})},
-			{method: "GET", path: "/admin/audit", want: map[string]int{asSuperAdmin: 200, asAdmin: 403, asIssuer: 403, asReviewer: 403,
-				asVerifier: 403, asRecipient: 403, asAnonymous: 303, asOtherAdmin: 403}},
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/api-keys", Want: only(map[string]int{webtest.AsAdmin: 200, webtest.AsOtherAdmin: 200})},
+			{Method: "POST", Path: "/api-keys", Form: create, Want: only(map[string]int{webtest.AsAdmin: 201, webtest.AsOtherAdmin: 201})},
+			{Method: "POST", Path: "/api-keys/" + keyA.ID + "/revoke", Htmx: true,
+				Want: only(map[string]int{webtest.AsAdmin: 200, webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204})},
+			{Method: "POST", Path: "/api-keys/not-an-id/revoke", Htmx: true,
+				Want: only(map[string]int{webtest.AsAdmin: 404, webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204})},
+			{Method: "GET", Path: "/audit", Want: only(map[string]int{webtest.AsAdmin: 200, webtest.AsOtherAdmin: 200})},
+			{Method: "GET", Path: "/admin/audit", Want: map[string]int{webtest.AsSuperAdmin: 200, webtest.AsAdmin: 403, webtest.AsIssuer: 403, webtest.AsReviewer: 403,
+				webtest.AsVerifier: 403, webtest.AsRecipient: 403, webtest.AsAnonymous: 303, webtest.AsOtherAdmin: 403}},
 			// The API takes no session: signed in or not, no key is 401.
-			{method: "GET", path: "/api/v1/organization", want: map[string]int{asSuperAdmin: 401, asAdmin: 401, asIssuer: 401, asReviewer: 401,
-				asVerifier: 401, asRecipient: 401, asAnonymous: 401, asOtherAdmin: 401}},
+			{Method: "GET", Path: "/api/v1/organization", Want: map[string]int{webtest.AsSuperAdmin: 401, webtest.AsAdmin: 401, webtest.AsIssuer: 401, webtest.AsReviewer: 401,
+				webtest.AsVerifier: 401, webtest.AsRecipient: 401, webtest.AsAnonymous: 401, webtest.AsOtherAdmin: 401}},
 		})
 		// Org B's admin saw only org B's keys.
-		if r := clients[asOtherAdmin].Get("/api-keys"); strings.Contains(r.Body, keyA.ID) || strings.Contains(r.Body, keyA.Prefix) {
+		if r := clients[webtest.AsOtherAdmin].Get("/api-keys"); strings.Contains(r.Body, keyA.ID) || strings.Contains(r.Body, keyA.Prefix) {
 			t.Error("org B's admin sees org A's key")
 		}
 		var created []store.APIKey
@@ -207,7 +129,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			rows.Close()
 		}
 		var created int
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT count(*) FROM audit_logs WHERE action = 'apikey.created' AND resource_id = ? AND user_id = ?"), k.ID, admin.ID).Scan(&created); err != nil || created != 1 {
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT count(*) FROM audit_logs WHERE action = 'apikey.created' AND resource_id = ? AND user_id = ?"), k.ID, admin.ID).Scan(&created); err != nil || created != 1 {
 			t.Fatalf("creation audited %d times (%v)", created, err)
 		}
 
@@ -236,7 +158,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			t.Fatalf("revoked key: %d", r.Status)
 		}
 		var revoked int
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT count(*) FROM audit_logs WHERE action = 'apikey.revoked' AND resource_id = ?"), k.ID).Scan(&revoked); err != nil || revoked != 1 {
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT count(*) FROM audit_logs WHERE action = 'apikey.revoked' AND resource_id = ?"), k.ID).Scan(&revoked); err != nil || revoked != 1 {
 			t.Fatalf("revocation audited %d times (%v)", revoked, err)
 		}
 		// Without htmx the same form redirects back with a message.
@@ -296,24 +218,6 @@ func TestAPIKeyFormValidation(t *testing.T) {
 		keys[0].ExpiresAt.Sub(time.Now().AddDate(0, 0, 365)).Abs() > time.Minute {
 		t.Fatalf("stored %+v", keys)
 	}
-}
-
-// rebind turns ? placeholders into PostgreSQL's $n.
-func rebind(d store.Dialect, q string) string {
-	if d != store.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + string(rune('0'+n)))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // between returns the text after the first from up to the next to.

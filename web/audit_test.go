@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 var olderLink = regexp.MustCompile(`href="([^"]*)"[^>]*data-testid="audit-older"`)
@@ -52,7 +53,7 @@ func TestAuditPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		var total int
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT count(*) FROM audit_logs WHERE organization_id = ?"), a.ID).Scan(&total); err != nil {
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT count(*) FROM audit_logs WHERE organization_id = ?"), a.ID).Scan(&total); err != nil {
 			t.Fatal(err)
 		}
 

@@ -10,11 +10,17 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
+	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(browsertest.Main(m)) }
+// The browser tests drive Chromium and the email tests talk to a real SMTP
+// server (mailpit): one of each per test binary, started on first use and
+// stopped at the end.
+func TestMain(m *testing.M) {
+	os.Exit(mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) })))
+}
 
 // serve runs the real application on a loopback port for a browser.
 func serve(t *testing.T) string {

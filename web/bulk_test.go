@@ -19,6 +19,7 @@ import (
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // bulkTemplate adds an active schema (degree: text, required; gpa: number
@@ -29,11 +30,11 @@ func bulkTemplate(t *testing.T, env *webtest.Env, org *store.Organization) strin
 	fields := `[{"name":"degree","label":"Degree","type":"text","required":true},` +
 		`{"name":"gpa","label":"GPA","type":"number","validation":{"min":0,"max":4}}]`
 	d := env.DB.Dialect()
-	if _, err := env.DB.SQL().Exec(rebind(d, "INSERT INTO credential_schemas (id, name, version, organization_id, fields) VALUES (?, ?, ?, ?, ?)"),
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "INSERT INTO credential_schemas (id, name, version, organization_id, fields) VALUES (?, ?, ?, ?, ?)"),
 		schemaID, "Degree", "1", org.ID, fields); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.DB.SQL().Exec(rebind(d, "INSERT INTO credential_templates (id, name, organization_id, schema_id, template_data) VALUES (?, ?, ?, ?, ?)"),
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "INSERT INTO credential_templates (id, name, organization_id, schema_id, template_data) VALUES (?, ?, ?, ?, ?)"),
 		tplID, "BSc Physics", org.ID, schemaID, `{"kind":"diploma"}`); err != nil {
 		t.Fatal(err)
 	}
@@ -74,35 +75,35 @@ func TestBulkRouteTable(t *testing.T) {
 		a, b := env.Org("acme"), env.Org("bolt")
 		tplA := bulkTemplate(t, env, a)
 		bulkTemplate(t, env, b)
-		clients := roleClients(t, env, a, b)
-		batch := upload(t, clients[asAdmin], tplA, bulkFile)
-		toCancel := upload(t, clients[asAdmin], tplA, bulkFile)
+		clients := env.RoleClients(a, b)
+		batch := upload(t, clients[webtest.AsAdmin], tplA, bulkFile)
+		toCancel := upload(t, clients[webtest.AsAdmin], tplA, bulkFile)
 		issuers := func(m map[string]int) map[string]int {
-			out := map[string]int{asSuperAdmin: 404, asReviewer: 403, asVerifier: 403, asRecipient: 403, asAnonymous: 303}
+			out := map[string]int{webtest.AsSuperAdmin: 404, webtest.AsReviewer: 403, webtest.AsVerifier: 403, webtest.AsRecipient: 403, webtest.AsAnonymous: 303}
 			for k, v := range m {
 				out[k] = v
 			}
 			return out
 		}
 		base := "/credentials/bulk/" + batch
-		runRouteTable(t, clients, []routeCase{
-			{method: "GET", path: "/credentials/bulk", want: issuers(map[string]int{asAdmin: 200, asIssuer: 200, asOtherAdmin: 200})},
-			{method: "GET", path: "/credentials/bulk/new", want: issuers(map[string]int{asAdmin: 200, asIssuer: 200, asOtherAdmin: 200})},
-			{method: "GET", path: "/credentials/bulk/template.csv?template=" + tplA, want: issuers(map[string]int{asAdmin: 200, asIssuer: 200, asOtherAdmin: 404})},
-			{method: "GET", path: "/credentials/bulk/template.csv", want: issuers(map[string]int{asAdmin: 404, asIssuer: 404, asOtherAdmin: 404})},
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/credentials/bulk", Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 200})},
+			{Method: "GET", Path: "/credentials/bulk/new", Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 200})},
+			{Method: "GET", Path: "/credentials/bulk/template.csv?template=" + tplA, Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404})},
+			{Method: "GET", Path: "/credentials/bulk/template.csv", Want: issuers(map[string]int{webtest.AsAdmin: 404, webtest.AsIssuer: 404, webtest.AsOtherAdmin: 404})},
 			// Org B's admin cannot upload against A's template: it is not in the list.
-			{method: "POST", path: "/credentials/bulk", form: url.Values{"template": {tplA}, "text": {bulkFile}},
-				want: issuers(map[string]int{asAdmin: 303, asIssuer: 303, asOtherAdmin: 422})},
-			{method: "GET", path: base + "/review", want: issuers(map[string]int{asAdmin: 200, asIssuer: 200, asOtherAdmin: 404})},
-			{method: "GET", path: base, want: issuers(map[string]int{asAdmin: 303, asIssuer: 303, asOtherAdmin: 404})},
-			{method: "POST", path: base + "/mapping", htmx: true, form: url.Values{"map_recipient_address": {"Recipient Email"}, "map_degree": {"Degree"}},
-				want: issuers(map[string]int{asAdmin: 200, asIssuer: 200, asOtherAdmin: 404, asAnonymous: 204})},
-			{method: "GET", path: base + "/progress", want: issuers(map[string]int{asAdmin: 200, asIssuer: 200, asOtherAdmin: 404})},
-			{method: "GET", path: base + "/results.csv", want: issuers(map[string]int{asAdmin: 200, asIssuer: 200, asOtherAdmin: 404})},
+			{Method: "POST", Path: "/credentials/bulk", Form: url.Values{"template": {tplA}, "text": {bulkFile}},
+				Want: issuers(map[string]int{webtest.AsAdmin: 303, webtest.AsIssuer: 303, webtest.AsOtherAdmin: 422})},
+			{Method: "GET", Path: base + "/review", Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404})},
+			{Method: "GET", Path: base, Want: issuers(map[string]int{webtest.AsAdmin: 303, webtest.AsIssuer: 303, webtest.AsOtherAdmin: 404})},
+			{Method: "POST", Path: base + "/mapping", Htmx: true, Form: url.Values{"map_recipient_address": {"Recipient Email"}, "map_degree": {"Degree"}},
+				Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204})},
+			{Method: "GET", Path: base + "/progress", Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404})},
+			{Method: "GET", Path: base + "/results.csv", Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404})},
 			// The second issue is refused with a flash (already queued).
-			{method: "POST", path: base + "/issue", want: issuers(map[string]int{asAdmin: 303, asIssuer: 303, asOtherAdmin: 404})},
-			{method: "POST", path: "/credentials/bulk/" + toCancel + "/cancel", want: issuers(map[string]int{asAdmin: 303, asIssuer: 303, asOtherAdmin: 404})},
-			{method: "GET", path: "/credentials/bulk/not-an-id", want: issuers(map[string]int{asAdmin: 404, asIssuer: 404, asOtherAdmin: 404})},
+			{Method: "POST", Path: base + "/issue", Want: issuers(map[string]int{webtest.AsAdmin: 303, webtest.AsIssuer: 303, webtest.AsOtherAdmin: 404})},
+			{Method: "POST", Path: "/credentials/bulk/" + toCancel + "/cancel", Want: issuers(map[string]int{webtest.AsAdmin: 303, webtest.AsIssuer: 303, webtest.AsOtherAdmin: 404})},
+			{Method: "GET", Path: "/credentials/bulk/not-an-id", Want: issuers(map[string]int{webtest.AsAdmin: 404, webtest.AsIssuer: 404, webtest.AsOtherAdmin: 404})},
 		})
 		sc := env.DB.Scoped(a.ID)
 		if got, _ := sc.Batch(context.Background(), batch); got.Status != store.BatchQueued {
@@ -112,7 +113,7 @@ func TestBulkRouteTable(t *testing.T) {
 			t.Errorf("batch %s after cancel, want cancelled", got.Status)
 		}
 		// Org B's admin sees none of A's batches.
-		if r := clients[asOtherAdmin].Get("/credentials/bulk"); strings.Contains(r.Body, batch) {
+		if r := clients[webtest.AsOtherAdmin].Get("/credentials/bulk"); strings.Contains(r.Body, batch) {
 			t.Error("org B's admin sees org A's batch")
 		}
 	})
@@ -237,7 +238,7 @@ func TestBulkReviewIssueResults(t *testing.T) {
 			}
 		}
 		var publicID string
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT public_id FROM credentials WHERE recipient_address = ?"), "ada@example.org").Scan(&publicID); err != nil {
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT public_id FROM credentials WHERE recipient_address = ?"), "ada@example.org").Scan(&publicID); err != nil {
 			t.Fatal(err)
 		}
 		if recs[1][3] != env.Config.BaseURL+"/v/"+publicID {

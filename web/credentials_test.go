@@ -16,6 +16,7 @@ import (
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 func floatp(f float64) *float64 { return &f }
@@ -48,7 +49,7 @@ func degreeTemplate(t testing.TB, env *webtest.Env, org *store.Organization) *st
 	schemaID, tplID, oldID := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	exec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := env.DB.SQL().Exec(rebind(d, q), args...); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, q), args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,10 +92,10 @@ func TestCredentialsRouteTable(t *testing.T) {
 		a, b := env.Org("acme"), env.Org("bolt")
 		tpl := degreeTemplate(t, env, a)
 		cr := issueDegree(t, env, a, tpl, "Ada Lovelace", "ada@example.org")
-		clients := roleClients(t, env, a, b)
+		clients := env.RoleClients(a, b)
 		table := func(m map[string]int, def int) map[string]int {
-			out := map[string]int{asSuperAdmin: 404, asAdmin: def, asIssuer: def, asReviewer: def, asVerifier: 403, asRecipient: 403,
-				asAnonymous: 303, asOtherAdmin: def}
+			out := map[string]int{webtest.AsSuperAdmin: 404, webtest.AsAdmin: def, webtest.AsIssuer: def, webtest.AsReviewer: def, webtest.AsVerifier: 403, webtest.AsRecipient: 403,
+				webtest.AsAnonymous: 303, webtest.AsOtherAdmin: def}
 			for k, v := range m {
 				out[k] = v
 			}
@@ -103,29 +104,29 @@ func TestCredentialsRouteTable(t *testing.T) {
 		cid := "/credentials/" + cr.ID
 		valid := url.Values{"template_id": {tpl.ID}, "recipient_name": {"Grace Hopper"}, "recipient_address": {"grace@example.org"},
 			"data.degree": {"Maths"}, "data.awarded": {"2024-07-01"}}
-		runRouteTable(t, clients, []routeCase{
-			{method: "GET", path: "/credentials", want: table(nil, 200)},
-			{method: "GET", path: cid, want: table(map[string]int{asOtherAdmin: 404}, 200)},
-			{method: "GET", path: "/credentials/not-an-id", want: table(map[string]int{asOtherAdmin: 404}, 404)},
-			{method: "GET", path: cid + "/credential.json", want: table(map[string]int{asOtherAdmin: 404}, 200)},
-			{method: "GET", path: "/credentials/issue", want: table(map[string]int{asReviewer: 403}, 200)},
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/credentials", Want: table(nil, 200)},
+			{Method: "GET", Path: cid, Want: table(map[string]int{webtest.AsOtherAdmin: 404}, 200)},
+			{Method: "GET", Path: "/credentials/not-an-id", Want: table(map[string]int{webtest.AsOtherAdmin: 404}, 404)},
+			{Method: "GET", Path: cid + "/credential.json", Want: table(map[string]int{webtest.AsOtherAdmin: 404}, 200)},
+			{Method: "GET", Path: "/credentials/issue", Want: table(map[string]int{webtest.AsReviewer: 403}, 200)},
 			// Org B's admin posts A's template: not one of B's, so the form says so.
-			{method: "POST", path: "/credentials/issue/preview", form: valid, want: table(map[string]int{asReviewer: 403, asOtherAdmin: 422}, 200)},
-			{method: "GET", path: cid + "/revoke", want: table(map[string]int{asReviewer: 403, asOtherAdmin: 404}, 200)},
-			{method: "GET", path: cid + "/suspend", want: table(map[string]int{asReviewer: 403, asOtherAdmin: 404}, 200)},
-			{method: "GET", path: cid + "/unsuspend", want: table(map[string]int{asReviewer: 403, asOtherAdmin: 404}, 200)},
+			{Method: "POST", Path: "/credentials/issue/preview", Form: valid, Want: table(map[string]int{webtest.AsReviewer: 403, webtest.AsOtherAdmin: 422}, 200)},
+			{Method: "GET", Path: cid + "/revoke", Want: table(map[string]int{webtest.AsReviewer: 403, webtest.AsOtherAdmin: 404}, 200)},
+			{Method: "GET", Path: cid + "/suspend", Want: table(map[string]int{webtest.AsReviewer: 403, webtest.AsOtherAdmin: 404}, 200)},
+			{Method: "GET", Path: cid + "/unsuspend", Want: table(map[string]int{webtest.AsReviewer: 403, webtest.AsOtherAdmin: 404}, 200)},
 			// A revocation without a reason, and an unsuspension of an active
 			// credential, change nothing: 422 for whoever may try.
-			{method: "POST", path: cid + "/revoke", htmx: true, want: table(map[string]int{asReviewer: 403, asOtherAdmin: 404, asAnonymous: 204}, 422)},
-			{method: "POST", path: cid + "/unsuspend", htmx: true, want: table(map[string]int{asReviewer: 403, asOtherAdmin: 404, asAnonymous: 204}, 422)},
-			{method: "GET", path: "/settings/keys", want: table(map[string]int{asIssuer: 403, asReviewer: 403}, 200)},
-			{method: "POST", path: "/settings/keys/rotate", want: table(map[string]int{asIssuer: 403, asReviewer: 403}, 422)},
-			{method: "POST", path: "/settings/keys/method", form: url.Values{"method": {"key"}},
-				want: table(map[string]int{asIssuer: 403, asReviewer: 403}, 422)},
+			{Method: "POST", Path: cid + "/revoke", Htmx: true, Want: table(map[string]int{webtest.AsReviewer: 403, webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204}, 422)},
+			{Method: "POST", Path: cid + "/unsuspend", Htmx: true, Want: table(map[string]int{webtest.AsReviewer: 403, webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204}, 422)},
+			{Method: "GET", Path: "/settings/keys", Want: table(map[string]int{webtest.AsIssuer: 403, webtest.AsReviewer: 403}, 200)},
+			{Method: "POST", Path: "/settings/keys/rotate", Want: table(map[string]int{webtest.AsIssuer: 403, webtest.AsReviewer: 403}, 422)},
+			{Method: "POST", Path: "/settings/keys/method", Form: url.Values{"method": {"key"}},
+				Want: table(map[string]int{webtest.AsIssuer: 403, webtest.AsReviewer: 403}, 422)},
 		})
 		// POST /credentials/issue: issuers of A issue; B's admin cannot use A's template.
-		for who, want := range map[string]int{asAdmin: 303, asIssuer: 303, asReviewer: 403, asVerifier: 403, asRecipient: 403,
-			asSuperAdmin: 404, asOtherAdmin: 422, asAnonymous: 303} {
+		for who, want := range map[string]int{webtest.AsAdmin: 303, webtest.AsIssuer: 303, webtest.AsReviewer: 403, webtest.AsVerifier: 403, webtest.AsRecipient: 403,
+			webtest.AsSuperAdmin: 404, webtest.AsOtherAdmin: 422, webtest.AsAnonymous: 303} {
 			form := url.Values{}
 			for k, v := range valid {
 				form[k] = v
@@ -146,7 +147,7 @@ func TestCredentialsRouteTable(t *testing.T) {
 			t.Errorf("status %s", got.Status)
 		}
 		// The navigation offers what each role may open.
-		for who, want := range map[string][2]bool{asAdmin: {true, true}, asIssuer: {true, true}, asReviewer: {true, false}, asVerifier: {false, false}} {
+		for who, want := range map[string][2]bool{webtest.AsAdmin: {true, true}, webtest.AsIssuer: {true, true}, webtest.AsReviewer: {true, false}, webtest.AsVerifier: {false, false}} {
 			body := clients[who].Get("/account").Body
 			if strings.Contains(body, `href="/credentials"`) != want[0] || strings.Contains(body, `href="/credentials/issue"`) != want[1] {
 				t.Errorf("%s: nav links credentials/issue = %v, want %v", who, []bool{strings.Contains(body, `href="/credentials"`), strings.Contains(body, `href="/credentials/issue"`)}, want)
@@ -333,7 +334,7 @@ func TestCredentialStatusActions(t *testing.T) {
 		}
 		// The verification count.
 		for range 2 {
-			if err := env.DB.SQL().QueryRow(rebind(env.DB.Dialect(), "INSERT INTO verification_logs (id, credential_id, verification_result, verification_method, verified_at) VALUES (?, ?, '{}', 'api', ?) RETURNING id"), uuid.NewString(), cr.ID, time.Now().UTC()).Scan(new(string)); err != nil {
+			if err := env.DB.SQL().QueryRow(storetest.Rebind(env.DB.Dialect(), "INSERT INTO verification_logs (id, credential_id, verification_result, verification_method, verified_at) VALUES (?, ?, '{}', 'api', ?) RETURNING id"), uuid.NewString(), cr.ID, time.Now().UTC()).Scan(new(string)); err != nil {
 				t.Fatal(err)
 			}
 		}

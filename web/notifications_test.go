@@ -13,6 +13,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // notifyUser gives u one notification and returns its id.
@@ -24,7 +25,7 @@ func notifyUser(t *testing.T, env *webtest.Env, u *store.User, typ store.Notific
 		t.Fatalf("notify: %d %v", created, err)
 	}
 	var id string
-	if err := env.DB.SQL().QueryRow(rebind(env.DB.Dialect(), "SELECT id FROM notifications WHERE user_id = ? AND title = ?"), u.ID, title).Scan(&id); err != nil {
+	if err := env.DB.SQL().QueryRow(storetest.Rebind(env.DB.Dialect(), "SELECT id FROM notifications WHERE user_id = ? AND title = ?"), u.ID, title).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	return id

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // consoleOrg creates an organization in the given status.
@@ -18,7 +19,7 @@ func consoleOrg(t *testing.T, env *webtest.Env, slug string, status store.Organi
 	t.Helper()
 	o := env.Org(slug)
 	if status != store.OrganizationActive {
-		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = ? WHERE id = ?"), string(status), o.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = ? WHERE id = ?"), string(status), o.ID); err != nil {
 			t.Fatal(err)
 		}
 		o.Status = status
@@ -52,28 +53,28 @@ func TestOrgConsoleRouteTable(t *testing.T) {
 		active := consoleOrg(t, env, "active-org", store.OrganizationActive)
 		suspended := consoleOrg(t, env, "suspended-org", store.OrganizationSuspended)
 		doomed := consoleOrg(t, env, "doomed-org", store.OrganizationPending)
-		clients := roleClients(t, env, a, b)
+		clients := env.RoleClients(a, b)
 		platform := func(super, anonymous int) map[string]int {
-			return map[string]int{asSuperAdmin: super, asAdmin: 403, asIssuer: 403, asReviewer: 403, asVerifier: 403, asRecipient: 403,
-				asAnonymous: anonymous, asOtherAdmin: 403}
+			return map[string]int{webtest.AsSuperAdmin: super, webtest.AsAdmin: 403, webtest.AsIssuer: 403, webtest.AsReviewer: 403, webtest.AsVerifier: 403, webtest.AsRecipient: 403,
+				webtest.AsAnonymous: anonymous, webtest.AsOtherAdmin: 403}
 		}
 		p := "/admin/organizations/"
-		runRouteTable(t, clients, []routeCase{
-			{method: "GET", path: "/admin/organizations", want: platform(200, 303)},
-			{method: "GET", path: "/admin/organizations?q=acme&type=corporate&status=active&verified=no&sort=name&dir=asc", want: platform(200, 303)},
-			{method: "GET", path: "/admin/organizations?sort=evil", want: platform(422, 303)},
-			{method: "GET", path: p + a.ID, htmx: true, want: platform(200, 204)},
-			{method: "GET", path: p + a.ID, want: platform(303, 303)},
-			{method: "GET", path: p + active.ID + "/suspend", want: platform(200, 303)},
-			{method: "GET", path: p + active.ID + "/suspend", htmx: true, want: platform(200, 204)},
-			{method: "POST", path: p + active.ID + "/suspend", form: url.Values{"reason": {"Fraud"}}, want: platform(303, 303)},
-			{method: "POST", path: p + pending.ID + "/approve", want: platform(303, 303)},
-			{method: "POST", path: p + suspended.ID + "/reactivate", htmx: true, want: platform(200, 204)},
-			{method: "GET", path: p + doomed.ID + "/revoke", want: platform(200, 303)},
-			{method: "POST", path: p + doomed.ID + "/revoke", form: url.Values{"reason": {"Fake"}, "confirm": {"doomed-org"}}, want: platform(303, 303)},
-			{method: "POST", path: p + a.ID + "/verified", form: url.Values{"verified": {"true"}}, want: platform(303, 303)},
-			{method: "POST", path: p + "0190a0a0-0000-7000-8000-000000000000/approve", want: platform(404, 303)},
-			{method: "GET", path: p + "not-an-id/revoke", want: platform(404, 303)},
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/admin/organizations", Want: platform(200, 303)},
+			{Method: "GET", Path: "/admin/organizations?q=acme&type=corporate&status=active&verified=no&sort=name&dir=asc", Want: platform(200, 303)},
+			{Method: "GET", Path: "/admin/organizations?sort=evil", Want: platform(422, 303)},
+			{Method: "GET", Path: p + a.ID, Htmx: true, Want: platform(200, 204)},
+			{Method: "GET", Path: p + a.ID, Want: platform(303, 303)},
+			{Method: "GET", Path: p + active.ID + "/suspend", Want: platform(200, 303)},
+			{Method: "GET", Path: p + active.ID + "/suspend", Htmx: true, Want: platform(200, 204)},
+			{Method: "POST", Path: p + active.ID + "/suspend", Form: url.Values{"reason": {"Fraud"}}, Want: platform(303, 303)},
+			{Method: "POST", Path: p + pending.ID + "/approve", Want: platform(303, 303)},
+			{Method: "POST", Path: p + suspended.ID + "/reactivate", Htmx: true, Want: platform(200, 204)},
+			{Method: "GET", Path: p + doomed.ID + "/revoke", Want: platform(200, 303)},
+			{Method: "POST", Path: p + doomed.ID + "/revoke", Form: url.Values{"reason": {"Fake"}, "confirm": {"doomed-org"}}, Want: platform(303, 303)},
+			{Method: "POST", Path: p + a.ID + "/verified", Form: url.Values{"verified": {"true"}}, Want: platform(303, 303)},
+			{Method: "POST", Path: p + "0190a0a0-0000-7000-8000-000000000000/approve", Want: platform(404, 303)},
+			{Method: "GET", Path: p + "not-an-id/revoke", Want: platform(404, 303)},
 		})
 		for o, want := range map[*store.Organization]store.OrganizationStatus{pending: store.OrganizationActive, active: store.OrganizationSuspended,
 			suspended: store.OrganizationActive, doomed: store.OrganizationRevoked} {
@@ -225,7 +226,7 @@ func TestOrgConsoleRowActions(t *testing.T) {
 		p := "/admin/organizations/" + org.ID
 		notifications := func() int {
 			var n int
-			if err := env.DB.SQL().QueryRow(rebind(d, "SELECT count(*) FROM notifications WHERE user_id = ?"), admin.ID).Scan(&n); err != nil {
+			if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT count(*) FROM notifications WHERE user_id = ?"), admin.ID).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n
@@ -258,7 +259,7 @@ func TestOrgConsoleRowActions(t *testing.T) {
 			t.Fatalf("suspend: %d\n%s", r.Status, r.Body)
 		}
 		var reason string
-		if err := env.DB.SQL().QueryRow(rebind(d, "SELECT message FROM notifications WHERE user_id = ? AND title LIKE ?"), admin.ID, "%suspended%").Scan(&reason); err != nil ||
+		if err := env.DB.SQL().QueryRow(storetest.Rebind(d, "SELECT message FROM notifications WHERE user_id = ? AND title LIKE ?"), admin.ID, "%suspended%").Scan(&reason); err != nil ||
 			!strings.Contains(reason, "Unpaid invoices") {
 			t.Fatalf("the admins' notification: %q (%v)", reason, err)
 		}
@@ -300,7 +301,7 @@ func TestOrgConsoleRowActions(t *testing.T) {
 		}
 		// The operator's trail.
 		var actions []string
-		rows, err := env.DB.SQL().Query(rebind(d, "SELECT action FROM audit_logs WHERE resource_id = ? AND action LIKE ? ORDER BY created_at, id"), org.ID, "organization.%")
+		rows, err := env.DB.SQL().Query(storetest.Rebind(d, "SELECT action FROM audit_logs WHERE resource_id = ? AND action LIKE ? ORDER BY created_at, id"), org.ID, "organization.%")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // setStatus changes an organization's status (what the organizations
@@ -22,7 +23,7 @@ func setStatus(t *testing.T, env *webtest.Env, o *store.Organization, status sto
 	if reason != "" {
 		r = reason
 	}
-	if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = ?, status_reason = ?, status_changed_at = ? WHERE id = ?"),
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = ?, status_reason = ?, status_changed_at = ? WHERE id = ?"),
 		string(status), r, time.Now().UTC(), o.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -137,12 +138,12 @@ func TestPublicIssuerPage(t *testing.T) {
 	webtest.Each(t, func(t *testing.T, d store.Dialect) {
 		env := webtest.New(t, d)
 		acme := env.Org("acme")
-		if _, err := env.DB.SQL().Exec(rebind(d, "UPDATE organizations SET verified = ?, description = ?, website = ?, logo_key = ? WHERE id = ?"),
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "UPDATE organizations SET verified = ?, description = ?, website = ?, logo_key = ? WHERE id = ?"),
 			true, "We <b>teach</b>.", "https://acme.example/about", "orgs/acme/logo", acme.ID); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []string{"engineering", "arts"} {
-			if _, err := env.DB.SQL().Exec(rebind(d, "INSERT INTO issuer_categories (id, issuer_id, category) VALUES (?, ?, ?)"),
+			if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "INSERT INTO issuer_categories (id, issuer_id, category) VALUES (?, ?, ?)"),
 				uuid.Must(uuid.NewV7()).String(), acme.ID, c); err != nil {
 				t.Fatal(err)
 			}
@@ -287,27 +288,20 @@ func TestOrganizationRoutesByRole(t *testing.T) {
 	webtest.Each(t, func(t *testing.T, d store.Dialect) {
 		env := webtest.New(t, d)
 		a, b := env.Org("acme"), env.Org("bolt")
-		clients := roleClients(t, env, a, b)
-		all := func(status int) map[string]int {
-			m := map[string]int{}
-			for _, who := range everyone {
-				m[who] = status
-			}
-			return m
-		}
-		resend := all(303) // signed in: back to the dashboard (already confirmed); anonymous: to sign in
-		runRouteTable(t, clients, []routeCase{
-			{method: "GET", path: "/register", want: all(200)},
-			{method: "POST", path: "/register", form: url.Values{"name": {""}}, want: all(422)},
-			{method: "GET", path: "/register/slug?name=New+Org", htmx: true, want: all(200)},
-			{method: "GET", path: "/confirm-email/unknown-token", want: all(410)},
-			{method: "POST", path: "/confirm-email/resend", want: resend},
-			{method: "GET", path: "/orgs/acme", want: all(200)},
-			{method: "GET", path: "/orgs/nobody", want: all(404)},
+		clients := env.RoleClients(a, b)
+		resend := webtest.All(303) // signed in: back to the dashboard (already confirmed); anonymous: to sign in
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/register", Want: webtest.All(200)},
+			{Method: "POST", Path: "/register", Form: url.Values{"name": {""}}, Want: webtest.All(422)},
+			{Method: "GET", Path: "/register/slug?name=New+Org", Htmx: true, Want: webtest.All(200)},
+			{Method: "GET", Path: "/confirm-email/unknown-token", Want: webtest.All(410)},
+			{Method: "POST", Path: "/confirm-email/resend", Want: resend},
+			{Method: "GET", Path: "/orgs/acme", Want: webtest.All(200)},
+			{Method: "GET", Path: "/orgs/nobody", Want: webtest.All(404)},
 		})
 		// Org B's admin looking at org A's page sees A's public profile,
 		// like anyone.
-		if r := clients[asOtherAdmin].Get("/orgs/acme"); !strings.Contains(r.Body, a.DID) {
+		if r := clients[webtest.AsOtherAdmin].Get("/orgs/acme"); !strings.Contains(r.Body, a.DID) {
 			t.Error("org B's admin does not see org A's public page")
 		}
 		// Resending is for one's own address: org B's admin's request

@@ -20,6 +20,7 @@ import (
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // validProfile is a complete, valid profile form for the organization slug.
@@ -88,38 +89,31 @@ func TestProfileRouteTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		clients := roleClients(t, env, a, b)
+		clients := env.RoleClients(a, b)
 		only := func(m map[string]int) map[string]int {
-			out := map[string]int{asSuperAdmin: 404, asIssuer: 403, asReviewer: 403, asVerifier: 403, asRecipient: 403, asAnonymous: 303}
+			out := map[string]int{webtest.AsSuperAdmin: 404, webtest.AsIssuer: 403, webtest.AsReviewer: 403, webtest.AsVerifier: 403, webtest.AsRecipient: 403, webtest.AsAnonymous: 303}
 			for k, v := range m {
 				out[k] = v
 			}
 			return out
 		}
-		all := func(status int) map[string]int {
-			out := map[string]int{}
-			for _, who := range everyone {
-				out[who] = status
-			}
-			return out
-		}
-		runRouteTable(t, clients, []routeCase{
-			{method: "GET", path: "/settings/profile", want: only(map[string]int{asAdmin: 200, asOtherAdmin: 200})},
-			{method: "POST", path: "/settings/profile", form: url.Values{"name": {""}}, want: only(map[string]int{asAdmin: 422, asOtherAdmin: 422})},
-			{method: "POST", path: "/settings/profile/logo", want: only(map[string]int{asAdmin: 422, asOtherAdmin: 422})},
-			{method: "POST", path: "/settings/profile/logo/delete", want: only(map[string]int{asAdmin: 303, asOtherAdmin: 303})},
-			{method: "POST", path: "/settings/profile/verify-domain", want: only(map[string]int{asAdmin: 303, asOtherAdmin: 303})},
-			{method: "POST", path: "/settings/categories", form: url.Values{"category": {"Science"}}, htmx: true,
-				want: only(map[string]int{asAdmin: 200, asOtherAdmin: 200, asAnonymous: 204})},
-			{method: "POST", path: "/settings/categories/" + catA.ID + "/delete", htmx: true,
-				want: only(map[string]int{asAdmin: 200, asOtherAdmin: 404, asAnonymous: 204})},
-			{method: "POST", path: "/settings/categories/not-an-id/delete", htmx: true,
-				want: only(map[string]int{asAdmin: 404, asOtherAdmin: 404, asAnonymous: 204})},
-			{method: "GET", path: "/orgs/acme/logo", want: all(404)},
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/settings/profile", Want: only(map[string]int{webtest.AsAdmin: 200, webtest.AsOtherAdmin: 200})},
+			{Method: "POST", Path: "/settings/profile", Form: url.Values{"name": {""}}, Want: only(map[string]int{webtest.AsAdmin: 422, webtest.AsOtherAdmin: 422})},
+			{Method: "POST", Path: "/settings/profile/logo", Want: only(map[string]int{webtest.AsAdmin: 422, webtest.AsOtherAdmin: 422})},
+			{Method: "POST", Path: "/settings/profile/logo/delete", Want: only(map[string]int{webtest.AsAdmin: 303, webtest.AsOtherAdmin: 303})},
+			{Method: "POST", Path: "/settings/profile/verify-domain", Want: only(map[string]int{webtest.AsAdmin: 303, webtest.AsOtherAdmin: 303})},
+			{Method: "POST", Path: "/settings/categories", Form: url.Values{"category": {"Science"}}, Htmx: true,
+				Want: only(map[string]int{webtest.AsAdmin: 200, webtest.AsOtherAdmin: 200, webtest.AsAnonymous: 204})},
+			{Method: "POST", Path: "/settings/categories/" + catA.ID + "/delete", Htmx: true,
+				Want: only(map[string]int{webtest.AsAdmin: 200, webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204})},
+			{Method: "POST", Path: "/settings/categories/not-an-id/delete", Htmx: true,
+				Want: only(map[string]int{webtest.AsAdmin: 404, webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204})},
+			{Method: "GET", Path: "/orgs/acme/logo", Want: webtest.All(404)},
 		})
 		// Org B's admin cannot remove org A's category that still exists,
 		// and their "Science" went to org B.
-		if r := clients[asOtherAdmin].Htmx("POST", "/settings/categories/"+keepA.ID+"/delete", nil); r.Status != 404 {
+		if r := clients[webtest.AsOtherAdmin].Htmx("POST", "/settings/categories/"+keepA.ID+"/delete", nil); r.Status != 404 {
 			t.Errorf("org B's admin removing org A's category: %d", r.Status)
 		}
 		for o, want := range map[string]string{a.ID: "Medicine,Science", b.ID: "Science"} {
@@ -136,7 +130,7 @@ func TestProfileRouteTable(t *testing.T) {
 			}
 		}
 		// The profile page shows only the caller's organization.
-		if r := clients[asOtherAdmin].Get("/settings/profile"); strings.Contains(r.Body, "Medicine") || !strings.Contains(r.Body, "did:web:localhost%3A8080:orgs:bolt") {
+		if r := clients[webtest.AsOtherAdmin].Get("/settings/profile"); strings.Contains(r.Body, "Medicine") || !strings.Contains(r.Body, "did:web:localhost%3A8080:orgs:bolt") {
 			t.Error("org B's admin sees org A's profile")
 		}
 	})
@@ -403,7 +397,7 @@ func TestLogoUpload(t *testing.T) {
 			t.Fatalf("after replacing: %d %s", r.Status, r.Header.Get("Content-Type"))
 		}
 		// A revoked organization's logo is not served; unknown ones neither.
-		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'revoked' WHERE id = ?"), a.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'revoked' WHERE id = ?"), a.ID); err != nil {
 			t.Fatal(err)
 		}
 		for _, path := range []string{"/orgs/acme/logo", "/orgs/nobody/logo", "/orgs/Acme/logo", "/orgs/a/logo"} {
@@ -411,7 +405,7 @@ func TestLogoUpload(t *testing.T) {
 				t.Errorf("%s: %d", path, r.Status)
 			}
 		}
-		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'suspended' WHERE id = ?"), a.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'suspended' WHERE id = ?"), a.ID); err != nil {
 			t.Fatal(err)
 		}
 		if r := anon.Get("/orgs/acme/logo"); r.Status != 200 {
@@ -419,7 +413,7 @@ func TestLogoUpload(t *testing.T) {
 		}
 		// Members of a suspended organization are signed out; reactivate it
 		// and sign in again to remove the logo.
-		if _, err := env.DB.SQL().Exec(rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'active' WHERE id = ?"), a.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET status = 'active' WHERE id = ?"), a.ID); err != nil {
 			t.Fatal(err)
 		}
 		cl.Login(admin)

@@ -53,45 +53,45 @@ func TestSchemasAndTemplatesRouteTable(t *testing.T) {
 		a, b := env.Org("acme"), env.Org("bolt")
 		cs := seedSchema(t, env, a, "Degree", "1.0")
 		tpl := seedTemplate(t, env, a, cs, "BSc")
-		clients := roleClients(t, env, a, b)
+		clients := env.RoleClients(a, b)
 		read := func(m map[string]int) map[string]int {
-			out := map[string]int{asSuperAdmin: 404, asAdmin: 200, asIssuer: 200, asReviewer: 200, asVerifier: 403, asRecipient: 403, asAnonymous: 303, asOtherAdmin: 200}
+			out := map[string]int{webtest.AsSuperAdmin: 404, webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsReviewer: 200, webtest.AsVerifier: 403, webtest.AsRecipient: 403, webtest.AsAnonymous: 303, webtest.AsOtherAdmin: 200}
 			for k, v := range m {
 				out[k] = v
 			}
 			return out
 		}
 		write := func(ok int, m map[string]int) map[string]int {
-			out := map[string]int{asSuperAdmin: 404, asAdmin: ok, asIssuer: ok, asReviewer: 403, asVerifier: 403, asRecipient: 403, asAnonymous: 303, asOtherAdmin: ok}
+			out := map[string]int{webtest.AsSuperAdmin: 404, webtest.AsAdmin: ok, webtest.AsIssuer: ok, webtest.AsReviewer: 403, webtest.AsVerifier: 403, webtest.AsRecipient: 403, webtest.AsAnonymous: 303, webtest.AsOtherAdmin: ok}
 			for k, v := range m {
 				out[k] = v
 			}
 			return out
 		}
-		foreign := map[string]int{asOtherAdmin: 404}
+		foreign := map[string]int{webtest.AsOtherAdmin: 404}
 		row := url.Values{"f.0.name": {"degree"}, "f.0.label": {"Degree"}, "f.0.type": {"text"}, "name": {"Degree"}, "version": {"1.0"}}
 		add := url.Values{"f.0.name": {"degree"}, "f.0.label": {"Degree"}, "f.0.type": {"text"}, "op": {"add"}}
 		sa, ta := "/schemas/"+cs.ID, "/templates/"+tpl.ID
-		runRouteTable(t, clients, []routeCase{
-			{method: "GET", path: "/schemas", want: read(nil)},
-			{method: "GET", path: "/schemas/new", want: write(200, nil)},
-			{method: "POST", path: "/schemas", form: add, want: write(200, nil)}, // a builder button without JavaScript: nothing saved
-			{method: "POST", path: "/schemas/builder", form: add, htmx: true, want: write(200, map[string]int{asAnonymous: 204})},
-			{method: "POST", path: "/schemas/preview", form: row, htmx: true, want: write(200, map[string]int{asAnonymous: 204})},
-			{method: "GET", path: sa, want: read(foreign)},
-			{method: "GET", path: sa + "/schema.json", want: read(foreign)},
-			{method: "GET", path: sa + "/edit", want: write(200, foreign)},
-			{method: "POST", path: sa, form: row, want: write(303, foreign)},
-			{method: "POST", path: sa + "/deactivate", want: write(303, foreign)},
-			{method: "POST", path: sa + "/activate", want: write(303, foreign)},
-			{method: "GET", path: "/schemas/not-an-id", want: read(map[string]int{asOtherAdmin: 404, asAdmin: 404, asIssuer: 404, asReviewer: 404})},
-			{method: "GET", path: "/templates", want: read(nil)},
-			{method: "GET", path: "/templates/new", want: write(200, nil)},
-			{method: "POST", path: "/templates", form: url.Values{"name": {""}}, want: write(422, nil)},
-			{method: "GET", path: ta + "/edit", want: write(200, foreign)},
-			{method: "POST", path: ta, form: url.Values{"name": {"BSc"}, "schema_id": {cs.ID}, "kind": {"certificate"}, "cryptosuite": {"eddsa-rdfc-2022"}}, want: write(303, foreign)},
-			{method: "POST", path: ta + "/deactivate", htmx: true, want: write(200, map[string]int{asOtherAdmin: 404, asAnonymous: 204})},
-			{method: "POST", path: ta + "/activate", htmx: true, want: write(200, map[string]int{asOtherAdmin: 404, asAnonymous: 204})},
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/schemas", Want: read(nil)},
+			{Method: "GET", Path: "/schemas/new", Want: write(200, nil)},
+			{Method: "POST", Path: "/schemas", Form: add, Want: write(200, nil)}, // a builder button without JavaScript: nothing saved
+			{Method: "POST", Path: "/schemas/builder", Form: add, Htmx: true, Want: write(200, map[string]int{webtest.AsAnonymous: 204})},
+			{Method: "POST", Path: "/schemas/preview", Form: row, Htmx: true, Want: write(200, map[string]int{webtest.AsAnonymous: 204})},
+			{Method: "GET", Path: sa, Want: read(foreign)},
+			{Method: "GET", Path: sa + "/schema.json", Want: read(foreign)},
+			{Method: "GET", Path: sa + "/edit", Want: write(200, foreign)},
+			{Method: "POST", Path: sa, Form: row, Want: write(303, foreign)},
+			{Method: "POST", Path: sa + "/deactivate", Want: write(303, foreign)},
+			{Method: "POST", Path: sa + "/activate", Want: write(303, foreign)},
+			{Method: "GET", Path: "/schemas/not-an-id", Want: read(map[string]int{webtest.AsOtherAdmin: 404, webtest.AsAdmin: 404, webtest.AsIssuer: 404, webtest.AsReviewer: 404})},
+			{Method: "GET", Path: "/templates", Want: read(nil)},
+			{Method: "GET", Path: "/templates/new", Want: write(200, nil)},
+			{Method: "POST", Path: "/templates", Form: url.Values{"name": {""}}, Want: write(422, nil)},
+			{Method: "GET", Path: ta + "/edit", Want: write(200, foreign)},
+			{Method: "POST", Path: ta, Form: url.Values{"name": {"BSc"}, "schema_id": {cs.ID}, "kind": {"certificate"}, "cryptosuite": {"eddsa-rdfc-2022"}}, Want: write(303, foreign)},
+			{Method: "POST", Path: ta + "/deactivate", Htmx: true, Want: write(200, map[string]int{webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204})},
+			{Method: "POST", Path: ta + "/activate", Htmx: true, Want: write(200, map[string]int{webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204})},
 		})
 		// Org B's admin changed nothing of A's.
 		got, err := env.DB.Scoped(a.ID).Template(context.Background(), tpl.ID)
@@ -99,10 +99,10 @@ func TestSchemasAndTemplatesRouteTable(t *testing.T) {
 			t.Errorf("A's template after the table: %+v %v", got, err)
 		}
 		// Readers see no write buttons.
-		if r := clients[asReviewer].Get(sa); r.Has("schema-edit") || r.Has("schema-toggle-active") || !r.Has("schema-page") {
+		if r := clients[webtest.AsReviewer].Get(sa); r.Has("schema-edit") || r.Has("schema-toggle-active") || !r.Has("schema-page") {
 			t.Error("a reviewer is offered to edit a schema")
 		}
-		if r := clients[asIssuer].Get(sa); !r.Has("schema-edit") {
+		if r := clients[webtest.AsIssuer].Get(sa); !r.Has("schema-edit") {
 			t.Error("an issuer is not offered to edit a schema")
 		}
 	})

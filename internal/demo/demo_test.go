@@ -62,7 +62,7 @@ func TestSeed(t *testing.T) {
 				continue
 			}
 			var hash string
-			if err := db.SQL().QueryRowContext(ctx, rebind(db, "SELECT password_hash FROM users WHERE email = ?"), a.Email).Scan(&hash); err != nil {
+			if err := db.SQL().QueryRowContext(ctx, storetest.Rebind(db.Dialect(), "SELECT password_hash FROM users WHERE email = ?"), a.Email).Scan(&hash); err != nil {
 				t.Fatalf("%s: %v", a.Email, err)
 			}
 			if err := password.Check(hash, a.Password); err != nil {
@@ -90,7 +90,7 @@ func TestSeed(t *testing.T) {
 
 		// The API key is stored as its hash only.
 		var n int
-		if err := db.SQL().QueryRowContext(ctx, rebind(db, "SELECT count(*) FROM api_keys WHERE key_hash = ?"), apikey.Hash(res.APIKey)).Scan(&n); err != nil || n != 1 {
+		if err := db.SQL().QueryRowContext(ctx, storetest.Rebind(db.Dialect(), "SELECT count(*) FROM api_keys WHERE key_hash = ?"), apikey.Hash(res.APIKey)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("API key hash rows %d (%v)", n, err)
 		}
 
@@ -133,20 +133,4 @@ func TestSeedNeedsKeyring(t *testing.T) {
 	if _, err := Seed(context.Background(), db, nil, "http://localhost:8080"); err == nil {
 		t.Fatal("seed without a keyring succeeded")
 	}
-}
-
-func rebind(db *store.DB, q string) string {
-	if db.Dialect() == store.Postgres {
-		return replaceOnce(q, "?", "$1")
-	}
-	return q
-}
-
-func replaceOnce(s, old, new string) string {
-	for i := 0; i+len(old) <= len(s); i++ {
-		if s[i:i+len(old)] == old {
-			return s[:i] + new + s[i+len(old):]
-		}
-	}
-	return s
 }

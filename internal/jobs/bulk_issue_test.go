@@ -347,7 +347,7 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 		for _, a := range addrs[:2] {
 			msg := srv.WaitFor(t, a, 30*time.Second)
 			var publicID string
-			if err := db.SQL().QueryRow(rebindQ(db, "SELECT public_id FROM credentials WHERE recipient_address = ?"), a).Scan(&publicID); err != nil {
+			if err := db.SQL().QueryRow(storetest.Rebind(db.Dialect(), "SELECT public_id FROM credentials WHERE recipient_address = ?"), a).Scan(&publicID); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(msg.Text, bulkBase+"/v/"+publicID) || !strings.Contains(msg.Subject, "Example University") {
@@ -377,22 +377,13 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 		// Without SMTP the job does nothing and succeeds.
 		w := &CredentialEmailWorker{DB: db, Mailer: mail.Unconfigured{}, BaseURL: bulkBase, Log: storetest.Logger(t)}
 		var credID string
-		if err := db.SQL().QueryRow(rebindQ(db, "SELECT id FROM credentials WHERE recipient_address = ?"), addrs[0]).Scan(&credID); err != nil {
+		if err := db.SQL().QueryRow(storetest.Rebind(db.Dialect(), "SELECT id FROM credentials WHERE recipient_address = ?"), addrs[0]).Scan(&credID); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Work(ctx, &river.Job[CredentialEmail]{Args: CredentialEmail{CredentialID: credID, OrganizationID: f.org.ID}}); err != nil {
 			t.Fatalf("without SMTP: %v", err)
 		}
 	})
-}
-
-func rebindQ(db *store.DB, q string) string {
-	if db.Dialect() == store.Postgres {
-		for i := 1; strings.Contains(q, "?"); i++ {
-			q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
-		}
-	}
-	return q
 }
 
 // TestBulkIssueThroughput times a 10,000-row file end to end on

@@ -5,10 +5,8 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -304,7 +302,7 @@ func TestLocalVerifier(t *testing.T) {
 		// A schema that no longer fits the data (edited behind TrustCred's back).
 		doc2, cred2 := f.issue(t, vc.CryptosuiteJCS, nil)
 		def, _ := credschema.Build("Degree", []store.SchemaField{{Name: "major", Label: "Major", Type: store.SchemaFieldText, Required: true}})
-		if _, err := db.SQL().Exec(rebind(db, "UPDATE credential_schemas SET schema_definition = ? WHERE id = ?"), string(def), cred2.SchemaID); err != nil {
+		if _, err := db.SQL().Exec(storetest.Rebind(db.Dialect(), "UPDATE credential_schemas SET schema_definition = ? WHERE id = ?"), string(def), cred2.SchemaID); err != nil {
 			t.Fatal(err)
 		}
 		expect(t, local.Credential(ctx, doc2), verify.Invalid, verify.CheckSchema)
@@ -317,12 +315,4 @@ func TestLocalVerifier(t *testing.T) {
 			t.Fatal("foreign issuer verified")
 		}
 	})
-}
-
-func rebind(db *store.DB, q string) string {
-	if db.Dialect() != store.Postgres {
-		return q
-	}
-	n := 0
-	return regexp.MustCompile(`\?`).ReplaceAllStringFunc(q, func(string) string { n++; return fmt.Sprintf("$%d", n) })
 }

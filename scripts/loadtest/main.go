@@ -11,7 +11,12 @@
 // trace of the warm-up (the cold path), the fixed-rate page run and the
 // API run.
 //
-//	GOTOOLCHAIN=go1.27.3 go run ./scripts/loadtest -n 100000 -duration 10s
+//	cd scripts/loadtest && GOTOOLCHAIN=go1.27.3 go run . -n 100000 -duration 10s
+//
+// It is a module of its own (go.mod beside this file, the repository's
+// packages through a replace directive) so that vegeta and its
+// dependencies stay out of the server's module graph; `go vet ./...` and
+// `go test ./...` at the root skip it, scripts/test.sh builds and vets it.
 package main
 
 import (
@@ -136,7 +141,15 @@ func run() error {
 	_ = db.Close()
 
 	bin := filepath.Join(dir, "trustcred")
+	// The script is its own module (vegeta stays out of the server's
+	// go.mod); the server is built in the repository's module, the one its
+	// replace directive points at, so that it is the binary `make build` makes.
+	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/trustcred/trustcred").Output()
+	if err != nil {
+		return fmt.Errorf("find the repository: %w", err)
+	}
 	build := exec.Command("go", "build", "-o", bin, "./cmd/trustcred") // #nosec G204 -- builds this repository's server into the run's temporary folder
+	build.Dir = strings.TrimSpace(string(root))
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build: %w", err)

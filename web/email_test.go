@@ -1,61 +1,34 @@
-package handlers_test
+package web_test
 
 import (
 	"context"
-	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/trustcred/trustcred/internal/browsertest"
-	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
-
-// The email tests talk to a real SMTP server (mailpit) and the browser
-// tests drive Chromium: one of each per test binary, stopped at the end.
-func TestMain(m *testing.M) {
-	os.Exit(mailtest.Main(mailtest.RunFunc(func() int { return browsertest.Main(m) })))
-}
 
 // userWithEmail creates a user like env.User, but with this email (a
 // mailtest.Address, unique on the shared mail server).
 func userWithEmail(t *testing.T, env *webtest.Env, role store.Role, org *store.Organization, email string) *store.User {
 	t.Helper()
 	u := env.User(role, org)
-	if _, err := env.DB.SQL().Exec(rebind(env, "UPDATE users SET email = ? WHERE id = ?"), email, u.ID); err != nil {
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE users SET email = ? WHERE id = ?"), email, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	u.Email = email
 	return u
 }
 
-// rebind turns ? placeholders into PostgreSQL's $n when needed.
-func rebind(env *webtest.Env, q string) string {
-	if env.DB.Dialect() != store.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // scalar runs a query returning one value.
 func scalar[T any](t *testing.T, env *webtest.Env, q string, args ...any) T {
 	t.Helper()
 	var v T
-	if err := env.DB.SQL().QueryRowContext(context.Background(), rebind(env, q), args...).Scan(&v); err != nil {
+	if err := env.DB.SQL().QueryRowContext(context.Background(), storetest.Rebind(env.DB.Dialect(), q), args...).Scan(&v); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return v
@@ -73,9 +46,9 @@ func linkIn(t *testing.T, env *webtest.Env, text, prefix string) string {
 	return strings.TrimPrefix(link, env.Config.BaseURL)
 }
 
-// section returns the element with data-testid id, up to its closing tag
-// name (good enough to compare two renderings of the same page).
-func section(body, id string) string {
+// sectionOf returns the element with data-testid id, up to the next
+// </section> (good enough to compare two renderings of the same page).
+func sectionOf(body, id string) string {
 	i := strings.Index(body, `data-testid="`+id+`"`)
 	if i < 0 {
 		return ""

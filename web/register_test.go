@@ -1,4 +1,4 @@
-package handlers_test
+package web_test
 
 import (
 	"fmt"
@@ -26,18 +26,6 @@ func registrationForm(name, slug, email string) url.Values {
 func slugValue(body string) string {
 	field := body[max(0, strings.Index(body, `id="f-slug"`)):]
 	return between(field, `value="`, `"`)
-}
-
-func between(s, from, to string) string {
-	i := strings.Index(s, from)
-	if i < 0 {
-		return ""
-	}
-	s = s[i+len(from):]
-	if j := strings.Index(s, to); j >= 0 {
-		return s[:j]
-	}
-	return s
 }
 
 // An organization registers: the URL name follows the name until edited,

@@ -1,4 +1,4 @@
-package handlers_test
+package web_test
 
 import (
 	"net/url"
@@ -10,6 +10,7 @@ import (
 	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // Forgot password through a real SMTP server: an unknown address gets the
@@ -23,7 +24,7 @@ func TestPasswordResetEndToEnd(t *testing.T) {
 		signedIn := env.Client()
 		signedIn.Login(u)
 		// Locked out after failed sign-ins.
-		if _, err := env.DB.SQL().Exec(rebind(env, "UPDATE users SET failed_logins = 5, locked_until = ? WHERE id = ?"), time.Now().Add(10*time.Minute).UTC(), u.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE users SET failed_logins = 5, locked_until = ? WHERE id = ?"), time.Now().Add(10*time.Minute).UTC(), u.ID); err != nil {
 			t.Fatal(err)
 		}
 
@@ -40,7 +41,7 @@ func TestPasswordResetEndToEnd(t *testing.T) {
 		if unknown.Status != 200 || known.Status != 200 || !known.Has("forgot-sent") {
 			t.Fatalf("forgot: %d %d", unknown.Status, known.Status)
 		}
-		if a, b := section(unknown.Body, "forgot-sent"), section(known.Body, "forgot-sent"); a == "" || a != b {
+		if a, b := sectionOf(unknown.Body, "forgot-sent"), sectionOf(known.Body, "forgot-sent"); a == "" || a != b {
 			t.Fatalf("an unknown and a known address answer differently:\n%s\n%s", a, b)
 		}
 		msg := srv.WaitFor(t, u.Email, waitMail)
@@ -107,7 +108,7 @@ func TestPasswordResetEndToEnd(t *testing.T) {
 			}
 			second = linkIn(t, env, srv.WaitFor(t, u.Email, waitMail).Text, "/password/reset/")
 		}
-		if _, err := env.DB.SQL().Exec(rebind(env, "UPDATE user_tokens SET expires_at = ? WHERE user_id = ? AND used_at IS NULL"), time.Now().Add(-time.Second).UTC(), u.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE user_tokens SET expires_at = ? WHERE user_id = ? AND used_at IS NULL"), time.Now().Add(-time.Second).UTC(), u.ID); err != nil {
 			t.Fatal(err)
 		}
 		if res := anon.Get(second); res.Status != 410 || !res.Has("reset-invalid") {

@@ -1,4 +1,4 @@
-package handlers_test
+package web_test
 
 import (
 	"net/url"
@@ -10,6 +10,7 @@ import (
 	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 const newPassword = "a brand new and unusual passphrase"
@@ -113,7 +114,7 @@ func TestInvitationEndToEnd(t *testing.T) {
 		adm.Post("/members/invite", url.Values{"email": {late}, "role": {"reviewer"}})
 		oldLink := linkIn(t, env, srv.WaitFor(t, late, waitMail).Text, "/invitations/")
 		lateID := scalar[string](t, env, "SELECT id FROM users WHERE email = ?", late)
-		if _, err := env.DB.SQL().Exec(rebind(env, "UPDATE user_tokens SET expires_at = ? WHERE user_id = ?"), time.Now().Add(-time.Minute).UTC(), lateID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE user_tokens SET expires_at = ? WHERE user_id = ?"), time.Now().Add(-time.Minute).UTC(), lateID); err != nil {
 			t.Fatal(err)
 		}
 		if res := env.Client().Get(oldLink); res.Status != 410 || !res.Has("invitation-invalid") {

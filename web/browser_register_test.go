@@ -1,4 +1,4 @@
-package handlers_test
+package web_test
 
 import (
 	"net"

@@ -1,4 +1,4 @@
-package handlers_test
+package web_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 func invite(t *testing.T, env *webtest.Env, org *store.Organization, email string, role store.Role) (*store.Member, string) {
@@ -141,7 +142,7 @@ func TestMembersSearchAndFilter(t *testing.T) {
 		reviewer := env.User(store.RoleReviewer, acme)
 		invited, _ := invite(t, env, acme, "zoe@acme.example", store.RoleIssuer)
 		other := env.User(store.RoleIssuer, env.Org("other"))
-		if _, err := env.DB.SQL().Exec(rebind(env, "UPDATE users SET profile = ? WHERE id = ?"), `{"display_name":"Grace Hopper"}`, reviewer.ID); err != nil {
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE users SET profile = ? WHERE id = ?"), `{"display_name":"Grace Hopper"}`, reviewer.ID); err != nil {
 			t.Fatal(err)
 		}
 		cl := env.Client()

@@ -1,4 +1,4 @@
-package handlers_test
+package web_test
 
 import (
 	"net"
@@ -16,8 +16,6 @@ import (
 )
 
 // settled is true when no htmx request, swap or settle is under way.
-const settled = `!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')`
-
 // An administrator, in a real browser: searches the members (debounced
 // htmx, URL pushed), changes a role from the row's select, deactivates a
 // member through the confirmation, and invites someone who then joins
