@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -13,19 +12,6 @@ import (
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
-
-// serveEnv runs the environment's application on a loopback port for a
-// browser.
-func serveEnv(t *testing.T, env *webtest.Env) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = env.App.Listener(ln) }()
-	t.Cleanup(func() { _ = env.App.Shutdown() })
-	return "http://" + ln.Addr().String()
-}
 
 func testID(id string) string { return `[data-testid="` + id + `"]` }
 
@@ -57,7 +43,7 @@ func TestBrowserMFALoginAndSessionRevoke(t *testing.T) {
 	env := webtest.New(t, store.SQLite)
 	u := env.User(store.RoleAdmin, env.Org("acme"))
 	secret, codes := enrol(t, env, u)
-	base := serveEnv(t, env)
+	base := env.Serve()
 
 	browserLogin(t, laptop, base, u, code(t, secret, 30*time.Second))
 	browserLogin(t, phone, base, u, codes[0])

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,13 +8,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
-	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
 
-// settled is true when no htmx request, swap or settle is under way.
 // An administrator, in a real browser: searches the members (debounced
 // htmx, URL pushed), changes a role from the row's select, deactivates a
 // member through the confirmation, and invites someone who then joins
@@ -23,14 +20,7 @@ import (
 func TestBrowserMembersAndInvitation(t *testing.T) {
 	tab := browsertest.Tab(t)
 	srv := mailtest.Start(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	env := webtest.New(t, store.SQLite, webtest.WithSMTP(srv.SMTPURL()), webtest.WithConfig(func(c *config.Config) { c.BaseURL = base }))
-	go func() { _ = env.App.Listener(ln) }()
-	t.Cleanup(func() { _ = env.App.Shutdown() })
+	env, base := webtest.Served(t, store.SQLite, webtest.WithSMTP(srv.SMTPURL()))
 	acme := env.Org("acme")
 	admin := env.User(store.RoleAdmin, acme)
 	grace := env.User(store.RoleIssuer, acme)

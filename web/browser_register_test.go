@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
-	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
@@ -22,14 +20,7 @@ import (
 func TestBrowserRegistration(t *testing.T) {
 	tab := browsertest.Tab(t)
 	srv := mailtest.Start(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	env := webtest.New(t, store.SQLite, webtest.WithSMTP(srv.SMTPURL()), webtest.WithConfig(func(c *config.Config) { c.BaseURL = base }))
-	go func() { _ = env.App.Listener(ln) }()
-	t.Cleanup(func() { _ = env.App.Shutdown() })
+	env, base := webtest.Served(t, store.SQLite, webtest.WithSMTP(srv.SMTPURL()))
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	to := mailtest.Address(t)
 

@@ -18,7 +18,7 @@ func TestBrowserNotificationBell(t *testing.T) {
 	tab := browsertest.Tab(t)
 	env := webtest.New(t, store.SQLite)
 	u := env.User(store.RoleIssuer, env.Org("acme"))
-	base := serveEnv(t, env)
+	base := env.Serve()
 
 	label := `document.querySelector('#notification-bell').getAttribute('aria-label')`
 	if err := chromedp.Do(tab,

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
-	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
@@ -30,14 +28,7 @@ func TestBrowserRegisterApproveNotify(t *testing.T) {
 	applicant := browsertest.Tab(t)
 	operatorTab := browsertest.OtherBrowser(t)
 	srv := mailtest.Start(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	env := webtest.New(t, store.SQLite, webtest.WithSMTP(srv.SMTPURL()), webtest.WithConfig(func(c *config.Config) { c.BaseURL = base }))
-	go func() { _ = env.App.Listener(ln) }()
-	t.Cleanup(func() { _ = env.App.Shutdown() })
+	env, base := webtest.Served(t, store.SQLite, webtest.WithSMTP(srv.SMTPURL()))
 	operator := env.User(store.RoleSuperAdmin, nil)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	admin := mailtest.Address(t)

@@ -347,6 +347,22 @@ func (e *Env) Serve() string {
 	return "http://" + ln.Addr().String()
 }
 
+// Served is New with the application running on a loopback port (for a
+// browser) until the test ends, and that port's URL as its base URL, so
+// that the links it writes (emails, credentials, DIDs) lead back to it.
+func Served(t testing.TB, d store.Dialect, opts ...Option) (*Env, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	e := New(t, d, append(opts, WithConfig(func(c *config.Config) { c.BaseURL = base }))...)
+	go func() { _ = e.App.Listener(ln) }()
+	t.Cleanup(func() { _ = e.App.Shutdown() })
+	return e, base
+}
+
 // PoisonSubject is a credentialSubject of n identical blank nodes that all
 // know each other: a "poison graph" whose RDFC-1.0 canonicalization takes
 // exponential time unless refused.
