@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/trustcred/trustcred/internal/blob"
+	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/verifylog"
 	"github.com/trustcred/trustcred/store"
@@ -59,10 +61,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
-	jobs.AddExpire(workers, db, log)
-	jobs.AddNotificationEmail(workers, db, mailer, cfg.BaseURL, log)
-	jobs.AddBulkIssue(workers, db, &issuance.Issuer{DB: db, Keys: keys, BaseURL: cfg.BaseURL}, log)
-	jobs.AddCredentialEmail(workers, db, mailer, cfg.BaseURL, log)
+	issuance.RegisterExpire(workers, db, log)
+	notify.Register(workers, db, mailer, cfg.BaseURL, log)
+	bulk.Register(workers, db, &issuance.Issuer{DB: db, Keys: keys, BaseURL: cfg.BaseURL}, log)
 	queue, err := jobs.New(db, log, workers)
 	if err != nil {
 		return err
