@@ -30,7 +30,7 @@ import (
 // Bulk serves bulk issuance from CSV files (credentials.issue).
 type Bulk struct {
 	Keys    *secret.Keyring // seals the rows of a file
-	Jobs    *jobs.Queue     // the bulk_issue job is enqueued here
+	Jobs    jobs.Enqueuer   // the bulk_issue job is enqueued here
 	BaseURL string          // credentials' public URLs in results.csv
 }
 
@@ -290,7 +290,7 @@ func (h *Bulk) Issue(c *fiber.Ctx) error {
 	id := c.Params("id")
 	send := c.FormValue("send_email") == "true"
 	_, err := sc.QueueBatch(c.UserContext(), id, send, auth.Actor(c), func(ctx context.Context, tx *sql.Tx) error {
-		return h.Jobs.EnqueueBulkIssue(ctx, tx, id, sc.OrganizationID())
+		return bulk.Enqueue(ctx, h.Jobs, tx, id, sc.OrganizationID())
 	})
 	if errors.Is(err, store.ErrBatchState) {
 		render.Flash(c, layout.FlashError, sentence(err.Error()))

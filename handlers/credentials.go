@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +16,7 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/credentials"
@@ -30,17 +29,11 @@ import (
 type Credentials struct {
 	Issuer   *issuance.Issuer
 	PageSize int // 0: store.DefaultCredentialPage
-	// Emails sends recipients the link to a new credential (the
-	// credential_email job: only with SMTP configured and when their
-	// preferences allow); nil sends none.
-	Emails CredentialEmails
+	// Emails is where the email that sends recipients the link to a new
+	// credential is enqueued (notify's credential_email job: sent only with
+	// SMTP configured and when their preferences allow); nil sends none.
+	Emails jobs.Enqueuer
 	Log    *slog.Logger
-}
-
-// CredentialEmails queues the email that gives a recipient their
-// credential's link (jobs.Queue).
-type CredentialEmails interface {
-	EnqueueCredentialEmail(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error
 }
 
 // Index renders GET /credentials: the page, or only the results for htmx

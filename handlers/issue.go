@@ -15,6 +15,7 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -362,7 +363,7 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 	if h.Emails != nil {
 		// The recipient's email job commits with the credential.
 		r.req.Stored = func(ctx context.Context, tx *sql.Tx, cred *store.Credential) error {
-			return h.Emails.EnqueueCredentialEmail(ctx, tx, cred.ID, cred.IssuerID)
+			return notify.EnqueueCredentialEmail(ctx, h.Emails, tx, cred.ID, cred.IssuerID)
 		}
 	}
 	issued, err := h.Issuer.Issue(c.UserContext(), auth.Current(c).Scope, r.req, store.ViaWeb, "", auth.Actor(c))

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
+	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/webtest"
@@ -26,7 +27,7 @@ func TestBrowserBulkIssuance(t *testing.T) {
 	tpl := bulkTemplate(t, env, org)
 	issuer := env.User(store.RoleIssuer, org)
 	ws := jobs.NewWorkers()
-	jobs.AddBulkIssue(ws, env.DB, &issuance.Issuer{DB: env.DB, Keys: env.Keys, BaseURL: env.Config.BaseURL}, env.Log)
+	bulk.Register(ws, env.DB, &issuance.Issuer{DB: env.DB, Keys: env.Keys, BaseURL: env.Config.BaseURL}, env.Log)
 	q, err := jobs.New(env.DB, env.Log, ws)
 	if err != nil {
 		t.Fatal(err)

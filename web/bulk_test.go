@@ -15,8 +15,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/issuance"
-	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -62,8 +62,8 @@ func upload(t *testing.T, cl *webtest.Client, tplID, text string) string {
 // runBatch works a queued batch to the end, as the bulk_issue job does.
 func runBatch(t *testing.T, env *webtest.Env, org *store.Organization, batchID string) {
 	t.Helper()
-	w := &jobs.BulkIssueWorker{DB: env.DB, Issuer: &issuance.Issuer{DB: env.DB, Keys: env.Keys, BaseURL: env.Config.BaseURL}, Log: env.Log}
-	if done, err := w.Run(context.Background(), jobs.BulkIssue{BatchID: batchID, OrganizationID: org.ID}); err != nil || !done {
+	w := &bulk.Worker{DB: env.DB, Issuer: &issuance.Issuer{DB: env.DB, Keys: env.Keys, BaseURL: env.Config.BaseURL}, Log: env.Log}
+	if done, err := w.Run(context.Background(), bulk.Job{BatchID: batchID, OrganizationID: org.ID}); err != nil || !done {
 		t.Fatalf("bulk issue: %v %v", done, err)
 	}
 }
@@ -245,7 +245,7 @@ func TestBulkReviewIssueResults(t *testing.T) {
 			t.Errorf("Ada's URL %s, want her credential's", recs[1][3])
 		}
 		if n := countRows(t, env, "SELECT count(*) FROM river_job WHERE kind = 'credential_email'"); n != 0 {
-			// The worker ran outside River here; emails are tested in internal/jobs.
+			// The worker ran outside River here; emails are tested in internal/bulk.
 			t.Logf("%d credential emails enqueued", n)
 		}
 		// The list shows the batch completed with its counts.

@@ -14,9 +14,12 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
+	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/verifylog"
 	"github.com/trustcred/trustcred/store"
@@ -72,10 +75,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
-	jobs.AddExpire(workers, db, log)
-	jobs.AddNotificationEmail(workers, db, mailer, cfg.BaseURL, log)
-	jobs.AddBulkIssue(workers, db, services.Issuer, log)
-	jobs.AddCredentialEmail(workers, db, mailer, cfg.BaseURL, log)
+	issuance.RegisterExpire(workers, db, log)
+	notify.Register(workers, db, mailer, cfg.BaseURL, log)
+	bulk.Register(workers, db, services.Issuer, log)
 	queue, err := jobs.New(db, log, workers)
 	if err != nil {
 		return err

@@ -2,7 +2,7 @@
 // mapping its columns to a template's schema fields and to the recipient
 // (AutoMap), checking every row before anything is issued (Checker), and
 // storing a batch with all its rows in one transaction (Import). The rows
-// are then issued by the bulk_issue job (internal/jobs), one transaction
+// are then issued by the bulk_issue job (Worker, job.go), one transaction
 // per row, each at most once.
 package bulk
 

@@ -1,6 +1,10 @@
 // Package jobs runs TrustCred's background work on River, in the same process
-// as the web server by default. Workers are registered by the packages that
-// own the work (email, webhooks, bulk issuance…) through Add.
+// as the web server by default: the client, the registry of workers with
+// their timeouts, periodic jobs, and enqueueing any job inside the caller's
+// transaction. The work itself belongs to the packages that own it (bulk
+// issuance in internal/bulk, emails in internal/notify, credential expiry in
+// internal/issuance): each defines its job's args and worker and registers
+// them here through Add; this package knows none of them.
 package jobs
 
 import (
@@ -31,16 +35,15 @@ const (
 // Timeouts. A process killed while it works a job (kill -9, a crash, the
 // machine lost) leaves the job running; River's rescuer, on the elected
 // leader, retries a running job once its attempt is older than both
-// rescueAfter and the kind's timeout, checking every 30 seconds. Every kind
-// gets jobTimeout unless its worker says otherwise (Timeout); the bulk
-// issuance job works in runs of bulkBudget under bulkTimeout, so a batch
-// whose server died is picked up again within rescueAfter + 30 s + a few
-// seconds (under a minute), while a run that is still alive somewhere is
-// never rescued (its context ends at bulkTimeout, before rescueAfter).
+// RescueAfter and the kind's timeout, checking every 30 seconds. Every kind
+// gets DefaultTimeout unless its worker says otherwise (Timeout). A kind
+// whose timeout is under RescueAfter (the bulk issuance job's runs) is
+// picked up again within RescueAfter + 30 s + a few seconds (under a
+// minute) when its server died, while a run that is still alive somewhere
+// is never rescued (its context ends before RescueAfter).
 const (
-	jobTimeout  = 5 * time.Minute
-	bulkTimeout = 15 * time.Second
-	rescueAfter = 20 * time.Second
+	DefaultTimeout = 5 * time.Minute
+	RescueAfter    = 20 * time.Second
 )
 
 // Workers is the set of job kinds this process can run, and the periodic
@@ -55,23 +58,24 @@ type Workers struct {
 func NewWorkers() *Workers { return &Workers{river: river.NewWorkers()} }
 
 // Add registers the worker for one job kind. Its jobs time out after
-// jobTimeout unless the worker's Timeout says otherwise.
+// DefaultTimeout unless the worker's Timeout says otherwise.
 func Add[T river.JobArgs](ws *Workers, w river.Worker[T]) {
 	river.AddWorker[T](ws.river, timed[T]{w})
 	var args T
 	ws.kinds = append(ws.kinds, args.Kind())
 }
 
-// timed gives a worker without a timeout of its own jobTimeout: the
-// client's default is the shortest timeout (bulkTimeout), because River
-// wants the rescue delay above it.
+// timed gives a worker without a timeout of its own DefaultTimeout: the
+// client's default cannot be it, because River wants the rescue delay at
+// or above the client's default (which, with every worker timed, is never
+// used).
 type timed[T river.JobArgs] struct{ river.Worker[T] }
 
 func (w timed[T]) Timeout(j *river.Job[T]) time.Duration {
 	if d := w.Worker.Timeout(j); d != 0 {
 		return d
 	}
-	return jobTimeout
+	return DefaultTimeout
 }
 
 // Every schedules args every interval, and once when the queue starts, for
@@ -121,8 +125,8 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 		CompletedJobRetentionPeriod: completedRetention,
 		CancelledJobRetentionPeriod: cancelledRetention,
 		DiscardedJobRetentionPeriod: discardedRetention,
-		JobTimeout:                  bulkTimeout,
-		RescueStuckJobsAfter:        rescueAfter,
+		JobTimeout:                  RescueAfter, // never used: see timed
+		RescueStuckJobsAfter:        RescueAfter,
 		MaxAttempts:                 maxAttempts,
 	}
 	working := ws != nil && len(ws.kinds) > 0
@@ -139,6 +143,60 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	return &Queue{client: client, pool: pool, owned: owned, working: working, log: log}, nil
+}
+
+// Enqueuer inserts jobs inside the caller's transaction: *Queue, or the
+// client working the current job (InWork). Feature packages take one to
+// enqueue their own job args.
+type Enqueuer interface {
+	EnqueueTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error
+}
+
+// EnqueueTx inserts a job (any River job args, with their InsertOpts)
+// inside tx, so that it commits with the caller's changes or not at all
+// (River's InsertTx); with a nil tx, in a transaction of its own.
+func (q *Queue) EnqueueTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	return insert(ctx, q.client, tx, args)
+}
+
+// Enqueue inserts a job in a transaction of its own.
+func (q *Queue) Enqueue(ctx context.Context, args river.JobArgs) error {
+	return insert(ctx, q.client, nil, args)
+}
+
+// Client is River's client, for what River's own API does (listing and
+// inspecting jobs).
+func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }
+
+// InWork is the Enqueuer of the River client working the job of ctx (a
+// worker's Work), or nil outside River: a worker enqueues follow-up jobs in
+// its own transactions through it.
+func InWork(ctx context.Context) Enqueuer {
+	c, err := river.ClientFromContextSafely[*sql.Tx](ctx)
+	if err != nil {
+		return nil
+	}
+	return clientEnqueuer{c}
+}
+
+type clientEnqueuer struct{ c *river.Client[*sql.Tx] }
+
+func (e clientEnqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	return insert(ctx, e.c, tx, args)
+}
+
+// insert enqueues a job, inside tx when it is not nil.
+func insert(ctx context.Context, c *river.Client[*sql.Tx], tx *sql.Tx, args river.JobArgs) error {
+	var err error
+	if tx != nil {
+		_, err = c.InsertTx(ctx, tx, args, nil)
+	} else {
+		_, err = c.Insert(ctx, args, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
 }
 
 // Working reports whether this process works jobs (has at least one worker).

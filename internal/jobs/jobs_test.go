@@ -2,6 +2,14 @@ package jobs
 
 import (
 	"context"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +53,7 @@ func TestQueueWorksJobs(t *testing.T) {
 		if err := q.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := q.client.Insert(ctx, echoArgs{N: 42}, nil); err != nil {
+		if err := q.Enqueue(ctx, echoArgs{N: 42}); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -79,5 +87,107 @@ func TestQueueWithoutWorkers(t *testing.T) {
 	}
 	if err := q.Stop(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// slowArgs is a kind whose worker sets its own timeout.
+type slowArgs struct{}
+
+func (slowArgs) Kind() string { return "test_slow" }
+
+type slowWorker struct{ river.WorkerDefaults[slowArgs] }
+
+func (slowWorker) Work(context.Context, *river.Job[slowArgs]) error { return nil }
+
+func (slowWorker) Timeout(*river.Job[slowArgs]) time.Duration { return 15 * time.Second }
+
+// Add keeps a worker's own timeout and gives the others DefaultTimeout;
+// both stay within what River allows beside RescueAfter.
+func TestAddTimeouts(t *testing.T) {
+	if got := (timed[slowArgs]{slowWorker{}}).Timeout(&river.Job[slowArgs]{}); got != 15*time.Second {
+		t.Fatalf("worker's own timeout became %v", got)
+	}
+	if got := (timed[echoArgs]{&echoWorker{}}).Timeout(&river.Job[echoArgs]{}); got != DefaultTimeout {
+		t.Fatalf("default timeout %v", got)
+	}
+	ws := NewWorkers()
+	Add(ws, slowWorker{})
+	Add(ws, &echoWorker{})
+	if _, err := New(storetest.Open(t, store.SQLite), storetest.Logger(t), ws); err != nil {
+		t.Fatalf("River refuses the timeouts: %v", err)
+	}
+}
+
+// A job enqueued in the caller's transaction exists only if the
+// transaction commits.
+func TestEnqueueTx(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		q, err := New(db, storetest.Logger(t), NewWorkers())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = q.Stop(ctx) })
+		for _, commit := range []bool{false, true} {
+			tx, err := db.SQL().BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := q.EnqueueTx(ctx, tx, echoArgs{N: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if commit {
+				err = tx.Commit()
+			} else {
+				err = tx.Rollback()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, err := q.Client().JobList(ctx, river.NewJobListParams().Kinds("test_echo"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Jobs) != 1 {
+			t.Fatalf("%d jobs after one rolled back and one committed enqueue, want 1", len(list.Jobs))
+		}
+	})
+}
+
+// The queue is generic: the features own their jobs and enqueue them with
+// EnqueueTx, so jobs imports no feature package and the Queue has no method
+// for a particular kind.
+func TestJobsKnowsNoFeature(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if strings.HasPrefix(path, "github.com/trustcred/trustcred/") && path != "github.com/trustcred/trustcred/store" {
+				t.Errorf("%s imports %s: the work belongs to that package, which registers its workers here", name, path)
+			}
+		}
+	}
+	var methods []string
+	qt := reflect.TypeFor[*Queue]()
+	for i := range qt.NumMethod() {
+		methods = append(methods, qt.Method(i).Name)
+	}
+	if want := []string{"Client", "Enqueue", "EnqueueTx", "Start", "Stop", "Working"}; !slices.Equal(methods, want) {
+		t.Errorf("Queue's methods %v, want only the generic %v", methods, want)
 	}
 }

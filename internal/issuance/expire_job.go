@@ -1,4 +1,4 @@
-package jobs
+package issuance
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -15,7 +16,8 @@ import (
 // filters right).
 const ExpireInterval = 10 * time.Minute
 
-// Expire is the periodic job that marks expired credentials.
+// Expire is the periodic job (expire_credentials) that marks expired
+// credentials.
 type Expire struct{}
 
 func (Expire) Kind() string { return "expire_credentials" }
@@ -50,8 +52,9 @@ func (w *ExpireWorker) Work(ctx context.Context, _ *river.Job[Expire]) error {
 	return nil
 }
 
-// AddExpire registers the expiry job, run every ExpireInterval.
-func AddExpire(ws *Workers, db *store.DB, log *slog.Logger) {
-	Add(ws, &ExpireWorker{DB: db, Log: log.With("component", "jobs")})
+// RegisterExpire registers the expiry job, run every ExpireInterval and at
+// start.
+func RegisterExpire(ws *jobs.Workers, db *store.DB, log *slog.Logger) {
+	jobs.Add(ws, &ExpireWorker{DB: db, Log: log.With("component", "jobs")})
 	ws.Every(ExpireInterval, Expire{})
 }

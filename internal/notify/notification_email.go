@@ -1,4 +1,4 @@
-package jobs
+package notify
 
 import (
 	"context"
@@ -128,11 +128,4 @@ func (w *NotificationEmailWorker) message(n store.NotificationEmail) mail.Messag
 	b.WriteString("\n\n-- \nYou get this email because your notification preferences have email on for this kind of notification.\n")
 	b.WriteString("Change them: " + base + "/notifications/preferences\n")
 	return mail.Message{To: to, Subject: "TrustCred: " + oneLine(n.Title), Text: b.String()}
-}
-
-// AddNotificationEmail registers the notification email worker and
-// schedules it every NotificationEmailInterval and at start.
-func AddNotificationEmail(ws *Workers, db *store.DB, mailer mail.Mailer, baseURL string, log *slog.Logger) {
-	Add(ws, &NotificationEmailWorker{DB: db, Mailer: mailer, BaseURL: baseURL, Log: log.With("component", "jobs")})
-	ws.Every(NotificationEmailInterval, NotificationEmail{})
 }

@@ -1,4 +1,4 @@
-package jobs
+package notify
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/store"
 )
@@ -107,16 +108,11 @@ func (w *CredentialEmailWorker) message(c *store.Credential, org *store.Organiza
 	return mail.Message{To: to, Subject: oneLine(org.Name + " issued you " + what), Text: b.String()}
 }
 
-// AddCredentialEmail registers the credential email worker.
-func AddCredentialEmail(ws *Workers, db *store.DB, mailer mail.Mailer, baseURL string, log *slog.Logger) {
-	Add(ws, &CredentialEmailWorker{DB: db, Mailer: mailer, BaseURL: baseURL, Log: log.With("component", "jobs")})
-}
-
 // EnqueueCredentialEmail enqueues the email that sends a credential's
-// recipient the link to it; with tx, inside that transaction. Enqueueing
-// the same credential again while its job exists does nothing. The job
-// decides whether to send (SMTP configured, an email recipient, their
-// preferences).
-func (q *Queue) EnqueueCredentialEmail(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error {
-	return q.insert(ctx, tx, CredentialEmail{CredentialID: credentialID, OrganizationID: orgID})
+// recipient the link to it, inside tx (the transaction that stores the
+// credential). Enqueueing the same credential again while its job exists
+// does nothing. The job decides whether to send (SMTP configured, an email
+// recipient, their preferences).
+func EnqueueCredentialEmail(ctx context.Context, q jobs.Enqueuer, tx *sql.Tx, credentialID, orgID string) error {
+	return q.EnqueueTx(ctx, tx, CredentialEmail{CredentialID: credentialID, OrganizationID: orgID})
 }

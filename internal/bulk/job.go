@@ -1,4 +1,4 @@
-package jobs
+package bulk
 
 import (
 	"context"
@@ -14,8 +14,9 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
 )
@@ -23,25 +24,29 @@ import (
 // Defaults of the bulk issuance job.
 const (
 	bulkChunk  = 100              // pending rows read at a time
-	bulkBudget = 10 * time.Second // work per run before the job snoozes and goes on (under bulkTimeout)
+	bulkBudget = 10 * time.Second // work per run before the job snoozes and goes on (under Timeout)
+	// Timeout bounds one run of the job: under jobs.RescueAfter, so that
+	// River's rescuer retries the job of a server that died within a
+	// minute, and never a run that is still alive.
+	Timeout = 15 * time.Second
 )
 
-// BulkIssue is the job that issues a queued batch's pending rows.
-type BulkIssue struct {
+// Job is the job (bulk_issue) that issues a queued batch's pending rows.
+type Job struct {
 	BatchID        string `json:"batch_id" river:"unique"`
 	OrganizationID string `json:"organization_id"`
 }
 
 // Kind is the River job kind.
-func (BulkIssue) Kind() string { return "bulk_issue" }
+func (Job) Kind() string { return "bulk_issue" }
 
 // InsertOpts: one job per batch at a time (unique by batch while it is
 // waiting or running).
-func (BulkIssue) InsertOpts() river.InsertOpts {
+func (Job) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// BulkIssueWorker works BulkIssue jobs.
+// Worker works bulk_issue jobs.
 //
 // Each row is issued by issuance.Issuer.Issue with its batch row id, in one
 // transaction that also marks the row issued: a row is issued at most
@@ -53,11 +58,11 @@ func (BulkIssue) InsertOpts() river.InsertOpts {
 // stays pending and River retries the job. Rows are
 // read in chunks; between chunks the run stops if the batch was
 // cancelled, and after Budget it snoozes so that River runs it again at
-// once, in a new run under the job timeout. Runs are short (bulkTimeout)
+// once, in a new run under the job timeout. Runs are short (Timeout)
 // so that River's rescuer can retry the job of a server that died soon
 // after, without ever rescuing a run that is still alive.
-type BulkIssueWorker struct {
-	river.WorkerDefaults[BulkIssue]
+type Worker struct {
+	river.WorkerDefaults[Job]
 	DB       *store.DB
 	Issuer   *issuance.Issuer
 	Log      *slog.Logger
@@ -65,13 +70,13 @@ type BulkIssueWorker struct {
 	Budget   time.Duration // per run; 0: bulkBudget
 	Parallel int           // rows issued at once; 0: the CPUs (at most 4) on PostgreSQL, 1 on SQLite
 	// Email enqueues a credential's email inside tx, the transaction that
-	// stores the credential; nil: the job's River client (no email when the
-	// worker is run outside River).
+	// stores the credential; nil: notify.EnqueueCredentialEmail through the
+	// job's River client (no email when the worker is run outside River).
 	Email func(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error
 }
 
 // Timeout bounds one run: the budget, then at most the rows in flight.
-func (w *BulkIssueWorker) Timeout(*river.Job[BulkIssue]) time.Duration { return bulkTimeout }
+func (w *Worker) Timeout(*river.Job[Job]) time.Duration { return Timeout }
 
 // rescued is the error River's rescuer records on a job it found stuck.
 const rescued = "Stuck job rescued by JobRescuer"
@@ -79,7 +84,7 @@ const rescued = "Stuck job rescued by JobRescuer"
 // NextRetry is River's default backoff ((errors+1)^4 seconds) without
 // counting rescues: a batch whose servers died twice resumes as soon as
 // the first time, while real errors still back off.
-func (w *BulkIssueWorker) NextRetry(j *river.Job[BulkIssue]) time.Time {
+func (w *Worker) NextRetry(j *river.Job[Job]) time.Time {
 	n := 1
 	for _, e := range j.Errors {
 		if e.Error != rescued {
@@ -90,7 +95,7 @@ func (w *BulkIssueWorker) NextRetry(j *river.Job[BulkIssue]) time.Time {
 }
 
 // Work issues the batch's pending rows.
-func (w *BulkIssueWorker) Work(ctx context.Context, j *river.Job[BulkIssue]) error {
+func (w *Worker) Work(ctx context.Context, j *river.Job[Job]) error {
 	done, err := w.Run(ctx, j.Args)
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -107,7 +112,7 @@ func (w *BulkIssueWorker) Work(ctx context.Context, j *river.Job[BulkIssue]) err
 
 // Run issues pending rows of a batch until none is left (done), the batch
 // is cancelled (done), the budget is spent (not done) or an error.
-func (w *BulkIssueWorker) Run(ctx context.Context, args BulkIssue) (done bool, err error) {
+func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
 	sc := w.DB.Scoped(args.OrganizationID)
 	b, err := sc.StartBatch(ctx, args.BatchID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -165,16 +170,16 @@ func (w *BulkIssueWorker) Run(ctx context.Context, args BulkIssue) (done bool, e
 
 // bulkRun is one run of a batch.
 type bulkRun struct {
-	w       *BulkIssueWorker
+	w       *Worker
 	sc      *store.Scoped
 	batch   *store.IssuanceBatch
 	actor   store.Actor
 	mu      sync.Mutex
-	checker *bulk.Checker
+	checker *Checker
 	headers []string
 }
 
-func (w *BulkIssueWorker) parallel() int {
+func (w *Worker) parallel() int {
 	if w.Parallel > 0 {
 		return w.Parallel
 	}
@@ -263,7 +268,7 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 	if t == nil || t.Schema == nil {
 		return fail("the template was deleted")
 	}
-	headers, data, err := bulk.Open(r.w.Issuer.Keys, row)
+	headers, data, err := Open(r.w.Issuer.Keys, row)
 	if err != nil {
 		return fail("the row’s data could not be read")
 	}
@@ -273,7 +278,7 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 	}
 	checked, errs := c.Check(data)
 	if errs != nil {
-		return fail(strings.ReplaceAll(bulk.Join(errs), "\n", "; "))
+		return fail(strings.ReplaceAll(Join(errs), "\n", "; "))
 	}
 	req := issuance.Request{Template: t, RecipientName: checked.RecipientName, RecipientAddress: checked.RecipientAddress, Data: checked.Data}
 	if r.batch.SendEmail {
@@ -302,13 +307,13 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 	return nil
 }
 
-func (r *bulkRun) checkerFor(headers []string) (*bulk.Checker, error) {
+func (r *bulkRun) checkerFor(headers []string) (*Checker, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.checker != nil && equal(r.headers, headers) {
 		return r.checker, nil
 	}
-	c, err := bulk.NewChecker(r.batch.Template, headers, bulk.Mapping(r.batch.ColumnMapping.Data()))
+	c, err := NewChecker(r.batch.Template, headers, Mapping(r.batch.ColumnMapping.Data()))
 	if err != nil {
 		return nil, err
 	}
@@ -352,41 +357,27 @@ func rowProblem(err error) (string, bool) {
 
 // email enqueues the recipient's email inside tx, through w.Email or the
 // job's client.
-func (w *BulkIssueWorker) email(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error {
+func (w *Worker) email(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error {
 	if w.Email != nil {
 		return w.Email(ctx, tx, credentialID, orgID)
 	}
-	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
-	if err != nil {
+	q := jobs.InWork(ctx)
+	if q == nil {
 		return nil // not run by River (tests, benchmarks)
 	}
-	if _, err := client.InsertTx(ctx, tx, CredentialEmail{CredentialID: credentialID, OrganizationID: orgID}, nil); err != nil {
+	if err := notify.EnqueueCredentialEmail(ctx, q, tx, credentialID, orgID); err != nil {
 		return fmt.Errorf("enqueue the recipient's email: %w", err)
 	}
 	return nil
 }
 
-// AddBulkIssue registers the bulk issuance worker.
-func AddBulkIssue(ws *Workers, db *store.DB, is *issuance.Issuer, log *slog.Logger) {
-	Add(ws, &BulkIssueWorker{DB: db, Issuer: is, Log: log.With("component", "jobs")})
+// Register registers the bulk issuance worker.
+func Register(ws *jobs.Workers, db *store.DB, is *issuance.Issuer, log *slog.Logger) {
+	jobs.Add(ws, &Worker{DB: db, Issuer: is, Log: log.With("component", "jobs")})
 }
 
-// EnqueueBulkIssue enqueues the issuance of a batch; with tx, inside that
-// transaction (store.Scoped.QueueBatch passes its own).
-func (q *Queue) EnqueueBulkIssue(ctx context.Context, tx *sql.Tx, batchID, orgID string) error {
-	return q.insert(ctx, tx, BulkIssue{BatchID: batchID, OrganizationID: orgID})
-}
-
-// insert enqueues a job, inside tx when it is not nil.
-func (q *Queue) insert(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
-	var err error
-	if tx != nil {
-		_, err = q.client.InsertTx(ctx, tx, args, nil)
-	} else {
-		_, err = q.client.Insert(ctx, args, nil)
-	}
-	if err != nil {
-		return fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
-	}
-	return nil
+// Enqueue enqueues the issuance of a batch inside tx (store.Scoped.QueueBatch
+// passes its own), so that the job commits with the batch's status.
+func Enqueue(ctx context.Context, q jobs.Enqueuer, tx *sql.Tx, batchID, orgID string) error {
+	return q.EnqueueTx(ctx, tx, Job{BatchID: batchID, OrganizationID: orgID})
 }

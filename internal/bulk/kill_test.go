@@ -1,4 +1,4 @@
-package jobs
+package bulk
 
 import (
 	"context"
@@ -12,8 +12,8 @@ import (
 
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -45,24 +45,24 @@ func TestBulkIssueKilledServer(t *testing.T) {
 	}
 	f := newBulkFixture(t, db)
 	f.is.Keys = keys
-	ws := NewWorkers()
-	Add(ws, &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Email: noEmail})
-	q, err := New(db, storetest.Logger(t), ws)
+	ws := jobs.NewWorkers()
+	jobs.Add(ws, &Worker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Email: noEmail})
+	q, err := jobs.New(db, storetest.Logger(t), ws)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const n = 300
-	tab, err := bulk.Parse(bulkCSV(n, 0, studentEmail))
+	tab, err := Parse(bulkCSV(n, 0, studentEmail))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bulk.Import(ctx, f.sc, keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
+	b, err := Import(ctx, f.sc, keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// send_email: the doomed server's email hook slows it down.
 	if _, err := f.sc.QueueBatch(ctx, b.ID, true, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
-		return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+		return Enqueue(ctx, q, tx, b.ID, f.org.ID)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestBulkIssueKilledServer(t *testing.T) {
 	if got.IssuedCount == n {
 		t.Fatal("the server finished before it was killed: the test proves nothing")
 	}
-	list, err := q.client.JobList(ctx, nil)
+	list, err := q.Client().JobList(ctx, nil)
 	if err != nil || len(list.Jobs) != 1 || list.Jobs[0].State != rivertype.JobStateRunning {
 		t.Fatalf("after the kill: %v %+v", err, list)
 	}
@@ -156,10 +156,10 @@ func doomedServer(t *testing.T, dbURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := NewWorkers()
-	Add(ws, &BulkIssueWorker{DB: db, Issuer: &issuance.Issuer{DB: db, Keys: keys, BaseURL: bulkBase}, Log: storetest.Logger(t), Parallel: 1,
+	ws := jobs.NewWorkers()
+	jobs.Add(ws, &Worker{DB: db, Issuer: &issuance.Issuer{DB: db, Keys: keys, BaseURL: bulkBase}, Log: storetest.Logger(t), Parallel: 1,
 		Email: func(context.Context, *sql.Tx, string, string) error { time.Sleep(50 * time.Millisecond); return nil }})
-	q, err := New(db, storetest.Logger(t), ws)
+	q, err := jobs.New(db, storetest.Logger(t), ws)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package jobs
+package notify
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/datatypes"
 
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -144,11 +145,12 @@ func TestNotificationEmailWorker(t *testing.T) {
 	})
 }
 
-// The worker is registered under its kind by AddNotificationEmail.
-func TestAddNotificationEmail(t *testing.T) {
-	ws := NewWorkers()
-	AddNotificationEmail(ws, nil, &fakeMailer{}, "http://localhost", storetest.Logger(t))
-	if got := ws.Kinds(); !slices.Equal(got, []string{"notification_email"}) {
+// Register registers both email kinds (and schedules the notification
+// emails).
+func TestRegister(t *testing.T) {
+	ws := jobs.NewWorkers()
+	Register(ws, nil, &fakeMailer{}, "http://localhost", storetest.Logger(t))
+	if got := ws.Kinds(); !slices.Equal(got, []string{"notification_email", "credential_email"}) {
 		t.Fatalf("kinds %v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package jobs
+package bulk
 
 import (
 	"context"
@@ -19,10 +19,11 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"gorm.io/datatypes"
 
-	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/mailtest"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
@@ -108,12 +109,12 @@ func studentEmail(i int) string { return fmt.Sprintf("student%d@example.org", i)
 func (f *bulkFixture) importBatch(t testing.TB, tpl *store.CredentialTemplate, data []byte, sendEmail bool) *store.IssuanceBatch {
 	t.Helper()
 	ctx := context.Background()
-	tab, err := bulk.Parse(data)
+	tab, err := Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	actor := store.Actor{UserID: &f.admin.ID}
-	b, err := bulk.Import(ctx, f.sc, f.is.Keys, tpl, "students.csv", tab, actor)
+	b, err := Import(ctx, f.sc, f.is.Keys, tpl, "students.csv", tab, actor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +124,8 @@ func (f *bulkFixture) importBatch(t testing.TB, tpl *store.CredentialTemplate, d
 	return b
 }
 
-func (f *bulkFixture) worker(t testing.TB) *BulkIssueWorker {
-	return &BulkIssueWorker{DB: f.db, Issuer: f.is, Log: storetest.Logger(t), Chunk: 7}
+func (f *bulkFixture) worker(t testing.TB) *Worker {
+	return &Worker{DB: f.db, Issuer: f.is, Log: storetest.Logger(t), Chunk: 7}
 }
 
 func count(t testing.TB, db *store.DB, q string, args ...any) int {
@@ -177,7 +178,7 @@ func TestBulkIssueConcurrentRuns(t *testing.T) {
 			wg.Go(func() {
 				w := f.worker(t)
 				w.Parallel = 2
-				_, errs[i] = w.Run(context.Background(), BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID})
+				_, errs[i] = w.Run(context.Background(), Job{BatchID: b.ID, OrganizationID: f.org.ID})
 			})
 		}
 		wg.Wait()
@@ -186,7 +187,7 @@ func TestBulkIssueConcurrentRuns(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if done, err := f.worker(t).Run(context.Background(), BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+		if done, err := f.worker(t).Run(context.Background(), Job{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
 			t.Fatalf("third run: %v %v", done, err)
 		}
 		f.checkIssuedOnce(t, b.ID, valid, invalid)
@@ -203,7 +204,7 @@ func TestBulkIssueResumesAfterKill(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		res := make(chan error, 1)
 		go func() {
-			_, err := f.worker(t).Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID})
+			_, err := f.worker(t).Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID})
 			res <- err
 		}()
 		deadline := time.Now().Add(30 * time.Second)
@@ -229,10 +230,10 @@ func TestBulkIssueResumesAfterKill(t *testing.T) {
 		var snooze *river.JobSnoozeError
 		cctx, ccancel := context.WithCancel(context.Background())
 		ccancel()
-		if err := w.Work(cctx, &river.Job[BulkIssue]{Args: BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}}); !errors.As(err, &snooze) {
+		if err := w.Work(cctx, &river.Job[Job]{Args: Job{BatchID: b.ID, OrganizationID: f.org.ID}}); !errors.As(err, &snooze) {
 			t.Fatalf("a cancelled Work returned %v, want a snooze", err)
 		}
-		if err := w.Work(context.Background(), &river.Job[BulkIssue]{Args: BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}}); err != nil {
+		if err := w.Work(context.Background(), &river.Job[Job]{Args: Job{BatchID: b.ID, OrganizationID: f.org.ID}}); err != nil {
 			t.Fatal(err)
 		}
 		f.checkIssuedOnce(t, b.ID, valid, 0)
@@ -247,23 +248,23 @@ func TestBulkIssueFailedRowsAndCancel(t *testing.T) {
 		f := newBulkFixture(t, db)
 		// A row whose sealed data does not open (sealed by another key).
 		other, _ := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
-		bad, err := bulk.Seal(other, []string{"recipient_email", "degree"}, bulk.Row{Number: 2, Values: []string{"x@example.org", "Physics"}})
+		bad, err := Seal(other, []string{"recipient_email", "degree"}, Row{Number: 2, Values: []string{"x@example.org", "Physics"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		good, err := bulk.Seal(f.is.Keys, []string{"recipient_email", "degree"}, bulk.Row{Number: 1, Values: []string{"ok@example.org", "Physics"}})
+		good, err := Seal(f.is.Keys, []string{"recipient_email", "degree"}, Row{Number: 1, Values: []string{"ok@example.org", "Physics"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		b := &store.IssuanceBatch{TemplateID: &f.tpl.ID, ColumnMapping: datatypes.NewJSONType(map[string]string{
-			bulk.RecipientAddress: "recipient_email", "degree": "degree"})}
+			RecipientAddress: "recipient_email", "degree": "degree"})}
 		if err := f.sc.CreateBatch(ctx, b, []store.IssuanceBatchRow{{RowNumber: 1, DataEncrypted: good}, {RowNumber: 2, DataEncrypted: bad}}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+		if done, err := f.worker(t).Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
 			t.Fatalf("run: %v %v", done, err)
 		}
 		got, _ := f.sc.Batch(ctx, b.ID)
@@ -278,7 +279,7 @@ func TestBulkIssueFailedRowsAndCancel(t *testing.T) {
 		if _, err := f.sc.CancelBatch(ctx, c.ID, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: c.ID, OrganizationID: f.org.ID}); err != nil || !done {
+		if done, err := f.worker(t).Run(ctx, Job{BatchID: c.ID, OrganizationID: f.org.ID}); err != nil || !done {
 			t.Fatalf("run of a cancelled batch: %v %v", done, err)
 		}
 		if p, _ := f.sc.PendingBatchRows(ctx, c.ID, 0, 10); len(p) != 3 {
@@ -288,7 +289,7 @@ func TestBulkIssueFailedRowsAndCancel(t *testing.T) {
 			t.Fatalf("%d credentials, want 1", n)
 		}
 		// Another organization's id finds nothing.
-		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: c.ID, OrganizationID: "0190a0a0-0000-7000-8000-000000000000"}); err != nil || !done {
+		if done, err := f.worker(t).Run(ctx, Job{BatchID: c.ID, OrganizationID: "0190a0a0-0000-7000-8000-000000000000"}); err != nil || !done {
 			t.Fatalf("foreign org: %v %v", done, err)
 		}
 	})
@@ -316,10 +317,10 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ws := NewWorkers()
-		AddBulkIssue(ws, db, f.is, storetest.Logger(t))
-		AddCredentialEmail(ws, db, mailer, bulkBase, storetest.Logger(t))
-		q, err := New(db, storetest.Logger(t), ws)
+		ws := jobs.NewWorkers()
+		Register(ws, db, f.is, storetest.Logger(t))
+		notify.Register(ws, db, mailer, bulkBase, storetest.Logger(t))
+		q, err := jobs.New(db, storetest.Logger(t), ws)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,16 +332,16 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 			defer cancel()
 			_ = q.Stop(sctx)
 		})
-		tab, err := bulk.Parse(bulkCSV(3, 1, func(i int) string { return addrs[i] }))
+		tab, err := Parse(bulkCSV(3, 1, func(i int) string { return addrs[i] }))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := bulk.Import(ctx, f.sc, f.is.Keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
+		b, err := Import(ctx, f.sc, f.is.Keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.sc.QueueBatch(ctx, b.ID, true, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
-			return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+			return Enqueue(ctx, q, tx, b.ID, f.org.ID)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -375,12 +376,12 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 			t.Fatalf("opted-out recipient got %d emails", len(msgs))
 		}
 		// Without SMTP the job does nothing and succeeds.
-		w := &CredentialEmailWorker{DB: db, Mailer: mail.Unconfigured{}, BaseURL: bulkBase, Log: storetest.Logger(t)}
+		w := &notify.CredentialEmailWorker{DB: db, Mailer: mail.Unconfigured{}, BaseURL: bulkBase, Log: storetest.Logger(t)}
 		var credID string
 		if err := db.SQL().QueryRow(storetest.Rebind(db.Dialect(), "SELECT id FROM credentials WHERE recipient_address = ?"), addrs[0]).Scan(&credID); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Work(ctx, &river.Job[CredentialEmail]{Args: CredentialEmail{CredentialID: credID, OrganizationID: f.org.ID}}); err != nil {
+		if err := w.Work(ctx, &river.Job[notify.CredentialEmail]{Args: notify.CredentialEmail{CredentialID: credID, OrganizationID: f.org.ID}}); err != nil {
 			t.Fatalf("without SMTP: %v", err)
 		}
 	})
@@ -391,7 +392,7 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 // the real queue, with the job's runs and snoozes), for each cryptosuite.
 // Not part of make test:
 //
-//	TRUSTCRED_BULK_BENCH=10000 go test -run BulkIssueThroughput -v ./internal/jobs/
+//	TRUSTCRED_BULK_BENCH=10000 go test -run BulkIssueThroughput -v ./internal/bulk/
 //
 // TRUSTCRED_BULK_BUDGET (a duration) sets the runs' budget, to compare.
 func TestBulkIssueThroughput(t *testing.T) {
@@ -402,10 +403,10 @@ func TestBulkIssueThroughput(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t, store.Postgres)
 	f := newBulkFixture(t, db)
-	ws := NewWorkers()
+	ws := jobs.NewWorkers()
 	budget, _ := time.ParseDuration(os.Getenv("TRUSTCRED_BULK_BUDGET")) // a run's budget; default bulkBudget
-	Add(ws, &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Budget: budget})
-	q, err := New(db, storetest.Logger(t), ws)
+	jobs.Add(ws, &Worker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Budget: budget})
+	q, err := jobs.New(db, storetest.Logger(t), ws)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,17 +418,17 @@ func TestBulkIssueThroughput(t *testing.T) {
 		suite := issuance.Cryptosuite(tpl)
 		data := bulkCSV(n, 0, func(i int) string { return fmt.Sprintf("%s-%d@example.org", suite, i) })
 		start := time.Now()
-		tab, err := bulk.Parse(data)
+		tab, err := Parse(data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := bulk.Import(ctx, f.sc, f.is.Keys, tpl, "bench.csv", tab, store.Actor{UserID: &f.admin.ID})
+		b, err := Import(ctx, f.sc, f.is.Keys, tpl, "bench.csv", tab, store.Actor{UserID: &f.admin.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		imported := time.Since(start)
 		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
-			return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+			return Enqueue(ctx, q, tx, b.ID, f.org.ID)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -449,7 +450,7 @@ func TestBulkIssueThroughput(t *testing.T) {
 		if err := db.SQL().QueryRow(`SELECT coalesce((metadata->>'snoozes')::int, 0) FROM river_job WHERE args->>'batch_id' = $1`, b.ID).Scan(&snoozes); err != nil {
 			t.Fatal(err)
 		}
-		w := &BulkIssueWorker{DB: db}
+		w := &Worker{DB: db}
 		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d runs, %d workers, GOMAXPROCS %d)",
 			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), snoozes+1, w.parallel(), runtime.GOMAXPROCS(0))
 	}
@@ -462,23 +463,23 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newBulkFixture(t, db)
-		ws := NewWorkers()
-		AddBulkIssue(ws, db, f.is, storetest.Logger(t))
-		Add(ws, &echoWorker{seen: make(chan int, 1)})
-		q, err := New(db, storetest.Logger(t), ws)
+		ws := jobs.NewWorkers()
+		Register(ws, db, f.is, storetest.Logger(t))
+		jobs.Add(ws, &echoWorker{seen: make(chan int, 1)})
+		q, err := jobs.New(db, storetest.Logger(t), ws)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tab, err := bulk.Parse(bulkCSV(12, 0, studentEmail))
+		tab, err := Parse(bulkCSV(12, 0, studentEmail))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := bulk.Import(ctx, f.sc, f.is.Keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
+		b, err := Import(ctx, f.sc, f.is.Keys, f.tpl, "x.csv", tab, store.Actor{UserID: &f.admin.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
-			return q.EnqueueBulkIssue(ctx, tx, b.ID, f.org.ID)
+			return Enqueue(ctx, q, tx, b.ID, f.org.ID)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -489,7 +490,7 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 		if _, err := f.sc.StartBatch(ctx, b.ID); err != nil {
 			t.Fatal(err)
 		}
-		list, err := q.client.JobList(ctx, river.NewJobListParams().Kinds(BulkIssue{}.Kind()))
+		list, err := q.Client().JobList(ctx, river.NewJobListParams().Kinds(Job{}.Kind()))
 		if err != nil || len(list.Jobs) != 1 {
 			t.Fatalf("jobs %v %v", list, err)
 		}
@@ -499,7 +500,7 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 			e, _ := json.Marshal(rivertype.AttemptError{At: crashed.Add(-time.Duration(i+1) * time.Minute), Attempt: i + 1, Error: rescued})
 			rescues = append(rescues, e)
 		}
-		if _, err := q.client.Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
+		if _, err := q.Client().Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
 			ID:            list.Jobs[0].ID,
 			StateDoUpdate: true, State: rivertype.JobStateRunning,
 			AttemptDoUpdate: true, Attempt: 3,
@@ -511,11 +512,11 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 		}
 		// A job of another kind taken at the same time is within its own
 		// 5-minute timeout: the rescuer leaves it alone.
-		other, err := q.client.Insert(ctx, echoArgs{N: 1}, nil)
+		other, err := q.Client().Insert(ctx, echoArgs{N: 1}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := q.client.Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
+		if _, err := q.Client().Driver().GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
 			ID:            other.Job.ID,
 			StateDoUpdate: true, State: rivertype.JobStateRunning,
 			AttemptDoUpdate: true, Attempt: 1,
@@ -542,18 +543,18 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 				break
 			}
 			if time.Since(start) > 50*time.Second {
-				job, _ := q.client.JobGet(ctx, list.Jobs[0].ID)
+				job, _ := q.Client().JobGet(ctx, list.Jobs[0].ID)
 				t.Fatalf("a minute after the crash the batch is still %s with %d of 12 issued; job %s", got.Status, got.IssuedCount, job.State)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 		f.checkIssuedOnce(t, b.ID, 12, 0)
 		// The rescue was River's, recorded in the words NextRetry looks for.
-		job, err := q.client.JobGet(ctx, list.Jobs[0].ID)
+		job, err := q.Client().JobGet(ctx, list.Jobs[0].ID)
 		if err != nil || len(job.Errors) != 3 || job.Errors[2].Error != rescued {
 			t.Fatalf("job after the rescue: %v %+v", err, job)
 		}
-		if o, err := q.client.JobGet(ctx, other.Job.ID); err != nil || o.State != rivertype.JobStateRunning {
+		if o, err := q.Client().JobGet(ctx, other.Job.ID); err != nil || o.State != rivertype.JobStateRunning {
 			t.Fatalf("the other kind's job: %v %+v", err, o)
 		}
 		t.Logf("resumed and completed %v after the start, %v after the crash", time.Since(start).Round(time.Second), time.Since(crashed).Round(time.Second))
@@ -567,8 +568,8 @@ func TestBulkIssueRunStopsAtBudget(t *testing.T) {
 		ctx := context.Background()
 		f := newBulkFixture(t, db)
 		b := f.importBatch(t, f.tpl, bulkCSV(30, 0, studentEmail), false)
-		w := &BulkIssueWorker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Chunk: 100, Parallel: 1, Budget: time.Nanosecond}
-		done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID})
+		w := &Worker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Chunk: 100, Parallel: 1, Budget: time.Nanosecond}
+		done, err := w.Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID})
 		if err != nil || done {
 			t.Fatalf("run over budget: done %v, %v", done, err)
 		}
@@ -576,7 +577,7 @@ func TestBulkIssueRunStopsAtBudget(t *testing.T) {
 			t.Fatalf("a run with a spent budget issued %d rows of its chunk", got.IssuedCount)
 		}
 		w.Budget = 0
-		if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+		if done, err := w.Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
 			t.Fatalf("next run: %v %v", done, err)
 		}
 		f.checkIssuedOnce(t, b.ID, 30, 0)
@@ -585,7 +586,7 @@ func TestBulkIssueRunStopsAtBudget(t *testing.T) {
 
 // Rescues do not slow the next retry down; errors do, as River's default.
 func TestBulkIssueNextRetry(t *testing.T) {
-	w := &BulkIssueWorker{}
+	w := &Worker{}
 	for _, tt := range []struct {
 		errors []string
 		want   time.Duration
@@ -595,7 +596,7 @@ func TestBulkIssueNextRetry(t *testing.T) {
 		{[]string{"database is down"}, 16 * time.Second},
 		{[]string{rescued, "database is down", rescued, "database is down"}, 81 * time.Second},
 	} {
-		j := &river.Job[BulkIssue]{JobRow: &rivertype.JobRow{}}
+		j := &river.Job[Job]{JobRow: &rivertype.JobRow{}}
 		for _, e := range tt.errors {
 			j.Errors = append(j.Errors, rivertype.AttemptError{Error: e})
 		}
@@ -608,18 +609,31 @@ func TestBulkIssueNextRetry(t *testing.T) {
 // The timeouts that make a crashed batch resume within a minute: a bulk
 // run ends (budget, then timeout) before River may rescue it, and the
 // rescue comes at most one rescuer period (30 s) and one scheduler period
-// (5 s) after rescueAfter. Other kinds keep jobTimeout.
+// (5 s) after jobs.RescueAfter. (That jobs.Add keeps a worker's own
+// timeout and gives the others jobs.DefaultTimeout is tested in jobs.)
 func TestRescueWindow(t *testing.T) {
 	const rescuerPeriod, schedulerPeriod = 30 * time.Second, 5 * time.Second
-	if !(bulkBudget < bulkTimeout && bulkTimeout < rescueAfter && rescueAfter+rescuerPeriod+schedulerPeriod < time.Minute) {
-		t.Fatalf("budget %v, timeout %v, rescue after %v: a crashed batch may wait more than a minute", bulkBudget, bulkTimeout, rescueAfter)
+	if !(bulkBudget < Timeout && Timeout < jobs.RescueAfter && jobs.RescueAfter+rescuerPeriod+schedulerPeriod < time.Minute) {
+		t.Fatalf("budget %v, timeout %v, rescue after %v: a crashed batch may wait more than a minute", bulkBudget, Timeout, jobs.RescueAfter)
 	}
-	if got := (timed[BulkIssue]{&BulkIssueWorker{}}).Timeout(&river.Job[BulkIssue]{}); got != bulkTimeout {
+	if got := (&Worker{}).Timeout(&river.Job[Job]{}); got != Timeout {
 		t.Fatalf("bulk timeout %v", got)
 	}
-	if got := (timed[echoArgs]{&echoWorker{}}).Timeout(&river.Job[echoArgs]{}); got != jobTimeout {
-		t.Fatalf("default timeout %v", got)
-	}
+}
+
+// echoArgs is a job of another kind, with the default timeout.
+type echoArgs struct{ N int }
+
+func (echoArgs) Kind() string { return "test_echo" }
+
+type echoWorker struct {
+	river.WorkerDefaults[echoArgs]
+	seen chan int
+}
+
+func (w *echoWorker) Work(_ context.Context, j *river.Job[echoArgs]) error {
+	w.seen <- j.Args.N
+	return nil
 }
 
 // A row whose data the database refuses is that row's failure, with a
@@ -639,7 +653,7 @@ func TestBulkIssueRowRefusedByDatabase(t *testing.T) {
 	b := f.importBatch(t, f.tpl, bulkCSV(valid, 0, studentEmail), false)
 	w := f.worker(t)
 	w.Parallel = 1
-	if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+	if done, err := w.Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
 		t.Fatalf("run: done %v, %v", done, err)
 	}
 	got, _ := f.sc.Batch(ctx, b.ID)
@@ -653,7 +667,7 @@ func TestBulkIssueRowRefusedByDatabase(t *testing.T) {
 		t.Fatalf("refused row: %s %v", r.Status, *r.Error)
 	}
 	// What a user sees: the failure in the results, with its reason.
-	res, err := bulk.Results(ctx, f.sc, f.is.Keys, b.ID, bulkBase)
+	res, err := Results(ctx, f.sc, f.is.Keys, b.ID, bulkBase)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -700,21 +714,21 @@ func TestBulkIssueStoredRowWithNUL(t *testing.T) {
 			if i == 2 {
 				name = "Stu\x00dent 2"
 			}
-			sealed, err := bulk.Seal(f.is.Keys, headers, bulk.Row{Number: i + 1, Values: []string{name, studentEmail(i), "Physics"}})
+			sealed, err := Seal(f.is.Keys, headers, Row{Number: i + 1, Values: []string{name, studentEmail(i), "Physics"}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			rows = append(rows, store.IssuanceBatchRow{RowNumber: i + 1, DataEncrypted: sealed})
 		}
 		b := &store.IssuanceBatch{TemplateID: &f.tpl.ID, ColumnMapping: datatypes.NewJSONType(map[string]string{
-			bulk.RecipientName: "recipient_name", bulk.RecipientAddress: "recipient_email", "degree": "degree"})}
+			RecipientName: "recipient_name", RecipientAddress: "recipient_email", "degree": "degree"})}
 		if err := f.sc.CreateBatch(ctx, b, rows, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if done, err := f.worker(t).Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+		if done, err := f.worker(t).Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
 			t.Fatalf("run: done %v, %v", done, err)
 		}
 		got, _ := f.sc.Batch(ctx, b.ID)
@@ -745,7 +759,7 @@ func TestBulkIssueRowPanics(t *testing.T) {
 			}
 			return nil
 		}
-		if done, err := w.Run(ctx, BulkIssue{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
+		if done, err := w.Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
 			t.Fatalf("run: done %v, %v", done, err)
 		}
 		got, _ := f.sc.Batch(ctx, b.ID)
