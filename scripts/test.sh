@@ -15,7 +15,10 @@ fi
 go vet ./...
 # The load script is a module of its own (vegeta stays out of the server's
 # go.mod), which ./... does not reach: build and vet it so that it cannot rot.
-(cd scripts/loadtest && go build -o /dev/null . && go vet ./...)
+# The load script is a module of its own that requires this one: a change
+# of this module's dependencies needs `go mod tidy` there too.
+(cd scripts/loadtest && go build -o /dev/null . && go vet ./...) ||
+	{ echo "scripts/loadtest does not build; after changing go.mod here, run (cd scripts/loadtest && go mod tidy)" >&2; exit 1; }
 
 # Two packages at a time: the machine has two cores, and each package's
 # PostgreSQL and browser tests are heavier than its CPU share suggests.
