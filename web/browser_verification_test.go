@@ -105,3 +105,44 @@ func TestBrowserPublicVerification(t *testing.T) {
 		t.Fatalf("no reason given: %q (%v)", text, err)
 	}
 }
+
+// An issuer looks at the verification history: the counts, including the
+// checks that could not be made during an outage, and the rows, at a
+// phone's and a laptop's width, with nothing scrolling sideways.
+func TestBrowserVerificationHistory(t *testing.T) {
+	tab := browsertest.Tab(t)
+	env := webtest.New(t, store.SQLite)
+	c := issueOne(t, env, "uni")
+	anon := env.Client()
+	anon.Get("/v/" + c.cred.PublicID)
+	anon.Get("/v/" + c.cred.PublicID + "?via=qr")
+	apiPost(t, env, "/api/v1/credentials/verify", map[string]any{"verifiableCredential": c.doc})
+	if err := env.VerificationLogs.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.SQL().Exec(`UPDATE verification_logs SET verdict = 'unavailable' WHERE verification_method = 'api'`); err != nil {
+		t.Fatal(err)
+	}
+	base := env.Serve()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(css(`#f-email`), env.User(store.RoleIssuer, c.org).Email),
+		chromedp.SendKeys(css(`#f-password`), webtest.Password),
+		chromedp.Click(css(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="dashboard"]`)),
+		chromedp.Navigate(base+"/verifications"),
+		chromedp.WaitVisible(css(`[data-testid="verification-counts"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := chromedp.Run(tab, chromedp.Text(css(`[data-testid="verification-counts"]`)))
+	if err != nil || !strings.Contains(counts, "Could not check") {
+		t.Fatalf("counts: %q (%v)", counts, err)
+	}
+	rows, err := chromedp.Run(tab, chromedp.Text(css(`[data-testid="verification-results"] tbody`)))
+	if err != nil || !strings.Contains(rows, "Could not check") || !strings.Contains(rows, "Valid") {
+		t.Fatalf("rows: %q (%v)", rows, err)
+	}
+	browsertest.Look(t, tab, "verification-history")
+}
