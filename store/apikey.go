@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/datatypes"
 	"gorm.io/gorm"
 )
 
@@ -135,4 +136,54 @@ func (db *DB) ActiveAPIKey(ctx context.Context, hash string, now time.Time) (*AP
 // TouchAPIKey records that a key was used at now.
 func (db *DB) TouchAPIKey(ctx context.Context, id string, now time.Time) error {
 	return db.gorm.WithContext(ctx).Model(&APIKey{}).Where("id = ?", id).Update("last_used", now.UTC()).Error
+}
+
+// APIScope is one element of api_keys.permissions. There is no scope for
+// verifying: the verify endpoints are public (migration 00015 removed the
+// credentials:verify that keys once held).
+type APIScope string
+
+const (
+	ScopeCredentialsRead   APIScope = "credentials:read"
+	ScopeCredentialsIssue  APIScope = "credentials:issue"
+	ScopeCredentialsRevoke APIScope = "credentials:revoke"
+	ScopeSchemasRead       APIScope = "schemas:read"
+	ScopeSchemasWrite      APIScope = "schemas:write"
+	ScopeTemplatesRead     APIScope = "templates:read"
+	ScopeTemplatesWrite    APIScope = "templates:write"
+)
+
+// Valid reports whether s is a scope TrustCred knows.
+func (s APIScope) Valid() bool {
+	switch s {
+	case ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke,
+		ScopeSchemasRead, ScopeSchemasWrite, ScopeTemplatesRead, ScopeTemplatesWrite:
+		return true
+	}
+	return false
+}
+
+// APIKey authenticates an organization's API client.
+type APIKey struct {
+	ID             string
+	OrganizationID string
+	Name           string                        `validate:"required,max=100,line"`
+	KeyHash        string                        // hash of the full key; the key itself is shown once
+	Permissions    datatypes.JSONSlice[APIScope] `validate:"dive,oneof=credentials:read credentials:issue credentials:revoke schemas:read schemas:write templates:read templates:write"`
+	Active         bool
+	LastUsed       *time.Time
+	ExpiresAt      *time.Time
+	CreatedAt      time.Time
+	Prefix         string // the visible start of the key, to recognise it in lists
+
+	Organization *Organization `gorm:"foreignKey:OrganizationID" validate:"-"`
+}
+
+func (APIKey) TableName() string { return "api_keys" }
+
+func (k *APIKey) BeforeCreate(*gorm.DB) error { return newID(&k.ID) }
+
+func (k *APIKey) BeforeSave(*gorm.DB) error {
+	emptyIfNil(&k.Permissions)
+	return nil
 }

@@ -394,3 +394,21 @@ func memberNotice(tx *gorm.DB, userID, title, message string) error {
 		Metadata: datatypes.NewJSONType(NotificationMetadata{Link: "/account"})})
 	return err
 }
+
+// MemberCounts are an organization's members by status.
+type MemberCounts struct {
+	Active      int64 // a password set, not deactivated
+	Invited     int64 // invited and not joined yet (no password), not deactivated
+	Deactivated int64
+}
+
+// MemberCounts counts the organization's members by status.
+func (s *Scoped) MemberCounts(ctx context.Context) (MemberCounts, error) {
+	var mc MemberCounts
+	err := s.q(ctx, &User{}).Select(
+		"COALESCE(SUM(CASE WHEN deactivated_at IS NULL AND password_hash IS NOT NULL THEN 1 ELSE 0 END), 0) AS active, " +
+			"COALESCE(SUM(CASE WHEN deactivated_at IS NULL AND password_hash IS NULL THEN 1 ELSE 0 END), 0) AS invited, " +
+			"COALESCE(SUM(CASE WHEN deactivated_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS deactivated").
+		Scan(&mc).Error
+	return mc, err
+}

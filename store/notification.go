@@ -7,9 +7,117 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/datatypes"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
+
+// NotificationType is notifications.type and notification_preferences.notification_type.
+type NotificationType string
+
+const (
+	NotifyCredentialIssued    NotificationType = "credential_issued"
+	NotifyCredentialRevoked   NotificationType = "credential_revoked"
+	NotifyVerificationRequest NotificationType = "verification_request"
+	NotifySystemAlert         NotificationType = "system_alert"
+	NotifyApprovalRequested   NotificationType = "approval_requested"
+	NotifyApprovalDecided     NotificationType = "approval_decided"
+)
+
+// Valid reports whether t is one of the values the database accepts.
+func (t NotificationType) Valid() bool {
+	switch t {
+	case NotifyCredentialIssued, NotifyCredentialRevoked, NotifyVerificationRequest,
+		NotifySystemAlert, NotifyApprovalRequested, NotifyApprovalDecided:
+		return true
+	}
+	return false
+}
+
+// NotificationMetadata is notifications.metadata: what the notification is about.
+type NotificationMetadata struct {
+	OrganizationID string `json:"organization_id,omitempty"`
+	CredentialID   string `json:"credential_id,omitempty"`
+	ApprovalID     string `json:"approval_id,omitempty"`
+	Link           string `json:"link,omitempty"` // path inside TrustCred
+}
+
+// Notification is a notification for one user: shown in the app and, when
+// the user's preference for its type says so, emailed.
+type Notification struct {
+	ID        string
+	UserID    string
+	Type      NotificationType `validate:"required,oneof=credential_issued credential_revoked verification_request system_alert approval_requested approval_decided"`
+	Title     string           `validate:"required,max=200"`
+	Message   string           `validate:"required,max=2000"`
+	Metadata  datatypes.JSONType[NotificationMetadata]
+	ReadAt    *time.Time
+	SentAt    time.Time  `gorm:"autoCreateTime"`
+	EmailedAt *time.Time // when its email went out; nil: not (yet) sent
+	// EmailOnly marks a notification the user gets by email only (their
+	// in-app channel for the type is off): no in-app query shows it.
+	EmailOnly bool
+
+	User *User `gorm:"foreignKey:UserID" validate:"-"`
+}
+
+func (Notification) TableName() string { return "notifications" }
+
+func (n *Notification) BeforeCreate(*gorm.DB) error { return newID(&n.ID) }
+
+// NotificationPreference is one user's channels for one notification type.
+type NotificationPreference struct {
+	ID               string
+	UserID           string
+	NotificationType NotificationType `validate:"required,oneof=credential_issued credential_revoked verification_request system_alert approval_requested approval_decided"`
+	EmailEnabled     bool
+	SMSEnabled       bool
+	PushEnabled      bool
+	InAppEnabled     bool
+	CreatedAt        time.Time
+}
+
+func (NotificationPreference) TableName() string { return "notification_preferences" }
+
+func (p *NotificationPreference) BeforeCreate(*gorm.DB) error { return newID(&p.ID) }
+
+// SMSStatus is sms_deliveries.status.
+type SMSStatus string
+
+const (
+	SMSPending   SMSStatus = "pending"
+	SMSSent      SMSStatus = "sent"
+	SMSDelivered SMSStatus = "delivered"
+	SMSFailed    SMSStatus = "failed"
+)
+
+// Valid reports whether s is one of the values the database accepts.
+func (s SMSStatus) Valid() bool {
+	switch s {
+	case SMSPending, SMSSent, SMSDelivered, SMSFailed:
+		return true
+	}
+	return false
+}
+
+// SMSDelivery tracks one text message to a user.
+type SMSDelivery struct {
+	ID                string
+	UserID            string
+	PhoneNumber       string    `validate:"required,phone"` // E.164
+	Message           string    `validate:"required,max=1600"`
+	Status            SMSStatus `gorm:"default:pending" validate:"required,oneof=pending sent delivered failed"`
+	Provider          *string
+	ProviderMessageID *string
+	ErrorMessage      *string
+	SentAt            *time.Time
+	DeliveredAt       *time.Time
+	CreatedAt         time.Time
+}
+
+func (SMSDelivery) TableName() string { return "sms_deliveries" }
+
+func (d *SMSDelivery) BeforeCreate(*gorm.DB) error { return newID(&d.ID) }
 
 // ErrBadPreference is returned for a preference of an unknown type, or two
 // preferences of one type.
@@ -262,4 +370,65 @@ func (db *DB) ClaimNotificationEmail(ctx context.Context, id string, now time.Ti
 // that a later run tries again.
 func (db *DB) ReleaseNotificationEmail(ctx context.Context, id string) error {
 	return db.gorm.WithContext(ctx).Model(&Notification{}).Where("id = ?", id).Update("emailed_at", nil).Error
+}
+
+// Notify notifies each of userIDs of n through the channels their
+// preference for n's type has on (no preference row: in-app and email on).
+// A user with in-app on gets the notification in the app; a user with
+// in-app off but email on gets a row marked EmailOnly, which only the email
+// job sees; a user with both off gets nothing. Emails are sent by the
+// notification_email job. It returns how many in-app notifications it
+// created. n.UserID is ignored.
+func (db *DB) Notify(ctx context.Context, userIDs []string, n Notification) (int, error) {
+	return notify(db.gorm.WithContext(ctx), userIDs, n)
+}
+
+// NotifyAdmins notifies the active administrators of an organization.
+func (db *DB) NotifyAdmins(ctx context.Context, orgID string, n Notification) (int, error) {
+	return notifyAdmins(db.gorm.WithContext(ctx), orgID, n)
+}
+
+// notify is Notify inside a transaction, for store methods whose
+// notifications must commit with the change that caused them.
+func notify(tx *gorm.DB, userIDs []string, n Notification) (int, error) {
+	if len(userIDs) == 0 {
+		return 0, nil
+	}
+	var prefs []NotificationPreference
+	if err := tx.Where("user_id IN ? AND notification_type = ?", userIDs, n.Type).Find(&prefs).Error; err != nil {
+		return 0, fmt.Errorf("store: notification preferences: %w", err)
+	}
+	byUser := make(map[string]NotificationPreference, len(prefs))
+	for _, p := range prefs {
+		byUser[p.UserID] = p
+	}
+	created := 0
+	for _, id := range userIDs {
+		p, ok := byUser[id]
+		if !ok {
+			p = DefaultNotificationPreference(n.Type)
+		}
+		if !p.InAppEnabled && !p.EmailEnabled {
+			continue
+		}
+		row := n
+		row.ID, row.UserID, row.EmailedAt, row.EmailOnly = "", id, nil, !p.InAppEnabled
+		if err := tx.Create(&row).Error; err != nil {
+			return created, fmt.Errorf("store: notify: %w", err)
+		}
+		if p.InAppEnabled {
+			created++
+		}
+	}
+	return created, nil
+}
+
+func notifyAdmins(tx *gorm.DB, orgID string, n Notification) (int, error) {
+	var ids []string
+	if err := tx.Model(&User{}).
+		Where("organization_id = ? AND role = ? AND deactivated_at IS NULL", orgID, RoleAdmin).
+		Pluck("id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("store: organization admins: %w", err)
+	}
+	return notify(tx, ids, n)
 }

@@ -6,10 +6,23 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
+
+// IssuerCategory tags an issuer organization with a category.
+type IssuerCategory struct {
+	ID        string
+	IssuerID  string
+	Category  string `validate:"required,max=100,name"`
+	CreatedAt time.Time
+}
+
+func (IssuerCategory) TableName() string { return "issuer_categories" }
+
+func (c *IssuerCategory) BeforeCreate(*gorm.DB) error { return newID(&c.ID) }
 
 // Organization profile refusals.
 var (

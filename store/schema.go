@@ -8,10 +8,82 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
 )
+
+// SchemaFieldType is the type of one field of a credential schema. It is
+// not custom_fields.field_type (FieldType): a schema field has no file type
+// and has email, url and boolean. internal/credschema turns each into JSON
+// Schema.
+type SchemaFieldType string
+
+const (
+	SchemaFieldText    SchemaFieldType = "text"
+	SchemaFieldNumber  SchemaFieldType = "number"
+	SchemaFieldDate    SchemaFieldType = "date"
+	SchemaFieldEmail   SchemaFieldType = "email"
+	SchemaFieldURL     SchemaFieldType = "url"
+	SchemaFieldSelect  SchemaFieldType = "select"
+	SchemaFieldBoolean SchemaFieldType = "boolean"
+)
+
+// SchemaFieldTypes lists every schema field type, in the order forms show them.
+func SchemaFieldTypes() []SchemaFieldType {
+	return []SchemaFieldType{SchemaFieldText, SchemaFieldNumber, SchemaFieldDate, SchemaFieldEmail,
+		SchemaFieldURL, SchemaFieldSelect, SchemaFieldBoolean}
+}
+
+// Valid reports whether t is a schema field type.
+func (t SchemaFieldType) Valid() bool {
+	switch t {
+	case SchemaFieldText, SchemaFieldNumber, SchemaFieldDate, SchemaFieldEmail, SchemaFieldURL,
+		SchemaFieldSelect, SchemaFieldBoolean:
+		return true
+	}
+	return false
+}
+
+// SchemaField is one element of credential_schemas.fields.
+type SchemaField struct {
+	Name        string          `json:"name"`
+	Label       string          `json:"label"`
+	Type        SchemaFieldType `json:"type"`
+	Required    bool            `json:"required,omitempty"`
+	Description string          `json:"description,omitempty"`
+	Options     []FieldOption   `json:"options,omitempty"`
+	Validation  ValidationRules `json:"validation,omitzero"`
+}
+
+// CredentialSchema defines the data a credential carries.
+type CredentialSchema struct {
+	ID               string
+	Name             string `validate:"required,max=200"`
+	Version          string `validate:"required,max=50"`
+	OrganizationID   string
+	SchemaDefinition datatypes.JSON // a JSON Schema (draft 2020-12) document, kept as written: internal/credschema builds and compiles it
+	SchemaURI        *string        `validate:"omitnil,max=2048,url"` // published URL of the schema (credentialSchema.id); nil until published
+	Fields           datatypes.JSONSlice[SchemaField]
+	Active           bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+
+	Organization *Organization `gorm:"foreignKey:OrganizationID" validate:"-"`
+}
+
+func (CredentialSchema) TableName() string { return "credential_schemas" }
+
+func (s *CredentialSchema) BeforeCreate(*gorm.DB) error { return newID(&s.ID) }
+
+func (s *CredentialSchema) BeforeSave(*gorm.DB) error {
+	emptyIfNil(&s.Fields)
+	if len(s.SchemaDefinition) == 0 {
+		s.SchemaDefinition = datatypes.JSON("{}")
+	}
+	return nil
+}
 
 // ErrSchemaInUse refuses to change a schema that credentials were issued
 // with: make a new version instead (NewSchemaVersion).

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -101,4 +103,32 @@ func (db *DB) StatusList(ctx context.Context, id string) (*StatusList, *Organiza
 func (db *DB) CacheStatusListCredential(ctx context.Context, id string, version int, credential string) error {
 	return db.gorm.WithContext(ctx).Model(&StatusList{}).Where("id = ? AND version = ?", id, version).
 		Updates(map[string]any{"credential": credential, "credential_version": version}).Error
+}
+
+// StatusListStamp is what a served status list credential depends on:
+// the list's version and whether its organization is revoked.
+type StatusListStamp struct {
+	Version       int
+	IssuerRevoked bool
+}
+
+// StatusListStamp reads a list's stamp in one indexed query, without the
+// bitstring and signed credential the list row carries; ErrNotFound for an
+// unknown list.
+func (db *DB) StatusListStamp(ctx context.Context, id string) (StatusListStamp, error) {
+	var st StatusListStamp
+	if !validUUID(id) {
+		return st, ErrNotFound
+	}
+	q := `SELECT l.version, o.status FROM status_lists l JOIN organizations o ON o.id = l.organization_id WHERE l.id = ?`
+	if db.dialect == Postgres {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	var status string
+	err := db.sql.QueryRowContext(ctx, q, id).Scan(&st.Version, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, ErrNotFound
+	}
+	st.IssuerRevoked = status == string(OrganizationRevoked)
+	return st, err
 }

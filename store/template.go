@@ -8,13 +8,73 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	textpkg "github.com/trustcred/trustcred/internal/text"
 
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
-
-	textpkg "github.com/trustcred/trustcred/internal/text"
 )
+
+// Achievement describes the Open Badges 3.0 achievement of a badge template.
+type Achievement struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Criteria    string `json:"criteria,omitempty"`
+	ImageURL    string `json:"image_url,omitempty"`
+}
+
+// Cryptosuites a template may sign with; the first is the default.
+const (
+	CryptosuiteEdDSARDFC = "eddsa-rdfc-2022"
+	CryptosuiteEdDSAJCS  = "eddsa-jcs-2022"
+)
+
+// TemplateDisplay is how a template's credentials are presented (the human
+// view, the PDF): a title, a description, the criteria met and an image.
+type TemplateDisplay struct {
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Criteria    string `json:"criteria,omitempty"`
+	ImageURL    string `json:"image_url,omitempty"`
+}
+
+// TemplateData is credential_templates.template_data.
+type TemplateData struct {
+	Kind         TemplateType      `json:"kind,omitempty"`          // badge issues an OpenBadgeCredential
+	Cryptosuite  string            `json:"cryptosuite,omitempty"`   // eddsa-rdfc-2022 (default) or eddsa-jcs-2022
+	ValidityDays int               `json:"validity_days,omitempty"` // 0: credentials do not expire by default
+	Achievement  *Achievement      `json:"achievement,omitempty"`   // badge only
+	Defaults     map[string]string `json:"defaults,omitempty"`      // default values by schema field name, as a form would send them (credschema.Coerce)
+	Display      TemplateDisplay   `json:"display,omitzero"`
+	DesignID     string            `json:"design_id,omitempty"` // custom_credential_templates.id for the PDF
+}
+
+// CredentialTemplate is a pre-built, reusable way to issue credentials of a schema;
+// public templates appear in the marketplace.
+type CredentialTemplate struct {
+	ID             string
+	Name           string  `validate:"required,max=200,name"`
+	Description    *string `validate:"omitnil,max=2000,text"`
+	OrganizationID string
+	SchemaID       string
+	TemplateData   datatypes.JSONType[TemplateData]
+	IsPublic       bool
+	Active         bool
+	CategoryID     *string // added by migration 00002 (template_categories is a phase-2 table)
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+
+	Organization *Organization     `gorm:"foreignKey:OrganizationID" validate:"-"`
+	Schema       *CredentialSchema `gorm:"foreignKey:SchemaID" validate:"-"`
+	Category     *TemplateCategory `gorm:"foreignKey:CategoryID" validate:"-"`
+	Reviews      []TemplateReview  `gorm:"foreignKey:TemplateID" validate:"-"`
+}
+
+func (CredentialTemplate) TableName() string { return "credential_templates" }
+
+func (t *CredentialTemplate) BeforeCreate(*gorm.DB) error { return newID(&t.ID) }
 
 // MaxValidityDays is the longest default validity a template may give (100 years).
 const MaxValidityDays = 36500

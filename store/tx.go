@@ -1,10 +1,14 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 	"gorm.io/datatypes"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // newID fills *id with a UUIDv7 unless the caller already chose one. UUIDv7 ids sort by
@@ -36,4 +40,61 @@ func emptyIfNil[T any](s *datatypes.JSONSlice[T]) {
 func validID(id string) bool {
 	_, err := uuid.Parse(id)
 	return len(id) == 36 && err == nil
+}
+
+// inTx runs fn in a transaction.
+func (db *DB) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.gorm.WithContext(ctx).Transaction(fn)
+}
+
+// lockPlatform serializes platform-wide check-then-insert steps on
+// PostgreSQL for the rest of the transaction (SQLite's immediate
+// transactions already do).
+func lockPlatform(tx *gorm.DB, d Dialect) error {
+	if d != Postgres {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(?)", seedLockID).Error
+}
+
+// notFound maps GORM's not-found error to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// lockRow locks the rows a query reads for the rest of the transaction on
+// PostgreSQL (SQLite's immediate transactions already serialize writers).
+func lockRow(tx *gorm.DB, d Dialect) *gorm.DB {
+	if d == Postgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// wellFormedID reports whether id can be an id at all: PostgreSQL refuses
+// to compare a UUID column with anything else, and a malformed id from a
+// URL must be "not found", not an error.
+func wellFormedID(id string) bool { return uuid.Validate(id) == nil }
+
+// validUUID accepts the canonical lower-case form the store generates.
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }

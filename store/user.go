@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustcred/trustcred/internal/secret"
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -56,20 +57,6 @@ func (db *DB) UserByID(ctx context.Context, id string) (*User, error) {
 	var u User
 	err := db.gorm.WithContext(ctx).First(&u, "id = ?", id).Error
 	return &u, notFound(err)
-}
-
-// OrganizationByID finds an organization by id (platform-wide).
-func (db *DB) OrganizationByID(ctx context.Context, id string) (*Organization, error) {
-	var o Organization
-	err := db.gorm.WithContext(ctx).First(&o, "id = ?", id).Error
-	return &o, notFound(err)
-}
-
-// OrganizationBySlug finds an organization by slug (platform-wide).
-func (db *DB) OrganizationBySlug(ctx context.Context, slug string) (*Organization, error) {
-	var o Organization
-	err := db.gorm.WithContext(ctx).First(&o, "slug = ?", slug).Error
-	return &o, notFound(err)
 }
 
 // CreateFirstAdmin creates the platform's first super_admin, unless one
@@ -171,113 +158,60 @@ func (db *DB) LoginSucceeded(ctx context.Context, u *User, now time.Time, actor 
 	})
 }
 
-// CreateSession stores a new session (its token's hash, never the token).
-func (db *DB) CreateSession(ctx context.Context, s *UserSession) error {
-	return db.gorm.WithContext(ctx).Create(s).Error
+// Role is users.role; multisig_requirements.approver_roles holds a list of them.
+type Role string
+
+const (
+	RoleSuperAdmin Role = "super_admin"
+	RoleAdmin      Role = "admin"
+	RoleIssuer     Role = "issuer"
+	RoleReviewer   Role = "reviewer"
+	RoleVerifier   Role = "verifier"
+	RoleRecipient  Role = "recipient"
+)
+
+// Valid reports whether r is one of the values the database accepts.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleSuperAdmin, RoleAdmin, RoleIssuer, RoleReviewer, RoleVerifier, RoleRecipient:
+		return true
+	}
+	return false
 }
 
-// ActiveSession finds the session whose token hashes to tokenHash, with its
-// user, if it is neither revoked, expired, idle for longer than idle, nor
-// that of a deactivated user. ErrNotFound otherwise.
-func (db *DB) ActiveSession(ctx context.Context, tokenHash string, now time.Time, idle time.Duration) (*UserSession, *User, error) {
-	now = now.UTC()
-	var s UserSession
-	err := db.gorm.WithContext(ctx).
-		Where("session_token = ? AND revoked_at IS NULL AND expires_at > ?", tokenHash, now).
-		Where("(last_seen_at IS NULL AND created_at > ?) OR last_seen_at > ?", now.Add(-idle), now.Add(-idle)).
-		First(&s).Error
-	if err != nil {
-		return nil, nil, notFound(err)
-	}
-	var u User
-	if err := db.gorm.WithContext(ctx).Where("deactivated_at IS NULL").First(&u, "id = ?", s.UserID).Error; err != nil {
-		return nil, nil, notFound(err)
-	}
-	return &s, &u, nil
+// UserProfile is users.profile.
+type UserProfile struct {
+	DisplayName string `json:"display_name,omitempty"`
+	Phone       string `json:"phone,omitempty"` // E.164, used for SMS notifications
+	Locale      string `json:"locale,omitempty"`
+	Timezone    string `json:"timezone,omitempty"`
+	AvatarURL   string `json:"avatar_url,omitempty"`
+	Title       string `json:"title,omitempty"`
 }
 
-// TouchSession records that a session was used now.
-func (db *DB) TouchSession(ctx context.Context, id string, now time.Time) error {
-	return db.gorm.WithContext(ctx).Model(&UserSession{}).Where("id = ?", id).Update("last_seen_at", now.UTC()).Error
+// User is anyone who signs in: platform operators, organization staff and recipients.
+type User struct {
+	ID                 string
+	Email              string  `validate:"required,max=254,email"`
+	DID                *string `gorm:"column:did" validate:"omitnil,max=500,did"`
+	OrganizationID     *string
+	Role               Role `gorm:"default:recipient" validate:"required,oneof=super_admin admin issuer reviewer verifier recipient"`
+	Profile            datatypes.JSONType[UserProfile]
+	EmailVerified      bool
+	MFAEnabled         bool
+	LastLogin          *time.Time
+	PasswordHash       *string       // bcrypt; nil for users who only sign in through LDAP
+	MFASecretEncrypted secret.Sealed // TOTP secret; nil until MFA is set up
+	FailedLogins       int
+	LockedUntil        *time.Time
+	DeactivatedAt      *time.Time // set by an admin: the user cannot sign in (00004)
+	MFALastStep        int64      `gorm:"column:mfa_last_step"` // last accepted TOTP time step, against replay (00004)
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+
+	Organization *Organization `gorm:"foreignKey:OrganizationID" validate:"-"`
 }
 
-// EndSession revokes one session (sign-out), recording why.
-func (db *DB) EndSession(ctx context.Context, s *UserSession, action string, now time.Time, actor Actor) error {
-	return db.inTx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(&UserSession{}).Where("id = ? AND revoked_at IS NULL", s.ID).Update("revoked_at", now.UTC()).Error; err != nil {
-			return err
-		}
-		actor.UserID = &s.UserID
-		return audit(tx, actor, action, "session", s.ID, AuditDetails{Summary: "Session ended"})
-	})
-}
+func (User) TableName() string { return "users" }
 
-// PurgeExpired deletes sessions that expired, were revoked, or sat idle
-// longer than idle, and tokens that expired or were used, all older than
-// now. It returns how many of each it removed.
-func (db *DB) PurgeExpired(ctx context.Context, now time.Time, idle time.Duration) (sessions, tokens int64, err error) {
-	now = now.UTC()
-	g := db.gorm.WithContext(ctx)
-	res := g.Where("expires_at <= ? OR revoked_at IS NOT NULL OR COALESCE(last_seen_at, created_at) <= ?", now, now.Add(-idle)).
-		Delete(&UserSession{})
-	if res.Error != nil {
-		return 0, 0, res.Error
-	}
-	sessions = res.RowsAffected
-	res = g.Where("expires_at <= ? OR used_at IS NOT NULL", now).Delete(&UserToken{})
-	return sessions, res.RowsAffected, res.Error
-}
-
-// Audit writes one audit log entry outside any other transaction.
-func (db *DB) Audit(ctx context.Context, actor Actor, action, resourceType, resourceID string, d AuditDetails) error {
-	return audit(db.gorm.WithContext(ctx), actor, action, resourceType, resourceID, d)
-}
-
-func audit(tx *gorm.DB, actor Actor, action, resourceType, resourceID string, d AuditDetails) error {
-	e := &AuditLog{
-		UserID: actor.UserID, OrganizationID: actor.OrganizationID,
-		Action: action, ResourceType: resourceType, Details: datatypesJSON(d),
-	}
-	if resourceID != "" {
-		e.ResourceID = &resourceID
-	}
-	if actor.IP != "" {
-		e.IPAddress = &actor.IP
-	}
-	if actor.UserAgent != "" {
-		ua := actor.UserAgent
-		if len(ua) > 512 {
-			ua = ua[:512]
-		}
-		e.UserAgent = &ua
-	}
-	if err := tx.Create(e).Error; err != nil {
-		return fmt.Errorf("store: audit %s: %w", action, err)
-	}
-	return nil
-}
-
-// inTx runs fn in a transaction.
-func (db *DB) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.gorm.WithContext(ctx).Transaction(fn)
-}
-
-// lockPlatform serializes platform-wide check-then-insert steps on
-// PostgreSQL for the rest of the transaction (SQLite's immediate
-// transactions already do).
-func lockPlatform(tx *gorm.DB, d Dialect) error {
-	if d != Postgres {
-		return nil
-	}
-	return tx.Exec("SELECT pg_advisory_xact_lock(?)", seedLockID).Error
-}
-
-// notFound maps GORM's not-found error to ErrNotFound.
-func notFound(err error) error {
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ErrNotFound
-	}
-	return err
-}
-
-func datatypesJSON(d AuditDetails) datatypes.JSONType[AuditDetails] { return datatypes.NewJSONType(d) }
+func (u *User) BeforeCreate(*gorm.DB) error { return newID(&u.ID) }

@@ -2,15 +2,72 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"gorm.io/datatypes"
 	"gorm.io/gorm"
 )
+
+// VerificationMethod is verification_logs.verification_method.
+type VerificationMethod string
+
+const (
+	VerifiedByAPI          VerificationMethod = "api"
+	VerifiedByQRCode       VerificationMethod = "qr_code"
+	VerifiedByMobileApp    VerificationMethod = "mobile_app"
+	VerifiedByWebInterface VerificationMethod = "web_interface"
+)
+
+// Valid reports whether m is one of the values the database accepts.
+func (m VerificationMethod) Valid() bool {
+	switch m {
+	case VerifiedByAPI, VerifiedByQRCode, VerifiedByMobileApp, VerifiedByWebInterface:
+		return true
+	}
+	return false
+}
+
+// VerificationCheck is one step of a verification, as shown to the user.
+type VerificationCheck struct {
+	Name   string `json:"name"` // proof, issuer_key, status, validity, schema
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// VerificationReport is verification_logs.verification_result.
+type VerificationReport struct {
+	Verified bool                `json:"verified"`
+	Checks   []VerificationCheck `json:"checks,omitempty"`
+	Errors   []string            `json:"errors,omitempty"`
+}
+
+// VerificationLog records one verification of a credential.
+type VerificationLog struct {
+	ID                 string
+	CredentialID       *string // nil for a credential TrustCred did not issue (00013)
+	OrganizationID     *string // the issuing organization, when the credential is ours (00013)
+	Verdict            *string `validate:"omitnil,oneof=valid revoked suspended expired invalid unavailable"` // (00013, unavailable 00016)
+	VerifierAddress    *string `validate:"omitnil,max=500,email|did"`                                         // verifier's email or DID; nil for anonymous public verification
+	VerifierUserID     *string
+	VerificationResult datatypes.JSONType[VerificationReport]
+	// ResultJSON, when set, is VerificationResult already encoded: what
+	// InsertVerificationLogs writes instead (a cached page's report is
+	// encoded once, not on every view).
+	ResultJSON         []byte             `gorm:"-" validate:"-"`
+	VerificationMethod VerificationMethod `validate:"required,oneof=api qr_code mobile_app web_interface"`
+	IPAddress          *string
+	UserAgent          *string
+	VerifiedAt         time.Time `gorm:"autoCreateTime"`
+
+	Credential *Credential `gorm:"foreignKey:CredentialID" validate:"-"`
+}
+
+func (VerificationLog) TableName() string { return "verification_logs" }
+
+func (l *VerificationLog) BeforeCreate(*gorm.DB) error { return newID(&l.ID) }
 
 // InsertVerificationLogs writes a batch of verification log rows in one
 // transaction (platform-wide: public verifications are logged too).
@@ -70,80 +127,6 @@ func (db *DB) InsertVerificationLogs(ctx context.Context, logs []VerificationLog
 		}
 	}
 	return nil
-}
-
-// PublicCredential is a credential by its public id, platform-wide (the
-// public verification page), with its schema, template and issuer.
-func (db *DB) PublicCredential(ctx context.Context, publicID string) (*Credential, error) {
-	var c Credential
-	// One query with joins, not a query per relation: this is the public
-	// page's cold path.
-	err := db.gorm.WithContext(ctx).Joins("Schema").Joins("Template").Joins("Issuer").
-		First(&c, "credentials.public_id = ?", publicID).Error
-	return &c, notFound(err)
-}
-
-// CredentialRef is what verifying a document that claims to be one of
-// our credentials needs of its row: whose it is (for the log entry) and
-// the schema it was issued under (nil when it has none).
-type CredentialRef struct {
-	ID, IssuerID string
-	Schema       *RefSchema
-}
-
-// RefSchema is a credential's schema as its check reports it.
-type RefSchema struct {
-	Name, Version string
-	Definition    []byte
-}
-
-// CredentialRef reads a credential's ref by public id in one indexed
-// query (database/sql: it runs on every verification of one of ours);
-// ErrNotFound for an unknown id.
-func (db *DB) CredentialRef(ctx context.Context, publicID string) (CredentialRef, error) {
-	q := `SELECT c.id, c.issuer_id, s.name, s.version, s.schema_definition FROM credentials c
-		LEFT JOIN credential_schemas s ON s.id = c.schema_id WHERE c.public_id = ?`
-	if db.dialect == Postgres {
-		q = strings.Replace(q, "?", "$1", 1)
-	}
-	var r CredentialRef
-	var name, version, def sql.NullString
-	err := db.sql.QueryRowContext(ctx, q, publicID).Scan(&r.ID, &r.IssuerID, &name, &version, &def)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
-	if def.Valid {
-		r.Schema = &RefSchema{Name: name.String, Version: version.String, Definition: []byte(def.String)}
-	}
-	return r, err
-}
-
-// StatusListStamp is what a served status list credential depends on:
-// the list's version and whether its organization is revoked.
-type StatusListStamp struct {
-	Version       int
-	IssuerRevoked bool
-}
-
-// StatusListStamp reads a list's stamp in one indexed query, without the
-// bitstring and signed credential the list row carries; ErrNotFound for an
-// unknown list.
-func (db *DB) StatusListStamp(ctx context.Context, id string) (StatusListStamp, error) {
-	var st StatusListStamp
-	if !validUUID(id) {
-		return st, ErrNotFound
-	}
-	q := `SELECT l.version, o.status FROM status_lists l JOIN organizations o ON o.id = l.organization_id WHERE l.id = ?`
-	if db.dialect == Postgres {
-		q = strings.Replace(q, "?", "$1", 1)
-	}
-	var status string
-	err := db.sql.QueryRowContext(ctx, q, id).Scan(&st.Version, &status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return st, ErrNotFound
-	}
-	st.IssuerRevoked = status == string(OrganizationRevoked)
-	return st, err
 }
 
 // VerificationFilter selects an organization's verification logs. Zero
@@ -249,39 +232,3 @@ func (s *Scoped) Verifications(ctx context.Context, f VerificationFilter) (Verif
 	}
 	return p, nil
 }
-
-// CredentialStamp is what a public view of a credential depends on besides
-// time (see verify.Cache).
-type CredentialStamp struct {
-	Status        string
-	Updated       time.Time
-	IssuerStatus  string
-	IssuerUpdated time.Time
-	Revocation    int // version of its revocation list
-	Suspension    int // version of its suspension list
-}
-
-// CredentialStamp reads a credential's stamp by public id in one indexed
-// query; ErrNotFound for an unknown id.
-func (db *DB) CredentialStamp(ctx context.Context, publicID string) (CredentialStamp, error) {
-	// Straight through database/sql: this runs on every public page view.
-	q := stampQuery
-	if db.dialect == Postgres {
-		q = strings.Replace(q, "?", "$1", 1)
-	}
-	var st CredentialStamp
-	err := db.sql.QueryRowContext(ctx, q, publicID).
-		Scan(&st.Status, &st.Updated, &st.IssuerStatus, &st.IssuerUpdated, &st.Revocation, &st.Suspension)
-	if errors.Is(err, sql.ErrNoRows) {
-		return st, ErrNotFound
-	}
-	st.Updated, st.IssuerUpdated = st.Updated.UTC(), st.IssuerUpdated.UTC()
-	return st, err
-}
-
-const stampQuery = `SELECT c.status, c.updated_at, o.status, o.updated_at,
-	COALESCE(r.version, 0), COALESCE(s.version, 0)
-	FROM credentials c JOIN organizations o ON o.id = c.issuer_id
-	LEFT JOIN status_lists r ON r.id = c.status_list_id
-	LEFT JOIN status_lists s ON s.id = c.suspension_list_id
-	WHERE c.public_id = ?`
