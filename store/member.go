@@ -104,7 +104,7 @@ func (s *Scoped) Member(ctx context.Context, id string) (*Member, error) {
 }
 
 func (s *Scoped) member(tx *gorm.DB, id string) (*Member, error) {
-	if !validID(id) {
+	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
 	var u User

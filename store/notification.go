@@ -229,7 +229,7 @@ func (a *Account) UnreadNotifications(ctx context.Context) (int64, error) {
 // Notification is one of the user's notifications; another user's (or a
 // malformed id) is ErrNotFound.
 func (a *Account) Notification(ctx context.Context, id string) (*Notification, error) {
-	if !wellFormedID(id) {
+	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
 	var n Notification
@@ -244,7 +244,7 @@ func (a *Account) Notification(ctx context.Context, id string) (*Notification, e
 // (one already read keeps its time) and returns it. Another user's
 // notification is ErrNotFound.
 func (a *Account) MarkNotificationRead(ctx context.Context, id string, now time.Time) (*Notification, error) {
-	if !wellFormedID(id) {
+	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
 	if err := a.inApp(ctx).Where("notifications.id = ? AND notifications.read_at IS NULL", id).

@@ -102,7 +102,7 @@ func (db *DB) ChangeOrganizationStatus(ctx context.Context, id string, action Or
 	case !utf8.ValidString(reason) || strings.ContainsRune(reason, 0) || utf8.RuneCountInString(reason) > MaxStatusReason:
 		return nil, ErrReasonTooLong
 	}
-	if !validID(id) {
+	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
 	var entry *OrganizationEntry
@@ -194,7 +194,7 @@ func lifecycleNotification(action OrganizationAction, o *Organization, reason st
 // organization.verified_set or organization.verified_cleared. Setting it
 // to what it is changes and records nothing.
 func (db *DB) SetOrganizationVerified(ctx context.Context, id string, verified bool, actor Actor) (*OrganizationEntry, error) {
-	if !validID(id) {
+	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
 	var entry *OrganizationEntry

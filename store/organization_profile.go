@@ -259,7 +259,7 @@ func (s *Scoped) AddIssuerCategory(ctx context.Context, name string, actor Actor
 // ("organization.category_removed"). Another organization's category, or
 // one already removed, is ErrNotFound.
 func (s *Scoped) RemoveIssuerCategory(ctx context.Context, id string, actor Actor) (*IssuerCategory, error) {
-	if !validID(id) {
+	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
 	var c IssuerCategory

@@ -297,7 +297,7 @@ func (db *DB) OrganizationEntry(ctx context.Context, id string) (*OrganizationEn
 }
 
 func organizationEntry(tx *gorm.DB, id string) (*OrganizationEntry, error) {
-	if !validID(id) {
+	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
 	var e OrganizationEntry

@@ -100,7 +100,7 @@ func (a *Account) Sessions(ctx context.Context, now time.Time, idle time.Duratio
 // Session is one of the user's sessions, revoked or not. Another user's
 // session is ErrNotFound.
 func (a *Account) Session(ctx context.Context, id string) (*UserSession, error) {
-	if !wellFormedID(id) {
+	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
 	var s UserSession
@@ -112,7 +112,7 @@ func (a *Account) Session(ctx context.Context, id string) (*UserSession, error) 
 // session that had already ended stays as it is; another user's session is
 // ErrNotFound.
 func (a *Account) RevokeSession(ctx context.Context, id string, now time.Time, actor Actor) error {
-	if !wellFormedID(id) {
+	if !validUUID(id) {
 		return ErrNotFound
 	}
 	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -33,15 +33,6 @@ func emptyIfNil[T any](s *datatypes.JSONSlice[T]) {
 	}
 }
 
-// validID reports whether id has the canonical UUID form of the ids newID
-// makes. Lookups check it first: on PostgreSQL a malformed id in a UUID
-// column is an error, and it can only come from a mistyped or forged URL,
-// which must be a plain not-found.
-func validID(id string) bool {
-	_, err := uuid.Parse(id)
-	return len(id) == 36 && err == nil
-}
-
 // inTx runs fn in a transaction.
 func (db *DB) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return db.gorm.WithContext(ctx).Transaction(fn)
@@ -74,12 +65,12 @@ func lockRow(tx *gorm.DB, d Dialect) *gorm.DB {
 	return tx
 }
 
-// wellFormedID reports whether id can be an id at all: PostgreSQL refuses
-// to compare a UUID column with anything else, and a malformed id from a
-// URL must be "not found", not an error.
-func wellFormedID(id string) bool { return uuid.Validate(id) == nil }
-
-// validUUID accepts the canonical lower-case form the store generates.
+// validUUID reports whether id is the canonical lower-case UUID that newID
+// makes: the one id check of the store. Lookups check it first, so that an
+// id in any other spelling is a plain not-found on both dialects (PostgreSQL
+// would match an upper-case or braced id, fail on one it cannot read as a
+// UUID, and SQLite would find neither); such an id can only come from a
+// mistyped or forged URL.
 func validUUID(s string) bool {
 	if len(s) != 36 {
 		return false
