@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -147,12 +146,12 @@ func datatypesJSON(d AuditDetails) datatypes.JSONType[AuditDetails] { return dat
 
 // AuditFilter selects audit entries. Zero fields select everything.
 type AuditFilter struct {
-	ActorEmail   string       // part of the actor's email, any case
-	Action       string       // the action or its beginning: "login" matches login.failed and login.succeeded
-	ResourceType string       // exactly
-	From, To     time.Time    // created_at >= From, created_at < To
-	Before       *AuditCursor // only entries older than this one (the next page)
-	Limit        int          // page size: 1..MaxAuditPage, default DefaultAuditPage
+	ActorEmail   string    // part of the actor's email, any case
+	Action       string    // the action or its beginning: "login" matches login.failed and login.succeeded
+	ResourceType string    // exactly
+	From, To     time.Time // created_at >= From, created_at < To
+	Before       *Cursor   // only entries older than this one (the next page)
+	Limit        int       // page size: 1..MaxAuditPage, default DefaultAuditPage
 }
 
 // Page sizes of the audit trail.
@@ -172,36 +171,7 @@ type AuditEntry struct {
 // AuditPage is one page of the audit trail, newest first.
 type AuditPage struct {
 	Entries []AuditEntry
-	Next    *AuditCursor // the cursor of the next (older) page; nil on the last page
-}
-
-// AuditCursor is a position in the audit trail ordered by (created_at, id)
-// descending: keyset pagination, which stays as fast on the thousandth page
-// as on the first.
-type AuditCursor struct {
-	At time.Time
-	ID string
-}
-
-// ErrBadCursor is returned for a pagination token that this server did not make.
-var ErrBadCursor = errors.New("invalid page token")
-
-// String is the cursor as a URL-safe token.
-func (c AuditCursor) String() string {
-	return c.At.UTC().Format(time.RFC3339Nano) + "_" + c.ID
-}
-
-// ParseAuditCursor reads a token made by AuditCursor.String.
-func ParseAuditCursor(s string) (*AuditCursor, error) {
-	at, id, ok := strings.Cut(s, "_")
-	if !ok || !validUUID(id) {
-		return nil, ErrBadCursor
-	}
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
-	return &AuditCursor{At: t.UTC(), ID: id}, nil
+	Next    *Cursor // the cursor of the next (older) page; nil on the last page
 }
 
 // AuditLogs is the organization's audit trail.
@@ -217,6 +187,9 @@ func (db *DB) AllAuditLogs(ctx context.Context, f AuditFilter) (AuditPage, error
 }
 
 func auditPage(q *gorm.DB, f AuditFilter) (AuditPage, error) {
+	if err := timed(f.Before); err != nil {
+		return AuditPage{}, err
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultAuditPage
@@ -230,7 +203,7 @@ func auditPage(q *gorm.DB, f AuditFilter) (AuditPage, error) {
 	if len(rows) > limit {
 		p.Entries = rows[:limit]
 		last := p.Entries[limit-1]
-		p.Next = &AuditCursor{At: last.CreatedAt, ID: last.ID}
+		p.Next = &Cursor{At: last.CreatedAt, ID: last.ID}
 	}
 	return p, nil
 }

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -117,7 +115,7 @@ const (
 // CredentialPage is which page of the list: the first, or the one after
 // Cursor.
 type CredentialPage struct {
-	Cursor *CredentialCursor
+	Cursor *Cursor
 	Limit  int // 1..MaxCredentialPage; 0: DefaultCredentialPage
 }
 
@@ -140,40 +138,7 @@ type CredentialEntry struct {
 // CredentialList is one page of the list, newest first.
 type CredentialList struct {
 	Entries []CredentialEntry
-	Next    *CredentialCursor // the next (older) page; nil on the last
-}
-
-// CredentialCursor is a position in the list ordered by (created_at, id)
-// descending. Its String form is opaque to clients.
-type CredentialCursor struct {
-	At time.Time `json:"t"`
-	ID string    `json:"i"`
-}
-
-// String is the cursor as a URL-safe token.
-func (c CredentialCursor) String() string {
-	b, _ := json.Marshal(c) // a time and a string: cannot fail
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// ParseCredentialCursor reads a token made by CredentialCursor.String.
-// Anything else is ErrBadCursor.
-func ParseCredentialCursor(s string) (*CredentialCursor, error) {
-	if s == "" || len(s) > 512 {
-		return nil, ErrBadCursor
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	var c CredentialCursor
-	if err := dec.Decode(&c); err != nil || dec.More() || !validUUID(c.ID) || c.At.IsZero() {
-		return nil, ErrBadCursor
-	}
-	c.At = c.At.UTC()
-	return &c, nil
+	Next    *Cursor // the next (older) page; nil on the last
 }
 
 // check refuses values the list does not offer (ErrBadFilter).
@@ -200,6 +165,9 @@ func (s *Scoped) Credentials(ctx context.Context, f CredentialFilter, p Credenti
 	if err := f.check(); err != nil {
 		return CredentialList{}, err
 	}
+	if err := timed(p.Cursor); err != nil {
+		return CredentialList{}, err
+	}
 	limit := p.Limit
 	if limit <= 0 {
 		limit = DefaultCredentialPage
@@ -224,7 +192,7 @@ func (s *Scoped) Credentials(ctx context.Context, f CredentialFilter, p Credenti
 	if len(rows) > limit {
 		l.Entries = rows[:limit]
 		last := l.Entries[limit-1]
-		l.Next = &CredentialCursor{At: last.CreatedAt.UTC(), ID: last.ID}
+		l.Next = &Cursor{At: last.CreatedAt.UTC(), ID: last.ID}
 	}
 	return l, nil
 }
@@ -249,7 +217,7 @@ const credentialColumns = "credentials.id, credentials.public_id, credentials.sc
 // before it looks the matches up instead.
 const recipientWalkRows = 2000
 
-func (s *Scoped) credentialsQuery(q *gorm.DB, f CredentialFilter, cur *CredentialCursor, limit int) *gorm.DB {
+func (s *Scoped) credentialsQuery(q *gorm.DB, f CredentialFilter, cur *Cursor, limit int) *gorm.DB {
 	q = s.credentialsWhere(q.Table("credentials").Select(credentialColumns).
 		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id"), f, cur)
 	if t := strings.TrimSpace(f.Recipient); t != "" {
@@ -260,7 +228,7 @@ func (s *Scoped) credentialsQuery(q *gorm.DB, f CredentialFilter, cur *Credentia
 
 // recipientWalk is a recipient search over the next recipientWalkRows rows
 // of the order only.
-func (s *Scoped) recipientWalk(q *gorm.DB, f CredentialFilter, cur *CredentialCursor, limit int) *gorm.DB {
+func (s *Scoped) recipientWalk(q *gorm.DB, f CredentialFilter, cur *Cursor, limit int) *gorm.DB {
 	inner := s.credentialsWhere(q.Session(&gorm.Session{NewDB: true}).Table("credentials").Select("credentials.*"), f, cur).
 		Order("credentials.created_at DESC, credentials.id DESC").Limit(recipientWalkRows)
 	return q.Table("(?) AS credentials", inner).Select(credentialColumns).
@@ -271,7 +239,7 @@ func (s *Scoped) recipientWalk(q *gorm.DB, f CredentialFilter, cur *CredentialCu
 
 // credentialsWhere is the organization, the filters but the recipient
 // search, and the cursor.
-func (s *Scoped) credentialsWhere(q *gorm.DB, f CredentialFilter, cur *CredentialCursor) *gorm.DB {
+func (s *Scoped) credentialsWhere(q *gorm.DB, f CredentialFilter, cur *Cursor) *gorm.DB {
 	q = q.Where(s.owns(&Credential{})) // q names the table (or the walk's subquery) "credentials"
 	if f.Status != "" {
 		q = q.Where("credentials.status = ?", f.Status)
@@ -435,7 +403,10 @@ func (s *Scoped) APICredentials(ctx context.Context, status CredentialStatus, cu
 		q = q.Where("status = ?", status)
 	}
 	if cursor != "" {
-		c, err := ParseAuditCursor(cursor)
+		c, err := ParseCursor(cursor)
+		if err == nil {
+			err = timed(c)
+		}
 		if err != nil {
 			return APICredentialsPage{}, err
 		}
@@ -449,7 +420,7 @@ func (s *Scoped) APICredentials(ctx context.Context, status CredentialStatus, cu
 	if len(rows) > limit {
 		p.Credentials = rows[:limit]
 		last := p.Credentials[limit-1]
-		p.Next = AuditCursor{At: last.CreatedAt, ID: last.ID}.String()
+		p.Next = Cursor{At: last.CreatedAt, ID: last.ID}.String()
 	}
 	return p, nil
 }

@@ -46,7 +46,7 @@ func BenchmarkCredentialsList(b *testing.B) {
 type benchCreds struct {
 	org, other    string
 	schemas, tpls [2]string
-	deep          *store.CredentialCursor
+	deep          *store.Cursor
 }
 
 func benchmarkCredentials(b *testing.B, db *store.DB, f *benchCreds, n int) {
@@ -60,7 +60,7 @@ func benchmarkCredentials(b *testing.B, db *store.DB, f *benchCreds, n int) {
 		f.org, n*9/10).Scan(&deep).Error; err != nil {
 		b.Fatal(err)
 	}
-	cur := &store.CredentialCursor{At: deep.CreatedAt.UTC(), ID: deep.ID}
+	cur := &store.Cursor{At: deep.CreatedAt.UTC(), ID: deep.ID}
 	cases := []struct {
 		name string
 		f    store.CredentialFilter

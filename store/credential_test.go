@@ -151,7 +151,7 @@ func TestCredentialsListFiltersAndPages(t *testing.T) {
 			if strings.Contains(tok, l.Next.ID) {
 				t.Errorf("the cursor %q shows the id", tok)
 			}
-			if p.Cursor, err = store.ParseCredentialCursor(tok); err != nil {
+			if p.Cursor, err = store.ParseCursor(tok); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -182,11 +182,6 @@ func TestCredentialsListFiltersAndPages(t *testing.T) {
 		for _, bad := range []store.CredentialFilter{{Status: "gone"}, {TemplateID: "x"}, {SchemaID: "1 OR 1=1"}, {Recipient: strings.Repeat("a", 201)}} {
 			if _, err := sc.Credentials(ctx, bad, store.CredentialPage{}); !errors.Is(err, store.ErrBadFilter) {
 				t.Errorf("%+v: %v", bad, err)
-			}
-		}
-		for _, bad := range []string{"", "x", "eyJ0IjoiMjAyNS0wMy0wMVQxMjowMDowMFoifQ", f.creds[0].ID} {
-			if _, err := store.ParseCredentialCursor(bad); !errors.Is(err, store.ErrBadCursor) {
-				t.Errorf("cursor %q: %v", bad, err)
 			}
 		}
 	})
@@ -248,7 +243,7 @@ func TestCredentialsTenancy(t *testing.T) {
 func TestCredentialsListUsesTheIndexes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := credentialsFixture(t, db, 10)
-		cur := &store.CredentialCursor{At: f.base.Add(5 * time.Minute), ID: "ffffffff-ffff-7fff-bfff-ffffffffffff"}
+		cur := &store.Cursor{At: f.base.Add(5 * time.Minute), ID: "ffffffff-ffff-7fff-bfff-ffffffffffff"}
 		cases := []struct {
 			index string
 			f     store.CredentialFilter

@@ -145,35 +145,15 @@ const (
 // everything.
 type NotificationFilter struct {
 	UnreadOnly bool
-	Type       NotificationType    // exactly; "" for every type
-	Before     *NotificationCursor // only notifications older than this one (the next page)
-	Limit      int                 // page size: 1..MaxNotificationPage, default DefaultNotificationPage
+	Type       NotificationType // exactly; "" for every type
+	Before     *Cursor          // only notifications older than this one (the next page)
+	Limit      int              // page size: 1..MaxNotificationPage, default DefaultNotificationPage
 }
 
 // NotificationPage is one page of a user's notifications, newest first.
 type NotificationPage struct {
 	Notifications []Notification
-	Next          *NotificationCursor // the cursor of the next (older) page; nil on the last page
-}
-
-// NotificationCursor is a position in a user's notifications ordered by
-// (sent_at, id) descending (keyset pagination).
-type NotificationCursor struct {
-	At time.Time
-	ID string
-}
-
-// String is the cursor as a URL-safe token.
-func (c NotificationCursor) String() string { return AuditCursor(c).String() }
-
-// ParseNotificationCursor reads a token made by NotificationCursor.String
-// (ErrBadCursor otherwise).
-func ParseNotificationCursor(s string) (*NotificationCursor, error) {
-	c, err := ParseAuditCursor(s)
-	if err != nil {
-		return nil, err
-	}
-	return (*NotificationCursor)(c), nil
+	Next          *Cursor // the cursor of the next (older) page; nil on the last page
 }
 
 // inApp is the user's notifications that the app shows.
@@ -184,6 +164,9 @@ func (a *Account) inApp(ctx context.Context) *gorm.DB {
 
 // Notifications is a page of the user's notifications, newest first.
 func (a *Account) Notifications(ctx context.Context, f NotificationFilter) (NotificationPage, error) {
+	if err := timed(f.Before); err != nil {
+		return NotificationPage{}, err
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultNotificationPage
@@ -197,7 +180,7 @@ func (a *Account) Notifications(ctx context.Context, f NotificationFilter) (Noti
 	if len(rows) > limit {
 		p.Notifications = rows[:limit]
 		last := p.Notifications[limit-1]
-		p.Next = &NotificationCursor{At: last.SentAt, ID: last.ID}
+		p.Next = &Cursor{At: last.SentAt, ID: last.ID}
 	}
 	return p, nil
 }

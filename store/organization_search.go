@@ -2,13 +2,10 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -111,8 +108,8 @@ func (f OrganizationFilter) sort() OrganizationSort {
 // OrganizationPage is which page of the list to return: the first, the
 // one after a cursor (Next) or the one before it (Previous).
 type OrganizationPage struct {
-	After  *OrganizationCursor
-	Before *OrganizationCursor
+	After  *Cursor
+	Before *Cursor
 	Limit  int // 1..MaxOrganizationPage, default DefaultOrganizationPage
 }
 
@@ -131,69 +128,32 @@ type OrganizationEntry struct {
 // OrganizationList is one page of the console.
 type OrganizationList struct {
 	Entries []OrganizationEntry
-	Next    *OrganizationCursor // the next page; nil on the last one
-	Prev    *OrganizationCursor // the previous page; nil on the first one
+	Next    *Cursor // the next page; nil on the last one
+	Prev    *Cursor // the previous page; nil on the first one
 }
 
-// OrganizationCursor is a position in one of the console's orders: the
-// sort key of a row and its id. Its String form is opaque to clients.
-type OrganizationCursor struct {
-	Sort   OrganizationSort   `json:"s"`
-	Name   string             `json:"n,omitempty"`  // the name's sort key as the database computed it
-	Status OrganizationStatus `json:"st,omitempty"` // SortOrganizationsByStatus
-	At     *time.Time         `json:"t,omitempty"`  // created_at: SortOrganizationsByCreated and ByStatus
-	ID     string             `json:"i"`
-}
-
-// String is the cursor as a URL-safe token.
-func (c OrganizationCursor) String() string {
-	b, _ := json.Marshal(c) // a struct of strings and a time: cannot fail
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// ParseOrganizationCursor reads a token made by OrganizationCursor.String.
-// Anything else is ErrBadCursor.
-func ParseOrganizationCursor(s string) (*OrganizationCursor, error) {
-	if s == "" || len(s) > 2048 {
-		return nil, ErrBadCursor
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	var c OrganizationCursor
-	if err := dec.Decode(&c); err != nil || dec.More() || !validUUID(c.ID) {
-		return nil, ErrBadCursor
-	}
-	ok := false
-	switch c.Sort {
+// Fits reports whether c is a position in this order: the name order's
+// cursor is the name's sort key and the id; the creation order's, the time
+// and the id; the status order's, the status, the time and the id.
+func (s OrganizationSort) Fits(c *Cursor) bool {
+	switch s {
 	case SortOrganizationsByName:
-		ok = c.Name != "" && len(c.Name) <= 1000 && utf8.ValidString(c.Name) && !strings.ContainsRune(c.Name, 0) &&
-			c.Status == "" && c.At == nil
+		return c.Key != "" && c.At.IsZero()
 	case SortOrganizationsByCreated:
-		ok = c.At != nil && c.Name == "" && c.Status == ""
+		return c.Timed()
 	case SortOrganizationsByStatus:
-		ok = c.At != nil && c.Status.Valid() && c.Name == ""
+		return OrganizationStatus(c.Key).Valid() && !c.At.IsZero()
 	}
-	if !ok {
-		return nil, ErrBadCursor
-	}
-	if c.At != nil {
-		at := c.At.UTC()
-		c.At = &at
-	}
-	return &c, nil
+	return false
 }
 
-// key is the cursor's values in the order's columns.
-func (c *OrganizationCursor) key() []any {
-	switch c.Sort {
+// orgKey is the cursor's values in the order's columns.
+func orgKey(s OrganizationSort, c *Cursor) []any {
+	switch s {
 	case SortOrganizationsByName:
-		return []any{c.Name, c.ID}
+		return []any{c.Key, c.ID}
 	case SortOrganizationsByStatus:
-		return []any{string(c.Status), c.At.UTC(), c.ID}
+		return []any{c.Key, c.At.UTC(), c.ID}
 	}
 	return []any{c.At.UTC(), c.ID}
 }
@@ -205,17 +165,15 @@ type orgRow struct {
 	SortName string `gorm:"column:sort_name"`
 }
 
-func (r *orgRow) cursor(s OrganizationSort) *OrganizationCursor {
-	c := &OrganizationCursor{Sort: s, ID: r.ID}
+func (r *orgRow) cursor(s OrganizationSort) *Cursor {
+	c := &Cursor{ID: r.ID}
 	switch s {
 	case SortOrganizationsByName:
-		c.Name = r.SortName
+		c.Key = r.SortName
 	case SortOrganizationsByStatus:
-		at := r.CreatedAt.UTC()
-		c.Status, c.At = r.Status, &at
+		c.Key, c.At = string(r.Status), r.CreatedAt.UTC()
 	default:
-		at := r.CreatedAt.UTC()
-		c.At = &at
+		c.At = r.CreatedAt.UTC()
 	}
 	return c
 }
@@ -249,7 +207,7 @@ func (db *DB) AllOrganizations(ctx context.Context, f OrganizationFilter, p Orga
 		}
 		cur, backward = p.Before, true
 	}
-	if cur != nil && cur.Sort != sort {
+	if cur != nil && !sort.Fits(cur) {
 		return OrganizationList{}, ErrBadCursor
 	}
 	q := orgQuery{f: f, sort: sort, cur: cur, desc: f.Desc != backward, n: limit + 1, dialect: db.dialect}
@@ -342,7 +300,7 @@ func withMemberCounts(tx *gorm.DB, entries []OrganizationEntry) error {
 type orgQuery struct {
 	f       OrganizationFilter
 	sort    OrganizationSort
-	cur     *OrganizationCursor
+	cur     *Cursor
 	desc    bool // the direction the rows are read in (reversed for Previous)
 	n       int  // rows wanted
 	dialect Dialect
@@ -398,7 +356,7 @@ func (q *orgQuery) keyset() (string, []any) {
 	if q.desc {
 		op = " < "
 	}
-	cols, key := q.cols(), q.cur.key()
+	cols, key := q.cols(), orgKey(q.sort, q.cur)
 	row := func(cols []string) string {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
 		return "(" + strings.Join(cols, ", ") + ")" + op + "(" + marks + ")"

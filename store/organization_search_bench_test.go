@@ -41,7 +41,7 @@ func BenchmarkOrganizationsConsole(b *testing.B) {
 func benchmarkConsole(b *testing.B, db *store.DB) {
 	ctx := context.Background()
 	// follow takes n Next links from the first page and returns the cursor.
-	follow := func(f store.OrganizationFilter, n, limit int) *store.OrganizationCursor {
+	follow := func(f store.OrganizationFilter, n, limit int) *store.Cursor {
 		b.Helper()
 		p := store.OrganizationPage{Limit: limit}
 		seen := 0

@@ -136,7 +136,7 @@ type VerificationFilter struct {
 	Method       VerificationMethod // web_interface, qr_code, api, mobile_app
 	Verdict      string             // valid, revoked, suspended, expired, invalid, unavailable
 	From, To     time.Time          // verified_at >= From, < To
-	Before       *AuditCursor       // the next (older) page
+	Before       *Cursor            // the next (older) page
 	Limit        int                // 1..200, default 50
 }
 
@@ -152,7 +152,7 @@ type VerificationEntry struct {
 // newest first, with the totals of the whole selection.
 type VerificationPage struct {
 	Entries []VerificationEntry
-	Next    *AuditCursor
+	Next    *Cursor
 	Counts  VerificationCounts
 }
 
@@ -186,6 +186,9 @@ func (s *Scoped) verificationQuery(ctx context.Context, f VerificationFilter) *g
 // A malformed credential id selects nothing.
 func (s *Scoped) Verifications(ctx context.Context, f VerificationFilter) (VerificationPage, error) {
 	var p VerificationPage
+	if err := timed(f.Before); err != nil {
+		return p, err
+	}
 	if f.CredentialID != "" && !validUUID(f.CredentialID) {
 		return p, nil
 	}
@@ -228,7 +231,7 @@ func (s *Scoped) Verifications(ctx context.Context, f VerificationFilter) (Verif
 	if len(p.Entries) > f.Limit {
 		p.Entries = p.Entries[:f.Limit]
 		last := p.Entries[len(p.Entries)-1]
-		p.Next = &AuditCursor{At: last.VerifiedAt, ID: last.ID}
+		p.Next = &Cursor{At: last.VerifiedAt, ID: last.ID}
 	}
 	return p, nil
 }
