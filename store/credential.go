@@ -9,9 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/trustcred/trustcred/internal/secret"
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
+
+	"github.com/trustcred/trustcred/internal/secret"
 )
 
 // CredentialStatus is credentials.status.

@@ -7,10 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trustcred/trustcred/internal/secret"
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/trustcred/trustcred/internal/secret"
 )
 
 // Lockout policy: after MaxFailedLogins consecutive failures an account is
