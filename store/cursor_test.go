@@ -132,3 +132,21 @@ func TestListsRefuseACursorOfAnotherShape(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkCursor makes and reads one list's page token, as each page of a
+// list does once.
+func BenchmarkCursor(b *testing.B) {
+	for name, c := range map[string]store.Cursor{
+		"timed": {At: time.Date(2025, 3, 1, 12, 0, 0, 123456789, time.UTC), ID: cursorID},
+		"keyed": {Key: "université d'été", ID: cursorID},
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := store.ParseCursor(c.String()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
