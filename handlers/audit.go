@@ -108,8 +108,8 @@ func parseAuditFilter(c *fiber.Ctx) (audit.Filter, store.AuditFilter) {
 		}
 	}
 	if b := c.Query("before"); b != "" {
-		cur, err := store.ParseAuditCursor(b)
-		if err != nil {
+		cur, err := store.ParseCursor(b)
+		if err != nil || !cur.Timed() {
 			f.Errors[""] = "This page link is not valid. Start again from the newest events."
 		}
 		sf.Before = cur

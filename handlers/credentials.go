@@ -137,8 +137,8 @@ func parseCredentialFilter(c *fiber.Ctx, m credentials.ListModel) (credentials.F
 	}
 	var page store.CredentialPage
 	if a := c.Query("after"); a != "" {
-		cur, err := store.ParseCredentialCursor(a)
-		if err != nil {
+		cur, err := store.ParseCursor(a)
+		if err != nil || !cur.Timed() {
 			f.Errors[""] = badPageLink
 		}
 		page.Cursor = cur

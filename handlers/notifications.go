@@ -130,8 +130,8 @@ func parseNotificationFilter(c *fiber.Ctx) (notification.Filter, store.Notificat
 		f.Type = ""
 	}
 	if b := c.Query("before"); b != "" {
-		cur, err := store.ParseNotificationCursor(b)
-		if err != nil {
+		cur, err := store.ParseCursor(b)
+		if err != nil || !cur.Timed() {
 			f.Errors[""] = "This page link is not valid. Start again from the newest notifications."
 		}
 		sf.Before = cur

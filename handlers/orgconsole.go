@@ -132,13 +132,13 @@ func parseConsoleQuery(c *fiber.Ctx) (orgconsole.Filter, store.OrganizationFilte
 	}
 	for _, p := range []struct {
 		token string
-		into  **store.OrganizationCursor
+		into  **store.Cursor
 	}{{after, &page.After}, {before, &page.Before}} {
 		if p.token == "" {
 			continue
 		}
-		cur, err := store.ParseOrganizationCursor(p.token)
-		if err != nil || cur.Sort != sf.Sort {
+		cur, err := store.ParseCursor(p.token)
+		if err != nil || !sf.Sort.Fits(cur) {
 			f.Errors[""] = badPageLink
 		}
 		*p.into = cur

@@ -66,8 +66,8 @@ func (h *Verifications) Index(c *fiber.Ctx) error {
 		f.Errors["to"] = "Must be on or after the From date."
 	}
 	if cur := c.Query("before"); cur != "" {
-		b, err := store.ParseAuditCursor(cur)
-		if err != nil {
+		b, err := store.ParseCursor(cur)
+		if err != nil || !b.Timed() {
 			f.Errors[""] = "That page link is not valid; showing the newest verifications."
 		} else {
 			sf.Before = b

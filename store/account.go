@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/trustcred/trustcred/internal/secret"
 )
@@ -29,82 +27,6 @@ func (a *Account) User(ctx context.Context) (*User, error) {
 	var u User
 	err := a.db.WithContext(ctx).First(&u, "id = ?", a.userID).Error
 	return &u, notFound(err)
-}
-
-// Sessions lists the user's sessions that still work at now (not revoked,
-// not expired, not idle for longer than idle), most recently used first.
-func (a *Account) Sessions(ctx context.Context, now time.Time, idle time.Duration) ([]UserSession, error) {
-	now = now.UTC()
-	var ss []UserSession
-	err := a.db.WithContext(ctx).
-		Where("user_id = ? AND revoked_at IS NULL AND expires_at > ?", a.userID, now).
-		Where("COALESCE(last_seen_at, created_at) > ?", now.Add(-idle)).
-		Order("COALESCE(last_seen_at, created_at) DESC").Order("id DESC").
-		Find(&ss).Error
-	return ss, err
-}
-
-// Session is one of the user's sessions, revoked or not. Another user's
-// session is ErrNotFound.
-func (a *Account) Session(ctx context.Context, id string) (*UserSession, error) {
-	if !wellFormedID(id) {
-		return nil, ErrNotFound
-	}
-	var s UserSession
-	err := a.db.WithContext(ctx).Where("user_id = ?", a.userID).First(&s, "id = ?", id).Error
-	return &s, notFound(err)
-}
-
-// RevokeSession ends one of the user's sessions ("session.revoked"). A
-// session that had already ended stays as it is; another user's session is
-// ErrNotFound.
-func (a *Account) RevokeSession(ctx context.Context, id string, now time.Time, actor Actor) error {
-	if !wellFormedID(id) {
-		return ErrNotFound
-	}
-	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&UserSession{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, a.userID).
-			Update("revoked_at", now.UTC())
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			var n int64
-			if err := tx.Model(&UserSession{}).Where("id = ? AND user_id = ?", id, a.userID).Count(&n).Error; err != nil {
-				return err
-			}
-			if n == 0 {
-				return ErrNotFound
-			}
-			return nil // already ended
-		}
-		return audit(tx, a.actor(tx, actor), "session.revoked", "session", id, AuditDetails{Summary: "Signed out a session from the sessions page"})
-	})
-}
-
-// RevokeOtherSessions ends every session of the user but keepID
-// ("session.revoked_others") and reports how many it ended.
-func (a *Account) RevokeOtherSessions(ctx context.Context, keepID string, now time.Time, actor Actor) (int64, error) {
-	var n int64
-	err := a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		n, err = a.revokeOthers(tx, keepID, now, actor, "Signed out everywhere else")
-		return err
-	})
-	return n, err
-}
-
-func (a *Account) revokeOthers(tx *gorm.DB, keepID string, now time.Time, actor Actor, why string) (int64, error) {
-	res := tx.Model(&UserSession{}).Where("user_id = ? AND id <> ? AND revoked_at IS NULL", a.userID, keepID).
-		Update("revoked_at", now.UTC())
-	if res.Error != nil {
-		return 0, res.Error
-	}
-	if res.RowsAffected == 0 {
-		return 0, nil
-	}
-	return res.RowsAffected, audit(tx, a.actor(tx, actor), "session.revoked_others", "user", a.userID,
-		AuditDetails{Summary: fmt.Sprintf("%s: %d other sessions ended", why, res.RowsAffected)})
 }
 
 // ChangePassword stores a new password hash and ends every other session
@@ -282,22 +204,21 @@ func (a *Account) existsOr(tx *gorm.DB, err error) error {
 	return err
 }
 
-// lockRow locks the rows a query reads for the rest of the transaction on
-// PostgreSQL (SQLite's immediate transactions already serialize writers).
-func lockRow(tx *gorm.DB, d Dialect) *gorm.DB {
-	if d == Postgres {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return tx
-}
-
-// wellFormedID reports whether id can be an id at all: PostgreSQL refuses
-// to compare a UUID column with anything else, and a malformed id from a
-// URL must be "not found", not an error.
-func wellFormedID(id string) bool { return uuid.Validate(id) == nil }
-
 // MFAFailed counts a wrong second factor as a failed sign-in
 // ("login.mfa_failed"), locking the account like LoginFailed.
 func (db *DB) MFAFailed(ctx context.Context, userID string, now time.Time, actor Actor) (locked bool, err error) {
 	return db.loginFailed(ctx, userID, now, actor, "login.mfa_failed", "Wrong second factor")
 }
+
+// MFARecoveryCode is one single-use recovery code, stored as its SHA-256.
+type MFARecoveryCode struct {
+	ID        string
+	UserID    string
+	CodeHash  string
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
+func (MFARecoveryCode) TableName() string { return "mfa_recovery_codes" }
+
+func (c *MFARecoveryCode) BeforeCreate(*gorm.DB) error { return newID(&c.ID) }

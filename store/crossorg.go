@@ -42,7 +42,7 @@ type PublicTemplate struct {
 // PublicTemplatePage is one page of PublicTemplates, newest first.
 type PublicTemplatePage struct {
 	Templates []PublicTemplate
-	Next      *AuditCursor // after the last template; nil on the last page
+	Next      *Cursor // after the last template; nil on the last page
 }
 
 // Page sizes of PublicTemplates.
@@ -56,7 +56,10 @@ const (
 // after the cursor (nil for the first page). Private and deactivated
 // templates, and all templates of pending, suspended or revoked
 // organizations, are absent. limit is clamped to 1..MaxPublicTemplatePage.
-func (c *CrossOrg) PublicTemplates(ctx context.Context, after *AuditCursor, limit int) (PublicTemplatePage, error) {
+func (c *CrossOrg) PublicTemplates(ctx context.Context, after *Cursor, limit int) (PublicTemplatePage, error) {
+	if err := timed(after); err != nil {
+		return PublicTemplatePage{}, err
+	}
 	if limit <= 0 {
 		limit = DefaultPublicTemplatePage
 	}
@@ -79,7 +82,7 @@ func (c *CrossOrg) PublicTemplates(ctx context.Context, after *AuditCursor, limi
 	if len(rows) > limit {
 		p.Templates = rows[:limit]
 		last := p.Templates[limit-1]
-		p.Next = &AuditCursor{At: last.CreatedAt.UTC(), ID: last.ID}
+		p.Next = &Cursor{At: last.CreatedAt.UTC(), ID: last.ID}
 	}
 	return p, nil
 }

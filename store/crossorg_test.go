@@ -72,7 +72,7 @@ func TestCrossOrgPublicTemplates(t *testing.T) {
 		if len(first.Templates) != 1 || first.Templates[0].ID != newer.ID || first.Next == nil {
 			t.Fatalf("first page %+v", first)
 		}
-		c, err := store.ParseAuditCursor(first.Next.String())
+		c, err := store.ParseCursor(first.Next.String())
 		if err != nil {
 			t.Fatal(err)
 		}

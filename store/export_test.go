@@ -36,7 +36,7 @@ func NotificationsSQL(db *DB, userID string, f NotificationFilter) string {
 // OrganizationsSQL is the SQL of one query of the organizations console,
 // for tests of its plan. way is "plain" (no search), "walk" or "lookup"
 // (the two ways of answering a search).
-func OrganizationsSQL(db *DB, f OrganizationFilter, cur *OrganizationCursor, way string) string {
+func OrganizationsSQL(db *DB, f OrganizationFilter, cur *Cursor, way string) string {
 	q := orgQuery{f: f, sort: f.sort(), cur: cur, desc: f.Desc, n: DefaultOrganizationPage + 1, dialect: db.dialect}
 	var sql string
 	var args []any
@@ -65,7 +65,7 @@ func SetSearchWalk(n int) (restore func()) {
 
 // CredentialsSQL is the SQL of one page of an organization's credentials,
 // for tests of its plan.
-func CredentialsSQL(db *DB, orgID string, f CredentialFilter, cur *CredentialCursor) string {
+func CredentialsSQL(db *DB, orgID string, f CredentialFilter, cur *Cursor) string {
 	return db.gorm.ToSQL(func(tx *gorm.DB) *gorm.DB {
 		s := &Scoped{db: tx, orgID: orgID, dial: db.dialect}
 		var rows []CredentialEntry

@@ -213,7 +213,7 @@ func TestNotificationsPage(t *testing.T) {
 		if !strings.Contains(r.Body, `name="unread" value="1" checked`) {
 			t.Fatal("the unread box is not kept checked")
 		}
-		r = cl.Get("/notifications?type=credential_issued&unread=1&before=" + url.QueryEscape(time.Now().UTC().Format(time.RFC3339Nano)+"_0190a0a0-0000-7000-8000-000000000000"))
+		r = cl.Get("/notifications?type=credential_issued&unread=1&before=" + store.Cursor{At: time.Now().UTC(), ID: "0190a0a0-0000-7000-8000-000000000000"}.String())
 		if n := len(rows.FindAllString(r.Body, -1)); n != 5 {
 			t.Fatalf("filtered with a cursor: %d rows", n)
 		}

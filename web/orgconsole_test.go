@@ -183,7 +183,7 @@ func TestOrgConsoleBadFilters(t *testing.T) {
 	env.Org("acme")
 	cl := env.Client()
 	cl.Login(env.User(store.RoleSuperAdmin, nil))
-	byCreated := store.OrganizationCursor{Sort: store.SortOrganizationsByName, Name: "acme", ID: "0190a0a0-0000-7000-8000-000000000000"}.String()
+	byCreated := store.Cursor{Key: "acme", ID: "0190a0a0-0000-7000-8000-000000000000"}.String()
 	for _, tc := range []struct{ query, field string }{
 		{"type=school", "error-type"},
 		{"status=deleted", "error-status"},
