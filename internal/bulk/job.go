@@ -48,7 +48,7 @@ func (Job) InsertOpts() river.InsertOpts {
 
 // Worker works bulk_issue jobs.
 //
-// Each row is issued by issuance.Issuer.Issue with its batch row id, in one
+// Each row is issued by issuance.Issuer.Submit with its batch row id, in one
 // transaction that also marks the row issued: a row is issued at most
 // once however often the job runs, and a run that is killed half way
 // leaves the rest pending for the next run. A row that cannot be issued
@@ -288,7 +288,7 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 			return r.w.email(ctx, tx, c.ID, r.sc.OrganizationID())
 		}
 	}
-	_, err = r.w.Issuer.Issue(ctx, r.sc, req, store.ViaSystem, row.ID, r.actor)
+	_, err = r.w.Issuer.Submit(ctx, r.sc, req, store.ViaSystem, row.ID, r.actor)
 	switch {
 	case err == nil:
 	case errors.Is(err, store.ErrRowDone):

@@ -86,7 +86,7 @@ func issueDemo(ctx context.Context, db *store.DB, is *issuance.Issuer, todo []de
 		sc := db.Scoped(d.template.OrganizationID)
 		var ids []string
 		for _, r := range demoRecipients {
-			out, err := is.Issue(ctx, sc, issuance.Request{Template: d.template, RecipientName: r.name,
+			out, err := is.Submit(ctx, sc, issuance.Request{Template: d.template, RecipientName: r.name,
 				RecipientAddress: r.email, Data: d.data}, store.ViaSystem, "", actor)
 			if err != nil {
 				return fmt.Errorf("demo: issue %s: %w", d.template.Name, err)

@@ -45,6 +45,9 @@ type Request struct {
 	Data             map[string]any // the schema's fields, typed (credschema.Coerce)
 	ValidFrom        time.Time      // zero: now
 	ExpiresAt        *time.Time     // nil: the template's validity period, if any
+	// Document, if set, is a credential an API client wrote: it is issued
+	// instead of one built from Template (its recipient is its subject's).
+	Document *DocumentRequest
 	// Stored, if set, runs in the transaction that stores the credential
 	// (store.Issue.Stored): the recipient's email job commits with it.
 	Stored func(ctx context.Context, tx *sql.Tx, c *store.Credential) error
@@ -164,15 +167,7 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 	if t.Schema == nil {
 		return fmt.Errorf("%w: the template has no schema", ErrCredential)
 	}
-	def := json.RawMessage(t.Schema.SchemaDefinition)
-	if d := strings.TrimSpace(string(def)); d == "" || d == "{}" || d == "null" {
-		// A schema stored without its JSON Schema: the one its fields make.
-		var err error
-		if def, err = credschema.Build(t.Schema.Name, t.Schema.Fields); err != nil {
-			return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
-		}
-	}
-	schema, err := CompiledSchema(def)
+	schema, err := Schema(t.Schema)
 	if err != nil {
 		return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
 	}
@@ -180,6 +175,20 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 		return &DataError{Fields: errs}
 	}
 	return nil
+}
+
+// Schema is a credential schema's compiled JSON Schema, through the cache
+// (CompiledSchema); one stored without its JSON Schema is checked against
+// the one its fields make.
+func Schema(s *store.CredentialSchema) (*credschema.Schema, error) {
+	def := json.RawMessage(s.SchemaDefinition)
+	if d := strings.TrimSpace(string(def)); d == "" || d == "{}" || d == "null" {
+		var err error
+		if def, err = credschema.Build(s.Name, s.Fields); err != nil {
+			return nil, err
+		}
+	}
+	return CompiledSchema(def)
 }
 
 // schemas caches compiled JSON Schemas by their text: compiling is far
@@ -403,16 +412,9 @@ func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map
 	return is.Document(org, issuerDID, PreviewID, r)
 }
 
-// Issue signs and stores one credential from a template. via says where
-// the request came from; batchRowID, for bulk issuance, makes the row's
-// issuance happen at most once (store.ErrRowDone when it already did).
-func (is *Issuer) Issue(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (*Issued, error) {
-	if r.Template == nil || r.Template.Schema == nil {
-		return nil, fmt.Errorf("%w: no template", ErrCredential)
-	}
-	if err := CheckData(r.Template, r.Data); err != nil {
-		return nil, err
-	}
+// issue signs and stores one credential from a template whose recipient
+// and data Submit checked.
+func (is *Issuer) issue(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (*Issued, error) {
 	if r.ExpiresAt != nil && !r.ExpiresAt.After(time.Now()) {
 		return nil, fmt.Errorf("%w: the expiry date is in the past", ErrCredential)
 	}
