@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -14,7 +12,6 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
-	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -362,12 +359,8 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 	if !ok {
 		return render.Page(c, fiber.StatusUnprocessableEntity, credentials.Issue(r.model))
 	}
-	if h.Emails != nil {
-		// The recipient's email job commits with the credential.
-		r.req.Stored = func(ctx context.Context, tx *sql.Tx, cred *store.Credential) error {
-			return notify.EnqueueCredentialEmail(ctx, h.Emails, tx, cred.ID, cred.IssuerID)
-		}
-	}
+	// The recipient's email job commits with the credential.
+	r.req.Email = h.Emails
 	issued, err := h.Issuer.Submit(c.UserContext(), auth.Current(c).Scope, r.req, store.ViaWeb, "", auth.Actor(c))
 	if err != nil {
 		msg, known := issueError(err)

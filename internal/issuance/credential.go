@@ -18,6 +18,8 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
 )
@@ -48,9 +50,10 @@ type Request struct {
 	// Document, if set, is a credential an API client wrote: it is issued
 	// instead of one built from Template (its recipient is its subject's).
 	Document *DocumentRequest
-	// Stored, if set, runs in the transaction that stores the credential
-	// (store.Issue.Stored): the recipient's email job commits with it.
-	Stored func(ctx context.Context, tx *sql.Tx, c *store.Credential) error
+	// Email, if set, is the queue the recipient's credential_email job is
+	// enqueued in, inside the transaction that stores the credential: the
+	// credential and its email commit together or not at all.
+	Email jobs.Enqueuer
 }
 
 // Issued is a credential just issued: its row and its signed document.
@@ -443,10 +446,25 @@ func (is *Issuer) issue(ctx context.Context, sc *store.Scoped, r Request, via st
 	if name != "" {
 		recipientName = &name
 	}
-	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID, Stored: r.Stored}, &store.Credential{
+	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID, Stored: enqueueEmail(r.Email)}, &store.Credential{
 		PublicID: publicID, SchemaID: r.Template.SchemaID, TemplateID: &tplID,
 		RecipientAddress: strings.TrimSpace(r.RecipientAddress), RecipientName: recipientName, ExpiresAt: expires,
 	}, actor)
+}
+
+// enqueueEmail is the store's in-transaction step that enqueues the
+// recipient's email through q (nil: none). The *sql.Tx stays between the
+// store and this package: callers hand over a queue, never a transaction.
+func enqueueEmail(q jobs.Enqueuer) func(context.Context, *sql.Tx, *store.Credential) error {
+	if q == nil {
+		return nil
+	}
+	return func(ctx context.Context, tx *sql.Tx, c *store.Credential) error {
+		if err := notify.EnqueueCredentialEmail(ctx, q, tx, c.ID, c.IssuerID); err != nil {
+			return fmt.Errorf("enqueue the recipient's email: %w", err)
+		}
+		return nil
+	}
 }
 
 func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, actor store.Actor) (*Issued, error) {

@@ -10,16 +10,18 @@ import (
 	"testing"
 )
 
-// doorOnly are the store primitives behind issuance's doors (Submit,
-// IssueMany, ChangeStatus, ExpireDue): no code outside the store and this
-// package calls them, so that issuing and status changes happen in one
-// place each, where events, webhooks and notifications hook in.
-var doorOnly = map[string]bool{
-	"IssueCredential":         true,
-	"InsertIssuedCredentials": true,
-	"ReserveStatusEntries":    true,
-	"ChangeCredentialStatus":  true,
-	"ExpireCredentials":       true,
+// doorOnly are the store primitives behind the domain doors (issuance's
+// Submit, IssueMany, ChangeStatus, ExpireDue; bulk.Queue), by the one
+// package allowed to call them besides the store: issuing and status
+// changes happen in one place each, where events, webhooks and
+// notifications hook in, and a *sql.Tx never travels up into handlers.
+var doorOnly = map[string]string{
+	"IssueCredential":         "internal/issuance",
+	"InsertIssuedCredentials": "internal/issuance",
+	"ReserveStatusEntries":    "internal/issuance",
+	"ChangeCredentialStatus":  "internal/issuance",
+	"ExpireCredentials":       "internal/issuance",
+	"QueueBatch":              "internal/bulk",
 }
 
 func TestOnlyTheDoorsCallTheStorePrimitives(t *testing.T) {
@@ -32,7 +34,7 @@ func TestOnlyTheDoorsCallTheStorePrimitives(t *testing.T) {
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || rel == "store" || rel == "internal/issuance") {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || rel == "store") {
 				return filepath.SkipDir
 			}
 			return nil
@@ -46,8 +48,10 @@ func TestOnlyTheDoorsCallTheStorePrimitives(t *testing.T) {
 		}
 		checked++
 		ast.Inspect(f, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok && doorOnly[sel.Sel.Name] {
-				t.Errorf("%s calls store's %s: go through issuance (Submit, ChangeStatus, ExpireDue)", rel, sel.Sel.Name)
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if door, ok := doorOnly[sel.Sel.Name]; ok && filepath.ToSlash(filepath.Dir(rel)) != door {
+					t.Errorf("%s calls store's %s: go through the door in %s", rel, sel.Sel.Name, door)
+				}
 			}
 			return true
 		})

@@ -18,10 +18,12 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/riverqueue/river"
 	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
@@ -562,10 +564,11 @@ func TestIssueChecksData(t *testing.T) {
 	})
 }
 
-// Request.Stored runs inside the transaction that stores the credential:
-// it sees the new row, and its failure leaves no credential behind (so a
-// queued email and its credential commit together or not at all).
-func TestIssueStoredHookIsTransactional(t *testing.T) {
+// The recipient's email job is enqueued (Request.Email) inside the
+// transaction that stores the credential: the queue sees the new row, and
+// its failure leaves no credential behind (so a queued email and its
+// credential commit together or not at all).
+func TestIssueEmailIsTransactional(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
@@ -574,28 +577,40 @@ func TestIssueStoredHookIsTransactional(t *testing.T) {
 			q = "SELECT count(*) FROM credentials WHERE id = $1"
 		}
 		boom := errors.New("queue unavailable")
+		queue := &fakeQueue{t: t, query: q, err: boom}
 		req := request(f.rdfc, "A", "a@example.org")
-		req.Stored = func(ctx context.Context, tx *sql.Tx, c *store.Credential) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, q, c.ID).Scan(&n); err != nil || n != 1 {
-				t.Errorf("the hook does not see its credential: %d %v", n, err)
-			}
-			return boom
-		}
+		req.Email = queue
 		if _, err := f.is.Submit(ctx, f.sc, req, store.ViaWeb, "", store.Actor{}); !errors.Is(err, boom) {
-			t.Fatalf("the hook's error: %v", err)
+			t.Fatalf("the queue's error: %v", err)
 		}
 		var n int
 		if err := db.SQL().QueryRow("SELECT count(*) FROM credentials").Scan(&n); err != nil || n != 0 {
-			t.Fatalf("%d credentials stored after the hook failed (%v)", n, err)
+			t.Fatalf("%d credentials stored after the enqueue failed (%v)", n, err)
 		}
-		var seen string
-		req.Stored = func(ctx context.Context, tx *sql.Tx, c *store.Credential) error { seen = c.ID; return nil }
+		queue.err = nil
 		out, err := f.is.Submit(ctx, f.sc, req, store.ViaWeb, "", store.Actor{})
-		if err != nil || seen != out.Credential.ID {
-			t.Fatalf("issued %v with the hook seeing %q: %v", out, seen, err)
+		if err != nil || len(queue.jobs) != 2 || queue.jobs[1] != (notify.CredentialEmail{CredentialID: out.Credential.ID, OrganizationID: f.org.ID}) {
+			t.Fatalf("issued %v with the jobs %v: %v", out.Credential, queue.jobs, err)
 		}
 	})
+}
+
+// fakeQueue records the jobs enqueued through it, checking that the
+// credential they name is visible in their transaction.
+type fakeQueue struct {
+	t     *testing.T
+	query string
+	err   error
+	jobs  []river.JobArgs
+}
+
+func (q *fakeQueue) EnqueueTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	q.jobs = append(q.jobs, args)
+	var n int
+	if err := tx.QueryRowContext(ctx, q.query, args.(notify.CredentialEmail).CredentialID).Scan(&n); err != nil || n != 1 {
+		q.t.Errorf("the queue does not see its credential: %d %v", n, err)
+	}
+	return q.err
 }
 
 // Credentials past their expiry are marked expired by the periodic job's
