@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
@@ -446,53 +445,58 @@ func (is *Issuer) issue(ctx context.Context, sc *store.Scoped, r Request, via st
 	if name != "" {
 		recipientName = &name
 	}
-	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID, Stored: enqueueEmail(r.Email)}, &store.Credential{
+	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID}, &store.Credential{
 		PublicID: publicID, SchemaID: r.Template.SchemaID, TemplateID: &tplID,
 		RecipientAddress: strings.TrimSpace(r.RecipientAddress), RecipientName: recipientName, ExpiresAt: expires,
-	}, actor)
+	}, r.Email, actor)
 }
 
-// enqueueEmail is the store's in-transaction step that enqueues the
-// recipient's email through q (nil: none). The *sql.Tx stays between the
-// store and this package: callers hand over a queue, never a transaction.
-func enqueueEmail(q jobs.Enqueuer) func(context.Context, *sql.Tx, *store.Credential) error {
-	if q == nil {
-		return nil
+// store signs doc and stores it as row: it reserves the credential's
+// status entries (a short transaction of the store's own), builds and signs
+// the document with no transaction open, then stores the credential and
+// enqueues the recipient's email through email (nil: none) in one
+// transaction: the credential and its email job commit together or not at
+// all.
+func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, email jobs.Enqueuer, actor store.Actor) (*Issued, error) {
+	var err error
+	if in.Revocation, in.Suspension, err = sc.ReserveCredentialStatus(ctx, in.IssuerDID, in.BatchRowID); err != nil {
+		return nil, err
 	}
-	return func(ctx context.Context, tx *sql.Tx, c *store.Credential) error {
-		if err := notify.EnqueueCredentialEmail(ctx, q, tx, c.ID, c.IssuerID); err != nil {
-			return fmt.Errorf("enqueue the recipient's email: %w", err)
-		}
-		return nil
-	}
-}
-
-func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, actor store.Actor) (*Issued, error) {
-	var out Issued
-	cred, err := sc.IssueCredential(ctx, in, func(rev, sus store.StatusEntry) (*store.Credential, error) {
-		now := time.Now().UTC().Truncate(time.Second)
-		signed, b, err := is.sign(s, doc, rev, sus, now)
-		if err != nil {
-			return nil, err
-		}
-		sealed, err := is.Keys.Seal(b, dataContext)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(b)
-		hash := hex.EncodeToString(sum[:])
-		c := *row
-		c.EncryptedData, c.DataHash = sealed, &hash
-		suite, keyID := s.suite, s.key.ID
-		c.ProofType, c.SigningKeyID, c.IssuedAt = &suite, &keyID, &now
-		out.Document, out.JSON = signed, b
-		return &c, nil
-	}, actor)
+	now := time.Now().UTC().Truncate(time.Second)
+	signed, b, err := is.sign(s, doc, in.Revocation, in.Suspension, now)
 	if err != nil {
 		return nil, err
 	}
-	out.Credential = cred
-	return &out, nil
+	sealed, err := is.Keys.Seal(b, dataContext)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	hash := hex.EncodeToString(sum[:])
+	c := *row
+	c.EncryptedData, c.DataHash = sealed, &hash
+	suite, keyID := s.suite, s.key.ID
+	c.ProofType, c.SigningKeyID, c.IssuedAt = &suite, &keyID, &now
+	err = sc.InTx(ctx, func(tx *store.Scoped) error {
+		if err := tx.StoreIssuedCredential(ctx, in, &c, actor); err != nil {
+			return err
+		}
+		if email == nil {
+			return nil
+		}
+		sqlTx, err := tx.SQLTx()
+		if err != nil {
+			return err
+		}
+		if err := notify.EnqueueCredentialEmail(ctx, email, sqlTx, c.ID, c.IssuerID); err != nil {
+			return fmt.Errorf("enqueue the recipient's email: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Issued{Credential: &c, Document: signed, JSON: b}, nil
 }
 
 // SignedDocument decrypts a stored credential's signed document, checking
