@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -671,6 +672,11 @@ func TestIssueMany(t *testing.T) {
 		reqs := make([]issuance.Request, 300)
 		for i := range reqs {
 			reqs[i] = request(f.rdfc, fmt.Sprint("R", i), fmt.Sprintf("r%d@example.org", i))
+		}
+		// The recipient rule is Submit's: one bad request refuses the lot.
+		bad := append(slices.Clone(reqs[:2]), request(f.rdfc, "", "nobody@example.org"))
+		if _, err := f.is.IssueMany(ctx, f.sc, bad, store.Actor{}); !errors.As(err, new(issuance.FieldErrors)) {
+			t.Fatalf("a request without a name for an email address: %v", err)
 		}
 		creds, err := f.is.IssueMany(ctx, f.sc, reqs, store.Actor{})
 		if err != nil || len(creds) != 300 {
