@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
-	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -289,9 +287,7 @@ func (h *Bulk) Issue(c *fiber.Ctx) error {
 	sc := auth.Current(c).Scope
 	id := c.Params("id")
 	send := c.FormValue("send_email") == "true"
-	_, err := sc.QueueBatch(c.UserContext(), id, send, auth.Actor(c), func(ctx context.Context, tx *sql.Tx) error {
-		return bulk.Enqueue(ctx, h.Jobs, tx, id, sc.OrganizationID())
-	})
+	_, err := bulk.Queue(c.UserContext(), sc, h.Jobs, id, send, auth.Actor(c))
 	if errors.Is(err, store.ErrBatchState) {
 		render.Flash(c, layout.FlashError, sentence(err.Error()))
 		return render.Redirect(c, "/credentials/bulk/"+id+"/review")

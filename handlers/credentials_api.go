@@ -203,7 +203,7 @@ func (h *CredentialsAPI) Issue(c *fiber.Ctx) error {
 		}
 		dr.SchemaID = s.ID
 	}
-	out, err := h.Issuer.IssueDocument(ctx, cl.Scope, dr, store.ViaAPI, auth.Actor(c))
+	out, err := h.Issuer.Submit(ctx, cl.Scope, issuance.Request{Document: &dr}, store.ViaAPI, "", auth.Actor(c))
 	if err != nil {
 		return issueProblem(err)
 	}
@@ -227,7 +227,10 @@ func optString(opts map[string]any, key string) (string, bool) {
 func issueProblem(err error) error {
 	var ce *issuance.CredentialError
 	var fe store.FieldErrors
+	var rfe issuance.FieldErrors
 	switch {
+	case errors.As(err, &rfe):
+		return problem(fiber.StatusUnprocessableEntity, "Invalid credential", apiRecipientProblem(rfe))
 	case errors.Is(err, issuance.ErrIssuer):
 		return problem(fiber.StatusUnprocessableEntity, "Wrong issuer",
 			sentence(err.Error())+" Leave issuer out or name your organization's DID; an API key issues only for its own organization.")
@@ -260,6 +263,32 @@ func issueProblem(err error) error {
 		return problem(fiber.StatusForbidden, "Organization not active", sentence(err.Error()))
 	}
 	return err
+}
+
+// apiRecipientProblem words what issuance.CheckRecipient found for the
+// credentialSubject of a client's credential.
+func apiRecipientProblem(fe issuance.FieldErrors) string {
+	var msgs []string
+	switch fe[issuance.FieldRecipientAddress] {
+	case "":
+	case issuance.TooLong:
+		msgs = append(msgs, "credentialSubject.id (or email) is too long: an email address has at most "+
+			strconv.Itoa(issuance.MaxEmail)+" characters, a DID at most "+strconv.Itoa(issuance.MaxDID)+".")
+	case issuance.NotDID:
+		msgs = append(msgs, "credentialSubject.id is not a valid DID (did:method:identifier).")
+	default:
+		msgs = append(msgs, "credentialSubject.id (or email) must be the recipient's DID or email address.")
+	}
+	switch fe[issuance.FieldRecipientName] {
+	case "":
+	case issuance.Missing:
+		msgs = append(msgs, "credentialSubject.name is required when the recipient is an email address.")
+	case issuance.TooLong:
+		msgs = append(msgs, "credentialSubject.name must have at most "+strconv.Itoa(issuance.MaxRecipientName)+" characters.")
+	default:
+		msgs = append(msgs, "credentialSubject.name must be one line of printable characters.")
+	}
+	return strings.Join(msgs, " ")
 }
 
 // unknownContext says which @context is not supported (err is
@@ -422,7 +451,7 @@ func (h *CredentialsAPI) SetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cr, err = cl.Scope.ChangeCredentialStatus(ctx, cr.ID, action, reason, store.ViaAPI, auth.Actor(c))
+	cr, err = issuance.ChangeStatus(ctx, cl.Scope, cr.ID, action, reason, store.ViaAPI, auth.Actor(c))
 	if errors.Is(err, store.ErrStatusChange) {
 		return problem(fiber.StatusConflict, "Status change refused", sentence(strings.TrimPrefix(err.Error(), store.ErrStatusChange.Error()+": ")))
 	}

@@ -1,21 +1,17 @@
 package handlers
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
-	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -185,7 +181,7 @@ func (h *Credentials) readIssue(c *fiber.Ctx) (r issueRequest, ok bool, err erro
 		ferrs = map[string]string{}
 	}
 	if tpl.Schema != nil {
-		schema, cerr := compileSchema(tpl.Schema)
+		schema, cerr := issuance.Schema(tpl.Schema)
 		if cerr != nil {
 			m.Errors[""] = "This template's schema cannot check the data (" + cerr.Error() + "). Fix the schema, then issue."
 		} else {
@@ -211,23 +207,8 @@ func (h *Credentials) readIssue(c *fiber.Ctx) (r issueRequest, ok bool, err erro
 		}
 		errs[k] = labels[k] + " " + fullStop(msg)
 	}
-	switch {
-	case m.RecipientName == "":
-		m.Errors["recipient_name"] = "Enter the recipient's name."
-	case utf8.RuneCountInString(m.RecipientName) > 200:
-		m.Errors["recipient_name"] = "Use at most 200 characters."
-	case !printable(m.RecipientName):
-		m.Errors["recipient_name"] = "Use letters, digits, spaces and punctuation only."
-	}
-	switch a := m.RecipientAddress; {
-	case a == "":
-		m.Errors["recipient_address"] = "Enter the recipient's email address or DID."
-	case strings.HasPrefix(a, "did:"):
-		if !store.ValidDID(a) {
-			m.Errors["recipient_address"] = "This is not a valid DID. A DID looks like did:key:z6Mk… or did:web:example.org."
-		}
-	case !validEmail(a):
-		m.Errors["recipient_address"] = "Enter an email address such as name@example.org, or a DID."
+	for field, p := range issuance.CheckRecipient(m.RecipientName, m.RecipientAddress) {
+		m.Errors[field] = recipientProblem(field, p)
 	}
 	var expires *time.Time
 	if m.Expires != "" {
@@ -262,18 +243,28 @@ func (h *Credentials) readIssue(c *fiber.Ctx) (r issueRequest, ok bool, err erro
 	return r, len(m.Errors) == 0 && len(errs) == 0, nil
 }
 
-// compileSchema compiles a schema's JSON Schema; one stored without a
-// definition is checked against the one its fields make.
-func compileSchema(s *store.CredentialSchema) (*credschema.Schema, error) {
-	def := json.RawMessage(s.SchemaDefinition)
-	if len(def) == 0 || string(def) == "{}" {
-		built, err := credschema.Build(s.Name, s.Fields)
-		if err != nil {
-			return nil, err
+// recipientProblem words what issuance.CheckRecipient found for the
+// form's recipient fields.
+func recipientProblem(field string, p issuance.Problem) string {
+	if field == issuance.FieldRecipientName {
+		switch p {
+		case issuance.Missing:
+			return "Enter the recipient's name."
+		case issuance.TooLong:
+			return "Use at most " + strconv.Itoa(issuance.MaxRecipientName) + " characters."
 		}
-		def = built
+		return "Use letters, digits, spaces and punctuation only."
 	}
-	return credschema.Compile(def)
+	switch p {
+	case issuance.Missing:
+		return "Enter the recipient's email address or DID."
+	case issuance.NotDID:
+		return "This is not a valid DID. A DID looks like did:key:z6Mk… or did:web:example.org."
+	case issuance.TooLong:
+		return "This address is too long: an email address has at most " + strconv.Itoa(issuance.MaxEmail) +
+			" characters, a DID at most " + strconv.Itoa(issuance.MaxDID) + "."
+	}
+	return "Enter an email address such as name@example.org, or a DID."
 }
 
 // fullStop ends a validator's message with a full stop.
@@ -304,6 +295,14 @@ func issueError(err error) (string, bool) {
 		return "This template names a cryptosuite TrustCred does not sign with. Edit the template: choose eddsa-rdfc-2022 or eddsa-jcs-2022.", true
 	case errors.As(err, &ce):
 		return "The credential cannot be issued: " + fullStop(ce.Error()), true
+	}
+	var rfe issuance.FieldErrors
+	if errors.As(err, &rfe) {
+		var msgs []string
+		for field, p := range rfe {
+			msgs = append(msgs, recipientProblem(field, p))
+		}
+		return strings.Join(msgs, " "), true
 	}
 	var fe store.FieldErrors
 	if errors.As(err, &fe) {
@@ -360,13 +359,9 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 	if !ok {
 		return render.Page(c, fiber.StatusUnprocessableEntity, credentials.Issue(r.model))
 	}
-	if h.Emails != nil {
-		// The recipient's email job commits with the credential.
-		r.req.Stored = func(ctx context.Context, tx *sql.Tx, cred *store.Credential) error {
-			return notify.EnqueueCredentialEmail(ctx, h.Emails, tx, cred.ID, cred.IssuerID)
-		}
-	}
-	issued, err := h.Issuer.Issue(c.UserContext(), auth.Current(c).Scope, r.req, store.ViaWeb, "", auth.Actor(c))
+	// The recipient's email job commits with the credential.
+	r.req.Email = h.Emails
+	issued, err := h.Issuer.Submit(c.UserContext(), auth.Current(c).Scope, r.req, store.ViaWeb, "", auth.Actor(c))
 	if err != nil {
 		msg, known := issueError(err)
 		if !known {

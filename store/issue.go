@@ -10,52 +10,42 @@ import (
 	"gorm.io/gorm"
 )
 
-// Issue is what IssueCredential needs besides the signed credential.
+// Issue is what StoreIssuedCredential needs besides the signed credential.
 type Issue struct {
 	IssuerDID  string        // the organization's DID the credential is issued under
 	Via        StatusChannel // web, api or system (bulk)
 	BatchRowID string        // set for a bulk row: issued at most once
-	// Stored, if set, runs inside the transaction that stores the
-	// credential, for what must commit with it or not at all (the job that
-	// emails it to its recipient); its error rolls the issuance back.
-	Stored func(ctx context.Context, tx *sql.Tx, c *Credential) error
+	// Revocation and Suspension are the credential's status entries, from
+	// ReserveCredentialStatus.
+	Revocation, Suspension StatusEntry
 }
 
-// Sign builds the signed credential row for the allocated status entries.
-// It runs outside any transaction (signing takes a while; no lock is held
-// meanwhile) and must not use the database.
-type Sign func(revocation, suspension StatusEntry) (*Credential, error)
-
-// ErrRowDone is returned by IssueCredential for a batch row that was
-// already issued or failed: a retried job skips it.
+// ErrRowDone is returned for a batch row that was already issued or
+// failed: a retried job skips it.
 var ErrRowDone = errors.New("store: batch row already processed")
 
-// IssueCredential issues one credential of the organization. It allocates
-// a revocation and a suspension status entry in a short transaction of its
-// own (the newest list's row is locked only that long), calls sign to build
-// the signed credential (status active) with no transaction open, then in
-// one transaction stores it, records its first status change and the audit
-// entry, and, for a batch row, marks the row issued with the credential's
-// id — all of that or none of it. Entries allocated for a credential that
-// is then not stored stay unused: a list may have gaps, never a shared
-// index. A batch row that is not pending (issued by an earlier run) gives
-// ErrRowDone, checked before allocating and again, under the row's lock,
-// before storing.
-func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor Actor) (*Credential, error) {
-	if in.BatchRowID != "" {
-		if _, err := s.pendingRow(s.db.WithContext(ctx), in.BatchRowID); err != nil {
-			return nil, err
+// ReserveCredentialStatus is the first step of issuing one credential: it
+// reserves a revocation and a suspension status entry for issuerDID in a
+// short transaction of its own (the newest list's row is locked only that
+// long; a lost race to start a new list is retried). The caller then signs
+// with no transaction open and stores the credential with
+// StoreIssuedCredential. Entries reserved for a credential that is then not
+// stored stay unused: a list may have gaps, never a shared index. For a
+// batch row that is not pending (issued by an earlier run) it gives
+// ErrRowDone before reserving anything.
+func (s *Scoped) ReserveCredentialStatus(ctx context.Context, issuerDID, batchRowID string) (rev, sus StatusEntry, err error) {
+	if batchRowID != "" {
+		if _, err := s.pendingRow(s.db.WithContext(ctx), batchRowID); err != nil {
+			return rev, sus, err
 		}
 	}
-	var rev, sus StatusEntry
-	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			r, err := s.reserveStatus(tx, PurposeRevocation, in.IssuerDID, 1)
+			r, err := s.reserveStatus(tx, PurposeRevocation, issuerDID, 1)
 			if err != nil {
 				return err
 			}
-			u, err := s.reserveStatus(tx, PurposeSuspension, in.IssuerDID, 1)
+			u, err := s.reserveStatus(tx, PurposeSuspension, issuerDID, 1)
 			if err != nil {
 				return err
 			}
@@ -66,14 +56,19 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 			break // a lost race to start a new list is retried
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	c, err := sign(rev, sus)
-	if err != nil {
-		return nil, err
-	}
+	return rev, sus, err
+}
+
+// StoreIssuedCredential stores a signed credential (status active, in the
+// entries in.Revocation and in.Suspension), its first status change and the
+// audit entry, and, for a batch row, marks the row issued with the
+// credential's id (ErrRowDone, under the row's lock, if another run did) —
+// all of that or none of it. On a handle from InTx it joins that
+// transaction, so that what the caller adds there (the recipient's email
+// job) commits with it.
+func (s *Scoped) StoreIssuedCredential(ctx context.Context, in Issue, c *Credential, actor Actor) error {
 	c.IssuerID, c.Status = s.orgID, CredentialActive
+	rev, sus := in.Revocation, in.Suspension
 	c.StatusListID, c.StatusListIndex = &rev.ListID, &rev.Index
 	c.SuspensionListID, c.SuspensionListIndex = &sus.ListID, &sus.Index
 	if c.IssuedAt == nil {
@@ -81,9 +76,9 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 		c.IssuedAt = &now
 	}
 	if err := Validate(c); err != nil {
-		return nil, err
+		return err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.joinTx(ctx, func(tx *gorm.DB) error {
 		var row *IssuanceBatchRow
 		if in.BatchRowID != "" {
 			var err error
@@ -112,25 +107,21 @@ func (s *Scoped) IssueCredential(ctx context.Context, in Issue, sign Sign, actor
 			}
 		}
 		actor.OrganizationID = &s.orgID
-		if err := audit(tx, actor, "credential.issued", "credential", c.ID, AuditDetails{
+		return audit(tx, actor, "credential.issued", "credential", c.ID, AuditDetails{
 			Summary: fmt.Sprintf("Issued credential %s to %s", c.PublicID, c.RecipientAddress),
 			Extra:   map[string]string{"via": string(in.Via)},
-		}); err != nil {
-			return err
-		}
-		if in.Stored == nil {
-			return nil
-		}
-		sqlTx, err := sqlTxOf(tx)
-		if err != nil {
-			return err
-		}
-		return in.Stored(ctx, sqlTx, c)
+		})
 	})
-	if err != nil {
-		return nil, err
+}
+
+// joinTx runs fn in the handle's transaction when it is InTx's (no
+// savepoint: the caller's transaction commits or rolls back the lot), or in
+// a transaction of its own.
+func (s *Scoped) joinTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if _, ok := s.db.Statement.ConnPool.(*sql.Tx); ok {
+		return fn(s.db.WithContext(ctx))
 	}
-	return c, nil
+	return s.db.WithContext(ctx).Transaction(fn)
 }
 
 // ownRefs is ErrNotFound unless every schema, template, status list and

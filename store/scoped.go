@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -75,12 +76,20 @@ func (s *Scoped) q(ctx context.Context, m tenantTable) *gorm.DB {
 // OrganizationID is the organization this handle is scoped to.
 func (s *Scoped) OrganizationID() string { return s.orgID }
 
-// InTx runs fn with a handle whose queries share one transaction.
+// InTx runs fn with a handle whose queries share one transaction: the one
+// way a domain door runs several store steps, and the jobs they enqueue
+// (SQLTx), as one unit.
 func (s *Scoped) InTx(ctx context.Context, fn func(tx *Scoped) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Scoped{db: tx, orgID: s.orgID, dial: s.dial})
 	})
 }
+
+// SQLTx is the database/sql transaction of a handle from InTx, for a job
+// enqueued in it (River's InsertTx) so that it commits with the data or
+// not at all; an error on a handle outside a transaction. Only domain
+// doors use it: a *sql.Tx never travels up into handlers.
+func (s *Scoped) SQLTx() (*sql.Tx, error) { return sqlTxOf(s.db) }
 
 // Organization is the handle's own organization.
 func (s *Scoped) Organization(ctx context.Context) (*Organization, error) {

@@ -59,11 +59,11 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 		PrivateKeyEncrypted: []byte("sealed")}, "did:key:z6MkAlpha", false, act)
 	must(err)
 	issue := func(to string) *store.Credential {
-		c, err := sa.IssueCredential(ctx, store.Issue{IssuerDID: a.DID, Via: store.ViaWeb},
-			func(rev, sus store.StatusEntry) (*store.Credential, error) {
-				return &store.Credential{PublicID: uuid.NewString(), SchemaID: tpl.SchemaID, TemplateID: &tpl.ID, RecipientAddress: to}, nil
-			}, act)
+		in := store.Issue{IssuerDID: a.DID, Via: store.ViaWeb}
+		in.Revocation, in.Suspension, err = sa.ReserveCredentialStatus(ctx, a.DID, "")
 		must(err)
+		c := &store.Credential{PublicID: uuid.NewString(), SchemaID: tpl.SchemaID, TemplateID: &tpl.ID, RecipientAddress: to}
+		must(sa.StoreIssuedCredential(ctx, in, c, act))
 		return c
 	}
 	c1, c2 := issue("bob@example.com"), issue("carol@example.com")
@@ -158,7 +158,8 @@ var isolation = map[string]isolationExpect{
 	"APIKey": notFound, "RevokeAPIKey": notFound, "IssuableTemplate": notFound, "CreateBatch": notFound,
 	"Batch": notFound, "BatchRows": notFound, "PendingBatchRows": notFound, "RemapBatch": notFound,
 	"QueueBatch": notFound, "StartBatch": notFound, "FailBatchRow": notFound, "CompleteBatch": notFound,
-	"CancelBatch": notFound, "CredentialVerificationCount": notFound, "IssueCredential": notFound,
+	"CancelBatch": notFound, "CredentialVerificationCount": notFound, "ReserveCredentialStatus": notFound,
+	"StoreIssuedCredential":  notFound,
 	"ChangeCredentialStatus": notFound, "Credential": notFound, "CredentialByPublicID": notFound,
 	"Member": notFound, "ChangeMemberRole": notFound, "DeactivateMember": notFound, "ReactivateMember": notFound,
 	"ResendInvitation": notFound, "RemoveIssuerCategory": notFound, "Schema": notFound, "SchemaInUse": notFound,
@@ -174,7 +175,7 @@ var isolation = map[string]isolationExpect{
 	"APISchema": own, "CreateAPIKey": own, "ReserveStatusEntries": own, "InsertIssuedCredentials": notFound,
 	"MemberCounts": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
-	"SetRequireMFA": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own,
+	"SetRequireMFA": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
 }
 
 // explicitArgs builds the argument lists of the methods whose parameters
@@ -190,8 +191,8 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		return calls
 	}
 	noop := func(context.Context, *sql.Tx) error { return nil }
-	sign := func(rev, sus store.StatusEntry) (*store.Credential, error) {
-		return &store.Credential{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "eve@example.com"}, nil
+	cred := func() *store.Credential {
+		return &store.Credential{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "eve@example.com"}
 	}
 	var statusChanges [][]any
 	for _, action := range []store.StatusAction{store.ActionRevoke, store.ActionSuspend, store.ActionUnsuspend} {
@@ -206,13 +207,14 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"RemapBatch": perID(func(id string) []any {
 			return []any{ctx, id, map[string]string{"email": "email"}, []store.RowCheck{{ID: f.rowID}}, act}
 		}),
-		"QueueBatch":     perID(func(id string) []any { return []any{ctx, id, true, act, noop} }),
-		"FailBatchRow":   {{ctx, f.batch.ID, f.rowID, "a reason"}},
-		"APICredentials": {{ctx, store.CredentialStatus(""), "", store.MaxAPIPage}, {ctx, store.CredentialSuspended, "", store.MaxAPIPage}},
-		"IssueCredential": {
-			{ctx, store.Issue{IssuerDID: f.a.DID, Via: store.ViaSystem, BatchRowID: f.rowID}, store.Sign(sign), act},
+		"QueueBatch":              perID(func(id string) []any { return []any{ctx, id, true, act, noop} }),
+		"FailBatchRow":            {{ctx, f.batch.ID, f.rowID, "a reason"}},
+		"APICredentials":          {{ctx, store.CredentialStatus(""), "", store.MaxAPIPage}, {ctx, store.CredentialSuspended, "", store.MaxAPIPage}},
+		"ReserveCredentialStatus": {{ctx, f.b.DID, f.rowID}}, // A's batch row
+		"StoreIssuedCredential": {
+			{ctx, store.Issue{IssuerDID: f.a.DID, Via: store.ViaSystem, BatchRowID: f.rowID}, cred(), act},
 			// B's own issuance of a credential signed as A's schema and template.
-			{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaWeb}, store.Sign(sign), act},
+			{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaWeb}, cred(), act},
 		},
 		"ChangeCredentialStatus": statusChanges,
 		"ReserveStatusEntries":   {{ctx, store.PurposeRevocation, f.b.DID, 2}},

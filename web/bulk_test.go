@@ -96,7 +96,7 @@ func TestBulkRouteTable(t *testing.T) {
 				Want: issuers(map[string]int{webtest.AsAdmin: 303, webtest.AsIssuer: 303, webtest.AsOtherAdmin: 422})},
 			{Method: "GET", Path: base + "/review", Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404})},
 			{Method: "GET", Path: base, Want: issuers(map[string]int{webtest.AsAdmin: 303, webtest.AsIssuer: 303, webtest.AsOtherAdmin: 404})},
-			{Method: "POST", Path: base + "/mapping", Htmx: true, Form: url.Values{"map_recipient_address": {"Recipient Email"}, "map_degree": {"Degree"}},
+			{Method: "POST", Path: base + "/mapping", Htmx: true, Form: url.Values{"map_recipient_name": {"Recipient Name"}, "map_recipient_address": {"Recipient Email"}, "map_degree": {"Degree"}},
 				Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404, webtest.AsAnonymous: 204})},
 			{Method: "GET", Path: base + "/progress", Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404})},
 			{Method: "GET", Path: base + "/results.csv", Want: issuers(map[string]int{webtest.AsAdmin: 200, webtest.AsIssuer: 200, webtest.AsOtherAdmin: 404})},

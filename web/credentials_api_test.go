@@ -344,6 +344,12 @@ func TestAPIIssueRefusals(t *testing.T) {
 			{"another issuer", with(func(c map[string]any) { c["issuer"] = "did:web:evil.example" }), 422, "Wrong issuer", "did:web:evil.example is not " + org.DID},
 			{"another issuer object", with(func(c map[string]any) { c["issuer"] = map[string]any{"id": "did:key:z6Mkx", "name": "Acme"} }), 422, "Wrong issuer", "did:key:z6Mkx"},
 			{"no recipient", with(func(c map[string]any) { delete(subject(c), "id") }), 422, "Invalid credential", "must name its recipient"},
+			// The recipient rule is issuance.CheckRecipient's, as on the form and in bulk.
+			{"recipient not a DID or email", with(func(c map[string]any) { subject(c)["id"] = "mailto:ada@example.org" }), 422, "Invalid credential",
+				"credentialSubject.id (or email) must be the recipient's DID or email address."},
+			{"recipient not a DID", with(func(c map[string]any) { subject(c)["id"] = "did:nope" }), 422, "Invalid credential", "credentialSubject.id is not a valid DID"},
+			{"recipient's name too long", with(func(c map[string]any) { subject(c)["name"] = strings.Repeat("é", 201) }), 422, "Invalid credential",
+				"credentialSubject.name must have at most 200 characters."},
 			{"bad validUntil", with(func(c map[string]any) { c["validUntil"] = "tomorrow" }), 422, "Invalid credential", "validUntil"},
 			{"bad cryptosuite", map[string]any{"credential": degree(), "options": map[string]any{"cryptosuite": "ecdsa-rdfc-2019"}}, 422, "Unsupported cryptosuite", "eddsa-jcs-2022"},
 			{"cryptosuite not a string", map[string]any{"credential": degree(), "options": map[string]any{"cryptosuite": 1}}, 422, "Unsupported cryptosuite", "eddsa-rdfc-2022"},

@@ -73,7 +73,7 @@ func testIssuer(env *webtest.Env) *issuance.Issuer {
 // issueDegree issues a credential of tpl as the test setup (ViaSystem).
 func issueDegree(t testing.TB, env *webtest.Env, org *store.Organization, tpl *store.CredentialTemplate, name, email string) *store.Credential {
 	t.Helper()
-	is, err := testIssuer(env).Issue(context.Background(), env.DB.Scoped(org.ID), issuance.Request{Template: tpl, RecipientName: name,
+	is, err := testIssuer(env).Submit(context.Background(), env.DB.Scoped(org.ID), issuance.Request{Template: tpl, RecipientName: name,
 		RecipientAddress: email, Data: map[string]any{"degree": "Chemistry", "awarded": "2024-06-30", "grade": "first", "honours": true}},
 		store.ViaSystem, "", store.Actor{})
 	if err != nil {

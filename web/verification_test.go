@@ -56,7 +56,7 @@ func issueOne(t *testing.T, e *webtest.Env, slug string) *issuedCred {
 		t.Fatal(err)
 	}
 	is := &issuance.Issuer{DB: e.DB, Keys: e.Keys, BaseURL: e.Config.BaseURL}
-	out, err := is.Issue(ctx, sc, issuance.Request{Template: tpl, RecipientName: "Ada Lovelace", RecipientAddress: "ada@example.org",
+	out, err := is.Submit(ctx, sc, issuance.Request{Template: tpl, RecipientName: "Ada Lovelace", RecipientAddress: "ada@example.org",
 		Data: map[string]any{"degree": "Physics", "conferred": "2026-06-30"}}, store.ViaWeb, "", store.Actor{})
 	if err != nil {
 		t.Fatal(err)

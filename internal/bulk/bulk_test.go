@@ -218,6 +218,21 @@ func TestCheck(t *testing.T) {
 	if len(errs) != 1 || errs[0].Column != "Recipient" || !strings.Contains(errs[0].Message, "line break") {
 		t.Fatalf("line break in the name: %v", errs)
 	}
+	// The recipient rule is issuance.CheckRecipient's, as on the form and
+	// the API: a name is required for an email address (not for a DID),
+	// and an email address has at most 254 characters.
+	_, errs = c.Check(Row{10, []string{"", "ada@example.org", "Physics", "3.5", "2024-06-30"}})
+	wantErrs = []CellError{{10, "Recipient", "is required when the recipient is an email address: the recipient’s name"}}
+	if !reflect.DeepEqual(errs, wantErrs) {
+		t.Fatalf("no name for an email address: %v", errs)
+	}
+	if _, errs = c.Check(Row{11, []string{"", "did:web:example.org", "Physics", "3.5", "2024-06-30"}}); errs != nil {
+		t.Fatalf("no name for a DID: %v", errs)
+	}
+	_, errs = c.Check(Row{12, []string{"Ada", strings.Repeat("a", 300) + "@example.org", "Physics", "3.5", "2024-06-30"}})
+	if len(errs) != 1 || errs[0].Column != "Mail" || !strings.Contains(errs[0].Message, "too long") {
+		t.Fatalf("a 312-character email address: %v", errs)
+	}
 }
 
 // Without a column for a required target, every row says so under the

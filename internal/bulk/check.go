@@ -1,13 +1,13 @@
 package bulk
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"unicode"
 
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/store"
 )
@@ -36,7 +36,7 @@ type Target struct {
 // the schema's fields in order.
 func Targets(fields []store.SchemaField) []Target {
 	out := []Target{
-		{Key: RecipientName, Label: "Recipient name", Hint: "text, optional"},
+		{Key: RecipientName, Label: "Recipient name", Hint: "text, required for an email address"},
 		{Key: RecipientAddress, Label: "Recipient email or DID", Required: true, Hint: "email address or DID, required"},
 	}
 	for _, f := range fields {
@@ -192,14 +192,7 @@ func NewChecker(t *store.CredentialTemplate, headers []string, m Mapping) (*Chec
 		return nil, fmt.Errorf("bulk: template without its schema")
 	}
 	fields := []store.SchemaField(t.Schema.Fields)
-	def := json.RawMessage(t.Schema.SchemaDefinition)
-	if trimmed := strings.TrimSpace(string(def)); trimmed == "" || trimmed == "{}" || trimmed == "null" {
-		var err error
-		if def, err = credschema.Build(t.Schema.Name, fields); err != nil {
-			return nil, fmt.Errorf("bulk: schema %s: %w", t.Schema.ID, err)
-		}
-	}
-	s, err := credschema.Compile(def)
+	s, err := issuance.Schema(t.Schema)
 	if err != nil {
 		return nil, fmt.Errorf("bulk: schema %s: %w", t.Schema.ID, err)
 	}
@@ -287,19 +280,15 @@ func (c *Checker) Check(row Row) (*Checked, []CellError) {
 			controls[target] = p
 		}
 	}
-	switch {
-	case controls[RecipientAddress] != "":
-		add(RecipientAddress, controls[RecipientAddress])
-	case out.RecipientAddress == "":
-		add(RecipientAddress, "is required: the recipient’s email address or DID")
-	case !validRecipient(out.RecipientAddress):
-		add(RecipientAddress, "must be an email address (like ada@example.org) or a DID (like did:web:example.org)")
-	}
-	switch {
-	case controls[RecipientName] != "":
-		add(RecipientName, controls[RecipientName])
-	case len([]rune(out.RecipientName)) > 200:
-		add(RecipientName, "must be at most 200 characters")
+	// The recipient's rules are issuance's, the same for every way in;
+	// a control character is said in the cell's own words first.
+	rfe := issuance.CheckRecipient(out.RecipientName, out.RecipientAddress)
+	for _, target := range []string{RecipientAddress, RecipientName} {
+		if msg := controls[target]; msg != "" {
+			add(target, msg)
+		} else if p, ok := rfe[target]; ok {
+			add(target, cellProblem(target, p))
+		}
 	}
 	raw := map[string]string{}
 	for k, v := range c.defaults {
@@ -358,11 +347,22 @@ func (c *Checker) Check(row Row) (*Checked, []CellError) {
 	return out, nil
 }
 
-// validRecipient accepts what credentials.recipient_address accepts: an
-// email address or a DID, at most 500 characters.
-func validRecipient(s string) bool {
-	v := struct {
-		RecipientAddress string `validate:"required,max=500,email|did"`
-	}{s}
-	return store.Validate(&v) == nil
+// cellProblem words what issuance.CheckRecipient found for a CSV cell.
+func cellProblem(target string, p issuance.Problem) string {
+	if target == RecipientName {
+		switch p {
+		case issuance.Missing:
+			return "is required when the recipient is an email address: the recipient’s name"
+		case issuance.TooLong:
+			return fmt.Sprintf("must be at most %d characters", issuance.MaxRecipientName)
+		}
+		return "must be one line of printable characters"
+	}
+	switch p {
+	case issuance.Missing:
+		return "is required: the recipient’s email address or DID"
+	case issuance.TooLong:
+		return fmt.Sprintf("is too long: an email address has at most %d characters, a DID at most %d", issuance.MaxEmail, issuance.MaxDID)
+	}
+	return "must be an email address (like ada@example.org) or a DID (like did:web:example.org)"
 }

@@ -48,7 +48,7 @@ func (Job) InsertOpts() river.InsertOpts {
 
 // Worker works bulk_issue jobs.
 //
-// Each row is issued by issuance.Issuer.Issue with its batch row id, in one
+// Each row is issued by issuance.Issuer.Submit with its batch row id, in one
 // transaction that also marks the row issued: a row is issued at most
 // once however often the job runs, and a run that is killed half way
 // leaves the rest pending for the next run. A row that cannot be issued
@@ -284,11 +284,9 @@ func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
 	if r.batch.SendEmail {
 		// The email job commits with the credential: a crash between the
 		// two can lose neither alone.
-		req.Stored = func(ctx context.Context, tx *sql.Tx, c *store.Credential) error {
-			return r.w.email(ctx, tx, c.ID, r.sc.OrganizationID())
-		}
+		req.Email = r.w.emails(ctx)
 	}
-	_, err = r.w.Issuer.Issue(ctx, r.sc, req, store.ViaSystem, row.ID, r.actor)
+	_, err = r.w.Issuer.Submit(ctx, r.sc, req, store.ViaSystem, row.ID, r.actor)
 	switch {
 	case err == nil:
 	case errors.Is(err, store.ErrRowDone):
@@ -355,25 +353,39 @@ func rowProblem(err error) (string, bool) {
 	return "", false
 }
 
-// email enqueues the recipient's email inside tx, through w.Email or the
-// job's client.
-func (w *Worker) email(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error {
+// emails is the queue of the recipients' emails: w.Email, or the job's
+// River client (nil, no email, when the worker is run outside River).
+func (w *Worker) emails(ctx context.Context) jobs.Enqueuer {
 	if w.Email != nil {
-		return w.Email(ctx, tx, credentialID, orgID)
+		return emailFunc(w.Email)
 	}
-	q := jobs.InWork(ctx)
-	if q == nil {
-		return nil // not run by River (tests, benchmarks)
+	return jobs.InWork(ctx)
+}
+
+// emailFunc is a Worker.Email hook as the queue of credential emails.
+type emailFunc func(ctx context.Context, tx *sql.Tx, credentialID, orgID string) error
+
+func (f emailFunc) EnqueueTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	e, ok := args.(notify.CredentialEmail)
+	if !ok {
+		return fmt.Errorf("bulk: unexpected job %s", args.Kind())
 	}
-	if err := notify.EnqueueCredentialEmail(ctx, q, tx, credentialID, orgID); err != nil {
-		return fmt.Errorf("enqueue the recipient's email: %w", err)
-	}
-	return nil
+	return f(ctx, tx, e.CredentialID, e.OrganizationID)
 }
 
 // Register registers the bulk issuance worker.
 func Register(ws *jobs.Workers, db *store.DB, is *issuance.Issuer, log *slog.Logger) {
 	jobs.Add(ws, &Worker{DB: db, Issuer: is, Log: log.With("component", "jobs")})
+}
+
+// Queue starts the issuance of a reviewed batch's valid rows: the batch
+// moves to queued and its bulk_issue job is enqueued through q in the same
+// transaction (store.Scoped.QueueBatch), so that callers hand over a
+// queue, never a transaction.
+func Queue(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, batchID string, sendEmail bool, actor store.Actor) (*store.IssuanceBatch, error) {
+	return sc.QueueBatch(ctx, batchID, sendEmail, actor, func(ctx context.Context, tx *sql.Tx) error {
+		return Enqueue(ctx, q, tx, batchID, sc.OrganizationID())
+	})
 }
 
 // Enqueue enqueues the issuance of a batch inside tx (store.Scoped.QueueBatch

@@ -248,16 +248,16 @@ func TestBulkIssueFailedRowsAndCancel(t *testing.T) {
 		f := newBulkFixture(t, db)
 		// A row whose sealed data does not open (sealed by another key).
 		other, _ := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
-		bad, err := Seal(other, []string{"recipient_email", "degree"}, Row{Number: 2, Values: []string{"x@example.org", "Physics"}})
+		bad, err := Seal(other, []string{"recipient_name", "recipient_email", "degree"}, Row{Number: 2, Values: []string{"X", "x@example.org", "Physics"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		good, err := Seal(f.is.Keys, []string{"recipient_email", "degree"}, Row{Number: 1, Values: []string{"ok@example.org", "Physics"}})
+		good, err := Seal(f.is.Keys, []string{"recipient_name", "recipient_email", "degree"}, Row{Number: 1, Values: []string{"Ok", "ok@example.org", "Physics"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		b := &store.IssuanceBatch{TemplateID: &f.tpl.ID, ColumnMapping: datatypes.NewJSONType(map[string]string{
-			RecipientAddress: "recipient_email", "degree": "degree"})}
+			RecipientName: "recipient_name", RecipientAddress: "recipient_email", "degree": "degree"})}
 		if err := f.sc.CreateBatch(ctx, b, []store.IssuanceBatchRow{{RowNumber: 1, DataEncrypted: good}, {RowNumber: 2, DataEncrypted: bad}}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}

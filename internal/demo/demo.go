@@ -86,17 +86,17 @@ func issueDemo(ctx context.Context, db *store.DB, is *issuance.Issuer, todo []de
 		sc := db.Scoped(d.template.OrganizationID)
 		var ids []string
 		for _, r := range demoRecipients {
-			out, err := is.Issue(ctx, sc, issuance.Request{Template: d.template, RecipientName: r.name,
+			out, err := is.Submit(ctx, sc, issuance.Request{Template: d.template, RecipientName: r.name,
 				RecipientAddress: r.email, Data: d.data}, store.ViaSystem, "", actor)
 			if err != nil {
 				return fmt.Errorf("demo: issue %s: %w", d.template.Name, err)
 			}
 			ids = append(ids, out.Credential.ID)
 		}
-		if _, err := sc.ChangeCredentialStatus(ctx, ids[1], store.ActionRevoke, "Issued in error (demo)", store.ViaSystem, actor); err != nil {
+		if _, err := issuance.ChangeStatus(ctx, sc, ids[1], store.ActionRevoke, "Issued in error (demo)", store.ViaSystem, actor); err != nil {
 			return err
 		}
-		if _, err := sc.ChangeCredentialStatus(ctx, ids[2], store.ActionSuspend, "Under review (demo)", store.ViaSystem, actor); err != nil {
+		if _, err := issuance.ChangeStatus(ctx, sc, ids[2], store.ActionSuspend, "Under review (demo)", store.ViaSystem, actor); err != nil {
 			return err
 		}
 	}

@@ -54,7 +54,7 @@ func TestVerifierAgreesWithIndependentVerifier(t *testing.T) {
 	}
 	is := &issuance.Issuer{DB: env.DB, Keys: env.Keys, BaseURL: base}
 	issue := func(suite string) (map[string]any, *store.Credential) {
-		out, err := is.Issue(ctx, sc, issuance.Request{Template: templates[suite], RecipientName: "Ada", RecipientAddress: "ada@example.org",
+		out, err := is.Submit(ctx, sc, issuance.Request{Template: templates[suite], RecipientName: "Ada", RecipientAddress: "ada@example.org",
 			Data: map[string]any{"degree": "Physics"}}, store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)

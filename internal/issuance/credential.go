@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
@@ -18,6 +17,8 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
 )
@@ -45,9 +46,13 @@ type Request struct {
 	Data             map[string]any // the schema's fields, typed (credschema.Coerce)
 	ValidFrom        time.Time      // zero: now
 	ExpiresAt        *time.Time     // nil: the template's validity period, if any
-	// Stored, if set, runs in the transaction that stores the credential
-	// (store.Issue.Stored): the recipient's email job commits with it.
-	Stored func(ctx context.Context, tx *sql.Tx, c *store.Credential) error
+	// Document, if set, is a credential an API client wrote: it is issued
+	// instead of one built from Template (its recipient is its subject's).
+	Document *DocumentRequest
+	// Email, if set, is the queue the recipient's credential_email job is
+	// enqueued in, inside the transaction that stores the credential: the
+	// credential and its email commit together or not at all.
+	Email jobs.Enqueuer
 }
 
 // Issued is a credential just issued: its row and its signed document.
@@ -164,15 +169,7 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 	if t.Schema == nil {
 		return fmt.Errorf("%w: the template has no schema", ErrCredential)
 	}
-	def := json.RawMessage(t.Schema.SchemaDefinition)
-	if d := strings.TrimSpace(string(def)); d == "" || d == "{}" || d == "null" {
-		// A schema stored without its JSON Schema: the one its fields make.
-		var err error
-		if def, err = credschema.Build(t.Schema.Name, t.Schema.Fields); err != nil {
-			return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
-		}
-	}
-	schema, err := CompiledSchema(def)
+	schema, err := Schema(t.Schema)
 	if err != nil {
 		return fmt.Errorf("%w: the template's schema is not usable: %w", ErrCredential, err)
 	}
@@ -180,6 +177,20 @@ func CheckData(t *store.CredentialTemplate, data map[string]any) error {
 		return &DataError{Fields: errs}
 	}
 	return nil
+}
+
+// Schema is a credential schema's compiled JSON Schema, through the cache
+// (CompiledSchema); one stored without its JSON Schema is checked against
+// the one its fields make.
+func Schema(s *store.CredentialSchema) (*credschema.Schema, error) {
+	def := json.RawMessage(s.SchemaDefinition)
+	if d := strings.TrimSpace(string(def)); d == "" || d == "{}" || d == "null" {
+		var err error
+		if def, err = credschema.Build(s.Name, s.Fields); err != nil {
+			return nil, err
+		}
+	}
+	return CompiledSchema(def)
 }
 
 // schemas caches compiled JSON Schemas by their text: compiling is far
@@ -403,16 +414,9 @@ func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map
 	return is.Document(org, issuerDID, PreviewID, r)
 }
 
-// Issue signs and stores one credential from a template. via says where
-// the request came from; batchRowID, for bulk issuance, makes the row's
-// issuance happen at most once (store.ErrRowDone when it already did).
-func (is *Issuer) Issue(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (*Issued, error) {
-	if r.Template == nil || r.Template.Schema == nil {
-		return nil, fmt.Errorf("%w: no template", ErrCredential)
-	}
-	if err := CheckData(r.Template, r.Data); err != nil {
-		return nil, err
-	}
+// issue signs and stores one credential from a template whose recipient
+// and data Submit checked.
+func (is *Issuer) issue(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (*Issued, error) {
 	if r.ExpiresAt != nil && !r.ExpiresAt.After(time.Now()) {
 		return nil, fmt.Errorf("%w: the expiry date is in the past", ErrCredential)
 	}
@@ -441,38 +445,58 @@ func (is *Issuer) Issue(ctx context.Context, sc *store.Scoped, r Request, via st
 	if name != "" {
 		recipientName = &name
 	}
-	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID, Stored: r.Stored}, &store.Credential{
+	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID}, &store.Credential{
 		PublicID: publicID, SchemaID: r.Template.SchemaID, TemplateID: &tplID,
 		RecipientAddress: strings.TrimSpace(r.RecipientAddress), RecipientName: recipientName, ExpiresAt: expires,
-	}, actor)
+	}, r.Email, actor)
 }
 
-func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, actor store.Actor) (*Issued, error) {
-	var out Issued
-	cred, err := sc.IssueCredential(ctx, in, func(rev, sus store.StatusEntry) (*store.Credential, error) {
-		now := time.Now().UTC().Truncate(time.Second)
-		signed, b, err := is.sign(s, doc, rev, sus, now)
-		if err != nil {
-			return nil, err
-		}
-		sealed, err := is.Keys.Seal(b, dataContext)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(b)
-		hash := hex.EncodeToString(sum[:])
-		c := *row
-		c.EncryptedData, c.DataHash = sealed, &hash
-		suite, keyID := s.suite, s.key.ID
-		c.ProofType, c.SigningKeyID, c.IssuedAt = &suite, &keyID, &now
-		out.Document, out.JSON = signed, b
-		return &c, nil
-	}, actor)
+// store signs doc and stores it as row: it reserves the credential's
+// status entries (a short transaction of the store's own), builds and signs
+// the document with no transaction open, then stores the credential and
+// enqueues the recipient's email through email (nil: none) in one
+// transaction: the credential and its email job commit together or not at
+// all.
+func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, email jobs.Enqueuer, actor store.Actor) (*Issued, error) {
+	var err error
+	if in.Revocation, in.Suspension, err = sc.ReserveCredentialStatus(ctx, in.IssuerDID, in.BatchRowID); err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	signed, b, err := is.sign(s, doc, in.Revocation, in.Suspension, now)
 	if err != nil {
 		return nil, err
 	}
-	out.Credential = cred
-	return &out, nil
+	sealed, err := is.Keys.Seal(b, dataContext)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	hash := hex.EncodeToString(sum[:])
+	c := *row
+	c.EncryptedData, c.DataHash = sealed, &hash
+	suite, keyID := s.suite, s.key.ID
+	c.ProofType, c.SigningKeyID, c.IssuedAt = &suite, &keyID, &now
+	err = sc.InTx(ctx, func(tx *store.Scoped) error {
+		if err := tx.StoreIssuedCredential(ctx, in, &c, actor); err != nil {
+			return err
+		}
+		if email == nil {
+			return nil
+		}
+		sqlTx, err := tx.SQLTx()
+		if err != nil {
+			return err
+		}
+		if err := notify.EnqueueCredentialEmail(ctx, email, sqlTx, c.ID, c.IssuerID); err != nil {
+			return fmt.Errorf("enqueue the recipient's email: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Issued{Credential: &c, Document: signed, JSON: b}, nil
 }
 
 // SignedDocument decrypts a stored credential's signed document, checking

@@ -33,7 +33,7 @@ func bad(format string, args ...any) error {
 	return &CredentialError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// IssueDocument signs and stores a credential an API client wrote. The
+// issueDocument signs and stores a credential an API client wrote. The
 // document must be a VC Data Model 2.0 credential (first @context the v2
 // context, type including VerifiableCredential, a credentialSubject) without
 // proof. Its issuer, if given, must be the organization's DID
@@ -41,7 +41,7 @@ func bad(format string, args ...any) error {
 // id and credentialStatus are TrustCred's to assign and are replaced;
 // validFrom defaults to now. Terms its contexts do not define are refused
 // (vc.ErrUndefinedTerm), as are contexts not available offline.
-func (is *Issuer) IssueDocument(ctx context.Context, sc *store.Scoped, r DocumentRequest, via store.StatusChannel, actor store.Actor) (*Issued, error) {
+func (is *Issuer) issueDocument(ctx context.Context, sc *store.Scoped, r DocumentRequest, via store.StatusChannel, actor store.Actor) (*Issued, error) {
 	doc := maps.Clone(r.Credential)
 	if err := checkShape(doc); err != nil {
 		return nil, err
@@ -103,6 +103,9 @@ func (is *Issuer) IssueDocument(ctx context.Context, sc *store.Scoped, r Documen
 	if recipient == "" {
 		return nil, bad("credentialSubject must name its recipient: an id that is a DID, or an email")
 	}
+	if fe := CheckRecipient(name, recipient); fe != nil {
+		return nil, fe
+	}
 	row := &store.Credential{PublicID: publicID, SchemaID: r.SchemaID, RecipientAddress: recipient, ExpiresAt: expires}
 	if name != "" {
 		row.RecipientName = &name
@@ -110,7 +113,7 @@ func (is *Issuer) IssueDocument(ctx context.Context, sc *store.Scoped, r Documen
 	if r.TemplateID != "" {
 		row.TemplateID = &r.TemplateID
 	}
-	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via}, row, actor)
+	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via}, row, nil, actor)
 }
 
 func checkShape(doc map[string]any) error {

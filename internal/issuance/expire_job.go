@@ -37,7 +37,7 @@ func (w *ExpireWorker) Work(ctx context.Context, _ *river.Job[Expire]) error {
 	}
 	total := 0
 	for {
-		n, err := w.DB.ExpireCredentials(ctx, now(), 1000)
+		n, err := ExpireDue(ctx, w.DB, now(), 1000)
 		if err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ func TestExpireJob(t *testing.T) {
 		soon := time.Now().Add(time.Hour)
 		r := request(f.jcs, "R", "r@example.org")
 		r.ExpiresAt = &soon
-		out, err := f.is.Issue(ctx, f.sc, r, store.ViaWeb, "", store.Actor{})
+		out, err := f.is.Submit(ctx, f.sc, r, store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,11 +44,11 @@ func TestIndependentVerifierAcceptsIssuedCredentials(t *testing.T) {
 	var docs []any
 	var issued []*issuance.Issued
 	issue := func(tpl *store.CredentialTemplate, recipient string) {
-		out, err := f.is.Issue(ctx, f.sc, request(tpl, "Ada Lovelace", recipient), store.ViaWeb, "", store.Actor{})
+		out, err := f.is.Submit(ctx, f.sc, request(tpl, "Ada Lovelace", recipient), store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		issued = append(issued, out)
+		issued = append(issued, out.Issued)
 		docs = append(docs, reparse(t, out.JSON))
 	}
 	issue(f.rdfc, "ada@example.org")

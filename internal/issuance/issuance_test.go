@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,10 +19,12 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/riverqueue/river"
 	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
@@ -144,7 +147,7 @@ func TestIssueBothSuites(t *testing.T) {
 		f := setup(t, db)
 		ctx := context.Background()
 		for _, tpl := range []*store.CredentialTemplate{f.rdfc, f.jcs, f.badge} {
-			out, err := f.is.Issue(ctx, f.sc, request(tpl, "Ada Lovelace", "ada@example.org"), store.ViaWeb, "", store.Actor{})
+			out, err := f.is.Submit(ctx, f.sc, request(tpl, "Ada Lovelace", "ada@example.org"), store.ViaWeb, "", store.Actor{})
 			if err != nil {
 				t.Fatalf("%s: %v", tpl.Name, err)
 			}
@@ -223,7 +226,7 @@ func TestConcurrentIssuanceUniqueIndexes(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out, err := f.is.Issue(context.Background(), f.sc, request(f.jcs, fmt.Sprint("R", i), fmt.Sprintf("r%d@example.org", i)),
+				out, err := f.is.Submit(context.Background(), f.sc, request(f.jcs, fmt.Sprint("R", i), fmt.Sprintf("r%d@example.org", i)),
 					store.ViaAPI, "", store.Actor{})
 				if err != nil {
 					errs <- err
@@ -306,11 +309,11 @@ func TestRevokeSuspendUnsuspend(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		a, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
+		a, err := f.is.Submit(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "B", "b@example.org"), store.ViaWeb, "", store.Actor{})
+		b, err := f.is.Submit(ctx, f.sc, request(f.rdfc, "B", "b@example.org"), store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -400,7 +403,7 @@ func TestKeysAndDIDDocument(t *testing.T) {
 		if err != nil || again.ID != k1.ID {
 			t.Fatalf("EnsureKey made a second key: %v", err)
 		}
-		old, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
+		old, err := f.is.Submit(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -422,7 +425,7 @@ func TestKeysAndDIDDocument(t *testing.T) {
 		}
 		// The old credential still verifies; a new one is signed by the new key.
 		f.verify(t, reparse(t, old.JSON))
-		fresh, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "B", "b@example.org"), store.ViaWeb, "", store.Actor{})
+		fresh, err := f.is.Submit(ctx, f.sc, request(f.rdfc, "B", "b@example.org"), store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +450,7 @@ func TestDIDKeyIssuer(t *testing.T) {
 			t.Fatalf("DID %s", org.DID)
 		}
 		f.org = org
-		out, err := f.is.Issue(ctx, f.sc, request(f.jcs, "A", "did:example:ada"), store.ViaWeb, "", store.Actor{})
+		out, err := f.is.Submit(ctx, f.sc, request(f.jcs, "A", "did:example:ada"), store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -492,8 +495,8 @@ func TestIssueDocument(t *testing.T) {
 			"type":["VerifiableCredential","ExampleAlumniCredential"],
 			"credentialSubject":{"id":"did:example:abc","alumniOf":"Example University"}}`
 		for _, suite := range []string{"", vc.CryptosuiteJCS} {
-			out, err := f.is.IssueDocument(ctx, f.sc, issuance.DocumentRequest{Credential: parse(ok), Cryptosuite: suite, SchemaID: f.rdfc.SchemaID},
-				store.ViaAPI, store.Actor{})
+			out, err := f.is.Submit(ctx, f.sc, issuance.Request{Document: &issuance.DocumentRequest{Credential: parse(ok), Cryptosuite: suite, SchemaID: f.rdfc.SchemaID}},
+				store.ViaAPI, "", store.Actor{})
 			if err != nil {
 				t.Fatalf("%q: %v", suite, err)
 			}
@@ -516,13 +519,13 @@ func TestIssueDocument(t *testing.T) {
 			{"no recipient", `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"credentialSubject":{"name":"x"}}`, issuance.ErrCredential},
 		}
 		for _, c := range cases {
-			_, err := f.is.IssueDocument(ctx, f.sc, issuance.DocumentRequest{Credential: parse(c.doc), SchemaID: f.rdfc.SchemaID}, store.ViaAPI, store.Actor{})
+			_, err := f.is.Submit(ctx, f.sc, issuance.Request{Document: &issuance.DocumentRequest{Credential: parse(c.doc), SchemaID: f.rdfc.SchemaID}}, store.ViaAPI, "", store.Actor{})
 			if !errors.Is(err, c.want) {
 				t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 			}
 		}
-		if _, err := f.is.IssueDocument(ctx, f.sc, issuance.DocumentRequest{Credential: parse(ok), Cryptosuite: "ecdsa-rdfc-2019", SchemaID: f.rdfc.SchemaID},
-			store.ViaAPI, store.Actor{}); !errors.Is(err, issuance.ErrCryptosuite) {
+		if _, err := f.is.Submit(ctx, f.sc, issuance.Request{Document: &issuance.DocumentRequest{Credential: parse(ok), Cryptosuite: "ecdsa-rdfc-2019", SchemaID: f.rdfc.SchemaID}},
+			store.ViaAPI, "", store.Actor{}); !errors.Is(err, issuance.ErrCryptosuite) {
 			t.Errorf("cryptosuite: %v", err)
 		}
 	})
@@ -534,18 +537,18 @@ func TestIssueChecksData(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		_, err := f.is.Issue(ctx, f.sc, issuance.Request{Template: f.rdfc, RecipientName: "A", RecipientAddress: "a@example.org",
+		_, err := f.is.Submit(ctx, f.sc, issuance.Request{Template: f.rdfc, RecipientName: "A", RecipientAddress: "a@example.org",
 			Data: map[string]any{"credits": "lots"}}, store.ViaWeb, "", store.Actor{})
 		var de *issuance.DataError
 		if !errors.As(err, &de) || de.Fields["degree"] == "" || de.Fields["credits"] == "" {
 			t.Fatalf("bad data: %v", err)
 		}
 		past := time.Now().Add(-time.Hour)
-		if _, err := f.is.Issue(ctx, f.sc, issuance.Request{Template: f.rdfc, RecipientAddress: "a@example.org",
+		if _, err := f.is.Submit(ctx, f.sc, issuance.Request{Template: f.rdfc, RecipientName: "A", RecipientAddress: "a@example.org",
 			Data: map[string]any{"degree": "X"}, ExpiresAt: &past}, store.ViaWeb, "", store.Actor{}); !errors.Is(err, issuance.ErrCredential) {
 			t.Fatalf("expiry in the past: %v", err)
 		}
-		out, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
+		out, err := f.is.Submit(ctx, f.sc, request(f.rdfc, "A", "a@example.org"), store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -562,10 +565,11 @@ func TestIssueChecksData(t *testing.T) {
 	})
 }
 
-// Request.Stored runs inside the transaction that stores the credential:
-// it sees the new row, and its failure leaves no credential behind (so a
-// queued email and its credential commit together or not at all).
-func TestIssueStoredHookIsTransactional(t *testing.T) {
+// The recipient's email job is enqueued (Request.Email) inside the
+// transaction that stores the credential: the queue sees the new row, and
+// its failure leaves no credential behind (so a queued email and its
+// credential commit together or not at all).
+func TestIssueEmailIsTransactional(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
@@ -574,28 +578,40 @@ func TestIssueStoredHookIsTransactional(t *testing.T) {
 			q = "SELECT count(*) FROM credentials WHERE id = $1"
 		}
 		boom := errors.New("queue unavailable")
+		queue := &fakeQueue{t: t, query: q, err: boom}
 		req := request(f.rdfc, "A", "a@example.org")
-		req.Stored = func(ctx context.Context, tx *sql.Tx, c *store.Credential) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, q, c.ID).Scan(&n); err != nil || n != 1 {
-				t.Errorf("the hook does not see its credential: %d %v", n, err)
-			}
-			return boom
-		}
-		if _, err := f.is.Issue(ctx, f.sc, req, store.ViaWeb, "", store.Actor{}); !errors.Is(err, boom) {
-			t.Fatalf("the hook's error: %v", err)
+		req.Email = queue
+		if _, err := f.is.Submit(ctx, f.sc, req, store.ViaWeb, "", store.Actor{}); !errors.Is(err, boom) {
+			t.Fatalf("the queue's error: %v", err)
 		}
 		var n int
 		if err := db.SQL().QueryRow("SELECT count(*) FROM credentials").Scan(&n); err != nil || n != 0 {
-			t.Fatalf("%d credentials stored after the hook failed (%v)", n, err)
+			t.Fatalf("%d credentials stored after the enqueue failed (%v)", n, err)
 		}
-		var seen string
-		req.Stored = func(ctx context.Context, tx *sql.Tx, c *store.Credential) error { seen = c.ID; return nil }
-		out, err := f.is.Issue(ctx, f.sc, req, store.ViaWeb, "", store.Actor{})
-		if err != nil || seen != out.Credential.ID {
-			t.Fatalf("issued %v with the hook seeing %q: %v", out, seen, err)
+		queue.err = nil
+		out, err := f.is.Submit(ctx, f.sc, req, store.ViaWeb, "", store.Actor{})
+		if err != nil || len(queue.jobs) != 2 || queue.jobs[1] != (notify.CredentialEmail{CredentialID: out.Credential.ID, OrganizationID: f.org.ID}) {
+			t.Fatalf("issued %v with the jobs %v: %v", out.Credential, queue.jobs, err)
 		}
 	})
+}
+
+// fakeQueue records the jobs enqueued through it, checking that the
+// credential they name is visible in their transaction.
+type fakeQueue struct {
+	t     *testing.T
+	query string
+	err   error
+	jobs  []river.JobArgs
+}
+
+func (q *fakeQueue) EnqueueTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	q.jobs = append(q.jobs, args)
+	var n int
+	if err := tx.QueryRowContext(ctx, q.query, args.(notify.CredentialEmail).CredentialID).Scan(&n); err != nil || n != 1 {
+		q.t.Errorf("the queue does not see its credential: %d %v", n, err)
+	}
+	return q.err
 }
 
 // Credentials past their expiry are marked expired by the periodic job's
@@ -609,13 +625,13 @@ func TestExpireCredentials(t *testing.T) {
 		for i := range 3 {
 			r := request(f.jcs, fmt.Sprint("R", i), fmt.Sprintf("r%d@example.org", i))
 			r.ExpiresAt = &soon
-			out, err := f.is.Issue(ctx, f.sc, r, store.ViaWeb, "", store.Actor{})
+			out, err := f.is.Submit(ctx, f.sc, r, store.ViaWeb, "", store.Actor{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, out.Credential.ID)
 		}
-		lasting, err := f.is.Issue(ctx, f.sc, request(f.jcs, "L", "l@example.org"), store.ViaWeb, "", store.Actor{})
+		lasting, err := f.is.Submit(ctx, f.sc, request(f.jcs, "L", "l@example.org"), store.ViaWeb, "", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -657,6 +673,11 @@ func TestIssueMany(t *testing.T) {
 		for i := range reqs {
 			reqs[i] = request(f.rdfc, fmt.Sprint("R", i), fmt.Sprintf("r%d@example.org", i))
 		}
+		// The recipient rule is Submit's: one bad request refuses the lot.
+		bad := append(slices.Clone(reqs[:2]), request(f.rdfc, "", "nobody@example.org"))
+		if _, err := f.is.IssueMany(ctx, f.sc, bad, store.Actor{}); !errors.As(err, new(issuance.FieldErrors)) {
+			t.Fatalf("a request without a name for an email address: %v", err)
+		}
 		creds, err := f.is.IssueMany(ctx, f.sc, reqs, store.Actor{})
 		if err != nil || len(creds) != 300 {
 			t.Fatalf("%d %v", len(creds), err)
@@ -666,7 +687,7 @@ func TestIssueMany(t *testing.T) {
 			t.Fatalf("%d credentials, %d distinct indexes (%v)", n, distinct, err)
 		}
 		// One issued afterwards takes the next index; each verifies.
-		one, err := f.is.Issue(ctx, f.sc, request(f.rdfc, "Last", "last@example.org"), store.ViaWeb, "", store.Actor{})
+		one, err := f.is.Submit(ctx, f.sc, request(f.rdfc, "Last", "last@example.org"), store.ViaWeb, "", store.Actor{})
 		if err != nil || *one.Credential.StatusListIndex != 300 {
 			t.Fatalf("next index %v %v", one.Credential.StatusListIndex, err)
 		}

@@ -15,8 +15,10 @@ import (
 // IssueMany signs and stores many credentials of one template at once,
 // for seeding (load tests, large demos): status entries are reserved in
 // one go, documents are signed on every core and inserted in batches.
-// Unlike Issue it writes one audit entry for the lot and is not
-// idempotent; bulk issuance from CSV uses Issue per row.
+// It checks each request with Submit's rules (CheckRecipient, CheckData)
+// and signs them all (no approval seam: seeding only). Unlike Submit it
+// writes one audit entry for the lot and is not idempotent; bulk issuance
+// from CSV uses Submit per row.
 func (is *Issuer) IssueMany(ctx context.Context, sc *store.Scoped, reqs []Request, actor store.Actor) ([]*store.Credential, error) {
 	if len(reqs) == 0 {
 		return nil, nil
@@ -25,6 +27,9 @@ func (is *Issuer) IssueMany(ctx context.Context, sc *store.Scoped, reqs []Reques
 	for _, r := range reqs {
 		if r.Template != tpl {
 			return nil, bad("IssueMany takes requests of one template")
+		}
+		if fe := CheckRecipient(r.RecipientName, r.RecipientAddress); fe != nil {
+			return nil, fe
 		}
 		if err := CheckData(r.Template, r.Data); err != nil {
 			return nil, err

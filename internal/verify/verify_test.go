@@ -99,7 +99,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 
 func (f *fixture) issue(t *testing.T, suite string, expires *time.Time) (map[string]any, *store.Credential) {
 	t.Helper()
-	out, err := f.is.Issue(context.Background(), f.sc, issuance.Request{Template: f.tpl[suite], RecipientName: "Ada",
+	out, err := f.is.Submit(context.Background(), f.sc, issuance.Request{Template: f.tpl[suite], RecipientName: "Ada",
 		RecipientAddress: "ada@example.org", Data: map[string]any{"degree": "Physics"}, ExpiresAt: expires}, store.ViaWeb, "", store.Actor{})
 	if err != nil {
 		t.Fatal(err)
