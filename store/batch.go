@@ -11,7 +11,92 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
+
+	"github.com/trustcred/trustcred/internal/secret"
 )
+
+// BatchStatus is issuance_batches.status.
+type BatchStatus string
+
+const (
+	BatchValidated BatchStatus = "validated" // rows checked, waiting for the user to issue
+	BatchQueued    BatchStatus = "queued"
+	BatchRunning   BatchStatus = "running"
+	BatchCompleted BatchStatus = "completed"
+	BatchCancelled BatchStatus = "cancelled"
+)
+
+// Valid reports whether s is one of the values the database accepts.
+func (s BatchStatus) Valid() bool {
+	switch s {
+	case BatchValidated, BatchQueued, BatchRunning, BatchCompleted, BatchCancelled:
+		return true
+	}
+	return false
+}
+
+// IssuanceBatch is one bulk issuance from a CSV file.
+type IssuanceBatch struct {
+	ID             string
+	OrganizationID string
+	TemplateID     *string
+	CreatedBy      *string
+	Filename       *string
+	Status         BatchStatus                           `gorm:"default:validated" validate:"required,oneof=validated queued running completed cancelled"`
+	ColumnMapping  datatypes.JSONType[map[string]string] // schema field (or recipient_name, recipient_address) → CSV header
+	TotalRows      int
+	InvalidRows    int
+	IssuedCount    int
+	FailedCount    int
+	SendEmail      bool
+	StartedAt      *time.Time
+	CompletedAt    *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+
+	Template *CredentialTemplate `gorm:"foreignKey:TemplateID" validate:"-"`
+}
+
+func (IssuanceBatch) TableName() string { return "issuance_batches" }
+
+func (b *IssuanceBatch) BeforeCreate(*gorm.DB) error { return newID(&b.ID) }
+
+// BatchRowStatus is issuance_batch_rows.status.
+type BatchRowStatus string
+
+const (
+	RowPending BatchRowStatus = "pending"
+	RowInvalid BatchRowStatus = "invalid"
+	RowIssued  BatchRowStatus = "issued"
+	RowFailed  BatchRowStatus = "failed"
+)
+
+// Valid reports whether s is one of the values the database accepts.
+func (s BatchRowStatus) Valid() bool {
+	switch s {
+	case RowPending, RowInvalid, RowIssued, RowFailed:
+		return true
+	}
+	return false
+}
+
+// IssuanceBatchRow is one CSV row of a batch; its data (the row's values
+// by column) is sealed.
+type IssuanceBatchRow struct {
+	ID            string
+	BatchID       string
+	RowNumber     int // 1-based, the header excluded
+	DataEncrypted secret.Sealed
+	Status        BatchRowStatus `gorm:"default:pending" validate:"required,oneof=pending invalid issued failed"`
+	Error         *string
+	CredentialID  *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+func (IssuanceBatchRow) TableName() string { return "issuance_batch_rows" }
+
+func (r *IssuanceBatchRow) BeforeCreate(*gorm.DB) error { return newID(&r.ID) }
 
 // ErrBatchState is returned for a change the batch's status does not allow
 // (remapping a batch that is issuing, issuing one without valid rows…);

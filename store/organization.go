@@ -9,6 +9,18 @@ import (
 	"gorm.io/gorm"
 )
 
+// DIDMethod is organizations.did_method: how an organization names itself
+// as the issuer of its credentials.
+type DIDMethod string
+
+const (
+	DIDWeb DIDMethod = "web" // did:web:{host}:orgs:{slug}, keys in /orgs/{slug}/did.json
+	DIDKey DIDMethod = "key" // the active signing key's did:key
+)
+
+// Valid reports whether m is one of the values the database accepts.
+func (m DIDMethod) Valid() bool { return m == DIDWeb || m == DIDKey }
+
 // ErrSlugTaken is returned when another organization has the slug (or DID).
 var ErrSlugTaken = errors.New("an organization with this address already exists")
 

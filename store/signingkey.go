@@ -7,7 +7,36 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/trustcred/trustcred/internal/secret"
 )
+
+// SigningKeyStatus is signing_keys.status.
+type SigningKeyStatus string
+
+const (
+	KeyActive  SigningKeyStatus = "active"  // signs new credentials; one per organization
+	KeyRetired SigningKeyStatus = "retired" // still published, so that what it signed verifies
+)
+
+// Valid reports whether s is one of the values the database accepts.
+func (s SigningKeyStatus) Valid() bool { return s == KeyActive || s == KeyRetired }
+
+// SigningKey is one of an organization's Ed25519 credential signing keys.
+type SigningKey struct {
+	ID                  string
+	OrganizationID      string
+	KeyID               string // the verification method's fragment in the DID document
+	PublicKeyMultibase  string // Multikey, z6Mk…
+	PrivateKeyEncrypted secret.Sealed
+	Status              SigningKeyStatus `gorm:"default:active" validate:"required,oneof=active retired"`
+	CreatedAt           time.Time
+	RetiredAt           *time.Time
+}
+
+func (SigningKey) TableName() string { return "signing_keys" }
+
+func (k *SigningKey) BeforeCreate(*gorm.DB) error { return newID(&k.ID) }
 
 // SigningKeys lists the organization's signing keys, the active one first,
 // then the retired ones newest first.

@@ -5,9 +5,48 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
+
+// StatusPurpose is status_lists.purpose, the statusPurpose of a
+// BitstringStatusListEntry.
+type StatusPurpose string
+
+const (
+	PurposeRevocation StatusPurpose = "revocation"
+	PurposeSuspension StatusPurpose = "suspension"
+)
+
+// Valid reports whether p is one of the values the database accepts.
+func (p StatusPurpose) Valid() bool { return p == PurposeRevocation || p == PurposeSuspension }
+
+// StatusListSize is the number of entries of a new status list: W3C
+// Bitstring Status List's minimum of 131,072 (16 KiB), which keeps a
+// credential's index from identifying it among few others.
+const StatusListSize = 131072
+
+// StatusList is one W3C Bitstring Status List of an organization.
+type StatusList struct {
+	ID                string
+	OrganizationID    string
+	Purpose           StatusPurpose `validate:"required,oneof=revocation suspension"`
+	IssuerDID         string        `gorm:"column:issuer_did"` // the issuer of the list and of the credentials in it
+	ListNumber        int
+	Size              int    `gorm:"default:131072"`
+	Bitstring         []byte // unpacked bits, bit i is bit 7-(i%8) of byte i/8
+	NextIndex         int
+	Version           int     `gorm:"default:1"` // bumped on every bit change
+	Credential        *string // the signed status list credential of CredentialVersion
+	CredentialVersion *int
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (StatusList) TableName() string { return "status_lists" }
+
+func (l *StatusList) BeforeCreate(*gorm.DB) error { return newID(&l.ID) }
 
 // StatusEntry is a credential's position in one of its organization's
 // status lists.
