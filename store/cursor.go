@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -76,7 +77,11 @@ func ParseCursor(s string) (*Cursor, error) {
 			return nil, ErrBadCursor
 		}
 	case 1:
-		c.At = time.Unix(0, int64(binary.BigEndian.Uint64(at))).UTC()
+		ns := binary.BigEndian.Uint64(at)
+		if ns > math.MaxInt64 { // not a time String wrote
+			return nil, ErrBadCursor
+		}
+		c.At = time.Unix(0, int64(ns)).UTC() // #nosec G115 -- at most MaxInt64, checked above
 	default:
 		return nil, ErrBadCursor
 	}

@@ -66,6 +66,7 @@ func TestCursorMalformed(t *testing.T) {
 		"NUL in key":        with(func(b []byte) []byte { return append(b, "a\x00b"...) }),
 		"key not UTF-8":     with(func(b []byte) []byte { return append(b, 0xff) }),
 		"key too long":      with(func(b []byte) []byte { return append(b, strings.Repeat("a", store.MaxCursorKey+1)...) }),
+		"time past int64":   with(func(b []byte) []byte { b[17] = 0x80; return b }),
 	} {
 		if c, err := store.ParseCursor(bad); !errors.Is(err, store.ErrBadCursor) {
 			t.Errorf("%s %q: %+v %v", name, bad, c, err)

@@ -46,9 +46,10 @@ func Look(t *testing.T, tab context.Context, name string, widths ...int) {
 		if err != nil {
 			t.Fatalf("screenshot of %s at %d px: %v", name, w, err)
 		}
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil { // #nosec G703 -- the folder is the one the person running the tests named
 			t.Fatal(err)
 		}
+		// #nosec G703 -- in the folder the person running the tests named, under a name the test gives
 		if err := os.WriteFile(filepath.Join(dir, name+"-"+strconv.Itoa(w)+".png"), png, 0o600); err != nil {
 			t.Fatal(err)
 		}
