@@ -228,6 +228,11 @@ const (
 	ActionUnsuspend StatusAction = "unsuspend" // back to active
 )
 
+// auditStatusActions are the audit log's names of the status changes
+// (migration 00017 mends the "credential.suspendd" that "+d" once wrote).
+var auditStatusActions = map[StatusAction]string{ActionRevoke: "credential.revoked",
+	ActionSuspend: "credential.suspended", ActionUnsuspend: "credential.unsuspended"}
+
 // ErrStatusChange is returned for a status change the credential's current
 // status does not allow (revoking a revoked credential, unsuspending an
 // active one…); the message says why.
@@ -320,7 +325,7 @@ func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action S
 			return err
 		}
 		actor.OrganizationID = &s.orgID
-		return audit(tx, actor, "credential."+string(action)+"d", "credential", c.ID, AuditDetails{
+		return audit(tx, actor, auditStatusActions[action], "credential", c.ID, AuditDetails{
 			Summary: fmt.Sprintf("%s credential %s", map[StatusAction]string{ActionRevoke: "Revoked",
 				ActionSuspend: "Suspended", ActionUnsuspend: "Unsuspended"}[action], c.PublicID),
 			Reason:  reason,

@@ -359,6 +359,23 @@ func TestRevokeSuspendUnsuspend(t *testing.T) {
 		if err != nil || len(h) != 4 || h[3].ToStatus != store.CredentialRevoked || h[2].Via != store.ViaAPI {
 			t.Fatalf("history %v %v", h, err)
 		}
+		// The audit log names each change in words, in order.
+		rows, err := db.SQL().QueryContext(ctx, storetest.Rebind(db.Dialect(), `SELECT action FROM audit_logs WHERE resource_id = ? AND action <> 'credential.issued' ORDER BY created_at, id`), a.Credential.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				t.Fatal(err)
+			}
+			actions = append(actions, a)
+		}
+		rows.Close()
+		if want := []string{"credential.suspended", "credential.unsuspended", "credential.revoked"}; !slices.Equal(actions, want) {
+			t.Fatalf("audit actions %v, want %v", actions, want)
+		}
 		// Another organization cannot touch it.
 		other := db.Scoped("0190a0a0-0000-7000-8000-000000000000")
 		if _, err := other.ChangeCredentialStatus(ctx, b.Credential.ID, store.ActionRevoke, "x", store.ViaWeb, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
