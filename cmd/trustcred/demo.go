@@ -51,7 +51,15 @@ func demoCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 func seedDemoIfEmpty(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB, keys *secret.Keyring, out io.Writer) error {
 	res, err := demo.Seed(ctx, db, keys, cfg.BaseURL)
 	if errors.Is(err, store.ErrNotEmpty) {
-		log.Info("demo data not seeded: the database already has data")
+		// Said where the passwords would have been, not only in the log:
+		// whoever asked for the demo is looking there.
+		where := "the data directory " + cfg.DataDir
+		if cfg.DatabaseURL != "" {
+			where = "the database of --database-url"
+		}
+		fmt.Fprintf(out, "Demo data not seeded: %s already has data, and the demo is seeded only into an empty one.\n"+
+			"To look at the demo, start on a new data directory: trustcred serve --demo --data-dir ./demo-data\n", where)
+		log.Warn("demo data not seeded: the database already has data")
 		return nil
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,7 +18,10 @@ import (
 	"time"
 
 	"github.com/trustcred/trustcred/internal/apikey"
+	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/demo"
 	"github.com/trustcred/trustcred/internal/password"
+	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 )
@@ -268,6 +272,28 @@ func TestDemoCommand(t *testing.T) {
 	code, _, errs = runCmd(t, env, "demo")
 	if code != 1 || !strings.Contains(errs, "already has data") {
 		t.Fatalf("second demo: exit %d, stderr %q", code, errs)
+	}
+}
+
+// serve --demo on a database that has data seeds nothing and says so where
+// the passwords would have been, with the way to get the demo.
+func TestServeDemoOnDataSaysSo(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	keys, err := secret.Load("", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(context.Background(), db, keys, "http://localhost:8080"); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cfg := config.Config{DataDir: "/srv/trustcred", BaseURL: "http://localhost:8080"}
+	if err := seedDemoIfEmpty(context.Background(), cfg, slog.New(slog.DiscardHandler), db, keys, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Demo data not seeded: the data directory /srv/trustcred already has data") ||
+		!strings.Contains(out.String(), "--demo --data-dir ./demo-data") {
+		t.Fatalf("output %q", out.String())
 	}
 }
 
