@@ -92,8 +92,9 @@ func (w *NotificationEmailWorker) Work(ctx context.Context, _ *river.Job[Notific
 			}
 			if errors.Is(err, mail.ErrNotConfigured) {
 				// The operator has not set up email: nothing will go out
-				// until they do, so wait for the next run quietly.
-				w.Log.Warn("notification emails waiting: email is not configured", "pending", len(batch))
+				// until they do, so wait for the next run quietly (serve
+				// warned once at start, mail.FromConfig).
+				w.Log.Debug("notification emails waiting: email is not configured", "pending", len(batch))
 				return nil
 			}
 			errs = append(errs, fmt.Errorf("notification %s: %w", n.ID, err))

@@ -1,8 +1,10 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -115,10 +117,18 @@ func TestNotificationEmailWorker(t *testing.T) {
 		if err := w.Work(ctx, nil); err == nil {
 			t.Fatal("a failed send was not reported")
 		}
+		// Email not configured: the server said so once at start; a run
+		// every minute does not say it again at warning level.
+		var logged bytes.Buffer
+		w.Log = slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		m.err = mail.ErrNotConfigured
 		if err := w.Work(ctx, nil); err != nil {
 			t.Fatalf("email not configured is not a job failure: %v", err)
 		}
+		if logged.Len() != 0 {
+			t.Fatalf("a run without email configured warned: %s", logged.String())
+		}
+		w.Log = storetest.Logger(t)
 		m.err = nil
 		if err := w.Work(ctx, nil); err != nil || len(m.to()) != 5 {
 			t.Fatalf("after recovery: %d sent, %v", len(m.to()), err)
