@@ -1019,7 +1019,7 @@ func Row(r Item) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 89, "<span class=\"text-xs text-slate-400\">No</span> <input type=\"hidden\" name=\"verified\" value=\"true\"> <button type=\"submit\" class=\"text-xs text-slate-500 underline hover:text-slate-900\" data-testid=\"org-verified-set\">Mark verified<span class=\"sr-only\">: ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 89, "<span class=\"text-xs text-slate-600\">No</span> <input type=\"hidden\" name=\"verified\" value=\"true\"> <button type=\"submit\" class=\"text-xs text-slate-500 underline hover:text-slate-900\" data-testid=\"org-verified-set\">Mark verified<span class=\"sr-only\">: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
