@@ -59,6 +59,25 @@ func oneLine(s string) string {
 
 // confirmationEmail asks the administrator who registered org to confirm
 // their email address.
+// accountExistsEmail tells the owner of an account that someone registered
+// an organization with their address: the registration page answered as
+// for any registration, so that it does not tell who has an account.
+func accountExistsEmail(to, org, base string) mail.Message {
+	return mail.Message{
+		To:      to,
+		Subject: "You already have a TrustCred account",
+		Text: fmt.Sprintf(`Someone, perhaps you, tried to register %s on TrustCred with this email address.
+You already have an account with it, so nothing was registered.
+
+To sign in, open %s/login
+If you do not remember your password, choose a new one at %s/password/forgot
+To add an organization to your account, ask the platform operator.
+
+If this was not you, ignore this email: nothing has changed.
+`, oneLine(org), base, base),
+	}
+}
+
 func confirmationEmail(to, org, link string, expires time.Time) mail.Message {
 	return mail.Message{
 		To:      to,

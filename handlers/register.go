@@ -162,23 +162,30 @@ func (h *Registrations) Register(c *fiber.Ctx) error {
 		Confirmation: store.EmailLink{TokenHash: auth.HashToken(token), ExpiresAt: expires},
 	}
 	err = h.DB.RegisterOrganization(c.UserContext(), reg, auth.Actor(c))
-	if errors.Is(err, store.ErrSlugTaken) || errors.Is(err, store.ErrNameTaken) || errors.Is(err, store.ErrEmailTaken) {
+	// Organization names and URL names are public; whether an email has an
+	// account is not. A taken name or URL name is said next to its field;
+	// a taken email alone is answered as a registration is (the same page,
+	// after the same work), and its owner is told by email, as the password
+	// reset does.
+	if errors.Is(err, store.ErrSlugTaken) || errors.Is(err, store.ErrNameTaken) {
 		if errors.Is(err, store.ErrSlugTaken) {
 			f.Slug.Error = slugTaken
 		}
 		if errors.Is(err, store.ErrNameTaken) {
 			f.Errors["name"] = "An organization with this name is already registered. If it is yours, ask its administrators to invite you."
 		}
-		if errors.Is(err, store.ErrEmailTaken) {
-			f.Errors["email"] = "An account with this email already exists. Sign in, or use another address."
-		}
 		return invalid()
 	}
-	if err != nil {
+	emailTaken := errors.Is(err, store.ErrEmailTaken)
+	if err != nil && !emailTaken {
 		return err
 	}
 	done := register.Done{Organization: f.Name, Email: reg.Admin.Email}
-	if err := h.sendConfirmation(c, reg.Admin, f.Name, token, expires); err != nil {
+	msg := confirmationEmail(reg.Admin.Email, f.Name, h.BaseURL+"/confirm-email/"+token, expires)
+	if emailTaken {
+		msg = accountExistsEmail(reg.Admin.Email, f.Name, h.BaseURL)
+	}
+	if err := h.send(c, msg); err != nil {
 		done.MailProblem = mailFailure(err)
 	}
 	render.SetTitle(c, "Registration received")
@@ -187,10 +194,16 @@ func (h *Registrations) Register(c *fiber.Ctx) error {
 
 // sendConfirmation emails an email confirmation link. Failures are logged.
 func (h *Registrations) sendConfirmation(c *fiber.Ctx, u *store.User, org, token string, expires time.Time) error {
+	return h.send(c, confirmationEmail(u.Email, org, h.BaseURL+"/confirm-email/"+token, expires))
+}
+
+// send emails a registration message within the mail budget. Failures are
+// logged (without the address: it may be someone else's account).
+func (h *Registrations) send(c *fiber.Ctx, m mail.Message) error {
 	ctx, cancel := context.WithTimeout(auth.WithoutCancel(c), mailBudget)
 	defer cancel()
-	if err := h.Mailer.Send(ctx, confirmationEmail(u.Email, org, h.BaseURL+"/confirm-email/"+token, expires)); err != nil {
-		h.Log.Error("email confirmation not sent", "user_id", u.ID, "error", err)
+	if err := h.Mailer.Send(ctx, m); err != nil {
+		h.Log.Error("registration email not sent", "subject", m.Subject, "error", err)
 		return err
 	}
 	return nil
