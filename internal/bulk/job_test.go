@@ -144,6 +144,39 @@ func count(t testing.TB, db *store.DB, q string, args ...any) int {
 
 // checkIssuedOnce: as many credentials as valid rows, each row issued
 // once with its own credential, the counts right and the batch completed.
+// startQueue starts q until the test ends.
+func startQueue(t *testing.T, ctx context.Context, q *jobs.Queue) {
+	t.Helper()
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(sctx)
+	})
+}
+
+// waitCompleted polls the batch until it is completed, or until limit has
+// passed since from; it returns the batch as last read and whether it
+// completed.
+func (f *bulkFixture) waitCompleted(t *testing.T, batchID string, from time.Time, limit time.Duration) (*store.IssuanceBatch, bool) {
+	t.Helper()
+	for {
+		got, err := f.sc.Batch(context.Background(), batchID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == store.BatchCompleted {
+			return got, true
+		}
+		if time.Since(from) > limit {
+			return got, false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func (f *bulkFixture) checkIssuedOnce(t *testing.T, batchID string, valid, invalid int) {
 	t.Helper()
 	creds := count(t, f.db, "SELECT count(*) FROM credentials WHERE issuer_id = ?", f.org.ID)
@@ -324,14 +357,7 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = q.Stop(sctx)
-		})
+		startQueue(t, ctx, q)
 		tab, err := Parse(bulkCSV(3, 1, func(i int) string { return addrs[i] }))
 		if err != nil {
 			t.Fatal(err)
@@ -526,27 +552,10 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = q.Stop(sctx)
-		})
-		for {
-			got, err := f.sc.Batch(ctx, b.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Status == store.BatchCompleted {
-				break
-			}
-			if time.Since(start) > 50*time.Second {
-				job, _ := q.Client().JobGet(ctx, list.Jobs[0].ID)
-				t.Fatalf("a minute after the crash the batch is still %s with %d of 12 issued; job %s", got.Status, got.IssuedCount, job.State)
-			}
-			time.Sleep(100 * time.Millisecond)
+		startQueue(t, ctx, q)
+		if got, ok := f.waitCompleted(t, b.ID, start, 50*time.Second); !ok {
+			job, _ := q.Client().JobGet(ctx, list.Jobs[0].ID)
+			t.Fatalf("a minute after the crash the batch is still %s with %d of 12 issued; job %s", got.Status, got.IssuedCount, job.State)
 		}
 		f.checkIssuedOnce(t, b.ID, 12, 0)
 		// The rescue was River's, recorded in the words NextRetry looks for.

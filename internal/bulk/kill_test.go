@@ -110,28 +110,11 @@ func TestBulkIssueKilledServer(t *testing.T) {
 		t.Fatalf("after the kill: %v %+v", err, list)
 	}
 
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(sctx)
-	})
-	for {
-		got, err := f.sc.Batch(ctx, b.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status == store.BatchCompleted {
-			break
-		}
-		// The window is under a minute by construction (TestRescueWindow);
-		// the margin is for a loaded machine.
-		if time.Since(killed) > 90*time.Second {
-			t.Fatalf("90 s after the kill the batch is %s with %d of %d issued", got.Status, got.IssuedCount, n)
-		}
-		time.Sleep(100 * time.Millisecond)
+	startQueue(t, ctx, q)
+	// The window is under a minute by construction (TestRescueWindow); the
+	// margin is for a loaded machine.
+	if got, ok := f.waitCompleted(t, b.ID, killed, 90*time.Second); !ok {
+		t.Fatalf("90 s after the kill the batch is %s with %d of %d issued", got.Status, got.IssuedCount, n)
 	}
 	t.Logf("killed with %d of %d issued; the new server completed the batch %v after the kill",
 		got.IssuedCount, n, time.Since(killed).Round(time.Second))
