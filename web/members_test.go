@@ -33,83 +33,32 @@ func TestMemberRoutesByRole(t *testing.T) {
 		alpha, beta := env.Org("alpha"), env.Org("beta")
 		target := env.User(store.RoleVerifier, alpha)
 		invited, _ := invite(t, env, alpha, "invited@alpha.example", store.RoleIssuer)
-		actors := []struct {
-			name string
-			user *store.User
-		}{
-			{"super_admin", env.User(store.RoleSuperAdmin, nil)},
-			{"admin", env.User(store.RoleAdmin, alpha)},
-			{"issuer", env.User(store.RoleIssuer, alpha)},
-			{"reviewer", env.User(store.RoleReviewer, alpha)},
-			{"verifier", env.User(store.RoleVerifier, alpha)},
-			{"recipient", env.User(store.RoleRecipient, alpha)},
-			{"anonymous", nil},
-			{"admin_of_beta", env.User(store.RoleAdmin, beta)},
+		clients := env.RoleClients(alpha, beta)
+		newMember := func(who string) url.Values {
+			return url.Values{"email": {"new-" + strings.ReplaceAll(strings.ToLower(who), " ", "-") + "@example.org"}, "role": {"issuer"}}
 		}
-		routes := []struct {
-			method, path string
-			form         func(actor string) url.Values
-			admin, beta  int  // alpha's admin; beta's admin
-			public       bool // everyone gets the admin's status
-		}{
-			{"GET", "/members", nil, 200, 200, false},
-			{"GET", "/members?q=verifier&role=verifier", nil, 200, 200, false},
-			{"GET", "/members/invite", nil, 200, 200, false},
-			{"POST", "/members/invite", func(a string) url.Values {
-				return url.Values{"email": {"new-" + a + "@example.org"}, "role": {"issuer"}}
-			}, 303, 303, false},
-			{"POST", "/members/" + target.ID + "/role", func(string) url.Values { return url.Values{"role": {"verifier"}} }, 303, 404, false},
-			{"POST", "/members/" + target.ID + "/deactivate", nil, 303, 404, false},
-			{"POST", "/members/" + target.ID + "/reactivate", nil, 303, 404, false},
-			{"POST", "/members/" + invited.ID + "/resend", nil, 303, 404, false},
-			{"GET", "/invitations/not-a-real-token", nil, 410, 410, true},
-			{"POST", "/invitations/not-a-real-token", nil, 410, 410, true},
-			{"GET", "/password/forgot", nil, 200, 200, true},
-			{"POST", "/password/forgot", func(string) url.Values { return url.Values{"email": {"nobody@example.org"}} }, 200, 200, true},
-			{"GET", "/password/reset/not-a-real-token", nil, 410, 410, true},
-			{"POST", "/password/reset/not-a-real-token", nil, 410, 410, true},
-		}
-		for _, a := range actors {
-			cl := env.Client()
-			if a.user != nil {
-				cl.Login(a.user)
-			}
-			for _, r := range routes {
-				want := r.admin
-				switch {
-				case r.public:
-				case a.name == "anonymous":
-					want = 303
-				case a.name == "super_admin":
-					want = 404 // no organization: organization pages do not exist
-				case a.name == "admin_of_beta":
-					want = r.beta
-				case a.name != "admin":
-					want = 403
-				}
-				var form url.Values
-				if r.form != nil {
-					form = r.form(a.name)
-				}
-				var res *webtest.Response
-				if r.method == "GET" {
-					res = cl.Get(r.path)
-				} else {
-					res = cl.Post(r.path, form)
-				}
-				if res.Status != want {
-					t.Errorf("%s %s as %s: %d, want %d", r.method, r.path, a.name, res.Status, want)
-				}
-				if a.name == "anonymous" && !r.public && !strings.HasPrefix(res.Location(), "/login") {
-					t.Errorf("%s %s as anonymous: sent to %q, want the sign-in page", r.method, r.path, res.Location())
-				}
-			}
-		}
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/members", Want: webtest.AdminOnly(200, 200)},
+			{Method: "GET", Path: "/members?q=verifier&role=verifier", Want: webtest.AdminOnly(200, 200)},
+			{Method: "GET", Path: "/members/invite", Want: webtest.AdminOnly(200, 200)},
+			{Method: "POST", Path: "/members/invite", FormFor: newMember, Want: webtest.AdminOnly(303, 303)},
+			{Method: "POST", Path: "/members/" + target.ID + "/role", Form: url.Values{"role": {"verifier"}}, Want: webtest.AdminOnly(303, 404)},
+			{Method: "POST", Path: "/members/" + target.ID + "/deactivate", Want: webtest.AdminOnly(303, 404)},
+			{Method: "POST", Path: "/members/" + target.ID + "/reactivate", Want: webtest.AdminOnly(303, 404)},
+			{Method: "POST", Path: "/members/" + invited.ID + "/resend", Want: webtest.AdminOnly(303, 404)},
+			// The invitation and the password reset are public.
+			{Method: "GET", Path: "/invitations/not-a-real-token", Want: webtest.All(410)},
+			{Method: "POST", Path: "/invitations/not-a-real-token", Want: webtest.All(410)},
+			{Method: "GET", Path: "/password/forgot", Want: webtest.All(200)},
+			{Method: "POST", Path: "/password/forgot", Form: url.Values{"email": {"nobody@example.org"}}, Want: webtest.All(200)},
+			{Method: "GET", Path: "/password/reset/not-a-real-token", Want: webtest.All(410)},
+			{Method: "POST", Path: "/password/reset/not-a-real-token", Want: webtest.All(410)},
+		})
 		// Nobody but the two admins changed anything.
 		if n := scalar[int](t, env, "SELECT count(*) FROM users WHERE email LIKE 'new-%'"); n != 2 {
 			t.Errorf("%d invitations created, want 2 (alpha's and beta's admins)", n)
 		}
-		if org := scalar[string](t, env, "SELECT organization_id FROM users WHERE email = 'new-admin_of_beta@example.org'"); org != beta.ID {
+		if org := scalar[string](t, env, "SELECT organization_id FROM users WHERE email = 'new-admin-of-org-b@example.org'"); org != beta.ID {
 			t.Errorf("beta's admin invited into %s", org)
 		}
 		m, err := env.DB.Scoped(alpha.ID).Member(context.Background(), target.ID)

@@ -54,7 +54,8 @@ func (e *Env) RoleClients(a, b *store.Organization) map[string]*Client {
 type Route struct {
 	Method, Path string
 	Form         url.Values
-	Htmx         bool // sent as htmx (HX-Request), which answers 204 + HX-Redirect instead of 303
+	FormFor      func(who string) url.Values // a form per asker (e.g. a unique email each), instead of Form
+	Htmx         bool                        // sent as htmx (HX-Request), which answers 204 + HX-Redirect instead of 303
 	Want         map[string]int
 }
 
@@ -65,6 +66,16 @@ func All(status int) map[string]int {
 		m[who] = status
 	}
 	return m
+}
+
+// AdminOnly is the row of a page only an organization's admin may open:
+// organization A's admin gets admin, organization B's admin gets other (the
+// status for A's objects, usually 404, or the admin's for B's own page),
+// the platform operator 404 (no organization), the other roles 403 and an
+// anonymous visitor the sign-in page.
+func AdminOnly(admin, other int) map[string]int {
+	return map[string]int{AsSuperAdmin: 404, AsAdmin: admin, AsIssuer: 403, AsReviewer: 403,
+		AsVerifier: 403, AsRecipient: 403, AsAnonymous: 303, AsOtherAdmin: other}
 }
 
 // RouteTable sends every route as every asker and reports each status
@@ -86,6 +97,9 @@ func RouteTable(t testing.TB, clients map[string]*Client, routes []Route) {
 			}
 			var r *Response
 			form := maps.Clone(rc.Form)
+			if rc.FormFor != nil {
+				form = rc.FormFor(who)
+			}
 			if form == nil {
 				form = url.Values{}
 			}
