@@ -1,0 +1,193 @@
+// Package events is the one catalogue of TrustCred's domain events: what
+// happened, to what, in which organization, with a versioned JSON payload
+// and its JSON Schema. Every feature publishes its events from here (the
+// issuance door, member and key changes, the console, bulk batches), in
+// the transaction of the change they describe; webhooks, notifications
+// and analytics consume them in jobs, never on the request path.
+//
+// Adding an event: a Type constant, its payload struct (json tags; doc
+// tags describe the fields; omitempty marks an optional one), a row of
+// Catalogue with a description and an example. The schema served at
+// /api/v1/events/schemas is derived from the struct, so the two cannot
+// drift; TestCatalogue checks every example against its schema.
+package events
+
+import (
+	"time"
+)
+
+// Type names an event, as webhooks subscribe to it and receivers see it
+// in the body's "type".
+type Type string
+
+// The events TrustCred publishes.
+const (
+	CredentialIssued      Type = "credential.issued"
+	CredentialRevoked     Type = "credential.revoked"
+	CredentialSuspended   Type = "credential.suspended"
+	CredentialUnsuspended Type = "credential.unsuspended"
+	CredentialExpired     Type = "credential.expired"
+	CredentialVerified    Type = "credential.verified"
+	BulkBatchCompleted    Type = "bulk_batch.completed"
+	OrganizationApproved  Type = "organization.approved"
+	OrganizationSuspended Type = "organization.suspended"
+	MemberJoined          Type = "member.joined"
+	MemberRemoved         Type = "member.removed"
+	APIKeyCreated         Type = "api_key.created"
+	APIKeyRevoked         Type = "api_key.revoked"
+)
+
+// Group is how the webhook form groups the events' checkboxes.
+type Group string
+
+const (
+	GroupCredentials  Group = "Credentials"
+	GroupBulk         Group = "Bulk issuance"
+	GroupOrganization Group = "Organization"
+	GroupMembers      Group = "Members"
+	GroupAPIKeys      Group = "API keys"
+)
+
+// Spec describes one event type: its version, what it means, and its
+// payload (Payload is a zero value of the payload struct, Example a filled
+// one).
+type Spec struct {
+	Type        Type
+	Version     int
+	Group       Group
+	Description string
+	Payload     any
+	Example     any
+}
+
+// Credential is the credential an event is about.
+type Credential struct {
+	ID         string     `json:"id" doc:"TrustCred's id of the credential (API: /api/v1/credentials/{id})"`
+	PublicID   string     `json:"public_id" doc:"the credential's public id, as in its verification link"`
+	VerifyURL  string     `json:"verify_url" doc:"the public verification page"`
+	SchemaID   string     `json:"schema_id" doc:"the credential schema"`
+	TemplateID string     `json:"template_id,omitempty" doc:"the template it was issued from, when any"`
+	Recipient  string     `json:"recipient" doc:"the recipient's email address or DID"`
+	Status     string     `json:"status" doc:"the status after the event: active, suspended, revoked or expired"`
+	IssuedAt   *time.Time `json:"issued_at,omitempty" doc:"when it was signed"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty" doc:"when it expires, when it does"`
+}
+
+// Issued is the payload of credential.issued.
+type Issued struct {
+	Credential Credential `json:"credential" doc:"the credential issued"`
+	Via        string     `json:"via" doc:"where the request came from: web, api or system (bulk issuance, demo)"`
+	BatchID    string     `json:"batch_id,omitempty" doc:"the bulk batch it was issued in, when any"`
+}
+
+// StatusChanged is the payload of credential.revoked, .suspended,
+// .unsuspended and .expired.
+type StatusChanged struct {
+	Credential     Credential `json:"credential" doc:"the credential, with its new status"`
+	PreviousStatus string     `json:"previous_status" doc:"its status before the change"`
+	Reason         string     `json:"reason,omitempty" doc:"the reason given, when one was"`
+	Via            string     `json:"via" doc:"where the change came from: web, api or system (expiry)"`
+	ChangedAt      time.Time  `json:"changed_at" doc:"when the change took effect"`
+}
+
+// Verified is the payload of credential.verified, published for public
+// verifications of the organization's credentials, at most once per
+// credential per sampling window.
+type Verified struct {
+	Credential Credential `json:"credential" doc:"the credential verified"`
+	Verdict    string     `json:"verdict" doc:"the verification's verdict: valid, invalid, revoked, suspended, expired or unavailable"`
+	Channel    string     `json:"channel" doc:"how it was verified: page (the public page or QR code) or api"`
+	VerifiedAt time.Time  `json:"verified_at" doc:"when"`
+	Count      int        `json:"count" doc:"verifications of this credential in the window this event stands for"`
+}
+
+// BatchCompleted is the payload of bulk_batch.completed.
+type BatchCompleted struct {
+	BatchID     string    `json:"batch_id" doc:"the bulk batch"`
+	FileName    string    `json:"file_name" doc:"the uploaded CSV's name"`
+	Total       int       `json:"total" doc:"rows in the batch"`
+	Issued      int       `json:"issued" doc:"rows issued"`
+	Failed      int       `json:"failed" doc:"rows that failed (see the batch's results CSV)"`
+	CompletedAt time.Time `json:"completed_at" doc:"when the last row was processed"`
+}
+
+// Organization is the payload of organization.approved and .suspended.
+type Organization struct {
+	ID     string    `json:"id" doc:"the organization"`
+	Name   string    `json:"name" doc:"its name"`
+	Slug   string    `json:"slug" doc:"its public profile's slug (/orgs/{slug})"`
+	Reason string    `json:"reason,omitempty" doc:"the platform operator's reason, for a suspension"`
+	At     time.Time `json:"at" doc:"when the decision took effect"`
+}
+
+// Member is the payload of member.joined and member.removed.
+type Member struct {
+	UserID string    `json:"user_id" doc:"the member's user id"`
+	Email  string    `json:"email" doc:"the member's email address"`
+	Role   string    `json:"role" doc:"the member's role"`
+	At     time.Time `json:"at" doc:"when they joined (accepted the invitation) or were removed (deactivated)"`
+}
+
+// APIKey is the payload of api_key.created and api_key.revoked.
+type APIKey struct {
+	ID     string    `json:"id" doc:"the key's id"`
+	Name   string    `json:"name" doc:"the key's name"`
+	Prefix string    `json:"prefix" doc:"the key's visible prefix (the key itself is never sent)"`
+	Scopes []string  `json:"scopes" doc:"the scopes it grants"`
+	At     time.Time `json:"at" doc:"when it was created or revoked"`
+}
+
+var (
+	exampleTime    = time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)
+	exampleExpires = time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC)
+	exampleCred    = Credential{ID: "0b7e0c9e-6b1e-4d53-9a8e-4f3a0f2f5c11", PublicID: "c7d1f0a2-2f3e-4c55-8d0e-5b6a7c8d9e10",
+		VerifyURL: "https://credentials.example.edu/v/c7d1f0a2-2f3e-4c55-8d0e-5b6a7c8d9e10", SchemaID: "5a0c2d1e-9f8b-4c7a-b6e5-d4c3b2a19f80",
+		TemplateID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Recipient: "ada@example.org", Status: "active",
+		IssuedAt: &exampleTime, ExpiresAt: &exampleExpires}
+)
+
+func withStatus(c Credential, s string) Credential { c.Status = s; return c }
+
+// Catalogue lists every event TrustCred publishes, in the order the docs
+// show them.
+var Catalogue = []Spec{
+	{CredentialIssued, 1, GroupCredentials, "A credential was signed and stored: from the issue form, the API or a bulk batch row.",
+		Issued{}, Issued{Credential: exampleCred, Via: "api"}},
+	{CredentialRevoked, 1, GroupCredentials, "A credential was revoked: its status list says so from now on, for good.",
+		StatusChanged{}, StatusChanged{Credential: withStatus(exampleCred, "revoked"), PreviousStatus: "active", Reason: "Issued in error", Via: "web", ChangedAt: exampleTime}},
+	{CredentialSuspended, 1, GroupCredentials, "A credential was suspended: verifiers see it as suspended until it is unsuspended.",
+		StatusChanged{}, StatusChanged{Credential: withStatus(exampleCred, "suspended"), PreviousStatus: "active", Reason: "Under review", Via: "api", ChangedAt: exampleTime}},
+	{CredentialUnsuspended, 1, GroupCredentials, "A suspended credential is active again.",
+		StatusChanged{}, StatusChanged{Credential: exampleCred, PreviousStatus: "suspended", Via: "web", ChangedAt: exampleTime}},
+	{CredentialExpired, 1, GroupCredentials, "A credential reached its expiry date.",
+		StatusChanged{}, StatusChanged{Credential: withStatus(exampleCred, "expired"), PreviousStatus: "active", Via: "system", ChangedAt: exampleTime}},
+	{CredentialVerified, 1, GroupCredentials, "Someone verified one of the organization's credentials on its public page or through the API (sampled: at most one event per credential per hour, with the count it stands for).",
+		Verified{}, Verified{Credential: exampleCred, Verdict: "valid", Channel: "page", VerifiedAt: exampleTime, Count: 3}},
+	{BulkBatchCompleted, 1, GroupBulk, "Every row of a bulk batch was processed.",
+		BatchCompleted{}, BatchCompleted{BatchID: "3f2e1d0c-9b8a-4766-8554-4433221100ff", FileName: "graduates-2026.csv", Total: 1200, Issued: 1198, Failed: 2, CompletedAt: exampleTime}},
+	{OrganizationApproved, 1, GroupOrganization, "The platform operator approved the organization: it can issue credentials.",
+		Organization{}, Organization{ID: "9d8c7b6a-5f4e-4d3c-8b2a-190f8e7d6c5b", Name: "Example University", Slug: "example-university", At: exampleTime}},
+	{OrganizationSuspended, 1, GroupOrganization, "The platform operator suspended the organization: it cannot issue until reinstated.",
+		Organization{}, Organization{ID: "9d8c7b6a-5f4e-4d3c-8b2a-190f8e7d6c5b", Name: "Example University", Slug: "example-university", Reason: "Unpaid invoice", At: exampleTime}},
+	{MemberJoined, 1, GroupMembers, "Someone accepted an invitation and joined the organization.",
+		Member{}, Member{UserID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", Email: "grace@example.edu", Role: "issuer", At: exampleTime}},
+	{MemberRemoved, 1, GroupMembers, "A member was deactivated: they can no longer sign in.",
+		Member{}, Member{UserID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", Email: "grace@example.edu", Role: "issuer", At: exampleTime}},
+	{APIKeyCreated, 1, GroupAPIKeys, "An API key was created.",
+		APIKey{}, APIKey{ID: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910", Name: "Student records", Prefix: "tc_live_ab12", Scopes: []string{"credentials:issue", "credentials:read"}, At: exampleTime}},
+	{APIKeyRevoked, 1, GroupAPIKeys, "An API key was revoked: requests with it are refused from now on.",
+		APIKey{}, APIKey{ID: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910", Name: "Student records", Prefix: "tc_live_ab12", Scopes: []string{"credentials:issue", "credentials:read"}, At: exampleTime}},
+}
+
+// Lookup returns the spec of an event type.
+func Lookup(t Type) (Spec, bool) {
+	for _, s := range Catalogue {
+		if s.Type == t {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// Known reports whether t is an event TrustCred publishes.
+func Known(t Type) bool { _, ok := Lookup(t); return ok }
