@@ -11,13 +11,14 @@ import (
 	"net/netip"
 	"net/url"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/trustcred/trustcred/internal/outbound"
 )
 
 // Errors of outbound fetches, worded for the person verifying.
 var (
-	ErrBlockedAddress = errors.New("the address is private, loopback or link-local, which TrustCred does not contact")
+	ErrBlockedAddress = outbound.ErrBlockedAddress
 	ErrTooLarge       = errors.New("the response is too large")
 	ErrFetch          = errors.New("could not fetch")
 )
@@ -47,83 +48,9 @@ type cached struct {
 
 const maxCacheEntries = 1024
 
-// blocked reports whether a connection to ip must be refused: only global
-// unicast addresses are contacted. An IPv4 address embedded in IPv6 (IPv4-
-// mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, 6to4 2002:AABB:CCDD::,
-// well-known NAT64 64:ff9b::a.b.c.d) is judged as that IPv4 address, which
-// is where the packets end up; IPv6 outside 2000::/3 is not global unicast,
-// and prefixes that hide an IPv4 address we cannot read back (local-use
-// NAT64, Teredo) are refused outright.
-func blocked(ip netip.Addr) bool {
-	ip = ip.WithZone("")
-	if ip.Is6() {
-		b := ip.As16()
-		switch {
-		case ip.Is4In6():
-			ip = ip.Unmap()
-		case nat64.Contains(ip), [12]byte(b[:12]) == [12]byte{}: // ::a.b.c.d (and :: and ::1)
-			ip = netip.AddrFrom4([4]byte(b[12:]))
-		case sixToFour.Contains(ip):
-			ip = netip.AddrFrom4([4]byte(b[2:6]))
-		case !globalUnicast6.Contains(ip):
-			return true
-		}
-	}
-	if !ip.IsValid() || !ip.IsGlobalUnicast() || ip.IsPrivate() {
-		return true
-	}
-	for _, p := range notGlobal {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
-var (
-	nat64          = netip.MustParsePrefix("64:ff9b::/96")
-	sixToFour      = netip.MustParsePrefix("2002::/16")
-	globalUnicast6 = netip.MustParsePrefix("2000::/3")
-	// notGlobal are the ranges of IANA's special-purpose registries that are
-	// not globally reachable, beyond what IsGlobalUnicast and IsPrivate
-	// already exclude (loopback, link-local, multicast, unspecified,
-	// broadcast, RFC 1918, fc00::/7).
-	notGlobal = []netip.Prefix{
-		netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-		netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
-		netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-		netip.MustParsePrefix("192.0.2.0/24"),    // documentation (TEST-NET-1)
-		netip.MustParsePrefix("192.88.99.0/24"),  // 6to4 relay anycast (deprecated)
-		netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-		netip.MustParsePrefix("198.51.100.0/24"), // documentation (TEST-NET-2)
-		netip.MustParsePrefix("203.0.113.0/24"),  // documentation (TEST-NET-3)
-		netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and 255.255.255.255
-		netip.MustParsePrefix("2001::/23"),       // IETF protocol assignments: Teredo, benchmarking, ORCHID
-		netip.MustParsePrefix("2001:db8::/32"),   // documentation
-		netip.MustParsePrefix("3fff::/20"),       // documentation
-	}
-)
-
 func (f *Fetcher) init() {
 	f.once.Do(func() {
-		dialer := &net.Dialer{Timeout: f.timeout(), Control: func(_, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return fmt.Errorf("%w: %s", ErrBlockedAddress, address)
-			}
-			if !f.AllowPrivate && blocked(ap.Addr()) {
-				return fmt.Errorf("%w (%s)", ErrBlockedAddress, ap.Addr())
-			}
-			return nil
-		}}
-		transport := &http.Transport{
-			DialContext:           dialer.DialContext,
-			TLSHandshakeTimeout:   f.timeout(),
-			ResponseHeaderTimeout: f.timeout(),
-			MaxIdleConns:          16,
-			IdleConnTimeout:       30 * time.Second,
-			Proxy:                 nil, // an environment proxy would bypass the address check
-		}
+		transport := outbound.Transport(f.timeout(), f.AllowPrivate)
 		f.client = &http.Client{Transport: transport, Timeout: f.timeout(),
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
 				if len(via) >= 3 {
