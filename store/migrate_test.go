@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40}
 
 // latest is the newest migration version.
-const latest = 17
+const latest = 20
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -364,12 +364,12 @@ func testRoundTrip(t *testing.T, d dialect) {
 	create(&store.CredentialApproval{CredentialID: cred.ID, ApproverID: user.ID, ApprovalStatus: store.ApprovalApproved,
 		ApprovalNotes: ptr("ok"), ApprovedAt: &now})
 	hook := &store.Webhook{OrganizationID: org.ID, Name: "CRM", URL: "https://crm.example.com/hook",
-		Events: datatypes.NewJSONSlice([]store.WebhookEvent{store.EventCredentialIssued}), SecretKey: secret.Sealed("k"),
+		Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"}), SecretKey: secret.Sealed("k"),
 		Active: true, RetryCount: 3, LastTriggered: &now}
 	create(hook)
-	create(&store.WebhookDelivery{WebhookID: hook.ID, EventType: store.EventCredentialIssued,
-		Payload: datatypes.NewJSONType(store.WebhookPayload{ID: "evt_1", Event: store.EventCredentialIssued, OccurredAt: now,
-			OrganizationID: org.ID, Data: json.RawMessage(`{"credential_id":"x"}`)}),
+	create(&store.WebhookDelivery{WebhookID: hook.ID, EventType: "credential.issued", Cause: store.CauseEvent,
+		Payload: datatypes.NewJSONType(store.WebhookPayload{Type: "credential.issued", Version: 1, Timestamp: now,
+			Data: json.RawMessage(`{"credential_id":"x"}`)}), EventID: "evt_1", Attempt: 1,
 		ResponseStatus: ptr(200), ResponseBody: ptr("ok"), DeliveryTimeMs: ptr(12), Success: true})
 	create(&store.NotificationPreference{UserID: user.ID, NotificationType: store.NotifyCredentialIssued, EmailEnabled: true,
 		SMSEnabled: true, PushEnabled: false, InAppEnabled: true})
@@ -551,7 +551,7 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.Webhook:
 			x.URL, x.SecretKey, x.Active, x.RetryCount, x.LastTriggered = "https://crm.example.com/hook/v2", secret.Sealed("k2"), false, 0, nil
-			x.Events = datatypes.NewJSONSlice([]store.WebhookEvent{store.EventCredentialIssued, store.EventCredentialRevoked})
+			x.Events = datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued", "credential.revoked"})
 			res = db.Save(x)
 		case *store.WebhookDelivery:
 			x.ResponseStatus, x.Success, x.ErrorMessage, x.DeliveryTimeMs = ptr(500), false, ptr("server error"), nil

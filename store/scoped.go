@@ -44,6 +44,7 @@ var tenantColumn = map[string]string{
 	"signing_keys":              "organization_id",
 	"status_lists":              "organization_id",
 	"verification_logs":         "organization_id",
+	"webhooks":                  "organization_id",
 }
 
 // tenantTable is a model: GORM's TableName, which every model has.

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/datatypes"
 
+	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 )
@@ -79,10 +81,18 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	valid := "valid"
 	must(db.InsertVerificationLogs(ctx, []store.VerificationLog{{CredentialID: &c1.ID, OrganizationID: &a.ID, Verdict: &valid,
 		VerificationMethod: store.VerifiedByAPI}}))
+	hook := &store.Webhook{Name: "Alpha CRM", URL: "https://crm.alpha.example/hook", SecretKey: []byte("sealed"), Active: true,
+		Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"})}
+	must(sa.CreateWebhook(ctx, hook, act))
+	attempt := &store.WebhookDelivery{WebhookID: hook.ID, EventType: "credential.issued", EventID: "evt_alpha", Attempt: 1,
+		Cause: store.CauseEvent, Payload: datatypes.NewJSONType(store.WebhookPayload{Type: "credential.issued", Version: 1}),
+		RequestHeaders: datatypes.NewJSONType(map[string]string{}), CreatedAt: time.Now()}
+	_, err = sa.RecordWebhookAttempt(ctx, attempt)
+	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
-		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID}
+		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID}
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
 	sb := db.Scoped(b.ID)
@@ -113,6 +123,8 @@ var tenantTables = []struct{ table, where string }{
 	{"signing_keys", "organization_id = ?"},
 	{"status_lists", "organization_id = ?"},
 	{"verification_logs", "organization_id = ?"},
+	{"webhooks", "organization_id = ?"},
+	{"webhook_deliveries", "webhook_id IN (SELECT id FROM webhooks WHERE organization_id = ?)"},
 }
 
 // snapshot is, per tenant table, the number of A's rows and a digest of
@@ -166,16 +178,19 @@ var isolation = map[string]isolationExpect{
 	"UpdateSchema": notFound, "NewSchemaVersion": notFound, "SetSchemaActive": notFound, "InTx": notFound,
 	"SigningKey": notFound, "Template": notFound, "CreateTemplate": refused, "UpdateTemplate": refused,
 	"SetTemplateActive": notFound,
+	"Webhook":           notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
+	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
+	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
 	"IssuerCategories": empty, "Schemas": empty, "SchemaVersions": empty, "SigningKeys": empty,
-	"Templates": empty, "Verifications": empty,
+	"Templates": empty, "Verifications": empty, "Webhooks": empty, "DeliveringWebhooks": empty,
 
 	"APISchema": own, "CreateAPIKey": own, "ReserveStatusEntries": own, "InsertIssuedCredentials": notFound,
 	"MemberCounts": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
-	"SetRequireMFA": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
+	"SetRequireMFA": own, "CreateWebhook": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
 }
 
 // explicitArgs builds the argument lists of the methods whose parameters
@@ -227,6 +242,14 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 				RecipientAddress: "dan@example.com"}}, act},
 			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
 		},
+		"DeliveringWebhooks": {{ctx, store.WebhookEvent("credential.issued")}},
+		"CreateWebhook": {{ctx, &store.Webhook{Name: "Bravo hook", URL: "https://bravo.example/hook", SecretKey: []byte("sealed"), Active: true,
+			Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"})}, act}},
+		"RotateWebhookSecret": perID(func(id string) []any { return []any{ctx, id, secret.Sealed("next"), time.Now(), act} }),
+		"RecordWebhookAttempt": perID(func(id string) []any {
+			return []any{ctx, &store.WebhookDelivery{WebhookID: id, EventType: "credential.issued", EventID: "evt_bravo", Attempt: 1,
+				Cause: store.CauseTest, CreatedAt: time.Now()}}
+		}),
 		"ChangeMemberRole": perID(func(id string) []any { return []any{ctx, id, store.RoleAdmin, act} }),
 		"InviteMember": {
 			{ctx, "newcomer@bravo.example", store.RoleIssuer, link("bravo-invite", time.Hour), act},

@@ -55,8 +55,8 @@ func validModels() []any {
 		&store.MultisigRequirement{RequiredSignatures: 1, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer})},
 		&store.CredentialApproval{ApprovalStatus: store.ApprovalPending, ApprovalNotes: ptr("ok")},
 		&store.Webhook{Name: "CRM", URL: "https://crm.example.com/hook", RetryCount: 3,
-			Events: datatypes.NewJSONSlice([]store.WebhookEvent{store.EventCredentialIssued})},
-		&store.WebhookDelivery{EventType: store.EventCredentialIssued},
+			Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"})},
+		&store.WebhookDelivery{EventType: "credential.issued", Cause: store.CauseEvent},
 		&store.RealTimeAnalytics{MetricName: "verifications", MetricUnit: store.UnitCount},
 		&store.AnalyticsModel{ModelName: "fraud", ModelType: store.ModelFraudDetection, ModelVersion: "1", AccuracyScore: ptr(0.0)},
 		&store.ModelPrediction{ConfidenceScore: ptr(1.0)},
@@ -217,7 +217,7 @@ func TestValidateRejects(t *testing.T) {
 		{"webhook url upper-case scheme", with(func(w *store.Webhook) { w.URL = "HTTPS://x.test" }), "url", ""},
 		{"webhook url no host", with(func(w *store.Webhook) { w.URL = "https://" }), "url", ""},
 		{"webhook event", with(func(w *store.Webhook) {
-			w.Events = datatypes.NewJSONSlice([]store.WebhookEvent{"credential.exploded"})
+			w.Events = datatypes.NewJSONSlice([]store.WebhookEvent{"credential issued"})
 		}), "events", ""},
 		{"webhook retries", with(func(w *store.Webhook) { w.RetryCount = -1 }), "retry_count", ""},
 		{"delivery event", with(func(d *store.WebhookDelivery) { d.EventType = "" }), "event_type", "is required"},

@@ -22,6 +22,7 @@ import (
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/webhook"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -312,13 +313,14 @@ func (s *seeder) orgs() {
 	// Integrations: webhooks, LDAP and ERP with sealed secrets, an API key.
 	hook := &store.Webhook{
 		OrganizationID: north.ID, Name: "Student records system", URL: "https://sis.northfield.edu/hooks/trustcred",
-		Events:    datatypes.NewJSONSlice([]store.WebhookEvent{store.EventCredentialIssued, store.EventCredentialRevoked}),
-		SecretKey: s.seal(password.Random(32), "webhooks.secret_key"), Active: true, RetryCount: 5,
+		Events:    datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued", "credential.revoked"}),
+		SecretKey: s.seal(webhook.NewSecret(), webhook.SecretContext), Active: true, RetryCount: 5,
 	}
 	s.add(hook)
-	s.add(&store.WebhookDelivery{WebhookID: hook.ID, EventType: store.EventApprovalRequested,
-		Payload: datatypes.NewJSONType(store.WebhookPayload{ID: "evt_demo_1", Event: store.EventApprovalRequested, OccurredAt: s.now.Add(-2 * time.Hour),
-			OrganizationID: north.ID, Data: json.RawMessage(`{"note":"delivery test from the demo data"}`)}),
+	s.add(&store.WebhookDelivery{WebhookID: hook.ID, EventType: "credential.issued", EventID: "evt_demo_test_1",
+		Attempt: 1, Cause: store.CauseTest, RequestHeaders: datatypes.NewJSONType(map[string]string{"Content-Type": "application/json"}),
+		Payload: datatypes.NewJSONType(store.WebhookPayload{Type: "credential.issued", Version: 1, Timestamp: s.now.Add(-2 * time.Hour),
+			Data: json.RawMessage(`{"note":"a test event from the demo data"}`)}),
 		ResponseStatus: ptr(200), ResponseBody: ptr("ok"), DeliveryTimeMs: ptr(84), Success: true})
 	ldap := &store.LDAPConfiguration{
 		OrganizationID: north.ID, Name: "Campus directory", ServerURL: "ldaps://ldap.northfield.edu:636",

@@ -29,6 +29,13 @@ const (
 	HeaderSignature = "webhook-signature"
 )
 
+// SecretContext and PreviousSecretContext are the sealing contexts of
+// webhooks.secret_key and webhooks.previous_secret_key.
+const (
+	SecretContext         = "webhooks.secret_key"
+	PreviousSecretContext = "webhooks.previous_secret_key"
+)
+
 // secretPrefix marks a symmetric secret, as the specification's libraries
 // print and accept it.
 const secretPrefix = "whsec_"
