@@ -38,7 +38,7 @@ type Webhook struct {
 	Events         datatypes.JSONSlice[WebhookEvent] `validate:"max=100,dive,required,max=64,excludesall= "`
 	SecretKey      secret.Sealed                     // HMAC signing secret, encrypted at rest
 	Active         bool
-	RetryCount     int `validate:"min=0,max=10"` // retries after a failed delivery
+	RetryCount     int `validate:"min=0,max=20"` // retries after a failed delivery
 	LastTriggered  *time.Time
 	// During a secret rotation the previous secret still signs (both
 	// signatures go out) until PreviousSecretUntil.
@@ -215,9 +215,10 @@ func (s *Scoped) UpdateWebhook(ctx context.Context, id string, c WebhookChange, 
 	return &w, nil
 }
 
-// RotateWebhookSecret makes next the webhook's secret; the current one
-// keeps signing beside it until overlapUntil. Audited.
-func (s *Scoped) RotateWebhookSecret(ctx context.Context, id string, next secret.Sealed, overlapUntil time.Time, actor Actor) (*Webhook, error) {
+// RotateWebhookSecret makes next the webhook's secret; the current one,
+// resealed by the caller as previous (its column has its own sealing
+// context), keeps signing beside it until overlapUntil. Audited.
+func (s *Scoped) RotateWebhookSecret(ctx context.Context, id string, next, previous secret.Sealed, overlapUntil time.Time, actor Actor) (*Webhook, error) {
 	if !validUUID(id) {
 		return nil, ErrNotFound
 	}
@@ -227,7 +228,7 @@ func (s *Scoped) RotateWebhookSecret(ctx context.Context, id string, next secret
 			return notFound(err)
 		}
 		until := overlapUntil.UTC()
-		w.PreviousSecretKey, w.PreviousSecretUntil, w.SecretKey = w.SecretKey, &until, next
+		w.PreviousSecretKey, w.PreviousSecretUntil, w.SecretKey = previous, &until, next
 		if err := s.tenant(tx, &Webhook{}).Where("id = ?", id).
 			Select("secret_key", "previous_secret_key", "previous_secret_until", "updated_at").Updates(&w).Error; err != nil {
 			return err
@@ -270,7 +271,8 @@ type WebhookHealth struct {
 }
 
 // RecordWebhookAttempt logs one delivery attempt of one of the
-// organization's webhooks and updates its health in the same transaction:
+// organization's webhooks (numbering it after the event's earlier attempts
+// to that webhook) and updates its health in the same transaction:
 // a success ends a run of failures (and lifts a disabled state, so that a
 // successful test event re-enables the endpoint); a failure starts one, or
 // continues it. It returns the health after the attempt.
@@ -288,6 +290,14 @@ func (s *Scoped) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery) (
 		if err := s.tenant(lockRow(tx, s.dial), &w).First(&w, "id = ?", d.WebhookID).Error; err != nil {
 			return notFound(err)
 		}
+		// Attempts of one event to one webhook are numbered in order,
+		// retries and redeliveries alike.
+		var last int
+		if err := tx.Model(&WebhookDelivery{}).Where("webhook_id = ? AND event_id = ?", d.WebhookID, d.EventID).
+			Select("COALESCE(MAX(attempt), 0)").Scan(&last).Error; err != nil {
+			return err
+		}
+		d.Attempt = last + 1
 		if err := tx.Create(d).Error; err != nil {
 			return err
 		}

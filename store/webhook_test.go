@@ -117,12 +117,12 @@ func TestWebhookRotateAndDelete(t *testing.T) {
 		sc := db.Scoped(org(t, db, "acme").ID)
 		w := newWebhook(t, sc, "crm", true, "credential.issued")
 		until := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
-		r, err := sc.RotateWebhookSecret(ctx, w.ID, []byte("next"), until, store.Actor{})
-		if err != nil || string(r.SecretKey) != "next" || string(r.PreviousSecretKey) != "sealed" || !r.PreviousSecretUntil.Equal(until) {
+		r, err := sc.RotateWebhookSecret(ctx, w.ID, []byte("next"), []byte("previous"), until, store.Actor{})
+		if err != nil || string(r.SecretKey) != "next" || string(r.PreviousSecretKey) != "previous" || !r.PreviousSecretUntil.Equal(until) {
 			t.Fatalf("rotated: %+v %v", r, err)
 		}
 		got, _ := sc.Webhook(ctx, w.ID)
-		if string(got.SecretKey) != "next" || string(got.PreviousSecretKey) != "sealed" {
+		if string(got.SecretKey) != "next" || string(got.PreviousSecretKey) != "previous" {
 			t.Errorf("stored: %q %q", got.SecretKey, got.PreviousSecretKey)
 		}
 		attempt(t, sc, w, "evt_1", 1, true, time.Now())
