@@ -245,7 +245,9 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"DeliveringWebhooks": {{ctx, store.WebhookEvent("credential.issued")}},
 		"CreateWebhook": {{ctx, &store.Webhook{Name: "Bravo hook", URL: "https://bravo.example/hook", SecretKey: []byte("sealed"), Active: true,
 			Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"})}, act}},
-		"RotateWebhookSecret": perID(func(id string) []any { return []any{ctx, id, secret.Sealed("next"), secret.Sealed("previous"), time.Now(), act} }),
+		"RotateWebhookSecret": perID(func(id string) []any {
+			return []any{ctx, id, secret.Sealed("next"), secret.Sealed("previous"), time.Now(), act}
+		}),
 		"RecordWebhookAttempt": perID(func(id string) []any {
 			return []any{ctx, &store.WebhookDelivery{WebhookID: id, EventType: "credential.issued", EventID: "evt_bravo", Attempt: 1,
 				Cause: store.CauseTest, CreatedAt: time.Now()}}
