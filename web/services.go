@@ -10,6 +10,7 @@ import (
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/internal/verifylog"
+	"github.com/trustcred/trustcred/internal/webhook"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -22,6 +23,9 @@ type Services struct {
 	Issuer *issuance.Issuer    // signing keys, credential documents, status lists
 	Verify *verify.Service     // verification of ours and anyone's, with its caches and log
 	DNS    *dnsverify.Verifier // domain ownership checks
+	// Webhooks is the door to organizations' webhooks and their delivery
+	// (the events' fan-out consumer and the delivery worker).
+	Webhooks *webhook.Service
 }
 
 // viewsCached is how many verified views of our credentials the
@@ -40,5 +44,7 @@ func NewServices(cfg config.Config, db *store.DB, keys *secret.Keyring, logs *ve
 	v := verify.NewService(db, issuer, &verify.Fetcher{AllowPrivate: cfg.OutboundAllowPrivate}, logs, viewsCached)
 	v.Log = log
 	v.Pages = verify.NewPages(int64(cfg.PageCacheMB) << 20)
-	return Services{Issuer: issuer, Verify: v, DNS: dnsverify.New(cfg.DNSResolver, dnsTimeout)}
+	hooks := &webhook.Service{DB: db, Keys: keys, Issuer: issuer, AllowPrivate: cfg.OutboundAllowPrivate, Log: log,
+		Sender: webhook.NewSender(cfg.OutboundAllowPrivate, webhook.AttemptTimeout)}
+	return Services{Issuer: issuer, Verify: v, DNS: dnsverify.New(cfg.DNSResolver, dnsTimeout), Webhooks: hooks}
 }

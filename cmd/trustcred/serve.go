@@ -16,12 +16,14 @@ import (
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/verifylog"
+	"github.com/trustcred/trustcred/internal/webhook"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/web"
 )
@@ -78,6 +80,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	issuance.RegisterExpire(workers, db, log)
 	notify.Register(workers, db, mailer, cfg.BaseURL, log)
 	bulk.Register(workers, db, services.Issuer, log)
+	// Events fan out to their consumers in jobs: webhooks for now.
+	events.Register(workers, db, log, services.Webhooks)
+	webhook.Register(workers, services.Webhooks, time.Duration(cfg.WebhookRetentionDays)*24*time.Hour)
 	queue, err := jobs.New(db, log, workers)
 	if err != nil {
 		return err

@@ -43,6 +43,9 @@ type Config struct {
 	// PageCacheMB bounds the memory of credential pages kept ready to
 	// serve (gzipped HTML with its verification); 0 keeps none.
 	PageCacheMB int
+	// WebhookRetentionDays is how long webhook delivery attempts stay in
+	// the delivery log before the purge job deletes them.
+	WebhookRetentionDays int
 	// TrustedProxies are the reverse proxies (addresses or CIDR ranges)
 	// whose X-Forwarded-For is believed: behind them, the client's address
 	// (rate limits, logs, sessions) is the nearest one they did not add.
@@ -93,6 +96,7 @@ var settings = []setting{
 	{"public-rate-limit", "TRUSTCRED_PUBLIC_RATE_LIMIT", "300", "public verification requests (pages, uploads, API) per minute per IP (0: no limit)", false},
 	{"trusted-proxies", "TRUSTCRED_TRUSTED_PROXIES", "", "reverse proxies whose X-Forwarded-For gives the client's address: addresses or CIDR ranges, comma-separated (empty: none)", false},
 	{"page-cache-mb", "TRUSTCRED_PAGE_CACHE_MB", "512", "memory (MB) for public credential pages kept ready to serve, about 5 KB each (0: none)", false},
+	{"webhook-retention-days", "TRUSTCRED_WEBHOOK_RETENTION_DAYS", "30", "days webhook delivery attempts stay in the delivery log (1 to 3650)", false},
 	{"debug-addr", "TRUSTCRED_DEBUG_ADDR", "", "loopback host:port serving Go's runtime profiles (/debug/pprof/); empty: off", false},
 }
 
@@ -195,6 +199,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	if c.PageCacheMB, err = strconv.Atoi(get("page-cache-mb")); err != nil || c.PageCacheMB < 0 {
 		errs = append(errs, fmt.Errorf("page-cache-mb %q: want a whole number of megabytes, 0 or more", get("page-cache-mb")))
+	}
+	if c.WebhookRetentionDays, err = strconv.Atoi(get("webhook-retention-days")); err != nil || c.WebhookRetentionDays < 1 || c.WebhookRetentionDays > 3650 {
+		errs = append(errs, fmt.Errorf("webhook-retention-days %q: want a whole number of days from 1 to 3650", get("webhook-retention-days")))
 	}
 	if c.DebugAddr = get("debug-addr"); c.DebugAddr != "" {
 		if err := loopbackAddr(c.DebugAddr); err != nil {

@@ -23,7 +23,7 @@ func TestDefaultsNeedNoConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":8080", BaseURL: "http://localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo,
-		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10, PublicRateLimit: 300, PageCacheMB: 512}
+		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10, PublicRateLimit: 300, PageCacheMB: 512, WebhookRetentionDays: 30}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults = %+v\nwant       %+v", c, want)
 	}
@@ -208,6 +208,17 @@ func TestDebugAddrLoopbackOnly(t *testing.T) {
 	for _, bad := range []string{":6060", "0.0.0.0:6060", "10.0.0.1:6060", "127.0.0.1", "127.0.0.1:0", "example.org:6060"} {
 		if _, err := load(t, map[string]string{"TRUSTCRED_DEBUG_ADDR": bad}); err == nil || !strings.Contains(err.Error(), "debug-addr") {
 			t.Errorf("%s must be refused: %v", bad, err)
+		}
+	}
+}
+
+func TestWebhookRetention(t *testing.T) {
+	if c, err := load(t, map[string]string{"TRUSTCRED_WEBHOOK_RETENTION_DAYS": "7"}); err != nil || c.WebhookRetentionDays != 7 {
+		t.Fatalf("from the environment: %d %v", c.WebhookRetentionDays, err)
+	}
+	for _, bad := range []string{"0", "-1", "3651", "a week", "1.5"} {
+		if _, err := load(t, map[string]string{"TRUSTCRED_WEBHOOK_RETENTION_DAYS": bad}); err == nil || !strings.Contains(err.Error(), "webhook-retention-days") {
+			t.Errorf("%q: %v", bad, err)
 		}
 	}
 }

@@ -265,7 +265,36 @@ func (s *Service) warn(ctx context.Context, sc *store.Scoped, h *store.Webhook, 
 	return err
 }
 
-// Register adds the delivery worker.
-func Register(ws *jobs.Workers, s *Service) {
+// Purge is the periodic job that deletes delivery attempts older than the
+// retention the operator sets (TRUSTCRED_WEBHOOK_RETENTION_DAYS).
+type Purge struct{}
+
+// Kind is the River job kind.
+func (Purge) Kind() string { return "webhook_purge" }
+
+// PurgeInterval is how often old delivery attempts are deleted.
+const PurgeInterval = time.Hour
+
+// PurgeWorker works Purge jobs.
+type PurgeWorker struct {
+	river.WorkerDefaults[Purge]
+	S         *Service
+	Retention time.Duration
+}
+
+// Work deletes the attempts older than the retention.
+func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[Purge]) error {
+	n, err := w.S.DB.PurgeWebhookDeliveries(ctx, w.S.now().Add(-w.Retention))
+	if err == nil && n > 0 && w.S.Log != nil {
+		w.S.Log.Info("purged webhook delivery attempts", "count", n, "older_than", w.Retention)
+	}
+	return err
+}
+
+// Register adds the delivery worker, and the purge of attempts older than
+// retention every PurgeInterval.
+func Register(ws *jobs.Workers, s *Service, retention time.Duration) {
 	jobs.Add(ws, &Worker{S: s})
+	jobs.Add(ws, &PurgeWorker{S: s, Retention: retention})
+	ws.Every(PurgeInterval, Purge{})
 }

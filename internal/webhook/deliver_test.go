@@ -85,7 +85,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		Log: storetest.Logger(t), Schedule: []time.Duration{200 * time.Millisecond}}
 	ws := jobs.NewWorkers()
 	events.Register(ws, db, storetest.Logger(t), svc)
-	webhook.Register(ws, svc)
+	webhook.Register(ws, svc, 30*24*time.Hour)
 	q, err := jobs.New(db, storetest.Logger(t), ws)
 	if err != nil {
 		t.Fatal(err)
