@@ -120,6 +120,14 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 		driver = riversqlite.New(pool)
 		maxWorkers = 2 // one writer at a time anyway
 	}
+	// PostgreSQL tells the queue of new jobs (LISTEN/NOTIFY); SQLite cannot,
+	// so the queue polls: at River's default of once a second it would run
+	// at most maxWorkers jobs a second (a bulk batch's thousands of emails,
+	// a webhook's events would crawl). A poll is one indexed query.
+	fetchPoll, fetchCooldown := river.FetchPollIntervalDefault, river.FetchCooldownDefault
+	if db.Dialect() == store.SQLite {
+		fetchPoll, fetchCooldown = 50*time.Millisecond, 10*time.Millisecond
+	}
 	cfg := &river.Config{
 		Logger:                      log.With("component", "jobs"),
 		CompletedJobRetentionPeriod: completedRetention,
@@ -128,6 +136,8 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 		JobTimeout:                  RescueAfter, // never used: see timed
 		RescueStuckJobsAfter:        RescueAfter,
 		MaxAttempts:                 maxAttempts,
+		FetchPollInterval:           fetchPoll,
+		FetchCooldown:               fetchCooldown,
 	}
 	working := ws != nil && len(ws.kinds) > 0
 	if working {
