@@ -285,35 +285,44 @@ func (s *Scoped) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery) (
 	if err := Validate(d); err != nil {
 		return h, err
 	}
+	// No row lock: deliveries to one endpoint run side by side, and each
+	// health change below is one conditional UPDATE, so that a busy
+	// endpoint's deliveries do not queue behind each other.
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var w Webhook
-		if err := s.tenant(lockRow(tx, s.dial), &w).First(&w, "id = ?", d.WebhookID).Error; err != nil {
+		if err := s.tenant(tx, &w).Select("id", "failing_since", "warned_at", "disabled_at", "last_triggered").
+			First(&w, "id = ?", d.WebhookID).Error; err != nil {
 			return notFound(err)
 		}
 		// Attempts of one event to one webhook are numbered in order,
 		// retries and redeliveries alike.
-		var last int
-		if err := tx.Model(&WebhookDelivery{}).Where("webhook_id = ? AND event_id = ?", d.WebhookID, d.EventID).
-			Select("COALESCE(MAX(attempt), 0)").Scan(&last).Error; err != nil {
-			return err
+		if d.Cause == CauseEvent {
+			d.Attempt = 1
+		} else {
+			var last int
+			if err := tx.Model(&WebhookDelivery{}).Where("webhook_id = ? AND event_id = ?", d.WebhookID, d.EventID).
+				Select("COALESCE(MAX(attempt), 0)").Scan(&last).Error; err != nil {
+				return err
+			}
+			d.Attempt = last + 1
 		}
-		d.Attempt = last + 1
 		if err := tx.Create(d).Error; err != nil {
 			return err
 		}
 		at := d.CreatedAt.UTC()
-		updates := map[string]any{"last_triggered": at}
+		hook := s.tenant(tx, &Webhook{}).Where("id = ?", w.ID)
 		if d.Success {
-			updates["failing_since"], updates["warned_at"] = nil, nil
-			updates["disabled_at"], updates["disabled_reason"] = nil, nil
-		} else {
-			h.FailingSince, h.WarnedAt, h.DisabledAt = w.FailingSince, w.WarnedAt, w.DisabledAt
-			if w.FailingSince == nil {
-				h.FailingSince = &at
-				updates["failing_since"] = at
-			}
+			// Only when something changes: a healthy endpoint's row is
+			// written at most once a second.
+			return hook.Where("failing_since IS NOT NULL OR disabled_at IS NOT NULL OR last_triggered IS NULL OR last_triggered < ?", at.Add(-time.Second)).
+				Updates(map[string]any{"last_triggered": at, "failing_since": nil, "warned_at": nil, "disabled_at": nil, "disabled_reason": nil}).Error
 		}
-		return s.tenant(tx, &Webhook{}).Where("id = ?", w.ID).Updates(updates).Error
+		h.FailingSince, h.WarnedAt, h.DisabledAt = w.FailingSince, w.WarnedAt, w.DisabledAt
+		if w.FailingSince == nil {
+			h.FailingSince = &at
+			return hook.Where("failing_since IS NULL").Updates(map[string]any{"failing_since": at, "last_triggered": at}).Error
+		}
+		return nil
 	})
 	return h, err
 }

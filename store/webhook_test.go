@@ -24,8 +24,12 @@ func newWebhook(t *testing.T, sc *store.Scoped, name string, active bool, events
 
 func attempt(t *testing.T, sc *store.Scoped, w *store.Webhook, eventID string, n int, ok bool, at time.Time) store.WebhookHealth {
 	t.Helper()
+	cause := store.CauseEvent
+	if n > 1 {
+		cause = store.CauseRetry
+	}
 	h, err := sc.RecordWebhookAttempt(context.Background(), &store.WebhookDelivery{WebhookID: w.ID, EventType: "credential.issued",
-		EventID: eventID, Attempt: n, Cause: store.CauseEvent, Success: ok, CreatedAt: at,
+		EventID: eventID, Cause: cause, Success: ok, CreatedAt: at,
 		Payload:        datatypes.NewJSONType(store.WebhookPayload{Type: "credential.issued", Version: 1, Timestamp: at}),
 		RequestHeaders: datatypes.NewJSONType(map[string]string{"webhook-id": eventID})})
 	if err != nil {

@@ -66,7 +66,17 @@ type fixture struct {
 	url  string
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
+	t.Helper()
+	f := newBenchFixture(t, db)
+	if err := f.q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// newBenchFixture is the fixture with its queue not started yet.
+func newBenchFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
@@ -88,9 +98,6 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	webhook.Register(ws, svc, 30*24*time.Hour)
 	q, err := jobs.New(db, storetest.Logger(t), ws)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -236,7 +243,11 @@ func TestRotationAndRedelivery(t *testing.T) {
 		if n := len(strings.Fields(d.header.Get("webhook-signature"))); n != 2 {
 			t.Errorf("%d signatures during the overlap, want 2", n)
 		}
-		page, _ := f.sc.WebhookDeliveries(ctx, h.ID, store.DeliveryFilter{})
+		var page store.DeliveryPage
+		waitFor(t, "the attempt logged", func() bool {
+			page, _ = f.sc.WebhookDeliveries(ctx, h.ID, store.DeliveryFilter{})
+			return len(page.Deliveries) == 1
+		})
 		if err := f.svc.Redeliver(ctx, f.sc, f.q, h.ID, page.Deliveries[0].ID); err != nil {
 			t.Fatal(err)
 		}

@@ -29,7 +29,7 @@ import (
 // refused) and come back, and counts deliveries by webhook-id, as a
 // receiver's idempotency would.
 type endpoint struct {
-	t      *testing.T
+	t      testing.TB
 	addr   string
 	keys   [][]byte
 	mu     sync.Mutex
@@ -39,7 +39,7 @@ type endpoint struct {
 	bodies map[string]events.Body
 }
 
-func newEndpoint(t *testing.T) *endpoint {
+func newEndpoint(t testing.TB) *endpoint {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
