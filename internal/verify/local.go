@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/issuance"
@@ -95,7 +96,7 @@ func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
 	if pid == "" {
 		return nil
 	}
-	ref, err := l.DB.CredentialRef(ctx, pid)
+	ref, err := l.credentialRef(ctx, pid)
 	if errors.Is(err, store.ErrNotFound) {
 		return &Check{Detail: "TrustCred has no record of this credential."}
 	}
@@ -129,4 +130,46 @@ func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
 		return &Check{Detail: fmt.Sprintf("The data does not match the schema %q: %s.", ref.Schema.Name, strings.Join(parts, "; "))}
 	}
 	return &Check{Passed: true, Detail: fmt.Sprintf("The data matches the schema %q version %s.", ref.Schema.Name, ref.Schema.Version)}
+}
+
+// refsKey is the context key of a request's refs.
+type refsKey struct{}
+
+// refs are the credential refs one verification request read, by public
+// id: the schema check and the log entry of the same credential read its
+// ref once.
+type refs struct {
+	mu sync.Mutex
+	m  map[string]refRead
+}
+
+type refRead struct {
+	ref store.CredentialRef
+	err error
+}
+
+// withRefs returns ctx with a place to keep the refs read under it.
+func withRefs(ctx context.Context) context.Context {
+	return context.WithValue(ctx, refsKey{}, &refs{m: map[string]refRead{}})
+}
+
+// credentialRef reads the ref of one of our credentials, once per request
+// made withRefs (a failure to read it is not kept).
+func (l *Local) credentialRef(ctx context.Context, pid string) (store.CredentialRef, error) {
+	rs, _ := ctx.Value(refsKey{}).(*refs)
+	if rs != nil {
+		rs.mu.Lock()
+		r, ok := rs.m[pid]
+		rs.mu.Unlock()
+		if ok {
+			return r.ref, r.err
+		}
+	}
+	ref, err := l.DB.CredentialRef(ctx, pid)
+	if rs != nil && (err == nil || errors.Is(err, store.ErrNotFound)) {
+		rs.mu.Lock()
+		rs.m[pid] = refRead{ref, err}
+		rs.mu.Unlock()
+	}
+	return ref, err
 }
