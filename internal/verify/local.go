@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/store"
@@ -20,6 +22,24 @@ import (
 type Local struct {
 	DB     *store.DB        // organizations and credential records
 	Issuer *issuance.Issuer // DID documents and status lists as served
+
+	didsOnce sync.Once
+	dids     *lru.Cache[string, localDID] // by slug
+}
+
+// localDID is a DID document built under a stamp: it is served while a
+// fresh read of the stamp is the same. Shared, never modified.
+type localDID struct {
+	stamp store.IssuerDIDStamp
+	doc   map[string]any
+}
+
+// maxLocalDIDs bounds the DID documents Local keeps (a few KB each).
+const maxLocalDIDs = 1024
+
+func (l *Local) didCache() *lru.Cache[string, localDID] {
+	l.didsOnce.Do(func() { l.dids, _ = lru.New[string, localDID](maxLocalDIDs) })
+	return l.dids
 }
 
 // NewVerifier is the verifier this server uses: its own DIDs, status lists
@@ -44,6 +64,18 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 	if !ok || slug == "" || strings.Contains(slug, ":") {
 		return nil, false, nil
 	}
+	// One query says whether the document built last time still holds:
+	// the organization's status and its keys, as they are now.
+	stamp, err := l.DB.IssuerDIDStamp(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && stamp.Status == store.OrganizationRevoked) {
+		return nil, true, fmt.Errorf("%s is not an issuer on this server", id)
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if d, ok := l.didCache().Get(slug); ok && d.stamp == stamp {
+		return d.doc, true, nil
+	}
 	org, err := l.DB.OrganizationBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && org.Status == store.OrganizationRevoked) {
 		return nil, true, fmt.Errorf("%s is not an issuer on this server", id)
@@ -54,6 +86,11 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 	doc, err := l.Issuer.DIDDocument(ctx, org)
 	if err != nil {
 		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if org.ID == stamp.OrganizationID {
+		// Read after the stamp: never older than it. A change in between
+		// changes the next stamp, which builds the document again.
+		l.didCache().Add(strings.Clone(slug), localDID{stamp: stamp, doc: doc})
 	}
 	return doc, true, nil
 }
