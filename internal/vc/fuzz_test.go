@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -126,6 +127,27 @@ func FuzzIsURL(f *testing.F) {
 		}
 		if got, want := isURL(s), ld.IsURL(s); got != want {
 			t.Fatalf("isURL(%q) = %v, ld.IsURL says %v", s, got, want)
+		}
+	})
+}
+
+// FuzzIsAbsoluteIri holds ld.IsAbsoluteIri, which decides most IRIs
+// without url.Parse, to what it was: a blank node identifier, or what
+// url.Parse accepts with a scheme.
+func FuzzIsAbsoluteIri(f *testing.F) {
+	for _, s := range []string{
+		"https://example.org/v/abc", "http://127.0.0.1:8080/x#12", "https://example.org:99999/x", "https://example.org:x/",
+		"urn:uuid:4f2a5c1e-8a1b-4c3d-9e0f-1a2b3c4d5e6f", "did:key:z6Mk#z6Mk", "mailto:a@b", "_:b0", "a:b", ":a", "1a:b",
+		"https://[::1]:80/x", "https://a[b/", "https://u:p@h/x", "https://u@h:1:2/", "postgres://h1:5432,h2:5432/db",
+		"http:", "http://", "ex:a?b#c", "ex:%zz", "ex:a b", "https://example.org/\u00e9", "#a:b", "a?b:c", "https://a@b@c/",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := url.Parse(s)
+		want := strings.HasPrefix(s, "_:") || err == nil && u.IsAbs()
+		if got := ld.IsAbsoluteIri(s); got != want {
+			t.Fatalf("IsAbsoluteIri(%q) = %v, url.Parse says %v", s, got, want)
 		}
 	})
 }

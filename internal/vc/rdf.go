@@ -254,8 +254,17 @@ const (
 // statement with an IRI that is not well-formed (toRdf e111, li12); json-gold
 // kept these.
 func validIRI(s string) bool {
-	if strings.ContainsFunc(s, func(r rune) bool { return r <= 0x20 || r == 0x7f || strings.ContainsRune("<>\"{}|\\^`", r) }) ||
-		strings.Count(s, "#") > 1 {
+	hashes := 0
+	for i := 0; i < len(s); i++ {
+		// Every character refused is ASCII, so bytes are enough.
+		if notInIRI[s[i]] {
+			return false
+		}
+		if s[i] == '#' {
+			hashes++
+		}
+	}
+	if hashes > 1 {
 		return false
 	}
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
@@ -272,12 +281,51 @@ func validIRI(s string) bool {
 // conditions hold for the whole IRI. Anything else gets IsURL itself.
 // FuzzIsURL holds the two equal.
 func isURL(s string) bool {
+	if authority, rest, ok := splitAuthority(s); ok && rest != "" && len(s) < 2083 && urlSafe(rest) &&
+		cachedIsURL(authority+"/") {
+		// url.Parse(s) succeeds when url.Parse(authority+"/") does, with
+		// the same host: it refuses a path, query or fragment only for a
+		// bad %-escape or a control character, and rest has neither. So
+		// IsURL's preconditions hold for s as they do for authority+"/",
+		// without parsing s.
+		return true
+	}
 	if authority, rest, ok := splitAuthority(s); ok && rest != "" && !strings.ContainsAny(rest, "\t\n\f\r ") &&
 		urlPreconditions(s) && cachedIsURL(authority+"/") {
 		return true
 	}
 	return cachedIsURL(s)
 }
+
+// notInIRI are the bytes validIRI refuses: controls, space and <>"{}|\^`.
+var notInIRI = func() (t [256]bool) {
+	for b := 0; b <= 0x20; b++ {
+		t[b] = true
+	}
+	t[0x7f] = true
+	for _, b := range []byte("<>\"{}|\\^`") {
+		t[b] = true
+	}
+	return t
+}()
+
+// urlSafe reports whether s is made only of the unreserved and reserved
+// characters of RFC 3986 but '[' and ']' (no '%', space or control).
+func urlSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !urlSafeByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var urlSafeByte = func() (t [256]bool) {
+	for _, b := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?#") {
+		t[b] = true
+	}
+	return t
+}()
 
 // splitAuthority cuts s after its scheme://authority, before the first
 // '/', '?' or '#' that follows.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
@@ -34,7 +33,7 @@ func jsonLDOptions() *ld.JsonLdOptions {
 }
 
 // safeOptions are the options of every safe-mode expansion and of the
-// contexts in activeContexts (json-gold reads SafeMode from the active
+// shared contexts of sharedRoot (json-gold reads SafeMode from the active
 // context's options). Shared between goroutines, never modified.
 var safeOptions = func() *ld.JsonLdOptions {
 	o := jsonLDOptions()
@@ -50,40 +49,27 @@ var normalizeOptions = func() *ld.JsonLdOptions {
 	return o
 }()
 
-// activeContexts caches the active context that json-gold's context
-// processing makes of a document's @context, keyed by that @context. Only
-// @context values made of embedded context URLs are cached, so the cache
-// holds at most maxActiveContexts entries that cannot change (the embedded
-// files are fixed at build time). Processing the VC v2 context is most of the
-// cost of an uncached canonicalization.
-var activeContexts struct {
-	sync.RWMutex
-	m map[string]*ld.Context
-}
+// sharedRoot is the empty active context of every safe-mode expansion of
+// a document whose @context is made of embedded context URLs. It is shared
+// (ld.Context.Share): the active context made of such an @context, and every
+// context derived from it by a scoped context while expanding, is processed
+// once and remembered (internal/ld bounds how many). The embedded contexts
+// are fixed at build time, which sharing requires. Processing the VC v2
+// context and the proof's and subjects' type-scoped contexts was most of the
+// cost of a canonicalization.
+var sharedRoot = ld.NewContext(nil, safeOptions).Share()
 
-const maxActiveContexts = 64
-
-// activeContext returns the cached active context for a document's @context
-// value, processing and caching it on first use; ok is false when the value
-// is not a list of embedded context URLs or its processing failed (the
-// caller then processes the document as a whole, which reports the error).
-//
-// A cached context is shared: json-gold's expansion copies the active
-// context before every change (Context.parse starts from CopyContext), so
-// it is only ever read.
+// activeContext returns the shared active context for a document's @context
+// value; ok is false when the value is not a list of embedded context URLs
+// or its processing failed (the caller then processes the document as a
+// whole, which reports the error).
 func activeContext(local any) (ctx *ld.Context, ok bool) {
-	var urls []string
+	var urls []any
 	switch v := local.(type) {
 	case string:
-		urls = []string{v}
+		urls = []any{v}
 	case []any:
-		for _, e := range v {
-			s, isStr := e.(string)
-			if !isStr {
-				return nil, false
-			}
-			urls = append(urls, s)
-		}
+		urls = v
 	default:
 		return nil, false
 	}
@@ -91,37 +77,23 @@ func activeContext(local any) (ctx *ld.Context, ok bool) {
 		return nil, false
 	}
 	for _, u := range urls {
-		if _, known := contextFileNames[u]; !known {
+		s, isStr := u.(string)
+		if !isStr {
+			return nil, false
+		}
+		if _, known := contextFileNames[s]; !known {
 			return nil, false
 		}
 	}
-	key := strings.Join(urls, " ")
-	activeContexts.RLock()
-	ctx, ok = activeContexts.m[key]
-	activeContexts.RUnlock()
-	if ok {
-		return ctx, true
-	}
-	ctx, err := ld.NewContext(nil, safeOptions).Parse(local)
+	ctx, err := sharedRoot.Parse(local)
 	if err != nil {
 		return nil, false
-	}
-	activeContexts.Lock()
-	defer activeContexts.Unlock()
-	if activeContexts.m == nil {
-		activeContexts.m = make(map[string]*ld.Context)
-	}
-	if prev, dup := activeContexts.m[key]; dup {
-		return prev, true
-	}
-	if len(activeContexts.m) < maxActiveContexts {
-		activeContexts.m[key] = ctx
 	}
 	return ctx, true
 }
 
 // expandSafe is json-gold's Expand with opts (in safe mode), with the
-// document's @context taken from activeContexts when opts are safeOptions
+// document's shared active context (activeContext) when opts are safeOptions
 // and the @context is made of embedded URLs.
 func expandSafe(doc any, opts *ld.JsonLdOptions) ([]any, error) {
 	m, isMap := doc.(map[string]any)
@@ -139,7 +111,13 @@ func expandSafe(doc any, opts *ld.JsonLdOptions) ([]any, error) {
 			body[k] = v
 		}
 	}
-	expanded, err := ld.NewJsonLdApi().Expand(active, "", body, safeOptions, false, nil)
+	return expandFrom(active, body, safeOptions)
+}
+
+// expandFrom is json-gold's expansion of a document without a top-level
+// @context (body) in the active context active.
+func expandFrom(active *ld.Context, body any, opts *ld.JsonLdOptions) ([]any, error) {
+	expanded, err := ld.NewJsonLdApi().Expand(active, "", body, opts, false, nil)
 	if err != nil {
 		return nil, err
 	}

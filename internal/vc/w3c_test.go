@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -449,4 +450,88 @@ func TestW3CRDFC(t *testing.T) {
 		})
 	}
 	t.Logf("rdf-canon: %d tests, engine: %d passed, %d skipped; plain json-gold: %d of %d evaluation tests passed", len(manifest.Entries), passed, rdfcSkipped, anchorPassed, anchorRun)
+}
+
+// TestW3CToRDFSharedContexts expands every applicable toRdf input in shared
+// active contexts (ld.Context.Share, which remembers the contexts derived
+// by scoped contexts and context URLs, as signing and verification do for
+// the embedded contexts) twice, the second time from what the first
+// remembered, and checks that both give what expansion without sharing
+// gives: the same expanded document, or an error for the same inputs.
+func TestW3CToRDFSharedContexts(t *testing.T) {
+	noNetwork(t)
+	b, err := os.ReadFile(toRDFSuiteDir + "toRdf-manifest.jsonld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Sequence []*toRDFTest `json:"sequence"`
+	}
+	if err := json.Unmarshal(b, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	var compared, errored int
+	for _, tc := range manifest.Sequence {
+		if tc.notApplicable() != "" || tc.Option.ExpandContext != "" {
+			continue
+		}
+		opts := jsonLDOptions()
+		opts.SafeMode = true
+		opts.DocumentLoader = suiteLoader{}
+		opts.Base = toRDFSuiteBase + tc.Input
+		if tc.Option.Base != "" {
+			opts.Base = tc.Option.Base
+		}
+		rd, err := suiteLoader{}.LoadDocument(toRDFSuiteBase + tc.Input)
+		if err != nil {
+			continue // an input the suite does not ship (its toRdf tests fail to load it too)
+		}
+		want, wantErr := ld.NewJsonLdProcessor().Expand(rd.Document, opts)
+		active, body, err := sharedActive(rd.Document, opts)
+		for run := 0; run < 2 && err == nil; run++ {
+			var got []any
+			got, err = expandFrom(active, body, opts)
+			if (err != nil) != (wantErr != nil) {
+				t.Fatalf("%s run %d: err = %v, without sharing %v", tc.ID, run, err, wantErr)
+			}
+			if err == nil && !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s run %d: expanded\n%v\nwithout sharing\n%v", tc.ID, run, got, want)
+			}
+		}
+		if err != nil && wantErr == nil {
+			t.Fatalf("%s: %v, without sharing no error", tc.ID, err)
+		}
+		if wantErr != nil {
+			errored++
+		} else {
+			compared++
+		}
+	}
+	t.Logf("toRdf inputs expanded in shared contexts: %d as without sharing, %d refused by both", compared, errored)
+	if compared < 300 {
+		t.Errorf("only %d inputs compared", compared)
+	}
+}
+
+// sharedActive returns the shared active context in which doc's body (doc
+// without its top-level @context) expands: the top-level @context processed
+// on a new shared root (a context URL's result is remembered by the root;
+// an inline context's is made shared here, as the test's own).
+func sharedActive(doc any, opts *ld.JsonLdOptions) (*ld.Context, any, error) {
+	root := ld.NewContext(nil, opts).Share()
+	m, isMap := doc.(map[string]any)
+	local, hasCtx := m["@context"]
+	if !isMap || !hasCtx {
+		return root, doc, nil
+	}
+	active, err := root.Parse(local)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !active.Shared() {
+		active = ld.CopyContext(active).Share()
+	}
+	body := maps.Clone(m)
+	delete(body, "@context")
+	return active, body, nil
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/issuance"
@@ -19,6 +22,24 @@ import (
 type Local struct {
 	DB     *store.DB        // organizations and credential records
 	Issuer *issuance.Issuer // DID documents and status lists as served
+
+	didsOnce sync.Once
+	dids     *lru.Cache[string, localDID] // by slug
+}
+
+// localDID is a DID document built under a stamp: it is served while a
+// fresh read of the stamp is the same. Shared, never modified.
+type localDID struct {
+	stamp store.IssuerDIDStamp
+	doc   map[string]any
+}
+
+// maxLocalDIDs bounds the DID documents Local keeps (a few KB each).
+const maxLocalDIDs = 1024
+
+func (l *Local) didCache() *lru.Cache[string, localDID] {
+	l.didsOnce.Do(func() { l.dids, _ = lru.New[string, localDID](maxLocalDIDs) })
+	return l.dids
 }
 
 // NewVerifier is the verifier this server uses: its own DIDs, status lists
@@ -43,6 +64,18 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 	if !ok || slug == "" || strings.Contains(slug, ":") {
 		return nil, false, nil
 	}
+	// One query says whether the document built last time still holds:
+	// the organization's status and its keys, as they are now.
+	stamp, err := l.DB.IssuerDIDStamp(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && stamp.Status == store.OrganizationRevoked) {
+		return nil, true, fmt.Errorf("%s is not an issuer on this server", id)
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if d, ok := l.didCache().Get(slug); ok && d.stamp == stamp {
+		return d.doc, true, nil
+	}
 	org, err := l.DB.OrganizationBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && org.Status == store.OrganizationRevoked) {
 		return nil, true, fmt.Errorf("%s is not an issuer on this server", id)
@@ -53,6 +86,11 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 	doc, err := l.Issuer.DIDDocument(ctx, org)
 	if err != nil {
 		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if org.ID == stamp.OrganizationID {
+		// Read after the stamp: never older than it. A change in between
+		// changes the next stamp, which builds the document again.
+		l.didCache().Add(strings.Clone(slug), localDID{stamp: stamp, doc: doc})
 	}
 	return doc, true, nil
 }
@@ -95,7 +133,7 @@ func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
 	if pid == "" {
 		return nil
 	}
-	ref, err := l.DB.CredentialRef(ctx, pid)
+	ref, err := l.credentialRef(ctx, pid)
 	if errors.Is(err, store.ErrNotFound) {
 		return &Check{Detail: "TrustCred has no record of this credential."}
 	}
@@ -129,4 +167,46 @@ func (l *Local) Schema(ctx context.Context, doc map[string]any) *Check {
 		return &Check{Detail: fmt.Sprintf("The data does not match the schema %q: %s.", ref.Schema.Name, strings.Join(parts, "; "))}
 	}
 	return &Check{Passed: true, Detail: fmt.Sprintf("The data matches the schema %q version %s.", ref.Schema.Name, ref.Schema.Version)}
+}
+
+// refsKey is the context key of a request's refs.
+type refsKey struct{}
+
+// refs are the credential refs one verification request read, by public
+// id: the schema check and the log entry of the same credential read its
+// ref once.
+type refs struct {
+	mu sync.Mutex
+	m  map[string]refRead
+}
+
+type refRead struct {
+	ref store.CredentialRef
+	err error
+}
+
+// withRefs returns ctx with a place to keep the refs read under it.
+func withRefs(ctx context.Context) context.Context {
+	return context.WithValue(ctx, refsKey{}, &refs{m: map[string]refRead{}})
+}
+
+// credentialRef reads the ref of one of our credentials, once per request
+// made withRefs (a failure to read it is not kept).
+func (l *Local) credentialRef(ctx context.Context, pid string) (store.CredentialRef, error) {
+	rs, _ := ctx.Value(refsKey{}).(*refs)
+	if rs != nil {
+		rs.mu.Lock()
+		r, ok := rs.m[pid]
+		rs.mu.Unlock()
+		if ok {
+			return r.ref, r.err
+		}
+	}
+	ref, err := l.DB.CredentialRef(ctx, pid)
+	if rs != nil && (err == nil || errors.Is(err, store.ErrNotFound)) {
+		rs.mu.Lock()
+		rs.m[pid] = refRead{ref, err}
+		rs.mu.Unlock()
+	}
+	return ref, err
 }

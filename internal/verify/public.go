@@ -158,6 +158,7 @@ func Report(r *Result) []byte {
 // Document verifies a credential someone brought (upload, API) and logs
 // it, linked to our credential when it is one of ours.
 func (s *Service) Document(ctx context.Context, doc map[string]any, v Visit) *Result {
+	ctx = withRefs(ctx) // the schema check's ref is the log entry's
 	vctx, cancel := s.deadline(ctx)
 	res := s.Verifier.Credential(vctx, doc)
 	cancel()
@@ -170,6 +171,7 @@ func (s *Service) Document(ctx context.Context, doc map[string]any, v Visit) *Re
 
 // Presentation verifies a presentation and logs each credential in it.
 func (s *Service) Presentation(ctx context.Context, doc map[string]any, opts PresentationOptions, v Visit) *PresentationResult {
+	ctx = withRefs(ctx)
 	vctx, cancel := s.deadline(ctx)
 	res := s.Verifier.Presentation(vctx, doc, opts)
 	cancel()
@@ -206,7 +208,7 @@ func (s *Service) ref(ctx context.Context, doc map[string]any) *store.Credential
 	if pid == "" {
 		return nil
 	}
-	r, err := s.DB.CredentialRef(ctx, pid)
+	r, err := s.Local.credentialRef(ctx, pid)
 	if err != nil {
 		return nil
 	}

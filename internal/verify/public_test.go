@@ -133,3 +133,30 @@ func TestPresentationCredentialLimit(t *testing.T) {
 		t.Fatalf("two credentials: %v", r.Errors())
 	}
 }
+
+// The server's own DID documents are kept between verifications, yet a
+// new signing key and a revoked issuer are seen by the very next one: a
+// credential signed with a key added after the document was kept
+// verifies, and once the issuer is revoked its credentials no longer do.
+func TestLocalDIDFollowsKeysAndIssuer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		v := verify.NewVerifier(f.db, f.is, nil)
+		before, _ := f.issue(t, vc.CryptosuiteRDFC, nil)
+		expect(t, v.Credential(ctx, before), verify.Valid) // the document is kept
+		if _, err := f.is.RotateKey(ctx, f.sc, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := f.issue(t, vc.CryptosuiteRDFC, nil)
+		if before["proof"].(map[string]any)["verificationMethod"] == after["proof"].(map[string]any)["verificationMethod"] {
+			t.Fatal("the rotation did not change the signing key")
+		}
+		expect(t, v.Credential(ctx, after), verify.Valid)
+		expect(t, v.Credential(ctx, before), verify.Valid) // the retired key stays published
+		if _, err := db.ChangeOrganizationStatus(ctx, f.org.ID, store.RevokeOrganization, "closed", store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, v.Credential(ctx, after), verify.Invalid, verify.CheckIssuer)
+	})
+}

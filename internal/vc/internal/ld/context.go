@@ -23,6 +23,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 var (
@@ -62,6 +64,10 @@ type Context struct {
 	// the document's base URL, options.Base). Upstream resolved them
 	// against @base (toRdf c031).
 	contextURL string
+	// TrustCred: the contexts derived from this one (by Parse of a list of
+	// context URLs, or by a scoped context), remembered when this context is
+	// shared (see Share); nil otherwise.
+	derived *derivedContexts
 }
 
 type Values struct {
@@ -205,9 +211,10 @@ func CopyContext(ctx *Context) *Context {
 
 	// do not copy c.inverse, because it will be regenerated
 
-	if ctx.previousContext != nil {
-		context.previousContext = CopyContext(ctx.previousContext)
-	}
+	// TrustCred change: the previous context is shared, not copied: no
+	// context is modified once Parse has returned it (upstream copied the
+	// whole chain on every context change).
+	context.previousContext = ctx.previousContext
 
 	return context
 }
@@ -218,8 +225,25 @@ func CopyContext(ctx *Context) *Context {
 // TODO pyLD is doing a fair bit more in process_context(self, active_ctx, local_ctx, options)
 // than just parsing the context. In particular, we need to check if additional logic is required
 // to load remote scoped contexts.
+//
+// TrustCred: on a shared context (Share), the result for a context URL or a
+// list of context URLs is remembered.
 func (c *Context) Parse(localContext interface{}) (*Context, error) {
-	return c.parse(localContext, make([]string, 0), false, true, false, false)
+	if c.derived == nil {
+		return c.parse(localContext, make([]string, 0), false, true, false, false)
+	}
+	key, ok := urlsKey(localContext)
+	if !ok {
+		return c.parse(localContext, make([]string, 0), false, true, false, false)
+	}
+	if r, hit := c.derived.m.Load(key); hit {
+		return r.(*Context), nil
+	}
+	r, err := c.parse(localContext, make([]string, 0), false, true, false, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.remember(key, r), nil
 }
 
 // parse processes a local context, retrieving any URLs as necessary, and
@@ -1186,12 +1210,14 @@ func (c *Context) createTermDefinition(context map[string]interface{}, term stri
 }
 
 // RevertToPreviousContext reverts any type-scoped context in this active context to the previous context.
+//
+// TrustCred change: the previous context itself, not a copy (contexts are
+// not modified once made), so that a shared one stays shared.
 func (c *Context) RevertToPreviousContext() *Context {
 	if c.previousContext == nil {
 		return c
-	} else {
-		return CopyContext(c.previousContext)
 	}
+	return c.previousContext
 }
 
 // ExpandIri expands a string value to a full IRI.
@@ -2205,16 +2231,139 @@ func (c *Context) Serialize() (map[string]interface{}, error) {
 // relative context URLs in it resolve against the URL of the context that
 // defined the term (Create Term Definition, step 21.4). c is not modified;
 // it may be shared between goroutines.
+//
+// On a shared context (Share) the result is remembered, keyed by td and the
+// flags: it depends on nothing else (td and c are not modified, and a shared
+// context's document loader serves fixed documents).
 func (c *Context) parseScoped(td *TermDefinition, remoteContexts []string, parsingARemoteContext, propagate,
+	protected, overrideProtected bool) (*Context, error) {
+	if c.derived == nil || len(remoteContexts) != 0 {
+		return c.parseScopedOnce(td, remoteContexts, parsingARemoteContext, propagate, protected, overrideProtected)
+	}
+	key := memoKey{td: td}
+	for i, f := range []bool{parsingARemoteContext, propagate, protected, overrideProtected} {
+		if f {
+			key.flags |= 1 << i
+		}
+	}
+	if r, hit := c.derived.m.Load(key); hit {
+		return r.(*Context), nil
+	}
+	r, err := c.parseScopedOnce(td, remoteContexts, parsingARemoteContext, propagate, protected, overrideProtected)
+	if err != nil {
+		return nil, err
+	}
+	return c.remember(key, r), nil
+}
+
+func (c *Context) parseScopedOnce(td *TermDefinition, remoteContexts []string, parsingARemoteContext, propagate,
 	protected, overrideProtected bool) (*Context, error) {
 	if td.contextBase == c.contextURL {
 		return c.parse(td.Context, remoteContexts, parsingARemoteContext, propagate, protected, overrideProtected)
 	}
 	cc := *c
 	cc.contextURL = td.contextBase
+	cc.derived = nil // a copy is not shared
 	r, err := cc.parse(td.Context, remoteContexts, parsingARemoteContext, propagate, protected, overrideProtected)
 	if r != nil {
 		r.contextURL = c.contextURL
+		if r.previousContext == &cc {
+			// A type-scoped context reverts to c itself, not to the copy
+			// with the defining context's URL.
+			r.previousContext = c
+		}
 	}
 	return r, err
+}
+
+// TrustCred addition: shared contexts.
+//
+// Processing a context is most of the cost of expanding a credential: the
+// VC v2 context defines a hundred terms, and every type-scoped and
+// property-scoped context (the proof's DataIntegrityProof, the
+// credentialSubject's type) copies and extends the active context. A shared
+// context remembers the contexts derived from it, which are shared in turn,
+// so that a document whose @context is a list of fixed context URLs is
+// expanded without processing any context after the first such document.
+
+// memoKey names a context derived from a shared one: by a scoped context
+// (td, with parseScoped's flags), or by Parse of context URLs (urls).
+type memoKey struct {
+	td    *TermDefinition
+	flags uint8
+	urls  string
+}
+
+// derivedContexts are the contexts derived from a shared context, and the
+// count of those derived from its root (the context Share was called on).
+type derivedContexts struct {
+	m     sync.Map // memoKey -> *Context
+	count *atomic.Int64
+}
+
+// maxDerived bounds the derived contexts a root shared context and those
+// derived from it remember together (each is a copy of a term map: about
+// 10 KB for VC v2); past it, contexts are processed every time, as without
+// sharing. A credential type needs a handful; a crafted document nesting
+// scoped contexts cannot make the memory grow past the bound.
+const maxDerived = 2048
+
+// Share marks c as shared and returns it: the contexts derived from it are
+// remembered (and shared) from now on. c, and every context derived from
+// it, must not be modified afterwards, and c's document loader must return
+// the same document for a URL every time. A shared context may be used by
+// many goroutines at once.
+func (c *Context) Share() *Context {
+	if c.derived == nil {
+		c.derived = &derivedContexts{count: new(atomic.Int64)}
+	}
+	return c
+}
+
+// Shared reports whether c is shared (see Share).
+func (c *Context) Shared() bool { return c.derived != nil }
+
+// remember stores r as the context derived from c by key, shared, and
+// returns what c remembers for key (r, or the context another goroutine
+// stored first). Past maxDerived, r is returned unshared and not stored.
+func (c *Context) remember(key memoKey, r *Context) *Context {
+	if r.derived != nil {
+		// Already shared (c itself, for an empty context list).
+		c.derived.m.LoadOrStore(key, r)
+		return r
+	}
+	count := c.derived.count
+	if count.Add(1) > maxDerived {
+		count.Add(-1)
+		return r
+	}
+	r.derived = &derivedContexts{count: count}
+	prev, loaded := c.derived.m.LoadOrStore(key, r)
+	if loaded {
+		count.Add(-1)
+	}
+	return prev.(*Context)
+}
+
+// urlsKey is the memo key of a local context that is a context URL or a
+// list of them.
+func urlsKey(local any) (memoKey, bool) {
+	switch v := local.(type) {
+	case string:
+		return memoKey{urls: v}, true
+	case []any:
+		var b strings.Builder
+		for i, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return memoKey{}, false
+			}
+			if i > 0 {
+				b.WriteByte(0)
+			}
+			b.WriteString(s)
+		}
+		return memoKey{urls: b.String(), flags: 1 << 7}, true
+	}
+	return memoKey{}, false
 }

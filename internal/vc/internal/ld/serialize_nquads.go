@@ -59,55 +59,72 @@ func (s *NQuadRDFSerializer) Serialize(dataset *RDFDataset) (interface{}, error)
 	return buf.String(), nil
 }
 
+// toNQuad is one line of N-Quads. TrustCred change: written into one
+// buffer of the right size (upstream concatenated a dozen strings).
 func toNQuad(triple *Quad, graphName string) string {
-
 	s := triple.Subject
 	p := triple.Predicate
 	o := triple.Object
 
-	q := ""
+	sv, pv, ov := s.GetValue(), p.GetValue(), o.GetValue()
+	var sb strings.Builder
+	sb.Grow(len(sv) + len(pv) + len(ov) + len(graphName) + 16)
 
 	// subject is an IRI or bnode
 	if IsIRI(s) {
-		q += "<" + escapeIRI(s.GetValue()) + ">"
+		sb.WriteByte('<')
+		sb.WriteString(escapeIRI(sv))
+		sb.WriteByte('>')
 	} else {
-		q += s.GetValue()
+		sb.WriteString(sv)
 	}
 
 	if IsIRI(p) {
-		q += " <" + escapeIRI(p.GetValue()) + "> "
+		sb.WriteString(" <")
+		sb.WriteString(escapeIRI(pv))
+		sb.WriteString("> ")
 	} else {
-		q += " " + escape(p.GetValue()) + " "
+		sb.WriteByte(' ')
+		sb.WriteString(escape(pv))
+		sb.WriteByte(' ')
 	}
 
 	// object is IRI, bnode or literal
 	if IsIRI(o) {
-		q += "<" + escapeIRI(o.GetValue()) + ">"
+		sb.WriteByte('<')
+		sb.WriteString(escapeIRI(ov))
+		sb.WriteByte('>')
 	} else if IsBlankNode(o) {
-		q += o.GetValue()
+		sb.WriteString(ov)
 	} else {
 		literal := o.(Literal)
-		escaped := escapeLiteral(literal.GetValue())
-		q += "\"" + escaped + "\""
+		sb.WriteByte('"')
+		sb.WriteString(escapeLiteral(literal.GetValue()))
+		sb.WriteByte('"')
 		if literal.Datatype == RDFLangString {
-			q += "@" + literal.Language
+			sb.WriteByte('@')
+			sb.WriteString(literal.Language)
 		} else if literal.Datatype != XSDString {
-			q += "^^<" + escapeIRI(literal.Datatype) + ">"
+			sb.WriteString("^^<")
+			sb.WriteString(escapeIRI(literal.Datatype))
+			sb.WriteByte('>')
 		}
 	}
 
 	// graph
 	if graphName != "" {
-		if strings.Index(graphName, "_:") != 0 {
-			q += " <" + escapeIRI(graphName) + ">"
+		if !strings.HasPrefix(graphName, "_:") {
+			sb.WriteString(" <")
+			sb.WriteString(escapeIRI(graphName))
+			sb.WriteByte('>')
 		} else {
-			q += " " + graphName
+			sb.WriteByte(' ')
+			sb.WriteString(graphName)
 		}
 	}
 
-	q += " .\n"
-
-	return q
+	sb.WriteString(" .\n")
+	return sb.String()
 }
 
 func escape(str string) string {
@@ -126,7 +143,7 @@ func escape(str string) string {
 // \ " \n \r \t, so a value holding another control character
 // canonicalized differently from every other implementation.
 func escapeLiteral(str string) string {
-	if !strings.ContainsFunc(str, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '"' || r == '\\' }) {
+	if !containsByte(str, &literalEscaped) {
 		return str
 	}
 	var sb strings.Builder
@@ -159,7 +176,7 @@ func escapeLiteral(str string) string {
 // <>"{}|^`\ as \uXXXX (none is valid in an IRI; the engine refuses such
 // IRIs before canonicalizing, see internal/vc's ErrDroppedStatement).
 func escapeIRI(str string) string {
-	if !strings.ContainsFunc(str, iriEscaped) {
+	if !containsByte(str, &iriEscapedByte) {
 		return str
 	}
 	var sb strings.Builder
@@ -175,6 +192,34 @@ func escapeIRI(str string) string {
 
 func iriEscaped(r rune) bool {
 	return r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r)
+}
+
+// The bytes escapeIRI and escapeLiteral escape: all ASCII, so that a byte
+// test tells whether a string needs escaping (TrustCred change: a rune
+// test per character was most of the serialization).
+var (
+	iriEscapedByte = func() (t [256]bool) {
+		for b := range 0x80 {
+			t[b] = iriEscaped(rune(b))
+		}
+		return t
+	}()
+	literalEscaped = func() (t [256]bool) {
+		for b := range 0x20 {
+			t[b] = true
+		}
+		t[0x7f], t['"'], t['\\'] = true, true, true
+		return t
+	}()
+)
+
+func containsByte(s string, set *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if set[s[i]] {
+			return true
+		}
+	}
+	return false
 }
 
 type lineScanner interface {

@@ -166,9 +166,59 @@ func IsAbsoluteIri(value string) bool {
 		return true
 	}
 
+	if absoluteWithoutParse(value) {
+		return true
+	}
 	u, err := url.Parse(value)
 	return err == nil && u.IsAbs()
 }
+
+// absoluteWithoutParse reports true for an IRI that url.Parse accepts with
+// a scheme, without parsing it (TrustCred addition: IsAbsoluteIri runs on
+// every IRI of every credential). That is: a scheme (a letter, then
+// letters, digits, '+', '-', '.') and ':', followed only by RFC 3986
+// characters without '%', '[' or ']' (url.Parse refuses nothing there but
+// an authority's bad port, so an authority with ':' in its host is left to
+// url.Parse). False means "ask url.Parse".
+func absoluteWithoutParse(s string) bool {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !letter && (j == 0 || !('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	rest := s[i+1:]
+	for j := 0; j < len(rest); j++ {
+		if !uriByte[rest[j]] {
+			return false
+		}
+	}
+	rest, _, _ = strings.Cut(rest, "#")
+	rest, _, _ = strings.Cut(rest, "?")
+	if authority, ok := strings.CutPrefix(rest, "//"); ok {
+		authority, _, _ = strings.Cut(authority, "/")
+		if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+			authority = authority[at+1:]
+		}
+		if strings.Contains(authority, ":") {
+			return false
+		}
+	}
+	return true
+}
+
+// uriByte are the characters of RFC 3986 but '%', '[' and ']'.
+var uriByte = func() (t [256]bool) {
+	for _, b := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?#") {
+		t[b] = true
+	}
+	return t
+}()
 
 // IsSubject returns true if the given value is a subject with properties.
 //
