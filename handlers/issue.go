@@ -12,6 +12,7 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -371,5 +372,19 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 		return render.Page(c, fiber.StatusUnprocessableEntity, credentials.Issue(r.model))
 	}
 	render.Flash(c, layout.FlashSuccess, "Issued and signed: a credential for "+r.model.RecipientName+".")
+	kind, msg := h.emailNotice(issued.Credential.RecipientAddress)
+	render.Flash(c, kind, msg)
 	return render.Redirect(c, credentials.Path+"/"+issued.Credential.ID)
+}
+
+// emailNotice says whether the recipient at address is emailed the new
+// credential's link (the credential_email job, queued with it by the door).
+func (h *Credentials) emailNotice(address string) (layout.FlashKind, string) {
+	switch {
+	case strings.HasPrefix(address, "did:"):
+		return layout.FlashInfo, "No email was sent: the recipient is a DID, without an email address. Give them the public link below."
+	case h.Emails == nil || !mail.Configured(h.Mailer):
+		return layout.FlashInfo, "No email was sent to " + address + ": email is not configured on this server. Give them the public link below."
+	}
+	return layout.FlashInfo, "An email with the credential's link is on its way to " + address + ". It is not sent if they turned these emails off."
 }
