@@ -18,6 +18,7 @@ import (
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/credentials"
 	"github.com/trustcred/trustcred/views/layout"
+	view "github.com/trustcred/trustcred/views/verification"
 )
 
 // dataPrefix starts the form names of a schema's fields, so that they never
@@ -346,6 +347,7 @@ func (h *Credentials) Preview(c *fiber.Ctx) error {
 		return err
 	}
 	r.model.Preview = string(b)
+	r.model.PreviewHuman = previewHuman(doc, r.req.Template, auth.Current(c).Org, r.model.RecipientName)
 	return render.Page(c, fiber.StatusOK, credentials.Issue(r.model))
 }
 
@@ -387,4 +389,30 @@ func (h *Credentials) emailNotice(address string) (layout.FlashKind, string) {
 		return layout.FlashInfo, "No email was sent to " + address + ": email is not configured on this server. Give them the public link below."
 	}
 	return layout.FlashInfo, "An email with the credential's link is on its way to " + address + ". It is not sent if they turned these emails off."
+}
+
+// previewHuman is the unsigned document as its public page will show it:
+// the same human view, issued today by org.
+func previewHuman(doc map[string]any, tpl *store.CredentialTemplate, org *store.Organization, recipient string) view.Human {
+	var fields []store.SchemaField
+	if tpl.Schema != nil {
+		fields = tpl.Schema.Fields
+	}
+	h := humanCredential(doc, fields)
+	h.Nested, h.RecipientName = true, recipient
+	if h.Title == "" {
+		h.Title = tpl.Name
+	}
+	h.IssuerName, h.IssuerVerified = org.Name, org.Verified
+	if org.LogoKey != nil {
+		h.IssuerLogo = "/orgs/" + org.Slug + "/logo"
+	}
+	now := time.Now()
+	h.IssuedAt = dayOf(&now)
+	if s, _ := doc["validUntil"].(string); s != "" {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			h.ValidUntil = dayOf(&t)
+		}
+	}
+	return h
 }

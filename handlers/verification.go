@@ -249,59 +249,29 @@ func dayOf(t *time.Time) string {
 func (h *Verification) credentialModel(v *verify.Viewed) view.Credential {
 	c, doc := v.Credential, v.Document
 	url := h.base() + "/v/" + c.PublicID
+	var fields []store.SchemaField
+	if c.Schema != nil {
+		fields = c.Schema.Fields
+	}
 	m := view.Credential{
-		PublicID: c.PublicID, URL: url, JSONURL: url + "/credential.json", QRPNG: "/v/" + c.PublicID + "/qr.png",
-		QRSVG: "/v/" + c.PublicID + "/qr.svg", IssuerName: c.Issuer.Name, IssuerURL: "/orgs/" + c.Issuer.Slug,
-		IssuerVerified: c.Issuer.Verified, IssuedAt: dayOf(c.IssuedAt), ValidUntil: dayOf(c.ExpiresAt),
+		Human: humanCredential(doc, fields), PublicID: c.PublicID, URL: url, JSONURL: url + "/credential.json",
+		QRPNG: "/v/" + c.PublicID + "/qr.png", QRSVG: "/v/" + c.PublicID + "/qr.svg",
 		Verdict: view.Verdict(v.Result.Verdict), Checks: checks(v.Result.Checks),
 	}
+	m.IssuerName, m.IssuerURL, m.IssuerVerified = c.Issuer.Name, "/orgs/"+c.Issuer.Slug, c.Issuer.Verified
+	m.IssuedAt, m.ValidUntil = dayOf(c.IssuedAt), dayOf(c.ExpiresAt)
 	if c.Issuer.LogoKey != nil {
 		m.IssuerLogo = "/orgs/" + c.Issuer.Slug + "/logo"
 	}
 	m.IssuerDID = v.Result.Issuer
-	m.Title, _ = doc["name"].(string)
-	m.Description, _ = doc["description"].(string)
 	if c.RecipientName != nil {
 		m.RecipientName = *c.RecipientName
-	}
-	subj, _ := doc["credentialSubject"].(map[string]any)
-	if a, ok := subj["achievement"].(map[string]any); ok {
-		if n, _ := a["name"].(string); n != "" {
-			m.Title = n
-		}
-		if d, _ := a["description"].(string); d != "" {
-			m.Description = d
-		}
-		if cr, ok := a["criteria"].(map[string]any); ok {
-			m.Achievement, _ = cr["narrative"].(string)
-		}
 	}
 	if m.Title == "" && c.Template != nil {
 		m.Title = c.Template.Name
 	}
 	if m.Title == "" {
 		m.Title = "Credential"
-	}
-	var fields []store.SchemaField
-	if c.Schema != nil {
-		fields = c.Schema.Fields
-	}
-	seen := map[string]bool{"id": true, "type": true, "name": true, "achievement": true, "identifier": true}
-	for _, f := range fields {
-		if val, ok := subj[f.Name]; ok {
-			m.Fields = append(m.Fields, view.Field{Label: f.Label, Value: fieldText(f, val)})
-			seen[f.Name] = true
-		}
-	}
-	keys := make([]string, 0, len(subj))
-	for k := range subj {
-		if !seen[k] {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		m.Fields = append(m.Fields, view.Field{Label: k, Value: fieldText(store.SchemaField{}, subj[k])})
 	}
 	m.LinkedInURL = linkedIn(m.Title, c, url)
 	return m

@@ -506,3 +506,39 @@ func TestIssueSaysWhetherTheRecipientWasEmailed(t *testing.T) {
 		})
 	}
 }
+
+// The issue preview shows the credential as the recipient and verifiers
+// will see it (the public page's human view: title, issuer, recipient,
+// each field by its label and value as a person reads it), with the
+// JSON-LD one click away (a closed <details>) rather than in front.
+func TestIssuePreviewIsHumanReadable(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	a := env.Org("acme")
+	tpl := degreeTemplate(t, env, a)
+	cl := env.Client()
+	cl.Login(env.User(store.RoleIssuer, a))
+	r := cl.Post("/credentials/issue/preview", url.Values{"template_id": {tpl.ID}, "recipient_name": {"Ada Lovelace"},
+		"recipient_address": {"ada@example.org"}, "data.degree": {"Mathematics"}, "data.awarded": {"2024-06-30"},
+		"data.grade": {"first"}, "data.honours": {"true"}})
+	if r.Status != 200 || !r.Has("issue-preview-human") || !r.Has("credential-human") {
+		t.Fatalf("preview: %d\n%.3000s", r.Status, r.Body)
+	}
+	human := between(r.Body, `data-testid="issue-preview-human"`, `<details`)
+	for _, want := range []string{"Bachelor of Science", "Acme Org", "Ada Lovelace", "Degree", "Mathematics", "Awarded on", "30 June 2024",
+		"Grade", "First class", "With honours", "Yes"} {
+		if !strings.Contains(human, want) {
+			t.Errorf("the human preview lacks %q", want)
+		}
+	}
+	for _, raw := range []string{"credentialSubject", "@context", `"awarded"`} {
+		if strings.Contains(human, raw) {
+			t.Errorf("the human preview shows the raw %s", raw)
+		}
+	}
+	if !regexp.MustCompile(`(?s)<details[^>]*data-testid="issue-preview-json"[^>]*>\s*<summary[^>]*>.*?</summary>.*?data-testid="issue-preview"`).MatchString(r.Body) {
+		t.Error("the JSON-LD is not behind a <details> summary")
+	}
+	if regexp.MustCompile(`<details[^>]*data-testid="issue-preview-json"[^>]*\bopen\b`).MatchString(r.Body) {
+		t.Error("the JSON-LD <details> is open by default")
+	}
+}

@@ -62,27 +62,34 @@ func (v Verdict) tone() string {
 	return "border-red-600 bg-red-50 text-red-900"
 }
 
-// Credential is one credential with its verification, for its page.
-type Credential struct {
-	PublicID       string
-	URL            string // the page's own link, to share
-	JSONURL        string
-	QRPNG, QRSVG   string
+// Human is a credential as a person reads it: what the public page shows
+// (HumanView), and the issue form's preview before it is signed.
+type Human struct {
 	Title          string
 	Description    string
 	IssuerName     string
-	IssuerURL      string // the issuer's public page
+	IssuerURL      string // the issuer's public page; "" for no link
 	IssuerLogo     string
 	IssuerVerified bool
-	IssuerDID      string
 	RecipientName  string
 	Fields         []Field
 	Achievement    string // badge criteria
 	IssuedAt       string
 	ValidUntil     string
-	Verdict        Verdict
-	Checks         []Check
-	LinkedInURL    string
+	Nested         bool // inside another page (the issue preview): the title is not the page's h1
+}
+
+// Credential is one credential with its verification, for its page.
+type Credential struct {
+	Human
+	PublicID     string
+	URL          string // the page's own link, to share
+	JSONURL      string
+	QRPNG, QRSVG string
+	IssuerDID    string
+	Verdict      Verdict
+	Checks       []Check
+	LinkedInURL  string
 }
 
 // Upload is the /verify form and, after a submission, its outcome.
