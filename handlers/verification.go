@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/qrcode"
 	textrules "github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -353,10 +355,10 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 			res.Verdict = verify.Unavailable
 		}
 		for _, cr := range pr.Credentials {
-			res.Credentials = append(res.Credentials, h.resultModel(cr))
+			res.Credentials = append(res.Credentials, h.resultModel(c.UserContext(), cr))
 		}
 	} else {
-		res = h.resultModel(h.Svc.Document(c.UserContext(), doc, visit))
+		res = h.resultModel(c.UserContext(), h.Svc.Document(c.UserContext(), doc, visit))
 	}
 	status := fiber.StatusOK
 	if res.Verdict == verify.Unavailable {
@@ -367,25 +369,72 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 	return render.Page(c, status, view.UploadPage(view.Upload{Text: shown, Result: &res}))
 }
 
-func (h *Verification) resultModel(r *verify.Result) view.Result {
+func (h *Verification) resultModel(ctx context.Context, r *verify.Result) view.Result {
 	out := view.Result{Kind: "credential", Verdict: view.Verdict(r.Verdict), Checks: checks(r.Checks), Issuer: r.Issuer}
-	if r.Document != nil {
-		out.Title, _ = r.Document["name"].(string)
-		if subj, ok := r.Document["credentialSubject"].(map[string]any); ok {
-			keys := make([]string, 0, len(subj))
-			for k := range subj {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				out.Subject = append(out.Subject, view.Field{Label: k, Value: fieldText(store.SchemaField{}, subj[k])})
-			}
-		}
-		if pid := h.Svc.Local.PublicID(r.Document); pid != "" {
-			out.OurPage = "/v/" + pid
+	if r.Document == nil {
+		return out
+	}
+	var fields []store.SchemaField
+	if pid := h.Svc.Local.PublicID(r.Document); pid != "" {
+		out.OurPage = "/v/" + pid
+		// Ours: the schema's labels. A lookup that fails only costs the
+		// labels (the names are humanized instead).
+		if cr, err := h.Svc.DB.PublicCredential(ctx, pid); err == nil && cr.Schema != nil {
+			fields = cr.Schema.Fields
 		}
 	}
+	hv := humanCredential(r.Document, fields)
+	out.Title, out.Subject = hv.Title, hv.Fields
+	subj, _ := r.Document["credentialSubject"].(map[string]any)
+	out.RecipientName, _ = subj["name"].(string)
+	if id, _ := subj["id"].(string); id != "" {
+		out.Subject = append(out.Subject, view.Field{Label: "Recipient's DID", Value: id})
+	}
+	if iss, ok := r.Document["issuer"].(map[string]any); ok {
+		out.IssuerClaimed, _ = iss["name"].(string)
+	}
+	h.nameIssuer(ctx, r, &out)
 	return out
+}
+
+// nameIssuer says who the issuer is, when its DID does and the issuer check
+// passed (the key is the DID's): one of our organizations by name, or a
+// did:web's domain. A DID that says nothing (did:key of no organization
+// here) stays unnamed; the name the document gives itself is only shown as
+// such.
+func (h *Verification) nameIssuer(ctx context.Context, r *verify.Result, out *view.Result) {
+	if c, ok := r.Check(verify.CheckIssuer); !ok || !c.Passed || r.Issuer == "" {
+		return
+	}
+	var org *store.Organization
+	var err error
+	if prefix, perr := did.Web(h.base(), "orgs"); perr == nil && strings.HasPrefix(r.Issuer, prefix+":") {
+		org, err = h.Svc.DB.OrganizationBySlug(ctx, strings.TrimPrefix(r.Issuer, prefix+":"))
+	} else {
+		org, err = h.Svc.DB.OrganizationByDID(ctx, r.Issuer)
+	}
+	if err == nil && org.Status != store.OrganizationRevoked {
+		out.IssuerName, out.IssuerURL, out.IssuerVerified = org.Name, "/orgs/"+org.Slug, org.Verified
+		if org.Verified && org.Domain != nil {
+			out.IssuerDomain = *org.Domain
+		}
+		return
+	}
+	out.IssuerDomain = didWebDomain(r.Issuer)
+}
+
+// didWebDomain is the host of a did:web ("did:web:example.com:issuers:1"
+// is example.com; a port is percent-encoded), or "".
+func didWebDomain(id string) string {
+	rest, ok := strings.CutPrefix(id, "did:web:")
+	if !ok {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, ":")
+	if h, err := url.PathUnescape(host); err == nil {
+		return h
+	}
+	return host
 }
 
 // parseDocument reads a credential or presentation (or a VC-API body that

@@ -101,12 +101,20 @@ type Upload struct {
 
 // Result is the outcome of verifying a brought document.
 type Result struct {
-	Kind        string // credential or presentation
-	Verdict     Verdict
-	Checks      []Check
-	Issuer      string
-	Title       string
-	Subject     []Field
-	Credentials []Result // a presentation's credentials
-	OurPage     string   // the credential's page here, when TrustCred issued it
+	Kind    string // credential or presentation
+	Verdict Verdict
+	Checks  []Check
+	Issuer  string // the issuer's DID (a presentation's holder's)
+	// Who the issuer is, when the DID says: one of our organizations (its
+	// name, public page, verified domain), or a did:web's domain.
+	IssuerName     string
+	IssuerURL      string
+	IssuerVerified bool
+	IssuerDomain   string
+	IssuerClaimed  string // the name the document gives its issuer, unconfirmed
+	Title          string
+	RecipientName  string
+	Subject        []Field
+	Credentials    []Result // a presentation's credentials
+	OurPage        string   // the credential's page here, when TrustCred issued it
 }
