@@ -154,11 +154,21 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 	present := func(sel string) chromedp.Action[chromedp.Void] {
 		return chromedp.Poll[chromedp.Void](`!!document.querySelector(` + strconv.Quote(sel) + `) && ` + settled)
 	}
+	// has: the page has a copy button for what it shows (checked apart
+	// from the waits, so that the layout is looked at either way).
+	has := func(page, testID string) {
+		t.Helper()
+		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="`+testID+`"]')`))
+		if err != nil || !ok {
+			t.Errorf("%s: no %s (%v)", page, testID, err)
+		}
+	}
 
 	// The public page.
-	if err := chromedp.Do(tab, chromedp.Navigate(base+"/v/"+cr.PublicID), present(`[data-testid="copy-issuer-did"]`)); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/v/"+cr.PublicID), present(`[data-testid="verdict"]`)); err != nil {
 		t.Fatal(err)
 	}
+	has("public-credential", "copy-issuer-did")
 	look(t, tab, "public-credential", false)
 
 	// /verify: the textarea's border is visible (WCAG 1.4.11: 3:1).
@@ -195,14 +205,16 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 		chromedp.Click(css(`[data-testid="login-submit"]`)),
 		chromedp.WaitVisible(css(`[data-testid="dashboard"]`)),
 		chromedp.Navigate(base+"/credentials/"+cr.ID),
-		present(`[data-testid="copy-credential-issuer-did"]`),
+		present(`[data-testid="credential-issuer"]`),
 	); err != nil {
 		t.Fatal(err)
 	}
+	has("staff-credential", "copy-credential-issuer-did")
 	look(t, tab, "staff-credential", true)
-	if err := chromedp.Do(tab, chromedp.Navigate(base+"/settings/keys"), present(`[data-testid="copy-keys-did"]`)); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/settings/keys"), present(`[data-testid="keys-page"]`)); err != nil {
 		t.Fatal(err)
 	}
+	has("signing-keys", "copy-keys-did")
 	look(t, tab, "signing-keys", true)
 	if err := chromedp.Do(tab,
 		chromedp.Navigate(base+"/api-keys"),
@@ -210,10 +222,11 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 		chromedp.SendKeys(css(`#f-name`), "Student records system of the registry"),
 		chromedp.Click(css(`input[value="credentials:read"]`)),
 		chromedp.Click(css(`[data-testid="apikey-create"]`)),
-		chromedp.WaitVisible(css(`[data-testid="copy-apikey-secret"]`)),
+		chromedp.WaitVisible(css(`[data-testid="apikey-secret"]`)),
 	); err != nil {
 		t.Fatal(err)
 	}
+	has("apikey-created", "copy-apikey-secret")
 	look(t, tab, "apikey-created", true)
 	if err := chromedp.Do(tab, chromedp.Navigate(base+"/api-keys"), present(`[data-testid="apikey-prefix"]`)); err != nil {
 		t.Fatal(err)
@@ -228,7 +241,7 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 		chromedp.SendKeys(css(`#f-recipient_address`), "grace@example.org"),
 		chromedp.SetValue(css(`[id="f-data.awarded"]`), "2024-06-30"),
 		chromedp.Click(css(`[data-testid="issue-preview-button"]`)),
-		chromedp.WaitVisible(css(`[data-testid="issue-preview-human"]`)),
+		chromedp.WaitReady(css(`[data-testid="issue-preview"]`)),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -239,9 +252,10 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 		chromedp.SendKeys(css(`#f-email`), "new.colleague@example.org"),
 		chromedp.SetValue(css(`#f-role`), "issuer"),
 		chromedp.Click(css(`[data-testid="invite-submit"]`)),
-		chromedp.WaitVisible(css(`[data-testid="copy-invitation-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="invitation-link-page"], [data-testid="flash-error"]`)),
 	); err != nil {
 		t.Fatal(err)
 	}
+	has("invitation", "copy-invitation-link")
 	look(t, tab, "invitation-link", true)
 }
