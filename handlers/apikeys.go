@@ -28,10 +28,6 @@ var scopeHelp = map[store.APIScope]string{
 	store.ScopeCredentialsRead:   "Read issued credentials.",
 	store.ScopeCredentialsIssue:  "Issue credentials.",
 	store.ScopeCredentialsRevoke: "Revoke and suspend credentials.",
-	store.ScopeSchemasRead:       "Read credential schemas.",
-	store.ScopeSchemasWrite:      "Create and change credential schemas.",
-	store.ScopeTemplatesRead:     "Read credential templates.",
-	store.ScopeTemplatesWrite:    "Create and change credential templates.",
 }
 
 // Index renders GET /api-keys.
@@ -74,7 +70,7 @@ func (h *APIKeys) Create(c *fiber.Ctx) error {
 	var scopes []store.APIScope
 	for _, s := range f.Scopes {
 		sc := store.APIScope(s)
-		if !sc.Valid() {
+		if !sc.Offered() {
 			f.Errors["scopes"] = "Choose scopes from the list."
 			break
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/credentials"
@@ -33,6 +34,9 @@ type Credentials struct {
 	// credential is enqueued (notify's credential_email job: sent only with
 	// SMTP configured and when their preferences allow); nil sends none.
 	Emails jobs.Enqueuer
+	// Mailer is only asked whether email is configured, so that the page
+	// after issuing can say whether the recipient is emailed.
+	Mailer mail.Mailer
 	Log    *slog.Logger
 }
 

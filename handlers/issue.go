@@ -12,11 +12,13 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/credentials"
 	"github.com/trustcred/trustcred/views/layout"
+	view "github.com/trustcred/trustcred/views/verification"
 )
 
 // dataPrefix starts the form names of a schema's fields, so that they never
@@ -345,6 +347,7 @@ func (h *Credentials) Preview(c *fiber.Ctx) error {
 		return err
 	}
 	r.model.Preview = string(b)
+	r.model.PreviewHuman = previewHuman(doc, r.req.Template, auth.Current(c).Org, r.model.RecipientName)
 	return render.Page(c, fiber.StatusOK, credentials.Issue(r.model))
 }
 
@@ -371,5 +374,45 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 		return render.Page(c, fiber.StatusUnprocessableEntity, credentials.Issue(r.model))
 	}
 	render.Flash(c, layout.FlashSuccess, "Issued and signed: a credential for "+r.model.RecipientName+".")
+	kind, msg := h.emailNotice(issued.Credential.RecipientAddress)
+	render.Flash(c, kind, msg)
 	return render.Redirect(c, credentials.Path+"/"+issued.Credential.ID)
+}
+
+// emailNotice says whether the recipient at address is emailed the new
+// credential's link (the credential_email job, queued with it by the door).
+func (h *Credentials) emailNotice(address string) (layout.FlashKind, string) {
+	switch {
+	case strings.HasPrefix(address, "did:"):
+		return layout.FlashInfo, "No email was sent: the recipient is a DID, without an email address. Give them the public link below."
+	case h.Emails == nil || !mail.Configured(h.Mailer):
+		return layout.FlashInfo, "No email was sent to " + address + ": email is not configured on this server. Give them the public link below."
+	}
+	return layout.FlashInfo, "An email with the credential's link is on its way to " + address + ". It is not sent if they turned these emails off."
+}
+
+// previewHuman is the unsigned document as its public page will show it:
+// the same human view, issued today by org.
+func previewHuman(doc map[string]any, tpl *store.CredentialTemplate, org *store.Organization, recipient string) view.Human {
+	var fields []store.SchemaField
+	if tpl.Schema != nil {
+		fields = tpl.Schema.Fields
+	}
+	h := humanCredential(doc, fields)
+	h.Nested, h.RecipientName = true, recipient
+	if h.Title == "" {
+		h.Title = tpl.Name
+	}
+	h.IssuerName, h.IssuerVerified = org.Name, org.Verified
+	if org.LogoKey != nil {
+		h.IssuerLogo = "/orgs/" + org.Slug + "/logo"
+	}
+	now := time.Now()
+	h.IssuedAt = dayOf(&now)
+	if s, _ := doc["validUntil"].(string); s != "" {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			h.ValidUntil = dayOf(&t)
+		}
+	}
+	return h
 }

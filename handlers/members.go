@@ -106,7 +106,7 @@ func (h *Members) Resend(c *fiber.Ctx) error {
 		return h.refuse(c, err)
 	}
 	if err := h.sendInvitation(c, &m.User, token, expires); err != nil {
-		return h.done(c, m, "", "A new link was created, but "+mailFailure(err))
+		return h.unsent(c, m, h.invitationLink(token), err)
 	}
 	return h.done(c, m, "A new invitation link was sent to "+m.Email+".", "")
 }
@@ -148,12 +148,32 @@ func (h *Members) Invite(c *fiber.Ctx) error {
 		return err
 	}
 	if err := h.sendInvitation(c, &m.User, token, expires); err != nil {
-		render.Flash(c, layout.FlashError, "The invitation for "+m.Email+" was created, but "+mailFailure(err)+
-			" Use “Resend invitation” in their row once email works.")
-	} else {
-		render.Flash(c, layout.FlashSuccess, "Invitation sent to "+m.Email+". The link works for 72 hours.")
+		// The link is shown this once (never stored: only its hash is), so
+		// that the invitation does not wait for email to work.
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		render.SetTitle(c, "Invitation created")
+		return render.Page(c, fiber.StatusCreated, member.InvitedPage(member.Invited{Email: m.Email, Link: h.invitationLink(token), Problem: mailFailure(err)}))
 	}
+	render.Flash(c, layout.FlashSuccess, "Invitation sent to "+m.Email+". The link works for 72 hours.")
 	return render.Redirect(c, "/members?q="+url.QueryEscape(m.Email))
+}
+
+// invitationLink is the invitation page of token.
+func (h *Members) invitationLink(token string) string { return h.BaseURL + "/invitations/" + token }
+
+// unsent answers a resend whose email did not go out: the row with the
+// problem and the new link for htmx, otherwise the link's page; either is
+// the only place the link is ever shown.
+func (h *Members) unsent(c *fiber.Ctx, m *store.Member, link string, err error) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if render.IsPartial(c) {
+		item := memberItem(m, auth.Current(c).User.ID, time.Now())
+		item.Error = "A new link was created, but " + mailFailure(err) + " Copy the link below and send it to them yourself."
+		item.InviteLink = link
+		return render.Page(c, fiber.StatusOK, member.Row(item))
+	}
+	render.SetTitle(c, "Invitation created")
+	return render.Page(c, fiber.StatusOK, member.InvitedPage(member.Invited{Email: m.Email, Link: link, Problem: mailFailure(err)}))
 }
 
 // sendInvitation emails the invitation link. Failures are logged here.
@@ -163,7 +183,7 @@ func (h *Members) sendInvitation(c *fiber.Ctx, u *store.User, token string, expi
 	if inviter == "" {
 		inviter = id.User.Email
 	}
-	msg := invitationEmail(u.Email, inviter, id.Org.Name, member.RoleLabel(string(u.Role)), h.BaseURL+"/invitations/"+token, expires)
+	msg := invitationEmail(u.Email, inviter, id.Org.Name, member.RoleLabel(string(u.Role)), h.invitationLink(token), expires)
 	ctx, cancel := context.WithTimeout(auth.WithoutCancel(c), mailBudget)
 	defer cancel()
 	if err := h.Mailer.Send(ctx, msg); err != nil {

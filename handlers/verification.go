@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/qrcode"
 	textrules "github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -249,59 +251,29 @@ func dayOf(t *time.Time) string {
 func (h *Verification) credentialModel(v *verify.Viewed) view.Credential {
 	c, doc := v.Credential, v.Document
 	url := h.base() + "/v/" + c.PublicID
+	var fields []store.SchemaField
+	if c.Schema != nil {
+		fields = c.Schema.Fields
+	}
 	m := view.Credential{
-		PublicID: c.PublicID, URL: url, JSONURL: url + "/credential.json", QRPNG: "/v/" + c.PublicID + "/qr.png",
-		QRSVG: "/v/" + c.PublicID + "/qr.svg", IssuerName: c.Issuer.Name, IssuerURL: "/orgs/" + c.Issuer.Slug,
-		IssuerVerified: c.Issuer.Verified, IssuedAt: dayOf(c.IssuedAt), ValidUntil: dayOf(c.ExpiresAt),
+		Human: humanCredential(doc, fields), PublicID: c.PublicID, URL: url, JSONURL: url + "/credential.json",
+		QRPNG: "/v/" + c.PublicID + "/qr.png", QRSVG: "/v/" + c.PublicID + "/qr.svg",
 		Verdict: view.Verdict(v.Result.Verdict), Checks: checks(v.Result.Checks),
 	}
+	m.IssuerName, m.IssuerURL, m.IssuerVerified = c.Issuer.Name, "/orgs/"+c.Issuer.Slug, c.Issuer.Verified
+	m.IssuedAt, m.ValidUntil = dayOf(c.IssuedAt), dayOf(c.ExpiresAt)
 	if c.Issuer.LogoKey != nil {
 		m.IssuerLogo = "/orgs/" + c.Issuer.Slug + "/logo"
 	}
 	m.IssuerDID = v.Result.Issuer
-	m.Title, _ = doc["name"].(string)
-	m.Description, _ = doc["description"].(string)
 	if c.RecipientName != nil {
 		m.RecipientName = *c.RecipientName
-	}
-	subj, _ := doc["credentialSubject"].(map[string]any)
-	if a, ok := subj["achievement"].(map[string]any); ok {
-		if n, _ := a["name"].(string); n != "" {
-			m.Title = n
-		}
-		if d, _ := a["description"].(string); d != "" {
-			m.Description = d
-		}
-		if cr, ok := a["criteria"].(map[string]any); ok {
-			m.Achievement, _ = cr["narrative"].(string)
-		}
 	}
 	if m.Title == "" && c.Template != nil {
 		m.Title = c.Template.Name
 	}
 	if m.Title == "" {
 		m.Title = "Credential"
-	}
-	var fields []store.SchemaField
-	if c.Schema != nil {
-		fields = c.Schema.Fields
-	}
-	seen := map[string]bool{"id": true, "type": true, "name": true, "achievement": true, "identifier": true}
-	for _, f := range fields {
-		if val, ok := subj[f.Name]; ok {
-			m.Fields = append(m.Fields, view.Field{Label: f.Label, Value: fieldText(f, val)})
-			seen[f.Name] = true
-		}
-	}
-	keys := make([]string, 0, len(subj))
-	for k := range subj {
-		if !seen[k] {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		m.Fields = append(m.Fields, view.Field{Label: k, Value: fieldText(store.SchemaField{}, subj[k])})
 	}
 	m.LinkedInURL = linkedIn(m.Title, c, url)
 	return m
@@ -383,10 +355,10 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 			res.Verdict = verify.Unavailable
 		}
 		for _, cr := range pr.Credentials {
-			res.Credentials = append(res.Credentials, h.resultModel(cr))
+			res.Credentials = append(res.Credentials, h.resultModel(c.UserContext(), cr))
 		}
 	} else {
-		res = h.resultModel(h.Svc.Document(c.UserContext(), doc, visit))
+		res = h.resultModel(c.UserContext(), h.Svc.Document(c.UserContext(), doc, visit))
 	}
 	status := fiber.StatusOK
 	if res.Verdict == verify.Unavailable {
@@ -397,25 +369,72 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 	return render.Page(c, status, view.UploadPage(view.Upload{Text: shown, Result: &res}))
 }
 
-func (h *Verification) resultModel(r *verify.Result) view.Result {
+func (h *Verification) resultModel(ctx context.Context, r *verify.Result) view.Result {
 	out := view.Result{Kind: "credential", Verdict: view.Verdict(r.Verdict), Checks: checks(r.Checks), Issuer: r.Issuer}
-	if r.Document != nil {
-		out.Title, _ = r.Document["name"].(string)
-		if subj, ok := r.Document["credentialSubject"].(map[string]any); ok {
-			keys := make([]string, 0, len(subj))
-			for k := range subj {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				out.Subject = append(out.Subject, view.Field{Label: k, Value: fieldText(store.SchemaField{}, subj[k])})
-			}
-		}
-		if pid := h.Svc.Local.PublicID(r.Document); pid != "" {
-			out.OurPage = "/v/" + pid
+	if r.Document == nil {
+		return out
+	}
+	var fields []store.SchemaField
+	if pid := h.Svc.Local.PublicID(r.Document); pid != "" {
+		out.OurPage = "/v/" + pid
+		// Ours: the schema's labels. A lookup that fails only costs the
+		// labels (the names are humanized instead).
+		if cr, err := h.Svc.DB.PublicCredential(ctx, pid); err == nil && cr.Schema != nil {
+			fields = cr.Schema.Fields
 		}
 	}
+	hv := humanCredential(r.Document, fields)
+	out.Title, out.Subject = hv.Title, hv.Fields
+	subj, _ := r.Document["credentialSubject"].(map[string]any)
+	out.RecipientName, _ = subj["name"].(string)
+	if id, _ := subj["id"].(string); id != "" {
+		out.Subject = append(out.Subject, view.Field{Label: "Recipient's DID", Value: id})
+	}
+	if iss, ok := r.Document["issuer"].(map[string]any); ok {
+		out.IssuerClaimed, _ = iss["name"].(string)
+	}
+	h.nameIssuer(ctx, r, &out)
 	return out
+}
+
+// nameIssuer says who the issuer is, when its DID does and the issuer check
+// passed (the key is the DID's): one of our organizations by name, or a
+// did:web's domain. A DID that says nothing (did:key of no organization
+// here) stays unnamed; the name the document gives itself is only shown as
+// such.
+func (h *Verification) nameIssuer(ctx context.Context, r *verify.Result, out *view.Result) {
+	if c, ok := r.Check(verify.CheckIssuer); !ok || !c.Passed || r.Issuer == "" {
+		return
+	}
+	var org *store.Organization
+	var err error
+	if prefix, perr := did.Web(h.base(), "orgs"); perr == nil && strings.HasPrefix(r.Issuer, prefix+":") {
+		org, err = h.Svc.DB.OrganizationBySlug(ctx, strings.TrimPrefix(r.Issuer, prefix+":"))
+	} else {
+		org, err = h.Svc.DB.OrganizationByDID(ctx, r.Issuer)
+	}
+	if err == nil && org.Status != store.OrganizationRevoked {
+		out.IssuerName, out.IssuerURL, out.IssuerVerified = org.Name, "/orgs/"+org.Slug, org.Verified
+		if org.Verified && org.Domain != nil {
+			out.IssuerDomain = *org.Domain
+		}
+		return
+	}
+	out.IssuerDomain = didWebDomain(r.Issuer)
+}
+
+// didWebDomain is the host of a did:web ("did:web:example.com:issuers:1"
+// is example.com; a port is percent-encoded), or "".
+func didWebDomain(id string) string {
+	rest, ok := strings.CutPrefix(id, "did:web:")
+	if !ok {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, ":")
+	if h, err := url.PathUnescape(host); err == nil {
+		return h
+	}
+	return host
 }
 
 // parseDocument reads a credential or presentation (or a VC-API body that

@@ -34,11 +34,18 @@ func (k *APIKey) Status(now time.Time) APIKeyStatus {
 // Has reports whether the key carries scope.
 func (k *APIKey) Has(scope APIScope) bool { return slices.Contains(k.Permissions, scope) }
 
-// APIScopes lists every scope, in the order forms show them.
+// APIScopes is the scope catalogue: the scopes a new key may be given, in
+// the order forms show them. Each is required by at least one /api/v1
+// route and every scope a route requires is here
+// (web.TestOfferedScopesAreTheAPIsScopes); a scope joins the list with the
+// first route that checks it.
 func APIScopes() []APIScope {
-	return []APIScope{ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke,
-		ScopeSchemasRead, ScopeSchemasWrite, ScopeTemplatesRead, ScopeTemplatesWrite}
+	return []APIScope{ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke}
 }
+
+// Offered reports whether s is in the catalogue (APIScopes), which is what
+// a new key may hold.
+func (s APIScope) Offered() bool { return slices.Contains(APIScopes(), s) }
 
 // APIKeys lists the organization's keys, newest first.
 func (s *Scoped) APIKeys(ctx context.Context) ([]APIKey, error) {
@@ -147,13 +154,16 @@ const (
 	ScopeCredentialsRead   APIScope = "credentials:read"
 	ScopeCredentialsIssue  APIScope = "credentials:issue"
 	ScopeCredentialsRevoke APIScope = "credentials:revoke"
-	ScopeSchemasRead       APIScope = "schemas:read"
-	ScopeSchemasWrite      APIScope = "schemas:write"
-	ScopeTemplatesRead     APIScope = "templates:read"
-	ScopeTemplatesWrite    APIScope = "templates:write"
+	// Retired: offered once, for endpoints that were never built. Keys that
+	// hold them keep them (shown, stored, harmless); new keys cannot.
+	ScopeSchemasRead    APIScope = "schemas:read"
+	ScopeSchemasWrite   APIScope = "schemas:write"
+	ScopeTemplatesRead  APIScope = "templates:read"
+	ScopeTemplatesWrite APIScope = "templates:write"
 )
 
-// Valid reports whether s is a scope TrustCred knows.
+// Valid reports whether s is a scope a stored key may hold: the offered
+// ones and the retired ones.
 func (s APIScope) Valid() bool {
 	switch s {
 	case ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke,

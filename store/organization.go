@@ -147,6 +147,14 @@ func (db *DB) OrganizationBySlug(ctx context.Context, slug string) (*Organizatio
 	return &o, notFound(err)
 }
 
+// OrganizationByDID finds the organization whose issuer DID is did
+// (platform-wide: naming the issuer of a document brought to /verify).
+func (db *DB) OrganizationByDID(ctx context.Context, did string) (*Organization, error) {
+	var o Organization
+	err := db.gorm.WithContext(ctx).First(&o, "did = ?", did).Error
+	return &o, notFound(err)
+}
+
 // Issuer is what an organization's public page shows.
 type Issuer struct {
 	Organization

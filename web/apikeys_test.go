@@ -85,7 +85,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			}
 		}
 		date := time.Now().UTC().AddDate(0, 0, 10).Format(time.DateOnly)
-		r = cl.Post("/api-keys", url.Values{"name": {"Student records"}, "scopes": {"credentials:read", "schemas:read"},
+		r = cl.Post("/api-keys", url.Values{"name": {"Student records"}, "scopes": {"credentials:read", "credentials:issue"},
 			"expiry": {"date"}, "date": {date}})
 		if r.Status != 201 || !r.Has("apikey-created") || !r.Has("apikey-once-warning") || !r.Has("apikey-secret") {
 			t.Fatalf("create: %d\n%.500s", r.Status, r.Body)
@@ -209,7 +209,7 @@ func TestAPIKeyFormValidation(t *testing.T) {
 		t.Fatalf("refused forms created %d keys", len(keys))
 	}
 	// A long but valid name, scopes listed twice, 365 days.
-	form := url.Values{"name": {strings.Repeat("é", 100)}, "scopes": {"schemas:read", "schemas:read"}, "expiry": {"365"}}
+	form := url.Values{"name": {strings.Repeat("é", 100)}, "scopes": {"credentials:revoke", "credentials:revoke"}, "expiry": {"365"}}
 	if r := cl.Post("/api-keys", form); r.Status != 201 {
 		t.Fatalf("valid form: %d", r.Status)
 	}

@@ -44,6 +44,17 @@ func TestBrowserIssueAndRevoke(t *testing.T) {
 		chromedp.SendKeys(css(`#f-recipient_address`), "grace@example.org"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[name="data.awarded"]').value = '2024-06-30'`),
 		chromedp.Click(css(`[data-testid="issue-preview-button"]`)),
+		chromedp.WaitVisible(css(`[data-testid="issue-preview-human"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// The credential as a person reads it, the JSON-LD one click away.
+	human, err := chromedp.Run(tab, chromedp.Text(css(`[data-testid="issue-preview-human"]`)))
+	if err != nil || !strings.Contains(human, "Physics") || !strings.Contains(human, "Grace Hopper") || strings.Contains(human, "credentialSubject") {
+		t.Fatalf("human preview %q (%v)", human, err)
+	}
+	if err := chromedp.Do(tab,
+		chromedp.Click(css(`[data-testid="issue-preview-json"] summary`)),
 		chromedp.WaitVisible(css(`[data-testid="issue-preview"]`)),
 	); err != nil {
 		t.Fatal(err)

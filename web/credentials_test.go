@@ -13,6 +13,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
@@ -468,4 +469,76 @@ func TestSigningKeysPage(t *testing.T) {
 			t.Errorf("no key after approval: %v", err)
 		}
 	})
+}
+
+// After issuing, the credential's page says whether the recipient was
+// emailed: queued, not sent because email is not configured, or not sent
+// because the recipient is a DID without an email address.
+func TestIssueSaysWhetherTheRecipientWasEmailed(t *testing.T) {
+	for _, tc := range []struct {
+		name, address string
+		mailer        mail.Mailer
+		want          string
+	}{
+		{"queued", "ada@example.org", nil, "An email with the credential's link is on its way to ada@example.org."},
+		{"no SMTP", "ada@example.org", mail.Unconfigured{}, "No email was sent to ada@example.org: email is not configured on this server."},
+		{"a DID", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", nil, "No email was sent: the recipient is a DID, without an email address."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []webtest.Option
+			if tc.mailer != nil {
+				opts = append(opts, webtest.WithMailer(tc.mailer))
+			}
+			env := webtest.New(t, store.SQLite, opts...)
+			a := env.Org("acme")
+			tpl := degreeTemplate(t, env, a)
+			cl := env.Client()
+			cl.Login(env.User(store.RoleIssuer, a))
+			r := cl.Post("/credentials/issue", url.Values{"template_id": {tpl.ID}, "recipient_name": {"Ada Lovelace"},
+				"recipient_address": {tc.address}, "data.degree": {"Mathematics"}, "data.awarded": {"2024-06-30"}})
+			if r.Status != 303 {
+				t.Fatalf("issue: %d\n%.500s", r.Status, r.Body)
+			}
+			page := cl.Get(r.Location())
+			if !strings.Contains(unescapeHTML(page.Body), tc.want) {
+				t.Errorf("the page does not say %q:\n%.3000s", tc.want, page.Body)
+			}
+		})
+	}
+}
+
+// The issue preview shows the credential as the recipient and verifiers
+// will see it (the public page's human view: title, issuer, recipient,
+// each field by its label and value as a person reads it), with the
+// JSON-LD one click away (a closed <details>) rather than in front.
+func TestIssuePreviewIsHumanReadable(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	a := env.Org("acme")
+	tpl := degreeTemplate(t, env, a)
+	cl := env.Client()
+	cl.Login(env.User(store.RoleIssuer, a))
+	r := cl.Post("/credentials/issue/preview", url.Values{"template_id": {tpl.ID}, "recipient_name": {"Ada Lovelace"},
+		"recipient_address": {"ada@example.org"}, "data.degree": {"Mathematics"}, "data.awarded": {"2024-06-30"},
+		"data.grade": {"first"}, "data.honours": {"true"}})
+	if r.Status != 200 || !r.Has("issue-preview-human") || !r.Has("credential-human") {
+		t.Fatalf("preview: %d\n%.3000s", r.Status, r.Body)
+	}
+	human := between(r.Body, `data-testid="issue-preview-human"`, `<details`)
+	for _, want := range []string{"Bachelor of Science", "Acme Org", "Ada Lovelace", "Degree", "Mathematics", "Awarded on", "30 June 2024",
+		"Grade", "First class", "With honours", "Yes"} {
+		if !strings.Contains(human, want) {
+			t.Errorf("the human preview lacks %q", want)
+		}
+	}
+	for _, raw := range []string{"credentialSubject", "@context", `"awarded"`} {
+		if strings.Contains(human, raw) {
+			t.Errorf("the human preview shows the raw %s", raw)
+		}
+	}
+	if !regexp.MustCompile(`(?s)<details[^>]*data-testid="issue-preview-json"[^>]*>\s*<summary[^>]*>.*?</summary>.*?data-testid="issue-preview"`).MatchString(r.Body) {
+		t.Error("the JSON-LD is not behind a <details> summary")
+	}
+	if regexp.MustCompile(`<details[^>]*data-testid="issue-preview-json"[^>]*\bopen\b`).MatchString(r.Body) {
+		t.Error("the JSON-LD <details> is open by default")
+	}
 }

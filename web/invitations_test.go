@@ -1,11 +1,15 @@
 package web_test
 
 import (
+	"context"
+	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/mailtest"
 	"github.com/trustcred/trustcred/internal/webtest"
@@ -153,31 +157,71 @@ func TestInvitationEndToEnd(t *testing.T) {
 	})
 }
 
-// Without email the invitation is kept, and the admin is told that the
-// email did not go out and how to resend it.
+// refusingMailer is a mail server that does not accept the message.
+type refusingMailer struct{}
+
+func (refusingMailer) Send(context.Context, mail.Message) error {
+	return errors.New("550 mailbox unavailable")
+}
+
+// Without email (none configured, or the server refused the message) the
+// invitation is kept and the admin gets the link to pass on, once: copied
+// from the page, it opens the invitation; only its hash is stored.
+// Resending makes a new link (shown in the row) and the old one stops
+// working.
 func TestInvitationWithoutEmail(t *testing.T) {
-	env := webtest.New(t, store.SQLite, webtest.WithMailer(mail.Unconfigured{}))
-	acme := env.Org("acme")
-	adm := env.Client()
-	adm.Login(env.User(store.RoleAdmin, acme))
-	res := adm.Post("/members/invite", url.Values{"email": {"offline@acme.example"}, "role": {"verifier"}})
-	if res.Status != 303 {
-		t.Fatalf("invite: %d", res.Status)
-	}
-	page := adm.Get(res.Location())
-	if !page.Has("flash-error") || !strings.Contains(page.Body, "email is not configured") || !strings.Contains(page.Body, "Resend invitation") {
-		t.Fatalf("no clear message that the email was not sent:\n%.1500s", page.Body)
-	}
-	row := rowOf(page.Body, "offline@acme.example")
-	if !strings.Contains(row, `data-testid="status-invited"`) || !strings.Contains(row, `data-testid="member-resend"`) {
-		t.Fatalf("the invitation was not kept with a resend button: %s", row)
-	}
-	id := scalar[string](t, env, "SELECT id FROM users WHERE email = 'offline@acme.example'")
-	res = adm.Htmx("POST", "/members/"+id+"/resend", nil)
-	if res.Status != 200 || !res.Has("member-error") || !strings.Contains(res.Body, "email is not configured") {
-		t.Fatalf("resend without email: %d\n%s", res.Status, res.Body)
-	}
-	if n := scalar[int](t, env, "SELECT count(*) FROM user_tokens WHERE user_id = ? AND used_at IS NULL", id); n != 1 {
-		t.Errorf("%d live links after resending, want 1", n)
+	for name, m := range map[string]mail.Mailer{"not configured": mail.Unconfigured{}, "refused": refusingMailer{}} {
+		t.Run(name, func(t *testing.T) {
+			env := webtest.New(t, store.SQLite, webtest.WithMailer(m))
+			acme := env.Org("acme")
+			adm := env.Client()
+			adm.Login(env.User(store.RoleAdmin, acme))
+			res := adm.Post("/members/invite", url.Values{"email": {"offline@acme.example"}, "role": {"verifier"}})
+			if res.Status != 201 || !res.Has("invitation-link-page") || !res.Has("invitation-not-sent") || !res.Has("copy-invitation-link") {
+				t.Fatalf("invite without email: %d\n%.3000s", res.Status, res.Body)
+			}
+			if strings.Contains(res.Body, "Invitation sent") {
+				t.Error("the page says the invitation was sent")
+			}
+			if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("the page with the link has Cache-Control %q", cc)
+			}
+			link := invitationLink.FindString(res.Body)
+			if link == "" {
+				t.Fatalf("no invitation link on the page:\n%.3000s", res.Body)
+			}
+			token := strings.TrimPrefix(link, "/invitations/")
+			id := scalar[string](t, env, "SELECT id FROM users WHERE email = 'offline@acme.example'")
+			if n := scalar[int](t, env, "SELECT count(*) FROM user_tokens WHERE user_id = ? AND token_hash = ?", id, auth.HashToken(token)); n != 1 {
+				t.Errorf("the link's token is not stored as its hash (%d rows)", n)
+			}
+			if n := scalar[int](t, env, "SELECT count(*) FROM user_tokens WHERE token_hash = ?", token); n != 0 {
+				t.Error("the token itself is stored")
+			}
+			if r := env.Client().Get(link); r.Status != 200 {
+				t.Fatalf("the copied link: %d", r.Status)
+			}
+			// Shown once: the members page does not show it again.
+			if page := adm.Get("/members"); strings.Contains(page.Body, token) {
+				t.Error("the members page shows the link again")
+			}
+
+			res = adm.Htmx("POST", "/members/"+id+"/resend", nil)
+			fresh := invitationLink.FindString(res.Body)
+			if res.Status != 200 || !res.Has("member-error") || !res.Has("copy-invitation-link") || fresh == "" || fresh == link {
+				t.Fatalf("resend without email: %d, link %q\n%s", res.Status, fresh, res.Body)
+			}
+			if r := env.Client().Get(link); r.Status == 200 {
+				t.Error("the first link still works after a resend")
+			}
+			if r := env.Client().Get(fresh); r.Status != 200 {
+				t.Errorf("the new link: %d", r.Status)
+			}
+			if n := scalar[int](t, env, "SELECT count(*) FROM user_tokens WHERE user_id = ? AND used_at IS NULL", id); n != 1 {
+				t.Errorf("%d live links after resending, want 1", n)
+			}
+		})
 	}
 }
+
+var invitationLink = regexp.MustCompile(`/invitations/[A-Za-z0-9_-]{20,}`)

@@ -33,7 +33,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	issuers := &handlers.Issuers{DB: d.DB}
 	issuer := d.Services.Issuer
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
-	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Log: d.Log}
+	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Mailer: d.Mailer, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	verification := &handlers.Verification{Svc: d.Services.Verify, Auth: m, BaseURL: d.Config.BaseURL}
 	public := rateLimit(d.Config.PublicRateLimit)

@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -479,5 +481,61 @@ func TestVerifyMalformedContext(t *testing.T) {
 	r := postMultipart(t, e, map[string]string{"credential": toJSON(doc)}, nil)
 	if !strings.Contains(r.Body, `data-verdict="invalid"`) {
 		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+}
+
+// w3cAlumni is the W3C vc-di-eddsa test vector (eddsa-rdfc-2022): another
+// issuer's credential, whose subject has no schema TrustCred knows.
+const w3cAlumni = `{"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/examples/v2"],
+"id":"urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33","type":["VerifiableCredential","AlumniCredential"],"name":"Alumni Credential",
+"description":"A minimum viable example of an Alumni Credential.","issuer":"https://vc.example/issuers/5678","validFrom":"2023-01-01T00:00:00Z",
+"credentialSubject":{"id":"did:example:abcdefgh","alumniOf":"The School of Examples"},
+"proof":{"type":"DataIntegrityProof","cryptosuite":"eddsa-rdfc-2022","created":"2023-02-24T23:36:38Z",
+"verificationMethod":"did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+"proofPurpose":"assertionMethod","proofValue":"z2YwC8z3ap7yx1nZYCg4L3j3ApHsF8kgPdSb5xoS1VR7vPG3F561B52hYnQF9iseabecm3ijx4K1FBTQsCZahKZme"}}`
+
+// /verify shows what a person reads: the schema's field labels for one of
+// our credentials (humanized names for anyone else's), and the issuer by
+// its organization's name, the DID only beside it.
+func TestVerifyResultIsReadable(t *testing.T) {
+	e := webtest.New(t, store.SQLite)
+	c := issueOne(t, e, "uni")
+	r := postMultipart(t, e, map[string]string{"credential": string(c.json)}, nil)
+	if r.Status != 200 || !r.Has("verify-result") {
+		t.Fatalf("ours: %d", r.Status)
+	}
+	labels := regexp.MustCompile(`<dt[^>]*>([^<]*)</dt>`).FindAllStringSubmatch(r.Body, -1)
+	var got []string
+	for _, l := range labels {
+		got = append(got, l[1])
+	}
+	for _, want := range []string{"Degree", "Date conferred"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no label %q among %q", want, got)
+		}
+	}
+	for _, raw := range []string{"degree", "conferred", "type", "name"} {
+		if slices.Contains(got, raw) {
+			t.Errorf("the raw property name %q is a label", raw)
+		}
+	}
+	if !strings.Contains(r.Body, "30 June 2026") {
+		t.Error("the date is not shown as a date")
+	}
+	issuer := regexp.MustCompile(`(?s)data-testid="result-issuer-name"[^>]*>([^<]*)<`).FindStringSubmatch(r.Body)
+	if issuer == nil || strings.TrimSpace(issuer[1]) != c.org.Name {
+		t.Errorf("the issuer is not named %q: %v", c.org.Name, issuer)
+	}
+	if !r.Has("result-issuer-did") || !strings.Contains(r.Body, c.org.DID) {
+		t.Error("the issuer's DID is not shown beside its name")
+	}
+
+	// Anyone else's: humanized names; the issuer is not named for it.
+	r = postMultipart(t, e, map[string]string{"credential": w3cAlumni}, nil)
+	if !r.Has("verify-result") || !strings.Contains(r.Body, ">Alumni of</dt>") || strings.Contains(r.Body, ">alumniOf</dt>") {
+		t.Errorf("another issuer's subject is not labelled in words:\n%.4000s", r.Body)
+	}
+	if r.Has("result-issuer-name") && strings.Contains(between(r.Body, `data-testid="result-issuer-name"`, "</"), "Uni") {
+		t.Error("another issuer's credential is named after one of ours")
 	}
 }

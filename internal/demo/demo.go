@@ -340,7 +340,7 @@ func (s *seeder) orgs() {
 	})
 	key, visible, hash := apikey.New()
 	s.add(&store.APIKey{OrganizationID: north.ID, Name: "Student records system", KeyHash: hash, Prefix: visible, Active: true,
-		Permissions: datatypes.NewJSONSlice([]store.APIScope{store.ScopeCredentialsIssue, store.ScopeCredentialsRead, store.ScopeTemplatesRead}),
+		Permissions: datatypes.NewJSONSlice([]store.APIScope{store.ScopeCredentialsIssue, store.ScopeCredentialsRead}),
 		ExpiresAt:   ptr(s.now.AddDate(1, 0, 0))})
 	s.res.APIKey, s.res.APIKeyOrg = key, north.Slug
 

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -92,6 +93,20 @@ func TestSeed(t *testing.T) {
 		var n int
 		if err := db.SQL().QueryRowContext(ctx, storetest.Rebind(db.Dialect(), "SELECT count(*) FROM api_keys WHERE key_hash = ?"), apikey.Hash(res.APIKey)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("API key hash rows %d (%v)", n, err)
+		}
+		// Its scopes are ones the API checks.
+		var perms string
+		if err := db.SQL().QueryRowContext(ctx, storetest.Rebind(db.Dialect(), "SELECT permissions FROM api_keys WHERE key_hash = ?"), apikey.Hash(res.APIKey)).Scan(&perms); err != nil {
+			t.Fatal(err)
+		}
+		var scopes []store.APIScope
+		if err := json.Unmarshal([]byte(perms), &scopes); err != nil || len(scopes) == 0 {
+			t.Fatalf("API key scopes %q (%v)", perms, err)
+		}
+		for _, sc := range scopes {
+			if !sc.Offered() {
+				t.Errorf("the demo API key holds %s, which no API route checks", sc)
+			}
 		}
 
 		// Secrets are sealed: they open with the keyring under their column's

@@ -88,6 +88,13 @@ func FromConfig(smtpURL string, dev bool, logger *slog.Logger) (Mailer, error) {
 	}
 }
 
+// Configured reports whether m can send email at all: false for nil and
+// for Unconfigured (a production server without SMTP settings).
+func Configured(m Mailer) bool {
+	_, off := m.(Unconfigured)
+	return m != nil && !off
+}
+
 // Unconfigured is the Mailer of a production server without SMTP settings:
 // every Send returns ErrNotConfigured.
 type Unconfigured struct{}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/a-h/templ"
+
+	"github.com/trustcred/trustcred/views/verification"
 )
 
 // Path is where the credentials pages live.
@@ -137,7 +139,8 @@ type IssueModel struct {
 	Expires          string // yyyy-mm-dd or ""
 	ExpiryHint       string // the template's default validity
 	Errors           Errors
-	Preview          string // the unsigned credential, indented; "" on the form
+	Preview          string             // the unsigned credential, indented; "" on the form
+	PreviewHuman     verification.Human // the same credential as a person reads it
 }
 
 // Checked reports whether a checkbox's value is on.

@@ -25,6 +25,15 @@ type Item struct {
 	Roles                 []string // the roles the select offers
 	Notice                string   // what the last action did, shown in the row
 	Error                 string   // why the last action was refused, shown in the row
+	InviteLink            string   // a new invitation link that could not be emailed, shown once
+}
+
+// Invited is the page after an invitation whose email could not be sent:
+// the link, shown once, for the administrator to pass on.
+type Invited struct {
+	Email   string
+	Link    string
+	Problem string // why the email was not sent, a sentence
 }
 
 // DisplayName is the name, or the email's local part for members who have

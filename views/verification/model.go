@@ -62,27 +62,34 @@ func (v Verdict) tone() string {
 	return "border-red-600 bg-red-50 text-red-900"
 }
 
-// Credential is one credential with its verification, for its page.
-type Credential struct {
-	PublicID       string
-	URL            string // the page's own link, to share
-	JSONURL        string
-	QRPNG, QRSVG   string
+// Human is a credential as a person reads it: what the public page shows
+// (HumanView), and the issue form's preview before it is signed.
+type Human struct {
 	Title          string
 	Description    string
 	IssuerName     string
-	IssuerURL      string // the issuer's public page
+	IssuerURL      string // the issuer's public page; "" for no link
 	IssuerLogo     string
 	IssuerVerified bool
-	IssuerDID      string
 	RecipientName  string
 	Fields         []Field
 	Achievement    string // badge criteria
 	IssuedAt       string
 	ValidUntil     string
-	Verdict        Verdict
-	Checks         []Check
-	LinkedInURL    string
+	Nested         bool // inside another page (the issue preview): the title is not the page's h1
+}
+
+// Credential is one credential with its verification, for its page.
+type Credential struct {
+	Human
+	PublicID     string
+	URL          string // the page's own link, to share
+	JSONURL      string
+	QRPNG, QRSVG string
+	IssuerDID    string
+	Verdict      Verdict
+	Checks       []Check
+	LinkedInURL  string
 }
 
 // Upload is the /verify form and, after a submission, its outcome.
@@ -94,12 +101,20 @@ type Upload struct {
 
 // Result is the outcome of verifying a brought document.
 type Result struct {
-	Kind        string // credential or presentation
-	Verdict     Verdict
-	Checks      []Check
-	Issuer      string
-	Title       string
-	Subject     []Field
-	Credentials []Result // a presentation's credentials
-	OurPage     string   // the credential's page here, when TrustCred issued it
+	Kind    string // credential or presentation
+	Verdict Verdict
+	Checks  []Check
+	Issuer  string // the issuer's DID (a presentation's holder's)
+	// Who the issuer is, when the DID says: one of our organizations (its
+	// name, public page, verified domain), or a did:web's domain.
+	IssuerName     string
+	IssuerURL      string
+	IssuerVerified bool
+	IssuerDomain   string
+	IssuerClaimed  string // the name the document gives its issuer, unconfirmed
+	Title          string
+	RecipientName  string
+	Subject        []Field
+	Credentials    []Result // a presentation's credentials
+	OurPage        string   // the credential's page here, when TrustCred issued it
 }
