@@ -71,10 +71,24 @@ func Sideways(tab context.Context) (int, string, error) {
 	}
 	r, err := chromedp.Run(tab, chromedp.Evaluate[result](`(() => {
 		const overflow = document.documentElement.scrollWidth - window.innerWidth;
+		// An element inside a scrolling or clipping box does not widen the
+		// page, unless it is positioned (sr-only text is) and the box is not
+		// its containing block: only boxes from its containing block up clip.
+		const clipped = el => {
+			let pos = getComputedStyle(el).position;
+			for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+				if (pos === "fixed") return false;
+				const s = getComputedStyle(a);
+				if (pos === "absolute" && s.position === "static") continue;
+				if (s.overflowX !== "visible") return true;
+				pos = s.position;
+			}
+			return false;
+		};
 		let worst = null, right = window.innerWidth + 0.5;
 		if (overflow > 0) for (const el of document.body.querySelectorAll("*")) {
 			const r = el.getBoundingClientRect();
-			if (r.width > 0 && r.right > right && !el.closest("[hidden], details:not([open]) > :not(summary)")) { worst = el; right = r.right; }
+			if (r.width > 0 && r.right > right && !clipped(el)) { worst = el; right = r.right; }
 		}
 		let culprit = "";
 		if (worst) {

@@ -581,7 +581,7 @@ func BuilderView(b Builder) templ.Component {
 			}
 			templ.ReleaseBuffer(templ_7745c5c3_Buffer)
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, ">+ Add a field</button><div class=\"grid gap-4 lg:grid-cols-2\"><div><h3 class=\"text-sm font-semibold text-slate-900\">JSON Schema preview</h3><p class=\"text-xs text-slate-500\">What TrustCred builds from the fields (JSON Schema 2020-12); it updates as you type.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, ">+ Add a field</button><div class=\"grid gap-4 lg:grid-cols-2\"><div class=\"min-w-0\"><h3 class=\"text-sm font-semibold text-slate-900\">JSON Schema preview</h3><p class=\"text-xs text-slate-500\">What TrustCred builds from the fields (JSON Schema 2020-12); it updates as you type.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
