@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,8 +20,8 @@ const CSRFHeader = "X-CSRF-Token"
 const CSRFField = "csrf_token"
 
 // CSRF protects every state-changing request with a signed double-submit
-// token: a random value in a signed, encrypted cookie that the page repeats
-// in a form field or header. A cross-site page can neither read the cookie
+// token: a random value in a signed, encrypted cookie that the page repeats,
+// masked afresh on each response (maskCSRF), in a form field or header. A cross-site page can neither read the cookie
 // nor forge one, so it cannot produce the matching value. Sign-in and
 // sign-out replace the token. /api/ routes are exempt: they authenticate
 // with bearer keys, never cookies.
@@ -29,7 +31,7 @@ func (m *Manager) CSRF() fiber.Handler {
 		if token == "" {
 			token = m.newCSRF(c)
 		} else {
-			render.SetCSRFToken(c, token)
+			render.SetCSRFToken(c, maskCSRF(token))
 		}
 		if safeMethod(c.Method()) || strings.HasPrefix(c.Path(), "/api/") {
 			return c.Next()
@@ -38,7 +40,7 @@ func (m *Manager) CSRF() fiber.Handler {
 		if sent == "" {
 			sent = c.FormValue(CSRFField)
 		}
-		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+		if sent == "" || subtle.ConstantTimeCompare([]byte(unmaskCSRF(sent)), []byte(token)) != 1 {
 			m.log.Warn("csrf: token missing or wrong", "path", LogPath(c.Path()), "ip", c.IP())
 			return fiber.NewError(fiber.StatusForbidden, "CSRF token missing or invalid")
 		}
@@ -65,8 +67,36 @@ func (m *Manager) newCSRF(c *fiber.Ctx) string {
 	if err := m.set(c, csrfCookie, token, m.cfg.Lifetime); err != nil {
 		m.log.Error("csrf: set cookie", "error", err)
 	}
-	render.SetCSRFToken(c, token)
+	render.SetCSRFToken(c, maskCSRF(token))
 	return token
+}
+
+// maskCSRF is the token as one response shows it: a fresh random pad
+// followed by the token XORed with it. Pages are compressed, and a page
+// that repeated the same secret beside text an attacker can inject would let
+// the compressed size reveal it a guessed byte at a time (BREACH); masked,
+// its bytes differ on every response. unmaskCSRF recovers the token.
+func maskCSRF(token string) string {
+	t := []byte(token)
+	b := make([]byte, 2*len(t))
+	_, _ = rand.Read(b[:len(t)])
+	for i := range t {
+		b[len(t)+i] = b[i] ^ t[i]
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// unmaskCSRF is the token a masked value carries, or "" for anything else.
+func unmaskCSRF(sent string) string {
+	b, err := base64.RawURLEncoding.DecodeString(sent)
+	if err != nil || len(b) == 0 || len(b)%2 != 0 {
+		return ""
+	}
+	n := len(b) / 2
+	for i := range n {
+		b[n+i] ^= b[i]
+	}
+	return string(b[n:])
 }
 
 // Flashes is the middleware that carries flash messages across a redirect

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/accept"
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/qrcode"
 	textrules "github.com/trustcred/trustcred/internal/text"
@@ -115,12 +116,13 @@ func (h *Verification) noteStale(c *fiber.Ctx, err error) {
 }
 
 // send writes a cached page: as it is to clients that accept gzip,
-// inflated for the others.
+// inflated for the others (which the compress middleware may then encode
+// in another coding they accept; never gzip twice).
 func (h *Verification) send(c *fiber.Ctx, e *verify.Page) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Vary(fiber.HeaderAcceptEncoding)
-	if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+	if accept.Encoding(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 		return c.Send(e.HTML)
 	}

@@ -60,6 +60,18 @@ chromium() {
 	apt_install chromium fonts-liberation || log "cannot install Chromium (need root and apt-get): browser tests will skip"
 }
 
+# ---- Node.js ---------------------------------------------------------------
+# The browser tests' axe-core and the interop verifier are npm packages,
+# installed by the tests themselves (npm ci) into the user cache.
+node() {
+	if have node && have npm; then
+		return 0
+	fi
+	log "Node.js or npm not installed; installing Debian's nodejs and npm"
+	apt_install nodejs npm || log "cannot install Node.js (need root and apt-get): axe and interop tests will skip"
+}
+
 postgres
 chromium
+node
 exit 0

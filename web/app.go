@@ -67,6 +67,7 @@ func middleware(d Deps) []any {
 	return []any{
 		clientAddress(d.Config.TrustedProxies),
 		requestID(),
+		compress(),
 		requestLog(d.Log),
 		recover.New(recover.Config{
 			EnableStackTrace: true,

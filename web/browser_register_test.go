@@ -1,9 +1,9 @@
 package web_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -17,10 +17,17 @@ import (
 // (debounced htmx) and says it is available; the form is submitted; the
 // confirmation email arrives at a real SMTP server, and its link confirms
 // the address.
+//
+// It waits on conditions only (the page's state, htmx's requests counted),
+// never on time: on a busy machine it is slower, not red. Its servers start
+// before the tab opens, so their start does not eat the browser's budget
+// (the cause of a 103-second "context deadline exceeded" at the first poll
+// on a loaded CI machine, when the tab had a fixed 60 s from before the
+// servers started).
 func TestBrowserRegistration(t *testing.T) {
-	tab := browsertest.Tab(t)
 	srv := mailtest.Start(t)
 	env, base := webtest.Served(t, store.SQLite, webtest.WithSMTP(srv.SMTPURL()))
+	tab := browsertest.Tab(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	to := mailtest.Address(t)
 
@@ -28,24 +35,36 @@ func TestBrowserRegistration(t *testing.T) {
 		chromedp.Navigate(base+"/"),
 		chromedp.Click(css(`[data-testid="register-link"]`)),
 		chromedp.WaitVisible(css(`[data-testid="register-form"]`)),
+		// Count the URL-name requests htmx completes on this page.
+		chromedp.Evaluate[chromedp.Void](`window.slugRequests = 0; document.body.addEventListener('htmx:afterSettle', () => window.slugRequests++)`),
 		chromedp.SendKeys(css(`#f-name`), "Université de Montréal"),
-		// The URL name follows the name once typing pauses.
-		chromedp.Poll[chromedp.Void](`document.querySelector('#f-slug').value === 'universite-de-montreal' && `+
-			`!!document.querySelector('[data-testid="slug-available"]') && `+settled),
 	); err != nil {
 		t.Fatal(err)
 	}
+	// The URL name follows the name once typing pauses.
+	browsertest.Wait(t, tab, "the URL name to follow the name and be available",
+		`document.querySelector('#f-slug').value === 'universite-de-montreal' && `+
+			`!!document.querySelector('[data-testid="slug-available"]') && `+settled)
 	// Edited by hand, it stays, and its availability is checked as typed.
 	if err := chromedp.Do(tab,
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-slug').value = ''`),
 		chromedp.SendKeys(css(`#f-slug`), "udem"),
-		chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="slug-available"]') || {}).textContent?.includes('/orgs/udem') && `+settled),
-		chromedp.SendKeys(css(`#f-name`), " (Québec)"),
-		chromedp.Sleep(500*time.Millisecond), // past the debounce: a request runs, and must leave the URL name alone
-		chromedp.Poll[chromedp.Void](settled),
 	); err != nil {
 		t.Fatal(err)
 	}
+	browsertest.Wait(t, tab, "the hand-typed URL name udem to be checked",
+		`(document.querySelector('[data-testid="slug-available"]') || {}).textContent?.includes('/orgs/udem') && `+settled)
+	before, err := chromedp.Run(tab, chromedp.Evaluate[int](`window.slugRequests`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.SendKeys(css(`#f-name`), " (Québec)")); err != nil {
+		t.Fatal(err)
+	}
+	// Past the debounce a request runs for the new name, and must leave
+	// the URL name alone.
+	browsertest.Wait(t, tab, "the request for the edited name to complete",
+		`window.slugRequests > `+strconv.Itoa(before)+` && `+settled)
 	slug, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('#f-slug').value`))
 	if err != nil || slug != "udem" {
 		t.Fatalf("the URL name edited by hand became %q (%v)", slug, err)

@@ -91,7 +91,10 @@ func start() {
 var startOnce sync.Once
 
 // Tab opens a new tab in the shared browser for this test, closed when the
-// test ends, with a 60-second budget for the whole test.
+// test ends. Its deadline is the test binary's (go test -timeout) less a
+// margin (Budget), not a fixed time: on a busy machine a slow test still
+// passes, and a stuck one fails with what it waited for (Wait) before the
+// binary is killed. Open the tab after the test's servers are up.
 func Tab(t *testing.T) context.Context {
 	t.Helper()
 	return tab(t)
@@ -118,7 +121,7 @@ func tab(t *testing.T, opts ...chromedp.ContextOption) context.Context {
 		requireService(t, browser.missing)
 	}
 	tab, cancelTab := chromedp.NewContext(browser.ctx, opts...)
-	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
+	ctx, cancel := context.WithTimeout(tab, Budget(t))
 	t.Cleanup(func() {
 		cancel()
 		cancelTab()
@@ -128,6 +131,19 @@ func tab(t *testing.T, opts ...chromedp.ContextOption) context.Context {
 		t.Fatalf("open tab: %v", err)
 	}
 	return ctx
+}
+
+// Budget is how long a browser test may take: until the test binary's
+// deadline less a tenth of the time left (at least 10 s), so that a test
+// that waits too long is reported by Wait, with its condition, rather than
+// by the binary's timeout panic; 10 minutes when there is no deadline.
+func Budget(t *testing.T) time.Duration {
+	d, ok := t.Deadline()
+	if !ok {
+		return 10 * time.Minute
+	}
+	left := time.Until(d)
+	return left - max(left/10, 10*time.Second)
 }
 
 func requireService(t *testing.T, why string) {

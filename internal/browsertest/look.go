@@ -32,12 +32,12 @@ func Look(t *testing.T, tab context.Context, name string, widths ...int) {
 			chromedp.Poll[chromedp.Void](`document.readyState === "complete"`)); err != nil {
 			t.Fatalf("look at %s at %d px: %v", name, w, err)
 		}
-		overflow, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		overflow, culprit, err := Sideways(tab)
 		if err != nil {
 			t.Fatalf("look at %s at %d px: %v", name, w, err)
 		}
 		if overflow > 0 {
-			t.Errorf("%s at %d px scrolls sideways by %d px", name, w, overflow)
+			t.Errorf("%s at %d px scrolls sideways by %d px: %s", name, w, overflow, culprit)
 		}
 		if dir == "" {
 			continue
@@ -54,4 +54,51 @@ func Look(t *testing.T, tab context.Context, name string, widths ...int) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// AllWidths are the widths every staff page must hold at: a phone, a
+// tablet, a laptop and a desktop monitor (the width sweep).
+var AllWidths = []int{390, 820, 1280, 1920}
+
+// Sideways is how far the page open in tab scrolls sideways, in CSS
+// pixels, and the element that sticks out furthest past the right edge,
+// described by its tag, id, test id and classes, with "in <header>" when
+// it belongs to the page's header.
+func Sideways(tab context.Context) (int, string, error) {
+	type result struct {
+		Overflow int    `json:"overflow"`
+		Culprit  string `json:"culprit"`
+	}
+	r, err := chromedp.Run(tab, chromedp.Evaluate[result](`(() => {
+		const overflow = document.documentElement.scrollWidth - window.innerWidth;
+		// An element inside a scrolling or clipping box does not widen the
+		// page, unless it is positioned (sr-only text is) and the box is not
+		// its containing block: only boxes from its containing block up clip.
+		const clipped = el => {
+			let pos = getComputedStyle(el).position;
+			for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+				if (pos === "fixed") return false;
+				const s = getComputedStyle(a);
+				if (pos === "absolute" && s.position === "static") continue;
+				if (s.overflowX !== "visible") return true;
+				pos = s.position;
+			}
+			return false;
+		};
+		let worst = null, right = window.innerWidth + 0.5;
+		if (overflow > 0) for (const el of document.body.querySelectorAll("*")) {
+			const r = el.getBoundingClientRect();
+			if (r.width > 0 && r.right > right && !clipped(el)) { worst = el; right = r.right; }
+		}
+		let culprit = "";
+		if (worst) {
+			culprit = "<" + worst.tagName.toLowerCase() + (worst.id ? "#" + worst.id : "") +
+				(worst.dataset.testid ? " data-testid=" + worst.dataset.testid : "") +
+				" class=\"" + (worst.getAttribute("class") || "").slice(0, 100) + "\"> ending at " + Math.round(right) + " px: " +
+				(worst.textContent || "").trim().replace(/\s+/g, " ").slice(0, 60) +
+				(worst.closest("header") ? " (in <header>)" : "");
+		}
+		return {overflow, culprit};
+	})()`))
+	return r.Overflow, r.Culprit, err
 }

@@ -581,7 +581,7 @@ func BuilderView(b Builder) templ.Component {
 			}
 			templ.ReleaseBuffer(templ_7745c5c3_Buffer)
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, ">+ Add a field</button><div class=\"grid gap-4 lg:grid-cols-2\"><div><h3 class=\"text-sm font-semibold text-slate-900\">JSON Schema preview</h3><p class=\"text-xs text-slate-500\">What TrustCred builds from the fields (JSON Schema 2020-12); it updates as you type.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, ">+ Add a field</button><div class=\"grid gap-4 lg:grid-cols-2\"><div class=\"min-w-0\"><h3 class=\"text-sm font-semibold text-slate-900\">JSON Schema preview</h3><p class=\"text-xs text-slate-500\">What TrustCred builds from the fields (JSON Schema 2020-12); it updates as you type.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1564,14 +1564,14 @@ func PreviewView(b Builder) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if b.Preview != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 137, "<pre class=\"mt-2 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-green-200\"><code data-testid=\"schema-preview-json\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 137, "<pre tabindex=\"0\" aria-label=\"The JSON Schema, preview\" class=\"mt-2 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-green-200\"><code data-testid=\"schema-preview-json\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var78 string
 			templ_7745c5c3_Var78, templ_7745c5c3_Err = templ.JoinStringErrs(b.Preview)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/schemas/schemas.templ`, Line: 253, Col: 146}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/schemas/schemas.templ`, Line: 253, Col: 197}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var78))
 			if templ_7745c5c3_Err != nil {
@@ -2208,14 +2208,14 @@ func ShowPage(m Show) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 200, "</tbody></table></div><div class=\"grid gap-6 lg:grid-cols-3\"><div class=\"lg:col-span-2\"><h2 class=\"text-base font-semibold text-slate-900\">JSON Schema</h2><pre class=\"mt-2 max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-3 text-xs text-green-200\"><code data-testid=\"schema-json-view\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 200, "</tbody></table></div><div class=\"grid gap-6 lg:grid-cols-3\"><div class=\"min-w-0 lg:col-span-2\"><h2 class=\"text-base font-semibold text-slate-900\">JSON Schema</h2><pre tabindex=\"0\" aria-label=\"The JSON Schema\" class=\"mt-2 max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-3 text-xs text-green-200\"><code data-testid=\"schema-json-view\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var103 string
 		templ_7745c5c3_Var103, templ_7745c5c3_Err = templ.JoinStringErrs(m.JSON)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/schemas/schemas.templ`, Line: 401, Col: 146}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/schemas/schemas.templ`, Line: 401, Col: 188}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var103))
 		if templ_7745c5c3_Err != nil {
