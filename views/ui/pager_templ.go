@@ -15,7 +15,7 @@ import templruntime "github.com/a-h/templ/runtime"
 // element htmx replaces with the linked page's results (the list's
 // results partial, e.g. "#audit-results"); the URL is pushed to the
 // history so that Back and a reload show the same page. TestID prefixes
-// the links' test ids: prefix-newer, prefix-older.
+// the links' test ids: prefix-newest, prefix-older.
 type PagerProps struct {
 	Newer  string
 	Older  string
@@ -105,9 +105,9 @@ func Pager(p PagerProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var6 string
-				templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.TestID + "-newer").Resolve(ctx)
+				templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.TestID + "-newest").Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/ui/pager.templ`, Line: 23, Col: 209}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/ui/pager.templ`, Line: 23, Col: 210}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 				if templ_7745c5c3_Err != nil {
