@@ -81,6 +81,8 @@ func (h *Credentials) Index(c *fiber.Ctx) error {
 		}
 	}
 	m.Filter = f
+	m.Blank = len(f.Errors) == 0 && len(m.Rows) == 0 && page.Cursor == nil &&
+		!form.Filtered(f.Recipient, f.Status, f.Template, f.Schema, f.From, f.To)
 	render.SetTitle(c, "Credentials")
 	if render.IsPartial(c) {
 		return render.Page(c, status, credentials.Results(m))
