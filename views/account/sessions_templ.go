@@ -72,7 +72,7 @@ func SessionsPage(m Sessions) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div><div class=\"overflow-x-auto rounded-lg border border-slate-200 bg-white\"><table class=\"min-w-full divide-y divide-slate-200 text-sm\" data-testid=\"sessions-table\"><thead class=\"bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600\"><tr><th scope=\"col\" class=\"px-4 py-3\">Device</th><th scope=\"col\" class=\"px-4 py-3\">IP address</th><th scope=\"col\" class=\"px-4 py-3\">Signed in</th><th scope=\"col\" class=\"px-4 py-3\">Last seen</th><th scope=\"col\" class=\"px-4 py-3\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-200\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div><div class=\"relative overflow-x-auto rounded-lg border border-slate-200 bg-white\"><table class=\"min-w-full divide-y divide-slate-200 text-sm\" data-testid=\"sessions-table\"><thead class=\"bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600\"><tr><th scope=\"col\" class=\"px-4 py-3\">Device</th><th scope=\"col\" class=\"px-4 py-3\">IP address</th><th scope=\"col\" class=\"px-4 py-3\">Signed in</th><th scope=\"col\" class=\"px-4 py-3\">Last seen</th><th scope=\"col\" class=\"px-4 py-3\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-200\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -80,7 +80,7 @@ func IndexPage(m Index) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div><div class=\"overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm\" data-testid=\"schemas-table\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div><div class=\"relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm\" data-testid=\"schemas-table\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2131,7 +2131,7 @@ func ShowPage(m Show) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 188, "<div class=\"overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm\"><table class=\"min-w-full divide-y divide-slate-200 text-sm\" data-testid=\"schema-fields\"><thead class=\"bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600\"><tr><th scope=\"col\" class=\"px-4 py-3\">Field</th><th scope=\"col\" class=\"px-4 py-3\">Label</th><th scope=\"col\" class=\"px-4 py-3\">Type</th><th scope=\"col\" class=\"px-4 py-3\">Required</th><th scope=\"col\" class=\"px-4 py-3\">Rules</th></tr></thead> <tbody class=\"divide-y divide-slate-200\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 188, "<div class=\"relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm\"><table class=\"min-w-full divide-y divide-slate-200 text-sm\" data-testid=\"schema-fields\"><thead class=\"bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600\"><tr><th scope=\"col\" class=\"px-4 py-3\">Field</th><th scope=\"col\" class=\"px-4 py-3\">Label</th><th scope=\"col\" class=\"px-4 py-3\">Type</th><th scope=\"col\" class=\"px-4 py-3\">Required</th><th scope=\"col\" class=\"px-4 py-3\">Rules</th></tr></thead> <tbody class=\"divide-y divide-slate-200\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

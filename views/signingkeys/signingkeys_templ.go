@@ -199,7 +199,7 @@ func Page(m Model) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<div class=\"overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200 text-sm\" data-testid=\"keys-table\"><thead class=\"text-left text-xs font-semibold uppercase tracking-wide text-slate-600\"><tr><th scope=\"col\" class=\"py-2 pr-4\">Public key (multibase)</th><th scope=\"col\" class=\"py-2 pr-4\">Status</th><th scope=\"col\" class=\"py-2 pr-4\">Created</th><th scope=\"col\" class=\"py-2\">Retired</th></tr></thead> <tbody class=\"divide-y divide-slate-200\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<div class=\"relative overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200 text-sm\" data-testid=\"keys-table\"><thead class=\"text-left text-xs font-semibold uppercase tracking-wide text-slate-600\"><tr><th scope=\"col\" class=\"py-2 pr-4\">Public key (multibase)</th><th scope=\"col\" class=\"py-2 pr-4\">Status</th><th scope=\"col\" class=\"py-2 pr-4\">Created</th><th scope=\"col\" class=\"py-2\">Retired</th></tr></thead> <tbody class=\"divide-y divide-slate-200\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -80,7 +80,7 @@ func IndexPage(m Index) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div><div class=\"overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm\" data-testid=\"templates-table\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div><div class=\"relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm\" data-testid=\"templates-table\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
