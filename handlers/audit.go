@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -10,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/form"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/audit"
@@ -42,13 +42,7 @@ func (h *Audit) list(c *fiber.Ctx, path string, platform bool, query func(contex
 		status = fiber.StatusUnprocessableEntity
 		if render.IsPartial(c) {
 			// Only the results are swapped in: say there what is wrong.
-			var msgs []string
-			for _, k := range []string{"", "actor", "action", "resource", "from", "to"} {
-				if msg := f.Errors[k]; msg != "" {
-					msgs = append(msgs, msg)
-				}
-			}
-			m.Filter.Errors[""] = strings.Join(msgs, " ")
+			m.Filter.Errors[""] = form.Summary(f.Errors, "actor", "action", "resource", "from", "to")
 		}
 	} else {
 		sf.Limit = h.PageSize
@@ -59,17 +53,11 @@ func (h *Audit) list(c *fiber.Ctx, path string, platform bool, query func(contex
 		for _, e := range p.Entries {
 			m.Entries = append(m.Entries, auditEntry(e))
 		}
-		q := filterQuery(f)
 		if p.Next != nil {
-			q.Set("before", p.Next.String())
-			m.Older = path + "?" + q.Encode()
-			q.Del("before")
+			m.Older = auditURL(path, f, p.Next.String())
 		}
 		if sf.Before != nil {
-			m.Newest = path
-			if enc := q.Encode(); enc != "" {
-				m.Newest += "?" + enc
-			}
+			m.Newest = auditURL(path, f, "")
 		}
 	}
 	render.SetTitle(c, "Audit log")
@@ -90,42 +78,19 @@ func parseAuditFilter(c *fiber.Ctx) (audit.Filter, store.AuditFilter) {
 			f.Errors[field] = "Use at most 254 characters."
 		}
 	}
-	day := func(field, v string) time.Time {
-		if v == "" {
-			return time.Time{}
-		}
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			f.Errors[field] = "Enter a date as yyyy-mm-dd, such as " + time.Now().UTC().Format(time.DateOnly) + "."
-		}
-		return d
-	}
-	sf.From = day("from", f.From)
-	if to := day("to", f.To); !to.IsZero() {
-		sf.To = to.AddDate(0, 0, 1) // the whole day
-		if !sf.From.IsZero() && to.Before(sf.From) {
-			f.Errors["to"] = "Choose a day on or after the “From” day."
-		}
-	}
+	days := form.ParseDays(f.Errors, f.From, f.To)
+	sf.From, sf.To = days.From, days.End()
 	if b := c.Query("before"); b != "" {
-		cur, err := store.ParseCursor(b)
-		if err != nil || !cur.Timed() {
-			f.Errors[""] = "This page link is not valid. Start again from the newest events."
-		}
-		sf.Before = cur
+		sf.Before = form.ParseCursor(f.Errors, b)
 	}
 	return f, sf
 }
 
-// filterQuery is the filter as query parameters, without empty ones.
-func filterQuery(f audit.Filter) url.Values {
-	q := url.Values{}
-	for k, v := range map[string]string{"actor": f.Actor, "action": f.Action, "resource": f.Resource, "from": f.From, "to": f.To} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	return q
+// auditURL is the log at path with the filter, and a page cursor unless
+// before is "".
+func auditURL(path string, f audit.Filter, before string) string {
+	return form.Link(path, map[string]string{"actor": f.Actor, "action": f.Action, "resource": f.Resource,
+		"from": f.From, "to": f.To, "before": before})
 }
 
 func auditEntry(e store.AuditEntry) audit.Entry {

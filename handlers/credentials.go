@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/form"
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
@@ -81,16 +81,12 @@ func (h *Credentials) Index(c *fiber.Ctx) error {
 		status = fiber.StatusUnprocessableEntity
 		m.Rows, m.Next = nil, ""
 		if render.IsPartial(c) {
-			var msgs []string
-			for _, k := range []string{"", "recipient", "status", "template", "schema", "from", "to"} {
-				if msg := f.Errors[k]; msg != "" {
-					msgs = append(msgs, msg)
-				}
-			}
-			f.Errors[""] = strings.Join(msgs, " ")
+			f.Errors[""] = form.Summary(f.Errors, "recipient", "status", "template", "schema", "from", "to")
 		}
 	}
 	m.Filter = f
+	m.Blank = len(f.Errors) == 0 && len(m.Rows) == 0 && page.Cursor == nil &&
+		!form.Filtered(f.Recipient, f.Status, f.Template, f.Schema, f.From, f.To)
 	render.SetTitle(c, "Credentials")
 	if render.IsPartial(c) {
 		return render.Page(c, status, credentials.Results(m))
@@ -125,44 +121,19 @@ func parseCredentialFilter(c *fiber.Ctx, m credentials.ListModel) (credentials.F
 	if f.Schema != "" && !offered(m.Schemas, f.Schema) {
 		f.Errors["schema"] = "Choose a schema from the list."
 	}
-	day := func(field, v string) time.Time {
-		if v == "" {
-			return time.Time{}
-		}
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			f.Errors[field] = "Enter a date as yyyy-mm-dd, such as " + time.Now().UTC().Format(time.DateOnly) + "."
-		}
-		return d
-	}
-	sf.IssuedFrom, sf.IssuedTo = day("from", f.From), day("to", f.To)
-	if !sf.IssuedFrom.IsZero() && !sf.IssuedTo.IsZero() && sf.IssuedTo.Before(sf.IssuedFrom) {
-		f.Errors["to"] = "Choose a day on or after the “Issued from” day."
-	}
+	days := form.ParseDays(f.Errors, f.From, f.To)
+	sf.IssuedFrom, sf.IssuedTo = days.From, days.To
 	var page store.CredentialPage
 	if a := c.Query("after"); a != "" {
-		cur, err := store.ParseCursor(a)
-		if err != nil || !cur.Timed() {
-			f.Errors[""] = badPageLink
-		}
-		page.Cursor = cur
+		page.Cursor = form.ParseCursor(f.Errors, a)
 	}
 	return f, sf, page
 }
 
 // credentialsURL is the list with the filter, and a page cursor unless after is "".
 func credentialsURL(f credentials.Filter, after string) string {
-	q := url.Values{}
-	for k, v := range map[string]string{"recipient": f.Recipient, "status": f.Status, "template": f.Template, "schema": f.Schema,
-		"from": f.From, "to": f.To, "after": after} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if len(q) == 0 {
-		return credentials.Path
-	}
-	return credentials.Path + "?" + q.Encode()
+	return form.Link(credentials.Path, map[string]string{"recipient": f.Recipient, "status": f.Status, "template": f.Template,
+		"schema": f.Schema, "from": f.From, "to": f.To, "after": after})
 }
 
 func credentialRow(e store.CredentialEntry) credentials.Row {

@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"net/url"
 	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/form"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -81,25 +81,18 @@ func (h *Notifications) Index(c *fiber.Ctx) error {
 			return err
 		}
 		m.Items = items(p.Notifications)
-		q := url.Values{}
+		unread := ""
 		if f.Unread {
-			q.Set("unread", "1")
+			unread = "1"
 		}
-		if f.Type != "" {
-			q.Set("type", f.Type)
+		link := func(before string) string {
+			return form.Link("/notifications", map[string]string{"unread": unread, "type": f.Type, "before": before})
 		}
 		if p.Next != nil {
-			older := url.Values{"before": {p.Next.String()}}
-			for k, v := range q {
-				older[k] = v
-			}
-			m.Older = "/notifications?" + older.Encode()
+			m.Older = link(p.Next.String())
 		}
 		if sf.Before != nil {
-			m.Newest = "/notifications"
-			if enc := q.Encode(); enc != "" {
-				m.Newest += "?" + enc
-			}
+			m.Newest = link("")
 		}
 	}
 	n, err := acc.UnreadNotifications(c.UserContext())
@@ -130,11 +123,7 @@ func parseNotificationFilter(c *fiber.Ctx) (notification.Filter, store.Notificat
 		f.Type = ""
 	}
 	if b := c.Query("before"); b != "" {
-		cur, err := store.ParseCursor(b)
-		if err != nil || !cur.Timed() {
-			f.Errors[""] = "This page link is not valid. Start again from the newest notifications."
-		}
-		sf.Before = cur
+		sf.Before = form.ParseCursor(f.Errors, b)
 	}
 	return f, sf
 }

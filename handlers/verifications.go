@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/form"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	view "github.com/trustcred/trustcred/views/verification"
@@ -44,47 +44,18 @@ func (h *Verifications) Index(c *fiber.Ctx) error {
 	} else {
 		f.Errors["verdict"] = "Choose a result from the list."
 	}
-	for _, d := range []struct {
-		name, value string
-		into        *time.Time
-		plusDay     bool
-	}{{"from", f.From, &sf.From, false}, {"to", f.To, &sf.To, true}} {
-		if d.value == "" {
-			continue
-		}
-		t, err := time.Parse(time.DateOnly, d.value)
-		if err != nil {
-			f.Errors[d.name] = "Enter a date like 2026-01-31."
-			continue
-		}
-		if d.plusDay {
-			t = t.AddDate(0, 0, 1)
-		}
-		*d.into = t
-	}
-	if !sf.From.IsZero() && !sf.To.IsZero() && !sf.From.Before(sf.To) {
-		f.Errors["to"] = "Must be on or after the From date."
-	}
+	days := form.ParseDays(f.Errors, f.From, f.To)
+	sf.From, sf.To = days.From, days.End()
 	if cur := c.Query("before"); cur != "" {
-		b, err := store.ParseCursor(cur)
-		if err != nil || !b.Timed() {
-			f.Errors[""] = "That page link is not valid; showing the newest verifications."
-		} else {
-			sf.Before = b
-		}
+		// A bad page link alone still shows the newest verifications.
+		sf.Before = form.ParseCursor(f.Errors, cur)
 	}
 	m := view.History{Filter: f}
 	status := fiber.StatusOK
 	if len(f.Errors) > 0 && !(len(f.Errors) == 1 && f.Errors[""] != "") {
 		status = fiber.StatusUnprocessableEntity
 		if render.IsPartial(c) {
-			var msgs []string
-			for _, k := range []string{"credential", "method", "verdict", "from", "to"} {
-				if msg := f.Errors[k]; msg != "" {
-					msgs = append(msgs, msg)
-				}
-			}
-			m.Filter.Errors[""] = strings.Join(msgs, " ")
+			m.Filter.Errors[""] = form.Summary(f.Errors, "credential", "method", "verdict", "from", "to")
 		}
 	} else {
 		p, err := sc.Verifications(c.UserContext(), sf)
@@ -99,18 +70,15 @@ func (h *Verifications) Index(c *fiber.Ctx) error {
 				AtISO: e.VerifiedAt.UTC().Format(time.RFC3339), PublicID: deref(e.PublicID), Recipient: deref(e.RecipientName),
 				Method: string(e.VerificationMethod), Verdict: verdict, IP: deref(e.IPAddress), UserAgent: deref(e.UserAgent)})
 		}
-		q := url.Values{}
-		for k, v := range map[string]string{"credential": f.Credential, "method": f.Method, "verdict": f.Verdict, "from": f.From, "to": f.To} {
-			if v != "" {
-				q.Set(k, v)
-			}
+		link := func(before string) string {
+			return form.Link("/verifications", map[string]string{"credential": f.Credential, "method": f.Method,
+				"verdict": f.Verdict, "from": f.From, "to": f.To, "before": before})
 		}
 		if sf.Before != nil {
-			m.Newest = "/verifications?" + q.Encode()
+			m.Newest = link("")
 		}
 		if p.Next != nil {
-			q.Set("before", p.Next.String())
-			m.Older = "/verifications?" + q.Encode()
+			m.Older = link(p.Next.String())
 		}
 	}
 	if render.IsPartial(c) {

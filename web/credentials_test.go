@@ -542,3 +542,29 @@ func TestIssuePreviewIsHumanReadable(t *testing.T) {
 		t.Error("the JSON-LD <details> is open by default")
 	}
 }
+
+// A brand-new organization's credentials page shows how to issue the
+// first credential, not a filter form over "No credentials match"; once
+// a filter is applied (a bookmarked link) the form is there to change it.
+func TestCredentialsListOfANewOrganization(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a := env.Org("fresh")
+		issuer := env.Client()
+		issuer.Login(env.User(store.RoleIssuer, a))
+		r := issuer.Get("/credentials")
+		if r.Status != 200 || !r.Has("credentials-blank") || r.Has("credentials-filters") || r.Has("credentials-table") ||
+			!strings.Contains(r.Body, `href="/credentials/issue" class="mt-4`) {
+			t.Fatalf("blank list for an issuer: %d\n%s", r.Status, r.Body)
+		}
+		reviewer := env.Client()
+		reviewer.Login(env.User(store.RoleReviewer, a))
+		if r := reviewer.Get("/credentials"); !r.Has("credentials-blank") || r.Has("empty-action") {
+			t.Errorf("a reviewer, who cannot issue, is offered to: %s", r.Body)
+		}
+		r = issuer.Get("/credentials?status=revoked")
+		if r.Status != 200 || !r.Has("credentials-filters") || !r.Has("credentials-empty") || r.Has("credentials-blank") {
+			t.Errorf("filtered empty list: %d", r.Status)
+		}
+	})
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/errorpage"
+	"github.com/trustcred/trustcred/views/ui"
 )
 
 // errorHandler is the one place where errors become responses: store's
@@ -65,9 +66,52 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				Type: "about:blank", Title: m.Title, Status: code, Detail: m.Message, Instance: c.Path(), RequestID: m.RequestID,
 			}, "application/problem+json")
 		}
+		if render.IsPartial(c) {
+			return flashError(c, code, m)
+		}
 		render.SetTitle(c, m.Title)
 		return render.Page(c, code, errorpage.Page(m))
 	}
+}
+
+// flashError answers an htmx request that failed (a row action on a
+// member deleted meanwhile, a permission withdrawn, a crash) with the
+// error as a flash message in the page's #flash region instead of its
+// target: the page stays as it was and says what happened. The status is
+// kept; the layout's htmx configuration swaps 4xx and 5xx answers, and
+// HX-Retarget sends this one to #flash.
+func flashError(c *fiber.Ctx, code int, m errorpage.Model) error {
+	c.Vary("HX-Request")
+	c.Set("HX-Retarget", "#flash")
+	c.Set("HX-Reswap", "innerHTML")
+	msg := m.Title + ". " + m.Message
+	if t, ok := htmxErrorText(code); ok && m.Title == errorTextTitle(code) {
+		msg = t
+	}
+	if code >= 500 && m.RequestID != "" {
+		msg += " Reference: " + m.RequestID + "."
+	}
+	return render.Component(c, code, ui.Flash("error", msg))
+}
+
+// htmxErrorText is what a failed action on a page says in its flash
+// message: unlike an error page, the user is still on the page that sent
+// the action.
+func htmxErrorText(code int) (string, bool) {
+	switch code {
+	case fiber.StatusNotFound:
+		return "This item no longer exists: it may have been deleted meanwhile. Reload the page to see the current list.", true
+	case fiber.StatusConflict:
+		return "This item changed meanwhile, so the action was not done. Reload the page and try again.", true
+	case fiber.StatusForbidden:
+		return "Your account does not have permission to do this. Ask an administrator of your organization if you need it.", true
+	}
+	return "", false
+}
+
+func errorTextTitle(code int) string {
+	title, _ := errorText(code)
+	return title
 }
 
 // retryAfter is the Retry-After of a 503, in seconds: a database restart or

@@ -1,6 +1,8 @@
 // Package apikeys renders an organization's API keys page.
 package apikeys
 
+import "github.com/trustcred/trustcred/views/ui"
+
 // Errors maps a field name to its message; "" is the form-level message.
 type Errors map[string]string
 
@@ -20,17 +22,15 @@ const (
 )
 
 // ExpiryChoice is one option of the expiry select.
-type ExpiryChoice struct {
-	Value, Label string
-}
+type ExpiryChoice = ui.Option
 
 // ExpiryChoices lists the options: never, 30, 90 or 365 days, or a date.
 var ExpiryChoices = []ExpiryChoice{
-	{ExpiryNever, "Never"},
-	{"30", "In 30 days"},
-	{"90", "In 90 days"},
-	{"365", "In 365 days"},
-	{ExpiryDate, "On a date…"},
+	{Value: ExpiryNever, Label: "Never"},
+	{Value: "30", Label: "In 30 days"},
+	{Value: "90", Label: "In 90 days"},
+	{Value: "365", Label: "In 365 days"},
+	{Value: ExpiryDate, Label: "On a date…"},
 }
 
 // Form is the new-key form.

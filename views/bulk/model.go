@@ -3,7 +3,11 @@
 // of its issuance.
 package bulk
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/trustcred/trustcred/views/ui"
+)
 
 // Errors maps a form field to its message; "" is the form-level message.
 type Errors map[string]string
@@ -30,9 +34,7 @@ type Index struct {
 }
 
 // Option is one template of the upload form.
-type Option struct {
-	Value, Label string
-}
+type Option = ui.Option
 
 // NewForm is the upload form.
 type NewForm struct {
@@ -54,6 +56,25 @@ type Target struct {
 	Key, Label, Hint string
 	Required         bool
 	Choices          []Choice
+}
+
+// Options are the headers as the choices of the target's select.
+func (t Target) Options() []ui.Option {
+	out := make([]ui.Option, len(t.Choices))
+	for i, c := range t.Choices {
+		out[i] = ui.Option{Value: c.Header, Label: c.Header}
+	}
+	return out
+}
+
+// Chosen is the header chosen for the target, "" for none.
+func (t Target) Chosen() string {
+	for _, c := range t.Choices {
+		if c.Selected {
+			return c.Header
+		}
+	}
+	return ""
 }
 
 // CellError is one error of one row.

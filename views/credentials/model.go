@@ -8,6 +8,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/trustcred/trustcred/views/ui"
 	"github.com/trustcred/trustcred/views/verification"
 )
 
@@ -18,11 +19,11 @@ const Path = "/credentials"
 type Errors map[string]string
 
 // Option is one choice of a select.
-type Option struct{ Value, Label string }
+type Option = ui.Option
 
 // Statuses are the status filter's choices.
-var Statuses = []Option{{"active", "Active"}, {"suspended", "Suspended"}, {"revoked", "Revoked"}, {"expired", "Expired"},
-	{"pending", "Pending"}, {"draft", "Draft"}, {"rejected", "Rejected"}}
+var Statuses = []Option{{Value: "active", Label: "Active"}, {Value: "suspended", Label: "Suspended"}, {Value: "revoked", Label: "Revoked"}, {Value: "expired", Label: "Expired"},
+	{Value: "pending", Label: "Pending"}, {Value: "draft", Label: "Draft"}, {Value: "rejected", Label: "Rejected"}}
 
 // Filter is the list's filter form, as typed.
 type Filter struct {
@@ -49,6 +50,10 @@ type ListModel struct {
 	Next      string // the next (older) page; "" on the last
 	First     string // back to the first page; "" on it
 	CanIssue  bool
+	// Blank: the organization has no credentials yet (no filter, first
+	// page, no rows): the page shows how to issue the first one instead
+	// of a filter form over an empty table.
+	Blank bool
 }
 
 // Field is one credentialSubject value with the schema's label.

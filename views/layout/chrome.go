@@ -89,6 +89,7 @@ func (c Chrome) FullTitle() string {
 }
 
 // htmxConfig: no inline indicator styles (the CSP forbids them), no eval,
-// and 422 responses swap so that forms re-render with their errors.
+// 422 responses swap so that forms re-render with their errors, and 4xx/5xx
+// swap too: the server retargets them to #flash (web's flashError).
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,` +
-	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}]}`
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}`

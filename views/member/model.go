@@ -2,7 +2,11 @@
 // table with inline role changes and deactivation, and the invitation form.
 package member
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/trustcred/trustcred/views/ui"
+)
 
 // Errors maps a field name to its message; "" is the form-level message.
 type Errors map[string]string
@@ -69,6 +73,15 @@ type InviteForm struct {
 	Email, Role string
 	Roles       []string
 	Errors      Errors
+}
+
+// roleOptions are roles as the choices of a select, by their labels.
+func roleOptions(roles []string) []ui.Option {
+	out := make([]ui.Option, len(roles))
+	for i, r := range roles {
+		out[i] = ui.Option{Value: r, Label: RoleLabel(r)}
+	}
+	return out
 }
 
 // RoleLabel is how a role is shown.

@@ -3,7 +3,11 @@
 // filters, and the preferences per type and channel.
 package notification
 
-import "time"
+import (
+	"time"
+
+	"github.com/trustcred/trustcred/views/ui"
+)
 
 // Errors maps a field name to its message; "" is about the whole request.
 type Errors map[string]string
@@ -89,3 +93,12 @@ func When(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
 func datetime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (i Item) markReadURL() string { return "/notifications/" + i.ID + "/read" }
+
+// typeOptions are the type filter's choices, by their labels.
+func typeOptions(types []string) []ui.Option {
+	out := make([]ui.Option, len(types))
+	for i, t := range types {
+		out[i] = ui.Option{Value: t, Label: TypeLabel(t)}
+	}
+	return out
+}

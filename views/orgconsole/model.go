@@ -3,6 +3,8 @@
 // lifecycle actions, and the forms that confirm a suspension or revocation.
 package orgconsole
 
+import "github.com/trustcred/trustcred/views/ui"
+
 // Path is where the console lives.
 const Path = "/admin/organizations"
 
@@ -17,14 +19,14 @@ type Filter struct {
 }
 
 // Option is one choice of a select.
-type Option struct{ Value, Label string }
+type Option = ui.Option
 
 // Types and Statuses are the filters' choices.
 var (
-	Types = []Option{{"educational", "Educational"}, {"professional", "Professional"}, {"government", "Government"},
-		{"corporate", "Corporate"}, {"association", "Association"}}
-	Statuses = []Option{{"pending", "Pending"}, {"active", "Active"}, {"suspended", "Suspended"}, {"revoked", "Revoked"}}
-	Verified = []Option{{"yes", "Verified"}, {"no", "Not verified"}}
+	Types = []Option{{Value: "educational", Label: "Educational"}, {Value: "professional", Label: "Professional"}, {Value: "government", Label: "Government"},
+		{Value: "corporate", Label: "Corporate"}, {Value: "association", Label: "Association"}}
+	Statuses = []Option{{Value: "pending", Label: "Pending"}, {Value: "active", Label: "Active"}, {Value: "suspended", Label: "Suspended"}, {Value: "revoked", Label: "Revoked"}}
+	Verified = []Option{{Value: "yes", Label: "Verified"}, {Value: "no", Label: "Not verified"}}
 )
 
 // Label is the label of value among options, or value itself.

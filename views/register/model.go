@@ -2,13 +2,13 @@
 // the confirmation of its administrator's email address.
 package register
 
+import "github.com/trustcred/trustcred/views/ui"
+
 // Errors maps a field name to its message; "" is the form-level message.
 type Errors map[string]string
 
 // Option is one choice of a select.
-type Option struct {
-	Value, Label string
-}
+type Option = ui.Option
 
 // Form is the registration form, as typed (passwords are never echoed).
 type Form struct {

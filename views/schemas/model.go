@@ -3,7 +3,11 @@
 // schema's page.
 package schemas
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/trustcred/trustcred/views/ui"
+)
 
 // Errors maps an input name to its message; "" is the form-level message.
 type Errors map[string]string
@@ -20,14 +24,12 @@ type Row struct {
 func Input(i int, column string) string { return "f." + strconv.Itoa(i) + "." + column }
 
 // Choice is one option of a select.
-type Choice struct {
-	Value, Label string
-}
+type Choice = ui.Option
 
 // Types are the field types the builder offers.
 var Types = []Choice{
-	{"text", "Text"}, {"number", "Number"}, {"date", "Date"}, {"email", "Email"},
-	{"url", "Web address"}, {"select", "Choice (select)"}, {"boolean", "Yes / no"},
+	{Value: "text", Label: "Text"}, {Value: "number", Label: "Number"}, {Value: "date", Label: "Date"}, {Value: "email", Label: "Email"},
+	{Value: "url", Label: "Web address"}, {Value: "select", Label: "Choice (select)"}, {Value: "boolean", Label: "Yes / no"},
 }
 
 // Builder is the field builder: the rows, the preview and the advanced editor.

@@ -1,5 +1,7 @@
 package settings
 
+import "github.com/trustcred/trustcred/views/ui"
+
 // ProfileForm is the organization's profile as the form holds it.
 type ProfileForm struct {
 	Name, Slug, Type, Domain, Description, Website, MetadataURI, ContactEmail string
@@ -7,17 +9,15 @@ type ProfileForm struct {
 }
 
 // Option is one choice of a select.
-type Option struct {
-	Value, Label string
-}
+type Option = ui.Option
 
 // OrganizationTypes are the choices of the type select.
 var OrganizationTypes = []Option{
-	{"educational", "Educational institution"},
-	{"professional", "Professional body"},
-	{"government", "Government agency"},
-	{"corporate", "Company"},
-	{"association", "Association"},
+	{Value: "educational", Label: "Educational institution"},
+	{Value: "professional", Label: "Professional body"},
+	{Value: "government", Label: "Government agency"},
+	{Value: "corporate", Label: "Company"},
+	{Value: "association", Label: "Association"},
 }
 
 // Profile is the profile page: the form and what is saved.

@@ -2,21 +2,21 @@
 // (new and edit) with its schema's default values.
 package templates
 
+import "github.com/trustcred/trustcred/views/ui"
+
 // Errors maps an input name to its message; "" is the form-level message.
 type Errors map[string]string
 
 // Choice is one option of a select.
-type Choice struct {
-	Value, Label string
-}
+type Choice = ui.Option
 
 // Kinds are the template kinds.
-var Kinds = []Choice{{"certificate", "Certificate"}, {"diploma", "Diploma"}, {"license", "License"}, {"badge", "Badge (Open Badges 3.0)"}}
+var Kinds = []Choice{{Value: "certificate", Label: "Certificate"}, {Value: "diploma", Label: "Diploma"}, {Value: "license", Label: "License"}, {Value: "badge", Label: "Badge (Open Badges 3.0)"}}
 
 // Cryptosuites are the signatures a template may use.
 var Cryptosuites = []Choice{
-	{"eddsa-rdfc-2022", "eddsa-rdfc-2022 (recommended: JSON-LD canonicalization)"},
-	{"eddsa-jcs-2022", "eddsa-jcs-2022 (JSON canonicalization)"},
+	{Value: "eddsa-rdfc-2022", Label: "eddsa-rdfc-2022 (recommended: JSON-LD canonicalization)"},
+	{Value: "eddsa-jcs-2022", Label: "eddsa-jcs-2022 (JSON canonicalization)"},
 }
 
 // Default is one schema field's default value input.
