@@ -12,6 +12,8 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/apikey"
+	"github.com/trustcred/trustcred/internal/events"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/apikeys"
@@ -20,7 +22,8 @@ import (
 
 // APIKeys serves an organization's API keys page (org admins).
 type APIKeys struct {
-	BaseURL string // for the usage example shown with a new key
+	BaseURL string        // for the usage example shown with a new key
+	Events  jobs.Enqueuer // api_key.created and api_key.revoked are published through it
 }
 
 // scopeHelp says what each scope allows, for the form.
@@ -95,7 +98,14 @@ func (h *APIKeys) Create(c *fiber.Ctx) error {
 
 	key, visible, hash := apikey.New()
 	k := &store.APIKey{Name: f.Name, KeyHash: hash, Prefix: visible, Permissions: datatypes.NewJSONSlice(scopes), ExpiresAt: expires}
-	if err := auth.Current(c).Scope.CreateAPIKey(c.UserContext(), k, auth.Actor(c)); err != nil {
+	ctx := c.UserContext()
+	if err := events.Change(ctx, auth.Current(c).Scope, h.Events, func(tx *store.Scoped) ([]events.Event, error) {
+		if err := tx.CreateAPIKey(ctx, k, auth.Actor(c)); err != nil {
+			return nil, err
+		}
+		e, err := events.New(tx.OrganizationID(), events.APIKeyCreated, now, events.APIKeyOf(k, now))
+		return []events.Event{e}, err
+	}); err != nil {
 		return err
 	}
 	// The key is in this response only: no cache may keep it.
@@ -126,8 +136,20 @@ func expiry(f apikeys.Form, now time.Time) (*time.Time, bool) {
 // Revoke handles POST /api-keys/:id/revoke: the updated row for htmx, or
 // back to the list.
 func (h *APIKeys) Revoke(c *fiber.Ctx) error {
-	k, err := auth.Current(c).Scope.RevokeAPIKey(c.UserContext(), c.Params("id"), auth.Actor(c))
-	if err != nil {
+	ctx := c.UserContext()
+	var k *store.APIKey
+	if err := events.Change(ctx, auth.Current(c).Scope, h.Events, func(tx *store.Scoped) ([]events.Event, error) {
+		before, err := tx.APIKey(ctx, c.Params("id"))
+		if err != nil {
+			return nil, err
+		}
+		if k, err = tx.RevokeAPIKey(ctx, before.ID, auth.Actor(c)); err != nil || !before.Active {
+			return nil, err // revoking a revoked key changes nothing: no event
+		}
+		now := time.Now()
+		e, err := events.New(tx.OrganizationID(), events.APIKeyRevoked, now, events.APIKeyOf(k, now))
+		return []events.Event{e}, err
+	}); err != nil {
 		return err
 	}
 	if render.IsPartial(c) {

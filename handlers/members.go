@@ -13,6 +13,8 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/internal/events"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -29,7 +31,8 @@ const InvitationTTL = 72 * time.Hour
 // id is 404.
 type Members struct {
 	Mailer  mail.Mailer
-	BaseURL string // links in emails start with it
+	BaseURL string        // links in emails start with it
+	Events  jobs.Enqueuer // member.removed is published through it
 	Log     *slog.Logger
 }
 
@@ -79,7 +82,20 @@ func (h *Members) ChangeRole(c *fiber.Ctx) error {
 
 // Deactivate handles POST /members/:id/deactivate and returns the row.
 func (h *Members) Deactivate(c *fiber.Ctx) error {
-	m, err := auth.Current(c).Scope.DeactivateMember(c.UserContext(), c.Params("id"), time.Now(), auth.Actor(c))
+	ctx := c.UserContext()
+	var m *store.Member
+	err := events.Change(ctx, auth.Current(c).Scope, h.Events, func(tx *store.Scoped) ([]events.Event, error) {
+		before, err := tx.Member(ctx, c.Params("id"))
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		if m, err = tx.DeactivateMember(ctx, before.ID, now, auth.Actor(c)); err != nil || before.DeactivatedAt != nil {
+			return nil, err // already deactivated: nothing happened, no event
+		}
+		e, err := events.New(tx.OrganizationID(), events.MemberRemoved, now, events.MemberOf(m, now))
+		return []events.Event{e}, err
+	})
 	if err != nil {
 		return h.refuse(c, err)
 	}

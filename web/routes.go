@@ -18,12 +18,12 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	account := &handlers.Account{DB: d.DB, Auth: m}
 	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
 	settings := handlers.Settings{}
-	members := &handlers.Members{Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
+	members := &handlers.Members{Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Events: d.Jobs, Log: d.Log}
 	invitations := &handlers.Invitations{DB: d.DB, Auth: m}
 	reset := &handlers.PasswordReset{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	limited := rateLimit(d.Config.LoginRateLimit)
 	api := handlers.API{}
-	apiKeys := &handlers.APIKeys{BaseURL: d.Config.BaseURL}
+	apiKeys := &handlers.APIKeys{BaseURL: d.Config.BaseURL, Events: d.Jobs}
 	auditLog := &handlers.Audit{DB: d.DB}
 	profile := &handlers.Profile{DB: d.DB, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, DNSKey: d.Keys.Derive("dns-verification")[0],
 		DNS: d.Services.DNS, Log: d.Log}

@@ -117,3 +117,22 @@ func (w *FanoutWorker) Work(ctx context.Context, j *river.Job[Fanout]) error {
 func Register(ws *jobs.Workers, db *store.DB, log *slog.Logger, consumers ...Consumer) {
 	jobs.Add(ws, &FanoutWorker{DB: db, Consumers: consumers, Log: log})
 }
+
+// Change runs change in one transaction of sc and publishes the events it
+// returns in that same transaction: the one way a feature makes a change
+// that others hear about. A nil q publishes nothing (a process without a
+// queue: tools, some tests).
+func Change(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, change func(tx *store.Scoped) ([]Event, error)) error {
+	return sc.InTx(ctx, func(tx *store.Scoped) error {
+		evs, err := change(tx)
+		if err != nil || q == nil {
+			return err
+		}
+		for _, e := range evs {
+			if err := Publish(ctx, tx, q, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

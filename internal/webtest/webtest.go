@@ -14,6 +14,7 @@ package webtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,6 +34,7 @@ import (
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/did"
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/password"
@@ -378,4 +380,35 @@ func PoisonSubject(n int) map[string]any {
 		people = append(people, map[string]any{"id": fmt.Sprintf("_:p%d", i), "https://schema.org/knows": knows})
 	}
 	return map[string]any{"type": "TrustCredSubject", "https://schema.org/knows": people}
+}
+
+// PublishedEvents are the events published so far (the event_fanout jobs
+// waiting in the queue: the test app's queue works none), oldest first.
+func (e *Env) PublishedEvents() []events.Event {
+	e.T.Helper()
+	args := "args::text" // River's SQLite driver stores args as SQLite's binary JSON
+	if e.DB.Dialect() == store.SQLite {
+		args = "json(args)"
+	}
+	rows, err := e.DB.SQL().Query("SELECT " + args + " FROM river_job WHERE kind = 'event_fanout' ORDER BY id")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer rows.Close()
+	var out []events.Event
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			e.T.Fatal(err)
+		}
+		var f events.Fanout
+		if err := json.Unmarshal(raw, &f); err != nil {
+			e.T.Fatalf("event_fanout args %s: %v", raw, err)
+		}
+		out = append(out, f.Event)
+	}
+	if err := rows.Err(); err != nil {
+		e.T.Fatal(err)
+	}
+	return out
 }
