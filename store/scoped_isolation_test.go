@@ -173,7 +173,7 @@ var isolation = map[string]isolationExpect{
 	"Templates": empty, "Verifications": empty,
 
 	"APISchema": own, "CreateAPIKey": own, "ReserveStatusEntries": own, "InsertIssuedCredentials": notFound,
-	"MemberCounts": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
+	"MemberCounts": own, "Dashboard": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
 	"SetRequireMFA": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
 }
