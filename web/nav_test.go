@@ -182,3 +182,82 @@ func TestDashboardFiguresAreScoped(t *testing.T) {
 		}
 	})
 }
+
+// Each role lands somewhere useful: a verifier on the verify box and their
+// own verifications, a recipient on the credentials issued to them (or why
+// none shows, and the verify page).
+func TestLandingPerRole(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	a := env.Org("acme")
+	tpl := degreeTemplate(t, env, a)
+	verifier, recipient := env.User(store.RoleVerifier, a), env.User(store.RoleRecipient, a)
+	vc, rc := env.Client(), env.Client()
+	vc.Login(verifier)
+	rc.Login(recipient)
+
+	r := vc.Get("/")
+	if !r.Has("verifier-panel") || !r.Has("verify-box") || !strings.Contains(r.Body, `action="/verify"`) || r.Has("org-panel") {
+		t.Errorf("verifier's dashboard:\n%.2000s", between(r.Body, `id="main"`, "</main>"))
+	}
+	cred := issueDegree(t, env, a, tpl, "Ada Lovelace", "ada@example.org")
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "INSERT INTO verification_logs (id, credential_id, organization_id, verdict, verification_result, verification_method, verifier_user_id, verified_at) VALUES (?, ?, ?, 'revoked', '{}', 'web_interface', ?, ?)"),
+		uuid.NewString(), cred.ID, a.ID, verifier.ID, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	r = vc.Get("/")
+	if n := strings.Count(r.Body, `data-testid="recent-verification"`); n != 1 || !strings.Contains(r.Body, "/v/"+cred.PublicID) ||
+		!strings.Contains(between(r.Body, `data-testid="verification-verdict"`, "<"), "Revoked") {
+		t.Errorf("the verifier's own verifications: %d rows\n%.2000s", n, between(r.Body, `data-testid="my-verifications"`, "</section>"))
+	}
+
+	r = rc.Get("/")
+	if !r.Has("recipient-panel") || !r.Has("no-credentials") || !r.Has("recipient-verify") {
+		t.Errorf("recipient without credentials:\n%.2000s", between(r.Body, `id="main"`, "</main>"))
+	}
+	issueDegree(t, env, a, tpl, "Recipient", recipient.Email)
+	r = rc.Get("/")
+	if strings.Count(r.Body, `data-testid="received-credential"`) != 1 || !strings.Contains(r.Body, "Acme Org") || r.Has("no-credentials") {
+		t.Errorf("recipient with a credential:\n%.2000s", between(r.Body, `data-testid="recipient-panel"`, "</section>"))
+	}
+}
+
+// A new organization's checklist: every step open and linked for its
+// admin; each ticks from real data; once all are done it is gone. An
+// issuer sees the admin's steps without links.
+func TestGettingStartedChecklist(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	a := env.Org("fresh")
+	admin := env.Client()
+	admin.Login(env.User(store.RoleAdmin, a))
+	steps := map[string]string{"step-profile": "/settings/profile", "step-schema": "/schemas/new", "step-template": "/templates/new",
+		"step-credential": "/credentials/issue", "step-invite": "/members/invite"}
+	done := func(r *webtest.Response, id string) string {
+		return between(r.Body, `data-testid="`+id+`" data-done="`, `"`)
+	}
+	r := admin.Get("/")
+	for id, href := range steps {
+		if done(r, id) != "false" || !strings.Contains(between(r.Body, `data-testid="`+id+`"`, "</li>"), `href="`+href+`"`) {
+			t.Errorf("%s on a new organization: done %q, link to %s missing", id, done(r, id), href)
+		}
+	}
+	tpl := degreeTemplate(t, env, a) // a schema and a template
+	r = admin.Get("/")
+	if done(r, "step-schema") != "true" || done(r, "step-template") != "true" || done(r, "step-credential") != "false" {
+		t.Errorf("after a schema and a template: %s %s %s", done(r, "step-schema"), done(r, "step-template"), done(r, "step-credential"))
+	}
+	issuer := env.Client()
+	issuer.Login(env.User(store.RoleIssuer, a)) // a colleague
+	if ri := issuer.Get("/"); !ri.Has("checklist") || strings.Contains(between(ri.Body, `data-testid="step-profile"`, "</li>"), "href=") {
+		t.Error("the issuer's checklist: missing, or links to a page the issuer cannot open")
+	}
+	issueDegree(t, env, a, tpl, "Ada Lovelace", "ada@example.org")
+	if r = admin.Get("/"); done(r, "step-invite") != "true" || done(r, "step-credential") != "true" || done(r, "step-profile") != "false" {
+		t.Errorf("after a credential and a colleague: %s %s", done(r, "step-credential"), done(r, "step-invite"))
+	}
+	if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE organizations SET description = 'We teach.', logo_key = 'logos/fresh.png' WHERE id = ?"), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r = admin.Get("/"); r.Has("checklist") {
+		t.Error("the checklist is still shown once every step is done")
+	}
+}
