@@ -605,7 +605,7 @@ func footer() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<footer class=\"border-t border-slate-200 bg-white\"><div class=\"mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-6 text-sm text-slate-600\"><p>TrustCred: issue and verify W3C Verifiable Credentials.</p><p><a href=\"/verify\" class=\"font-medium text-brand-700 hover:text-brand-800\" data-testid=\"footer-verify\">Verify a credential</a></p></div></footer>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<footer class=\"border-t border-slate-200 bg-white\"><div class=\"mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-6 text-sm text-slate-600 sm:px-6 lg:px-8\"><p>TrustCred: issue and verify W3C Verifiable Credentials.</p><p><a href=\"/verify\" class=\"font-medium text-brand-700 hover:text-brand-800\" data-testid=\"footer-verify\">Verify a credential</a></p></div></footer>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
