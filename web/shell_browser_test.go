@@ -176,3 +176,32 @@ func TestBrowserDashboardAndCurrentItem(t *testing.T) {
 	}
 	browsertest.Look(t, tab, "dashboard-bell-open-"+strconv.Itoa(390), 390)
 }
+
+// Every page of an admin's sidebar (and the platform's, for an operator)
+// holds in the shell where the sidebar takes the most room: at 1024 px
+// (the sidebar's first width) and 1280 px, with a credential, a
+// verification and audit entries to show.
+func TestBrowserShellHoldsEverySidebarPage(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	acme := env.Org("acme")
+	tpl := degreeTemplate(t, env, acme)
+	issueDegree(t, env, acme, tpl, "Maximilian Alexander Wolfeschlegelsteinhausenbergerdorff", "maximilian.wolfeschlegelsteinhausenbergerdorff@example.org")
+	base := env.Serve()
+	for _, c := range []struct {
+		role store.Role
+		org  *store.Organization
+	}{{store.RoleAdmin, acme}, {store.RoleSuperAdmin, nil}} {
+		t.Run(string(c.role), func(t *testing.T) {
+			tab := browsertest.OtherBrowser(t)
+			passwordLogin(t, tab, base, env.User(c.role, c.org))
+			for _, g := range nav.For(c.role, c.org != nil) {
+				for _, it := range g.Items {
+					if err := chromedp.Do(tab, chromedp.Navigate(base+it.Href), chromedp.WaitVisible(`#main`)); err != nil {
+						t.Fatalf("%s: %v", it.Href, err)
+					}
+					browsertest.Look(t, tab, "page-"+string(c.role)+"-"+it.TestID, 1024, 1280)
+				}
+			}
+		})
+	}
+}
