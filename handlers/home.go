@@ -127,7 +127,7 @@ func (h *Home) org(c *fiber.Ctx, id *auth.Identity) (*dashboard.Org, []dashboard
 	if err != nil {
 		return nil, nil, err
 	}
-	o := &dashboard.Org{Status: statusLabel(id.Org.Status)}
+	o := &dashboard.Org{}
 	o.Stats = append(o.Stats,
 		monthStat("Credentials issued this month", d.Issued, d.IssuedBefore, "/credentials", "stat-issued"),
 		monthStat("Verifications this month", d.Verified, d.VerifiedBefore, "/verifications", "stat-verifications"))

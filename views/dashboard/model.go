@@ -59,7 +59,6 @@ type Pending struct {
 
 // Org is what members of an active organization who read its work see.
 type Org struct {
-	Status         string
 	Stats          []ui.StatProps // this month's figures
 	Batches        bool           // the bulk panel is shown (the role issues)
 	PendingBatches []Batch
