@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/nav"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/dashboard"
@@ -73,8 +74,8 @@ func signInFirst(c *fiber.Ctx) error {
 	return render.Redirect(c, target)
 }
 
-// Nav is the navigation the layout shows a signed-in user: only what their
-// role may open.
+// Nav is who the layout shows as signed in, with their sidebar: only what
+// their role may open (package nav's table).
 func Nav(id *Identity) *layout.User {
 	u := &layout.User{Email: id.User.Email, Role: string(id.User.Role), Organization: "Platform"}
 	if id.Org != nil {
@@ -83,34 +84,7 @@ func Nav(id *Identity) *layout.User {
 	if p := id.User.Profile.Data(); p.DisplayName != "" {
 		u.Name = p.DisplayName
 	}
-	u.Nav = append(u.Nav, layout.NavItem{Label: "Dashboard", Href: "/"})
-	if id.Org != nil && id.Org.Status == store.OrganizationActive {
-		for _, item := range []struct {
-			p           authz.Permission
-			label, href string
-		}{
-			{authz.OrgView, "Schemas", "/schemas"},
-			{authz.OrgView, "Templates", "/templates"},
-			{authz.OrgView, "Credentials", "/credentials"},
-			{authz.CredentialsIssue, "Issue", "/credentials/issue"},
-			{authz.OrgView, "Verifications", "/verifications"},
-			{authz.MembersManage, "Members", "/members"},
-			{authz.APIKeysManage, "API keys", "/api-keys"},
-			{authz.CredentialsIssue, "Bulk issuance", "/credentials/bulk"},
-			{authz.AuditRead, "Audit log", "/audit"},
-			{authz.OrgManage, "Profile", "/settings/profile"},
-			{authz.OrgManage, "Security", "/settings/security"},
-			{authz.OrgManage, "Signing keys", "/settings/keys"},
-		} {
-			if authz.Can(id.User.Role, item.p) {
-				u.Nav = append(u.Nav, layout.NavItem{Label: item.label, Href: item.href})
-			}
-		}
-	}
-	if authz.Can(id.User.Role, authz.PlatformManage) {
-		u.Nav = append(u.Nav, layout.NavItem{Label: "Organizations", Href: "/admin/organizations"},
-			layout.NavItem{Label: "Platform audit log", Href: "/admin/audit"})
-	}
+	u.Nav = nav.For(id.User.Role, id.Org != nil && id.Org.Status == store.OrganizationActive)
 	return u
 }
 

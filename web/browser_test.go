@@ -61,6 +61,12 @@ func TestBrowserHomePageStylesAndSwaps(t *testing.T) {
 	if bg != "rgb(67, 56, 202)" {
 		t.Errorf("button background %q: the CSS did not load", bg)
 	}
+	// The signed-out top bar (brand, Verify a credential, Sign in) and the
+	// page hold at a phone's and a laptop's width.
+	browsertest.Look(t, tab, "home-signed-out")
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
 	version, err := chromedp.Run(tab, chromedp.Evaluate[string](`window.htmx ? htmx.version : ""`))
 	if err != nil {
 		t.Fatal(err)

@@ -29,23 +29,31 @@ func IndexPage() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"grid gap-10 lg:grid-cols-5\" data-testid=\"home\"><div class=\"lg:col-span-3\"><h1 class=\"text-3xl font-bold tracking-tight text-slate-900 sm:text-4xl\" data-testid=\"home-title\">Digital credentials anyone can verify</h1><p class=\"mt-4 max-w-2xl text-lg text-slate-600\">TrustCred issues diplomas, certificates, licences and badges as W3C Verifiable Credentials, signed by your organization and checkable by anyone, with or without TrustCred.</p><ul class=\"mt-8 grid gap-4 sm:grid-cols-2\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"grid gap-10 lg:grid-cols-5\" data-testid=\"home\"><div class=\"lg:col-span-3\"><h1 class=\"text-3xl font-bold tracking-tight text-slate-900 sm:text-4xl\" data-testid=\"home-title\">Digital credentials anyone can verify</h1><p class=\"mt-4 max-w-2xl text-lg text-slate-600\">TrustCred issues diplomas, certificates, licences and badges as W3C Verifiable Credentials, signed by your organization and checkable by anyone, with or without TrustCred.</p><p class=\"mt-6 flex flex-wrap gap-3\"><a href=\"/verify\" class=\"inline-flex items-center rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-brand-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-600 focus-visible:ring-offset-2\" data-testid=\"home-verify\">Verify a credential</a> <a href=\"/login\" class=\"inline-flex items-center rounded-md bg-white px-4 py-2 text-sm font-medium text-slate-700 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-600\">Sign in</a></p><ul class=\"mt-8 grid gap-4 sm:grid-cols-2\" data-testid=\"home-features\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = feature("Real Verifiable Credentials", "VC Data Model 2.0 with Ed25519 Data Integrity proofs that independent verifiers accept.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = feature("Real Verifiable Credentials", "W3C VC Data Model 2.0 and Open Badges 3.0, signed with Ed25519 Data Integrity proofs that independent verifiers accept.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = feature("Approval workflows", "N-of-M multi-signature and multi-step review before anything is issued.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = feature("Issue one or thousands", "Design schemas and templates, then issue from a form, from a CSV file in bulk, or through the API.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = feature("Revocation that scales", "Bitstring Status Lists: revoke or suspend without revealing who checked.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = feature("Verify anywhere", "Every credential has a public page with a QR code; anyone can also paste or upload a credential here, or call the verification API.").Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = feature("Revoke and suspend", "Bitstring Status Lists: a revocation reaches every verifier within a minute, without revealing who checked.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = feature("Self-hosted", "One binary, an embedded database by default, PostgreSQL when you grow.").Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = feature("An audit trail", "Every issuance, status change and sign-in is recorded, with who did it and when.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -111,7 +119,7 @@ func feature(title, text string) templ.Component {
 		var templ_7745c5c3_Var4 string
 		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(title)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home/index.templ`, Line: 47, Col: 48}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home/index.templ`, Line: 53, Col: 48}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 		if templ_7745c5c3_Err != nil {
@@ -124,7 +132,7 @@ func feature(title, text string) templ.Component {
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(text)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home/index.templ`, Line: 48, Col: 47}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home/index.templ`, Line: 54, Col: 47}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 		if templ_7745c5c3_Err != nil {

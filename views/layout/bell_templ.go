@@ -157,7 +157,9 @@ func NotificationBell(b Bell) templ.Component {
 
 // notificationMenu is the bell and its dropdown of the latest
 // notifications, loaded when the menu opens. A <details> element opens and
-// closes it without any script of ours.
+// closes it without any script of ours. On phones the dropdown spans the
+// top bar (its positioned ancestor) rather than hanging from the bell, so
+// that no part of it falls off the left edge of the screen.
 func notificationMenu() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -175,7 +177,7 @@ func notificationMenu() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<details id=\"notification-menu\" class=\"relative\" data-testid=\"notification-menu\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<details id=\"notification-menu\" class=\"sm:relative\" data-testid=\"notification-menu\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -183,7 +185,7 @@ func notificationMenu() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div id=\"notification-dropdown\" class=\"absolute right-0 z-20 mt-2 w-80 max-w-[calc(100vw-2rem)] rounded-md bg-white text-sm shadow-lg ring-1 ring-slate-200\" data-testid=\"notification-dropdown\" hx-get=\"/notifications/latest\" hx-trigger=\"toggle from:closest details\" hx-swap=\"innerHTML\"><p class=\"px-4 py-3 text-slate-500\">Loading…</p><p class=\"border-t border-slate-100 px-4 py-2\"><a href=\"/notifications\" class=\"font-medium text-brand-700 hover:text-brand-800\">All notifications</a></p></div></details>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div id=\"notification-dropdown\" class=\"absolute inset-x-2 top-full z-30 mt-1 rounded-md bg-white text-sm shadow-lg ring-1 ring-slate-200 sm:inset-x-auto sm:right-0 sm:top-auto sm:mt-2 sm:w-80\" data-testid=\"notification-dropdown\" hx-get=\"/notifications/latest\" hx-trigger=\"toggle from:closest details\" hx-swap=\"innerHTML\"><p class=\"px-4 py-3 text-slate-500\">Loading…</p><p class=\"border-t border-slate-100 px-4 py-2\"><a href=\"/notifications\" class=\"font-medium text-brand-700 hover:text-brand-800\">All notifications</a></p></div></details>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

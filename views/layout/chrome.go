@@ -4,6 +4,9 @@ package layout
 import (
 	"context"
 	"encoding/json"
+	"strings"
+
+	"github.com/trustcred/trustcred/views/ui"
 )
 
 // Chrome is what the shell needs to know about the request: it is built by
@@ -24,7 +27,43 @@ type Meta struct{ Property, Content string }
 // User is the signed-in user as the layout shows them.
 type User struct {
 	Email, Name, Role, Organization string
-	Nav                             []NavItem // the sections this user may open
+	Nav                             []NavGroup // the sections this user may open (package nav)
+}
+
+// Display is how the account menu names the user: their name, else their
+// email address.
+func (u User) Display() string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+// Initial is the letter on the account menu's button.
+func (u User) Initial() string {
+	for _, r := range strings.ToUpper(u.Display()) {
+		return string(r)
+	}
+	return "?"
+}
+
+// RoleLabel is the user's role as a person reads it.
+func (u User) RoleLabel() string {
+	switch u.Role {
+	case "super_admin":
+		return "Platform operator"
+	case "admin":
+		return "Administrator"
+	case "issuer":
+		return "Issuer"
+	case "reviewer":
+		return "Reviewer"
+	case "verifier":
+		return "Verifier"
+	case "recipient":
+		return "Recipient"
+	}
+	return u.Role
 }
 
 // FlashKind is the tone of a flash message.
@@ -42,22 +81,40 @@ type Flash struct {
 	Message string
 }
 
-// NavItem is one link of the main navigation.
+// NavGroup is one heading of the sidebar with its links.
+type NavGroup struct {
+	Label string
+	Items []NavItem
+}
+
+// NavItem is one link of the sidebar.
 type NavItem struct {
-	Label, Href string
+	Label, Href, TestID string
 }
 
-// Nav lists the main navigation links.
-func (c Chrome) Nav() []NavItem {
-	if c.User != nil {
-		return c.User.Nav
+// Current reports whether item is the section being shown: of all the
+// sidebar's links that contain the path (itself or a page below it), the
+// longest, so that exactly one is marked: on /credentials/issue that is
+// Issue, not Credentials.
+func (c Chrome) Current(item NavItem) bool {
+	if c.User == nil {
+		return false
 	}
-	return []NavItem{{Label: "Home", Href: "/"}}
+	best := ""
+	for _, g := range c.User.Nav {
+		for _, it := range g.Items {
+			if contains(it.Href, c.Path) && len(it.Href) > len(best) {
+				best = it.Href
+			}
+		}
+	}
+	return best != "" && item.Href == best
 }
 
-// Current reports whether href is the section being shown.
-func (c Chrome) Current(href string) bool {
-	return c.Path == href || href != "/" && len(c.Path) > len(href) && c.Path[:len(href)] == href && c.Path[len(href)] == '/'
+// contains reports whether the section at href holds the page at path: the
+// same path or one below it ("/" holds only itself).
+func contains(href, path string) bool {
+	return path == href || href != "/" && strings.HasPrefix(path, href) && path[len(href)] == '/'
 }
 
 // csrfHeaders is the hx-headers value that makes htmx send the CSRF token
@@ -93,3 +150,17 @@ func (c Chrome) FullTitle() string {
 // swap too: the server retargets them to #flash (web's flashError).
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}`
+
+// sidebarProps is the signed-in person's navigation as the sidebar
+// component takes it, with the current page marked.
+func sidebarProps(c Chrome, testID string) ui.SidebarNavProps {
+	p := ui.SidebarNavProps{Label: "Main", TestID: testID}
+	for _, g := range c.User.Nav {
+		sg := ui.SidebarGroup{Label: g.Label}
+		for _, it := range g.Items {
+			sg.Items = append(sg.Items, ui.SidebarItem{Label: it.Label, Href: it.Href, TestID: it.TestID, Current: c.Current(it)})
+		}
+		p.Groups = append(p.Groups, sg)
+	}
+	return p
+}
