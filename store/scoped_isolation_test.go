@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,7 +189,6 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		}
 		return calls
 	}
-	noop := func(context.Context, *sql.Tx) error { return nil }
 	cred := func() *store.Credential {
 		return &store.Credential{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "eve@example.com"}
 	}
@@ -207,7 +205,7 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"RemapBatch": perID(func(id string) []any {
 			return []any{ctx, id, map[string]string{"email": "email"}, []store.RowCheck{{ID: f.rowID}}, act}
 		}),
-		"QueueBatch":              perID(func(id string) []any { return []any{ctx, id, true, act, noop} }),
+		"QueueBatch":              perID(func(id string) []any { return []any{ctx, id, true, act} }),
 		"FailBatchRow":            {{ctx, f.batch.ID, f.rowID, "a reason"}},
 		"APICredentials":          {{ctx, store.CredentialStatus(""), "", store.MaxAPIPage}, {ctx, store.CredentialSuspended, "", store.MaxAPIPage}},
 		"ReserveCredentialStatus": {{ctx, f.b.DID, f.rowID}}, // A's batch row

@@ -378,18 +378,26 @@ func Register(ws *jobs.Workers, db *store.DB, is *issuance.Issuer, log *slog.Log
 	jobs.Add(ws, &Worker{DB: db, Issuer: is, Log: log.With("component", "jobs")})
 }
 
-// Queue starts the issuance of a reviewed batch's valid rows: the batch
-// moves to queued and its bulk_issue job is enqueued through q in the same
-// transaction (store.Scoped.QueueBatch), so that callers hand over a
-// queue, never a transaction.
+// Queue starts the issuance of a reviewed batch's valid rows: in one
+// transaction (store.Scoped.InTx) the batch moves to queued
+// (store.Scoped.QueueBatch) and its bulk_issue job is enqueued through q,
+// so that the job commits with the status or not at all; callers hand
+// over a queue, never a transaction.
 func Queue(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, batchID string, sendEmail bool, actor store.Actor) (*store.IssuanceBatch, error) {
-	return sc.QueueBatch(ctx, batchID, sendEmail, actor, func(ctx context.Context, tx *sql.Tx) error {
-		return Enqueue(ctx, q, tx, batchID, sc.OrganizationID())
+	var b *store.IssuanceBatch
+	err := sc.InTx(ctx, func(tx *store.Scoped) error {
+		var err error
+		if b, err = tx.QueueBatch(ctx, batchID, sendEmail, actor); err != nil {
+			return err
+		}
+		sqlTx, err := tx.SQLTx()
+		if err != nil {
+			return err
+		}
+		return q.EnqueueTx(ctx, sqlTx, Job{BatchID: batchID, OrganizationID: sc.OrganizationID()})
 	})
-}
-
-// Enqueue enqueues the issuance of a batch inside tx (store.Scoped.QueueBatch
-// passes its own), so that the job commits with the batch's status.
-func Enqueue(ctx context.Context, q jobs.Enqueuer, tx *sql.Tx, batchID, orgID string) error {
-	return q.EnqueueTx(ctx, tx, Job{BatchID: batchID, OrganizationID: orgID})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }

@@ -118,7 +118,7 @@ func (f *bulkFixture) importBatch(t testing.TB, tpl *store.CredentialTemplate, d
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, err = f.sc.QueueBatch(ctx, b.ID, sendEmail, actor, nil); err != nil {
+	if b, err = f.sc.QueueBatch(ctx, b.ID, sendEmail, actor); err != nil {
 		t.Fatal(err)
 	}
 	return b
@@ -294,7 +294,7 @@ func TestBulkIssueFailedRowsAndCancel(t *testing.T) {
 		if err := f.sc.CreateBatch(ctx, b, []store.IssuanceBatchRow{{RowNumber: 1, DataEncrypted: good}, {RowNumber: 2, DataEncrypted: bad}}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, nil); err != nil {
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if done, err := f.worker(t).Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {
@@ -366,9 +366,7 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.sc.QueueBatch(ctx, b.ID, true, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
-			return Enqueue(ctx, q, tx, b.ID, f.org.ID)
-		}); err != nil {
+		if _, err := Queue(ctx, f.sc, q, b.ID, true, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		for _, a := range addrs[:2] {
@@ -453,9 +451,7 @@ func TestBulkIssueThroughput(t *testing.T) {
 			t.Fatal(err)
 		}
 		imported := time.Since(start)
-		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
-			return Enqueue(ctx, q, tx, b.ID, f.org.ID)
-		}); err != nil {
+		if _, err := Queue(ctx, f.sc, q, b.ID, false, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		for {
@@ -504,9 +500,7 @@ func TestBulkIssueRescuedAfterCrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
-			return Enqueue(ctx, q, tx, b.ID, f.org.ID)
-		}); err != nil {
+		if _, err := Queue(ctx, f.sc, q, b.ID, false, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		// The crashed server had marked the batch running and taken the job
@@ -734,7 +728,7 @@ func TestBulkIssueStoredRowWithNUL(t *testing.T) {
 		if err := f.sc.CreateBatch(ctx, b, rows, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}, nil); err != nil {
+		if _, err := f.sc.QueueBatch(ctx, b.ID, false, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if done, err := f.worker(t).Run(ctx, Job{BatchID: b.ID, OrganizationID: f.org.ID}); err != nil || !done {

@@ -61,9 +61,7 @@ func TestBulkIssueKilledServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	// send_email: the doomed server's email hook slows it down.
-	if _, err := f.sc.QueueBatch(ctx, b.ID, true, store.Actor{}, func(ctx context.Context, tx *sql.Tx) error {
-		return Enqueue(ctx, q, tx, b.ID, f.org.ID)
-	}); err != nil {
+	if _, err := Queue(ctx, f.sc, q, b.ID, true, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 
