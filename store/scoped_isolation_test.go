@@ -171,7 +171,7 @@ var isolation = map[string]isolationExpect{
 	"IssuerCategories": empty, "Schemas": empty, "SchemaVersions": empty, "SigningKeys": empty,
 	"Templates": empty, "Verifications": empty,
 
-	"APISchema": own, "CreateAPIKey": own, "ReserveStatusEntries": own, "InsertIssuedCredentials": notFound,
+	"APISchema": own, "CreateAPIKey": own, "ReserveCredentialStatuses": own, "StoreIssuedCredentials": notFound,
 	"MemberCounts": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
 	"SetRequireMFA": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
@@ -214,16 +214,17 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 			// B's own issuance of a credential signed as A's schema and template.
 			{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaWeb}, cred(), act},
 		},
-		"ChangeCredentialStatus": statusChanges,
-		"ReserveStatusEntries":   {{ctx, store.PurposeRevocation, f.b.DID, 2}},
-		// Credentials of B that would point at A's schema, template,
-		// status list or signing key.
-		"InsertIssuedCredentials": {
-			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, RecipientAddress: "dan@example.com"}}, act},
-			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "dan@example.com"}}, act},
-			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, StatusListID: &f.statusListID, StatusListIndex: &f.freeIndex,
-				RecipientAddress: "dan@example.com"}}, act},
-			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
+		"ChangeCredentialStatus":    statusChanges,
+		"ReserveCredentialStatuses": {{ctx, f.b.DID, 2}},
+		// A's batch row; credentials of B that would point at A's schema,
+		// template, status list or signing key.
+		"StoreIssuedCredentials": {
+			{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaSystem, BatchRowID: f.rowID}}, []*store.Credential{cred()}, act},
+			{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaWeb}}, []*store.Credential{cred()}, act},
+			{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaWeb, Revocation: store.StatusEntry{ListID: f.statusListID, Index: f.freeIndex}}},
+				[]*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, RecipientAddress: "dan@example.com"}}, act},
+			{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaWeb}}, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID,
+				SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
 		},
 		"ChangeMemberRole": perID(func(id string) []any { return []any{ctx, id, store.RoleAdmin, act} }),
 		"InviteMember": {
