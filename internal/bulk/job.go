@@ -66,7 +66,7 @@ type Worker struct {
 	DB       *store.DB
 	Issuer   *issuance.Issuer
 	Log      *slog.Logger
-	Chunk    int           // rows per chunk; 0: issuance.SubmitChunk
+	Chunk    int           // rows per chunk; 0: sized to take about chunkTime each, at most issuance.SubmitChunk
 	Budget   time.Duration // per run; 0: bulkBudget
 	Parallel int           // rows read and checked at once; 0: the CPUs (signing always uses every CPU)
 	// Email enqueues a credential's email inside tx, the transaction that
@@ -127,8 +127,9 @@ func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
 	}
 	r := &bulkRun{w: w, sc: sc, batch: b, actor: store.Actor{UserID: b.CreatedBy}}
 	chunk, budget := w.Chunk, w.Budget
-	if chunk <= 0 {
-		chunk = bulkChunk
+	adapt := chunk <= 0
+	if adapt {
+		chunk = firstChunk
 	}
 	if budget <= 0 {
 		budget = bulkBudget
@@ -158,14 +159,36 @@ func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
 			after = 0 // rows before the cursor may have been left pending by a concurrent run: look again
 			continue
 		}
+		began := time.Now()
 		if err := r.issue(ctx, rows, deadline); err != nil {
 			return false, err
+		}
+		if adapt {
+			chunk = nextChunk(chunk, time.Since(began))
 		}
 		after = rows[len(rows)-1].RowNumber
 		if time.Now().After(deadline) {
 			return false, nil
 		}
 	}
+}
+
+// Chunk sizes: a run starts small and sizes each chunk after the last so
+// that one takes about chunkTime, at most bulkChunk rows: a chunk's work
+// is lost when the run's timeout ends it half way, so a chunk must fit in
+// what the timeout leaves after the budget, also on a loaded machine.
+const (
+	firstChunk = 50
+	chunkTime  = 2 * time.Second
+)
+
+// nextChunk is the size of the chunk after one of n rows that took d.
+func nextChunk(n int, d time.Duration) int {
+	if d <= 0 {
+		return bulkChunk
+	}
+	next := int(float64(n) * float64(chunkTime) / float64(d))
+	return max(10, min(next, 2*n, bulkChunk))
 }
 
 // bulkRun is one run of a batch.

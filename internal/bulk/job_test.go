@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -411,21 +412,29 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 	})
 }
 
-// TestBulkIssueThroughput times a 10,000-row file end to end on
-// PostgreSQL (parse, check and store every row, then issue them through
-// the real queue, with the job's runs and snoozes), for each cryptosuite.
-// Not part of make test:
+// TestBulkIssueThroughput times a file end to end (parse, check and store
+// every row, then issue them through the real queue, with the job's runs
+// and snoozes, each row signed, sealed, its status entries reserved and
+// its recipient's email job queued), for each cryptosuite, and reports
+// the process's peak RSS. Not part of make test:
 //
-//	TRUSTCRED_BULK_BENCH=10000 go test -run BulkIssueThroughput -v ./internal/bulk/
+//	TRUSTCRED_BULK_BENCH=100000 go test -p 1 -count=1 -run BulkIssueThroughput -v -timeout 30m ./internal/bulk/
 //
+// TRUSTCRED_BULK_DIALECT=sqlite runs it on the embedded SQLite (default
+// PostgreSQL); TRUSTCRED_BULK_SUITES=rdfc (or jcs) times one suite only;
 // TRUSTCRED_BULK_BUDGET (a duration) sets the runs' budget, to compare.
+// -cpuprofile profiles the lot.
 func TestBulkIssueThroughput(t *testing.T) {
 	n := 0
 	if _, err := fmt.Sscan(os.Getenv("TRUSTCRED_BULK_BENCH"), &n); err != nil || n <= 0 {
 		t.Skip("set TRUSTCRED_BULK_BENCH to a number of rows")
 	}
 	ctx := context.Background()
-	db := storetest.Open(t, store.Postgres)
+	dialect := store.Postgres
+	if os.Getenv("TRUSTCRED_BULK_DIALECT") == "sqlite" {
+		dialect = store.SQLite
+	}
+	db := storetest.Open(t, dialect)
 	f := newBulkFixture(t, db)
 	ws := jobs.NewWorkers()
 	budget, _ := time.ParseDuration(os.Getenv("TRUSTCRED_BULK_BUDGET")) // a run's budget; default bulkBudget
@@ -440,6 +449,9 @@ func TestBulkIssueThroughput(t *testing.T) {
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 	for _, tpl := range []*store.CredentialTemplate{f.tpl, f.jcsTpl} {
 		suite := issuance.Cryptosuite(tpl)
+		if only := os.Getenv("TRUSTCRED_BULK_SUITES"); only != "" && !strings.Contains(suite, only) {
+			continue
+		}
 		data := bulkCSV(n, 0, func(i int) string { return fmt.Sprintf("%s-%d@example.org", suite, i) })
 		start := time.Now()
 		tab, err := Parse(data)
@@ -451,7 +463,7 @@ func TestBulkIssueThroughput(t *testing.T) {
 			t.Fatal(err)
 		}
 		imported := time.Since(start)
-		if _, err := Queue(ctx, f.sc, q, b.ID, false, store.Actor{}); err != nil {
+		if _, err := Queue(ctx, f.sc, q, b.ID, true, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		for {
@@ -468,13 +480,16 @@ func TestBulkIssueThroughput(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		total := time.Since(start)
-		var snoozes int
-		if err := db.SQL().QueryRow(`SELECT coalesce((metadata->>'snoozes')::int, 0) FROM river_job WHERE args->>'batch_id' = $1`, b.ID).Scan(&snoozes); err != nil {
-			t.Fatal(err)
+		emails := count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'credential_email'")
+		runs := count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'bulk_issue'") // one job: its runs are in its snoozes
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		t.Logf("%s on %s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s; %d emails queued; %d job; peak RSS %d MB; GOMAXPROCS %d",
+			suite, dialect, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(),
+			emails, runs, ru.Maxrss/1024, runtime.GOMAXPROCS(0))
+		if distinct := count(t, db, "SELECT count(DISTINCT status_list_id || ':' || status_list_index) FROM credentials WHERE issuer_id = ?", f.org.ID); distinct != count(t, db, "SELECT count(*) FROM credentials WHERE issuer_id = ?", f.org.ID) {
+			t.Fatalf("status entries shared: %d distinct", distinct)
 		}
-		w := &Worker{DB: db}
-		t.Logf("%s: %d rows: upload (parse, check, store) %v; end to end %v = %.0f rows/s (%d runs, %d workers, GOMAXPROCS %d)",
-			suite, n, imported.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), snoozes+1, w.parallel(), runtime.GOMAXPROCS(0))
 	}
 }
 
@@ -778,4 +793,24 @@ func TestBulkIssueRowPanics(t *testing.T) {
 			t.Fatalf("batch %s: %d issued, %d failed (%d with the reason), %d credentials", got.Status, got.IssuedCount, got.FailedCount, failed, creds)
 		}
 	})
+}
+
+// Chunks grow while they are quick and shrink when the machine is slow,
+// so that one always fits in a run's timeout.
+func TestNextChunk(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		d    time.Duration
+		want int
+	}{
+		{50, 100 * time.Millisecond, 100}, // quick: doubles at most
+		{400, 1 * time.Second, 500},       // at most bulkChunk
+		{500, 10 * time.Second, 100},      // a loaded machine: a fifth
+		{100, 60 * time.Second, 10},       // at least 10
+		{200, 2 * time.Second, 200},       // on target
+	} {
+		if got := nextChunk(tt.n, tt.d); got != tt.want {
+			t.Errorf("nextChunk(%d, %v) = %d, want %d", tt.n, tt.d, got, tt.want)
+		}
+	}
 }
