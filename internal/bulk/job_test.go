@@ -439,6 +439,7 @@ func TestBulkIssueThroughput(t *testing.T) {
 	ws := jobs.NewWorkers()
 	budget, _ := time.ParseDuration(os.Getenv("TRUSTCRED_BULK_BUDGET")) // a run's budget; default bulkBudget
 	jobs.Add(ws, &Worker{DB: db, Issuer: f.is, Log: storetest.Logger(t), Budget: budget})
+	jobs.Add(ws, heldEmail{})
 	q, err := jobs.New(db, storetest.Logger(t), ws)
 	if err != nil {
 		t.Fatal(err)
@@ -813,4 +814,16 @@ func TestNextChunk(t *testing.T) {
 			t.Errorf("nextChunk(%d, %v) = %d, want %d", tt.n, tt.d, got, tt.want)
 		}
 	}
+}
+
+// heldEmail works credential_email jobs by putting them off for an hour:
+// a queue that must accept them (River inserts only registered kinds)
+// without sending or spending the machine on them, for the timing and
+// kill tests, which count them.
+type heldEmail struct {
+	river.WorkerDefaults[notify.CredentialEmail]
+}
+
+func (heldEmail) Work(context.Context, *river.Job[notify.CredentialEmail]) error {
+	return river.JobSnooze(time.Hour)
 }
