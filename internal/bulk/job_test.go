@@ -453,9 +453,8 @@ func TestBulkIssueThroughput(t *testing.T) {
 		if only := os.Getenv("TRUSTCRED_BULK_SUITES"); only != "" && !strings.Contains(suite, only) {
 			continue
 		}
-		data := bulkCSV(n, 0, func(i int) string { return fmt.Sprintf("%s-%d@example.org", suite, i) })
 		start := time.Now()
-		tab, err := Parse(data)
+		tab, err := bigTable(n, func(i int) string { return fmt.Sprintf("%s-%d@example.org", suite, i) })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func TestBulkIssueKilledServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab, err := bigTable(n)
+	tab, err := bigTable(n, studentEmail)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,12 +177,13 @@ func TestBulkIssueKilledServer(t *testing.T) {
 	}
 }
 
-// bigTable is a parsed file of n valid rows, past the upload's MaxRows:
-// files of MaxRows parsed one after the other, renumbered.
-func bigTable(n int) (*Table, error) {
+// bigTable is a parsed file of n valid rows (emails from email(i)), past
+// the upload's MaxRows: files of MaxRows parsed one after the other,
+// renumbered.
+func bigTable(n int, email func(i int) string) (*Table, error) {
 	var tab *Table
 	for start := 0; start < n; start += MaxRows {
-		part, err := Parse(bulkCSV(min(MaxRows, n-start), 0, func(i int) string { return studentEmail(start + i) }))
+		part, err := Parse(bulkCSV(min(MaxRows, n-start), 0, func(i int) string { return email(start + i) }))
 		if err != nil {
 			return nil, err
 		}
