@@ -119,7 +119,17 @@ func (db *DB) Audit(ctx context.Context, actor Actor, action, resourceType, reso
 }
 
 func audit(tx *gorm.DB, actor Actor, action, resourceType, resourceID string, d AuditDetails) error {
-	e := &AuditLog{
+	e := auditEntry(actor, action, resourceType, resourceID, d)
+	if err := tx.Create(&e).Error; err != nil {
+		return fmt.Errorf("store: audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// auditEntry is the audit log row audit writes (several are written at
+// once by StoreIssuedCredentials).
+func auditEntry(actor Actor, action, resourceType, resourceID string, d AuditDetails) AuditLog {
+	e := AuditLog{
 		UserID: actor.UserID, OrganizationID: actor.OrganizationID,
 		Action: action, ResourceType: resourceType, Details: datatypesJSON(d),
 	}
@@ -136,10 +146,7 @@ func audit(tx *gorm.DB, actor Actor, action, resourceType, resourceID string, d 
 		}
 		e.UserAgent = &ua
 	}
-	if err := tx.Create(e).Error; err != nil {
-		return fmt.Errorf("store: audit %s: %w", action, err)
-	}
-	return nil
+	return e
 }
 
 func datatypesJSON(d AuditDetails) datatypes.JSONType[AuditDetails] { return datatypes.NewJSONType(d) }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -348,12 +347,13 @@ func (s *Scoped) RemapBatch(ctx context.Context, id string, mapping map[string]s
 }
 
 // QueueBatch starts the issuance of a reviewed batch's valid rows:
-// validated → queued, with send_email, and calls enqueue with the
-// transaction so that the job is committed with the status or not at all.
-// ErrBatchState if the batch is not waiting for review or has no valid row.
-func (s *Scoped) QueueBatch(ctx context.Context, id string, sendEmail bool, actor Actor, enqueue func(ctx context.Context, tx *sql.Tx) error) (*IssuanceBatch, error) {
+// validated → queued, with send_email. On a handle from InTx it joins that
+// transaction, so that the bulk_issue job the door (bulk.Queue) enqueues
+// there (SQLTx) commits with the status or not at all. ErrBatchState if
+// the batch is not waiting for review or has no valid row.
+func (s *Scoped) QueueBatch(ctx context.Context, id string, sendEmail bool, actor Actor) (*IssuanceBatch, error) {
 	var b *IssuanceBatch
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.joinTx(ctx, func(tx *gorm.DB) error {
 		var err error
 		if b, err = s.lockBatch(tx, id); err != nil {
 			return err
@@ -374,20 +374,10 @@ func (s *Scoped) QueueBatch(ctx context.Context, id string, sendEmail bool, acto
 			return err
 		}
 		actor.OrganizationID = &s.orgID
-		if err := audit(tx, actor, "batch.queued", "issuance_batch", b.ID, AuditDetails{
+		return audit(tx, actor, "batch.queued", "issuance_batch", b.ID, AuditDetails{
 			Summary: fmt.Sprintf("Started issuing %d credentials in bulk", pending),
 			Extra:   map[string]string{"send_email": fmt.Sprint(sendEmail)},
-		}); err != nil {
-			return err
-		}
-		if enqueue == nil {
-			return nil
-		}
-		sqlTx, err := sqlTxOf(tx)
-		if err != nil {
-			return err
-		}
-		return enqueue(ctx, sqlTx)
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"testing"
 
@@ -87,7 +86,7 @@ func TestBatchLifecycle(t *testing.T) {
 		_, notFound["BatchRows"] = sb.BatchRows(ctx, batch.ID)
 		_, notFound["PendingBatchRows"] = sb.PendingBatchRows(ctx, batch.ID, 0, 10)
 		_, notFound["RemapBatch"] = sb.RemapBatch(ctx, batch.ID, nil, nil, store.Actor{})
-		_, notFound["QueueBatch"] = sb.QueueBatch(ctx, batch.ID, false, store.Actor{}, nil)
+		_, notFound["QueueBatch"] = sb.QueueBatch(ctx, batch.ID, false, store.Actor{})
 		_, notFound["StartBatch"] = sb.StartBatch(ctx, batch.ID)
 		notFound["FailBatchRow"] = sb.FailBatchRow(ctx, batch.ID, rows[0].ID, "x")
 		_, notFound["CompleteBatch"] = sb.CompleteBatch(ctx, batch.ID)
@@ -111,22 +110,23 @@ func TestBatchLifecycle(t *testing.T) {
 			t.Fatalf("after remap %+v", got)
 		}
 
-		// Queue: a failing enqueue rolls the status back.
+		// Queue: in InTx, a failing enqueue rolls the status back.
 		boom := errors.New("queue down")
-		if _, err := sa.QueueBatch(ctx, batch.ID, true, store.Actor{}, func(context.Context, *sql.Tx) error { return boom }); !errors.Is(err, boom) {
+		if err := sa.InTx(ctx, func(tx *store.Scoped) error {
+			if _, err := tx.QueueBatch(ctx, batch.ID, true, store.Actor{}); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
 			t.Fatalf("queue with a failing enqueue: %v", err)
 		}
 		if got, _ := sa.Batch(ctx, batch.ID); got.Status != store.BatchValidated {
 			t.Fatalf("status %s after a failed enqueue", got.Status)
 		}
-		var sawTx bool
-		if _, err := sa.QueueBatch(ctx, batch.ID, true, store.Actor{}, func(_ context.Context, tx *sql.Tx) error {
-			sawTx = tx != nil
-			return nil
-		}); err != nil || !sawTx {
-			t.Fatalf("queue: %v (tx %v)", err, sawTx)
+		if _, err := sa.QueueBatch(ctx, batch.ID, true, store.Actor{}); err != nil {
+			t.Fatalf("queue: %v", err)
 		}
-		if _, err := sa.QueueBatch(ctx, batch.ID, true, store.Actor{}, nil); !errors.Is(err, store.ErrBatchState) {
+		if _, err := sa.QueueBatch(ctx, batch.ID, true, store.Actor{}); !errors.Is(err, store.ErrBatchState) {
 			t.Fatalf("queued twice: %v", err)
 		}
 		if _, err := sa.RemapBatch(ctx, batch.ID, nil, nil, store.Actor{}); !errors.Is(err, store.ErrBatchState) {
@@ -168,7 +168,7 @@ func TestBatchLifecycle(t *testing.T) {
 
 		// Cancel a queued batch: its rows stay pending.
 		second := newBatch(t, sa, tpl, 2, 0)
-		if _, err := sa.QueueBatch(ctx, second.ID, false, store.Actor{}, nil); err != nil {
+		if _, err := sa.QueueBatch(ctx, second.ID, false, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if c, err := sa.CancelBatch(ctx, second.ID, store.Actor{}); err != nil || c.Status != store.BatchCancelled {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -70,18 +71,25 @@ func (s *Scoped) ReserveCredentialStatus(ctx context.Context, issuerDID, batchRo
 			return rev, sus, err
 		}
 	}
+	r, u, err := s.ReserveCredentialStatuses(ctx, issuerDID, 1)
+	if err != nil {
+		return rev, sus, err
+	}
+	return r[0], u[0], nil
+}
+
+// ReserveCredentialStatuses is ReserveCredentialStatus for n credentials at
+// once (a bulk chunk): n revocation and n suspension entries in one short
+// transaction, retried when it lost the race to start a new list.
+func (s *Scoped) ReserveCredentialStatuses(ctx context.Context, issuerDID string, n int) (rev, sus []StatusEntry, err error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			r, err := s.reserveStatus(tx, PurposeRevocation, issuerDID, 1)
-			if err != nil {
+			var err error
+			if rev, err = s.reserveStatus(tx, PurposeRevocation, issuerDID, n); err != nil {
 				return err
 			}
-			u, err := s.reserveStatus(tx, PurposeSuspension, issuerDID, 1)
-			if err != nil {
-				return err
-			}
-			rev, sus = r[0], u[0]
-			return nil
+			sus, err = s.reserveStatus(tx, PurposeSuspension, issuerDID, n)
+			return err
 		})
 		if !errors.Is(err, gorm.ErrDuplicatedKey) {
 			break // a lost race to start a new list is retried
@@ -375,53 +383,180 @@ func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
 	return sqlTx, nil
 }
 
-// ReserveStatusEntries takes n consecutive free entries of the
-// organization's status lists for purpose under issuerDID, starting new
-// lists as needed, in one transaction. For seeding many credentials at
-// once (IssueMany); single issuance allocates inside its own transaction.
-func (s *Scoped) ReserveStatusEntries(ctx context.Context, purpose StatusPurpose, issuerDID string, n int) ([]StatusEntry, error) {
-	var out []StatusEntry
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		out, err = s.reserveStatus(tx, purpose, issuerDID, n)
-		return err
-	})
-	return out, err
-}
-
-// InsertIssuedCredentials stores credentials signed with entries from
-// ReserveStatusEntries, in batches of 1000 (one transaction each, with
-// their first status change), and one audit entry for the lot.
-// ErrNotFound if one references another organization's schema, template,
-// status list or signing key.
-func (s *Scoped) InsertIssuedCredentials(ctx context.Context, creds []*Credential, actor Actor) error {
-	const batch = 1000
-	for start := 0; start < len(creds); start += batch {
-		part := creds[start:min(start+batch, len(creds))]
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			changes := make([]CredentialStatusChange, len(part))
-			for i, c := range part {
-				c.IssuerID, c.Status = s.orgID, CredentialActive
-				if err := newID(&c.ID); err != nil {
-					return err
-				}
-				changes[i] = CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: CredentialDraft,
-					ToStatus: CredentialActive, ActorUserID: actor.UserID, Via: ViaSystem}
-			}
-			if err := s.ownRefs(tx, part); err != nil {
-				return err
-			}
-			if err := tx.CreateInBatches(part, 250).Error; err != nil {
-				return err
-			}
-			return tx.CreateInBatches(changes, 250).Error
-		})
-		if err != nil {
-			return err
+// StoreIssuedCredentials is StoreIssuedCredential for many credentials
+// in one transaction (a bulk chunk): multi-row INSERTs of the credentials,
+// their first status changes and their audit entries, and the batch rows
+// marked issued with one UPDATE. It gives, per credential, nil when it was
+// stored, ErrRowDone when its batch row is no longer pending (another run
+// issued it: its credential is not stored, its reserved entries stay
+// unused), or the validation error of the credential's own data; the
+// others are stored all together or, on an error, none (ErrNotFound when
+// a batch row or a referenced schema, template, list or key is not the
+// organization's). On a handle from InTx it joins that
+// transaction (the recipients' email jobs commit with it).
+func (s *Scoped) StoreIssuedCredentials(ctx context.Context, in []Issue, creds []*Credential, actor Actor) ([]error, error) {
+	if len(in) != len(creds) {
+		return nil, fmt.Errorf("store: %d issues for %d credentials", len(in), len(creds))
+	}
+	errs := make([]error, len(creds))
+	now := time.Now().UTC()
+	for i, c := range creds {
+		c.IssuerID, c.Status = s.orgID, CredentialActive
+		rev, sus := in[i].Revocation, in[i].Suspension
+		c.StatusListID, c.StatusListIndex = &rev.ListID, &rev.Index
+		c.SuspensionListID, c.SuspensionListIndex = &sus.ListID, &sus.Index
+		if c.IssuedAt == nil {
+			c.IssuedAt = &now
+		}
+		if !in[i].Via.Valid() {
+			errs[i] = fmt.Errorf("store: unknown channel %q", in[i].Via)
+		} else if in[i].BatchRowID != "" && !validUUID(in[i].BatchRowID) {
+			return nil, ErrNotFound
+		} else {
+			errs[i] = Validate(c)
 		}
 	}
 	actor.OrganizationID = &s.orgID
-	return audit(s.db.WithContext(ctx), actor, "credential.issued_many", "organization", s.orgID, AuditDetails{
-		Summary: fmt.Sprintf("Issued %d credentials at once", len(creds)),
+	err := s.joinTx(ctx, func(tx *gorm.DB) error {
+		if err := s.pendingRows(tx, in, errs); err != nil {
+			return err
+		}
+		var keep []*Credential
+		var changes []CredentialStatusChange
+		var audits []AuditLog
+		var issuedRows []rowIssued
+		for i, c := range creds {
+			if errs[i] != nil {
+				continue
+			}
+			if err := newID(&c.ID); err != nil {
+				return err
+			}
+			keep = append(keep, c)
+			changes = append(changes, CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: CredentialDraft,
+				ToStatus: CredentialActive, ActorUserID: actor.UserID, Via: in[i].Via})
+			audits = append(audits, auditEntry(actor, "credential.issued", "credential", c.ID, AuditDetails{
+				Summary: fmt.Sprintf("Issued credential %s to %s", c.PublicID, c.RecipientAddress),
+				Extra:   map[string]string{"via": string(in[i].Via)},
+			}))
+			if in[i].BatchRowID != "" {
+				issuedRows = append(issuedRows, rowIssued{row: in[i].BatchRowID, credential: c.ID})
+			}
+		}
+		if len(keep) == 0 {
+			return nil
+		}
+		if err := s.ownRefs(tx, keep); err != nil {
+			return err
+		}
+		const rows = 500 // parameters per INSERT stay far under both databases' limits
+		if err := tx.CreateInBatches(keep, rows).Error; err != nil {
+			return err
+		}
+		if err := tx.CreateInBatches(changes, rows).Error; err != nil {
+			return err
+		}
+		if err := tx.CreateInBatches(audits, rows).Error; err != nil {
+			return fmt.Errorf("store: audit credential.issued: %w", err)
+		}
+		return s.markRowsIssued(tx, issuedRows)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// rowIssued is a batch row and the credential it issued.
+type rowIssued struct{ row, credential string }
+
+// pendingRows locks the batch rows of in that are still pending (ordered
+// by id, so that concurrent runs lock in the same order) and sets errs for
+// the others: ErrRowDone for a row no longer pending; ErrNotFound when one
+// is not the organization's.
+func (s *Scoped) pendingRows(tx *gorm.DB, in []Issue, errs []error) error {
+	var ids []string
+	for i := range in {
+		if errs[i] == nil && in[i].BatchRowID != "" {
+			ids = append(ids, in[i].BatchRowID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// issuance_batch_rows has no organization column: scoped through the
+	// rows' batch.
+	var all []IssuanceBatchRow
+	if err := lockRow(tx, s.dial).Joins("JOIN issuance_batches ON issuance_batches.id = issuance_batch_rows.batch_id").
+		Where(s.owns(&IssuanceBatch{})).Where("issuance_batch_rows.id IN ?", ids).
+		Order("issuance_batch_rows.id").Find(&all).Error; err != nil {
+		return err
+	}
+	status := make(map[string]BatchRowStatus, len(all))
+	for _, r := range all {
+		status[r.ID] = r.Status
+	}
+	for i := range in {
+		if errs[i] != nil || in[i].BatchRowID == "" {
+			continue
+		}
+		switch st, ok := status[in[i].BatchRowID]; {
+		case !ok:
+			return ErrNotFound // another organization's row: the lot is refused
+		case st != RowPending:
+			errs[i] = ErrRowDone
+		default:
+			status[in[i].BatchRowID] = RowIssued // the same row twice in one call: once
+		}
+	}
+	return nil
+}
+
+// markRowsIssued marks batch rows issued with their credentials, in one
+// UPDATE per 500 rows, and adds them to their batches' issued_count.
+func (s *Scoped) markRowsIssued(tx *gorm.DB, rows []rowIssued) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	param := "?"
+	if s.dial == Postgres {
+		param = "CAST(? AS uuid)"
+	}
+	const chunk = 500
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		values := make([]string, len(part))
+		args := make([]any, 0, 2*len(part)+2)
+		for i, r := range part {
+			values[i] = "(" + param + ", " + param + ")"
+			args = append(args, r.row, r.credential)
+		}
+		args = append(args, RowIssued, RowPending)
+		// The rows were read through the organization's batches and are
+		// locked (pendingRows).
+		if err := tx.Exec("WITH v(row_id, credential_id) AS (VALUES "+strings.Join(values, ", ")+") "+
+			"UPDATE issuance_batch_rows SET status = ?, credential_id = v.credential_id, error = NULL "+
+			"FROM v WHERE issuance_batch_rows.id = v.row_id AND issuance_batch_rows.status = ?", args...).Error; err != nil {
+			return err
+		}
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.row
+	}
+	var counts []struct {
+		BatchID string
+		N       int
+	}
+	if err := tx.Model(&IssuanceBatchRow{}).Select("batch_id, count(*) AS n").Where("id IN ?", ids).
+		Group("batch_id").Scan(&counts).Error; err != nil {
+		return err
+	}
+	for _, c := range counts {
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", c.BatchID).
+			Update("issued_count", gorm.Expr("issued_count + ?", c.N)).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

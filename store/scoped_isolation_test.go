@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -187,7 +186,7 @@ var isolation = map[string]isolationExpect{
 	"IssuerCategories": empty, "Schemas": empty, "SchemaVersions": empty, "SigningKeys": empty,
 	"Templates": empty, "Verifications": empty, "Webhooks": empty, "DeliveringWebhooks": empty,
 
-	"APISchema": own, "CreateAPIKey": own, "ReserveStatusEntries": own, "InsertIssuedCredentials": notFound,
+	"APISchema": own, "CreateAPIKey": own, "ReserveCredentialStatuses": own, "StoreIssuedCredentials": notFound,
 	"MemberCounts": own, "Dashboard": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
 	"SetRequireMFA": own, "CreateWebhook": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
@@ -205,7 +204,6 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		}
 		return calls
 	}
-	noop := func(context.Context, *sql.Tx) error { return nil }
 	cred := func() *store.Credential {
 		return &store.Credential{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "eve@example.com"}
 	}
@@ -222,7 +220,7 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"RemapBatch": perID(func(id string) []any {
 			return []any{ctx, id, map[string]string{"email": "email"}, []store.RowCheck{{ID: f.rowID}}, act}
 		}),
-		"QueueBatch":              perID(func(id string) []any { return []any{ctx, id, true, act, noop} }),
+		"QueueBatch":              perID(func(id string) []any { return []any{ctx, id, true, act} }),
 		"FailBatchRow":            {{ctx, f.batch.ID, f.rowID, "a reason"}},
 		"APICredentials":          {{ctx, store.CredentialStatus(""), "", store.MaxAPIPage}, {ctx, store.CredentialSuspended, "", store.MaxAPIPage}},
 		"ReserveCredentialStatus": {{ctx, f.b.DID, f.rowID}}, // A's batch row
@@ -231,16 +229,17 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 			// B's own issuance of a credential signed as A's schema and template.
 			{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaWeb}, cred(), act},
 		},
-		"ChangeCredentialStatus": statusChanges,
-		"ReserveStatusEntries":   {{ctx, store.PurposeRevocation, f.b.DID, 2}},
-		// Credentials of B that would point at A's schema, template,
-		// status list or signing key.
-		"InsertIssuedCredentials": {
-			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.tpl.SchemaID, RecipientAddress: "dan@example.com"}}, act},
-			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, TemplateID: &f.tpl.ID, RecipientAddress: "dan@example.com"}}, act},
-			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, StatusListID: &f.statusListID, StatusListIndex: &f.freeIndex,
-				RecipientAddress: "dan@example.com"}}, act},
-			{ctx, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
+		"ChangeCredentialStatus":    statusChanges,
+		"ReserveCredentialStatuses": {{ctx, f.b.DID, 2}},
+		// A's batch row; credentials of B that would point at A's schema,
+		// template, status list or signing key.
+		"StoreIssuedCredentials": {
+			{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaSystem, BatchRowID: f.rowID}}, []*store.Credential{cred()}, act},
+			{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaWeb}}, []*store.Credential{cred()}, act},
+			{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaWeb, Revocation: store.StatusEntry{ListID: f.statusListID, Index: f.freeIndex}}},
+				[]*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID, RecipientAddress: "dan@example.com"}}, act},
+			{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaWeb}}, []*store.Credential{{PublicID: uuid.NewString(), SchemaID: f.bSchemaID,
+				SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
 		},
 		"DeliveringWebhooks": {{ctx, store.WebhookEvent("credential.issued")}},
 		"CreateWebhook": {{ctx, &store.Webhook{Name: "Bravo hook", URL: "https://bravo.example/hook", SecretKey: []byte("sealed"), Active: true,

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,30 +60,11 @@ const beyondViewport = `(() => {
 })()`
 
 // look is browsertest.Look plus: no long DID, key id or link sticks out
-// of its card at either width. For a staff page (staff true) the page-wide
-// check runs at the phone's width only: at 1280 px the staff navigation is
-// one row of every link, wider than the page, until the sidebar shell
-// replaces it (issue 14, its own change); the content is still checked.
-func look(t *testing.T, tab context.Context, name string, staff bool) {
+// of its card at either width.
+func look(t *testing.T, tab context.Context, name string) {
 	t.Helper()
 	for _, w := range browsertest.Widths {
-		if staff && w > 390 {
-			if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(w), 900)); err != nil {
-				t.Fatal(err)
-			}
-			if dir := os.Getenv("TRUSTCRED_SCREENSHOTS"); dir != "" {
-				png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				// #nosec G703 -- in the folder the person running the tests named, under a name the test gives
-				if err := os.WriteFile(filepath.Join(dir, name+"-"+strconv.Itoa(w)+".png"), png, 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-		} else {
-			browsertest.Look(t, tab, name, w)
-		}
+		browsertest.Look(t, tab, name, w)
 		bad, err := chromedp.Run(tab, chromedp.Evaluate[[]string](stickingOut))
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +148,7 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 		t.Fatal(err)
 	}
 	has("public-credential", "copy-issuer-did")
-	look(t, tab, "public-credential", false)
+	look(t, tab, "public-credential")
 
 	// /verify: the textarea's border is visible (WCAG 1.4.11: 3:1).
 	if err := chromedp.Do(tab, chromedp.Navigate(base+"/verify"), present(`[data-testid="verify-text"]`)); err != nil {
@@ -195,7 +174,7 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	look(t, tab, "verify-result", false)
+	look(t, tab, "verify-result")
 
 	// Staff pages.
 	if err := chromedp.Do(tab,
@@ -210,12 +189,12 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 		t.Fatal(err)
 	}
 	has("staff-credential", "copy-credential-issuer-did")
-	look(t, tab, "staff-credential", true)
+	look(t, tab, "staff-credential")
 	if err := chromedp.Do(tab, chromedp.Navigate(base+"/settings/keys"), present(`[data-testid="keys-page"]`)); err != nil {
 		t.Fatal(err)
 	}
 	has("signing-keys", "copy-keys-did")
-	look(t, tab, "signing-keys", true)
+	look(t, tab, "signing-keys")
 	if err := chromedp.Do(tab,
 		chromedp.Navigate(base+"/api-keys"),
 		present(`[data-testid="apikey-form"]`),
@@ -227,11 +206,11 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 		t.Fatal(err)
 	}
 	has("apikey-created", "copy-apikey-secret")
-	look(t, tab, "apikey-created", true)
+	look(t, tab, "apikey-created")
 	if err := chromedp.Do(tab, chromedp.Navigate(base+"/api-keys"), present(`[data-testid="apikey-prefix"]`)); err != nil {
 		t.Fatal(err)
 	}
-	look(t, tab, "apikeys", true)
+	look(t, tab, "apikeys")
 
 	// The issue preview, and an invitation without email.
 	if err := chromedp.Do(tab,
@@ -245,7 +224,7 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	look(t, tab, "issue-preview", true)
+	look(t, tab, "issue-preview")
 	if err := chromedp.Do(tab,
 		chromedp.Navigate(base+"/members/invite"),
 		present(`[data-testid="invite-form"]`),
@@ -257,5 +236,5 @@ func TestBrowserLongIdentifiersAndBorders(t *testing.T) {
 		t.Fatal(err)
 	}
 	has("invitation", "copy-invitation-link")
-	look(t, tab, "invitation-link", true)
+	look(t, tab, "invitation-link")
 }

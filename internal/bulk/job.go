@@ -23,8 +23,8 @@ import (
 
 // Defaults of the bulk issuance job.
 const (
-	bulkChunk  = 100              // pending rows read at a time
-	bulkBudget = 10 * time.Second // work per run before the job snoozes and goes on (under Timeout)
+	bulkChunk  = issuance.SubmitChunk // pending rows read and issued at a time
+	bulkBudget = 10 * time.Second     // work per run before the job snoozes and goes on (under Timeout)
 	// Timeout bounds one run of the job: under jobs.RescueAfter, so that
 	// River's rescuer retries the job of a server that died within a
 	// minute, and never a run that is still alive.
@@ -48,9 +48,9 @@ func (Job) InsertOpts() river.InsertOpts {
 
 // Worker works bulk_issue jobs.
 //
-// Each row is issued by issuance.Issuer.Submit with its batch row id, in one
-// transaction that also marks the row issued: a row is issued at most
-// once however often the job runs, and a run that is killed half way
+// Rows are issued a chunk at a time by issuance.Issuer.SubmitBatch with
+// their batch row ids, in one transaction per chunk that also marks the
+// rows issued: a row is issued at most once however often the job runs, and a run that is killed half way
 // leaves the rest pending for the next run. A row that cannot be issued
 // (its data no longer passes the checks, the credential is refused, the
 // database refuses its data, issuing it panics) is marked failed with the
@@ -66,9 +66,9 @@ type Worker struct {
 	DB       *store.DB
 	Issuer   *issuance.Issuer
 	Log      *slog.Logger
-	Chunk    int           // rows per chunk; 0: 100
+	Chunk    int           // rows per chunk; 0: sized to take about chunkTime each, at most issuance.SubmitChunk
 	Budget   time.Duration // per run; 0: bulkBudget
-	Parallel int           // rows issued at once; 0: the CPUs (at most 4) on PostgreSQL, 1 on SQLite
+	Parallel int           // rows read and checked at once; 0: the CPUs (signing always uses every CPU)
 	// Email enqueues a credential's email inside tx, the transaction that
 	// stores the credential; nil: notify.EnqueueCredentialEmail through the
 	// job's River client (no email when the worker is run outside River).
@@ -127,8 +127,9 @@ func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
 	}
 	r := &bulkRun{w: w, sc: sc, batch: b, actor: store.Actor{UserID: b.CreatedBy}}
 	chunk, budget := w.Chunk, w.Budget
-	if chunk <= 0 {
-		chunk = bulkChunk
+	adapt := chunk <= 0
+	if adapt {
+		chunk = firstChunk
 	}
 	if budget <= 0 {
 		budget = bulkBudget
@@ -158,14 +159,36 @@ func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
 			after = 0 // rows before the cursor may have been left pending by a concurrent run: look again
 			continue
 		}
+		began := time.Now()
 		if err := r.issue(ctx, rows, deadline); err != nil {
 			return false, err
+		}
+		if adapt {
+			chunk = nextChunk(chunk, time.Since(began))
 		}
 		after = rows[len(rows)-1].RowNumber
 		if time.Now().After(deadline) {
 			return false, nil
 		}
 	}
+}
+
+// Chunk sizes: a run starts small and sizes each chunk after the last so
+// that one takes about chunkTime, at most bulkChunk rows: a chunk's work
+// is lost when the run's timeout ends it half way, so a chunk must fit in
+// what the timeout leaves after the budget, also on a loaded machine.
+const (
+	firstChunk = 50
+	chunkTime  = 2 * time.Second
+)
+
+// nextChunk is the size of the chunk after one of n rows that took d.
+func nextChunk(n int, d time.Duration) int {
+	if d <= 0 {
+		return bulkChunk
+	}
+	next := int(float64(n) * float64(chunkTime) / float64(d))
+	return max(10, min(next, 2*n, bulkChunk))
 }
 
 // bulkRun is one run of a batch.
@@ -183,69 +206,160 @@ func (w *Worker) parallel() int {
 	if w.Parallel > 0 {
 		return w.Parallel
 	}
-	if w.DB.Dialect() == store.SQLite {
-		return 1
-	}
-	return min(runtime.GOMAXPROCS(0), 4)
+	return runtime.GOMAXPROCS(0)
 }
 
-// issue issues a chunk of rows, a few at once, and no new row after the
-// deadline (the rest stay pending for the next run); the first error that
-// is not the row's own ends the chunk.
+// issue issues a chunk of rows through issuance.Issuer.SubmitBatch (one
+// reservation of status entries, signing on every core, one transaction
+// that stores the credentials, marks their rows issued and enqueues their
+// emails); none after the deadline (the rows stay pending for the next
+// run). A row that fails its checks or that issuance refuses is failed
+// with the reason. When the chunk's transaction fails for what may be one
+// row's own fault (the database refuses a value, a panic), the chunk is
+// issued again one row at a time, so that only that row fails. Any other
+// error ends the chunk, its rows still pending.
 func (r *bulkRun) issue(ctx context.Context, rows []store.IssuanceBatchRow, deadline time.Time) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	if time.Now().After(deadline) {
+		return nil
+	}
+	reqs, problems := r.requests(ctx, rows)
 	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		next     = make(chan *store.IssuanceBatchRow)
+		ok     []issuance.Request
+		rowIDs []string
+		from   []*store.IssuanceBatchRow
 	)
+	for i := range rows {
+		if problems[i] != "" {
+			if err := r.fail(ctx, &rows[i], problems[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		ok, rowIDs, from = append(ok, reqs[i]), append(rowIDs, rows[i].ID), append(from, &rows[i])
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	errs, err := r.submit(ctx, ok, rowIDs)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if _, own := rowProblem(err); !own && !errors.Is(err, issuance.ErrInternal) {
+			return fmt.Errorf("bulk issuance: batch %s rows %d-%d: %w", r.batch.ID, from[0].RowNumber, from[len(from)-1].RowNumber, err)
+		}
+		// One row's fault, or the chunk's? One at a time tells.
+		for i := range ok {
+			e, err := r.submit(ctx, ok[i:i+1], rowIDs[i:i+1])
+			if err == nil {
+				err = e[0]
+			}
+			if err := r.outcome(ctx, from[i], err); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := range ok {
+		if err := r.outcome(ctx, from[i], errs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// submit is SubmitBatch of the rows' requests, a panic in it (a bug that
+// a row's data triggers, inside the chunk's transaction) being its
+// ErrInternal error: these goroutines are not River's, whose recovery
+// covers only Work's own.
+func (r *bulkRun) submit(ctx context.Context, reqs []issuance.Request, rowIDs []string) (errs []error, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v\n%s", issuance.ErrInternal, p, debug.Stack())
+		}
+	}()
+	_, errs, err = r.w.Issuer.SubmitBatch(ctx, r.sc, reqs, store.ViaSystem, rowIDs, r.actor)
+	return errs, err
+}
+
+// outcome records what issuing a row gave: nothing when it was issued
+// (by this run or another), the row failed with the reason when the error
+// is the row's own, else the error (River retries the job).
+func (r *bulkRun) outcome(ctx context.Context, row *store.IssuanceBatchRow, err error) error {
+	switch {
+	case err == nil, errors.Is(err, store.ErrRowDone):
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, issuance.ErrInternal):
+		r.w.Log.Error("bulk issuance: panic while issuing a row", "batch", r.batch.ID, "row", row.RowNumber, "panic", err.Error())
+		return r.fail(ctx, row, "the credential could not be issued because of an internal error (reported in the server log)")
+	}
+	if reason, ok := rowProblem(err); ok {
+		if store.DataRefused(err) {
+			r.w.Log.Warn("bulk issuance: the database refused a row", "batch", r.batch.ID, "row", row.RowNumber, "error", err)
+		}
+		return r.fail(ctx, row, reason)
+	}
+	return fmt.Errorf("bulk issuance: batch %s row %d: %w", r.batch.ID, row.RowNumber, err)
+}
+
+// requests reads and checks the rows again (on a few cores: decrypting
+// and checking is per-row work): each row's request, or the reason it
+// fails.
+func (r *bulkRun) requests(ctx context.Context, rows []store.IssuanceBatchRow) ([]issuance.Request, []string) {
+	reqs, problems := make([]issuance.Request, len(rows)), make([]string, len(rows))
+	var email jobs.Enqueuer
+	if r.batch.SendEmail {
+		// The email jobs commit with the credentials: a crash between the
+		// two can lose neither alone.
+		email = r.w.emails(ctx)
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
 	for range r.w.parallel() {
 		wg.Go(func() {
-			for row := range next {
-				if err := r.safeRow(ctx, row); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					cancel()
-				}
+			for i := range next {
+				reqs[i], problems[i] = r.request(&rows[i], email)
 			}
 		})
 	}
-feed:
 	for i := range rows {
-		if time.Now().After(deadline) {
-			break
-		}
-		select {
-		case next <- &rows[i]:
-		case <-ctx.Done():
-			break feed
-		}
+		next <- i
 	}
 	close(next)
 	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return reqs, problems
 }
 
-// safeRow is row, except that a panic (a bug that this row's data
-// triggers) fails the row instead of the process: these goroutines are
-// not River's, whose recovery covers only Work's own.
-func (r *bulkRun) safeRow(ctx context.Context, row *store.IssuanceBatchRow) (err error) {
+// request is one row's request, or the reason the row fails; a panic
+// (a bug that this row's data triggers) is the row's failure.
+func (r *bulkRun) request(row *store.IssuanceBatchRow, email jobs.Enqueuer) (req issuance.Request, problem string) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.w.Log.Error("bulk issuance: panic while issuing a row", "batch", r.batch.ID, "row", row.RowNumber,
+			r.w.Log.Error("bulk issuance: panic while checking a row", "batch", r.batch.ID, "row", row.RowNumber,
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			err = r.fail(ctx, row, "the credential could not be issued because of an internal error (reported in the server log)")
+			problem = "the credential could not be issued because of an internal error (reported in the server log)"
 		}
 	}()
-	return r.row(ctx, row)
+	t := r.batch.Template
+	if t == nil || t.Schema == nil {
+		return req, "the template was deleted"
+	}
+	headers, data, err := Open(r.w.Issuer.Keys, row)
+	if err != nil {
+		return req, "the row’s data could not be read"
+	}
+	c, err := r.checkerFor(headers)
+	if err != nil {
+		return req, "the template’s schema cannot check the row"
+	}
+	checked, errs := c.Check(data)
+	if errs != nil {
+		return req, strings.ReplaceAll(Join(errs), "\n", "; ")
+	}
+	return issuance.Request{Template: t, RecipientName: checked.RecipientName, RecipientAddress: checked.RecipientAddress,
+		Data: checked.Data, Email: email}, ""
 }
 
 // fail marks a pending row failed with the reason; one that is no longer
@@ -256,53 +370,6 @@ func (r *bulkRun) fail(ctx context.Context, row *store.IssuanceBatchRow, reason 
 		return nil
 	}
 	return err
-}
-
-// row issues one row, or marks it failed with the reason.
-func (r *bulkRun) row(ctx context.Context, row *store.IssuanceBatchRow) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	fail := func(reason string) error { return r.fail(ctx, row, reason) }
-	t := r.batch.Template
-	if t == nil || t.Schema == nil {
-		return fail("the template was deleted")
-	}
-	headers, data, err := Open(r.w.Issuer.Keys, row)
-	if err != nil {
-		return fail("the row’s data could not be read")
-	}
-	c, err := r.checkerFor(headers)
-	if err != nil {
-		return fail("the template’s schema cannot check the row")
-	}
-	checked, errs := c.Check(data)
-	if errs != nil {
-		return fail(strings.ReplaceAll(Join(errs), "\n", "; "))
-	}
-	req := issuance.Request{Template: t, RecipientName: checked.RecipientName, RecipientAddress: checked.RecipientAddress, Data: checked.Data}
-	if r.batch.SendEmail {
-		// The email job commits with the credential: a crash between the
-		// two can lose neither alone.
-		req.Email = r.w.emails(ctx)
-	}
-	_, err = r.w.Issuer.Submit(ctx, r.sc, req, store.ViaSystem, row.ID, r.actor)
-	switch {
-	case err == nil:
-	case errors.Is(err, store.ErrRowDone):
-		return nil // another run issued it
-	case ctx.Err() != nil:
-		return ctx.Err()
-	default:
-		if reason, ok := rowProblem(err); ok {
-			if store.DataRefused(err) {
-				r.w.Log.Warn("bulk issuance: the database refused a row", "batch", r.batch.ID, "row", row.RowNumber, "error", err)
-			}
-			return fail(reason)
-		}
-		return fmt.Errorf("bulk issuance: batch %s row %d: %w", r.batch.ID, row.RowNumber, err)
-	}
-	return nil
 }
 
 func (r *bulkRun) checkerFor(headers []string) (*Checker, error) {
@@ -378,18 +445,26 @@ func Register(ws *jobs.Workers, db *store.DB, is *issuance.Issuer, log *slog.Log
 	jobs.Add(ws, &Worker{DB: db, Issuer: is, Log: log.With("component", "jobs")})
 }
 
-// Queue starts the issuance of a reviewed batch's valid rows: the batch
-// moves to queued and its bulk_issue job is enqueued through q in the same
-// transaction (store.Scoped.QueueBatch), so that callers hand over a
-// queue, never a transaction.
+// Queue starts the issuance of a reviewed batch's valid rows: in one
+// transaction (store.Scoped.InTx) the batch moves to queued
+// (store.Scoped.QueueBatch) and its bulk_issue job is enqueued through q,
+// so that the job commits with the status or not at all; callers hand
+// over a queue, never a transaction.
 func Queue(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, batchID string, sendEmail bool, actor store.Actor) (*store.IssuanceBatch, error) {
-	return sc.QueueBatch(ctx, batchID, sendEmail, actor, func(ctx context.Context, tx *sql.Tx) error {
-		return Enqueue(ctx, q, tx, batchID, sc.OrganizationID())
+	var b *store.IssuanceBatch
+	err := sc.InTx(ctx, func(tx *store.Scoped) error {
+		var err error
+		if b, err = tx.QueueBatch(ctx, batchID, sendEmail, actor); err != nil {
+			return err
+		}
+		sqlTx, err := tx.SQLTx()
+		if err != nil {
+			return err
+		}
+		return q.EnqueueTx(ctx, sqlTx, Job{BatchID: batchID, OrganizationID: sc.OrganizationID()})
 	})
-}
-
-// Enqueue enqueues the issuance of a batch inside tx (store.Scoped.QueueBatch
-// passes its own), so that the job commits with the batch's status.
-func Enqueue(ctx context.Context, q jobs.Enqueuer, tx *sql.Tx, batchID, orgID string) error {
-	return q.EnqueueTx(ctx, tx, Job{BatchID: batchID, OrganizationID: orgID})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }

@@ -414,12 +414,9 @@ func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map
 	return is.Document(org, issuerDID, PreviewID, r)
 }
 
-// issue signs and stores one credential from a template whose recipient
-// and data Submit checked.
+// issue signs and stores one credential from a template that Submit
+// checked (check).
 func (is *Issuer) issue(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (*Issued, error) {
-	if r.ExpiresAt != nil && !r.ExpiresAt.After(time.Now()) {
-		return nil, fmt.Errorf("%w: the expiry date is in the past", ErrCredential)
-	}
 	org, s, err := is.prepare(ctx, sc, Cryptosuite(r.Template), actor)
 	if err != nil {
 		return nil, err

@@ -11,17 +11,18 @@ import (
 )
 
 // doorOnly are the store primitives behind the domain doors (issuance's
-// Submit, IssueMany, ChangeStatus, ExpireDue; bulk.Queue), by the one
+// Submit and SubmitBatch, ChangeStatus, ExpireDue; bulk.Queue), by the one
 // package allowed to call them besides the store: issuing and status
 // changes happen in one place each, where events, webhooks and
 // notifications hook in, and a *sql.Tx never travels up into handlers.
 var doorOnly = map[string]string{
-	"IssueCredential":         "internal/issuance",
-	"InsertIssuedCredentials": "internal/issuance",
-	"ReserveStatusEntries":    "internal/issuance",
-	"ChangeCredentialStatus":  "internal/issuance",
-	"ExpireCredentials":       "internal/issuance",
-	"QueueBatch":              "internal/bulk",
+	"ReserveCredentialStatus":   "internal/issuance",
+	"ReserveCredentialStatuses": "internal/issuance",
+	"StoreIssuedCredential":     "internal/issuance",
+	"StoreIssuedCredentials":    "internal/issuance",
+	"ChangeCredentialStatus":    "internal/issuance",
+	"ExpireCredentials":         "internal/issuance",
+	"QueueBatch":                "internal/bulk",
 }
 
 func TestOnlyTheDoorsCallTheStorePrimitives(t *testing.T) {

@@ -2,7 +2,6 @@ package issuance
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/trustcred/trustcred/store"
 )
@@ -29,20 +28,11 @@ type Outcome struct {
 // most once (store.ErrRowDone when it already did).
 func (is *Issuer) Submit(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (Outcome, error) {
 	if r.Document == nil {
-		if r.Template == nil || r.Template.Schema == nil {
-			return Outcome{}, fmt.Errorf("%w: no template", ErrCredential)
-		}
-		if fe := CheckRecipient(r.RecipientName, r.RecipientAddress); fe != nil {
-			return Outcome{}, fe
-		}
-		if err := CheckData(r.Template, r.Data); err != nil {
+		if err := check(r); err != nil {
 			return Outcome{}, err
 		}
-	}
-	if !signNow(r) {
-		// The approvals feature parks the request here: a pending
-		// credential without document, signed when it is approved.
-		return Outcome{}, fmt.Errorf("%w: parking a request for approval is not implemented", ErrCredential)
+	} else if !signNow(r) {
+		return Outcome{}, errParked
 	}
 	var issued *Issued
 	var err error

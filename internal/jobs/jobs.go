@@ -169,6 +169,31 @@ func (q *Queue) EnqueueTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) e
 	return insert(ctx, q.client, tx, args)
 }
 
+// EnqueueManyTx inserts many jobs inside tx in one statement (River's
+// InsertManyTx), with the same guarantee as EnqueueTx.
+func (q *Queue) EnqueueManyTx(ctx context.Context, tx *sql.Tx, args []river.JobArgs) error {
+	return insertMany(ctx, q.client, tx, args)
+}
+
+// EnqueueMany inserts jobs inside tx through q: in one statement when q
+// can (*Queue, InWork's), else one by one.
+func EnqueueMany(ctx context.Context, q Enqueuer, tx *sql.Tx, args []river.JobArgs) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if m, ok := q.(interface {
+		EnqueueManyTx(ctx context.Context, tx *sql.Tx, args []river.JobArgs) error
+	}); ok {
+		return m.EnqueueManyTx(ctx, tx, args)
+	}
+	for _, a := range args {
+		if err := q.EnqueueTx(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Enqueue inserts a job in a transaction of its own.
 func (q *Queue) Enqueue(ctx context.Context, args river.JobArgs) error {
 	return insert(ctx, q.client, nil, args)
@@ -193,6 +218,22 @@ type clientEnqueuer struct{ c *river.Client[*sql.Tx] }
 
 func (e clientEnqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
 	return insert(ctx, e.c, tx, args)
+}
+
+func (e clientEnqueuer) EnqueueManyTx(ctx context.Context, tx *sql.Tx, args []river.JobArgs) error {
+	return insertMany(ctx, e.c, tx, args)
+}
+
+// insertMany enqueues jobs inside tx in one statement.
+func insertMany(ctx context.Context, c *river.Client[*sql.Tx], tx *sql.Tx, args []river.JobArgs) error {
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	if _, err := c.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("jobs: enqueue %d jobs (%s…): %w", len(args), args[0].Kind(), err)
+	}
+	return nil
 }
 
 // insert enqueues a job, inside tx when it is not nil.

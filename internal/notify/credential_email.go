@@ -26,9 +26,11 @@ type CredentialEmail struct {
 func (CredentialEmail) Kind() string { return "credential_email" }
 
 // InsertOpts: one email per credential (enqueueing it again while the job
-// exists does nothing).
+// exists does nothing), after jobs of the default priority: a bulk batch
+// queues thousands of them, and its own job, snoozed between runs, must
+// not wait behind them for a worker (SQLite has two).
 func (CredentialEmail) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, Priority: 2}
 }
 
 // CredentialEmailWorker works CredentialEmail jobs.
