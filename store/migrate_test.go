@@ -207,7 +207,8 @@ var dbTypes = map[string]map[schema.DataType][]string{
 func pgStringType(table, column string) string {
 	switch table + "." + column {
 	case "credentials.public_id", "audit_logs.resource_id", "enhanced_audit_logs.resource_id",
-		"ldap_user_mappings.ldap_user_id", "sms_deliveries.provider_message_id", "signing_keys.key_id":
+		"ldap_user_mappings.ldap_user_id", "sms_deliveries.provider_message_id", "signing_keys.key_id",
+		"webhook_deliveries.event_id": // evt_ and a UUIDv7: the webhook-id receivers see
 		return "TEXT"
 	}
 	switch {

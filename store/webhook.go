@@ -98,6 +98,14 @@ func (WebhookDelivery) TableName() string { return "webhook_deliveries" }
 
 func (d *WebhookDelivery) BeforeCreate(*gorm.DB) error { return newID(&d.ID) }
 
+// BeforeSave stores no request headers as {} (the column holds an object).
+func (d *WebhookDelivery) BeforeSave(*gorm.DB) error {
+	if d.RequestHeaders.Data() == nil {
+		d.RequestHeaders = datatypes.NewJSONType(map[string]string{})
+	}
+	return nil
+}
+
 // Webhook states as lists show them.
 const (
 	WebhookStateActive   = "active"

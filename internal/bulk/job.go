@@ -113,6 +113,13 @@ func (w *Worker) Work(ctx context.Context, j *river.Job[Job]) error {
 // Run issues pending rows of a batch until none is left (done), the batch
 // is cancelled (done), the budget is spent (not done) or an error.
 func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
+	// A run stopped mid-query fails with the driver's own error (SQLite:
+	// "interrupted"); it is the stop, and says so.
+	defer func() {
+		if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w: %w", cerr, err)
+		}
+	}()
 	sc := w.DB.Scoped(args.OrganizationID)
 	b, err := sc.StartBatch(ctx, args.BatchID)
 	if errors.Is(err, store.ErrNotFound) {

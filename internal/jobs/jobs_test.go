@@ -187,7 +187,7 @@ func TestJobsKnowsNoFeature(t *testing.T) {
 	for i := range qt.NumMethod() {
 		methods = append(methods, qt.Method(i).Name)
 	}
-	if want := []string{"Client", "Enqueue", "EnqueueTx", "Start", "Stop", "Working"}; !slices.Equal(methods, want) {
+	if want := []string{"Client", "Enqueue", "EnqueueManyTx", "EnqueueTx", "Start", "Stop", "Working"}; !slices.Equal(methods, want) {
 		t.Errorf("Queue's methods %v, want only the generic %v", methods, want)
 	}
 }
