@@ -314,3 +314,20 @@ func TestRDFOpenBadge(t *testing.T) {
 		t.Errorf("undefined OBv3 term: err = %v", err)
 	}
 }
+
+// BenchmarkSignRDFCTrustCred signs credentials as TrustCred's issuance
+// builds them (testdata/trustcred): the cost of signing one bulk row.
+func BenchmarkSignRDFCTrustCred(b *testing.B) {
+	_, priv := vectorKeys(b)
+	opts := vectorOptions()
+	for _, name := range []string{"diploma", "badge"} {
+		doc := vectorObject(b, "trustcred/"+name+".json")
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := SignRDFC(doc, opts, priv); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
