@@ -66,12 +66,12 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	cfg := &gorm.Config{
 		TranslateError: true,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
-		Logger: logger.NewSlogLogger(log.With("component", "db"), logger.Config{
+		Logger: lazyLogger{inner: logger.NewSlogLogger(log.With("component", "db"), logger.Config{
 			SlowThreshold:             slow,
 			LogLevel:                  logger.Warn,
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true, // never log bound values: they may be personal data
-		}),
+		}), level: logger.Warn, slow: slow},
 	}
 
 	var (
