@@ -340,6 +340,7 @@ func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action S
 			Changes: []FieldChange{{Field: "status", From: string(from), To: string(to)}},
 		})
 	})
+	statusGen.Add(1) // committed (or not): stamps read meanwhile are dropped
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,8 @@ type DB struct {
 	sql        *sql.DB
 	dialect    Dialect
 	sqlitePath string
+
+	listStamps listStampCache // StatusListStampFresh's
 }
 
 // Options say which database to open and how to log.

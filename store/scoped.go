@@ -81,9 +81,14 @@ func (s *Scoped) OrganizationID() string { return s.orgID }
 // way a domain door runs several store steps, and the jobs they enqueue
 // (SQLTx), as one unit.
 func (s *Scoped) InTx(ctx context.Context, fn func(tx *Scoped) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	gen := statusGen.Load()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Scoped{db: tx, orgID: s.orgID, dial: s.dial})
 	})
+	if statusGen.Load() != gen {
+		statusGen.Add(1) // a status list changed in it: drop stamps read before the commit
+	}
+	return err
 }
 
 // SQLTx is the database/sql transaction of a handle from InTx, for a job

@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"gorm.io/gorm"
 )
 
@@ -116,6 +119,7 @@ func setStatusBit(tx *gorm.DB, d Dialect, listID string, index int, value bool) 
 	} else {
 		list.Bitstring[index/8] &^= mask
 	}
+	statusGen.Add(1)
 	return tx.Model(&StatusList{}).Where("id = ?", listID).
 		Updates(map[string]any{"bitstring": list.Bitstring, "version": list.Version + 1}).Error
 }
@@ -169,5 +173,49 @@ func (db *DB) StatusListStamp(ctx context.Context, id string) (StatusListStamp, 
 		return st, ErrNotFound
 	}
 	st.IssuerRevoked = status == string(OrganizationRevoked)
+	return st, err
+}
+
+// statusGen counts the status list changes this process made (in any
+// database it opened): a stamp cached before a change is not served after
+// it. setStatusBit bumps it when it changes a bit, and the status change's
+// transaction again once it has committed, so that a stamp read between
+// the two is dropped too.
+var statusGen atomic.Uint64
+
+// listStampCache keeps status list stamps for StatusListStampFresh.
+type listStampCache struct {
+	once sync.Once
+	lru  *lru.Cache[string, cachedListStamp]
+}
+
+type cachedListStamp struct {
+	stamp StatusListStamp
+	gen   uint64
+	at    time.Time
+}
+
+// maxCachedListStamps bounds the stamps kept (about 100 bytes each).
+const maxCachedListStamps = 4096
+
+func (c *listStampCache) cache() *lru.Cache[string, cachedListStamp] {
+	c.once.Do(func() { c.lru, _ = lru.New[string, cachedListStamp](maxCachedListStamps) })
+	return c.lru
+}
+
+// StatusListStampFresh is StatusListStamp read at most maxAge ago: every
+// verification of one of our credentials reads two lists' stamps, and at
+// thousands of verifications a second the same few lists. A change this
+// process makes is seen at once; a change another process makes (several
+// servers on one database) within maxAge.
+func (db *DB) StatusListStampFresh(ctx context.Context, id string, maxAge time.Duration) (StatusListStamp, error) {
+	gen := statusGen.Load() // before the read: a change during it drops the entry
+	if e, ok := db.listStamps.cache().Get(id); ok && e.gen == gen && time.Since(e.at) < maxAge {
+		return e.stamp, nil
+	}
+	st, err := db.StatusListStamp(ctx, id)
+	if err == nil {
+		db.listStamps.cache().Add(strings.Clone(id), cachedListStamp{stamp: st, gen: gen, at: time.Now()})
+	}
 	return st, err
 }

@@ -29,10 +29,11 @@ type StatusList struct {
 // organization's active key, or for a did:key list the key of that DID.
 //
 // The served credential is also kept in memory per version: while the
-// list's version is unchanged (one small indexed query), it is served
-// without reading the list's bitstring and signed credential again.
+// list's version is unchanged (one small indexed query, itself kept for up
+// to StatusStampMaxAge), it is served without reading the list's bitstring
+// and signed credential again.
 func (is *Issuer) StatusListCredential(ctx context.Context, id string) (*StatusList, error) {
-	stamp, err := is.DB.StatusListStamp(ctx, id)
+	stamp, err := is.DB.StatusListStampFresh(ctx, id, StatusStampMaxAge)
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +52,15 @@ func (is *Issuer) StatusListCredential(ctx context.Context, id string) (*StatusL
 	is.servedLists().Add(strings.Clone(id), servedList{version: version, list: sl})
 	return sl, nil
 }
+
+// StatusStampMaxAge is how long a status list's version, once read, is
+// trusted without reading it again. A status change made by this process
+// is served at once; one made by another process on the same database
+// (several servers) within this time. Verifiers elsewhere cache status
+// lists for minutes (the Bitstring Status List's ttl): a second is far
+// inside that, and at thousands of verifications a second it saves two
+// queries of each.
+const StatusStampMaxAge = time.Second
 
 // servedList is a signed status list credential of one list version.
 type servedList struct {

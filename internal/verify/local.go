@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -25,6 +26,30 @@ type Local struct {
 
 	didsOnce sync.Once
 	dids     *lru.Cache[string, localDID] // by slug
+
+	refsOnce sync.Once
+	refs     *lru.Cache[string, cachedRef] // by public id
+}
+
+// cachedRef is a credential's ref as read at a time. A credential's row,
+// issuer and schema do not change after issuance (its status is not part
+// of the ref), so a ref is kept for refMaxAge: only a credential deleted
+// with its organization is still found during that time.
+type cachedRef struct {
+	ref store.CredentialRef
+	at  time.Time
+}
+
+// refMaxAge and maxRefs bound the refs Local keeps (a ref holds its
+// schema's definition, a few KB).
+const (
+	refMaxAge = 10 * time.Minute
+	maxRefs   = 4096
+)
+
+func (l *Local) refCache() *lru.Cache[string, cachedRef] {
+	l.refsOnce.Do(func() { l.refs, _ = lru.New[string, cachedRef](maxRefs) })
+	return l.refs
 }
 
 // localDID is a DID document built under a stamp: it is served while a
@@ -202,7 +227,13 @@ func (l *Local) credentialRef(ctx context.Context, pid string) (store.Credential
 			return r.ref, r.err
 		}
 	}
+	if e, ok := l.refCache().Get(pid); ok && time.Since(e.at) < refMaxAge {
+		return e.ref, nil
+	}
 	ref, err := l.DB.CredentialRef(ctx, pid)
+	if err == nil {
+		l.refCache().Add(strings.Clone(pid), cachedRef{ref: ref, at: time.Now()})
+	}
 	if rs != nil && (err == nil || errors.Is(err, store.ErrNotFound)) {
 		rs.mu.Lock()
 		rs.m[pid] = refRead{ref, err}
