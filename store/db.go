@@ -40,6 +40,7 @@ type DB struct {
 	sqlitePath string
 
 	listStamps listStampCache // StatusListStampFresh's
+	didStamps  didStampCache  // IssuerDIDStampFresh's
 }
 
 // Options say which database to open and how to log.
@@ -125,6 +126,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		// transactions queue writers on busy_timeout instead of failing.
 		sqlDB.SetMaxOpenConns(8)
 		sqlDB.SetMaxIdleConns(8)
+	}
+	if err := watchIssuerWrites(g); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

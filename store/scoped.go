@@ -81,12 +81,17 @@ func (s *Scoped) OrganizationID() string { return s.orgID }
 // way a domain door runs several store steps, and the jobs they enqueue
 // (SQLTx), as one unit.
 func (s *Scoped) InTx(ctx context.Context, fn func(tx *Scoped) error) error {
-	gen := statusGen.Load()
+	gen, igen := statusGen.Load(), issuerGen.Load()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Scoped{db: tx, orgID: s.orgID, dial: s.dial})
 	})
+	// A status list, the organization or its keys changed in it: drop the
+	// stamps read before the commit.
 	if statusGen.Load() != gen {
-		statusGen.Add(1) // a status list changed in it: drop stamps read before the commit
+		statusGen.Add(1)
+	}
+	if issuerGen.Load() != igen {
+		issuerGen.Add(1)
 	}
 	return err
 }

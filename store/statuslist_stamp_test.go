@@ -66,3 +66,40 @@ func TestStatusListStampFresh(t *testing.T) {
 		}
 	})
 }
+
+// TestIssuerDIDStampFresh: a DID stamp is kept for maxAge; a change of the
+// organization this process makes is seen at once, one made behind its
+// back once maxAge has passed.
+func TestIssuerDIDStampFresh(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := org(t, db, "alpha")
+		fresh := func(maxAge time.Duration) store.OrganizationStatus {
+			t.Helper()
+			st, err := db.IssuerDIDStampFresh(ctx, "alpha", maxAge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st.Status
+		}
+		if s := fresh(time.Hour); s != store.OrganizationActive {
+			t.Fatalf("status %s", s)
+		}
+		if _, err := db.ChangeOrganizationStatus(ctx, a.ID, store.SuspendOrganization, "fraud", store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if s := fresh(time.Hour); s != store.OrganizationSuspended {
+			t.Fatalf("after a suspension here the stamp says %s", s)
+		}
+		q := storetest.Rebind(db.Dialect(), "UPDATE organizations SET status = 'revoked' WHERE id = ?")
+		if _, err := db.SQL().ExecContext(ctx, q, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if s := fresh(time.Hour); s != store.OrganizationSuspended {
+			t.Fatalf("within maxAge the stamp says %s, want the kept suspended", s)
+		}
+		if s := fresh(0); s != store.OrganizationRevoked {
+			t.Fatalf("past maxAge the stamp says %s, want revoked", s)
+		}
+	})
+}

@@ -91,7 +91,7 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 	}
 	// One query says whether the document built last time still holds:
 	// the organization's status and its keys, as they are now.
-	stamp, err := l.DB.IssuerDIDStamp(ctx, slug)
+	stamp, err := l.DB.IssuerDIDStampFresh(ctx, slug, issuance.StatusStampMaxAge)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && stamp.Status == store.OrganizationRevoked) {
 		return nil, true, fmt.Errorf("%s is not an issuer on this server", id)
 	}
