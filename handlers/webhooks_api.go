@@ -335,9 +335,17 @@ func (h *WebhooksAPI) Rotate(c *fiber.Ctx) error {
 // on) and answers what the receiver did. A receiver that refused is still
 // 200: the request worked, the delivery did not (success false).
 func (h *WebhooksAPI) Test(c *fiber.Ctx) error {
-	r, err := h.Hooks.SendTest(c.UserContext(), auth.API(c).Scope, c.Params("id"))
+	cl := auth.API(c)
+	r, err := h.Hooks.SendTest(c.UserContext(), cl.Scope, c.Params("id"))
 	if err != nil {
 		return notFoundAs(err, webhookNotFound)
+	}
+	outcome := "delivered"
+	if !r.OK() {
+		outcome = "failed"
+	}
+	if err := h.audit(c, "webhook.test_sent", fmt.Sprintf("Sent a test event (%s) to the webhook: %s", r.EventType, outcome)); err != nil {
+		return err
 	}
 	out := APITestResult{EventType: string(r.EventType), Success: r.OK(), DurationMs: int(r.Duration.Milliseconds())}
 	if r.Status != 0 {
@@ -429,6 +437,9 @@ func (h *WebhooksAPI) Redeliver(c *fiber.Ctx) error {
 	if err := h.Hooks.Redeliver(ctx, cl.Scope, h.Jobs, c.Params("id"), c.Params("deliveryId")); err != nil {
 		return notFoundAs(err, deliveryNotFound)
 	}
+	if err := h.audit(c, "webhook.redelivered", "Queued delivery "+c.Params("deliveryId")+" to be sent again"); err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusAccepted).JSON(APIQueued{Queued: 1})
 }
 
@@ -458,7 +469,21 @@ func (h *WebhooksAPI) RedeliverFailed(c *fiber.Ctx) error {
 	if err != nil {
 		return notFoundAs(err, webhookNotFound)
 	}
+	if err := h.audit(c, "webhook.redelivered", fmt.Sprintf("Queued %d failed deliveries since %s to be sent again", n, since.UTC().Format(time.RFC3339))); err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusAccepted).JSON(APIQueued{Queued: n})
+}
+
+// audit records a test send or a redelivery of the webhook :id (the
+// settings' changes are audited by the store in their transactions), with
+// the API key that asked. It runs after the action: the event was sent or
+// queued either way, and a redelivery repeats the event's webhook-id, so a
+// client retrying after a failed entry does no harm.
+func (h *WebhooksAPI) audit(c *fiber.Ctx, action, summary string) error {
+	cl := auth.API(c)
+	return h.Hooks.DB.Audit(c.UserContext(), auth.Actor(c), action, "webhook", c.Params("id"), store.AuditDetails{Summary: summary,
+		Extra: map[string]string{"api_key": cl.Key.Prefix, "api_key_name": cl.Key.Name}})
 }
 
 // readSettings applies a body's members to in: with create, name, url and

@@ -524,6 +524,12 @@ func TestWebhooksAPIDeliveries(t *testing.T) {
 		if r.Status != 202 || decodeJSON[struct{ Queued int }](t, r).Queued != 1 {
 			t.Fatalf("redeliver: %d %s", r.Status, r.Body)
 		}
+		if n := auditRows(t, env, "webhook.test_sent", h.ID); n != 2 {
+			t.Errorf("webhook.test_sent audit entries: %d, want 2", n)
+		}
+		if n := auditRows(t, env, "webhook.redelivered", h.ID); n != 1 {
+			t.Errorf("webhook.redelivered audit entries: %d, want 1", n)
+		}
 		queued := jobsOfKind(t, env, "webhook_deliver")
 		if len(queued) != 1 || !strings.Contains(queued[0], eventID) || !strings.Contains(queued[0], `"redeliver"`) {
 			t.Fatalf("queued deliveries after a redelivery: %q", queued)
@@ -537,6 +543,9 @@ func TestWebhooksAPIDeliveries(t *testing.T) {
 		}
 		if queued := jobsOfKind(t, env, "webhook_deliver"); len(queued) != 2 || !strings.Contains(queued[1], all.Deliveries[0].EventID) {
 			t.Errorf("queued after redeliver-failed: %q", queued)
+		}
+		if n := auditRows(t, env, "webhook.redelivered", h.ID); n != 2 {
+			t.Errorf("webhook.redelivered audit entries after redeliver-failed: %d, want 2", n)
 		}
 		r = api.do("POST", "/api/v1/webhooks/"+h.ID+"/deliveries/redeliver-failed?since="+time.Now().UTC().Format(time.DateOnly), nil)
 		if r.Status != 202 {
