@@ -599,3 +599,48 @@ func TestWebhooksAPIRotate(t *testing.T) {
 		}
 	})
 }
+
+// The list pages newest first with the cursor it gives.
+func TestWebhooksAPIListPages(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a := env.Org("acme")
+		_, key := createKey(t, env, a, nil, store.ScopeWebhooksManage)
+		api := hookAPI{t, env, key}
+		var made []string
+		for i := range 3 {
+			r := api.do("POST", "/api/v1/webhooks", map[string]any{"name": fmt.Sprintf("Hook %d", i), "url": "https://hooks.example.com/" + fmt.Sprint(i),
+				"events": []string{"credential.issued"}})
+			if r.Status != 201 {
+				t.Fatalf("create %d: %d %s", i, r.Status, r.Body)
+			}
+			made = append(made, decodeJSON[apiHook](t, r).ID)
+		}
+		type page struct {
+			Webhooks []apiHook
+			Next     *string
+		}
+		first := decodeJSON[page](t, api.do("GET", "/api/v1/webhooks?limit=2", nil))
+		if len(first.Webhooks) != 2 || first.Next == nil || first.Webhooks[0].ID != made[2] || first.Webhooks[1].ID != made[1] {
+			t.Fatalf("first page: %+v", first)
+		}
+		second := decodeJSON[page](t, api.do("GET", "/api/v1/webhooks?limit=2&cursor="+url.QueryEscape(*first.Next), nil))
+		if len(second.Webhooks) != 1 || second.Next != nil || second.Webhooks[0].ID != made[0] {
+			t.Errorf("second page: %+v", second)
+		}
+		if all := decodeJSON[page](t, api.do("GET", "/api/v1/webhooks", nil)); len(all.Webhooks) != 3 || all.Next != nil {
+			t.Errorf("one page of the default size: %+v", all)
+		}
+		// At webhook.MaxWebhooks a new one is refused, 409, saying why.
+		for i := 3; i < webhook.MaxWebhooks; i++ {
+			if r := api.do("POST", "/api/v1/webhooks", map[string]any{"name": fmt.Sprintf("Hook %d", i), "url": "https://hooks.example.com/x",
+				"events": []string{"member.joined"}}); r.Status != 201 {
+				t.Fatalf("create %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		r := api.do("POST", "/api/v1/webhooks", map[string]any{"name": "One too many", "url": "https://hooks.example.com/x", "events": []string{"member.joined"}})
+		if r.Status != 409 || !strings.Contains(r.Body, "at most 20 webhooks") {
+			t.Errorf("webhook %d: %d %s", webhook.MaxWebhooks+1, r.Status, r.Body)
+		}
+	})
+}
