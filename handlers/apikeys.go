@@ -31,6 +31,7 @@ var scopeHelp = map[store.APIScope]string{
 	store.ScopeCredentialsRead:   "Read issued credentials.",
 	store.ScopeCredentialsIssue:  "Issue credentials.",
 	store.ScopeCredentialsRevoke: "Revoke and suspend credentials.",
+	store.ScopeWebhooksManage:    "Manage webhooks: create, change, rotate secrets, read delivery logs, redeliver.",
 }
 
 // Index renders GET /api-keys.

@@ -10,6 +10,19 @@ type Problem struct {
 	Status int
 	Title  string
 	Detail string
+	// Errors are the problem's details by place (the "errors" extension
+	// member RFC 9457 shows): what is wrong with each field of the body or
+	// parameter of the query.
+	Errors []FieldError
+}
+
+// FieldError is one thing wrong with a request: at a JSON pointer into the
+// body (RFC 6901, "/events/2") or in a query parameter, worded for the
+// client.
+type FieldError struct {
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+	Detail    string `json:"detail"`
 }
 
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }

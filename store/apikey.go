@@ -40,7 +40,7 @@ func (k *APIKey) Has(scope APIScope) bool { return slices.Contains(k.Permissions
 // (web.TestOfferedScopesAreTheAPIsScopes); a scope joins the list with the
 // first route that checks it.
 func APIScopes() []APIScope {
-	return []APIScope{ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke}
+	return []APIScope{ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke, ScopeWebhooksManage}
 }
 
 // Offered reports whether s is in the catalogue (APIScopes), which is what
@@ -154,6 +154,9 @@ const (
 	ScopeCredentialsRead   APIScope = "credentials:read"
 	ScopeCredentialsIssue  APIScope = "credentials:issue"
 	ScopeCredentialsRevoke APIScope = "credentials:revoke"
+	// ScopeWebhooksManage: the organization's webhooks, their secrets and
+	// delivery logs (/api/v1/webhooks).
+	ScopeWebhooksManage APIScope = "webhooks:manage"
 	// Retired: offered once, for endpoints that were never built. Keys that
 	// hold them keep them (shown, stored, harmless); new keys cannot.
 	ScopeSchemasRead    APIScope = "schemas:read"
@@ -166,7 +169,7 @@ const (
 // ones and the retired ones.
 func (s APIScope) Valid() bool {
 	switch s {
-	case ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke,
+	case ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke, ScopeWebhooksManage,
 		ScopeSchemasRead, ScopeSchemasWrite, ScopeTemplatesRead, ScopeTemplatesWrite:
 		return true
 	}
@@ -179,7 +182,7 @@ type APIKey struct {
 	OrganizationID string
 	Name           string                        `validate:"required,max=100,line"`
 	KeyHash        string                        // hash of the full key; the key itself is shown once
-	Permissions    datatypes.JSONSlice[APIScope] `validate:"dive,oneof=credentials:read credentials:issue credentials:revoke schemas:read schemas:write templates:read templates:write"`
+	Permissions    datatypes.JSONSlice[APIScope] `validate:"dive,oneof=credentials:read credentials:issue credentials:revoke webhooks:manage schemas:read schemas:write templates:read templates:write"`
 	Active         bool
 	LastUsed       *time.Time
 	ExpiresAt      *time.Time

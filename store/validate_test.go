@@ -187,7 +187,7 @@ func TestValidateRejects(t *testing.T) {
 		{"template description", with(func(c *store.CredentialTemplate) { c.Description = ptr(long(2001)) }), "description", ""},
 		{"api key permission", with(func(k *store.APIKey) {
 			k.Permissions = datatypes.NewJSONSlice([]store.APIScope{store.ScopeCredentialsRead, "admin"})
-		}), "permissions", "may only contain: credentials:read, credentials:issue, credentials:revoke, " +
+		}), "permissions", "may only contain: credentials:read, credentials:issue, credentials:revoke, webhooks:manage, " +
 			"schemas:read, schemas:write, templates:read, templates:write"},
 		{"api key name", with(func(k *store.APIKey) { k.Name = long(101) }), "name", ""},
 		{"notification type", with(func(n *store.Notification) { n.Type = "spam" }), "type", ""},

@@ -62,9 +62,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		c.Response().Header.Del(fiber.HeaderETag)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		if wantsJSON(c) {
-			return c.Status(code).JSON(problem{
-				Type: "about:blank", Title: m.Title, Status: code, Detail: m.Message, Instance: c.Path(), RequestID: m.RequestID,
-			}, "application/problem+json")
+			doc := problem{Type: "about:blank", Title: m.Title, Status: code, Detail: m.Message, Instance: c.Path(), RequestID: m.RequestID}
+			if pr != nil {
+				doc.Errors = pr.Errors
+			}
+			return c.Status(code).JSON(doc, "application/problem+json")
 		}
 		if render.IsPartial(c) {
 			return flashError(c, code, m)
@@ -149,6 +151,8 @@ type problem struct {
 	Detail    string `json:"detail,omitempty"`
 	Instance  string `json:"instance,omitempty"`
 	RequestID string `json:"requestId,omitempty"`
+	// Errors: what is wrong where, for a request refused field by field.
+	Errors []render.FieldError `json:"errors,omitempty"`
 }
 
 func wantsJSON(c *fiber.Ctx) bool {

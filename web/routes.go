@@ -42,6 +42,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	templates := &handlers.Templates{}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
+	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}
+	eventDocs := handlers.NewEvents()
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
@@ -57,6 +59,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/orgs/:slug/did.json", protocol.DIDDocument)
 	app.Get("/status-lists/:id", protocol.StatusList)
 	app.Get("/ns/credentials/v1", protocol.Context)
+	// What webhook receivers read: the JSON Schema of every event's body.
+	app.Get("/api/v1/events/schemas", eventDocs.Schemas)
+	app.Get("/api/v1/events/schemas/:type", eventDocs.Schema)
 
 	// Public verification: anyone, no account, no cookie set, rate-limited
 	// per IP.
@@ -75,6 +80,17 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api/v1/credentials/status", m.APIKey(store.ScopeCredentialsRevoke), credentialsAPI.SetStatus)
 	app.Get("/api/v1/credentials", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.List)
 	app.Get("/api/v1/credentials/:publicId", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.Show)
+	app.Get("/api/v1/webhooks", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.List)
+	app.Post("/api/v1/webhooks", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Create)
+	app.Get("/api/v1/webhooks/:id", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Show)
+	app.Patch("/api/v1/webhooks/:id", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Update)
+	app.Delete("/api/v1/webhooks/:id", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Delete)
+	app.Post("/api/v1/webhooks/:id/rotate", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Rotate)
+	app.Post("/api/v1/webhooks/:id/test", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Test)
+	app.Get("/api/v1/webhooks/:id/deliveries", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Deliveries)
+	app.Post("/api/v1/webhooks/:id/deliveries/redeliver-failed", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.RedeliverFailed)
+	app.Get("/api/v1/webhooks/:id/deliveries/:deliveryId", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Delivery)
+	app.Post("/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Redeliver)
 
 	// Everything below sees the session, CSRF and flash middleware.
 	app.Use(pageMiddleware(d, m)...)
@@ -99,6 +115,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/register/slug", registrations.Slug)
 	app.Get("/confirm-email/:token", registrations.Confirm)
 	app.Get("/orgs/:slug", issuers.Show)
+	app.Get("/docs/events", eventDocs.Docs)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
