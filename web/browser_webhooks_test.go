@@ -97,6 +97,7 @@ func TestBrowserWebhooks(t *testing.T) {
 	browsertest.Wait(t, tab, "every credentials event ticked",
 		`[...document.querySelectorAll('input[data-group="credentials"]')].every(b => b.checked) && !document.querySelector('input[data-group="members"]').checked`)
 	lookTop(t, tab, "webhook-form")
+	browsertest.Axe(t, tab, "webhook-form")
 	if err := chromedp.Do(tab,
 		chromedp.Click(q2("webhook-save")),
 		chromedp.WaitVisible(q2("webhook-secret")),
@@ -104,6 +105,7 @@ func TestBrowserWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	lookTop(t, tab, "webhook-secret")
+	browsertest.Axe(t, tab, "webhook-secret")
 	secret, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById("webhook-secret").value`))
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +133,7 @@ func TestBrowserWebhooks(t *testing.T) {
 		t.Fatalf("the webhook's page shows the secret (%v)", err)
 	}
 	lookTop(t, tab, "webhook-edit")
+	browsertest.Axe(t, tab, "webhook-edit")
 
 	// The list shows it with its last delivery.
 	if err := chromedp.Do(tab,
@@ -144,6 +147,7 @@ func TestBrowserWebhooks(t *testing.T) {
 		t.Fatalf("last delivery %q (%v)", last, err)
 	}
 	lookTop(t, tab, "webhooks-list")
+	browsertest.Axe(t, tab, "webhooks-list")
 
 	// The delivery log and the detail.
 	if err := chromedp.Do(tab,
@@ -153,6 +157,7 @@ func TestBrowserWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	lookTop(t, tab, "webhook-deliveries")
+	browsertest.Axe(t, tab, "webhook-deliveries")
 	if err := chromedp.Do(tab,
 		chromedp.Click(q2("delivery-open")),
 		chromedp.WaitVisible(q2("delivery-page")),
@@ -168,6 +173,7 @@ func TestBrowserWebhooks(t *testing.T) {
 		t.Fatalf("response shown %q (%v)", resp, err)
 	}
 	lookTop(t, tab, "webhook-delivery")
+	browsertest.Axe(t, tab, "webhook-delivery")
 
 	// Redeliver: a flash, and the worker sends it again.
 	if err := chromedp.Do(tab,
