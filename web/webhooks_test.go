@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -207,6 +208,28 @@ func TestWebhookFormErrors(t *testing.T) {
 		r = cl.Post("/settings/webhooks/"+h.ID+"/rotate", url.Values{"overlap": {"10y"}})
 		if r.Status != 422 || !r.Has("field-overlap") || !strings.Contains(r.Body, "Choose how long") {
 			t.Errorf("rotation with a bad overlap: %d", r.Status)
+		}
+	})
+}
+
+// At webhook.MaxWebhooks the list says so instead of offering a new one,
+// and the form refuses another with a message at its top.
+func TestWebhooksAtTheLimit(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a := env.Org("acme")
+		cl := env.Client()
+		cl.Login(env.User(store.RoleAdmin, a))
+		for i := range webhook.MaxWebhooks {
+			createHook(t, env, a, "Hook "+strconv.Itoa(i), "https://hooks.example.org/"+strconv.Itoa(i))
+		}
+		r := cl.Get("/settings/webhooks")
+		if r.Status != 200 || !r.Has("webhooks-full") || r.Has("webhook-new") || strings.Count(r.Body, `data-testid="webhook-name"`) != webhook.MaxWebhooks {
+			t.Errorf("list at the limit: %d, full %v, new %v", r.Status, r.Has("webhooks-full"), r.Has("webhook-new"))
+		}
+		r = cl.Post("/settings/webhooks", hookForm("One more", "https://hooks.example.org/more", "member.joined"))
+		if r.Status != 422 || !strings.Contains(between(r.Body, `data-testid="form-error"`, "</div>"), "the most it can have") {
+			t.Errorf("one more: %d %q", r.Status, between(r.Body, `data-testid="form-error"`, "</div>"))
 		}
 	})
 }
