@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
@@ -47,18 +48,18 @@ func TestBrowserWebhooks(t *testing.T) {
 		_ = q.Stop(ctx)
 	})
 
-	type got struct {
+	type hit struct {
 		header http.Header
 		body   []byte
 	}
 	var (
 		mu       sync.Mutex
-		received []got
+		received []hit
 	)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		received = append(received, got{r.Header.Clone(), b})
+		received = append(received, hit{r.Header.Clone(), b})
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"ok":true,"note":"stored for the registrar"}`)
@@ -128,8 +129,8 @@ func TestBrowserWebhooks(t *testing.T) {
 	if err != nil || status != "HTTP 200" {
 		t.Fatalf("test status %q (%v)", status, err)
 	}
-	page, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
-	if err != nil || strings.Contains(page, secret) {
+	html, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	if err != nil || strings.Contains(html, secret) {
 		t.Fatalf("the webhook's page shows the secret (%v)", err)
 	}
 	lookTop(t, tab, "webhook-edit")
@@ -196,12 +197,13 @@ func TestBrowserWebhooks(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	mu.Lock()
-	defer mu.Unlock()
-	if len(received) != 2 {
-		t.Fatalf("the receiver got %d deliveries", len(received))
+	hits := append([]hit(nil), received...)
+	mu.Unlock()
+	if len(hits) != 2 {
+		t.Fatalf("the receiver got %d deliveries", len(hits))
 	}
 	v := webhook.Verifier{Keys: [][]byte{key}}
-	for i, g := range received {
+	for i, g := range hits {
 		if id := g.header.Get("webhook-id"); id != eventID {
 			t.Errorf("delivery %d: webhook-id %q, want %q", i+1, id, eventID)
 		}
@@ -219,6 +221,47 @@ func TestBrowserWebhooks(t *testing.T) {
 	}
 	browsertest.Wait(t, tab, "two attempts in the log, the newest a redelivery (attempt 2)",
 		`document.querySelectorAll('[data-testid="delivery-open"]').length === 2 && document.querySelector('tbody tr').innerText.includes('redelivered')`)
+
+	// Rotate with 72 hours of overlap: a new secret, once, and the overlap.
+	if err := chromedp.Do(tab,
+		chromedp.Click(q2("deliveries-webhook")),
+		chromedp.WaitVisible(q2("webhook-rotate")),
+		chromedp.SetValue(chromedp.CSS(`#f-overlap`), "72h"),
+		chromedp.Click(q2("webhook-rotate")),
+		chromedp.WaitVisible(q2("webhook-secret-overlap")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById("webhook-secret").value`))
+	if err != nil || rotated == secret || !strings.HasPrefix(rotated, "whsec_") {
+		t.Fatalf("rotated secret %q (%v)", rotated, err)
+	}
+	lookTop(t, tab, "webhook-rotated")
+
+	// Delete, after the confirmation: back to the empty list.
+	dialogs := chromedp.Events(tab, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			if !strings.Contains(ev.Message, "Delete the webhook “Student records”") {
+				t.Errorf("dialog %q", ev.Message)
+			}
+			go func() {
+				_, _ = chromedp.Call(tab, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			}()
+		}
+	}()
+	if err := chromedp.Do(tab,
+		chromedp.Click(q2("webhook-secret-done")),
+		chromedp.WaitVisible(q2("webhook-delete")),
+		chromedp.Click(q2("webhook-delete")),
+		chromedp.WaitVisible(q2("webhooks-empty")),
+		chromedp.WaitVisible(q2("flash-success")),
+	); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // lookTop is browsertest.Look from the top of the page (a full-page
