@@ -30,6 +30,7 @@ var formText = map[string]text.Rule{
 	"slug": text.SingleLine, "domain": text.SingleLine, "website": text.SingleLine, "metadata_uri": text.SingleLine,
 	"contact_email": text.SingleLine, "email": text.SingleLine, "recipient_address": text.SingleLine,
 	"expires": text.SingleLine, "date": text.SingleLine, "version": text.SingleLine, "validity_days": text.SingleLine,
+	"url": text.SingleLine, "since": text.SingleLine,
 	"display_title": text.SingleLine, "display_image_url": text.SingleLine, "achievement_image_url": text.SingleLine,
 	// The bulk form's pasted rows and file: bulk.Parse checks them as a CSV
 	// file, naming the row and column of a control character, and the

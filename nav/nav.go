@@ -49,8 +49,7 @@ type Entry struct {
 }
 
 // Table is every sidebar link, in the order shown within its group. Later
-// sections (approvals, marketplace, branding, webhooks, insights,
-// integrations) slot in as one row each.
+// sections (approvals, marketplace, branding, insights, integrations) slot in as one row each.
 var Table = []Entry{
 	{Overview, "Dashboard", "/", authz.AccountUse, Anyone, "dashboard"},
 
@@ -65,6 +64,7 @@ var Table = []Entry{
 
 	{Organization, "Members", "/members", authz.MembersManage, InOrganization, "members"},
 	{Organization, "API keys", "/api-keys", authz.APIKeysManage, InOrganization, "api-keys"},
+	{Organization, "Webhooks", "/settings/webhooks", authz.WebhooksManage, InOrganization, "webhooks"},
 	{Organization, "Security", "/settings/security", authz.OrgManage, InOrganization, "security"},
 	{Organization, "Signing keys", "/settings/keys", authz.OrgManage, InOrganization, "signing-keys"},
 	{Organization, "Profile", "/settings/profile", authz.OrgManage, InOrganization, "profile"},

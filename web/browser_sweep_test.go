@@ -2,16 +2,22 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
+	"github.com/trustcred/trustcred/internal/webhook"
+	"github.com/trustcred/trustcred/internal/webtest"
+	"github.com/trustcred/trustcred/store"
 )
 
 // What the width sweep does not open, and why: partials that htmx swaps
@@ -58,6 +64,20 @@ func TestBrowserWidthSweep(t *testing.T) {
 		"/admin/organizations/:id/suspend": orgID,
 		"/admin/organizations/:id/revoke":  orgID,
 	}
+	hookID, deliveryID := sweepWebhook(t, env, orgID)
+	ids["/settings/webhooks/:id"], ids["/settings/webhooks/:id/deliveries"] = hookID, hookID
+	// Two ids: the whole path.
+	ids["/settings/webhooks/:id/deliveries/:deliveryId"] = "/settings/webhooks/" + hookID + "/deliveries/" + deliveryID
+	// The sweep leaves out what a role cannot open: the demo's admin must
+	// open these, or they would be left out unnoticed.
+	admin := env.Client()
+	admin.Get("/login")
+	admin.Post("/login", url.Values{"email": {"admin@northfield.edu"}, "password": {accounts["admin@northfield.edu"].Password}})
+	for _, p := range []string{"/settings/webhooks/" + hookID, "/settings/webhooks/" + hookID + "/deliveries", ids["/settings/webhooks/:id/deliveries/:deliveryId"]} {
+		if r := admin.Get(p); r.Status != 200 {
+			t.Errorf("the demo admin gets %d for %s", r.Status, p)
+		}
+	}
 	// The staff pages: GET routes registered after the session middleware,
 	// less the public ones anyone opens signed out.
 	public := []string{"/", "/setup", "/login", "/login/mfa", "/password/forgot", "/password/reset/:token",
@@ -77,7 +97,11 @@ func TestBrowserWidthSweep(t *testing.T) {
 				t.Errorf("GET %s: a staff page the width sweep does not open: give it an id or a reason in sweepSkips", p)
 				continue
 			}
-			p = regexp.MustCompile(`:[a-z]+`).ReplaceAllString(p, id)
+			if strings.HasPrefix(id, "/") {
+				p = id
+			} else {
+				p = regexp.MustCompile(`:[a-z]+`).ReplaceAllString(p, id)
+			}
 		}
 		pages = append(pages, p)
 	}
@@ -136,4 +160,30 @@ func staffPath(p string) bool {
 		}
 	}
 	return true
+}
+
+// sweepWebhook gives the demo organization a webhook with a long URL and
+// one failed attempt with long values (the demo data has none), so that the
+// sweep opens the webhook's pages; it returns their ids.
+func sweepWebhook(t *testing.T, env *webtest.Env, orgID string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	sc := env.DB.Scoped(orgID)
+	h, _, err := env.Services.Webhooks.Create(ctx, sc, webhook.Settings{Name: "Student information system (registrar's office)",
+		URL:    "https://sis.northfield.example.edu/integrations/trustcred/webhooks/receive-events-" + strings.Repeat("x", 80),
+		Events: []string{"credential.issued", "credential.revoked", "member.joined"}, Active: true}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, ms, msg := 500, 1234, "HTTP 500: "+strings.Repeat("upstream-connect-error-", 10)
+	answer := `{"error":"` + strings.Repeat("a-long-unbroken-token-", 40) + `"}`
+	d := &store.WebhookDelivery{WebhookID: h.ID, EventType: "credential.issued", EventID: "evt_01a00000-0000-7000-8000-000000000001",
+		Cause: store.CauseEvent, CreatedAt: time.Now(), ResponseStatus: &status, ResponseBody: &answer, DeliveryTimeMs: &ms, ErrorMessage: &msg,
+		Payload: datatypes.NewJSONType(store.WebhookPayload{Type: "credential.issued", Version: 1, Timestamp: time.Now(),
+			Data: json.RawMessage(`{"credential":{"verify_url":"https://northfield.example.edu/v/` + strings.Repeat("0123456789", 12) + `"}}`)}),
+		RequestHeaders: datatypes.NewJSONType(map[string]string{"Webhook-Signature": "v1," + strings.Repeat("A", 44) + " v1," + strings.Repeat("B", 44)})}
+	if _, err := sc.RecordWebhookAttempt(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	return h.ID, d.ID
 }

@@ -45,6 +45,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}
 	eventDocs := handlers.NewEvents()
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
+	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -155,6 +156,20 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/settings/keys", m.Org(authz.OrgManage), signingKeys.Show)
 	app.Post("/settings/keys/rotate", m.Org(authz.OrgManage), signingKeys.Rotate)
 	app.Post("/settings/keys/method", m.Org(authz.OrgManage), signingKeys.SetMethod)
+
+	// Webhooks and their delivery logs (webhooks.manage). /new before /:id.
+	app.Get("/settings/webhooks", m.Org(authz.WebhooksManage), hooks.Index)
+	app.Get("/settings/webhooks/new", m.Org(authz.WebhooksManage), hooks.New)
+	app.Post("/settings/webhooks", m.Org(authz.WebhooksManage), hooks.Create)
+	app.Get("/settings/webhooks/:id", m.Org(authz.WebhooksManage), hooks.Edit)
+	app.Post("/settings/webhooks/:id", m.Org(authz.WebhooksManage), hooks.Update)
+	app.Post("/settings/webhooks/:id/rotate", m.Org(authz.WebhooksManage), hooks.Rotate)
+	app.Post("/settings/webhooks/:id/delete", m.Org(authz.WebhooksManage), hooks.Delete)
+	app.Post("/settings/webhooks/:id/test", m.Org(authz.WebhooksManage), hooks.Test)
+	app.Get("/settings/webhooks/:id/deliveries", m.Org(authz.WebhooksManage), hooks.Deliveries)
+	app.Get("/settings/webhooks/:id/deliveries/:deliveryId", m.Org(authz.WebhooksManage), hooks.Delivery)
+	app.Post("/settings/webhooks/:id/deliveries/:deliveryId/redeliver", m.Org(authz.WebhooksManage), hooks.Redeliver)
+	app.Post("/settings/webhooks/:id/redeliver-failed", m.Org(authz.WebhooksManage), hooks.RedeliverFailed)
 
 	// Credentials: read (org.view), issue (credentials.issue), revoke and
 	// suspend (credentials.revoke). The issue routes come before /:id.

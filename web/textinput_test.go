@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"html"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/trustcred/trustcred/handlers"
+	"github.com/trustcred/trustcred/internal/webhook"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -316,14 +318,19 @@ func TestNoPageRouteTakesAControlCharacter(t *testing.T) {
 		admin := env.User(store.RoleAdmin, acme)
 		cl := env.Client()
 		cl.Login(admin)
+		hook, _, err := env.Services.Webhooks.Create(context.Background(), env.DB.Scoped(acme.ID),
+			webhook.Settings{Name: "Registrar", URL: "https://hooks.example.org/x", Events: []string{"credential.issued"}, Active: true}, store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		ids := map[string]string{"/templates/": tpl.ID, "/schemas/": cs.ID, "/credentials/": cred.ID, "/members/": member.ID,
-			"/admin/organizations/": acme.ID}
+			"/admin/organizations/": acme.ID, "/settings/webhooks/": hook.ID}
 		checked := url.Values{}
 		for _, f := range []string{"name", "admin_name", "recipient_name", "recipient_address", "category", "achievement_name",
 			"achievement_description", "achievement_criteria", "achievement_image_url", "description", "display_title",
 			"display_description", "display_criteria", "display_image_url", "reason", "slug", "domain", "website",
 			"metadata_uri", "contact_email", "email", "expires", "date", "version", "validity_days", "data.degree", "data.awarded",
-			"default_degree"} {
+			"default_degree", "url", "since"} {
 			if !handlers.FormField(f) {
 				t.Fatalf("%s is not a field the forms check", f)
 			}
