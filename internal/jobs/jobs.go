@@ -46,6 +46,21 @@ const (
 	RescueAfter    = 20 * time.Second
 )
 
+// QueueOutbound is the queue of jobs that mostly wait on another server
+// (webhook deliveries): many of them run at once, and a receiver that hangs
+// for its whole timeout holds one of them, never a slot of the default
+// queue's jobs (bulk issuance, emails, event fan-out).
+const QueueOutbound = "outbound"
+
+// Workers per queue. The default queue's jobs are CPU and database work;
+// on SQLite one writer works at a time anyway. Outbound jobs wait on the
+// network: a slow receiver must not keep others waiting.
+const (
+	postgresWorkers = 10
+	sqliteWorkers   = 2
+	outboundWorkers = 50
+)
+
 // Workers is the set of job kinds this process can run, and the periodic
 // jobs it schedules.
 type Workers struct {
@@ -111,22 +126,26 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 	}
 	var (
 		driver     riverdriver.Driver[*sql.Tx]
-		maxWorkers = 10
+		maxWorkers = postgresWorkers
 	)
 	switch db.Dialect() {
 	case store.Postgres:
 		driver = riverdatabasesql.New(pool)
 	case store.SQLite:
 		driver = riversqlite.New(pool)
-		maxWorkers = 2 // one writer at a time anyway
+		maxWorkers = sqliteWorkers
 	}
-	// PostgreSQL tells the queue of new jobs (LISTEN/NOTIFY); SQLite cannot,
-	// so the queue polls: at River's default of once a second it would run
-	// at most maxWorkers jobs a second (a bulk batch's thousands of emails,
-	// a webhook's events would crawl). A poll is one indexed query.
-	fetchPoll, fetchCooldown := river.FetchPollIntervalDefault, river.FetchCooldownDefault
+	// A queue fetches at most once per cooldown, up to its free workers:
+	// at River's default of 100 ms the default queue ran at most 100 jobs a
+	// second, and an event's webhook delivery is two jobs (fan-out, then
+	// delivery): 38 deliveries a second (BenchmarkDeliveries). A fetch is
+	// one indexed query, made only while jobs keep coming. PostgreSQL
+	// tells the queue of new jobs (LISTEN/NOTIFY); SQLite cannot, so the
+	// queue polls: at River's default of once a second it would run at
+	// most maxWorkers jobs a second.
+	fetchPoll, fetchCooldown := river.FetchPollIntervalDefault, 10*time.Millisecond
 	if db.Dialect() == store.SQLite {
-		fetchPoll, fetchCooldown = 50*time.Millisecond, 10*time.Millisecond
+		fetchPoll = 50 * time.Millisecond
 	}
 	cfg := &river.Config{
 		Logger:                      log.With("component", "jobs"),
@@ -143,7 +162,10 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 	if working {
 		cfg.Workers = ws.river
 		cfg.PeriodicJobs = ws.periodic
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}}
+		cfg.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: maxWorkers},
+			QueueOutbound:      {MaxWorkers: outboundWorkers},
+		}
 	}
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {

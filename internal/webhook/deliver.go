@@ -46,7 +46,7 @@ func (Deliver) Kind() string { return "webhook_deliver" }
 
 // InsertOpts: the first attempt and the retries of the schedule.
 func (Deliver) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: len(retrySchedule) + 1, Queue: river.QueueDefault}
+	return river.InsertOpts{MaxAttempts: len(retrySchedule) + 1, Queue: jobs.QueueOutbound}
 }
 
 // Consume is the webhooks' part of an event's fan-out: one Deliver job
