@@ -50,12 +50,14 @@ func signIn(t *testing.T, tab context.Context, base string, a demo.Account) {
 		`document.readyState === "complete" && !location.pathname.startsWith("/login")`)
 }
 
-// A first visit (nothing cached) to the sign-in page and to the dashboard
-// brings at most 40 KB of CSS and JavaScript over the network, as Chrome
+// A first visit (nothing cached) to each page a new user meets first (sign-in,
+// the public verification page, /verify, the dashboard, the credentials list,
+// the issue form, the organizations console) brings at most 40 KB of CSS and JavaScript over the network, as Chrome
 // counts it (encodedDataLength: headers and the body as compressed).
 func TestBrowserWeightBudget(t *testing.T) {
-	_, base, accounts := demoServed(t)
+	env, base, accounts := demoServed(t)
 	tab := browsertest.Tab(t)
+	publicID := scalar[string](t, env, "SELECT public_id FROM credentials WHERE status = 'active' LIMIT 1")
 	const budget = 40 << 10
 	check := func(name, path string) {
 		t.Helper()
@@ -68,8 +70,15 @@ func TestBrowserWeightBudget(t *testing.T) {
 		}
 	}
 	check("sign-in page", "/login")
+	check("public verification page", "/v/"+publicID)
+	check("verify page", "/verify")
 	signIn(t, tab, base, accounts["admin@northfield.edu"])
 	check("dashboard", "/")
+	check("credentials list", "/credentials")
+	check("issue form", "/credentials/issue")
+	check("verify page, signed in", "/verify")
+	signIn(t, tab, base, accounts["operator@trustcred.example"])
+	check("organizations console", "/admin/organizations")
 }
 
 // axe-core finds no serious or critical violation on the pages a new user
