@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -83,8 +84,9 @@ func TestBrowserWeightBudget(t *testing.T) {
 
 // axe-core finds no serious or critical violation on the pages a new user
 // meets first: sign-in, the dashboard, the credentials list, the issue
-// form, a credential page, its public verification page and the platform's
-// organizations console.
+// form, a credential page, its public verification page, /verify (signed
+// out and in) and the platform's organizations console; none scrolls
+// sideways at 390 or 1280 px.
 func TestBrowserAccessibility(t *testing.T) {
 	env, base, accounts := demoServed(t)
 	tab := browsertest.Tab(t)
@@ -97,14 +99,19 @@ func TestBrowserAccessibility(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		browsertest.Axe(t, tab, name)
+		// At a phone's and a laptop's width, saved under
+		// $TRUSTCRED_SCREENSHOTS for a person to look at.
+		browsertest.Look(t, tab, strings.ReplaceAll(name, " ", "-"))
 	}
 	visit("sign-in page", "/login")
 	visit("public verification page", "/v/"+publicID)
+	visit("verify page", "/verify")
 	signIn(t, tab, base, accounts["admin@northfield.edu"])
 	visit("dashboard", "/")
 	visit("credentials list", "/credentials")
 	visit("issue form", "/credentials/issue")
 	visit("credential page", "/credentials/"+credID)
+	visit("verify page signed in", "/verify")
 	signIn(t, tab, base, accounts["operator@trustcred.example"])
 	visit("organizations console", "/admin/organizations")
 }
