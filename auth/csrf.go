@@ -125,3 +125,16 @@ func redirecting(c *fiber.Ctx) bool {
 	s := c.Response().StatusCode()
 	return s >= 300 && s < 400 || len(c.Response().Header.Peek("HX-Redirect")) > 0
 }
+
+// CSRFToken gives the page the CSRF token of a visitor who already has one
+// (anyone signed in) and does nothing else: no check, no cookie. It is for
+// public pages that set no cookie but show a signed-in person the staff
+// shell, whose forms (sign out, notifications) need the token.
+func (m *Manager) CSRFToken() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if token := m.csrfFromCookie(c); token != "" {
+			render.SetCSRFToken(c, maskCSRF(token))
+		}
+		return c.Next()
+	}
+}

@@ -170,6 +170,9 @@ func (h *Credentials) Show(c *fiber.Ctx) error {
 	}
 	d := credentials.Detail{ID: cr.ID, PublicID: cr.PublicID, RecipientAddress: cr.RecipientAddress,
 		PublicURL: h.Issuer.CredentialURL(cr.PublicID), Status: h.statusModel(c, cr)}
+	if c.Query("view") == "json" {
+		d.View = "json"
+	}
 	if cr.RecipientName != nil {
 		d.RecipientName = *cr.RecipientName
 	}

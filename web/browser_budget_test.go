@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -50,12 +51,14 @@ func signIn(t *testing.T, tab context.Context, base string, a demo.Account) {
 		`document.readyState === "complete" && !location.pathname.startsWith("/login")`)
 }
 
-// A first visit (nothing cached) to the sign-in page and to the dashboard
-// brings at most 40 KB of CSS and JavaScript over the network, as Chrome
+// A first visit (nothing cached) to each page a new user meets first (sign-in,
+// the public verification page, /verify, the dashboard, the credentials list,
+// the issue form, the organizations console) brings at most 40 KB of CSS and JavaScript over the network, as Chrome
 // counts it (encodedDataLength: headers and the body as compressed).
 func TestBrowserWeightBudget(t *testing.T) {
-	_, base, accounts := demoServed(t)
+	env, base, accounts := demoServed(t)
 	tab := browsertest.Tab(t)
+	publicID := scalar[string](t, env, "SELECT public_id FROM credentials WHERE status = 'active' LIMIT 1")
 	const budget = 40 << 10
 	check := func(name, path string) {
 		t.Helper()
@@ -68,14 +71,22 @@ func TestBrowserWeightBudget(t *testing.T) {
 		}
 	}
 	check("sign-in page", "/login")
+	check("public verification page", "/v/"+publicID)
+	check("verify page", "/verify")
 	signIn(t, tab, base, accounts["admin@northfield.edu"])
 	check("dashboard", "/")
+	check("credentials list", "/credentials")
+	check("issue form", "/credentials/issue")
+	check("verify page, signed in", "/verify")
+	signIn(t, tab, base, accounts["operator@trustcred.example"])
+	check("organizations console", "/admin/organizations")
 }
 
 // axe-core finds no serious or critical violation on the pages a new user
 // meets first: sign-in, the dashboard, the credentials list, the issue
-// form, a credential page, its public verification page and the platform's
-// organizations console.
+// form, a credential page, its public verification page, /verify (signed
+// out and in) and the platform's organizations console; none scrolls
+// sideways at 390 or 1280 px.
 func TestBrowserAccessibility(t *testing.T) {
 	env, base, accounts := demoServed(t)
 	tab := browsertest.Tab(t)
@@ -88,14 +99,19 @@ func TestBrowserAccessibility(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		browsertest.Axe(t, tab, name)
+		// At a phone's and a laptop's width, saved under
+		// $TRUSTCRED_SCREENSHOTS for a person to look at.
+		browsertest.Look(t, tab, strings.ReplaceAll(name, " ", "-"))
 	}
 	visit("sign-in page", "/login")
 	visit("public verification page", "/v/"+publicID)
+	visit("verify page", "/verify")
 	signIn(t, tab, base, accounts["admin@northfield.edu"])
 	visit("dashboard", "/")
 	visit("credentials list", "/credentials")
 	visit("issue form", "/credentials/issue")
 	visit("credential page", "/credentials/"+credID)
+	visit("verify page signed in", "/verify")
 	signIn(t, tab, base, accounts["operator@trustcred.example"])
 	visit("organizations console", "/admin/organizations")
 }

@@ -43,7 +43,29 @@ var sweepSkips = map[string]string{
 	"/credentials/:id/unsuspend":        "",
 }
 
-// Every staff page, opened by every role that may open it, with the demo
+// What the width sweep does not open signed out, and why: documents,
+// images and partials, and pages that need a token or a state the demo
+// does not have.
+var publicSkips = map[string]string{
+	"/healthz":               "not a page",
+	"/readyz":                "not a page",
+	"/status":                "JSON",
+	"/static/*":              "files",
+	"/orgs/:slug/logo":       "image",
+	"/orgs/:slug/did.json":   "JSON",
+	"/status-lists/:id":      "JSON",
+	"/ns/credentials/v1":     "JSON-LD context",
+	"/v/:id/credential.json": "JSON",
+	"/v/:id/qr.:format":      "image",
+	"/register/slug":         "htmx partial: the address check",
+	"/setup":                 "only before the first account: the demo has accounts (redirects to /login)",
+	"/login/mfa":             "needs a sign-in half done (TestBrowserMFALoginAndSessionRevoke opens it)",
+	"/password/reset/:token": "needs a token mailed to a person",
+	"/invitations/:token":    "needs a token mailed to a person (TestBrowserMembersAndInvitation opens one)",
+	"/confirm-email/:token":  "needs a token mailed to a person",
+}
+
+// Every public page signed out, then every staff page, opened by every role that may open it, with the demo
 // data, at 390, 820, 1280 and 1920 px: none scrolls sideways. The page
 // list is the route table's GET routes behind a session guard; a new one
 // fails the test until it is listed here or skipped with a reason.
@@ -106,8 +128,40 @@ func TestBrowserWidthSweep(t *testing.T) {
 		pages = append(pages, p)
 	}
 	pages = append([]string{"/"}, pages...) // the dashboard, or a role's home
+	pages = append(pages, "/verify")        // public, in the staff shell when signed in
 
 	tab := browsertest.Tab(t)
+	// The public pages, signed out, first: the tab has no session yet.
+	slug := one("SELECT slug FROM organizations WHERE id = ?", orgID)
+	revokedID := one("SELECT public_id FROM credentials WHERE issuer_id = ? AND status = 'revoked' LIMIT 1", orgID)
+	publicIDs := map[string]string{"/v/:id": one("SELECT public_id FROM credentials WHERE id = ?", credID), "/orgs/:slug": slug}
+	var open []string
+	for _, r := range env.App.GetRoutes(true) {
+		if r.Method != "GET" || (staffPath(r.Path) && !slices.Contains(public, r.Path)) || slices.Contains(open, r.Path) {
+			continue
+		}
+		if _, ok := publicSkips[r.Path]; ok || strings.HasPrefix(r.Path, "/api/") {
+			continue
+		}
+		p := r.Path
+		if strings.Contains(p, ":") {
+			id, ok := publicIDs[p]
+			if !ok {
+				t.Errorf("GET %s: a public page the width sweep does not open: give it an id or a reason in publicSkips", p)
+				continue
+			}
+			p = regexp.MustCompile(`:[a-z]+`).ReplaceAllString(p, id)
+		}
+		open = append(open, p)
+	}
+	open = append(open, "/v/"+revokedID) // a revoked credential's verdict
+	for _, p := range open {
+		if err := chromedp.Do(tab, chromedp.Navigate(base+p)); err != nil {
+			t.Fatalf("signed out: GET %s: %v", p, err)
+		}
+		sweepLook(t, tab, "sweep-public"+strings.ReplaceAll(p, "/", "_"))
+	}
+
 	for _, email := range []string{"operator@trustcred.example", "admin@northfield.edu", "issuer@northfield.edu",
 		"reviewer@northfield.edu", "hr@acme-hiring.example", "sam.student@northfield.edu"} {
 		a := accounts[email]
@@ -131,11 +185,13 @@ func TestBrowserWidthSweep(t *testing.T) {
 	}
 }
 
-// sweepLook is browsertest.Look at AllWidths: any element that sticks out
-// at any width fails, and names itself.
+// sweepLook is browsertest.Look at AllWidths and at 1024 px (where the
+// sidebar appears and leaves the page the least room): any element that
+// sticks out at any width fails, and names itself, and so do interactive
+// elements drawn over one another.
 func sweepLook(t *testing.T, tab context.Context, name string) {
 	t.Helper()
-	for _, w := range browsertest.AllWidths {
+	for _, w := range sweepWidths {
 		if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(w), 900)); err != nil {
 			t.Fatalf("%s at %d px: %v", name, w, err)
 		}
@@ -147,8 +203,17 @@ func sweepLook(t *testing.T, tab context.Context, name string) {
 		case overflow > 0:
 			t.Errorf("%s at %d px scrolls sideways by %d px: %s", name, w, overflow, culprit)
 		}
+		over, err := browsertest.Overlapping(tab)
+		if err != nil {
+			t.Fatalf("%s at %d px: %v", name, w, err)
+		}
+		for _, o := range over {
+			t.Errorf("%s at %d px: %s", name, w, o)
+		}
 	}
 }
+
+var sweepWidths = []int{390, 820, 1024, 1280, 1920}
 
 // staffPath reports whether a route is a page behind the session: not the
 // API, the static files, the public verification pages or the protocol's

@@ -263,10 +263,20 @@ func TestIssueCredentialForm(t *testing.T) {
 			t.Errorf("%d credential_email jobs for %s (%v)", queued, credID, err)
 		}
 		for _, want := range []string{"Bachelor of Science", "Ada Lovelace", "Final score", "97.5", "First class", "With honours",
-			"eddsa-rdfc-2022", env.Config.BaseURL + "/v/", "DataIntegrityProof", "badge-active"} {
+			"eddsa-rdfc-2022", env.Config.BaseURL + "/v/", "badge-active", `aria-current="page"`, "credential-tab-json"} {
 			if !strings.Contains(r.Body, want) {
 				t.Errorf("the detail page lacks %q", want)
 			}
+		}
+		// The signed JSON is one click away, on its own tab: the page a
+		// person opens first shows the credential as they read it.
+		if r.Has("credential-json") {
+			t.Error("the credential tab shows the raw JSON")
+		}
+		js := cl.Get("/credentials/" + credID + "?view=json")
+		if js.Status != 200 || !js.Has("credential-json") || !strings.Contains(js.Body, "DataIntegrityProof") ||
+			js.Has("credential-facts") || !strings.Contains(js.Body, `aria-current="page" class="inline-flex whitespace-nowrap border-b-2 border-brand-700 px-1 py-2 font-medium text-brand-800" data-testid="credential-tab-json"`) {
+			t.Errorf("the Signed JSON tab: %d, JSON shown %v", js.Status, js.Has("credential-json"))
 		}
 	})
 }

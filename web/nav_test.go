@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -105,7 +106,7 @@ func TestSidebarMarksOneCurrentItem(t *testing.T) {
 		"/credentials/bulk/new": "/credentials/bulk",
 		"/schemas/new":          "/schemas",
 		"/settings/keys":        "/settings/keys",
-		"/verify":               "", // a public page: the signed-in visitor sees it with the public bar
+		"/verify":               "/verify", // a public page, which a signed-in person sees in the staff shell
 		"/account":              "",
 	} {
 		r := cl.Get(path)
@@ -260,4 +261,40 @@ func TestGettingStartedChecklist(t *testing.T) {
 	if r = admin.Get("/"); r.Has("checklist") {
 		t.Error("the checklist is still shown once every step is done")
 	}
+}
+
+// /verify is one page for everyone: a signed-in person sees it in the
+// staff shell (the sidebar with "Verify a credential" current, the
+// account menu able to sign out), and can verify there; a signed-out
+// visitor in the public layout, with no cookie set.
+func TestVerifyPageInTheStaffShellWhenSignedIn(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, dialect store.Dialect) {
+		env := webtest.New(t, dialect)
+		org := env.Org("acme")
+		for _, role := range []store.Role{store.RoleAdmin, store.RoleVerifier} {
+			cl := env.Client()
+			cl.Login(env.User(role, org))
+			r := cl.Get("/verify")
+			if r.Status != 200 || !r.Has("verify-form") || !r.Has("sidebar-nav") || r.Has("sign-in") ||
+				!strings.Contains(between(r.Body, `data-testid="sidebar-nav"`, "</nav>"), `<a href="/verify" aria-current="page"`) {
+				t.Errorf("%s: GET /verify: %d, form %v, sidebar %v, public bar %v", role, r.Status, r.Has("verify-form"), r.Has("sidebar-nav"), r.Has("sign-in"))
+			}
+			if token := regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`).FindStringSubmatch(r.Body); token == nil {
+				t.Errorf("%s: the staff shell on /verify has no CSRF token for its forms", role)
+			}
+			// Verifying from the shell: the result is shown in it too.
+			r = cl.Post("/verify", url.Values{"credential": {""}})
+			if r.Status != 422 || !r.Has("sidebar-nav") || !r.Has("verify-error") {
+				t.Errorf("%s: POST /verify: %d, sidebar %v, error %v", role, r.Status, r.Has("sidebar-nav"), r.Has("verify-error"))
+			}
+		}
+		anon := env.Client()
+		r := anon.Get("/verify")
+		if r.Status != 200 || !r.Has("verify-form") || r.Has("sidebar-nav") || !r.Has("sign-in") {
+			t.Errorf("signed out: GET /verify: %d, sidebar %v, sign-in %v", r.Status, r.Has("sidebar-nav"), r.Has("sign-in"))
+		}
+		if c := r.Header.Values("Set-Cookie"); len(c) > 0 {
+			t.Errorf("signed out: /verify set cookies %v", c)
+		}
+	})
 }

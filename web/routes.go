@@ -69,8 +69,12 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/v/:id", public, verification.Page)
 	app.Get("/v/:id/credential.json", public, verification.JSON)
 	app.Get("/v/:id/qr.:format", public, verification.QR)
-	app.Get("/verify", public, verification.Form)
-	app.Post("/verify", public, verification.Upload)
+	// /verify is the same for anyone and sets no cookie, but a signed-in
+	// person sees it in the staff shell: the session is read (never
+	// started) and the CSRF token the shell's forms need passed on. Posting
+	// a document changes nothing but a log line: no CSRF check.
+	app.Get("/verify", public, m.Load(), m.CSRFToken(), auth.Chrome(), verification.Form)
+	app.Post("/verify", public, m.Load(), m.CSRFToken(), auth.Chrome(), verification.Upload)
 	app.Post("/api/v1/credentials/verify", public, verification.APICredential)
 	app.Post("/api/v1/presentations/verify", public, verification.APIPresentation)
 

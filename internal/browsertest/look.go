@@ -102,3 +102,61 @@ func Sideways(tab context.Context) (int, string, error) {
 	})()`))
 	return r.Overflow, r.Culprit, err
 }
+
+// Overlapping lists the pairs of interactive elements (links, buttons,
+// form controls, summaries) on the page open in tab that are drawn over
+// one another, where a person would tap one and get the other: the
+// visible parts of their boxes (clipped by the boxes that scroll or clip
+// them; each line of a link that wraps on its own) intersect by more than
+// 2 px both ways. An element inside another (a control in its label) is
+// not an overlap; hidden ones (sr-only, closed menus, transparent
+// loading indicators) do not count.
+func Overlapping(tab context.Context) ([]string, error) {
+	return chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
+		const name = el => "<" + el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+			(el.dataset.testid ? " data-testid=" + el.dataset.testid : "") + "> " +
+			(el.textContent || el.getAttribute("aria-label") || el.name || "").trim().replace(/\s+/g, " ").slice(0, 40);
+		const visible = el => {
+			if (el.closest(".sr-only")) return false;
+			// The content of a closed <details> (a menu, the notifications)
+			// keeps its boxes in Chromium (content-visibility: hidden).
+			if (el.checkVisibility && !el.checkVisibility({contentVisibilityAuto: true})) return false;
+			const closed = el.closest("details:not([open])");
+			if (closed && el.parentElement !== closed) return false;
+			for (let a = el; a; a = a.parentElement) {
+				const s = getComputedStyle(a);
+				if (s.visibility === "hidden" || s.opacity === "0" || s.display === "none") return false;
+			}
+			return true;
+		};
+		// The part of a box that shows: cut by every ancestor that clips.
+		const clip = (el, r) => {
+			let {left, top, right, bottom} = r;
+			for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+				const s = getComputedStyle(a);
+				if (s.overflowX === "visible" && s.overflowY === "visible") continue;
+				const q = a.getBoundingClientRect();
+				left = Math.max(left, q.left); top = Math.max(top, q.top);
+				right = Math.min(right, q.right); bottom = Math.min(bottom, q.bottom);
+			}
+			return {left, top, right, bottom};
+		};
+		const items = [];
+		for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]")) {
+			if (!visible(el)) continue;
+			const boxes = [...el.getClientRects()].map(r => clip(el, r)).filter(b => b.right - b.left > 2 && b.bottom - b.top > 2);
+			if (boxes.length) items.push({el, boxes});
+		}
+		const out = [];
+		for (let i = 0; i < items.length && out.length < 5; i++) {
+			for (let j = i + 1; j < items.length; j++) {
+				const a = items[i], b = items[j];
+				if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+				const hit = a.boxes.some(p => b.boxes.some(q =>
+					Math.min(p.right, q.right) - Math.max(p.left, q.left) > 2 && Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top) > 2));
+				if (hit) { out.push(name(a.el) + " overlaps " + name(b.el)); break; }
+			}
+		}
+		return out;
+	})()`))
+}

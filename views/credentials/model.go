@@ -102,6 +102,7 @@ type Detail struct {
 	History           []HistoryEntry
 	Verifications     int64
 	Status            Status
+	View              string // "json": the Signed JSON tab; "": the credential as a person reads it
 }
 
 // Confirm asks for a status change's confirmation (and reason): in the
@@ -193,7 +194,7 @@ func inputClass(err string) string {
 	if err != "" {
 		return "block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-red-400 focus:ring-2 focus:ring-inset focus:ring-red-600 sm:text-sm"
 	}
-	return "block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-brand-600 sm:text-sm"
+	return "block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-500 focus:ring-2 focus:ring-inset focus:ring-brand-600 sm:text-sm"
 }
 
 func attrs(m map[string]string) templ.Attributes {

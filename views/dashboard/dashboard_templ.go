@@ -1373,7 +1373,7 @@ func verifyBox() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 117, "<form method=\"post\" action=\"/verify\" enctype=\"multipart/form-data\" class=\"mt-4 space-y-3\" data-testid=\"verify-box\"><label for=\"dashboard-credential\" class=\"block text-sm font-medium text-slate-700\">Paste a credential (JSON)</label> <textarea id=\"dashboard-credential\" name=\"credential\" rows=\"4\" required class=\"block w-full rounded-md border border-slate-400 px-3 py-2 font-mono text-xs text-slate-900 shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600\"></textarea><div class=\"flex flex-wrap items-center gap-4\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 117, "<form method=\"post\" action=\"/verify\" enctype=\"multipart/form-data\" class=\"mt-4 space-y-3\" data-testid=\"verify-box\"><label for=\"dashboard-credential\" class=\"block text-sm font-medium text-slate-700\">Paste a credential (JSON)</label> <textarea id=\"dashboard-credential\" name=\"credential\" rows=\"4\" required class=\"block w-full rounded-md border border-slate-500 px-3 py-2 font-mono text-xs text-slate-900 shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600\"></textarea><div class=\"flex flex-wrap items-center gap-4\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -28,14 +28,6 @@ func TestConfirmIsAFormThatAsksFirst(t *testing.T) {
 		`hx-swap="outerHTML"`, `hx-confirm="Deactivate ann?"`, `name="csrf_token"`, `<button type="submit"`, `data-testid="member-deactivate"`, `Deactivate</button>`)
 }
 
-// The modal is a dialog labelled by its title, opened by a summary
-// (no JavaScript).
-func TestModalDialogSemantics(t *testing.T) {
-	html := render(t, Modal(ModalProps{ID: "revoke-1", Title: "Revoke this key?", TestID: "revoke-modal"}, templ.Raw("Revoke")), templ.Raw("<form></form>"))
-	has(t, html, `<details`, `data-testid="revoke-modal"`, `<summary`, `Revoke`, `</summary>`,
-		`role="dialog"`, `aria-labelledby="revoke-1-title"`, `<h2 id="revoke-1-title"`, `Revoke this key?</h2>`, `<form></form>`)
-}
-
 // The page header is the page's one <h1>, with its actions beside it.
 func TestPageHeader(t *testing.T) {
 	html := render(t, PageHeader(PageHeaderProps{Title: "Credentials", Description: "Newest first.", TestID: "page-title"}),

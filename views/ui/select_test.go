@@ -23,3 +23,11 @@ func TestSelectLabelValueAndError(t *testing.T) {
 	row := render(t, Select(SelectProps{Name: "role", ID: "role-7", Label: "Role of ann@example.org", HideLabel: true, Options: opts, Compact: true}))
 	has(t, row, `<label for="role-7" class="sr-only">Role of ann@example.org</label>`, `<select id="role-7" name="role"`)
 }
+
+// A required select says so next to its label, to eyes and to screen
+// readers.
+func TestSelectRequiredMark(t *testing.T) {
+	html := render(t, Select(SelectProps{Name: "grade", Label: "Grade", Required: true, Options: []Option{{Value: "a", Label: "A"}}}))
+	has(t, html, `Grade<span`, `aria-hidden="true">*</span>`, `(required)</span></label>`, `<select`, `required`)
+	hasNot(t, render(t, Select(SelectProps{Name: "grade", Label: "Grade"})), `(required)`)
+}

@@ -98,7 +98,7 @@ func HistoryPage(m History) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"space-y-6\" data-testid=\"verifications-page\"><header><h1 class=\"text-2xl font-bold tracking-tight text-slate-900\">Verifications</h1><p class=\"mt-1 text-sm text-slate-600\">Every time someone checked one of your credentials: on its page, by its QR code, through the API or an app.</p></header><form method=\"get\" action=\"/verifications\" hx-get=\"/verifications\" hx-trigger=\"change, submit\" hx-target=\"#verification-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" role=\"search\" data-testid=\"verification-filters\" class=\"grid gap-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-5\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"space-y-6\" data-testid=\"verifications-page\"><header><h1 class=\"text-2xl font-bold tracking-tight text-slate-900\">Verifications</h1><p class=\"mt-1 text-sm text-slate-600\">Every time someone checked one of your credentials: on its page, by its QR code, through the API or an app.</p></header><form method=\"get\" action=\"/verifications\" hx-get=\"/verifications\" hx-trigger=\"change, submit\" hx-target=\"#verification-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" role=\"search\" data-testid=\"verification-filters\" class=\"grid gap-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 xl:grid-cols-5\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -125,7 +125,7 @@ func HistoryPage(m History) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"flex items-end gap-3 lg:col-span-5\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"flex items-end gap-3 xl:col-span-5\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
