@@ -278,6 +278,21 @@ func (a *Account) NotificationPreferences(ctx context.Context) ([]NotificationPr
 // not offered yet); new rows get it off. Every type must be valid and
 // appear once.
 func (a *Account) SaveNotificationPreferences(ctx context.Context, prefs []NotificationPreference) error {
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return a.savePreferences(tx, prefs) })
+}
+
+// SaveNotifications stores the preferences (as SaveNotificationPreferences)
+// and the settings (as SaveNotificationSettings) in one transaction.
+func (a *Account) SaveNotifications(ctx context.Context, prefs []NotificationPreference, s NotificationSettings) error {
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := a.savePreferences(tx, prefs); err != nil {
+			return err
+		}
+		return a.updateProfile(tx, s.apply)
+	})
+}
+
+func (a *Account) savePreferences(tx *gorm.DB, prefs []NotificationPreference) error {
 	seen := map[NotificationType]bool{}
 	rows := make([]NotificationPreference, 0, len(prefs))
 	for _, p := range prefs {
@@ -291,12 +306,10 @@ func (a *Account) SaveNotificationPreferences(ctx context.Context, prefs []Notif
 	if len(rows) == 0 {
 		return nil
 	}
-	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "user_id"}, {Name: "notification_type"}},
-			DoUpdates: clause.AssignmentColumns([]string{"in_app_enabled", "email_enabled", "sms_enabled"}),
-		}).Create(&rows).Error
-	})
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}, {Name: "notification_type"}},
+		DoUpdates: clause.AssignmentColumns([]string{"in_app_enabled", "email_enabled", "sms_enabled"}),
+	}).Create(&rows).Error
 }
 
 // Notify notifies each of userIDs of n through the channels their

@@ -265,25 +265,29 @@ func (a *Account) NotificationSettings(ctx context.Context) (NotificationSetting
 // SaveNotificationSettings stores the digest, quiet hours and time zone in
 // the user's profile, keeping its other fields. The caller validates.
 func (a *Account) SaveNotificationSettings(ctx context.Context, s NotificationSettings) error {
-	return a.updateProfile(ctx, func(p *UserProfile) {
-		p.EmailDigest, p.QuietStart, p.QuietEnd, p.Timezone = s.EmailDigest, s.QuietStart, s.QuietEnd, s.Timezone
-	})
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return a.updateProfile(tx, s.apply) })
+}
+
+func (s NotificationSettings) apply(p *UserProfile) {
+	p.EmailDigest, p.QuietStart, p.QuietEnd, p.Timezone = s.EmailDigest, s.QuietStart, s.QuietEnd, s.Timezone
 }
 
 // SetPhone stores the user's phone number (E.164, validated by the caller;
 // "" removes it).
 func (a *Account) SetPhone(ctx context.Context, e164 string) error {
-	return a.updateProfile(ctx, func(p *UserProfile) { p.Phone = e164 })
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return a.updateProfile(tx, func(p *UserProfile) { p.Phone = e164 })
+	})
 }
 
-func (a *Account) updateProfile(ctx context.Context, change func(*UserProfile)) error {
-	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var u User
-		if err := tx.Select("id", "profile").First(&u, "id = ?", a.userID).Error; err != nil {
-			return notFound(err)
-		}
-		p := u.Profile.Data()
-		change(&p)
-		return tx.Model(&User{}).Where("id = ?", a.userID).Update("profile", datatypes.NewJSONType(p)).Error
-	})
+// updateProfile changes the user's profile inside tx, keeping the fields
+// change leaves alone.
+func (a *Account) updateProfile(tx *gorm.DB, change func(*UserProfile)) error {
+	var u User
+	if err := tx.Select("id", "profile").First(&u, "id = ?", a.userID).Error; err != nil {
+		return notFound(err)
+	}
+	p := u.Profile.Data()
+	change(&p)
+	return tx.Model(&User{}).Where("id = ?", a.userID).Update("profile", datatypes.NewJSONType(p)).Error
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // users' time zones, wherever the server runs
 
 	"github.com/riverqueue/river"
 
@@ -346,4 +347,18 @@ func ClockMinutes(s string) (int, bool) {
 		return 0, false
 	}
 	return hh*60 + mm, true
+}
+
+// ValidTimezone reports whether name is a time zone QuietUntil knows: an
+// IANA name such as Europe/Paris, or "" (UTC). "Local" is refused: the
+// server's zone means nothing to the user.
+func ValidTimezone(name string) bool {
+	if name == "" {
+		return true
+	}
+	if name == "Local" || len(name) > 64 {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
 }
