@@ -42,7 +42,7 @@ type NotificationMetadata struct {
 }
 
 // Notification is a notification for one user: shown in the app and, when
-// the user's preference for its type says so, emailed.
+// the user's preference for its type says so, emailed and texted.
 type Notification struct {
 	ID        string
 	UserID    string
@@ -313,12 +313,13 @@ func (a *Account) savePreferences(tx *gorm.DB, prefs []NotificationPreference) e
 }
 
 // Notify notifies each of userIDs of n through the channels their
-// preference for n's type has on (no preference row: in-app and email on).
-// A user with in-app on gets the notification in the app; a user with
-// in-app off but email on gets a row marked EmailOnly, which only the email
-// job sees; a user with both off gets nothing. Emails are sent by the
-// notification_email job. It returns how many in-app notifications it
-// created. n.UserID is ignored.
+// preference for n's type has on (no preference row: in-app and email on),
+// every channel for a critical n (see notify). A user with in-app on gets
+// the notification in the app; a user with in-app off but another channel
+// on gets a row marked EmailOnly, which no in-app query shows; a user with
+// everything off gets nothing. Email and SMS go out through their
+// notification_deliveries rows (internal/notify). It returns how many
+// in-app notifications it created. n.UserID is ignored.
 func (db *DB) Notify(ctx context.Context, userIDs []string, n Notification) (int, error) {
 	return notify(db.gorm.WithContext(ctx), userIDs, n)
 }
