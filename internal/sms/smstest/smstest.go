@@ -17,7 +17,7 @@ import (
 // Credentials the server accepts.
 const (
 	AccountSID = "AC00000000000000000000000000000001"
-	AuthToken  = "test-auth-token-0123456789abcdef"
+	AuthToken  = "test-auth-token-0123456789abcdef" // #nosec G101 -- the fake server's own test token, not a credential
 	From       = "+15005550006"
 )
 
