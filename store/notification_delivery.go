@@ -40,6 +40,7 @@ type NotificationDelivery struct {
 	Attempts       int
 	ErrorMessage   *string
 	SentAt         *time.Time
+	QueuedAt       *time.Time // when the dispatch last enqueued its job
 	CreatedAt      time.Time
 }
 
@@ -55,13 +56,33 @@ type DeliveryWork struct {
 	User         User
 }
 
-// PendingDeliveries lists the ids of up to limit deliveries waiting for
-// their job (status pending), oldest first. For the dispatch job only.
+// PendingDeliveries lists the ids of every delivery waiting for its job
+// (status pending), oldest first: for tests and the operator.
 func (db *DB) PendingDeliveries(ctx context.Context, limit int) ([]string, error) {
 	var ids []string
 	err := db.gorm.WithContext(ctx).Model(&NotificationDelivery{}).
 		Where("status = ?", DeliveryPending).Order("created_at, id").Limit(limit).Pluck("id", &ids).Error
 	return ids, err
+}
+
+// DeliveriesToQueue lists up to limit pending deliveries whose job was
+// never enqueued, or last enqueued before requeueBefore (its job may be
+// snoozed for quiet hours, or gone), never-queued first, oldest first. For
+// the dispatch job, which then calls DeliveriesQueued.
+func (db *DB) DeliveriesToQueue(ctx context.Context, requeueBefore time.Time, limit int) ([]string, error) {
+	var ids []string
+	err := db.gorm.WithContext(ctx).Model(&NotificationDelivery{}).
+		Where("status = ? AND (queued_at IS NULL OR queued_at < ?)", DeliveryPending, requeueBefore.UTC()).
+		Order("queued_at IS NOT NULL, queued_at, created_at, id").Limit(limit).Pluck("id", &ids).Error
+	return ids, err
+}
+
+// DeliveriesQueued records that the deliveries' jobs were enqueued at now.
+func (db *DB) DeliveriesQueued(ctx context.Context, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.gorm.WithContext(ctx).Model(&NotificationDelivery{}).Where("id IN ?", ids).Update("queued_at", now.UTC()).Error
 }
 
 // NotificationDelivery is one delivery with its notification and user, for

@@ -35,7 +35,10 @@ const (
 	// looks again.
 	notConfiguredRetry = 5 * time.Minute
 	dispatchBatch      = 500
-	smsMaxMessage      = 300 // characters of the notification's text in an SMS
+	// requeueAfter is when a delivery already queued is enqueued again
+	// (a no-op while its job exists, snoozed or retrying).
+	requeueAfter  = time.Hour
+	smsMaxMessage = 300 // characters of the notification's text in an SMS
 )
 
 // StatusCallbackPath is the public route Twilio reports a message's fate
@@ -44,7 +47,8 @@ const StatusCallbackPath = "/sms/twilio/status"
 
 // NotificationDispatch is the periodic job that gives every delivery
 // waiting in notification_deliveries (status pending) its
-// NotificationDelivery job. Notifications and their deliveries are created
+// NotificationDelivery job, never-queued rows first (a row already queued
+// is looked at again after requeueAfter). Notifications and their deliveries are created
 // inside the transactions of the changes that cause them (store.Notify),
 // which know nothing of the queue; this job is the bridge, at most
 // DispatchInterval late. Enqueueing a delivery that already has a job does
@@ -58,12 +62,17 @@ func (NotificationDispatch) Kind() string { return "notification_dispatch" }
 type DispatchWorker struct {
 	river.WorkerDefaults[NotificationDispatch]
 	DB    *store.DB
-	Queue jobs.Enqueuer // nil: the client working the job (jobs.InWork)
+	Queue jobs.Enqueuer    // nil: the client working the job (jobs.InWork)
+	Now   func() time.Time // nil: time.Now
 }
 
 // Work enqueues a job for each pending delivery.
 func (w *DispatchWorker) Work(ctx context.Context, _ *river.Job[NotificationDispatch]) error {
-	ids, err := w.DB.PendingDeliveries(ctx, dispatchBatch)
+	now := time.Now()
+	if w.Now != nil {
+		now = w.Now()
+	}
+	ids, err := w.DB.DeliveriesToQueue(ctx, now.Add(-requeueAfter), dispatchBatch)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
@@ -78,7 +87,7 @@ func (w *DispatchWorker) Work(ctx context.Context, _ *river.Job[NotificationDisp
 			return err
 		}
 	}
-	return nil
+	return w.DB.DeliveriesQueued(ctx, ids, now)
 }
 
 // NotificationDelivery is the job that sends one notification on one

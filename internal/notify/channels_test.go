@@ -491,12 +491,20 @@ func TestDispatch(t *testing.T) {
 		if err := w.Work(ctx, nil); err != nil || len(q.args) != 2 {
 			t.Fatalf("dispatched %d, %v", len(q.args), err)
 		}
+		// Queued ones wait an hour before being enqueued again (a no-op
+		// while their job exists); new ones go first.
+		_, c := f.notify(store.NotifySystemAlert, "C", false)
+		q.args = nil
+		if err := w.Work(ctx, nil); err != nil || len(q.args) != 1 || q.args[0].(NotificationDelivery).DeliveryID != c[0].ID {
+			t.Fatalf("second dispatch %v, %v", q.args, err)
+		}
 		if err := f.work(a[0], 1); err != nil {
 			t.Fatal(err)
 		}
 		q.args = nil
-		if err := w.Work(ctx, nil); err != nil || len(q.args) != 1 || q.args[0].(NotificationDelivery).DeliveryID != b[0].ID {
-			t.Fatalf("second dispatch %v, %v", q.args, err)
+		w.Now = func() time.Time { return time.Now().Add(requeueAfter + time.Minute) }
+		if err := w.Work(ctx, nil); err != nil || len(q.args) != 2 || q.args[0].(NotificationDelivery).DeliveryID != b[0].ID {
+			t.Fatalf("an hour later %v, %v (the sent one must not come back)", q.args, err)
 		}
 	})
 }

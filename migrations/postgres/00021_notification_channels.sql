@@ -13,7 +13,10 @@
 --   record: at-least-once). status: pending (waiting for its job), digest
 --   (waiting for the user's daily digest email), sent, failed (the
 --   provider refused it for good), skipped (nothing to send it to, or too
---   old).
+--   old). queued_at: when the dispatch job last enqueued its job; rows
+--   never queued come first, and a queued one is looked at again only an
+--   hour later (its job may be snoozed until the end of quiet hours), so
+--   thousands of deferred rows do not starve new ones.
 -- - sms_deliveries.notification_id: which notification a text message
 --   carried; provider_message_id is looked up by Twilio's status callbacks.
 -- The user's phone number (E.164), time zone, quiet hours and digest choice
@@ -30,10 +33,11 @@ CREATE TABLE notification_deliveries (
     attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     error_message   TEXT,
     sent_at         TIMESTAMPTZ,
+    queued_at       TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT uq_notification_deliveries_channel UNIQUE (notification_id, channel)
 );
-CREATE INDEX idx_notification_deliveries_waiting ON notification_deliveries (status, created_at) WHERE status IN ('pending', 'digest');
+CREATE INDEX idx_notification_deliveries_waiting ON notification_deliveries (status, queued_at, created_at) WHERE status IN ('pending', 'digest');
 CREATE INDEX idx_notification_deliveries_user_id ON notification_deliveries (user_id);
 ALTER TABLE sms_deliveries ADD COLUMN notification_id UUID REFERENCES notifications (id) ON DELETE SET NULL;
 CREATE INDEX idx_sms_deliveries_provider_message_id ON sms_deliveries (provider_message_id);
