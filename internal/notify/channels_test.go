@@ -525,3 +525,43 @@ func TestRegister(t *testing.T) {
 		t.Fatalf("kinds %v", got)
 	}
 }
+
+// Every notification type has its email, HTML and text through the one
+// layout; a notification about an organization comes under its name and
+// logo.
+func TestEveryTypeEmailed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := &fakeMailer{}
+		f := newFixture(t, db, m, store.UserProfile{})
+		logo := "orgs/acme/logo-ab"
+		org := &store.Organization{Name: "Acme Academy", Slug: "acme-academy", Type: store.OrganizationEducational, Status: store.OrganizationActive,
+			DID: "did:web:x:orgs:acme-academy", LogoKey: &logo}
+		if err := db.CreateOrganization(ctx, org, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		for i, typ := range store.NotificationTypes {
+			n := store.Notification{Type: typ, Title: "About " + string(typ), Message: "m", SentAt: t0,
+				Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: org.ID})}
+			if _, err := db.Notify(ctx, []string{f.user.ID}, n); err != nil {
+				t.Fatal(err)
+			}
+			ids, err := db.PendingDeliveries(ctx, 10)
+			if err != nil || len(ids) != 1 {
+				t.Fatalf("%s: pending %v %v", typ, ids, err)
+			}
+			if err := f.work(store.NotificationDelivery{ID: ids[0]}, 1); err != nil {
+				t.Fatal(err)
+			}
+			if m.count() != i+1 {
+				t.Fatalf("%s: not emailed", typ)
+			}
+			msg := m.sent[i]
+			if msg.Subject != "Acme Academy: About "+string(typ) || !strings.Contains(msg.HTML, `src="https://tc.example/orgs/acme-academy/logo"`) ||
+				!strings.Contains(msg.HTML, `alt="Acme Academy"`) || !strings.HasPrefix(msg.Text, "Acme Academy\n\nAbout "+string(typ)) ||
+				!strings.Contains(msg.Text, "Sent by Acme Academy through TrustCred.") {
+				t.Fatalf("%s:\n%s\n%s\n%s", typ, msg.Subject, msg.Text, msg.HTML)
+			}
+		}
+	})
+}
