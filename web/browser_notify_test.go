@@ -31,6 +31,11 @@ func TestBrowserNotificationPreferences(t *testing.T) {
 		chromedp.SendKeys(`#f-phone`, "+44 7911 123456"),
 		chromedp.Click(q("account-phone-save")),
 		chromedp.WaitVisible(q("account-phone-saved")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Look(t, tab, "account-phone")
+	if err := chromedp.Do(tab,
 		chromedp.Navigate(base+"/notifications/preferences"),
 		chromedp.WaitVisible(q("notification-preferences-table")),
 		chromedp.Click(q("pref-sms-credential_revoked")),

@@ -149,7 +149,7 @@ func Phone(f PhoneForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = ui.Field(ui.FieldProps{Name: "phone", Label: "Mobile number", Type: "tel", Value: f.Value, Error: f.Error, Autocomplete: "tel",
-			Hint: "International format, starting with + and the country code: +44 7700 900123."}).Render(ctx, templ_7745c5c3_Buffer)
+			Hint: "International format, starting with + and the country code: +44 7911 123456."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
