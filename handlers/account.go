@@ -72,7 +72,7 @@ func PhoneE164(raw string) (e164, why string) {
 		return "", "That is too long for a phone number."
 	}
 	if !strings.HasPrefix(raw, "+") {
-		return "", "Start with + and the country code, for example +44 7700 900123."
+		return "", "Start with + and the country code, for example +44 7911 123456."
 	}
 	n, err := phonenumbers.Parse(raw, "")
 	if err != nil {
