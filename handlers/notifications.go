@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/form"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -18,7 +20,8 @@ import (
 // count and dropdown, the page, and the preferences. Every query goes
 // through the user's store.Account, so another user's notification is 404.
 type Notifications struct {
-	PageSize int // 0: store.DefaultNotificationPage
+	PageSize     int  // 0: store.DefaultNotificationPage
+	SMSAvailable bool // the operator has set up SMS: the preferences offer it
 }
 
 // latestCount is how many notifications the dropdown shows.
@@ -184,51 +187,120 @@ func (h *Notifications) Open(c *fiber.Ctx) error {
 
 // Preferences renders GET /notifications/preferences.
 func (h *Notifications) Preferences(c *fiber.Ctx) error {
-	prefs, err := auth.Current(c).Account.NotificationPreferences(c.UserContext())
+	m, err := h.preferences(c)
 	if err != nil {
 		return err
 	}
 	render.SetTitle(c, "Notification preferences")
-	return render.Page(c, fiber.StatusOK, notification.PreferencesPage(notification.Preferences{Rows: preferenceRows(prefs)}))
+	return render.Page(c, fiber.StatusOK, notification.PreferencesPage(m))
+}
+
+// preferences is the page's model from what is saved.
+func (h *Notifications) preferences(c *fiber.Ctx) (notification.Preferences, error) {
+	acc := auth.Current(c).Account
+	prefs, err := acc.NotificationPreferences(c.UserContext())
+	if err != nil {
+		return notification.Preferences{}, err
+	}
+	s, err := acc.NotificationSettings(c.UserContext())
+	if err != nil {
+		return notification.Preferences{}, err
+	}
+	return notification.Preferences{Rows: preferenceRows(prefs), Digest: s.EmailDigest, QuietStart: s.QuietStart, QuietEnd: s.QuietEnd,
+		Timezone: s.Timezone, Phone: s.Phone, SMSAvailable: h.SMSAvailable, Errors: notification.Errors{}}, nil
 }
 
 // SavePreferences handles POST /notifications/preferences: a checkbox per
-// type and channel (in_app=<type>, email=<type>); an unchecked box is
-// absent. Every type is saved, in one transaction.
+// type and channel (in_app=<type>, email=<type>, sms=<type>; an unchecked
+// box is absent), email_digest, quiet_start and quiet_end ("HH:MM", both or
+// neither) and timezone (an IANA name, empty for UTC). Everything is
+// checked first, each problem told next to its field, and saved in one
+// transaction.
 func (h *Notifications) SavePreferences(c *fiber.Ctx) error {
 	acc := auth.Current(c).Account
-	var inApp, email []string
-	for _, v := range c.Context().PostArgs().PeekMulti("in_app") {
-		inApp = append(inApp, string(v))
+	values := func(name string) []string {
+		var out []string
+		for _, v := range c.Context().PostArgs().PeekMulti(name) {
+			out = append(out, string(v))
+		}
+		return out
 	}
-	for _, v := range c.Context().PostArgs().PeekMulti("email") {
-		email = append(email, string(v))
+	inApp, email, sms := values("in_app"), values("email"), values("sms")
+	if !h.SMSAvailable {
+		sms = nil // the column is disabled: nothing to choose
 	}
 	save := make([]store.NotificationPreference, 0, len(store.NotificationTypes))
 	for _, t := range store.NotificationTypes {
-		save = append(save, store.NotificationPreference{NotificationType: t,
-			InAppEnabled: slices.Contains(inApp, string(t)), EmailEnabled: slices.Contains(email, string(t))})
+		save = append(save, store.NotificationPreference{NotificationType: t, InAppEnabled: slices.Contains(inApp, string(t)),
+			EmailEnabled: slices.Contains(email, string(t)), SMSEnabled: slices.Contains(sms, string(t))})
 	}
-	bad := false
-	for _, v := range append(slices.Clone(inApp), email...) {
-		bad = bad || !store.NotificationType(v).Valid()
+	current, err := acc.NotificationSettings(c.UserContext())
+	if err != nil {
+		return err
 	}
-	if bad {
-		m := notification.Preferences{Rows: preferenceRows(save), Errors: notification.Errors{"": "The form had a choice that does not exist. Check your choices and save again."}}
+	set := store.NotificationSettings{EmailDigest: c.FormValue("email_digest") != "",
+		QuietStart: strings.TrimSpace(c.FormValue("quiet_start")), QuietEnd: strings.TrimSpace(c.FormValue("quiet_end")),
+		Timezone: strings.TrimSpace(c.FormValue("timezone"))}
+	m := notification.Preferences{Rows: preferenceRows(save), Digest: set.EmailDigest, QuietStart: set.QuietStart, QuietEnd: set.QuietEnd,
+		Timezone: set.Timezone, Phone: current.Phone, SMSAvailable: h.SMSAvailable, Errors: notification.Errors{}}
+	for _, v := range slices.Concat(inApp, email, sms) {
+		if !store.NotificationType(v).Valid() {
+			m.Errors[""] = "The form had a choice that does not exist. Check your choices and save again."
+		}
+	}
+	if len(sms) > 0 && current.Phone == "" {
+		m.Errors["sms"] = "Add your phone number on your account page before choosing text messages."
+	}
+	set.QuietStart, set.QuietEnd = checkQuietHours(m.Errors, set.QuietStart, set.QuietEnd)
+	if !notify.ValidTimezone(set.Timezone) {
+		m.Errors["timezone"] = "Enter a time zone name such as Europe/Paris or America/New_York, or leave it empty for UTC."
+	}
+	if len(m.Errors) > 0 {
 		return h.preferencesForm(c, fiber.StatusUnprocessableEntity, m)
 	}
-	if err := acc.SaveNotificationPreferences(c.UserContext(), save); err != nil {
+	if err := acc.SaveNotifications(c.UserContext(), save, set); err != nil {
 		return err
 	}
 	if render.IsPartial(c) {
-		prefs, err := acc.NotificationPreferences(c.UserContext())
+		m, err := h.preferences(c)
 		if err != nil {
 			return err
 		}
-		return h.preferencesForm(c, fiber.StatusOK, notification.Preferences{Rows: preferenceRows(prefs), Saved: true})
+		m.Saved = true
+		return h.preferencesForm(c, fiber.StatusOK, m)
 	}
 	render.Flash(c, layout.FlashSuccess, "Notification preferences saved.")
 	return render.Redirect(c, "/notifications/preferences")
+}
+
+// checkQuietHours validates the quiet window: both times or neither, each
+// a 24-hour "HH:MM" (a browser's time input may add ":SS", dropped), not
+// the same. It returns the times to store.
+func checkQuietHours(errs notification.Errors, start, end string) (string, string) {
+	clock := func(field, v string) string {
+		if len(v) == 8 && v[5] == ':' {
+			v = v[:5]
+		}
+		if _, ok := notify.ClockMinutes(v); !ok {
+			errs[field] = "Enter a time such as 22:00 (24-hour clock)."
+		}
+		return v
+	}
+	switch {
+	case start == "" && end == "":
+		return "", ""
+	case start == "":
+		errs["quiet_start"] = "Enter when your quiet hours start, or clear both times."
+		return start, clock("quiet_end", end)
+	case end == "":
+		errs["quiet_end"] = "Enter when your quiet hours end, or clear both times."
+		return clock("quiet_start", start), end
+	}
+	start, end = clock("quiet_start", start), clock("quiet_end", end)
+	if errs["quiet_start"] == "" && errs["quiet_end"] == "" && start == end {
+		errs["quiet_end"] = "The end must differ from the start."
+	}
+	return start, end
 }
 
 func (h *Notifications) preferencesForm(c *fiber.Ctx, status int, m notification.Preferences) error {
@@ -266,5 +338,5 @@ func items(ns []store.Notification) []notification.Item {
 
 func item(n *store.Notification) notification.Item {
 	return notification.Item{ID: n.ID, Type: string(n.Type), Title: n.Title, Message: n.Message, SentAt: n.SentAt,
-		Unread: n.ReadAt == nil, HasLink: render.IsLocalPath(n.Metadata.Data().Link)}
+		Unread: n.ReadAt == nil, HasLink: render.IsLocalPath(n.Metadata.Data().Link), Critical: n.Critical}
 }

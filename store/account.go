@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/datatypes"
 	"gorm.io/gorm"
 
 	"github.com/trustcred/trustcred/internal/secret"
@@ -73,6 +74,10 @@ func (a *Account) EnableMFA(ctx context.Context, sealed secret.Sealed, step int6
 		if err := a.replaceCodes(tx, codeHashes); err != nil {
 			return err
 		}
+		if err := securityNotice(tx, a.userID, "Two-factor authentication turned on",
+			"Two-factor authentication was turned on for your account. If this was not you, reset your password and contact your administrator."); err != nil {
+			return err
+		}
 		return audit(tx, a.actor(tx, actor), "mfa.enabled", "user", a.userID,
 			AuditDetails{Summary: fmt.Sprintf("Turned on two-factor authentication with %d recovery codes", len(codeHashes))})
 	})
@@ -91,6 +96,10 @@ func (a *Account) DisableMFA(ctx context.Context, actor Actor) error {
 			return a.existsOr(tx, ErrMFADisabled)
 		}
 		if err := tx.Where("user_id = ?", a.userID).Delete(&MFARecoveryCode{}).Error; err != nil {
+			return err
+		}
+		if err := securityNotice(tx, a.userID, "Two-factor authentication turned off",
+			"Two-factor authentication was turned off for your account. If this was not you, reset your password and contact your administrator."); err != nil {
 			return err
 		}
 		return audit(tx, a.actor(tx, actor), "mfa.disabled", "user", a.userID, AuditDetails{Summary: "Turned off two-factor authentication"})
@@ -222,3 +231,12 @@ type MFARecoveryCode struct {
 func (MFARecoveryCode) TableName() string { return "mfa_recovery_codes" }
 
 func (c *MFARecoveryCode) BeforeCreate(*gorm.DB) error { return newID(&c.ID) }
+
+// securityNotice notifies a user of a change to their account's security,
+// as a critical system alert: preferences, digests and quiet hours never
+// hold it back (notify).
+func securityNotice(tx *gorm.DB, userID, title, message string) error {
+	_, err := notify(tx, []string{userID}, Notification{Type: NotifySystemAlert, Critical: true, Title: title, Message: message,
+		Metadata: datatypes.NewJSONType(NotificationMetadata{Link: "/account/sessions"})})
+	return err
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/datatypes"
@@ -43,7 +42,7 @@ type NotificationMetadata struct {
 }
 
 // Notification is a notification for one user: shown in the app and, when
-// the user's preference for its type says so, emailed.
+// the user's preference for its type says so, emailed and texted.
 type Notification struct {
 	ID        string
 	UserID    string
@@ -57,6 +56,10 @@ type Notification struct {
 	// EmailOnly marks a notification the user gets by email only (their
 	// in-app channel for the type is off): no in-app query shows it.
 	EmailOnly bool
+	// Critical marks a security message (a new sign-in, a two-factor
+	// change): every channel the user can receive gets it, whatever their
+	// preferences, digest or quiet hours say (00021).
+	Critical bool
 
 	User *User `gorm:"foreignKey:UserID" validate:"-"`
 }
@@ -113,6 +116,7 @@ type SMSDelivery struct {
 	SentAt            *time.Time
 	DeliveredAt       *time.Time
 	CreatedAt         time.Time
+	NotificationID    *string // the notification it carried (00021)
 }
 
 func (SMSDelivery) TableName() string { return "sms_deliveries" }
@@ -268,12 +272,27 @@ func (a *Account) NotificationPreferences(ctx context.Context) ([]NotificationPr
 	return out, nil
 }
 
-// SaveNotificationPreferences stores the in-app and email channels of each
-// given type (one row per type, inserted or updated, in one transaction).
-// The SMS and push channels of existing rows are left as they are (they
-// are not offered yet); new rows get them off. Every type must be valid and
+// SaveNotificationPreferences stores the in-app, email and SMS channels of
+// each given type (one row per type, inserted or updated, in one
+// transaction). The push channel of existing rows is left as it is (it is
+// not offered yet); new rows get it off. Every type must be valid and
 // appear once.
 func (a *Account) SaveNotificationPreferences(ctx context.Context, prefs []NotificationPreference) error {
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return a.savePreferences(tx, prefs) })
+}
+
+// SaveNotifications stores the preferences (as SaveNotificationPreferences)
+// and the settings (as SaveNotificationSettings) in one transaction.
+func (a *Account) SaveNotifications(ctx context.Context, prefs []NotificationPreference, s NotificationSettings) error {
+	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := a.savePreferences(tx, prefs); err != nil {
+			return err
+		}
+		return a.updateProfile(tx, s.apply)
+	})
+}
+
+func (a *Account) savePreferences(tx *gorm.DB, prefs []NotificationPreference) error {
 	seen := map[NotificationType]bool{}
 	rows := make([]NotificationPreference, 0, len(prefs))
 	for _, p := range prefs {
@@ -282,86 +301,25 @@ func (a *Account) SaveNotificationPreferences(ctx context.Context, prefs []Notif
 		}
 		seen[p.NotificationType] = true
 		rows = append(rows, NotificationPreference{UserID: a.userID, NotificationType: p.NotificationType,
-			InAppEnabled: p.InAppEnabled, EmailEnabled: p.EmailEnabled})
+			InAppEnabled: p.InAppEnabled, EmailEnabled: p.EmailEnabled, SMSEnabled: p.SMSEnabled})
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "user_id"}, {Name: "notification_type"}},
-			DoUpdates: clause.AssignmentColumns([]string{"in_app_enabled", "email_enabled"}),
-		}).Create(&rows).Error
-	})
-}
-
-// NotificationEmail is a notification waiting for its email, with where to
-// send it.
-type NotificationEmail struct {
-	Notification
-	Email       string // the user's address
-	DisplayName string // from the profile; may be empty
-}
-
-// PendingNotificationEmails lists, across all users, up to limit
-// notifications sent at or after since that have not been emailed and
-// whose user wants email for the type (no preference row: yes), has a
-// verified address and is not deactivated. Oldest first. For the
-// notification_email job only.
-func (db *DB) PendingNotificationEmails(ctx context.Context, since time.Time, limit int) ([]NotificationEmail, error) {
-	var ns []Notification
-	err := db.gorm.WithContext(ctx).Model(&Notification{}).Select("notifications.*").
-		Joins("JOIN users ON users.id = notifications.user_id").
-		Joins("LEFT JOIN notification_preferences p ON p.user_id = notifications.user_id AND p.notification_type = notifications.type").
-		Where("notifications.emailed_at IS NULL AND notifications.sent_at >= ?", since.UTC()).
-		Where("users.deactivated_at IS NULL AND users.email_verified = ?", true).
-		Where("(p.id IS NULL OR p.email_enabled = ?)", true).
-		Order("notifications.sent_at, notifications.id").Limit(limit).
-		Find(&ns).Error
-	if err != nil || len(ns) == 0 {
-		return nil, err
-	}
-	ids := make([]string, 0, len(ns))
-	for _, n := range ns {
-		ids = append(ids, n.UserID)
-	}
-	var users []User
-	if err := db.gorm.WithContext(ctx).Select("id", "email", "profile").Where("id IN ?", ids).Find(&users).Error; err != nil {
-		return nil, err
-	}
-	byID := make(map[string]User, len(users))
-	for _, u := range users {
-		byID[u.ID] = u
-	}
-	out := make([]NotificationEmail, 0, len(ns))
-	for _, n := range ns {
-		u := byID[n.UserID]
-		out = append(out, NotificationEmail{Notification: n, Email: u.Email, DisplayName: strings.TrimSpace(u.Profile.Data().DisplayName)})
-	}
-	return out, nil
-}
-
-// ClaimNotificationEmail marks a notification emailed at now unless it
-// already was, and reports whether this call claimed it: the job claims
-// before sending, so that two runs never send the same email.
-func (db *DB) ClaimNotificationEmail(ctx context.Context, id string, now time.Time) (bool, error) {
-	res := db.gorm.WithContext(ctx).Model(&Notification{}).Where("id = ? AND emailed_at IS NULL", id).Update("emailed_at", now.UTC())
-	return res.RowsAffected == 1, res.Error
-}
-
-// ReleaseNotificationEmail undoes a claim whose email could not be sent, so
-// that a later run tries again.
-func (db *DB) ReleaseNotificationEmail(ctx context.Context, id string) error {
-	return db.gorm.WithContext(ctx).Model(&Notification{}).Where("id = ?", id).Update("emailed_at", nil).Error
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}, {Name: "notification_type"}},
+		DoUpdates: clause.AssignmentColumns([]string{"in_app_enabled", "email_enabled", "sms_enabled"}),
+	}).Create(&rows).Error
 }
 
 // Notify notifies each of userIDs of n through the channels their
-// preference for n's type has on (no preference row: in-app and email on).
-// A user with in-app on gets the notification in the app; a user with
-// in-app off but email on gets a row marked EmailOnly, which only the email
-// job sees; a user with both off gets nothing. Emails are sent by the
-// notification_email job. It returns how many in-app notifications it
-// created. n.UserID is ignored.
+// preference for n's type has on (no preference row: in-app and email on),
+// every channel for a critical n (see notify). A user with in-app on gets
+// the notification in the app; a user with in-app off but another channel
+// on gets a row marked EmailOnly, which no in-app query shows; a user with
+// everything off gets nothing. Email and SMS go out through their
+// notification_deliveries rows (internal/notify). It returns how many
+// in-app notifications it created. n.UserID is ignored.
 func (db *DB) Notify(ctx context.Context, userIDs []string, n Notification) (int, error) {
 	return notify(db.gorm.WithContext(ctx), userIDs, n)
 }
@@ -372,7 +330,13 @@ func (db *DB) NotifyAdmins(ctx context.Context, orgID string, n Notification) (i
 }
 
 // notify is Notify inside a transaction, for store methods whose
-// notifications must commit with the change that caused them.
+// notifications must commit with the change that caused them. Besides the
+// notification rows it creates their deliveries (notification_deliveries):
+// email when the user's preference has it on (status digest when the user
+// takes the daily digest), SMS when the preference has it on and the user
+// has a phone number. A critical notification goes to every channel the
+// user can receive (in-app, email, and SMS with a phone number), whatever
+// their preferences and digest say.
 func notify(tx *gorm.DB, userIDs []string, n Notification) (int, error) {
 	if len(userIDs) == 0 {
 		return 0, nil
@@ -385,21 +349,50 @@ func notify(tx *gorm.DB, userIDs []string, n Notification) (int, error) {
 	for _, p := range prefs {
 		byUser[p.UserID] = p
 	}
+	var users []User
+	if err := tx.Select("id", "profile").Where("id IN ?", userIDs).Find(&users).Error; err != nil {
+		return 0, fmt.Errorf("store: notified users: %w", err)
+	}
+	profiles := make(map[string]UserProfile, len(users))
+	for _, u := range users {
+		profiles[u.ID] = u.Profile.Data()
+	}
 	created := 0
 	for _, id := range userIDs {
 		p, ok := byUser[id]
 		if !ok {
 			p = DefaultNotificationPreference(n.Type)
 		}
-		if !p.InAppEnabled && !p.EmailEnabled {
+		prof := profiles[id]
+		inApp, email, sms := p.InAppEnabled, p.EmailEnabled, p.SMSEnabled && prof.Phone != ""
+		if n.Critical {
+			inApp, email, sms = true, true, prof.Phone != ""
+		}
+		if !inApp && !email && !sms {
 			continue
 		}
 		row := n
-		row.ID, row.UserID, row.EmailedAt, row.EmailOnly = "", id, nil, !p.InAppEnabled
+		row.ID, row.UserID, row.EmailedAt, row.EmailOnly = "", id, nil, !inApp
 		if err := tx.Create(&row).Error; err != nil {
 			return created, fmt.Errorf("store: notify: %w", err)
 		}
-		if p.InAppEnabled {
+		var ds []NotificationDelivery
+		if email {
+			st := DeliveryPending
+			if prof.EmailDigest && !n.Critical {
+				st = DeliveryDigest
+			}
+			ds = append(ds, NotificationDelivery{NotificationID: row.ID, UserID: id, Channel: ChannelEmail, Status: st})
+		}
+		if sms {
+			ds = append(ds, NotificationDelivery{NotificationID: row.ID, UserID: id, Channel: ChannelSMS, Status: DeliveryPending})
+		}
+		if len(ds) > 0 {
+			if err := tx.Create(&ds).Error; err != nil {
+				return created, fmt.Errorf("store: notification deliveries: %w", err)
+			}
+		}
+		if inApp {
 			created++
 		}
 	}

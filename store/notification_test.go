@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -213,12 +214,12 @@ func TestNotificationPreferences(t *testing.T) {
 
 		// An existing row with SMS on: saving keeps it.
 		if err := store.Gorm(db).Create(&store.NotificationPreference{UserID: u.ID, NotificationType: store.NotifyCredentialIssued,
-			InAppEnabled: true, EmailEnabled: true, SMSEnabled: true}).Error; err != nil {
+			InAppEnabled: true, EmailEnabled: true, SMSEnabled: false, PushEnabled: true}).Error; err != nil {
 			t.Fatal(err)
 		}
 		save := []store.NotificationPreference{
 			{NotificationType: store.NotifySystemAlert, InAppEnabled: false, EmailEnabled: false},
-			{NotificationType: store.NotifyCredentialIssued, InAppEnabled: false, EmailEnabled: true},
+			{NotificationType: store.NotifyCredentialIssued, InAppEnabled: false, EmailEnabled: true, SMSEnabled: true},
 			{NotificationType: store.NotifyApprovalRequested, InAppEnabled: true, EmailEnabled: false},
 			{NotificationType: store.NotifyApprovalDecided, InAppEnabled: true, EmailEnabled: true},
 			{NotificationType: store.NotifyCredentialRevoked, InAppEnabled: true, EmailEnabled: true},
@@ -239,12 +240,12 @@ func TestNotificationPreferences(t *testing.T) {
 		}
 		for _, s := range save {
 			p := byType[s.NotificationType]
-			if p.ID == "" || p.UserID != u.ID || p.InAppEnabled != s.InAppEnabled || p.EmailEnabled != s.EmailEnabled {
+			if p.ID == "" || p.UserID != u.ID || p.InAppEnabled != s.InAppEnabled || p.EmailEnabled != s.EmailEnabled || p.SMSEnabled != s.SMSEnabled {
 				t.Errorf("%s saved as %+v", s.NotificationType, p)
 			}
 		}
-		if !byType[store.NotifyCredentialIssued].SMSEnabled || byType[store.NotifySystemAlert].SMSEnabled {
-			t.Error("SMS channel not kept as it was")
+		if !byType[store.NotifyCredentialIssued].PushEnabled || byType[store.NotifySystemAlert].PushEnabled {
+			t.Error("push channel (not offered) not kept as it was")
 		}
 		if rowsOf(v.ID) != 0 {
 			t.Fatal("another user's preferences were written")
@@ -296,74 +297,91 @@ func TestNotificationPreferences(t *testing.T) {
 	})
 }
 
-// The email job's queue: recent, unsent notifications of users who want
-// email and can receive it; a claim is taken once.
-func TestPendingNotificationEmails(t *testing.T) {
+// A delivery is finished once (the idempotency key of the send); an SMS's
+// status moves forward only; security changes notify critically.
+func TestNotificationDeliveries(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		org := newOrg(t, db, "mail", store.OrganizationActive)
-		yes := notifUser(t, db, org, "yes@m.example", true)
-		off := notifUser(t, db, org, "off@m.example", true)
-		unverified := notifUser(t, db, org, "unverified@m.example", false)
-		gone := notifUser(t, db, org, "gone@m.example", true)
+		org := newOrg(t, db, "deliver", store.OrganizationActive)
+		u := notifUser(t, db, org, "d@m.example", true)
 		now := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
-		store.Gorm(db).Model(&store.User{}).Where("id = ?", gone.ID).Update("deactivated_at", now)
-		if err := store.Gorm(db).Create(&store.NotificationPreference{UserID: off.ID, NotificationType: store.NotifySystemAlert, InAppEnabled: true}).Error; err != nil {
+		if _, err := db.Notify(ctx, []string{u.ID}, store.Notification{Type: store.NotifySystemAlert, Title: "t", Message: "m"}); err != nil {
 			t.Fatal(err)
 		}
-		mk := func(u *store.User, typ store.NotificationType, at time.Time, emailed bool, emailOnly bool) *store.Notification {
-			n := &store.Notification{UserID: u.ID, Type: typ, Title: "t", Message: "m", SentAt: at, EmailOnly: emailOnly}
-			if emailed {
-				n.EmailedAt = &at
-			}
-			if err := store.Gorm(db).Create(n).Error; err != nil {
+		ids, err := db.PendingDeliveries(ctx, 10)
+		if err != nil || len(ids) != 1 {
+			t.Fatalf("pending %v %v", ids, err)
+		}
+		if err := db.FinishDelivery(ctx, ids[0], store.DeliverySent, "", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.FinishDelivery(ctx, ids[0], store.DeliverySent, "", now); !errors.Is(err, store.ErrDeliveryDone) {
+			t.Fatalf("finished twice: %v", err)
+		}
+		dw, err := db.NotificationDelivery(ctx, ids[0])
+		if err != nil || dw.Notification.EmailedAt == nil || dw.Delivery.Attempts != 1 {
+			t.Fatalf("after the send: %+v %v", dw, err)
+		}
+		if ids, _ := db.PendingDeliveries(ctx, 10); len(ids) != 0 {
+			t.Fatalf("still pending %v", ids)
+		}
+
+		// SMS status callbacks: delivered stays delivered when a late "sent" comes.
+		provider, sid := "twilio", "SM0123"
+		row := &store.SMSDelivery{UserID: u.ID, PhoneNumber: "+14155550123", Message: "m", Status: store.SMSSent, Provider: &provider, ProviderMessageID: &sid}
+		if err := store.Gorm(db).Create(row).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpdateSMSStatus(ctx, provider, sid, store.SMSDelivered, "", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpdateSMSStatus(ctx, provider, sid, store.SMSSent, "", now); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.SMSByProviderID(ctx, provider, sid); got.Status != store.SMSDelivered || got.DeliveredAt == nil {
+			t.Fatalf("sms %+v", got)
+		}
+		if err := db.UpdateSMSStatus(ctx, provider, "SMnope", store.SMSFailed, "x", now); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown sid: %v", err)
+		}
+
+		// Turning two-factor authentication off is a critical notice, even
+		// with every channel of system alerts off.
+		if err := store.Gorm(db).Create(&store.NotificationPreference{UserID: u.ID, NotificationType: store.NotifySystemAlert}).Error; err != nil {
+			t.Fatal(err)
+		}
+		store.Gorm(db).Model(&store.User{}).Where("id = ?", u.ID).Update("mfa_enabled", true)
+		if err := db.Account(u.ID).DisableMFA(ctx, store.Actor{UserID: &u.ID}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := db.Account(u.ID).Notifications(ctx, store.NotificationFilter{})
+		if err != nil || len(p.Notifications) != 2 || !p.Notifications[0].Critical || p.Notifications[0].Title != "Two-factor authentication turned off" {
+			t.Fatalf("notifications %+v %v", p.Notifications, err)
+		}
+
+		// A sign-in from a new browser is a critical notice; the first
+		// sign-in ever and one from a known browser are not.
+		session := func(ua string) {
+			t.Helper()
+			ip := "192.0.2.1"
+			if err := db.CreateSession(ctx, &store.UserSession{UserID: u.ID, SessionToken: fmt.Sprintf("token-%d", time.Now().UnixNano()), ExpiresAt: now.Add(time.Hour), UserAgent: &ua, IPAddress: &ip}); err != nil {
 				t.Fatal(err)
 			}
-			return n
 		}
-		since := now.Add(-24 * time.Hour)
-		want1 := mk(yes, store.NotifySystemAlert, now.Add(-2*time.Hour), false, false)
-		want2 := mk(yes, store.NotifyCredentialIssued, now.Add(-time.Hour), false, true) // email only
-		mk(yes, store.NotifySystemAlert, now.Add(-25*time.Hour), false, false)           // too old
-		mk(yes, store.NotifySystemAlert, now.Add(-time.Hour), true, false)               // already sent
-		mk(off, store.NotifySystemAlert, now.Add(-time.Hour), false, false)              // email off for the type
-		want3 := mk(off, store.NotifyCredentialIssued, now.Add(-time.Minute), false, false)
-		mk(unverified, store.NotifySystemAlert, now.Add(-time.Hour), false, false)
-		mk(gone, store.NotifySystemAlert, now.Add(-time.Hour), false, false)
-
-		got, err := db.PendingNotificationEmails(ctx, since, 10)
-		if err != nil {
-			t.Fatal(err)
+		count := func() int {
+			p, _ := db.Account(u.ID).Notifications(ctx, store.NotificationFilter{})
+			return len(p.Notifications)
 		}
-		var gotIDs []string
-		for _, e := range got {
-			gotIDs = append(gotIDs, e.ID)
+		session("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
+		session("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
+		if count() != 2 {
+			t.Fatalf("first and known sign-ins notified: %d", count())
 		}
-		if !slices.Equal(gotIDs, []string{want1.ID, want2.ID, want3.ID}) {
-			t.Fatalf("pending %v, want %v", gotIDs, []string{want1.ID, want2.ID, want3.ID})
-		}
-		if got[0].Email != "yes@m.example" || got[0].DisplayName != "Name of yes@m.example" || got[2].Email != "off@m.example" {
-			t.Fatalf("recipients: %+v", got)
-		}
-		if got, _ := db.PendingNotificationEmails(ctx, since, 2); len(got) != 2 {
-			t.Fatalf("limit 2 gave %d", len(got))
-		}
-
-		ok, err := db.ClaimNotificationEmail(ctx, want1.ID, now)
-		if err != nil || !ok {
-			t.Fatalf("claim: %v %v", ok, err)
-		}
-		if ok, _ := db.ClaimNotificationEmail(ctx, want1.ID, now); ok {
-			t.Fatal("claimed twice")
-		}
-		if got, _ := db.PendingNotificationEmails(ctx, since, 10); len(got) != 2 {
-			t.Fatalf("after a claim %d pending", len(got))
-		}
-		if err := db.ReleaseNotificationEmail(ctx, want1.ID); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := db.PendingNotificationEmails(ctx, since, 10); len(got) != 3 {
-			t.Fatalf("after a release %d pending", len(got))
+		session("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1")
+		p, _ = db.Account(u.ID).Notifications(ctx, store.NotificationFilter{})
+		if len(p.Notifications) != 3 || p.Notifications[0].Title != "New sign-in to your account" || !p.Notifications[0].Critical ||
+			!strings.Contains(p.Notifications[0].Message, "192.0.2.1") {
+			t.Fatalf("new browser: %+v", p.Notifications[0])
 		}
 	})
 }

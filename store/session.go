@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/trustcred/trustcred/internal/useragent"
 )
 
 // UserSession is a server-side login session.
@@ -28,8 +30,34 @@ func (UserSession) TableName() string { return "user_sessions" }
 func (s *UserSession) BeforeCreate(*gorm.DB) error { return newID(&s.ID) }
 
 // CreateSession stores a new session (its token's hash, never the token).
+//
+// A sign-in from a browser the user has not signed in with before (another
+// user agent), when they have signed in before, notifies them with a
+// critical "new sign-in" alert in the same transaction.
 func (db *DB) CreateSession(ctx context.Context, s *UserSession) error {
-	return db.gorm.WithContext(ctx).Create(s).Error
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var before, same int64
+		if err := tx.Model(&UserSession{}).Where("user_id = ?", s.UserID).Count(&before).Error; err != nil {
+			return err
+		}
+		if before > 0 && s.UserAgent != nil {
+			if err := tx.Model(&UserSession{}).Where("user_id = ? AND user_agent = ?", s.UserID, *s.UserAgent).Count(&same).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(s).Error; err != nil {
+			return err
+		}
+		if before == 0 || same > 0 || s.UserAgent == nil {
+			return nil
+		}
+		where := useragent.Summary(*s.UserAgent)
+		if s.IPAddress != nil {
+			where += " from " + *s.IPAddress
+		}
+		return securityNotice(tx, s.UserID, "New sign-in to your account",
+			"Someone signed in to your account with "+where+". If this was not you, sign that session out and reset your password.")
+	})
 }
 
 // ActiveSession finds the session whose token hashes to tokenHash, with its

@@ -188,6 +188,12 @@ type UserProfile struct {
 	Timezone    string `json:"timezone,omitempty"`
 	AvatarURL   string `json:"avatar_url,omitempty"`
 	Title       string `json:"title,omitempty"`
+	// Notification channels (00021): the email digest and quiet hours. The
+	// quiet window is "HH:MM" to "HH:MM" in Timezone (UTC when empty); it
+	// may span midnight. Both empty: no quiet hours.
+	EmailDigest bool   `json:"email_digest,omitempty"`
+	QuietStart  string `json:"quiet_start,omitempty"`
+	QuietEnd    string `json:"quiet_end,omitempty"`
 }
 
 // User is anyone who signs in: platform operators, organization staff and recipients.

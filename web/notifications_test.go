@@ -349,14 +349,14 @@ func TestNotificationPreferencesPage(t *testing.T) {
 			return attr("checked"), attr("disabled")
 		}
 		for _, typ := range store.NotificationTypes {
-			for name, want := range map[string][2]bool{"in_app": {true, false}, "email": {true, false}, "sms": {false, true}, "push": {false, true}} {
+			for name, want := range map[string][2]bool{"in_app": {true, false}, "email": {true, false}, "sms": {false, true}} {
 				if c, dis := checkbox(r.Body, name, string(typ)); c != want[0] || dis != want[1] {
 					t.Errorf("default %s/%s: checked %v disabled %v", typ, name, c, dis)
 				}
 			}
 		}
-		if !strings.Contains(r.Body, "coming later") {
-			t.Error("SMS and push are not marked as coming later")
+		if !r.Has("sms-unavailable") {
+			t.Error("SMS is not marked as unavailable (not set up here)")
 		}
 		rowCount := func() int {
 			return count(t, env, "SELECT count(*) FROM notification_preferences WHERE user_id = '"+u.ID+"'")

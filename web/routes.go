@@ -28,7 +28,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	profile := &handlers.Profile{DB: d.DB, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, DNSKey: d.Keys.Derive("dns-verification")[0],
 		DNS: d.Services.DNS, Log: d.Log}
 	dnsLimited := rateLimit(d.Config.LoginRateLimit)
-	notifications := &handlers.Notifications{}
+	notifications := &handlers.Notifications{SMSAvailable: d.Config.SMSConfigured()}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
 	issuer := d.Services.Issuer
@@ -44,6 +44,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
 	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}
 	eventDocs := handlers.NewEvents()
+	smsStatus := &handlers.SMSStatus{DB: d.DB, AuthToken: d.Config.TwilioAuthToken, BaseURL: d.Config.BaseURL, Log: d.Log}
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
 
@@ -97,6 +98,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/api/v1/webhooks/:id/deliveries/:deliveryId", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Delivery)
 	app.Post("/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Redeliver)
 
+	// Twilio's status callbacks for notification text messages: no
+	// session, no CSRF; the X-Twilio-Signature is checked instead.
+	app.Post("/sms/twilio/status", smsStatus.Twilio)
+
 	// Everything below sees the session, CSRF and flash middleware.
 	app.Use(pageMiddleware(d, m)...)
 
@@ -124,6 +129,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
+	app.Post("/account/phone", m.User(), account.SavePhone)
 	app.Get("/account/password", m.User(), account.PasswordForm)
 	app.Post("/account/password", m.User(), account.ChangePassword)
 	app.Get("/account/sessions", m.User(), account.Sessions)

@@ -48,6 +48,7 @@ var routeGuards = map[string]guard{
 	"POST /credentials/:id/suspend":                         guardOrg(authz.CredentialsRevoke),
 	"GET /credentials/:id/unsuspend":                        guardOrg(authz.CredentialsRevoke),
 	"POST /credentials/:id/unsuspend":                       guardOrg(authz.CredentialsRevoke),
+	"POST /sms/twilio/status":                               guardPublic, // Twilio's signature instead (TestSMSStatusCallback)
 	"GET /healthz":                                          guardPublic,
 	"GET /readyz":                                           guardPublic,
 	"GET /static/*":                                         guardPublic,
@@ -81,6 +82,7 @@ var routeGuards = map[string]guard{
 	"POST /api/v1/credentials/verify":                       guardPublic,
 	"POST /api/v1/presentations/verify":                     guardPublic,
 	"GET /account":                                          guardUser,
+	"POST /account/phone":                                   guardUser,
 	"GET /account/password":                                 guardUser,
 	"POST /account/password":                                guardUser,
 	"GET /account/sessions":                                 guardUser,

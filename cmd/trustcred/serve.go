@@ -22,6 +22,7 @@ import (
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/secret"
+	"github.com/trustcred/trustcred/internal/sms"
 	"github.com/trustcred/trustcred/internal/verifylog"
 	"github.com/trustcred/trustcred/internal/webhook"
 	"github.com/trustcred/trustcred/store"
@@ -78,7 +79,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
 	issuance.RegisterExpire(workers, db, log)
-	notify.Register(workers, db, mailer, cfg.BaseURL, log)
+	var texts sms.Provider = sms.Unconfigured{}
+	if cfg.SMSConfigured() {
+		texts = &sms.Twilio{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom, BaseURL: cfg.TwilioBaseURL}
+	}
+	notify.Register(workers, notify.Deps{DB: db, Mailer: mailer, SMS: texts, BaseURL: cfg.BaseURL, Log: log})
 	bulk.Register(workers, db, services.Issuer, log)
 	// Events fan out to their consumers in jobs: webhooks for now.
 	events.Register(workers, db, log, services.Webhooks)

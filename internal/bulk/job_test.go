@@ -353,7 +353,7 @@ func TestBulkIssueEmailsRecipients(t *testing.T) {
 		}
 		ws := jobs.NewWorkers()
 		Register(ws, db, f.is, storetest.Logger(t))
-		notify.Register(ws, db, mailer, bulkBase, storetest.Logger(t))
+		notify.Register(ws, notify.Deps{DB: db, Mailer: mailer, BaseURL: bulkBase, Log: storetest.Logger(t)})
 		q, err := jobs.New(db, storetest.Logger(t), ws)
 		if err != nil {
 			t.Fatal(err)

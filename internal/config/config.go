@@ -53,6 +53,15 @@ type Config struct {
 	// DebugAddr, when set, serves Go's runtime profiles (net/http/pprof)
 	// on this loopback address, for measuring the server under load.
 	DebugAddr string
+	// Twilio sends SMS notifications (all three of the account SID, the
+	// auth token and the sending number, or none: SMS off). The auth token
+	// is TRUSTCRED_TWILIO_AUTH_TOKEN, environment only, never a flag or the
+	// database. TwilioBaseURL points the client elsewhere than
+	// https://api.twilio.com (tests, a regional edge).
+	TwilioAccountSID string
+	TwilioAuthToken  string
+	TwilioFrom       string
+	TwilioBaseURL    string
 	// MasterKey is TRUSTCRED_MASTER_KEY: the keys that seal secrets at rest.
 	// Environment only, never a flag (flags show in process lists). Empty
 	// means a key file in the data directory, generated on first run.
@@ -97,6 +106,9 @@ var settings = []setting{
 	{"trusted-proxies", "TRUSTCRED_TRUSTED_PROXIES", "", "reverse proxies whose X-Forwarded-For gives the client's address: addresses or CIDR ranges, comma-separated (empty: none)", false},
 	{"page-cache-mb", "TRUSTCRED_PAGE_CACHE_MB", "512", "memory (MB) for public credential pages kept ready to serve, about 5 KB each (0: none)", false},
 	{"webhook-retention-days", "TRUSTCRED_WEBHOOK_RETENTION_DAYS", "30", "days webhook delivery attempts stay in the delivery log (1 to 3650)", false},
+	{"twilio-account-sid", "TRUSTCRED_TWILIO_ACCOUNT_SID", "", "Twilio account SID for SMS notifications (with TRUSTCRED_TWILIO_AUTH_TOKEN and --twilio-from; empty: no SMS)", false},
+	{"twilio-from", "TRUSTCRED_TWILIO_FROM", "", "the Twilio number SMS notifications come from, in E.164 (+14155550100)", false},
+	{"twilio-base-url", "TRUSTCRED_TWILIO_BASE_URL", "https://api.twilio.com", "base URL of Twilio's REST API", false},
 	{"debug-addr", "TRUSTCRED_DEBUG_ADDR", "", "loopback host:port serving Go's runtime profiles (/debug/pprof/); empty: off", false},
 }
 
@@ -131,13 +143,18 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 
 	var errs []error
 	c := Config{
-		MasterKey:   getenv("TRUSTCRED_MASTER_KEY"),
-		Addr:        get("addr"),
-		DataDir:     get("data-dir"),
-		DatabaseURL: get("database-url"),
-		SMTPURL:     get("smtp-url"),
-		DNSResolver: get("dns-resolver"),
-		LogFormat:   strings.ToLower(get("log-format")),
+		MasterKey: getenv("TRUSTCRED_MASTER_KEY"),
+		// A secret like the master key: environment only.
+		TwilioAuthToken:  strings.TrimSpace(getenv("TRUSTCRED_TWILIO_AUTH_TOKEN")),
+		TwilioAccountSID: get("twilio-account-sid"),
+		TwilioFrom:       get("twilio-from"),
+		TwilioBaseURL:    strings.TrimRight(get("twilio-base-url"), "/"),
+		Addr:             get("addr"),
+		DataDir:          get("data-dir"),
+		DatabaseURL:      get("database-url"),
+		SMTPURL:          get("smtp-url"),
+		DNSResolver:      get("dns-resolver"),
+		LogFormat:        strings.ToLower(get("log-format")),
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: want host:port, e.g. :8080", c.Addr))
@@ -207,6 +224,15 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		if err := loopbackAddr(c.DebugAddr); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if set := btoi(c.TwilioAccountSID != "") + btoi(c.TwilioAuthToken != "") + btoi(c.TwilioFrom != ""); set != 0 && set != 3 {
+		errs = append(errs, errors.New("twilio: set all of TRUSTCRED_TWILIO_ACCOUNT_SID, TRUSTCRED_TWILIO_AUTH_TOKEN and TRUSTCRED_TWILIO_FROM, or none"))
+	}
+	if c.TwilioFrom != "" && (!strings.HasPrefix(c.TwilioFrom, "+") || len(c.TwilioFrom) < 8) {
+		errs = append(errs, fmt.Errorf("twilio-from %q: want an E.164 number such as +14155550100", c.TwilioFrom))
+	}
+	if u, err := url.Parse(c.TwilioBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("twilio-base-url %q: want an http(s) URL", c.TwilioBaseURL))
 	}
 	base, err := baseURL(get("base-url"), c.Addr)
 	if err != nil {
@@ -305,3 +331,13 @@ func proxies(list string) ([]netip.Prefix, error) {
 	}
 	return out, nil
 }
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SMSConfigured reports whether the Twilio settings are given.
+func (c Config) SMSConfigured() bool { return c.TwilioAccountSID != "" }

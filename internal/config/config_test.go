@@ -23,7 +23,7 @@ func TestDefaultsNeedNoConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":8080", BaseURL: "http://localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo,
-		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10, PublicRateLimit: 300, PageCacheMB: 512, WebhookRetentionDays: 30}
+		LogFormat: "text", ShutdownTimeout: 15 * time.Second, SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour, LoginRateLimit: 10, PublicRateLimit: 300, PageCacheMB: 512, WebhookRetentionDays: 30, TwilioBaseURL: "https://api.twilio.com"}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults = %+v\nwant       %+v", c, want)
 	}
@@ -220,5 +220,23 @@ func TestWebhookRetention(t *testing.T) {
 		if _, err := load(t, map[string]string{"TRUSTCRED_WEBHOOK_RETENTION_DAYS": bad}); err == nil || !strings.Contains(err.Error(), "webhook-retention-days") {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+}
+
+// Twilio: all three settings or none; the auth token comes from the
+// environment only.
+func TestTwilio(t *testing.T) {
+	c, err := load(t, map[string]string{"TRUSTCRED_TWILIO_ACCOUNT_SID": "AC1", "TRUSTCRED_TWILIO_AUTH_TOKEN": "tok", "TRUSTCRED_TWILIO_FROM": "+14155550100"})
+	if err != nil || !c.SMSConfigured() || c.TwilioAuthToken != "tok" || c.TwilioFrom != "+14155550100" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if _, err := load(t, map[string]string{"TRUSTCRED_TWILIO_ACCOUNT_SID": "AC1"}); err == nil || !strings.Contains(err.Error(), "or none") {
+		t.Fatalf("SID alone: %v", err)
+	}
+	if _, err := load(t, map[string]string{"TRUSTCRED_TWILIO_ACCOUNT_SID": "AC1", "TRUSTCRED_TWILIO_AUTH_TOKEN": "tok", "TRUSTCRED_TWILIO_FROM": "0612"}); err == nil {
+		t.Fatal("a From that is not E.164 was accepted")
+	}
+	if _, err := load(t, map[string]string{"TRUSTCRED_TWILIO_BASE_URL": "ftp://x"}); err == nil {
+		t.Fatal("an ftp base URL was accepted")
 	}
 }

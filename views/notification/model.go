@@ -18,6 +18,7 @@ type Item struct {
 	SentAt                   time.Time
 	Unread                   bool
 	HasLink                  bool // it points somewhere: opening it goes there
+	Critical                 bool // a security alert: marked as such
 }
 
 // OpenURL marks the notification read and goes to its link.
@@ -66,6 +67,11 @@ type Preferences struct {
 	Rows   []PreferenceRow
 	Errors Errors
 	Saved  bool // just saved (htmx re-render)
+	// The email digest, quiet hours ("HH:MM") and time zone (IANA name).
+	Digest                         bool
+	QuietStart, QuietEnd, Timezone string
+	Phone                          string // the account's number (E.164); "" none
+	SMSAvailable                   bool   // the operator has set up SMS
 }
 
 type typeInfo struct{ label, description string }
