@@ -89,7 +89,7 @@ func TestBatchLifecycle(t *testing.T) {
 		_, notFound["QueueBatch"] = sb.QueueBatch(ctx, batch.ID, false, store.Actor{})
 		_, notFound["StartBatch"] = sb.StartBatch(ctx, batch.ID)
 		notFound["FailBatchRow"] = sb.FailBatchRow(ctx, batch.ID, rows[0].ID, "x")
-		_, notFound["CompleteBatch"] = sb.CompleteBatch(ctx, batch.ID)
+		_, notFound["CompleteBatch"] = sb.CompleteBatch(ctx, batch.ID, nil)
 		_, notFound["CancelBatch"] = sb.CancelBatch(ctx, batch.ID, store.Actor{})
 		_, notFound["Batch(malformed)"] = sa.Batch(ctx, "nope")
 		for name, err := range notFound {
@@ -147,7 +147,7 @@ func TestBatchLifecycle(t *testing.T) {
 		if err := sa.FailBatchRow(ctx, batch.ID, pending[0].ID, "again"); !errors.Is(err, store.ErrRowDone) {
 			t.Fatalf("failing a failed row: %v", err)
 		}
-		if done, err := sa.CompleteBatch(ctx, batch.ID); err != nil || done {
+		if done, err := sa.CompleteBatch(ctx, batch.ID, nil); err != nil || done {
 			t.Fatalf("completed with pending rows: %v %v", done, err)
 		}
 		for _, r := range []string{rows[1].ID, rows[2].ID, rows[3].ID} {
@@ -155,7 +155,7 @@ func TestBatchLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if done, err := sa.CompleteBatch(ctx, batch.ID); err != nil || !done {
+		if done, err := sa.CompleteBatch(ctx, batch.ID, nil); err != nil || !done {
 			t.Fatalf("not completed without pending rows: %v %v", done, err)
 		}
 		got, _ = sa.Batch(ctx, batch.ID)

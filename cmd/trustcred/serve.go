@@ -77,7 +77,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
-	issuance.RegisterExpire(workers, db, log)
+	issuance.RegisterExpire(workers, services.Issuer, log)
 	notify.Register(workers, db, mailer, cfg.BaseURL, log)
 	bulk.Register(workers, db, services.Issuer, log)
 	// Events fan out to their consumers in jobs: webhooks for now.
@@ -87,6 +87,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err != nil {
 		return err
 	}
+	// From here on the services publish their events through the queue.
+	services.Publish(queue)
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}

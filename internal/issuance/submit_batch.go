@@ -14,6 +14,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/store"
@@ -140,7 +141,10 @@ func (is *Issuer) submitChunk(ctx context.Context, sc *store.Scoped, reqs []Requ
 		if err != nil {
 			return err
 		}
-		var emails []river.JobArgs
+		var (
+			emails []river.JobArgs
+			evs    []events.Event
+		)
 		for k, i := range idx {
 			if errs[i] = stored[k]; errs[i] != nil {
 				continue
@@ -148,6 +152,18 @@ func (is *Issuer) submitChunk(ctx context.Context, sc *store.Scoped, reqs []Requ
 			out[i] = Outcome{Issued: issued[i], Signed: true}
 			if reqs[i].Email != nil {
 				emails = append(emails, notify.CredentialEmail{CredentialID: creds[k].ID, OrganizationID: creds[k].IssuerID})
+			}
+			if is.Events != nil {
+				e, err := is.issuedEvent(creds[k], via, reqs[i].BatchID)
+				if err != nil {
+					return err
+				}
+				evs = append(evs, e)
+			}
+		}
+		if is.Events != nil {
+			if err := events.PublishMany(ctx, tx, is.Events, evs); err != nil {
+				return err
 			}
 		}
 		if len(emails) == 0 {

@@ -131,6 +131,7 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 	e.VerificationLogs = verifylog.New(e.DB, e.Log, verifylog.Options{Interval: 50 * time.Millisecond})
 	t.Cleanup(func() { _ = e.VerificationLogs.Close(context.Background()) })
 	e.Services = web.NewServices(e.Config, e.DB, keys, e.VerificationLogs, e.Log)
+	e.Services.Publish(q)
 	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: e.Mailer, Blobs: e.Blobs,
 		Log: e.Log, SetupToken: e.SetupToken, Services: e.Services})
 	return e
