@@ -41,7 +41,8 @@ var ErrInternal = errors.New("issuance: internal error")
 // multi-row INSERTs that also marks their batch rows issued (rowIDs, nil
 // or one per request: at most once, under the rows' locks) and enqueues
 // the recipients' emails (through the first request's Email queue: the
-// requests of one call share it) with one InsertMany. A crash at any point
+// requests of one call share it) with one InsertMany, and their
+// credential.issued events (through is.Events) with another. A crash at any point
 // loses nothing (the rows stay pending) and duplicates nothing (entries
 // reserved for a chunk that is not stored stay unused). err is for what is
 // not a request's own (the database is down…): the chunks before it are

@@ -12,6 +12,11 @@
 // carries its own report (1–2 KB). A log recorded while the queue is full
 // is dropped and counted (Dropped), never waited for, so an outage does
 // not hold up the pages being served.
+//
+// After Publish, the writer also publishes credential.verified for the
+// verifications of TrustCred's own credentials, capped per credential
+// (VerifiedWindow), in the transaction that writes the log rows
+// (verified.go).
 package verifylog
 
 import (
