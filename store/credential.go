@@ -65,9 +65,10 @@ type Credential struct {
 	SuspensionListID    *string
 	SuspensionListIndex *int
 	SigningKeyID        *string // the key that signed it
-	// PreviousStatus is, on the credential ChangeCredentialStatus returns,
-	// its status before that change (not a column).
-	PreviousStatus CredentialStatus `gorm:"-" validate:"-"`
+	// PreviousStatus is, on the credential ChangeCredentialStatus (and
+	// ExpireCredentials' then) gives, its status before that change (not a
+	// column; a CredentialStatus as a plain string, not an enum to validate).
+	PreviousStatus string `gorm:"-" validate:"-"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 
@@ -552,7 +553,7 @@ func (db *DB) ExpireCredentials(ctx context.Context, now time.Time, batch int, t
 		byOrg := map[string][]Credential{}
 		var orgs []string
 		for _, c := range due {
-			c.Status, c.PreviousStatus = CredentialExpired, CredentialActive
+			c.Status, c.PreviousStatus = CredentialExpired, string(CredentialActive)
 			if _, ok := byOrg[c.IssuerID]; !ok {
 				orgs = append(orgs, c.IssuerID)
 			}

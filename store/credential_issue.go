@@ -327,7 +327,7 @@ func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action S
 		if err := s.tenant(tx, &Credential{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
 			return err
 		}
-		c.Status, c.PreviousStatus = to, from
+		c.Status, c.PreviousStatus = to, string(from)
 		if err := tx.Create(&CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: from,
 			ToStatus: to, Reason: why, ActorUserID: actor.UserID, Via: via}).Error; err != nil {
 			return err

@@ -49,7 +49,7 @@ func (is *Issuer) ChangeStatus(ctx context.Context, sc *store.Scoped, id string,
 // c.Status).
 func (is *Issuer) statusEvent(c *store.Credential, reason string, via store.StatusChannel, at time.Time) (events.Event, error) {
 	return events.New(c.IssuerID, statusEvents[c.Status], at, events.StatusChanged{
-		Credential: events.CredentialOf(c, is.CredentialURL(c.PublicID)), PreviousStatus: string(c.PreviousStatus),
+		Credential: events.CredentialOf(c, is.CredentialURL(c.PublicID)), PreviousStatus: c.PreviousStatus,
 		Reason: reason, Via: string(via), ChangedAt: at.UTC()})
 }
 
