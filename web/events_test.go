@@ -219,3 +219,36 @@ func TestMembersAndLifecyclePublishTheirEvents(t *testing.T) {
 		}
 	})
 }
+
+// Through the API: issuing and a status change publish their events with
+// via "api"; a refused change (409) publishes none.
+func TestAPIChangesPublishTheirEvents(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		org := env.Org("acme")
+		_, key := createKey(t, env, org, nil, allScopes...)
+		a := newAPI(t, env)
+		x := a.issue(key, degree(), nil)
+		suspend := map[string]any{"credentialId": x.publicID, "status": true,
+			"credentialStatus": map[string]any{"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}}
+		if r := a.post(key, "/api/v1/credentials/status", suspend); r.Status != 200 {
+			t.Fatalf("suspend: %d %s", r.Status, r.Body)
+		}
+		if r := a.post(key, "/api/v1/credentials/status", suspend); r.Status != 409 {
+			t.Fatalf("suspend twice: %d", r.Status)
+		}
+		got := eventsOf(env, events.CredentialIssued, events.CredentialSuspended)
+		if len(got) != 2 || got[0].Type != events.CredentialIssued || got[1].Type != events.CredentialSuspended {
+			t.Fatalf("events %+v", got)
+		}
+		var issued events.Issued
+		var suspended events.StatusChanged
+		if err := json.Unmarshal(got[0].Data, &issued); err != nil || issued.Via != "api" || issued.Credential.PublicID != x.publicID {
+			t.Errorf("credential.issued %s (%v)", got[0].Data, err)
+		}
+		if err := json.Unmarshal(got[1].Data, &suspended); err != nil || suspended.Via != "api" || suspended.Credential.PublicID != x.publicID ||
+			suspended.PreviousStatus != "active" || got[1].OrganizationID != org.ID {
+			t.Errorf("credential.suspended %s (%v)", got[1].Data, err)
+		}
+	})
+}
