@@ -250,5 +250,21 @@ func TestAPIChangesPublishTheirEvents(t *testing.T) {
 			suspended.PreviousStatus != "active" || got[1].OrganizationID != org.ID {
 			t.Errorf("credential.suspended %s (%v)", got[1].Data, err)
 		}
+		// Two verifications through the API (a suspended credential: 400
+		// with the verdict): one credential.verified.
+		for range 2 {
+			if status, out := apiPost(t, env, "/api/v1/credentials/verify", map[string]any{"verifiableCredential": x.doc}); status != 400 || out["verdict"] != "suspended" {
+				t.Fatalf("verify: %d %v", status, out)
+			}
+		}
+		if err := env.VerificationLogs.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		verified := eventsOf(env, events.CredentialVerified)
+		var v events.Verified
+		if len(verified) != 1 || json.Unmarshal(verified[0].Data, &v) != nil || v.Channel != "api" || v.Verdict != "suspended" ||
+			v.Count != 1 || v.Credential.PublicID != x.publicID {
+			t.Errorf("credential.verified after two API verifications: %+v", verified)
+		}
 	})
 }
