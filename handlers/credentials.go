@@ -398,7 +398,7 @@ func (h *Credentials) ChangeStatus(action string) fiber.Handler {
 		if len(cf.Errors) > 0 {
 			return h.confirmPage(c, fiber.StatusUnprocessableEntity, cf)
 		}
-		changed, err := issuance.ChangeStatus(ctx, id.Scope, cr.ID, statusActions[action], cf.Reason, store.ViaWeb, auth.Actor(c))
+		changed, err := h.Issuer.ChangeStatus(ctx, id.Scope, cr.ID, statusActions[action], cf.Reason, store.ViaWeb, auth.Actor(c))
 		if errors.Is(err, store.ErrStatusChange) {
 			msg := "This change is not allowed: " + statusRefusal(err)
 			if render.IsPartial(c) {

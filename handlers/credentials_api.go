@@ -451,7 +451,7 @@ func (h *CredentialsAPI) SetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cr, err = issuance.ChangeStatus(ctx, cl.Scope, cr.ID, action, reason, store.ViaAPI, auth.Actor(c))
+	cr, err = h.Issuer.ChangeStatus(ctx, cl.Scope, cr.ID, action, reason, store.ViaAPI, auth.Actor(c))
 	if errors.Is(err, store.ErrStatusChange) {
 		return problem(fiber.StatusConflict, "Status change refused", sentence(strings.TrimPrefix(err.Error(), store.ErrStatusChange.Error()+": ")))
 	}

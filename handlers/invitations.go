@@ -9,6 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/events"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -20,8 +22,9 @@ import (
 // Invitations serves the public page where an invited member joins: the
 // link's token is the only credential.
 type Invitations struct {
-	DB   *store.DB
-	Auth *auth.Manager
+	DB     *store.DB
+	Auth   *auth.Manager
+	Events jobs.Enqueuer // member.joined is published through it
 }
 
 // Show renders GET /invitations/:token.
@@ -64,7 +67,8 @@ func (h *Invitations) Accept(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.DB.AcceptInvitation(c.UserContext(), linkHash(c), f.Name, hash, time.Now(), auth.Actor(c))
+	u, err := h.DB.AcceptInvitation(c.UserContext(), linkHash(c), f.Name, hash, time.Now(), auth.Actor(c),
+		events.Joined(c.UserContext(), h.Events))
 	if errors.Is(err, store.ErrTokenInvalid) { // used by a concurrent request
 		return linkGone(c, "Invitation", invitation.InvalidPage())
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -27,6 +29,7 @@ import (
 type OrgConsole struct {
 	DB       *store.DB
 	Issuer   *issuance.Issuer // makes an organization's signing key when it becomes active
+	Events   jobs.Enqueuer    // organization.approved and .suspended are published through it
 	Log      *slog.Logger
 	PageSize int // 0: store.DefaultOrganizationPage
 }
@@ -314,7 +317,8 @@ func (h *OrgConsole) confirmed(c *fiber.Ctx, action store.OrganizationAction) er
 
 // change takes the action and answers with the row (htmx) or a redirect.
 func (h *OrgConsole) change(c *fiber.Ctx, action store.OrganizationAction, reason string) error {
-	e, err := h.DB.ChangeOrganizationStatus(c.UserContext(), c.Params("id"), action, reason, auth.Actor(c))
+	e, err := h.DB.ChangeOrganizationStatusThen(c.UserContext(), c.Params("id"), action, reason, auth.Actor(c),
+		events.Lifecycle(c.UserContext(), h.Events, action, reason))
 	if errors.Is(err, store.ErrTransitionRefused) || errors.Is(err, store.ErrReasonRequired) || errors.Is(err, store.ErrReasonTooLong) {
 		current, cerr := h.DB.OrganizationEntry(c.UserContext(), c.Params("id"))
 		if cerr != nil {

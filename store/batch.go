@@ -428,8 +428,11 @@ func (s *Scoped) FailBatchRow(ctx context.Context, batchID, rowID, reason string
 }
 
 // CompleteBatch marks a running batch completed when none of its rows is
-// pending any more; it reports whether the batch is now completed.
-func (s *Scoped) CompleteBatch(ctx context.Context, id string) (bool, error) {
+// pending any more; it reports whether the batch is now completed. then
+// (nil: nothing) runs in the same transaction, under the batch's lock, only
+// when this call is the one that completes it, with the batch as completed:
+// what must commit with the completion exactly once (its event) goes there.
+func (s *Scoped) CompleteBatch(ctx context.Context, id string, then func(tx *Scoped, b *IssuanceBatch) error) (bool, error) {
 	done := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		b, err := s.lockBatch(tx, id)
@@ -450,14 +453,22 @@ func (s *Scoped) CompleteBatch(ctx context.Context, id string) (bool, error) {
 		if pending > 0 {
 			return nil
 		}
+		now := time.Now().UTC()
 		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).
-			Updates(map[string]any{"status": BatchCompleted, "completed_at": time.Now().UTC()}).Error; err != nil {
+			Updates(map[string]any{"status": BatchCompleted, "completed_at": now}).Error; err != nil {
 			return err
 		}
 		done = true
-		return audit(tx, Actor{OrganizationID: &s.orgID}, "batch.completed", "issuance_batch", b.ID, AuditDetails{
+		if err := audit(tx, Actor{OrganizationID: &s.orgID}, "batch.completed", "issuance_batch", b.ID, AuditDetails{
 			Summary: fmt.Sprintf("Bulk issuance finished: %d issued, %d failed", b.IssuedCount, b.FailedCount),
-		})
+		}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		b.Status, b.CompletedAt = BatchCompleted, &now
+		return then(&Scoped{db: tx, orgID: s.orgID, dial: s.dial}, b)
 	})
 	return done, err
 }

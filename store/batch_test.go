@@ -89,7 +89,7 @@ func TestBatchLifecycle(t *testing.T) {
 		_, notFound["QueueBatch"] = sb.QueueBatch(ctx, batch.ID, false, store.Actor{})
 		_, notFound["StartBatch"] = sb.StartBatch(ctx, batch.ID)
 		notFound["FailBatchRow"] = sb.FailBatchRow(ctx, batch.ID, rows[0].ID, "x")
-		_, notFound["CompleteBatch"] = sb.CompleteBatch(ctx, batch.ID)
+		_, notFound["CompleteBatch"] = sb.CompleteBatch(ctx, batch.ID, nil)
 		_, notFound["CancelBatch"] = sb.CancelBatch(ctx, batch.ID, store.Actor{})
 		_, notFound["Batch(malformed)"] = sa.Batch(ctx, "nope")
 		for name, err := range notFound {
@@ -147,7 +147,7 @@ func TestBatchLifecycle(t *testing.T) {
 		if err := sa.FailBatchRow(ctx, batch.ID, pending[0].ID, "again"); !errors.Is(err, store.ErrRowDone) {
 			t.Fatalf("failing a failed row: %v", err)
 		}
-		if done, err := sa.CompleteBatch(ctx, batch.ID); err != nil || done {
+		if done, err := sa.CompleteBatch(ctx, batch.ID, nil); err != nil || done {
 			t.Fatalf("completed with pending rows: %v %v", done, err)
 		}
 		for _, r := range []string{rows[1].ID, rows[2].ID, rows[3].ID} {
@@ -155,8 +155,30 @@ func TestBatchLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if done, err := sa.CompleteBatch(ctx, batch.ID); err != nil || !done {
-			t.Fatalf("not completed without pending rows: %v %v", done, err)
+		// What runs with the completion (its event) fails: nothing is
+		// completed. Then it runs once, only in the call that completes.
+		unrecorded := errors.New("the event could not be recorded")
+		if _, err := sa.CompleteBatch(ctx, batch.ID, func(*store.Scoped, *store.IssuanceBatch) error { return unrecorded }); !errors.Is(err, unrecorded) {
+			t.Fatalf("completion whose then failed: %v", err)
+		}
+		if got, _ = sa.Batch(ctx, batch.ID); got.Status != store.BatchRunning || got.CompletedAt != nil {
+			t.Fatalf("completed although its then failed: %+v", got)
+		}
+		thens := 0
+		then := func(tx *store.Scoped, b *store.IssuanceBatch) error {
+			thens++
+			if _, err := tx.SQLTx(); err != nil || tx.OrganizationID() != a.ID || b.Status != store.BatchCompleted || b.CompletedAt == nil || b.FailedCount != 4 {
+				t.Errorf("then got %+v (in a transaction: %v)", b, err)
+			}
+			return nil
+		}
+		for range 2 {
+			if done, err := sa.CompleteBatch(ctx, batch.ID, then); err != nil || !done {
+				t.Fatalf("not completed without pending rows: %v %v", done, err)
+			}
+		}
+		if thens != 1 {
+			t.Errorf("then ran %d times, want once", thens)
 		}
 		got, _ = sa.Batch(ctx, batch.ID)
 		if got.Status != store.BatchCompleted || got.CompletedAt == nil || got.FailedCount != 4 {

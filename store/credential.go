@@ -65,8 +65,12 @@ type Credential struct {
 	SuspensionListID    *string
 	SuspensionListIndex *int
 	SigningKeyID        *string // the key that signed it
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// PreviousStatus is, on the credential ChangeCredentialStatus (and
+	// ExpireCredentials' then) gives, its status before that change (not a
+	// column; a CredentialStatus as a plain string, not an enum to validate).
+	PreviousStatus string `gorm:"-" validate:"-"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 
 	Schema           *CredentialSchema    `gorm:"foreignKey:SchemaID" validate:"-"`
 	Issuer           *Organization        `gorm:"foreignKey:IssuerID" validate:"-"`
@@ -508,15 +512,19 @@ const stampQuery = `SELECT c.status, c.updated_at, o.status, o.updated_at,
 	LEFT JOIN status_lists s ON s.id = c.suspension_list_id
 	WHERE c.public_id = ?`
 
-// ExpireCredentials marks active credentials whose expiry has passed as
-// expired (platform-wide), at most batch at a time, each with its status
-// history entry, and returns how many it marked. Suspended credentials
-// keep their status until reinstated; revoked ones stay revoked.
-func (db *DB) ExpireCredentials(ctx context.Context, now time.Time, batch int) (int, error) {
+// ExpireCredentials marks at most batch active credentials whose expiry is
+// before now as expired, across organizations, in one transaction, each
+// with its status history entry, and says how many (suspended credentials
+// keep their status until reinstated; revoked ones stay revoked). then (nil: nothing) runs in that transaction once per
+// organization with that organization's handle and its credentials just
+// expired (status expired): what must commit with the expiry (its events)
+// goes there, and its error rolls the whole batch back.
+func (db *DB) ExpireCredentials(ctx context.Context, now time.Time, batch int, then func(tx *Scoped, expired []Credential) error) (int, error) {
 	var n int
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var due []Credential
-		if err := lockRow(tx, db.dialect).Select("id", "issuer_id").
+		if err := lockRow(tx, db.dialect).Select("id", "issuer_id", "public_id", "schema_id", "template_id", "recipient_address",
+			"issued_at", "expires_at").
 			Where("status = ? AND expires_at IS NOT NULL AND expires_at <= ?", CredentialActive, now.UTC()).
 			Order("expires_at").Limit(batch).Find(&due).Error; err != nil {
 			return err
@@ -536,7 +544,27 @@ func (db *DB) ExpireCredentials(ctx context.Context, now time.Time, batch int) (
 			return res.Error
 		}
 		n = int(res.RowsAffected)
-		return tx.CreateInBatches(changes, 200).Error
+		if err := tx.CreateInBatches(changes, 200).Error; err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		byOrg := map[string][]Credential{}
+		var orgs []string
+		for _, c := range due {
+			c.Status, c.PreviousStatus = CredentialExpired, string(CredentialActive)
+			if _, ok := byOrg[c.IssuerID]; !ok {
+				orgs = append(orgs, c.IssuerID)
+			}
+			byOrg[c.IssuerID] = append(byOrg[c.IssuerID], c)
+		}
+		for _, org := range orgs {
+			if err := then(&Scoped{db: tx, orgID: org, dial: db.dialect}, byOrg[org]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return n, err
 }

@@ -327,7 +327,7 @@ func (s *Scoped) ChangeCredentialStatus(ctx context.Context, id string, action S
 		if err := s.tenant(tx, &Credential{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
 			return err
 		}
-		c.Status = to
+		c.Status, c.PreviousStatus = to, string(from)
 		if err := tx.Create(&CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: from,
 			ToStatus: to, Reason: why, ActorUserID: actor.UserID, Via: via}).Error; err != nil {
 			return err
@@ -363,6 +363,23 @@ func (s *Scoped) CredentialByPublicID(ctx context.Context, publicID string) (*Cr
 	var c Credential
 	err := s.q(ctx, &c).Preload("Template").Preload("Schema").First(&c, "public_id = ?", publicID).Error
 	return &c, notFound(err)
+}
+
+// CredentialsByID are the organization's credentials among ids (others'
+// and unknown ids are left out), without their documents' relations.
+func (s *Scoped) CredentialsByID(ctx context.Context, ids []string) ([]Credential, error) {
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if validUUID(id) {
+			valid = append(valid, id)
+		}
+	}
+	var cs []Credential
+	if len(valid) == 0 {
+		return cs, nil
+	}
+	err := s.q(ctx, &Credential{}).Where("id IN ?", valid).Find(&cs).Error
+	return cs, err
 }
 
 // CredentialStatusHistory is a credential's status changes, oldest first.

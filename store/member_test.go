@@ -377,10 +377,10 @@ func TestInvitationLifecycle(t *testing.T) {
 		if _, err := db.UserToken(ctx, store.TokenInvitation, second, time.Now().Add(2*time.Hour)); !errors.Is(err, store.ErrTokenInvalid) {
 			t.Errorf("an expired link: %v", err)
 		}
-		if _, err := db.AcceptInvitation(ctx, second, "Nina New", "hash", time.Now().Add(2*time.Hour), store.Actor{}); !errors.Is(err, store.ErrTokenInvalid) {
+		if _, err := db.AcceptInvitation(ctx, second, "Nina New", "hash", time.Now().Add(2*time.Hour), store.Actor{}, nil); !errors.Is(err, store.ErrTokenInvalid) {
 			t.Errorf("accepting an expired link: %v", err)
 		}
-		u, err := db.AcceptInvitation(ctx, second, "Nina New", "hash", time.Now(), store.Actor{IP: "192.0.2.9"})
+		u, err := db.AcceptInvitation(ctx, second, "Nina New", "hash", time.Now(), store.Actor{IP: "192.0.2.9"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,7 +391,7 @@ func TestInvitationLifecycle(t *testing.T) {
 			t.Errorf("acceptance audited %d times", n)
 		}
 		// Single use, and no more resending.
-		if _, err := db.AcceptInvitation(ctx, second, "Again", "hash2", time.Now(), store.Actor{}); !errors.Is(err, store.ErrTokenInvalid) {
+		if _, err := db.AcceptInvitation(ctx, second, "Again", "hash2", time.Now(), store.Actor{}, nil); !errors.Is(err, store.ErrTokenInvalid) {
 			t.Errorf("accepting twice: %v", err)
 		}
 		if _, err := s.ResendInvitation(ctx, m.ID, link("third", time.Hour), actorOf(admin)); !errors.Is(err, store.ErrNotInvited) {
@@ -414,7 +414,7 @@ func TestConcurrentAcceptanceUsesTheLinkOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = db.AcceptInvitation(ctx, link("tok", 0).TokenHash, "N", fmt.Sprint("hash", i), time.Now(), store.Actor{})
+				_, errs[i] = db.AcceptInvitation(ctx, link("tok", 0).TokenHash, "N", fmt.Sprint("hash", i), time.Now(), store.Actor{}, nil)
 			}()
 		}
 		wg.Wait()

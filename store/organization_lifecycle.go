@@ -91,6 +91,15 @@ func (e *TransitionError) Is(target error) bool { return target == ErrTransition
 // refused action writes nothing. The organization's credentials, members
 // and keys are never deleted, not even on revocation.
 func (db *DB) ChangeOrganizationStatus(ctx context.Context, id string, action OrganizationAction, reason string, actor Actor) (*OrganizationEntry, error) {
+	return db.ChangeOrganizationStatusThen(ctx, id, action, reason, actor, nil)
+}
+
+// ChangeOrganizationStatusThen is ChangeOrganizationStatus that also runs
+// then (nil: nothing) in its transaction once the status has changed,
+// with the organization's handle on that transaction and the organization
+// as changed: what must commit with the change (its event) goes there; its
+// error rolls the change back.
+func (db *DB) ChangeOrganizationStatusThen(ctx context.Context, id string, action OrganizationAction, reason string, actor Actor, then func(tx *Scoped, o *Organization) error) (*OrganizationEntry, error) {
 	step, ok := lifecycle[action]
 	if !ok {
 		return nil, fmt.Errorf("store: unknown organization action %q", action)
@@ -128,6 +137,11 @@ func (db *DB) ChangeOrganizationStatus(ctx context.Context, id string, action Or
 		}
 		if _, err := notifyAdmins(tx, o.ID, lifecycleNotification(action, &o, reason)); err != nil {
 			return err
+		}
+		if then != nil {
+			if err := then(&Scoped{db: tx, orgID: o.ID, dial: db.dialect}, &o); err != nil {
+				return err
+			}
 		}
 		var err error
 		entry, err = organizationEntry(tx, o.ID)

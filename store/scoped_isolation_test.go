@@ -182,7 +182,7 @@ var isolation = map[string]isolationExpect{
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
-	"Credentials": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
+	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
 	"IssuerCategories": empty, "Schemas": empty, "SchemaVersions": empty, "SigningKeys": empty,
 	"Templates": empty, "Verifications": empty, "Webhooks": empty, "DeliveringWebhooks": empty,
 
@@ -220,8 +220,11 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"RemapBatch": perID(func(id string) []any {
 			return []any{ctx, id, map[string]string{"email": "email"}, []store.RowCheck{{ID: f.rowID}}, act}
 		}),
-		"QueueBatch":              perID(func(id string) []any { return []any{ctx, id, true, act} }),
-		"FailBatchRow":            {{ctx, f.batch.ID, f.rowID, "a reason"}},
+		"QueueBatch":   perID(func(id string) []any { return []any{ctx, id, true, act} }),
+		"FailBatchRow": {{ctx, f.batch.ID, f.rowID, "a reason"}},
+		"CompleteBatch": perID(func(id string) []any {
+			return []any{ctx, id, func(*store.Scoped, *store.IssuanceBatch) error { return nil }}
+		}),
 		"APICredentials":          {{ctx, store.CredentialStatus(""), "", store.MaxAPIPage}, {ctx, store.CredentialSuspended, "", store.MaxAPIPage}},
 		"ReserveCredentialStatus": {{ctx, f.b.DID, f.rowID}}, // A's batch row
 		"StoreIssuedCredential": {
@@ -231,6 +234,7 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		},
 		"ChangeCredentialStatus":    statusChanges,
 		"ReserveCredentialStatuses": {{ctx, f.b.DID, 2}},
+		"CredentialsByID":           {{ctx, f.ids}},
 		// A's batch row; credentials of B that would point at A's schema,
 		// template, status list or signing key.
 		"StoreIssuedCredentials": {

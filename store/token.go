@@ -135,9 +135,11 @@ func useToken(tx *gorm.DB, t *UserToken, now time.Time) error {
 
 // AcceptInvitation completes an invitation: the member's name and password
 // are set, their email counts as verified (the link reached it), and the
-// link is used up, in one transaction with the audit entry.
-// ErrTokenInvalid if the link cannot be used.
-func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string, now time.Time, actor Actor) (*User, error) {
+// link is used up, in one transaction with the audit entry and then (nil:
+// nothing), which gets the member's organization's handle on that
+// transaction and the member: what must commit with the joining (its
+// event) goes there. ErrTokenInvalid if the link cannot be used.
+func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string, now time.Time, actor Actor, then func(tx *Scoped, u *User) error) (*User, error) {
 	now = now.UTC()
 	var u *User
 	err := db.inTx(ctx, func(tx *gorm.DB) error {
@@ -171,10 +173,15 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHas
 			return nil
 		}
 		// The organization's admins hear that someone joined.
-		_, err = notifyAdmins(tx, *u.OrganizationID, Notification{Type: NotifySystemAlert, Title: "A new member joined",
+		if _, err = notifyAdmins(tx, *u.OrganizationID, Notification{Type: NotifySystemAlert, Title: "A new member joined",
 			Message:  fmt.Sprintf("%s accepted the invitation and joined as %s.", u.Email, u.Role),
-			Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: *u.OrganizationID, Link: "/members"})})
-		return err
+			Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: *u.OrganizationID, Link: "/members"})}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return then(&Scoped{db: tx, orgID: *u.OrganizationID, dial: db.dialect}, u)
 	})
 	if err != nil {
 		return nil, err

@@ -86,12 +86,26 @@ func (db *DB) CreateFirstAdmin(ctx context.Context, u *User, actor Actor) error 
 // CreateUser creates an account (operator CLI). ErrEmailTaken if the email
 // is in use.
 func (db *DB) CreateUser(ctx context.Context, u *User, actor Actor) error {
+	return db.CreateUserThen(ctx, u, actor, nil)
+}
+
+// CreateUserThen is CreateUser that, for an account of an organization,
+// runs then (nil: nothing) in the same transaction with the
+// organization's handle on it: what must commit with the new member (its
+// event) goes there.
+func (db *DB) CreateUserThen(ctx context.Context, u *User, actor Actor, then func(tx *Scoped, u *User) error) error {
 	u.Email = NormalizeEmail(u.Email)
 	return db.inTx(ctx, func(tx *gorm.DB) error {
 		if err := createUser(tx, u); err != nil {
 			return err
 		}
-		return audit(tx, actor, "user.created", "user", u.ID, AuditDetails{Summary: fmt.Sprintf("Created %s as %s", u.Email, u.Role)})
+		if err := audit(tx, actor, "user.created", "user", u.ID, AuditDetails{Summary: fmt.Sprintf("Created %s as %s", u.Email, u.Role)}); err != nil {
+			return err
+		}
+		if then == nil || u.OrganizationID == nil {
+			return nil
+		}
+		return then(&Scoped{db: tx, orgID: *u.OrganizationID, dial: db.dialect}, u)
 	})
 }
 

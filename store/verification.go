@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -72,11 +73,55 @@ func (l *VerificationLog) BeforeCreate(*gorm.DB) error { return newID(&l.ID) }
 // InsertVerificationLogs writes a batch of verification log rows in one
 // transaction (platform-wide: public verifications are logged too).
 func (db *DB) InsertVerificationLogs(ctx context.Context, logs []VerificationLog) error {
+	return db.insertVerificationLogs(ctx, nil, db.sql, logs)
+}
+
+// InsertVerificationLogsThen is InsertVerificationLogs in one
+// transaction in which then also runs: what must commit with the logs
+// (the credential.verified events they lead to) or not at all. then gets
+// an organization's handle on that transaction (its InTx and SQLTx join
+// it); its error rolls the logs back.
+func (db *DB) InsertVerificationLogsThen(ctx context.Context, logs []VerificationLog, then func(in func(orgID string) *Scoped) error) (err error) {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	// COPY (PostgreSQL) runs on the connection the transaction holds, so
+	// it is part of the transaction.
+	if err := db.insertVerificationLogs(ctx, conn, tx, logs); err != nil {
+		return err
+	}
+	g := db.gorm.Session(&gorm.Session{NewDB: true, Context: ctx})
+	g.Statement.ConnPool = tx
+	if err := then(func(orgID string) *Scoped { return &Scoped{db: g, orgID: orgID, dial: db.dialect} }); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// execer runs a statement: the pool or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// insertVerificationLogs writes logs through ex (SQLite) or with COPY on
+// conn (PostgreSQL; nil: a connection of the pool's).
+func (db *DB) insertVerificationLogs(ctx context.Context, conn *sql.Conn, ex execer, logs []VerificationLog) error {
 	if len(logs) == 0 {
 		return nil
 	}
 	if db.dialect == Postgres {
-		return db.copyVerificationLogs(ctx, logs)
+		return db.copyVerificationLogs(ctx, conn, logs)
 	}
 	// Plain multi-row INSERTs through database/sql: this runs for every
 	// verification, thousands a second under load, and GORM's reflection
@@ -122,7 +167,7 @@ func (db *DB) InsertVerificationLogs(ctx context.Context, logs []VerificationLog
 			args = append(args, l.ID, l.CredentialID, l.OrganizationID, l.Verdict, l.VerifierAddress, l.VerifierUserID,
 				string(result), string(l.VerificationMethod), l.IPAddress, l.UserAgent, l.VerifiedAt.UTC())
 		}
-		if _, err := db.sql.ExecContext(ctx, q.String(), args...); err != nil {
+		if _, err := ex.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -16,7 +17,9 @@ import (
 // copyVerificationLogs writes logs with PostgreSQL's COPY protocol:
 // binary rows streamed in one round trip, far fewer allocations than
 // parameterized INSERTs at thousands of rows a second.
-func (db *DB) copyVerificationLogs(ctx context.Context, logs []VerificationLog) error {
+// On conn when it is not nil (inside its transaction), else on a
+// connection of the pool's.
+func (db *DB) copyVerificationLogs(ctx context.Context, conn *sql.Conn, logs []VerificationLog) error {
 	rows := make([][]any, len(logs))
 	for i := range logs {
 		l := &logs[i]
@@ -58,11 +61,14 @@ func (db *DB) copyVerificationLogs(ctx context.Context, logs []VerificationLog) 
 		rows[i] = []any{id, cred, org, l.Verdict, l.VerifierAddress, user, result, string(l.VerificationMethod), ip,
 			l.UserAgent, l.VerifiedAt.UTC()}
 	}
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return err
+	if conn == nil {
+		c, err := db.sql.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		conn = c
 	}
-	defer conn.Close()
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {

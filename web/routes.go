@@ -19,7 +19,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
 	settings := handlers.Settings{}
 	members := &handlers.Members{Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Events: d.Jobs, Log: d.Log}
-	invitations := &handlers.Invitations{DB: d.DB, Auth: m}
+	invitations := &handlers.Invitations{DB: d.DB, Auth: m, Events: d.Jobs}
 	reset := &handlers.PasswordReset{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	limited := rateLimit(d.Config.LoginRateLimit)
 	api := handlers.API{}
@@ -32,7 +32,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
 	issuer := d.Services.Issuer
-	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Log: d.Log}
+	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Events: d.Jobs, Log: d.Log}
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Mailer: d.Mailer, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	verification := &handlers.Verification{Svc: d.Services.Verify, Auth: m, BaseURL: d.Config.BaseURL}

@@ -7,6 +7,7 @@ import (
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/internal/verifylog"
@@ -26,6 +27,19 @@ type Services struct {
 	// Webhooks is the door to organizations' webhooks and their delivery
 	// (the events' fan-out consumer and the delivery worker).
 	Webhooks *webhook.Service
+}
+
+// Publish wires the queue the services publish their events through: the
+// issuer's credential events (issued, revoked, suspended, unsuspended,
+// expired) and the verification log writer's credential.verified, each in
+// the transaction of its change. The process calls it once its queue is
+// built, before it serves or starts the queue; until then (tools, the
+// demo's seeding) nothing is published.
+func (s Services) Publish(q jobs.Enqueuer) {
+	s.Issuer.Events = q
+	if s.Verify.Logs != nil {
+		s.Verify.Logs.Publish(q, s.Issuer.BaseURL)
+	}
 }
 
 // viewsCached is how many verified views of our credentials the

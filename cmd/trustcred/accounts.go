@@ -17,6 +17,8 @@ import (
 
 	"github.com/trustcred/trustcred/internal/apikey"
 	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/events"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/store"
 )
@@ -96,7 +98,19 @@ func adminCreate(ctx context.Context, args []string, getenv func(string) string,
 			}
 			u.OrganizationID, actor.OrganizationID, where = &org.ID, &org.ID, org.Name+" ("+org.Slug+")"
 		}
-		if err := db.CreateUser(ctx, u, actor); err != nil {
+		// A member added to an organization is heard of like one who
+		// accepted an invitation: member.joined, committed with the account
+		// (a queue that only inserts: the server works the job).
+		var then func(tx *store.Scoped, u *store.User) error
+		if u.OrganizationID != nil {
+			q, qerr := jobs.New(db, log, jobs.NewWorkers())
+			if qerr != nil {
+				return qerr
+			}
+			defer func() { err = errors.Join(err, q.Stop(context.WithoutCancel(ctx))) }()
+			then = events.Joined(ctx, q)
+		}
+		if err := db.CreateUserThen(ctx, u, actor, then); err != nil {
 			if errors.Is(err, store.ErrEmailTaken) {
 				return fmt.Errorf("an account with the email %s already exists", email)
 			}

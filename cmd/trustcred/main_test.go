@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/trustcred/trustcred/internal/apikey"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/demo"
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/password"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
@@ -365,6 +367,20 @@ func TestAdminCreate(t *testing.T) {
 			if err := db.SQL().QueryRow("SELECT count(*) FROM audit_logs WHERE action = 'user.created'").Scan(&audited); err != nil || audited != 2 {
 				t.Errorf("user.created audited %d times (%v)", audited, err)
 			}
+			// The member added to Acme is heard of: member.joined, once.
+			joined := func() []events.Event {
+				t.Helper()
+				evs, err := events.Pending(ctx, db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return evs
+			}
+			var m events.Member
+			if evs := joined(); len(evs) != 1 || evs[0].Type != events.MemberJoined || evs[0].OrganizationID != org.ID ||
+				json.Unmarshal(evs[0].Data, &m) != nil || m.Email != "issuer@acme.example" || m.Role != "issuer" {
+				t.Errorf("events after creating a member: %+v", evs)
+			}
 
 			for _, tc := range []struct {
 				stdin string
@@ -392,6 +408,9 @@ func TestAdminCreate(t *testing.T) {
 			}
 			if _, err := db.UserByEmail(ctx, "a@acme.example"); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("a refused command created the user (%v)", err)
+			}
+			if evs := joined(); len(evs) != 1 {
+				t.Errorf("%d events after the refused commands, want the one member.joined", len(evs))
 			}
 		})
 	}

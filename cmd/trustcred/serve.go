@@ -78,7 +78,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 
 	workers := jobs.NewWorkers()
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
-	issuance.RegisterExpire(workers, db, log)
+	issuance.RegisterExpire(workers, services.Issuer, log)
 	var texts sms.Provider = sms.Unconfigured{}
 	if cfg.SMSConfigured() {
 		texts = &sms.Twilio{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom, BaseURL: cfg.TwilioBaseURL}
@@ -92,6 +92,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err != nil {
 		return err
 	}
+	// From here on the services publish their events through the queue.
+	services.Publish(queue)
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/notify"
@@ -160,7 +161,7 @@ func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
 		}
 		if len(rows) == 0 {
 			if after == 0 {
-				_, err := sc.CompleteBatch(ctx, b.ID)
+				_, err := sc.CompleteBatch(ctx, b.ID, w.completed(ctx))
 				return err == nil, err
 			}
 			after = 0 // rows before the cursor may have been left pending by a concurrent run: look again
@@ -177,6 +178,30 @@ func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
 		if time.Now().After(deadline) {
 			return false, nil
 		}
+	}
+}
+
+// completed publishes bulk_batch.completed through the issuer's events
+// queue (nil: none) in the transaction that completes the batch, which
+// runs it only when it is the one that completes it: a retried or rescued
+// run publishes it once.
+func (w *Worker) completed(ctx context.Context) func(tx *store.Scoped, b *store.IssuanceBatch) error {
+	q := w.Issuer.Events
+	if q == nil {
+		return nil
+	}
+	return func(tx *store.Scoped, b *store.IssuanceBatch) error {
+		name := ""
+		if b.Filename != nil {
+			name = *b.Filename
+		}
+		e, err := events.New(tx.OrganizationID(), events.BulkBatchCompleted, *b.CompletedAt, events.BatchCompleted{
+			BatchID: b.ID, FileName: name, Total: b.TotalRows, Issued: b.IssuedCount, Failed: b.FailedCount,
+			CompletedAt: b.CompletedAt.UTC()})
+		if err != nil {
+			return err
+		}
+		return events.Publish(ctx, tx, q, e)
 	}
 }
 
@@ -366,7 +391,7 @@ func (r *bulkRun) request(row *store.IssuanceBatchRow, email jobs.Enqueuer) (req
 		return req, strings.ReplaceAll(Join(errs), "\n", "; ")
 	}
 	return issuance.Request{Template: t, RecipientName: checked.RecipientName, RecipientAddress: checked.RecipientAddress,
-		Data: checked.Data, Email: email}, ""
+		Data: checked.Data, Email: email, BatchID: r.batch.ID}, ""
 }
 
 // fail marks a pending row failed with the reason; one that is no longer

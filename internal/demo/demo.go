@@ -94,10 +94,10 @@ func issueDemo(ctx context.Context, db *store.DB, is *issuance.Issuer, todo []de
 			}
 			ids = append(ids, out.Credential.ID)
 		}
-		if _, err := issuance.ChangeStatus(ctx, sc, ids[1], store.ActionRevoke, "Issued in error (demo)", store.ViaSystem, actor); err != nil {
+		if _, err := is.ChangeStatus(ctx, sc, ids[1], store.ActionRevoke, "Issued in error (demo)", store.ViaSystem, actor); err != nil {
 			return err
 		}
-		if _, err := issuance.ChangeStatus(ctx, sc, ids[2], store.ActionSuspend, "Under review (demo)", store.ViaSystem, actor); err != nil {
+		if _, err := is.ChangeStatus(ctx, sc, ids[2], store.ActionSuspend, "Under review (demo)", store.ViaSystem, actor); err != nil {
 			return err
 		}
 	}

@@ -90,15 +90,15 @@ type StatusChanged struct {
 	ChangedAt      time.Time  `json:"changed_at" doc:"when the change took effect"`
 }
 
-// Verified is the payload of credential.verified, published for public
+// Verified is the payload of credential.verified, published for
 // verifications of the organization's credentials, at most once per
-// credential per sampling window.
+// credential per window (verifylog.VerifiedWindow, 10 minutes).
 type Verified struct {
 	Credential Credential `json:"credential" doc:"the credential verified"`
 	Verdict    string     `json:"verdict" doc:"the verification's verdict: valid, invalid, revoked, suspended, expired or unavailable"`
-	Channel    string     `json:"channel" doc:"how it was verified: page (the public page or QR code) or api"`
+	Channel    string     `json:"channel" doc:"how it was verified: page (the public page, its QR code or the /verify upload) or api"`
 	VerifiedAt time.Time  `json:"verified_at" doc:"when"`
-	Count      int        `json:"count" doc:"verifications of this credential in the window this event stands for"`
+	Count      int        `json:"count" doc:"the verifications this event stands for: this one and those since the credential's previous credential.verified event"`
 }
 
 // BatchCompleted is the payload of bulk_batch.completed.
@@ -151,7 +151,7 @@ func withStatus(c Credential, s string) Credential { c.Status = s; return c }
 // Catalogue lists every event TrustCred publishes, in the order the docs
 // show them.
 var Catalogue = []Spec{
-	{CredentialIssued, 1, GroupCredentials, "A credential was signed and stored: from the issue form, the API or a bulk batch row.",
+	{CredentialIssued, 1, GroupCredentials, "A credential was signed and stored: from the issue form, the API or a bulk batch row (batch_id set), published with it.",
 		Issued{}, Issued{Credential: exampleCred, Via: "api"}},
 	{CredentialRevoked, 1, GroupCredentials, "A credential was revoked: its status list says so from now on, for good.",
 		StatusChanged{}, StatusChanged{Credential: withStatus(exampleCred, "revoked"), PreviousStatus: "active", Reason: "Issued in error", Via: "web", ChangedAt: exampleTime}},
@@ -159,9 +159,9 @@ var Catalogue = []Spec{
 		StatusChanged{}, StatusChanged{Credential: withStatus(exampleCred, "suspended"), PreviousStatus: "active", Reason: "Under review", Via: "api", ChangedAt: exampleTime}},
 	{CredentialUnsuspended, 1, GroupCredentials, "A suspended credential is active again.",
 		StatusChanged{}, StatusChanged{Credential: exampleCred, PreviousStatus: "suspended", Via: "web", ChangedAt: exampleTime}},
-	{CredentialExpired, 1, GroupCredentials, "A credential reached its expiry date.",
+	{CredentialExpired, 1, GroupCredentials, "A credential reached its expiry date: published by the expiry job, which runs every 10 minutes.",
 		StatusChanged{}, StatusChanged{Credential: withStatus(exampleCred, "expired"), PreviousStatus: "active", Via: "system", ChangedAt: exampleTime}},
-	{CredentialVerified, 1, GroupCredentials, "Someone verified one of the organization's credentials on its public page or through the API (sampled: at most one event per credential per hour, with the count it stands for).",
+	{CredentialVerified, 1, GroupCredentials, "Someone verified one of the organization's credentials: its public page or QR code, the /verify upload or the API. Rate-capped: at most one event per credential per 10 minutes (per server process), published with the first verification after the window; count says how many verifications it stands for. Published with the verification log, a second or so after the verification, never on its request.",
 		Verified{}, Verified{Credential: exampleCred, Verdict: "valid", Channel: "page", VerifiedAt: exampleTime, Count: 3}},
 	{BulkBatchCompleted, 1, GroupBulk, "Every row of a bulk batch was processed.",
 		BatchCompleted{}, BatchCompleted{BatchID: "3f2e1d0c-9b8a-4766-8554-4433221100ff", FileName: "graduates-2026.csv", Total: 1200, Issued: 1198, Failed: 2, CompletedAt: exampleTime}},
@@ -169,7 +169,7 @@ var Catalogue = []Spec{
 		Organization{}, Organization{ID: "9d8c7b6a-5f4e-4d3c-8b2a-190f8e7d6c5b", Name: "Example University", Slug: "example-university", At: exampleTime}},
 	{OrganizationSuspended, 1, GroupOrganization, "The platform operator suspended the organization: it cannot issue until reinstated.",
 		Organization{}, Organization{ID: "9d8c7b6a-5f4e-4d3c-8b2a-190f8e7d6c5b", Name: "Example University", Slug: "example-university", Reason: "Unpaid invoice", At: exampleTime}},
-	{MemberJoined, 1, GroupMembers, "Someone accepted an invitation and joined the organization.",
+	{MemberJoined, 1, GroupMembers, "Someone joined the organization: they accepted an invitation, or the operator created their account in it.",
 		Member{}, Member{UserID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", Email: "grace@example.edu", Role: "issuer", At: exampleTime}},
 	{MemberRemoved, 1, GroupMembers, "A member was deactivated: they can no longer sign in.",
 		Member{}, Member{UserID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", Email: "grace@example.edu", Role: "issuer", At: exampleTime}},

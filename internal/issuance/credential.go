@@ -17,6 +17,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -53,6 +54,9 @@ type Request struct {
 	// enqueued in, inside the transaction that stores the credential: the
 	// credential and its email commit together or not at all.
 	Email jobs.Enqueuer
+	// BatchID is the bulk batch the request is a row of, for its
+	// credential.issued event.
+	BatchID string
 }
 
 // Issued is a credential just issued: its row and its signed document.
@@ -445,7 +449,7 @@ func (is *Issuer) issue(ctx context.Context, sc *store.Scoped, r Request, via st
 	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via, BatchRowID: batchRowID}, &store.Credential{
 		PublicID: publicID, SchemaID: r.Template.SchemaID, TemplateID: &tplID,
 		RecipientAddress: strings.TrimSpace(r.RecipientAddress), RecipientName: recipientName, ExpiresAt: expires,
-	}, r.Email, actor)
+	}, r.Email, r.BatchID, actor)
 }
 
 // store signs doc and stores it as row: it reserves the credential's
@@ -454,7 +458,7 @@ func (is *Issuer) issue(ctx context.Context, sc *store.Scoped, r Request, via st
 // enqueues the recipient's email through email (nil: none) in one
 // transaction: the credential and its email job commit together or not at
 // all.
-func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, email jobs.Enqueuer, actor store.Actor) (*Issued, error) {
+func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, email jobs.Enqueuer, batchID string, actor store.Actor) (*Issued, error) {
 	var err error
 	if in.Revocation, in.Suspension, err = sc.ReserveCredentialStatus(ctx, in.IssuerDID, in.BatchRowID); err != nil {
 		return nil, err
@@ -478,6 +482,15 @@ func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc ma
 		if err := tx.StoreIssuedCredential(ctx, in, &c, actor); err != nil {
 			return err
 		}
+		if is.Events != nil {
+			e, err := is.issuedEvent(&c, in.Via, batchID)
+			if err != nil {
+				return err
+			}
+			if err := events.Publish(ctx, tx, is.Events, e); err != nil {
+				return err
+			}
+		}
 		if email == nil {
 			return nil
 		}
@@ -494,6 +507,12 @@ func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc ma
 		return nil, err
 	}
 	return &Issued{Credential: &c, Document: signed, JSON: b}, nil
+}
+
+// issuedEvent is credential.issued for c, just stored.
+func (is *Issuer) issuedEvent(c *store.Credential, via store.StatusChannel, batchID string) (events.Event, error) {
+	return events.New(c.IssuerID, events.CredentialIssued, *c.IssuedAt, events.Issued{
+		Credential: events.CredentialOf(c, is.CredentialURL(c.PublicID)), Via: string(via), BatchID: batchID})
 }
 
 // SignedDocument decrypts a stored credential's signed document, checking

@@ -113,7 +113,7 @@ func (is *Issuer) issueDocument(ctx context.Context, sc *store.Scoped, r Documen
 	if r.TemplateID != "" {
 		row.TemplateID = &r.TemplateID
 	}
-	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via}, row, nil, actor)
+	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via}, row, nil, "", actor)
 }
 
 func checkShape(doc map[string]any) error {

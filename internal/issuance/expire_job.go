@@ -8,7 +8,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/trustcred/trustcred/internal/jobs"
-	"github.com/trustcred/trustcred/store"
 )
 
 // ExpireInterval is how often credentials past their expiry are marked
@@ -22,12 +21,13 @@ type Expire struct{}
 
 func (Expire) Kind() string { return "expire_credentials" }
 
-// ExpireWorker marks active credentials past their expiry as expired.
+// ExpireWorker marks active credentials past their expiry as expired
+// (Issuer.ExpireDue: with their credential.expired events).
 type ExpireWorker struct {
 	river.WorkerDefaults[Expire]
-	DB  *store.DB
-	Log *slog.Logger
-	Now func() time.Time // nil: time.Now
+	Issuer *Issuer
+	Log    *slog.Logger
+	Now    func() time.Time // nil: time.Now
 }
 
 func (w *ExpireWorker) Work(ctx context.Context, _ *river.Job[Expire]) error {
@@ -37,7 +37,7 @@ func (w *ExpireWorker) Work(ctx context.Context, _ *river.Job[Expire]) error {
 	}
 	total := 0
 	for {
-		n, err := ExpireDue(ctx, w.DB, now(), 1000)
+		n, err := w.Issuer.ExpireDue(ctx, now(), 1000)
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (w *ExpireWorker) Work(ctx context.Context, _ *river.Job[Expire]) error {
 
 // RegisterExpire registers the expiry job, run every ExpireInterval and at
 // start.
-func RegisterExpire(ws *jobs.Workers, db *store.DB, log *slog.Logger) {
-	jobs.Add(ws, &ExpireWorker{DB: db, Log: log.With("component", "jobs")})
+func RegisterExpire(ws *jobs.Workers, is *Issuer, log *slog.Logger) {
+	jobs.Add(ws, &ExpireWorker{Issuer: is, Log: log.With("component", "jobs")})
 	ws.Every(ExpireInterval, Expire{})
 }

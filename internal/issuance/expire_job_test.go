@@ -32,7 +32,7 @@ func TestExpireJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := &issuance.ExpireWorker{DB: db, Log: storetest.Logger(t), Now: func() time.Time { return soon.Add(time.Minute) }}
+		w := &issuance.ExpireWorker{Issuer: f.is, Log: storetest.Logger(t), Now: func() time.Time { return soon.Add(time.Minute) }}
 		if err := w.Work(ctx, &river.Job[issuance.Expire]{}); err != nil {
 			t.Fatal(err)
 		}

@@ -655,10 +655,10 @@ func TestExpireCredentials(t *testing.T) {
 		if _, err := f.sc.ChangeCredentialStatus(ctx, ids[1], store.ActionSuspend, "", store.ViaWeb, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := db.ExpireCredentials(ctx, time.Now(), 1000); err != nil || n != 0 {
+		if n, err := db.ExpireCredentials(ctx, time.Now(), 1000, nil); err != nil || n != 0 {
 			t.Fatalf("before expiry: %d %v", n, err)
 		}
-		if n, err := db.ExpireCredentials(ctx, soon.Add(time.Minute), 1000); err != nil || n != 2 {
+		if n, err := db.ExpireCredentials(ctx, soon.Add(time.Minute), 1000, nil); err != nil || n != 2 {
 			t.Fatalf("after expiry: %d %v", n, err)
 		}
 		for id, want := range map[string]store.CredentialStatus{ids[0]: store.CredentialExpired, ids[1]: store.CredentialSuspended,
@@ -672,7 +672,7 @@ func TestExpireCredentials(t *testing.T) {
 		if last := h[len(h)-1]; last.ToStatus != store.CredentialExpired || last.Via != store.ViaSystem {
 			t.Errorf("history %+v", last)
 		}
-		if n, _ := db.ExpireCredentials(ctx, soon.Add(time.Minute), 1000); n != 0 {
+		if n, _ := db.ExpireCredentials(ctx, soon.Add(time.Minute), 1000, nil); n != 0 {
 			t.Errorf("expired twice: %d", n)
 		}
 		// An expired credential can still be revoked.

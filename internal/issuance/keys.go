@@ -18,6 +18,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/trustcred/trustcred/internal/did"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
@@ -31,6 +32,10 @@ type Issuer struct {
 	DB      *store.DB
 	Keys    *secret.Keyring
 	BaseURL string // public base URL: credential ids, did:web, status list URLs
+	// Events is the queue credential events (credential.issued, revoked,
+	// suspended, unsuspended, expired) are published through, inside the
+	// transaction of the change; nil publishes nothing (tools, seeding).
+	Events jobs.Enqueuer
 
 	listsOnce sync.Once
 	lists     *lru.Cache[string, servedList] // signed status list credentials by list id

@@ -25,7 +25,9 @@ type Outcome struct {
 // the API client wrote (its recipient is its credentialSubject's); else
 // the credential is built from r.Template. via says where the request came
 // from; batchRowID, for bulk issuance, makes the row's issuance happen at
-// most once (store.ErrRowDone when it already did).
+// most once (store.ErrRowDone when it already did). The credential's
+// credential.issued event is published through is.Events in the
+// transaction that stores it.
 func (is *Issuer) Submit(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (Outcome, error) {
 	if r.Document == nil {
 		if err := check(r); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/store"
@@ -40,7 +41,8 @@ var ErrInternal = errors.New("issuance: internal error")
 // multi-row INSERTs that also marks their batch rows issued (rowIDs, nil
 // or one per request: at most once, under the rows' locks) and enqueues
 // the recipients' emails (through the first request's Email queue: the
-// requests of one call share it) with one InsertMany. A crash at any point
+// requests of one call share it) with one InsertMany, and their
+// credential.issued events (through is.Events) with another. A crash at any point
 // loses nothing (the rows stay pending) and duplicates nothing (entries
 // reserved for a chunk that is not stored stay unused). err is for what is
 // not a request's own (the database is down…): the chunks before it are
@@ -140,7 +142,10 @@ func (is *Issuer) submitChunk(ctx context.Context, sc *store.Scoped, reqs []Requ
 		if err != nil {
 			return err
 		}
-		var emails []river.JobArgs
+		var (
+			emails []river.JobArgs
+			evs    []events.Event
+		)
 		for k, i := range idx {
 			if errs[i] = stored[k]; errs[i] != nil {
 				continue
@@ -148,6 +153,18 @@ func (is *Issuer) submitChunk(ctx context.Context, sc *store.Scoped, reqs []Requ
 			out[i] = Outcome{Issued: issued[i], Signed: true}
 			if reqs[i].Email != nil {
 				emails = append(emails, notify.CredentialEmail{CredentialID: creds[k].ID, OrganizationID: creds[k].IssuerID})
+			}
+			if is.Events != nil {
+				e, err := is.issuedEvent(creds[k], via, reqs[i].BatchID)
+				if err != nil {
+					return err
+				}
+				evs = append(evs, e)
+			}
+		}
+		if is.Events != nil {
+			if err := events.PublishMany(ctx, tx, is.Events, evs); err != nil {
+				return err
 			}
 		}
 		if len(emails) == 0 {

@@ -12,6 +12,11 @@
 // carries its own report (1–2 KB). A log recorded while the queue is full
 // is dropped and counted (Dropped), never waited for, so an outage does
 // not hold up the pages being served.
+//
+// After Publish, the writer also publishes credential.verified for the
+// verifications of TrustCred's own credentials, capped per credential
+// (VerifiedWindow), in the transaction that writes the log rows
+// (verified.go).
 package verifylog
 
 import (
@@ -39,6 +44,8 @@ type Writer struct {
 	held    int                     // taken by the writer, not yet written
 	closed  bool
 	dropped atomic.Int64
+
+	verified atomic.Pointer[verified] // credential.verified publishing (Publish); nil: none
 
 	wake  chan struct{}   // a full batch is queued, or Close was called
 	ctx   context.Context // cancelled when Close's deadline passed: stop retrying
@@ -248,5 +255,8 @@ func (w *Writer) write(batch []store.VerificationLog) bool {
 func (w *Writer) insert(ctx context.Context, batch []store.VerificationLog) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	if v := w.verified.Load(); v != nil {
+		return v.write(ctx, w.db, batch)
+	}
 	return w.db.InsertVerificationLogs(ctx, batch)
 }

@@ -14,7 +14,6 @@ package webtest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -131,6 +130,7 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 	e.VerificationLogs = verifylog.New(e.DB, e.Log, verifylog.Options{Interval: 50 * time.Millisecond})
 	t.Cleanup(func() { _ = e.VerificationLogs.Close(context.Background()) })
 	e.Services = web.NewServices(e.Config, e.DB, keys, e.VerificationLogs, e.Log)
+	e.Services.Publish(q)
 	e.App = web.New(web.Deps{Config: e.Config, DB: e.DB, Migrator: m, Jobs: q, Keys: keys, Mailer: e.Mailer, Blobs: e.Blobs,
 		Log: e.Log, SetupToken: e.SetupToken, Services: e.Services})
 	return e
@@ -386,28 +386,8 @@ func PoisonSubject(n int) map[string]any {
 // waiting in the queue: the test app's queue works none), oldest first.
 func (e *Env) PublishedEvents() []events.Event {
 	e.T.Helper()
-	args := "args::text" // River's SQLite driver stores args as SQLite's binary JSON
-	if e.DB.Dialect() == store.SQLite {
-		args = "json(args)"
-	}
-	rows, err := e.DB.SQL().Query("SELECT " + args + " FROM river_job WHERE kind = 'event_fanout' ORDER BY id")
+	out, err := events.Pending(context.Background(), e.DB)
 	if err != nil {
-		e.T.Fatal(err)
-	}
-	defer rows.Close()
-	var out []events.Event
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
-			e.T.Fatal(err)
-		}
-		var f events.Fanout
-		if err := json.Unmarshal(raw, &f); err != nil {
-			e.T.Fatalf("event_fanout args %s: %v", raw, err)
-		}
-		out = append(out, f.Event)
-	}
-	if err := rows.Err(); err != nil {
 		e.T.Fatal(err)
 	}
 	return out
