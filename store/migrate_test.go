@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41}
 
 // latest is the newest migration version.
-const latest = 20
+const latest = 21
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -339,8 +339,11 @@ func testRoundTrip(t *testing.T, d dialect) {
 	create(sess)
 	create(&store.APIKey{OrganizationID: org.ID, Name: "CI", KeyHash: "hash", Permissions: datatypes.NewJSONSlice([]store.APIScope{store.ScopeCredentialsIssue}),
 		Active: true, LastUsed: &now, ExpiresAt: &now, Prefix: "tc_live_ab"})
-	create(&store.Notification{UserID: user.ID, Type: store.NotifyApprovalRequested, Title: "Approve", Message: "Please approve",
-		Metadata: datatypes.NewJSONType(store.NotificationMetadata{CredentialID: cred.ID}), ReadAt: &now})
+	note := &store.Notification{UserID: user.ID, Type: store.NotifyApprovalRequested, Title: "Approve", Message: "Please approve",
+		Metadata: datatypes.NewJSONType(store.NotificationMetadata{CredentialID: cred.ID}), ReadAt: &now}
+	create(note)
+	create(&store.NotificationDelivery{NotificationID: note.ID, UserID: user.ID, Channel: store.ChannelEmail,
+		Status: store.DeliveryPending, QueuedAt: &now})
 	create(&store.AuditLog{UserID: &user.ID, OrganizationID: &org.ID, Action: "credential.issue", ResourceType: "credential",
 		ResourceID: &cred.ID, Details: datatypes.NewJSONType(store.AuditDetails{Summary: "issued",
 			Changes: []store.FieldChange{{Field: "status", From: "pending", To: "active"}}}), IPAddress: ip, UserAgent: ptr("test")})
@@ -562,6 +565,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Model(x).Updates(map[string]any{"sms_enabled": false, "push_enabled": true})
 		case *store.SMSDelivery:
 			x.Status, x.ErrorMessage, x.DeliveredAt = store.SMSFailed, ptr("unreachable"), nil
+			res = db.Save(x)
+		case *store.NotificationDelivery:
+			x.Status, x.Attempts, x.SentAt, x.QueuedAt = store.DeliverySent, 1, &now, nil
 			res = db.Save(x)
 		case *store.EnhancedAuditLog:
 			x.RiskScore, x.RetentionUntil, x.UserAgent = 90, &nextMonth, nil

@@ -35,8 +35,8 @@ type NotificationDelivery struct {
 	ID             string
 	NotificationID string
 	UserID         string
-	Channel        NotificationChannel
-	Status         DeliveryStatus `gorm:"default:pending"`
+	Channel        NotificationChannel `validate:"required,oneof=email sms"`
+	Status         DeliveryStatus      `gorm:"default:pending" validate:"required,oneof=pending digest sent failed skipped"`
 	Attempts       int
 	ErrorMessage   *string
 	SentAt         *time.Time

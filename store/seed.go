@@ -82,5 +82,7 @@ func Models() []any {
 		&UserToken{}, &MFARecoveryCode{},
 		// 00009 credential issuance
 		&SigningKey{}, &StatusList{}, &CredentialStatusChange{}, &IssuanceBatch{}, &IssuanceBatchRow{},
+		// 00021 notification channels
+		&NotificationDelivery{},
 	}
 }

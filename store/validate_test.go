@@ -47,6 +47,7 @@ func validModels() []any {
 		&store.Notification{Type: store.NotifyApprovalRequested, Title: "Approve", Message: "Please approve"},
 		&store.NotificationPreference{NotificationType: store.NotifyCredentialIssued},
 		&store.SMSDelivery{PhoneNumber: "+14155550123", Message: "hi", Status: store.SMSPending},
+		&store.NotificationDelivery{Channel: store.ChannelSMS, Status: store.DeliveryDigest},
 		&store.AuditLog{Action: "credential.issue", ResourceType: "credential"},
 		&store.EnhancedAuditLog{Action: "login", ResourceType: "session", RiskScore: 100},
 		&store.RetentionPolicy{DataType: store.RetainAuditLogs, RetentionPeriodDays: 365},
@@ -511,8 +512,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 22 {
-			t.Errorf("%s: %d CHECK IN columns, want 22", dialect, n)
+		if n != 24 {
+			t.Errorf("%s: %d CHECK IN columns, want 24", dialect, n)
 		}
 	}
 }

@@ -341,7 +341,9 @@ func TestNoPageRouteTakesAControlCharacter(t *testing.T) {
 		n := 0
 		for _, route := range registered(env) {
 			method, path, _ := strings.Cut(route, " ")
-			if method != "POST" || strings.HasPrefix(path, "/api/") || path == "/logout" {
+			// Twilio's status callback is not a page: it is 404 unless Twilio
+			// is configured, and then reads nothing before its signature holds.
+			if method != "POST" || strings.HasPrefix(path, "/api/") || path == "/logout" || path == "/sms/twilio/status" {
 				continue
 			}
 			n++
