@@ -348,15 +348,20 @@ func (s *seeder) orgs() {
 	for _, u := range []*store.User{nAdmin, nIssuer, nReviewer, nReviewer2} {
 		s.add(&store.NotificationPreference{UserID: u.ID, NotificationType: store.NotifyApprovalRequested, EmailEnabled: true, InAppEnabled: true})
 	}
+	welcome := &store.Notification{UserID: nAdmin.ID, Type: store.NotifySystemAlert, Title: "Welcome to TrustCred",
+		Message: "Your organization is active. Invite your team and design your first credential.", Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: north.ID, Link: "/settings"})}
 	s.add(
 		&store.NotificationPreference{UserID: student.ID, NotificationType: store.NotifyCredentialIssued, EmailEnabled: true, SMSEnabled: true, InAppEnabled: true},
-		&store.Notification{UserID: nAdmin.ID, Type: store.NotifySystemAlert, Title: "Welcome to TrustCred",
-			Message: "Your organization is active. Invite your team and design your first credential.", Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: north.ID, Link: "/settings"})},
+		welcome,
 		&store.Notification{UserID: hAdmin.ID, Type: store.NotifySystemAlert, Title: "Registration received",
 			Message: "A platform operator will review your organization shortly.", Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: harbor.ID})},
 		&store.SMSDelivery{UserID: student.ID, PhoneNumber: "+447700900123", Message: "Northfield University: your TrustCred account is ready.",
 			Status: store.SMSDelivered, Provider: ptr("demo"), ProviderMessageID: ptr("demo-0001"), SentAt: ptr(s.now.Add(-time.Hour)), DeliveredAt: ptr(s.now.Add(-time.Hour + 5*time.Second))},
 	)
+	// The welcome notification went out by email too (its delivery row is
+	// what keeps it from being sent twice).
+	s.add(&store.NotificationDelivery{NotificationID: welcome.ID, UserID: nAdmin.ID, Channel: store.ChannelEmail,
+		Status: store.DeliverySent, Attempts: 1, SentAt: ptr(s.now.Add(-time.Hour))})
 
 	// Branding, designs and custom fields.
 	s.add(
