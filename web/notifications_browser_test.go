@@ -80,4 +80,16 @@ func TestBrowserNotificationBell(t *testing.T) {
 	if unread, err := env.DB.Account(u.ID).UnreadNotifications(context.Background()); err != nil || unread != 0 {
 		t.Fatalf("unread in the database: %d %v", unread, err)
 	}
+
+	// The list page, as a person looks at it: the two, then an empty
+	// filter that says how to get them back.
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/notifications"), chromedp.WaitVisible(testID("notifications-table"))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Look(t, tab, "notifications")
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/notifications?unread=1"), chromedp.WaitVisible(testID("notifications-empty")),
+		chromedp.WaitVisible(testID("empty-action"))); err != nil {
+		t.Fatalf("the empty filter has no way back: %v", err)
+	}
+	browsertest.Look(t, tab, "notifications-empty")
 }
