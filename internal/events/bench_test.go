@@ -58,6 +58,7 @@ func BenchmarkPublishChunk(b *testing.B) {
 		{"many", func(tx *store.Scoped, evs []events.Event) error { return events.PublishMany(ctx, tx, q, evs) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
+			before := fanouts(b, db)
 			for range b.N {
 				b.StopTimer()
 				evs := chunkOf()
@@ -67,6 +68,20 @@ func BenchmarkPublishChunk(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/chunk")
+			// Every event of every chunk is in the outbox, whichever way it went in.
+			if got := fanouts(b, db) - before; got != chunk*b.N {
+				b.Fatalf("%s: %d events in the outbox, want %d", bc.name, got, chunk*b.N)
+			}
 		})
 	}
+}
+
+// fanouts counts the event fan-out jobs waiting in the queue.
+func fanouts(b *testing.B, db *store.DB) int {
+	b.Helper()
+	var n int
+	if err := db.SQL().QueryRow("SELECT count(*) FROM river_job WHERE kind = 'event_fanout'").Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
