@@ -45,6 +45,8 @@ var tenantColumn = map[string]string{
 	"status_lists":              "organization_id",
 	"verification_logs":         "organization_id",
 	"webhooks":                  "organization_id",
+	"marketplace_listings":      "organization_id",
+	"template_adoptions":        "organization_id",
 }
 
 // tenantTable is a model: GORM's TableName, which every model has.
