@@ -328,3 +328,16 @@ func RecountMarketplaceRatings(tx *gorm.DB, templateID string) error {
 	return tx.Model(&MarketplaceListing{}).Where("template_id = ?", templateID).
 		Updates(map[string]any{"rating_count": agg.N, "rating_sum": agg.Sum}).Error
 }
+
+// Design is one of the organization's certificate designs (the PDF
+// layout a template may name), for the marketplace's quality check.
+func (s *Scoped) Design(ctx context.Context, id string) (*CustomCredentialTemplate, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var d CustomCredentialTemplate
+	if err := s.q(ctx, &d).First(&d, "id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &d, nil
+}
