@@ -54,14 +54,14 @@ type Category struct {
 
 // Card is a template in the grid.
 type Card struct {
-	ID, Name, Summary, Kind     string
-	IssuerName, IssuerSlug      string
-	IssuerVerified              bool
-	Category                    string
-	Rating                      string // "4.5"; "" when nobody rated it
-	RatingCount, Adoptions      int
-	Preview                     verification.Human // the thumbnail: the credential as it renders, with sample data
-	URL                         string
+	ID, Name, Summary, Kind string
+	IssuerName, IssuerSlug  string
+	IssuerVerified          bool
+	Category                string
+	Rating                  string // "4.5"; "" when nobody rated it
+	RatingCount, Adoptions  int
+	Preview                 verification.Human // the thumbnail: the credential as it renders, with sample data
+	URL                     string
 }
 
 // Index is the catalogue page.
@@ -95,10 +95,10 @@ type Detail struct {
 
 // Adopt is what the page offers about "Use this template".
 type Adopt struct {
-	Action   string // the form's action, when the visitor may adopt
-	SignIn   string // the sign-in link, for a visitor who is not signed in
-	Own      bool   // the visitor's organization published it
-	NotAllowed bool // signed in without the templates permission
+	Action     string // the form's action, when the visitor may adopt
+	SignIn     string // the sign-in link, for a visitor who is not signed in
+	Own        bool   // the visitor's organization published it
+	NotAllowed bool   // signed in without the templates permission
 }
 
 // Problem is one finding of the quality check, with the page to fix it on.
@@ -107,9 +107,9 @@ type Problem struct{ Message, Fix string }
 // Publish is the publishing page of one of the organization's templates.
 type Publish struct {
 	TemplateID, Name string
-	Version          int    // the version that would be published
-	Public           bool   // listed now
-	ListedVersion    int    // the listed version, when public
+	Version          int  // the version that would be published
+	Public           bool // listed now
+	ListedVersion    int  // the listed version, when public
 	Problems         []Problem
 	Categories       []Option
 	Licences         []Option

@@ -42,8 +42,8 @@ type Form struct {
 	AchievementName, AchievementDescription, AchievementCriteria, AchievementImage string
 	Defaults                                                                       []Default
 	Errors                                                                         Errors
-	BasedOn                                                                        *BasedOn   // adopted from the marketplace
-	Market                                                                         *Market    // an existing template's place in the marketplace
+	BasedOn                                                                        *BasedOn // adopted from the marketplace
+	Market                                                                         *Market  // an existing template's place in the marketplace
 }
 
 // BasedOn is where an adopted template came from: "Based on X by Y,
