@@ -142,13 +142,6 @@ func ftsQuery(terms []string) string {
 	return strings.Join(parts, " ")
 }
 
-// marketplaceVector is the weighted document of a listing; the expression
-// of idx_marketplace_listings_search (migration 00025), which must stay the
-// same for the index to serve the search.
-const marketplaceVector = `(setweight(to_tsvector('english'::regconfig, l.name), 'A') || ` +
-	`setweight(to_tsvector('english'::regconfig, l.summary), 'B') || ` +
-	`setweight(to_tsvector('english'::regconfig, l.description || ' ' || l.labels), 'C'))`
-
 // MarketplacePage is which page of the catalogue to return: the first or
 // the one after a cursor.
 type MarketplacePage struct {
@@ -244,27 +237,33 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 	terms := searchTerms(f.Query)
 	rank, rating, recent := "0", "CASE WHEN l.rating_count = 0 THEN 0 ELSE (l.rating_sum * 1000) / l.rating_count END", "0"
 	var rankArgs []any
+	// The page is found without the snapshots (large JSON), which are read
+	// for its entries alone (withSnapshots).
 	inner := c.db.WithContext(ctx).Table("marketplace_listings AS l").
 		Joins("JOIN credential_templates t ON t.id = l.template_id").
 		Joins("JOIN organizations o ON o.id = l.organization_id").
-		Joins("JOIN template_versions v ON v.template_id = l.template_id AND v.version = l.version").
 		Joins("LEFT JOIN template_categories cat ON cat.id = t.category_id").
 		Where("t.is_public AND t.active AND o.status = ?", OrganizationActive)
 	if len(terms) > 0 {
 		if c.dial == Postgres {
-			rank = "CAST(ts_rank_cd(" + marketplaceVector + ", to_tsquery('english', ?)) * 1000000 AS BIGINT)"
+			// marketplace_search holds each listing's stored document
+			// (migration 00025's trigger), which the GIN index serves.
+			rank = "CAST(ts_rank_cd(ms.document, to_tsquery('english', ?)) * 1000000 AS BIGINT)"
 			rankArgs = []any{tsQuery(terms)}
-			inner = inner.Where(marketplaceVector+" @@ to_tsquery('english', ?)", tsQuery(terms))
+			inner = inner.Joins("JOIN marketplace_search ms ON ms.listing_id = l.id").
+				Where("ms.document @@ to_tsquery('english', ?)", tsQuery(terms))
 		} else {
 			rank = "CAST(-bm25(marketplace_search, 10.0, 5.0, 2.0, 2.0) * 1000000 AS INTEGER)"
 			inner = inner.Joins("JOIN marketplace_search ON marketplace_search.rowid = l.rowid").
 				Where("marketplace_search MATCH ?", ftsQuery(terms))
 		}
 	}
-	var recentArgs []any
 	if sort == SortTrending {
-		recent = "(SELECT COUNT(*) FROM template_adoptions a WHERE a.source_template_id = l.template_id AND a.created_at >= ?)"
-		recentArgs = []any{since}
+		// One pass over the window's adoptions, grouped, rather than a
+		// count per listing.
+		recent = "COALESCE(recent.n, 0)"
+		inner = inner.Joins("LEFT JOIN (SELECT source_template_id, COUNT(*) AS n FROM template_adoptions WHERE created_at >= ? "+
+			"GROUP BY source_template_id) recent ON recent.source_template_id = l.template_id", since)
 	}
 	if categories != nil {
 		inner = inner.Where("t.category_id IN ?", categories)
@@ -278,11 +277,10 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 	if f.VerifiedOnly {
 		inner = inner.Where("o.verified")
 	}
-	args := append(append([]any{}, rankArgs...), recentArgs...)
 	inner = inner.Select("l.template_id, l.kind, l.licence, l.name, l.summary, l.description, l.version, l.published_at, "+
 		"l.adoptions, l.rating_count, l.rating_sum, t.category_id, cat.name AS category_name, cat.icon AS category_icon, "+
-		"o.id AS issuer_id, o.name AS issuer_name, o.slug AS issuer_slug, o.verified AS issuer_verified, v.snapshot, "+
-		rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", args...)
+		"o.id AS issuer_id, o.name AS issuer_name, o.slug AS issuer_slug, o.verified AS issuer_verified, "+
+		rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", rankArgs...)
 
 	keys := sort.keys()
 	q := c.db.WithContext(ctx).Table("(?) AS m", inner)
@@ -307,7 +305,33 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 		out.Entries = rows[:limit]
 		out.Next = sort.cursor(&out.Entries[limit-1], since)
 	}
+	if err := c.withSnapshots(ctx, out.Entries); err != nil {
+		return MarketplaceList{}, err
+	}
 	return out, nil
+}
+
+// withSnapshots reads the listed version's snapshot of each entry.
+func (c *CrossOrg) withSnapshots(ctx context.Context, entries []MarketplaceEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.TemplateID
+	}
+	var vs []TemplateVersion
+	if err := c.db.WithContext(ctx).Where("template_id IN ?", ids).Find(&vs).Error; err != nil {
+		return err
+	}
+	for i := range entries {
+		for _, v := range vs {
+			if v.TemplateID == entries[i].TemplateID && v.Version == entries[i].Version {
+				entries[i].Snapshot = v.Snapshot
+			}
+		}
+	}
+	return nil
 }
 
 // keys are the order's columns of the inner query, the template id last;

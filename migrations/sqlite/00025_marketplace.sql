@@ -43,8 +43,8 @@ CREATE TABLE marketplace_listings (
     CONSTRAINT uq_marketplace_listings_template UNIQUE (template_id)
 );
 CREATE INDEX idx_marketplace_listings_organization_id ON marketplace_listings (organization_id);
-CREATE INDEX idx_marketplace_listings_published_at ON marketplace_listings (published_at, id);
-CREATE INDEX idx_marketplace_listings_adoptions ON marketplace_listings (adoptions, id);
+CREATE INDEX idx_marketplace_listings_published_at ON marketplace_listings (published_at, template_id);
+CREATE INDEX idx_marketplace_listings_adoptions ON marketplace_listings (adoptions, template_id);
 CREATE VIRTUAL TABLE marketplace_search USING fts5(name, summary, description, labels, content='marketplace_listings', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
 -- +goose StatementBegin
 CREATE TRIGGER marketplace_search_insert AFTER INSERT ON marketplace_listings BEGIN
