@@ -129,3 +129,70 @@ func TestBrowserMarketplace(t *testing.T) {
 		t.Errorf("after adopting: %+v %v", e, err)
 	}
 }
+
+// Publishing in a real browser: the quality check lists what to fix (each
+// with a link), then, fixed, the form publishes and the template's page
+// opens in the catalogue. Looked at at 390 and 1280 px, checked by axe.
+func TestBrowserMarketplacePublish(t *testing.T) {
+	tab := browsertest.Tab(t)
+	env := webtest.New(t, store.SQLite)
+	org := env.Org("northfield")
+	health := seedCategory(t, env, "Health", nil)
+	seedCategory(t, env, "First aid", health)
+	admin := env.User(store.RoleAdmin, org)
+	cs := seedSchema(t, env, org, "Welding", "1.0")
+	s := env.DB.Scoped(org.ID)
+	tpl, err := s.CreateTemplate(context.Background(), store.TemplateChange{Name: "Welder", SchemaID: cs.ID,
+		Data: store.TemplateData{Kind: store.TemplateBadge, Achievement: &store.Achievement{Name: "Welder"}}}, testActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := env.Serve()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(css(`#f-email`), admin.Email),
+		chromedp.SendKeys(css(`#f-password`), webtest.Password),
+		chromedp.Click(css(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="dashboard"]`)),
+		chromedp.Navigate(base+"/templates/"+tpl.ID+"/edit"),
+		chromedp.Click(css(`[data-testid="template-publish-link"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the quality check's problems",
+		`document.querySelectorAll('[data-testid="mp-check-problem"]').length === 2 && !document.querySelector('[data-testid="mp-publish-form"]')`)
+	browsertest.Look(t, tab, "marketplace-publish-problems")
+	browsertest.Axe(t, tab, "the publish page with problems")
+
+	// Fixed (a description, criteria): the form appears.
+	if _, err := s.UpdateTemplate(context.Background(), tpl.ID, store.TemplateChange{Name: "Welder", Description: "Safe welding practice on site.", SchemaID: cs.ID,
+		Data: store.TemplateData{Kind: store.TemplateBadge, Achievement: &store.Achievement{Name: "Welder", Criteria: "Pass the practical test."}}}, testActor); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the publish form", `!!document.querySelector('[data-testid="mp-check-ok"]') && !!document.querySelector('[data-testid="mp-publish-form"]')`)
+	// Submitted without a summary: the message is next to the field.
+	if err := chromedp.Do(tab,
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('[data-testid="mp-publish-category"]'); s.value = s.options[2].value })()`),
+		chromedp.Click(css(`[data-testid="mp-publish-submit"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the summary's error", `!!document.querySelector('[data-testid="error-summary"]')`)
+	browsertest.Look(t, tab, "marketplace-publish-form")
+	browsertest.Axe(t, tab, "the publish form with an error")
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900),
+		chromedp.SendKeys(css(`[data-testid="mp-publish-summary"]`), "Welding safely, assessed on site"),
+		chromedp.Click(css(`[data-testid="mp-publish-submit"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the published template's page", `!!document.querySelector('[data-testid="mp-detail"]') && !!document.querySelector('[data-testid="mp-adopt-own"]')`)
+	e, err := env.DB.CrossOrg().MarketplaceTemplate(context.Background(), tpl.ID)
+	if err != nil || e.Summary != "Welding safely, assessed on site" || e.Version != 2 || e.CategoryName != "First aid" {
+		t.Errorf("published: %+v %v", e, err)
+	}
+}
