@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -23,7 +24,8 @@ import (
 // template's page, and "Use this template".
 type Marketplace struct {
 	DB       *store.DB
-	PageSize int // 0: store.DefaultMarketplacePage
+	Events   jobs.Enqueuer // template.published is published through it
+	PageSize int           // 0: store.DefaultMarketplacePage
 }
 
 // Index renders GET /marketplace: anyone, signed in (the staff shell) or

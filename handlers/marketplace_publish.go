@@ -79,7 +79,7 @@ func (h *Marketplace) Publish(c *fiber.Ctx) error {
 	if err != nil || version < 1 {
 		version = 0 // never a template's: reported as a change
 	}
-	_, err = mkt.Publish(c.UserContext(), auth.Current(c).Scope, p.TemplateID, version,
+	_, err = mkt.Publish(c.UserContext(), auth.Current(c).Scope, h.Events, p.TemplateID, version,
 		store.Publication{CategoryID: p.CategoryID, Licence: store.Licence(p.Licence), Summary: p.Summary}, auth.Actor(c))
 	var fe store.FieldErrors
 	var problems mkt.Problems

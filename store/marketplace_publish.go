@@ -341,3 +341,16 @@ func (s *Scoped) Design(ctx context.Context, id string) (*CustomCredentialTempla
 	}
 	return &d, nil
 }
+
+// Category is an active marketplace category (categories are the
+// platform's, shared by every organization).
+func (s *Scoped) Category(ctx context.Context, id string) (*TemplateCategory, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var c TemplateCategory
+	if err := s.db.WithContext(ctx).Where("active").First(&c, "id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &c, nil
+}

@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -287,6 +289,18 @@ func TestMarketplacePublish(t *testing.T) {
 		var n int64
 		if err := env.DB.SQL().QueryRow(storetestRebind(env, "SELECT COUNT(*) FROM audit_logs WHERE action = 'template.published' AND resource_id = ?"), badge.ID).Scan(&n); err != nil || n != 1 {
 			t.Errorf("template.published audited %d times (%v)", n, err)
+		}
+		// One template.published event, with the commit: the refused attempts published none.
+		var published []events.Event
+		for _, e := range env.PublishedEvents() {
+			if e.Type == events.TemplatePublished {
+				published = append(published, e)
+			}
+		}
+		var data events.Template
+		if len(published) != 1 || published[0].OrganizationID != org.ID || json.Unmarshal(published[0].Data, &data) != nil ||
+			data.ID != badge.ID || data.Version != 2 || data.Category != "Safety" || data.Licence != "CC-BY-4.0" {
+			t.Errorf("template.published events: %+v", published)
 		}
 	})
 }

@@ -47,7 +47,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	smsStatus := &handlers.SMSStatus{DB: d.DB, AuthToken: d.Config.TwilioAuthToken, BaseURL: d.Config.BaseURL, Log: d.Log}
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
-	market := &handlers.Marketplace{DB: d.DB}
+	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trustcred/trustcred/internal/events"
+	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -155,8 +157,9 @@ func Review(ctx context.Context, s *store.Scoped, id string) (*store.CredentialT
 // Publish lists version `version` of one of the organization's templates
 // after the quality check passes (Problems otherwise), through the store's
 // door, which refuses another version than the one checked
-// (store.ErrTemplateChanged).
-func Publish(ctx context.Context, s *store.Scoped, id string, version int, p store.Publication, actor store.Actor) (*store.MarketplaceListing, error) {
+// (store.ErrTemplateChanged), and publishes template.published through q
+// in the same transaction (nil q: no event).
+func Publish(ctx context.Context, s *store.Scoped, q jobs.Enqueuer, id string, version int, p store.Publication, actor store.Actor) (*store.MarketplaceListing, error) {
 	t, problems, err := Review(ctx, s, id)
 	if err != nil {
 		return nil, err
@@ -167,5 +170,21 @@ func Publish(ctx context.Context, s *store.Scoped, id string, version int, p sto
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	return s.PublishTemplate(ctx, id, version, p, actor)
+	var l *store.MarketplaceListing
+	err = events.Change(ctx, s, q, func(tx *store.Scoped) ([]events.Event, error) {
+		var err error
+		if l, err = tx.PublishTemplate(ctx, id, version, p, actor); err != nil {
+			return nil, err
+		}
+		payload := events.Template{ID: l.TemplateID, Name: l.Name, Kind: string(l.Kind), Version: l.Version, Licence: string(l.Licence), At: l.PublishedAt}
+		if cat, err := tx.Category(ctx, p.CategoryID); err == nil {
+			payload.Category = cat.Name
+		}
+		e, err := events.New(tx.OrganizationID(), events.TemplatePublished, l.PublishedAt, payload)
+		return []events.Event{e}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }
