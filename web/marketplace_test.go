@@ -3,7 +3,9 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -217,6 +219,22 @@ func TestMarketplaceCatalogue(t *testing.T) {
 		}
 		if r := anon.Get("/marketplace/" + aid.ID); !strings.Contains(r.Body, "Used by 1 organization") {
 			t.Error("the adoption is not counted on the template page")
+		}
+
+		// Keyset pages: 26 templates are a page of 24 and a page of 2,
+		// newest first, and the filter travels with the link.
+		for i := range 24 {
+			seedPublished(t, env, other, tech, "Extra "+itoa(i), "Extra template")
+		}
+		first := anon.Get("/marketplace?sort=newest")
+		next := regexp.MustCompile(`href="(/marketplace\?[^"]*after=[^"]*)"[^>]*data-testid="mp-older"`).FindStringSubmatch(first.Body)
+		if strings.Count(first.Body, `data-testid="mp-card-link"`) != 24 || next == nil || !strings.Contains(first.Body, "Next page →") {
+			t.Fatalf("first page: %d cards, next link %v", strings.Count(first.Body, `data-testid="mp-card-link"`), next)
+		}
+		second := anon.Get(html.UnescapeString(next[1]))
+		if second.Status != 200 || strings.Count(second.Body, `data-testid="mp-card-link"`) != 2 || !second.Has("mp-newest") || second.Has("mp-older") ||
+			!second.Has("mp-card-"+aid.ID) || !strings.Contains(next[1], "sort=newest") {
+			t.Errorf("second page: %d, %d cards", second.Status, strings.Count(second.Body, `data-testid="mp-card-link"`))
 		}
 	})
 }

@@ -565,7 +565,7 @@ func Results(m Index) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ui.Pager(ui.PagerProps{Newer: m.First, Older: m.Next, Target: "#mp-results", TestID: "mp"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ui.Pager(ui.PagerProps{Newer: m.First, Older: m.Next, Target: "#mp-results", TestID: "mp", NewerLabel: "← First page", OlderLabel: "Next page →"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
