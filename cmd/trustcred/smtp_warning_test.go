@@ -5,6 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -64,8 +68,15 @@ func TestNoSMTPWarnsOnceAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(ctx, db, keys, "http://localhost:8080"); err != nil {
+	seeded, err := demo.Seed(ctx, db, keys, "http://localhost:8080")
+	if err != nil {
 		t.Fatal(err)
+	}
+	var adminPassword string
+	for _, a := range seeded.Accounts {
+		if a.Email == "admin@northfield.edu" {
+			adminPassword = a.Password
+		}
 	}
 	// Email waiting to be sent: a notification to a verified user whose
 	// preference has email on (the default), and a credential's email to
@@ -99,7 +110,8 @@ func TestNoSMTPWarnsOnceAtStart(t *testing.T) {
 
 	jobPeriod = time.Second
 	t.Cleanup(func() { jobPeriod = 0 })
-	env := map[string]string{"TRUSTCRED_ADDR": freeAddr(t), "TRUSTCRED_DATA_DIR": dataDir, "TRUSTCRED_LOG_FORMAT": "json",
+	addr := freeAddr(t)
+	env := map[string]string{"TRUSTCRED_ADDR": addr, "TRUSTCRED_DATA_DIR": dataDir, "TRUSTCRED_LOG_FORMAT": "json",
 		"TRUSTCRED_LOG_LEVEL": "debug"}
 	serveCtx, stop := context.WithCancel(ctx)
 	var logs lockedBuffer
@@ -111,6 +123,25 @@ func TestNoSMTPWarnsOnceAtStart(t *testing.T) {
 		stop()
 		<-done
 	})
+
+	// People ask for email too: an organization registers, someone asks
+	// for a password reset, an admin invites a colleague. Each is told on
+	// the page that no email went out (or, for the reset, told nothing);
+	// none of it is news for the log.
+	base := "http://" + addr
+	waitReady(t, base+"/readyz", nil, &bytes.Buffer{})
+	visitor := newBrowser(t, base)
+	if body := visitor.post("/register", url.Values{"name": {"Offline Institute"}, "type": {"educational"}, "domain": {"offline.example"},
+		"slug": {"offline-institute"}, "admin_name": {"Ada Lovelace"}, "email": {"ada@offline.example"},
+		"password": {"a long enough passphrase 8"}, "confirm": {"a long enough passphrase 8"}}, 201); !strings.Contains(body, "email is not configured") {
+		t.Errorf("the registration page does not say the email did not go out:\n%.1500s", body)
+	}
+	visitor.post("/password/forgot", url.Values{"email": {"admin@northfield.edu"}}, 200)
+	admin2 := newBrowser(t, base)
+	admin2.post("/login", url.Values{"email": {"admin@northfield.edu"}, "password": {adminPassword}}, 303)
+	if body := admin2.post("/members/invite", url.Values{"email": {"grace@northfield.edu"}, "role": {"issuer"}}, 201); !strings.Contains(body, "/invitations/") {
+		t.Errorf("the invitation page gives no link to copy:\n%.1500s", body)
+	}
 
 	// Until the delivery has looked for email five times and every periodic
 	// job has run five times: a warning per job run or per minute would be
@@ -164,4 +195,49 @@ func TestNoSMTPWarnsOnceAtStart(t *testing.T) {
 		t.Fatalf("want one warning at start that email is not configured, got %d lines about it:\n%s", len(said), strings.Join(said, "\n"))
 	}
 	t.Logf("%d snoozes, %d dispatches, %d digests, %d credential emails; the log said once: %s", snoozes, dispatches, digests, credentialEmails, said[0])
+}
+
+// browser is an HTTP client with cookies that posts forms with the CSRF
+// token of the page it got first.
+type browser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// post gets the form's page for its CSRF token, posts form and checks the
+// status (0: any below 400); it returns the answer's body.
+func (b *browser) post(path string, form url.Values, want int) string {
+	b.t.Helper()
+	res, err := b.c.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := csrfField.FindSubmatch(page)
+	if m == nil {
+		b.t.Fatalf("GET %s: %d, no CSRF token", path, res.StatusCode)
+	}
+	form.Set("csrf_token", string(m[1]))
+	res, err = b.c.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if want != 0 && res.StatusCode != want || want == 0 && res.StatusCode >= 400 {
+		b.t.Fatalf("POST %s: %d, want %d\n%.1500s", path, res.StatusCode, want, body)
+	}
+	return string(body)
 }
