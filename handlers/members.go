@@ -203,7 +203,7 @@ func (h *Members) sendInvitation(c *fiber.Ctx, u *store.User, token string, expi
 	ctx, cancel := context.WithTimeout(auth.WithoutCancel(c), mailBudget)
 	defer cancel()
 	if err := h.Mailer.Send(ctx, msg); err != nil {
-		h.Log.Error("invitation email not sent", "user_id", u.ID, "error", err)
+		logUnsent(h.Log, "invitation email not sent", err, "user_id", u.ID)
 		return err
 	}
 	return nil
@@ -261,6 +261,17 @@ func refusal(err error) string {
 		return "This member has already joined or is deactivated: there is no invitation to resend."
 	}
 	return ""
+}
+
+// logUnsent logs an email that did not go out, unless email is not
+// configured at all: serve warned of that once at start, and the person who
+// asked is told on the page; an error line per invitation or reset would
+// only repeat it.
+func logUnsent(log *slog.Logger, msg string, err error, args ...any) {
+	if errors.Is(err, mail.ErrNotConfigured) {
+		return
+	}
+	log.Error(msg, append(args, "error", err)...)
 }
 
 // mailFailure says why an email did not go out, without internals.

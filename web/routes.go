@@ -39,7 +39,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
-	templates := &handlers.Templates{}
+	templates := &handlers.Templates{Issuer: issuer}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
 	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}

@@ -66,7 +66,14 @@ const (
 type Workers struct {
 	river    *river.Workers
 	kinds    []string
-	periodic []*river.PeriodicJob
+	periodic []periodic
+	hurry    time.Duration
+}
+
+// periodic is one job scheduled with Every.
+type periodic struct {
+	interval time.Duration
+	args     river.JobArgs
 }
 
 // NewWorkers returns an empty set.
@@ -98,11 +105,29 @@ func (w timed[T]) Timeout(j *river.Job[T]) time.Duration {
 // schedules, and a period's job is inserted at most once, so restarts and
 // several processes do not pile them up.
 func (ws *Workers) Every(interval time.Duration, args river.JobArgs) {
-	ws.periodic = append(ws.periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) {
-			return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
-		},
-		&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
+	ws.periodic = append(ws.periodic, periodic{interval: interval, args: args})
+}
+
+// Hurry schedules every periodic job every d instead (at least a second,
+// River's shortest unique period), for tests that watch a whole server
+// through many runs of its periodic jobs in seconds rather than hours.
+func (ws *Workers) Hurry(d time.Duration) { ws.hurry = max(d, time.Second) }
+
+// periodicJobs is the schedule for River.
+func (ws *Workers) periodicJobs() []*river.PeriodicJob {
+	out := make([]*river.PeriodicJob, 0, len(ws.periodic))
+	for _, p := range ws.periodic {
+		interval, args := p.interval, p.args
+		if ws.hurry != 0 {
+			interval = ws.hurry
+		}
+		out = append(out, river.NewPeriodicJob(river.PeriodicInterval(interval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
+			},
+			&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
+	}
+	return out
 }
 
 // Kinds lists the registered job kinds.
@@ -161,7 +186,7 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 	working := ws != nil && len(ws.kinds) > 0
 	if working {
 		cfg.Workers = ws.river
-		cfg.PeriodicJobs = ws.periodic
+		cfg.PeriodicJobs = ws.periodicJobs()
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: maxWorkers},
 			QueueOutbound:      {MaxWorkers: outboundWorkers},
