@@ -295,3 +295,55 @@ func TestDelegationPage(t *testing.T) {
 		}
 	})
 }
+
+// Demoting or deactivating a member whose role an active rule needs asks
+// first, naming the rule; confirming goes ahead.
+func TestMembersWarnBeforeRemovingNeededApprovers(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		ctx := context.Background()
+		a := env.Org("acme")
+		cl := env.Client()
+		cl.Login(env.User(store.RoleAdmin, a))
+		r1, r2 := env.User(store.RoleReviewer, a), env.User(store.RoleReviewer, a)
+		issuer := env.User(store.RoleIssuer, a)
+		cs := approvalSchema(t, env, a, "Degree")
+		if _, err := env.DB.Scoped(a.ID).CreateRequirement(ctx, store.RequirementChange{SchemaID: cs.ID, RuleName: "Registrar", RequiredSignatures: 2,
+			ApproverRoles: []store.Role{store.RoleReviewer}, Active: true}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		role := func(u *store.User) store.Role {
+			m, err := env.DB.Scoped(a.ID).Member(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Role
+		}
+		r := cl.Htmx("POST", "/members/"+r1.ID+"/role", url.Values{"role": {"verifier"}})
+		if r.Status != 422 || !r.Has("member-approvers-warning") ||
+			!strings.Contains(r.Body, "The approval rule “Registrar” of Degree needs 2 approvals; only 1 person would be left to give them.") {
+			t.Fatalf("demotion: %d %.1200s", r.Status, r.Body)
+		}
+		if role(r1) != store.RoleReviewer {
+			t.Fatal("the role changed before the admin confirmed")
+		}
+		// A change the rule does not care about goes through at once.
+		if r := cl.Htmx("POST", "/members/"+issuer.ID+"/role", url.Values{"role": {"verifier"}}); r.Status != 200 || r.Has("member-approvers-warning") {
+			t.Fatalf("unrelated change: %d", r.Status)
+		}
+		if r := cl.Htmx("POST", "/members/"+r1.ID+"/role", url.Values{"role": {"verifier"}, "confirm_approvers": {"yes"}}); r.Status != 200 || role(r1) != store.RoleVerifier {
+			t.Fatalf("confirmed: %d", r.Status)
+		}
+		r = cl.Htmx("POST", "/members/"+r2.ID+"/deactivate", nil)
+		if r.Status != 422 || !strings.Contains(r.Body, "nobody would be left to give them") || !r.Has("member-approvers-confirm") {
+			t.Fatalf("deactivation: %d %.800s", r.Status, r.Body)
+		}
+		// Without JavaScript the warning is a page of its own.
+		if r := cl.Post("/members/"+r2.ID+"/deactivate", nil); r.Status != 422 || !r.Has("member-warning-page") {
+			t.Fatalf("deactivation without htmx: %d", r.Status)
+		}
+		if r := cl.Htmx("POST", "/members/"+r2.ID+"/deactivate", url.Values{"confirm_approvers": {"yes"}}); r.Status != 200 || !r.Has("status-deactivated") {
+			t.Fatalf("confirmed deactivation: %d", r.Status)
+		}
+	})
+}
