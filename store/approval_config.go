@@ -332,9 +332,13 @@ func (s *Scoped) UpdateRequirement(ctx context.Context, id string, c Requirement
 			Updates(&r).Error; err != nil {
 			return err
 		}
+		changes := requirementChanges(old, &r)
+		if len(changes) == 0 {
+			return nil // saved as it was: nothing to record
+		}
 		actor.OrganizationID = &s.orgID
 		return audit(tx, actor, "approval_rule.updated", "multisig_requirement", r.ID, AuditDetails{
-			Summary: "Changed the approval rule " + requirementLabel(&r), Changes: requirementChanges(old, &r)})
+			Summary: "Changed the approval rule " + requirementLabel(&r), Changes: changes})
 	})
 	if err != nil {
 		return nil, err
@@ -673,9 +677,13 @@ func (s *Scoped) UpdateApprovalWorkflow(ctx context.Context, id string, c Workfl
 			return activeIssuanceTaken(err)
 		}
 		w = &nw
+		changes := workflowChanges(old, &nw)
+		if len(changes) == 0 {
+			return nil // saved as it was: nothing to record
+		}
 		actor.OrganizationID = &s.orgID
 		return audit(tx, actor, "approval_workflow.updated", "approval_workflow", nw.ID, AuditDetails{
-			Summary: fmt.Sprintf("Changed the workflow %q", nw.WorkflowName), Changes: workflowChanges(old, &nw)})
+			Summary: fmt.Sprintf("Changed the workflow %q", nw.WorkflowName), Changes: changes})
 	})
 	if err != nil {
 		return nil, err

@@ -264,6 +264,10 @@ func TestApprovalWorkflowsRules(t *testing.T) {
 		if n := auditCount(t, db, "approval_workflow.updated", w2.ID); n != 1 {
 			t.Fatalf("%d update entries", n)
 		}
+		// Saving it unchanged records nothing.
+		if _, err := a.s.UpdateApprovalWorkflow(ctx, w2.ID, c3, actor); err != nil || auditCount(t, db, "approval_workflow.updated", w2.ID) != 1 {
+			t.Fatalf("unchanged save: %v", err)
+		}
 		inst := &store.WorkflowInstance{WorkflowID: w2.ID, ResourceType: "credential", ResourceID: a.schema.ID}
 		if err := store.Gorm(db).Create(inst).Error; err != nil {
 			t.Fatal(err)
