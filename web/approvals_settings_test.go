@@ -347,3 +347,31 @@ func TestMembersWarnBeforeRemovingNeededApprovers(t *testing.T) {
 		}
 	})
 }
+
+// The policy form over htmx: saved in place, a step-up not offered is
+// refused next to its select.
+func TestApprovalPolicyForm(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a := env.Org("acme")
+		cl := env.Client()
+		cl.Login(env.User(store.RoleAdmin, a))
+		r := cl.Htmx("POST", "/settings/approvals/policy", url.Values{"four_eyes_suspension": {"on"}, "step_up": {"totp"}})
+		if r.Status != 200 || !r.Has("policy-saved") || strings.Contains(r.Body, "<html") {
+			t.Fatalf("save: %d %.400s", r.Status, r.Body)
+		}
+		p, err := env.DB.Scoped(a.ID).ApprovalPolicy(context.Background())
+		if err != nil || p.FourEyesRevocation || !p.FourEyesSuspension || p.StepUp != store.StepUpTOTP {
+			t.Fatalf("stored %+v %v", p, err)
+		}
+		if r := cl.Htmx("POST", "/settings/approvals/policy", url.Values{"step_up": {"sms"}}); r.Status != 422 || !r.Has("error-step_up") {
+			t.Fatalf("unknown step-up: %d", r.Status)
+		}
+		if p2, _ := env.DB.Scoped(a.ID).ApprovalPolicy(context.Background()); p2 != p {
+			t.Fatalf("a refused save changed the policy: %+v", p2)
+		}
+		if page := cl.Get("/settings/approvals"); !strings.Contains(page.Body, `<option value="totp" selected>`) {
+			t.Errorf("the page does not show the saved step-up")
+		}
+	})
+}

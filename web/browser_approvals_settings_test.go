@@ -115,3 +115,77 @@ func TestBrowserApprovalWorkflowStepEditor(t *testing.T) {
 		t.Fatalf("saved %+v", w)
 	}
 }
+
+// The other approval pages as a person sees them: a refused rule (the
+// error next to the approvals field), an approver's delegation page, and
+// the members page's warning before demoting a reviewer a rule needs,
+// confirmed in place.
+func TestBrowserApprovalRuleDelegationAndMembersWarning(t *testing.T) {
+	tab := browsertest.Tab(t)
+	env, base := webtest.Served(t, store.SQLite)
+	org := env.Org("acme")
+	admin := env.User(store.RoleAdmin, org)
+	r1 := env.User(store.RoleReviewer, org)
+	env.User(store.RoleReviewer, org)
+	approvalSchema(t, env, org, "Bachelor of Science")
+	q := func(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), admin.Email),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), webtest.Password),
+		chromedp.Click(q("login-submit")),
+		chromedp.WaitVisible(q("dashboard")),
+		chromedp.Navigate(base+"/settings/approvals"),
+		chromedp.Click(chromedp.CSS(`[data-testid="rules-empty"] [data-testid="empty-action"]`)),
+		chromedp.WaitVisible(q("rule-form")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Pick the schema, ask for 3 of the 2 reviewers.
+	if err := chromedp.Do(tab,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("f-schema_id").selectedIndex = 1`),
+		chromedp.SendKeys(chromedp.CSS(`#f-rule_name`), "Registrar's office"),
+		chromedp.SetValue(chromedp.CSS(`#f-required`), "3"),
+		chromedp.Click(q("rule-save")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "too few reviewers refused", `(document.querySelector('[data-testid="error-required"]') || {}).textContent === "3 approvals are required but only 2 people hold the reviewer role."`+
+		` && document.getElementById("f-rule_name").value === "Registrar's office"`)
+	lookTop(t, tab, "rule-refused")
+	browsertest.Axe(t, tab, "rule-refused")
+	if err := chromedp.Do(tab,
+		chromedp.SetValue(chromedp.CSS(`#f-required`), "2"),
+		chromedp.Click(q("rule-save")),
+		chromedp.WaitVisible(q("rules-table")),
+		chromedp.Navigate(base+"/account/delegation"),
+		chromedp.WaitVisible(q("delegation-form")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	lookTop(t, tab, "delegation")
+	browsertest.Axe(t, tab, "delegation")
+
+	// Demote the first reviewer: the row warns, the role stays until confirmed.
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/members"),
+		chromedp.WaitVisible(chromedp.CSS(`#role-`+r1.ID)),
+		chromedp.SetValue(chromedp.CSS(`#role-`+r1.ID), "verifier"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("role-`+r1.ID+`").dispatchEvent(new Event("change", {bubbles: true}))`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the warning in the row", `!!document.querySelector('#member-`+r1.ID+` [data-testid="member-approvers-warning"]')`)
+	lookTop(t, tab, "members-approvers-warning")
+	browsertest.Axe(t, tab, "members-approvers-warning")
+	if m, _ := env.DB.Scoped(org.ID).Member(context.Background(), r1.ID); m.Role != store.RoleReviewer {
+		t.Fatalf("role changed before confirmation: %s", m.Role)
+	}
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`#member-`+r1.ID+` [data-testid="member-approvers-confirm"]`))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "changed after confirming", `!!document.querySelector('#member-`+r1.ID+` [data-testid="member-notice"]') && !document.querySelector('#member-`+r1.ID+` [data-testid="member-approvers-warning"]')`)
+	if m, _ := env.DB.Scoped(org.ID).Member(context.Background(), r1.ID); m.Role != store.RoleVerifier {
+		t.Fatalf("role after confirmation: %s", m.Role)
+	}
+}
