@@ -293,6 +293,15 @@ func TestDelegationPage(t *testing.T) {
 		if page := cl.Get("/account/delegation"); !page.Has("delegations-table") || page.Has("delegations-empty") {
 			t.Errorf("list: %.600s", page.Body)
 		}
+		// The account page links to it for approvers only.
+		if !cl.Get("/account").Has("account-delegation") {
+			t.Error("a reviewer's account page has no delegation link")
+		}
+		vcl := env.Client()
+		vcl.Login(env.User(store.RoleVerifier, a))
+		if vcl.Get("/account").Has("account-delegation") {
+			t.Error("a verifier's account page links to a delegation page they cannot open")
+		}
 	})
 }
 
