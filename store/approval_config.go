@@ -736,7 +736,7 @@ func workflowChangeOf(w *ApprovalWorkflow) WorkflowChange {
 	return c
 }
 
-// WorkflowChangeOf is w as its edit form starts.
+// WorkflowChangeOf is w as a change: saving it as it is changes nothing.
 func WorkflowChangeOf(w *ApprovalWorkflow) WorkflowChange { return workflowChangeOf(w) }
 
 // DeleteApprovalWorkflow removes a workflow no request went through,

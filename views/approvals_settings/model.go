@@ -6,7 +6,6 @@
 package approvalsettings
 
 import (
-	"slices"
 	"strconv"
 
 	"github.com/trustcred/trustcred/views/ui"
@@ -125,12 +124,6 @@ type Step struct {
 	Roles, People            []string
 }
 
-// HasRole reports whether role r is ticked.
-func (s Step) HasRole(r string) bool { return slices.Contains(s.Roles, r) }
-
-// HasPerson reports whether person id is ticked.
-func (s Step) HasPerson(id string) bool { return slices.Contains(s.People, id) }
-
 // WorkflowForm is the create and edit form of a workflow with its step
 // editor.
 type WorkflowForm struct {
@@ -181,10 +174,6 @@ func StepID(i int) string { return "step-" + strconv.Itoa(i) }
 
 // StepField is the form name of one field of step i ("step_0_required").
 func StepField(i int, name string) string { return "step_" + strconv.Itoa(i) + "_" + name }
-
-// StepKey is the Errors key of one field of step i ("steps.0.required"),
-// as the store names it.
-func StepKey(i int, name string) string { return "steps." + strconv.Itoa(i) + "." + name }
 
 // Delegation is one of the approver's delegations.
 type Delegation struct {
