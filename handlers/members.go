@@ -68,6 +68,9 @@ func (h *Members) Index(c *fiber.Ctx) error {
 func (h *Members) ChangeRole(c *fiber.Ctx) error {
 	id := auth.Current(c)
 	role := store.Role(c.FormValue("role"))
+	if answered, err := h.approversWarning(c, "role", role); answered || err != nil {
+		return err
+	}
 	m, err := id.Scope.ChangeMemberRole(c.UserContext(), c.Params("id"), role, auth.Actor(c))
 	if err != nil {
 		return h.refuse(c, err)
@@ -82,6 +85,9 @@ func (h *Members) ChangeRole(c *fiber.Ctx) error {
 
 // Deactivate handles POST /members/:id/deactivate and returns the row.
 func (h *Members) Deactivate(c *fiber.Ctx) error {
+	if answered, err := h.approversWarning(c, "deactivate", ""); answered || err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	var m *store.Member
 	err := events.Change(ctx, auth.Current(c).Scope, h.Events, func(tx *store.Scoped) ([]events.Event, error) {

@@ -72,6 +72,7 @@ func validModels() []any {
 		&store.ApprovalWorkflow{WorkflowName: "Two-step", WorkflowType: store.WorkflowCredentialIssuance, AutoApproveThreshold: 1,
 			EscalationTimeoutHours: 24},
 		&store.WorkflowInstance{ResourceType: "credential", Status: store.WorkflowInProgress},
+		&store.ApprovalPolicy{StepUp: store.StepUpPassword},
 		&store.UserToken{Purpose: store.TokenPasswordReset},
 	}
 }
@@ -512,8 +513,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 24 {
-			t.Errorf("%s: %d CHECK IN columns, want 24", dialect, n)
+		if n != 25 {
+			t.Errorf("%s: %d CHECK IN columns, want 25", dialect, n)
 		}
 	}
 }
@@ -544,6 +545,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			&store.MultisigRequirement{SchemaID: cs.ID},
 			&store.AnalyticsModel{OrganizationID: org.ID, ModelName: "m", ModelType: store.ModelChurnPrediction, ModelVersion: "1"},
 			&store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "w", WorkflowType: store.WorkflowSchemaCreation},
+			&store.ApprovalPolicy{OrganizationID: org.ID, StepUp: store.StepUpNone},
 		}
 		for _, r := range rows {
 			must(t, db.Create(r).Error)
@@ -594,6 +596,8 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			{&store.AnalyticsModel{}, "model_type", []any{"usage_prediction", "astrology", ""}},
 			{&store.ApprovalWorkflow{}, "auto_approve_threshold", []any{0, 1, 100}},
 			{&store.ApprovalWorkflow{}, "escalation_timeout_hours", []any{0, 1, 8760}},
+			{&store.ApprovalWorkflow{}, "bulk_sample_size", []any{-1, 0, 1000}},
+			{&store.ApprovalPolicy{}, "step_up", []any{"none", "password", "totp", "sms", "TOTP", ""}},
 		}
 		for _, c := range cases {
 			row := rowOf(c.model)
