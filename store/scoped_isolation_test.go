@@ -180,7 +180,7 @@ var isolation = map[string]isolationExpect{
 	"Webhook":           notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
-	"NotifyMembers": empty, "NotifyAdmins": own,
+	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -255,7 +255,8 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"NotifyMembers": perID(func(id string) []any {
 			return []any{ctx, []string{id}, store.Notification{Type: store.NotifySystemAlert, Title: "t", Message: "m"}}
 		}),
-		"NotifyAdmins": {{ctx, store.Notification{Type: store.NotifySystemAlert, Title: "t", Message: "m"}}},
+		"ClaimVerifiedEvent": perID(func(id string) []any { return []any{ctx, id, time.Now(), time.Minute} }),
+		"NotifyAdmins":       {{ctx, store.Notification{Type: store.NotifySystemAlert, Title: "t", Message: "m"}}},
 		"RecordWebhookAttempt": perID(func(id string) []any {
 			return []any{ctx, &store.WebhookDelivery{WebhookID: id, EventType: "credential.issued", EventID: "evt_bravo", Attempt: 1,
 				Cause: store.CauseTest, CreatedAt: time.Now()}}
