@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"sync"
@@ -192,22 +191,8 @@ func TestPublisherKilled(t *testing.T) {
 	key, _ := webhook.ParseSecret(plain)
 	ep.keys = [][]byte{key}
 
-	var dbName string
-	if err := db.SQL().QueryRow("SELECT current_database()").Scan(&dbName); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(storetest.PostgresURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + dbName
-	// The doomed process names its connections, so that the test can wait
-	// for the server to finish with them after the kill.
-	qv := u.Query()
-	qv.Set("application_name", doomedApp)
-	u.RawQuery = qv.Encode()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPublisherKilled$")
-	cmd.Env = append(os.Environ(), killDBEnv+"="+u.String(), killOrgEnv+"="+f.sc.OrganizationID())
+	cmd.Env = append(os.Environ(), killDBEnv+"="+storetest.ChildURL(t, db, doomedApp), killOrgEnv+"="+f.sc.OrganizationID())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +211,7 @@ func TestPublisherKilled(t *testing.T) {
 	// its server session: read what committed only once those sessions
 	// are gone (reading earlier found one key fewer than the events that
 	// then arrived, a failure of about one run in three).
-	waitForSessionsGone(t, db, doomedApp)
+	storetest.WaitForSessionsGone(t, db, doomedApp)
 	committed, err := f.sc.APIKeys(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -285,20 +270,6 @@ func TestPublisherKilled(t *testing.T) {
 
 // doomedApp is the application_name of the killed process's connections.
 const doomedApp = "trustcred-doomed-publisher"
-
-// waitForSessionsGone waits until PostgreSQL has no session named app
-// left: whatever they were doing (a COMMIT received before their client
-// died) is done.
-func waitForSessionsGone(t *testing.T, db *store.DB, app string) {
-	t.Helper()
-	waitFor(t, "the killed process's sessions to end", func() bool {
-		var n int
-		if err := db.SQL().QueryRow("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", app).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n == 0
-	})
-}
 
 // doomedPublisher creates API keys with their events, one transaction
 // each, until it is killed.
