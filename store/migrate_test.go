@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 41, 23: 43}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 41, 23: 43, 24: 43}
 
 // latest is the newest migration version.
-const latest = 23
+const latest = 24
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -208,7 +208,8 @@ func pgStringType(table, column string) string {
 	switch table + "." + column {
 	case "credentials.public_id", "audit_logs.resource_id", "enhanced_audit_logs.resource_id",
 		"ldap_user_mappings.ldap_user_id", "sms_deliveries.provider_message_id", "signing_keys.key_id",
-		"webhook_deliveries.event_id": // evt_ and a UUIDv7: the webhook-id receivers see
+		"webhook_deliveries.event_id", // evt_ and a UUIDv7: the webhook-id receivers see
+		"notifications.event_id":      // the same event ids
 		return "TEXT"
 	}
 	switch {

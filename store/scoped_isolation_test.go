@@ -202,6 +202,7 @@ var isolation = map[string]isolationExpect{
 	"ApproversLost": notFound, "CreateRequirement": refused, "CreateApprovalWorkflow": refused,
 	"Requirements": empty, "ApprovalWorkflows": empty, "Approvers": empty, "Delegations": empty, "ActiveDelegate": empty,
 	"ApprovalPolicy": own, "SaveApprovalPolicy": own,
+	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -278,6 +279,11 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"RotateWebhookSecret": perID(func(id string) []any {
 			return []any{ctx, id, secret.Sealed("next"), secret.Sealed("previous"), time.Now(), act}
 		}),
+		"NotifyMembers": perID(func(id string) []any {
+			return []any{ctx, []string{id}, store.Notification{Type: store.NotifySystemAlert, Title: "t", Message: "m"}}
+		}),
+		"ClaimVerifiedEvent": perID(func(id string) []any { return []any{ctx, id, time.Now(), time.Minute} }),
+		"NotifyAdmins":       {{ctx, store.Notification{Type: store.NotifySystemAlert, Title: "t", Message: "m"}}},
 		"RecordWebhookAttempt": perID(func(id string) []any {
 			return []any{ctx, &store.WebhookDelivery{WebhookID: id, EventType: "credential.issued", EventID: "evt_bravo", Attempt: 1,
 				Cause: store.CauseTest, CreatedAt: time.Now()}}

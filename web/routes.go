@@ -150,6 +150,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/notifications/count", m.User(), notifications.Count)
 	app.Get("/notifications/latest", m.User(), notifications.Latest)
 	app.Post("/notifications/read-all", m.User(), notifications.ReadAll)
+	app.Get("/notifications/deliveries", m.User(), notifications.History)
 	app.Get("/notifications/preferences", m.User(), notifications.Preferences)
 	app.Post("/notifications/preferences", m.User(), notifications.SavePreferences)
 	app.Post("/notifications/:id/read", m.User(), notifications.MarkRead)

@@ -99,6 +99,7 @@ var routeGuards = map[string]guard{
 	"GET /notifications/latest":                             guardUser,
 	"POST /notifications/read-all":                          guardUser,
 	"GET /notifications/preferences":                        guardUser,
+	"GET /notifications/deliveries":                         guardUser,
 	"POST /notifications/preferences":                       guardUser,
 	"POST /notifications/:id/read":                          guardUser,
 	"GET /notifications/:id/open":                           guardUser,

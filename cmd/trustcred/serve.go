@@ -92,8 +92,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	notify.Register(workers, notify.Deps{DB: db, Mailer: mailer, SMS: texts, BaseURL: cfg.BaseURL, Log: log, EmailWait: jobPeriod})
 	bulk.Register(workers, db, services.Issuer, log)
-	// Events fan out to their consumers in jobs: webhooks for now.
-	events.Register(workers, db, log, services.Webhooks)
+	// Events fan out to their consumers in jobs: webhooks and notifications.
+	events.Register(workers, db, log, services.Webhooks, notify.Events{})
 	webhook.Register(workers, services.Webhooks, time.Duration(cfg.WebhookRetentionDays)*24*time.Hour)
 	queue, err := jobs.New(db, log, workers)
 	if err != nil {

@@ -52,6 +52,12 @@ const (
 // queue's jobs (bulk issuance, emails, event fan-out).
 const QueueOutbound = "outbound"
 
+// QueueEvents is the queue of published events' fan-out (internal/events):
+// short transactions that mostly wait on the database's commit, so many
+// run at once, and neither a bulk batch's jobs nor the emails on the
+// default queue hold them up (nor they those).
+const QueueEvents = "events"
+
 // Workers per queue. The default queue's jobs are CPU and database work;
 // on SQLite one writer works at a time anyway. Outbound jobs wait on the
 // network: a slow receiver must not keep others waiting.
@@ -59,6 +65,12 @@ const (
 	postgresWorkers = 10
 	sqliteWorkers   = 2
 	outboundWorkers = 50
+	// An event's fan-out waits mostly on its commit: on PostgreSQL, more of
+	// them at once share the server's WAL flushes (BenchmarkDeliveries:
+	// the fan-out was the stage deliveries waited on with 10). SQLite has
+	// one writer.
+	postgresEventWorkers = 30
+	sqliteEventWorkers   = 2
 )
 
 // Workers is the set of job kinds this process can run, and the periodic
@@ -150,15 +162,16 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 		return nil, err
 	}
 	var (
-		driver     riverdriver.Driver[*sql.Tx]
-		maxWorkers = postgresWorkers
+		driver       riverdriver.Driver[*sql.Tx]
+		maxWorkers   = postgresWorkers
+		eventWorkers = postgresEventWorkers
 	)
 	switch db.Dialect() {
 	case store.Postgres:
 		driver = riverdatabasesql.New(pool)
 	case store.SQLite:
 		driver = riversqlite.New(pool)
-		maxWorkers = sqliteWorkers
+		maxWorkers, eventWorkers = sqliteWorkers, sqliteEventWorkers
 	}
 	// A queue fetches at most once per cooldown, up to its free workers:
 	// at River's default of 100 ms the default queue ran at most 100 jobs a
@@ -189,6 +202,7 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 		cfg.PeriodicJobs = ws.periodicJobs()
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: maxWorkers},
+			QueueEvents:        {MaxWorkers: eventWorkers},
 			QueueOutbound:      {MaxWorkers: outboundWorkers},
 		}
 	}
