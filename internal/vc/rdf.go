@@ -282,7 +282,7 @@ func validIRI(s string) bool {
 // FuzzIsURL holds the two equal.
 func isURL(s string) bool {
 	if authority, rest, ok := splitAuthority(s); ok && rest != "" && len(s) < 2083 && urlSafe(rest) &&
-		cachedIsURL(authority+"/") {
+		authorityIsURL(authority) {
 		// url.Parse(s) succeeds when url.Parse(authority+"/") does, with
 		// the same host: it refuses a path, query or fragment only for a
 		// bad %-escape or a control character, and rest has neither. So
@@ -291,7 +291,7 @@ func isURL(s string) bool {
 		return true
 	}
 	if authority, rest, ok := splitAuthority(s); ok && rest != "" && !strings.ContainsAny(rest, "\t\n\f\r ") &&
-		urlPreconditions(s) && cachedIsURL(authority+"/") {
+		urlPreconditions(s) && authorityIsURL(authority) {
 		return true
 	}
 	return cachedIsURL(s)
@@ -334,11 +334,40 @@ func splitAuthority(s string) (authority, rest string, ok bool) {
 	if i < 0 {
 		return "", "", false
 	}
-	j := strings.IndexAny(s[i+3:], "/?#")
-	if j < 0 {
-		return "", "", false
+	for j := i + 3; j < len(s); j++ {
+		if c := s[j]; c == '/' || c == '?' || c == '#' {
+			return s[:j], s[j:], true
+		}
 	}
-	return s[:i+3+j], s[i+3+j:], true
+	return "", "", false
+}
+
+// authorities remembers cachedIsURL(authority+"/") by authority, so that
+// the IRIs of a credential, which share a few scheme://authority parts,
+// are checked without building that string (bounded like validIRIs).
+var (
+	authorities    sync.Map
+	authorityCount atomic.Int64
+)
+
+const (
+	maxAuthorities  = 1024
+	maxAuthorityLen = 256
+)
+
+// authorityIsURL is cachedIsURL(authority+"/").
+func authorityIsURL(authority string) bool {
+	if ok, seen := authorities.Load(authority); seen {
+		return ok.(bool)
+	}
+	ok := cachedIsURL(authority + "/")
+	if len(authority) <= maxAuthorityLen && authorityCount.Load() < maxAuthorities {
+		// A copy: authority is part of a longer IRI the map would keep.
+		if _, loaded := authorities.LoadOrStore(strings.Clone(authority), ok); !loaded {
+			authorityCount.Add(1)
+		}
+	}
+	return ok
 }
 
 // urlPreconditions are ld.IsURL's checks besides its regular expression,

@@ -173,7 +173,7 @@ func canonicalize(dataset *ld.RDFDataset) ([]byte, error) {
 	if err := na.NormalizeBounded(dataset, workBound); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJSONLD, ErrTooAmbiguous)
 	}
-	return []byte(na.NQuads()), nil
+	return na.AppendNQuads(nil), nil
 }
 
 // rdfDataset is the JSON-LD to RDF conversion of signing and verification:
