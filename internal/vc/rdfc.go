@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
@@ -316,7 +318,7 @@ func VerifyRDFC(ctx context.Context, doc map[string]any, resolve KeyResolver, op
 // hashDataRDFC is the eddsa-rdfc-2022 hashing step:
 // SHA-256(RDFC(proofConfig)) || SHA-256(RDFC(unsecuredDocument)).
 func hashDataRDFC(proofConfig, unsecured map[string]any) ([]byte, error) {
-	cp, err := CanonicalizeRDFC(proofConfig)
+	ph, err := proofConfigHash(proofConfig)
 	if err != nil {
 		return nil, fmt.Errorf("proof config: %w", err)
 	}
@@ -324,7 +326,97 @@ func hashDataRDFC(proofConfig, unsecured map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)
 	}
-	ph := sha256.Sum256(cp)
 	dh := sha256.Sum256(cd)
 	return append(ph[:], dh[:]...), nil
+}
+
+// proofConfigs remembers SHA-256(RDFC(proof configuration)) by the
+// configuration's content (proofConfigKey). A proof configuration is
+// small but goes through the whole JSON-LD machinery, as much as a
+// credential's subject; and the credentials of a bulk batch, signed within
+// the same second by the same key, have the same one. At most
+// maxProofConfigs are kept; when full, the cache starts again empty.
+var proofConfigs struct {
+	sync.RWMutex
+	m map[string][sha256.Size]byte
+}
+
+const maxProofConfigs = 1024
+
+// proofConfigHash is SHA-256(CanonicalizeRDFC(config)), remembered for a
+// configuration proofConfigKey can name (only a successful result).
+func proofConfigHash(config map[string]any) ([sha256.Size]byte, error) {
+	key, cacheable := proofConfigKey(config)
+	if cacheable {
+		proofConfigs.RLock()
+		h, ok := proofConfigs.m[key]
+		proofConfigs.RUnlock()
+		if ok {
+			return h, nil
+		}
+	}
+	c, err := CanonicalizeRDFC(config)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	h := sha256.Sum256(c)
+	if cacheable {
+		proofConfigs.Lock()
+		if proofConfigs.m == nil || len(proofConfigs.m) >= maxProofConfigs {
+			proofConfigs.m = make(map[string][sha256.Size]byte)
+		}
+		proofConfigs.m[key] = h
+		proofConfigs.Unlock()
+	}
+	return h, nil
+}
+
+// proofConfigKey names a proof configuration by its whole content, when it
+// is made only of string members and an @context that is a string or a
+// list of strings (as every proof options makes it): each member name and
+// value length-prefixed, in name order, so that two configurations have
+// the same key exactly when they are the same JSON value. ok is false for
+// any other configuration (it is then canonicalized every time).
+func proofConfigKey(config map[string]any) (key string, ok bool) {
+	if len(config) > 16 {
+		return "", false
+	}
+	var names [16]string
+	n := 0
+	for k := range config {
+		names[n] = k
+		n++
+	}
+	slices.Sort(names[:n])
+	b := make([]byte, 0, 512)
+	str := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+	}
+	for _, k := range names[:n] {
+		str(k)
+		switch v := config[k].(type) {
+		case string:
+			b = append(b, 's')
+			str(v)
+		case []any:
+			if k != "@context" {
+				return "", false
+			}
+			b = append(b, 'l')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			for _, e := range v {
+				s, isStr := e.(string)
+				if !isStr {
+					return "", false
+				}
+				str(s)
+			}
+		default:
+			return "", false
+		}
+	}
+	return string(b), true
 }
