@@ -68,12 +68,48 @@ var (
 	rdfNil   = ld.NewIRI(ld.RDFNil)
 )
 
-func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIssuer) ([]*ld.Quad, error) {
-	var quads []*ld.Quad
-	ids := make([]string, 0, len(graph))
-	for id := range graph {
-		ids = append(ids, id)
+// quadSlab makes the quads of one graph (ld.NewQuad's), allocated a
+// chunk at a time, with the graph's name made a node once.
+type quadSlab struct {
+	free  []ld.Quad
+	graph ld.Node
+}
+
+func newQuadSlab(graphName string) *quadSlab {
+	s := &quadSlab{}
+	switch {
+	case graphName == "" || graphName == "@default":
+	case strings.HasPrefix(graphName, "_:"):
+		s.graph = ld.NewBlankNode(graphName)
+	default:
+		s.graph = ld.NewIRI(graphName)
 	}
+	return s
+}
+
+func (s *quadSlab) quad(subject, predicate, object ld.Node) *ld.Quad {
+	if len(s.free) == 0 {
+		s.free = make([]ld.Quad, 32)
+	}
+	q := &s.free[0]
+	s.free = s.free[1:]
+	*q = ld.Quad{Subject: subject, Predicate: predicate, Object: object, Graph: s.graph}
+	return q
+}
+
+func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIssuer) ([]*ld.Quad, error) {
+	slab := newQuadSlab(graphName)
+	ids := make([]string, 0, len(graph))
+	values := 0
+	for id, node := range graph {
+		ids = append(ids, id)
+		for _, v := range node.(map[string]any) {
+			if l, isList := v.([]any); isList {
+				values += len(l)
+			}
+		}
+	}
+	quads := make([]*ld.Quad, 0, values)
 	slices.Sort(ids)
 	for _, id := range ids {
 		if ld.IsRelativeIri(id) {
@@ -105,11 +141,11 @@ func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIss
 				predicate = ld.NewIRI(ld.RDFType)
 			}
 			for _, item := range values {
-				object, err := objectToRDF(item, issuer, graphName, &quads)
+				object, err := objectToRDF(item, issuer, slab, &quads)
 				if err != nil {
 					return nil, err
 				}
-				quads = append(quads, ld.NewQuad(subject, predicate, object, graphName))
+				quads = append(quads, slab.quad(subject, predicate, object))
 			}
 		}
 	}
@@ -125,12 +161,12 @@ func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIss
 
 // objectToRDF converts an expanded value, list or node reference to an RDF
 // term, appending the statements of a list to quads.
-func objectToRDF(item any, issuer *ld.IdentifierIssuer, graphName string, quads *[]*ld.Quad) (ld.Node, error) {
+func objectToRDF(item any, issuer *ld.IdentifierIssuer, slab *quadSlab, quads *[]*ld.Quad) (ld.Node, error) {
 	if ld.IsValue(item) {
 		return literal(item.(map[string]any))
 	}
 	if ld.IsList(item) {
-		return listToRDF(item.(map[string]any)["@list"].([]any), issuer, graphName, quads)
+		return listToRDF(item.(map[string]any)["@list"].([]any), issuer, slab, quads)
 	}
 	var id string
 	if m, isMap := item.(map[string]any); isMap {
@@ -147,14 +183,14 @@ func objectToRDF(item any, issuer *ld.IdentifierIssuer, graphName string, quads 
 	return ld.NewIRI(id), nil
 }
 
-func listToRDF(list []any, issuer *ld.IdentifierIssuer, graphName string, quads *[]*ld.Quad) (ld.Node, error) {
+func listToRDF(list []any, issuer *ld.IdentifierIssuer, slab *quadSlab, quads *[]*ld.Quad) (ld.Node, error) {
 	if len(list) == 0 {
 		return rdfNil, nil
 	}
 	head := ld.NewBlankNode(issuer.GetId(""))
 	subject := ld.Node(head)
 	for i, item := range list {
-		object, err := objectToRDF(item, issuer, graphName, quads)
+		object, err := objectToRDF(item, issuer, slab, quads)
 		if err != nil {
 			return nil, err
 		}
@@ -163,8 +199,8 @@ func listToRDF(list []any, issuer *ld.IdentifierIssuer, graphName string, quads 
 			next = ld.NewBlankNode(issuer.GetId(""))
 		}
 		*quads = append(*quads,
-			ld.NewQuad(subject, rdfFirst, object, graphName),
-			ld.NewQuad(subject, rdfRest, next, graphName))
+			slab.quad(subject, rdfFirst, object),
+			slab.quad(subject, rdfRest, next))
 		subject = next
 	}
 	return head, nil

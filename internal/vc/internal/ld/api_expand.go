@@ -889,9 +889,11 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 			expandedPropertyValue, containsExpandedProperty := resultMap[expandedProperty]
 			if containsExpandedProperty {
 				expandedPropertyList = expandedPropertyValue.([]interface{})
+			} else if expandedValueList, isList := expandedValue.([]interface{}); isList {
+				// TrustCred: sized at once, and set once, below.
+				expandedPropertyList = make([]interface{}, 0, len(expandedValueList))
 			} else {
-				expandedPropertyList = make([]interface{}, 0)
-				resultMap[expandedProperty] = expandedPropertyList
+				expandedPropertyList = make([]interface{}, 0, 1)
 			}
 			// 7.11.2)
 			if expandedValueList, isList := expandedValue.([]interface{}); isList {

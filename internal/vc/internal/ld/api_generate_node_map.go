@@ -193,7 +193,9 @@ func (api *JsonLdApi) GenerateNodeMap(element interface{}, graphMap map[string]i
 		if _, found := node[property]; !found {
 			node[property] = []interface{}{}
 		}
-		if _, err := api.GenerateNodeMap(value, graphMap, activeGraph, issuer, id.(string), property, nil); err != nil {
+		// TrustCred: id itself (a string), not id.(string) made an interface
+		// again for every property.
+		if _, err := api.GenerateNodeMap(value, graphMap, activeGraph, issuer, id, property, nil); err != nil {
 			return nil, err
 		}
 	}
