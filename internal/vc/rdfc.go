@@ -254,16 +254,44 @@ func undefinedTerm(proc *ld.JsonLdProcessor, doc any, safe *ld.JsonLdOptions) st
 
 // relativeType returns the first @type value of an expanded document that
 // is not an absolute IRI (or blank node identifier), "" if there is none.
+// It walks the document as walkExpanded does, without a slice per @type.
 func relativeType(expanded any) string {
-	var bad string
-	walkExpanded(expanded, func(_ string, types []string) {
-		for _, t := range types {
-			if bad == "" && !strings.Contains(t, ":") && !ld.IsKeyword(t) {
-				bad = t
+	switch v := expanded.(type) {
+	case []any:
+		for _, e := range v {
+			if t := relativeType(e); t != "" {
+				return t
 			}
 		}
-	})
-	return bad
+	case map[string]any:
+		for k, e := range v {
+			if k == "@type" {
+				switch t := e.(type) {
+				case string:
+					if relativeIRI(t) {
+						return t
+					}
+				case []any:
+					for _, x := range t {
+						if s, ok := x.(string); ok && relativeIRI(s) {
+							return s
+						}
+					}
+				}
+			}
+			if k != "@value" {
+				if t := relativeType(e); t != "" {
+					return t
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// relativeIRI reports whether a @type value is neither an IRI nor a keyword.
+func relativeIRI(t string) bool {
+	return !strings.Contains(t, ":") && !ld.IsKeyword(t)
 }
 
 // walkExpanded calls f for every key of every object in a JSON(-LD) value,

@@ -286,7 +286,17 @@ func (na *NormalisationAlgorithm) Normalize(dataset *RDFDataset) {
 	// TrustCred: each line is written into na.out with the canonical
 	// blank node identifiers, without changing the quad.
 	na.lines = make([]span, len(na.quads))
-	out := make([]byte, 0, 128*len(na.quads))
+	size := 0
+	for _, quad := range na.quads {
+		size += len(quad.Subject.GetValue()) + len(quad.Predicate.GetValue()) + len(quad.Object.GetValue()) + 32
+		if l, isLiteral := quad.Object.(Literal); isLiteral {
+			size += len(l.Datatype) + len(l.Language)
+		}
+		if quad.Graph != nil {
+			size += len(quad.Graph.GetValue()) + 8
+		}
+	}
+	out := make([]byte, 0, size)
 	for i, quad := range na.quads {
 		// 7.1) Create a copy, quad copy, of quad and replace any existing blank
 		// node identifiers using the canonical identifiers previously issued by
@@ -348,6 +358,9 @@ func (na *NormalisationAlgorithm) hashFirstDegreeQuads(id string) string {
 	// 1) Initialize nquads to an empty list. It will be used to store quads
 	// in N-Quads format.
 	// TrustCred: the lines are written into one reused buffer.
+	if na.scratch == nil {
+		na.scratch, na.spans = make([]byte, 0, 2048), make([]span, 0, 16)
+	}
 	buf, spans := na.scratch[:0], na.spans[:0]
 
 	// 2) Get the list of quads associated with the reference blank
