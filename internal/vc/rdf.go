@@ -89,7 +89,7 @@ func newQuadSlab(graphName string) *quadSlab {
 
 func (s *quadSlab) quad(subject, predicate, object ld.Node) *ld.Quad {
 	if len(s.free) == 0 {
-		s.free = make([]ld.Quad, 32)
+		s.free = make([]ld.Quad, 16)
 	}
 	q := &s.free[0]
 	s.free = s.free[1:]
@@ -110,6 +110,7 @@ func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIss
 		}
 	}
 	quads := make([]*ld.Quad, 0, values)
+	slab.free = make([]ld.Quad, values)
 	slices.Sort(ids)
 	for _, id := range ids {
 		if ld.IsRelativeIri(id) {
@@ -120,7 +121,8 @@ func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIss
 			subject = ld.NewBlankNode(id)
 		}
 		node := graph[id].(map[string]any)
-		for _, property := range ld.GetOrderedKeys(node) {
+		var keyBuf [16]string
+		for _, property := range ld.AppendOrderedKeys(keyBuf[:0], node) {
 			var values []any
 			switch {
 			case property == "@type":
@@ -149,12 +151,19 @@ func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIss
 			}
 		}
 	}
+	// A quad's subject or predicate that is the previous quad's was
+	// checked already (the first refusal is the same).
+	var subject, predicate ld.Node
 	for _, q := range quads {
-		for _, n := range []ld.Node{q.Subject, q.Predicate, q.Object} {
+		for i, n := range []ld.Node{q.Subject, q.Predicate, q.Object} {
+			if (i == 0 && n == subject) || (i == 1 && n == predicate) {
+				continue
+			}
 			if err := checkNode(n); err != nil {
 				return nil, err
 			}
 		}
+		subject, predicate = q.Subject, q.Predicate
 	}
 	return quads, nil
 }

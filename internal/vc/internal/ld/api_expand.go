@@ -367,7 +367,8 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 	// 6)
 	nests := make([]string, 0)
 	// 7)
-	for _, key := range GetOrderedKeys(elem) {
+	var keyBuf [16]string
+	for _, key := range AppendOrderedKeys(keyBuf[:0], elem) {
 		value := elem[key]
 		keyPointer := jsonPointerChild(opts, pointer, key)
 		// 7.1)

@@ -176,7 +176,8 @@ func (api *JsonLdApi) GenerateNodeMap(element interface{}, graphMap map[string]i
 		}
 	}
 
-	for _, property := range GetOrderedKeys(elem) {
+	var keyBuf [16]string
+	for _, property := range AppendOrderedKeys(keyBuf[:0], elem) {
 		if property == "@id" || property == "@type" || property == "@index" || property == "@reverse" ||
 			property == "@graph" || property == "@included" {
 			// already processed
