@@ -171,11 +171,37 @@ func CanonicalizeRDFC(doc any) ([]byte, error) {
 // canonicalize is RDFC-1.0 on an RDF dataset, refused (ErrTooAmbiguous)
 // when it needs more work than workBound allows.
 func canonicalize(dataset *ld.RDFDataset) ([]byte, error) {
+	na, err := normalized(dataset)
+	if err != nil {
+		return nil, err
+	}
+	return na.AppendNQuads(nil), nil
+}
+
+func normalized(dataset *ld.RDFDataset) (*ld.NormalisationAlgorithm, error) {
 	na := ld.NewNormalisationAlgorithm(ld.AlgorithmURDNA2015)
 	if err := na.NormalizeBounded(dataset, workBound); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJSONLD, ErrTooAmbiguous)
 	}
-	return na.AppendNQuads(nil), nil
+	return na, nil
+}
+
+// canonicalHash is sha256.Sum256(CanonicalizeRDFC(doc)), without joining
+// the canonical lines first.
+func canonicalHash(doc any) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	dataset, err := rdfDataset(doc, safeOptions)
+	if err != nil {
+		return sum, err
+	}
+	na, err := normalized(dataset)
+	if err != nil {
+		return sum, err
+	}
+	h := sha256.New()
+	na.HashNQuads(h)
+	h.Sum(sum[:0])
+	return sum, nil
 }
 
 // rdfDataset is the JSON-LD to RDF conversion of signing and verification:
@@ -350,11 +376,10 @@ func hashDataRDFC(proofConfig, unsecured map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proof config: %w", err)
 	}
-	cd, err := CanonicalizeRDFC(unsecured)
+	dh, err := canonicalHash(unsecured)
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)
 	}
-	dh := sha256.Sum256(cd)
 	return append(ph[:], dh[:]...), nil
 }
 
@@ -383,11 +408,10 @@ func proofConfigHash(config map[string]any) ([sha256.Size]byte, error) {
 			return h, nil
 		}
 	}
-	c, err := CanonicalizeRDFC(config)
+	h, err := canonicalHash(config)
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return h, err
 	}
-	h := sha256.Sum256(c)
 	if cacheable {
 		proofConfigs.Lock()
 		if proofConfigs.m == nil || len(proofConfigs.m) >= maxProofConfigs {

@@ -299,6 +299,22 @@ func TestProofConfigHash(t *testing.T) {
 	}
 }
 
+// TestCanonicalHash: the hash signing uses is the hash of the canonical
+// form CanonicalizeRDFC returns, for the W3C vector and TrustCred's
+// credentials.
+func TestCanonicalHash(t *testing.T) {
+	for _, name := range []string{"unsigned.json", "trustcred/diploma.json", "trustcred/badge.json"} {
+		doc := vectorObject(t, name)
+		c, err := CanonicalizeRDFC(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got, err := canonicalHash(doc); err != nil || got != sha256.Sum256(c) {
+			t.Errorf("%s: canonicalHash %x, %v; want %x", name, got, err, sha256.Sum256(c))
+		}
+	}
+}
+
 // BenchmarkVerifyRDFCParallel verifies on every GOMAXPROCS goroutine at
 // once: the shared active contexts and IRI verdicts are read-mostly, so
 // throughput should scale with cores (compare ns/op with -cpu 1,2).

@@ -883,6 +883,14 @@ func (na *NormalisationAlgorithm) NQuads() string {
 	return string(na.AppendNQuads(nil))
 }
 
+// HashNQuads writes the canonical N-Quads Normalize produced to h, line by
+// line (TrustCred addition: hashed without joining them first).
+func (na *NormalisationAlgorithm) HashNQuads(h hashPkg.Hash) {
+	for _, l := range na.lines {
+		h.Write(na.out[l.start:l.end])
+	}
+}
+
 // AppendNQuads appends the canonical N-Quads Normalize produced to dst.
 func (na *NormalisationAlgorithm) AppendNQuads(dst []byte) []byte {
 	dst = slices.Grow(dst, len(na.out))
