@@ -286,17 +286,7 @@ func (na *NormalisationAlgorithm) Normalize(dataset *RDFDataset) {
 	// TrustCred: each line is written into na.out with the canonical
 	// blank node identifiers, without changing the quad.
 	na.lines = make([]span, len(na.quads))
-	size := 0
-	for _, quad := range na.quads {
-		size += len(quad.Subject.GetValue()) + len(quad.Predicate.GetValue()) + len(quad.Object.GetValue()) + 32
-		if l, isLiteral := quad.Object.(Literal); isLiteral {
-			size += len(l.Datatype) + len(l.Language)
-		}
-		if quad.Graph != nil {
-			size += len(quad.Graph.GetValue()) + 8
-		}
-	}
-	out := make([]byte, 0, size)
+	out := make([]byte, 0, linesSize(na.quads))
 	for i, quad := range na.quads {
 		// 7.1) Create a copy, quad copy, of quad and replace any existing blank
 		// node identifiers using the canonical identifiers previously issued by
@@ -318,6 +308,22 @@ func (na *NormalisationAlgorithm) Normalize(dataset *RDFDataset) {
 
 	// sort normalized output
 	sortSpans(na.out, na.lines)
+}
+
+// linesSize is about the bytes of quads as N-Quads lines (more than
+// enough unless values need escaping): a buffer's initial size.
+func linesSize(quads []*Quad) int {
+	size := 0
+	for _, quad := range quads {
+		size += len(quad.Subject.GetValue()) + len(quad.Predicate.GetValue()) + len(quad.Object.GetValue()) + 32
+		if l, isLiteral := quad.Object.(Literal); isLiteral {
+			size += len(l.Datatype) + len(l.Language)
+		}
+		if quad.Graph != nil {
+			size += len(quad.Graph.GetValue()) + 8
+		}
+	}
+	return size
 }
 
 // canonicalLabel is the value of n in the normalized dataset: a blank
@@ -358,8 +364,11 @@ func (na *NormalisationAlgorithm) hashFirstDegreeQuads(id string) string {
 	// 1) Initialize nquads to an empty list. It will be used to store quads
 	// in N-Quads format.
 	// TrustCred: the lines are written into one reused buffer.
-	if na.scratch == nil {
-		na.scratch, na.spans = make([]byte, 0, 2048), make([]span, 0, 16)
+	if size := linesSize(info.quads); cap(na.scratch) < size {
+		na.scratch = make([]byte, 0, size)
+	}
+	if cap(na.spans) < len(info.quads) {
+		na.spans = make([]span, 0, len(info.quads))
 	}
 	buf, spans := na.scratch[:0], na.spans[:0]
 
