@@ -11,6 +11,8 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -18,7 +20,15 @@ import (
 )
 
 // Templates serves the credential templates pages.
-type Templates struct{}
+type Templates struct {
+	Issuer *issuance.Issuer // builds the edit page's preview
+}
+
+// Sample recipient of a template's preview.
+const (
+	sampleRecipientName    = "Sample Recipient"
+	sampleRecipientAddress = "recipient@example.org"
+)
 
 // Index renders GET /templates.
 func (h *Templates) Index(c *fiber.Ctx) error {
@@ -84,8 +94,43 @@ func (h *Templates) Edit(c *fiber.Ctx) error {
 	if err := marketInfo(c, &f, t); err != nil {
 		return err
 	}
+	if err := h.preview(c, &f, t); err != nil {
+		return err
+	}
 	render.SetTitle(c, f.Title)
 	return render.Page(c, fiber.StatusOK, templates.FormPage(f))
+}
+
+// preview adds what a credential of the saved template looks like: issued
+// to a sample recipient with the template's default values, as its public
+// page shows it, and the unsigned JSON-LD behind it. A template that could
+// not be signed gets a note saying why instead.
+func (h *Templates) preview(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) error {
+	if h.Issuer == nil || t.Schema == nil {
+		return nil
+	}
+	data, _ := credschema.Coerce(t.Schema.Fields, t.TemplateData.Data().Defaults)
+	cur := auth.Current(c)
+	doc, err := h.Issuer.Preview(c.UserContext(), cur.Scope, issuance.Request{Template: t,
+		RecipientName: sampleRecipientName, RecipientAddress: sampleRecipientAddress, Data: data})
+	if err == nil {
+		_, err = vc.CanonicalizeRDFC(doc)
+	}
+	if err != nil {
+		msg, known := issueError(err)
+		if !known {
+			return err
+		}
+		f.PreviewNote = msg
+		return nil
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	f.Preview = string(b)
+	f.PreviewHuman = previewHuman(doc, t, cur.Org, sampleRecipientName)
+	return nil
 }
 
 // fill adds the schema choices (active schemas, and the template's own

@@ -30,7 +30,7 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 41, 23: 41, 24: 41, 25: 44}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 41, 23: 43, 24: 43, 25: 46}
 
 // latest is the newest migration version.
 const latest = 25
@@ -208,7 +208,8 @@ func pgStringType(table, column string) string {
 	switch table + "." + column {
 	case "credentials.public_id", "audit_logs.resource_id", "enhanced_audit_logs.resource_id",
 		"ldap_user_mappings.ldap_user_id", "sms_deliveries.provider_message_id", "signing_keys.key_id",
-		"webhook_deliveries.event_id": // evt_ and a UUIDv7: the webhook-id receivers see
+		"webhook_deliveries.event_id", // evt_ and a UUIDv7: the webhook-id receivers see
+		"notifications.event_id":      // the same event ids
 		return "TEXT"
 	}
 	switch {
@@ -359,10 +360,11 @@ func testRoundTrip(t *testing.T, d dialect) {
 		t.Fatal(err)
 	}
 	create(&store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, Rating: 5, ReviewText: ptr("Great"), HelpfulVotes: 3})
-	create(&store.MultisigRequirement{SchemaID: cs.ID, RequiredSignatures: 2, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}), Active: true})
-	ms := &store.MultisigRequirement{SchemaID: cs.ID, Active: true} // defaults: 1 signature, [] roles
+	create(&store.MultisigRequirement{SchemaID: cs.ID, RuleName: "Registrar", RequiredSignatures: 2, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}),
+		ApproverUserIDs: datatypes.NewJSONSlice([]string{user.ID}), Active: true})
+	ms := &store.MultisigRequirement{SchemaID: cs.ID, Active: true} // defaults: 1 signature, [] roles, [] people
 	create(ms)
-	if ms.RequiredSignatures != 1 || ms.ApproverRoles == nil {
+	if ms.RequiredSignatures != 1 || ms.ApproverRoles == nil || ms.ApproverUserIDs == nil {
 		t.Errorf("multisig defaults: %d, %v", ms.RequiredSignatures, ms.ApproverRoles)
 	}
 	create(&store.CredentialApproval{CredentialID: cred.ID, ApproverID: user.ID, ApprovalStatus: store.ApprovalApproved,
@@ -419,9 +421,14 @@ func testRoundTrip(t *testing.T, d dialect) {
 		FieldDescription: ptr("grade"), ValidationRules: datatypes.NewJSONType(store.ValidationRules{MaxLength: ptr(3)}),
 		Options: datatypes.NewJSONSlice([]store.FieldOption{{Value: "a", Label: "A"}}), IsRequired: true, IsActive: true})
 	wf := &store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "Two-step", WorkflowType: store.WorkflowCredentialIssuance,
-		Steps:             datatypes.NewJSONSlice([]store.WorkflowStep{{Name: "review", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1}}),
-		EscalationEnabled: true, Active: true}
+		Steps:             datatypes.NewJSONSlice([]store.WorkflowStep{{Name: "review", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1, DeadlineHours: 48}}),
+		EscalationEnabled: true, Active: true, SchemaID: &cs.ID, BulkSampleSize: 5}
 	create(wf)
+	create(&store.ApprovalPolicy{OrganizationID: org.ID, FourEyesRevocation: true, StepUp: store.StepUpTOTP})
+	// The delegate has no organization here: the members association above counts one member.
+	delegate := &store.User{Email: "grace@example.edu", Role: store.RoleReviewer}
+	create(delegate)
+	create(&store.ApprovalDelegation{OrganizationID: org.ID, UserID: user.ID, DelegateID: delegate.ID, StartsAt: now, EndsAt: now.Add(72 * time.Hour)})
 	if wf.AutoApproveThreshold != 1 || wf.EscalationTimeoutHours != 24 {
 		t.Errorf("workflow defaults: %d, %d", wf.AutoApproveThreshold, wf.EscalationTimeoutHours)
 	}
@@ -623,9 +630,16 @@ func testRoundTrip(t *testing.T, d dialect) {
 		case *store.ApprovalWorkflow:
 			x.AutoApproveThreshold, x.EscalationEnabled, x.EscalationTimeoutHours = 2, false, 48
 			x.Steps = append(x.Steps, store.WorkflowStep{Name: "sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, RequiredApprovals: 2})
+			x.SchemaID, x.BulkSampleSize = nil, 0
 			res = db.Save(x)
 		case *store.WorkflowInstance:
 			x.Status, x.CurrentStep, x.CompletedAt = store.WorkflowApproved, 2, &later
+			res = db.Save(x)
+		case *store.ApprovalPolicy:
+			x.FourEyesRevocation, x.FourEyesSuspension, x.StepUp = false, true, store.StepUpPassword
+			res = db.Save(x)
+		case *store.ApprovalDelegation:
+			x.EndsAt = x.EndsAt.Add(24 * time.Hour)
 			res = db.Save(x)
 		case *store.UserToken:
 			x.UsedAt = &later

@@ -75,6 +75,7 @@ func validModels() []any {
 		&store.ApprovalWorkflow{WorkflowName: "Two-step", WorkflowType: store.WorkflowCredentialIssuance, AutoApproveThreshold: 1,
 			EscalationTimeoutHours: 24},
 		&store.WorkflowInstance{ResourceType: "credential", Status: store.WorkflowInProgress},
+		&store.ApprovalPolicy{StepUp: store.StepUpPassword},
 		&store.UserToken{Purpose: store.TokenPasswordReset},
 	}
 }
@@ -519,8 +520,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 26 {
-			t.Errorf("%s: %d CHECK IN columns, want 26", dialect, n)
+		if n != 27 {
+			t.Errorf("%s: %d CHECK IN columns, want 27", dialect, n)
 		}
 	}
 }
@@ -551,6 +552,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			&store.MultisigRequirement{SchemaID: cs.ID},
 			&store.AnalyticsModel{OrganizationID: org.ID, ModelName: "m", ModelType: store.ModelChurnPrediction, ModelVersion: "1"},
 			&store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "w", WorkflowType: store.WorkflowSchemaCreation},
+			&store.ApprovalPolicy{OrganizationID: org.ID, StepUp: store.StepUpNone},
 		}
 		for _, r := range rows {
 			must(t, db.Create(r).Error)
@@ -601,6 +603,8 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			{&store.AnalyticsModel{}, "model_type", []any{"usage_prediction", "astrology", ""}},
 			{&store.ApprovalWorkflow{}, "auto_approve_threshold", []any{0, 1, 100}},
 			{&store.ApprovalWorkflow{}, "escalation_timeout_hours", []any{0, 1, 8760}},
+			{&store.ApprovalWorkflow{}, "bulk_sample_size", []any{-1, 0, 1000}},
+			{&store.ApprovalPolicy{}, "step_up", []any{"none", "password", "totp", "sms", "TOTP", ""}},
 		}
 		for _, c := range cases {
 			row := rowOf(c.model)

@@ -33,6 +33,9 @@ const (
 	CredentialsRevoke Permission = "credentials.revoke"
 	// Approve or reject pending issuance.
 	ApprovalsDecide Permission = "approvals.decide"
+	// Configure approvals: multi-signature rules, workflows, the approval
+	// policy (/settings/approvals).
+	ApprovalsManage Permission = "approvals.manage"
 	// Logo, colours, custom domain.
 	BrandingManage Permission = "branding.manage"
 	// Webhooks and their delivery history.
@@ -50,7 +53,7 @@ const (
 // All lists every permission.
 var All = []Permission{
 	AccountUse, OrgView, OrgManage, MembersManage, APIKeysManage, SchemasWrite, CredentialsIssue,
-	CredentialsRevoke, ApprovalsDecide, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead,
+	CredentialsRevoke, ApprovalsDecide, ApprovalsManage, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead,
 	CredentialsVerify, PlatformManage, TemplatesPublish,
 }
 
@@ -58,7 +61,7 @@ var All = []Permission{
 var roles = map[store.Role][]Permission{
 	store.RoleSuperAdmin: All,
 	store.RoleAdmin: {AccountUse, OrgView, OrgManage, MembersManage, APIKeysManage, SchemasWrite, CredentialsIssue,
-		CredentialsRevoke, ApprovalsDecide, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead, CredentialsVerify, TemplatesPublish},
+		CredentialsRevoke, ApprovalsDecide, ApprovalsManage, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead, CredentialsVerify, TemplatesPublish},
 	store.RoleIssuer:    {AccountUse, OrgView, SchemasWrite, CredentialsIssue, CredentialsRevoke, CredentialsVerify},
 	store.RoleReviewer:  {AccountUse, OrgView, ApprovalsDecide, CredentialsVerify},
 	store.RoleVerifier:  {AccountUse, CredentialsVerify},

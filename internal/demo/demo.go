@@ -316,16 +316,20 @@ func (s *seeder) orgs() {
 
 	// Approvals: degrees need two signatures; a two-step issuance workflow.
 	s.add(
-		&store.MultisigRequirement{SchemaID: degree.ID, RequiredSignatures: 2, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}), Active: true},
-		&store.MultisigRequirement{SchemaID: chartered.ID, RequiredSignatures: 1, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleAdmin}), Active: true},
+		// 2 of Northfield's 3 reviewers and admins (Rita, Paul, Alice).
+		&store.MultisigRequirement{SchemaID: degree.ID, RuleName: "Registrar's office", RequiredSignatures: 2,
+			ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}), Active: true},
+		&store.MultisigRequirement{SchemaID: chartered.ID, RuleName: "Membership secretary", RequiredSignatures: 1,
+			ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleAdmin}), Active: true},
 	)
 	flow := &store.ApprovalWorkflow{
 		OrganizationID: north.ID, WorkflowName: "Degree issuance", WorkflowType: store.WorkflowCredentialIssuance,
 		Steps: datatypes.NewJSONSlice([]store.WorkflowStep{
-			{Name: "Department check", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1},
-			{Name: "Registrar sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, ApproverUserIDs: []string{nAdmin.ID}, RequiredApprovals: 1},
+			{Name: "Department check", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1, DeadlineHours: 72},
+			{Name: "Registrar sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, ApproverUserIDs: []string{nAdmin.ID}, RequiredApprovals: 1, DeadlineHours: 48},
 		}),
 		AutoApproveThreshold: 2, EscalationEnabled: true, EscalationTimeoutHours: 48, Active: true,
+		SchemaID: &degree.ID, BulkSampleSize: 10,
 	}
 	schemaFlow := &store.ApprovalWorkflow{
 		OrganizationID: north.ID, WorkflowName: "New schema review", WorkflowType: store.WorkflowSchemaCreation,
@@ -335,6 +339,14 @@ func (s *seeder) orgs() {
 		AutoApproveThreshold: 1, EscalationTimeoutHours: 24, Active: true,
 	}
 	s.add(flow, schemaFlow)
+	// Northfield asks a second person before a revocation and the password
+	// before an approval; the Dean of Studies is away next week and the
+	// Provost decides for her.
+	s.add(
+		&store.ApprovalPolicy{OrganizationID: north.ID, FourEyesRevocation: true, StepUp: store.StepUpPassword},
+		&store.ApprovalDelegation{OrganizationID: north.ID, UserID: nReviewer.ID, DelegateID: nReviewer2.ID,
+			StartsAt: s.now.Add(7 * 24 * time.Hour), EndsAt: s.now.Add(14 * 24 * time.Hour)},
+	)
 	s.add(&store.WorkflowInstance{WorkflowID: schemaFlow.ID, ResourceType: "schema", ResourceID: course.ID,
 		CurrentStep: 1, Status: store.WorkflowApproved, CompletedAt: ptr(s.now.Add(-72 * time.Hour))})
 
