@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/vc"
@@ -88,6 +89,9 @@ func (h *Templates) Edit(c *fiber.Ctx) error {
 		f.AchievementName, f.AchievementDescription, f.AchievementCriteria, f.AchievementImage = a.Name, a.Description, a.Criteria, a.ImageURL
 	}
 	if err := h.fill(c, &f, t.Schema, d.Defaults); err != nil {
+		return err
+	}
+	if err := marketInfo(c, &f, t); err != nil {
 		return err
 	}
 	if err := h.preview(c, &f, t); err != nil {
@@ -186,7 +190,7 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	s, ctx := auth.Current(c).Scope, c.UserContext()
 	v := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	f.Name, f.Description, f.SchemaID, f.Kind, f.Cryptosuite = v("name"), v("description"), v("schema_id"), v("kind"), v("cryptosuite")
-	f.ValidityDays, f.IsPublic = v("validity_days"), c.FormValue("is_public") == "on"
+	f.ValidityDays = v("validity_days")
 	f.DisplayTitle, f.DisplayDescription, f.DisplayCriteria, f.DisplayImageURL = v("display_title"), v("display_description"), v("display_criteria"), v("display_image_url")
 	f.AchievementName, f.AchievementDescription, f.AchievementCriteria, f.AchievementImage = v("achievement_name"), v("achievement_description"), v("achievement_criteria"), v("achievement_image_url")
 	f.Errors = templates.Errors{}
@@ -194,7 +198,11 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	var current *store.CredentialSchema
 	if f.ID != "" {
 		if t, err := s.Template(ctx, f.ID); err == nil {
-			current = t.Schema
+			// Whether it is public is the marketplace's publish page's to change.
+			current, f.IsPublic = t.Schema, t.IsPublic
+			if err := marketInfo(c, &f, t); err != nil {
+				return err
+			}
 		}
 	}
 	var schema *store.CredentialSchema
@@ -334,4 +342,39 @@ func rowOfTemplate(t *store.CredentialTemplate) templates.Row {
 		schema, active = t.Schema.Name+" "+t.Schema.Version, t.Schema.Active
 	}
 	return templateRow(t, schema, active, true)
+}
+
+// marketInfo adds an existing template's place in the marketplace to its
+// form: where it came from when it was adopted, whether it is listed, and
+// the publish page for those who may publish.
+func marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) error {
+	id := auth.Current(c)
+	s, ctx := id.Scope, c.UserContext()
+	a, err := s.Adoption(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if a != nil {
+		f.BasedOn = &templates.BasedOn{Name: a.SourceName, Issuer: a.SourceIssuer, Version: a.SourceVersion}
+		if a.SourceTemplateID != nil {
+			f.BasedOn.URL = "/marketplace/" + *a.SourceTemplateID
+		}
+	}
+	m := &templates.Market{Public: t.IsPublic}
+	if t.IsPublic {
+		l, err := s.Listing(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if l == nil { // public by the old flag, never published
+			m.Public = false
+		} else {
+			m.Version, m.URL = l.Version, "/marketplace/"+t.ID
+		}
+	}
+	if authz.Can(id.User.Role, authz.TemplatesPublish) {
+		m.PublishURL = "/templates/" + t.ID + "/publish"
+	}
+	f.Market = m
+	return nil
 }

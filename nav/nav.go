@@ -61,6 +61,7 @@ var Table = []Entry{
 
 	{Design, "Schemas", "/schemas", authz.OrgView, InOrganization, "schemas"},
 	{Design, "Templates", "/templates", authz.OrgView, InOrganization, "templates"},
+	{Design, "Marketplace", "/marketplace", authz.AccountUse, Anyone, "marketplace"},
 
 	{Organization, "Members", "/members", authz.MembersManage, InOrganization, "members"},
 	{Organization, "API keys", "/api-keys", authz.APIKeysManage, InOrganization, "api-keys"},

@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 41, 23: 43, 24: 43}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 41, 23: 43, 24: 43, 25: 46}
 
 // latest is the newest migration version.
-const latest = 24
+const latest = 25
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -62,7 +62,7 @@ func TestSchema(t *testing.T) {
 	}
 	// GIN indexes have no SQLite counterpart.
 	pg = slices.DeleteFunc(slices.Clone(pg), func(s string) bool {
-		return s == "idx_enhanced_audit_logs_compliance_tags" || s == "idx_organizations_search" || s == "idx_credentials_recipient_search"
+		return s == "idx_enhanced_audit_logs_compliance_tags" || s == "idx_organizations_search" || s == "idx_credentials_recipient_search" || s == "idx_marketplace_search_document"
 	})
 	for _, n := range pg {
 		if !slices.Contains(sq, n) {
@@ -107,9 +107,9 @@ func testDialect(t *testing.T, d dialect) {
 
 func tables(t *testing.T, d dialect) []string {
 	var names []string
-	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version' AND name NOT LIKE 'river_%' ORDER BY name"
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version' AND name NOT LIKE 'river_%' AND name NOT LIKE 'marketplace_search%' ORDER BY name"
 	if d.name == "postgres" {
-		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'goose_db_version' AND tablename NOT LIKE 'river_%' ORDER BY tablename"
+		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'goose_db_version' AND tablename NOT LIKE 'river_%' AND tablename <> 'marketplace_search' ORDER BY tablename"
 	}
 	if err := d.db.Raw(q).Scan(&names).Error; err != nil {
 		t.Fatal(err)
@@ -215,7 +215,7 @@ func pgStringType(table, column string) string {
 	switch {
 	case column == "ip_address":
 		return "INET"
-	case column == "id" || strings.HasSuffix(column, "_id"), column == "created_by":
+	case column == "id" || strings.HasSuffix(column, "_id"), column == "created_by", column == "adopted_by":
 		return "UUID"
 	}
 	return "TEXT"
@@ -457,6 +457,18 @@ func testRoundTrip(t *testing.T, d dialect) {
 		t.Errorf("batch status defaulted to %q", batch.Status)
 	}
 	create(&store.IssuanceBatchRow{BatchID: batch.ID, RowNumber: 1, DataEncrypted: secret.Sealed("row")})
+	create(&store.MarketplaceListing{TemplateID: tpl.ID, OrganizationID: org.ID, Kind: store.TemplateBadge, Licence: store.LicenceCCBY,
+		Name: "BSc", Summary: "A bachelor's degree", Description: "Bachelor", Labels: "Degree", Version: 1, PublishedAt: now,
+		Adoptions: 2, RatingCount: 1, RatingSum: 5})
+	create(&store.TemplateVersion{TemplateID: tpl.ID, Version: 1, PublishedAt: now, Snapshot: datatypes.NewJSONType(store.TemplateSnapshot{
+		Name: "BSc", Data: store.TemplateData{Kind: store.TemplateBadge}, Schema: store.SchemaSnapshot{Name: "Degree", Version: "1.0.0",
+			Fields: []store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText}}}})})
+	if tpl.Version != 1 {
+		t.Errorf("template version defaulted to %d", tpl.Version)
+	}
+	// (An adoption's template is the copy; one template serves as both here.)
+	create(&store.TemplateAdoption{OrganizationID: org.ID, TemplateID: tpl.ID, SourceTemplateID: &tpl.ID, SourceVersion: 1,
+		SourceName: "BSc", SourceIssuer: "Example University", AdoptedBy: &user.ID})
 	if wi.Status != store.WorkflowInProgress || wi.CurrentStep != 1 || wi.StartedAt.IsZero() {
 		t.Errorf("workflow instance defaults: %q %d %v", wi.Status, wi.CurrentStep, wi.StartedAt)
 	}
@@ -649,6 +661,15 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.IssuanceBatchRow:
 			x.Status, x.CredentialID, x.Error = store.RowIssued, &cred.ID, nil
+			res = db.Save(x)
+		case *store.MarketplaceListing:
+			x.Licence, x.Summary, x.Version, x.Adoptions, x.RatingCount, x.RatingSum = store.LicenceCC0, "Updated", 2, 3, 2, 9
+			res = db.Save(x)
+		case *store.TemplateVersion:
+			x.Snapshot = datatypes.NewJSONType(store.TemplateSnapshot{Name: "BSc 2", Data: store.TemplateData{Kind: store.TemplateBadge}})
+			res = db.Save(x)
+		case *store.TemplateAdoption:
+			x.SourceTemplateID, x.AdoptedBy = nil, nil
 			res = db.Save(x)
 		default:
 			t.Fatalf("no update for %T", m)

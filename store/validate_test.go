@@ -53,6 +53,9 @@ func validModels() []any {
 		&store.RetentionPolicy{DataType: store.RetainAuditLogs, RetentionPeriodDays: 365},
 		&store.TemplateCategory{Name: "Degrees", Description: ptr("Academic degrees"), Icon: ptr("cap")},
 		&store.TemplateReview{Rating: 5, ReviewText: ptr("Great")},
+		&store.MarketplaceListing{Kind: store.TemplateBadge, Licence: store.LicenceCCBYSA, Name: "BSc", Summary: "A degree", Version: 1},
+		&store.TemplateVersion{Version: 1},
+		&store.TemplateAdoption{SourceVersion: 1, SourceName: "BSc", SourceIssuer: "Example University"},
 		&store.MultisigRequirement{RequiredSignatures: 1, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer})},
 		&store.CredentialApproval{ApprovalStatus: store.ApprovalPending, ApprovalNotes: ptr("ok")},
 		&store.Webhook{Name: "CRM", URL: "https://crm.example.com/hook", RetryCount: 3,
@@ -135,6 +138,10 @@ func TestValidateRejects(t *testing.T) {
 		{"organization name empty", with(func(o *store.Organization) { o.Name = "" }), "name", "is required"},
 		{"organization name too long", with(func(o *store.Organization) { o.Name = long(201) }), "name", "must be at most 200 characters long"},
 		{"slug with space", with(func(o *store.Organization) { o.Slug = "Bad Slug" }), "slug", ""},
+		{"listing licence unknown", with(func(l *store.MarketplaceListing) { l.Licence = "GPL-3.0" }), "licence", ""},
+		{"listing kind unknown", with(func(l *store.MarketplaceListing) { l.Kind = "poster" }), "kind", ""},
+		{"listing summary empty", with(func(l *store.MarketplaceListing) { l.Summary = "" }), "summary", "is required"},
+		{"adoption version zero", with(func(a *store.TemplateAdoption) { a.SourceVersion = 0 }), "source_version", ""},
 		{"slug upper case", with(func(o *store.Organization) { o.Slug = "Example" }), "slug", ""},
 		{"slug underscore", with(func(o *store.Organization) { o.Slug = "a_b" }), "slug", ""},
 		{"slug leading dash", with(func(o *store.Organization) { o.Slug = "-a" }), "slug", ""},
@@ -513,8 +520,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 25 {
-			t.Errorf("%s: %d CHECK IN columns, want 25", dialect, n)
+		if n != 27 {
+			t.Errorf("%s: %d CHECK IN columns, want 27", dialect, n)
 		}
 	}
 }

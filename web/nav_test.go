@@ -112,6 +112,7 @@ func TestSidebarMarksOneCurrentItem(t *testing.T) {
 		"/schemas/new":          "/schemas",
 		"/settings/keys":        "/settings/keys",
 		"/verify":               "/verify", // a public page, which a signed-in person sees in the staff shell
+		"/marketplace":          "/marketplace",
 		"/account":              "",
 	} {
 		r := cl.Get(path)

@@ -49,6 +49,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
+	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -128,6 +129,11 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/confirm-email/:token", registrations.Confirm)
 	app.Get("/orgs/:slug", issuers.Show)
 	app.Get("/docs/events", eventDocs.Docs)
+	// The template marketplace: anyone browses (the staff shell when signed
+	// in); using a template copies it into one's organization (schemas.write).
+	app.Get("/marketplace", market.Index)
+	app.Get("/marketplace/:id", market.Show)
+	app.Post("/marketplace/:id/adopt", m.Org(authz.SchemasWrite), market.Adopt)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
@@ -262,6 +268,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/templates/:id", m.Org(authz.SchemasWrite), templates.Update)
 	app.Post("/templates/:id/activate", m.Org(authz.SchemasWrite), templates.Activate)
 	app.Post("/templates/:id/deactivate", m.Org(authz.SchemasWrite), templates.Deactivate)
+	// Publishing to the marketplace (templates.publish: administrators).
+	app.Get("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.PublishForm)
+	app.Post("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.Publish)
+	app.Post("/templates/:id/unpublish", m.Org(authz.TemplatesPublish), market.Unpublish)
 
 	// Organization administrators (members.manage): the members page.
 	app.Get("/members", m.Org(authz.MembersManage), members.Index)

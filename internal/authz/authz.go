@@ -25,6 +25,8 @@ const (
 	APIKeysManage Permission = "apikeys.manage"
 	// Design credential schemas and templates.
 	SchemasWrite Permission = "schemas.write"
+	// Publish the organization's templates to the marketplace, or take them out.
+	TemplatesPublish Permission = "templates.publish"
 	// Issue credentials.
 	CredentialsIssue Permission = "credentials.issue"
 	// Revoke and suspend credentials.
@@ -52,14 +54,14 @@ const (
 var All = []Permission{
 	AccountUse, OrgView, OrgManage, MembersManage, APIKeysManage, SchemasWrite, CredentialsIssue,
 	CredentialsRevoke, ApprovalsDecide, ApprovalsManage, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead,
-	CredentialsVerify, PlatformManage,
+	CredentialsVerify, PlatformManage, TemplatesPublish,
 }
 
 // roles is the permission table.
 var roles = map[store.Role][]Permission{
 	store.RoleSuperAdmin: All,
 	store.RoleAdmin: {AccountUse, OrgView, OrgManage, MembersManage, APIKeysManage, SchemasWrite, CredentialsIssue,
-		CredentialsRevoke, ApprovalsDecide, ApprovalsManage, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead, CredentialsVerify},
+		CredentialsRevoke, ApprovalsDecide, ApprovalsManage, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead, CredentialsVerify, TemplatesPublish},
 	store.RoleIssuer:    {AccountUse, OrgView, SchemasWrite, CredentialsIssue, CredentialsRevoke, CredentialsVerify},
 	store.RoleReviewer:  {AccountUse, OrgView, ApprovalsDecide, CredentialsVerify},
 	store.RoleVerifier:  {AccountUse, CredentialsVerify},

@@ -26,6 +26,8 @@ func TestTable(t *testing.T) {
 		{store.RoleAdmin, PlatformManage, false},
 		{store.RoleIssuer, CredentialsIssue, true},
 		{store.RoleIssuer, MembersManage, false},
+		{store.RoleAdmin, TemplatesPublish, true},
+		{store.RoleIssuer, TemplatesPublish, false},
 		{store.RoleIssuer, ApprovalsDecide, false},
 		{store.RoleReviewer, ApprovalsDecide, true},
 		{store.RoleReviewer, CredentialsIssue, false},

@@ -35,6 +35,7 @@ const (
 	MemberRemoved         Type = "member.removed"
 	APIKeyCreated         Type = "api_key.created"
 	APIKeyRevoked         Type = "api_key.revoked"
+	TemplatePublished     Type = "template.published"
 )
 
 // Group is how the webhook form groups the events' checkboxes.
@@ -46,6 +47,7 @@ const (
 	GroupOrganization Group = "Organization"
 	GroupMembers      Group = "Members"
 	GroupAPIKeys      Group = "API keys"
+	GroupMarketplace  Group = "Marketplace"
 )
 
 // Spec describes one event type: its version, what it means, and its
@@ -137,6 +139,17 @@ type APIKey struct {
 	At     time.Time `json:"at" doc:"when it was created or revoked"`
 }
 
+// Template is the payload of template.published.
+type Template struct {
+	ID       string    `json:"id" doc:"the template (its marketplace page: /marketplace/{id})"`
+	Name     string    `json:"name" doc:"its name, as published"`
+	Kind     string    `json:"kind" doc:"certificate, diploma, license or badge"`
+	Version  int       `json:"version" doc:"the version published (adopters copy this one)"`
+	Licence  string    `json:"licence" doc:"the licence it is offered under (SPDX: CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0, CC-BY-ND-4.0)"`
+	Category string    `json:"category,omitempty" doc:"its marketplace category, when any"`
+	At       time.Time `json:"at" doc:"when it was published"`
+}
+
 var (
 	exampleTime    = time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)
 	exampleExpires = time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -177,6 +190,9 @@ var Catalogue = []Spec{
 		APIKey{}, APIKey{ID: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910", Name: "Student records", Prefix: "tc_live_ab12", Scopes: []string{"credentials:issue", "credentials:read"}, At: exampleTime}},
 	{APIKeyRevoked, 1, GroupAPIKeys, "An API key was revoked: requests with it are refused from now on.",
 		APIKey{}, APIKey{ID: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910", Name: "Student records", Prefix: "tc_live_ab12", Scopes: []string{"credentials:issue", "credentials:read"}, At: exampleTime}},
+	{TemplatePublished, 1, GroupMarketplace, "A template of the organization was published to the marketplace (or a new version of it), after its quality check.",
+		Template{}, Template{ID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Kind: "certificate", Version: 2,
+			Licence: "CC-BY-4.0", Category: "Health and safety", At: exampleTime}},
 }
 
 // Lookup returns the spec of an event type.

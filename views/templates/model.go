@@ -50,6 +50,23 @@ type Form struct {
 	Preview      string
 	PreviewHuman verification.Human
 	PreviewNote  string
+	BasedOn      *BasedOn // adopted from the marketplace
+	Market       *Market  // an existing template's place in the marketplace
+}
+
+// BasedOn is where an adopted template came from: "Based on X by Y,
+// version N", linking to the original while it is listed.
+type BasedOn struct {
+	Name, Issuer, URL string
+	Version           int
+}
+
+// Market is an existing template's place in the marketplace.
+type Market struct {
+	Public     bool
+	Version    int    // the listed version, when public
+	URL        string // its marketplace page, when public
+	PublishURL string // the publish page, for those who may publish
 }
 
 // Row is one template in the list.
