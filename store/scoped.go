@@ -41,6 +41,7 @@ var tenantColumn = map[string]string{
 	"credential_status_changes": "organization_id",
 	"issuance_batches":          "organization_id",
 	"issuer_categories":         "issuer_id",
+	"organization_branding":     "organization_id",
 	"signing_keys":              "organization_id",
 	"status_lists":              "organization_id",
 	"verification_logs":         "organization_id",

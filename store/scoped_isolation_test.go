@@ -88,10 +88,16 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 		RequestHeaders: datatypes.NewJSONType(map[string]string{}), CreatedAt: time.Now()}
 	_, err = sa.RecordWebhookAttempt(ctx, attempt)
 	must(err)
+	for _, c := range []string{"#112233", "#445566"} { // twice: A has a version to revert to
+		_, err = sa.SaveBrandingLook(ctx, store.BrandingLook{PrimaryColor: &c, CustomCSS: new("h1 { color: " + c + " }")}, act)
+		must(err)
+	}
+	brand, err := sa.Branding(ctx)
+	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
-		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID}
+		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID, brand.ID}
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
 	sb := db.Scoped(b.ID)
@@ -123,6 +129,7 @@ var tenantTables = []struct{ table, where string }{
 	{"status_lists", "organization_id = ?"},
 	{"verification_logs", "organization_id = ?"},
 	{"webhooks", "organization_id = ?"},
+	{"organization_branding", "organization_id = ?"},
 	{"webhook_deliveries", "webhook_id IN (SELECT id FROM webhooks WHERE organization_id = ?)"},
 }
 
@@ -189,6 +196,7 @@ var isolation = map[string]isolationExpect{
 	"APISchema": own, "CreateAPIKey": own, "ReserveCredentialStatuses": own, "StoreIssuedCredentials": notFound,
 	"MemberCounts": own, "Dashboard": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
+	"Branding": own, "SaveBrandingLook": own, "RevertBrandingLook": own,
 	"SetRequireMFA": own, "CreateWebhook": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
 }
 

@@ -430,7 +430,14 @@ func (s *sanitizer) selectors(toks []css.Token, off int) ([]string, *refusal) {
 		if b.Len() == 0 || pendingC == " > " {
 			return refuse(off, "empty selector")
 		}
-		out = append(out, scope+b.String())
+		sel := b.String()
+		if root := "." + s.o.Scope; sel == root || strings.HasPrefix(sel, root) && strings.ContainsRune(" :.[#", rune(sel[len(root)])) {
+			// Already under the scope (what Sanitize returned, saved and edited again),
+			// or the root itself: kept as it is.
+			out = append(out, sel)
+		} else {
+			out = append(out, scope+sel)
+		}
 		b.Reset()
 		compound, pendingC = 0, ""
 		return nil
