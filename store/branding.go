@@ -23,13 +23,21 @@ type OrganizationBranding struct {
 	CustomDomain   *string `validate:"omitnil,max=253,fqdn"` // unique across organizations
 	SSLCertificate []byte  // PEM chain for the custom domain
 	SSLPrivateKey  secret.Sealed
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// PreviousVersion is the look saved before the current one (nil until the look is
+	// saved twice): what RevertBrandingLook brings back.
+	PreviousVersion *datatypes.JSONType[BrandingLook]
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 func (OrganizationBranding) TableName() string { return "organization_branding" }
 
 func (b *OrganizationBranding) BeforeCreate(*gorm.DB) error { return newID(&b.ID) }
+
+// Look is the part of the branding the editor saves and reverts.
+func (b *OrganizationBranding) Look() BrandingLook {
+	return BrandingLook{PrimaryColor: b.PrimaryColor, SecondaryColor: b.SecondaryColor, AccentColor: b.AccentColor, CustomCSS: b.CustomCSS}
+}
 
 // TemplateType is custom_credential_templates.template_type; also a template's kind.
 type TemplateType string

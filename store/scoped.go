@@ -48,6 +48,7 @@ var tenantColumn = map[string]string{
 	"marketplace_listings":        "organization_id",
 	"template_adoptions":          "organization_id",
 	"custom_credential_templates": "organization_id",
+	"organization_branding":       "organization_id",
 }
 
 // tenantTable is a model: GORM's TableName, which every model has.

@@ -99,11 +99,17 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	must(err)
 	deleg, err := sa.CreateDelegation(ctx, admin.ID, issuer.ID, time.Now(), time.Now().Add(48*time.Hour), time.Now(), act)
 	must(err)
+	for _, c := range []string{"#112233", "#445566"} { // twice: A has a version to revert to
+		_, err = sa.SaveBrandingLook(ctx, store.BrandingLook{PrimaryColor: &c, CustomCSS: new("h1 { color: " + c + " }")}, act)
+		must(err)
+	}
+	brand, err := sa.Branding(ctx)
+	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
-		rule.ID, flow.ID, policy.ID, deleg.ID}
+		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID}
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
 	sb := db.Scoped(b.ID)
@@ -135,6 +141,7 @@ var tenantTables = []struct{ table, where string }{
 	{"status_lists", "organization_id = ?"},
 	{"verification_logs", "organization_id = ?"},
 	{"webhooks", "organization_id = ?"},
+	{"organization_branding", "organization_id = ?"},
 	{"webhook_deliveries", "webhook_id IN (SELECT id FROM webhooks WHERE organization_id = ?)"},
 	{"multisig_requirements", "schema_id IN (SELECT id FROM credential_schemas WHERE organization_id = ?)"},
 	{"approval_workflows", "organization_id = ?"},
@@ -213,6 +220,7 @@ var isolation = map[string]isolationExpect{
 	"APISchema": own, "CreateAPIKey": own, "ReserveCredentialStatuses": own, "StoreIssuedCredentials": notFound,
 	"MemberCounts": own, "Dashboard": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
+	"Branding": own, "SaveBrandingLook": own, "RevertBrandingLook": own,
 	"SetRequireMFA": own, "CreateWebhook": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
 }
 

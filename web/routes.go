@@ -18,6 +18,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	account := &handlers.Account{DB: d.DB, Auth: m}
 	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
 	settings := handlers.Settings{}
+	brand := handlers.Branding{}
 	members := &handlers.Members{Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Events: d.Jobs, Log: d.Log}
 	invitations := &handlers.Invitations{DB: d.DB, Auth: m, Events: d.Jobs}
 	reset := &handlers.PasswordReset{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
@@ -175,6 +176,14 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/settings/keys", m.Org(authz.OrgManage), signingKeys.Show)
 	app.Post("/settings/keys/rotate", m.Org(authz.OrgManage), signingKeys.Rotate)
 	app.Post("/settings/keys/method", m.Org(authz.OrgManage), signingKeys.SetMethod)
+
+	// The branding editor (branding.manage); its preview is a document of its own.
+	app.Get("/settings/branding", m.Org(authz.BrandingManage), brand.Show)
+	app.Post("/settings/branding", m.Org(authz.BrandingManage), brand.Update)
+	app.Post("/settings/branding/check", m.Org(authz.BrandingManage), brand.Check)
+	app.Get("/settings/branding/preview", m.Org(authz.BrandingManage), brand.Preview)
+	app.Post("/settings/branding/preview", m.Org(authz.BrandingManage), brand.Preview)
+	app.Post("/settings/branding/revert", m.Org(authz.BrandingManage), brand.Revert)
 
 	// Webhooks and their delivery logs (webhooks.manage). /new before /:id.
 	app.Get("/settings/webhooks", m.Org(authz.WebhooksManage), hooks.Index)

@@ -1,0 +1,183 @@
+package handlers
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/branding"
+	"github.com/trustcred/trustcred/internal/text"
+	"github.com/trustcred/trustcred/render"
+	"github.com/trustcred/trustcred/store"
+	brandingview "github.com/trustcred/trustcred/views/branding"
+	"github.com/trustcred/trustcred/views/layout"
+)
+
+// Branding serves the branding editor (/settings/branding, branding.manage).
+type Branding struct{}
+
+// colourFields are the editor's colour inputs, in order, with what each is used for.
+var colourFields = []struct {
+	role        branding.Role
+	name, label string
+	hint        string
+	get         func(store.BrandingLook) *string
+	set         func(*store.BrandingLook, *string)
+}{
+	{branding.Primary, "primary_color", "Primary colour", "Header band and buttons, under white text.",
+		func(l store.BrandingLook) *string { return l.PrimaryColor }, func(l *store.BrandingLook, v *string) { l.PrimaryColor = v }},
+	{branding.Secondary, "secondary_color", "Secondary colour", "Headings and links, on the page and on the credential card.",
+		func(l store.BrandingLook) *string { return l.SecondaryColor }, func(l *store.BrandingLook, v *string) { l.SecondaryColor = v }},
+	{branding.Accent, "accent_color", "Accent colour", "Borders, focus rings and icons.",
+		func(l store.BrandingLook) *string { return l.AccentColor }, func(l *store.BrandingLook, v *string) { l.AccentColor = v }},
+}
+
+// Show renders GET /settings/branding with the saved look.
+func (Branding) Show(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	b, err := id.Scope.Branding(c.UserContext())
+	if err != nil {
+		return err
+	}
+	look := b.Look()
+	f := brandingForm(id.Org.ID, look, nil, nil)
+	f.HasPrevious = b.PreviousVersion != nil
+	render.SetTitle(c, "Branding")
+	return render.Page(c, fiber.StatusOK, brandingview.Page(f))
+}
+
+// parsedLook is the editor's form as typed: the look, the field errors, and the CSS
+// problems from the sanitizer (by line).
+func parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map[string]string, []branding.Problem) {
+	var look store.BrandingLook
+	errs := map[string]string{}
+	for _, cf := range colourFields {
+		v := strings.TrimSpace(c.FormValue(cf.name))
+		if v == "" {
+			continue
+		}
+		if _, err := branding.ParseHex(v); err != nil {
+			errs[cf.name] = cf.label + " must be a colour like #1a2b3c (a # and six hexadecimal digits), or empty for TrustCred's default."
+		}
+		cf.set(&look, &v)
+	}
+	css := c.FormValue("custom_css")
+	var problems []branding.Problem
+	if err := text.Check(css, text.MultiLine); err != nil {
+		errs["custom_css"] = "Custom CSS " + err.Error() + "."
+	} else if strings.TrimSpace(css) != "" {
+		res := branding.Sanitize(css, store.CSSOptions(orgID))
+		problems = res.Problems
+		look.CustomCSS = &css
+	}
+	return look, errs, problems
+}
+
+func brandingForm(orgID string, look store.BrandingLook, errs map[string]string, problems []branding.Problem) brandingview.Form {
+	opts := store.CSSOptions(orgID)
+	f := brandingview.Form{ScopeClass: opts.Scope, AssetPrefix: opts.AssetPrefix, CSSProblems: problems,
+		CSS: deref(look.CustomCSS), CSSError: errs["custom_css"]}
+	for _, cf := range colourFields {
+		col := brandingview.Colour{Name: cf.name, Label: cf.label, Hint: cf.hint, Value: deref(cf.get(look)), Error: errs[cf.name]}
+		if rgb, err := branding.ParseHex(col.Value); err == nil {
+			v := branding.Check(cf.role, rgb)
+			col.Verdict = &v
+		}
+		f.Colours = append(f.Colours, col)
+	}
+	return f
+}
+
+// Check answers the editor's htmx POST /settings/branding/check as the admin types:
+// each colour's verdict and the CSS problems, swapped in out of band.
+func (Branding) Check(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	look, errs, problems := parseLook(c, id.Org.ID)
+	return render.Component(c, fiber.StatusOK, brandingview.Checks(brandingForm(id.Org.ID, look, errs, problems)))
+}
+
+// Update saves the look (POST /settings/branding): every field valid and every CSS rule
+// accepted, or the page again with each problem next to its field (422).
+func (Branding) Update(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	look, errs, problems := parseLook(c, id.Org.ID)
+	if len(errs) == 0 && len(problems) == 0 {
+		_, err := id.Scope.SaveBrandingLook(c.UserContext(), look, auth.Actor(c))
+		var fe store.FieldErrors
+		switch {
+		case errors.As(err, &fe):
+			for col, msg := range fe {
+				errs[col] = "This " + strings.ReplaceAll(col, "_", " ") + " was refused: " + msg + "."
+			}
+		case err != nil:
+			return err
+		default:
+			render.Flash(c, layout.FlashSuccess, "Branding saved. Your public pages use it now.")
+			return render.Redirect(c, "/settings/branding")
+		}
+	}
+	f := brandingForm(id.Org.ID, look, errs, problems)
+	if b, err := id.Scope.Branding(c.UserContext()); err == nil {
+		f.HasPrevious = b.ID != ""
+	}
+	render.SetTitle(c, "Branding")
+	return render.Page(c, fiber.StatusUnprocessableEntity, brandingview.Page(f))
+}
+
+// Revert brings back the look saved before the current one (POST /settings/branding/revert).
+func (Branding) Revert(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	_, err := id.Scope.RevertBrandingLook(c.UserContext(), auth.Actor(c))
+	switch {
+	case errors.Is(err, store.ErrNothingToRevert):
+		render.Flash(c, layout.FlashInfo, "There is no earlier branding to go back to.")
+	case err != nil:
+		return err
+	default:
+		render.Flash(c, layout.FlashSuccess, "Branding reverted to the version saved before.")
+	}
+	return render.Redirect(c, "/settings/branding")
+}
+
+// previewCSP: the preview document may use only its own inline style; no script,
+// no request anywhere; it may be framed only by TrustCred's own pages, and is
+// sandboxed even when opened on its own.
+const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+
+// Preview renders the public credential page with a look, for the editor's sandboxed
+// frame: GET shows the saved look, POST the look being typed (what the sanitizer
+// accepts of its CSS; colours that are not colours are left out).
+func (Branding) Preview(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	var look store.BrandingLook
+	if c.Method() == fiber.MethodPost {
+		var errs map[string]string
+		look, errs, _ = parseLook(c, id.Org.ID)
+		for _, cf := range colourFields {
+			if errs[cf.name] != "" {
+				cf.set(&look, nil)
+			}
+		}
+		if errs["custom_css"] != "" {
+			look.CustomCSS = nil
+		}
+	} else {
+		b, err := id.Scope.Branding(c.UserContext())
+		if err != nil {
+			return err
+		}
+		look = b.Look()
+	}
+	opts := store.CSSOptions(id.Org.ID)
+	style := branding.PreviewStyle(opts.Scope, deref(look.PrimaryColor), deref(look.SecondaryColor), deref(look.AccentColor))
+	if look.CustomCSS != nil {
+		style += branding.Sanitize(*look.CustomCSS, opts).CSS
+	}
+	c.Set(fiber.HeaderContentSecurityPolicy, previewCSP)
+	c.Set(fiber.HeaderXFrameOptions, "SAMEORIGIN")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return render.Component(c, fiber.StatusOK, brandingview.Preview(brandingview.PreviewData{
+		Organization: id.Org.Name, ScopeClass: opts.Scope, Style: style}))
+}

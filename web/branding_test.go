@@ -1,0 +1,138 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/trustcred/trustcred/internal/webtest"
+	"github.com/trustcred/trustcred/store"
+)
+
+func brandingForm(primary, css string) url.Values {
+	return url.Values{"primary_color": {primary}, "secondary_color": {""}, "accent_color": {""}, "custom_css": {css}}
+}
+
+// Every branding route for every role: org admins only. Another organization's admin
+// works on its own organization's branding and never changes or sees A's.
+func TestBrandingRouteTable(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a, b := env.Org("acme"), env.Org("bolt")
+		ctx := context.Background()
+		if _, err := env.DB.Scoped(a.ID).SaveBrandingLook(ctx, store.BrandingLook{PrimaryColor: new("#7a1f1f"), CustomCSS: new("h1 { color: #7a1f1f }")}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		clients := env.RoleClients(a, b)
+		htmx := func(admin, other int) map[string]int {
+			m := webtest.AdminOnly(admin, other)
+			m[webtest.AsAnonymous] = 204
+			return m
+		}
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/settings/branding", Want: webtest.AdminOnly(200, 200)},
+			{Method: "GET", Path: "/settings/branding/preview", Want: webtest.AdminOnly(200, 200)},
+			{Method: "POST", Path: "/settings/branding/preview", Form: brandingForm("#004488", "h1 { color: red }"), Want: webtest.AdminOnly(200, 200)},
+			{Method: "POST", Path: "/settings/branding/check", Htmx: true, Form: brandingForm("#004488", ""), Want: htmx(200, 200)},
+			{Method: "POST", Path: "/settings/branding", Form: brandingForm("#1d4ed8", "h2 { color: #222222 }"), Want: webtest.AdminOnly(303, 303)},
+			{Method: "POST", Path: "/settings/branding/revert", Want: webtest.AdminOnly(303, 303)},
+		})
+		// A's admin saved and then reverted: A has its first look again. B's admin saved
+		// and reverted B's own (nothing to revert: B's look stays).
+		ba, _ := env.DB.Scoped(a.ID).Branding(ctx)
+		if ba.PrimaryColor == nil || *ba.PrimaryColor != "#7a1f1f" || !strings.Contains(*ba.CustomCSS, "#7a1f1f") {
+			t.Errorf("A's branding: %+v", ba)
+		}
+		bb, _ := env.DB.Scoped(b.ID).Branding(ctx)
+		if bb.PrimaryColor == nil || *bb.PrimaryColor != "#1d4ed8" || !strings.HasPrefix(*bb.CustomCSS, ".tc-brand-"+b.ID+" h2") {
+			t.Errorf("B's branding: %+v", bb)
+		}
+		// B's admin's preview and page never show A's look.
+		other := clients[webtest.AsOtherAdmin]
+		for _, p := range []string{"/settings/branding", "/settings/branding/preview"} {
+			if r := other.Get(p); strings.Contains(r.Body, "7a1f1f") || strings.Contains(r.Body, a.ID) {
+				t.Errorf("B's admin sees A's branding on %s", p)
+			}
+		}
+		for who, want := range map[string]bool{webtest.AsAdmin: true, webtest.AsIssuer: false, webtest.AsReviewer: false,
+			webtest.AsVerifier: false, webtest.AsRecipient: false} {
+			if got := clients[who].Get("/").Has("nav-branding"); got != want {
+				t.Errorf("%s: Branding in the sidebar %v, want %v", who, got, want)
+			}
+		}
+	})
+}
+
+// The editor's answers: verdicts and suggestions, line-numbered CSS problems (422, with
+// nothing saved), the preview's own strict CSP, and revert.
+func TestBrandingEditor(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	a := env.Org("acme")
+	cl := env.Client()
+	cl.Login(env.User(store.RoleAdmin, a))
+	ctx := context.Background()
+
+	// As the admin types: a failing primary gets its verdict and nearest colour.
+	r := cl.Htmx("POST", "/settings/branding/check", url.Values{"primary_color": {"#60a5fa"}, "secondary_color": {"#777777"},
+		"accent_color": {"red"}, "custom_css": {"h1 { color: red }\n.x { position: fixed }"}})
+	if r.Status != 200 || !r.Has("fail-primary_color") || !r.Has("suggest-primary_color") || !r.Has("fail-secondary_color") ||
+		!r.Has("error-accent_color") || !strings.Contains(r.Body, `hx-swap-oob="true"`) {
+		t.Fatalf("check: %d %.2000s", r.Status, r.Body)
+	}
+	if !strings.Contains(r.Body, "line 2</span>: the property &#34;position&#34; is not allowed") && !strings.Contains(r.Body, "line 2</span>: the property &quot;position&quot; is not allowed") {
+		t.Errorf("the CSS problem is not shown with its line: %.3000s", r.Body)
+	}
+
+	// Saving with a bad colour or a refused rule: 422, each message by its field, nothing saved.
+	for _, form := range []url.Values{
+		brandingForm("blue", ""),
+		brandingForm("#1d4ed8", "h1 { color: red }\n@import url(x.css);"),
+		brandingForm("#1d4ed8", "h1 { color: red } </style><script>alert(1)</script>"),
+	} {
+		r = cl.Post("/settings/branding", form)
+		if r.Status != 422 || !(r.Has("error-primary_color") || r.Has("css-problem")) {
+			t.Errorf("save %v: %d", form, r.Status)
+		}
+		if strings.Contains(r.Body, "<script>alert(1)") {
+			t.Error("the refused CSS is echoed unescaped")
+		}
+	}
+	if b, _ := env.DB.Scoped(a.ID).Branding(ctx); b.ID != "" {
+		t.Fatalf("a refused save wrote %+v", b)
+	}
+
+	// Save twice, then revert.
+	for _, p := range []string{"#1d4ed8", "#b91c1c"} {
+		if r = cl.Post("/settings/branding", brandingForm(p, "h1 { color: "+p+" }")); r.Status != 303 {
+			t.Fatalf("save %s: %d %.1000s", p, r.Status, r.Body)
+		}
+	}
+	page := cl.Get("/settings/branding")
+	if !page.Has("branding-revert") || !strings.Contains(page.Body, `value="#b91c1c"`) || !page.Has("pass-primary_color") {
+		t.Errorf("page after two saves: %.3000s", page.Body)
+	}
+	if r = cl.Post("/settings/branding/revert", nil); r.Status != 303 {
+		t.Fatalf("revert: %d", r.Status)
+	}
+	if b, _ := env.DB.Scoped(a.ID).Branding(ctx); *b.PrimaryColor != "#1d4ed8" {
+		t.Errorf("after revert the primary colour is %s", *b.PrimaryColor)
+	}
+
+	// The preview: its own document with the look, under a CSP that allows no script
+	// and no request, framed only by our own pages.
+	pv := cl.Post("/settings/branding/preview", brandingForm("#0f766e", "h1 { color: #123456 }\n.x { behavior: url(x.htc) }"))
+	csp := pv.Header.Get("Content-Security-Policy")
+	if pv.Status != 200 || !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") ||
+		!strings.Contains(csp, "sandbox") || pv.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Fatalf("preview headers: %d %q %q", pv.Status, csp, pv.Header.Get("X-Frame-Options"))
+	}
+	if !strings.Contains(pv.Body, "background: #0f766e") || !strings.Contains(pv.Body, ".tc-brand-"+a.ID+" h1 { color: #123456; }") ||
+		strings.Contains(pv.Body, "behavior") || strings.Contains(pv.Body, "<script") || strings.Contains(pv.Body, "app.css") {
+		t.Errorf("preview body: %.3000s", pv.Body)
+	}
+	// The editor page itself never carries the organization's CSS.
+	if strings.Contains(cl.Get("/settings/branding").Body, "<style") {
+		t.Error("the editor page has a <style> element")
+	}
+}
