@@ -84,5 +84,7 @@ func Models() []any {
 		&SigningKey{}, &StatusList{}, &CredentialStatusChange{}, &IssuanceBatch{}, &IssuanceBatchRow{},
 		// 00021 notification channels
 		&NotificationDelivery{},
+		// 00022 approval requests
+		&ApprovalRequest{},
 	}
 }
