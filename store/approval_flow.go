@@ -425,6 +425,23 @@ func (s *Scoped) ApprovalTally(ctx context.Context, requestID string) ([]RuleTal
 	return s.tally(tx, req, rulesOf(reqs))
 }
 
+// EligibleApprovers counts the people who may decide on one of the
+// organization's requests now: active members holding a role of its
+// rules, the requester excepted.
+func (s *Scoped) EligibleApprovers(ctx context.Context, requestID string) (int, error) {
+	req, err := s.ApprovalRequest(ctx, requestID)
+	if err != nil {
+		return 0, err
+	}
+	tx := s.db.WithContext(ctx)
+	reqs, err := s.requirements(tx, req.SchemaID)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := s.eligibleMembers(tx, rulesOf(reqs), req.RequesterID)
+	return len(ids), err
+}
+
 // endRequest moves req out of pending, only if it still is (the status
 // guard makes a second final transition impossible even without the
 // lock).

@@ -196,7 +196,7 @@ var isolation = map[string]isolationExpect{
 	"Webhook":           notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
-	"ApprovalRequest": notFound, "ApprovalRequestFor": notFound, "ApprovalTally": notFound, "DecideApproval": notFound,
+	"ApprovalRequest": notFound, "ApprovalRequestFor": notFound, "EligibleApprovers": notFound, "ApprovalTally": notFound, "DecideApproval": notFound,
 	"EditPendingCredential": notFound, "ActivatePendingCredential": notFound, "StorePendingCredential": notFound,
 	"ApprovalDecisions": empty, "ApprovalRequirements": empty,
 
