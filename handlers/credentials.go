@@ -324,6 +324,9 @@ func (h *Credentials) Download(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !signed(cr) {
+		return fiber.ErrNotFound // nothing signed to download yet (or ever)
+	}
 	raw, err := h.Issuer.SignedDocument(cr)
 	if errors.Is(err, issuance.ErrCredential) {
 		return fiber.ErrNotFound
