@@ -600,3 +600,135 @@ func (s *Scoped) ApprovalDecisions(ctx context.Context, requestID string) ([]Cre
 		Order("approved_at, id").Find(&out).Error
 	return out, err
 }
+
+// InboxFilter narrows the approvals inbox. Zero fields select everything.
+type InboxFilter struct {
+	SchemaID    string
+	RequesterID string
+	// OlderThan keeps the requests waiting at least this long.
+	OlderThan time.Duration
+	// Now is the clock OlderThan counts from (zero: time.Now).
+	Now time.Time
+}
+
+// InboxPage is which page of the inbox: the first, or the one after
+// Cursor; Limit 1..MaxInboxPage (0: DefaultInboxPage).
+type InboxPage struct {
+	Cursor *Cursor
+	Limit  int
+}
+
+// Page sizes of the inbox.
+const (
+	DefaultInboxPage = 50
+	MaxInboxPage     = 200
+)
+
+// InboxEntry is one pending request as the inbox lists it.
+type InboxEntry struct {
+	ID               string // the request
+	CredentialID     string
+	SchemaID         string
+	SchemaName       string
+	TemplateName     *string
+	RecipientName    *string
+	RecipientAddress string
+	RequesterID      *string
+	RequesterEmail   *string
+	Round            int
+	CreatedAt        time.Time
+}
+
+// Inbox is one page of pending requests, oldest first; Next is the cursor
+// of the page after it (nil on the last).
+type Inbox struct {
+	Entries []InboxEntry
+	Next    *Cursor
+}
+
+// ApprovalInbox lists the organization's pending requests, oldest first
+// (keyset-paged on created_at, id: the index idx_approval_requests_inbox).
+func (s *Scoped) ApprovalInbox(ctx context.Context, f InboxFilter, p InboxPage) (Inbox, error) {
+	if err := timed(p.Cursor); err != nil {
+		return Inbox{}, err
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = DefaultInboxPage
+	}
+	limit = min(limit, MaxInboxPage)
+	q := s.inboxWhere(s.db.WithContext(ctx), f).Select("approval_requests.id, approval_requests.credential_id, approval_requests.schema_id, " +
+		"credential_schemas.name AS schema_name, credential_templates.name AS template_name, credentials.recipient_name, " +
+		"credentials.recipient_address, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
+		"approval_requests.created_at").
+		Joins("JOIN credentials ON credentials.id = approval_requests.credential_id").
+		Joins("JOIN credential_schemas ON credential_schemas.id = approval_requests.schema_id").
+		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
+		Joins("LEFT JOIN users ON users.id = approval_requests.requester_id")
+	if c := p.Cursor; c != nil {
+		q = q.Where("(approval_requests.created_at > ? OR (approval_requests.created_at = ? AND approval_requests.id > ?))", c.At, c.At, c.ID)
+	}
+	var rows []InboxEntry
+	if err := q.Order("approval_requests.created_at, approval_requests.id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return Inbox{}, err
+	}
+	out := Inbox{Entries: rows}
+	if len(rows) > limit {
+		out.Entries = rows[:limit]
+		last := out.Entries[limit-1]
+		out.Next = &Cursor{At: last.CreatedAt.UTC(), ID: last.ID}
+	}
+	return out, nil
+}
+
+// inboxWhere is the organization's pending requests narrowed by f.
+func (s *Scoped) inboxWhere(tx *gorm.DB, f InboxFilter) *gorm.DB {
+	q := tx.Table("approval_requests").Where(s.owns(&ApprovalRequest{})).Where("approval_requests.status = ?", RequestPending)
+	if f.SchemaID != "" {
+		q = q.Where("approval_requests.schema_id = ?", f.SchemaID)
+	}
+	if f.RequesterID != "" {
+		q = q.Where("approval_requests.requester_id = ?", f.RequesterID)
+	}
+	if f.OlderThan > 0 {
+		now := f.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		q = q.Where("approval_requests.created_at <= ?", now.Add(-f.OlderThan).UTC())
+	}
+	return q
+}
+
+// PendingApprovals counts the organization's pending requests that the
+// person could decide now: not their own, of a schema whose rules list
+// their role (the navigation's count).
+func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role) (int64, error) {
+	var n int64
+	q := s.inboxWhere(s.db.WithContext(ctx), InboxFilter{}).
+		Where("(approval_requests.requester_id IS NULL OR approval_requests.requester_id <> ?)", userID)
+	// A rule without roles, and a schema whose rules were all switched
+	// off, fall back to the default roles (admin, reviewer).
+	deflt := slices.Contains(defaultApproverRoles, role)
+	rule := "m.schema_id = approval_requests.schema_id AND m.active = ?"
+	err := q.Where("(EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+" AND ("+s.jsonContains("m.approver_roles")+
+		" OR ("+s.jsonLength("m.approver_roles")+" = 0 AND ?))) OR (? AND NOT EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+")))",
+		true, string(role), deflt, deflt, true).Count(&n).Error
+	return n, err
+}
+
+// jsonLength is the SQL length of the JSON array column col.
+func (s *Scoped) jsonLength(col string) string {
+	if s.dial == Postgres {
+		return "jsonb_array_length(" + col + ")"
+	}
+	return "json_array_length(" + col + ")"
+}
+
+// jsonContains is "the JSON array column col contains the string ?".
+func (s *Scoped) jsonContains(col string) string {
+	if s.dial == Postgres {
+		return col + " @> to_jsonb(?::text)"
+	}
+	return "EXISTS (SELECT 1 FROM json_each(" + col + ") WHERE json_each.value = ?)"
+}

@@ -375,3 +375,71 @@ func TestActivateNeedsApproval(t *testing.T) {
 		}
 	})
 }
+
+// The inbox lists pending requests oldest first, a page at a time,
+// filtered by schema, requester and age; the navigation's count is what
+// the person could decide.
+func TestApprovalInbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newApprovalFixture(t, db, twoOfReviewers())
+		var reqs []*store.ApprovalRequest
+		for range 5 {
+			_, r := f.park(t)
+			reqs = append(reqs, r)
+		}
+		// One decided request leaves the inbox.
+		if _, err := f.decide(f.reviewers[0], reqs[4], false, "no"); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		var cur *store.Cursor
+		for {
+			page, err := f.sc.ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{Cursor: cur, Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range page.Entries {
+				ids = append(ids, e.ID)
+				if e.SchemaName != "Degree" || e.RecipientAddress != "grad@example.org" || e.RequesterEmail == nil || *e.RequesterEmail != f.issuer.Email {
+					t.Errorf("entry %+v", e)
+				}
+			}
+			if page.Next == nil {
+				break
+			}
+			cur = page.Next
+		}
+		want := []string{reqs[0].ID, reqs[1].ID, reqs[2].ID, reqs[3].ID}
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Errorf("inbox %v, want %v", ids, want)
+		}
+		for _, c := range []struct {
+			f    store.InboxFilter
+			want int
+		}{
+			{store.InboxFilter{SchemaID: f.schemaID}, 4},
+			{store.InboxFilter{SchemaID: uuid.NewString()}, 0},
+			{store.InboxFilter{RequesterID: f.issuer.ID}, 4},
+			{store.InboxFilter{RequesterID: f.admin.ID}, 0},
+			{store.InboxFilter{OlderThan: time.Hour}, 0},
+			{store.InboxFilter{OlderThan: time.Hour, Now: time.Now().Add(2 * time.Hour)}, 4},
+		} {
+			page, err := f.sc.ApprovalInbox(ctx, c.f, store.InboxPage{})
+			if err != nil || len(page.Entries) != c.want {
+				t.Errorf("filter %+v: %d entries (%v), want %d", c.f, len(page.Entries), err, c.want)
+			}
+		}
+		for _, c := range []struct {
+			u    *store.User
+			want int64
+		}{{f.reviewers[1], 4}, {f.issuer, 0}, {f.admin, 0}, {f.verifier, 0}} {
+			if n, err := f.sc.PendingApprovals(ctx, c.u.ID, c.u.Role); err != nil || n != c.want {
+				t.Errorf("%s's count %d (%v), want %d", c.u.Role, n, err, c.want)
+			}
+		}
+		if page, err := db.Scoped(f.other.ID).ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{}); err != nil || len(page.Entries) != 0 {
+			t.Errorf("other organization's inbox %+v %v", page, err)
+		}
+	})
+}

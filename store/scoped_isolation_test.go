@@ -198,7 +198,7 @@ var isolation = map[string]isolationExpect{
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
 	"ApprovalRequest": notFound, "ApprovalRequestFor": notFound, "EligibleApprovers": notFound, "ApprovalTally": notFound, "DecideApproval": notFound,
 	"EditPendingCredential": notFound, "ActivatePendingCredential": notFound, "StorePendingCredential": notFound,
-	"ApprovalDecisions": empty, "ApprovalRequirements": empty,
+	"ApprovalDecisions": empty, "ApprovalRequirements": empty, "ApprovalInbox": empty, "PendingApprovals": own,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -265,6 +265,8 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 				SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
 		},
 		"DeliveringWebhooks": {{ctx, store.WebhookEvent("credential.issued")}},
+		"ApprovalInbox": {{ctx, store.InboxFilter{}, store.InboxPage{}}, {ctx, store.InboxFilter{SchemaID: f.tpl.SchemaID}, store.InboxPage{}}},
+		"PendingApprovals": {{ctx, f.reviewerID, store.RoleReviewer}},
 		"DecideApproval": append(perID(func(id string) []any {
 			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Approve: true}, act}
 		}), perID(func(id string) []any {
