@@ -265,8 +265,8 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 				SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
 		},
 		"DeliveringWebhooks": {{ctx, store.WebhookEvent("credential.issued")}},
-		"ApprovalInbox": {{ctx, store.InboxFilter{}, store.InboxPage{}}, {ctx, store.InboxFilter{SchemaID: f.tpl.SchemaID}, store.InboxPage{}}},
-		"PendingApprovals": {{ctx, f.reviewerID, store.RoleReviewer}},
+		"ApprovalInbox":      {{ctx, store.InboxFilter{}, store.InboxPage{}}, {ctx, store.InboxFilter{SchemaID: f.tpl.SchemaID}, store.InboxPage{}}},
+		"PendingApprovals":   {{ctx, f.reviewerID, store.RoleReviewer}},
 		"DecideApproval": append(perID(func(id string) []any {
 			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Approve: true}, act}
 		}), perID(func(id string) []any {
