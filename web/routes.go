@@ -47,6 +47,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	smsStatus := &handlers.SMSStatus{DB: d.DB, AuthToken: d.Config.TwilioAuthToken, BaseURL: d.Config.BaseURL, Log: d.Log}
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
+	approvals := &handlers.Approvals{Svc: d.Services.Approvals}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -180,6 +181,14 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/settings/webhooks/:id/deliveries/:deliveryId", m.Org(authz.WebhooksManage), hooks.Delivery)
 	app.Post("/settings/webhooks/:id/deliveries/:deliveryId/redeliver", m.Org(authz.WebhooksManage), hooks.Redeliver)
 	app.Post("/settings/webhooks/:id/redeliver-failed", m.Org(authz.WebhooksManage), hooks.RedeliverFailed)
+
+	// The reviewer's inbox (approvals.decide). /count and /approve before /:id.
+	app.Get("/approvals", m.Org(authz.ApprovalsDecide), approvals.Index)
+	app.Get("/approvals/count", m.Org(authz.ApprovalsDecide), approvals.Count)
+	app.Post("/approvals/approve", m.Org(authz.ApprovalsDecide), approvals.ApproveSelected)
+	app.Get("/approvals/:id", m.Org(authz.ApprovalsDecide), approvals.Show)
+	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), approvals.Approve)
+	app.Post("/approvals/:id/reject", m.Org(authz.ApprovalsDecide), approvals.Reject)
 
 	// Credentials: read (org.view), issue (credentials.issue), revoke and
 	// suspend (credentials.revoke). The issue routes come before /:id.
