@@ -200,6 +200,7 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		}
 		m.Human = humanCredential(doc, schema.Fields)
 		m.Human.IssuerName = id.Org.Name
+		m.Human.IssuedAt = "When the approvals are complete"
 		if cred.RecipientName != nil {
 			m.Human.RecipientName = *cred.RecipientName
 		}
@@ -370,7 +371,7 @@ func (h *Approvals) decided(c *fiber.Ctx, msg string, err error, note string) er
 		m.Decision.Note = note
 	}
 	c.Set("HX-Trigger", "approvals-changed")
-	return render.Component(c, status, view.DecisionPanel(m.Decision))
+	return render.Component(c, status, view.Decided(m))
 }
 
 // ApproveSelected handles POST /approvals/approve: each selected request

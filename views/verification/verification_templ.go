@@ -1158,7 +1158,7 @@ func AwaitingPage(m Awaiting) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "<article class=\"mx-auto max-w-3xl space-y-6\" data-testid=\"awaiting-page\"><section class=\"rounded-lg border-l-4 border-amber-500 bg-amber-50 p-5 text-amber-900\" data-testid=\"verdict\" data-verdict=\"pending\" aria-live=\"polite\"><p class=\"text-2xl font-bold\">Awaiting approval</p><p class=\"mt-1 text-sm\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "<article class=\"mx-auto max-w-3xl space-y-6\" data-testid=\"awaiting-page\"><section class=\"rounded-lg border-l-4 border-amber-500 bg-amber-50 p-5 text-amber-900\" data-testid=\"verdict\" data-verdict=\"pending\" aria-live=\"polite\"><h1 class=\"text-2xl font-bold\">Awaiting approval</h1><p class=\"mt-1 text-sm\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
