@@ -157,7 +157,7 @@ func (h *Approvals) Count(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return render.Component(c, fiber.StatusOK, ui.NavCount(n, "waiting for your decision"))
+	return render.Component(c, fiber.StatusOK, ui.NavCount(n, store.MaxPendingCount, "waiting for your decision"))
 }
 
 // Show renders GET /approvals/:id.

@@ -43,7 +43,7 @@ func TestFor(t *testing.T) {
 	}{
 		{store.RoleRecipient, true, []string{"/", "/verify"}},
 		{store.RoleVerifier, true, []string{"/", "/verify"}},
-		{store.RoleReviewer, true, []string{"/", "/credentials", "/verifications", "/verify", "/schemas", "/templates"}},
+		{store.RoleReviewer, true, []string{"/", "/credentials", "/verifications", "/verify", "/approvals", "/schemas", "/templates"}},
 		{store.RoleIssuer, true, []string{"/", "/credentials/issue", "/credentials/bulk", "/credentials", "/verifications", "/verify", "/schemas", "/templates"}},
 		{store.RoleAdmin, false, []string{"/", "/verify"}},
 		{store.RoleSuperAdmin, false, []string{"/", "/verify", "/admin/organizations", "/admin/audit"}},

@@ -666,7 +666,8 @@ func (s *Scoped) ApprovalInbox(ctx context.Context, f InboxFilter, p InboxPage) 
 		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
 		Joins("LEFT JOIN users ON users.id = approval_requests.requester_id")
 	if c := p.Cursor; c != nil {
-		q = q.Where("(approval_requests.created_at > ? OR (approval_requests.created_at = ? AND approval_requests.id > ?))", c.At, c.At, c.ID)
+		// A row value: one range of the index on both dialects.
+		q = q.Where("(approval_requests.created_at, approval_requests.id) > (?, ?)", c.At.UTC(), c.ID)
 	}
 	var rows []InboxEntry
 	if err := q.Order("approval_requests.created_at, approval_requests.id").Limit(limit + 1).Find(&rows).Error; err != nil {
@@ -700,20 +701,25 @@ func (s *Scoped) inboxWhere(tx *gorm.DB, f InboxFilter) *gorm.DB {
 	return q
 }
 
-// PendingApprovals counts the organization's pending requests that the
-// person could decide now: not their own, of a schema whose rules list
-// their role (the navigation's count).
+// MaxPendingCount is where the navigation's count stops counting ("100+").
+const MaxPendingCount = 100
+
+// PendingApprovals counts, up to MaxPendingCount, the organization's
+// pending requests that the person could decide now: not their own, of a
+// schema whose rules list their role (the navigation's count, polled by
+// every open page: it stops at MaxPendingCount rather than count them all).
 func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role) (int64, error) {
-	var n int64
-	q := s.inboxWhere(s.db.WithContext(ctx), InboxFilter{}).
+	q := s.inboxWhere(s.db.WithContext(ctx), InboxFilter{}).Select("approval_requests.id").
 		Where("(approval_requests.requester_id IS NULL OR approval_requests.requester_id <> ?)", userID)
 	// A rule without roles, and a schema whose rules were all switched
 	// off, fall back to the default roles (admin, reviewer).
 	deflt := slices.Contains(defaultApproverRoles, role)
 	rule := "m.schema_id = approval_requests.schema_id AND m.active = ?"
-	err := q.Where("(EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+" AND ("+s.jsonContains("m.approver_roles")+
+	q = q.Where("(EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+" AND ("+s.jsonContains("m.approver_roles")+
 		" OR ("+s.jsonLength("m.approver_roles")+" = 0 AND ?))) OR (? AND NOT EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+")))",
-		true, string(role), deflt, deflt, true).Count(&n).Error
+		true, string(role), deflt, deflt, true).Limit(MaxPendingCount)
+	var n int64
+	err := s.db.WithContext(ctx).Table("(?) AS pending", q).Count(&n).Error
 	return n, err
 }
 

@@ -32,7 +32,7 @@ var ErrInternal = errors.New("issuance: internal error")
 // SubmitBatch is Submit for many requests built from templates (a bulk
 // CSV batch, seeding): each request gets exactly Submit's checks
 // (CheckRecipient, CheckData through the compiled-schema cache, an expiry
-// in the past) and its signNow decision, and an error of its own in errs
+// in the past; ErrBulkApproval when its schema requires approval), and an error of its own in errs
 // when it is refused (FieldErrors, *DataError, ErrCredential, a signing
 // error, store.ErrRowDone when its batch row was issued by another run).
 // The work is done SubmitChunk requests at a time: the chunk's status

@@ -12,7 +12,8 @@
 --   credential's data was edited while pending round-1 times; decisions of
 --   earlier rounds no longer count (approvals reset) but stay as history.
 --   current_step: the workflow step decided now (1 for a multi-signature
---   requirement). Inbox: (organization_id, status, created_at, id).
+--   requirement). Inbox: (organization_id, status, created_at, id), and
+--   with a schema filter (organization_id, status, schema_id, created_at, id).
 -- - credential_approvals gains request_id, organization_id (tenant
 --   column), round, step, approver_role (the role that made the person
 --   eligible when they decided) and acting_for_id (a delegate decided for
@@ -36,6 +37,7 @@ CREATE TABLE approval_requests (
     CONSTRAINT uq_approval_requests_credential UNIQUE (credential_id)
 );
 CREATE INDEX idx_approval_requests_inbox ON approval_requests (organization_id, status, created_at, id);
+CREATE INDEX idx_approval_requests_schema ON approval_requests (organization_id, status, schema_id, created_at, id);
 CREATE INDEX idx_approval_requests_requester_id ON approval_requests (requester_id);
 ALTER TABLE credential_approvals ADD COLUMN request_id UUID REFERENCES approval_requests (id) ON DELETE CASCADE;
 ALTER TABLE credential_approvals ADD COLUMN organization_id UUID REFERENCES organizations (id) ON DELETE CASCADE;

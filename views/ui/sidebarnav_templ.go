@@ -289,9 +289,9 @@ func navCount(it SidebarItem) templ.Component {
 	})
 }
 
-// NavCount is the count beside a sidebar link (nothing when zero): what
-// a SidebarItem's CountHref answers.
-func NavCount(n int64, label string) templ.Component {
+// NavCount is the count beside a sidebar link (nothing when zero, "max+"
+// from max on): what a SidebarItem's CountHref answers.
+func NavCount(n, max int64, label string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -314,9 +314,9 @@ func NavCount(n int64, label string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var16 string
-			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(n))
+			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(countLabel(n, max))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/ui/sidebarnav.templ`, Line: 72, Col: 105}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/ui/sidebarnav.templ`, Line: 72, Col: 110}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {
@@ -329,7 +329,7 @@ func NavCount(n int64, label string) templ.Component {
 			var templ_7745c5c3_Var17 string
 			templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(" " + label)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/ui/sidebarnav.templ`, Line: 72, Col: 142}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/ui/sidebarnav.templ`, Line: 72, Col: 147}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 			if templ_7745c5c3_Err != nil {
@@ -342,6 +342,13 @@ func NavCount(n int64, label string) templ.Component {
 		}
 		return nil
 	})
+}
+
+func countLabel(n, max int64) string {
+	if max > 0 && n >= max {
+		return fmt.Sprint(max) + "+"
+	}
+	return fmt.Sprint(n)
 }
 
 var _ = templruntime.GeneratedTemplate
