@@ -657,20 +657,8 @@ func (s *Scoped) ApprovalInbox(ctx context.Context, f InboxFilter, p InboxPage) 
 		limit = DefaultInboxPage
 	}
 	limit = min(limit, MaxInboxPage)
-	q := s.inboxWhere(s.db.WithContext(ctx), f).Select("approval_requests.id, approval_requests.credential_id, approval_requests.schema_id, " +
-		"credential_schemas.name AS schema_name, credential_templates.name AS template_name, credentials.recipient_name, " +
-		"credentials.recipient_address, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
-		"approval_requests.created_at").
-		Joins("JOIN credentials ON credentials.id = approval_requests.credential_id").
-		Joins("JOIN credential_schemas ON credential_schemas.id = approval_requests.schema_id").
-		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
-		Joins("LEFT JOIN users ON users.id = approval_requests.requester_id")
-	if c := p.Cursor; c != nil {
-		// A row value: one range of the index on both dialects.
-		q = q.Where("(approval_requests.created_at, approval_requests.id) > (?, ?)", c.At.UTC(), c.ID)
-	}
 	var rows []InboxEntry
-	if err := q.Order("approval_requests.created_at, approval_requests.id").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := s.inboxQuery(s.db.WithContext(ctx), f, p.Cursor, limit+1).Find(&rows).Error; err != nil {
 		return Inbox{}, err
 	}
 	out := Inbox{Entries: rows}
@@ -680,6 +668,23 @@ func (s *Scoped) ApprovalInbox(ctx context.Context, f InboxFilter, p InboxPage) 
 		out.Next = &Cursor{At: last.CreatedAt.UTC(), ID: last.ID}
 	}
 	return out, nil
+}
+
+// inboxQuery is one page of the inbox: limit rows after cur.
+func (s *Scoped) inboxQuery(tx *gorm.DB, f InboxFilter, cur *Cursor, limit int) *gorm.DB {
+	q := s.inboxWhere(tx, f).Select("approval_requests.id, approval_requests.credential_id, approval_requests.schema_id, " +
+		"credential_schemas.name AS schema_name, credential_templates.name AS template_name, credentials.recipient_name, " +
+		"credentials.recipient_address, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
+		"approval_requests.created_at").
+		Joins("JOIN credentials ON credentials.id = approval_requests.credential_id").
+		Joins("JOIN credential_schemas ON credential_schemas.id = approval_requests.schema_id").
+		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
+		Joins("LEFT JOIN users ON users.id = approval_requests.requester_id")
+	if cur != nil {
+		// A row value: one range of the index on both dialects.
+		q = q.Where("(approval_requests.created_at, approval_requests.id) > (?, ?)", cur.At.UTC(), cur.ID)
+	}
+	return q.Order("approval_requests.created_at, approval_requests.id").Limit(limit)
 }
 
 // inboxWhere is the organization's pending requests narrowed by f.

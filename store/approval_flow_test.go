@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -440,6 +441,31 @@ func TestApprovalInbox(t *testing.T) {
 		}
 		if page, err := db.Scoped(f.other.ID).ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{}); err != nil || len(page.Entries) != 0 {
 			t.Errorf("other organization's inbox %+v %v", page, err)
+		}
+	})
+}
+
+// The inbox reads its index from the cursor on, in order, with and
+// without the schema filter.
+func TestApprovalInboxUsesTheIndexes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newApprovalFixture(t, db, twoOfReviewers())
+		f.park(t)
+		cur := &store.Cursor{At: time.Now().Add(-time.Hour), ID: "00000000-0000-7000-8000-000000000000"}
+		for _, tc := range []struct {
+			index string
+			f     store.InboxFilter
+		}{
+			{"idx_approval_requests_inbox", store.InboxFilter{}},
+			{"idx_approval_requests_schema", store.InboxFilter{SchemaID: f.schemaID}},
+		} {
+			q := store.InboxSQL(db, f.org.ID, tc.f, cur)
+			plan := storetest.Explain(t, db, q)
+			text := strings.Join(plan, "\n")
+			sorts := slices.ContainsFunc(plan, func(s string) bool { return strings.Contains(s, "TEMP B-TREE") || strings.Contains(s, "Sort") })
+			if !strings.Contains(text, tc.index) || sorts {
+				t.Errorf("%+v: the plan does not read %s in order:\n%s\n%s", tc.f, tc.index, q, text)
+			}
 		}
 	})
 }
