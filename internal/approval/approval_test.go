@@ -391,3 +391,21 @@ func TestIndependentVerifierAcceptsApprovedCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A bulk batch cannot be approved yet: its rows under a requirement are
+// refused one by one with a clear error, nothing is stored or signed.
+func TestBulkRowsUnderARequirementAreRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, "https://creds.example.org")
+		reqs := []issuance.Request{{Template: f.tpl, RecipientName: "Ada", RecipientAddress: "ada@example.org", Data: map[string]any{"degree": "Maths"}}}
+		_, errs, err := f.is.SubmitBatch(ctx, f.sc, reqs, store.ViaSystem, nil, store.Actor{})
+		if err != nil || !errors.Is(errs[0], issuance.ErrBulkApproval) || !errors.Is(errs[0], issuance.ErrCredential) {
+			t.Fatalf("batch under a requirement: %v, %v", errs, err)
+		}
+		var n int64
+		if err := db.SQL().QueryRow("SELECT count(*) FROM credentials").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d credentials stored (%v)", n, err)
+		}
+	})
+}
