@@ -18,7 +18,8 @@ import (
 //
 // first-page: the 50 oldest; by-schema: those of one schema (a quarter);
 // deep-page: a page 90% of the way down; count: the navigation's count of
-// what a reviewer could decide (it stops at store.MaxPendingCount).
+// what a reviewer could decide (it stops at store.MaxPendingCount);
+// select-1: a SELECT 1 round trip, the floor of the others in the same run.
 func BenchmarkApprovalInbox(b *testing.B) {
 	if testing.Short() {
 		b.Skip("seeds 105,000 requests")
@@ -74,6 +75,13 @@ func BenchmarkApprovalInbox(b *testing.B) {
 				{"deep-page", func() (int, error) {
 					p, err := sc.ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{Cursor: &store.Cursor{At: deep.CreatedAt.UTC(), ID: deep.ID}})
 					return len(p.Entries), err
+				}},
+				// The floor under the others in the same run: one round
+				// trip of the same pool on the loaded machine.
+				{"select-1", func() (int, error) {
+					var one int
+					err := g.Raw("SELECT 1").Scan(&one).Error
+					return one, err
 				}},
 				{"count", func() (int, error) {
 					n, err := sc.PendingApprovals(ctx, "00000000-0000-7000-8000-000000000000", store.RoleReviewer)
