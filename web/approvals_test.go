@@ -202,5 +202,15 @@ func TestApprovalsInbox(t *testing.T) {
 		if r := rev[2].Get("/approvals"); strings.Count(r.Body, `data-testid="approval-row"`) != 1 {
 			t.Errorf("inbox after: %s", r.Body)
 		}
+		// The staff credential page says where its approval stands and links
+		// the request for those who may decide.
+		req, err := env.DB.Scoped(org.ID).ApprovalRequest(context.Background(), second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := rev[0].Get("/credentials/" + req.CredentialID); r.Status != 200 || !r.Has("credential-approval-link") ||
+			!strings.Contains(r.Body, "Rejected by a reviewer") {
+			t.Errorf("credential page of a rejected request: %d", r.Status)
+		}
 	})
 }
