@@ -7,6 +7,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/account"
@@ -26,7 +27,7 @@ func (h *Account) Overview(c *fiber.Ctx) error {
 	render.SetTitle(c, "Your account")
 	return render.Page(c, fiber.StatusOK, account.OverviewPage(account.Overview{
 		Email: id.User.Email, Name: nav.Name, Role: nav.Role, Organization: nav.Organization, MFAEnabled: id.User.MFAEnabled,
-		Phone: account.PhoneForm{Value: id.User.Profile.Data().Phone},
+		Phone: account.PhoneForm{Value: id.User.Profile.Data().Phone}, Approver: approver(id),
 	}))
 }
 
@@ -46,7 +47,8 @@ func (h *Account) SavePhone(c *fiber.Ctx) error {
 		nav := auth.Nav(id)
 		render.SetTitle(c, "Your account")
 		return render.Page(c, fiber.StatusUnprocessableEntity, account.OverviewPage(account.Overview{
-			Email: id.User.Email, Name: nav.Name, Role: nav.Role, Organization: nav.Organization, MFAEnabled: id.User.MFAEnabled, Phone: f}))
+			Email: id.User.Email, Name: nav.Name, Role: nav.Role, Organization: nav.Organization, MFAEnabled: id.User.MFAEnabled, Phone: f,
+			Approver: approver(id)}))
 	}
 	if err := id.Account.SetPhone(c.UserContext(), e164); err != nil {
 		return err
@@ -82,4 +84,10 @@ func PhoneE164(raw string) (e164, why string) {
 		return "", "This number does not exist in the numbering plan of its country code. Check the digits."
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), ""
+}
+
+// approver reports whether the person may decide approvals in an active
+// organization: the account page links to their delegation page.
+func approver(id *auth.Identity) bool {
+	return id.Org != nil && id.Org.Status == store.OrganizationActive && authz.Can(id.User.Role, authz.ApprovalsDecide)
 }

@@ -127,14 +127,14 @@ func waited(d time.Duration) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		return count(int(d/time.Minute), "minute")
+		return units(int(d/time.Minute), "minute")
 	case d < 48*time.Hour:
-		return count(int(d/time.Hour), "hour")
+		return units(int(d/time.Hour), "hour")
 	}
-	return count(int(d/(24*time.Hour)), "day")
+	return units(int(d/(24*time.Hour)), "day")
 }
 
-func count(n int, unit string) string {
+func units(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit
 	}
@@ -408,9 +408,9 @@ func (h *Approvals) ApproveSelected(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m.Notice = count(approved, "credential") + " approved."
+	m.Notice = units(approved, "credential") + " approved."
 	if len(refused) > 0 {
-		m.Notice += " " + count(len(refused), "request") + " not: " + strings.Join(slices.Compact(refused), " ")
+		m.Notice += " " + units(len(refused), "request") + " not: " + strings.Join(slices.Compact(refused), " ")
 		m.NoticeError = approved == 0
 	}
 	c.Set("HX-Trigger", "approvals-changed")

@@ -31,6 +31,10 @@ var formText = map[string]text.Rule{
 	"contact_email": text.SingleLine, "email": text.SingleLine, "recipient_address": text.SingleLine,
 	"expires": text.SingleLine, "date": text.SingleLine, "version": text.SingleLine, "validity_days": text.SingleLine,
 	"url": text.SingleLine, "since": text.SingleLine,
+	// The approval settings: a rule's name and the workflow form's numbers
+	// (its name is "name"), the delegation's dates.
+	"rule_name": text.SingleLine, "required": text.SingleLine, "auto_approve": text.SingleLine,
+	"escalation_timeout": text.SingleLine, "bulk_sample": text.SingleLine, "starts_at": text.SingleLine, "ends_at": text.SingleLine,
 	"display_title": text.SingleLine, "display_image_url": text.SingleLine, "achievement_image_url": text.SingleLine,
 	// The bulk form's pasted rows and file: bulk.Parse checks them as a CSV
 	// file, naming the row and column of a control character, and the
@@ -38,7 +42,9 @@ var formText = map[string]text.Rule{
 	"text": text.MultiLine, "file": text.SingleLine,
 }
 
-var formTextPrefixes = map[string]text.Rule{dataPrefix: text.MultiLine, "default_": text.MultiLine}
+var formTextPrefixes = map[string]text.Rule{dataPrefix: text.MultiLine, "default_": text.MultiLine,
+	// The workflow step editor's fields: step_0_name, step_0_required…
+	"step_": text.SingleLine}
 
 // formRule is the rule of a form field, and whether a form checks it.
 func formRule(field string) (text.Rule, bool) {

@@ -68,6 +68,9 @@ func (h *Members) Index(c *fiber.Ctx) error {
 func (h *Members) ChangeRole(c *fiber.Ctx) error {
 	id := auth.Current(c)
 	role := store.Role(c.FormValue("role"))
+	if answered, err := h.approversWarning(c, "role", role); answered || err != nil {
+		return err
+	}
 	m, err := id.Scope.ChangeMemberRole(c.UserContext(), c.Params("id"), role, auth.Actor(c))
 	if err != nil {
 		return h.refuse(c, err)
@@ -82,6 +85,9 @@ func (h *Members) ChangeRole(c *fiber.Ctx) error {
 
 // Deactivate handles POST /members/:id/deactivate and returns the row.
 func (h *Members) Deactivate(c *fiber.Ctx) error {
+	if answered, err := h.approversWarning(c, "deactivate", ""); answered || err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	var m *store.Member
 	err := events.Change(ctx, auth.Current(c).Scope, h.Events, func(tx *store.Scoped) ([]events.Event, error) {
@@ -203,7 +209,7 @@ func (h *Members) sendInvitation(c *fiber.Ctx, u *store.User, token string, expi
 	ctx, cancel := context.WithTimeout(auth.WithoutCancel(c), mailBudget)
 	defer cancel()
 	if err := h.Mailer.Send(ctx, msg); err != nil {
-		h.Log.Error("invitation email not sent", "user_id", u.ID, "error", err)
+		logUnsent(h.Log, "invitation email not sent", err, "user_id", u.ID)
 		return err
 	}
 	return nil
@@ -261,6 +267,17 @@ func refusal(err error) string {
 		return "This member has already joined or is deactivated: there is no invitation to resend."
 	}
 	return ""
+}
+
+// logUnsent logs an email that did not go out, unless email is not
+// configured at all: serve warned of that once at start, and the person who
+// asked is told on the page; an error line per invitation or reset would
+// only repeat it.
+func logUnsent(log *slog.Logger, msg string, err error, args ...any) {
+	if errors.Is(err, mail.ErrNotConfigured) {
+		return
+	}
+	log.Error(msg, append(args, "error", err)...)
 }
 
 // mailFailure says why an email did not go out, without internals.

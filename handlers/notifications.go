@@ -14,6 +14,7 @@ import (
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
 	"github.com/trustcred/trustcred/views/notification"
+	"github.com/trustcred/trustcred/views/ui"
 )
 
 // Notifications serves a signed-in user's own notifications: the bell's
@@ -108,6 +109,108 @@ func (h *Notifications) Index(c *fiber.Ctx) error {
 		return render.Page(c, status, notification.Results(m))
 	}
 	return render.Page(c, status, notification.IndexPage(m))
+}
+
+// History renders GET /notifications/deliveries: one page of the user's
+// notifications with how each went out on each channel. A paging link
+// that is not valid is 422 with the first page's link.
+func (h *Notifications) History(c *fiber.Ctx) error {
+	acc := auth.Current(c).Account
+	var m notification.History
+	status := fiber.StatusOK
+	errs := notification.Errors{}
+	var before *store.Cursor
+	if b := c.Query("before"); b != "" {
+		before = form.ParseCursor(errs, b)
+	}
+	if len(errs) > 0 {
+		status = fiber.StatusUnprocessableEntity
+		m.Error = "This page link is not valid. Start again from the newest notifications."
+		m.Newest = "/notifications/deliveries"
+	} else {
+		p, err := acc.DeliveryHistory(c.UserContext(), before, h.PageSize)
+		if err != nil {
+			return err
+		}
+		m.Entries = make([]notification.HistoryEntry, len(p.Records))
+		for i, r := range p.Records {
+			m.Entries[i] = historyEntry(r)
+		}
+		if p.Next != nil {
+			m.Older = form.Link("/notifications/deliveries", map[string]string{"before": p.Next.String()})
+		}
+		if before != nil {
+			m.Newest = "/notifications/deliveries"
+		}
+	}
+	render.SetTitle(c, "Delivery history")
+	if render.IsPartial(c) && c.Get("HX-Target") == "history-results" {
+		return render.Page(c, status, notification.HistoryResults(m))
+	}
+	return render.Page(c, status, notification.HistoryPage(m))
+}
+
+// historyEntry words a notification's channels: the app, then email and
+// text message as their delivery rows (and the provider's report) say.
+func historyEntry(r store.DeliveryRecord) notification.HistoryEntry {
+	n := r.Notification
+	e := notification.HistoryEntry{ID: n.ID, Title: n.Title, Type: string(n.Type), SentAt: n.SentAt, Critical: n.Critical}
+	if n.EmailOnly {
+		e.Channels = append(e.Channels, notification.Channel{Name: "In app", Status: "Off in your preferences", Tone: ui.ToneNeutral})
+	} else {
+		at := n.SentAt
+		e.Channels = append(e.Channels, notification.Channel{Name: "In app", Status: "Shown", Tone: ui.ToneSuccess, At: &at, AtVerb: "Sent"})
+	}
+	for _, d := range r.Deliveries {
+		ch := notification.Channel{Name: "Email", At: d.SentAt, AtVerb: "Sent"}
+		if d.Channel == store.ChannelSMS {
+			ch.Name = "Text message"
+		}
+		switch d.Status {
+		case store.DeliverySent:
+			ch.Status, ch.Tone = "Sent", ui.ToneSuccess
+		case store.DeliveryPending:
+			ch.Status, ch.Tone = "Waiting", ui.ToneWarning
+			if d.ErrorMessage != nil && *d.ErrorMessage != "" {
+				ch.Reason = "Last attempt: " + *d.ErrorMessage + ". TrustCred tries again."
+			}
+		case store.DeliveryDigest:
+			ch.Status, ch.Tone = "In the daily digest", ui.ToneInfo
+		case store.DeliveryFailed:
+			ch.Status, ch.Tone = "Failed", ui.ToneDanger
+		case store.DeliverySkipped:
+			ch.Status, ch.Tone = "Skipped", ui.ToneNeutral
+		}
+		if (d.Status == store.DeliveryFailed || d.Status == store.DeliverySkipped) && d.ErrorMessage != nil {
+			ch.Reason = *d.ErrorMessage
+		}
+		if d.Channel == store.ChannelSMS {
+			smsReport(&ch, r.Texts)
+		}
+		e.Channels = append(e.Channels, ch)
+	}
+	return e
+}
+
+// smsReport adds what the provider reported about the last text message
+// (delivered, or failed after it was sent).
+func smsReport(ch *notification.Channel, texts []store.SMSDelivery) {
+	if len(texts) == 0 {
+		return
+	}
+	t := texts[len(texts)-1]
+	switch t.Status {
+	case store.SMSDelivered:
+		ch.Status, ch.Tone = "Delivered", ui.ToneSuccess
+		if t.DeliveredAt != nil {
+			ch.At, ch.AtVerb = t.DeliveredAt, "Delivered"
+		}
+	case store.SMSFailed:
+		ch.Status, ch.Tone = "Failed", ui.ToneDanger
+		if t.ErrorMessage != nil && *t.ErrorMessage != "" {
+			ch.Reason = *t.ErrorMessage
+		}
+	}
 }
 
 // parseNotificationFilter reads and checks the query string.

@@ -203,7 +203,7 @@ func (h *Registrations) send(c *fiber.Ctx, m mail.Message) error {
 	ctx, cancel := context.WithTimeout(auth.WithoutCancel(c), mailBudget)
 	defer cancel()
 	if err := h.Mailer.Send(ctx, m); err != nil {
-		h.Log.Error("registration email not sent", "subject", m.Subject, "error", err)
+		logUnsent(h.Log, "registration email not sent", err, "subject", m.Subject)
 		return err
 	}
 	return nil

@@ -69,7 +69,7 @@ func (h *PasswordReset) send(userID string, msg mail.Message) {
 	ctx, cancel := context.WithTimeout(context.Background(), mailBudget)
 	defer cancel()
 	if err := h.Mailer.Send(ctx, msg); err != nil {
-		h.Log.Error("password reset email not sent", "user_id", userID, "error", err)
+		logUnsent(h.Log, "password reset email not sent", err, "user_id", userID)
 	}
 }
 

@@ -9,7 +9,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -17,7 +20,15 @@ import (
 )
 
 // Templates serves the credential templates pages.
-type Templates struct{}
+type Templates struct {
+	Issuer *issuance.Issuer // builds the edit page's preview
+}
+
+// Sample recipient of a template's preview.
+const (
+	sampleRecipientName    = "Sample Recipient"
+	sampleRecipientAddress = "recipient@example.org"
+)
 
 // Index renders GET /templates.
 func (h *Templates) Index(c *fiber.Ctx) error {
@@ -80,8 +91,46 @@ func (h *Templates) Edit(c *fiber.Ctx) error {
 	if err := h.fill(c, &f, t.Schema, d.Defaults); err != nil {
 		return err
 	}
+	if err := marketInfo(c, &f, t); err != nil {
+		return err
+	}
+	if err := h.preview(c, &f, t); err != nil {
+		return err
+	}
 	render.SetTitle(c, f.Title)
 	return render.Page(c, fiber.StatusOK, templates.FormPage(f))
+}
+
+// preview adds what a credential of the saved template looks like: issued
+// to a sample recipient with the template's default values, as its public
+// page shows it, and the unsigned JSON-LD behind it. A template that could
+// not be signed gets a note saying why instead.
+func (h *Templates) preview(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) error {
+	if h.Issuer == nil || t.Schema == nil {
+		return nil
+	}
+	data, _ := credschema.Coerce(t.Schema.Fields, t.TemplateData.Data().Defaults)
+	cur := auth.Current(c)
+	doc, err := h.Issuer.Preview(c.UserContext(), cur.Scope, issuance.Request{Template: t,
+		RecipientName: sampleRecipientName, RecipientAddress: sampleRecipientAddress, Data: data})
+	if err == nil {
+		_, err = vc.CanonicalizeRDFC(doc)
+	}
+	if err != nil {
+		msg, known := issueError(err)
+		if !known {
+			return err
+		}
+		f.PreviewNote = msg
+		return nil
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	f.Preview = string(b)
+	f.PreviewHuman = previewHuman(doc, t, cur.Org, sampleRecipientName)
+	return nil
 }
 
 // fill adds the schema choices (active schemas, and the template's own
@@ -141,7 +190,7 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	s, ctx := auth.Current(c).Scope, c.UserContext()
 	v := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	f.Name, f.Description, f.SchemaID, f.Kind, f.Cryptosuite = v("name"), v("description"), v("schema_id"), v("kind"), v("cryptosuite")
-	f.ValidityDays, f.IsPublic = v("validity_days"), c.FormValue("is_public") == "on"
+	f.ValidityDays = v("validity_days")
 	f.DisplayTitle, f.DisplayDescription, f.DisplayCriteria, f.DisplayImageURL = v("display_title"), v("display_description"), v("display_criteria"), v("display_image_url")
 	f.AchievementName, f.AchievementDescription, f.AchievementCriteria, f.AchievementImage = v("achievement_name"), v("achievement_description"), v("achievement_criteria"), v("achievement_image_url")
 	f.Errors = templates.Errors{}
@@ -149,7 +198,11 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	var current *store.CredentialSchema
 	if f.ID != "" {
 		if t, err := s.Template(ctx, f.ID); err == nil {
-			current = t.Schema
+			// Whether it is public is the marketplace's publish page's to change.
+			current, f.IsPublic = t.Schema, t.IsPublic
+			if err := marketInfo(c, &f, t); err != nil {
+				return err
+			}
 		}
 	}
 	var schema *store.CredentialSchema
@@ -289,4 +342,39 @@ func rowOfTemplate(t *store.CredentialTemplate) templates.Row {
 		schema, active = t.Schema.Name+" "+t.Schema.Version, t.Schema.Active
 	}
 	return templateRow(t, schema, active, true)
+}
+
+// marketInfo adds an existing template's place in the marketplace to its
+// form: where it came from when it was adopted, whether it is listed, and
+// the publish page for those who may publish.
+func marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) error {
+	id := auth.Current(c)
+	s, ctx := id.Scope, c.UserContext()
+	a, err := s.Adoption(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if a != nil {
+		f.BasedOn = &templates.BasedOn{Name: a.SourceName, Issuer: a.SourceIssuer, Version: a.SourceVersion}
+		if a.SourceTemplateID != nil {
+			f.BasedOn.URL = "/marketplace/" + *a.SourceTemplateID
+		}
+	}
+	m := &templates.Market{Public: t.IsPublic}
+	if t.IsPublic {
+		l, err := s.Listing(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if l == nil { // public by the old flag, never published
+			m.Public = false
+		} else {
+			m.Version, m.URL = l.Version, "/marketplace/"+t.ID
+		}
+	}
+	if authz.Can(id.User.Role, authz.TemplatesPublish) {
+		m.PublishURL = "/templates/" + t.ID + "/publish"
+	}
+	f.Market = m
+	return nil
 }

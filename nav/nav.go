@@ -62,10 +62,12 @@ var Table = []Entry{
 
 	{Design, "Schemas", "/schemas", authz.OrgView, InOrganization, "schemas"},
 	{Design, "Templates", "/templates", authz.OrgView, InOrganization, "templates"},
+	{Design, "Marketplace", "/marketplace", authz.AccountUse, Anyone, "marketplace"},
 
 	{Organization, "Members", "/members", authz.MembersManage, InOrganization, "members"},
 	{Organization, "API keys", "/api-keys", authz.APIKeysManage, InOrganization, "api-keys"},
 	{Organization, "Webhooks", "/settings/webhooks", authz.WebhooksManage, InOrganization, "webhooks"},
+	{Organization, "Approval rules", "/settings/approvals", authz.ApprovalsManage, InOrganization, "approval-settings"},
 	{Organization, "Security", "/settings/security", authz.OrgManage, InOrganization, "security"},
 	{Organization, "Signing keys", "/settings/keys", authz.OrgManage, InOrganization, "signing-keys"},
 	{Organization, "Profile", "/settings/profile", authz.OrgManage, InOrganization, "profile"},

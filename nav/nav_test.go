@@ -41,12 +41,12 @@ func TestFor(t *testing.T) {
 		active bool
 		want   []string
 	}{
-		{store.RoleRecipient, true, []string{"/", "/verify"}},
-		{store.RoleVerifier, true, []string{"/", "/verify"}},
-		{store.RoleReviewer, true, []string{"/", "/credentials", "/verifications", "/verify", "/approvals", "/schemas", "/templates"}},
-		{store.RoleIssuer, true, []string{"/", "/credentials/issue", "/credentials/bulk", "/credentials", "/verifications", "/verify", "/schemas", "/templates"}},
-		{store.RoleAdmin, false, []string{"/", "/verify"}},
-		{store.RoleSuperAdmin, false, []string{"/", "/verify", "/admin/organizations", "/admin/audit"}},
+		{store.RoleRecipient, true, []string{"/", "/verify", "/marketplace"}},
+		{store.RoleVerifier, true, []string{"/", "/verify", "/marketplace"}},
+		{store.RoleReviewer, true, []string{"/", "/credentials", "/verifications", "/verify", "/approvals", "/schemas", "/templates", "/marketplace"}},
+		{store.RoleIssuer, true, []string{"/", "/credentials/issue", "/credentials/bulk", "/credentials", "/verifications", "/verify", "/schemas", "/templates", "/marketplace"}},
+		{store.RoleAdmin, false, []string{"/", "/verify", "/marketplace"}},
+		{store.RoleSuperAdmin, false, []string{"/", "/verify", "/marketplace", "/admin/organizations", "/admin/audit"}},
 	} {
 		if got := hrefs(c.role, c.active); !slices.Equal(got, c.want) {
 			t.Errorf("%s (organization active %v): %v, want %v", c.role, c.active, got, c.want)

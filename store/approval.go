@@ -7,12 +7,17 @@ import (
 	"gorm.io/gorm"
 )
 
-// MultisigRequirement says how many approvals issuing a credential of a schema needs.
+// MultisigRequirement says how many approvals issuing a credential of a
+// schema needs: RequiredSignatures of the people who hold one of
+// ApproverRoles or are named in ApproverUserIDs. Several active rules of
+// one schema must all hold. The configuration is store/approval_config.go.
 type MultisigRequirement struct {
 	ID                 string
 	SchemaID           string
-	RequiredSignatures int                       `gorm:"default:1" validate:"min=1,max=100"` // at least 1
-	ApproverRoles      datatypes.JSONSlice[Role] `validate:"dive,oneof=super_admin admin issuer reviewer verifier recipient"`
+	RuleName           string                      `validate:"max=100"`                        // "Registrar's office"; "" for an unnamed rule (00023)
+	RequiredSignatures int                         `gorm:"default:1" validate:"min=1,max=100"` // at least 1
+	ApproverRoles      datatypes.JSONSlice[Role]   `validate:"dive,oneof=super_admin admin issuer reviewer verifier recipient"`
+	ApproverUserIDs    datatypes.JSONSlice[string] // people named besides the roles' holders (00023)
 	Active             bool
 	CreatedAt          time.Time
 
@@ -25,6 +30,7 @@ func (r *MultisigRequirement) BeforeCreate(*gorm.DB) error { return newID(&r.ID)
 
 func (r *MultisigRequirement) BeforeSave(*gorm.DB) error {
 	emptyIfNil(&r.ApproverRoles)
+	emptyIfNil(&r.ApproverUserIDs)
 	return nil
 }
 

@@ -127,10 +127,10 @@ func rulesOf(reqs []MultisigRequirement) []Rule {
 // ApprovalRequirements are the active multi-signature requirements of one
 // of the organization's schemas (none for another organization's).
 func (s *Scoped) ApprovalRequirements(ctx context.Context, schemaID string) ([]MultisigRequirement, error) {
-	return s.requirements(s.db.WithContext(ctx), schemaID)
+	return s.activeRequirements(s.db.WithContext(ctx), schemaID)
 }
 
-func (s *Scoped) requirements(tx *gorm.DB, schemaID string) ([]MultisigRequirement, error) {
+func (s *Scoped) activeRequirements(tx *gorm.DB, schemaID string) ([]MultisigRequirement, error) {
 	if !validUUID(schemaID) {
 		return nil, nil
 	}
@@ -181,7 +181,7 @@ func (s *Scoped) StorePendingCredential(ctx context.Context, p Pending, c *Crede
 		if err := tx.Create(req).Error; err != nil {
 			return err
 		}
-		reqs, err := s.requirements(tx, c.SchemaID)
+		reqs, err := s.activeRequirements(tx, c.SchemaID)
 		if err != nil {
 			return err
 		}
@@ -307,7 +307,7 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 			}
 			return err
 		}
-		reqs, err := s.requirements(tx, req.SchemaID)
+		reqs, err := s.activeRequirements(tx, req.SchemaID)
 		if err != nil {
 			return err
 		}
@@ -418,7 +418,7 @@ func (s *Scoped) ApprovalTally(ctx context.Context, requestID string) ([]RuleTal
 		return nil, err
 	}
 	tx := s.db.WithContext(ctx)
-	reqs, err := s.requirements(tx, req.SchemaID)
+	reqs, err := s.activeRequirements(tx, req.SchemaID)
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +434,7 @@ func (s *Scoped) EligibleApprovers(ctx context.Context, requestID string) (int, 
 		return 0, err
 	}
 	tx := s.db.WithContext(ctx)
-	reqs, err := s.requirements(tx, req.SchemaID)
+	reqs, err := s.activeRequirements(tx, req.SchemaID)
 	if err != nil {
 		return 0, err
 	}

@@ -65,6 +65,9 @@ type Credential struct {
 	SuspensionListID    *string
 	SuspensionListIndex *int
 	SigningKeyID        *string // the key that signed it
+	// VerifiedEventAt is when its last credential.verified event was
+	// published: the window every server claims (ClaimVerifiedEvents, 00024).
+	VerifiedEventAt *time.Time
 	// PreviousStatus is, on the credential ChangeCredentialStatus (and
 	// ExpireCredentials' then) gives, its status before that change (not a
 	// column; a CredentialStatus as a plain string, not an enum to validate).

@@ -14,12 +14,13 @@ import (
 // says which rows of other organizations it shows; a cross-tenant read
 // anywhere else is a bug, and `CrossOrg()` is what to grep for.
 type CrossOrg struct {
-	db *gorm.DB
+	db   *gorm.DB
+	dial Dialect
 }
 
 // CrossOrg returns the cross-organization read handle.
 func (db *DB) CrossOrg() *CrossOrg {
-	return &CrossOrg{db: db.gorm}
+	return &CrossOrg{db: db.gorm, dial: db.dialect}
 }
 
 // PublicTemplate is a template its organization published

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -82,7 +83,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		dialect   Dialect
 	)
 	if o.DatabaseURL != "" {
-		dialect, dialector = Postgres, postgres.Open(o.DatabaseURL)
+		dialect, dialector = Postgres, postgres.New(postgres.Config{DSN: o.DatabaseURL,
+			OptionOpenDB: []stdlib.OptionOpenDB{stdlib.OptionAfterConnect(registerPQArrays)}})
 	} else {
 		if o.SQLitePath == "" {
 			return nil, errors.New("store: neither a database URL nor an SQLite path given")

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"encoding/json"
 	"time"
 
+	"gorm.io/datatypes"
 	"gorm.io/gorm"
 )
 
@@ -40,3 +42,124 @@ type TemplateReview struct {
 func (TemplateReview) TableName() string { return "template_reviews" }
 
 func (r *TemplateReview) BeforeCreate(*gorm.DB) error { return newID(&r.ID) }
+
+// Licence is the licence a publisher offers a marketplace template under
+// (marketplace_listings.licence): a short list of SPDX identifiers.
+type Licence string
+
+const (
+	LicenceCC0     Licence = "CC0-1.0"
+	LicenceCCBY    Licence = "CC-BY-4.0"
+	LicenceCCBYSA  Licence = "CC-BY-SA-4.0"
+	LicenceCCBYND  Licence = "CC-BY-ND-4.0"
+	DefaultLicence         = LicenceCCBY
+)
+
+// Licences lists the licences a publisher chooses from, in the order the
+// form shows them.
+func Licences() []Licence { return []Licence{LicenceCCBY, LicenceCCBYSA, LicenceCC0, LicenceCCBYND} }
+
+// Valid reports whether l is one of Licences.
+func (l Licence) Valid() bool {
+	switch l {
+	case LicenceCC0, LicenceCCBY, LicenceCCBYSA, LicenceCCBYND:
+		return true
+	}
+	return false
+}
+
+// Title is the licence's name as people read it.
+func (l Licence) Title() string {
+	switch l {
+	case LicenceCC0:
+		return "CC0 1.0 (public domain)"
+	case LicenceCCBY:
+		return "CC BY 4.0 (attribution)"
+	case LicenceCCBYSA:
+		return "CC BY-SA 4.0 (attribution, share alike)"
+	case LicenceCCBYND:
+		return "CC BY-ND 4.0 (attribution, no derivatives)"
+	}
+	return string(l)
+}
+
+// MarketplaceListing is what a published template offers the catalogue:
+// one row per template ever published. The template is listed while it is
+// public (credential_templates.is_public) and active and its organization
+// active. Name, Summary, Description and Labels are the published
+// version's text, which the full-text index covers; Adoptions and the
+// rating aggregates are kept by the adoption and review doors in their
+// transactions.
+type MarketplaceListing struct {
+	ID             string
+	TemplateID     string
+	OrganizationID string
+	Kind           TemplateType `validate:"required,oneof=diploma certificate license badge"`
+	Licence        Licence      `validate:"required,oneof=CC0-1.0 CC-BY-4.0 CC-BY-SA-4.0 CC-BY-ND-4.0"`
+	Name           string       `validate:"required,max=200"`
+	Summary        string       `validate:"required,max=300"`
+	Description    string       `validate:"max=2000"`
+	Labels         string       `validate:"max=20000"` // the schema's field labels, one per line
+	Version        int          `validate:"min=1"`
+	PublishedAt    time.Time
+	Adoptions      int `validate:"min=0"`
+	RatingCount    int `validate:"min=0"`
+	RatingSum      int `validate:"min=0"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (MarketplaceListing) TableName() string { return "marketplace_listings" }
+
+func (l *MarketplaceListing) BeforeCreate(*gorm.DB) error { return newID(&l.ID) }
+
+// TemplateSnapshot is a published version of a template: what adopters
+// copy. It never carries the publisher's private data (default values,
+// the PDF design).
+type TemplateSnapshot struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	Data        TemplateData   `json:"data"`
+	Schema      SchemaSnapshot `json:"schema"`
+}
+
+// SchemaSnapshot is the schema of a published version.
+type SchemaSnapshot struct {
+	Name       string          `json:"name"`
+	Version    string          `json:"version"`
+	Fields     []SchemaField   `json:"fields"`
+	Definition json.RawMessage `json:"definition,omitempty"`
+}
+
+// TemplateVersion is one published version of a template.
+type TemplateVersion struct {
+	ID          string
+	TemplateID  string
+	Version     int `validate:"min=1"`
+	Snapshot    datatypes.JSONType[TemplateSnapshot]
+	PublishedAt time.Time
+	CreatedAt   time.Time
+}
+
+func (TemplateVersion) TableName() string { return "template_versions" }
+
+func (v *TemplateVersion) BeforeCreate(*gorm.DB) error { return newID(&v.ID) }
+
+// TemplateAdoption records that an organization copied a marketplace
+// template: the copy (TemplateID, the adopter's), the source template and
+// version (derivedFrom), and the source's name and issuer as they were.
+type TemplateAdoption struct {
+	ID               string
+	OrganizationID   string
+	TemplateID       string
+	SourceTemplateID *string // nil once the source is deleted
+	SourceVersion    int     `validate:"min=1"`
+	SourceName       string  `validate:"required,max=200"`
+	SourceIssuer     string  `validate:"required,max=200"`
+	AdoptedBy        *string
+	CreatedAt        time.Time
+}
+
+func (TemplateAdoption) TableName() string { return "template_adoptions" }
+
+func (a *TemplateAdoption) BeforeCreate(*gorm.DB) error { return newID(&a.ID) }

@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47}
 
 // latest is the newest migration version.
-const latest = 22
+const latest = 25
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -62,7 +62,7 @@ func TestSchema(t *testing.T) {
 	}
 	// GIN indexes have no SQLite counterpart.
 	pg = slices.DeleteFunc(slices.Clone(pg), func(s string) bool {
-		return s == "idx_enhanced_audit_logs_compliance_tags" || s == "idx_organizations_search" || s == "idx_credentials_recipient_search"
+		return s == "idx_enhanced_audit_logs_compliance_tags" || s == "idx_organizations_search" || s == "idx_credentials_recipient_search" || s == "idx_marketplace_search_document"
 	})
 	for _, n := range pg {
 		if !slices.Contains(sq, n) {
@@ -107,9 +107,9 @@ func testDialect(t *testing.T, d dialect) {
 
 func tables(t *testing.T, d dialect) []string {
 	var names []string
-	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version' AND name NOT LIKE 'river_%' ORDER BY name"
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version' AND name NOT LIKE 'river_%' AND name NOT LIKE 'marketplace_search%' ORDER BY name"
 	if d.name == "postgres" {
-		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'goose_db_version' AND tablename NOT LIKE 'river_%' ORDER BY tablename"
+		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'goose_db_version' AND tablename NOT LIKE 'river_%' AND tablename <> 'marketplace_search' ORDER BY tablename"
 	}
 	if err := d.db.Raw(q).Scan(&names).Error; err != nil {
 		t.Fatal(err)
@@ -208,13 +208,14 @@ func pgStringType(table, column string) string {
 	switch table + "." + column {
 	case "credentials.public_id", "audit_logs.resource_id", "enhanced_audit_logs.resource_id",
 		"ldap_user_mappings.ldap_user_id", "sms_deliveries.provider_message_id", "signing_keys.key_id",
-		"webhook_deliveries.event_id": // evt_ and a UUIDv7: the webhook-id receivers see
+		"webhook_deliveries.event_id", // evt_ and a UUIDv7: the webhook-id receivers see
+		"notifications.event_id":      // the same event ids
 		return "TEXT"
 	}
 	switch {
 	case column == "ip_address":
 		return "INET"
-	case column == "id" || strings.HasSuffix(column, "_id"), column == "created_by":
+	case column == "id" || strings.HasSuffix(column, "_id"), column == "created_by", column == "adopted_by":
 		return "UUID"
 	}
 	return "TEXT"
@@ -359,10 +360,11 @@ func testRoundTrip(t *testing.T, d dialect) {
 		t.Fatal(err)
 	}
 	create(&store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, Rating: 5, ReviewText: ptr("Great"), HelpfulVotes: 3})
-	create(&store.MultisigRequirement{SchemaID: cs.ID, RequiredSignatures: 2, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}), Active: true})
-	ms := &store.MultisigRequirement{SchemaID: cs.ID, Active: true} // defaults: 1 signature, [] roles
+	create(&store.MultisigRequirement{SchemaID: cs.ID, RuleName: "Registrar", RequiredSignatures: 2, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}),
+		ApproverUserIDs: datatypes.NewJSONSlice([]string{user.ID}), Active: true})
+	ms := &store.MultisigRequirement{SchemaID: cs.ID, Active: true} // defaults: 1 signature, [] roles, [] people
 	create(ms)
-	if ms.RequiredSignatures != 1 || ms.ApproverRoles == nil {
+	if ms.RequiredSignatures != 1 || ms.ApproverRoles == nil || ms.ApproverUserIDs == nil {
 		t.Errorf("multisig defaults: %d, %v", ms.RequiredSignatures, ms.ApproverRoles)
 	}
 	create(&store.CredentialApproval{CredentialID: cred.ID, ApproverID: user.ID, ApprovalStatus: store.ApprovalApproved,
@@ -427,9 +429,14 @@ func testRoundTrip(t *testing.T, d dialect) {
 		FieldDescription: ptr("grade"), ValidationRules: datatypes.NewJSONType(store.ValidationRules{MaxLength: ptr(3)}),
 		Options: datatypes.NewJSONSlice([]store.FieldOption{{Value: "a", Label: "A"}}), IsRequired: true, IsActive: true})
 	wf := &store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "Two-step", WorkflowType: store.WorkflowCredentialIssuance,
-		Steps:             datatypes.NewJSONSlice([]store.WorkflowStep{{Name: "review", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1}}),
-		EscalationEnabled: true, Active: true}
+		Steps:             datatypes.NewJSONSlice([]store.WorkflowStep{{Name: "review", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1, DeadlineHours: 48}}),
+		EscalationEnabled: true, Active: true, SchemaID: &cs.ID, BulkSampleSize: 5}
 	create(wf)
+	create(&store.ApprovalPolicy{OrganizationID: org.ID, FourEyesRevocation: true, StepUp: store.StepUpTOTP})
+	// The delegate has no organization here: the members association above counts one member.
+	delegate := &store.User{Email: "grace@example.edu", Role: store.RoleReviewer}
+	create(delegate)
+	create(&store.ApprovalDelegation{OrganizationID: org.ID, UserID: user.ID, DelegateID: delegate.ID, StartsAt: now, EndsAt: now.Add(72 * time.Hour)})
 	if wf.AutoApproveThreshold != 1 || wf.EscalationTimeoutHours != 24 {
 		t.Errorf("workflow defaults: %d, %d", wf.AutoApproveThreshold, wf.EscalationTimeoutHours)
 	}
@@ -458,6 +465,18 @@ func testRoundTrip(t *testing.T, d dialect) {
 		t.Errorf("batch status defaulted to %q", batch.Status)
 	}
 	create(&store.IssuanceBatchRow{BatchID: batch.ID, RowNumber: 1, DataEncrypted: secret.Sealed("row")})
+	create(&store.MarketplaceListing{TemplateID: tpl.ID, OrganizationID: org.ID, Kind: store.TemplateBadge, Licence: store.LicenceCCBY,
+		Name: "BSc", Summary: "A bachelor's degree", Description: "Bachelor", Labels: "Degree", Version: 1, PublishedAt: now,
+		Adoptions: 2, RatingCount: 1, RatingSum: 5})
+	create(&store.TemplateVersion{TemplateID: tpl.ID, Version: 1, PublishedAt: now, Snapshot: datatypes.NewJSONType(store.TemplateSnapshot{
+		Name: "BSc", Data: store.TemplateData{Kind: store.TemplateBadge}, Schema: store.SchemaSnapshot{Name: "Degree", Version: "1.0.0",
+			Fields: []store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText}}}})})
+	if tpl.Version != 1 {
+		t.Errorf("template version defaulted to %d", tpl.Version)
+	}
+	// (An adoption's template is the copy; one template serves as both here.)
+	create(&store.TemplateAdoption{OrganizationID: org.ID, TemplateID: tpl.ID, SourceTemplateID: &tpl.ID, SourceVersion: 1,
+		SourceName: "BSc", SourceIssuer: "Example University", AdoptedBy: &user.ID})
 	if wi.Status != store.WorkflowInProgress || wi.CurrentStep != 1 || wi.StartedAt.IsZero() {
 		t.Errorf("workflow instance defaults: %q %d %v", wi.Status, wi.CurrentStep, wi.StartedAt)
 	}
@@ -619,12 +638,19 @@ func testRoundTrip(t *testing.T, d dialect) {
 		case *store.ApprovalWorkflow:
 			x.AutoApproveThreshold, x.EscalationEnabled, x.EscalationTimeoutHours = 2, false, 48
 			x.Steps = append(x.Steps, store.WorkflowStep{Name: "sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, RequiredApprovals: 2})
+			x.SchemaID, x.BulkSampleSize = nil, 0
 			res = db.Save(x)
 		case *store.ApprovalRequest:
 			x.Status, x.Round, x.CurrentStep, x.DecidedAt = store.RequestRejected, 2, 1, &later
 			res = db.Save(x)
 		case *store.WorkflowInstance:
 			x.Status, x.CurrentStep, x.CompletedAt = store.WorkflowApproved, 2, &later
+			res = db.Save(x)
+		case *store.ApprovalPolicy:
+			x.FourEyesRevocation, x.FourEyesSuspension, x.StepUp = false, true, store.StepUpPassword
+			res = db.Save(x)
+		case *store.ApprovalDelegation:
+			x.EndsAt = x.EndsAt.Add(24 * time.Hour)
 			res = db.Save(x)
 		case *store.UserToken:
 			x.UsedAt = &later
@@ -646,6 +672,15 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.IssuanceBatchRow:
 			x.Status, x.CredentialID, x.Error = store.RowIssued, &cred.ID, nil
+			res = db.Save(x)
+		case *store.MarketplaceListing:
+			x.Licence, x.Summary, x.Version, x.Adoptions, x.RatingCount, x.RatingSum = store.LicenceCC0, "Updated", 2, 3, 2, 9
+			res = db.Save(x)
+		case *store.TemplateVersion:
+			x.Snapshot = datatypes.NewJSONType(store.TemplateSnapshot{Name: "BSc 2", Data: store.TemplateData{Kind: store.TemplateBadge}})
+			res = db.Save(x)
+		case *store.TemplateAdoption:
+			x.SourceTemplateID, x.AdoptedBy = nil, nil
 			res = db.Save(x)
 		default:
 			t.Fatalf("no update for %T", m)

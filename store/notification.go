@@ -60,6 +60,10 @@ type Notification struct {
 	// change): every channel the user can receive gets it, whatever their
 	// preferences, digest or quiet hours say (00021).
 	Critical bool
+	// EventID is the event (evt_…) the notification was made from by the
+	// notifications' consumer of the events (internal/notify); nil for the
+	// others. (EventID, UserID) is unique (00024).
+	EventID *string
 
 	User *User `gorm:"foreignKey:UserID" validate:"-"`
 }
@@ -329,6 +333,29 @@ func (db *DB) NotifyAdmins(ctx context.Context, orgID string, n Notification) (i
 	return notifyAdmins(db.gorm.WithContext(ctx), orgID, n)
 }
 
+// NotifyMembers notifies those of userIDs who are active members of the
+// handle's organization (any other id is ignored), like Notify, inside the
+// handle's transaction when it has one (an event's fan-out). It returns how
+// many in-app notifications it created.
+func (s *Scoped) NotifyMembers(ctx context.Context, userIDs []string, n Notification) (int, error) {
+	if len(userIDs) == 0 {
+		return 0, nil
+	}
+	var ids []string
+	if err := s.db.WithContext(ctx).Model(&User{}).
+		Where("organization_id = ? AND id IN ? AND deactivated_at IS NULL", s.orgID, userIDs).
+		Order("id").Pluck("id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("store: members to notify: %w", err)
+	}
+	return notify(s.db.WithContext(ctx), ids, n)
+}
+
+// NotifyAdmins notifies the organization's active administrators, like
+// DB.NotifyAdmins, inside the handle's transaction when it has one.
+func (s *Scoped) NotifyAdmins(ctx context.Context, n Notification) (int, error) {
+	return notifyAdmins(s.db.WithContext(ctx), s.orgID, n)
+}
+
 // notify is Notify inside a transaction, for store methods whose
 // notifications must commit with the change that caused them. Besides the
 // notification rows it creates their deliveries (notification_deliveries):
@@ -357,8 +384,25 @@ func notify(tx *gorm.DB, userIDs []string, n Notification) (int, error) {
 	for _, u := range users {
 		profiles[u.ID] = u.Profile.Data()
 	}
+	// A notification made from an event reaches each person once, however
+	// often the event's fan-out runs (00024's unique index backs this).
+	notified := map[string]bool{}
+	if n.EventID != nil {
+		var had []string
+		if err := tx.Model(&Notification{}).Where("event_id = ? AND user_id IN ?", *n.EventID, userIDs).
+			Pluck("user_id", &had).Error; err != nil {
+			return 0, fmt.Errorf("store: notified of event: %w", err)
+		}
+		for _, id := range had {
+			notified[id] = true
+		}
+	}
 	created := 0
 	for _, id := range userIDs {
+		if notified[id] {
+			continue
+		}
+		notified[id] = true // a user listed twice gets it once
 		p, ok := byUser[id]
 		if !ok {
 			p = DefaultNotificationPreference(n.Type)

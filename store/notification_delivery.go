@@ -312,3 +312,78 @@ func (a *Account) updateProfile(tx *gorm.DB, change func(*UserProfile)) error {
 	change(&p)
 	return tx.Model(&User{}).Where("id = ?", a.userID).Update("profile", datatypes.NewJSONType(p)).Error
 }
+
+// DeliveryRecord is one of a user's notifications with how it went out on
+// each channel: in the app (unless the user takes the type by email or SMS
+// only), its email and SMS deliveries, and the text messages the provider
+// reported on.
+type DeliveryRecord struct {
+	Notification Notification
+	Deliveries   []NotificationDelivery // one per channel besides the app, by channel
+	Texts        []SMSDelivery          // the text messages that carried it, oldest first
+}
+
+// DeliveryHistoryPage is one page of a user's delivery history, newest
+// first.
+type DeliveryHistoryPage struct {
+	Records []DeliveryRecord
+	Next    *Cursor // the next (older) page; nil on the last page
+}
+
+// DeliveryHistory is a page of the user's notifications, email-only ones
+// included, with their deliveries, newest first along the (user_id,
+// sent_at, id) index; three queries per page.
+func (a *Account) DeliveryHistory(ctx context.Context, before *Cursor, limit int) (DeliveryHistoryPage, error) {
+	if err := timed(before); err != nil {
+		return DeliveryHistoryPage{}, err
+	}
+	if limit <= 0 {
+		limit = DefaultNotificationPage
+	}
+	limit = min(limit, MaxNotificationPage)
+	g := a.db.WithContext(ctx)
+	q := g.Model(&Notification{}).Where("notifications.user_id = ?", a.userID)
+	if before != nil {
+		q = q.Where("(notifications.sent_at, notifications.id) < (?, ?)", before.At.UTC(), before.ID)
+	}
+	var rows []Notification
+	if err := q.Order("notifications.sent_at DESC, notifications.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return DeliveryHistoryPage{}, err
+	}
+	var p DeliveryHistoryPage
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		p.Next = &Cursor{At: last.SentAt, ID: last.ID}
+	}
+	if len(rows) == 0 {
+		return p, nil
+	}
+	ids := make([]string, len(rows))
+	for i, n := range rows {
+		ids[i] = n.ID
+	}
+	var ds []NotificationDelivery
+	if err := g.Where("user_id = ? AND notification_id IN ?", a.userID, ids).Order("channel").Find(&ds).Error; err != nil {
+		return DeliveryHistoryPage{}, err
+	}
+	var texts []SMSDelivery
+	if err := g.Where("user_id = ? AND notification_id IN ?", a.userID, ids).Order("created_at, id").Find(&texts).Error; err != nil {
+		return DeliveryHistoryPage{}, err
+	}
+	p.Records = make([]DeliveryRecord, len(rows))
+	at := make(map[string]int, len(rows))
+	for i, n := range rows {
+		p.Records[i].Notification = n
+		at[n.ID] = i
+	}
+	for _, d := range ds {
+		r := &p.Records[at[d.NotificationID]]
+		r.Deliveries = append(r.Deliveries, d)
+	}
+	for _, s := range texts {
+		r := &p.Records[at[*s.NotificationID]]
+		r.Texts = append(r.Texts, s)
+	}
+	return p, nil
+}

@@ -100,10 +100,22 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	must(err)
 	_, err = sa.DecideApproval(ctx, store.Decision{RequestID: areq.ID, ApproverID: reviewer.ID, Approve: true}, actorOf(reviewer))
 	must(err)
+	// The approval configuration: a rule, a workflow, the policy, a delegation.
+	rule, err := sa.CreateRequirement(ctx, store.RequirementChange{SchemaID: cs.ID, RuleName: "Alpha registrar", RequiredSignatures: 1,
+		ApproverRoles: []store.Role{store.RoleAdmin}, ApproverUserIDs: []string{issuer.ID}, Active: true}, act)
+	must(err)
+	flow, err := sa.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Alpha issuance", Type: store.WorkflowCredentialIssuance, SchemaID: cs.ID,
+		Steps: []store.WorkflowStep{{ApproverRoles: []store.Role{store.RoleIssuer}, RequiredApprovals: 1}}, Active: true}, act)
+	must(err)
+	policy, err := sa.SaveApprovalPolicy(ctx, store.ApprovalPolicy{FourEyesRevocation: true, StepUp: store.StepUpTOTP}, act)
+	must(err)
+	deleg, err := sa.CreateDelegation(ctx, admin.ID, issuer.ID, time.Now(), time.Now().Add(48*time.Hour), time.Now(), act)
+	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
+		rule.ID, flow.ID, policy.ID, deleg.ID,
 		reviewer.ID, pending.ID, areq.ID}
 	f.pendingID, f.requestID, f.reviewerID = pending.ID, areq.ID, reviewer.ID
 
@@ -140,6 +152,10 @@ var tenantTables = []struct{ table, where string }{
 	{"approval_requests", "organization_id = ?"},
 	{"credential_approvals", "organization_id = ?"},
 	{"webhook_deliveries", "webhook_id IN (SELECT id FROM webhooks WHERE organization_id = ?)"},
+	{"multisig_requirements", "schema_id IN (SELECT id FROM credential_schemas WHERE organization_id = ?)"},
+	{"approval_workflows", "organization_id = ?"},
+	{"approval_policies", "organization_id = ?"},
+	{"approval_delegations", "organization_id = ?"},
 }
 
 // snapshot is, per tenant table, the number of A's rows and a digest of
@@ -192,13 +208,21 @@ var isolation = map[string]isolationExpect{
 	"ResendInvitation": notFound, "RemoveIssuerCategory": notFound, "Schema": notFound, "SchemaInUse": notFound,
 	"UpdateSchema": notFound, "NewSchemaVersion": notFound, "SetSchemaActive": notFound, "InTx": notFound,
 	"SigningKey": notFound, "Template": notFound, "CreateTemplate": refused, "UpdateTemplate": refused,
-	"SetTemplateActive": notFound,
-	"Webhook":           notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
+	"SetTemplateActive": notFound, "Listing": notFound, "PublishTemplate": notFound, "UnpublishTemplate": notFound,
+	"AdoptTemplate": notFound, "Adoption": notFound, "Design": notFound, "Category": notFound,
+	"Webhook": notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
 	"ApprovalRequest": notFound, "ApprovalRequestFor": notFound, "EligibleApprovers": notFound, "ApprovalTally": notFound, "DecideApproval": notFound,
 	"EditPendingCredential": notFound, "ActivatePendingCredential": notFound, "StorePendingCredential": notFound,
 	"ApprovalDecisions": empty, "ApprovalRequirements": empty, "ApprovalInbox": empty, "PendingApprovals": own,
+	"Requirement": notFound, "UpdateRequirement": notFound, "SetRequirementActive": notFound, "DeleteRequirement": notFound,
+	"ApprovalWorkflow": notFound, "UpdateApprovalWorkflow": notFound, "SetApprovalWorkflowActive": notFound,
+	"DeleteApprovalWorkflow": notFound, "IssuanceWorkflow": notFound, "CreateDelegation": notFound, "DeleteDelegation": notFound,
+	"ApproversLost": notFound, "CreateRequirement": refused, "CreateApprovalWorkflow": refused,
+	"Requirements": empty, "ApprovalWorkflows": empty, "Approvers": empty, "Delegations": empty, "ActiveDelegate": empty,
+	"ApprovalPolicy": own, "SaveApprovalPolicy": own,
+	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -233,6 +257,11 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		})...)
 	}
 	return map[string][][]any{
+		"ApproversLost": perID(func(id string) []any { return []any{ctx, id, store.RoleVerifier} }),
+		// B's own policy, whatever ids the value carries.
+		"SaveApprovalPolicy": perID(func(id string) []any {
+			return []any{ctx, store.ApprovalPolicy{ID: id, OrganizationID: f.a.ID, FourEyesSuspension: true, StepUp: store.StepUpPassword}, act}
+		}),
 		"CreateAPIKey": {{ctx, &store.APIKey{Name: "bravo key", KeyHash: "bravo-hash", Prefix: "tc_bravo"}, act}},
 		"CreateBatch": {{ctx, &store.IssuanceBatch{TemplateID: &f.tpl.ID},
 			[]store.IssuanceBatchRow{{RowNumber: 1, DataEncrypted: []byte("sealed")}}, act}},
@@ -283,6 +312,11 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"RotateWebhookSecret": perID(func(id string) []any {
 			return []any{ctx, id, secret.Sealed("next"), secret.Sealed("previous"), time.Now(), act}
 		}),
+		"NotifyMembers": perID(func(id string) []any {
+			return []any{ctx, []string{id}, store.Notification{Type: store.NotifySystemAlert, Title: "t", Message: "m"}}
+		}),
+		"ClaimVerifiedEvent": perID(func(id string) []any { return []any{ctx, id, time.Now(), time.Minute} }),
+		"NotifyAdmins":       {{ctx, store.Notification{Type: store.NotifySystemAlert, Title: "t", Message: "m"}}},
 		"RecordWebhookAttempt": perID(func(id string) []any {
 			return []any{ctx, &store.WebhookDelivery{WebhookID: id, EventType: "credential.issued", EventID: "evt_bravo", Attempt: 1,
 				Cause: store.CauseTest, CreatedAt: time.Now()}}

@@ -86,5 +86,9 @@ func Models() []any {
 		&NotificationDelivery{},
 		// 00022 approval requests
 		&ApprovalRequest{},
+		// 00023 approval settings
+		&ApprovalPolicy{}, &ApprovalDelegation{},
+		// 00025 marketplace
+		&MarketplaceListing{}, &TemplateVersion{}, &TemplateAdoption{},
 	}
 }

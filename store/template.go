@@ -63,6 +63,7 @@ type CredentialTemplate struct {
 	IsPublic       bool
 	Active         bool
 	CategoryID     *string // added by migration 00002 (template_categories is a phase-2 table)
+	Version        int     `gorm:"default:1" validate:"min=0"` // 1 when created, one more on each change (migration 00025)
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 
@@ -345,7 +346,8 @@ func (s *Scoped) UpdateTemplate(ctx context.Context, id string, c TemplateChange
 		}
 		t.Name, t.Description, t.SchemaID, t.IsPublic = c.Name, c.description(), schema.ID, c.IsPublic
 		t.TemplateData = datatypes.NewJSONType(c.Data)
-		if err := s.tenant(tx, &t).Select("name", "description", "schema_id", "is_public", "template_data", "updated_at").Omit("Schema").Updates(&t).Error; err != nil {
+		t.Version++ // a marketplace version is a snapshot of one of these
+		if err := s.tenant(tx, &t).Select("name", "description", "schema_id", "is_public", "template_data", "version", "updated_at").Omit("Schema").Updates(&t).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &s.orgID

@@ -53,6 +53,9 @@ func validModels() []any {
 		&store.RetentionPolicy{DataType: store.RetainAuditLogs, RetentionPeriodDays: 365},
 		&store.TemplateCategory{Name: "Degrees", Description: ptr("Academic degrees"), Icon: ptr("cap")},
 		&store.TemplateReview{Rating: 5, ReviewText: ptr("Great")},
+		&store.MarketplaceListing{Kind: store.TemplateBadge, Licence: store.LicenceCCBYSA, Name: "BSc", Summary: "A degree", Version: 1},
+		&store.TemplateVersion{Version: 1},
+		&store.TemplateAdoption{SourceVersion: 1, SourceName: "BSc", SourceIssuer: "Example University"},
 		&store.MultisigRequirement{RequiredSignatures: 1, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer})},
 		&store.CredentialApproval{ApprovalStatus: store.ApprovalPending, ApprovalNotes: ptr("ok"), Round: 1, Step: 1, ApproverRole: ptr("reviewer")},
 		&store.Webhook{Name: "CRM", URL: "https://crm.example.com/hook", RetryCount: 3,
@@ -72,6 +75,7 @@ func validModels() []any {
 		&store.ApprovalWorkflow{WorkflowName: "Two-step", WorkflowType: store.WorkflowCredentialIssuance, AutoApproveThreshold: 1,
 			EscalationTimeoutHours: 24},
 		&store.WorkflowInstance{ResourceType: "credential", Status: store.WorkflowInProgress},
+		&store.ApprovalPolicy{StepUp: store.StepUpPassword},
 		&store.UserToken{Purpose: store.TokenPasswordReset},
 		&store.ApprovalRequest{Status: store.RequestPending, Round: 1, CurrentStep: 1},
 	}
@@ -135,6 +139,10 @@ func TestValidateRejects(t *testing.T) {
 		{"organization name empty", with(func(o *store.Organization) { o.Name = "" }), "name", "is required"},
 		{"organization name too long", with(func(o *store.Organization) { o.Name = long(201) }), "name", "must be at most 200 characters long"},
 		{"slug with space", with(func(o *store.Organization) { o.Slug = "Bad Slug" }), "slug", ""},
+		{"listing licence unknown", with(func(l *store.MarketplaceListing) { l.Licence = "GPL-3.0" }), "licence", ""},
+		{"listing kind unknown", with(func(l *store.MarketplaceListing) { l.Kind = "poster" }), "kind", ""},
+		{"listing summary empty", with(func(l *store.MarketplaceListing) { l.Summary = "" }), "summary", "is required"},
+		{"adoption version zero", with(func(a *store.TemplateAdoption) { a.SourceVersion = 0 }), "source_version", ""},
 		{"slug upper case", with(func(o *store.Organization) { o.Slug = "Example" }), "slug", ""},
 		{"slug underscore", with(func(o *store.Organization) { o.Slug = "a_b" }), "slug", ""},
 		{"slug leading dash", with(func(o *store.Organization) { o.Slug = "-a" }), "slug", ""},
@@ -516,8 +524,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 25 {
-			t.Errorf("%s: %d CHECK IN columns, want 25", dialect, n)
+		if n != 28 {
+			t.Errorf("%s: %d CHECK IN columns, want 28", dialect, n)
 		}
 	}
 }
@@ -548,6 +556,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			&store.MultisigRequirement{SchemaID: cs.ID},
 			&store.AnalyticsModel{OrganizationID: org.ID, ModelName: "m", ModelType: store.ModelChurnPrediction, ModelVersion: "1"},
 			&store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "w", WorkflowType: store.WorkflowSchemaCreation},
+			&store.ApprovalPolicy{OrganizationID: org.ID, StepUp: store.StepUpNone},
 		}
 		for _, r := range rows {
 			must(t, db.Create(r).Error)
@@ -598,6 +607,8 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			{&store.AnalyticsModel{}, "model_type", []any{"usage_prediction", "astrology", ""}},
 			{&store.ApprovalWorkflow{}, "auto_approve_threshold", []any{0, 1, 100}},
 			{&store.ApprovalWorkflow{}, "escalation_timeout_hours", []any{0, 1, 8760}},
+			{&store.ApprovalWorkflow{}, "bulk_sample_size", []any{-1, 0, 1000}},
+			{&store.ApprovalPolicy{}, "step_up", []any{"none", "password", "totp", "sms", "TOTP", ""}},
 		}
 		for _, c := range cases {
 			row := rowOf(c.model)

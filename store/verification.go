@@ -280,3 +280,35 @@ func (s *Scoped) Verifications(ctx context.Context, f VerificationFilter) (Verif
 	}
 	return p, nil
 }
+
+// ClaimVerifiedEvent claims the credential's credential.verified window
+// at at: true when no event was published for it in the window before at
+// (verified_event_at unset, or at least window older), at becoming its
+// verified_event_at; false when a writer, of this server or another,
+// published one within it. Called in the transaction that publishes the
+// event (InsertVerificationLogsThen's handles), so the claim commits with
+// the event or not at all; two servers claiming one credential at once
+// wait on its row and only the first wins, which is what makes the cap hold
+// across servers. ErrNotFound for a credential not the organization's.
+func (s *Scoped) ClaimVerifiedEvent(ctx context.Context, id string, at time.Time, window time.Duration) (bool, error) {
+	if !validUUID(id) {
+		return false, ErrNotFound
+	}
+	at = at.UTC()
+	res := s.q(ctx, &Credential{}).Where("id = ? AND (verified_event_at IS NULL OR verified_event_at <= ?)", id, at.Add(-window)).
+		UpdateColumn("verified_event_at", at)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	var n int64
+	if err := s.q(ctx, &Credential{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, ErrNotFound
+	}
+	return false, nil
+}

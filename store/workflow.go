@@ -31,6 +31,9 @@ type WorkflowStep struct {
 	ApproverRoles     []Role   `json:"approver_roles,omitempty"`
 	ApproverUserIDs   []string `json:"approver_user_ids,omitempty"`
 	RequiredApprovals int      `json:"required_approvals"`
+	// DeadlineHours is how long the step may wait for its approvals before
+	// it escalates (0: no deadline) (00023).
+	DeadlineHours int `json:"deadline_hours,omitempty"`
 }
 
 // ApprovalWorkflow is an organization's configurable approval process.
@@ -43,8 +46,14 @@ type ApprovalWorkflow struct {
 	AutoApproveThreshold   int `gorm:"default:1" validate:"min=1,max=100"`
 	EscalationEnabled      bool
 	EscalationTimeoutHours int `gorm:"default:24" validate:"min=1,max=8760"`
-	Active                 bool
-	CreatedAt              time.Time
+	// SchemaID is the schema a credential_issuance workflow applies to; nil
+	// for every schema without its own (00023).
+	SchemaID *string
+	// BulkSampleSize is how many rows of a bulk batch TrustCred picks at
+	// random for the reviewer to look at before approving it (00023).
+	BulkSampleSize int `validate:"min=0,max=1000"`
+	Active         bool
+	CreatedAt      time.Time
 
 	Instances []WorkflowInstance `gorm:"foreignKey:WorkflowID" validate:"-"`
 }

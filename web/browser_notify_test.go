@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -71,4 +72,61 @@ func TestBrowserNotificationPreferences(t *testing.T) {
 	}
 	browsertest.Look(t, tab, "notification-preferences")
 	browsertest.Axe(t, tab, "notification-preferences")
+}
+
+// From the notifications page a user opens their delivery history and
+// sees each channel's outcome, a text message's failure with the
+// provider's reason; the page holds at a phone's and a laptop's width and
+// passes axe.
+func TestBrowserNotificationHistory(t *testing.T) {
+	tab := browsertest.Tab(t)
+	env := webtest.New(t, store.SQLite, withTwilio())
+	u := env.User(store.RoleIssuer, env.Org("acme"))
+	ctx := t.Context()
+	acc := env.DB.Account(u.ID)
+	if err := acc.SetPhone(ctx, "+14155552671"); err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.SaveNotificationPreferences(ctx, []store.NotificationPreference{
+		{NotificationType: store.NotifySystemAlert, InAppEnabled: true, EmailEnabled: true, SMSEnabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	id := notifyUser(t, env, u, store.NotifySystemAlert, "Your role in Acme University's credential office has changed to administrator", "", at)
+	notifyUser(t, env, u, store.NotifyCredentialIssued, "Bulk issuance finished: graduates-2026.csv", "", at.Add(time.Minute))
+	ds, err := env.DB.NotificationDeliveries(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.Channel == store.ChannelSMS {
+			why, provider := "Twilio 21610: Attempt to send to unsubscribed recipient. The number replied STOP to an earlier message.", "twilio"
+			if err := env.DB.RecordSMS(ctx, d.ID, &store.SMSDelivery{UserID: u.ID, PhoneNumber: "+14155552671", Message: "Role changed",
+				Status: store.SMSFailed, Provider: &provider, ErrorMessage: &why, NotificationID: &id}, at); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := env.DB.FinishDelivery(ctx, d.ID, store.DeliverySent, "", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := env.Serve()
+	q := func(id string) string { return `[data-testid="` + id + `"]` }
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(`#f-email`, u.Email),
+		chromedp.SendKeys(`#f-password`, webtest.Password),
+		chromedp.Click(q("login-submit")),
+		chromedp.WaitVisible(q("dashboard")),
+		chromedp.Navigate(base+"/notifications"),
+		chromedp.Click(q("notification-history-link")),
+		chromedp.WaitVisible(q("history-table")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	text, err := chromedp.Run(tab, chromedp.Text(q("history-table")))
+	if err != nil || !strings.Contains(text, "unsubscribed recipient") || !strings.Contains(text, "Failed") || !strings.Contains(text, "Text message") {
+		t.Fatalf("history: %q %v", text, err)
+	}
+	browsertest.Look(t, tab, "notification-history")
+	browsertest.Axe(t, tab, "notification-history")
 }

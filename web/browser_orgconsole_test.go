@@ -67,6 +67,26 @@ func TestBrowserOrgConsole(t *testing.T) {
 	if n := rows(); n != 4 {
 		t.Fatalf("%d rows, want 4", n)
 	}
+	// The Verified column's "No" and its button read at 4.5:1 or more
+	// against the row (it was 2.56:1).
+	colours, err := chromedp.Run(tab, chromedp.Evaluate[[][]string](`[...document.querySelectorAll('[data-testid="org-verified"] span:not(.sr-only), [data-testid="org-verified-set"]')].filter(e => e.checkVisibility() && e.textContent.trim()).map(e => {
+		let bg = 'rgb(255, 255, 255)';
+		for (let p = e; p; p = p.parentElement) { const b = getComputedStyle(p).backgroundColor; if (b !== 'rgba(0, 0, 0, 0)') { bg = b; break; } }
+		return [e.textContent.trim().slice(0, 20), getComputedStyle(e).color, bg];
+	})`))
+	if err != nil || len(colours) == 0 {
+		t.Fatalf("the Verified column: %v %v", colours, err)
+	}
+	sawNo := false
+	for _, c := range colours {
+		sawNo = sawNo || c[0] == "No"
+		if r := contrast(c[1], c[2]); r < 4.5 {
+			t.Errorf("%q in the Verified column: %s on %s, contrast %.2f:1, want 4.5:1", c[0], c[1], c[2], r)
+		}
+	}
+	if !sawNo {
+		t.Errorf("no unverified organization's \"No\" in the Verified column: %v", colours)
+	}
 	// Sort by name, then search: the search keeps the order.
 	if err := chromedp.Do(tab,
 		chromedp.Click(css(`[data-testid="orgs-sort-name"]`)),

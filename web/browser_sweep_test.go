@@ -83,11 +83,16 @@ func TestBrowserWidthSweep(t *testing.T) {
 		"/schemas/:id":                     one("SELECT id FROM credential_schemas WHERE organization_id = ? LIMIT 1", orgID),
 		"/schemas/:id/edit":                one("SELECT id FROM credential_schemas WHERE organization_id = ? LIMIT 1", orgID),
 		"/templates/:id/edit":              one("SELECT id FROM credential_templates WHERE organization_id = ? LIMIT 1", orgID),
+		"/templates/:id/publish":           one("SELECT id FROM credential_templates WHERE organization_id = ? LIMIT 1", orgID),
+		"/marketplace/:id":                 one("SELECT template_id FROM marketplace_listings WHERE organization_id = ? LIMIT 1", orgID),
 		"/admin/organizations/:id/suspend": orgID,
 		"/admin/organizations/:id/revoke":  orgID,
 	}
 	hookID, deliveryID := sweepWebhook(t, env, orgID)
 	ids["/settings/webhooks/:id"], ids["/settings/webhooks/:id/deliveries"] = hookID, hookID
+	// The demo's degree rule and its issuance workflow.
+	ids["/settings/approvals/rules/:id"] = one("SELECT multisig_requirements.id FROM multisig_requirements JOIN credential_schemas ON credential_schemas.id = multisig_requirements.schema_id WHERE credential_schemas.organization_id = ? LIMIT 1", orgID)
+	ids["/settings/approvals/workflows/:id"] = one("SELECT id FROM approval_workflows WHERE organization_id = ? AND workflow_type = 'credential_issuance' LIMIT 1", orgID)
 	// Two ids: the whole path.
 	ids["/settings/webhooks/:id/deliveries/:deliveryId"] = "/settings/webhooks/" + hookID + "/deliveries/" + deliveryID
 	// The sweep leaves out what a role cannot open: the demo's admin must

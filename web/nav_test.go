@@ -85,10 +85,15 @@ func TestSidebarShowsWhatEachRoleCanOpen(t *testing.T) {
 		}
 	}
 	// The anonymous visitor has no sidebar, and sign-in and /verify in
-	// the top bar.
+	// the top bar; the home page and the footer link /verify too.
 	r := clients[webtest.AsAnonymous].Get("/")
 	if r.Has("sidebar-nav") || !r.Has("sign-in") || !r.Has("public-verify") || !r.Has("footer-verify") {
 		t.Errorf("signed-out top bar: sidebar %v, sign-in %v, verify %v", r.Has("sidebar-nav"), r.Has("sign-in"), r.Has("public-verify"))
+	}
+	for _, id := range []string{"public-verify", "home-verify", "footer-verify"} {
+		if !regexp.MustCompile(`<a [^>]*href="/verify"[^>]*data-testid="` + id + `"`).MatchString(r.Body) {
+			t.Errorf("the signed-out home page has no %s link to /verify", id)
+		}
 	}
 }
 
@@ -107,6 +112,7 @@ func TestSidebarMarksOneCurrentItem(t *testing.T) {
 		"/schemas/new":          "/schemas",
 		"/settings/keys":        "/settings/keys",
 		"/verify":               "/verify", // a public page, which a signed-in person sees in the staff shell
+		"/marketplace":          "/marketplace",
 		"/account":              "",
 	} {
 		r := cl.Get(path)

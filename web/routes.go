@@ -39,7 +39,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
-	templates := &handlers.Templates{}
+	templates := &handlers.Templates{Issuer: issuer}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
 	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}
@@ -48,6 +48,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
 	approvals := &handlers.Approvals{Svc: d.Services.Approvals}
+	approvalSettings := &handlers.ApprovalSettings{}
+	delegation := &handlers.Delegation{}
+	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -127,6 +130,11 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/confirm-email/:token", registrations.Confirm)
 	app.Get("/orgs/:slug", issuers.Show)
 	app.Get("/docs/events", eventDocs.Docs)
+	// The template marketplace: anyone browses (the staff shell when signed
+	// in); using a template copies it into one's organization (schemas.write).
+	app.Get("/marketplace", market.Index)
+	app.Get("/marketplace/:id", market.Show)
+	app.Post("/marketplace/:id/adopt", m.Org(authz.SchemasWrite), market.Adopt)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
@@ -149,6 +157,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/notifications/count", m.User(), notifications.Count)
 	app.Get("/notifications/latest", m.User(), notifications.Latest)
 	app.Post("/notifications/read-all", m.User(), notifications.ReadAll)
+	app.Get("/notifications/deliveries", m.User(), notifications.History)
 	app.Get("/notifications/preferences", m.User(), notifications.Preferences)
 	app.Post("/notifications/preferences", m.User(), notifications.SavePreferences)
 	app.Post("/notifications/:id/read", m.User(), notifications.MarkRead)
@@ -189,6 +198,29 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/approvals/:id", m.Org(authz.ApprovalsDecide), approvals.Show)
 	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), approvals.Approve)
 	app.Post("/approvals/:id/reject", m.Org(authz.ApprovalsDecide), approvals.Reject)
+	// The approval configuration (approvals.manage): rules, workflows and
+	// their step editor, the policy. Fixed paths before :id.
+	app.Get("/settings/approvals", m.Org(authz.ApprovalsManage), approvalSettings.Index)
+	app.Post("/settings/approvals/policy", m.Org(authz.ApprovalsManage), approvalSettings.SavePolicy)
+	app.Get("/settings/approvals/rules/new", m.Org(authz.ApprovalsManage), approvalSettings.NewRule)
+	app.Post("/settings/approvals/rules", m.Org(authz.ApprovalsManage), approvalSettings.CreateRule)
+	app.Get("/settings/approvals/rules/:id", m.Org(authz.ApprovalsManage), approvalSettings.EditRule)
+	app.Post("/settings/approvals/rules/:id", m.Org(authz.ApprovalsManage), approvalSettings.UpdateRule)
+	app.Post("/settings/approvals/rules/:id/activate", m.Org(authz.ApprovalsManage), approvalSettings.SetRuleActive(true))
+	app.Post("/settings/approvals/rules/:id/deactivate", m.Org(authz.ApprovalsManage), approvalSettings.SetRuleActive(false))
+	app.Post("/settings/approvals/rules/:id/delete", m.Org(authz.ApprovalsManage), approvalSettings.DeleteRule)
+	app.Get("/settings/approvals/workflows/new", m.Org(authz.ApprovalsManage), approvalSettings.NewWorkflow)
+	app.Post("/settings/approvals/workflows/editor", m.Org(authz.ApprovalsManage), approvalSettings.Editor)
+	app.Post("/settings/approvals/workflows", m.Org(authz.ApprovalsManage), approvalSettings.CreateWorkflow)
+	app.Get("/settings/approvals/workflows/:id", m.Org(authz.ApprovalsManage), approvalSettings.EditWorkflow)
+	app.Post("/settings/approvals/workflows/:id", m.Org(authz.ApprovalsManage), approvalSettings.UpdateWorkflow)
+	app.Post("/settings/approvals/workflows/:id/activate", m.Org(authz.ApprovalsManage), approvalSettings.SetWorkflowActive(true))
+	app.Post("/settings/approvals/workflows/:id/deactivate", m.Org(authz.ApprovalsManage), approvalSettings.SetWorkflowActive(false))
+	app.Post("/settings/approvals/workflows/:id/delete", m.Org(authz.ApprovalsManage), approvalSettings.DeleteWorkflow)
+	// An approver's own delegate while away (approvals.decide).
+	app.Get("/account/delegation", m.Org(authz.ApprovalsDecide), delegation.Show)
+	app.Post("/account/delegation", m.Org(authz.ApprovalsDecide), delegation.Create)
+	app.Post("/account/delegation/:id/delete", m.Org(authz.ApprovalsDecide), delegation.Delete)
 
 	// Credentials: read (org.view), issue (credentials.issue), revoke and
 	// suspend (credentials.revoke). The issue routes come before /:id.
@@ -244,6 +276,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/templates/:id", m.Org(authz.SchemasWrite), templates.Update)
 	app.Post("/templates/:id/activate", m.Org(authz.SchemasWrite), templates.Activate)
 	app.Post("/templates/:id/deactivate", m.Org(authz.SchemasWrite), templates.Deactivate)
+	// Publishing to the marketplace (templates.publish: administrators).
+	app.Get("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.PublishForm)
+	app.Post("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.Publish)
+	app.Post("/templates/:id/unpublish", m.Org(authz.TemplatesPublish), market.Unpublish)
 
 	// Organization administrators (members.manage): the members page.
 	app.Get("/members", m.Org(authz.MembersManage), members.Index)

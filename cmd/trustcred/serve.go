@@ -30,6 +30,10 @@ import (
 	"github.com/trustcred/trustcred/web"
 )
 
+// jobPeriod, when set (tests only), runs every periodic job, and a
+// notification's look whether email has been set up, at this period.
+var jobPeriod time.Duration
+
 // serve runs the web server and the job queue until ctx is cancelled (by
 // SIGINT or SIGTERM), then stops accepting, lets in-flight requests and
 // running jobs finish within the shutdown timeout, and closes the database.
@@ -78,17 +82,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	services := web.NewServices(cfg, db, keys, vlogs, log)
 
 	workers := jobs.NewWorkers()
+	if jobPeriod != 0 {
+		workers.Hurry(jobPeriod)
+	}
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
 	issuance.RegisterExpire(workers, services.Issuer, log)
 	var texts sms.Provider = sms.Unconfigured{}
 	if cfg.SMSConfigured() {
 		texts = &sms.Twilio{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom, BaseURL: cfg.TwilioBaseURL}
 	}
-	notify.Register(workers, notify.Deps{DB: db, Mailer: mailer, SMS: texts, BaseURL: cfg.BaseURL, Log: log})
+	notify.Register(workers, notify.Deps{DB: db, Mailer: mailer, SMS: texts, BaseURL: cfg.BaseURL, Log: log, EmailWait: jobPeriod})
 	bulk.Register(workers, db, services.Issuer, log)
 	approval.Register(workers, services.Approvals)
-	// Events fan out to their consumers in jobs: webhooks for now.
-	events.Register(workers, db, log, services.Webhooks)
+	// Events fan out to their consumers in jobs: webhooks and notifications.
+	events.Register(workers, db, log, services.Webhooks, notify.Events{})
 	webhook.Register(workers, services.Webhooks, time.Duration(cfg.WebhookRetentionDays)*24*time.Hour)
 	queue, err := jobs.New(db, log, workers)
 	if err != nil {

@@ -11,9 +11,11 @@ package approval
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,13 +217,16 @@ func Evidence(credentialURL string, decisions []store.CredentialApproval, tally 
 			"approver":          approverName(a),
 			"approverRole":      deref(a.ApproverRole),
 			"approvedAt":        decidedAt(a).UTC().Format(time.RFC3339),
-			"approvalStep":      a.Step,
-			"requiredApprovals": required,
-			"eligibleApprovers": eligible,
+			"approvalStep":      number(a.Step),
+			"requiredApprovals": number(required),
+			"eligibleApprovers": number(eligible),
 		})
 	}
 	return out
 }
+
+// number is n as internal/vc's documents hold numbers.
+func number(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 
 func approverName(a store.CredentialApproval) string {
 	if a.Approver == nil {

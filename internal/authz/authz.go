@@ -25,12 +25,17 @@ const (
 	APIKeysManage Permission = "apikeys.manage"
 	// Design credential schemas and templates.
 	SchemasWrite Permission = "schemas.write"
+	// Publish the organization's templates to the marketplace, or take them out.
+	TemplatesPublish Permission = "templates.publish"
 	// Issue credentials.
 	CredentialsIssue Permission = "credentials.issue"
 	// Revoke and suspend credentials.
 	CredentialsRevoke Permission = "credentials.revoke"
 	// Approve or reject pending issuance.
 	ApprovalsDecide Permission = "approvals.decide"
+	// Configure approvals: multi-signature rules, workflows, the approval
+	// policy (/settings/approvals).
+	ApprovalsManage Permission = "approvals.manage"
 	// Logo, colours, custom domain.
 	BrandingManage Permission = "branding.manage"
 	// Webhooks and their delivery history.
@@ -48,15 +53,15 @@ const (
 // All lists every permission.
 var All = []Permission{
 	AccountUse, OrgView, OrgManage, MembersManage, APIKeysManage, SchemasWrite, CredentialsIssue,
-	CredentialsRevoke, ApprovalsDecide, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead,
-	CredentialsVerify, PlatformManage,
+	CredentialsRevoke, ApprovalsDecide, ApprovalsManage, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead,
+	CredentialsVerify, PlatformManage, TemplatesPublish,
 }
 
 // roles is the permission table.
 var roles = map[store.Role][]Permission{
 	store.RoleSuperAdmin: All,
 	store.RoleAdmin: {AccountUse, OrgView, OrgManage, MembersManage, APIKeysManage, SchemasWrite, CredentialsIssue,
-		CredentialsRevoke, ApprovalsDecide, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead, CredentialsVerify},
+		CredentialsRevoke, ApprovalsDecide, ApprovalsManage, BrandingManage, WebhooksManage, IntegrationsManage, AuditRead, CredentialsVerify, TemplatesPublish},
 	store.RoleIssuer:    {AccountUse, OrgView, SchemasWrite, CredentialsIssue, CredentialsRevoke, CredentialsVerify},
 	store.RoleReviewer:  {AccountUse, OrgView, ApprovalsDecide, CredentialsVerify},
 	store.RoleVerifier:  {AccountUse, CredentialsVerify},

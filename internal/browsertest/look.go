@@ -111,8 +111,14 @@ func Sideways(tab context.Context) (int, string, error) {
 // 2 px both ways. An element inside another (a control in its label) is
 // not an overlap; hidden ones (sr-only, closed menus, transparent
 // loading indicators) do not count.
-func Overlapping(tab context.Context) ([]string, error) {
-	return chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
+func Overlapping(tab context.Context) ([]string, error) { return OverlappingIn(tab, "") }
+
+// OverlappingIn is Overlapping among the interactive elements inside the
+// element that the CSS selector within picks (an open menu, a popover):
+// what is drawn over the page beneath it is not an overlap there. An empty
+// selector is the whole page.
+func OverlappingIn(tab context.Context, within string) ([]string, error) {
+	return chromedp.Run(tab, chromedp.Evaluate[[]string](`((within) => {
 		const name = el => "<" + el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
 			(el.dataset.testid ? " data-testid=" + el.dataset.testid : "") + "> " +
 			(el.textContent || el.getAttribute("aria-label") || el.name || "").trim().replace(/\s+/g, " ").slice(0, 40);
@@ -142,7 +148,9 @@ func Overlapping(tab context.Context) ([]string, error) {
 			return {left, top, right, bottom};
 		};
 		const items = [];
-		for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]")) {
+		const root = within ? document.querySelector(within) : document;
+		if (!root) return ["nothing matches " + within];
+		for (const el of root.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]")) {
 			if (!visible(el)) continue;
 			const boxes = [...el.getClientRects()].map(r => clip(el, r)).filter(b => b.right - b.left > 2 && b.bottom - b.top > 2);
 			if (boxes.length) items.push({el, boxes});
@@ -158,5 +166,5 @@ func Overlapping(tab context.Context) ([]string, error) {
 			}
 		}
 		return out;
-	})()`))
+	})(`+strconv.Quote(within)+`)`))
 }

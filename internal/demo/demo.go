@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -293,18 +294,49 @@ func (s *seeder) orgs() {
 		&store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: verifier.ID, Rating: 5, ReviewText: ptr("Verified in seconds from the QR code.")},
 	)
 
+	// The marketplace: Northfield publishes its degree and its badge, the
+	// guild a safety induction; the guild adopted Northfield's badge.
+	safety := &store.TemplateCategory{Name: "Health and safety", ParentCategoryID: &professional.ID, Icon: ptr("shield-check"), Active: true}
+	s.add(safety)
+	induction := s.schema(guild, "Site Safety Induction", "1.0", []store.SchemaField{
+		{Name: "site", Label: "Construction site", Type: store.SchemaFieldText, Required: true},
+		{Name: "inducted_on", Label: "Date of induction", Type: store.SchemaFieldDate, Required: true},
+	})
+	inductionTpl := &store.CredentialTemplate{
+		Name: "Site Safety Induction", Description: ptr("Certifies that a worker completed the site safety induction: hazards, PPE and emergency routes."),
+		OrganizationID: guild.ID, SchemaID: induction.ID, IsPublic: true, Active: true, CategoryID: &safety.ID,
+		TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateCertificate, Cryptosuite: "eddsa-rdfc-2022", ValidityDays: 365,
+			Display: store.TemplateDisplay{Title: "Site Safety Induction", Criteria: "Attended the two-hour induction and passed the walk-round check."}}),
+	}
+	s.add(inductionTpl)
+	s.publish(bsc, degree, store.LicenceCCBY, "A bachelor's degree with major, honours and date conferred", 0, 1, 5, 20*24*time.Hour)
+	s.publish(dataSci, course, store.LicenceCCBYSA, "Open Badge for a 40-hour course, with study hours", 1, 2, 9, 12*24*time.Hour)
+	s.publish(inductionTpl, induction, store.LicenceCC0, "Safety induction for construction sites, renewed yearly", 0, 0, 0, 3*24*time.Hour)
+	dataSciCopy := s.schema(guild, "Course Certificate", "1.0", course.Fields)
+	copied := &store.CredentialTemplate{
+		Name: dataSci.Name, Description: dataSci.Description, OrganizationID: guild.ID, SchemaID: dataSciCopy.ID, Active: true, CategoryID: &courses.ID,
+		TemplateData: datatypes.NewJSONType(store.Snapshot(dataSci, course).Data),
+	}
+	s.add(copied)
+	s.add(&store.TemplateAdoption{OrganizationID: guild.ID, TemplateID: copied.ID, SourceTemplateID: &dataSci.ID, SourceVersion: 1,
+		SourceName: dataSci.Name, SourceIssuer: north.Name, AdoptedBy: &gIssuer.ID, CreatedAt: s.now.Add(-5 * 24 * time.Hour)})
+
 	// Approvals: degrees need two signatures; a two-step issuance workflow.
 	s.add(
-		&store.MultisigRequirement{SchemaID: degree.ID, RequiredSignatures: 2, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}), Active: true},
-		&store.MultisigRequirement{SchemaID: chartered.ID, RequiredSignatures: 1, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleAdmin}), Active: true},
+		// 2 of Northfield's 3 reviewers and admins (Rita, Paul, Alice).
+		&store.MultisigRequirement{SchemaID: degree.ID, RuleName: "Registrar's office", RequiredSignatures: 2,
+			ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}), Active: true},
+		&store.MultisigRequirement{SchemaID: chartered.ID, RuleName: "Membership secretary", RequiredSignatures: 1,
+			ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleAdmin}), Active: true},
 	)
 	flow := &store.ApprovalWorkflow{
 		OrganizationID: north.ID, WorkflowName: "Degree issuance", WorkflowType: store.WorkflowCredentialIssuance,
 		Steps: datatypes.NewJSONSlice([]store.WorkflowStep{
-			{Name: "Department check", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1},
-			{Name: "Registrar sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, ApproverUserIDs: []string{nAdmin.ID}, RequiredApprovals: 1},
+			{Name: "Department check", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1, DeadlineHours: 72},
+			{Name: "Registrar sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, ApproverUserIDs: []string{nAdmin.ID}, RequiredApprovals: 1, DeadlineHours: 48},
 		}),
 		AutoApproveThreshold: 2, EscalationEnabled: true, EscalationTimeoutHours: 48, Active: true,
+		SchemaID: &degree.ID, BulkSampleSize: 10,
 	}
 	schemaFlow := &store.ApprovalWorkflow{
 		OrganizationID: north.ID, WorkflowName: "New schema review", WorkflowType: store.WorkflowSchemaCreation,
@@ -314,6 +346,14 @@ func (s *seeder) orgs() {
 		AutoApproveThreshold: 1, EscalationTimeoutHours: 24, Active: true,
 	}
 	s.add(flow, schemaFlow)
+	// Northfield asks a second person before a revocation and the password
+	// before an approval; the Dean of Studies is away next week and the
+	// Provost decides for her.
+	s.add(
+		&store.ApprovalPolicy{OrganizationID: north.ID, FourEyesRevocation: true, StepUp: store.StepUpPassword},
+		&store.ApprovalDelegation{OrganizationID: north.ID, UserID: nReviewer.ID, DelegateID: nReviewer2.ID,
+			StartsAt: s.now.Add(7 * 24 * time.Hour), EndsAt: s.now.Add(14 * 24 * time.Hour)},
+	)
 	s.add(&store.WorkflowInstance{WorkflowID: schemaFlow.ID, ResourceType: "schema", ResourceID: course.ID,
 		CurrentStep: 1, Status: store.WorkflowApproved, CompletedAt: ptr(s.now.Add(-72 * time.Hour))})
 
@@ -417,6 +457,25 @@ func (s *seeder) schema(org *store.Organization, name, version string, fields []
 	}
 	s.add(cs)
 	return cs
+}
+
+// publish lists version 1 of a template in the marketplace, as
+// store.PublishTemplate would, with its aggregates (which the template's
+// adoptions and reviews seeded here must match).
+func (s *seeder) publish(t *store.CredentialTemplate, schema *store.CredentialSchema, licence store.Licence, summary string,
+	adoptions, ratings, ratingSum int, ago time.Duration) {
+	snap := store.Snapshot(t, schema)
+	at := s.now.Add(-ago)
+	var fields []string
+	for _, f := range schema.Fields {
+		fields = append(fields, f.Label)
+	}
+	s.add(
+		&store.TemplateVersion{TemplateID: t.ID, Version: 1, Snapshot: datatypes.NewJSONType(snap), PublishedAt: at},
+		&store.MarketplaceListing{TemplateID: t.ID, OrganizationID: t.OrganizationID, Kind: snap.Data.Kind, Licence: licence,
+			Name: snap.Name, Summary: summary, Description: snap.Description, Labels: strings.Join(fields, "\n"), Version: 1, PublishedAt: at,
+			Adoptions: adoptions, RatingCount: ratings, RatingSum: ratingSum},
+	)
 }
 
 func ptr[T any](v T) *T { return &v }

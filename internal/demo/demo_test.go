@@ -59,6 +59,37 @@ func TestSeed(t *testing.T) {
 			t.Errorf("%d approval requests, want 6 (three degrees, three licences)", n)
 		}
 
+		// The approval configuration holds by the store's own rules (the
+		// degree's 2-of-N rule has enough reviewers and admins), and the
+		// demo reviewers' workflow applies to degrees.
+		var northID string
+		if err := db.SQL().QueryRowContext(ctx, storetest.Rebind(db.Dialect(), "SELECT id FROM organizations WHERE slug = ?"), "northfield").Scan(&northID); err != nil {
+			t.Fatal(err)
+		}
+		sc := db.Scoped(northID)
+		rules, err := sc.Requirements(ctx)
+		if err != nil || len(rules) == 0 {
+			t.Fatalf("northfield rules: %v", err)
+		}
+		for _, r := range rules {
+			if _, err := sc.UpdateRequirement(ctx, r.ID, store.RequirementChange{SchemaID: r.SchemaID, RuleName: r.RuleName,
+				RequiredSignatures: r.RequiredSignatures, ApproverRoles: r.ApproverRoles, ApproverUserIDs: r.ApproverUserIDs, Active: r.Active}, store.Actor{}); err != nil {
+				t.Errorf("demo rule %q does not hold: %v", r.RuleName, err)
+			}
+		}
+		flows, err := sc.ApprovalWorkflows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range flows {
+			if _, err := sc.UpdateApprovalWorkflow(ctx, w.ID, store.WorkflowChangeOf(&w), store.Actor{}); err != nil {
+				t.Errorf("demo workflow %q does not hold: %v", w.WorkflowName, err)
+			}
+		}
+		if p, _ := sc.ApprovalPolicy(ctx); !p.FourEyesRevocation {
+			t.Error("northfield's approval policy was not seeded")
+		}
+
 		// Every role is there, and the printed passwords sign in (two are
 		// checked: bcrypt at cost 12 is slow on purpose).
 		roles := map[store.Role]bool{}

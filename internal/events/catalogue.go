@@ -37,6 +37,7 @@ const (
 	APIKeyRevoked         Type = "api_key.revoked"
 	ApprovalRequested     Type = "approval.requested"
 	ApprovalDecided       Type = "approval.decided"
+	TemplatePublished     Type = "template.published"
 )
 
 // Group is how the webhook form groups the events' checkboxes.
@@ -49,6 +50,7 @@ const (
 	GroupMembers      Group = "Members"
 	GroupAPIKeys      Group = "API keys"
 	GroupApprovals    Group = "Approvals"
+	GroupMarketplace  Group = "Marketplace"
 )
 
 // Spec describes one event type: its version, what it means, and its
@@ -176,6 +178,17 @@ type ApprovalDecision struct {
 	DecidedAt  time.Time  `json:"decided_at" doc:"when the request was decided"`
 }
 
+// Template is the payload of template.published.
+type Template struct {
+	ID       string    `json:"id" doc:"the template (its marketplace page: /marketplace/{id})"`
+	Name     string    `json:"name" doc:"its name, as published"`
+	Kind     string    `json:"kind" doc:"certificate, diploma, license or badge"`
+	Version  int       `json:"version" doc:"the version published (adopters copy this one)"`
+	Licence  string    `json:"licence" doc:"the licence it is offered under (SPDX: CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0, CC-BY-ND-4.0)"`
+	Category string    `json:"category,omitempty" doc:"its marketplace category, when any"`
+	At       time.Time `json:"at" doc:"when it was published"`
+}
+
 var (
 	exampleTime    = time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)
 	exampleExpires = time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -225,6 +238,9 @@ var Catalogue = []Spec{
 				{UserID: "3b4c5d6e-7f80-4a1b-9c2d-3e4f5a6b7c8d", Name: "Rita Registrar", Role: "reviewer", Decision: "approved", DecidedAt: exampleTime},
 				{UserID: "4c5d6e7f-8091-4b2c-8d3e-4f5a6b7c8d9e", Name: "Dean Dale", Role: "reviewer", Decision: "approved", Note: "Checked the transcript", DecidedAt: exampleTime},
 			}, DecidedAt: exampleTime}},
+	{TemplatePublished, 1, GroupMarketplace, "A template of the organization was published to the marketplace (or a new version of it), after its quality check.",
+		Template{}, Template{ID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Kind: "certificate", Version: 2,
+			Licence: "CC-BY-4.0", Category: "Health and safety", At: exampleTime}},
 }
 
 var examplePending = func() Credential {

@@ -69,6 +69,9 @@ type Fanout struct {
 // Kind is the River job kind.
 func (Fanout) Kind() string { return "event_fanout" }
 
+// InsertOpts puts fan-outs on their own queue (jobs.QueueEvents).
+func (Fanout) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueEvents} }
+
 // Publish records e in the transaction of sc (a handle from Scoped.InTx):
 // the change and its event commit together. Publishing outside a
 // transaction, or into another organization, is refused.

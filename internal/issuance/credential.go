@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -285,8 +286,14 @@ func emailIdentity(email, salt string) map[string]any {
 }
 
 // normalize round-trips a document through JSON so that its values are the
-// ones internal/vc works with (json.Number, []any, map[string]any).
+// ones internal/vc works with (json.Number, []any, map[string]any). A
+// document made only of the values plainJSON knows is copied into that form
+// directly, with the same result (TestNormalizeAsJSON); any other goes
+// through encoding/json.
 func normalize(doc map[string]any) (map[string]any, error) {
+	if m, ok := plainJSON(doc); ok && m != nil {
+		return m.(map[string]any), nil
+	}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return nil, err
@@ -300,6 +307,68 @@ func normalize(doc map[string]any) (map[string]any, error) {
 		return nil, vc.ErrDocumentFormat
 	}
 	return m, nil
+}
+
+// plainJSON is vc.ParseJSON(json.Marshal(v)) for a value made of nil,
+// strings and object keys of valid UTF-8, booleans, float64, int, int64,
+// maps, []any and []string; ok is false for anything else (a string that
+// JSON would change, another type), which the caller sends through JSON.
+// Numbers are written by encoding/json itself, so they read back the same.
+func plainJSON(v any) (out any, ok bool) {
+	switch t := v.(type) {
+	case nil:
+		return nil, true
+	case string:
+		return t, utf8.ValidString(t)
+	case bool:
+		return t, true
+	case float64:
+		b, err := json.Marshal(t)
+		return json.Number(b), err == nil
+	case int:
+		return json.Number(strconv.Itoa(t)), true
+	case int64:
+		return json.Number(strconv.FormatInt(t, 10)), true
+	case map[string]any:
+		if t == nil {
+			return nil, true
+		}
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			if !utf8.ValidString(k) {
+				return nil, false
+			}
+			if m[k], ok = plainJSON(e); !ok {
+				return nil, false
+			}
+		}
+		return m, true
+	case []any:
+		if t == nil {
+			return nil, true
+		}
+		l := make([]any, len(t))
+		for i, e := range t {
+			if l[i], ok = plainJSON(e); !ok {
+				return nil, false
+			}
+		}
+		return l, true
+	case []string:
+		if t == nil {
+			return nil, true
+		}
+		l := make([]any, len(t))
+		for i, e := range t {
+			if !utf8.ValidString(e) {
+				return nil, false
+			}
+			l[i] = e
+		}
+		return l, true
+	default:
+		return nil, false
+	}
 }
 
 // statusEntries are a credential's BitstringStatusListEntry values.
@@ -367,14 +436,15 @@ func (is *Issuer) prepare(ctx context.Context, sc *store.Scoped, suite string, a
 	return org, &signer{issuerDID: issuerDID, key: k, priv: priv, suite: suite}, nil
 }
 
-// sign adds credentialStatus and the proof to an unsigned document.
+// sign adds credentialStatus and the proof to an unsigned document, one
+// already in internal/vc's form (normalize: every caller's document comes
+// from Document or a checked API document). The status entries are made of
+// strings, already in that form, so the document is not made again
+// through JSON (that was a tenth of a bulk row's CPU).
 func (is *Issuer) sign(s *signer, doc map[string]any, rev, sus store.StatusEntry, now time.Time) (map[string]any, []byte, error) {
 	doc = maps.Clone(doc)
 	doc["credentialStatus"] = is.statusEntries(rev, sus)
-	doc, err := normalize(doc)
-	if err != nil {
-		return nil, nil, err
-	}
+	var err error
 	opts := vc.ProofOptions{Created: now, VerificationMethod: verificationMethod(s.issuerDID, s.key)}
 	var signed map[string]any
 	switch s.suite {

@@ -52,6 +52,12 @@ const (
 // queue's jobs (bulk issuance, emails, event fan-out).
 const QueueOutbound = "outbound"
 
+// QueueEvents is the queue of published events' fan-out (internal/events):
+// short transactions that mostly wait on the database's commit, so many
+// run at once, and neither a bulk batch's jobs nor the emails on the
+// default queue hold them up (nor they those).
+const QueueEvents = "events"
+
 // Workers per queue. The default queue's jobs are CPU and database work;
 // on SQLite one writer works at a time anyway. Outbound jobs wait on the
 // network: a slow receiver must not keep others waiting.
@@ -59,6 +65,12 @@ const (
 	postgresWorkers = 10
 	sqliteWorkers   = 2
 	outboundWorkers = 50
+	// An event's fan-out waits mostly on its commit: on PostgreSQL, more of
+	// them at once share the server's WAL flushes (BenchmarkDeliveries:
+	// the fan-out was the stage deliveries waited on with 10). SQLite has
+	// one writer.
+	postgresEventWorkers = 30
+	sqliteEventWorkers   = 2
 )
 
 // Workers is the set of job kinds this process can run, and the periodic
@@ -66,7 +78,14 @@ const (
 type Workers struct {
 	river    *river.Workers
 	kinds    []string
-	periodic []*river.PeriodicJob
+	periodic []periodic
+	hurry    time.Duration
+}
+
+// periodic is one job scheduled with Every.
+type periodic struct {
+	interval time.Duration
+	args     river.JobArgs
 }
 
 // NewWorkers returns an empty set.
@@ -98,11 +117,29 @@ func (w timed[T]) Timeout(j *river.Job[T]) time.Duration {
 // schedules, and a period's job is inserted at most once, so restarts and
 // several processes do not pile them up.
 func (ws *Workers) Every(interval time.Duration, args river.JobArgs) {
-	ws.periodic = append(ws.periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) {
-			return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
-		},
-		&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
+	ws.periodic = append(ws.periodic, periodic{interval: interval, args: args})
+}
+
+// Hurry schedules every periodic job every d instead (at least a second,
+// River's shortest unique period), for tests that watch a whole server
+// through many runs of its periodic jobs in seconds rather than hours.
+func (ws *Workers) Hurry(d time.Duration) { ws.hurry = max(d, time.Second) }
+
+// periodicJobs is the schedule for River.
+func (ws *Workers) periodicJobs() []*river.PeriodicJob {
+	out := make([]*river.PeriodicJob, 0, len(ws.periodic))
+	for _, p := range ws.periodic {
+		interval, args := p.interval, p.args
+		if ws.hurry != 0 {
+			interval = ws.hurry
+		}
+		out = append(out, river.NewPeriodicJob(river.PeriodicInterval(interval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
+			},
+			&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
+	}
+	return out
 }
 
 // Kinds lists the registered job kinds.
@@ -125,15 +162,16 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 		return nil, err
 	}
 	var (
-		driver     riverdriver.Driver[*sql.Tx]
-		maxWorkers = postgresWorkers
+		driver       riverdriver.Driver[*sql.Tx]
+		maxWorkers   = postgresWorkers
+		eventWorkers = postgresEventWorkers
 	)
 	switch db.Dialect() {
 	case store.Postgres:
 		driver = riverdatabasesql.New(pool)
 	case store.SQLite:
 		driver = riversqlite.New(pool)
-		maxWorkers = sqliteWorkers
+		maxWorkers, eventWorkers = sqliteWorkers, sqliteEventWorkers
 	}
 	// A queue fetches at most once per cooldown, up to its free workers:
 	// at River's default of 100 ms the default queue ran at most 100 jobs a
@@ -161,9 +199,10 @@ func New(db *store.DB, log *slog.Logger, ws *Workers) (*Queue, error) {
 	working := ws != nil && len(ws.kinds) > 0
 	if working {
 		cfg.Workers = ws.river
-		cfg.PeriodicJobs = ws.periodic
+		cfg.PeriodicJobs = ws.periodicJobs()
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: maxWorkers},
+			QueueEvents:        {MaxWorkers: eventWorkers},
 			QueueOutbound:      {MaxWorkers: outboundWorkers},
 		}
 	}

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -124,6 +125,9 @@ type DeliveryWorker struct {
 	BaseURL string
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
+	// EmailWait is when a delivery waiting for email to be set up looks
+	// again (zero: notConfiguredRetry).
+	EmailWait time.Duration
 }
 
 func (w *DeliveryWorker) now() time.Time {
@@ -213,7 +217,7 @@ func (w *DeliveryWorker) email(ctx context.Context, dw *store.DeliveryWork, last
 	case errors.Is(err, mail.ErrNotConfigured):
 		// The operator has not set up email (serve warned once at start):
 		// wait for it quietly.
-		return river.JobSnooze(notConfiguredRetry)
+		return river.JobSnooze(cmp.Or(w.EmailWait, notConfiguredRetry))
 	case errors.Is(err, mail.ErrInvalidMessage):
 		w.Log.Error("notification email refused; not retried", "delivery", dw.Delivery.ID, "error", err)
 		return w.finish(ctx, dw, store.DeliveryFailed, err.Error())

@@ -10,6 +10,7 @@ package notify
 import (
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
@@ -24,6 +25,9 @@ type Deps struct {
 	SMS     sms.Provider // nil: sms.Unconfigured
 	BaseURL string
 	Log     *slog.Logger
+	// EmailWait is how long a delivery waits before it looks again
+	// whether email has been set up (zero: five minutes); tests shorten it.
+	EmailWait time.Duration
 }
 
 // Register registers the workers: the dispatch of notification deliveries
@@ -37,7 +41,7 @@ func Register(ws *jobs.Workers, d Deps) {
 	}
 	jobs.Add(ws, &DispatchWorker{DB: d.DB})
 	ws.Every(DispatchInterval, NotificationDispatch{})
-	jobs.Add(ws, &DeliveryWorker{DB: d.DB, Mailer: d.Mailer, SMS: d.SMS, BaseURL: d.BaseURL, Log: log})
+	jobs.Add(ws, &DeliveryWorker{DB: d.DB, Mailer: d.Mailer, SMS: d.SMS, BaseURL: d.BaseURL, Log: log, EmailWait: d.EmailWait})
 	jobs.Add(ws, &DigestWorker{DB: d.DB, Mailer: d.Mailer, BaseURL: d.BaseURL, Log: log})
 	ws.Every(DigestInterval, NotificationDigest{})
 	jobs.Add(ws, &CredentialEmailWorker{DB: d.DB, Mailer: d.Mailer, BaseURL: d.BaseURL, Log: log})

@@ -23,24 +23,44 @@ var base58Index = func() [256]int8 {
 // alphabet.
 var ErrBase58 = errors.New("vc: invalid base58btc")
 
+// base58Limb is 58^5, the base of base58Encode's limbs: five digits each.
+const base58Limb = 58 * 58 * 58 * 58 * 58
+
 // base58Encode encodes b in base58btc; each leading zero byte becomes a '1'.
+// The number is converted in limbs of five digits, three bytes at a time
+// (a signature costs a twelfth of the byte-by-digit conversion).
 func base58Encode(b []byte) string {
 	zeros := 0
 	for zeros < len(b) && b[zeros] == 0 {
 		zeros++
 	}
-	// log(256)/log(58) ≈ 1.366: enough digits for the rest.
-	digits := make([]byte, 0, (len(b)-zeros)*138/100+1)
-	for _, c := range b[zeros:] {
-		carry := int(c)
-		for i := range digits {
-			carry += int(digits[i]) << 8
-			digits[i] = byte(carry % 58) // #nosec G115 -- carry%58 < 58
-			carry /= 58
+	rest := b[zeros:]
+	// log(256)/log(58) ≈ 1.366 digits per byte.
+	limbs := make([]uint32, 0, len(rest)*138/500+2)
+	for i := 0; i < len(rest); {
+		n := min(3, len(rest)-i)
+		var carry uint64
+		for _, c := range rest[i : i+n] {
+			carry = carry<<8 | uint64(c)
+		}
+		i += n
+		mul := uint64(1) << (8 * n)
+		for j := range limbs {
+			t := uint64(limbs[j])*mul + carry
+			limbs[j] = uint32(t % base58Limb) // #nosec G115 -- < 58^5 < 2^32
+			carry = t / base58Limb
 		}
 		for carry > 0 {
-			digits = append(digits, byte(carry%58))
-			carry /= 58
+			limbs = append(limbs, uint32(carry%base58Limb)) // #nosec G115 -- < 58^5 < 2^32
+			carry /= base58Limb
+		}
+	}
+	// Digits, least significant first; the top limb without its zeros.
+	digits := make([]byte, 0, 5*len(limbs))
+	for j, l := range limbs {
+		for k := 0; k < 5 && (l > 0 || j < len(limbs)-1); k++ {
+			digits = append(digits, byte(l%58)) // #nosec G115 -- l%58 < 58
+			l /= 58
 		}
 	}
 	out := make([]byte, zeros+len(digits))
@@ -53,28 +73,45 @@ func base58Encode(b []byte) string {
 	return string(out)
 }
 
-// base58Decode decodes a base58btc string; each leading '1' becomes a zero byte.
+// base58Decode decodes a base58btc string; each leading '1' becomes a zero
+// byte. The number is built in 32-bit limbs, five digits at a time.
 func base58Decode(s string) ([]byte, error) {
 	zeros := 0
 	for zeros < len(s) && s[zeros] == '1' {
 		zeros++
 	}
-	// log(58)/log(256) ≈ 0.733.
-	bytes := make([]byte, 0, (len(s)-zeros)*733/1000+1)
-	for i := zeros; i < len(s); i++ {
-		v := base58Index[s[i]]
-		if v < 0 {
-			return nil, fmt.Errorf("%w: character %q at %d", ErrBase58, s[i], i)
+	// log(58)/log(256) ≈ 0.733 bytes per digit.
+	limbs := make([]uint32, 0, (len(s)-zeros)*733/4000+2)
+	for i := zeros; i < len(s); {
+		n := min(5, len(s)-i)
+		var acc uint64
+		mul := uint64(1)
+		for k := i; k < i+n; k++ {
+			v := base58Index[s[k]]
+			if v < 0 {
+				return nil, fmt.Errorf("%w: character %q at %d", ErrBase58, s[k], k)
+			}
+			acc = acc*58 + uint64(v)
+			mul *= 58
 		}
-		carry := int(v)
-		for j := range bytes {
-			carry += int(bytes[j]) * 58
-			bytes[j] = byte(carry) // #nosec G115 -- keeping the low 8 bits is the point; the rest carries
-			carry >>= 8
+		i += n
+		carry := acc
+		for j := range limbs {
+			t := uint64(limbs[j])*mul + carry
+			limbs[j] = uint32(t) // #nosec G115 -- keeping the low 32 bits is the point; the rest carries
+			carry = t >> 32
 		}
 		for carry > 0 {
-			bytes = append(bytes, byte(carry)) // #nosec G115 -- keeping the low 8 bits is the point; the rest carries
-			carry >>= 8
+			limbs = append(limbs, uint32(carry)) // #nosec G115 -- keeping the low 32 bits is the point; the rest carries
+			carry >>= 32
+		}
+	}
+	// Bytes, least significant first; the top limb without its zeros.
+	bytes := make([]byte, 0, 4*len(limbs))
+	for j, l := range limbs {
+		for k := 0; k < 4 && (l > 0 || j < len(limbs)-1); k++ {
+			bytes = append(bytes, byte(l)) // #nosec G115 -- the low 8 bits
+			l >>= 8
 		}
 	}
 	out := make([]byte, zeros+len(bytes))

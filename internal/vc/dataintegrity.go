@@ -203,10 +203,12 @@ func verify(ctx context.Context, doc map[string]any, resolve KeyResolver, opts V
 	delete(config, "proofValue")
 	pc, hasPC := config["@context"]
 	dc, hasDC := unsecured["@context"]
-	if cs.implicitContext && !hasPC && hasDC {
+	implicit := cs.implicitContext && !hasPC && hasDC
+	if implicit {
+		// The document's own @context: the same value, nothing to compare.
 		config["@context"], pc, hasPC = dc, dc, true
 	}
-	if hasPC != hasDC || (hasPC && !sameContext(pc, dc)) {
+	if hasPC != hasDC || (hasPC && !implicit && !sameContext(pc, dc)) {
 		return ErrProofContext
 	}
 	pub, err := resolve(ctx, vm)

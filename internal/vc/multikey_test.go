@@ -5,7 +5,11 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"math/big"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -110,11 +114,62 @@ func TestMultikey(t *testing.T) {
 
 func FuzzBase58(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 2, 255})
+	f.Add([]byte{})
+	f.Add([]byte{0})
+	f.Add(bytes.Repeat([]byte{255}, 64))
+	f.Add([]byte("1112NEpo7TZRRrLZSi2U"))
+	f.Add([]byte("z0OIl"))
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := base58Encode(b)
+		if want := bigBase58(b); s != want {
+			t.Fatalf("base58Encode(%x) = %q, want %q", b, s, want)
+		}
 		got, err := base58Decode(s)
 		if err != nil || !bytes.Equal(got, b) {
 			t.Fatalf("%x -> %q -> %x, %v", b, s, got, err)
 		}
+		// b read as base58 text: the number it names, or an error for the
+		// first character outside the alphabet.
+		want, wantErr := bigBase58Decode(string(b))
+		got, err = base58Decode(string(b))
+		if (err != nil) != (wantErr != nil) || (err != nil && err.Error() != wantErr.Error()) || !bytes.Equal(got, want) {
+			t.Fatalf("base58Decode(%q) = %x, %v; want %x, %v", b, got, err, want, wantErr)
+		}
 	})
+}
+
+// bigBase58Decode is base58btc decoding by the definition, with math/big.
+func bigBase58Decode(s string) ([]byte, error) {
+	zeros := 0
+	for zeros < len(s) && s[zeros] == '1' {
+		zeros++
+	}
+	n := new(big.Int)
+	for i := zeros; i < len(s); i++ {
+		d := strings.IndexByte(base58Alphabet, s[i])
+		if d < 0 {
+			return nil, fmt.Errorf("%w: character %q at %d", ErrBase58, s[i], i)
+		}
+		n.Mul(n, big.NewInt(58)).Add(n, big.NewInt(int64(d)))
+	}
+	return append(make([]byte, zeros), n.Bytes()...), nil
+}
+
+// bigBase58 is base58btc by the definition, with math/big: the reference
+// of FuzzBase58.
+func bigBase58(b []byte) string {
+	zeros := 0
+	for zeros < len(b) && b[zeros] == 0 {
+		zeros++
+	}
+	n := new(big.Int).SetBytes(b)
+	var digits []byte
+	base, r := big.NewInt(58), new(big.Int)
+	for n.Sign() > 0 {
+		n.QuoRem(n, base, r)
+		digits = append(digits, base58Alphabet[r.Int64()])
+	}
+	slices.Reverse(digits)
+	return strings.Repeat("1", zeros) + string(digits)
 }

@@ -68,12 +68,49 @@ var (
 	rdfNil   = ld.NewIRI(ld.RDFNil)
 )
 
-func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIssuer) ([]*ld.Quad, error) {
-	var quads []*ld.Quad
-	ids := make([]string, 0, len(graph))
-	for id := range graph {
-		ids = append(ids, id)
+// quadSlab makes the quads of one graph (ld.NewQuad's), allocated a
+// chunk at a time, with the graph's name made a node once.
+type quadSlab struct {
+	free  []ld.Quad
+	graph ld.Node
+}
+
+func newQuadSlab(graphName string) *quadSlab {
+	s := &quadSlab{}
+	switch {
+	case graphName == "" || graphName == "@default":
+	case strings.HasPrefix(graphName, "_:"):
+		s.graph = ld.NewBlankNode(graphName)
+	default:
+		s.graph = ld.NewIRI(graphName)
 	}
+	return s
+}
+
+func (s *quadSlab) quad(subject, predicate, object ld.Node) *ld.Quad {
+	if len(s.free) == 0 {
+		s.free = make([]ld.Quad, 16)
+	}
+	q := &s.free[0]
+	s.free = s.free[1:]
+	*q = ld.Quad{Subject: subject, Predicate: predicate, Object: object, Graph: s.graph}
+	return q
+}
+
+func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIssuer) ([]*ld.Quad, error) {
+	slab := newQuadSlab(graphName)
+	ids := make([]string, 0, len(graph))
+	values := 0
+	for id, node := range graph {
+		ids = append(ids, id)
+		for _, v := range node.(map[string]any) {
+			if l, isList := v.([]any); isList {
+				values += len(l)
+			}
+		}
+	}
+	quads := make([]*ld.Quad, 0, values)
+	slab.free = make([]ld.Quad, values)
 	slices.Sort(ids)
 	for _, id := range ids {
 		if ld.IsRelativeIri(id) {
@@ -84,7 +121,8 @@ func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIss
 			subject = ld.NewBlankNode(id)
 		}
 		node := graph[id].(map[string]any)
-		for _, property := range ld.GetOrderedKeys(node) {
+		var keyBuf [16]string
+		for _, property := range ld.AppendOrderedKeys(keyBuf[:0], node) {
 			var values []any
 			switch {
 			case property == "@type":
@@ -105,32 +143,39 @@ func graphToRDF(graphName string, graph map[string]any, issuer *ld.IdentifierIss
 				predicate = ld.NewIRI(ld.RDFType)
 			}
 			for _, item := range values {
-				object, err := objectToRDF(item, issuer, graphName, &quads)
+				object, err := objectToRDF(item, issuer, slab, &quads)
 				if err != nil {
 					return nil, err
 				}
-				quads = append(quads, ld.NewQuad(subject, predicate, object, graphName))
+				quads = append(quads, slab.quad(subject, predicate, object))
 			}
 		}
 	}
+	// A quad's subject or predicate that is the previous quad's was
+	// checked already (the first refusal is the same).
+	var subject, predicate ld.Node
 	for _, q := range quads {
-		for _, n := range []ld.Node{q.Subject, q.Predicate, q.Object} {
+		for i, n := range []ld.Node{q.Subject, q.Predicate, q.Object} {
+			if (i == 0 && n == subject) || (i == 1 && n == predicate) {
+				continue
+			}
 			if err := checkNode(n); err != nil {
 				return nil, err
 			}
 		}
+		subject, predicate = q.Subject, q.Predicate
 	}
 	return quads, nil
 }
 
 // objectToRDF converts an expanded value, list or node reference to an RDF
 // term, appending the statements of a list to quads.
-func objectToRDF(item any, issuer *ld.IdentifierIssuer, graphName string, quads *[]*ld.Quad) (ld.Node, error) {
+func objectToRDF(item any, issuer *ld.IdentifierIssuer, slab *quadSlab, quads *[]*ld.Quad) (ld.Node, error) {
 	if ld.IsValue(item) {
 		return literal(item.(map[string]any))
 	}
 	if ld.IsList(item) {
-		return listToRDF(item.(map[string]any)["@list"].([]any), issuer, graphName, quads)
+		return listToRDF(item.(map[string]any)["@list"].([]any), issuer, slab, quads)
 	}
 	var id string
 	if m, isMap := item.(map[string]any); isMap {
@@ -147,14 +192,14 @@ func objectToRDF(item any, issuer *ld.IdentifierIssuer, graphName string, quads 
 	return ld.NewIRI(id), nil
 }
 
-func listToRDF(list []any, issuer *ld.IdentifierIssuer, graphName string, quads *[]*ld.Quad) (ld.Node, error) {
+func listToRDF(list []any, issuer *ld.IdentifierIssuer, slab *quadSlab, quads *[]*ld.Quad) (ld.Node, error) {
 	if len(list) == 0 {
 		return rdfNil, nil
 	}
 	head := ld.NewBlankNode(issuer.GetId(""))
 	subject := ld.Node(head)
 	for i, item := range list {
-		object, err := objectToRDF(item, issuer, graphName, quads)
+		object, err := objectToRDF(item, issuer, slab, quads)
 		if err != nil {
 			return nil, err
 		}
@@ -163,8 +208,8 @@ func listToRDF(list []any, issuer *ld.IdentifierIssuer, graphName string, quads 
 			next = ld.NewBlankNode(issuer.GetId(""))
 		}
 		*quads = append(*quads,
-			ld.NewQuad(subject, rdfFirst, object, graphName),
-			ld.NewQuad(subject, rdfRest, next, graphName))
+			slab.quad(subject, rdfFirst, object),
+			slab.quad(subject, rdfRest, next))
 		subject = next
 	}
 	return head, nil
@@ -282,7 +327,7 @@ func validIRI(s string) bool {
 // FuzzIsURL holds the two equal.
 func isURL(s string) bool {
 	if authority, rest, ok := splitAuthority(s); ok && rest != "" && len(s) < 2083 && urlSafe(rest) &&
-		cachedIsURL(authority+"/") {
+		authorityIsURL(authority) {
 		// url.Parse(s) succeeds when url.Parse(authority+"/") does, with
 		// the same host: it refuses a path, query or fragment only for a
 		// bad %-escape or a control character, and rest has neither. So
@@ -291,7 +336,7 @@ func isURL(s string) bool {
 		return true
 	}
 	if authority, rest, ok := splitAuthority(s); ok && rest != "" && !strings.ContainsAny(rest, "\t\n\f\r ") &&
-		urlPreconditions(s) && cachedIsURL(authority+"/") {
+		urlPreconditions(s) && authorityIsURL(authority) {
 		return true
 	}
 	return cachedIsURL(s)
@@ -334,11 +379,40 @@ func splitAuthority(s string) (authority, rest string, ok bool) {
 	if i < 0 {
 		return "", "", false
 	}
-	j := strings.IndexAny(s[i+3:], "/?#")
-	if j < 0 {
-		return "", "", false
+	for j := i + 3; j < len(s); j++ {
+		if c := s[j]; c == '/' || c == '?' || c == '#' {
+			return s[:j], s[j:], true
+		}
 	}
-	return s[:i+3+j], s[i+3+j:], true
+	return "", "", false
+}
+
+// authorities remembers cachedIsURL(authority+"/") by authority, so that
+// the IRIs of a credential, which share a few scheme://authority parts,
+// are checked without building that string (bounded like validIRIs).
+var (
+	authorities    sync.Map
+	authorityCount atomic.Int64
+)
+
+const (
+	maxAuthorities  = 1024
+	maxAuthorityLen = 256
+)
+
+// authorityIsURL is cachedIsURL(authority+"/").
+func authorityIsURL(authority string) bool {
+	if ok, seen := authorities.Load(authority); seen {
+		return ok.(bool)
+	}
+	ok := cachedIsURL(authority + "/")
+	if len(authority) <= maxAuthorityLen && authorityCount.Load() < maxAuthorities {
+		// A copy: authority is part of a longer IRI the map would keep.
+		if _, loaded := authorities.LoadOrStore(strings.Clone(authority), ok); !loaded {
+			authorityCount.Add(1)
+		}
+	}
+	return ok
 }
 
 // urlPreconditions are ld.IsURL's checks besides its regular expression,

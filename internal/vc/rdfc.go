@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/trustcred/trustcred/internal/vc/internal/ld"
 )
@@ -169,11 +171,37 @@ func CanonicalizeRDFC(doc any) ([]byte, error) {
 // canonicalize is RDFC-1.0 on an RDF dataset, refused (ErrTooAmbiguous)
 // when it needs more work than workBound allows.
 func canonicalize(dataset *ld.RDFDataset) ([]byte, error) {
+	na, err := normalized(dataset)
+	if err != nil {
+		return nil, err
+	}
+	return na.AppendNQuads(nil), nil
+}
+
+func normalized(dataset *ld.RDFDataset) (*ld.NormalisationAlgorithm, error) {
 	na := ld.NewNormalisationAlgorithm(ld.AlgorithmURDNA2015)
 	if err := na.NormalizeBounded(dataset, workBound); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJSONLD, ErrTooAmbiguous)
 	}
-	return []byte(na.NQuads()), nil
+	return na, nil
+}
+
+// canonicalHash is sha256.Sum256(CanonicalizeRDFC(doc)), without joining
+// the canonical lines first.
+func canonicalHash(doc any) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	dataset, err := rdfDataset(doc, safeOptions)
+	if err != nil {
+		return sum, err
+	}
+	na, err := normalized(dataset)
+	if err != nil {
+		return sum, err
+	}
+	h := sha256.New()
+	na.HashNQuads(h)
+	h.Sum(sum[:0])
+	return sum, nil
 }
 
 // rdfDataset is the JSON-LD to RDF conversion of signing and verification:
@@ -252,16 +280,44 @@ func undefinedTerm(proc *ld.JsonLdProcessor, doc any, safe *ld.JsonLdOptions) st
 
 // relativeType returns the first @type value of an expanded document that
 // is not an absolute IRI (or blank node identifier), "" if there is none.
+// It walks the document as walkExpanded does, without a slice per @type.
 func relativeType(expanded any) string {
-	var bad string
-	walkExpanded(expanded, func(_ string, types []string) {
-		for _, t := range types {
-			if bad == "" && !strings.Contains(t, ":") && !ld.IsKeyword(t) {
-				bad = t
+	switch v := expanded.(type) {
+	case []any:
+		for _, e := range v {
+			if t := relativeType(e); t != "" {
+				return t
 			}
 		}
-	})
-	return bad
+	case map[string]any:
+		for k, e := range v {
+			if k == "@type" {
+				switch t := e.(type) {
+				case string:
+					if relativeIRI(t) {
+						return t
+					}
+				case []any:
+					for _, x := range t {
+						if s, ok := x.(string); ok && relativeIRI(s) {
+							return s
+						}
+					}
+				}
+			}
+			if k != "@value" {
+				if t := relativeType(e); t != "" {
+					return t
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// relativeIRI reports whether a @type value is neither an IRI nor a keyword.
+func relativeIRI(t string) bool {
+	return !strings.Contains(t, ":") && !ld.IsKeyword(t)
 }
 
 // walkExpanded calls f for every key of every object in a JSON(-LD) value,
@@ -316,15 +372,103 @@ func VerifyRDFC(ctx context.Context, doc map[string]any, resolve KeyResolver, op
 // hashDataRDFC is the eddsa-rdfc-2022 hashing step:
 // SHA-256(RDFC(proofConfig)) || SHA-256(RDFC(unsecuredDocument)).
 func hashDataRDFC(proofConfig, unsecured map[string]any) ([]byte, error) {
-	cp, err := CanonicalizeRDFC(proofConfig)
+	ph, err := proofConfigHash(proofConfig)
 	if err != nil {
 		return nil, fmt.Errorf("proof config: %w", err)
 	}
-	cd, err := CanonicalizeRDFC(unsecured)
+	dh, err := canonicalHash(unsecured)
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)
 	}
-	ph := sha256.Sum256(cp)
-	dh := sha256.Sum256(cd)
 	return append(ph[:], dh[:]...), nil
+}
+
+// proofConfigs remembers SHA-256(RDFC(proof configuration)) by the
+// configuration's content (proofConfigKey). A proof configuration is
+// small but goes through the whole JSON-LD machinery, as much as a
+// credential's subject; and the credentials of a bulk batch, signed within
+// the same second by the same key, have the same one. At most
+// maxProofConfigs are kept; when full, the cache starts again empty.
+var proofConfigs struct {
+	sync.RWMutex
+	m map[string][sha256.Size]byte
+}
+
+const maxProofConfigs = 1024
+
+// proofConfigHash is SHA-256(CanonicalizeRDFC(config)), remembered for a
+// configuration proofConfigKey can name (only a successful result).
+func proofConfigHash(config map[string]any) ([sha256.Size]byte, error) {
+	key, cacheable := proofConfigKey(config)
+	if cacheable {
+		proofConfigs.RLock()
+		h, ok := proofConfigs.m[key]
+		proofConfigs.RUnlock()
+		if ok {
+			return h, nil
+		}
+	}
+	h, err := canonicalHash(config)
+	if err != nil {
+		return h, err
+	}
+	if cacheable {
+		proofConfigs.Lock()
+		if proofConfigs.m == nil || len(proofConfigs.m) >= maxProofConfigs {
+			proofConfigs.m = make(map[string][sha256.Size]byte)
+		}
+		proofConfigs.m[key] = h
+		proofConfigs.Unlock()
+	}
+	return h, nil
+}
+
+// proofConfigKey names a proof configuration by its whole content, when it
+// is made only of string members and an @context that is a string or a
+// list of strings (as every proof options makes it): each member name and
+// value length-prefixed, in name order, so that two configurations have
+// the same key exactly when they are the same JSON value. ok is false for
+// any other configuration (it is then canonicalized every time).
+func proofConfigKey(config map[string]any) (key string, ok bool) {
+	if len(config) > 16 {
+		return "", false
+	}
+	var names [16]string
+	n := 0
+	for k := range config {
+		names[n] = k
+		n++
+	}
+	slices.Sort(names[:n])
+	b := make([]byte, 0, 512)
+	str := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+	}
+	for _, k := range names[:n] {
+		str(k)
+		switch v := config[k].(type) {
+		case string:
+			b = append(b, 's')
+			str(v)
+		case []any:
+			if k != "@context" {
+				return "", false
+			}
+			b = append(b, 'l')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			for _, e := range v {
+				s, isStr := e.(string)
+				if !isStr {
+					return "", false
+				}
+				str(s)
+			}
+		default:
+			return "", false
+		}
+	}
+	return string(b), true
 }

@@ -223,6 +223,98 @@ func BenchmarkVerifyRDFC(b *testing.B) {
 	}
 }
 
+// BenchmarkVerifyRDFCDistinctProofs is BenchmarkVerifyRDFC over 2,048
+// credentials whose proofs differ (each its own created second), verified
+// in turn: twice the proof configurations proofConfigs keeps, so that no
+// verification finds its proof configuration's hash remembered.
+func BenchmarkVerifyRDFCDistinctProofs(b *testing.B) {
+	_, priv := vectorKeys(b)
+	doc := vectorObject(b, "unsigned.json")
+	docs := make([]map[string]any, 2*maxProofConfigs)
+	for i := range docs {
+		opts := vectorOptions()
+		opts.Created = opts.Created.Add(time.Duration(i) * time.Second)
+		s, err := SignRDFC(doc, opts, priv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs[i] = s
+	}
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		if err := VerifyRDFC(ctx, docs[i%len(docs)], DIDKeyResolver, VerifyOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// TestProofConfigHash: the remembered hash of a proof configuration is the
+// hash of its canonical form, the first time and the next; configurations
+// that differ in any value, in the order of their contexts or in the form
+// of @context have different keys; one that is not only strings is not
+// remembered.
+func TestProofConfigHash(t *testing.T) {
+	opts := vectorOptions()
+	base := func() map[string]any {
+		p, err := opts.proof(CryptosuiteRDFC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p["@context"] = []any{ContextCredentialsV2}
+		return p
+	}
+	configs := []map[string]any{base(), base(), base(), base(), base(), base()}
+	configs[1]["created"] = "2023-02-24T23:36:39Z"
+	configs[2]["@context"] = ContextCredentialsV2
+	configs[3]["@context"] = []any{ContextCredentialsV2, ContextCredentialsExamples}
+	configs[4]["@context"] = []any{ContextCredentialsExamples, ContextCredentialsV2}
+	configs[5]["proofPurpose"] = "authentication"
+	keys := map[string]int{}
+	for i, c := range configs {
+		want, err := CanonicalizeRDFC(c)
+		if err != nil {
+			t.Fatalf("config %d: %v", i, err)
+		}
+		for range 2 {
+			got, err := proofConfigHash(c)
+			if err != nil || got != sha256.Sum256(want) {
+				t.Fatalf("config %d: hash %x, %v; want %x", i, got, err, sha256.Sum256(want))
+			}
+		}
+		k, ok := proofConfigKey(c)
+		if !ok {
+			t.Fatalf("config %d has no key", i)
+		}
+		if j, seen := keys[k]; seen {
+			t.Errorf("configs %d and %d have the same key %q", j, i, k)
+		}
+		keys[k] = i
+	}
+	odd := base()
+	odd["created"] = map[string]any{"@value": "2023-02-24T23:36:38Z"}
+	if k, ok := proofConfigKey(odd); ok {
+		t.Errorf("a configuration with an object has key %q", k)
+	}
+}
+
+// TestCanonicalHash: the hash signing uses is the hash of the canonical
+// form CanonicalizeRDFC returns, for the W3C vector and TrustCred's
+// credentials.
+func TestCanonicalHash(t *testing.T) {
+	for _, name := range []string{"unsigned.json", "trustcred/diploma.json", "trustcred/badge.json"} {
+		doc := vectorObject(t, name)
+		c, err := CanonicalizeRDFC(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got, err := canonicalHash(doc); err != nil || got != sha256.Sum256(c) {
+			t.Errorf("%s: canonicalHash %x, %v; want %x", name, got, err, sha256.Sum256(c))
+		}
+	}
+}
+
 // BenchmarkVerifyRDFCParallel verifies on every GOMAXPROCS goroutine at
 // once: the shared active contexts and IRI verdicts are read-mostly, so
 // throughput should scale with cores (compare ns/op with -cpu 1,2).

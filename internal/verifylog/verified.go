@@ -2,6 +2,8 @@ package verifylog
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,9 +31,11 @@ const sampledCredentials = 100_000
 // verifications of TrustCred's own credentials it logs, capped by
 // VerifiedWindow, through q (baseURL makes their verify_url), in the same
 // transaction as the log rows: never on the request path, and an event is
-// committed with its log or not at all. The cap is kept in memory, per
-// process (several processes may each publish once per window; a restart
-// starts new windows). Call it before the first Record.
+// committed with its log or not at all. The cap holds across processes:
+// each event claims its credential's window in the database
+// (credentials.verified_event_at) in that transaction; the windows kept in
+// memory only spare the database the claims of credentials this process
+// knows to be inside one. Call it before the first Record.
 func (w *Writer) Publish(q jobs.Enqueuer, baseURL string) {
 	seen, _ := lru.New[string, sample](sampledCredentials)
 	w.verified.Store(&verified{q: q, baseURL: strings.TrimRight(baseURL, "/"), window: VerifiedWindow, seen: seen})
@@ -99,21 +103,37 @@ func (v *verified) write(ctx context.Context, db *store.DB, batch []store.Verifi
 		byOrg[org] = append(byOrg[org], pick{log: l, count: s.since + 1})
 		moved[id] = sample{last: l.VerifiedAt}
 	}
-	var err error
+	var (
+		err  error
+		held []pick
+	)
 	if len(orgs) == 0 {
 		err = db.InsertVerificationLogs(ctx, batch)
 	} else {
+		// Claims lock credential rows: in one order on every server.
+		slices.Sort(orgs)
 		err = db.InsertVerificationLogsThen(ctx, batch, func(in func(orgID string) *store.Scoped) error {
+			held = held[:0]
 			for _, org := range orgs {
-				if err := v.publish(ctx, in(org), byOrg[org]); err != nil {
+				h, err := v.publish(ctx, in(org), byOrg[org])
+				if err != nil {
 					return err
 				}
+				held = append(held, h...)
 			}
 			return nil
 		})
 	}
 	if err != nil {
 		return err
+	}
+	// Another server published within the window: this one's window
+	// starts at its pick, and its next event carries these verifications.
+	for _, p := range held {
+		id := *p.log.CredentialID
+		s := moved[id]
+		s.since += p.count
+		moved[id] = s
 	}
 	for id, s := range moved {
 		v.seen.Add(id, s)
@@ -122,24 +142,40 @@ func (v *verified) write(ctx context.Context, db *store.DB, batch []store.Verifi
 }
 
 // publish publishes the picked verifications of one organization's
-// credentials (a credential deleted since publishes none).
-func (v *verified) publish(ctx context.Context, sc *store.Scoped, picks []pick) error {
+// credentials (a credential deleted since publishes none) whose window it
+// claims in the database (store.Scoped.ClaimVerifiedEvent): the cap holds
+// across every server sharing it. It returns the picks whose window
+// another writer held.
+func (v *verified) publish(ctx context.Context, sc *store.Scoped, picks []pick) ([]pick, error) {
+	slices.SortFunc(picks, func(a, b pick) int { return strings.Compare(*a.log.CredentialID, *b.log.CredentialID) })
 	ids := make([]string, len(picks))
 	for i, p := range picks {
 		ids[i] = *p.log.CredentialID
 	}
 	creds, err := sc.CredentialsByID(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byID := make(map[string]*store.Credential, len(creds))
 	for i := range creds {
 		byID[creds[i].ID] = &creds[i]
 	}
 	evs := make([]events.Event, 0, len(picks))
+	var held []pick
 	for _, p := range picks {
 		c, ok := byID[*p.log.CredentialID]
 		if !ok {
+			continue
+		}
+		claimed, err := sc.ClaimVerifiedEvent(ctx, c.ID, p.log.VerifiedAt, v.window)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !claimed {
+			held = append(held, p)
 			continue
 		}
 		verdict := "unavailable"
@@ -155,9 +191,9 @@ func (v *verified) publish(ctx context.Context, sc *store.Scoped, picks []pick) 
 			Credential: events.CredentialOf(c, v.baseURL+"/v/"+c.PublicID), Verdict: verdict, Channel: channel,
 			VerifiedAt: at, Count: p.count})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		evs = append(evs, e)
 	}
-	return events.PublishMany(ctx, sc, v.q, evs)
+	return held, events.PublishMany(ctx, sc, v.q, evs)
 }

@@ -172,3 +172,78 @@ func TestLogsRollBackWithTheirEvents(t *testing.T) {
 		}
 	})
 }
+
+// Two servers sharing the database, each with its own writer and queue:
+// the cap of one credential.verified per credential per window holds
+// across them (the window is claimed in the database), where windows kept
+// per process gave one event per server.
+func TestVerifiedCapAcrossServers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		org, creds := twoCredentials(t, db)
+		ada := creds[0]
+		servers := []*store.DB{db, storetest.Reopen(t, db)}
+		writers := make([]*verifylog.Writer, len(servers))
+		for i, sdb := range servers {
+			q, err := jobs.New(sdb, storetest.Logger(t), jobs.NewWorkers())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = q.Stop(context.Background()) })
+			writers[i] = verifylog.New(sdb, slog.Default(), verifylog.Options{Interval: 20 * time.Millisecond})
+			writers[i].Publish(q, "https://creds.example.org/")
+		}
+		t0 := time.Now().UTC().Truncate(time.Second)
+		// Rounds 4 minutes apart, each server logging three views of the
+		// same credential at once: windows start at 0 and 12 minutes.
+		rows := 0
+		for r := range 5 {
+			at := t0.Add(time.Duration(r) * 4 * time.Minute)
+			done := make(chan struct{})
+			for _, w := range writers {
+				go func() {
+					defer func() { done <- struct{}{} }()
+					for i := range 3 {
+						w.Record(view(ada, org, at.Add(time.Duration(i)*time.Millisecond), store.VerifiedByAPI))
+					}
+				}()
+			}
+			<-done
+			<-done
+			rows += 6
+			for _, w := range writers {
+				waitWritten(t, w, db, rows)
+			}
+		}
+		for _, w := range writers {
+			if err := w.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := events.Pending(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var at []time.Time
+		total := 0
+		for _, e := range got {
+			var p events.Verified
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				t.Fatal(err)
+			}
+			at = append(at, p.VerifiedAt)
+			total += p.Count
+		}
+		if len(at) != 2 || at[1].Sub(at[0]) < verifylog.VerifiedWindow {
+			t.Fatalf("%d credential.verified events at %v, want 2 at least %v apart", len(at), at, verifylog.VerifiedWindow)
+		}
+		if !at[0].Equal(t0) && !at[0].Equal(t0.Add(time.Millisecond)) && !at[0].Equal(t0.Add(2*time.Millisecond)) {
+			t.Errorf("the first event at %v, want the first round's", at[0])
+		}
+		// The events stand for the views up to their own: the first for
+		// one, the second for those its server logged since its last event
+		// (or since it started), the other server's still to be reported.
+		if total < 2 || total > rows {
+			t.Errorf("the events stand for %d views of %d", total, rows)
+		}
+	})
+}

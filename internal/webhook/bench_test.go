@@ -1,9 +1,15 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,26 +105,123 @@ func BenchmarkDeliveries(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu := newCPUMeter(b, db)
 			b.ResetTimer()
 			start := time.Now()
 			if err := f.q.Start(ctx); err != nil {
 				b.Fatal(err)
 			}
-			for {
+			for i := 0; ; i++ {
 				if unique, _, _ := ep.counts(); unique >= b.N {
 					break
 				}
 				if time.Since(start) > 10*time.Minute {
 					b.Fatal("not delivered in 10 minutes")
 				}
+				if i%50 == 0 {
+					cpu.sample()
+				}
 				time.Sleep(10 * time.Millisecond)
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+			elapsed := time.Since(start)
+			goCPU, pgCPU := cpu.used()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "deliveries/s")
+			b.ReportMetric(float64(goCPU.Microseconds())/float64(b.N), "go-cpu-µs/delivery")
+			if pgCPU >= 0 {
+				b.ReportMetric(float64(pgCPU.Microseconds())/float64(b.N), "pg-cpu-µs/delivery")
+			}
 			stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			_ = f.q.Stop(stopCtx)
 			cancel()
 			ep.down()
 		})
 	}
+}
+
+// cpuMeter measures the CPU a run used: this process's (getrusage), and on
+// PostgreSQL that of the server processes serving this test's database
+// (their /proc stat, sampled while the run goes, so that a connection
+// closed before the end still counts up to its last sample). The machine
+// is shared, so CPU per delivery says more than deliveries a second.
+type cpuMeter struct {
+	b       *testing.B
+	db      *store.DB
+	goStart time.Duration
+	pgStart map[int]time.Duration
+	pgLast  map[int]time.Duration
+	pg      bool
+}
+
+func newCPUMeter(b *testing.B, db *store.DB) *cpuMeter {
+	m := &cpuMeter{b: b, db: db, goStart: processCPU(), pg: db.Dialect() == store.Postgres}
+	if m.pg {
+		m.pgStart = m.backends()
+		m.pg = m.pgStart != nil
+		m.pgLast = maps.Clone(m.pgStart)
+	}
+	return m
+}
+
+// backends is the CPU used so far by each server process of the database;
+// nil when /proc does not show them (a server on another machine).
+func (m *cpuMeter) backends() map[int]time.Duration {
+	rows, err := m.db.SQL().Query("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		m.b.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int]time.Duration{}
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			m.b.Fatal(err)
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // ended meanwhile, or another machine's
+		}
+		// Fields after the command's closing parenthesis: utime and stime
+		// are the 12th and 13th, in clock ticks (100 a second on Linux).
+		f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		out[pid] = time.Duration(ut+st) * 10 * time.Millisecond
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func (m *cpuMeter) sample() {
+	if !m.pg {
+		return
+	}
+	for pid, d := range m.backends() {
+		m.pgLast[pid] = max(m.pgLast[pid], d)
+	}
+}
+
+// used is the CPU this process and the database's server processes used
+// since the meter was made; the second is -1 when it cannot be seen.
+func (m *cpuMeter) used() (goCPU, pgCPU time.Duration) {
+	goCPU = processCPU() - m.goStart
+	if !m.pg {
+		return goCPU, -1
+	}
+	m.sample()
+	for pid, d := range m.pgLast {
+		pgCPU += d - m.pgStart[pid]
+	}
+	return goCPU, pgCPU
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -61,12 +61,11 @@ func (s *Service) Consume(ctx context.Context, tx *store.Scoped, q jobs.Enqueuer
 	if err != nil {
 		return err
 	}
-	for _, h := range hooks {
-		if err := q.EnqueueTx(ctx, sqlTx, Deliver{WebhookID: h.ID, OrganizationID: e.OrganizationID, Event: e, Cause: store.CauseEvent}); err != nil {
-			return err
-		}
+	jobArgs := make([]river.JobArgs, len(hooks))
+	for i, h := range hooks {
+		jobArgs[i] = Deliver{WebhookID: h.ID, OrganizationID: e.OrganizationID, Event: e, Cause: store.CauseEvent}
 	}
-	return nil
+	return jobs.EnqueueMany(ctx, q, sqlTx, jobArgs) // one statement for all of the event's webhooks
 }
 
 // Name names the consumer in errors.

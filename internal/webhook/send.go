@@ -25,6 +25,14 @@ const (
 	AttemptTimeout = 10 * time.Second
 	// MaxRetryAfter caps the wait a receiver's Retry-After asks for.
 	MaxRetryAfter = 6 * time.Hour
+	// IdleConnsPerHost is how many connections to one receiver are kept
+	// open between deliveries: the outbound queue's workers
+	// (jobs.QueueOutbound).
+	IdleConnsPerHost = 50
+	// drained is how much of a response past ResponseKept is read and
+	// thrown away so that its connection serves the next delivery; a
+	// longer answer closes the connection instead.
+	drained = 64 << 10
 )
 
 // ErrURL is an endpoint URL TrustCred does not send to.
@@ -90,8 +98,14 @@ func NewSender(allowPrivate bool, timeout time.Duration) *Sender {
 		timeout = AttemptTimeout
 	}
 	s := &Sender{AllowPrivate: allowPrivate, Timeout: timeout, UserAgent: "TrustCred-Webhooks/1"}
+	// Keep a connection per delivery worker to a receiver: net/http keeps
+	// two idle connections per host by default, so a busy endpoint's
+	// deliveries opened (and left in TIME_WAIT) a connection each.
+	tr := outbound.Transport(timeout, allowPrivate)
+	tr.MaxIdleConns = 4 * IdleConnsPerHost
+	tr.MaxIdleConnsPerHost = IdleConnsPerHost
 	s.client = &http.Client{
-		Transport:     outbound.Transport(timeout, allowPrivate),
+		Transport:     tr,
 		Timeout:       timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -126,6 +140,7 @@ func (s *Sender) Send(ctx context.Context, endpoint, id string, now time.Time, b
 	// What was read before a broken connection is still worth logging.
 	kept, _ := io.ReadAll(io.LimitReader(resp.Body, ResponseKept))
 	a.Duration = time.Since(start)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drained))
 	a.Status = resp.StatusCode
 	a.Response = string(kept)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {

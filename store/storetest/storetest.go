@@ -123,6 +123,77 @@ func openSQLite(t testing.TB) *store.DB {
 	return db
 }
 
+// Reopen opens a second handle on db's database, with its own connection
+// pool: another server sharing it.
+func Reopen(t testing.TB, db *store.DB) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	var o store.Options
+	switch db.Dialect() {
+	case store.Postgres:
+		var name string
+		if err := db.SQL().QueryRowContext(ctx, "SELECT current_database()").Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		o.DatabaseURL = withDatabase(PostgresURL(), name)
+	case store.SQLite:
+		var seq int
+		var name, path string
+		if err := db.SQL().QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &path); err != nil {
+			t.Fatal(err)
+		}
+		o.SQLitePath = path
+	}
+	o.Logger = Logger(t)
+	other, err := store.Open(ctx, o)
+	if err != nil {
+		t.Fatalf("storetest: reopen: %v", err)
+	}
+	t.Cleanup(func() { _ = other.Close() })
+	return other
+}
+
+// ChildURL is the URL of db's PostgreSQL database for another process
+// (one a test kills), whose connections carry application_name app, so
+// that WaitForSessionsGone can tell when the server is done with them.
+func ChildURL(t testing.TB, db *store.DB, app string) string {
+	t.Helper()
+	var name string
+	if err := db.SQL().QueryRow("SELECT current_database()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(withDatabase(PostgresURL(), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// WaitForSessionsGone waits until PostgreSQL has no session of app left.
+// A process killed with SIGKILL leaves its sessions to finish what they
+// received: a COMMIT sent just before the kill is still carried out, so
+// what committed is known only once they are gone.
+func WaitForSessionsGone(t testing.TB, db *store.DB, app string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n int
+		if err := db.SQL().QueryRow("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", app).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("storetest: %d sessions of %s still open after a minute", n, app)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // migrateFresh opens a database, applies every migration and closes it
 // (which on SQLite also checkpoints the WAL into the main file).
 func migrateFresh(o store.Options) error {

@@ -541,7 +541,7 @@ func Results(m Index) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ui.Pager(ui.PagerProps{Newer: m.Newer, Older: m.Older, Target: "#approvals-results", TestID: "approvals", OldestFirst: true}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ui.Pager(ui.PagerProps{Newer: m.Newer, Older: m.Older, Target: "#approvals-results", TestID: "approvals", NewerLabel: "← Oldest", OlderLabel: "Newer →"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -30,6 +30,13 @@ type Item struct {
 	Notice                string   // what the last action did, shown in the row
 	Error                 string   // why the last action was refused, shown in the row
 	InviteLink            string   // a new invitation link that could not be emailed, shown once
+	// Approvers: the change asked for (WarningAction "role" to
+	// WarningRole, or "deactivate") would leave these active approval
+	// rules or workflow steps without enough approvers; the row asks to
+	// confirm it.
+	Warning       []string
+	WarningAction string
+	WarningRole   string
 }
 
 // Invited is the page after an invitation whose email could not be sent:

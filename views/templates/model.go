@@ -2,7 +2,10 @@
 // (new and edit) with its schema's default values.
 package templates
 
-import "github.com/trustcred/trustcred/views/ui"
+import (
+	"github.com/trustcred/trustcred/views/ui"
+	"github.com/trustcred/trustcred/views/verification"
+)
 
 // Errors maps an input name to its message; "" is the form-level message.
 type Errors map[string]string
@@ -42,6 +45,28 @@ type Form struct {
 	AchievementName, AchievementDescription, AchievementCriteria, AchievementImage string
 	Defaults                                                                       []Default
 	Errors                                                                         Errors
+	// The edit page's preview of the saved template: the credential as a
+	// person sees it and its JSON-LD, or a note why there is none.
+	Preview      string
+	PreviewHuman verification.Human
+	PreviewNote  string
+	BasedOn      *BasedOn // adopted from the marketplace
+	Market       *Market  // an existing template's place in the marketplace
+}
+
+// BasedOn is where an adopted template came from: "Based on X by Y,
+// version N", linking to the original while it is listed.
+type BasedOn struct {
+	Name, Issuer, URL string
+	Version           int
+}
+
+// Market is an existing template's place in the marketplace.
+type Market struct {
+	Public     bool
+	Version    int    // the listed version, when public
+	URL        string // its marketplace page, when public
+	PublishURL string // the publish page, for those who may publish
 }
 
 // Row is one template in the list.

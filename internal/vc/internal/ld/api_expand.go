@@ -367,7 +367,8 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 	// 6)
 	nests := make([]string, 0)
 	// 7)
-	for _, key := range GetOrderedKeys(elem) {
+	var keyBuf [16]string
+	for _, key := range AppendOrderedKeys(keyBuf[:0], elem) {
 		value := elem[key]
 		keyPointer := jsonPointerChild(opts, pointer, key)
 		// 7.1)
@@ -889,9 +890,11 @@ func (api *JsonLdApi) expandObject(activeCtx *Context, activeProperty string, ex
 			expandedPropertyValue, containsExpandedProperty := resultMap[expandedProperty]
 			if containsExpandedProperty {
 				expandedPropertyList = expandedPropertyValue.([]interface{})
+			} else if expandedValueList, isList := expandedValue.([]interface{}); isList {
+				// TrustCred: sized at once, and set once, below.
+				expandedPropertyList = make([]interface{}, 0, len(expandedValueList))
 			} else {
-				expandedPropertyList = make([]interface{}, 0)
-				resultMap[expandedProperty] = expandedPropertyList
+				expandedPropertyList = make([]interface{}, 0, 1)
 			}
 			// 7.11.2)
 			if expandedValueList, isList := expandedValue.([]interface{}); isList {

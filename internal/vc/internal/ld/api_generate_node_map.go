@@ -176,7 +176,8 @@ func (api *JsonLdApi) GenerateNodeMap(element interface{}, graphMap map[string]i
 		}
 	}
 
-	for _, property := range GetOrderedKeys(elem) {
+	var keyBuf [16]string
+	for _, property := range AppendOrderedKeys(keyBuf[:0], elem) {
 		if property == "@id" || property == "@type" || property == "@index" || property == "@reverse" ||
 			property == "@graph" || property == "@included" {
 			// already processed
@@ -193,7 +194,9 @@ func (api *JsonLdApi) GenerateNodeMap(element interface{}, graphMap map[string]i
 		if _, found := node[property]; !found {
 			node[property] = []interface{}{}
 		}
-		if _, err := api.GenerateNodeMap(value, graphMap, activeGraph, issuer, id.(string), property, nil); err != nil {
+		// TrustCred: id itself (a string), not id.(string) made an interface
+		// again for every property.
+		if _, err := api.GenerateNodeMap(value, graphMap, activeGraph, issuer, id, property, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -15,9 +15,11 @@
 package ld
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	hashPkg "hash"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -43,17 +45,45 @@ type NormalisationAlgorithm struct {
 	maxDeep                           int
 	deepRuns, permutes, relatedHashes int
 
-	blankNodeInfo    map[string]map[string]interface{}
+	blankNodeInfo    map[string]*blankNodeInfo
 	hashToBlankNodes map[string][]string
 	canonicalIssuer  *IdentifierIssuer
 	quads            []*Quad
-	lines            []string
 	version          string
+
+	// TrustCred: the canonical N-Quads, one line per quad in out at
+	// lines[i] (sorted); scratch and spans are the buffers of Hash First
+	// Degree Quads, hasher its SHA-256.
+	out     []byte
+	lines   []span
+	scratch []byte
+	spans   []span
+	hasher  hashPkg.Hash
+}
+
+// blankNodeInfo is an entry of the blank node to quads map, with the
+// blank node's first-degree hash once computed (TrustCred: a struct, not a
+// map per blank node).
+type blankNodeInfo struct {
+	quads  []*Quad
+	hash   string
+	hashed bool
+}
+
+// span is a line of N-Quads in a buffer: buf[start:end].
+type span struct{ start, end int }
+
+// sortSpans sorts lines of buf lexicographically, as sort.Strings sorts
+// the same lines as strings.
+func sortSpans(buf []byte, spans []span) {
+	slices.SortFunc(spans, func(a, b span) int {
+		return bytes.Compare(buf[a.start:a.end], buf[b.start:b.end])
+	})
 }
 
 func NewNormalisationAlgorithm(version string) *NormalisationAlgorithm {
 	return &NormalisationAlgorithm{
-		blankNodeInfo:   make(map[string]map[string]interface{}),
+		blankNodeInfo:   make(map[string]*blankNodeInfo),
 		canonicalIssuer: NewIdentifierIssuer("_:c14n"),
 		quads:           make([]*Quad, 0),
 		version:         version,
@@ -92,12 +122,10 @@ func (na *NormalisationAlgorithm) Normalize(dataset *RDFDataset) {
 						id := attrNode.GetValue()
 						bNodeInfo, hasID := na.blankNodeInfo[id]
 						if !hasID {
-							bNodeInfo = map[string]interface{}{
-								"quads": make([]*Quad, 0),
-							}
+							bNodeInfo = &blankNodeInfo{}
 							na.blankNodeInfo[id] = bNodeInfo
 						}
-						bNodeInfo["quads"] = append(bNodeInfo["quads"].([]*Quad), quad)
+						bNodeInfo.quads = append(bNodeInfo.quads, quad)
 					}
 				}
 			}
@@ -255,33 +283,58 @@ func (na *NormalisationAlgorithm) Normalize(dataset *RDFDataset) {
 	// blank nodes its new identifier.
 
 	// 7) For each quad, quad, in input dataset:
-	na.lines = make([]string, len(na.quads))
+	// TrustCred: each line is written into na.out with the canonical
+	// blank node identifiers, without changing the quad.
+	na.lines = make([]span, len(na.quads))
+	out := make([]byte, 0, linesSize(na.quads))
 	for i, quad := range na.quads {
 		// 7.1) Create a copy, quad copy, of quad and replace any existing blank
 		// node identifiers using the canonical identifiers previously issued by
 		// canonical issuer.
 		// Note: We optimize away the copy here.
-		for _, nodePtr := range []*Node{&quad.Subject, &quad.Object, &quad.Graph} {
-			if *nodePtr == nil {
-				continue
-			}
-			attrValue := (*nodePtr).GetValue()
-			if IsBlankNode(*nodePtr) && !strings.HasPrefix(attrValue, "_:c14n") {
-				*nodePtr = NewBlankNode(na.canonicalIssuer.GetId(attrValue))
-			}
+		sv := na.canonicalLabel(quad.Subject)
+		ov := na.canonicalLabel(quad.Object)
+		var name string
+		if quad.Graph != nil {
+			name = na.canonicalLabel(quad.Graph)
 		}
 
 		// 7.2) Add quad copy to the normalized dataset.
-		var name string
-		nameVal := quad.Graph
-		if nameVal != nil {
-			name = nameVal.GetValue()
-		}
-		na.lines[i] = toNQuad(quad, name)
+		start := len(out)
+		out = appendNQuad(out, quad, sv, ov, name)
+		na.lines[i] = span{start, len(out)}
 	}
+	na.out = out
 
 	// sort normalized output
-	sort.Sort(na)
+	sortSpans(na.out, na.lines)
+}
+
+// linesSize is about the bytes of quads as N-Quads lines (more than
+// enough unless values need escaping): a buffer's initial size.
+func linesSize(quads []*Quad) int {
+	size := 0
+	for _, quad := range quads {
+		size += len(quad.Subject.GetValue()) + len(quad.Predicate.GetValue()) + len(quad.Object.GetValue()) + 32
+		if l, isLiteral := quad.Object.(Literal); isLiteral {
+			size += len(l.Datatype) + len(l.Language)
+		}
+		if quad.Graph != nil {
+			size += len(quad.Graph.GetValue()) + 8
+		}
+	}
+	return size
+}
+
+// canonicalLabel is the value of n in the normalized dataset: a blank
+// node's canonical identifier (one already named _:c14n… keeps its label,
+// as upstream's step 7 left it), any other node's value.
+func (na *NormalisationAlgorithm) canonicalLabel(n Node) string {
+	v := n.GetValue()
+	if IsBlankNode(n) && !strings.HasPrefix(v, "_:c14n") {
+		return na.canonicalIssuer.GetId(v)
+	}
+	return v
 }
 
 func (na *NormalisationAlgorithm) Main(dataset *RDFDataset, opts *JsonLdOptions) (interface{}, error) {
@@ -292,49 +345,37 @@ func (na *NormalisationAlgorithm) Main(dataset *RDFDataset, opts *JsonLdOptions)
 	// handle output format
 	if opts.Format != "" {
 		if opts.Format == "application/n-quads" || opts.Format == "application/nquads" {
-			rval := ""
-			for _, n := range na.lines {
-				rval += n
-			}
-			return rval, nil
+			return na.NQuads(), nil
 		} else {
 			return nil, NewJsonLdError(UnknownFormat, opts.Format)
 		}
 	}
-	var rval []byte
-	for _, n := range na.lines {
-		rval = append(rval, []byte(n)...)
-	}
-
-	return ParseNQuads(string(rval))
-}
-
-// Sort interface
-func (na *NormalisationAlgorithm) Len() int           { return len(na.quads) }
-func (na *NormalisationAlgorithm) Less(i, j int) bool { return na.lines[i] < na.lines[j] }
-func (na *NormalisationAlgorithm) Swap(i, j int) {
-	na.lines[i], na.lines[j] = na.lines[j], na.lines[i]
-	na.quads[i], na.quads[j] = na.quads[j], na.quads[i]
+	return ParseNQuads(na.NQuads())
 }
 
 // 4.6) Hash First Degree Quads
 func (na *NormalisationAlgorithm) hashFirstDegreeQuads(id string) string {
 	// return cached hash
 	info := na.blankNodeInfo[id]
-	if hash, hasHash := info["hash"]; hasHash {
-		return hash.(string)
+	if info.hashed {
+		return info.hash
 	}
 
 	// 1) Initialize nquads to an empty list. It will be used to store quads
 	// in N-Quads format.
-	nquads := make([]string, 0)
+	// TrustCred: the lines are written into one reused buffer.
+	if size := linesSize(info.quads); cap(na.scratch) < size {
+		na.scratch = make([]byte, 0, size)
+	}
+	if cap(na.spans) < len(info.quads) {
+		na.spans = make([]span, 0, len(info.quads))
+	}
+	buf, spans := na.scratch[:0], na.spans[:0]
 
 	// 2) Get the list of quads associated with the reference blank
 	// node identifier in the blank node to quads map.
-	quads := info["quads"].([]*Quad)
-
 	// 3) For each quad quad in quads:
-	for _, quad := range quads {
+	for _, quad := range info.quads {
 		// 3.1) Serialize the quad in N-Quads format with the following
 		// special rule:
 
@@ -345,30 +386,57 @@ func (na *NormalisationAlgorithm) hashFirstDegreeQuads(id string) string {
 		// matches the reference blank node identifier then use the
 		// blank node identifier _:a, otherwise, use the blank node
 		// identifier _:z.
-		graphCopy := na.modifyFirstDegreeComponent(id, quad.Graph, true)
 		var name string
-		if graphCopy != nil {
-			name = graphCopy.GetValue()
+		if quad.Graph != nil {
+			name = na.firstDegreeLabel(id, quad.Graph, true)
 		}
-
-		quadCopy := NewQuad(
-			na.modifyFirstDegreeComponent(id, quad.Subject, false),
-			quad.Predicate,
-			na.modifyFirstDegreeComponent(id, quad.Object, false),
-			name,
-		)
-
-		nquads = append(nquads, toNQuad(quadCopy, name))
+		start := len(buf)
+		buf = appendNQuad(buf, quad,
+			na.firstDegreeLabel(id, quad.Subject, false),
+			na.firstDegreeLabel(id, quad.Object, false),
+			name)
+		spans = append(spans, span{start, len(buf)})
 	}
 
 	// 4) Sort nquads in lexicographical order.
-	sort.Strings(nquads)
+	sortSpans(buf, spans)
 
 	// 5) Return the hash that results from passing the sorted, joined nquads
 	// through the hash algorithm.
-	hash := na.hashNQuads(nquads)
-	info["hash"] = hash
+	h := na.sha256()
+	for _, l := range spans {
+		h.Write(buf[l.start:l.end])
+	}
+	var sum [sha256.Size]byte
+	hash := encodeHex(h.Sum(sum[:0]))
+	na.scratch, na.spans = buf, spans
+	info.hash, info.hashed = hash, true
 	return hash
+}
+
+// firstDegreeLabel is the value of component in Hash First Degree Quads
+// (modifyFirstDegreeComponent's, without making a node).
+func (na *NormalisationAlgorithm) firstDegreeLabel(id string, component Node, isGraph bool) string {
+	v := component.GetValue()
+	switch {
+	case !IsBlankNode(component):
+		return v
+	case isGraph && na.version != AlgorithmURDNA2015:
+		return "_:g"
+	case v == id:
+		return "_:a"
+	default:
+		return "_:z"
+	}
+}
+
+// sha256 is the algorithm's SHA-256, reset (TrustCred: one per run).
+func (na *NormalisationAlgorithm) sha256() hashPkg.Hash {
+	if na.hasher == nil {
+		na.hasher = sha256.New()
+	}
+	na.hasher.Reset()
+	return na.hasher
 }
 
 // helper for modifying component during Hash First Degree Quads
@@ -613,7 +681,7 @@ func (na *NormalisationAlgorithm) createHashToRelated(id string, issuer *Identif
 
 	// 2) Get a reference, quads, to the list of quads in the blank node to
 	// quads map for the key identifier.
-	quads := na.blankNodeInfo[id]["quads"].([]*Quad)
+	quads := na.blankNodeInfo[id].quads
 
 	// 3) For each quad in quads:
 	var related, position string
@@ -821,16 +889,24 @@ func (na *NormalisationAlgorithm) NormalizeBounded(dataset *RDFDataset, bound Wo
 
 // NQuads returns the canonical N-Quads Normalize produced.
 func (na *NormalisationAlgorithm) NQuads() string {
-	n := 0
+	return string(na.AppendNQuads(nil))
+}
+
+// HashNQuads writes the canonical N-Quads Normalize produced to h, line by
+// line (TrustCred addition: hashed without joining them first).
+func (na *NormalisationAlgorithm) HashNQuads(h hashPkg.Hash) {
 	for _, l := range na.lines {
-		n += len(l)
+		h.Write(na.out[l.start:l.end])
 	}
-	var sb strings.Builder
-	sb.Grow(n)
+}
+
+// AppendNQuads appends the canonical N-Quads Normalize produced to dst.
+func (na *NormalisationAlgorithm) AppendNQuads(dst []byte) []byte {
+	dst = slices.Grow(dst, len(na.out))
 	for _, l := range na.lines {
-		sb.WriteString(l)
+		dst = append(dst, na.out[l.start:l.end]...)
 	}
-	return sb.String()
+	return dst
 }
 
 // Work reports the runs of Hash N-Degree Quads and the permutations the

@@ -28,9 +28,8 @@ import (
 )
 
 var (
-	ignoredKeywordPattern = regexp.MustCompile("^@[a-zA-Z]+$")
-	invalidPrefixPattern  = regexp.MustCompile("[:/]")
-	iriLikeTermPattern    = regexp.MustCompile(`(?::[^:])|/`)
+	invalidPrefixPattern = regexp.MustCompile("[:/]")
+	iriLikeTermPattern   = regexp.MustCompile(`(?::[^:])|/`)
 
 	nonTermDefKeys = map[string]bool{
 		"@base":      true,
@@ -772,7 +771,7 @@ func (c *Context) createTermDefinition(context map[string]interface{}, term stri
 		} else {
 			return NewJsonLdError(KeywordRedefinition, term)
 		}
-	} else if ignoredKeywordPattern.MatchString(term) {
+	} else if ignoredKeyword(term) {
 		//log.Printf("Terms beginning with '@' are reserved for future use and ignored: %s.", term)
 		return nil
 	}
@@ -839,7 +838,7 @@ func (c *Context) createTermDefinition(context map[string]interface{}, term stri
 				"@context @reverse value must be an absolute IRI or a blank node identifier, got %s", id))
 		}
 
-		if ignoredKeywordPattern.MatchString(reverseStr) {
+		if ignoredKeyword(reverseStr) {
 			//log.Printf("Values beginning with '@' are reserved for future use and ignored: %s.", reverseStr)
 			return nil
 		}
@@ -854,7 +853,7 @@ func (c *Context) createTermDefinition(context map[string]interface{}, term stri
 
 		if term != idStr {
 
-			if !IsKeyword(idStr) && ignoredKeywordPattern.MatchString(idStr) {
+			if !IsKeyword(idStr) && ignoredKeyword(idStr) {
 				//log.Printf("Values beginning with '@' are reserved for future use and ignored: %s.", idStr)
 				return nil
 			}
@@ -1237,7 +1236,7 @@ func (c *Context) ExpandIri(value string, relative bool, vocab bool, context map
 		return value, nil
 	}
 
-	if !IsKeyword(value) && ignoredKeywordPattern.MatchString(value) {
+	if !IsKeyword(value) && ignoredKeyword(value) {
 		return "", nil
 	}
 
@@ -2366,4 +2365,19 @@ func urlsKey(local any) (memoKey, bool) {
 		return memoKey{urls: b.String(), flags: 1 << 7}, true
 	}
 	return memoKey{}, false
+}
+
+// ignoredKeyword reports whether s has the form of a keyword, "@" and
+// ASCII letters (the regular expression ^@[a-zA-Z]+$, which it replaces:
+// TrustCred change, the expression ran for every IRI expanded).
+func ignoredKeyword(s string) bool {
+	if len(s) < 2 || s[0] != '@' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }

@@ -15,7 +15,7 @@
 package ld
 
 import (
-	"fmt"
+	"strconv"
 )
 
 // IdentifierIssuer issues unique identifiers, keeping track of any previously issued identifiers.
@@ -64,7 +64,7 @@ func (ii *IdentifierIssuer) GetId(oldID string) string { //nolint:stylecheck
 		}
 	}
 
-	id := ii.prefix + fmt.Sprintf("%d", ii.counter)
+	id := ii.prefix + strconv.Itoa(ii.counter)
 	ii.counter++
 
 	if oldID != "" {

@@ -62,69 +62,88 @@ func (s *NQuadRDFSerializer) Serialize(dataset *RDFDataset) (interface{}, error)
 // toNQuad is one line of N-Quads. TrustCred change: written into one
 // buffer of the right size (upstream concatenated a dozen strings).
 func toNQuad(triple *Quad, graphName string) string {
+	sv, pv, ov := triple.Subject.GetValue(), triple.Predicate.GetValue(), triple.Object.GetValue()
+	b := make([]byte, 0, len(sv)+len(pv)+len(ov)+len(graphName)+16)
+	return string(appendNQuad(b, triple, sv, ov, graphName))
+}
+
+// appendNQuad appends the N-Quads line of triple to b as toNQuad writes
+// it, with sv and ov as the labels of its subject and object when they are
+// blank nodes (RDFC-1.0 writes quads with blank nodes relabelled; the
+// caller passes their own labels otherwise). TrustCred change: lines of
+// canonicalization are written without a Quad, Node or string per line.
+func appendNQuad(b []byte, triple *Quad, sv, ov, graphName string) []byte {
 	s := triple.Subject
 	p := triple.Predicate
 	o := triple.Object
 
-	sv, pv, ov := s.GetValue(), p.GetValue(), o.GetValue()
-	var sb strings.Builder
-	sb.Grow(len(sv) + len(pv) + len(ov) + len(graphName) + 16)
-
 	// subject is an IRI or bnode
 	if IsIRI(s) {
-		sb.WriteByte('<')
-		sb.WriteString(escapeIRI(sv))
-		sb.WriteByte('>')
+		b = append(b, '<')
+		b = appendEscapedIRI(b, s.GetValue())
+		b = append(b, '>')
 	} else {
-		sb.WriteString(sv)
+		b = append(b, sv...)
 	}
 
 	if IsIRI(p) {
-		sb.WriteString(" <")
-		sb.WriteString(escapeIRI(pv))
-		sb.WriteString("> ")
+		b = append(b, " <"...)
+		b = appendEscapedIRI(b, p.GetValue())
+		b = append(b, "> "...)
 	} else {
-		sb.WriteByte(' ')
-		sb.WriteString(escape(pv))
-		sb.WriteByte(' ')
+		b = append(b, ' ')
+		b = append(b, escape(p.GetValue())...)
+		b = append(b, ' ')
 	}
 
 	// object is IRI, bnode or literal
 	if IsIRI(o) {
-		sb.WriteByte('<')
-		sb.WriteString(escapeIRI(ov))
-		sb.WriteByte('>')
+		b = append(b, '<')
+		b = appendEscapedIRI(b, o.GetValue())
+		b = append(b, '>')
 	} else if IsBlankNode(o) {
-		sb.WriteString(ov)
+		b = append(b, ov...)
 	} else {
 		literal := o.(Literal)
-		sb.WriteByte('"')
-		sb.WriteString(escapeLiteral(literal.GetValue()))
-		sb.WriteByte('"')
+		b = append(b, '"')
+		if containsByte(literal.Value, &literalEscaped) {
+			b = append(b, escapeLiteral(literal.Value)...)
+		} else {
+			b = append(b, literal.Value...)
+		}
+		b = append(b, '"')
 		if literal.Datatype == RDFLangString {
-			sb.WriteByte('@')
-			sb.WriteString(literal.Language)
+			b = append(b, '@')
+			b = append(b, literal.Language...)
 		} else if literal.Datatype != XSDString {
-			sb.WriteString("^^<")
-			sb.WriteString(escapeIRI(literal.Datatype))
-			sb.WriteByte('>')
+			b = append(b, "^^<"...)
+			b = appendEscapedIRI(b, literal.Datatype)
+			b = append(b, '>')
 		}
 	}
 
 	// graph
 	if graphName != "" {
 		if !strings.HasPrefix(graphName, "_:") {
-			sb.WriteString(" <")
-			sb.WriteString(escapeIRI(graphName))
-			sb.WriteByte('>')
+			b = append(b, " <"...)
+			b = appendEscapedIRI(b, graphName)
+			b = append(b, '>')
 		} else {
-			sb.WriteByte(' ')
-			sb.WriteString(graphName)
+			b = append(b, ' ')
+			b = append(b, graphName...)
 		}
 	}
 
-	sb.WriteString(" .\n")
-	return sb.String()
+	return append(b, " .\n"...)
+}
+
+// appendEscapedIRI is append(b, escapeIRI(iri)...) without a string for
+// the (usual) IRI that needs no escaping.
+func appendEscapedIRI(b []byte, iri string) []byte {
+	if !containsByte(iri, &iriEscapedByte) {
+		return append(b, iri...)
+	}
+	return append(b, escapeIRI(iri)...)
 }
 
 func escape(str string) string {

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -640,6 +641,18 @@ func GetKeys[T any](m map[string]T) []string {
 	}
 
 	return keys
+}
+
+// AppendOrderedKeys appends the keys of m to buf, sorted (TrustCred
+// addition: with a buffer on the caller's stack, the keys of an object are
+// sorted without an allocation).
+func AppendOrderedKeys(buf []string, m map[string]interface{}) []string {
+	start := len(buf)
+	for key := range m {
+		buf = append(buf, key)
+	}
+	slices.Sort(buf[start:])
+	return buf
 }
 
 // GetOrderedKeys returns all keys in the given object as a sorted list

@@ -1,0 +1,513 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/datatypes"
+
+	textpkg "github.com/trustcred/trustcred/internal/text"
+)
+
+// The marketplace catalogue: public templates of active organizations,
+// searched (PostgreSQL full text, SQLite FTS5), filtered, sorted and
+// keyset-paged. Everything here reads across organizations on purpose,
+// through CrossOrg: a template is in the catalogue while it has a listing
+// (it was published), is public and active, and its organization is
+// active. Nothing private of a template is read: the cards and the
+// template page show the published version's snapshot.
+
+// MarketplaceSort is an order of the catalogue.
+type MarketplaceSort string
+
+const (
+	SortRelevance MarketplaceSort = "relevance" // full-text rank; without a search, most adopted
+	SortRating    MarketplaceSort = "rating"    // average rating, then number of ratings
+	SortAdopted   MarketplaceSort = "adopted"   // organizations using it
+	SortNewest    MarketplaceSort = "newest"    // last published first
+	SortTrending  MarketplaceSort = "trending"  // adoptions in the last TrendingWindow
+)
+
+// MarketplaceSorts lists the orders in the order the form shows them.
+func MarketplaceSorts() []MarketplaceSort {
+	return []MarketplaceSort{SortRelevance, SortRating, SortAdopted, SortNewest, SortTrending}
+}
+
+// Valid reports whether s is one of MarketplaceSorts.
+func (s MarketplaceSort) Valid() bool { return slices.Contains(MarketplaceSorts(), s) }
+
+// TrendingWindow is how far back the trending order counts adoptions.
+const TrendingWindow = 30 * 24 * time.Hour
+
+// Limits of the catalogue's inputs.
+const (
+	MaxMarketplaceQuery     = 100 // characters of a search
+	maxSearchTerms          = 8   // words of a search that count
+	DefaultMarketplacePage  = 24
+	MaxMarketplacePage      = 100
+	MaxMarketplaceMinRating = 5
+)
+
+// MarketplaceFilter selects templates of the catalogue. Zero fields select
+// everything.
+type MarketplaceFilter struct {
+	Query        string          // words of the name, summary, description or field labels; each a prefix
+	CategoryID   string          // this category and the categories under it
+	Kind         TemplateType    // only this kind
+	MinRating    int             // 1..5: only templates rated at least this on average
+	VerifiedOnly bool            // only templates of verified organizations
+	Sort         MarketplaceSort // "" is SortRelevance
+}
+
+// Validate checks every field, keyed as the catalogue's form names them
+// (q, category, kind, min_rating, sort). Whether the category exists is
+// for CrossOrg.Marketplace to say.
+func (f MarketplaceFilter) Validate() FieldErrors {
+	fe := FieldErrors{}
+	if err := textpkg.Check(f.Query, textpkg.SingleLine); err != nil {
+		fe["q"] = "The search " + err.Error()
+	} else if utf8.RuneCountInString(f.Query) > MaxMarketplaceQuery {
+		fe["q"] = fmt.Sprintf("The search must be at most %d characters long", MaxMarketplaceQuery)
+	}
+	if f.CategoryID != "" && !validUUID(f.CategoryID) {
+		fe["category"] = "There is no such category: choose one from the list"
+	}
+	if f.Kind != "" && !f.Kind.Valid() {
+		fe["kind"] = "Choose a kind from the list: diploma, certificate, license or badge"
+	}
+	if f.MinRating < 0 || f.MinRating > MaxMarketplaceMinRating {
+		fe["min_rating"] = "The minimum rating is a number of stars from 1 to 5"
+	}
+	if f.Sort != "" && !f.Sort.Valid() {
+		fe["sort"] = "Choose an order from the list"
+	}
+	if len(fe) == 0 {
+		return nil
+	}
+	return fe
+}
+
+func (f MarketplaceFilter) sort() MarketplaceSort {
+	s := f.Sort
+	if s == "" {
+		s = SortRelevance
+	}
+	if s == SortRelevance && len(searchTerms(f.Query)) == 0 {
+		return SortAdopted // nothing to rank by
+	}
+	return s
+}
+
+// searchTerms splits a search into its words (letters and digits), in
+// lower case, at most maxSearchTerms of them: the only part of a search
+// that reaches the full-text query, so that no input can be a syntax
+// error of either dialect's query language.
+func searchTerms(q string) []string {
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	var out []string
+	for _, w := range words {
+		if utf8.RuneCountInString(w) > 50 || slices.Contains(out, w) {
+			continue
+		}
+		if out = append(out, w); len(out) == maxSearchTerms {
+			break
+		}
+	}
+	return out
+}
+
+// tsQuery is the PostgreSQL to_tsquery text of the terms: each a prefix,
+// all required.
+func tsQuery(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = t + ":*"
+	}
+	return strings.Join(parts, " & ")
+}
+
+// ftsQuery is the SQLite FTS5 query of the terms: each quoted (they hold
+// only letters and digits) and a prefix, all required.
+func ftsQuery(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = `"` + t + `"*`
+	}
+	return strings.Join(parts, " ")
+}
+
+// MarketplacePage is which page of the catalogue to return: the first or
+// the one after a cursor.
+type MarketplacePage struct {
+	After *Cursor
+	Limit int // 1..MaxMarketplacePage, default DefaultMarketplacePage
+}
+
+// MarketplaceEntry is a template of the catalogue, as its card and page
+// show it: the listing, its category, its issuer and the published
+// version's snapshot (which the thumbnail renders).
+type MarketplaceEntry struct {
+	TemplateID     string
+	Kind           TemplateType
+	Licence        Licence
+	Name           string
+	Summary        string
+	Description    string
+	Version        int
+	PublishedAt    time.Time
+	Adoptions      int
+	RatingCount    int
+	RatingSum      int
+	CategoryID     *string
+	CategoryName   string
+	CategoryIcon   string
+	IssuerID       string
+	IssuerName     string
+	IssuerSlug     string
+	IssuerVerified bool
+	Snapshot       datatypes.JSONType[TemplateSnapshot]
+
+	// The order's keys, computed by the query, for the cursor.
+	SortRank   int64 `gorm:"column:sort_rank"`
+	SortRating int64 `gorm:"column:sort_rating"`
+	SortRecent int64 `gorm:"column:sort_recent"`
+}
+
+// Rating is the average rating, 0 when nobody rated it.
+func (e *MarketplaceEntry) Rating() float64 {
+	if e.RatingCount == 0 {
+		return 0
+	}
+	return float64(e.RatingSum) / float64(e.RatingCount)
+}
+
+// MarketplaceList is one page of the catalogue.
+type MarketplaceList struct {
+	Entries []MarketplaceEntry
+	Next    *Cursor // the next page; nil on the last one
+}
+
+// ErrUnknownCategory is a category filter that names no active category.
+var ErrUnknownCategory = fmt.Errorf("%w: unknown category", ErrBadFilter)
+
+// Marketplace is one page of the catalogue: the listed templates matching
+// f, in f's order, after p.After. A bad filter is ErrBadFilter wrapping
+// its FieldErrors (an unknown category too); a cursor of another order,
+// or of another trending window, ErrBadCursor.
+//
+// Every order is a keyset over integer keys computed by the query (the
+// rank scaled to an integer, the average rating in thousandths) or the
+// publication time, with the template id last so that the order is total.
+// The trending order's cursor carries the start of its 30-day window, so
+// that the pages of one walk count the same adoptions.
+func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p MarketplacePage) (MarketplaceList, error) {
+	if fe := f.Validate(); fe != nil {
+		return MarketplaceList{}, fmt.Errorf("%w: %w", ErrBadFilter, fe)
+	}
+	sort := f.sort()
+	limit := p.Limit
+	if limit <= 0 {
+		limit = DefaultMarketplacePage
+	}
+	limit = min(limit, MaxMarketplacePage)
+	since := time.Now().UTC().Add(-TrendingWindow).Truncate(time.Second)
+	if p.After != nil {
+		if !sort.fits(p.After) {
+			return MarketplaceList{}, ErrBadCursor
+		}
+		if sort == SortTrending {
+			since = p.After.At
+		}
+	}
+	var categories []string
+	if f.CategoryID != "" {
+		ids, err := c.categoryTree(ctx, f.CategoryID)
+		if err != nil {
+			return MarketplaceList{}, err
+		}
+		categories = ids
+	}
+
+	terms := searchTerms(f.Query)
+	rank, rating, recent := "0", "CASE WHEN l.rating_count = 0 THEN 0 ELSE (l.rating_sum * 1000) / l.rating_count END", "0"
+	var rankArgs []any
+	// The page is found without the snapshots (large JSON), which are read
+	// for its entries alone (withSnapshots).
+	inner := c.db.WithContext(ctx).Table("marketplace_listings AS l").
+		Joins("JOIN credential_templates t ON t.id = l.template_id").
+		Joins("JOIN organizations o ON o.id = l.organization_id").
+		Joins("LEFT JOIN template_categories cat ON cat.id = t.category_id").
+		Where("t.is_public AND t.active AND o.status = ?", OrganizationActive)
+	if len(terms) > 0 {
+		if c.dial == Postgres {
+			// marketplace_search holds each listing's stored document
+			// (migration 00025's trigger), which the GIN index serves.
+			rank = "CAST(ts_rank_cd(ms.document, to_tsquery('english', ?)) * 1000000 AS BIGINT)"
+			rankArgs = []any{tsQuery(terms)}
+			inner = inner.Joins("JOIN marketplace_search ms ON ms.listing_id = l.id").
+				Where("ms.document @@ to_tsquery('english', ?)", tsQuery(terms))
+		} else {
+			rank = "CAST(-bm25(marketplace_search, 10.0, 5.0, 2.0, 2.0) * 1000000 AS INTEGER)"
+			inner = inner.Joins("JOIN marketplace_search ON marketplace_search.rowid = l.rowid").
+				Where("marketplace_search MATCH ?", ftsQuery(terms))
+		}
+	}
+	if sort == SortTrending {
+		// One pass over the window's adoptions, grouped, rather than a
+		// count per listing.
+		recent = "COALESCE(recent.n, 0)"
+		inner = inner.Joins("LEFT JOIN (SELECT source_template_id, COUNT(*) AS n FROM template_adoptions WHERE created_at >= ? "+
+			"GROUP BY source_template_id) recent ON recent.source_template_id = l.template_id", since)
+	}
+	if categories != nil {
+		inner = inner.Where("t.category_id IN ?", categories)
+	}
+	if f.Kind != "" {
+		inner = inner.Where("l.kind = ?", f.Kind)
+	}
+	if f.MinRating > 0 {
+		inner = inner.Where("l.rating_count > 0 AND l.rating_sum >= l.rating_count * ?", f.MinRating)
+	}
+	if f.VerifiedOnly {
+		inner = inner.Where("o.verified")
+	}
+	inner = inner.Select("l.template_id, l.kind, l.licence, l.name, l.summary, l.description, l.version, l.published_at, "+
+		"l.adoptions, l.rating_count, l.rating_sum, t.category_id, cat.name AS category_name, cat.icon AS category_icon, "+
+		"o.id AS issuer_id, o.name AS issuer_name, o.slug AS issuer_slug, o.verified AS issuer_verified, "+
+		rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", rankArgs...)
+
+	keys := sort.keys()
+	q := c.db.WithContext(ctx).Table("(?) AS m", inner)
+	if p.After != nil {
+		vals, err := sort.cursorValues(p.After)
+		if err != nil {
+			return MarketplaceList{}, err
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
+		q = q.Where("("+strings.Join(keys, ", ")+") < ("+marks+")", vals...)
+	}
+	order := make([]string, len(keys))
+	for i, k := range keys {
+		order[i] = k + " DESC"
+	}
+	var rows []MarketplaceEntry
+	if err := q.Order(strings.Join(order, ", ")).Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return MarketplaceList{}, err
+	}
+	out := MarketplaceList{Entries: rows}
+	if len(rows) > limit {
+		out.Entries = rows[:limit]
+		out.Next = sort.cursor(&out.Entries[limit-1], since)
+	}
+	if err := c.withSnapshots(ctx, out.Entries); err != nil {
+		return MarketplaceList{}, err
+	}
+	return out, nil
+}
+
+// withSnapshots reads the listed version's snapshot of each entry.
+func (c *CrossOrg) withSnapshots(ctx context.Context, entries []MarketplaceEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.TemplateID
+	}
+	var vs []TemplateVersion
+	if err := c.db.WithContext(ctx).Where("template_id IN ?", ids).Find(&vs).Error; err != nil {
+		return err
+	}
+	for i := range entries {
+		for _, v := range vs {
+			if v.TemplateID == entries[i].TemplateID && v.Version == entries[i].Version {
+				entries[i].Snapshot = v.Snapshot
+			}
+		}
+	}
+	return nil
+}
+
+// keys are the order's columns of the inner query, the template id last;
+// every one descends.
+func (s MarketplaceSort) keys() []string {
+	switch s {
+	case SortRelevance:
+		return []string{"sort_rank", "template_id"}
+	case SortRating:
+		return []string{"sort_rating", "rating_count", "template_id"}
+	case SortNewest:
+		return []string{"published_at", "template_id"}
+	case SortTrending:
+		return []string{"sort_recent", "adoptions", "template_id"}
+	}
+	return []string{"adoptions", "template_id"}
+}
+
+// intKeys is how many integer keys the order's cursor carries in its Key.
+func (s MarketplaceSort) intKeys() int {
+	switch s {
+	case SortNewest:
+		return 0
+	case SortRating, SortTrending:
+		return 2
+	}
+	return 1
+}
+
+// fits reports whether c was made by this order: its integer keys, and a
+// time for the newest and trending orders.
+func (s MarketplaceSort) fits(c *Cursor) bool {
+	if _, err := parseIntKeys(c.Key, s.intKeys()); err != nil {
+		return false
+	}
+	needsTime := s == SortNewest || s == SortTrending
+	return needsTime == !c.At.IsZero()
+}
+
+func parseIntKeys(key string, n int) ([]int64, error) {
+	if n == 0 {
+		if key != "" {
+			return nil, ErrBadCursor
+		}
+		return nil, nil
+	}
+	parts := strings.Split(key, ",")
+	if len(parts) != n {
+		return nil, ErrBadCursor
+	}
+	out := make([]int64, n)
+	for i, p := range parts {
+		v, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, ErrBadCursor
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (s MarketplaceSort) cursorValues(c *Cursor) ([]any, error) {
+	ints, err := parseIntKeys(c.Key, s.intKeys())
+	if err != nil {
+		return nil, err
+	}
+	var vals []any
+	if s == SortNewest {
+		vals = append(vals, c.At.UTC())
+	}
+	for _, v := range ints {
+		vals = append(vals, v)
+	}
+	return append(vals, c.ID), nil
+}
+
+func (s MarketplaceSort) cursor(e *MarketplaceEntry, since time.Time) *Cursor {
+	c := &Cursor{ID: e.TemplateID}
+	join := func(v ...int64) string {
+		p := make([]string, len(v))
+		for i, x := range v {
+			p[i] = strconv.FormatInt(x, 10)
+		}
+		return strings.Join(p, ",")
+	}
+	switch s {
+	case SortRelevance:
+		c.Key = join(e.SortRank)
+	case SortRating:
+		c.Key = join(e.SortRating, int64(e.RatingCount))
+	case SortNewest:
+		c.At = e.PublishedAt.UTC()
+	case SortTrending:
+		c.Key, c.At = join(e.SortRecent, int64(e.Adoptions)), since
+	default:
+		c.Key = join(int64(e.Adoptions))
+	}
+	return c
+}
+
+// TemplateCategories lists the active categories, parents before their
+// children, each level by name.
+func (c *CrossOrg) TemplateCategories(ctx context.Context) ([]TemplateCategory, error) {
+	var all []TemplateCategory
+	if err := c.db.WithContext(ctx).Where("active").Order("name, id").Find(&all).Error; err != nil {
+		return nil, err
+	}
+	byParent := map[string][]TemplateCategory{}
+	ids := map[string]bool{}
+	for _, cat := range all {
+		ids[cat.ID] = true
+	}
+	for _, cat := range all {
+		parent := ""
+		if cat.ParentCategoryID != nil && ids[*cat.ParentCategoryID] {
+			parent = *cat.ParentCategoryID
+		}
+		byParent[parent] = append(byParent[parent], cat)
+	}
+	var out []TemplateCategory
+	var walk func(parent string, depth int)
+	walk = func(parent string, depth int) {
+		if depth > 10 { // a cycle of parents
+			return
+		}
+		for _, cat := range byParent[parent] {
+			out = append(out, cat)
+			walk(cat.ID, depth+1)
+		}
+	}
+	walk("", 0)
+	return out, nil
+}
+
+// categoryTree is the category id and the ids of every active category
+// under it; ErrUnknownCategory when it is not an active category.
+func (c *CrossOrg) categoryTree(ctx context.Context, id string) ([]string, error) {
+	all, err := c.TemplateCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(all, func(cat TemplateCategory) bool { return cat.ID == id }) {
+		return nil, fmt.Errorf("%w: %w", ErrUnknownCategory, FieldErrors{"category": "There is no such category: choose one from the list"})
+	}
+	out := []string{id}
+	for grew := true; grew; { // categories whose parent is in, until none is added
+		grew = false
+		for _, cat := range all {
+			if cat.ParentCategoryID != nil && slices.Contains(out, *cat.ParentCategoryID) && !slices.Contains(out, cat.ID) {
+				out, grew = append(out, cat.ID), true
+			}
+		}
+	}
+	return out, nil
+}
+
+// MarketplaceTemplate is one template of the catalogue, as its page shows
+// it; ErrNotFound when it is not listed (never published, unpublished,
+// inactive, or its organization is not active).
+func (c *CrossOrg) MarketplaceTemplate(ctx context.Context, id string) (*MarketplaceEntry, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var e MarketplaceEntry
+	err := c.db.WithContext(ctx).Table("marketplace_listings AS l").
+		Joins("JOIN credential_templates t ON t.id = l.template_id").
+		Joins("JOIN organizations o ON o.id = l.organization_id").
+		Joins("JOIN template_versions v ON v.template_id = l.template_id AND v.version = l.version").
+		Joins("LEFT JOIN template_categories cat ON cat.id = t.category_id").
+		Where("t.is_public AND t.active AND o.status = ? AND l.template_id = ?", OrganizationActive, id).
+		Select("l.template_id, l.kind, l.licence, l.name, l.summary, l.description, l.version, l.published_at, " +
+			"l.adoptions, l.rating_count, l.rating_sum, t.category_id, cat.name AS category_name, cat.icon AS category_icon, " +
+			"o.id AS issuer_id, o.name AS issuer_name, o.slug AS issuer_slug, o.verified AS issuer_verified, v.snapshot").
+		Take(&e).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &e, nil
+}
