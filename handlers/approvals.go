@@ -212,9 +212,15 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		return view.Detail{}, err
 	}
 	for _, t := range tally {
-		roles := make([]string, len(t.Roles))
-		for i, r := range t.Roles {
-			roles[i] = string(r) + "s"
+		roles := make([]string, 0, len(t.Roles)+1)
+		for _, r := range t.Roles {
+			roles = append(roles, string(r)+"s")
+		}
+		switch n := len(t.UserIDs); {
+		case n == 1:
+			roles = append(roles, "the person it names")
+		case n > 1:
+			roles = append(roles, fmt.Sprintf("the %d people it names", n))
 		}
 		m.Rules = append(m.Rules, view.Rule{Text: fmt.Sprintf("Approvals of %s", strings.Join(roles, " or ")),
 			Given: min(t.Approvals, t.Required), Required: t.Required, Met: t.Met()})

@@ -91,11 +91,17 @@ const MaxApprovalNote = 2000
 var defaultApproverRoles = []Role{RoleAdmin, RoleReviewer}
 
 // Rule is one requirement as a request is judged by it: N approvals of
-// people holding one of Roles.
+// people holding one of Roles or named in UserIDs.
 type Rule struct {
 	RequirementID string // "" for the default rule
 	Required      int
 	Roles         []Role
+	UserIDs       []string // people named besides the roles' holders (00023)
+}
+
+// Lets reports whether the rule lets a person of this role and id decide.
+func (r Rule) Lets(userID string, role Role) bool {
+	return slices.Contains(r.Roles, role) || slices.Contains(r.UserIDs, userID)
 }
 
 // RuleTally is a rule and the approvals of the current round that count
@@ -116,10 +122,10 @@ func rulesOf(reqs []MultisigRequirement) []Rule {
 	rules := make([]Rule, len(reqs))
 	for i, r := range reqs {
 		roles := []Role(r.ApproverRoles)
-		if len(roles) == 0 {
+		if len(roles) == 0 && len(r.ApproverUserIDs) == 0 {
 			roles = defaultApproverRoles
 		}
-		rules[i] = Rule{RequirementID: r.ID, Required: max(r.RequiredSignatures, 1), Roles: roles}
+		rules[i] = Rule{RequirementID: r.ID, Required: max(r.RequiredSignatures, 1), Roles: roles, UserIDs: []string(r.ApproverUserIDs)}
 	}
 	return rules
 }
@@ -207,17 +213,34 @@ func (s *Scoped) StorePendingCredential(ctx context.Context, p Pending, c *Crede
 }
 
 // eligibleMembers are the ids of the organization's active members holding
-// a role of the rules, without the requester.
+// a role of the rules or named by one, without the requester.
 func (s *Scoped) eligibleMembers(tx *gorm.DB, rules []Rule, requesterID *string) ([]string, error) {
-	var roles []Role
+	roles := []Role{}
+	named := []string{}
 	for _, r := range rules {
 		for _, role := range r.Roles {
 			if !slices.Contains(roles, role) {
 				roles = append(roles, role)
 			}
 		}
+		for _, id := range r.UserIDs {
+			if validUUID(id) && !slices.Contains(named, id) {
+				named = append(named, id)
+			}
+		}
 	}
-	q := s.tenant(tx, &User{}).Where("role IN ? AND deactivated_at IS NULL AND password_hash IS NOT NULL", roles)
+	if len(roles) == 0 && len(named) == 0 {
+		return nil, nil
+	}
+	who := "role IN ?"
+	args := []any{roles}
+	switch {
+	case len(roles) == 0:
+		who, args = "id IN ?", []any{named}
+	case len(named) > 0:
+		who, args = "(role IN ? OR id IN ?)", []any{roles, named}
+	}
+	q := s.tenant(tx, &User{}).Where(who+" AND deactivated_at IS NULL AND password_hash IS NOT NULL", args...)
 	if requesterID != nil {
 		q = q.Where("id <> ?", *requesterID)
 	}
@@ -312,7 +335,7 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 			return err
 		}
 		rules := rulesOf(reqs)
-		if !slices.ContainsFunc(rules, func(r Rule) bool { return slices.Contains(r.Roles, approver.Role) }) {
+		if !slices.ContainsFunc(rules, func(r Rule) bool { return r.Lets(approver.ID, approver.Role) }) {
 			return ErrNotEligible
 		}
 		var n int64
@@ -391,18 +414,27 @@ func tallySummary(ts []RuleTally) string {
 }
 
 // tally counts, per rule, the approvals of the request's current round
-// and step by people who held one of its roles when they approved.
+// and step by people who held one of its roles when they approved, or
+// whom it names.
 func (s *Scoped) tally(tx *gorm.DB, req *ApprovalRequest, rules []Rule) ([]RuleTally, error) {
-	var roles []string
-	if err := s.tenant(tx, &CredentialApproval{}).Where("request_id = ? AND round = ? AND step = ? AND approval_status = ?",
-		req.ID, req.Round, req.CurrentStep, ApprovalApproved).Pluck("approver_role", &roles).Error; err != nil {
+	var given []struct {
+		ApproverID   string
+		ApproverRole *string
+	}
+	if err := s.tenant(tx, &CredentialApproval{}).Select("approver_id, approver_role").
+		Where("request_id = ? AND round = ? AND step = ? AND approval_status = ?",
+			req.ID, req.Round, req.CurrentStep, ApprovalApproved).Scan(&given).Error; err != nil {
 		return nil, err
 	}
 	out := make([]RuleTally, len(rules))
 	for i, r := range rules {
 		out[i].Rule = r
-		for _, role := range roles {
-			if slices.Contains(r.Roles, Role(role)) {
+		for _, g := range given {
+			role := Role("")
+			if g.ApproverRole != nil {
+				role = Role(*g.ApproverRole)
+			}
+			if r.Lets(g.ApproverID, role) {
 				out[i].Approvals++
 			}
 		}
@@ -711,7 +743,7 @@ const MaxPendingCount = 100
 
 // PendingApprovals counts, up to MaxPendingCount, the organization's
 // pending requests that the person could decide now: not their own, of a
-// schema whose rules list their role (the navigation's count, polled by
+// schema whose rules list their role or name them (the navigation's count, polled by
 // every open page: it stops at MaxPendingCount rather than count them all).
 func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role) (int64, error) {
 	q := s.inboxWhere(s.db.WithContext(ctx), InboxFilter{}).Select("approval_requests.id").
@@ -721,8 +753,10 @@ func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role)
 	deflt := slices.Contains(defaultApproverRoles, role)
 	rule := "m.schema_id = approval_requests.schema_id AND m.active = ?"
 	q = q.Where("(EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+" AND ("+s.jsonContains("m.approver_roles")+
-		" OR ("+s.jsonLength("m.approver_roles")+" = 0 AND ?))) OR (? AND NOT EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+")))",
-		true, string(role), deflt, deflt, true).Limit(MaxPendingCount)
+		" OR "+s.jsonContains("m.approver_user_ids")+
+		" OR ("+s.jsonLength("m.approver_roles")+" = 0 AND "+s.jsonLength("m.approver_user_ids")+" = 0 AND ?)))"+
+		" OR (? AND NOT EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+")))",
+		true, string(role), userID, deflt, deflt, true).Limit(MaxPendingCount)
 	var n int64
 	err := s.db.WithContext(ctx).Table("(?) AS pending", q).Count(&n).Error
 	return n, err

@@ -469,3 +469,31 @@ func TestApprovalInboxUsesTheIndexes(t *testing.T) {
 		}
 	})
 }
+
+// A person a rule names may decide whatever their role, and their
+// approval counts for that rule; the navigation counts the request for them.
+func TestDecideApprovalNamedPeople(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newApprovalFixture(t, db)
+		r := &store.MultisigRequirement{SchemaID: f.schemaID, RequiredSignatures: 1, Active: true,
+			ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleAdmin}), ApproverUserIDs: datatypes.NewJSONSlice([]string{f.verifier.ID})}
+		if err := store.Gorm(db).Create(r).Error; err != nil {
+			t.Fatal(err)
+		}
+		_, req := f.park(t)
+		if n, err := f.sc.PendingApprovals(ctx, f.verifier.ID, f.verifier.Role); err != nil || n != 1 {
+			t.Errorf("the named verifier's count %d (%v), want 1", n, err)
+		}
+		if n, err := f.sc.EligibleApprovers(ctx, req.ID); err != nil || n != 2 {
+			t.Errorf("%d eligible (%v), want 2: the admin and the named verifier", n, err)
+		}
+		if _, err := f.decide(f.reviewers[0], req, true, ""); !errors.Is(err, store.ErrNotEligible) {
+			t.Errorf("a reviewer the rule does not list: %v", err)
+		}
+		d, err := f.decide(f.verifier, req, true, "")
+		if err != nil || !d.Final || d.Request.Status != store.RequestApproved {
+			t.Fatalf("the named verifier's approval: %+v, %v", d, err)
+		}
+	})
+}
