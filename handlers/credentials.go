@@ -173,6 +173,26 @@ func (h *Credentials) Show(c *fiber.Ctx) error {
 	if c.Query("view") == "json" {
 		d.View = "json"
 	}
+	if req, err := id.Scope.ApprovalRequestFor(ctx, cr.ID); err == nil {
+		switch req.Status {
+		case store.RequestPending:
+			d.Approval = "Waiting for its approvals: it is signed and sent once they are given."
+		case store.RequestApproved:
+			d.Approval = "Approved: its approvals are part of the signed credential."
+			if cr.Status == store.CredentialPending {
+				d.Approval = "Approved: it is being signed."
+			}
+		case store.RequestRejected:
+			d.Approval = "Rejected by a reviewer: it will not be signed."
+		default:
+			d.Approval = "The approval request was " + string(req.Status) + "."
+		}
+		if authz.Can(id.User.Role, authz.ApprovalsDecide) {
+			d.ApprovalURL = "/approvals/" + req.ID
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	if cr.RecipientName != nil {
 		d.RecipientName = *cr.RecipientName
 	}
@@ -323,6 +343,9 @@ func (h *Credentials) Download(c *fiber.Ctx) error {
 	cr, err := auth.Current(c).Scope.Credential(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
+	}
+	if !signed(cr) {
+		return fiber.ErrNotFound // nothing signed to download yet (or ever)
 	}
 	raw, err := h.Issuer.SignedDocument(cr)
 	if errors.Is(err, issuance.ErrCredential) {

@@ -208,6 +208,12 @@ func (h *CredentialsAPI) Issue(c *fiber.Ctx) error {
 		return issueProblem(err)
 	}
 	c.Location("/api/v1/credentials/" + out.Credential.PublicID)
+	if !out.Signed {
+		// Its schema requires approval: stored pending, signed once the
+		// reviewers approve it (approval.decided and credential.issued
+		// follow).
+		return c.Status(fiber.StatusAccepted).JSON(pendingBody(out.Credential))
+	}
 	return rawJSON(c, fiber.StatusCreated, "verifiableCredential", out.JSON, nil)
 }
 
@@ -331,11 +337,31 @@ func (h *CredentialsAPI) Show(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	switch cr.Status {
+	case store.CredentialPending, store.CredentialRejected:
+		return c.JSON(pendingBody(cr))
+	}
 	doc, err := h.Issuer.SignedDocument(cr)
 	if err != nil {
 		return err
 	}
 	return rawJSON(c, fiber.StatusOK, "verifiableCredential", doc, map[string]any{"status": apiStatus(cr, time.Now())})
+}
+
+// pendingCredential is the API's answer for a credential that is not
+// signed: pending (awaiting approval) or rejected by its reviewers.
+type pendingCredential struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+func pendingBody(cr *store.Credential) pendingCredential {
+	msg := "The credential's schema requires approval: it is stored and will be signed once its reviewers approve it."
+	if cr.Status == store.CredentialRejected {
+		msg = "The credential's reviewers rejected it: it will not be signed."
+	}
+	return pendingCredential{ID: cr.PublicID, Status: string(cr.Status), Message: msg}
 }
 
 func credentialNotFound() error {

@@ -373,6 +373,11 @@ func (h *Credentials) Issue(c *fiber.Ctx) error {
 		r.model.Errors[""] = msg
 		return render.Page(c, fiber.StatusUnprocessableEntity, credentials.Issue(r.model))
 	}
+	if !issued.Signed {
+		render.Flash(c, layout.FlashInfo, "Submitted for approval: the credential for "+r.model.RecipientName+
+			" is signed and sent once its reviewers approve it. Its public link says it is awaiting approval until then.")
+		return render.Redirect(c, credentials.Path+"/"+issued.Credential.ID)
+	}
 	render.Flash(c, layout.FlashSuccess, "Issued and signed: a credential for "+r.model.RecipientName+".")
 	kind, msg := h.emailNotice(issued.Credential.RecipientAddress)
 	render.Flash(c, kind, msg)

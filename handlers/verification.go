@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -86,6 +87,12 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		h.Svc.LogPage(e, visit)
 		return h.send(c, e)
 	}
+	switch store.CredentialStatus(stamp.Status) {
+	case store.CredentialPending:
+		return h.awaiting(c, id)
+	case store.CredentialRejected, store.CredentialDraft:
+		return store.ErrNotFound // never signed: nothing to verify
+	}
 	e, hit := h.Svc.Pages.Get(id, stamp, h.Svc.Now())
 	if hit {
 		h.Svc.LogPage(e, visit)
@@ -101,6 +108,21 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		h.Svc.Pages.Put(id, stamp, e, from, until)
 	}
 	return h.send(c, e)
+}
+
+// awaiting renders the page of a credential that waits for its
+// approvals: who will issue it, none of its data.
+func (h *Verification) awaiting(c *fiber.Ctx, id string) error {
+	cred, err := h.Svc.DB.PublicCredential(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if cred.Issuer == nil {
+		return store.ErrNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	render.SetTitle(c, "Awaiting approval")
+	return render.Page(c, fiber.StatusOK, view.AwaitingPage(view.Awaiting{IssuerName: cred.Issuer.Name}))
 }
 
 // noteStale logs that cached pages are being served without their stamp:
@@ -177,7 +199,7 @@ func (h *Verification) JSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if cred.Issuer == nil || cred.Issuer.Status == store.OrganizationRevoked {
+	if cred.Issuer == nil || cred.Issuer.Status == store.OrganizationRevoked || !signed(cred) {
 		return store.ErrNotFound
 	}
 	b, err := h.Svc.Issuer.SignedDocument(cred)
@@ -187,6 +209,16 @@ func (h *Verification) JSON(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/vc+ld+json")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="credential-`+id+`.json"`)
 	return c.Send(b)
+}
+
+// signed reports whether a credential was signed: a pending (awaiting
+// approval), rejected or draft one has no signed document to give out.
+func signed(c *store.Credential) bool {
+	switch c.Status {
+	case store.CredentialPending, store.CredentialRejected, store.CredentialDraft:
+		return false
+	}
+	return true
 }
 
 // QR serves GET /v/:id/qr.png and /v/:id/qr.svg: the page's link with
@@ -278,7 +310,64 @@ func (h *Verification) credentialModel(v *verify.Viewed) view.Credential {
 		m.Title = "Credential"
 	}
 	m.LinkedInURL = linkedIn(m.Title, c, url)
+	m.Approvals = signedApprovals(doc)
 	return m
+}
+
+// signedApprovals reads the TrustCredApproval evidence of a signed
+// document (nil when it has none).
+func signedApprovals(doc map[string]any) *view.Approvals {
+	list, _ := doc["evidence"].([]any)
+	var out view.Approvals
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		if m == nil || !hasType(m["type"], vc.TypeTrustCredApproval) {
+			continue
+		}
+		name, _ := m["approver"].(string)
+		role, _ := m["approverRole"].(string)
+		when := ""
+		if s, ok := m["approvedAt"].(string); ok {
+			if t, err := time.Parse(time.RFC3339, s); err == nil {
+				when = t.UTC().Format("2 January 2006, 15:04 UTC")
+			}
+		}
+		out.People = append(out.People, view.Approver{Name: name, Role: role, When: when})
+		out.Required = max(out.Required, number(m["requiredApprovals"]))
+		out.Eligible = max(out.Eligible, number(m["eligibleApprovers"]))
+	}
+	if len(out.People) == 0 {
+		return nil
+	}
+	return &out
+}
+
+func hasType(v any, t string) bool {
+	switch x := v.(type) {
+	case string:
+		return x == t
+	case []any:
+		for _, y := range x {
+			if y == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// number is a JSON number of a parsed document as an int (0 otherwise).
+func number(v any) int {
+	switch n := v.(type) {
+	case json.Number:
+		i, _ := n.Int64()
+		return int(i)
+	case float64:
+		return int(n)
+	case int:
+		return n
+	}
+	return 0
 }
 
 // linkedIn is LinkedIn's "add a licence or certification" link, filled.

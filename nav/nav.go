@@ -58,6 +58,7 @@ var Table = []Entry{
 	{Credentials, "Credentials", "/credentials", authz.OrgView, InOrganization, "credentials"},
 	{Credentials, "Verifications", "/verifications", authz.OrgView, InOrganization, "verifications"},
 	{Credentials, "Verify a credential", "/verify", authz.AccountUse, Anyone, "verify"},
+	{Credentials, "Approvals", "/approvals", authz.ApprovalsDecide, InOrganization, "approvals"},
 
 	{Design, "Schemas", "/schemas", authz.OrgView, InOrganization, "schemas"},
 	{Design, "Templates", "/templates", authz.OrgView, InOrganization, "templates"},
@@ -77,6 +78,10 @@ var Table = []Entry{
 	{Platform, "Platform audit log", "/admin/audit", authz.PlatformManage, OnPlatform, "platform-audit"},
 }
 
+// Counts are the links that show a count beside their label, loaded (and
+// refreshed) by htmx from this URL: the approvals waiting for the person.
+var Counts = map[string]string{"/approvals": "/approvals/count"}
+
 // Allowed reports whether a person of role, in an organization that is
 // active or not (orgActive false also for no organization), may open e.
 func (e Entry) Allowed(role store.Role, orgActive bool) bool {
@@ -94,7 +99,7 @@ func For(role store.Role, orgActive bool) []layout.NavGroup {
 		ng := layout.NavGroup{Label: string(g)}
 		for _, e := range Table {
 			if e.Group == g && e.Allowed(role, orgActive) {
-				ng.Items = append(ng.Items, layout.NavItem{Label: e.Label, Href: e.Href, TestID: "nav-" + e.TestID})
+				ng.Items = append(ng.Items, layout.NavItem{Label: e.Label, Href: e.Href, TestID: "nav-" + e.TestID, CountHref: Counts[e.Href]})
 			}
 		}
 		if len(ng.Items) > 0 {

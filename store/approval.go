@@ -61,6 +61,16 @@ type CredentialApproval struct {
 	ApprovalNotes  *string        `validate:"omitnil,max=2000"`
 	ApprovedAt     *time.Time     // when the decision was made (approved or rejected)
 	CreatedAt      time.Time
+	// The request's runtime (00022; NULL on rows from before it): the
+	// request decided on, its organization, the round and step decided in,
+	// the role that made the approver eligible, and the person a delegate
+	// decided for. See approval_flow.go.
+	RequestID      *string
+	OrganizationID *string
+	Round          int     `gorm:"default:1" validate:"min=1"`
+	Step           int     `gorm:"default:1" validate:"min=1"`
+	ApproverRole   *string `validate:"omitnil,max=50"`
+	ActingForID    *string
 
 	Credential *Credential `gorm:"foreignKey:CredentialID" validate:"-"`
 	Approver   *User       `gorm:"foreignKey:ApproverID" validate:"-"`

@@ -72,3 +72,13 @@ func CredentialsSQL(db *DB, orgID string, f CredentialFilter, cur *Cursor) strin
 		return s.credentialsQuery(tx.WithContext(context.Background()), f, cur, DefaultCredentialPage+1).Find(&rows)
 	})
 }
+
+// InboxSQL is the SQL of one page of an organization's approvals inbox,
+// for tests of its plan.
+func InboxSQL(db *DB, orgID string, f InboxFilter, cur *Cursor) string {
+	return db.gorm.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		s := &Scoped{db: tx, orgID: orgID, dial: db.dialect}
+		var rows []InboxEntry
+		return s.inboxQuery(tx.WithContext(context.Background()), f, cur, DefaultInboxPage+1).Find(&rows)
+	})
+}

@@ -30,7 +30,7 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 41, 23: 43, 24: 43, 25: 46, 26: 46}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47}
 
 // latest is the newest migration version.
 const latest = 26
@@ -369,6 +369,14 @@ func testRoundTrip(t *testing.T, d dialect) {
 	}
 	create(&store.CredentialApproval{CredentialID: cred.ID, ApproverID: user.ID, ApprovalStatus: store.ApprovalApproved,
 		ApprovalNotes: ptr("ok"), ApprovedAt: &now})
+	areq := &store.ApprovalRequest{OrganizationID: org.ID, CredentialID: cred.ID, SchemaID: cs.ID, RequesterID: &user.ID}
+	create(areq)
+	if areq.Status != store.RequestPending || areq.Round != 1 || areq.CurrentStep != 1 {
+		t.Errorf("approval request defaults: %q %d %d", areq.Status, areq.Round, areq.CurrentStep)
+	}
+	create(&store.CredentialApproval{CredentialID: cred.ID, ApproverID: user.ID, ApprovalStatus: store.ApprovalRejected,
+		ApprovalNotes: ptr("missing"), ApprovedAt: &now, RequestID: &areq.ID, OrganizationID: &org.ID, Round: 1, Step: 1,
+		ApproverRole: ptr("reviewer"), ActingForID: &user.ID})
 	hook := &store.Webhook{OrganizationID: org.ID, Name: "CRM", URL: "https://crm.example.com/hook",
 		Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"}), SecretKey: secret.Sealed("k"),
 		Active: true, RetryCount: 3, LastTriggered: &now}
@@ -490,7 +498,7 @@ func testRoundTrip(t *testing.T, d dialect) {
 		First(&loaded, "id = ?", cred.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	if loaded.Schema == nil || loaded.Issuer == nil || len(loaded.Approvals) != 1 || len(loaded.VerificationLogs) != 1 {
+	if loaded.Schema == nil || loaded.Issuer == nil || len(loaded.Approvals) != 2 || len(loaded.VerificationLogs) != 1 {
 		t.Errorf("credential associations: %+v", loaded)
 	}
 	var loadedOrg store.Organization
@@ -631,6 +639,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 			x.AutoApproveThreshold, x.EscalationEnabled, x.EscalationTimeoutHours = 2, false, 48
 			x.Steps = append(x.Steps, store.WorkflowStep{Name: "sign-off", ApproverRoles: []store.Role{store.RoleAdmin}, RequiredApprovals: 2})
 			x.SchemaID, x.BulkSampleSize = nil, 0
+			res = db.Save(x)
+		case *store.ApprovalRequest:
+			x.Status, x.Round, x.CurrentStep, x.DecidedAt = store.RequestRejected, 2, 1, &later
 			res = db.Save(x)
 		case *store.WorkflowInstance:
 			x.Status, x.CurrentStep, x.CompletedAt = store.WorkflowApproved, 2, &later

@@ -34,6 +34,8 @@ var tenantColumn = map[string]string{
 	"users":                       "organization_id",
 	"user_tokens":                 "organization_id",
 	"api_keys":                    "organization_id",
+	"approval_requests":           "organization_id",
+	"credential_approvals":        "organization_id",
 	"audit_logs":                  "organization_id",
 	"credential_schemas":          "organization_id",
 	"credential_templates":        "organization_id",

@@ -34,6 +34,8 @@ type isoFixture struct {
 	// A's status list, an index of it no credential has, A's signing key
 	statusListID, signingKeyID string
 	freeIndex                  int
+	// A's pending credential, its approval request and a reviewer
+	pendingID, requestID, reviewerID string
 }
 
 func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
@@ -88,6 +90,16 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 		RequestHeaders: datatypes.NewJSONType(map[string]string{}), CreatedAt: time.Now()}
 	_, err = sa.RecordWebhookAttempt(ctx, attempt)
 	must(err)
+	// A pending credential under a two-reviewer requirement, approved once.
+	must(store.Gorm(db).Create(&store.MultisigRequirement{SchemaID: cs.ID, RequiredSignatures: 2, Active: true,
+		ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer})}).Error)
+	reviewer := member(t, db, a, "reviewer@alpha.example", "Rae Reviewer", store.RoleReviewer)
+	pending := &store.Credential{PublicID: uuid.NewString(), SchemaID: tpl.SchemaID, TemplateID: &tpl.ID, RecipientAddress: "dora@example.com",
+		EncryptedData: []byte("sealed")}
+	areq, err := sa.StorePendingCredential(ctx, store.Pending{Via: store.ViaWeb, RequesterID: &issuer.ID}, pending, actorOf(issuer))
+	must(err)
+	_, err = sa.DecideApproval(ctx, store.Decision{RequestID: areq.ID, ApproverID: reviewer.ID, Approve: true}, actorOf(reviewer))
+	must(err)
 	// The approval configuration: a rule, a workflow, the policy, a delegation.
 	rule, err := sa.CreateRequirement(ctx, store.RequirementChange{SchemaID: cs.ID, RuleName: "Alpha registrar", RequiredSignatures: 1,
 		ApproverRoles: []store.Role{store.RoleAdmin}, ApproverUserIDs: []string{issuer.ID}, Active: true}, act)
@@ -109,7 +121,9 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
-		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID}
+		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID,
+		reviewer.ID, pending.ID, areq.ID}
+	f.pendingID, f.requestID, f.reviewerID = pending.ID, areq.ID, reviewer.ID
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
 	sb := db.Scoped(b.ID)
@@ -142,6 +156,8 @@ var tenantTables = []struct{ table, where string }{
 	{"verification_logs", "organization_id = ?"},
 	{"webhooks", "organization_id = ?"},
 	{"organization_branding", "organization_id = ?"},
+	{"approval_requests", "organization_id = ?"},
+	{"credential_approvals", "organization_id = ?"},
 	{"webhook_deliveries", "webhook_id IN (SELECT id FROM webhooks WHERE organization_id = ?)"},
 	{"multisig_requirements", "schema_id IN (SELECT id FROM credential_schemas WHERE organization_id = ?)"},
 	{"approval_workflows", "organization_id = ?"},
@@ -204,6 +220,9 @@ var isolation = map[string]isolationExpect{
 	"Webhook": notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
+	"ApprovalRequest": notFound, "ApprovalRequestFor": notFound, "EligibleApprovers": notFound, "ApprovalTally": notFound, "DecideApproval": notFound,
+	"EditPendingCredential": notFound, "ActivatePendingCredential": notFound, "StorePendingCredential": notFound,
+	"ApprovalDecisions": empty, "ApprovalRequirements": empty, "ApprovalInbox": empty, "PendingApprovals": own,
 	"Requirement": notFound, "UpdateRequirement": notFound, "SetRequirementActive": notFound, "DeleteRequirement": notFound,
 	"ApprovalWorkflow": notFound, "UpdateApprovalWorkflow": notFound, "SetApprovalWorkflowActive": notFound,
 	"DeleteApprovalWorkflow": notFound, "IssuanceWorkflow": notFound, "CreateDelegation": notFound, "DeleteDelegation": notFound,
@@ -283,6 +302,19 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 				SigningKeyID: &f.signingKeyID, RecipientAddress: "dan@example.com"}}, act},
 		},
 		"DeliveringWebhooks": {{ctx, store.WebhookEvent("credential.issued")}},
+		"ApprovalInbox":      {{ctx, store.InboxFilter{}, store.InboxPage{}}, {ctx, store.InboxFilter{SchemaID: f.tpl.SchemaID}, store.InboxPage{}}},
+		"PendingApprovals":   {{ctx, f.reviewerID, store.RoleReviewer}},
+		"DecideApproval": append(perID(func(id string) []any {
+			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Approve: true}, act}
+		}), perID(func(id string) []any {
+			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Note: "no"}, act}
+		})...),
+		"EditPendingCredential": perID(func(id string) []any { return []any{ctx, id, secret.Sealed("edited"), "hash", act} }),
+		"ActivatePendingCredential": perID(func(id string) []any {
+			return []any{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaSystem}, &store.Credential{ID: id, SchemaID: f.bSchemaID}, act}
+		}),
+		// B's pending credential of A's schema and template.
+		"StorePendingCredential": {{ctx, store.Pending{Via: store.ViaWeb}, cred(), act}},
 		"CreateWebhook": {{ctx, &store.Webhook{Name: "Bravo hook", URL: "https://bravo.example/hook", SecretKey: []byte("sealed"), Active: true,
 			Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"})}, act}},
 		"RotateWebhookSecret": perID(func(id string) []any {

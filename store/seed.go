@@ -84,6 +84,8 @@ func Models() []any {
 		&SigningKey{}, &StatusList{}, &CredentialStatusChange{}, &IssuanceBatch{}, &IssuanceBatchRow{},
 		// 00021 notification channels
 		&NotificationDelivery{},
+		// 00022 approval requests
+		&ApprovalRequest{},
 		// 00023 approval settings
 		&ApprovalPolicy{}, &ApprovalDelegation{},
 		// 00025 marketplace

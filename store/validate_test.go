@@ -57,7 +57,7 @@ func validModels() []any {
 		&store.TemplateVersion{Version: 1},
 		&store.TemplateAdoption{SourceVersion: 1, SourceName: "BSc", SourceIssuer: "Example University"},
 		&store.MultisigRequirement{RequiredSignatures: 1, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer})},
-		&store.CredentialApproval{ApprovalStatus: store.ApprovalPending, ApprovalNotes: ptr("ok")},
+		&store.CredentialApproval{ApprovalStatus: store.ApprovalPending, ApprovalNotes: ptr("ok"), Round: 1, Step: 1, ApproverRole: ptr("reviewer")},
 		&store.Webhook{Name: "CRM", URL: "https://crm.example.com/hook", RetryCount: 3,
 			Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"})},
 		&store.WebhookDelivery{EventType: "credential.issued", Cause: store.CauseEvent},
@@ -77,6 +77,7 @@ func validModels() []any {
 		&store.WorkflowInstance{ResourceType: "credential", Status: store.WorkflowInProgress},
 		&store.ApprovalPolicy{StepUp: store.StepUpPassword},
 		&store.UserToken{Purpose: store.TokenPasswordReset},
+		&store.ApprovalRequest{Status: store.RequestPending, Round: 1, CurrentStep: 1},
 	}
 }
 
@@ -258,6 +259,9 @@ func TestValidateRejects(t *testing.T) {
 		{"auto-approve threshold", with(func(w *store.ApprovalWorkflow) { w.AutoApproveThreshold = 0 }), "auto_approve_threshold", ""},
 		{"escalation timeout", with(func(w *store.ApprovalWorkflow) { w.EscalationTimeoutHours = 0 }), "escalation_timeout_hours", ""},
 		{"workflow status", with(func(i *store.WorkflowInstance) { i.Status = "paused" }), "status", ""},
+		{"approval request status", with(func(r *store.ApprovalRequest) { r.Status = "maybe" }), "status", ""},
+		{"approval request round", with(func(r *store.ApprovalRequest) { r.Round = 0 }), "round", ""},
+		{"approval step", with(func(a *store.CredentialApproval) { a.Step = 0 }), "step", ""},
 		{"workflow resource type", with(func(i *store.WorkflowInstance) { i.ResourceType = "" }), "resource_type", ""},
 	}
 	for _, c := range cases {
@@ -520,8 +524,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 27 {
-			t.Errorf("%s: %d CHECK IN columns, want 27", dialect, n)
+		if n != 28 {
+			t.Errorf("%s: %d CHECK IN columns, want 28", dialect, n)
 		}
 	}
 }

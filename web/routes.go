@@ -48,6 +48,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	smsStatus := &handlers.SMSStatus{DB: d.DB, AuthToken: d.Config.TwilioAuthToken, BaseURL: d.Config.BaseURL, Log: d.Log}
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
+	approvals := &handlers.Approvals{Svc: d.Services.Approvals}
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
 	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
@@ -199,6 +200,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/webhooks/:id/deliveries/:deliveryId/redeliver", m.Org(authz.WebhooksManage), hooks.Redeliver)
 	app.Post("/settings/webhooks/:id/redeliver-failed", m.Org(authz.WebhooksManage), hooks.RedeliverFailed)
 
+	// The reviewer's inbox (approvals.decide). /count and /approve before /:id.
+	app.Get("/approvals", m.Org(authz.ApprovalsDecide), approvals.Index)
+	app.Get("/approvals/count", m.Org(authz.ApprovalsDecide), approvals.Count)
+	app.Post("/approvals/approve", m.Org(authz.ApprovalsDecide), approvals.ApproveSelected)
+	app.Get("/approvals/:id", m.Org(authz.ApprovalsDecide), approvals.Show)
+	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), approvals.Approve)
+	app.Post("/approvals/:id/reject", m.Org(authz.ApprovalsDecide), approvals.Reject)
 	// The approval configuration (approvals.manage): rules, workflows and
 	// their step editor, the policy. Fixed paths before :id.
 	app.Get("/settings/approvals", m.Org(authz.ApprovalsManage), approvalSettings.Index)

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/issuance"
@@ -27,6 +28,9 @@ type Services struct {
 	// Webhooks is the door to organizations' webhooks and their delivery
 	// (the events' fan-out consumer and the delivery worker).
 	Webhooks *webhook.Service
+	// Approvals is the door of approval decisions on pending credentials
+	// and the signing of approved ones (its worker: approval.Register).
+	Approvals *approval.Service
 }
 
 // Publish wires the queue the services publish their events through: the
@@ -37,6 +41,7 @@ type Services struct {
 // demo's seeding) nothing is published.
 func (s Services) Publish(q jobs.Enqueuer) {
 	s.Issuer.Events = q
+	s.Approvals.Queue = q
 	if s.Verify.Logs != nil {
 		s.Verify.Logs.Publish(q, s.Issuer.BaseURL)
 	}
@@ -60,5 +65,6 @@ func NewServices(cfg config.Config, db *store.DB, keys *secret.Keyring, logs *ve
 	v.Pages = verify.NewPages(int64(cfg.PageCacheMB) << 20)
 	hooks := &webhook.Service{DB: db, Keys: keys, Issuer: issuer, AllowPrivate: cfg.OutboundAllowPrivate, Log: log,
 		Sender: webhook.NewSender(cfg.OutboundAllowPrivate, webhook.AttemptTimeout)}
-	return Services{Issuer: issuer, Verify: v, DNS: dnsverify.New(cfg.DNSResolver, dnsTimeout), Webhooks: hooks}
+	return Services{Issuer: issuer, Verify: v, DNS: dnsverify.New(cfg.DNSResolver, dnsTimeout), Webhooks: hooks,
+		Approvals: &approval.Service{DB: db, Issuer: issuer, Log: log}}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/config"
@@ -92,6 +93,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	notify.Register(workers, notify.Deps{DB: db, Mailer: mailer, SMS: texts, BaseURL: cfg.BaseURL, Log: log, EmailWait: jobPeriod})
 	bulk.Register(workers, db, services.Issuer, log)
+	approval.Register(workers, services.Approvals)
 	// Events fan out to their consumers in jobs: webhooks and notifications.
 	events.Register(workers, db, log, services.Webhooks, notify.Events{})
 	webhook.Register(workers, services.Webhooks, time.Duration(cfg.WebhookRetentionDays)*24*time.Hour)

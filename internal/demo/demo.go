@@ -93,7 +93,14 @@ func issueDemo(ctx context.Context, db *store.DB, is *issuance.Issuer, todo []de
 			if err != nil {
 				return fmt.Errorf("demo: issue %s: %w", d.template.Name, err)
 			}
-			ids = append(ids, out.Credential.ID)
+			if out.Signed {
+				ids = append(ids, out.Credential.ID)
+			}
+		}
+		if len(ids) < 3 {
+			// The schema needs approval: pending requests for the
+			// demo's reviewers, nothing to revoke or suspend.
+			continue
 		}
 		if _, err := is.ChangeStatus(ctx, sc, ids[1], store.ActionRevoke, "Issued in error (demo)", store.ViaSystem, actor); err != nil {
 			return err

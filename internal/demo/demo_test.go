@@ -53,6 +53,11 @@ func TestSeed(t *testing.T) {
 				t.Errorf("%s has %d rows", table, n)
 			}
 		}
+		// The degree (2 of the reviewers and admins) and the licence (1 of
+		// the admins) need approval: their demo credentials wait for it.
+		if n := counts["approval_requests"]; n != 6 {
+			t.Errorf("%d approval requests, want 6 (three degrees, three licences)", n)
+		}
 
 		// The approval configuration holds by the store's own rules (the
 		// degree's 2-of-N rule has enough reviewers and admins), and the

@@ -35,6 +35,8 @@ const (
 	MemberRemoved         Type = "member.removed"
 	APIKeyCreated         Type = "api_key.created"
 	APIKeyRevoked         Type = "api_key.revoked"
+	ApprovalRequested     Type = "approval.requested"
+	ApprovalDecided       Type = "approval.decided"
 	TemplatePublished     Type = "template.published"
 )
 
@@ -47,6 +49,7 @@ const (
 	GroupOrganization Group = "Organization"
 	GroupMembers      Group = "Members"
 	GroupAPIKeys      Group = "API keys"
+	GroupApprovals    Group = "Approvals"
 	GroupMarketplace  Group = "Marketplace"
 )
 
@@ -70,7 +73,7 @@ type Credential struct {
 	SchemaID   string     `json:"schema_id" doc:"the credential schema"`
 	TemplateID string     `json:"template_id,omitempty" doc:"the template it was issued from, when any"`
 	Recipient  string     `json:"recipient" doc:"the recipient's email address or DID"`
-	Status     string     `json:"status" doc:"the status after the event: active, suspended, revoked or expired"`
+	Status     string     `json:"status" doc:"the status after the event: active, suspended, revoked or expired (pending or rejected in approval events)"`
 	IssuedAt   *time.Time `json:"issued_at,omitempty" doc:"when it was signed"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty" doc:"when it expires, when it does"`
 }
@@ -139,6 +142,42 @@ type APIKey struct {
 	At     time.Time `json:"at" doc:"when it was created or revoked"`
 }
 
+// ApprovalAsked is the payload of approval.requested.
+type ApprovalAsked struct {
+	RequestID   string     `json:"request_id" doc:"the approval request (the reviewer's inbox: /approvals/{request_id})"`
+	Credential  Credential `json:"credential" doc:"the credential waiting for approval: status pending, not signed, no issued_at"`
+	RequestedBy string     `json:"requested_by,omitempty" doc:"the user id of the person who asked, when a person did (not an API key)"`
+	Via         string     `json:"via" doc:"where the request came from: web, api or system"`
+	Required    []Rule     `json:"required" doc:"the rules that must all hold before the credential is signed"`
+}
+
+// Rule is one multi-signature requirement of an approval request.
+type Rule struct {
+	Approvals int      `json:"approvals" doc:"how many approvals it needs"`
+	Roles     []string `json:"roles" doc:"the roles whose holders may give them"`
+	Given     int      `json:"given" doc:"how many of them were given (in the current round)"`
+}
+
+// Approver is one decision on an approval request.
+type Approver struct {
+	UserID    string    `json:"user_id" doc:"the person who decided"`
+	Name      string    `json:"name" doc:"their name (or email address)"`
+	Role      string    `json:"role" doc:"the role that made them eligible when they decided"`
+	Decision  string    `json:"decision" doc:"approved or rejected"`
+	Note      string    `json:"note,omitempty" doc:"their note, when they wrote one"`
+	DecidedAt time.Time `json:"decided_at" doc:"when"`
+}
+
+// ApprovalDecision is the payload of approval.decided.
+type ApprovalDecision struct {
+	RequestID  string     `json:"request_id" doc:"the approval request"`
+	Credential Credential `json:"credential" doc:"the credential: active (signed) once approved, rejected once rejected"`
+	Decision   string     `json:"decision" doc:"approved or rejected"`
+	Note       string     `json:"note,omitempty" doc:"the rejection's note"`
+	Approvers  []Approver `json:"approvers" doc:"the decisions of the round that ended the request, oldest first"`
+	DecidedAt  time.Time  `json:"decided_at" doc:"when the request was decided"`
+}
+
 // Template is the payload of template.published.
 type Template struct {
 	ID       string    `json:"id" doc:"the template (its marketplace page: /marketplace/{id})"`
@@ -190,10 +229,25 @@ var Catalogue = []Spec{
 		APIKey{}, APIKey{ID: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910", Name: "Student records", Prefix: "tc_live_ab12", Scopes: []string{"credentials:issue", "credentials:read"}, At: exampleTime}},
 	{APIKeyRevoked, 1, GroupAPIKeys, "An API key was revoked: requests with it are refused from now on.",
 		APIKey{}, APIKey{ID: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910", Name: "Student records", Prefix: "tc_live_ab12", Scopes: []string{"credentials:issue", "credentials:read"}, At: exampleTime}},
+	{ApprovalRequested, 1, GroupApprovals, "A credential was issued under an active approval requirement of its schema: it is stored pending (not signed, its public page says it awaits approval) until the reviewers approve it.",
+		ApprovalAsked{}, ApprovalAsked{RequestID: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", Credential: examplePending,
+			RequestedBy: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", Via: "web", Required: []Rule{{Approvals: 2, Roles: []string{"reviewer"}}}}},
+	{ApprovalDecided, 1, GroupApprovals, "An approval request ended: approved (the credential was signed and is active; credential.issued follows with it) or rejected (the credential will never be signed).",
+		ApprovalDecision{}, ApprovalDecision{RequestID: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", Credential: exampleCred, Decision: "approved",
+			Approvers: []Approver{
+				{UserID: "3b4c5d6e-7f80-4a1b-9c2d-3e4f5a6b7c8d", Name: "Rita Registrar", Role: "reviewer", Decision: "approved", DecidedAt: exampleTime},
+				{UserID: "4c5d6e7f-8091-4b2c-8d3e-4f5a6b7c8d9e", Name: "Dean Dale", Role: "reviewer", Decision: "approved", Note: "Checked the transcript", DecidedAt: exampleTime},
+			}, DecidedAt: exampleTime}},
 	{TemplatePublished, 1, GroupMarketplace, "A template of the organization was published to the marketplace (or a new version of it), after its quality check.",
 		Template{}, Template{ID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Kind: "certificate", Version: 2,
 			Licence: "CC-BY-4.0", Category: "Health and safety", At: exampleTime}},
 }
+
+var examplePending = func() Credential {
+	c := withStatus(exampleCred, "pending")
+	c.IssuedAt = nil
+	return c
+}()
 
 // Lookup returns the spec of an event type.
 func Lookup(t Type) (Spec, bool) {

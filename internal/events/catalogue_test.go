@@ -55,7 +55,7 @@ func body(t *testing.T, s Spec, data any) any {
 func TestCatalogue(t *testing.T) {
 	want := []Type{CredentialIssued, CredentialRevoked, CredentialSuspended, CredentialUnsuspended, CredentialExpired,
 		CredentialVerified, BulkBatchCompleted, OrganizationApproved, OrganizationSuspended, MemberJoined, MemberRemoved,
-		APIKeyCreated, APIKeyRevoked}
+		APIKeyCreated, APIKeyRevoked, ApprovalRequested, ApprovalDecided}
 	seen := map[Type]bool{}
 	for _, s := range Catalogue {
 		if seen[s.Type] {

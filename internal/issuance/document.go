@@ -41,7 +41,7 @@ func bad(format string, args ...any) error {
 // id and credentialStatus are TrustCred's to assign and are replaced;
 // validFrom defaults to now. Terms its contexts do not define are refused
 // (vc.ErrUndefinedTerm), as are contexts not available offline.
-func (is *Issuer) issueDocument(ctx context.Context, sc *store.Scoped, r DocumentRequest, via store.StatusChannel, actor store.Actor) (*Issued, error) {
+func (is *Issuer) issueDocument(ctx context.Context, sc *store.Scoped, r DocumentRequest, via store.StatusChannel, actor store.Actor, park []store.MultisigRequirement) (*Issued, error) {
 	doc := maps.Clone(r.Credential)
 	if err := checkShape(doc); err != nil {
 		return nil, err
@@ -112,6 +112,9 @@ func (is *Issuer) issueDocument(ctx context.Context, sc *store.Scoped, r Documen
 	}
 	if r.TemplateID != "" {
 		row.TemplateID = &r.TemplateID
+	}
+	if len(park) > 0 {
+		return is.park(ctx, sc, doc, row, s.suite, park, via, actor)
 	}
 	return is.store(ctx, sc, s, doc, store.Issue{IssuerDID: s.issuerDID, Via: via}, row, nil, "", actor)
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // doorOnly are the store primitives behind the domain doors (issuance's
-// Submit and SubmitBatch, ChangeStatus, ExpireDue; bulk.Queue), by the one
+// Submit and SubmitBatch, ChangeStatus, ExpireDue, SignApproved; bulk.Queue;
+// approval.Service's decisions), by the one
 // package allowed to call them besides the store: issuing and status
 // changes happen in one place each, where events, webhooks and
 // notifications hook in, and a *sql.Tx never travels up into handlers.
@@ -23,6 +24,10 @@ var doorOnly = map[string]string{
 	"ChangeCredentialStatus":    "internal/issuance",
 	"ExpireCredentials":         "internal/issuance",
 	"QueueBatch":                "internal/bulk",
+	"StorePendingCredential":    "internal/issuance",
+	"ActivatePendingCredential": "internal/issuance",
+	"DecideApproval":            "internal/approval",
+	"EditPendingCredential":     "internal/approval",
 }
 
 func TestOnlyTheDoorsCallTheStorePrimitives(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 type Outcome struct {
 	*Issued
 	// Signed is true when the credential was signed and is active; false
-	// when it was parked as pending (a workflow requires approval: none
-	// exists yet, so today every request is signed).
+	// when it was parked as pending: its schema has an active approval
+	// requirement, and it is signed when its reviewers approve it.
 	Signed bool
 }
 
@@ -29,28 +29,35 @@ type Outcome struct {
 // credential.issued event is published through is.Events in the
 // transaction that stores it.
 func (is *Issuer) Submit(ctx context.Context, sc *store.Scoped, r Request, via store.StatusChannel, batchRowID string, actor store.Actor) (Outcome, error) {
+	schemaID := ""
 	if r.Document == nil {
 		if err := check(r); err != nil {
 			return Outcome{}, err
 		}
-	} else if !signNow(r) {
-		return Outcome{}, errParked
+		schemaID = r.Template.SchemaID
+	} else {
+		schemaID = r.Document.SchemaID
+	}
+	// signNow: a schema with an active approval requirement parks the
+	// request as a pending credential (pending.go).
+	rules, park, err := needsApproval(ctx, sc, schemaID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if park && batchRowID != "" {
+		return Outcome{}, ErrBulkApproval
 	}
 	var issued *Issued
-	var err error
-	if r.Document != nil {
-		issued, err = is.issueDocument(ctx, sc, *r.Document, via, actor)
-	} else {
+	switch {
+	case r.Document != nil:
+		issued, err = is.issueDocument(ctx, sc, *r.Document, via, actor, rules)
+	case park:
+		issued, err = is.parkTemplate(ctx, sc, r, rules, via, actor)
+	default:
 		issued, err = is.issue(ctx, sc, r, via, batchRowID, actor)
 	}
 	if err != nil {
 		return Outcome{}, err
 	}
-	return Outcome{Issued: issued, Signed: true}, nil
+	return Outcome{Issued: issued, Signed: !park}, nil
 }
-
-// signNow is the decision point between signing a request now and parking
-// it as pending until someone approves it. No approval requirement exists
-// yet, so every request is signed; the approvals feature decides here, from
-// the organization's workflows for the request's template.
-func signNow(Request) bool { return true }

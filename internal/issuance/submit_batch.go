@@ -32,7 +32,7 @@ var ErrInternal = errors.New("issuance: internal error")
 // SubmitBatch is Submit for many requests built from templates (a bulk
 // CSV batch, seeding): each request gets exactly Submit's checks
 // (CheckRecipient, CheckData through the compiled-schema cache, an expiry
-// in the past) and its signNow decision, and an error of its own in errs
+// in the past; ErrBulkApproval when its schema requires approval), and an error of its own in errs
 // when it is refused (FieldErrors, *DataError, ErrCredential, a signing
 // error, store.ErrRowDone when its batch row was issued by another run).
 // The work is done SubmitChunk requests at a time: the chunk's status
@@ -71,8 +71,21 @@ func (is *Issuer) submitChunk(ctx context.Context, sc *store.Scoped, reqs []Requ
 	signers := map[string]*signer{}
 	var org *store.Organization
 	var valid []int
+	parked := map[string]bool{} // schema → it requires approval
 	for i, r := range reqs {
 		if errs[i] != nil {
+			continue
+		}
+		park, ok := parked[r.Template.SchemaID]
+		if !ok {
+			var err error
+			if _, park, err = needsApproval(ctx, sc, r.Template.SchemaID); err != nil {
+				return err
+			}
+			parked[r.Template.SchemaID] = park
+		}
+		if park {
+			errs[i] = ErrBulkApproval
 			continue
 		}
 		suite := Cryptosuite(r.Template)
@@ -200,15 +213,8 @@ func check(r Request) error {
 	if r.ExpiresAt != nil && !r.ExpiresAt.After(time.Now()) {
 		return fmt.Errorf("%w: the expiry date is in the past", ErrCredential)
 	}
-	if !signNow(r) {
-		return errParked
-	}
 	return nil
 }
-
-// errParked: the approvals feature parks the request at signNow: a
-// pending credential without document, signed when it is approved.
-var errParked = fmt.Errorf("%w: parking a request for approval is not implemented", ErrCredential)
 
 // onCores runs fn(i) for every i whose errs[i] is nil on every core,
 // storing its error in errs[i]; a panic in fn is that i's ErrInternal.

@@ -26,6 +26,7 @@ const (
 // that are not Open Badges:
 //
 //   - TrustCredCredential, a credential type (beside VerifiableCredential);
+//
 //   - TrustCredSubject, the type of their credentialSubject, whose
 //     type-scoped context maps every property the context does not define to
 //     https://www.w3.org/ns/credentials/issuer-dependent#<name> (@vocab,
@@ -34,12 +35,18 @@ const (
 //     recipient) and "description" keep their VC v2 meaning (schema.org),
 //     "email" is https://schema.org/email, "id" and "type" are keywords.
 //
+//   - TrustCredApproval, the type of an evidence entry recording one
+//     approval of the credential (issue 17), whose type-scoped context
+//     defines approver, approverRole, approvedAt, approvalStep,
+//     requiredApprovals and eligibleApprovers.
+//
 // Outside a TrustCredSubject node nothing is added: the VC v2 context has no
 // @vocab, so an undefined property anywhere else is refused with
 // ErrUndefinedTerm.
 const (
 	TypeTrustCredCredential = "TrustCredCredential"
 	TypeTrustCredSubject    = "TrustCredSubject"
+	TypeTrustCredApproval   = "TrustCredApproval"
 )
 
 // ErrUnknownContext is returned for a context URL the offline document loader

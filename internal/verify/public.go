@@ -107,6 +107,12 @@ func (s *Service) CredentialAt(ctx context.Context, publicID string, stamp Stamp
 	if c.Issuer == nil || len(c.EncryptedData) == 0 {
 		return nil, store.ErrNotFound
 	}
+	switch c.Status {
+	case store.CredentialPending, store.CredentialRejected, store.CredentialDraft:
+		// not signed (awaiting approval, or never to be): its stored
+		// document is not a credential to show or verify
+		return nil, store.ErrNotFound
+	}
 	b, err := s.Issuer.SignedDocument(c)
 	if err != nil {
 		return nil, err

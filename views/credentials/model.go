@@ -103,6 +103,10 @@ type Detail struct {
 	Verifications     int64
 	Status            Status
 	View              string // "json": the Signed JSON tab; "": the credential as a person reads it
+	// Approval says, for a credential issued under an approval
+	// requirement, where its approval stands ("" otherwise); ApprovalURL
+	// is its request in the inbox, for people who may decide.
+	Approval, ApprovalURL string
 }
 
 // Confirm asks for a status change's confirmation (and reason): in the

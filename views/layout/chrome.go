@@ -90,6 +90,7 @@ type NavGroup struct {
 // NavItem is one link of the sidebar.
 type NavItem struct {
 	Label, Href, TestID string
+	CountHref           string // where its count comes from ("" for none)
 }
 
 // Current reports whether item is the section being shown: of all the
@@ -158,7 +159,7 @@ func sidebarProps(c Chrome, testID string) ui.SidebarNavProps {
 	for _, g := range c.User.Nav {
 		sg := ui.SidebarGroup{Label: g.Label}
 		for _, it := range g.Items {
-			sg.Items = append(sg.Items, ui.SidebarItem{Label: it.Label, Href: it.Href, TestID: it.TestID, Current: c.Current(it)})
+			sg.Items = append(sg.Items, ui.SidebarItem{Label: it.Label, Href: it.Href, TestID: it.TestID, Current: c.Current(it), CountHref: it.CountHref})
 		}
 		p.Groups = append(p.Groups, sg)
 	}

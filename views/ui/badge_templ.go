@@ -25,7 +25,7 @@ const (
 // signing keys, schemas and templates. A status means the same colour on
 // every page.
 var statusTones = map[string]Tone{
-	"active": ToneSuccess, "completed": ToneSuccess, "verified": ToneSuccess, "valid": ToneSuccess,
+	"active": ToneSuccess, "approved": ToneSuccess, "completed": ToneSuccess, "verified": ToneSuccess, "valid": ToneSuccess,
 	"pending": ToneWarning, "suspended": ToneWarning, "invited": ToneWarning, "queued": ToneWarning,
 	"running": ToneWarning, "expired": ToneWarning, "draft": ToneWarning,
 	"revoked": ToneDanger, "rejected": ToneDanger, "invitation-expired": ToneDanger, "failed": ToneDanger, "invalid": ToneDanger,

@@ -2,6 +2,8 @@
 // credential's page (/v/{id}) and the upload form (/verify).
 package verification
 
+import "fmt"
+
 // Field is one labelled value of a credential.
 type Field struct{ Label, Value string }
 
@@ -90,7 +92,39 @@ type Credential struct {
 	Verdict      Verdict
 	Checks       []Check
 	LinkedInURL  string
+	// Approvals, when the credential was issued through approvals: the
+	// approvals its signed evidence records.
+	Approvals *Approvals
 }
+
+// Approvals are a credential's signed approvals.
+type Approvals struct {
+	Required, Eligible int // approvals required; people who could give them
+	People             []Approver
+}
+
+// Approver is one signed approval.
+type Approver struct{ Name, Role, When string }
+
+// Summary is "Approved by 2 of 3 eligible reviewers".
+func (a Approvals) Summary() string {
+	role := "approvers"
+	if len(a.People) > 0 && a.People[0].Role != "" {
+		role = a.People[0].Role + "s"
+		for _, p := range a.People {
+			if p.Role+"s" != role {
+				role = "approvers"
+			}
+		}
+	}
+	if a.Eligible > 0 {
+		return fmt.Sprintf("Approved by %d of %d eligible %s", len(a.People), a.Eligible, role)
+	}
+	return fmt.Sprintf("Approved by %d %s", len(a.People), role)
+}
+
+// Awaiting is the public page of a credential waiting for approval.
+type Awaiting struct{ IssuerName string }
 
 // Upload is the /verify form and, after a submission, its outcome.
 type Upload struct {

@@ -1,0 +1,440 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/form"
+	"github.com/trustcred/trustcred/internal/approval"
+	textrules "github.com/trustcred/trustcred/internal/text"
+	"github.com/trustcred/trustcred/render"
+	"github.com/trustcred/trustcred/store"
+	view "github.com/trustcred/trustcred/views/approvals"
+	"github.com/trustcred/trustcred/views/layout"
+	"github.com/trustcred/trustcred/views/ui"
+)
+
+// Approvals serves the reviewer's inbox (/approvals, approvals.decide):
+// the pending requests, one request with its credential as it will be
+// signed, and the decisions, all through the approval door
+// (approval.Service), whose store enforces every rule.
+type Approvals struct {
+	Svc *approval.Service
+}
+
+// MaxBulkApprovals is the most requests one "Approve selected" decides.
+const MaxBulkApprovals = store.MaxInboxPage
+
+// Index renders GET /approvals: full page, or the results for htmx.
+func (h *Approvals) Index(c *fiber.Ctx) error {
+	m, status, err := h.index(c)
+	if err != nil {
+		return err
+	}
+	render.SetTitle(c, "Approvals")
+	if c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true" {
+		return render.Component(c, status, view.Results(m))
+	}
+	return render.Page(c, status, view.IndexPage(m))
+}
+
+func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
+	id := auth.Current(c)
+	ctx := c.UserContext()
+	m := view.Index{Filter: view.Filter{Schema: c.Query("schema"), Requester: c.Query("requester"), Age: c.Query("age")}}
+	m.Filtered = form.Filtered(m.Filter.Schema, m.Filter.Requester, m.Filter.Age)
+	schemas, err := id.Scope.Schemas(ctx)
+	if err != nil {
+		return m, 0, err
+	}
+	for _, s := range schemas {
+		m.Schemas = append(m.Schemas, ui.Option{Value: s.ID, Label: s.Name + " " + s.Version})
+	}
+	members, err := id.Scope.Members(ctx, store.MemberFilter{})
+	if err != nil {
+		return m, 0, err
+	}
+	for _, u := range members {
+		if u.Role == store.RoleIssuer || u.Role == store.RoleAdmin {
+			m.Requesters = append(m.Requesters, ui.Option{Value: u.ID, Label: memberName(&u.User)})
+		}
+	}
+	errs := map[string]string{}
+	f := store.InboxFilter{}
+	if v := m.Filter.Schema; v != "" {
+		if !slices.ContainsFunc(m.Schemas, func(o ui.Option) bool { return o.Value == v }) {
+			errs["schema"] = "Choose a schema from the list."
+		}
+		f.SchemaID = v
+	}
+	if v := m.Filter.Requester; v != "" {
+		if !slices.ContainsFunc(m.Requesters, func(o ui.Option) bool { return o.Value == v }) {
+			errs["requester"] = "Choose a person from the list."
+		}
+		f.RequesterID = v
+	}
+	if v := m.Filter.Age; v != "" {
+		if !slices.ContainsFunc(view.Ages, func(o ui.Option) bool { return o.Value == v }) {
+			errs["age"] = "Choose how long the requests have waited from the list."
+		} else {
+			f.OlderThan, _ = time.ParseDuration(v)
+		}
+	}
+	cur := form.ParseCursor(errs, c.Query("after"))
+	if len(errs) > 0 {
+		m.Error = form.Summary(errs, "schema", "requester", "age")
+		return m, fiber.StatusUnprocessableEntity, nil
+	}
+	page, err := id.Scope.ApprovalInbox(ctx, f, store.InboxPage{Cursor: cur})
+	if err != nil {
+		return m, 0, err
+	}
+	now := time.Now()
+	for _, e := range page.Entries {
+		r := view.Row{ID: e.ID, Recipient: e.RecipientAddress, Schema: e.SchemaName, Requester: "an API key",
+			Waiting: waited(now.Sub(e.CreatedAt)), WaitingISO: iso(e.CreatedAt)}
+		if e.RecipientName != nil && *e.RecipientName != "" {
+			r.Recipient = *e.RecipientName
+		}
+		if e.TemplateName != nil {
+			r.Template = *e.TemplateName
+		}
+		if e.RequesterEmail != nil {
+			r.Requester = *e.RequesterEmail
+		}
+		m.Rows = append(m.Rows, r)
+	}
+	params := map[string]string{"schema": m.Filter.Schema, "requester": m.Filter.Requester, "age": m.Filter.Age}
+	if cur != nil {
+		m.Newer = form.Link(view.Path, params)
+	}
+	if page.Next != nil {
+		params["after"] = page.Next.String()
+		m.Older = form.Link(view.Path, params)
+	}
+	return m, fiber.StatusOK, nil
+}
+
+// waited is how long a request has waited, in words.
+func waited(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return units(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return units(int(d/time.Hour), "hour")
+	}
+	return units(int(d/(24*time.Hour)), "day")
+}
+
+func units(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+func memberName(u *store.User) string {
+	if n := strings.TrimSpace(u.Profile.Data().DisplayName); n != "" {
+		return n + " (" + u.Email + ")"
+	}
+	return u.Email
+}
+
+// Count renders GET /approvals/count: the navigation's count of requests
+// the person could decide.
+func (h *Approvals) Count(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	n, err := id.Scope.PendingApprovals(c.UserContext(), id.User.ID, id.User.Role)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return render.Component(c, fiber.StatusOK, ui.NavCount(n, store.MaxPendingCount, "waiting for your decision"))
+}
+
+// Show renders GET /approvals/:id.
+func (h *Approvals) Show(c *fiber.Ctx) error {
+	m, err := h.detail(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	render.SetTitle(c, "Approve a credential")
+	return render.Page(c, fiber.StatusOK, view.DetailPage(m))
+}
+
+func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
+	id := auth.Current(c)
+	ctx, sc := c.UserContext(), id.Scope
+	req, err := sc.ApprovalRequest(ctx, reqID)
+	if err != nil {
+		return view.Detail{}, err
+	}
+	cred := req.Credential
+	m := view.Detail{ID: req.ID, Status: string(req.Status), Recipient: cred.RecipientAddress, Requester: "an API key",
+		RequestedAt: stamp(req.CreatedAt)}
+	if cred.RecipientName != nil && *cred.RecipientName != "" {
+		m.Recipient = *cred.RecipientName
+	}
+	if req.Requester != nil {
+		m.Requester = memberName(req.Requester)
+	}
+	schema, err := sc.Schema(ctx, req.SchemaID)
+	if err != nil {
+		return view.Detail{}, err
+	}
+	m.Schema = schema.Name + " " + schema.Version
+	// The credential exactly as it will be signed (the approvals are
+	// added as its evidence then).
+	if cred.Status == store.CredentialPending {
+		doc, err := h.Svc.Issuer.PendingDocument(cred)
+		if err != nil {
+			return view.Detail{}, err
+		}
+		m.Human = humanCredential(doc, schema.Fields)
+		m.Human.IssuerName = id.Org.Name
+		m.Human.IssuedAt = "When the approvals are complete"
+		if cred.RecipientName != nil {
+			m.Human.RecipientName = *cred.RecipientName
+		}
+	} else {
+		m.Human.Title = "This credential is " + string(cred.Status)
+	}
+	tally, err := sc.ApprovalTally(ctx, req.ID)
+	if err != nil {
+		return view.Detail{}, err
+	}
+	for _, t := range tally {
+		roles := make([]string, 0, len(t.Roles)+1)
+		for _, r := range t.Roles {
+			roles = append(roles, string(r)+"s")
+		}
+		switch n := len(t.UserIDs); {
+		case n == 1:
+			roles = append(roles, "the person it names")
+		case n > 1:
+			roles = append(roles, fmt.Sprintf("the %d people it names", n))
+		}
+		m.Rules = append(m.Rules, view.Rule{Text: fmt.Sprintf("Approvals of %s", strings.Join(roles, " or ")),
+			Given: min(t.Approvals, t.Required), Required: t.Required, Met: t.Met()})
+	}
+	decisions, err := sc.ApprovalDecisions(ctx, req.ID)
+	if err != nil {
+		return view.Detail{}, err
+	}
+	m.History = append(m.History, view.Event{When: stamp(req.CreatedAt), WhenISO: iso(req.CreatedAt), Who: m.Requester, What: "asked for approval"})
+	decided := false
+	for _, a := range decisions {
+		who := "A former member"
+		if a.Approver != nil {
+			who = memberName(a.Approver)
+		}
+		what := "approved"
+		if a.ApprovalStatus == store.ApprovalRejected {
+			what = "rejected"
+		}
+		if a.ApproverRole != nil {
+			what += " as " + *a.ApproverRole
+		}
+		at := a.CreatedAt
+		if a.ApprovedAt != nil {
+			at = *a.ApprovedAt
+		}
+		e := view.Event{When: stamp(at), WhenISO: iso(at), Who: who, What: what, Earlier: a.Round != req.Round}
+		if a.ApprovalNotes != nil {
+			e.Note = *a.ApprovalNotes
+		}
+		m.History = append(m.History, e)
+		if a.ApproverID == id.User.ID && a.Round == req.Round {
+			decided = true
+		}
+	}
+	m.Decision = view.Decision{ID: req.ID}
+	switch {
+	case req.Status != store.RequestPending:
+		m.Decision.Why = "This request is " + string(req.Status) + ": there is nothing left to decide."
+	case req.RequesterID != nil && *req.RequesterID == id.User.ID:
+		m.Decision.Why = "You asked for this credential: other people approve it."
+	case decided:
+		m.Decision.Why = "You have decided on this request. The others' decisions are still needed."
+	default:
+		m.Decision.CanDecide = true
+	}
+	return m, nil
+}
+
+// Approve handles POST /approvals/:id/approve; htmx swaps the decision
+// panel with the outcome, a plain form goes back to the request.
+func (h *Approvals) Approve(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	d, err := h.Svc.Approve(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, auth.Actor(c))
+	msg := ""
+	if err == nil {
+		msg = "Approved. More approvals are needed before it is signed."
+		if d.Final {
+			msg = "Approved. That was the last approval needed: the credential is being signed and sent to its recipient."
+		}
+	}
+	return h.decided(c, msg, err, "")
+}
+
+// Reject handles POST /approvals/:id/reject (note required).
+func (h *Approvals) Reject(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	note := strings.TrimSpace(c.FormValue("note"))
+	if msg := checkNote(note); msg != "" {
+		return h.refuse(c, note, msg)
+	}
+	_, err := h.Svc.Reject(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, note, auth.Actor(c))
+	if errors.Is(err, store.ErrNoteRequired) {
+		return h.refuse(c, note, "Say why you reject it: the requester reads your note.")
+	}
+	msg := ""
+	if err == nil {
+		msg = "Rejected. The requester was told, with your note; the credential will not be signed."
+	}
+	return h.decided(c, msg, err, note)
+}
+
+// checkNote is the note field's rule: required, at most
+// store.MaxApprovalNote characters, no control or invisible characters.
+func checkNote(note string) string {
+	switch {
+	case note == "":
+		return "Say why you reject it: the requester reads your note."
+	case len([]rune(note)) > store.MaxApprovalNote:
+		return fmt.Sprintf("Keep the note under %d characters.", store.MaxApprovalNote)
+	}
+	if err := textrules.Check(note, textrules.MultiLine); err != nil {
+		return "The note contains characters that are not allowed: " + err.Error() + "."
+	}
+	return ""
+}
+
+// refuse re-renders the decision panel with the note's error (422).
+func (h *Approvals) refuse(c *fiber.Ctx, note, msg string) error {
+	m, err := h.detail(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	m.Decision.Note, m.Decision.NoteError = note, msg
+	if c.Get("HX-Request") != "true" {
+		return render.Page(c, fiber.StatusUnprocessableEntity, view.DetailPage(m))
+	}
+	return render.Component(c, fiber.StatusUnprocessableEntity, view.DecisionPanel(m.Decision))
+}
+
+// decisionRefusal words the store's refusals of a decision; "" for an
+// error that is not one (returned to the error handler).
+func decisionRefusal(err error) string {
+	switch {
+	case errors.Is(err, store.ErrApprovalNotPending):
+		return "This request is no longer pending: someone else's decision ended it. Nothing was changed."
+	case errors.Is(err, store.ErrAlreadyDecided):
+		return "You have already decided on this request."
+	case errors.Is(err, store.ErrOwnRequest):
+		return "You asked for this credential: other people approve it."
+	case errors.Is(err, store.ErrNotEligible):
+		return "Your role does not allow you to approve this credential (any more)."
+	}
+	return ""
+}
+
+// decided answers a decision: the panel with the outcome (or the
+// refusal, 409) for htmx, the request's page with a flash otherwise.
+func (h *Approvals) decided(c *fiber.Ctx, msg string, err error, note string) error {
+	status := fiber.StatusOK
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if msg = decisionRefusal(err); msg == "" {
+			return err
+		}
+		status = fiber.StatusConflict
+	}
+	if c.Get("HX-Request") != "true" {
+		kind := layout.FlashSuccess
+		if err != nil {
+			kind = layout.FlashError
+		}
+		render.Flash(c, kind, msg)
+		return render.Redirect(c, view.Path+"/"+c.Params("id"))
+	}
+	m, derr := h.detail(c, c.Params("id"))
+	if derr != nil {
+		return derr
+	}
+	m.Decision.Message, m.Decision.Error = msg, err != nil
+	if err != nil {
+		m.Decision.Note = note
+	}
+	c.Set("HX-Trigger", "approvals-changed")
+	return render.Component(c, status, view.Decided(m))
+}
+
+// ApproveSelected handles POST /approvals/approve: each selected request
+// approved in turn (each its own decision and transaction); the results
+// say how many were approved and which were refused, and why.
+func (h *Approvals) ApproveSelected(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	ids := selectedIDs(c)
+	var approved int
+	var refused []string
+	switch {
+	case len(ids) == 0:
+		refused = append(refused, "Select at least one credential to approve.")
+	case len(ids) > MaxBulkApprovals:
+		refused = append(refused, fmt.Sprintf("Select at most %d credentials at once.", MaxBulkApprovals))
+	default:
+		for _, reqID := range ids {
+			_, err := h.Svc.Approve(c.UserContext(), id.Scope, reqID, id.User.ID, auth.Actor(c))
+			switch {
+			case err == nil:
+				approved++
+			case errors.Is(err, store.ErrNotFound):
+				refused = append(refused, "One of the selected requests does not exist.")
+			default:
+				msg := decisionRefusal(err)
+				if msg == "" {
+					return err
+				}
+				refused = append(refused, msg)
+			}
+		}
+	}
+	m, status, err := h.index(c)
+	if err != nil {
+		return err
+	}
+	m.Notice = units(approved, "credential") + " approved."
+	if len(refused) > 0 {
+		m.Notice += " " + units(len(refused), "request") + " not: " + strings.Join(slices.Compact(refused), " ")
+		m.NoticeError = approved == 0
+	}
+	c.Set("HX-Trigger", "approvals-changed")
+	if c.Get("HX-Request") == "true" {
+		return render.Component(c, status, view.Results(m))
+	}
+	render.SetTitle(c, "Approvals")
+	return render.Page(c, status, view.IndexPage(m))
+}
+
+// selectedIDs are the form's id values, each once.
+func selectedIDs(c *fiber.Ctx) []string {
+	var ids []string
+	for _, v := range c.Context().PostArgs().PeekMulti("id") {
+		s := string(v)
+		if !slices.Contains(ids, s) {
+			ids = append(ids, s)
+		}
+	}
+	return ids
+}

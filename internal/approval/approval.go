@@ -1,0 +1,253 @@
+// Package approval is the door of approval decisions on pending
+// credentials (issue 17, the runtime): Approve and Reject for the inbox
+// page and the API alike, the signing job the final approval enqueues in
+// its own transaction, and the credential's evidence of its approvals.
+// The rules themselves (eligibility, no self-approval, once per step,
+// rejection ends it, one final transition) are enforced by the store
+// (store.Scoped.DecideApproval) under the request's row lock; this
+// package adds what follows a decision: the job, the events, the
+// signature.
+package approval
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/trustcred/trustcred/internal/events"
+	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/jobs"
+	"github.com/trustcred/trustcred/store"
+)
+
+// Service decides on approval requests and signs what was approved.
+type Service struct {
+	DB     *store.DB
+	Issuer *issuance.Issuer
+	// Queue is where the signing job is enqueued, inside the decision's
+	// transaction (set by web.Services.Publish); nil: not enqueued (tools),
+	// the caller signs with Sign itself.
+	Queue jobs.Enqueuer
+	// Emails is where the signed credential's email to its recipient is
+	// enqueued; nil: the client working the signing job (jobs.InWork).
+	Emails jobs.Enqueuer
+	Log    *slog.Logger
+}
+
+// Approve records the approval of the person (userID, acting as actor)
+// on one of the organization's requests. When it is the final one, the
+// signing job is enqueued in the same transaction: the credential is
+// signed, made active and emailed by the job. The store's refusals come
+// back as they are (store.ErrApprovalNotPending, ErrAlreadyDecided,
+// ErrOwnRequest, ErrNotEligible, ErrNotFound).
+func (s *Service) Approve(ctx context.Context, sc *store.Scoped, requestID, userID string, actor store.Actor) (*store.Decided, error) {
+	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: userID, Approve: true}, actor)
+}
+
+// Reject records a rejection with its note (required:
+// store.ErrNoteRequired): the request ends, the credential is rejected,
+// the requester is told (in-app, with the note) and approval.decided is
+// published, all in one transaction.
+func (s *Service) Reject(ctx context.Context, sc *store.Scoped, requestID, userID, note string, actor store.Actor) (*store.Decided, error) {
+	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: userID, Note: note}, actor)
+}
+
+func (s *Service) decide(ctx context.Context, sc *store.Scoped, d store.Decision, actor store.Actor) (*store.Decided, error) {
+	var out *store.Decided
+	err := sc.InTx(ctx, func(tx *store.Scoped) error {
+		var err error
+		if out, err = tx.DecideApproval(ctx, d, actor); err != nil {
+			return err
+		}
+		if !out.Final {
+			return nil
+		}
+		if out.Request.Status == store.RequestApproved {
+			if s.Queue == nil {
+				return nil
+			}
+			sqlTx, err := tx.SQLTx()
+			if err != nil {
+				return err
+			}
+			return s.Queue.EnqueueTx(ctx, sqlTx, Sign{OrganizationID: sc.OrganizationID(), RequestID: out.Request.ID})
+		}
+		return s.publishDecided(ctx, tx, out.Request, "rejected", strings.TrimSpace(d.Note))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// publishDecided publishes approval.decided for req in tx.
+func (s *Service) publishDecided(ctx context.Context, tx *store.Scoped, req *store.ApprovalRequest, decision, note string) error {
+	if s.Issuer.Events == nil {
+		return nil
+	}
+	c, err := tx.Credential(ctx, req.CredentialID)
+	if err != nil {
+		return err
+	}
+	decisions, err := tx.ApprovalDecisions(ctx, req.ID)
+	if err != nil {
+		return err
+	}
+	body := events.ApprovalDecision{RequestID: req.ID, Credential: events.CredentialOf(c, s.Issuer.CredentialURL(c.PublicID)),
+		Decision: decision, Note: note, Approvers: []events.Approver{}}
+	for _, a := range Current(req, decisions) {
+		body.Approvers = append(body.Approvers, events.Approver{UserID: a.ApproverID, Name: approverName(a), Role: deref(a.ApproverRole),
+			Decision: string(a.ApprovalStatus), Note: deref(a.ApprovalNotes), DecidedAt: decidedAt(a).UTC()})
+	}
+	at := time.Now().UTC()
+	if req.DecidedAt != nil {
+		at = req.DecidedAt.UTC()
+	}
+	body.DecidedAt = at
+	e, err := events.New(tx.OrganizationID(), events.ApprovalDecided, at, body)
+	if err != nil {
+		return err
+	}
+	return events.Publish(ctx, tx, s.Issuer.Events, e)
+}
+
+// Current are the decisions of the request's current round, oldest first.
+func Current(req *store.ApprovalRequest, all []store.CredentialApproval) []store.CredentialApproval {
+	var out []store.CredentialApproval
+	for _, a := range all {
+		if a.Round == req.Round {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Sign is the job the final approval enqueues: sign the request's
+// credential (Service.Sign).
+type Sign struct {
+	OrganizationID string `json:"organization_id"`
+	RequestID      string `json:"request_id"`
+}
+
+func (Sign) Kind() string { return "approval_sign" }
+
+// InsertOpts: one signing job per request at a time.
+func (Sign) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// SignWorker works Sign jobs.
+type SignWorker struct {
+	river.WorkerDefaults[Sign]
+	Service *Service
+}
+
+func (w *SignWorker) Work(ctx context.Context, j *river.Job[Sign]) error {
+	_, err := w.Service.Sign(ctx, j.Args.OrganizationID, j.Args.RequestID)
+	if errors.Is(err, store.ErrApprovalNotPending) || errors.Is(err, store.ErrNotFound) {
+		return nil // signed by an earlier attempt, or the credential is gone
+	}
+	return err
+}
+
+// Register adds the signing worker.
+func Register(ws *jobs.Workers, s *Service) { jobs.Add(ws, &SignWorker{Service: s}) }
+
+// Sign signs the credential of an approved request with its approvals as
+// evidence (Evidence), makes it active, and publishes approval.decided and
+// credential.issued with it, enqueuing the recipient's email: once, however
+// often it runs (store.ErrApprovalNotPending after the first).
+func (s *Service) Sign(ctx context.Context, orgID, requestID string) (*issuance.Issued, error) {
+	sc := s.DB.Scoped(orgID)
+	req, err := sc.ApprovalRequest(ctx, requestID)
+	if err != nil {
+		return nil, err
+	}
+	if req.Status != store.RequestApproved {
+		return nil, store.ErrApprovalNotPending
+	}
+	decisions, err := sc.ApprovalDecisions(ctx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	tally, err := sc.ApprovalTally(ctx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	eligible, err := sc.EligibleApprovers(ctx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	evidence := Evidence(s.Issuer.CredentialURL(req.Credential.PublicID), Current(req, decisions), tally, eligible)
+	email := s.Emails
+	if email == nil {
+		email = jobs.InWork(ctx)
+	}
+	return s.Issuer.SignApproved(ctx, sc, req.CredentialID, evidence, email, store.Actor{},
+		func(tx *store.Scoped, c *store.Credential) error {
+			return s.publishDecided(ctx, tx, req, "approved", "")
+		})
+}
+
+// Evidence is the signed record of a credential's approvals: one
+// TrustCredApproval evidence entry per approval of the final round (the
+// terms of vc.ContextTrustCred): who approved (name and the role that
+// made them eligible), when, at which step, out of how many required and
+// how many eligible people.
+func Evidence(credentialURL string, decisions []store.CredentialApproval, tally []store.RuleTally, eligible int) []any {
+	required := 0
+	for _, t := range tally {
+		required = max(required, t.Required)
+	}
+	var out []any
+	for i, a := range decisions {
+		if a.ApprovalStatus != store.ApprovalApproved {
+			continue
+		}
+		out = append(out, map[string]any{
+			"id":                fmt.Sprintf("%s#approval-%d", credentialURL, i+1),
+			"type":              []any{"TrustCredApproval"},
+			"approver":          approverName(a),
+			"approverRole":      deref(a.ApproverRole),
+			"approvedAt":        decidedAt(a).UTC().Format(time.RFC3339),
+			"approvalStep":      number(a.Step),
+			"requiredApprovals": number(required),
+			"eligibleApprovers": number(eligible),
+		})
+	}
+	return out
+}
+
+// number is n as internal/vc's documents hold numbers.
+func number(n int) json.Number { return json.Number(strconv.Itoa(n)) }
+
+func approverName(a store.CredentialApproval) string {
+	if a.Approver == nil {
+		return "a former member"
+	}
+	if n := strings.TrimSpace(a.Approver.Profile.Data().DisplayName); n != "" {
+		return n
+	}
+	return a.Approver.Email
+}
+
+func decidedAt(a store.CredentialApproval) time.Time {
+	if a.ApprovedAt != nil {
+		return *a.ApprovedAt
+	}
+	return a.CreatedAt
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,116 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
+)
+
+// BenchmarkApprovalInbox measures the approvals inbox with 100,000 pending
+// requests in one organization (and 5,000 in another), each case's p50 and
+// p95 latency:
+//
+//	go test -run '^$' -bench ApprovalInbox -benchtime 200x ./store/
+//
+// first-page: the 50 oldest; by-schema: those of one schema (a quarter);
+// deep-page: a page 90% of the way down; count: the navigation's count of
+// what a reviewer could decide (it stops at store.MaxPendingCount);
+// select-1: a SELECT 1 round trip, the floor of the others in the same run.
+func BenchmarkApprovalInbox(b *testing.B) {
+	if testing.Short() {
+		b.Skip("seeds 105,000 requests")
+	}
+	for _, d := range storetest.Dialects {
+		b.Run(string(d), func(b *testing.B) {
+			db := storetest.Open(b, d)
+			n := 100_000
+			start := time.Now()
+			f := seedCredentials(b, db, n)
+			g := store.Gorm(db)
+			id := "gen_random_uuid()"
+			if d == store.SQLite {
+				id = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-7' || substr(hex(randomblob(2)), 2) || '-8' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
+			}
+			if err := g.Exec("UPDATE credentials SET status = 'pending', issued_at = NULL, revoked_at = NULL").Error; err != nil {
+				b.Fatal(err)
+			}
+			if err := g.Exec("INSERT INTO approval_requests (id, organization_id, credential_id, schema_id, status, round, current_step, created_at, updated_at) " +
+				"SELECT " + id + ", issuer_id, id, schema_id, 'pending', 1, 1, created_at, created_at FROM credentials").Error; err != nil {
+				b.Fatal(err)
+			}
+			if err := g.Exec("INSERT INTO multisig_requirements (id, schema_id, required_signatures, approver_roles, active, created_at) VALUES (?, ?, 2, '[\"reviewer\"]', ?, ?), (?, ?, 1, '[\"reviewer\"]', ?, ?)",
+				f.schemas[0], f.schemas[0], true, time.Now().UTC(), f.schemas[1], f.schemas[1], true, time.Now().UTC()).Error; err != nil {
+				b.Fatal(err)
+			}
+			if err := g.Exec("ANALYZE").Error; err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("seeded %d requests in %s", n+n/20, time.Since(start).Round(time.Millisecond))
+			ctx := context.Background()
+			sc := db.Scoped(f.org)
+			var deep struct {
+				CreatedAt time.Time
+				ID        string
+			}
+			if err := g.Raw("SELECT created_at, id FROM approval_requests WHERE organization_id = ? ORDER BY created_at, id LIMIT 1 OFFSET ?", f.org, n*9/10).
+				Scan(&deep).Error; err != nil {
+				b.Fatal(err)
+			}
+			cases := []struct {
+				name string
+				run  func() (int, error)
+			}{
+				{"first-page", func() (int, error) {
+					p, err := sc.ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{})
+					return len(p.Entries), err
+				}},
+				{"by-schema", func() (int, error) {
+					p, err := sc.ApprovalInbox(ctx, store.InboxFilter{SchemaID: f.schemas[1]}, store.InboxPage{})
+					return len(p.Entries), err
+				}},
+				{"deep-page", func() (int, error) {
+					p, err := sc.ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{Cursor: &store.Cursor{At: deep.CreatedAt.UTC(), ID: deep.ID}})
+					return len(p.Entries), err
+				}},
+				// The floor under the others in the same run: one round
+				// trip of the same pool on the loaded machine.
+				{"select-1", func() (int, error) {
+					var one int
+					err := g.Raw("SELECT 1").Scan(&one).Error
+					return one, err
+				}},
+				{"count", func() (int, error) {
+					n, err := sc.PendingApprovals(ctx, "00000000-0000-7000-8000-000000000000", store.RoleReviewer)
+					return int(n), err
+				}},
+			}
+			for _, c := range cases {
+				b.Run(c.name, func(b *testing.B) {
+					got, err := c.run()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if got == 0 || c.name == "count" && got != store.MaxPendingCount {
+						b.Fatalf("%s: %d", c.name, got)
+					}
+					var took []time.Duration
+					for b.Loop() {
+						t0 := time.Now()
+						if _, err := c.run(); err != nil {
+							b.Fatal(err)
+						}
+						took = append(took, time.Since(t0))
+					}
+					slices.Sort(took)
+					ms := func(q float64) float64 { return float64(took[int(q*float64(len(took)-1))]) / float64(time.Millisecond) }
+					b.ReportMetric(ms(0.5), "p50-ms")
+					b.ReportMetric(ms(0.95), "p95-ms")
+				})
+			}
+		})
+	}
+}

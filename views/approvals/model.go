@@ -1,0 +1,86 @@
+// Package approvals renders the reviewer's inbox (/approvals): the
+// pending approval requests, one request with the credential as it will
+// be signed, and the decision forms.
+package approvals
+
+import (
+	"strconv"
+
+	"github.com/trustcred/trustcred/views/ui"
+	"github.com/trustcred/trustcred/views/verification"
+)
+
+// Path is the inbox's URL.
+const Path = "/approvals"
+
+// Index is the inbox page.
+type Index struct {
+	Filter              Filter
+	Schemas, Requesters []ui.Option
+	Rows                []Row
+	Newer, Older        string // pager links ("" for none)
+	Filtered            bool   // a filter is applied
+	Error               string // a bad filter or page link
+	Notice              string // what the last bulk approval did
+	NoticeError         bool
+}
+
+// Filter is the inbox's filter form.
+type Filter struct{ Schema, Requester, Age string }
+
+// Ages are the age filter's choices: waiting at least this long.
+var Ages = []ui.Option{{Value: "1h", Label: "Over an hour"}, {Value: "24h", Label: "Over a day"}, {Value: "168h", Label: "Over a week"}}
+
+// Row is one pending request.
+type Row struct {
+	ID, Recipient, Template, Schema, Requester string
+	Waiting, WaitingISO                        string // e.g. "3 hours", and the request's time
+}
+
+// Detail is one request.
+type Detail struct {
+	ID, Status        string
+	Recipient, Schema string
+	Requester         string
+	RequestedAt       string
+	Human             verification.Human
+	Rules             []Rule
+	History           []Event
+	Decision          Decision
+}
+
+// Rule is one requirement with its approvals so far.
+type Rule struct {
+	Text     string // "2 approvals of reviewers"
+	Given    int
+	Required int
+	Met      bool
+}
+
+// Event is one entry of the request's history.
+type Event struct {
+	When, WhenISO string
+	Who, What     string
+	Note          string
+	Earlier       bool // a decision of an earlier round (the data changed since)
+}
+
+// Decision is the decision region: the forms, or what was decided.
+type Decision struct {
+	ID        string
+	CanDecide bool   // pending, not the requester, eligible, not yet decided
+	Why       string // why the person cannot decide, when not
+	Message   string // the outcome of the last action
+	Error     bool   // Message is a refusal
+	NoteError string // the note field's error
+	Note      string
+}
+
+func boolAttr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

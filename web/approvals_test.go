@@ -1,0 +1,216 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trustcred/trustcred/internal/webtest"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
+)
+
+// requireApprovals puts an active requirement of n reviewers' approvals
+// on the schema.
+func requireApprovals(t testing.TB, env *webtest.Env, schemaID string, n int) {
+	t.Helper()
+	q := storetest.Rebind(env.DB.Dialect(), "INSERT INTO multisig_requirements (id, schema_id, required_signatures, approver_roles, active, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+	if _, err := env.DB.SQL().Exec(q, uuid.NewString(), schemaID, n, `["reviewer"]`, true, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An API call whose schema requires approval answers 202 with the pending
+// credential's id and status; until its reviewers approve it, the API and
+// the public page say it is pending and give none of its data; once
+// approved and signed, the page verifies it and shows its approvals.
+func TestAPIIssueUnderApproval(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d, webtest.WithoutAdmin())
+		org, tpl := orgWithTemplate(t, env, "acme")
+		requireApprovals(t, env, tpl.SchemaID, 2)
+		_, key := createKey(t, env, org, nil, allScopes...)
+		reviewers := []*store.User{env.User(store.RoleReviewer, org), env.User(store.RoleReviewer, org)}
+		a := newAPI(t, env)
+		r := a.post(key, "/api/v1/credentials/issue", map[string]any{"credential": degree(), "options": map[string]any{"templateId": tpl.ID}})
+		var body struct{ ID, Status, Message string }
+		if r.Status != 202 || json.Unmarshal([]byte(r.Body), &body) != nil || body.Status != "pending" || body.ID == "" ||
+			strings.Contains(r.Body, "verifiableCredential") {
+			t.Fatalf("issue under approval: %d %s", r.Status, r.Body)
+		}
+		if loc := r.Header.Get("Location"); loc != "/api/v1/credentials/"+body.ID {
+			t.Errorf("Location %q", loc)
+		}
+		if got := a.get(key, "/api/v1/credentials/"+body.ID); got.Status != 200 || !strings.Contains(got.Body, `"status":"pending"`) ||
+			strings.Contains(got.Body, "Ada Lovelace") {
+			t.Errorf("API read of a pending credential: %d %s", got.Status, got.Body)
+		}
+		page := env.Client().Get("/v/" + body.ID)
+		if page.Status != 200 || !page.Has("awaiting-page") || strings.Contains(page.Body, "Ada Lovelace") || !strings.Contains(page.Body, "Awaiting approval") {
+			t.Fatalf("public page of a pending credential: %d\n%s", page.Status, page.Body)
+		}
+		if js := env.Client().Get("/v/" + body.ID + "/credential.json"); js.Status != 404 {
+			t.Errorf("pending credential's JSON: %d", js.Status)
+		}
+
+		ctx := context.Background()
+		sc := env.DB.Scoped(org.ID)
+		cred, err := sc.CredentialByPublicID(ctx, body.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := sc.ApprovalRequestFor(ctx, cred.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range reviewers {
+			if _, err := env.Services.Approvals.Approve(ctx, sc, req.ID, u.ID, store.Actor{UserID: &u.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := env.Services.Approvals.Sign(ctx, org.ID, req.ID); err != nil {
+			t.Fatal(err)
+		}
+		page = env.Client().Get("/v/" + body.ID)
+		if page.Status != 200 || !page.Has("credential-page") || !strings.Contains(page.Body, `data-verdict="valid"`) ||
+			!strings.Contains(page.Body, "Approved by 2 of 2 eligible reviewers") || strings.Count(page.Body, `data-testid="approval"`) != 2 {
+			t.Fatalf("public page of the approved credential: %d\n%s", page.Status, page.Body)
+		}
+		if got := a.get(key, "/api/v1/credentials/"+body.ID); got.Status != 200 || !strings.Contains(got.Body, "TrustCredApproval") {
+			t.Errorf("API read of the approved credential: %d %s", got.Status, got.Body)
+		}
+	})
+}
+
+// pendingDegree issues a degree of org A under a 2-of-reviewers
+// requirement, as the setup (no requester): its request's id.
+func pendingDegree(t *testing.T, env *webtest.Env, org *store.Organization, tpl *store.CredentialTemplate, name string) string {
+	t.Helper()
+	cr := issueDegree(t, env, org, tpl, name, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@example.org")
+	if cr.Status != store.CredentialPending {
+		t.Fatalf("credential %s, want pending", cr.Status)
+	}
+	req, err := env.DB.Scoped(org.ID).ApprovalRequestFor(context.Background(), cr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req.ID
+}
+
+// Every approvals route for every role: reviewers and admins open the
+// inbox (approvals.decide), issuers, verifiers and recipients do not, the
+// platform operator has no organization, and org B's admin gets 404 for
+// org A's requests. Here only reviewers are eligible: an admin's approval
+// is refused (409 for htmx), a reviewer's counts.
+func TestApprovalsRouteTable(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a, b := env.Org("acme"), env.Org("bolt")
+		tpl := degreeTemplate(t, env, a)
+		requireApprovals(t, env, tpl.SchemaID, 2)
+		reqID := pendingDegree(t, env, a, tpl, "Ada Lovelace")
+		clients := env.RoleClients(a, b)
+		deciders := func(admin, reviewer, other int) map[string]int {
+			return map[string]int{webtest.AsSuperAdmin: 404, webtest.AsAdmin: admin, webtest.AsIssuer: 403, webtest.AsReviewer: reviewer,
+				webtest.AsVerifier: 403, webtest.AsRecipient: 403, webtest.AsAnonymous: 303, webtest.AsOtherAdmin: other}
+		}
+		htmx := func(admin, reviewer, other int) map[string]int {
+			m := deciders(admin, reviewer, other)
+			m[webtest.AsAnonymous] = 204 // HX-Redirect to sign in
+			return m
+		}
+		path := "/approvals/" + reqID
+		webtest.RouteTable(t, clients, []webtest.Route{
+			{Method: "GET", Path: "/approvals", Want: deciders(200, 200, 200)},
+			{Method: "GET", Path: "/approvals/count", Want: deciders(200, 200, 200)},
+			{Method: "GET", Path: path, Want: deciders(200, 200, 404)},
+			{Method: "GET", Path: "/approvals/" + uuid.NewString(), Want: deciders(404, 404, 404)},
+			{Method: "POST", Path: path + "/reject", Htmx: true, Form: url.Values{"note": {" "}}, Want: htmx(422, 422, 404)},
+			{Method: "POST", Path: path + "/approve", Htmx: true, Want: htmx(409, 200, 404)},
+			{Method: "POST", Path: "/approvals/approve", Htmx: true, Form: url.Values{"id": {reqID}}, Want: htmx(200, 200, 200)},
+		})
+		ds, err := env.DB.Scoped(a.ID).ApprovalDecisions(context.Background(), reqID)
+		if err != nil || len(ds) != 1 || ds[0].ApprovalStatus != store.ApprovalApproved {
+			t.Fatalf("decisions after the table: %+v %v", ds, err)
+		}
+	})
+}
+
+// The inbox through HTTP: the reviewer's count and list, the detail with
+// the credential as it will be signed, approve via htmx (the panel says
+// more approvals are needed), the second reviewer's approval finishes it,
+// a third person is told it is no longer pending; a rejection needs a
+// note; "Approve selected" approves several at once.
+func TestApprovalsInbox(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		org := env.Org("acme")
+		tpl := degreeTemplate(t, env, org)
+		requireApprovals(t, env, tpl.SchemaID, 2)
+		first := pendingDegree(t, env, org, tpl, "Ada Lovelace")
+		second := pendingDegree(t, env, org, tpl, "Grace Hopper")
+		third := pendingDegree(t, env, org, tpl, "Alan Turing")
+		var rev []*webtest.Client
+		for range 3 {
+			cl := env.Client()
+			cl.Login(env.User(store.RoleReviewer, org))
+			rev = append(rev, cl)
+		}
+		if r := rev[0].Get("/approvals/count"); r.Status != 200 || !strings.Contains(r.Body, ">3<") {
+			t.Fatalf("count: %d %s", r.Status, r.Body)
+		}
+		list := rev[0].Get("/approvals")
+		if list.Status != 200 || strings.Count(list.Body, `data-testid="approval-row"`) != 3 ||
+			strings.Index(list.Body, "Ada Lovelace") > strings.Index(list.Body, "Alan Turing") {
+			t.Fatalf("inbox: %d\n%s", list.Status, list.Body)
+		}
+		if r := rev[0].Get("/approvals?schema=nope"); r.Status != 422 || !strings.Contains(r.Body, "Choose a schema from the list.") {
+			t.Errorf("bad schema filter: %d", r.Status)
+		}
+		show := rev[0].Get("/approvals/" + first)
+		if show.Status != 200 || !show.Has("credential-human") || !strings.Contains(show.Body, "Chemistry") || !show.Has("approve") {
+			t.Fatalf("detail: %d\n%s", show.Status, show.Body)
+		}
+		r := rev[0].Htmx("POST", "/approvals/"+first+"/approve", url.Values{})
+		if r.Status != 200 || !strings.Contains(r.Body, "More approvals are needed") || r.Header.Get("HX-Trigger") != "approvals-changed" {
+			t.Fatalf("first approval: %d %s", r.Status, r.Body)
+		}
+		if r = rev[0].Htmx("POST", "/approvals/"+first+"/approve", url.Values{}); r.Status != 409 || !strings.Contains(r.Body, "already decided") {
+			t.Errorf("approving twice: %d %s", r.Status, r.Body)
+		}
+		if r = rev[1].Htmx("POST", "/approvals/"+first+"/approve", url.Values{}); r.Status != 200 || !strings.Contains(r.Body, "last approval") {
+			t.Fatalf("second approval: %d %s", r.Status, r.Body)
+		}
+		if r = rev[2].Htmx("POST", "/approvals/"+first+"/approve", url.Values{}); r.Status != 409 || !strings.Contains(r.Body, "no longer pending") {
+			t.Errorf("approving a decided request: %d %s", r.Status, r.Body)
+		}
+		if r = rev[0].Htmx("POST", "/approvals/"+second+"/reject", url.Values{"note": {""}}); r.Status != 422 || !r.Has("note-error") {
+			t.Errorf("rejecting without a note: %d %s", r.Status, r.Body)
+		}
+		if r = rev[0].Htmx("POST", "/approvals/"+second+"/reject", url.Values{"note": {"Wrong year"}}); r.Status != 200 || !strings.Contains(r.Body, "Rejected") {
+			t.Errorf("rejection: %d %s", r.Status, r.Body)
+		}
+		r = rev[2].Htmx("POST", "/approvals/approve", url.Values{"id": {third, second}})
+		if r.Status != 200 || !strings.Contains(r.Body, "1 credential approved.") || !strings.Contains(r.Body, "no longer pending") {
+			t.Errorf("approve selected: %d %s", r.Status, r.Body)
+		}
+		if r := rev[2].Get("/approvals"); strings.Count(r.Body, `data-testid="approval-row"`) != 1 {
+			t.Errorf("inbox after: %s", r.Body)
+		}
+		// The staff credential page says where its approval stands and links
+		// the request for those who may decide.
+		req, err := env.DB.Scoped(org.ID).ApprovalRequest(context.Background(), second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := rev[0].Get("/credentials/" + req.CredentialID); r.Status != 200 || !r.Has("credential-approval-link") ||
+			!strings.Contains(r.Body, "Rejected by a reviewer") {
+			t.Errorf("credential page of a rejected request: %d", r.Status)
+		}
+	})
+}

@@ -1,0 +1,201 @@
+package web_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/trustcred/trustcred/internal/browsertest"
+	"github.com/trustcred/trustcred/internal/interoptest"
+	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/internal/webtest"
+	"github.com/trustcred/trustcred/store"
+)
+
+// An issuer issues a degree whose schema needs 2 of 3 reviewers'
+// approvals: the form says it was submitted for approval and its public
+// page says it is awaiting approval, without its data. Reviewer A finds it
+// in the inbox (the sidebar counts it), reads the credential as it will be
+// signed and approves it in place; reviewer B tries to reject without a
+// note, is told why, then approves. The approval job signs it (run here
+// directly: the test app's queue works no jobs); the public page verifies
+// it and shows its two signed approvals, and the independent verifier
+// accepts it.
+func TestBrowserApprovals(t *testing.T) {
+	tab := browsertest.Tab(t)
+	env, base := webtest.Served(t, store.SQLite)
+	org := env.Org("acme")
+	tpl := degreeTemplate(t, env, org)
+	requireApprovals(t, env, tpl.SchemaID, 2)
+	issuer := env.User(store.RoleIssuer, org)
+	var reviewers []*store.User
+	for range 3 {
+		reviewers = append(reviewers, env.User(store.RoleReviewer, org))
+	}
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	present := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](`!!document.querySelector(` + strconv.Quote(sel) + `) && ` + settled)
+	}
+	signIn := func(u *store.User) {
+		t.Helper()
+		if err := chromedp.Do(tab,
+			chromedp.Navigate(base+"/login"),
+			chromedp.SendKeys(css(`#f-email`), u.Email),
+			chromedp.SendKeys(css(`#f-password`), webtest.Password),
+			chromedp.Click(css(`[data-testid="login-submit"]`)),
+			chromedp.WaitVisible(css(`[data-testid="dashboard"]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signOut := func() {
+		t.Helper()
+		if err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{})
+			return err
+		})); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	signIn(issuer)
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/credentials/issue"),
+		chromedp.WaitVisible(css(`[data-testid="issue-form"]`)),
+		chromedp.SendKeys(css(`#f-recipient_name`), "Grace Hopper"),
+		chromedp.SendKeys(css(`#f-recipient_address`), "grace@example.org"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[name="data.awarded"]').value = '2024-06-30'`),
+		chromedp.Click(css(`[data-testid="issue-preview-button"]`)),
+		chromedp.WaitVisible(css(`[data-testid="issue-preview-human"]`)),
+		chromedp.Click(css(`[data-testid="issue-sign"]`)),
+		chromedp.WaitVisible(css(`[data-testid="credential-page"]`)),
+		present(`[data-testid="badge-pending"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	flash, err := chromedp.Run(tab, chromedp.Text(css(`#flash`)))
+	if err != nil || !strings.Contains(flash, "Submitted for approval") {
+		t.Fatalf("flash %q (%v)", flash, err)
+	}
+	publicURL, err := chromedp.Run(tab, chromedp.Text(css(`[data-testid="credential-public-url"]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	publicURL = strings.TrimSpace(publicURL)
+	if i := strings.Index(publicURL, "/v/"); i >= 0 {
+		publicURL = base + publicURL[i:]
+	}
+	signOut()
+
+	// The public page: awaiting approval, none of the data.
+	if err := chromedp.Do(tab, chromedp.Navigate(publicURL), chromedp.WaitVisible(css(`[data-testid="awaiting-page"]`))); err != nil {
+		t.Fatal(err)
+	}
+	body, err := chromedp.Run(tab, chromedp.Text(css(`main`)))
+	if err != nil || strings.Contains(body, "Grace Hopper") || !strings.Contains(body, "Awaiting approval") {
+		t.Fatalf("public page while pending: %q (%v)", body, err)
+	}
+	lookTop(t, tab, "approvals-public-pending")
+	browsertest.Axe(t, tab, "approvals-public-pending")
+
+	// Reviewer A: the sidebar counts it, the inbox lists it, approve.
+	signIn(reviewers[0])
+	if err := chromedp.Do(tab,
+		chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="nav-approvals-count"]:not([hidden])')?.textContent || '').trim().startsWith('1')`),
+		chromedp.Click(css(`[data-testid="nav-approvals"]:not([hidden])`), chromedp.NodeVisible),
+		chromedp.WaitVisible(css(`[data-testid="approval-row"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	lookTop(t, tab, "approvals-inbox")
+	browsertest.Axe(t, tab, "approvals-inbox")
+	if err := chromedp.Do(tab,
+		chromedp.Click(css(`[data-testid="approval-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="approval-page"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	human, err := chromedp.Run(tab, chromedp.Text(css(`[data-testid="credential-human"]`)))
+	if err != nil || !strings.Contains(human, "Grace Hopper") || !strings.Contains(human, "Physics") {
+		t.Fatalf("credential as it will be signed: %q (%v)", human, err)
+	}
+	lookTop(t, tab, "approvals-detail")
+	browsertest.Axe(t, tab, "approvals-detail")
+	if err := chromedp.Do(tab, chromedp.Click(css(`[data-testid="approve"]`)), present(`[data-testid="decision-message"]`)); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := chromedp.Run(tab, chromedp.Text(css(`[data-testid="decision-message"]`)))
+	if !strings.Contains(msg, "More approvals are needed") {
+		t.Fatalf("after the first approval: %q", msg)
+	}
+	lookTop(t, tab, "approvals-decided")
+	signOut()
+
+	// Reviewer B: a rejection needs a note; then approves.
+	signIn(reviewers[1])
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/approvals"),
+		chromedp.WaitVisible(css(`[data-testid="approval-link"]`)),
+		chromedp.Click(css(`[data-testid="approval-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="reject"]`)),
+		chromedp.Click(css(`[data-testid="reject"]`)),
+		present(`[data-testid="note-error"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	lookTop(t, tab, "approvals-note-required")
+	if err := chromedp.Do(tab, chromedp.Click(css(`[data-testid="approve"]`)), present(`[data-testid="decision-message"]`)); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ = chromedp.Run(tab, chromedp.Text(css(`[data-testid="decision-message"]`)))
+	if !strings.Contains(msg, "last approval") {
+		t.Fatalf("after the second approval: %q", msg)
+	}
+
+	// The signing job.
+	ctx := context.Background()
+	sc := env.DB.Scoped(org.ID)
+	page, err := sc.ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{})
+	if err != nil || len(page.Entries) != 0 {
+		t.Fatalf("inbox after approval: %+v %v", page, err)
+	}
+	publicID := publicURL[strings.LastIndex(publicURL, "/")+1:]
+	cred, err := sc.CredentialByPublicID(ctx, publicID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := sc.ApprovalRequestFor(ctx, cred.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := env.Services.Approvals.Sign(ctx, org.ID, req.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := chromedp.Do(tab, chromedp.Navigate(publicURL), chromedp.WaitVisible(css(`[data-testid="approvals"]`))); err != nil {
+		t.Fatal(err)
+	}
+	summary, _ := chromedp.Run(tab, chromedp.Text(css(`[data-testid="approvals-summary"]`)))
+	verdict, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('[data-testid="verdict"]').dataset.verdict`))
+	if verdict != "valid" || !strings.Contains(summary, "Approved by 2 of 3 eligible reviewers") {
+		t.Fatalf("verified page: verdict %q, %q", verdict, summary)
+	}
+	lookTop(t, tab, "approvals-public-signed")
+	browsertest.Axe(t, tab, "approvals-public-signed")
+
+	doc, err := vc.ParseJSON(issued.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range interoptest.VerifyJSON(t, []any{doc}, "--resolve-base", base, "--map", base+"/="+base+"/") {
+		if !r.Verified {
+			t.Errorf("the independent verifier refuses the approved credential: %v", r.Errors)
+		}
+	}
+}
