@@ -23,6 +23,8 @@ const (
 	Starter Audience = "the person who started it"
 	// Admins are the organization's active administrators.
 	Admins Audience = "the organization's admins"
+	// Approvers are the members eligible to decide an approval request.
+	Approvers Audience = "the eligible approvers"
 	// Nobody: the event makes no notification.
 	Nobody Audience = "nobody"
 )
@@ -60,6 +62,13 @@ var Notices = map[events.Type]Notice{
 	events.CredentialVerified:    {To: Nobody},
 	// The admin who deactivated the member did it; the member cannot sign in.
 	events.MemberRemoved: {To: Nobody},
+	// Approvals notify in the store, in the decision's own transaction:
+	// every eligible approver hears of a request (and sees it counted in
+	// the sidebar); the requester hears of a rejection, with its note.
+	events.ApprovalRequested: {To: Approvers, By: "store.Scoped.StorePendingCredential (\"Approval requested\")"},
+	events.ApprovalDecided:   {To: Starter, By: "store.Scoped.DecideApproval (\"Credential rejected\", with the note)"},
+	// The admin who published the template did it.
+	events.TemplatePublished: {To: Nobody},
 }
 
 // A webhook disabled by TrustCred is not an event of the catalogue: the
