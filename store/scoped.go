@@ -39,6 +39,7 @@ var tenantColumn = map[string]string{
 	"credential_templates":      "organization_id",
 	"credentials":               "issuer_id",
 	"credential_status_changes": "organization_id",
+	"custom_domains":            "organization_id",
 	"issuance_batches":          "organization_id",
 	"issuer_categories":         "issuer_id",
 	"signing_keys":              "organization_id",

@@ -86,5 +86,7 @@ func Models() []any {
 		&NotificationDelivery{},
 		// 00023 approval settings
 		&ApprovalPolicy{}, &ApprovalDelegation{},
+		// 00027 custom domains
+		&CustomDomain{},
 	}
 }

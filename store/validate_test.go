@@ -73,6 +73,7 @@ func validModels() []any {
 			EscalationTimeoutHours: 24},
 		&store.WorkflowInstance{ResourceType: "credential", Status: store.WorkflowInProgress},
 		&store.ApprovalPolicy{StepUp: store.StepUpPassword},
+		&store.CustomDomain{Domain: "certs.example.edu", Status: store.DomainVerified, LastError: ptr("No TXT record")},
 		&store.UserToken{Purpose: store.TokenPasswordReset},
 	}
 }
@@ -513,8 +514,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 25 {
-			t.Errorf("%s: %d CHECK IN columns, want 25", dialect, n)
+		if n != 26 {
+			t.Errorf("%s: %d CHECK IN columns, want 26", dialect, n)
 		}
 	}
 }
@@ -546,6 +547,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			&store.AnalyticsModel{OrganizationID: org.ID, ModelName: "m", ModelType: store.ModelChurnPrediction, ModelVersion: "1"},
 			&store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "w", WorkflowType: store.WorkflowSchemaCreation},
 			&store.ApprovalPolicy{OrganizationID: org.ID, StepUp: store.StepUpNone},
+			&store.CustomDomain{OrganizationID: org.ID, Domain: "certs.example.edu", Status: store.DomainPending},
 		}
 		for _, r := range rows {
 			must(t, db.Create(r).Error)
@@ -598,6 +600,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			{&store.ApprovalWorkflow{}, "escalation_timeout_hours", []any{0, 1, 8760}},
 			{&store.ApprovalWorkflow{}, "bulk_sample_size", []any{-1, 0, 1000}},
 			{&store.ApprovalPolicy{}, "step_up", []any{"none", "password", "totp", "sms", "TOTP", ""}},
+			{&store.CustomDomain{}, "status", []any{"pending", "verified", "failed", ""}},
 		}
 		for _, c := range cases {
 			row := rowOf(c.model)
