@@ -34,6 +34,10 @@ func guardScope(s store.APIScope) guard { return guard{kind: "apikey", scope: s}
 // added to web/routes.go without a line here fails TestEveryRouteIsGuarded.
 var routeGuards = map[string]guard{
 	"GET /settings/keys":                                    guardOrg(authz.OrgManage),
+	"GET /settings/domain":                                  guardOrg(authz.BrandingManage),
+	"POST /settings/domain":                                 guardOrg(authz.BrandingManage),
+	"POST /settings/domain/check":                           guardOrg(authz.BrandingManage),
+	"POST /settings/domain/delete":                          guardOrg(authz.BrandingManage),
 	"POST /settings/keys/rotate":                            guardOrg(authz.OrgManage),
 	"POST /settings/keys/method":                            guardOrg(authz.OrgManage),
 	"GET /credentials":                                      guardOrg(authz.OrgView),
