@@ -212,3 +212,23 @@ func truncateRunes(s string, n int) string {
 	}
 	return s
 }
+
+// CredentialIssuerID is the organization that issued the credential with
+// publicID (ErrNotFound for none): web's host routing serves a custom
+// domain only its own organization's credentials.
+func (db *DB) CredentialIssuerID(ctx context.Context, publicID string) (string, error) {
+	var c Credential
+	err := db.gorm.WithContext(ctx).Select("issuer_id").Where("public_id = ?", publicID).First(&c).Error
+	return c.IssuerID, notFound(err)
+}
+
+// StatusListOrganizationID is the organization of the status list id
+// (ErrNotFound for none, or an id that is not a UUID).
+func (db *DB) StatusListOrganizationID(ctx context.Context, id string) (string, error) {
+	if !validUUID(id) {
+		return "", ErrNotFound
+	}
+	var l StatusList
+	err := db.gorm.WithContext(ctx).Select("organization_id").Where("id = ?", id).First(&l).Error
+	return l.OrganizationID, notFound(err)
+}
