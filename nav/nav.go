@@ -72,6 +72,7 @@ var Table = []Entry{
 	{Organization, "Security", "/settings/security", authz.OrgManage, InOrganization, "security"},
 	{Organization, "Signing keys", "/settings/keys", authz.OrgManage, InOrganization, "signing-keys"},
 	{Organization, "Profile", "/settings/profile", authz.OrgManage, InOrganization, "profile"},
+	{Organization, "Custom domain", "/settings/domain", authz.BrandingManage, InOrganization, "custom-domain"},
 	{Organization, "Audit log", "/audit", authz.AuditRead, InOrganization, "audit"},
 
 	{Platform, "Organizations", "/admin/organizations", authz.PlatformManage, OnPlatform, "organizations"},

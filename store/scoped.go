@@ -51,6 +51,7 @@ var tenantColumn = map[string]string{
 	"template_adoptions":          "organization_id",
 	"custom_credential_templates": "organization_id",
 	"organization_branding":       "organization_id",
+	"custom_domains":              "organization_id",
 }
 
 // tenantTable is a model: GORM's TableName, which every model has.

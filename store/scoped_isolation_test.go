@@ -115,6 +115,8 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 		_, err = sa.SaveBrandingLook(ctx, store.BrandingLook{PrimaryColor: &c, CustomCSS: new("h1 { color: " + c + " }")}, act)
 		must(err)
 	}
+	_, err = sa.ClaimCustomDomain(ctx, "certs.alpha.example", act)
+	must(err)
 	brand, err := sa.Branding(ctx)
 	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
@@ -156,6 +158,7 @@ var tenantTables = []struct{ table, where string }{
 	{"verification_logs", "organization_id = ?"},
 	{"webhooks", "organization_id = ?"},
 	{"organization_branding", "organization_id = ?"},
+	{"custom_domains", "organization_id = ?"},
 	{"approval_requests", "organization_id = ?"},
 	{"credential_approvals", "organization_id = ?"},
 	{"webhook_deliveries", "webhook_id IN (SELECT id FROM webhooks WHERE organization_id = ?)"},
@@ -229,6 +232,9 @@ var isolation = map[string]isolationExpect{
 	"ApproversLost": notFound, "CreateRequirement": refused, "CreateApprovalWorkflow": refused,
 	"Requirements": empty, "ApprovalWorkflows": empty, "Approvers": empty, "Delegations": empty, "ActiveDelegate": empty,
 	"ApprovalPolicy": own, "SaveApprovalPolicy": own,
+	// B's own custom domain: B's handle never reaches A's (the fixture's
+	// certs.alpha.example stays claimed, unchanged, by A).
+	"CustomDomain": own, "ClaimCustomDomain": own, "RecordCustomDomainCheck": own, "RemoveCustomDomain": own,
 	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,

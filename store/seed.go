@@ -90,5 +90,7 @@ func Models() []any {
 		&ApprovalPolicy{}, &ApprovalDelegation{},
 		// 00025 marketplace
 		&MarketplaceListing{}, &TemplateVersion{}, &TemplateAdoption{},
+		// 00027 custom domains
+		&CustomDomain{},
 	}
 }

@@ -76,6 +76,7 @@ func validModels() []any {
 			EscalationTimeoutHours: 24},
 		&store.WorkflowInstance{ResourceType: "credential", Status: store.WorkflowInProgress},
 		&store.ApprovalPolicy{StepUp: store.StepUpPassword},
+		&store.CustomDomain{Domain: "certs.example.edu", Status: store.DomainVerified, LastError: ptr("No TXT record")},
 		&store.UserToken{Purpose: store.TokenPasswordReset},
 		&store.ApprovalRequest{Status: store.RequestPending, Round: 1, CurrentStep: 1},
 	}
@@ -524,8 +525,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 28 {
-			t.Errorf("%s: %d CHECK IN columns, want 28", dialect, n)
+		if n != 29 {
+			t.Errorf("%s: %d CHECK IN columns, want 29", dialect, n)
 		}
 	}
 }
@@ -557,6 +558,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			&store.AnalyticsModel{OrganizationID: org.ID, ModelName: "m", ModelType: store.ModelChurnPrediction, ModelVersion: "1"},
 			&store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "w", WorkflowType: store.WorkflowSchemaCreation},
 			&store.ApprovalPolicy{OrganizationID: org.ID, StepUp: store.StepUpNone},
+			&store.CustomDomain{OrganizationID: org.ID, Domain: "certs.example.edu", Status: store.DomainPending},
 		}
 		for _, r := range rows {
 			must(t, db.Create(r).Error)
@@ -609,6 +611,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			{&store.ApprovalWorkflow{}, "escalation_timeout_hours", []any{0, 1, 8760}},
 			{&store.ApprovalWorkflow{}, "bulk_sample_size", []any{-1, 0, 1000}},
 			{&store.ApprovalPolicy{}, "step_up", []any{"none", "password", "totp", "sms", "TOTP", ""}},
+			{&store.CustomDomain{}, "status", []any{"pending", "verified", "failed", ""}},
 		}
 		for _, c := range cases {
 			row := rowOf(c.model)

@@ -79,6 +79,8 @@ func middleware(d Deps) []any {
 		render.Install(d.Config.Dev),
 		// Before any route, form parser or CSRF check can read the body.
 		refuseEncodedBodies(),
+		// A verified custom domain serves its organization's public pages only.
+		customDomains(d.DB, d.Services.Domains.OwnHost()),
 	}
 }
 

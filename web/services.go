@@ -6,6 +6,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/customdomain"
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
@@ -31,6 +32,9 @@ type Services struct {
 	// Approvals is the door of approval decisions on pending credentials
 	// and the signing of approved ones (its worker: approval.Register).
 	Approvals *approval.Service
+	// Domains is the door to organizations' custom domains: the claim's
+	// rules, the DNS check, the periodic re-check.
+	Domains *customdomain.Service
 }
 
 // Publish wires the queue the services publish their events through: the
@@ -65,6 +69,8 @@ func NewServices(cfg config.Config, db *store.DB, keys *secret.Keyring, logs *ve
 	v.Pages = verify.NewPages(int64(cfg.PageCacheMB) << 20)
 	hooks := &webhook.Service{DB: db, Keys: keys, Issuer: issuer, AllowPrivate: cfg.OutboundAllowPrivate, Log: log,
 		Sender: webhook.NewSender(cfg.OutboundAllowPrivate, webhook.AttemptTimeout)}
-	return Services{Issuer: issuer, Verify: v, DNS: dnsverify.New(cfg.DNSResolver, dnsTimeout), Webhooks: hooks,
+	dns := dnsverify.New(cfg.DNSResolver, dnsTimeout)
+	domains := &customdomain.Service{DB: db, DNS: dns, Key: keys.Derive("dns-verification")[0], BaseURL: cfg.BaseURL, Log: log}
+	return Services{Issuer: issuer, Verify: v, DNS: dns, Webhooks: hooks, Domains: domains,
 		Approvals: &approval.Service{DB: db, Issuer: issuer, Log: log}}
 }

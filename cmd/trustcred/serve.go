@@ -17,6 +17,7 @@ import (
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/config"
+	"github.com/trustcred/trustcred/internal/customdomain"
 	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
@@ -87,6 +88,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
 	issuance.RegisterExpire(workers, services.Issuer, log)
+	customdomain.Register(workers, services.Domains)
 	var texts sms.Provider = sms.Unconfigured{}
 	if cfg.SMSConfigured() {
 		texts = &sms.Twilio{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom, BaseURL: cfg.TwilioBaseURL}

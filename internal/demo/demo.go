@@ -354,6 +354,10 @@ func (s *seeder) orgs() {
 		&store.ApprovalDelegation{OrganizationID: north.ID, UserID: nReviewer.ID, DelegateID: nReviewer2.ID,
 			StartsAt: s.now.Add(7 * 24 * time.Hour), EndsAt: s.now.Add(14 * 24 * time.Hour)},
 	)
+	// Northfield has claimed its certificates domain and not yet published
+	// the TXT record.
+	s.add(&store.CustomDomain{OrganizationID: north.ID, Domain: "credentials.northfield.edu", Status: store.DomainPending,
+		LastCheckedAt: ptr(s.now.Add(-time.Hour)), LastError: ptr("No TXT record was found at _trustcred.credentials.northfield.edu.")})
 	s.add(&store.WorkflowInstance{WorkflowID: schemaFlow.ID, ResourceType: "schema", ResourceID: course.ID,
 		CurrentStep: 1, Status: store.WorkflowApproved, CompletedAt: ptr(s.now.Add(-72 * time.Hour))})
 

@@ -251,6 +251,10 @@ func (cl *Client) send(method, target string, body io.Reader, contentType string
 		req.Header.Set("Content-Type", contentType)
 	}
 	for k, v := range header {
+		if k == "Host" { // the request's host (a custom domain), not a header
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	var jar []string

@@ -1,0 +1,151 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/customdomain"
+	"github.com/trustcred/trustcred/internal/dnsverify"
+	"github.com/trustcred/trustcred/internal/text"
+	"github.com/trustcred/trustcred/render"
+	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/layout"
+	"github.com/trustcred/trustcred/views/settings"
+)
+
+// CustomDomain is /settings/domain: an organization's own domain for its
+// public pages (org admins, authz.BrandingManage).
+type CustomDomain struct {
+	Domains *customdomain.Service
+}
+
+// Show handles GET /settings/domain.
+func (h *CustomDomain) Show(c *fiber.Ctx) error {
+	st, err := h.status(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, settings.CustomDomain{Status: st})
+}
+
+// Claim handles POST /settings/domain: the domain is checked (a valid
+// name, not TrustCred's host, not another organization's) and refused
+// next to the field (422).
+func (h *CustomDomain) Claim(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	input := c.FormValue("domain")
+	why := ""
+	d, err := h.Domains.Parse(input)
+	switch terr := text.Check(input, text.Name); {
+	case terr != nil:
+		why = "This domain " + terr.Error() + ". Enter a domain name such as certs.example.edu."
+		input = ""
+	case len(input) > dnsverify.MaxDomainLength+1:
+		why = "A domain name has at most " + strconv.Itoa(dnsverify.MaxDomainLength) + " characters."
+		input = ""
+	case errors.Is(err, customdomain.ErrOwnHost):
+		why = "This is TrustCred’s own address. Enter a domain of your organization, such as certs.example.edu."
+	case errors.Is(err, dnsverify.ErrInvalidDomain) && len(input) == 0:
+		why = "Enter your domain, such as certs.example.edu."
+	case err != nil:
+		why = "Enter a domain name such as certs.example.edu, without https://, a port or a path."
+	default:
+		if cur, err := id.Scope.CustomDomain(c.UserContext()); err == nil {
+			// The page shows the status, not the form: say it there.
+			render.Flash(c, layout.FlashError, "Your organization already uses "+cur.Domain+": remove it first to use another domain.")
+			return render.Redirect(c, "/settings/domain")
+		}
+		_, err := id.Scope.ClaimCustomDomain(c.UserContext(), d, auth.Actor(c))
+		switch {
+		case errors.Is(err, store.ErrDomainTaken):
+			why = "Another organization already uses " + d + ". If it is yours, contact support."
+		case err != nil:
+			return err
+		default:
+			render.Flash(c, layout.FlashSuccess, d+" added. Create the DNS records below, then check it.")
+			return render.Redirect(c, "/settings/domain")
+		}
+	}
+	st, err := h.status(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusUnprocessableEntity, settings.CustomDomain{Input: input, Error: why, Status: st})
+}
+
+// Check handles POST /settings/domain/check ("Check now"): the status
+// panel for htmx, otherwise the page with a message.
+func (h *CustomDomain) Check(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	d, err := id.Scope.CustomDomain(c.UserContext())
+	if errors.Is(err, store.ErrNotFound) {
+		render.Flash(c, layout.FlashError, "Add your domain first, then check it.")
+		return render.Redirect(c, "/settings/domain")
+	}
+	if err != nil {
+		return err
+	}
+	d, err = h.Domains.Check(c.UserContext(), id.Scope, d.Domain, auth.Actor(c))
+	if errors.Is(err, store.ErrDomainChanged) || errors.Is(err, store.ErrNotFound) {
+		render.Flash(c, layout.FlashError, "The domain was changed while it was being checked. Check it again.")
+		return render.Redirect(c, "/settings/domain")
+	}
+	if err != nil {
+		return err
+	}
+	msg := ""
+	if d.Verified() && d.LastError == nil {
+		msg = d.Domain + " is verified: your public pages are served on it."
+	}
+	if render.IsPartial(c) {
+		st := h.statusOf(c, d)
+		st.Message = msg
+		return render.Page(c, fiber.StatusOK, settings.CustomDomainStatus(st))
+	}
+	if msg != "" {
+		render.Flash(c, layout.FlashSuccess, msg)
+	}
+	return render.Redirect(c, "/settings/domain")
+}
+
+// Remove handles POST /settings/domain/delete.
+func (h *CustomDomain) Remove(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	err := id.Scope.RemoveCustomDomain(c.UserContext(), auth.Actor(c))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	render.Flash(c, layout.FlashSuccess, "The custom domain was removed.")
+	return render.Redirect(c, "/settings/domain")
+}
+
+func (h *CustomDomain) status(c *fiber.Ctx) (settings.DomainStatus, error) {
+	d, err := auth.Current(c).Scope.CustomDomain(c.UserContext())
+	if errors.Is(err, store.ErrNotFound) {
+		return settings.DomainStatus{}, nil
+	}
+	if err != nil {
+		return settings.DomainStatus{}, err
+	}
+	return h.statusOf(c, d), nil
+}
+
+func (h *CustomDomain) statusOf(c *fiber.Ctx, d *store.CustomDomain) settings.DomainStatus {
+	st := settings.DomainStatus{Name: d.Domain, Verified: d.Verified(), TXTName: dnsverify.Name(d.Domain),
+		TXTValue: h.Domains.Record(auth.Current(c).Org.ID), CNAMETarget: h.Domains.OwnHost()}
+	if d.LastCheckedAt != nil {
+		st.LastChecked = d.LastCheckedAt.UTC().Format("2 Jan 2006, 15:04 UTC")
+	}
+	if d.LastError != nil {
+		st.LastError = *d.LastError
+	}
+	return st
+}
+
+func (h *CustomDomain) render(c *fiber.Ctx, status int, m settings.CustomDomain) error {
+	render.SetTitle(c, "Custom domain")
+	return render.Page(c, status, settings.CustomDomainPage(m))
+}

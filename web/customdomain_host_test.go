@@ -1,0 +1,107 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustcred/trustcred/internal/webtest"
+	"github.com/trustcred/trustcred/store"
+)
+
+// verifyDomain claims and verifies domain for org, as a successful check does.
+func verifyDomain(t *testing.T, env *webtest.Env, org *store.Organization, domain string) {
+	t.Helper()
+	ctx := context.Background()
+	s := env.DB.Scoped(org.ID)
+	if _, err := s.ClaimCustomDomain(ctx, domain, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordCustomDomainCheck(ctx, domain, store.DomainCheck{At: time.Now(), OK: true}, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A verified custom domain serves its organization's public pages through
+// the Host header, and nothing else: not another organization's credential
+// or profile, not a staff page, not the API, not a form. An unverified or
+// unknown host, and TrustCred's own, are served as before.
+func TestCustomDomainHostRouting(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a, b := issueOne(t, env, "acme"), issueOne(t, env, "bolt")
+		verifyDomain(t, env, a.org, "certs.acme.example")
+		if _, err := env.DB.Scoped(b.org.ID).ClaimCustomDomain(context.Background(), "certs.bolt.example", store.Actor{}); err != nil {
+			t.Fatal(err) // pending: not served
+		}
+		admin := env.User(store.RoleAdmin, a.org)
+		cl := env.Client()
+		at := func(host, path string) *webtest.Response {
+			return cl.Do("GET", path, nil, map[string]string{"Host": host})
+		}
+		const acme = "certs.acme.example"
+
+		// What the domain serves.
+		r := at(acme, "/v/"+a.cred.PublicID)
+		if r.Status != 200 || !strings.Contains(r.Body, "Ada Lovelace") {
+			t.Fatalf("own credential: %d", r.Status)
+		}
+		for _, p := range []string{"/v/" + a.cred.PublicID + "/credential.json", "/v/" + a.cred.PublicID + "/qr.svg",
+			"/orgs/acme", "/orgs/acme/did.json", "/static/css/app.css", "/status-lists/" + *a.cred.StatusListID} {
+			if r := at(acme+":443", p); r.Status != 200 {
+				t.Errorf("%s on the domain: %d, want 200", p, r.Status)
+			}
+		}
+		if r := at("CERTS.ACME.EXAMPLE.", "/"); r.Status != 302 || r.Location() != "/orgs/acme" {
+			t.Errorf("/ on the domain: %d %q, want 302 to /orgs/acme", r.Status, r.Location())
+		}
+		// What it refuses: the other organization's things, staff and
+		// sign-in pages, the API, forms.
+		for _, p := range []string{"/v/" + b.cred.PublicID, "/v/" + b.cred.PublicID + "/credential.json", "/v/aaaaaaaaaaaaaaaaaaaaaaaaaa",
+			"/orgs/bolt", "/orgs/bolt/did.json", "/status-lists/" + *b.cred.StatusListID, "/status-lists/nope",
+			"/login", "/members", "/account", "/settings/domain", "/settings/profile", "/credentials", "/admin/organizations",
+			"/api/v1/credentials", "/verify", "/setup", "/orgs", "/orgs/acme/members", "/healthz"} {
+			if r := at(acme, p); r.Status != 404 {
+				t.Errorf("%s on the domain: %d, want 404", p, r.Status)
+			}
+		}
+		if r := cl.Do("POST", "/login", nil, map[string]string{"Host": acme}); r.Status != 404 {
+			t.Errorf("POST /login on the domain: %d", r.Status)
+		}
+		// A signed-in admin's session does not open staff pages there either.
+		cl.Login(admin)
+		if r := at(acme, "/credentials"); r.Status != 404 {
+			t.Errorf("/credentials signed in, on the domain: %d", r.Status)
+		}
+		// Pending and unknown hosts, and TrustCred's own, as before.
+		for _, host := range []string{"certs.bolt.example", "unknown.example", "localhost:8080"} {
+			if r := at(host, "/v/"+b.cred.PublicID); r.Status != 200 {
+				t.Errorf("bolt's credential at %s: %d", host, r.Status)
+			}
+			if r := at(host, "/credentials"); r.Status != 200 {
+				t.Errorf("/credentials at %s: %d", host, r.Status)
+			}
+		}
+		// Removal takes effect at once (the cache follows the change).
+		if err := env.DB.Scoped(a.org.ID).RemoveCustomDomain(context.Background(), store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if r := at(acme, "/credentials"); r.Status != 200 {
+			t.Errorf("/credentials on the removed domain: %d", r.Status)
+		}
+	})
+}
+
+// The first request of a process, before any custom domain was ever
+// written, goes through the lookup's cache like any other (a fresh cache
+// once held every later request up).
+func TestCustomDomainFirstRequests(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	cl := env.Client()
+	for i := range 3 {
+		if r := cl.Do("GET", "/login", nil, map[string]string{"Host": "unknown.example"}); r.Status != 200 {
+			t.Fatalf("request %d: %d", i, r.Status)
+		}
+	}
+}
