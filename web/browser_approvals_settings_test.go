@@ -75,20 +75,20 @@ func TestBrowserApprovalWorkflowStepEditor(t *testing.T) {
 	lookTop(t, tab, "workflow-three-steps")
 
 	// Provost moves up above the Dean; the focus stays on its Move up button.
-	if err := chromedp.Do(tab, chromedp.Click(q("step-2-up"))); err != nil {
+	if err := chromedp.Do(tab, clickTestID("step-2-up")); err != nil {
 		t.Fatal(err)
 	}
 	browsertest.Wait(t, tab, "Provost moved up", names+` === "Registrar,Provost,Dean" && document.activeElement.id === "step-1-up"`+
 		` && document.querySelector('input[name="step_2_roles"][value="admin"]').checked`)
 	// Remove the Dean (now last).
-	if err := chromedp.Do(tab, chromedp.Click(q("step-2-remove"))); err != nil {
+	if err := chromedp.Do(tab, clickTestID("step-2-remove")); err != nil {
 		t.Fatal(err)
 	}
 	browsertest.Wait(t, tab, "Dean removed", names+` === "Registrar,Provost" && document.querySelector('input[name="step_count"]').value === "2"`)
 
 	// Provost's step has nobody who can approve: refused next to it, with
 	// everything typed kept.
-	if err := chromedp.Do(tab, chromedp.Click(q("workflow-save"))); err != nil {
+	if err := chromedp.Do(tab, clickTestID("workflow-save")); err != nil {
 		t.Fatal(err)
 	}
 	browsertest.Wait(t, tab, "empty step refused", `!!document.querySelector('[data-testid="error-step_1_roles"]') && !!document.querySelector('[data-testid="form-error"]')`)
@@ -99,7 +99,7 @@ func TestBrowserApprovalWorkflowStepEditor(t *testing.T) {
 
 	if err := chromedp.Do(tab,
 		chromedp.Click(chromedp.CSS(`input[name="step_1_roles"][value="reviewer"]`)),
-		chromedp.Click(q("workflow-save")),
+		clickTestID("workflow-save"),
 		chromedp.WaitVisible(q("workflows-table")),
 	); err != nil {
 		t.Fatal(err)
@@ -187,5 +187,19 @@ func TestBrowserApprovalRuleDelegationAndMembersWarning(t *testing.T) {
 	browsertest.Wait(t, tab, "changed after confirming", `!!document.querySelector('#member-`+r1.ID+` [data-testid="member-notice"]') && !document.querySelector('#member-`+r1.ID+` [data-testid="member-approvers-warning"]')`)
 	if m, _ := env.DB.Scoped(org.ID).Member(context.Background(), r1.ID); m.Role != store.RoleVerifier {
 		t.Fatalf("role after confirmation: %s", m.Role)
+	}
+}
+
+// clickTestID clicks the element with that data-testid through the DOM
+// rather than at its coordinates: a step editor's swap focuses a button
+// (autofocus) and may scroll the page between chromedp's measuring the
+// element and its mouse event, which then lands beside it and does nothing
+// (the flake where the refusal never came). The button still goes through
+// htmx's own click handling.
+func clickTestID(id string) chromedp.Action[chromedp.Void] {
+	click := chromedp.Evaluate[any](`document.querySelector('[data-testid="` + id + `"]').click()`)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := click(ctx, t)
+		return chromedp.Void{}, err
 	}
 }
