@@ -44,8 +44,12 @@ func (s *Service) now() time.Time {
 
 // OwnHost is TrustCred's host name (lower case, without port): the target
 // of the CNAME an organization creates.
-func (s *Service) OwnHost() string {
-	u, err := url.Parse(s.BaseURL)
+func (s *Service) OwnHost() string { return HostOf(s.BaseURL) }
+
+// HostOf is the host name of a base URL: lower case, without port or
+// trailing dot ("" when it does not parse).
+func HostOf(baseURL string) string {
+	u, err := url.Parse(baseURL)
 	if err != nil {
 		return ""
 	}
