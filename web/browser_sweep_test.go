@@ -92,6 +92,7 @@ func TestBrowserWidthSweep(t *testing.T) {
 	ids["/settings/webhooks/:id"], ids["/settings/webhooks/:id/deliveries"] = hookID, hookID
 	// The demo's degree rule and its issuance workflow.
 	ids["/settings/approvals/rules/:id"] = one("SELECT multisig_requirements.id FROM multisig_requirements JOIN credential_schemas ON credential_schemas.id = multisig_requirements.schema_id WHERE credential_schemas.organization_id = ? LIMIT 1", orgID)
+	ids["/approvals/:id"] = one("SELECT id FROM approval_requests WHERE organization_id = ? AND status = 'pending' LIMIT 1", orgID)
 	ids["/settings/approvals/workflows/:id"] = one("SELECT id FROM approval_workflows WHERE organization_id = ? AND workflow_type = 'credential_issuance' LIMIT 1", orgID)
 	// Two ids: the whole path.
 	ids["/settings/webhooks/:id/deliveries/:deliveryId"] = "/settings/webhooks/" + hookID + "/deliveries/" + deliveryID
