@@ -125,6 +125,11 @@ func BenchmarkDeliveries(b *testing.B) {
 			}
 			b.StopTimer()
 			elapsed := time.Since(start)
+			// What the receiver saw: every event once, every signature good
+			// (a fast benchmark of wrong deliveries would measure nothing).
+			if unique, total, bad := ep.counts(); unique != b.N || total != b.N || bad != 0 {
+				b.Fatalf("receiver saw %d events in %d deliveries (%d unverified), want %d once each, all verified", unique, total, bad, b.N)
+			}
 			goCPU, pgCPU := cpu.used()
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "deliveries/s")
 			b.ReportMetric(float64(goCPU.Microseconds())/float64(b.N), "go-cpu-µs/delivery")
