@@ -29,3 +29,11 @@ func MarketplaceSQL(db *DB, f MarketplaceFilter, categories []string, cur *Curso
 	}
 	return q
 }
+
+// SetSearchCutOff sets how many matches a search ranks before the filters,
+// until the test ends.
+func SetSearchCutOff(t interface{ Cleanup(func()) }, n int) {
+	old := searchCutOff
+	searchCutOff = n
+	t.Cleanup(func() { searchCutOff = old })
+}

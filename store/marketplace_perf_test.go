@@ -130,3 +130,53 @@ func TestMarketplaceTrendingRefresh(t *testing.T) {
 		}
 	})
 }
+
+// A search ranks its best matches before the filters; when the filters
+// leave too few of them for the page, every match is ranked: the pages are
+// those of ranking everything, with any cut-off, one at a time or at once.
+func TestMarketplaceSearchCutOff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := market{t: t, db: db, ctx: ctx}
+		uni := newOrg(t, db, "uni", store.OrganizationActive)
+		if _, err := db.SetOrganizationVerified(ctx, uni.ID, true, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		school := newOrg(t, db, "school", store.OrganizationActive)
+		cat := m.category("Health", nil)
+		kinds := []store.TemplateType{store.TemplateCertificate, store.TemplateBadge, store.TemplateDiploma}
+		for i, name := range []string{"First Aid", "First Aid Advanced", "Paediatric First Aid", "Aid Worker", "First Responder Aid",
+			"First Aid at Work", "Mental Health First Aid", "Outdoor First Aid"} {
+			o := uni
+			if i%2 == 1 {
+				o = school
+			}
+			tpl := m.template(o, tplSpec{name: name, description: "Aid for the first hour.", kind: kinds[i%len(kinds)], labels: []string{"Hours"}})
+			m.publish(o, tpl, cat, "First aid training "+name)
+		}
+		filters := []store.MarketplaceFilter{
+			{Query: "first aid"},
+			{Query: "first aid", Kind: store.TemplateBadge},
+			{Query: "first aid", VerifiedOnly: true},
+			{Query: "aid", Kind: store.TemplateDiploma},
+		}
+		var want [][]string
+		for _, f := range filters {
+			want = append(want, m.names(f))
+		}
+		if len(want[0]) != 8 || len(want[1]) == 0 || len(want[3]) == 0 {
+			t.Fatalf("ranked without a cut-off: %q", want)
+		}
+		for _, k := range []int{1, 2, 3} {
+			store.SetSearchCutOff(t, k)
+			for i, f := range filters {
+				if got := m.names(f); !slices.Equal(got, want[i]) {
+					t.Errorf("cut-off %d, %+v: %q, want %q", k, f, got, want[i])
+				}
+				if got := m.walk(f); !slices.Equal(got, want[i]) {
+					t.Errorf("cut-off %d, %+v, one at a time: %q, want %q", k, f, got, want[i])
+				}
+			}
+		}
+	})
+}

@@ -175,9 +175,10 @@ type MarketplaceEntry struct {
 	Snapshot       datatypes.JSONType[TemplateSnapshot]
 
 	// The order's keys, computed by the query, for the cursor.
-	SortRank   int64 `gorm:"column:sort_rank"`
-	SortRating int64 `gorm:"column:sort_rating"`
-	SortRecent int64 `gorm:"column:sort_recent"`
+	SortRank   int64  `gorm:"column:sort_rank"`
+	ListingID  string `gorm:"column:listing_id"` // the relevance order's last key
+	SortRating int64  `gorm:"column:sort_rating"`
+	SortRecent int64  `gorm:"column:sort_recent"`
 }
 
 // Rating is the average rating, 0 when nobody rated it.
@@ -251,12 +252,25 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 		}
 		mq.categories = ids
 	}
-	q, err := c.marketplaceSQL(c.db.WithContext(ctx), mq)
-	if err != nil {
-		return MarketplaceList{}, err
+	// A search in relevance order first ranks the matches alone and keeps
+	// the best searchCutOff of them: when the page fills from those,
+	// it is the page (they are the best matches in the same order, and
+	// the filters only remove); otherwise every match is ranked with the
+	// filters, as before.
+	more := false
+	if len(mq.terms) > 0 && sort == SortRelevance {
+		ids, err := c.searchCandidates(ctx, mq.terms, p.After, searchCutOff)
+		if err != nil {
+			return MarketplaceList{}, err
+		}
+		mq.candidates, more = ids, len(ids) == searchCutOff
 	}
-	var rows []MarketplaceEntry
-	if err := q.Scan(&rows).Error; err != nil {
+	rows, err := c.marketplaceRows(ctx, mq)
+	if err == nil && more && len(rows) < mq.limit {
+		mq.candidates = nil
+		rows, err = c.marketplaceRows(ctx, mq)
+	}
+	if err != nil {
 		return MarketplaceList{}, err
 	}
 	out := MarketplaceList{Entries: rows}
@@ -270,6 +284,63 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 	return out, nil
 }
 
+// searchCutOff is how many of the best matches a search in relevance
+// order ranks before the filters (a rank cut-off); a variable for tests.
+var searchCutOff = 250
+
+// The rank of a listing in a search, scaled to an integer (the relevance
+// order's first key): PostgreSQL's cover density of the stored document,
+// SQLite's bm25 with the columns' weights (name 10, summary 5, description
+// and labels 2).
+const (
+	pgSearchRank     = "CAST(ts_rank_cd(ms.document, to_tsquery('english', ?)) * 1000000 AS BIGINT)"
+	sqliteSearchRank = "CAST(-bm25(marketplace_search, 10.0, 5.0, 2.0, 2.0) * 1000000 AS INTEGER)"
+)
+
+// searchCandidates is the ids of the k best listings matching the terms
+// after the relevance cursor, in the relevance order, whether listed or
+// not: ranked without the joins and filters of the catalogue.
+func (c *CrossOrg) searchCandidates(ctx context.Context, terms []string, after *Cursor, k int) ([]candidate, error) {
+	var q *gorm.DB
+	if c.dial == Postgres {
+		q = c.db.WithContext(ctx).Table("marketplace_search AS ms").
+			Select("ms.listing_id AS id, "+pgSearchRank+" AS r", tsQuery(terms)).
+			Where("ms.document @@ to_tsquery('english', ?)", tsQuery(terms))
+	} else {
+		q = c.db.WithContext(ctx).Table("marketplace_search").
+			Joins("JOIN marketplace_listings l ON l.rowid = marketplace_search.rowid").
+			Select("l.id AS id, "+sqliteSearchRank+" AS r").
+			Where("marketplace_search MATCH ?", ftsQuery(terms))
+	}
+	outer := c.db.WithContext(ctx).Table("(?) AS m", q)
+	if after != nil {
+		vals, err := SortRelevance.cursorValues(after)
+		if err != nil {
+			return nil, err
+		}
+		outer = outer.Where("(r, id) < (?, ?)", vals...)
+	}
+	out := []candidate{}
+	err := outer.Select("id, r").Order("r DESC, id DESC").Limit(k).Scan(&out).Error
+	return out, err
+}
+
+// candidate is a listing matching a search, with its rank.
+type candidate struct {
+	ID   string `gorm:"column:id"`
+	Rank int64  `gorm:"column:r"`
+}
+
+// marketplaceRows runs the catalogue query.
+func (c *CrossOrg) marketplaceRows(ctx context.Context, m marketplaceQuery) ([]MarketplaceEntry, error) {
+	q, err := c.marketplaceSQL(c.db.WithContext(ctx), m)
+	if err != nil {
+		return nil, err
+	}
+	var rows []MarketplaceEntry
+	return rows, q.Scan(&rows).Error
+}
+
 // marketplaceQuery is what one catalogue query needs, resolved.
 type marketplaceQuery struct {
 	f          MarketplaceFilter
@@ -278,8 +349,9 @@ type marketplaceQuery struct {
 	categories []string // the category filter's tree; nil: no filter
 	after      *Cursor
 	limit      int
-	windowEnd  time.Time // the trending order's window end
-	counted    bool      // the listings' adoptions_30d count that window
+	windowEnd  time.Time   // the trending order's window end
+	counted    bool        // the listings' adoptions_30d count that window
+	candidates []candidate // non-nil: only these listings, ranked (searchCandidates)
 }
 
 // marketplaceSQL is the catalogue query: the page's entries without their
@@ -294,8 +366,11 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	// of each row looked up, until the page is full (its planner, without
 	// statistics, would start from the active organizations and sort every
 	// listed template). PostgreSQL's planner chooses that plan itself.
+	// A search ranked by the text in any other order starts from the
+	// full-text match instead (its planner would run the match once per
+	// listing).
 	join := "JOIN"
-	if c.dial == SQLite {
+	if c.dial == SQLite && (len(m.terms) == 0 || m.candidates != nil) {
 		join = "CROSS JOIN"
 	}
 	inner := db.Table("marketplace_listings AS l").
@@ -303,18 +378,36 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 		Joins(join+" organizations o ON o.id = l.organization_id").
 		Joins("LEFT JOIN template_categories cat ON cat.id = t.category_id").
 		Where("t.is_public AND t.active AND o.status = ?", OrganizationActive)
-	if len(m.terms) > 0 {
+	switch {
+	case m.candidates != nil:
+		// Ranked already: the rank is looked up by id, the text not
+		// matched again (SQLite would run the match once per listing).
+		var b strings.Builder
+		b.WriteString("CASE l.id")
+		for _, c := range m.candidates {
+			b.WriteString(" WHEN ? THEN ?")
+			rankArgs = append(rankArgs, c.ID, c.Rank)
+		}
+		b.WriteString(" ELSE 0 END")
+		rank = b.String()
+		if len(m.candidates) == 0 {
+			rank = "0"
+		}
+	case len(m.terms) > 0:
 		if c.dial == Postgres {
 			// marketplace_search holds each listing's stored document
 			// (migration 00025's trigger), which the GIN index serves.
-			rank = "CAST(ts_rank_cd(ms.document, to_tsquery('english', ?)) * 1000000 AS BIGINT)"
+			rank = pgSearchRank
 			rankArgs = []any{tsQuery(m.terms)}
 			inner = inner.Joins("JOIN marketplace_search ms ON ms.listing_id = l.id").
 				Where("ms.document @@ to_tsquery('english', ?)", tsQuery(m.terms))
 		} else {
-			rank = "CAST(-bm25(marketplace_search, 10.0, 5.0, 2.0, 2.0) * 1000000 AS INTEGER)"
+			rank = sqliteSearchRank
 			inner = inner.Joins("JOIN marketplace_search ON marketplace_search.rowid = l.rowid").
 				Where("marketplace_search MATCH ?", ftsQuery(m.terms))
+		}
+		if m.sort != SortRelevance { // matched, not ranked
+			rank, rankArgs = "0", nil
 		}
 	}
 	switch {
@@ -330,6 +423,13 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	if m.categories != nil {
 		inner = inner.Where("t.category_id IN ?", m.categories)
 	}
+	if m.candidates != nil {
+		ids := make([]string, len(m.candidates))
+		for i, c := range m.candidates {
+			ids[i] = c.ID
+		}
+		inner = inner.Where("l.id IN ?", ids)
+	}
 	if m.f.Kind != "" {
 		inner = inner.Where("l.kind = ?", m.f.Kind)
 	}
@@ -342,7 +442,7 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	inner = inner.Select("l.template_id, l.kind, l.licence, l.name, l.summary, l.description, l.version, l.published_at, "+
 		"l.adoptions, l.rating_count, l.rating_sum, t.category_id, cat.name AS category_name, cat.icon AS category_icon, "+
 		"o.id AS issuer_id, o.name AS issuer_name, o.slug AS issuer_slug, o.verified AS issuer_verified, "+
-		rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", rankArgs...)
+		"l.id AS listing_id, "+rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", rankArgs...)
 
 	keys := m.sort.keys()
 	q := db.Table("(?) AS m", inner)
@@ -389,7 +489,7 @@ func (c *CrossOrg) withSnapshots(ctx context.Context, entries []MarketplaceEntry
 func (s MarketplaceSort) keys() []string {
 	switch s {
 	case SortRelevance:
-		return []string{"sort_rank", "template_id"}
+		return []string{"sort_rank", "listing_id"}
 	case SortRating:
 		return []string{"sort_rating", "rating_count", "template_id"}
 	case SortNewest:
@@ -469,7 +569,7 @@ func (s MarketplaceSort) cursor(e *MarketplaceEntry, windowEnd time.Time) *Curso
 	}
 	switch s {
 	case SortRelevance:
-		c.Key = join(e.SortRank)
+		c.Key, c.ID = join(e.SortRank), e.ListingID
 	case SortRating:
 		c.Key = join(e.SortRating, int64(e.RatingCount))
 	case SortNewest:
