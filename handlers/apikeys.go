@@ -32,6 +32,7 @@ var scopeHelp = map[store.APIScope]string{
 	store.ScopeCredentialsIssue:  "Issue credentials.",
 	store.ScopeCredentialsRevoke: "Revoke and suspend credentials.",
 	store.ScopeWebhooksManage:    "Manage webhooks: create, change, rotate secrets, read delivery logs, redeliver.",
+	store.ScopeTemplatesWrite:    "Adopt marketplace templates into your organization.",
 }
 
 // Index renders GET /api-keys.

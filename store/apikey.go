@@ -40,7 +40,7 @@ func (k *APIKey) Has(scope APIScope) bool { return slices.Contains(k.Permissions
 // (web.TestOfferedScopesAreTheAPIsScopes); a scope joins the list with the
 // first route that checks it.
 func APIScopes() []APIScope {
-	return []APIScope{ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke, ScopeWebhooksManage}
+	return []APIScope{ScopeCredentialsRead, ScopeCredentialsIssue, ScopeCredentialsRevoke, ScopeWebhooksManage, ScopeTemplatesWrite}
 }
 
 // Offered reports whether s is in the catalogue (APIScopes), which is what
@@ -157,12 +157,16 @@ const (
 	// ScopeWebhooksManage: the organization's webhooks, their secrets and
 	// delivery logs (/api/v1/webhooks).
 	ScopeWebhooksManage APIScope = "webhooks:manage"
+	// ScopeTemplatesWrite: adopting a marketplace template into the
+	// organization (POST /api/v1/marketplace/templates/{id}/adopt). Retired
+	// once, offered again with that route: keys that kept it from then may
+	// adopt.
+	ScopeTemplatesWrite APIScope = "templates:write"
 	// Retired: offered once, for endpoints that were never built. Keys that
 	// hold them keep them (shown, stored, harmless); new keys cannot.
-	ScopeSchemasRead    APIScope = "schemas:read"
-	ScopeSchemasWrite   APIScope = "schemas:write"
-	ScopeTemplatesRead  APIScope = "templates:read"
-	ScopeTemplatesWrite APIScope = "templates:write"
+	ScopeSchemasRead   APIScope = "schemas:read"
+	ScopeSchemasWrite  APIScope = "schemas:write"
+	ScopeTemplatesRead APIScope = "templates:read"
 )
 
 // Valid reports whether s is a scope a stored key may hold: the offered

@@ -105,8 +105,13 @@ type MarketplaceListing struct {
 	Adoptions      int `validate:"min=0"`
 	RatingCount    int `validate:"min=0"`
 	RatingSum      int `validate:"min=0"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Adoptions in the 30 days before TrendingAt, kept by
+	// RefreshMarketplaceTrending (migration 00031); nil TrendingAt: never
+	// counted.
+	Adoptions30d int        `gorm:"column:adoptions_30d" validate:"min=0"`
+	TrendingAt   *time.Time `gorm:"column:trending_at"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 func (MarketplaceListing) TableName() string { return "marketplace_listings" }

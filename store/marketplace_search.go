@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/datatypes"
+	"gorm.io/gorm"
 
 	textpkg "github.com/trustcred/trustcred/internal/text"
 )
@@ -174,9 +175,10 @@ type MarketplaceEntry struct {
 	Snapshot       datatypes.JSONType[TemplateSnapshot]
 
 	// The order's keys, computed by the query, for the cursor.
-	SortRank   int64 `gorm:"column:sort_rank"`
-	SortRating int64 `gorm:"column:sort_rating"`
-	SortRecent int64 `gorm:"column:sort_recent"`
+	SortRank   int64  `gorm:"column:sort_rank"`
+	ListingID  string `gorm:"column:listing_id"` // the relevance order's last key
+	SortRating int64  `gorm:"column:sort_rating"`
+	SortRecent int64  `gorm:"column:sort_recent"`
 }
 
 // Rating is the average rating, 0 when nobody rated it.
@@ -204,8 +206,10 @@ var ErrUnknownCategory = fmt.Errorf("%w: unknown category", ErrBadFilter)
 // Every order is a keyset over integer keys computed by the query (the
 // rank scaled to an integer, the average rating in thousandths) or the
 // publication time, with the template id last so that the order is total.
-// The trending order's cursor carries the start of its 30-day window, so
-// that the pages of one walk count the same adoptions.
+// The trending order's cursor carries the end of its 30-day window, so
+// that the pages of one walk count the same adoptions: the window of the
+// last RefreshMarketplaceTrending (adoptions_30d, an indexed order) while
+// no refresh came between, else the window itself, counted.
 func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p MarketplacePage) (MarketplaceList, error) {
 	if fe := f.Validate(); fe != nil {
 		return MarketplaceList{}, fmt.Errorf("%w: %w", ErrBadFilter, fe)
@@ -216,78 +220,236 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 		limit = DefaultMarketplacePage
 	}
 	limit = min(limit, MaxMarketplacePage)
-	since := time.Now().UTC().Add(-TrendingWindow).Truncate(time.Second)
-	if p.After != nil {
-		if !sort.fits(p.After) {
-			return MarketplaceList{}, ErrBadCursor
-		}
-		if sort == SortTrending {
-			since = p.After.At
-		}
+	if p.After != nil && !sort.fits(p.After) {
+		return MarketplaceList{}, ErrBadCursor
 	}
-	var categories []string
+	// The trending window's end: the listings' adoptions_30d count the
+	// window of the last refresh (an indexed order); a walk that began
+	// before it, or a catalogue never refreshed, counts its own window.
+	var windowEnd time.Time
+	counted := false
+	if sort == SortTrending {
+		refreshed, err := c.trendingAt(ctx)
+		if err != nil {
+			return MarketplaceList{}, err
+		}
+		switch {
+		case p.After != nil:
+			windowEnd = p.After.At.UTC()
+		case !refreshed.IsZero():
+			windowEnd = refreshed
+		default:
+			windowEnd = time.Now().UTC().Truncate(time.Second).Add(time.Second)
+		}
+		counted = !refreshed.IsZero() && windowEnd.Equal(refreshed)
+	}
+	mq := marketplaceQuery{f: f, sort: sort, terms: searchTerms(f.Query), after: p.After, limit: limit + 1,
+		windowEnd: windowEnd, counted: counted}
 	if f.CategoryID != "" {
 		ids, err := c.categoryTree(ctx, f.CategoryID)
 		if err != nil {
 			return MarketplaceList{}, err
 		}
-		categories = ids
+		mq.categories = ids
 	}
+	// A search in relevance order first ranks the matches alone and keeps
+	// the best searchCutOff of them: when the page fills from those,
+	// it is the page (they are the best matches in the same order, and
+	// the filters only remove); otherwise every match is ranked with the
+	// filters, as before.
+	more := false
+	if len(mq.terms) > 0 && sort == SortRelevance {
+		ids, err := c.searchCandidates(ctx, mq.terms, p.After, searchCutOff)
+		if err != nil {
+			return MarketplaceList{}, err
+		}
+		mq.candidates, more = ids, len(ids) == searchCutOff
+	}
+	rows, err := c.marketplaceRows(ctx, mq)
+	if err == nil && more && len(rows) < mq.limit {
+		mq.candidates = nil
+		rows, err = c.marketplaceRows(ctx, mq)
+	}
+	if err != nil {
+		return MarketplaceList{}, err
+	}
+	out := MarketplaceList{Entries: rows}
+	if len(rows) > limit {
+		out.Entries = rows[:limit]
+		out.Next = sort.cursor(&out.Entries[limit-1], windowEnd)
+	}
+	if err := c.withSnapshots(ctx, out.Entries); err != nil {
+		return MarketplaceList{}, err
+	}
+	return out, nil
+}
 
-	terms := searchTerms(f.Query)
-	rank, rating, recent := "0", "CASE WHEN l.rating_count = 0 THEN 0 ELSE (l.rating_sum * 1000) / l.rating_count END", "0"
+// searchCutOff is how many of the best matches a search in relevance
+// order ranks before the filters (a rank cut-off); a variable for tests.
+var searchCutOff = 250
+
+// The rank of a listing in a search, scaled to an integer (the relevance
+// order's first key): PostgreSQL's cover density of the stored document,
+// SQLite's bm25 with the columns' weights (name 10, summary 5, description
+// and labels 2).
+const (
+	pgSearchRank     = "CAST(ts_rank_cd(ms.document, to_tsquery('english', ?)) * 1000000 AS BIGINT)"
+	sqliteSearchRank = "CAST(-bm25(marketplace_search, 10.0, 5.0, 2.0, 2.0) * 1000000 AS INTEGER)"
+)
+
+// searchCandidates is the ids of the k best listings matching the terms
+// after the relevance cursor, in the relevance order, whether listed or
+// not: ranked without the joins and filters of the catalogue.
+func (c *CrossOrg) searchCandidates(ctx context.Context, terms []string, after *Cursor, k int) ([]candidate, error) {
+	var q *gorm.DB
+	if c.dial == Postgres {
+		q = c.db.WithContext(ctx).Table("marketplace_search AS ms").
+			Select("ms.listing_id AS id, "+pgSearchRank+" AS r", tsQuery(terms)).
+			Where("ms.document @@ to_tsquery('english', ?)", tsQuery(terms))
+	} else {
+		q = c.db.WithContext(ctx).Table("marketplace_search").
+			Joins("JOIN marketplace_listings l ON l.rowid = marketplace_search.rowid").
+			Select("l.id AS id, "+sqliteSearchRank+" AS r").
+			Where("marketplace_search MATCH ?", ftsQuery(terms))
+	}
+	outer := c.db.WithContext(ctx).Table("(?) AS m", q)
+	if after != nil {
+		vals, err := SortRelevance.cursorValues(after)
+		if err != nil {
+			return nil, err
+		}
+		outer = outer.Where("(r, id) < (?, ?)", vals...)
+	}
+	out := []candidate{}
+	err := outer.Select("id, r").Order("r DESC, id DESC").Limit(k).Scan(&out).Error
+	return out, err
+}
+
+// candidate is a listing matching a search, with its rank.
+type candidate struct {
+	ID   string `gorm:"column:id"`
+	Rank int64  `gorm:"column:r"`
+}
+
+// marketplaceRows runs the catalogue query.
+func (c *CrossOrg) marketplaceRows(ctx context.Context, m marketplaceQuery) ([]MarketplaceEntry, error) {
+	q, err := c.marketplaceSQL(c.db.WithContext(ctx), m)
+	if err != nil {
+		return nil, err
+	}
+	var rows []MarketplaceEntry
+	return rows, q.Scan(&rows).Error
+}
+
+// marketplaceQuery is what one catalogue query needs, resolved.
+type marketplaceQuery struct {
+	f          MarketplaceFilter
+	sort       MarketplaceSort
+	terms      []string // searchTerms(f.Query)
+	categories []string // the category filter's tree; nil: no filter
+	after      *Cursor
+	limit      int
+	windowEnd  time.Time   // the trending order's window end
+	counted    bool        // the listings' adoptions_30d count that window
+	candidates []candidate // non-nil: only these listings, ranked (searchCandidates)
+}
+
+// marketplaceSQL is the catalogue query: the page's entries without their
+// snapshots, in the order's keys, at most m.limit of them.
+func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, error) {
+	rank, rating, recent := "0", strings.ReplaceAll(marketplaceRatingKey, "rating_", "l.rating_"), "0"
 	var rankArgs []any
 	// The page is found without the snapshots (large JSON), which are read
 	// for its entries alone (withSnapshots).
-	inner := c.db.WithContext(ctx).Table("marketplace_listings AS l").
-		Joins("JOIN credential_templates t ON t.id = l.template_id").
-		Joins("JOIN organizations o ON o.id = l.organization_id").
+	// On SQLite, CROSS JOIN keeps the listings the outer loop: the order's
+	// index is read from the cursor on and the template and organization
+	// of each row looked up, until the page is full (its planner, without
+	// statistics, would start from the active organizations and sort every
+	// listed template). PostgreSQL's planner chooses that plan itself.
+	// A search ranked by the text in any other order starts from the
+	// full-text match instead (its planner would run the match once per
+	// listing).
+	join := "JOIN"
+	if c.dial == SQLite && (len(m.terms) == 0 || m.candidates != nil) {
+		join = "CROSS JOIN"
+	}
+	inner := db.Table("marketplace_listings AS l").
+		Joins(join+" credential_templates t ON t.id = l.template_id").
+		Joins(join+" organizations o ON o.id = l.organization_id").
 		Joins("LEFT JOIN template_categories cat ON cat.id = t.category_id").
 		Where("t.is_public AND t.active AND o.status = ?", OrganizationActive)
-	if len(terms) > 0 {
+	switch {
+	case m.candidates != nil:
+		// Ranked already: the rank is looked up by id, the text not
+		// matched again (SQLite would run the match once per listing).
+		var b strings.Builder
+		b.WriteString("CASE l.id")
+		for _, c := range m.candidates {
+			b.WriteString(" WHEN ? THEN ?")
+			rankArgs = append(rankArgs, c.ID, c.Rank)
+		}
+		b.WriteString(" ELSE 0 END")
+		rank = b.String()
+		if len(m.candidates) == 0 {
+			rank = "0"
+		}
+	case len(m.terms) > 0:
 		if c.dial == Postgres {
 			// marketplace_search holds each listing's stored document
 			// (migration 00025's trigger), which the GIN index serves.
-			rank = "CAST(ts_rank_cd(ms.document, to_tsquery('english', ?)) * 1000000 AS BIGINT)"
-			rankArgs = []any{tsQuery(terms)}
+			rank = pgSearchRank
+			rankArgs = []any{tsQuery(m.terms)}
 			inner = inner.Joins("JOIN marketplace_search ms ON ms.listing_id = l.id").
-				Where("ms.document @@ to_tsquery('english', ?)", tsQuery(terms))
+				Where("ms.document @@ to_tsquery('english', ?)", tsQuery(m.terms))
 		} else {
-			rank = "CAST(-bm25(marketplace_search, 10.0, 5.0, 2.0, 2.0) * 1000000 AS INTEGER)"
+			rank = sqliteSearchRank
 			inner = inner.Joins("JOIN marketplace_search ON marketplace_search.rowid = l.rowid").
-				Where("marketplace_search MATCH ?", ftsQuery(terms))
+				Where("marketplace_search MATCH ?", ftsQuery(m.terms))
+		}
+		if m.sort != SortRelevance { // matched, not ranked
+			rank, rankArgs = "0", nil
 		}
 	}
-	if sort == SortTrending {
+	switch {
+	case m.sort == SortTrending && m.counted:
+		recent = "l.adoptions_30d"
+	case m.sort == SortTrending:
 		// One pass over the window's adoptions, grouped, rather than a
 		// count per listing.
 		recent = "COALESCE(recent.n, 0)"
-		inner = inner.Joins("LEFT JOIN (SELECT source_template_id, COUNT(*) AS n FROM template_adoptions WHERE created_at >= ? "+
-			"GROUP BY source_template_id) recent ON recent.source_template_id = l.template_id", since)
+		inner = inner.Joins("LEFT JOIN (SELECT source_template_id, COUNT(*) AS n FROM template_adoptions WHERE created_at >= ? AND created_at < ? "+
+			"GROUP BY source_template_id) recent ON recent.source_template_id = l.template_id", m.windowEnd.Add(-TrendingWindow), m.windowEnd)
 	}
-	if categories != nil {
-		inner = inner.Where("t.category_id IN ?", categories)
+	if m.categories != nil {
+		inner = inner.Where("t.category_id IN ?", m.categories)
 	}
-	if f.Kind != "" {
-		inner = inner.Where("l.kind = ?", f.Kind)
+	if m.candidates != nil {
+		ids := make([]string, len(m.candidates))
+		for i, c := range m.candidates {
+			ids[i] = c.ID
+		}
+		inner = inner.Where("l.id IN ?", ids)
 	}
-	if f.MinRating > 0 {
-		inner = inner.Where("l.rating_count > 0 AND l.rating_sum >= l.rating_count * ?", f.MinRating)
+	if m.f.Kind != "" {
+		inner = inner.Where("l.kind = ?", m.f.Kind)
 	}
-	if f.VerifiedOnly {
+	if m.f.MinRating > 0 {
+		inner = inner.Where("l.rating_count > 0 AND l.rating_sum >= l.rating_count * ?", m.f.MinRating)
+	}
+	if m.f.VerifiedOnly {
 		inner = inner.Where("o.verified")
 	}
 	inner = inner.Select("l.template_id, l.kind, l.licence, l.name, l.summary, l.description, l.version, l.published_at, "+
 		"l.adoptions, l.rating_count, l.rating_sum, t.category_id, cat.name AS category_name, cat.icon AS category_icon, "+
 		"o.id AS issuer_id, o.name AS issuer_name, o.slug AS issuer_slug, o.verified AS issuer_verified, "+
-		rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", rankArgs...)
+		"l.id AS listing_id, "+rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", rankArgs...)
 
-	keys := sort.keys()
-	q := c.db.WithContext(ctx).Table("(?) AS m", inner)
-	if p.After != nil {
-		vals, err := sort.cursorValues(p.After)
+	keys := m.sort.keys()
+	q := db.Table("(?) AS m", inner)
+	if m.after != nil {
+		vals, err := m.sort.cursorValues(m.after)
 		if err != nil {
-			return MarketplaceList{}, err
+			return nil, err
 		}
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
 		q = q.Where("("+strings.Join(keys, ", ")+") < ("+marks+")", vals...)
@@ -296,19 +458,7 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 	for i, k := range keys {
 		order[i] = k + " DESC"
 	}
-	var rows []MarketplaceEntry
-	if err := q.Order(strings.Join(order, ", ")).Limit(limit + 1).Scan(&rows).Error; err != nil {
-		return MarketplaceList{}, err
-	}
-	out := MarketplaceList{Entries: rows}
-	if len(rows) > limit {
-		out.Entries = rows[:limit]
-		out.Next = sort.cursor(&out.Entries[limit-1], since)
-	}
-	if err := c.withSnapshots(ctx, out.Entries); err != nil {
-		return MarketplaceList{}, err
-	}
-	return out, nil
+	return q.Order(strings.Join(order, ", ")).Limit(m.limit), nil
 }
 
 // withSnapshots reads the listed version's snapshot of each entry.
@@ -339,7 +489,7 @@ func (c *CrossOrg) withSnapshots(ctx context.Context, entries []MarketplaceEntry
 func (s MarketplaceSort) keys() []string {
 	switch s {
 	case SortRelevance:
-		return []string{"sort_rank", "template_id"}
+		return []string{"sort_rank", "listing_id"}
 	case SortRating:
 		return []string{"sort_rating", "rating_count", "template_id"}
 	case SortNewest:
@@ -408,7 +558,7 @@ func (s MarketplaceSort) cursorValues(c *Cursor) ([]any, error) {
 	return append(vals, c.ID), nil
 }
 
-func (s MarketplaceSort) cursor(e *MarketplaceEntry, since time.Time) *Cursor {
+func (s MarketplaceSort) cursor(e *MarketplaceEntry, windowEnd time.Time) *Cursor {
 	c := &Cursor{ID: e.TemplateID}
 	join := func(v ...int64) string {
 		p := make([]string, len(v))
@@ -419,13 +569,13 @@ func (s MarketplaceSort) cursor(e *MarketplaceEntry, since time.Time) *Cursor {
 	}
 	switch s {
 	case SortRelevance:
-		c.Key = join(e.SortRank)
+		c.Key, c.ID = join(e.SortRank), e.ListingID
 	case SortRating:
 		c.Key = join(e.SortRating, int64(e.RatingCount))
 	case SortNewest:
 		c.At = e.PublishedAt.UTC()
 	case SortTrending:
-		c.Key, c.At = join(e.SortRecent, int64(e.Adoptions)), since
+		c.Key, c.At = join(e.SortRecent, int64(e.Adoptions)), windowEnd
 	default:
 		c.Key = join(int64(e.Adoptions))
 	}
@@ -510,4 +660,42 @@ func (c *CrossOrg) MarketplaceTemplate(ctx context.Context, id string) (*Marketp
 		return nil, notFound(err)
 	}
 	return &e, nil
+}
+
+// marketplaceRatingKey is the rating order's first key, the average rating
+// in thousandths: the expression of migration 00031's
+// idx_marketplace_listings_rating, character for character, so that the
+// order walks that index.
+const marketplaceRatingKey = "CASE WHEN rating_count = 0 THEN 0 ELSE (rating_sum * 1000) / rating_count END"
+
+// RefreshMarketplaceTrending sets each listing's adoptions_30d to its
+// adoptions in the 30 days (TrendingWindow) before at, and trending_at to
+// at on the listings whose count changed; the others' counts are already
+// those of that window. It is idempotent: a second run at the same time
+// changes nothing. It returns how many listings changed.
+//
+// Between two refreshes every listing's count is that of the window ending
+// at the newest trending_at (a listing published since has no adoptions
+// before it), which the trending order's cursor carries: a walk that
+// started before a refresh goes on counting its own window.
+func (db *DB) RefreshMarketplaceTrending(ctx context.Context, at time.Time) (int64, error) {
+	at = at.UTC().Truncate(time.Second)
+	res := db.gorm.WithContext(ctx).Exec(`UPDATE marketplace_listings SET adoptions_30d = c.n, trending_at = ?
+		FROM (SELECT l.id, (SELECT COUNT(*) FROM template_adoptions a WHERE a.source_template_id = l.template_id
+			AND a.created_at >= ? AND a.created_at < ?) AS n FROM marketplace_listings l) c
+		WHERE c.id = marketplace_listings.id AND c.n <> marketplace_listings.adoptions_30d`,
+		at, at.Add(-TrendingWindow), at)
+	return res.RowsAffected, res.Error
+}
+
+// trendingAt is the end of the window the listings' adoptions_30d count:
+// the newest refresh that changed one; zero before the first.
+func (c *CrossOrg) trendingAt(ctx context.Context) (time.Time, error) {
+	var at []time.Time
+	err := c.db.WithContext(ctx).Model(&MarketplaceListing{}).Where("trending_at IS NOT NULL").
+		Order("trending_at DESC").Limit(1).Pluck("trending_at", &at).Error
+	if err != nil || len(at) == 0 {
+		return time.Time{}, err
+	}
+	return at[0].UTC(), nil
 }

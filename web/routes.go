@@ -53,6 +53,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
 	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
+	marketAPI := &handlers.MarketplaceAPI{DB: d.DB}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -103,6 +104,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api/v1/webhooks/:id/deliveries/redeliver-failed", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.RedeliverFailed)
 	app.Get("/api/v1/webhooks/:id/deliveries/:deliveryId", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Delivery)
 	app.Post("/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Redeliver)
+	app.Get("/api/v1/marketplace/templates", m.APIKey(), marketAPI.List)
+	app.Get("/api/v1/marketplace/templates/:id", m.APIKey(), marketAPI.Show)
+	app.Post("/api/v1/marketplace/templates/:id/adopt", m.APIKey(store.ScopeTemplatesWrite), marketAPI.Adopt)
 
 	// Twilio's status callbacks for notification text messages: no
 	// session, no CSRF; the X-Twilio-Signature is checked instead.

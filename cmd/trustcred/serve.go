@@ -22,6 +22,7 @@ import (
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
+	"github.com/trustcred/trustcred/internal/marketplace"
 	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/sms"
@@ -89,6 +90,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
 	issuance.RegisterExpire(workers, services.Issuer, log)
 	customdomain.Register(workers, services.Domains)
+	marketplace.RegisterTrending(workers, db, log)
 	var texts sms.Provider = sms.Unconfigured{}
 	if cfg.SMSConfigured() {
 		texts = &sms.Twilio{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom, BaseURL: cfg.TwilioBaseURL}

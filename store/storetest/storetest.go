@@ -410,3 +410,91 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// ---- Seeded databases, kept between runs -----------------------------------
+
+// Seeded returns a database of the given dialect that seed filled once and
+// that is kept between test runs, named by key and the migrations: a
+// benchmark's large data set is built on its first run only. The key must
+// change when seed changes (carry its size and a version in it). Callers
+// only read it: every run shares the same database.
+//
+// PostgreSQL keeps it as the database trustcred_seed_<key>_<migrations>,
+// SQLite as a file of that name in the temporary directory; drop or delete
+// them to build them again.
+func Seeded(t testing.TB, d store.Dialect, key string, seed func(testing.TB, *store.DB)) *store.DB {
+	t.Helper()
+	for _, r := range key {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			t.Fatalf("storetest.Seeded: key %q: only a-z, 0-9 and _", key)
+		}
+	}
+	sum, err := migrationsHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "trustcred_seed_" + key + "_" + sum
+	ctx := context.Background()
+	switch d {
+	case store.SQLite:
+		path := filepath.Join(os.TempDir(), name+".db")
+		if _, err := os.Stat(path); err != nil {
+			building := openSQLite(t)
+			seed(t, building)
+			if _, err := building.SQL().ExecContext(ctx, "VACUUM INTO ?", path+".building"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(path+".building", path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db, err := store.Open(ctx, store.Options{SQLitePath: path, Logger: Logger(t)})
+		if err != nil {
+			t.Fatalf("storetest: open %s: %v", path, err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	case store.Postgres:
+		if testing.Short() {
+			t.Skip("skipped in -short mode: needs PostgreSQL")
+		}
+		pgAdmin.once.Do(func() { pgAdmin.db, pgAdmin.tmpl, pgAdmin.err = preparePostgres() })
+		Require(t, pgAdmin.err == nil, fmt.Sprintf("PostgreSQL at %s: %v", redacted(PostgresURL()), pgAdmin.err))
+		var exists bool
+		if err := pgAdmin.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+			t.Fatal(err)
+		}
+		if !exists {
+			building := name + "_building"
+			err := withLock(ctx, pgAdmin.db, func(conn *sql.Conn) error {
+				if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+building+" WITH (FORCE)"); err != nil {
+					return err
+				}
+				_, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", building, pgAdmin.tmpl))
+				return err
+			})
+			if err != nil {
+				t.Fatalf("storetest: create %s: %v", building, err)
+			}
+			db, err := store.Open(ctx, store.Options{DatabaseURL: withDatabase(PostgresURL(), building), Logger: Logger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seed(t, db)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pgAdmin.db.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db, err := store.Open(ctx, store.Options{DatabaseURL: withDatabase(PostgresURL(), name), Logger: Logger(t)})
+		if err != nil {
+			t.Fatalf("storetest: open %s: %v", name, err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	t.Fatalf("storetest: unknown dialect %q", d)
+	return nil
+}
