@@ -3,16 +3,19 @@ package handlers
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/branding"
 	"github.com/trustcred/trustcred/internal/text"
+	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	brandingview "github.com/trustcred/trustcred/views/branding"
 	"github.com/trustcred/trustcred/views/layout"
+	verificationview "github.com/trustcred/trustcred/views/verification"
 )
 
 // Branding serves the branding editor (/settings/branding, branding.manage).
@@ -141,12 +144,13 @@ func (Branding) Revert(c *fiber.Ctx) error {
 	return render.Redirect(c, "/settings/branding")
 }
 
-// previewCSP: the preview document may use only its own inline style; no script,
-// no request anywhere; it may be framed only by TrustCred's own pages, and is
-// sandboxed even when opened on its own.
-const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+// previewCSP: the preview document may use TrustCred's stylesheet and its own inline
+// style (the look being typed, sanitized); no script, no connection, no form; it may be
+// framed only by TrustCred's own pages, and is sandboxed even when opened on its own.
+const previewCSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
 
-// Preview renders the public credential page with a look, for the editor's sandboxed
+// Preview renders the public credential page (the same layout and view as /v/{id},
+// with a sample credential of the organization) in a look, for the editor's sandboxed
 // frame: GET shows the saved look, POST the look being typed (what the sanitizer
 // accepts of its CSS; colours that are not colours are left out).
 func (Branding) Preview(c *fiber.Ctx) error {
@@ -170,14 +174,28 @@ func (Branding) Preview(c *fiber.Ctx) error {
 		}
 		look = b.Look()
 	}
-	opts := store.CSSOptions(id.Org.ID)
-	style := branding.PreviewStyle(opts.Scope, deref(look.PrimaryColor), deref(look.SecondaryColor), deref(look.AccentColor))
-	if look.CustomCSS != nil {
-		style += branding.Sanitize(*look.CustomCSS, opts).CSS
-	}
+	m := sampleCredential(id.Org)
+	m.BrandScope = branding.ScopeClass(id.Org.ID)
+	chrome := layout.Chrome{Title: m.Title, Brand: &layout.Brand{Preview: true, Style: lookCSS(id.Org.ID, look)}}
 	c.Set(fiber.HeaderContentSecurityPolicy, previewCSP)
 	c.Set(fiber.HeaderXFrameOptions, "SAMEORIGIN")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return render.Component(c, fiber.StatusOK, brandingview.Preview(brandingview.PreviewData{
-		Organization: id.Org.Name, ScopeClass: opts.Scope, Style: style}))
+	return render.Component(c, fiber.StatusOK, layout.App(chrome, verificationview.CredentialPage(m)))
+}
+
+// sampleCredential is the credential the preview shows: made up, of the organization.
+func sampleCredential(org *store.Organization) verificationview.Credential {
+	m := verificationview.Credential{
+		Human: verificationview.Human{Title: "Certificate of Completion", IssuerName: org.Name, IssuerURL: "/orgs/" + org.Slug,
+			RecipientName: "Ada Lovelace", Description: "Awarded for completing the course Advanced Data Analysis.",
+			Fields:   []verificationview.Field{{Label: "Course", Value: "Advanced Data Analysis"}, {Label: "Grade", Value: "Distinction"}},
+			IssuedAt: time.Now().UTC().Format("2 January 2006")},
+		PublicID: "preview", URL: "/v/preview", Verdict: "valid", IssuerDID: org.DID,
+		Checks: []verificationview.Check{{Title: checkTitles[verify.CheckSignature], Passed: true, Detail: "The signature matches the issuer's key."},
+			{Title: checkTitles[verify.CheckRevocation], Passed: true, Detail: "The issuer has not revoked it."}},
+	}
+	if org.LogoKey != nil {
+		m.IssuerLogo = "/orgs/" + org.Slug + "/logo"
+	}
+	return m
 }

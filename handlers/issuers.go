@@ -42,6 +42,12 @@ func (h *Issuers) Show(c *fiber.Ctx) error {
 	if is.LogoKey != nil {
 		m.LogoURL = "/orgs/" + is.Slug + "/logo" // served by the organization profile's logo route
 	}
+	look, err := publicLook(c.UserContext(), h.DB, is.ID)
+	if err != nil {
+		return err
+	}
+	m.BrandScope = look.ScopeClass()
+	render.SetBrand(c, look.Brand())
 	render.SetTitle(c, is.Name)
 	return render.Page(c, fiber.StatusOK, issuer.Page(m))
 }

@@ -161,6 +161,12 @@ func (h *Verification) send(c *fiber.Ctx, e *verify.Page) error {
 
 func (h *Verification) page(c *fiber.Ctx, v *verify.Viewed) (*verify.Page, error) {
 	m := h.credentialModel(v)
+	look, err := publicLook(c.UserContext(), h.Svc.DB, v.Credential.IssuerID)
+	if err != nil {
+		return nil, err
+	}
+	m.BrandScope = look.ScopeClass()
+	render.SetBrand(c, look.Brand())
 	desc := fmt.Sprintf("Issued by %s. Verification: %s.", m.IssuerName, strings.ToLower(m.Verdict.Headline()))
 	if m.RecipientName != "" {
 		desc = fmt.Sprintf("Awarded to %s by %s. Verification: %s.", m.RecipientName, m.IssuerName, strings.ToLower(m.Verdict.Headline()))

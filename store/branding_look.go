@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
@@ -135,6 +136,12 @@ func (s *Scoped) setLook(ctx context.Context, look BrandingLook, actor Actor, re
 			"primary_color": next.PrimaryColor, "secondary_color": next.SecondaryColor, "accent_color": next.AccentColor,
 			"custom_css": next.CustomCSS, "previous_version": next.PreviousVersion,
 		}).Error; err != nil {
+			return err
+		}
+		// The organization's updated_at is in every public page's stamp
+		// (DB.CredentialStamp): bumping it makes cached /v/{id} pages render
+		// again with the new look.
+		if err := s.tenant(tx, &Organization{}).Update("updated_at", time.Now().UTC()).Error; err != nil {
 			return err
 		}
 		fields := make([]string, len(changes))

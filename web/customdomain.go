@@ -16,7 +16,8 @@ import (
 // Host routing for custom domains. A request whose Host is an
 // organization's verified custom domain is served that organization's
 // public pages only: its profile (and / → it), its credentials' pages
-// (/v/{id}, their JSON and QR code), its DID document, its status lists,
+// (/v/{id}, their JSON and QR code), its DID document, its status lists, its
+// brand stylesheet (/brand/{its id}/…),
 // the static assets and the JSON-LD context. Anything else (staff pages,
 // sign-in, the API, other organizations' credentials and profiles) answers
 // 404. TrustCred's own host, and a host that is no verified domain, are
@@ -144,6 +145,9 @@ func (site domainSite) allows(c *fiber.Ctx, db *store.DB) (bool, error) {
 	switch {
 	case path == "/", path == "/ns/credentials/v1", strings.HasPrefix(path, "/static/"):
 		return true, nil
+	case parts[0] == "brand" && len(parts) == 3:
+		// its own look's stylesheet
+		return parts[1] == site.org, nil
 	case parts[0] == "orgs" && len(parts) >= 2 && len(parts) <= 3:
 		// /orgs/{slug}, /orgs/{slug}/logo, /orgs/{slug}/did.json
 		if parts[1] != site.slug {

@@ -33,6 +33,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	notifications := &handlers.Notifications{SMSAvailable: d.Config.SMSConfigured()}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB}
+	brandStyles := &handlers.BrandStyles{DB: d.DB}
 	issuer := d.Services.Issuer
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Events: d.Jobs, Log: d.Log}
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Mailer: d.Mailer, Log: d.Log}
@@ -62,6 +63,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/status", system.Status)
 	// Public images: no session or CSRF cookie, so that caches may keep them.
 	app.Get("/orgs/:slug/logo", profile.Logo)
+	// An organization's look, linked by its public pages only (immutable: the name is its hash).
+	app.Get("/brand/:org/:file", brandStyles.Stylesheet)
 	// What verifiers fetch (public, cacheable, CORS *; errors are Problem
 	// Details): DID documents, status list credentials, the JSON-LD context.
 	app.Get("/orgs/:slug/did.json", protocol.DIDDocument)

@@ -123,6 +123,7 @@ var routeGuards = map[string]guard{
 	"POST /settings/categories":                                    guardOrg(authz.OrgManage),
 	"POST /settings/categories/:id/delete":                         guardOrg(authz.OrgManage),
 	"GET /orgs/:slug/logo":                                         guardPublic,
+	"GET /brand/:org/:file":                                        guardPublic,
 	"GET /orgs/:slug/did.json":                                     guardPublic,
 	"GET /status-lists/:id":                                        guardPublic,
 	"GET /ns/credentials/v1":                                       guardPublic,
