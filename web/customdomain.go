@@ -20,8 +20,10 @@ import (
 // brand stylesheet (/brand/{its id}/…),
 // the static assets and the JSON-LD context. Anything else (staff pages,
 // sign-in, the API, other organizations' credentials and profiles) answers
-// 404. TrustCred's own host, and a host that is no verified domain, are
-// served as before.
+// 404. TrustCred's own host, IP addresses and names without a dot
+// (localhost, a container's name) are served as before; any other host
+// (unknown, or a domain not verified yet) gets a plain 404 page that says
+// nothing of TrustCred or of any organization, except for the probes.
 //
 // TLS for the custom domains is a later step: the listener's certificate
 // choice (uploaded certificates, or ACME's on-demand issuance allowed for
@@ -110,16 +112,25 @@ func customDomains(db *store.DB, ownHost string) fiber.Handler {
 			return c.Next()
 		}
 		site, err := sites.lookup(c.UserContext(), host, time.Now())
+		// The health probes and the status panel answer whatever the host (a
+		// load balancer may probe by an address or a name of its own) and
+		// while the database, and so the lookup, is down (/readyz says so).
+		probe := false
+		switch c.Path() {
+		case "/healthz", "/readyz", "/status":
+			probe = true
+		}
 		if err != nil {
-			// The health probes and the status panel still answer while the
-			// database, and so the lookup, is down (/readyz says so).
-			if p := c.Path(); p == "/healthz" || p == "/readyz" || p == "/status" {
+			if probe {
 				return c.Next()
 			}
 			return err
 		}
 		if site.org == "" {
-			return c.Next()
+			if probe {
+				return c.Next()
+			}
+			return unknownHost(c)
 		}
 		ok, err := site.allows(c, db)
 		if err != nil {
@@ -171,4 +182,17 @@ func owned(owner string, err error) func(org string) (bool, error) {
 		}
 		return err == nil && owner == org, err
 	}
+}
+
+// unknownHostPage is the whole answer to a host TrustCred does not serve:
+// no TrustCred chrome, no organization, no link.
+const unknownHostPage = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not found</title></head>
+<body><h1>Not found</h1><p>Nothing is served at this address.</p></body></html>
+`
+
+func unknownHost(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusNotFound).SendString(unknownHostPage)
 }
