@@ -19,6 +19,9 @@ type PublicLook struct {
 	Scope string // branding.ScopeClass(org id)
 	CSS   string // no "<", no backslash
 	Href  string // /brand/<org id>/<hash of CSS>.css
+	// The organization's script, only when the operator allows custom JavaScript
+	// (TRUSTCRED_ALLOW_CUSTOM_JS) and it saved one; else both "".
+	JS, ScriptHref string
 }
 
 // Brand is the layout's view of the look.
@@ -26,7 +29,7 @@ func (l *PublicLook) Brand() *layout.Brand {
 	if l == nil {
 		return nil
 	}
-	return &layout.Brand{Stylesheet: l.Href}
+	return &layout.Brand{Stylesheet: l.Href, Script: l.ScriptHref}
 }
 
 // ScopeClass is the branded area's class, "" without a look.
@@ -50,43 +53,61 @@ func lookCSS(orgID string, look store.BrandingLook) string {
 	return css
 }
 
-// publicLook is the look of orgID's public pages: nil when it has saved none.
-func publicLook(ctx context.Context, db *store.DB, orgID string) (*PublicLook, error) {
+// publicLook is the look of orgID's public pages: nil when it has saved none. Its
+// script only when allowJS (the operator's TRUSTCRED_ALLOW_CUSTOM_JS).
+func publicLook(ctx context.Context, db *store.DB, orgID string, allowJS bool) (*PublicLook, error) {
 	b, err := db.Scoped(orgID).Branding(ctx)
 	if err != nil || b.ID == "" {
 		return nil, err
 	}
 	css := lookCSS(orgID, b.Look())
-	sum := sha256.Sum256([]byte(css))
-	return &PublicLook{Scope: branding.ScopeClass(orgID), CSS: css,
-		Href: "/brand/" + orgID + "/" + hex.EncodeToString(sum[:8]) + ".css"}, nil
+	l := &PublicLook{Scope: branding.ScopeClass(orgID), CSS: css, Href: "/brand/" + orgID + "/" + shortHash(css) + ".css"}
+	if allowJS && b.CustomJS != nil && strings.TrimSpace(*b.CustomJS) != "" {
+		l.JS, l.ScriptHref = *b.CustomJS, "/brand/"+orgID+"/"+shortHash(*b.CustomJS)+".js"
+	}
+	return l, nil
 }
 
-// BrandStyles serves organizations' brand stylesheets, GET /brand/:org/:file
-// (<hash>.css): public, no cookie, immutable (a new look is a new hash, and the
-// pages that link it are made again: the look's save bumps their stamp).
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// BrandStyles serves organizations' brand stylesheets and scripts, GET
+// /brand/:org/:file (<hash>.css, <hash>.js): public, no cookie, immutable (a new
+// look is a new hash, and the pages that link it are made again: the look's save
+// bumps their stamp).
 type BrandStyles struct {
-	DB *store.DB
+	DB      *store.DB
+	AllowJS bool // TRUSTCRED_ALLOW_CUSTOM_JS: without it no script is served
 }
 
-// Stylesheet answers the current look's stylesheet, or 404 for an unknown
-// organization, one without a look, or a hash that is not the current one.
-func (h *BrandStyles) Stylesheet(c *fiber.Ctx) error {
-	org, hash, ok := strings.Cut(c.Params("file"), ".")
+// Asset answers the current look's stylesheet or script, or 404 for an unknown
+// organization, one without a look (or script), a hash that is not the current one,
+// or a script while custom JavaScript is not allowed.
+func (h *BrandStyles) Asset(c *fiber.Ctx) error {
+	hash, ext, ok := strings.Cut(c.Params("file"), ".")
 	orgID := c.Params("org")
-	if !ok || hash != "css" || !store.ValidID(orgID) {
+	if !ok || (ext != "css" && ext != "js") || !store.ValidID(orgID) {
 		return store.ErrNotFound
 	}
-	l, err := publicLook(c.UserContext(), h.DB, orgID)
+	l, err := publicLook(c.UserContext(), h.DB, orgID, h.AllowJS)
 	if err != nil {
 		return err
 	}
-	if l == nil || !strings.HasSuffix(l.Href, "/"+org+".css") {
+	if l == nil {
 		return store.ErrNotFound
 	}
-	c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+	body, href, typ := l.CSS, l.Href, "text/css; charset=utf-8"
+	if ext == "js" {
+		body, href, typ = l.JS, l.ScriptHref, "text/javascript; charset=utf-8"
+	}
+	if href == "" || href != "/brand/"+orgID+"/"+hash+"."+ext {
+		return store.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, typ)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'")
-	return c.SendString(l.CSS)
+	return c.SendString(body)
 }

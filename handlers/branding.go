@@ -19,7 +19,14 @@ import (
 )
 
 // Branding serves the branding editor (/settings/branding, branding.manage).
-type Branding struct{}
+type Branding struct {
+	// AllowJS offers the custom JavaScript field (TRUSTCRED_ALLOW_CUSTOM_JS); without
+	// it the field is not shown and a saved script is kept as it is, unserved.
+	AllowJS bool
+}
+
+// maxCustomJS bounds an organization's script (organization_branding.custom_js).
+const maxCustomJS = 65536
 
 // colourFields are the editor's colour inputs, in order, with what each is used for.
 var colourFields = []struct {
@@ -38,14 +45,14 @@ var colourFields = []struct {
 }
 
 // Show renders GET /settings/branding with the saved look.
-func (Branding) Show(c *fiber.Ctx) error {
+func (h Branding) Show(c *fiber.Ctx) error {
 	id := auth.Current(c)
 	b, err := id.Scope.Branding(c.UserContext())
 	if err != nil {
 		return err
 	}
 	look := b.Look()
-	f := brandingForm(id.Org.ID, look, nil, nil)
+	f := h.form(id.Org.ID, look, nil, nil)
 	f.HasPrevious = b.PreviousVersion != nil
 	render.SetTitle(c, "Branding")
 	return render.Page(c, fiber.StatusOK, brandingview.Page(f))
@@ -53,7 +60,7 @@ func (Branding) Show(c *fiber.Ctx) error {
 
 // parsedLook is the editor's form as typed: the look, the field errors, and the CSS
 // problems from the sanitizer (by line).
-func parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map[string]string, []branding.Problem) {
+func (h Branding) parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map[string]string, []branding.Problem) {
 	var look store.BrandingLook
 	errs := map[string]string{}
 	for _, cf := range colourFields {
@@ -75,13 +82,23 @@ func parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map[string]strin
 		problems = res.Problems
 		look.CustomCSS = &css
 	}
+	if h.AllowJS {
+		js := c.FormValue("custom_js")
+		switch err := text.Check(js, text.MultiLine); {
+		case err != nil:
+			errs["custom_js"] = "Custom JavaScript " + err.Error() + "."
+		case len(js) > maxCustomJS:
+			errs["custom_js"] = "Custom JavaScript must be at most 64 KB."
+		}
+		look.CustomJS = &js
+	}
 	return look, errs, problems
 }
 
-func brandingForm(orgID string, look store.BrandingLook, errs map[string]string, problems []branding.Problem) brandingview.Form {
+func (h Branding) form(orgID string, look store.BrandingLook, errs map[string]string, problems []branding.Problem) brandingview.Form {
 	opts := store.CSSOptions(orgID)
 	f := brandingview.Form{ScopeClass: opts.Scope, AssetPrefix: opts.AssetPrefix, CSSProblems: problems,
-		CSS: deref(look.CustomCSS), CSSError: errs["custom_css"]}
+		CSS: deref(look.CustomCSS), CSSError: errs["custom_css"], AllowJS: h.AllowJS, JS: deref(look.CustomJS), JSError: errs["custom_js"]}
 	for _, cf := range colourFields {
 		col := brandingview.Colour{Name: cf.name, Label: cf.label, Hint: cf.hint, Value: deref(cf.get(look)), Error: errs[cf.name]}
 		if rgb, err := branding.ParseHex(col.Value); err == nil {
@@ -95,17 +112,24 @@ func brandingForm(orgID string, look store.BrandingLook, errs map[string]string,
 
 // Check answers the editor's htmx POST /settings/branding/check as the admin types:
 // each colour's verdict and the CSS problems, swapped in out of band.
-func (Branding) Check(c *fiber.Ctx) error {
+func (h Branding) Check(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	look, errs, problems := parseLook(c, id.Org.ID)
-	return render.Component(c, fiber.StatusOK, brandingview.Checks(brandingForm(id.Org.ID, look, errs, problems)))
+	look, errs, problems := h.parseLook(c, id.Org.ID)
+	return render.Component(c, fiber.StatusOK, brandingview.Checks(h.form(id.Org.ID, look, errs, problems)))
 }
 
 // Update saves the look (POST /settings/branding): every field valid and every CSS rule
 // accepted, or the page again with each problem next to its field (422).
-func (Branding) Update(c *fiber.Ctx) error {
+func (h Branding) Update(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	look, errs, problems := parseLook(c, id.Org.ID)
+	look, errs, problems := h.parseLook(c, id.Org.ID)
+	if !h.AllowJS { // the field is not offered: the saved script stays as it is
+		b, err := id.Scope.Branding(c.UserContext())
+		if err != nil {
+			return err
+		}
+		look.CustomJS = b.CustomJS
+	}
 	if len(errs) == 0 && len(problems) == 0 {
 		_, err := id.Scope.SaveBrandingLook(c.UserContext(), look, auth.Actor(c))
 		var fe store.FieldErrors
@@ -121,7 +145,7 @@ func (Branding) Update(c *fiber.Ctx) error {
 			return render.Redirect(c, "/settings/branding")
 		}
 	}
-	f := brandingForm(id.Org.ID, look, errs, problems)
+	f := h.form(id.Org.ID, look, errs, problems)
 	if b, err := id.Scope.Branding(c.UserContext()); err == nil {
 		f.HasPrevious = b.ID != ""
 	}
@@ -153,12 +177,12 @@ const previewCSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-sr
 // with a sample credential of the organization) in a look, for the editor's sandboxed
 // frame: GET shows the saved look, POST the look being typed (what the sanitizer
 // accepts of its CSS; colours that are not colours are left out).
-func (Branding) Preview(c *fiber.Ctx) error {
+func (h Branding) Preview(c *fiber.Ctx) error {
 	id := auth.Current(c)
 	var look store.BrandingLook
 	if c.Method() == fiber.MethodPost {
 		var errs map[string]string
-		look, errs, _ = parseLook(c, id.Org.ID)
+		look, errs, _ = h.parseLook(c, id.Org.ID)
 		for _, cf := range colourFields {
 			if errs[cf.name] != "" {
 				cf.set(&look, nil)

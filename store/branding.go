@@ -36,7 +36,8 @@ func (b *OrganizationBranding) BeforeCreate(*gorm.DB) error { return newID(&b.ID
 
 // Look is the part of the branding the editor saves and reverts.
 func (b *OrganizationBranding) Look() BrandingLook {
-	return BrandingLook{PrimaryColor: b.PrimaryColor, SecondaryColor: b.SecondaryColor, AccentColor: b.AccentColor, CustomCSS: b.CustomCSS}
+	return BrandingLook{PrimaryColor: b.PrimaryColor, SecondaryColor: b.SecondaryColor, AccentColor: b.AccentColor, CustomCSS: b.CustomCSS,
+		CustomJS: b.CustomJS}
 }
 
 // TemplateType is custom_credential_templates.template_type; also a template's kind.

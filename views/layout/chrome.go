@@ -27,6 +27,7 @@ type Chrome struct {
 // class). Staff pages never have one.
 type Brand struct {
 	Stylesheet string // /brand/<org id>/<hash>.css
+	Script     string // /brand/<org id>/<hash>.js when custom JavaScript is allowed, else ""
 	// Preview: the branding editor's sandboxed preview document, which has its own
 	// CSP: the look inline (Style, sanitized, no "<") since it is not saved yet, and
 	// no script.
