@@ -42,8 +42,8 @@ type Config struct {
 	// AllowCustomJS lets organizations' admins give their public pages a
 	// script of their own (off by default: the field is not offered and a
 	// saved script is not served).
-	AllowCustomJS bool
-	PublicRateLimit      int // public verification requests per minute per IP; 0 disables
+	AllowCustomJS   bool
+	PublicRateLimit int // public verification requests per minute per IP; 0 disables
 	// PageCacheMB bounds the memory of credential pages kept ready to
 	// serve (gzipped HTML with its verification); 0 keeps none.
 	PageCacheMB int
