@@ -54,6 +54,23 @@ func TestCustomDomainHostRouting(t *testing.T) {
 				t.Errorf("%s on the domain: %d, want 200", p, r.Status)
 			}
 		}
+		// Its look's stylesheet, linked by its pages there; not another organization's.
+		for _, o := range []*store.Organization{a.org, b.org} {
+			if _, err := env.DB.Scoped(o.ID).SaveBrandingLook(context.Background(), store.BrandingLook{PrimaryColor: new("#7a1f1f")}, store.Actor{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ownCSS := brandHref.FindStringSubmatch(at(acme, "/v/"+a.cred.PublicID).Body)
+		otherCSS := brandHref.FindStringSubmatch(cl.Get("/orgs/bolt").Body)
+		if ownCSS == nil || otherCSS == nil {
+			t.Fatalf("no brand stylesheet linked: %v %v", ownCSS, otherCSS)
+		}
+		if r := at(acme, ownCSS[1]); r.Status != 200 || !strings.Contains(r.Body, "#7a1f1f") {
+			t.Errorf("its stylesheet on the domain: %d", r.Status)
+		}
+		if r := at(acme, otherCSS[1]); r.Status != 404 {
+			t.Errorf("another organization's stylesheet on the domain: %d, want 404", r.Status)
+		}
 		if r := at("CERTS.ACME.EXAMPLE.", "/"); r.Status != 302 || r.Location() != "/orgs/acme" {
 			t.Errorf("/ on the domain: %d %q, want 302 to /orgs/acme", r.Status, r.Location())
 		}
