@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/branding"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -22,6 +23,7 @@ type PublicLook struct {
 	// The organization's script, only when the operator allows custom JavaScript
 	// (TRUSTCRED_ALLOW_CUSTOM_JS) and it saved one; else both "".
 	JS, ScriptHref string
+	Favicon        string // /brand-assets/<org id>/favicon-<hash>, or ""
 }
 
 // Brand is the layout's view of the look.
@@ -29,7 +31,7 @@ func (l *PublicLook) Brand() *layout.Brand {
 	if l == nil {
 		return nil
 	}
-	return &layout.Brand{Stylesheet: l.Href, Script: l.ScriptHref}
+	return &layout.Brand{Stylesheet: l.Href, Script: l.ScriptHref, Favicon: l.Favicon}
 }
 
 // ScopeClass is the branded area's class, "" without a look.
@@ -61,7 +63,8 @@ func publicLook(ctx context.Context, db *store.DB, orgID string, allowJS bool) (
 		return nil, err
 	}
 	css := lookCSS(orgID, b.Look())
-	l := &PublicLook{Scope: branding.ScopeClass(orgID), CSS: css, Href: "/brand/" + orgID + "/" + shortHash(css) + ".css"}
+	l := &PublicLook{Scope: branding.ScopeClass(orgID), CSS: css, Href: "/brand/" + orgID + "/" + shortHash(css) + ".css",
+		Favicon: deref(b.FaviconURL)}
 	if allowJS && b.CustomJS != nil && strings.TrimSpace(*b.CustomJS) != "" {
 		l.JS, l.ScriptHref = *b.CustomJS, "/brand/"+orgID+"/"+shortHash(*b.CustomJS)+".js"
 	}
@@ -79,7 +82,8 @@ func shortHash(s string) string {
 // bumps their stamp).
 type BrandStyles struct {
 	DB      *store.DB
-	AllowJS bool // TRUSTCRED_ALLOW_CUSTOM_JS: without it no script is served
+	Blobs   blob.Store // favicons (BrandAsset)
+	AllowJS bool       // TRUSTCRED_ALLOW_CUSTOM_JS: without it no script is served
 }
 
 // Asset answers the current look's stylesheet or script, or 404 for an unknown

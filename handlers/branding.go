@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/branding"
 	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/verify"
@@ -23,6 +24,7 @@ type Branding struct {
 	// AllowJS offers the custom JavaScript field (TRUSTCRED_ALLOW_CUSTOM_JS); without
 	// it the field is not shown and a saved script is kept as it is, unserved.
 	AllowJS bool
+	Blobs   blob.Store // the favicon's sized PNGs
 }
 
 // maxCustomJS bounds an organization's script (organization_branding.custom_js).
@@ -54,6 +56,7 @@ func (h Branding) Show(c *fiber.Ctx) error {
 	look := b.Look()
 	f := h.form(id.Org.ID, look, nil, nil)
 	f.HasPrevious = b.PreviousVersion != nil
+	f.Favicon = deref(b.FaviconURL)
 	render.SetTitle(c, "Branding")
 	return render.Page(c, fiber.StatusOK, brandingview.Page(f))
 }
@@ -148,6 +151,7 @@ func (h Branding) Update(c *fiber.Ctx) error {
 	f := h.form(id.Org.ID, look, errs, problems)
 	if b, err := id.Scope.Branding(c.UserContext()); err == nil {
 		f.HasPrevious = b.ID != ""
+		f.Favicon = deref(b.FaviconURL)
 	}
 	render.SetTitle(c, "Branding")
 	return render.Page(c, fiber.StatusUnprocessableEntity, brandingview.Page(f))

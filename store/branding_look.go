@@ -172,3 +172,51 @@ func blankNil(p *string) *string {
 	}
 	return p
 }
+
+// SetFavicon points the organization's favicon at path (the prefix of its sized PNGs,
+// /brand-assets/<org id>/favicon-<hash>; "" removes it) and returns the previous one,
+// whose files the caller may delete after this commits. Audited as
+// organization.favicon_changed or organization.favicon_removed; the organization's
+// updated_at moves so that cached public pages are made again with it.
+func (s *Scoped) SetFavicon(ctx context.Context, path string, actor Actor) (previous string, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockMembers(tx); err != nil {
+			return err
+		}
+		var cur OrganizationBranding
+		if err := s.tenant(lockRow(tx, s.dial), &cur).Limit(1).Find(&cur).Error; err != nil {
+			return err
+		}
+		previous = deref(cur.FaviconURL)
+		if previous == path {
+			return nil
+		}
+		next := blankNil(&path)
+		action, summary := "organization.favicon_changed", "Changed the favicon"
+		if next == nil {
+			action, summary = "organization.favicon_removed", "Removed the favicon"
+		}
+		if cur.ID == "" {
+			cur = OrganizationBranding{OrganizationID: s.orgID, FaviconURL: next}
+			if err := Validate(&cur); err != nil {
+				return err
+			}
+			if err := tx.Create(&cur).Error; err != nil {
+				return err
+			}
+		} else {
+			cur.FaviconURL = next
+			if err := Validate(&cur); err != nil {
+				return err
+			}
+			if err := s.tenant(tx, &OrganizationBranding{}).Where("id = ?", cur.ID).Update("favicon_url", next).Error; err != nil {
+				return err
+			}
+		}
+		if err := s.tenant(tx, &Organization{}).Update("updated_at", time.Now().UTC()).Error; err != nil {
+			return err
+		}
+		return audit(tx, s.actor(actor), action, "organization_branding", cur.ID, AuditDetails{Summary: summary})
+	})
+	return previous, err
+}

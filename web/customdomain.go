@@ -156,8 +156,8 @@ func (site domainSite) allows(c *fiber.Ctx, db *store.DB) (bool, error) {
 	switch {
 	case path == "/", path == "/ns/credentials/v1", strings.HasPrefix(path, "/static/"):
 		return true, nil
-	case parts[0] == "brand" && len(parts) == 3:
-		// its own look's stylesheet
+	case (parts[0] == "brand" || parts[0] == "brand-assets") && len(parts) == 3:
+		// its own look's stylesheet (and script), its favicon
 		return parts[1] == site.org, nil
 	case parts[0] == "orgs" && len(parts) >= 2 && len(parts) <= 3:
 		// /orgs/{slug}, /orgs/{slug}/logo, /orgs/{slug}/did.json

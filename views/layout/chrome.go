@@ -28,6 +28,7 @@ type Chrome struct {
 type Brand struct {
 	Stylesheet string // /brand/<org id>/<hash>.css
 	Script     string // /brand/<org id>/<hash>.js when custom JavaScript is allowed, else ""
+	Favicon    string // /brand-assets/<org id>/favicon-<hash> (its files end -<size>.png), or ""
 	// Preview: the branding editor's sandboxed preview document, which has its own
 	// CSP: the look inline (Style, sanitized, no "<") since it is not saved yet, and
 	// no script.
