@@ -3,20 +3,32 @@ package handlers
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/branding"
 	"github.com/trustcred/trustcred/internal/text"
+	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	brandingview "github.com/trustcred/trustcred/views/branding"
 	"github.com/trustcred/trustcred/views/layout"
+	verificationview "github.com/trustcred/trustcred/views/verification"
 )
 
 // Branding serves the branding editor (/settings/branding, branding.manage).
-type Branding struct{}
+type Branding struct {
+	// AllowJS offers the custom JavaScript field (TRUSTCRED_ALLOW_CUSTOM_JS); without
+	// it the field is not shown and a saved script is kept as it is, unserved.
+	AllowJS bool
+	Blobs   blob.Store // the favicon's sized PNGs
+}
+
+// maxCustomJS bounds an organization's script (organization_branding.custom_js).
+const maxCustomJS = 65536
 
 // colourFields are the editor's colour inputs, in order, with what each is used for.
 var colourFields = []struct {
@@ -35,22 +47,23 @@ var colourFields = []struct {
 }
 
 // Show renders GET /settings/branding with the saved look.
-func (Branding) Show(c *fiber.Ctx) error {
+func (h Branding) Show(c *fiber.Ctx) error {
 	id := auth.Current(c)
 	b, err := id.Scope.Branding(c.UserContext())
 	if err != nil {
 		return err
 	}
 	look := b.Look()
-	f := brandingForm(id.Org.ID, look, nil, nil)
+	f := h.form(id.Org.ID, look, nil, nil)
 	f.HasPrevious = b.PreviousVersion != nil
+	f.Favicon = deref(b.FaviconURL)
 	render.SetTitle(c, "Branding")
 	return render.Page(c, fiber.StatusOK, brandingview.Page(f))
 }
 
 // parsedLook is the editor's form as typed: the look, the field errors, and the CSS
 // problems from the sanitizer (by line).
-func parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map[string]string, []branding.Problem) {
+func (h Branding) parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map[string]string, []branding.Problem) {
 	var look store.BrandingLook
 	errs := map[string]string{}
 	for _, cf := range colourFields {
@@ -72,13 +85,23 @@ func parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map[string]strin
 		problems = res.Problems
 		look.CustomCSS = &css
 	}
+	if h.AllowJS {
+		js := c.FormValue("custom_js")
+		switch err := text.Check(js, text.MultiLine); {
+		case err != nil:
+			errs["custom_js"] = "Custom JavaScript " + err.Error() + "."
+		case len(js) > maxCustomJS:
+			errs["custom_js"] = "Custom JavaScript must be at most 64 KB."
+		}
+		look.CustomJS = &js
+	}
 	return look, errs, problems
 }
 
-func brandingForm(orgID string, look store.BrandingLook, errs map[string]string, problems []branding.Problem) brandingview.Form {
+func (h Branding) form(orgID string, look store.BrandingLook, errs map[string]string, problems []branding.Problem) brandingview.Form {
 	opts := store.CSSOptions(orgID)
 	f := brandingview.Form{ScopeClass: opts.Scope, AssetPrefix: opts.AssetPrefix, CSSProblems: problems,
-		CSS: deref(look.CustomCSS), CSSError: errs["custom_css"]}
+		CSS: deref(look.CustomCSS), CSSError: errs["custom_css"], AllowJS: h.AllowJS, JS: deref(look.CustomJS), JSError: errs["custom_js"]}
 	for _, cf := range colourFields {
 		col := brandingview.Colour{Name: cf.name, Label: cf.label, Hint: cf.hint, Value: deref(cf.get(look)), Error: errs[cf.name]}
 		if rgb, err := branding.ParseHex(col.Value); err == nil {
@@ -92,17 +115,24 @@ func brandingForm(orgID string, look store.BrandingLook, errs map[string]string,
 
 // Check answers the editor's htmx POST /settings/branding/check as the admin types:
 // each colour's verdict and the CSS problems, swapped in out of band.
-func (Branding) Check(c *fiber.Ctx) error {
+func (h Branding) Check(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	look, errs, problems := parseLook(c, id.Org.ID)
-	return render.Component(c, fiber.StatusOK, brandingview.Checks(brandingForm(id.Org.ID, look, errs, problems)))
+	look, errs, problems := h.parseLook(c, id.Org.ID)
+	return render.Component(c, fiber.StatusOK, brandingview.Checks(h.form(id.Org.ID, look, errs, problems)))
 }
 
 // Update saves the look (POST /settings/branding): every field valid and every CSS rule
 // accepted, or the page again with each problem next to its field (422).
-func (Branding) Update(c *fiber.Ctx) error {
+func (h Branding) Update(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	look, errs, problems := parseLook(c, id.Org.ID)
+	look, errs, problems := h.parseLook(c, id.Org.ID)
+	if !h.AllowJS { // the field is not offered: the saved script stays as it is
+		b, err := id.Scope.Branding(c.UserContext())
+		if err != nil {
+			return err
+		}
+		look.CustomJS = b.CustomJS
+	}
 	if len(errs) == 0 && len(problems) == 0 {
 		_, err := id.Scope.SaveBrandingLook(c.UserContext(), look, auth.Actor(c))
 		var fe store.FieldErrors
@@ -118,9 +148,10 @@ func (Branding) Update(c *fiber.Ctx) error {
 			return render.Redirect(c, "/settings/branding")
 		}
 	}
-	f := brandingForm(id.Org.ID, look, errs, problems)
+	f := h.form(id.Org.ID, look, errs, problems)
 	if b, err := id.Scope.Branding(c.UserContext()); err == nil {
 		f.HasPrevious = b.ID != ""
+		f.Favicon = deref(b.FaviconURL)
 	}
 	render.SetTitle(c, "Branding")
 	return render.Page(c, fiber.StatusUnprocessableEntity, brandingview.Page(f))
@@ -141,20 +172,21 @@ func (Branding) Revert(c *fiber.Ctx) error {
 	return render.Redirect(c, "/settings/branding")
 }
 
-// previewCSP: the preview document may use only its own inline style; no script,
-// no request anywhere; it may be framed only by TrustCred's own pages, and is
-// sandboxed even when opened on its own.
-const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+// previewCSP: the preview document may use TrustCred's stylesheet and its own inline
+// style (the look being typed, sanitized); no script, no connection, no form; it may be
+// framed only by TrustCred's own pages, and is sandboxed even when opened on its own.
+const previewCSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
 
-// Preview renders the public credential page with a look, for the editor's sandboxed
+// Preview renders the public credential page (the same layout and view as /v/{id},
+// with a sample credential of the organization) in a look, for the editor's sandboxed
 // frame: GET shows the saved look, POST the look being typed (what the sanitizer
 // accepts of its CSS; colours that are not colours are left out).
-func (Branding) Preview(c *fiber.Ctx) error {
+func (h Branding) Preview(c *fiber.Ctx) error {
 	id := auth.Current(c)
 	var look store.BrandingLook
 	if c.Method() == fiber.MethodPost {
 		var errs map[string]string
-		look, errs, _ = parseLook(c, id.Org.ID)
+		look, errs, _ = h.parseLook(c, id.Org.ID)
 		for _, cf := range colourFields {
 			if errs[cf.name] != "" {
 				cf.set(&look, nil)
@@ -170,14 +202,28 @@ func (Branding) Preview(c *fiber.Ctx) error {
 		}
 		look = b.Look()
 	}
-	opts := store.CSSOptions(id.Org.ID)
-	style := branding.PreviewStyle(opts.Scope, deref(look.PrimaryColor), deref(look.SecondaryColor), deref(look.AccentColor))
-	if look.CustomCSS != nil {
-		style += branding.Sanitize(*look.CustomCSS, opts).CSS
-	}
+	m := sampleCredential(id.Org)
+	m.BrandScope = branding.ScopeClass(id.Org.ID)
+	chrome := layout.Chrome{Title: m.Title, Brand: &layout.Brand{Preview: true, Style: lookCSS(id.Org.ID, look)}}
 	c.Set(fiber.HeaderContentSecurityPolicy, previewCSP)
 	c.Set(fiber.HeaderXFrameOptions, "SAMEORIGIN")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return render.Component(c, fiber.StatusOK, brandingview.Preview(brandingview.PreviewData{
-		Organization: id.Org.Name, ScopeClass: opts.Scope, Style: style}))
+	return render.Component(c, fiber.StatusOK, layout.App(chrome, verificationview.CredentialPage(m)))
+}
+
+// sampleCredential is the credential the preview shows: made up, of the organization.
+func sampleCredential(org *store.Organization) verificationview.Credential {
+	m := verificationview.Credential{
+		Human: verificationview.Human{Title: "Certificate of Completion", IssuerName: org.Name, IssuerURL: "/orgs/" + org.Slug,
+			RecipientName: "Ada Lovelace", Description: "Awarded for completing the course Advanced Data Analysis.",
+			Fields:   []verificationview.Field{{Label: "Course", Value: "Advanced Data Analysis"}, {Label: "Grade", Value: "Distinction"}},
+			IssuedAt: time.Now().UTC().Format("2 January 2006")},
+		PublicID: "preview", URL: "/v/preview", Verdict: "valid", IssuerDID: org.DID,
+		Checks: []verificationview.Check{{Title: checkTitles[verify.CheckSignature], Passed: true, Detail: "The signature matches the issuer's key."},
+			{Title: checkTitles[verify.CheckRevocation], Passed: true, Detail: "The issuer has not revoked it."}},
+	}
+	if org.LogoKey != nil {
+		m.IssuerLogo = "/orgs/" + org.Slug + "/logo"
+	}
+	return m
 }

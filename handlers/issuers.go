@@ -13,7 +13,8 @@ import (
 
 // Issuers serves organizations' public pages.
 type Issuers struct {
-	DB *store.DB
+	DB            *store.DB
+	AllowCustomJS bool // the page links the organization's own script (TRUSTCRED_ALLOW_CUSTOM_JS)
 }
 
 // Show renders GET /orgs/:slug: the profile of an active organization,
@@ -42,6 +43,12 @@ func (h *Issuers) Show(c *fiber.Ctx) error {
 	if is.LogoKey != nil {
 		m.LogoURL = "/orgs/" + is.Slug + "/logo" // served by the organization profile's logo route
 	}
+	look, err := publicLook(c.UserContext(), h.DB, is.ID, h.AllowCustomJS)
+	if err != nil {
+		return err
+	}
+	m.BrandScope = look.ScopeClass()
+	render.SetBrand(c, look.Brand())
 	render.SetTitle(c, is.Name)
 	return render.Page(c, fiber.StatusOK, issuer.Page(m))
 }

@@ -37,6 +37,8 @@ type Verification struct {
 	Svc     *verify.Service // also keeps the pages made (Svc.Pages)
 	Auth    *auth.Manager
 	BaseURL string
+	// AllowCustomJS: the pages link their issuer's own script (TRUSTCRED_ALLOW_CUSTOM_JS).
+	AllowCustomJS bool
 
 	// Pages served from the cache while stamps could not be read, and the
 	// second that was last logged (at most one line a second).
@@ -161,6 +163,12 @@ func (h *Verification) send(c *fiber.Ctx, e *verify.Page) error {
 
 func (h *Verification) page(c *fiber.Ctx, v *verify.Viewed) (*verify.Page, error) {
 	m := h.credentialModel(v)
+	look, err := publicLook(c.UserContext(), h.Svc.DB, v.Credential.IssuerID, h.AllowCustomJS)
+	if err != nil {
+		return nil, err
+	}
+	m.BrandScope = look.ScopeClass()
+	render.SetBrand(c, look.Brand())
 	desc := fmt.Sprintf("Issued by %s. Verification: %s.", m.IssuerName, strings.ToLower(m.Verdict.Headline()))
 	if m.RecipientName != "" {
 		desc = fmt.Sprintf("Awarded to %s by %s. Verification: %s.", m.RecipientName, m.IssuerName, strings.ToLower(m.Verdict.Headline()))

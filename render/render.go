@@ -23,6 +23,7 @@ const (
 	keyFlashIn  // flashes carried over from the previous request
 	keyFlashOut // flashes queued by this request
 	keyMeta     // head tags for link previews
+	keyBrand    // an organization's look, on its public pages
 )
 
 // Install is the middleware that tells the renderer about the deployment
@@ -48,6 +49,9 @@ func SetMeta(c *fiber.Ctx, m ...layout.Meta) {
 	cur, _ := c.Locals(keyMeta).([]layout.Meta)
 	c.Locals(keyMeta, append(cur, m...))
 }
+
+// SetBrand gives the page an organization's look (its public pages only).
+func SetBrand(c *fiber.Ctx, b *layout.Brand) { c.Locals(keyBrand, b) }
 
 // SetCSRFToken puts the request's CSRF token in the page (the meta slot,
 // htmx's request headers, and every form through the request context).
@@ -92,7 +96,9 @@ func Chrome(c *fiber.Ctx) layout.Chrome {
 	csrf, _ := c.Locals(keyCSRF).(string)
 	user, _ := c.Locals(keyUser).(*layout.User)
 	meta, _ := c.Locals(keyMeta).([]layout.Meta)
+	brand, _ := c.Locals(keyBrand).(*layout.Brand)
 	return layout.Chrome{
+		Brand:     brand,
 		Meta:      meta,
 		Title:     title,
 		Path:      c.Path(),

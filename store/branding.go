@@ -19,8 +19,8 @@ type OrganizationBranding struct {
 	AccentColor    *string `validate:"omitnil,hexrgb"` // #rrggbb
 	CustomCSS      *string `validate:"omitnil,max=65536"`
 	CustomJS       *string `validate:"omitnil,max=65536"`
-	FaviconURL     *string `validate:"omitnil,max=2048,httpurl"`
-	CustomDomain   *string `validate:"omitnil,max=253,fqdn"` // unique across organizations
+	FaviconURL     *string `validate:"omitnil,max=2048,httpurl|startswith=/brand-assets/"` // /brand-assets/<org id>/favicon-<hash> (+ -<size>.png)
+	CustomDomain   *string `validate:"omitnil,max=253,fqdn"`                               // unique across organizations
 	SSLCertificate []byte  // PEM chain for the custom domain
 	SSLPrivateKey  secret.Sealed
 	// PreviousVersion is the look saved before the current one (nil until the look is
@@ -36,7 +36,8 @@ func (b *OrganizationBranding) BeforeCreate(*gorm.DB) error { return newID(&b.ID
 
 // Look is the part of the branding the editor saves and reverts.
 func (b *OrganizationBranding) Look() BrandingLook {
-	return BrandingLook{PrimaryColor: b.PrimaryColor, SecondaryColor: b.SecondaryColor, AccentColor: b.AccentColor, CustomCSS: b.CustomCSS}
+	return BrandingLook{PrimaryColor: b.PrimaryColor, SecondaryColor: b.SecondaryColor, AccentColor: b.AccentColor, CustomCSS: b.CustomCSS,
+		CustomJS: b.CustomJS}
 }
 
 // TemplateType is custom_credential_templates.template_type; also a template's kind.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
@@ -24,11 +25,15 @@ type BrandingLook struct {
 	SecondaryColor *string `json:"secondary_color,omitempty"`
 	AccentColor    *string `json:"accent_color,omitempty"`
 	CustomCSS      *string `json:"custom_css,omitempty"`
+	// CustomJS is the organization's own script for its public pages, served only
+	// when the operator allows custom JavaScript (TRUSTCRED_ALLOW_CUSTOM_JS).
+	CustomJS *string `json:"custom_js,omitempty"`
 }
 
 func (l BrandingLook) equal(o BrandingLook) bool {
 	return deref(l.PrimaryColor) == deref(o.PrimaryColor) && deref(l.SecondaryColor) == deref(o.SecondaryColor) &&
-		deref(l.AccentColor) == deref(o.AccentColor) && deref(l.CustomCSS) == deref(o.CustomCSS)
+		deref(l.AccentColor) == deref(o.AccentColor) && deref(l.CustomCSS) == deref(o.CustomCSS) &&
+		deref(l.CustomJS) == deref(o.CustomJS)
 }
 
 // CSSOptions are the sanitizer options for an organization's custom CSS: its public
@@ -104,8 +109,9 @@ func (s *Scoped) setLook(ctx context.Context, look BrandingLook, actor Actor, re
 		}
 		next := cur
 		next.OrganizationID = s.orgID
-		next.PrimaryColor, next.SecondaryColor, next.AccentColor, next.CustomCSS =
-			blankNil(look.PrimaryColor), blankNil(look.SecondaryColor), blankNil(look.AccentColor), blankNil(look.CustomCSS)
+		next.PrimaryColor, next.SecondaryColor, next.AccentColor, next.CustomCSS, next.CustomJS =
+			blankNil(look.PrimaryColor), blankNil(look.SecondaryColor), blankNil(look.AccentColor), blankNil(look.CustomCSS),
+			blankNil(look.CustomJS)
 		if cur.ID != "" {
 			prev := datatypes.NewJSONType(old)
 			next.PreviousVersion = &prev
@@ -117,7 +123,7 @@ func (s *Scoped) setLook(ctx context.Context, look BrandingLook, actor Actor, re
 		diff := func(field string, from, to *string) {
 			if deref(from) != deref(to) {
 				c := FieldChange{Field: field, From: clip(deref(from)), To: clip(deref(to))}
-				if field == "custom_css" { // long: say that it changed, not how
+				if field == "custom_css" || field == "custom_js" { // long: say that it changed, not how
 					c.From, c.To = "", ""
 				}
 				changes = append(changes, c)
@@ -127,14 +133,21 @@ func (s *Scoped) setLook(ctx context.Context, look BrandingLook, actor Actor, re
 		diff("secondary_color", old.SecondaryColor, next.SecondaryColor)
 		diff("accent_color", old.AccentColor, next.AccentColor)
 		diff("custom_css", old.CustomCSS, next.CustomCSS)
+		diff("custom_js", old.CustomJS, next.CustomJS)
 		if cur.ID == "" {
 			if err := tx.Create(&next).Error; err != nil {
 				return err
 			}
 		} else if err := s.tenant(tx, &OrganizationBranding{}).Where("id = ?", cur.ID).Updates(map[string]any{
 			"primary_color": next.PrimaryColor, "secondary_color": next.SecondaryColor, "accent_color": next.AccentColor,
-			"custom_css": next.CustomCSS, "previous_version": next.PreviousVersion,
+			"custom_css": next.CustomCSS, "custom_js": next.CustomJS, "previous_version": next.PreviousVersion,
 		}).Error; err != nil {
+			return err
+		}
+		// The organization's updated_at is in every public page's stamp
+		// (DB.CredentialStamp): bumping it makes cached /v/{id} pages render
+		// again with the new look.
+		if err := s.tenant(tx, &Organization{}).Update("updated_at", time.Now().UTC()).Error; err != nil {
 			return err
 		}
 		fields := make([]string, len(changes))
@@ -158,4 +171,52 @@ func blankNil(p *string) *string {
 		return nil
 	}
 	return p
+}
+
+// SetFavicon points the organization's favicon at path (the prefix of its sized PNGs,
+// /brand-assets/<org id>/favicon-<hash>; "" removes it) and returns the previous one,
+// whose files the caller may delete after this commits. Audited as
+// organization.favicon_changed or organization.favicon_removed; the organization's
+// updated_at moves so that cached public pages are made again with it.
+func (s *Scoped) SetFavicon(ctx context.Context, path string, actor Actor) (previous string, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockMembers(tx); err != nil {
+			return err
+		}
+		var cur OrganizationBranding
+		if err := s.tenant(lockRow(tx, s.dial), &cur).Limit(1).Find(&cur).Error; err != nil {
+			return err
+		}
+		previous = deref(cur.FaviconURL)
+		if previous == path {
+			return nil
+		}
+		next := blankNil(&path)
+		action, summary := "organization.favicon_changed", "Changed the favicon"
+		if next == nil {
+			action, summary = "organization.favicon_removed", "Removed the favicon"
+		}
+		if cur.ID == "" {
+			cur = OrganizationBranding{OrganizationID: s.orgID, FaviconURL: next}
+			if err := Validate(&cur); err != nil {
+				return err
+			}
+			if err := tx.Create(&cur).Error; err != nil {
+				return err
+			}
+		} else {
+			cur.FaviconURL = next
+			if err := Validate(&cur); err != nil {
+				return err
+			}
+			if err := s.tenant(tx, &OrganizationBranding{}).Where("id = ?", cur.ID).Update("favicon_url", next).Error; err != nil {
+				return err
+			}
+		}
+		if err := s.tenant(tx, &Organization{}).Update("updated_at", time.Now().UTC()).Error; err != nil {
+			return err
+		}
+		return audit(tx, s.actor(actor), action, "organization_branding", cur.ID, AuditDetails{Summary: summary})
+	})
+	return previous, err
 }

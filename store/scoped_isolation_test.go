@@ -245,7 +245,7 @@ var isolation = map[string]isolationExpect{
 	"APISchema": own, "CreateAPIKey": own, "ReserveCredentialStatuses": own, "StoreIssuedCredentials": notFound,
 	"MemberCounts": own, "Dashboard": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
-	"Branding": own, "SaveBrandingLook": own, "RevertBrandingLook": own,
+	"Branding": own, "SaveBrandingLook": own, "RevertBrandingLook": own, "SetFavicon": own,
 	"SetRequireMFA": own, "CreateWebhook": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
 }
 

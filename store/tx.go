@@ -65,6 +65,10 @@ func lockRow(tx *gorm.DB, d Dialect) *gorm.DB {
 	return tx
 }
 
+// ValidID reports whether s is an id the store could have made (validUUID), for a
+// handler that builds a handle from an id in a public URL (/brand/<org id>/…).
+func ValidID(s string) bool { return validUUID(s) }
+
 // validUUID reports whether id is the canonical lower-case UUID that newID
 // makes: the one id check of the store. Lookups check it first, so that an
 // id in any other spelling is a plain not-found on both dialects (PostgreSQL

@@ -127,8 +127,12 @@ func TestBrandingEditor(t *testing.T) {
 		!strings.Contains(csp, "sandbox") || pv.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
 		t.Fatalf("preview headers: %d %q %q", pv.Status, csp, pv.Header.Get("X-Frame-Options"))
 	}
+	// It is the public credential page itself (its layout and view, TrustCred's
+	// stylesheet), with the look inline and the verdict outside the branded area.
 	if !strings.Contains(pv.Body, "background: #0f766e") || !strings.Contains(pv.Body, ".tc-brand-"+a.ID+" h1 { color: #123456; }") ||
-		strings.Contains(pv.Body, "behavior") || strings.Contains(pv.Body, "<script") || strings.Contains(pv.Body, "app.css") {
+		strings.Contains(pv.Body, "behavior") || strings.Contains(pv.Body, "<script") || !strings.Contains(pv.Body, "css/app.css") ||
+		!strings.Contains(pv.Body, `data-testid="credential-page"`) || !strings.Contains(pv.Body, `class="space-y-6 tc-brand-`+a.ID+`"`) ||
+		strings.Contains(between(pv.Body, `data-testid="branded-area"`, "Checks</h2>"), `data-testid="verdict"`) {
 		t.Errorf("preview body: %.3000s", pv.Body)
 	}
 	// The editor page itself never carries the organization's CSS.

@@ -2,24 +2,29 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/trustcred/trustcred/internal/branding"
 	"github.com/trustcred/trustcred/internal/browsertest"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
 
 // An org admin types a primary colour that fails contrast and sees the verdict and the
-// nearest passing colour; types CSS and sees the sandboxed preview change (the heading's
-// computed colour inside the frame); saves; the editor page itself keeps TrustCred's look.
+// nearest passing colour; types CSS and sees the sandboxed preview (the public credential
+// page itself) change (the heading's computed colour inside the frame); saves; the
+// public credential page then has the saved colours, its verdict keeps TrustCred's; the
+// editor page and other staff pages keep TrustCred's look.
 func TestBrowserBrandingEditor(t *testing.T) {
 	tab := browsertest.Tab(t)
 	env, base := webtest.Served(t, store.SQLite)
-	org := env.Org("acme")
+	c := issueOne(t, env, "acme")
+	org := c.org
 	admin := env.User(store.RoleAdmin, org)
 	if err := chromedp.Do(tab,
 		chromedp.Navigate(base+"/login"),
@@ -68,15 +73,18 @@ func TestBrowserBrandingEditor(t *testing.T) {
 	}
 	frameCtx, cancel := context.WithTimeout(frameCtx, 20*time.Second)
 	defer cancel()
-	styles, err := chromedp.Run(frameCtx, chromedp.Evaluate[[]string](`[getComputedStyle(document.querySelector("[data-testid=preview-heading]")).color, getComputedStyle(document.querySelector("[data-testid=preview-header]")).backgroundColor]`))
+	styles, err := chromedp.Run(frameCtx, chromedp.Evaluate[[]string](`[getComputedStyle(document.querySelector("[data-testid=credential-title]")).color, getComputedStyle(document.querySelector("[data-testid=brand-header]")).backgroundColor]`))
 	if err != nil || len(styles) != 2 {
 		t.Fatalf("reading the preview frame: %v %v", styles, err)
 	}
 	if styles[0] != "rgb(122, 31, 31)" {
 		t.Errorf("preview heading colour %q, want the typed #7a1f1f", styles[0])
 	}
-	if styles[1] != "rgb(96, 165, 250)" {
-		t.Errorf("preview header band %q, want the typed #60a5fa", styles[1])
+	// #60a5fa fails under white text: the preview shows what the public page will, the
+	// nearest passing colour.
+	sug := branding.Check(branding.Primary, branding.RGB{R: 0x60, G: 0xa5, B: 0xfa}).Suggestion
+	if want := fmt.Sprintf("rgb(%d, %d, %d)", sug.R, sug.G, sug.B); styles[1] != want {
+		t.Errorf("preview header band %q, want %s, the nearest passing colour to the typed #60a5fa", styles[1], want)
 	}
 
 	browsertest.Look(t, tab, "branding-editor")
@@ -118,5 +126,42 @@ func TestBrowserBrandingEditor(t *testing.T) {
 	}
 	if !strings.HasPrefix(saved, ".tc-brand-"+org.ID+" h1 { color: #7a1f1f; }") {
 		t.Errorf("saved CSS shown as %q", saved)
+	}
+
+	// The public credential page, signed out: the saved look on the branded area, the
+	// verdict in TrustCred's colours.
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/v/"+c.cred.PublicID),
+		chromedp.WaitVisible(testID("brand-header")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	public, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[getComputedStyle(document.querySelector("[data-testid=brand-header]")).backgroundColor,
+		getComputedStyle(document.querySelector("[data-testid=credential-title]")).color,
+		getComputedStyle(document.querySelector("[data-testid=verdict] p")).color,
+		getComputedStyle(document.querySelector("[data-testid=verdict]")).backgroundColor]`))
+	if err != nil || len(public) != 4 {
+		t.Fatalf("reading the public page: %v %v", public, err)
+	}
+	if public[0] != "rgb(29, 78, 216)" || public[1] != "rgb(122, 31, 31)" {
+		t.Errorf("public page: header band %q (want the saved #1d4ed8), heading %q (want #7a1f1f)", public[0], public[1])
+	}
+	if public[2] == "rgb(122, 31, 31)" || public[3] != "rgb(240, 253, 244)" {
+		t.Errorf("the verdict took the organization's look: colour %q, background %q", public[2], public[3])
+	}
+	browsertest.Look(t, tab, "branding-public-credential")
+	browsertest.Axe(t, tab, "branding-public-credential")
+
+	// A staff page (signed in again, the credentials list): TrustCred's look, no stylesheet of the organization.
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/credentials"), chromedp.WaitVisible(testID("app"))); err != nil {
+		t.Fatal(err)
+	}
+	staff, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[String(document.querySelectorAll("link[href^='/brand/']").length),
+		getComputedStyle(document.querySelector("h1")).color, String(document.querySelectorAll("[class*=tc-brand-]").length)]`))
+	if err != nil || len(staff) != 3 {
+		t.Fatalf("reading the staff page: %v %v", staff, err)
+	}
+	if staff[0] != "0" || staff[1] == "rgb(122, 31, 31)" || staff[2] != "0" {
+		t.Errorf("the staff page has the organization's look: %v", staff)
 	}
 }

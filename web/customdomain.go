@@ -16,11 +16,14 @@ import (
 // Host routing for custom domains. A request whose Host is an
 // organization's verified custom domain is served that organization's
 // public pages only: its profile (and / → it), its credentials' pages
-// (/v/{id}, their JSON and QR code), its DID document, its status lists,
+// (/v/{id}, their JSON and QR code), its DID document, its status lists, its
+// brand stylesheet (/brand/{its id}/…),
 // the static assets and the JSON-LD context. Anything else (staff pages,
 // sign-in, the API, other organizations' credentials and profiles) answers
-// 404. TrustCred's own host, and a host that is no verified domain, are
-// served as before.
+// 404. TrustCred's own host, IP addresses and names without a dot
+// (localhost, a container's name) are served as before; any other host
+// (unknown, or a domain not verified yet) gets a plain 404 page that says
+// nothing of TrustCred or of any organization, except for the probes.
 //
 // TLS for the custom domains is a later step: the listener's certificate
 // choice (uploaded certificates, or ACME's on-demand issuance allowed for
@@ -109,16 +112,25 @@ func customDomains(db *store.DB, ownHost string) fiber.Handler {
 			return c.Next()
 		}
 		site, err := sites.lookup(c.UserContext(), host, time.Now())
+		// The health probes and the status panel answer whatever the host (a
+		// load balancer may probe by an address or a name of its own) and
+		// while the database, and so the lookup, is down (/readyz says so).
+		probe := false
+		switch c.Path() {
+		case "/healthz", "/readyz", "/status":
+			probe = true
+		}
 		if err != nil {
-			// The health probes and the status panel still answer while the
-			// database, and so the lookup, is down (/readyz says so).
-			if p := c.Path(); p == "/healthz" || p == "/readyz" || p == "/status" {
+			if probe {
 				return c.Next()
 			}
 			return err
 		}
 		if site.org == "" {
-			return c.Next()
+			if probe {
+				return c.Next()
+			}
+			return unknownHost(c)
 		}
 		ok, err := site.allows(c, db)
 		if err != nil {
@@ -144,6 +156,9 @@ func (site domainSite) allows(c *fiber.Ctx, db *store.DB) (bool, error) {
 	switch {
 	case path == "/", path == "/ns/credentials/v1", strings.HasPrefix(path, "/static/"):
 		return true, nil
+	case (parts[0] == "brand" || parts[0] == "brand-assets") && len(parts) == 3:
+		// its own look's stylesheet (and script), its favicon
+		return parts[1] == site.org, nil
 	case parts[0] == "orgs" && len(parts) >= 2 && len(parts) <= 3:
 		// /orgs/{slug}, /orgs/{slug}/logo, /orgs/{slug}/did.json
 		if parts[1] != site.slug {
@@ -167,4 +182,17 @@ func owned(owner string, err error) func(org string) (bool, error) {
 		}
 		return err == nil && owner == org, err
 	}
+}
+
+// unknownHostPage is the whole answer to a host TrustCred does not serve:
+// no TrustCred chrome, no organization, no link.
+const unknownHostPage = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not found</title></head>
+<body><h1>Not found</h1><p>Nothing is served at this address.</p></body></html>
+`
+
+func unknownHost(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusNotFound).SendString(unknownHostPage)
 }

@@ -26,7 +26,8 @@ func verifyDomain(t *testing.T, env *webtest.Env, org *store.Organization, domai
 // A verified custom domain serves its organization's public pages through
 // the Host header, and nothing else: not another organization's credential
 // or profile, not a staff page, not the API, not a form. An unverified or
-// unknown host, and TrustCred's own, are served as before.
+// unknown host gets a plain 404 page (but the probes); TrustCred's own host,
+// localhost and IP addresses are served as before.
 func TestCustomDomainHostRouting(t *testing.T) {
 	webtest.Each(t, func(t *testing.T, d store.Dialect) {
 		env := webtest.New(t, d)
@@ -53,6 +54,23 @@ func TestCustomDomainHostRouting(t *testing.T) {
 				t.Errorf("%s on the domain: %d, want 200", p, r.Status)
 			}
 		}
+		// Its look's stylesheet, linked by its pages there; not another organization's.
+		for _, o := range []*store.Organization{a.org, b.org} {
+			if _, err := env.DB.Scoped(o.ID).SaveBrandingLook(context.Background(), store.BrandingLook{PrimaryColor: new("#7a1f1f")}, store.Actor{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ownCSS := brandHref.FindStringSubmatch(at(acme, "/v/"+a.cred.PublicID).Body)
+		otherCSS := brandHref.FindStringSubmatch(cl.Get("/orgs/bolt").Body)
+		if ownCSS == nil || otherCSS == nil {
+			t.Fatalf("no brand stylesheet linked: %v %v", ownCSS, otherCSS)
+		}
+		if r := at(acme, ownCSS[1]); r.Status != 200 || !strings.Contains(r.Body, "#7a1f1f") {
+			t.Errorf("its stylesheet on the domain: %d", r.Status)
+		}
+		if r := at(acme, otherCSS[1]); r.Status != 404 {
+			t.Errorf("another organization's stylesheet on the domain: %d, want 404", r.Status)
+		}
 		if r := at("CERTS.ACME.EXAMPLE.", "/"); r.Status != 302 || r.Location() != "/orgs/acme" {
 			t.Errorf("/ on the domain: %d %q, want 302 to /orgs/acme", r.Status, r.Location())
 		}
@@ -74,8 +92,8 @@ func TestCustomDomainHostRouting(t *testing.T) {
 		if r := at(acme, "/credentials"); r.Status != 404 {
 			t.Errorf("/credentials signed in, on the domain: %d", r.Status)
 		}
-		// Pending and unknown hosts, and TrustCred's own, as before.
-		for _, host := range []string{"certs.bolt.example", "unknown.example", "localhost:8080"} {
+		// TrustCred's own host, localhost, IP addresses: as before.
+		for _, host := range []string{"localhost:8080", "localhost", "127.0.0.1:8080", "[::1]:8080"} {
 			if r := at(host, "/v/"+b.cred.PublicID); r.Status != 200 {
 				t.Errorf("bolt's credential at %s: %d", host, r.Status)
 			}
@@ -83,12 +101,29 @@ func TestCustomDomainHostRouting(t *testing.T) {
 				t.Errorf("/credentials at %s: %d", host, r.Status)
 			}
 		}
-		// Removal takes effect at once (the cache follows the change).
+		// A pending domain and an unknown host: the plain 404 page, whatever the path,
+		// naming neither TrustCred nor an organization; the probes still answer.
+		for _, host := range []string{"certs.bolt.example", "unknown.example", "Unknown.Example.:443"} {
+			for _, p := range []string{"/", "/v/" + b.cred.PublicID, "/orgs/bolt", "/login", "/credentials", "/static/css/app.css"} {
+				r := at(host, p)
+				if r.Status != 404 || !strings.Contains(r.Body, "<h1>Not found</h1>") || strings.Contains(r.Body, "TrustCred") ||
+					strings.Contains(r.Body, "Bolt") || strings.Contains(r.Body, "app.css") || len(r.Header.Values("Set-Cookie")) != 0 {
+					t.Errorf("%s at %s: %d %.300s", p, host, r.Status, r.Body)
+				}
+			}
+			for _, p := range []string{"/healthz", "/readyz"} {
+				if r := at(host, p); r.Status != 200 {
+					t.Errorf("%s at %s: %d, want 200", p, host, r.Status)
+				}
+			}
+		}
+		// Removal takes effect at once (the cache follows the change): the domain is
+		// now an unknown host.
 		if err := env.DB.Scoped(a.org.ID).RemoveCustomDomain(context.Background(), store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		if r := at(acme, "/credentials"); r.Status != 200 {
-			t.Errorf("/credentials on the removed domain: %d", r.Status)
+		if r := at(acme, "/v/"+a.cred.PublicID); r.Status != 404 || !strings.Contains(r.Body, "<h1>Not found</h1>") {
+			t.Errorf("a credential on the removed domain: %d", r.Status)
 		}
 	})
 }
@@ -100,7 +135,7 @@ func TestCustomDomainFirstRequests(t *testing.T) {
 	env := webtest.New(t, store.SQLite)
 	cl := env.Client()
 	for i := range 3 {
-		if r := cl.Do("GET", "/login", nil, map[string]string{"Host": "unknown.example"}); r.Status != 200 {
+		if r := cl.Do("GET", "/login", nil, map[string]string{"Host": "unknown.example"}); r.Status != 404 {
 			t.Fatalf("request %d: %d", i, r.Status)
 		}
 	}

@@ -108,6 +108,7 @@ func TestDatabaseOutage(t *testing.T) {
 
 	// The API: no verdict, no internal text.
 	req := httptest.NewRequest("POST", "/api/v1/credentials/verify", strings.NewReader(toJSON(map[string]any{"verifiableCredential": c.doc})))
+	req.Host = "localhost" // not an unknown host (httptest says example.com), which custom domain routing answers 404
 	req.Header.Set("Content-Type", "application/json")
 	res, err := e.App.Test(req, -1)
 	if err != nil {

@@ -18,7 +18,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	account := &handlers.Account{DB: d.DB, Auth: m}
 	secondFactor := &handlers.SecondFactor{DB: d.DB, Auth: m, Keys: d.Keys}
 	settings := handlers.Settings{}
-	brand := handlers.Branding{}
+	brand := handlers.Branding{AllowJS: d.Config.AllowCustomJS, Blobs: d.Blobs}
 	members := &handlers.Members{Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Events: d.Jobs, Log: d.Log}
 	invitations := &handlers.Invitations{DB: d.DB, Auth: m, Events: d.Jobs}
 	reset := &handlers.PasswordReset{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
@@ -32,12 +32,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	customDomain := &handlers.CustomDomain{Domains: d.Services.Domains}
 	notifications := &handlers.Notifications{SMSAvailable: d.Config.SMSConfigured()}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
-	issuers := &handlers.Issuers{DB: d.DB}
+	issuers := &handlers.Issuers{DB: d.DB, AllowCustomJS: d.Config.AllowCustomJS}
+	brandStyles := &handlers.BrandStyles{DB: d.DB, Blobs: d.Blobs, AllowJS: d.Config.AllowCustomJS}
 	issuer := d.Services.Issuer
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Events: d.Jobs, Log: d.Log}
 	creds := &handlers.Credentials{Issuer: issuer, Emails: d.Jobs, Mailer: d.Mailer, Log: d.Log}
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
-	verification := &handlers.Verification{Svc: d.Services.Verify, Auth: m, BaseURL: d.Config.BaseURL}
+	verification := &handlers.Verification{Svc: d.Services.Verify, Auth: m, BaseURL: d.Config.BaseURL, AllowCustomJS: d.Config.AllowCustomJS}
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
@@ -63,6 +64,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/status", system.Status)
 	// Public images: no session or CSRF cookie, so that caches may keep them.
 	app.Get("/orgs/:slug/logo", profile.Logo)
+	// An organization's look (and script, when allowed), linked by its public pages
+	// only (immutable: the name is its hash).
+	app.Get("/brand/:org/:file", brandStyles.Asset)
+	app.Get("/brand-assets/:org/:name", brandStyles.BrandAsset)
 	// What verifiers fetch (public, cacheable, CORS *; errors are Problem
 	// Details): DID documents, status list credentials, the JSON-LD context.
 	app.Get("/orgs/:slug/did.json", protocol.DIDDocument)
@@ -190,6 +195,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/settings/branding/preview", m.Org(authz.BrandingManage), brand.Preview)
 	app.Post("/settings/branding/preview", m.Org(authz.BrandingManage), brand.Preview)
 	app.Post("/settings/branding/revert", m.Org(authz.BrandingManage), brand.Revert)
+	app.Post("/settings/branding/favicon", m.Org(authz.BrandingManage), brand.UploadFavicon)
+	app.Post("/settings/branding/favicon/delete", m.Org(authz.BrandingManage), brand.DeleteFavicon)
 
 	// Webhooks and their delivery logs (webhooks.manage). /new before /:id.
 	app.Get("/settings/domain", m.Org(authz.BrandingManage), customDomain.Show)

@@ -123,6 +123,8 @@ var routeGuards = map[string]guard{
 	"POST /settings/categories":                                    guardOrg(authz.OrgManage),
 	"POST /settings/categories/:id/delete":                         guardOrg(authz.OrgManage),
 	"GET /orgs/:slug/logo":                                         guardPublic,
+	"GET /brand/:org/:file":                                        guardPublic,
+	"GET /brand-assets/:org/:name":                                 guardPublic,
 	"GET /orgs/:slug/did.json":                                     guardPublic,
 	"GET /status-lists/:id":                                        guardPublic,
 	"GET /ns/credentials/v1":                                       guardPublic,
@@ -224,6 +226,8 @@ var routeGuards = map[string]guard{
 	"GET /settings/branding/preview":                               guardOrg(authz.BrandingManage),
 	"POST /settings/branding/preview":                              guardOrg(authz.BrandingManage),
 	"POST /settings/branding/revert":                               guardOrg(authz.BrandingManage),
+	"POST /settings/branding/favicon":                              guardOrg(authz.BrandingManage),
+	"POST /settings/branding/favicon/delete":                       guardOrg(authz.BrandingManage),
 	"GET /settings/webhooks":                                       guardOrg(authz.WebhooksManage),
 	"GET /approvals":                                               guardOrg(authz.ApprovalsDecide),
 	"GET /approvals/count":                                         guardOrg(authz.ApprovalsDecide),
@@ -386,6 +390,7 @@ func BenchmarkLogin(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		req := httptest.NewRequest("POST", "/login", strings.NewReader(body))
+		req.Host = "localhost" // not an unknown host (httptest says example.com), which custom domain routing answers 404
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Cookie", cookie)
 		res, err := env.App.Test(req, -1)

@@ -23,6 +23,7 @@ func BenchmarkPublicPageWarm(b *testing.B) {
 	path := "/v/" + cr.PublicID
 	get := func() {
 		req := httptest.NewRequest("GET", path, nil)
+		req.Host = "localhost" // not an unknown host (httptest says example.com), which custom domain routing answers 404
 		req.Header.Set("Accept-Encoding", "gzip")
 		res, err := env.App.Test(req, -1)
 		if err != nil {

@@ -195,6 +195,7 @@ func postMultipart(t *testing.T, e *webtest.Env, fields map[string]string, file 
 	}
 	w.Close()
 	req := httptest.NewRequest("POST", "/verify", &buf)
+	req.Host = "localhost" // not an unknown host (httptest says example.com), which custom domain routing answers 404
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	res, err := e.App.Test(req, -1)
 	if err != nil {
@@ -256,6 +257,7 @@ func apiPost(t *testing.T, e *webtest.Env, path string, body any) (int, map[stri
 		b, _ = json.Marshal(v)
 	}
 	req := httptest.NewRequest("POST", path, bytes.NewReader(b))
+	req.Host = "localhost" // not an unknown host (httptest says example.com), which custom domain routing answers 404
 	req.Header.Set("Content-Type", "application/json")
 	res, err := e.App.Test(req, -1)
 	if err != nil {

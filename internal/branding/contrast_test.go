@@ -3,6 +3,7 @@ package branding
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -156,5 +157,25 @@ func BenchmarkCheck(b *testing.B) {
 	c := RGB{0x60, 0xa5, 0xfa}
 	for b.Loop() {
 		Check(Primary, c)
+	}
+}
+
+// The public pages' stylesheet uses each colour only as Uses says, a failing one as its
+// nearest passing colour, and writes nothing for a colour not chosen.
+func TestStyleAppliesCheckedColours(t *testing.T) {
+	css := Style("tc-brand-x", Palette{Primary: "#60a5fa", Accent: "#0f766e"})
+	want := Check(Primary, RGB{0x60, 0xa5, 0xfa}).Suggestion.Hex()
+	for _, s := range []string{".tc-brand-x .tc-header { background: " + want + "; color: #ffffff; }",
+		".tc-brand-x .tc-button { background: " + want + "; color: #ffffff; }", ".tc-brand-x .tc-card { border-color: #0f766e; }"} {
+		if !strings.Contains(css, s) {
+			t.Errorf("lacks %q:\n%s", s, css)
+		}
+	}
+	if strings.Contains(css, "#60a5fa") || strings.Contains(css, " a, ") || strings.ContainsAny(css, "<\\") {
+		t.Errorf("style:\n%s", css)
+	}
+	// No colour chosen: only the header band, in TrustCred's primary.
+	if got := Style("tc-brand-x", Palette{}); got != ".tc-brand-x .tc-header { background: #1d4ed8; color: #ffffff; }\n" {
+		t.Errorf("empty palette: %q", got)
 	}
 }

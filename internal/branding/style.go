@@ -1,6 +1,8 @@
 package branding
 
-import "strings"
+import (
+	"strings"
+)
 
 // Defaults are the colours of a public page whose organization chose none.
 var Defaults = map[Role]RGB{
@@ -9,33 +11,55 @@ var Defaults = map[Role]RGB{
 	Accent:    {0x33, 0x41, 0x55}, // slate-700
 }
 
-// PreviewStyle is the base style of the public credential page for the brand colours
-// (#rrggbb; empty or not a colour takes the default), with the colours used exactly as
-// Uses says: white text on primary, secondary text on the page and card, accent for
-// borders. The verdict (.tc-verdict) stays outside the scope, in TrustCred's colours.
-// The result holds no "<".
-func PreviewStyle(scope, primary, secondary, accent string) string {
-	col := func(role Role, hex string) string {
-		if c, err := ParseHex(hex); err == nil {
-			return c.Hex()
-		}
-		return Defaults[role].Hex()
+// Palette is an organization's brand colours as saved (#rrggbb, "" for TrustCred's).
+type Palette struct{ Primary, Secondary, Accent string }
+
+func (p Palette) hex(r Role) string {
+	switch r {
+	case Primary:
+		return p.Primary
+	case Secondary:
+		return p.Secondary
 	}
-	r := strings.NewReplacer(
-		"SCOPE", "."+scope,
-		"PRIMARY", col(Primary, primary),
-		"SECONDARY", col(Secondary, secondary),
-		"ACCENT", col(Accent, accent),
-		"CARD", CardSurface.Hex(),
-	)
-	return r.Replace(`
-body { margin: 0; font-family: system-ui, sans-serif; background: #ffffff; color: #1f2937; }
-.tc-verdict { margin: 0; padding: 0.5rem 1rem; background: #ecfdf5; color: #065f46; font-size: 0.875rem; font-weight: 600; }
-SCOPE { background: #ffffff; }
-SCOPE .tc-header { background: PRIMARY; color: #ffffff; padding: 1rem; font-weight: 700; font-size: 1.125rem; }
-SCOPE .tc-card { margin: 1rem; padding: 1.25rem; background: CARD; border: 2px solid ACCENT; border-radius: 0.5rem; }
-SCOPE h1 { color: SECONDARY; font-size: 1.5rem; margin: 0 0 0.75rem; }
-SCOPE .tc-link { color: SECONDARY; text-decoration: underline; }
-SCOPE .tc-button { display: inline-block; background: PRIMARY; color: #ffffff; padding: 0.5rem 1rem; border-radius: 0.375rem; font-weight: 600; }
-`)
+	return p.Accent
+}
+
+// Applied is the colour a public page shows for role: the saved colour when it passes
+// every one of its Uses, else the nearest that does (a colour saved while failing never
+// reaches a page as it is); ok is false when none is saved (or it is not #rrggbb), and
+// then the page keeps TrustCred's own colour.
+func (p Palette) Applied(role Role) (c RGB, ok bool) {
+	c, err := ParseHex(p.hex(role))
+	if err != nil {
+		return Defaults[role], false
+	}
+	return Check(role, c).Suggestion, true
+}
+
+// Style is the base stylesheet of an organization's branded area (scope, its root
+// class): the brand colours applied to the public pages' hooks exactly as Uses says,
+// white text on primary (.tc-header, .tc-button), secondary for headings and links,
+// accent for the card's border (.tc-card) and focus rings. A colour not saved writes
+// no rule (TrustCred's look stays), except the header band, which the branded area
+// always has. The result holds no "<" and no backslash: it may follow sanitized custom
+// CSS in one stylesheet or one <style>.
+func Style(scope string, p Palette) string {
+	s := "." + scope
+	var b strings.Builder
+	prim, _ := p.Applied(Primary)
+	b.WriteString(s + " .tc-header { background: " + prim.Hex() + "; color: #ffffff; }\n")
+	if _, ok := p.Applied(Primary); ok {
+		b.WriteString(s + " .tc-button { background: " + prim.Hex() + "; color: #ffffff; }\n")
+	}
+	if c, ok := p.Applied(Secondary); ok {
+		h := c.Hex()
+		b.WriteString(s + " h1, " + s + " h2, " + s + " h3 { color: " + h + "; }\n")
+		b.WriteString(s + " a, " + s + " a:hover { color: " + h + "; }\n")
+	}
+	if c, ok := p.Applied(Accent); ok {
+		h := c.Hex()
+		b.WriteString(s + " .tc-card { border-color: " + h + "; }\n")
+		b.WriteString(s + " a:focus-visible, " + s + " .tc-button:focus-visible { outline: 2px solid " + h + "; outline-offset: 2px; }\n")
+	}
+	return b.String()
 }

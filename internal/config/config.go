@@ -39,7 +39,11 @@ type Config struct {
 	// networks); a did:web on a loopback host with a port is then fetched
 	// over plain http.
 	OutboundAllowPrivate bool
-	PublicRateLimit      int // public verification requests per minute per IP; 0 disables
+	// AllowCustomJS lets organizations' admins give their public pages a
+	// script of their own (off by default: the field is not offered and a
+	// saved script is not served).
+	AllowCustomJS   bool
+	PublicRateLimit int // public verification requests per minute per IP; 0 disables
 	// PageCacheMB bounds the memory of credential pages kept ready to
 	// serve (gzipped HTML with its verification); 0 keeps none.
 	PageCacheMB int
@@ -102,6 +106,7 @@ var settings = []setting{
 	{"smtp-url", "TRUSTCRED_SMTP_URL", "", "SMTP server for invitations and resets: smtp[s]://user:pass@host:port?from=Name%20<addr>", false},
 	{"dns-resolver", "TRUSTCRED_DNS_RESOLVER", "", "DNS server (host:port) for domain verification (default: the system's resolvers)", false},
 	{"outbound-allow-private", "TRUSTCRED_OUTBOUND_ALLOW_PRIVATE", "false", "let verification fetch DID documents and status lists from loopback and private addresses", true},
+	{"allow-custom-js", "TRUSTCRED_ALLOW_CUSTOM_JS", "false", "let organizations add their own JavaScript to their public pages (a separate file under the CSP, never on staff pages)", true},
 	{"public-rate-limit", "TRUSTCRED_PUBLIC_RATE_LIMIT", "300", "public verification requests (pages, uploads, API) per minute per IP (0: no limit)", false},
 	{"trusted-proxies", "TRUSTCRED_TRUSTED_PROXIES", "", "reverse proxies whose X-Forwarded-For gives the client's address: addresses or CIDR ranges, comma-separated (empty: none)", false},
 	{"page-cache-mb", "TRUSTCRED_PAGE_CACHE_MB", "512", "memory (MB) for public credential pages kept ready to serve, about 5 KB each (0: none)", false},
@@ -207,6 +212,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	if c.OutboundAllowPrivate, err = strconv.ParseBool(get("outbound-allow-private")); err != nil {
 		errs = append(errs, fmt.Errorf("outbound-allow-private %q: want true or false", get("outbound-allow-private")))
+	}
+	if c.AllowCustomJS, err = strconv.ParseBool(get("allow-custom-js")); err != nil {
+		errs = append(errs, fmt.Errorf("allow-custom-js %q: want true or false", get("allow-custom-js")))
 	}
 	if c.PublicRateLimit, err = strconv.Atoi(get("public-rate-limit")); err != nil || c.PublicRateLimit < 0 {
 		errs = append(errs, fmt.Errorf("public-rate-limit %q: want a whole number, 0 or more", get("public-rate-limit")))

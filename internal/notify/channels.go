@@ -15,6 +15,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/trustcred/trustcred/internal/branding"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/sms"
@@ -290,7 +291,25 @@ func brand(ctx context.Context, db *store.DB, baseURL, orgID string) email.Brand
 	if o.LogoKey != nil && *o.LogoKey != "" {
 		b.LogoURL = b.BaseURL + "/orgs/" + o.Slug + "/logo"
 	}
+	// Its look's colours, as its public pages apply them; without them (none saved,
+	// or unreadable now) the email keeps TrustCred's.
+	if look, err := db.Scoped(orgID).Branding(ctx); err == nil && look.ID != "" {
+		p := branding.Palette{Primary: deref(look.PrimaryColor), Secondary: deref(look.SecondaryColor)}
+		if c, ok := p.Applied(branding.Primary); ok {
+			b.Primary = c.Hex()
+		}
+		if c, ok := p.Applied(branding.Secondary); ok {
+			b.Secondary = c.Hex()
+		}
+	}
 	return b
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 var oneLine = strings.NewReplacer("\r", " ", "\n", " ").Replace

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/views/email"
 )
 
 // CredentialEmail is the job that emails a credential's recipient the link
@@ -72,7 +74,11 @@ func (w *CredentialEmailWorker) Work(ctx context.Context, j *river.Job[Credentia
 	if err != nil {
 		return err
 	}
-	err = w.Mailer.Send(ctx, w.message(c, org))
+	msg := w.message(c, org)
+	if msg.HTML, err = w.html(ctx, c, org); err != nil {
+		return err
+	}
+	err = w.Mailer.Send(ctx, msg)
 	switch {
 	case errors.Is(err, mail.ErrNotConfigured):
 		return nil
@@ -108,6 +114,24 @@ func (w *CredentialEmailWorker) message(c *store.Credential, org *store.Organiza
 		strings.TrimRight(w.BaseURL, "/") + "/notifications/preferences\n")
 	to := (&netmail.Address{Name: oneLine(name), Address: c.RecipientAddress}).String()
 	return mail.Message{To: to, Subject: oneLine(org.Name + " issued you " + what), Text: b.String()}
+}
+
+// html is the email's HTML part, in the base email layout with the organization's
+// look (its logo and colours); the text part says the same.
+func (w *CredentialEmailWorker) html(ctx context.Context, c *store.Credential, org *store.Organization) (string, error) {
+	greeting := "Hello,"
+	if c.RecipientName != nil && strings.TrimSpace(*c.RecipientName) != "" {
+		greeting = "Hello " + *c.RecipientName + ","
+	}
+	what := "a credential"
+	if c.Template != nil && c.Template.Name != "" {
+		what = "“" + c.Template.Name + "”"
+	}
+	b := brand(ctx, w.DB, w.BaseURL, org.ID)
+	var buf bytes.Buffer
+	err := email.CredentialHTML(b, email.Credential{Greeting: greeting, Issued: org.Name + " has issued you " + what + ".",
+		Link: b.BaseURL + "/v/" + c.PublicID}).Render(ctx, &buf)
+	return buf.String(), err
 }
 
 // EnqueueCredentialEmail enqueues the email that sends a credential's

@@ -247,6 +247,12 @@ func (cl *Client) Upload(target, field, filename string, content []byte) *Respon
 func (cl *Client) send(method, target string, body io.Reader, contentType string, header map[string]string) *Response {
 	cl.env.T.Helper()
 	req := httptest.NewRequest(method, target, body)
+	// TrustCred's own host (httptest's example.com would be an unknown host,
+	// which custom domain routing answers with a plain 404); a test's Host
+	// header replaces it.
+	if u, err := url.Parse(cl.env.Config.BaseURL); err == nil && u.Host != "" {
+		req.Host = u.Host
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}

@@ -19,6 +19,32 @@ type Chrome struct {
 	Dev       bool
 	User      *User  // nil for an anonymous visitor
 	Meta      []Meta // Open Graph and similar tags for link previews
+	Brand     *Brand // an organization's look: set on its public pages only, nil elsewhere
+}
+
+// Brand is an organization's look on one of its public pages: its stylesheet (the
+// brand colours and its sanitized custom CSS, all scoped under its branded area's
+// class). Staff pages never have one.
+type Brand struct {
+	Stylesheet string // /brand/<org id>/<hash>.css
+	Script     string // /brand/<org id>/<hash>.js when custom JavaScript is allowed, else ""
+	Favicon    string // /brand-assets/<org id>/favicon-<hash> (its files end -<size>.png), or ""
+	// Preview: the branding editor's sandboxed preview document, which has its own
+	// CSP: the look inline (Style, sanitized, no "<") since it is not saved yet, and
+	// no script.
+	Preview bool
+	Style   string
+}
+
+// Scripts reports whether the page loads TrustCred's scripts (not the preview).
+func (c Chrome) Scripts() bool { return c.Brand == nil || !c.Brand.Preview }
+
+// inlineStyle is the preview's <style> element; empty when the style could close it.
+func (b Brand) inlineStyle() string {
+	if !b.Preview || b.Style == "" || strings.Contains(b.Style, "<") {
+		return ""
+	}
+	return "<style>" + b.Style + "</style>"
 }
 
 // Meta is one <meta property="…" content="…"> tag of the page's head.

@@ -41,3 +41,10 @@ func TestEmptyStateCallToAction(t *testing.T) {
 	has(t, html, `data-testid="schemas-empty"`, `<h2`, `No schemas yet</h2>`, `A schema lists the fields.`, `<a href="/schemas/new"`, `data-testid="empty-action"`, `New schema</a>`)
 	hasNot(t, render(t, EmptyState(EmptyStateProps{Title: "Nothing"})), `<a `)
 }
+
+// The branded area carries the organization's scope class only when it has a look.
+func TestBrandedArea(t *testing.T) {
+	html := render(t, Branded(BrandedProps{Scope: "tc-brand-42", Class: "space-y-6"}), templ.Raw(`<p>inside</p>`))
+	has(t, html, `class="space-y-6 tc-brand-42"`, `data-testid="branded-area"`, `<p>inside</p>`)
+	hasNot(t, render(t, Branded(BrandedProps{Class: "space-y-6"}), templ.Raw(`<p>inside</p>`)), `tc-brand`, `branded-area`)
+}

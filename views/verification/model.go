@@ -95,6 +95,8 @@ type Credential struct {
 	// Approvals, when the credential was issued through approvals: the
 	// approvals its signed evidence records.
 	Approvals *Approvals
+	// BrandScope is the issuer's branded-area class when it has a look ("" otherwise).
+	BrandScope string
 }
 
 // Approvals are a credential's signed approvals.
