@@ -38,6 +38,8 @@ var routeGuards = map[string]guard{
 	"POST /settings/domain":                                        guardOrg(authz.BrandingManage),
 	"POST /settings/domain/check":                                  guardOrg(authz.BrandingManage),
 	"POST /settings/domain/delete":                                 guardOrg(authz.BrandingManage),
+	"POST /settings/domain/certificate":                            guardOrg(authz.BrandingManage),
+	"POST /settings/domain/certificate/delete":                     guardOrg(authz.BrandingManage),
 	"POST /settings/keys/rotate":                                   guardOrg(authz.OrgManage),
 	"POST /settings/keys/method":                                   guardOrg(authz.OrgManage),
 	"GET /credentials":                                             guardOrg(authz.OrgView),

@@ -89,6 +89,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	jobs.AddPurge(workers, db, cfg.SessionIdle, log)
 	issuance.RegisterExpire(workers, services.Issuer, log)
 	customdomain.Register(workers, services.Domains)
+	customdomain.RegisterExpiry(workers, services.Domains)
 	var texts sms.Provider = sms.Unconfigured{}
 	if cfg.SMSConfigured() {
 		texts = &sms.Twilio{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom, BaseURL: cfg.TwilioBaseURL}

@@ -18,4 +18,29 @@ type DomainStatus struct {
 	TXTValue    string
 	CNAMETarget string // TrustCred's host
 	Message     string // the outcome of the check just made, in words
+	TLS         DomainTLS
+}
+
+// DomainTLS is the TLS card of a verified domain: the uploaded certificate
+// (if any), the upload form with its errors, and whether TrustCred gets
+// certificates by itself (ACME).
+type DomainTLS struct {
+	Shown     bool          // the domain is verified: the card is shown
+	ACME      bool          // the operator turned on automatic certificates
+	Chain     []CertSummary // the uploaded chain, leaf first; nil for none
+	NotAfter  string        // the leaf's expiry, "7 Mar 2027, 12:00 UTC"
+	DaysLeft  int
+	Expired   bool
+	CertInput string // the form's values after a refusal (the key is never echoed)
+	CertError string
+	KeyError  string
+	Message   string // the outcome of the upload just made
+}
+
+// CertSummary is one certificate of a chain as the page shows it.
+type CertSummary struct {
+	Subject  string
+	Issuer   string
+	Names    string // the leaf's DNS names, comma separated
+	NotAfter string
 }
