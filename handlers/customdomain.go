@@ -11,6 +11,7 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/customdomain"
 	"github.com/trustcred/trustcred/internal/dnsverify"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -146,7 +147,33 @@ func (h *CustomDomain) statusOf(c *fiber.Ctx, d *store.CustomDomain) settings.Do
 		st.LastError = *d.LastError
 	}
 	st.TLS = h.tlsOf(d)
+	org := auth.Current(c).Org
+	st.DID = settings.DomainDID{DomainDID: issuance.DomainDID(d.Domain), On: d.IssuerDID && d.Verified(), KeyMethod: org.DIDMethod == store.DIDKey}
+	st.DID.HostDID, _ = issuance.WebDID(h.Domains.BaseURL, org.Slug)
 	return st
+}
+
+// IssuerDID handles POST /settings/domain/did (issuer_did=on|off): whether
+// new credentials are issued as did:web:<domain>.
+func (h *CustomDomain) IssuerDID(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	on := c.FormValue("issuer_did") == "on"
+	if on && id.Org.DIDMethod == store.DIDKey {
+		render.Flash(c, layout.FlashError, "Your organization issues under a did:key: choose did:web on the Signing keys page first.")
+		return render.Redirect(c, "/settings/domain")
+	}
+	d, err := id.Scope.SetDomainIssuerDID(c.UserContext(), on, auth.Actor(c))
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDomainNotVerified):
+		render.Flash(c, layout.FlashError, "Verify your domain first, then issue under it.")
+	case err != nil:
+		return err
+	case on:
+		render.Flash(c, layout.FlashSuccess, "New credentials are issued as "+issuance.DomainDID(d.Domain)+". Credentials already issued keep their DID.")
+	default:
+		render.Flash(c, layout.FlashSuccess, "New credentials are issued under TrustCred’s address again.")
+	}
+	return render.Redirect(c, "/settings/domain")
 }
 
 // tlsOf is the TLS card of d: shown once the domain is verified.

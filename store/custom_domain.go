@@ -37,8 +37,11 @@ type CustomDomain struct {
 	TLSKey         secret.Sealed `gorm:"column:tls_key"`
 	TLSNotAfter    *time.Time    `gorm:"column:tls_not_after"`   // the leaf's expiry
 	TLSWarnedDays  *int          `gorm:"column:tls_warned_days"` // the last expiry warning sent (30, 7)
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// IssuerDID: new credentials are issued as did:web:<Domain> while the
+	// domain is verified (issued ones keep their DID).
+	IssuerDID bool `gorm:"column:issuer_did"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (CustomDomain) TableName() string { return "custom_domains" }
@@ -95,8 +98,9 @@ func (s *Scoped) ClaimCustomDomain(ctx context.Context, domain string, actor Act
 		default:
 			d.Domain, d.Status, d.VerifiedAt, d.LastCheckedAt, d.LastError = domain, DomainPending, nil, nil, nil
 			d.TLSCertificate, d.TLSKey, d.TLSNotAfter, d.TLSWarnedDays = nil, nil, nil, nil // it was another name's
+			d.IssuerDID = false
 			if err := tx.Select("domain", "status", "verified_at", "last_checked_at", "last_error",
-				"tls_certificate", "tls_key", "tls_not_after", "tls_warned_days", "updated_at").Save(&d).Error; err != nil {
+				"tls_certificate", "tls_key", "tls_not_after", "tls_warned_days", "issuer_did", "updated_at").Save(&d).Error; err != nil {
 				return err
 			}
 		}

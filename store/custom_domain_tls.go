@@ -136,3 +136,50 @@ func (db *DB) VerifiedDomainCertificate(ctx context.Context, host string) (*Cust
 		Where("domain = ? AND status = ? AND tls_certificate IS NOT NULL", host, DomainVerified).First(&d).Error
 	return &d, notFound(err)
 }
+
+// ErrDomainNotVerified is returned for a change that needs the domain verified.
+var ErrDomainNotVerified = errors.New("the custom domain is not verified")
+
+// SetDomainIssuerDID chooses whether new credentials are issued as
+// did:web:<domain> (on) or under TrustCred's host (off), with
+// "custom_domain.issuer_did". Turning it on needs the domain verified
+// (ErrDomainNotVerified); ErrNotFound without a domain.
+func (s *Scoped) SetDomainIssuerDID(ctx context.Context, on bool, actor Actor) (*CustomDomain, error) {
+	var d CustomDomain
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.tenant(lockRow(tx, s.dial), &d).First(&d).Error; err != nil {
+			return notFound(err)
+		}
+		if on && !d.Verified() {
+			return ErrDomainNotVerified
+		}
+		if d.IssuerDID == on {
+			return nil
+		}
+		d.IssuerDID = on
+		if err := tx.Select("issuer_did", "updated_at").Save(&d).Error; err != nil {
+			return err
+		}
+		summary := "New credentials are issued as did:web:" + d.Domain
+		if !on {
+			summary = "New credentials are issued under TrustCred's host again, not did:web:" + d.Domain
+		}
+		return audit(tx, s.actor(actor), "custom_domain.issuer_did", "organization", s.orgID, AuditDetails{
+			Summary: summary, Extra: map[string]string{"domain": d.Domain, "on": strconv.FormatBool(on)},
+		})
+	})
+	if err == nil {
+		domainGen.Add(1)
+	}
+	return &d, err
+}
+
+// DomainIssuer is the organization whose verified custom domain host is
+// and which issues as did:web:<host> (ErrNotFound otherwise): the
+// platform-wide lookup of /.well-known/did.json and of verification.
+func (db *DB) DomainIssuer(ctx context.Context, host string) (string, error) {
+	var d CustomDomain
+	err := db.gorm.WithContext(ctx).Select("organization_id").
+		Where("domain = ? AND status = ? AND issuer_did = ?", host, DomainVerified, true).First(&d).Error
+	return d.OrganizationID, notFound(err)
+}

@@ -477,7 +477,7 @@ func testRoundTrip(t *testing.T, d dialect) {
 	verifiedAt := now.Add(-time.Hour)
 	create(&store.CustomDomain{OrganizationID: org.ID, Domain: "certs.example.edu", Status: store.DomainVerified,
 		VerifiedAt: &verifiedAt, LastCheckedAt: &now, TLSCertificate: ptr("-----BEGIN CERTIFICATE-----"), TLSKey: secret.Sealed("sealed key"),
-		TLSNotAfter: &now, TLSWarnedDays: ptr(30)})
+		TLSNotAfter: &now, TLSWarnedDays: ptr(30), IssuerDID: true})
 	// (An adoption's template is the copy; one template serves as both here.)
 	create(&store.TemplateAdoption{OrganizationID: org.ID, TemplateID: tpl.ID, SourceTemplateID: &tpl.ID, SourceVersion: 1,
 		SourceName: "BSc", SourceIssuer: "Example University", AdoptedBy: &user.ID})

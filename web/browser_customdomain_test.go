@@ -91,4 +91,12 @@ func TestBrowserCustomDomain(t *testing.T) {
 	browsertest.Wait(t, tab, "the chain", `document.querySelectorAll('[data-testid="tls-chain-cert"]').length === 2 && document.body.innerText.includes("Acme Test Root")`)
 	browsertest.Axe(t, tab, "custom domain, certificate")
 	browsertest.Look(t, tab, "custom-domain-certificate")
+
+	// The issuer identity: new credentials as did:web:certs.acme.example.
+	if err := chromedp.Do(tab, chromedp.Click(q("did-toggle"))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the domain DID", `document.querySelector('[data-testid="issuer-did"]')?.value === "did:web:certs.acme.example"`)
+	browsertest.Axe(t, tab, "custom domain, issuer DID")
+	browsertest.Look(t, tab, "custom-domain-did")
 }

@@ -142,7 +142,7 @@ func (site domainSite) allows(c *fiber.Ctx, db *store.DB) (bool, error) {
 	path := c.Path()
 	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	switch {
-	case path == "/", path == "/ns/credentials/v1", strings.HasPrefix(path, "/static/"):
+	case path == "/", path == "/ns/credentials/v1", path == "/.well-known/did.json", strings.HasPrefix(path, "/static/"):
 		return true, nil
 	case parts[0] == "orgs" && len(parts) >= 2 && len(parts) <= 3:
 		// /orgs/{slug}, /orgs/{slug}/logo, /orgs/{slug}/did.json

@@ -65,6 +65,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	// What verifiers fetch (public, cacheable, CORS *; errors are Problem
 	// Details): DID documents, status list credentials, the JSON-LD context.
 	app.Get("/orgs/:slug/did.json", protocol.DIDDocument)
+	app.Get("/.well-known/did.json", protocol.DomainDIDDocument)
 	app.Get("/status-lists/:id", protocol.StatusList)
 	app.Get("/ns/credentials/v1", protocol.Context)
 	// What webhook receivers read: the JSON Schema of every event's body.
@@ -194,6 +195,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/domain/delete", m.Org(authz.BrandingManage), customDomain.Remove)
 	app.Post("/settings/domain/certificate", m.Org(authz.BrandingManage), customDomain.Upload)
 	app.Post("/settings/domain/certificate/delete", m.Org(authz.BrandingManage), customDomain.RemoveCertificate)
+	app.Post("/settings/domain/did", m.Org(authz.BrandingManage), customDomain.IssuerDID)
 	app.Get("/settings/webhooks", m.Org(authz.WebhooksManage), hooks.Index)
 	app.Get("/settings/webhooks/new", m.Org(authz.WebhooksManage), hooks.New)
 	app.Post("/settings/webhooks", m.Org(authz.WebhooksManage), hooks.Create)

@@ -19,6 +19,15 @@ type DomainStatus struct {
 	CNAMETarget string // TrustCred's host
 	Message     string // the outcome of the check just made, in words
 	TLS         DomainTLS
+	DID         DomainDID
+}
+
+// DomainDID is the issuer identity card of a verified domain.
+type DomainDID struct {
+	DomainDID string // did:web:<domain>
+	HostDID   string // did:web:<TrustCred host>:orgs:<slug>
+	On        bool   // new credentials are issued as DomainDID
+	KeyMethod bool   // the organization issues as did:key: the choice does not apply
 }
 
 // DomainTLS is the TLS card of a verified domain: the uploaded certificate
