@@ -64,8 +64,9 @@ func TestCustomDomainIssuerDID(t *testing.T) {
 		if r := cl.Post("/settings/domain/did", url.Values{"issuer_did": {"on"}}); r.Status != 303 {
 			t.Fatalf("turn on: %d", r.Status)
 		}
-		if r := cl.Get("/settings/domain"); !strings.Contains(r.Body, `value="did:web:certs.acme.example"`) {
-			t.Fatal("the page does not show the domain DID")
+		if r := cl.Get("/settings/domain"); !strings.Contains(r.Body, `value="did:web:certs.acme.example"`) ||
+			!strings.Contains(r.Body, "Credentials issued as did:web:certs.acme.example can then no longer be verified by others") {
+			t.Fatal("the page does not show the domain DID, or Remove does not warn about it")
 		}
 		fresh := issueDegree(t, env, a, tpl, "Grace Hopper", "grace@example.org")
 		issuerOf := func(c *store.Credential) (issuer, vm string) {

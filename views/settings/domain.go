@@ -53,3 +53,13 @@ type CertSummary struct {
 	Names    string // the leaf's DNS names, comma separated
 	NotAfter string
 }
+
+// removeQuestion is the Remove domain confirmation: it says what stops
+// working, including credentials issued under the domain's DID.
+func removeQuestion(d DomainStatus) string {
+	q := "Remove " + d.Name + "? Its pages stop being served at once."
+	if d.DID.On {
+		q += " Credentials issued as " + d.DID.DomainDID + " can then no longer be verified by others: their DID document is served only on this domain."
+	}
+	return q
+}

@@ -327,7 +327,7 @@ func CustomDomainStatus(d DomainStatus) templ.Component {
 				return nil
 			})
 			templ_7745c5c3_Err = ui.Confirm(ui.ConfirmProps{Action: "/settings/domain/delete", Label: "Remove domain", Danger: true, TestID: "remove-domain",
-				Question: "Remove " + d.Name + "? Its pages stop being served at once."}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
+				Question: removeQuestion(d)}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
