@@ -3,12 +3,15 @@ package handlers
 import (
 	"errors"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/customdomain"
 	"github.com/trustcred/trustcred/internal/dnsverify"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -20,6 +23,7 @@ import (
 // public pages (org admins, authz.BrandingManage).
 type CustomDomain struct {
 	Domains *customdomain.Service
+	ACME    bool // the operator turned on automatic certificates
 }
 
 // Show handles GET /settings/domain.
@@ -137,12 +141,143 @@ func (h *CustomDomain) statusOf(c *fiber.Ctx, d *store.CustomDomain) settings.Do
 	st := settings.DomainStatus{Name: d.Domain, Verified: d.Verified(), TXTName: dnsverify.Name(d.Domain),
 		TXTValue: h.Domains.Record(auth.Current(c).Org.ID), CNAMETarget: h.Domains.OwnHost()}
 	if d.LastCheckedAt != nil {
-		st.LastChecked = d.LastCheckedAt.UTC().Format("2 Jan 2006, 15:04 UTC")
+		st.LastChecked = d.LastCheckedAt.UTC().Format(dateTime)
 	}
 	if d.LastError != nil {
 		st.LastError = *d.LastError
 	}
+	st.TLS = h.tlsOf(d)
+	org := auth.Current(c).Org
+	st.DID = settings.DomainDID{DomainDID: issuance.DomainDID(d.Domain), On: d.IssuerDID && d.Verified(), KeyMethod: org.DIDMethod == store.DIDKey}
+	st.DID.HostDID, _ = issuance.WebDID(h.Domains.BaseURL, org.Slug)
 	return st
+}
+
+// IssuerDID handles POST /settings/domain/did (issuer_did=on|off): whether
+// new credentials are issued as did:web:<domain>.
+func (h *CustomDomain) IssuerDID(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	on := c.FormValue("issuer_did") == "on"
+	if on && id.Org.DIDMethod == store.DIDKey {
+		render.Flash(c, layout.FlashError, "Your organization issues under a did:key: choose did:web on the Signing keys page first.")
+		return render.Redirect(c, "/settings/domain")
+	}
+	d, err := id.Scope.SetDomainIssuerDID(c.UserContext(), on, auth.Actor(c))
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDomainNotVerified):
+		render.Flash(c, layout.FlashError, "Verify your domain first, then issue under it.")
+	case err != nil:
+		return err
+	case on:
+		render.Flash(c, layout.FlashSuccess, "New credentials are issued as "+issuance.DomainDID(d.Domain)+". Credentials already issued keep their DID.")
+	default:
+		render.Flash(c, layout.FlashSuccess, "New credentials are issued under TrustCred’s address again.")
+	}
+	return render.Redirect(c, "/settings/domain")
+}
+
+// tlsOf is the TLS card of d: shown once the domain is verified.
+func (h *CustomDomain) tlsOf(d *store.CustomDomain) settings.DomainTLS {
+	t := settings.DomainTLS{Shown: d.Verified(), ACME: h.ACME}
+	if !d.HasCertificate() {
+		return t
+	}
+	now := time.Now()
+	if c, err := customdomain.ParseChain([]byte(*d.TLSCertificate)); err == nil {
+		for _, x := range c {
+			t.Chain = append(t.Chain, settings.CertSummary{Subject: x.Subject, Issuer: x.Issuer,
+				Names: strings.Join(x.Names, ", "), NotAfter: x.NotAfter.Format(dateTime)})
+		}
+	}
+	t.NotAfter = d.TLSNotAfter.UTC().Format(dateTime)
+	t.Expired = now.After(*d.TLSNotAfter)
+	t.DaysLeft = int(d.TLSNotAfter.Sub(now).Hours() / 24)
+	return t
+}
+
+const dateTime = "2 Jan 2006, 15:04 UTC"
+
+// Upload handles POST /settings/domain/certificate: a PEM chain and key for
+// the verified domain, checked (customdomain.ParseCertificate) and refused
+// next to the field that is wrong (422), the key sealed.
+func (h *CustomDomain) Upload(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	d, err := id.Scope.CustomDomain(c.UserContext())
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !d.Verified()) {
+		render.Flash(c, layout.FlashError, "Verify your domain first, then upload its certificate.")
+		return render.Redirect(c, "/settings/domain")
+	}
+	if err != nil {
+		return err
+	}
+	certIn, keyIn := c.FormValue("certificate"), c.FormValue("key")
+	cert, err := customdomain.ParseCertificate([]byte(certIn), []byte(keyIn), d.Domain, time.Now())
+	if err == nil {
+		var dc store.DomainCertificate
+		if dc, err = h.Domains.Seal(cert); err != nil {
+			return err
+		}
+		_, err = id.Scope.SetCustomDomainCertificate(c.UserContext(), d.Domain, dc, auth.Actor(c))
+		if errors.Is(err, store.ErrDomainChanged) || errors.Is(err, store.ErrNotFound) {
+			render.Flash(c, layout.FlashError, "The domain was changed meanwhile. Upload the certificate again.")
+			return render.Redirect(c, "/settings/domain")
+		}
+		if err != nil {
+			return err
+		}
+		render.Flash(c, layout.FlashSuccess, "Certificate uploaded: "+d.Domain+" is served over HTTPS with it until "+cert.NotAfter.Format(dateTime)+".")
+		return render.Redirect(c, "/settings/domain")
+	}
+	st := h.statusOf(c, d)
+	if len(certIn) <= customdomain.MaxPEM && text.Check(certIn, text.MultiLine) == nil {
+		st.TLS.CertInput = certIn
+	}
+	field, why := explainCertificate(err, d.Domain)
+	if field == "key" {
+		st.TLS.KeyError = why
+	} else {
+		st.TLS.CertError = why
+	}
+	return h.render(c, fiber.StatusUnprocessableEntity, settings.CustomDomain{Status: st})
+}
+
+// explainCertificate words a refused upload for the field it concerns.
+func explainCertificate(err error, domain string) (field, why string) {
+	switch {
+	case errors.Is(err, customdomain.ErrCertificateMissing):
+		return "certificate", "Paste your domain’s certificate, starting with -----BEGIN CERTIFICATE-----."
+	case errors.Is(err, customdomain.ErrCertificateTooLarge):
+		return "certificate", "This is too long for a certificate chain (at most 64 KB)."
+	case errors.Is(err, customdomain.ErrCertificateBadPEM):
+		return "certificate", "This is not a PEM certificate. Paste the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----."
+	case errors.Is(err, customdomain.ErrCertificateChain):
+		return "certificate", "The certificates are not in order: put your domain’s certificate first, then each certificate that issued the one before it."
+	case errors.Is(err, customdomain.ErrCertificateDomain):
+		return "certificate", "This certificate is not for " + domain + ". Use a certificate whose names include " + domain + "."
+	case errors.Is(err, customdomain.ErrCertificateExpired):
+		return "certificate", "This certificate has expired. Upload a current one."
+	case errors.Is(err, customdomain.ErrCertificateNotYet):
+		return "certificate", "This certificate is not valid yet. Upload it once it is."
+	case errors.Is(err, customdomain.ErrKeyMissing):
+		return "key", "Paste the certificate’s private key, starting with -----BEGIN PRIVATE KEY-----."
+	case errors.Is(err, customdomain.ErrKeyEncrypted):
+		return "key", "This private key is encrypted with a passphrase. Paste the unencrypted key."
+	case errors.Is(err, customdomain.ErrKeyUnsupported):
+		return "key", "This kind of key is not supported. Use an RSA, ECDSA or Ed25519 key."
+	case errors.Is(err, customdomain.ErrKeyMismatch):
+		return "key", "This private key does not belong to the certificate above. Paste the key the certificate was made for."
+	}
+	return "key", "This is not a PEM private key. Paste the text from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----."
+}
+
+// RemoveCertificate handles POST /settings/domain/certificate/delete.
+func (h *CustomDomain) RemoveCertificate(c *fiber.Ctx) error {
+	err := auth.Current(c).Scope.RemoveCustomDomainCertificate(c.UserContext(), auth.Actor(c))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	render.Flash(c, layout.FlashSuccess, "The certificate was removed.")
+	return render.Redirect(c, "/settings/domain")
 }
 
 func (h *CustomDomain) render(c *fiber.Ctx, status int, m settings.CustomDomain) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 
@@ -40,6 +41,40 @@ func (h *Protocol) DIDDocument(c *fiber.Ctx) error {
 		return err
 	}
 	doc, err := h.Issuer.DIDDocument(c.UserContext(), org)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	return public(c, "application/did+json", "public, max-age=300", b)
+}
+
+// DomainDIDDocument handles GET /.well-known/did.json: on an
+// organization's verified custom domain that it issues under
+// (did:web:<domain>), that DID's document with the organization's keys;
+// 404 on any other host.
+func (h *Protocol) DomainDIDDocument(c *fiber.Ctx) error {
+	host := strings.TrimSuffix(strings.ToLower(c.Hostname()), ".")
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	orgID, err := h.DB.DomainIssuer(c.UserContext(), host)
+	var org *store.Organization
+	if err == nil {
+		org, err = h.DB.OrganizationByID(c.UserContext(), orgID)
+	}
+	if err == nil && (org.Status == store.OrganizationPending || org.Status == store.OrganizationRevoked) {
+		err = store.ErrNotFound
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return problem(fiber.StatusNotFound, "DID not found", "No organization publishes a DID document at this address.")
+	}
+	if err != nil {
+		return err
+	}
+	doc, err := h.Issuer.DomainDIDDocument(c.UserContext(), org, host)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/trustcred/trustcred/internal/secret"
 )
 
 // CustomDomainStatus is custom_domains.status.
@@ -29,8 +31,17 @@ type CustomDomain struct {
 	VerifiedAt     *time.Time         // when it was last proved
 	LastCheckedAt  *time.Time
 	LastError      *string `validate:"omitnil,max=500"` // the last check's failure, in words
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// The uploaded TLS certificate (00035): the PEM chain, leaf first, and
+	// its private key's PEM sealed with internal/secret; nil without one.
+	TLSCertificate *string       `gorm:"column:tls_certificate" validate:"omitnil,max=65536"`
+	TLSKey         secret.Sealed `gorm:"column:tls_key"`
+	TLSNotAfter    *time.Time    `gorm:"column:tls_not_after"`   // the leaf's expiry
+	TLSWarnedDays  *int          `gorm:"column:tls_warned_days"` // the last expiry warning sent (30, 7)
+	// IssuerDID: new credentials are issued as did:web:<Domain> while the
+	// domain is verified (issued ones keep their DID).
+	IssuerDID bool `gorm:"column:issuer_did"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (CustomDomain) TableName() string { return "custom_domains" }
@@ -86,7 +97,10 @@ func (s *Scoped) ClaimCustomDomain(ctx context.Context, domain string, actor Act
 			return nil
 		default:
 			d.Domain, d.Status, d.VerifiedAt, d.LastCheckedAt, d.LastError = domain, DomainPending, nil, nil, nil
-			if err := tx.Select("domain", "status", "verified_at", "last_checked_at", "last_error", "updated_at").Save(&d).Error; err != nil {
+			d.TLSCertificate, d.TLSKey, d.TLSNotAfter, d.TLSWarnedDays = nil, nil, nil, nil // it was another name's
+			d.IssuerDID = false
+			if err := tx.Select("domain", "status", "verified_at", "last_checked_at", "last_error",
+				"tls_certificate", "tls_key", "tls_not_after", "tls_warned_days", "issuer_did", "updated_at").Save(&d).Error; err != nil {
 				return err
 			}
 		}

@@ -235,6 +235,7 @@ var isolation = map[string]isolationExpect{
 	// B's own custom domain: B's handle never reaches A's (the fixture's
 	// certs.alpha.example stays claimed, unchanged, by A).
 	"CustomDomain": own, "ClaimCustomDomain": own, "RecordCustomDomainCheck": own, "RemoveCustomDomain": own,
+	"SetCustomDomainCertificate": own, "RemoveCustomDomainCertificate": own, "WarnCertificateExpiry": own, "SetDomainIssuerDID": own,
 	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,

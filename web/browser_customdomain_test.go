@@ -2,10 +2,12 @@ package web_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
+	"github.com/trustcred/trustcred/internal/certtest"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/dnstest"
 	"github.com/trustcred/trustcred/internal/dnsverify"
@@ -61,4 +63,40 @@ func TestBrowserCustomDomain(t *testing.T) {
 	browsertest.Wait(t, tab, "verified", `document.querySelector('[data-testid="domain-message"]')?.innerText.includes("certs.acme.example is verified") && !document.querySelector('[data-testid="domain-error"]')`)
 	browsertest.Axe(t, tab, "custom domain, verified")
 	browsertest.Look(t, tab, "custom-domain-verified")
+
+	// The certificate: a key of another certificate is refused next to the
+	// key field; the right pair shows the chain and the expiry.
+	ca := certtest.NewCA(t, "Acme Test Root")
+	now := time.Now()
+	leaf := ca.Leaf(t, []string{"certs.acme.example"}, now.Add(-time.Hour), now.Add(90*24*time.Hour))
+	stray := ca.Leaf(t, []string{"certs.acme.example"}, now.Add(-time.Hour), now.Add(90*24*time.Hour))
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/settings/domain"),
+		chromedp.WaitVisible(q("tls-form")),
+		chromedp.SetValue(chromedp.CSS(`#f-certificate`), string(leaf.Chain)),
+		chromedp.SetValue(chromedp.CSS(`#f-key`), string(stray.KeyPEM)),
+		chromedp.Click(q("upload-certificate")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the key error", `document.querySelector('[data-testid="error-key"]')?.innerText.includes("does not belong to the certificate")`)
+	browsertest.Axe(t, tab, "custom domain, certificate refused")
+	browsertest.Look(t, tab, "custom-domain-certificate-error")
+	if err := chromedp.Do(tab,
+		chromedp.SetValue(chromedp.CSS(`#f-key`), string(leaf.KeyPEM)),
+		chromedp.Click(q("upload-certificate")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the chain", `document.querySelectorAll('[data-testid="tls-chain-cert"]').length === 2 && document.body.innerText.includes("Acme Test Root")`)
+	browsertest.Axe(t, tab, "custom domain, certificate")
+	browsertest.Look(t, tab, "custom-domain-certificate")
+
+	// The issuer identity: new credentials as did:web:certs.acme.example.
+	if err := chromedp.Do(tab, chromedp.Click(q("did-toggle"))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the domain DID", `document.querySelector('[data-testid="issuer-did"]')?.value === "did:web:certs.acme.example"`)
+	browsertest.Axe(t, tab, "custom domain, issuer DID")
+	browsertest.Look(t, tab, "custom-domain-did")
 }

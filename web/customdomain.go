@@ -154,7 +154,7 @@ func (site domainSite) allows(c *fiber.Ctx, db *store.DB) (bool, error) {
 	path := c.Path()
 	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	switch {
-	case path == "/", path == "/ns/credentials/v1", strings.HasPrefix(path, "/static/"):
+	case path == "/", path == "/ns/credentials/v1", path == "/.well-known/did.json", strings.HasPrefix(path, "/static/"):
 		return true, nil
 	case (parts[0] == "brand" || parts[0] == "brand-assets") && len(parts) == 3:
 		// its own look's stylesheet (and script), its favicon

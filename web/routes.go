@@ -29,7 +29,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	profile := &handlers.Profile{DB: d.DB, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, DNSKey: d.Keys.Derive("dns-verification")[0],
 		DNS: d.Services.DNS, Log: d.Log}
 	dnsLimited := rateLimit(d.Config.LoginRateLimit)
-	customDomain := &handlers.CustomDomain{Domains: d.Services.Domains}
+	customDomain := &handlers.CustomDomain{Domains: d.Services.Domains, ACME: d.Config.ACMECA != ""}
 	notifications := &handlers.Notifications{SMSAvailable: d.Config.SMSConfigured()}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB, AllowCustomJS: d.Config.AllowCustomJS}
@@ -71,6 +71,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	// What verifiers fetch (public, cacheable, CORS *; errors are Problem
 	// Details): DID documents, status list credentials, the JSON-LD context.
 	app.Get("/orgs/:slug/did.json", protocol.DIDDocument)
+	app.Get("/.well-known/did.json", protocol.DomainDIDDocument)
 	app.Get("/status-lists/:id", protocol.StatusList)
 	app.Get("/ns/credentials/v1", protocol.Context)
 	// What webhook receivers read: the JSON Schema of every event's body.
@@ -203,6 +204,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/domain", m.Org(authz.BrandingManage), customDomain.Claim)
 	app.Post("/settings/domain/check", m.Org(authz.BrandingManage), dnsLimited, customDomain.Check)
 	app.Post("/settings/domain/delete", m.Org(authz.BrandingManage), customDomain.Remove)
+	app.Post("/settings/domain/certificate", m.Org(authz.BrandingManage), customDomain.Upload)
+	app.Post("/settings/domain/certificate/delete", m.Org(authz.BrandingManage), customDomain.RemoveCertificate)
+	app.Post("/settings/domain/did", m.Org(authz.BrandingManage), customDomain.IssuerDID)
 	app.Get("/settings/webhooks", m.Org(authz.WebhooksManage), hooks.Index)
 	app.Get("/settings/webhooks/new", m.Org(authz.WebhooksManage), hooks.New)
 	app.Post("/settings/webhooks", m.Org(authz.WebhooksManage), hooks.Create)

@@ -70,7 +70,7 @@ func NewServices(cfg config.Config, db *store.DB, keys *secret.Keyring, logs *ve
 	hooks := &webhook.Service{DB: db, Keys: keys, Issuer: issuer, AllowPrivate: cfg.OutboundAllowPrivate, Log: log,
 		Sender: webhook.NewSender(cfg.OutboundAllowPrivate, webhook.AttemptTimeout)}
 	dns := dnsverify.New(cfg.DNSResolver, dnsTimeout)
-	domains := &customdomain.Service{DB: db, DNS: dns, Key: keys.Derive("dns-verification")[0], BaseURL: cfg.BaseURL, Log: log}
+	domains := &customdomain.Service{DB: db, DNS: dns, Key: keys.Derive("dns-verification")[0], Keys: keys, BaseURL: cfg.BaseURL, Log: log}
 	return Services{Issuer: issuer, Verify: v, DNS: dns, Webhooks: hooks, Domains: domains,
 		Approvals: &approval.Service{DB: db, Issuer: issuer, Log: log}}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -66,8 +67,8 @@ func freeAddr(t *testing.T) string {
 // on SIGTERM finishes and exits 0.
 func TestServeOnEmbeddedDefaultAndStopOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
-	addr, debugAddr := freeAddr(t), freeAddr(t)
-	cmd := command(t, nil, "serve", "--addr", addr, "--data-dir", filepath.Join(dir, "data"), "--demo", "--debug-addr", debugAddr)
+	addr, debugAddr, tlsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	cmd := command(t, nil, "serve", "--addr", addr, "--data-dir", filepath.Join(dir, "data"), "--demo", "--debug-addr", debugAddr, "--tls-addr", tlsAddr)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -108,6 +109,15 @@ func TestServeOnEmbeddedDefaultAndStopOnSIGTERM(t *testing.T) {
 		if want == 200 && !strings.Contains(string(body), "serve") {
 			t.Errorf("%s: not the process's command line: %q", url, body)
 		}
+	}
+
+	// The custom domains' TLS listener answers, and has no certificate for
+	// a name that is not a verified custom domain.
+	if c, err := tls.Dial("tcp", tlsAddr, &tls.Config{ServerName: "unknown.example"}); err == nil {
+		c.Close()
+		t.Error("a TLS handshake for an unknown name succeeded")
+	} else if errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("no TLS listener: %v", err)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/internal/blob"
@@ -91,6 +93,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	issuance.RegisterExpire(workers, services.Issuer, log)
 	customdomain.Register(workers, services.Domains)
 	marketplace.RegisterTrending(workers, db, log)
+	customdomain.RegisterExpiry(workers, services.Domains)
 	var texts sms.Provider = sms.Unconfigured{}
 	if cfg.SMSConfigured() {
 		texts = &sms.Twilio{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom, BaseURL: cfg.TwilioBaseURL}
@@ -146,7 +149,26 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "url", cfg.BaseURL, "database", db.Dialect(), "dev", cfg.Dev)
 
-	served := make(chan error, 1)
+	served := make(chan error, 2)
+	if cfg.TLSAddr != "" {
+		tln, err := net.Listen("tcp", cfg.TLSAddr)
+		if err != nil {
+			return fmt.Errorf("listen tls: %w", err)
+		}
+		picker, err := customdomain.NewTLS(services.Domains, &customdomain.ACME{CA: cfg.ACMECA, Email: cfg.ACMEEmail,
+			RootCA: cfg.ACMERootCA, Storage: filepath.Join(cfg.DataDir, "acme"), TLSPort: tln.Addr().(*net.TCPAddr).Port})
+		if err != nil {
+			_ = tln.Close()
+			return err
+		}
+		defer picker.Close()
+		log.Info("serving custom domains over TLS", "addr", tln.Addr().String(), "acme", cfg.ACMECA != "")
+		// Once the plain listener has built the routes.
+		app.Hooks().OnListen(func(fiber.ListenData) error {
+			go func() { served <- web.ServeTLS(app, tln, picker) }()
+			return nil
+		})
+	}
 	go func() { served <- app.Listener(ln) }()
 
 	select {

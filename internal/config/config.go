@@ -66,6 +66,19 @@ type Config struct {
 	TwilioAuthToken  string
 	TwilioFrom       string
 	TwilioBaseURL    string
+	// TLSAddr, when set, is a second listener serving HTTPS for the
+	// organizations' verified custom domains (by SNI: the uploaded
+	// certificate, else ACME when ACMECA is set). TrustCred's own host
+	// stays behind its reverse proxy on Addr.
+	TLSAddr string
+	// ACMECA is the directory URL of the ACME CA that issues certificates
+	// on demand for verified custom domains without an uploaded one
+	// (e.g. https://acme-v02.api.letsencrypt.org/directory); empty: off.
+	// ACMEEmail is the account's contact; ACMERootCA a PEM file of the
+	// CA's root (a private or test CA), empty for the system's roots.
+	ACMECA     string
+	ACMEEmail  string
+	ACMERootCA string
 	// MasterKey is TRUSTCRED_MASTER_KEY: the keys that seal secrets at rest.
 	// Environment only, never a flag (flags show in process lists). Empty
 	// means a key file in the data directory, generated on first run.
@@ -114,6 +127,10 @@ var settings = []setting{
 	{"twilio-account-sid", "TRUSTCRED_TWILIO_ACCOUNT_SID", "", "Twilio account SID for SMS notifications (with TRUSTCRED_TWILIO_AUTH_TOKEN and --twilio-from; empty: no SMS)", false},
 	{"twilio-from", "TRUSTCRED_TWILIO_FROM", "", "the Twilio number SMS notifications come from, in E.164 (+14155550100)", false},
 	{"twilio-base-url", "TRUSTCRED_TWILIO_BASE_URL", "https://api.twilio.com", "base URL of Twilio's REST API", false},
+	{"tls-addr", "TRUSTCRED_TLS_ADDR", "", "host:port of the HTTPS listener for organizations' verified custom domains (empty: off)", false},
+	{"acme-ca", "TRUSTCRED_ACME_CA", "", "ACME directory URL for automatic certificates of verified custom domains (needs --tls-addr; empty: uploaded certificates only)", false},
+	{"acme-email", "TRUSTCRED_ACME_EMAIL", "", "contact email of the ACME account", false},
+	{"acme-root-ca", "TRUSTCRED_ACME_ROOT_CA", "", "PEM file of the ACME server's root certificate, for a private CA (empty: the system's roots)", false},
 	{"debug-addr", "TRUSTCRED_DEBUG_ADDR", "", "loopback host:port serving Go's runtime profiles (/debug/pprof/); empty: off", false},
 }
 
@@ -227,6 +244,20 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	if c.WebhookRetentionDays, err = strconv.Atoi(get("webhook-retention-days")); err != nil || c.WebhookRetentionDays < 1 || c.WebhookRetentionDays > 3650 {
 		errs = append(errs, fmt.Errorf("webhook-retention-days %q: want a whole number of days from 1 to 3650", get("webhook-retention-days")))
+	}
+	c.TLSAddr, c.ACMECA, c.ACMEEmail, c.ACMERootCA = get("tls-addr"), get("acme-ca"), get("acme-email"), get("acme-root-ca")
+	if c.TLSAddr != "" {
+		if _, _, err := net.SplitHostPort(c.TLSAddr); err != nil {
+			errs = append(errs, fmt.Errorf("tls-addr %q: want host:port, e.g. :8443", c.TLSAddr))
+		}
+	}
+	if c.ACMECA != "" {
+		if u, err := url.Parse(c.ACMECA); err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("acme-ca %q: want the https:// URL of an ACME directory", c.ACMECA))
+		}
+		if c.TLSAddr == "" {
+			errs = append(errs, errors.New("acme-ca needs tls-addr: certificates are served by the TLS listener"))
+		}
 	}
 	if c.DebugAddr = get("debug-addr"); c.DebugAddr != "" {
 		if err := loopbackAddr(c.DebugAddr); err != nil {

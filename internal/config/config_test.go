@@ -240,3 +240,22 @@ func TestTwilio(t *testing.T) {
 		t.Fatal("an ftp base URL was accepted")
 	}
 }
+
+func TestTLSAndACME(t *testing.T) {
+	c, err := load(t, map[string]string{"TRUSTCRED_TLS_ADDR": ":8443", "TRUSTCRED_ACME_CA": "https://acme.example/dir", "TRUSTCRED_ACME_EMAIL": "ops@example.org"})
+	if err != nil || c.TLSAddr != ":8443" || c.ACMECA != "https://acme.example/dir" || c.ACMEEmail != "ops@example.org" {
+		t.Fatalf("from the environment: %+v %v", c, err)
+	}
+	if c, err := load(t, nil); err != nil || c.TLSAddr != "" || c.ACMECA != "" {
+		t.Fatalf("off by default: %+v %v", c, err)
+	}
+	for env, want := range map[string]map[string]string{
+		"tls-addr":       {"TRUSTCRED_TLS_ADDR": "8443"},
+		"acme-ca":        {"TRUSTCRED_TLS_ADDR": ":8443", "TRUSTCRED_ACME_CA": "http://acme.example/dir"},
+		"needs tls-addr": {"TRUSTCRED_ACME_CA": "https://acme.example/dir"},
+	} {
+		if _, err := load(t, want); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(env, "needs ")) {
+			t.Errorf("%s: %v", env, err)
+		}
+	}
+}

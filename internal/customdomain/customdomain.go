@@ -3,10 +3,10 @@
 // that proves it (the TXT record of internal/dnsverify, the same value as
 // the profile's domain verification) and the periodic re-check.
 //
-// Serving a verified domain is web's host routing; TLS for the domains
-// (uploaded certificates, ACME) is not done yet: it will read the verified
-// domains from here (store.DB.VerifiedDomainOrganization) to decide which
-// names may get a certificate.
+// Serving a verified domain is web's host routing; TLS for the domains is
+// an uploaded certificate (cert.go: checked, its key sealed; expiry
+// warnings in expiry.go) or ACME on demand (tls.go), only for verified
+// domains.
 package customdomain
 
 import (
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/trustcred/trustcred/internal/dnsverify"
+	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -29,8 +30,9 @@ var ErrOwnHost = errors.New("this is TrustCred's own address")
 type Service struct {
 	DB      *store.DB
 	DNS     *dnsverify.Verifier
-	Key     []byte // the key of the TXT values (dnsverify.Record)
-	BaseURL string // TrustCred's public URL: its host can never be claimed
+	Key     []byte          // the key of the TXT values (dnsverify.Record)
+	Keys    *secret.Keyring // seals uploaded certificates' keys
+	BaseURL string          // TrustCred's public URL: its host can never be claimed
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
 }

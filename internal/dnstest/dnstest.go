@@ -32,6 +32,7 @@ type Server struct {
 
 type entry struct {
 	txt   [][]string // records, each a list of character-strings
+	a     []net.IP   // A records (IPv4)
 	rcode int
 }
 
@@ -99,7 +100,17 @@ func (s *Server) SetTXT(name string, values ...string) {
 func (s *Server) SetTXTStrings(name string, records ...[]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.names[key(name)] = entry{txt: records}
+	s.names[key(name)] = entry{txt: records, a: s.names[key(name)].a}
+}
+
+// SetA sets the A records of name (keeping its TXT records): a loopback
+// name for an ACME server's validation, say.
+func (s *Server) SetA(name string, ips ...net.IP) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.names[key(name)]
+	e.a = ips
+	s.names[key(name)] = e
 }
 
 // SetRcode makes the server answer queries for name with rcode, such as
@@ -143,7 +154,11 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		m.Rcode = dns.RcodeNameError
 	} else if e.rcode != dns.RcodeSuccess {
 		m.Rcode = e.rcode
-	} else if q := r.Question[0]; q.Qtype == dns.TypeTXT || q.Qtype == dns.TypeANY {
+	} else if q := r.Question[0]; q.Qtype == dns.TypeA {
+		for _, ip := range e.a {
+			m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: ip.To4()})
+		}
+	} else if q.Qtype == dns.TypeTXT || q.Qtype == dns.TypeANY {
 		for _, txt := range e.txt {
 			m.Answer = append(m.Answer, &dns.TXT{
 				Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60},

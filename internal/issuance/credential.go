@@ -427,9 +427,9 @@ func (is *Issuer) prepare(ctx context.Context, sc *store.Scoped, suite string, a
 		issuerDID = org.DID
 	default:
 		// did:web is where this server publishes the DID document: derived
-		// from the base URL, so that a credential always names a DID this
-		// server resolves.
-		if issuerDID, err = WebDID(is.BaseURL, org.Slug); err != nil {
+		// from the base URL (or the verified custom domain the organization
+		// chose), so that a credential always names a DID this server resolves.
+		if issuerDID, err = is.webDID(ctx, sc, org); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -481,7 +481,7 @@ func (is *Issuer) Preview(ctx context.Context, sc *store.Scoped, r Request) (map
 	}
 	issuerDID := org.DID
 	if org.DIDMethod != store.DIDKey {
-		if issuerDID, err = WebDID(is.BaseURL, org.Slug); err != nil {
+		if issuerDID, err = is.webDID(ctx, sc, org); err != nil {
 			return nil, err
 		}
 	}

@@ -127,6 +127,26 @@ func (is *Issuer) SetDIDMethod(ctx context.Context, sc *store.Scoped, m store.DI
 // WebDID is an organization's did:web under the server's base URL.
 func WebDID(baseURL, slug string) (string, error) { return did.Web(baseURL, "orgs", slug) }
 
+// DomainDID is the did:web of a custom domain (lower case, as stored):
+// its document is https://<domain>/.well-known/did.json.
+func DomainDID(domain string) string { return "did:web:" + domain }
+
+// webDID is the did:web new credentials of org are issued under: its
+// verified custom domain's when the organization chose it
+// (store.CustomDomain.IssuerDID), else the one under the base URL. A
+// domain no longer verified falls back to the base URL, so a new
+// credential always names a DID this server serves.
+func (is *Issuer) webDID(ctx context.Context, sc *store.Scoped, org *store.Organization) (string, error) {
+	d, err := sc.CustomDomain(ctx)
+	switch {
+	case err == nil && d.IssuerDID && d.Verified():
+		return DomainDID(d.Domain), nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return "", err
+	}
+	return WebDID(is.BaseURL, org.Slug)
+}
+
 // verificationMethod is the id of k's verification method for an issuer
 // DID: a fragment of the did:web document, or the did:key's own.
 func verificationMethod(issuerDID string, k *store.SigningKey) string {
@@ -157,6 +177,16 @@ func (is *Issuer) DIDDocument(ctx context.Context, org *store.Organization) (map
 	if err != nil {
 		return nil, err
 	}
+	return is.didDocument(ctx, org, id)
+}
+
+// DomainDIDDocument is the DID document of did:web:<domain>, the
+// organization's custom domain: the same keys as DIDDocument under that id.
+func (is *Issuer) DomainDIDDocument(ctx context.Context, org *store.Organization, domain string) (map[string]any, error) {
+	return is.didDocument(ctx, org, DomainDID(domain))
+}
+
+func (is *Issuer) didDocument(ctx context.Context, org *store.Organization, id string) (map[string]any, error) {
 	keys, err := is.DB.PublishedSigningKeys(ctx, org.ID)
 	if err != nil {
 		return nil, err

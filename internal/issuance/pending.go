@@ -48,7 +48,7 @@ func (is *Issuer) parkTemplate(ctx context.Context, sc *store.Scoped, r Request,
 	}
 	issuerDID := org.DID
 	if org.DIDMethod != store.DIDKey {
-		if issuerDID, err = WebDID(is.BaseURL, org.Slug); err != nil {
+		if issuerDID, err = is.webDID(ctx, sc, org); err != nil {
 			return nil, err
 		}
 	}

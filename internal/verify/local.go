@@ -79,8 +79,15 @@ func (l *Local) verifier(fetcher *Fetcher) *Verifier {
 
 func (l *Local) base() string { return strings.TrimRight(l.Issuer.BaseURL, "/") }
 
-// DID resolves this server's did:web:{host}:orgs:{slug}.
+// DID resolves this server's did:web:{host}:orgs:{slug}, and
+// did:web:<custom domain> of an organization issuing under its verified
+// custom domain (both from the database: no round trip to ourselves).
 func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error) {
+	if host, ok := strings.CutPrefix(id, "did:web:"); ok && host != "" && !strings.ContainsAny(host, ":%") {
+		if doc, ok, err := l.domainDID(ctx, host); ok {
+			return doc, true, err
+		}
+	}
 	prefix, err := did.Web(l.base(), "orgs")
 	if err != nil {
 		return nil, false, nil
@@ -116,6 +123,31 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 		// Read after the stamp: never older than it. A change in between
 		// changes the next stamp, which builds the document again.
 		l.didCache().Add(strings.Clone(slug), localDID{stamp: stamp, doc: doc})
+	}
+	return doc, true, nil
+}
+
+// domainDID is the document of did:web:<host> when host is a verified
+// custom domain whose organization issues under it; ok is false for any
+// other host (then resolved over the network like any did:web).
+func (l *Local) domainDID(ctx context.Context, host string) (map[string]any, bool, error) {
+	orgID, err := l.DB.DomainIssuer(ctx, host)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	org, err := l.DB.OrganizationByID(ctx, orgID)
+	if err == nil && org.Status == store.OrganizationRevoked {
+		return nil, true, fmt.Errorf("did:web:%s is not an issuer on this server", host)
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	doc, err := l.Issuer.DomainDIDDocument(ctx, org, host)
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return doc, true, nil
 }

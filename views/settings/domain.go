@@ -18,4 +18,48 @@ type DomainStatus struct {
 	TXTValue    string
 	CNAMETarget string // TrustCred's host
 	Message     string // the outcome of the check just made, in words
+	TLS         DomainTLS
+	DID         DomainDID
+}
+
+// DomainDID is the issuer identity card of a verified domain.
+type DomainDID struct {
+	DomainDID string // did:web:<domain>
+	HostDID   string // did:web:<TrustCred host>:orgs:<slug>
+	On        bool   // new credentials are issued as DomainDID
+	KeyMethod bool   // the organization issues as did:key: the choice does not apply
+}
+
+// DomainTLS is the TLS card of a verified domain: the uploaded certificate
+// (if any), the upload form with its errors, and whether TrustCred gets
+// certificates by itself (ACME).
+type DomainTLS struct {
+	Shown     bool          // the domain is verified: the card is shown
+	ACME      bool          // the operator turned on automatic certificates
+	Chain     []CertSummary // the uploaded chain, leaf first; nil for none
+	NotAfter  string        // the leaf's expiry, "7 Mar 2027, 12:00 UTC"
+	DaysLeft  int
+	Expired   bool
+	CertInput string // the form's values after a refusal (the key is never echoed)
+	CertError string
+	KeyError  string
+	Message   string // the outcome of the upload just made
+}
+
+// CertSummary is one certificate of a chain as the page shows it.
+type CertSummary struct {
+	Subject  string
+	Issuer   string
+	Names    string // the leaf's DNS names, comma separated
+	NotAfter string
+}
+
+// removeQuestion is the Remove domain confirmation: it says what stops
+// working, including credentials issued under the domain's DID.
+func removeQuestion(d DomainStatus) string {
+	q := "Remove " + d.Name + "? Its pages stop being served at once."
+	if d.DID.On {
+		q += " Credentials issued as " + d.DID.DomainDID + " can then no longer be verified by others: their DID document is served only on this domain."
+	}
+	return q
 }

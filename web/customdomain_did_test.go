@@ -1,0 +1,164 @@
+package web_test
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustcred/trustcred/internal/certtest"
+	"github.com/trustcred/trustcred/internal/customdomain"
+	"github.com/trustcred/trustcred/internal/webtest"
+	"github.com/trustcred/trustcred/store"
+)
+
+// The issuer DID route for every role: organization admins only.
+func TestCustomDomainDIDRouteTable(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a, b := env.Org("acme"), env.Org("bolt")
+		verifiedDomain(t, env, a, "certs.acme.example")
+		webtest.RouteTable(t, env.RoleClients(a, b), []webtest.Route{
+			{Method: "POST", Path: "/settings/domain/did", Form: url.Values{"issuer_did": {"on"}}, Want: webtest.AdminOnly(303, 303)},
+		})
+		// A's admin turned it on; B's admin (no domain) changed nothing of A's.
+		if dom, _ := env.DB.Scoped(a.ID).CustomDomain(context.Background()); !dom.IssuerDID {
+			t.Fatal("A's admin could not turn it on")
+		}
+		if _, err := env.DB.Scoped(b.ID).CustomDomain(context.Background()); err == nil {
+			t.Fatal("B got a domain")
+		}
+	})
+}
+
+// An organization issues new credentials as did:web:<its domain>: the old
+// credential keeps its DID, both verify (the domain's DID resolved from the
+// database), the DID document is served at /.well-known/did.json on the
+// domain (over HTTPS with the uploaded certificate, as another verifier
+// would fetch it) with the key that signed the new credential, and nowhere
+// else; back to TrustCred's address, the next credential uses it again.
+func TestCustomDomainIssuerDID(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env, _ := webtest.Served(t, d)
+		a, b := env.Org("acme"), env.Org("bolt")
+		tpl := degreeTemplate(t, env, a)
+		cl := env.Client()
+		cl.Login(env.User(store.RoleAdmin, a))
+		old := issueDegree(t, env, a, tpl, "Ada Lovelace", "ada@example.org")
+		if r := cl.Post("/settings/domain/did", url.Values{"issuer_did": {"on"}}); r.Status != 303 {
+			t.Fatalf("before any domain: %d", r.Status)
+		}
+		if r := cl.Get("/settings/domain"); !strings.Contains(r.Body, "Verify your domain first") {
+			t.Fatal("no domain: not told")
+		}
+		verifiedDomain(t, env, a, "certs.acme.example")
+		r := cl.Get("/settings/domain")
+		if !r.Has("domain-did") || !strings.Contains(r.Body, "Issue new credentials as did:web:certs.acme.example") {
+			t.Fatalf("no issuer card: %d", r.Status)
+		}
+		if r := cl.Post("/settings/domain/did", url.Values{"issuer_did": {"on"}}); r.Status != 303 {
+			t.Fatalf("turn on: %d", r.Status)
+		}
+		if r := cl.Get("/settings/domain"); !strings.Contains(r.Body, `value="did:web:certs.acme.example"`) ||
+			!strings.Contains(r.Body, "Credentials issued as did:web:certs.acme.example can then no longer be verified by others") {
+			t.Fatal("the page does not show the domain DID, or Remove does not warn about it")
+		}
+		fresh := issueDegree(t, env, a, tpl, "Grace Hopper", "grace@example.org")
+		issuerOf := func(c *store.Credential) (issuer, vm string) {
+			t.Helper()
+			r := cl.Get("/v/" + c.PublicID + "/credential.json")
+			var doc struct {
+				Issuer any `json:"issuer"`
+				Proof  struct {
+					VerificationMethod string `json:"verificationMethod"`
+				} `json:"proof"`
+			}
+			if err := json.Unmarshal([]byte(r.Body), &doc); err != nil {
+				t.Fatalf("credential.json: %d %v", r.Status, err)
+			}
+			switch v := doc.Issuer.(type) {
+			case string:
+				issuer = v
+			case map[string]any:
+				issuer, _ = v["id"].(string)
+			}
+			return issuer, doc.Proof.VerificationMethod
+		}
+		oldIss, _ := issuerOf(old)
+		newIss, newVM := issuerOf(fresh)
+		if !strings.HasPrefix(oldIss, "did:web:127.0.0.1") || !strings.HasSuffix(oldIss, ":orgs:acme") {
+			t.Errorf("old credential's issuer changed: %s", oldIss)
+		}
+		if newIss != "did:web:certs.acme.example" || !strings.HasPrefix(newVM, "did:web:certs.acme.example#") {
+			t.Errorf("new credential: issuer %s, method %s", newIss, newVM)
+		}
+		for _, c := range []*store.Credential{old, fresh} {
+			if r := env.Client().Get("/v/" + c.PublicID); r.Status != 200 || !strings.Contains(r.Body, `data-verdict="valid"`) {
+				t.Errorf("%s does not verify: %d", c.PublicID, r.Status)
+			}
+		}
+
+		// The DID document on the domain, over HTTPS as a verifier fetches it.
+		ca := certtest.NewCA(t, "Acme Test Root")
+		l := ca.Leaf(t, []string{"certs.acme.example"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
+		pc, err := customdomain.ParseCertificate(l.Chain, l.KeyPEM, "certs.acme.example", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dc, _ := env.Services.Domains.Seal(pc)
+		if _, err := env.DB.Scoped(a.ID).SetCustomDomainCertificate(context.Background(), "certs.acme.example", dc, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		serveTLS(t, env, ln, nil)
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(ca.PEM)
+		hc := httpsTo(ln.Addr().String(), roots)
+		st, body, err := get(t, hc, "https://certs.acme.example:"+strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)+"/.well-known/did.json")
+		if err != nil || st != 200 {
+			t.Fatalf("DID document over HTTPS: %d %v", st, err)
+		}
+		var doc struct {
+			ID      string `json:"id"`
+			Methods []struct {
+				ID string `json:"id"`
+			} `json:"verificationMethod"`
+			Assertion []string `json:"assertionMethod"`
+		}
+		if err := json.Unmarshal([]byte(body), &doc); err != nil || doc.ID != "did:web:certs.acme.example" || len(doc.Methods) == 0 {
+			t.Fatalf("DID document: %v %s", err, body)
+		}
+		found := false
+		for _, m := range doc.Assertion {
+			found = found || m == newVM
+		}
+		if !found {
+			t.Errorf("the document lacks the signing key %s: %v", newVM, doc.Assertion)
+		}
+		// Nowhere else: TrustCred's own host, another organization's domain.
+		if r := env.Client().Get("/.well-known/did.json"); r.Status != 404 {
+			t.Errorf("own host's /.well-known/did.json: %d", r.Status)
+		}
+		verifiedDomain(t, env, b, "certs.bolt.example")
+		if r := env.Client().Do("GET", "/.well-known/did.json", nil, map[string]string{"Host": "certs.bolt.example"}); r.Status != 404 {
+			t.Errorf("bolt's domain, not issuing under it: %d", r.Status)
+		}
+
+		// Back to TrustCred's address: the next credential uses it; both domain and old still verify.
+		if r := cl.Post("/settings/domain/did", url.Values{"issuer_did": {"off"}}); r.Status != 303 {
+			t.Fatalf("turn off: %d", r.Status)
+		}
+		third := issueDegree(t, env, a, tpl, "Mary Somerville", "mary@example.org")
+		if iss, _ := issuerOf(third); iss != oldIss {
+			t.Errorf("after turning it off: %s", iss)
+		}
+	})
+}
