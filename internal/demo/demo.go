@@ -220,7 +220,7 @@ func (s *seeder) orgs() {
 	nIssuer := s.user("issuer@northfield.edu", "Ibrahim Khan", "Credentials officer", store.RoleIssuer, north)
 	nReviewer := s.user("reviewer@northfield.edu", "Rita Okafor", "Dean of Studies", store.RoleReviewer, north)
 	nReviewer2 := s.user("provost@northfield.edu", "Paul Lindqvist", "Provost", store.RoleReviewer, north)
-	verifier := s.user("hr@acme-hiring.example", "Vera Stone", "HR screening", store.RoleVerifier, nil)
+	_ = s.user("hr@acme-hiring.example", "Vera Stone", "HR screening", store.RoleVerifier, nil)
 	student := s.user("sam.student@northfield.edu", "Sam Student", "BSc candidate", store.RoleRecipient, north)
 	gAdmin := s.user("admin@structural-guild.org", "George Adeyemi", "Membership secretary", store.RoleAdmin, guild)
 	gIssuer := s.user("issuer@structural-guild.org", "Ines Duarte", "Licensing officer", store.RoleIssuer, guild)
@@ -288,10 +288,18 @@ func (s *seeder) orgs() {
 		demoIssue{dataSci, map[string]any{"hours": 40}},
 		demoIssue{ceLicence, map[string]any{"licence_number": "CE-104233", "discipline": "Structural"}},
 	)
+	bscReview := &store.TemplateReview{TemplateID: bsc.ID, ReviewerID: gAdmin.ID, OrganizationID: guild.ID, Rating: 5,
+		ReviewText: ptr("Clear fields; we adapted it for our graduate diploma."), HelpfulVotes: 1}
+	badgeReview := &store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: gIssuer.ID, OrganizationID: guild.ID, Rating: 4,
+		ReviewText: ptr("Good badge; criteria could link to the syllabus."), HelpfulVotes: 1}
+	s.add(bscReview, badgeReview)
+	// Each review found helpful once (helpful_votes counts the votes);
+	// one review reported, so that the moderation queue has an entry.
 	s.add(
-		&store.TemplateReview{TemplateID: bsc.ID, ReviewerID: gAdmin.ID, Rating: 5, ReviewText: ptr("Clear fields; we adapted it for our graduate diploma."), HelpfulVotes: 4},
-		&store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: gIssuer.ID, Rating: 4, ReviewText: ptr("Good badge; criteria could link to the syllabus."), HelpfulVotes: 1},
-		&store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: verifier.ID, Rating: 5, ReviewText: ptr("Verified in seconds from the QR code.")},
+		&store.TemplateReviewVote{ReviewID: bscReview.ID, UserID: gIssuer.ID, OrganizationID: guild.ID},
+		&store.TemplateReviewVote{ReviewID: badgeReview.ID, UserID: nIssuer.ID, OrganizationID: north.ID},
+		&store.MarketplaceReport{OrganizationID: north.ID, ReporterID: &nIssuer.ID, TemplateID: dataSci.ID, ReviewID: &badgeReview.ID,
+			Reason: store.ReportMisleading, Details: "The criteria do link to the syllabus since May."},
 	)
 
 	// The marketplace: Northfield publishes its degree and its badge, the
@@ -310,7 +318,7 @@ func (s *seeder) orgs() {
 	}
 	s.add(inductionTpl)
 	s.publish(bsc, degree, store.LicenceCCBY, "A bachelor's degree with major, honours and date conferred", 0, 1, 5, 20*24*time.Hour)
-	s.publish(dataSci, course, store.LicenceCCBYSA, "Open Badge for a 40-hour course, with study hours", 1, 2, 9, 12*24*time.Hour)
+	s.publish(dataSci, course, store.LicenceCCBYSA, "Open Badge for a 40-hour course, with study hours", 1, 1, 4, 12*24*time.Hour)
 	s.publish(inductionTpl, induction, store.LicenceCC0, "Safety induction for construction sites, renewed yearly", 0, 0, 0, 3*24*time.Hour)
 	dataSciCopy := s.schema(guild, "Course Certificate", "1.0", course.Fields)
 	copied := &store.CredentialTemplate{
