@@ -90,6 +90,14 @@ func listedTemplate(tx *gorm.DB, id string) (name, publisherID string, err error
 	return row.Name, row.OrganizationID, notFound(err)
 }
 
+// ListedName is a listed template's name in the catalogue (ErrNotFound
+// when it is not listed): any organization may read it, as the catalogue
+// shows it to anyone.
+func (s *Scoped) ListedName(ctx context.Context, templateID string) (string, error) {
+	name, _, err := listedTemplate(s.db.WithContext(ctx), templateID)
+	return name, err
+}
+
 // ReviewEligibility says whether the organization may review a listed
 // template: nil when it issued at least one credential from its copy of
 // it, ErrReviewOwnTemplate for the publisher, ErrReviewNotEligible

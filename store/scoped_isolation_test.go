@@ -261,7 +261,7 @@ var isolation = map[string]isolationExpect{
 	"CustomDomain": own, "ClaimCustomDomain": own, "RecordCustomDomainCheck": own, "RemoveCustomDomain": own,
 	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
 	// Reviews: B, with a member acting, reaches none of A's.
-	"ReviewEligibility": notFound, "TemplateReviewBy": empty, "CreateTemplateReview": notFound, "UpdateTemplateReview": notFound,
+	"ReviewEligibility": notFound, "ListedName": notFound, "TemplateReviewBy": empty, "CreateTemplateReview": notFound, "UpdateTemplateReview": notFound,
 	"VoteHelpful": notFound, "VotedHelpful": empty, "ReportReview": notFound, "ReportTemplate": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,

@@ -137,6 +137,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/marketplace", market.Index)
 	app.Get("/marketplace/:id", market.Show)
 	app.Post("/marketplace/:id/adopt", m.Org(authz.SchemasWrite), market.Adopt)
+	// Reviews, Helpful votes and reports of abuse: the staff of the
+	// organizations (org.view); who may review is the store's check.
+	app.Post("/marketplace/:id/reviews", m.Org(authz.OrgView), market.CreateReview)
+	app.Post("/marketplace/:id/reviews/:rid", m.Org(authz.OrgView), market.UpdateReview)
+	app.Post("/marketplace/:id/reviews/:rid/helpful", m.Org(authz.OrgView), market.VoteHelpful)
+	app.Post("/marketplace/:id/reviews/:rid/report", m.Org(authz.OrgView), market.ReportReview)
+	app.Post("/marketplace/:id/report", m.Org(authz.OrgView), market.ReportTemplate)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
