@@ -53,6 +53,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
 	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
+	moderation := &handlers.Moderation{DB: d.DB}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -322,4 +323,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/admin/organizations/:id/revoke", m.Platform(), orgConsole.RevokeForm)
 	app.Post("/admin/organizations/:id/revoke", m.Platform(), orgConsole.Revoke)
 	app.Post("/admin/organizations/:id/verified", m.Platform(), orgConsole.SetVerified)
+	app.Get("/admin/marketplace", m.Platform(), moderation.Index)
+	app.Post("/admin/marketplace/reviews/:id/hide", m.Platform(), moderation.HideReview)
+	app.Post("/admin/marketplace/reviews/:id/restore", m.Platform(), moderation.RestoreReview)
+	app.Post("/admin/marketplace/templates/:id/unlist", m.Platform(), moderation.UnlistTemplate)
+	app.Post("/admin/marketplace/templates/:id/restore", m.Platform(), moderation.RestoreTemplate)
+	app.Post("/admin/marketplace/reports/:id/dismiss", m.Platform(), moderation.DismissReport)
 }

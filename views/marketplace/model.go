@@ -176,3 +176,40 @@ type ReportForm struct {
 // Stars is the rating choices of the review form.
 var Stars = []Option{{Value: "5", Label: "5 stars: excellent"}, {Value: "4", Label: "4 stars: good"},
 	{Value: "3", Label: "3 stars: fair"}, {Value: "2", Label: "2 stars: poor"}, {Value: "1", Label: "1 star: unusable"}}
+
+// ModerationPath is the platform operators' moderation queue.
+const ModerationPath = "/admin/marketplace"
+
+// Moderation is the moderation page: the open reports, oldest first, and
+// what was hidden or unlisted, to restore.
+type Moderation struct {
+	Reports   []ReportItem
+	First     string // the first page, when this is not it
+	Next      string
+	Moderated []ModeratedItem
+	Error     string // about the whole page (a bad page link)
+}
+
+// ReportItem is one open report with the moderator's actions.
+type ReportItem struct {
+	ID, Reason, Details, Reporter, Date  string
+	TemplateName, TemplateURL, Publisher string
+	// A reported review (Review true): its stars, organization and text.
+	Review       bool
+	Rating       int
+	ReviewOrg    string
+	ReviewHTML   string // rendered and sanitized
+	Hidden       bool   // already hidden (another report)
+	Unlisted     bool   // the template is already unlisted
+	HideAction   string // hide the review, with a reason
+	UnlistAction string // unlist the template, with a reason
+	Dismiss      string
+	ReasonValue  string // typed, after a refusal
+	ReasonError  string
+}
+
+// ModeratedItem is a hidden review or unlisted template.
+type ModeratedItem struct {
+	What, TemplateName, Organization, Reason, Date string
+	Restore                                        string // the restore form's action
+}
