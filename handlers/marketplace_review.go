@@ -152,6 +152,9 @@ func (h *Marketplace) reviews(c *fiber.Ctx, e *store.MarketplaceEntry, st pageSt
 			}
 			if mine.HiddenAt != nil {
 				r.Form.Notice = "A moderator hid your review: it is not shown to others."
+				if mine.HiddenReason != nil {
+					r.Form.Notice += " Reason: " + *mine.HiddenReason
+				}
 			}
 			break
 		}

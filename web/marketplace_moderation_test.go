@@ -99,6 +99,9 @@ func TestMarketplaceModerationFlow(t *testing.T) {
 		if p := env.Client().Get("/marketplace/" + listed.ID); strings.Contains(p.Body, "cheap") || !p.Has("mp-reviews-none") {
 			t.Error("the hidden review is still on the template's page")
 		}
+		if p := writer.Get("/marketplace/" + listed.ID); !p.Has("mp-review-hidden") || !strings.Contains(p.Body, "Reason: Advertising") {
+			t.Error("the author is not told that their review is hidden, and why")
+		}
 		if card := env.Client().Get("/marketplace"); !strings.Contains(card.Body, "No ratings yet") {
 			t.Error("the hidden review still counts on the card")
 		}
