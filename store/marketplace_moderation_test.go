@@ -105,6 +105,19 @@ func TestMarketplaceModeration(t *testing.T) {
 		if m, err := db.Moderated(ctx, 10); err != nil || len(m) != 1 || m[0].ReviewID != nil || m[0].Reason != "Copies another body's course" {
 			t.Errorf("moderated %+v, %v", m, err)
 		}
+		// The publisher publishing it again does not undo the unlisting.
+		sp := db.Scoped(s.pub.ID)
+		cur, err := sp.Template(ctx, s.tpl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sp.PublishTemplate(ctx, s.tpl.ID, cur.Version, store.Publication{CategoryID: *cur.CategoryID, Licence: store.LicenceCC0,
+			Summary: "Published again"}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CrossOrg().MarketplaceTemplate(ctx, s.tpl.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("re-published by its publisher, the unlisted template is listed again: %v", err)
+		}
 		if err := db.RelistTemplate(ctx, s.tpl.ID, op); err != nil {
 			t.Fatal(err)
 		}
