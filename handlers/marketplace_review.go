@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -116,7 +117,7 @@ func (h *Marketplace) reviews(c *fiber.Ctx, e *store.MarketplaceEntry, st pageSt
 	}
 	for _, rv := range list.Reviews {
 		v := marketplace.Review{ID: rv.ID, Organization: rv.OrganizationName, Date: rv.CreatedAt.Format("2 January 2006"),
-			Edited: rv.UpdatedAt.Sub(rv.CreatedAt) > 1e9, Rating: rv.Rating, Helpful: rv.HelpfulVotes, Voted: voted[rv.ID],
+			Edited: rv.UpdatedAt.Sub(rv.CreatedAt) > time.Second, Rating: rv.Rating, Helpful: rv.HelpfulVotes, Voted: voted[rv.ID],
 			Own: id != nil && id.User.ID == rv.ReviewerID}
 		if rv.ReviewText != nil {
 			v.HTML = markdown.HTML(*rv.ReviewText)
