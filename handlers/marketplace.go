@@ -26,6 +26,9 @@ type Marketplace struct {
 	DB       *store.DB
 	Events   jobs.Enqueuer // template.published is published through it
 	PageSize int           // 0: store.DefaultMarketplacePage
+	// ReviewPageSize is the reviews a template's page shows at once (0:
+	// store.DefaultReviewPage).
+	ReviewPageSize int
 }
 
 // Index renders GET /marketplace: anyone, signed in (the staff shell) or
@@ -238,9 +241,22 @@ func sampleValue(f store.SchemaField) string {
 	return "Sample " + strings.ToLower(f.Label)
 }
 
-// Show renders GET /marketplace/:id: a listed template's page; anything
-// else is the 404 page.
+// Show renders GET /marketplace/:id: a listed template's page with its
+// reviews; anything else is the 404 page. An htmx request (the reviews'
+// tabs and pager) gets the reviews section alone.
 func (h *Marketplace) Show(c *fiber.Ctx) error {
+	return h.show(c, fiber.StatusOK, pageState{})
+}
+
+// pageState is what a refused form post puts back on the page: the typed
+// review or report with its errors.
+type pageState struct {
+	review    *marketplace.ReviewForm
+	reportFor string // "template" or a review's id
+	report    marketplace.ReportForm
+}
+
+func (h *Marketplace) show(c *fiber.Ctx, status int, st pageState) error {
 	e, err := h.DB.CrossOrg().MarketplaceTemplate(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
@@ -252,18 +268,31 @@ func (h *Marketplace) Show(c *fiber.Ctx) error {
 	for _, f := range snap.Schema.Fields {
 		d.Fields = append(d.Fields, marketplace.Field{Label: f.Label, Type: fieldTypeLabel(f.Type), Required: f.Required})
 	}
+	page := marketplace.Path + "/" + e.TemplateID
 	switch id := auth.Current(c); {
 	case id == nil:
-		d.Adopt.SignIn = "/login?next=" + url.QueryEscape(c.Path())
+		d.Adopt.SignIn = "/login?next=" + url.QueryEscape(page)
 	case id.Org != nil && id.Org.ID == e.IssuerID:
 		d.Adopt.Own = true
 	case id.Scope != nil && authz.Can(id.User.Role, authz.SchemasWrite):
-		d.Adopt.Action = c.Path() + "/adopt"
+		d.Adopt.Action = page + "/adopt"
 	default:
 		d.Adopt.NotAllowed = true
 	}
+	if d.Reviews, err = h.reviews(c, e, st); err != nil {
+		return err
+	}
+	if canReview(c) && auth.Current(c).Org.ID != e.IssuerID {
+		d.Report.Action = page + "/report"
+		if st.reportFor == "template" {
+			d.Report = st.report
+		}
+	}
+	if render.IsPartial(c) && c.Method() == fiber.MethodGet {
+		return render.Page(c, status, marketplace.ReviewsSection(e.TemplateID, d.Reviews))
+	}
 	render.SetTitle(c, e.Name+" · Template marketplace")
-	return render.Page(c, fiber.StatusOK, marketplace.DetailPage(d))
+	return render.Page(c, status, marketplace.DetailPage(d))
 }
 
 func fieldTypeLabel(t store.SchemaFieldType) string {

@@ -77,6 +77,7 @@ var Table = []Entry{
 
 	{Platform, "Organizations", "/admin/organizations", authz.PlatformManage, OnPlatform, "organizations"},
 	{Platform, "Platform audit log", "/admin/audit", authz.PlatformManage, OnPlatform, "platform-audit"},
+	{Platform, "Marketplace moderation", "/admin/marketplace", authz.PlatformManage, OnPlatform, "marketplace-moderation"},
 }
 
 // Counts are the links that show a count beside their label, loaded (and

@@ -46,13 +46,13 @@ func TestFor(t *testing.T) {
 		{store.RoleReviewer, true, []string{"/", "/credentials", "/verifications", "/verify", "/approvals", "/schemas", "/templates", "/marketplace"}},
 		{store.RoleIssuer, true, []string{"/", "/credentials/issue", "/credentials/bulk", "/credentials", "/verifications", "/verify", "/schemas", "/templates", "/marketplace"}},
 		{store.RoleAdmin, false, []string{"/", "/verify", "/marketplace"}},
-		{store.RoleSuperAdmin, false, []string{"/", "/verify", "/marketplace", "/admin/organizations", "/admin/audit"}},
+		{store.RoleSuperAdmin, false, []string{"/", "/verify", "/marketplace", "/admin/organizations", "/admin/audit", "/admin/marketplace"}},
 	} {
 		if got := hrefs(c.role, c.active); !slices.Equal(got, c.want) {
 			t.Errorf("%s (organization active %v): %v, want %v", c.role, c.active, got, c.want)
 		}
 	}
-	if got := len(hrefs(store.RoleAdmin, true)); got != len(Table)-2 {
-		t.Errorf("an admin of an active organization sees %d links, want every one but the platform's two", got)
+	if got := len(hrefs(store.RoleAdmin, true)); got != len(Table)-3 {
+		t.Errorf("an admin of an active organization sees %d links, want every one but the platform's three", got)
 	}
 }

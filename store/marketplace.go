@@ -25,15 +25,23 @@ func (TemplateCategory) TableName() string { return "template_categories" }
 
 func (c *TemplateCategory) BeforeCreate(*gorm.DB) error { return newID(&c.ID) }
 
-// TemplateReview is one user's rating of a marketplace template.
+// TemplateReview is one member's rating of a marketplace template: one per
+// user and template, written through the reviewer's organization's scoped
+// handle (OrganizationID is the reviewer's organization, the tenant
+// column). A hidden review (HiddenAt, set by a platform operator) stays
+// in the table but leaves the template's page and aggregates.
 type TemplateReview struct {
-	ID           string
-	TemplateID   string
-	ReviewerID   string
-	Rating       int     `validate:"min=1,max=5"` // 1..5
-	ReviewText   *string `validate:"omitnil,max=5000"`
-	HelpfulVotes int
-	CreatedAt    time.Time
+	ID             string
+	TemplateID     string
+	ReviewerID     string
+	OrganizationID string
+	Rating         int     `validate:"min=1,max=5"` // 1..5
+	ReviewText     *string `validate:"omitnil,max=5000"`
+	HelpfulVotes   int     `validate:"min=0"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	HiddenAt       *time.Time
+	HiddenReason   *string `validate:"omitnil,max=1000"`
 
 	Template *CredentialTemplate `gorm:"foreignKey:TemplateID" validate:"-"`
 	Reviewer *User               `gorm:"foreignKey:ReviewerID" validate:"-"`
@@ -110,8 +118,12 @@ type MarketplaceListing struct {
 	// counted.
 	Adoptions30d int        `gorm:"column:adoptions_30d" validate:"min=0"`
 	TrendingAt   *time.Time `gorm:"column:trending_at"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Set while a platform operator keeps the template out of the
+	// catalogue (moderation), whatever its publisher's is_public says.
+	UnlistedAt     *time.Time
+	UnlistedReason *string `validate:"omitnil,max=1000"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 func (MarketplaceListing) TableName() string { return "marketplace_listings" }
@@ -168,3 +180,70 @@ type TemplateAdoption struct {
 func (TemplateAdoption) TableName() string { return "template_adoptions" }
 
 func (a *TemplateAdoption) BeforeCreate(*gorm.DB) error { return newID(&a.ID) }
+
+// TemplateReviewVote is one user's "Helpful" vote on a review: once per
+// user and review. OrganizationID is the voter's organization.
+type TemplateReviewVote struct {
+	ID             string
+	ReviewID       string
+	UserID         string
+	OrganizationID string
+	CreatedAt      time.Time
+}
+
+func (TemplateReviewVote) TableName() string { return "template_review_votes" }
+
+func (v *TemplateReviewVote) BeforeCreate(*gorm.DB) error { return newID(&v.ID) }
+
+// ReportReason is why someone reports a review or a template.
+type ReportReason string
+
+const (
+	ReportSpam       ReportReason = "spam"
+	ReportOffensive  ReportReason = "offensive"
+	ReportMisleading ReportReason = "misleading"
+	ReportCopyright  ReportReason = "copyright"
+	ReportOther      ReportReason = "other"
+)
+
+// ReportReasons lists the reasons in the order the form offers them.
+func ReportReasons() []ReportReason {
+	return []ReportReason{ReportSpam, ReportOffensive, ReportMisleading, ReportCopyright, ReportOther}
+}
+
+// Title is the reason as people read it.
+func (r ReportReason) Title() string {
+	switch r {
+	case ReportSpam:
+		return "Spam or advertising"
+	case ReportOffensive:
+		return "Offensive or abusive"
+	case ReportMisleading:
+		return "Misleading or false"
+	case ReportCopyright:
+		return "Copies someone else's work"
+	case ReportOther:
+		return "Something else"
+	}
+	return string(r)
+}
+
+// MarketplaceReport is a report of abuse: of a review (ReviewID set) or
+// of a template (ReviewID nil), by a member of OrganizationID. It waits in
+// the moderation queue until a platform operator resolves it.
+type MarketplaceReport struct {
+	ID             string
+	OrganizationID string
+	ReporterID     *string
+	TemplateID     string
+	ReviewID       *string
+	Reason         ReportReason `validate:"required,oneof=spam offensive misleading copyright other"`
+	Details        string       `validate:"max=2000"`
+	ResolvedAt     *time.Time
+	Resolution     *string `validate:"omitnil,max=1000"`
+	CreatedAt      time.Time
+}
+
+func (MarketplaceReport) TableName() string { return "marketplace_reports" }
+
+func (r *MarketplaceReport) BeforeCreate(*gorm.DB) error { return newID(&r.ID) }

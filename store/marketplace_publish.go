@@ -231,7 +231,7 @@ func (s *Scoped) AdoptTemplate(ctx context.Context, sourceID string, actor Actor
 		err := tx.Table("marketplace_listings AS l").
 			Joins("JOIN credential_templates t ON t.id = l.template_id").
 			Joins("JOIN organizations o ON o.id = l.organization_id").
-			Where("t.is_public AND t.active AND o.status = ? AND l.template_id = ?", OrganizationActive, sourceID).
+			Where(listed+" AND l.template_id = ?", OrganizationActive, sourceID).
 			Select("l.version, o.id AS issuer_id, o.name AS issuer_name, t.category_id").Take(&src).Error
 		if err != nil {
 			return notFound(err)
@@ -314,14 +314,14 @@ func (s *Scoped) Adoption(ctx context.Context, templateID string) (*TemplateAdop
 }
 
 // RecountMarketplaceRatings sets a listing's rating aggregates from its
-// template's reviews. The review door calls it in the transaction that
+// template's visible reviews (a hidden review does not count). The review door calls it in the transaction that
 // writes a review, so that the aggregates never disagree with the reviews.
 func RecountMarketplaceRatings(tx *gorm.DB, templateID string) error {
 	var agg struct {
 		N   int
 		Sum int
 	}
-	if err := tx.Model(&TemplateReview{}).Where("template_id = ?", templateID).
+	if err := tx.Model(&TemplateReview{}).Where("template_id = ? AND hidden_at IS NULL", templateID).
 		Select("COUNT(*) AS n, COALESCE(SUM(rating), 0) AS sum").Scan(&agg).Error; err != nil {
 		return err
 	}

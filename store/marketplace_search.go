@@ -377,7 +377,7 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 		Joins(join+" credential_templates t ON t.id = l.template_id").
 		Joins(join+" organizations o ON o.id = l.organization_id").
 		Joins("LEFT JOIN template_categories cat ON cat.id = t.category_id").
-		Where("t.is_public AND t.active AND o.status = ?", OrganizationActive)
+		Where(listed, OrganizationActive)
 	switch {
 	case m.candidates != nil:
 		// Ranked already: the rank is looked up by id, the text not
@@ -651,7 +651,7 @@ func (c *CrossOrg) MarketplaceTemplate(ctx context.Context, id string) (*Marketp
 		Joins("JOIN organizations o ON o.id = l.organization_id").
 		Joins("JOIN template_versions v ON v.template_id = l.template_id AND v.version = l.version").
 		Joins("LEFT JOIN template_categories cat ON cat.id = t.category_id").
-		Where("t.is_public AND t.active AND o.status = ? AND l.template_id = ?", OrganizationActive, id).
+		Where(listed+" AND l.template_id = ?", OrganizationActive, id).
 		Select("l.template_id, l.kind, l.licence, l.name, l.summary, l.description, l.version, l.published_at, " +
 			"l.adoptions, l.rating_count, l.rating_sum, t.category_id, cat.name AS category_name, cat.icon AS category_icon, " +
 			"o.id AS issuer_id, o.name AS issuer_name, o.slug AS issuer_slug, o.verified AS issuer_verified, v.snapshot").

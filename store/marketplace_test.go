@@ -115,7 +115,7 @@ func (m market) walk(f store.MarketplaceFilter) []string {
 func (m market) review(tpl *store.CredentialTemplate, reviewer *store.User, rating int) {
 	m.t.Helper()
 	g := store.Gorm(m.db)
-	if err := g.Create(&store.TemplateReview{TemplateID: tpl.ID, ReviewerID: reviewer.ID, Rating: rating}).Error; err != nil {
+	if err := g.Create(&store.TemplateReview{TemplateID: tpl.ID, ReviewerID: reviewer.ID, OrganizationID: *reviewer.OrganizationID, Rating: rating}).Error; err != nil {
 		m.t.Fatal(err)
 	}
 	if err := store.RecountMarketplaceRatings(g, tpl.ID); err != nil {

@@ -30,7 +30,7 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 48, 30: 48, 31: 48, 32: 48, 33: 48, 34: 48, 35: 48}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 48, 30: 50, 31: 50, 32: 50, 33: 50, 34: 50, 35: 50}
 
 // latest is the newest migration version.
 const latest = 35
@@ -359,7 +359,8 @@ func testRoundTrip(t *testing.T, d dialect) {
 	if err := db.Model(tpl).Update("category_id", cat.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	create(&store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, Rating: 5, ReviewText: ptr("Great"), HelpfulVotes: 3})
+	review := &store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, OrganizationID: org.ID, Rating: 5, ReviewText: ptr("Great"), HelpfulVotes: 3}
+	create(review)
 	create(&store.MultisigRequirement{SchemaID: cs.ID, RuleName: "Registrar", RequiredSignatures: 2, ApproverRoles: datatypes.NewJSONSlice([]store.Role{store.RoleReviewer, store.RoleAdmin}),
 		ApproverUserIDs: datatypes.NewJSONSlice([]string{user.ID}), Active: true})
 	ms := &store.MultisigRequirement{SchemaID: cs.ID, Active: true} // defaults: 1 signature, [] roles, [] people
@@ -478,6 +479,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 	create(&store.CustomDomain{OrganizationID: org.ID, Domain: "certs.example.edu", Status: store.DomainVerified,
 		VerifiedAt: &verifiedAt, LastCheckedAt: &now, TLSCertificate: ptr("-----BEGIN CERTIFICATE-----"), TLSKey: secret.Sealed("sealed key"),
 		TLSNotAfter: &now, TLSWarnedDays: ptr(30), IssuerDID: true})
+	create(&store.TemplateReviewVote{ReviewID: review.ID, UserID: user.ID, OrganizationID: org.ID})
+	create(&store.MarketplaceReport{OrganizationID: org.ID, ReporterID: &user.ID, TemplateID: tpl.ID, ReviewID: &review.ID,
+		Reason: store.ReportOffensive, Details: "Rude", Resolution: ptr("hidden")})
 	// (An adoption's template is the copy; one template serves as both here.)
 	create(&store.TemplateAdoption{OrganizationID: org.ID, TemplateID: tpl.ID, SourceTemplateID: &tpl.ID, SourceVersion: 1,
 		SourceName: "BSc", SourceIssuer: "Example University", AdoptedBy: &user.ID})
@@ -575,8 +579,13 @@ func testRoundTrip(t *testing.T, d dialect) {
 			x.Description, x.Icon, x.Active = ptr("Updated "+x.Name), nil, false
 			res = db.Save(x)
 		case *store.TemplateReview:
-			x.Rating, x.ReviewText, x.HelpfulVotes = 4, nil, 4
-			res = db.Model(x).Updates(map[string]any{"rating": 4, "review_text": nil, "helpful_votes": 4})
+			x.Rating, x.ReviewText, x.HelpfulVotes, x.HiddenAt, x.HiddenReason = 4, nil, 4, &now, ptr("abuse")
+			res = db.Model(x).Updates(map[string]any{"rating": 4, "review_text": nil, "helpful_votes": 4, "hidden_at": now, "hidden_reason": "abuse"})
+		case *store.TemplateReviewVote:
+			res = db.Save(x)
+		case *store.MarketplaceReport:
+			x.ResolvedAt, x.Resolution, x.Details = &now, ptr("dismissed"), ""
+			res = db.Save(x)
 		case *store.MultisigRequirement:
 			x.RequiredSignatures, x.Active = 3, false
 			x.ApproverRoles = datatypes.NewJSONSlice([]store.Role{store.RoleAdmin})
@@ -839,8 +848,8 @@ func testConstraints(t *testing.T, d dialect) {
 		{"schema duplicate name+version", "unique", &store.CredentialSchema{Name: "S", Version: "1", OrganizationID: org.ID}},
 		{"verification method", "check", &store.VerificationLog{CredentialID: &cred.ID, VerificationMethod: "fax"}},
 		{"notification type", "check", &store.Notification{UserID: user.ID, Type: "spam", Title: "t", Message: "m"}},
-		{"rating 6", "check", &store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, Rating: 6}},
-		{"rating 0", "check", &store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, Rating: 0}},
+		{"rating 6", "check", &store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, OrganizationID: org.ID, Rating: 6}},
+		{"rating 0", "check", &store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, OrganizationID: org.ID, Rating: 0}},
 		{"required signatures", "check", &store.MultisigRequirement{SchemaID: cs.ID, RequiredSignatures: -1}},
 		{"approval status", "check", &store.CredentialApproval{CredentialID: cred.ID, ApproverID: user.ID, ApprovalStatus: "maybe"}},
 		{"webhook url", "check", &store.Webhook{OrganizationID: org.ID, Name: "w", URL: "ftp://x", SecretKey: secret.Sealed("k")}},

@@ -52,6 +52,9 @@ var tenantColumn = map[string]string{
 	"custom_credential_templates": "organization_id",
 	"organization_branding":       "organization_id",
 	"custom_domains":              "organization_id",
+	"template_reviews":            "organization_id",
+	"template_review_votes":       "organization_id",
+	"marketplace_reports":         "organization_id",
 }
 
 // tenantTable is a model: GORM's TableName, which every model has.

@@ -36,6 +36,7 @@ type isoFixture struct {
 	freeIndex                  int
 	// A's pending credential, its approval request and a reviewer
 	pendingID, requestID, reviewerID string
+	bActor                           store.Actor // a member of B
 }
 
 func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
@@ -119,12 +120,31 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	must(err)
 	brand, err := sa.Branding(ctx)
 	must(err)
+	// A reviewed charlie's marketplace template (adopted, a credential
+	// issued from the copy); A's issuer found the review helpful and
+	// reported it. Then charlie took the template out of the catalogue: a
+	// review of a listed template is public (anyone votes on it or reports
+	// it, TestMarketplaceReviews), this one is reachable by A alone.
+	charlie := org(t, db, "charlie")
+	cm := market{t: t, db: db, ctx: ctx}
+	ctpl := cm.template(charlie, tplSpec{name: "Charlie certificate", description: "Charlie's", kind: store.TemplateCertificate, labels: []string{"Hours"}})
+	cm.publish(charlie, ctpl, cm.category("Isolation", nil), "A certificate")
+	cp, err := sa.AdoptTemplate(ctx, ctpl.ID, act)
+	must(err)
+	must(store.Gorm(db).Create(&store.Credential{PublicID: uuid.NewString(), SchemaID: cp.SchemaID, TemplateID: &cp.ID, IssuerID: a.ID,
+		RecipientAddress: "erin@example.com", Status: store.CredentialActive}).Error)
+	rv, err := sa.CreateTemplateReview(ctx, ctpl.ID, store.ReviewInput{Rating: 4, Text: "Good"}, act)
+	must(err)
+	_, err = sa.VoteHelpful(ctx, rv.ID, actorOf(issuer))
+	must(err)
+	must(sa.ReportReview(ctx, rv.ID, store.Report{Reason: store.ReportSpam}, actorOf(issuer)))
+	must(db.Scoped(charlie.ID).UnpublishTemplate(ctx, ctpl.ID, store.Actor{}))
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
 		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID,
-		reviewer.ID, pending.ID, areq.ID}
+		reviewer.ID, pending.ID, areq.ID, cp.ID, cp.SchemaID, rv.ID}
 	f.pendingID, f.requestID, f.reviewerID = pending.ID, areq.ID, reviewer.ID
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
@@ -134,6 +154,7 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	btpl, err := sb.CreateTemplate(ctx, templateChange(bcs.ID, "Bravo badge"), store.Actor{})
 	must(err)
 	f.bSchemaID, f.bTplID = bcs.ID, btpl.ID
+	f.bActor = actorOf(member(t, db, b, "bo@bravo.example", "Bo Bravo", store.RoleAdmin))
 	return f
 }
 
@@ -166,6 +187,9 @@ var tenantTables = []struct{ table, where string }{
 	{"approval_workflows", "organization_id = ?"},
 	{"approval_policies", "organization_id = ?"},
 	{"approval_delegations", "organization_id = ?"},
+	{"template_reviews", "organization_id = ?"},
+	{"template_review_votes", "organization_id = ?"},
+	{"marketplace_reports", "organization_id = ?"},
 }
 
 // snapshot is, per tenant table, the number of A's rows and a digest of
@@ -237,6 +261,9 @@ var isolation = map[string]isolationExpect{
 	"CustomDomain": own, "ClaimCustomDomain": own, "RecordCustomDomainCheck": own, "RemoveCustomDomain": own,
 	"SetCustomDomainCertificate": own, "RemoveCustomDomainCertificate": own, "WarnCertificateExpiry": own, "SetDomainIssuerDID": own,
 	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
+	// Reviews: B, with a member acting, reaches none of A's.
+	"ReviewEligibility": notFound, "ListedName": notFound, "TemplateReviewBy": empty, "CreateTemplateReview": notFound, "UpdateTemplateReview": notFound,
+	"VoteHelpful": notFound, "VotedHelpful": empty, "ReportReview": notFound, "ReportTemplate": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -271,8 +298,16 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 			return []any{ctx, id, action, "a reason", store.ViaWeb, act}
 		})...)
 	}
+	review := store.ReviewInput{Rating: 1, Text: "Bravo was here"}
+	report := store.Report{Reason: store.ReportSpam}
 	return map[string][][]any{
-		"ApproversLost": perID(func(id string) []any { return []any{ctx, id, store.RoleVerifier} }),
+		"CreateTemplateReview": perID(func(id string) []any { return []any{ctx, id, review, f.bActor} }),
+		"UpdateTemplateReview": perID(func(id string) []any { return []any{ctx, id, review, f.bActor} }),
+		"VoteHelpful":          perID(func(id string) []any { return []any{ctx, id, f.bActor} }),
+		"VotedHelpful":         perID(func(id string) []any { return []any{ctx, id, f.ids} }),
+		"ReportReview":         perID(func(id string) []any { return []any{ctx, id, report, f.bActor} }),
+		"ReportTemplate":       perID(func(id string) []any { return []any{ctx, id, report, f.bActor} }),
+		"ApproversLost":        perID(func(id string) []any { return []any{ctx, id, store.RoleVerifier} }),
 		// B's own policy, whatever ids the value carries.
 		"SaveApprovalPolicy": perID(func(id string) []any {
 			return []any{ctx, store.ApprovalPolicy{ID: id, OrganizationID: f.a.ID, FourEyesSuspension: true, StepUp: store.StepUpPassword}, act}

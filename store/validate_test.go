@@ -53,6 +53,7 @@ func validModels() []any {
 		&store.RetentionPolicy{DataType: store.RetainAuditLogs, RetentionPeriodDays: 365},
 		&store.TemplateCategory{Name: "Degrees", Description: ptr("Academic degrees"), Icon: ptr("cap")},
 		&store.TemplateReview{Rating: 5, ReviewText: ptr("Great")},
+		&store.MarketplaceReport{Reason: store.ReportSpam, Details: "An advert"},
 		&store.MarketplaceListing{Kind: store.TemplateBadge, Licence: store.LicenceCCBYSA, Name: "BSc", Summary: "A degree", Version: 1},
 		&store.TemplateVersion{Version: 1},
 		&store.TemplateAdoption{SourceVersion: 1, SourceName: "BSc", SourceIssuer: "Example University"},
@@ -525,8 +526,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 29 {
-			t.Errorf("%s: %d CHECK IN columns, want 29", dialect, n)
+		if n != 30 {
+			t.Errorf("%s: %d CHECK IN columns, want 30", dialect, n)
 		}
 	}
 }
@@ -551,7 +552,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			&store.ERPIntegration{OrganizationID: org.ID, ERPType: store.ERPCustom, Name: "e", APIEndpoint: "https://e.test"},
 			&store.OrganizationBranding{OrganizationID: org.ID},
 			&store.SMSDelivery{UserID: user.ID, PhoneNumber: "+14155550123", Message: "m"},
-			&store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, Rating: 3},
+			&store.TemplateReview{TemplateID: tpl.ID, ReviewerID: user.ID, OrganizationID: org.ID, Rating: 3},
 			&store.EnhancedAuditLog{Action: "a", ResourceType: "r"},
 			&store.RetentionPolicy{OrganizationID: org.ID, DataType: store.RetainUserData, RetentionPeriodDays: 1},
 			&store.MultisigRequirement{SchemaID: cs.ID},
@@ -559,6 +560,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 			&store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "w", WorkflowType: store.WorkflowSchemaCreation},
 			&store.ApprovalPolicy{OrganizationID: org.ID, StepUp: store.StepUpNone},
 			&store.CustomDomain{OrganizationID: org.ID, Domain: "certs.example.edu", Status: store.DomainPending},
+			&store.MarketplaceReport{OrganizationID: org.ID, TemplateID: tpl.ID, Reason: store.ReportSpam},
 		}
 		for _, r := range rows {
 			must(t, db.Create(r).Error)
@@ -602,6 +604,7 @@ func TestValidateAgreesWithDatabase(t *testing.T) {
 				"+123456789012345", "+1234567890123456", "+1 415", ""}},
 			{&store.SMSDelivery{}, "status", []any{"pending", "failed", "lost", ""}},
 			{&store.TemplateReview{}, "rating", []any{-1, 0, 1, 5, 6}},
+			{&store.MarketplaceReport{}, "reason", []any{"spam", "offensive", "misleading", "copyright", "other", "rude", ""}},
 			{&store.EnhancedAuditLog{}, "risk_score", []any{-1, 0, 100, 101}},
 			{&store.RetentionPolicy{}, "retention_period_days", []any{-1, 0, 1, 36500, 3_000_000_000}},
 			{&store.MultisigRequirement{}, "required_signatures", []any{-1, 0, 1, 100}},

@@ -84,7 +84,7 @@ func TestBrowserWidthSweep(t *testing.T) {
 		"/schemas/:id/edit":                one("SELECT id FROM credential_schemas WHERE organization_id = ? LIMIT 1", orgID),
 		"/templates/:id/edit":              one("SELECT id FROM credential_templates WHERE organization_id = ? LIMIT 1", orgID),
 		"/templates/:id/publish":           one("SELECT id FROM credential_templates WHERE organization_id = ? LIMIT 1", orgID),
-		"/marketplace/:id":                 one("SELECT template_id FROM marketplace_listings WHERE organization_id = ? LIMIT 1", orgID),
+		"/marketplace/:id":                 one("SELECT template_id FROM marketplace_listings WHERE organization_id = ? ORDER BY rating_count DESC LIMIT 1", orgID), // one with reviews
 		"/admin/organizations/:id/suspend": orgID,
 		"/admin/organizations/:id/revoke":  orgID,
 	}

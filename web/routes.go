@@ -55,6 +55,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	delegation := &handlers.Delegation{}
 	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
 	marketAPI := &handlers.MarketplaceAPI{DB: d.DB}
+	moderation := &handlers.Moderation{DB: d.DB}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.
@@ -147,6 +148,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/marketplace", market.Index)
 	app.Get("/marketplace/:id", market.Show)
 	app.Post("/marketplace/:id/adopt", m.Org(authz.SchemasWrite), market.Adopt)
+	// Reviews, Helpful votes and reports of abuse: the staff of the
+	// organizations (org.view); who may review is the store's check.
+	app.Post("/marketplace/:id/reviews", m.Org(authz.OrgView), market.CreateReview)
+	app.Post("/marketplace/:id/reviews/:rid", m.Org(authz.OrgView), market.UpdateReview)
+	app.Post("/marketplace/:id/reviews/:rid/helpful", m.Org(authz.OrgView), market.VoteHelpful)
+	app.Post("/marketplace/:id/reviews/:rid/report", m.Org(authz.OrgView), market.ReportReview)
+	app.Post("/marketplace/:id/report", m.Org(authz.OrgView), market.ReportTemplate)
 
 	// Signed in, any role: one's own account.
 	app.Get("/account", m.User(), account.Overview)
@@ -330,4 +338,10 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/admin/organizations/:id/revoke", m.Platform(), orgConsole.RevokeForm)
 	app.Post("/admin/organizations/:id/revoke", m.Platform(), orgConsole.Revoke)
 	app.Post("/admin/organizations/:id/verified", m.Platform(), orgConsole.SetVerified)
+	app.Get("/admin/marketplace", m.Platform(), moderation.Index)
+	app.Post("/admin/marketplace/reviews/:id/hide", m.Platform(), moderation.HideReview)
+	app.Post("/admin/marketplace/reviews/:id/restore", m.Platform(), moderation.RestoreReview)
+	app.Post("/admin/marketplace/templates/:id/unlist", m.Platform(), moderation.UnlistTemplate)
+	app.Post("/admin/marketplace/templates/:id/restore", m.Platform(), moderation.RestoreTemplate)
+	app.Post("/admin/marketplace/reports/:id/dismiss", m.Platform(), moderation.DismissReport)
 }

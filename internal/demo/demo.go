@@ -220,7 +220,7 @@ func (s *seeder) orgs() {
 	nIssuer := s.user("issuer@northfield.edu", "Ibrahim Khan", "Credentials officer", store.RoleIssuer, north)
 	nReviewer := s.user("reviewer@northfield.edu", "Rita Okafor", "Dean of Studies", store.RoleReviewer, north)
 	nReviewer2 := s.user("provost@northfield.edu", "Paul Lindqvist", "Provost", store.RoleReviewer, north)
-	verifier := s.user("hr@acme-hiring.example", "Vera Stone", "HR screening", store.RoleVerifier, nil)
+	_ = s.user("hr@acme-hiring.example", "Vera Stone", "HR screening", store.RoleVerifier, nil)
 	student := s.user("sam.student@northfield.edu", "Sam Student", "BSc candidate", store.RoleRecipient, north)
 	gAdmin := s.user("admin@structural-guild.org", "George Adeyemi", "Membership secretary", store.RoleAdmin, guild)
 	gIssuer := s.user("issuer@structural-guild.org", "Ines Duarte", "Licensing officer", store.RoleIssuer, guild)
@@ -288,14 +288,11 @@ func (s *seeder) orgs() {
 		demoIssue{dataSci, map[string]any{"hours": 40}},
 		demoIssue{ceLicence, map[string]any{"licence_number": "CE-104233", "discipline": "Structural"}},
 	)
-	s.add(
-		&store.TemplateReview{TemplateID: bsc.ID, ReviewerID: gAdmin.ID, Rating: 5, ReviewText: ptr("Clear fields; we adapted it for our graduate diploma."), HelpfulVotes: 4},
-		&store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: gIssuer.ID, Rating: 4, ReviewText: ptr("Good badge; criteria could link to the syllabus."), HelpfulVotes: 1},
-		&store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: verifier.ID, Rating: 5, ReviewText: ptr("Verified in seconds from the QR code.")},
-	)
-
 	// The marketplace: Northfield publishes its degree and its badge, the
-	// guild a safety induction; the guild adopted Northfield's badge.
+	// guild a safety induction; each adopted the other's (the guild
+	// Northfield's badge for its CPD courses, Northfield the induction for
+	// its estates team) and issued credentials from its copy, which is
+	// what lets them review it.
 	safety := &store.TemplateCategory{Name: "Health and safety", ParentCategoryID: &professional.ID, Icon: ptr("shield-check"), Active: true}
 	s.add(safety)
 	induction := s.schema(guild, "Site Safety Induction", "1.0", []store.SchemaField{
@@ -309,9 +306,9 @@ func (s *seeder) orgs() {
 			Display: store.TemplateDisplay{Title: "Site Safety Induction", Criteria: "Attended the two-hour induction and passed the walk-round check."}}),
 	}
 	s.add(inductionTpl)
-	s.publish(bsc, degree, store.LicenceCCBY, "A bachelor's degree with major, honours and date conferred", 0, 1, 5, 20*24*time.Hour)
+	s.publish(bsc, degree, store.LicenceCCBY, "A bachelor's degree with major, honours and date conferred", 0, 0, 0, 20*24*time.Hour)
 	s.publish(dataSci, course, store.LicenceCCBYSA, "Open Badge for a 40-hour course, with study hours", 1, 2, 9, 12*24*time.Hour)
-	s.publish(inductionTpl, induction, store.LicenceCC0, "Safety induction for construction sites, renewed yearly", 0, 0, 0, 3*24*time.Hour)
+	s.publish(inductionTpl, induction, store.LicenceCC0, "Safety induction for construction sites, renewed yearly", 1, 1, 5, 3*24*time.Hour)
 	dataSciCopy := s.schema(guild, "Course Certificate", "1.0", course.Fields)
 	copied := &store.CredentialTemplate{
 		Name: dataSci.Name, Description: dataSci.Description, OrganizationID: guild.ID, SchemaID: dataSciCopy.ID, Active: true, CategoryID: &courses.ID,
@@ -320,6 +317,39 @@ func (s *seeder) orgs() {
 	s.add(copied)
 	s.add(&store.TemplateAdoption{OrganizationID: guild.ID, TemplateID: copied.ID, SourceTemplateID: &dataSci.ID, SourceVersion: 1,
 		SourceName: dataSci.Name, SourceIssuer: north.Name, AdoptedBy: &gIssuer.ID, CreatedAt: s.now.Add(-5 * 24 * time.Hour)})
+	inductionCopy := s.schema(north, "Site Safety Induction", "1.0", induction.Fields)
+	inductionCopied := &store.CredentialTemplate{
+		Name: inductionTpl.Name, Description: inductionTpl.Description, OrganizationID: north.ID, SchemaID: inductionCopy.ID, Active: true, CategoryID: &safety.ID,
+		TemplateData: datatypes.NewJSONType(store.Snapshot(inductionTpl, induction).Data),
+	}
+	s.add(inductionCopied)
+	s.add(&store.TemplateAdoption{OrganizationID: north.ID, TemplateID: inductionCopied.ID, SourceTemplateID: &inductionTpl.ID, SourceVersion: 1,
+		SourceName: inductionTpl.Name, SourceIssuer: guild.Name, AdoptedBy: &nAdmin.ID, CreatedAt: s.now.Add(-2 * 24 * time.Hour)})
+	copied.Schema, inductionCopied.Schema = dataSciCopy, inductionCopy
+	s.toIssue = append(s.toIssue,
+		demoIssue{copied, map[string]any{"course": "Structural Data Analysis (CPD)", "hours": 12}},
+		demoIssue{inductionCopied, map[string]any{"site": "North campus library extension", "inducted_on": "2026-05-04"}},
+	)
+
+	// Reviews from that use: two of the badge (the guild), one of the
+	// induction (Northfield); each found helpful once; one reported, so
+	// that the moderation queue has an entry.
+	badgeReview := &store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: gIssuer.ID, OrganizationID: guild.ID, Rating: 4,
+		ReviewText: ptr("Good badge; criteria could link to the syllabus."), HelpfulVotes: 1, CreatedAt: s.now.Add(-4 * 24 * time.Hour)}
+	cpdReview := &store.TemplateReview{TemplateID: dataSci.ID, ReviewerID: gAdmin.ID, OrganizationID: guild.ID, Rating: 5,
+		ReviewText: ptr("Clear fields; we adapted it for our **CPD courses** in an afternoon."), HelpfulVotes: 1, CreatedAt: s.now.Add(-3 * 24 * time.Hour)}
+	inductionReview := &store.TemplateReview{TemplateID: inductionTpl.ID, ReviewerID: nAdmin.ID, OrganizationID: north.ID, Rating: 5,
+		ReviewText: ptr("Exactly what our estates team needed:\n\n- the site and date, nothing more\n- contractors check it on their phones"), CreatedAt: s.now.Add(-24 * time.Hour)}
+	for _, r := range []*store.TemplateReview{badgeReview, cpdReview, inductionReview} {
+		r.UpdatedAt = r.CreatedAt // never edited
+	}
+	s.add(badgeReview, cpdReview, inductionReview)
+	s.add(
+		&store.TemplateReviewVote{ReviewID: badgeReview.ID, UserID: nIssuer.ID, OrganizationID: north.ID},
+		&store.TemplateReviewVote{ReviewID: cpdReview.ID, UserID: gIssuer.ID, OrganizationID: guild.ID},
+		&store.MarketplaceReport{OrganizationID: north.ID, ReporterID: &nIssuer.ID, TemplateID: dataSci.ID, ReviewID: &badgeReview.ID,
+			Reason: store.ReportMisleading, Details: "The criteria do link to the syllabus since May."},
+	)
 
 	// Approvals: degrees need two signatures; a two-step issuance workflow.
 	s.add(

@@ -90,6 +90,36 @@ func TestSeed(t *testing.T) {
 			t.Error("northfield's approval policy was not seeded")
 		}
 
+		// The marketplace: several listed templates; every review comes
+		// from an organization that issued credentials from its copy (the
+		// store's own eligibility check), and each listing's aggregates
+		// are its reviews'.
+		listed, err := db.CrossOrg().Marketplace(ctx, store.MarketplaceFilter{}, store.MarketplacePage{})
+		if err != nil || len(listed.Entries) < 3 {
+			t.Fatalf("listed templates %d, %v; want at least 3", len(listed.Entries), err)
+		}
+		reviews := 0
+		for _, e := range listed.Entries {
+			p, err := db.CrossOrg().TemplateReviews(ctx, e.TemplateID, store.ReviewsNewest, nil, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := 0
+			for _, r := range p.Reviews {
+				sum += r.Rating
+				reviews++
+				if err := db.Scoped(r.OrganizationID).ReviewEligibility(ctx, e.TemplateID); err != nil {
+					t.Errorf("%s's review of %q: %v", r.OrganizationName, e.Name, err)
+				}
+			}
+			if e.RatingCount != len(p.Reviews) || e.RatingSum != sum {
+				t.Errorf("%q: aggregates %d/%d, reviews %d/%d", e.Name, e.RatingCount, e.RatingSum, len(p.Reviews), sum)
+			}
+		}
+		if reviews < 3 {
+			t.Errorf("%d reviews, want at least 3", reviews)
+		}
+
 		// Every role is there, and the printed passwords sign in (two are
 		// checked: bcrypt at cost 12 is slow on purpose).
 		roles := map[store.Role]bool{}

@@ -38,6 +38,7 @@ const (
 	ApprovalRequested     Type = "approval.requested"
 	ApprovalDecided       Type = "approval.decided"
 	TemplatePublished     Type = "template.published"
+	TemplateReviewed      Type = "template.reviewed"
 )
 
 // Group is how the webhook form groups the events' checkboxes.
@@ -189,6 +190,17 @@ type Template struct {
 	At       time.Time `json:"at" doc:"when it was published"`
 }
 
+// Review is the payload of template.reviewed.
+type Review struct {
+	ID           string    `json:"id" doc:"the review"`
+	TemplateID   string    `json:"template_id" doc:"the marketplace template reviewed (its page: /marketplace/{template_id})"`
+	TemplateName string    `json:"template_name" doc:"its name, as listed"`
+	Rating       int       `json:"rating" doc:"the stars given, 1 to 5"`
+	Edited       bool      `json:"edited" doc:"true when the member changed an earlier review"`
+	ReviewerID   string    `json:"reviewer_id" doc:"the member who wrote it"`
+	At           time.Time `json:"at" doc:"when it was written or changed"`
+}
+
 var (
 	exampleTime    = time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)
 	exampleExpires = time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -241,6 +253,9 @@ var Catalogue = []Spec{
 	{TemplatePublished, 1, GroupMarketplace, "A template of the organization was published to the marketplace (or a new version of it), after its quality check.",
 		Template{}, Template{ID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Kind: "certificate", Version: 2,
 			Licence: "CC-BY-4.0", Category: "Health and safety", At: exampleTime}},
+	{TemplateReviewed, 1, GroupMarketplace, "A member of the organization reviewed a marketplace template the organization uses (or changed their review).",
+		Review{}, Review{ID: "8f7e6d5c-4b3a-4291-8f7e-6d5c4b3a2919", TemplateID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", TemplateName: "First Aid Certificate",
+			Rating: 4, ReviewerID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", At: exampleTime}},
 }
 
 var examplePending = func() Credential {

@@ -69,6 +69,8 @@ var Notices = map[events.Type]Notice{
 	events.ApprovalDecided:   {To: Starter, By: "store.Scoped.DecideApproval (\"Credential rejected\", with the note)"},
 	// The admin who published the template did it.
 	events.TemplatePublished: {To: Nobody},
+	// The member who reviewed the template did it.
+	events.TemplateReviewed: {To: Nobody},
 }
 
 // A webhook disabled by TrustCred is not an event of the catalogue: the

@@ -91,6 +91,8 @@ type Detail struct {
 	SchemaName  string
 	Fields      []Field
 	Adopt       Adopt
+	Reviews     Reviews
+	Report      ReportForm // of the template
 }
 
 // Adopt is what the page offers about "Use this template".
@@ -117,4 +119,97 @@ type Publish struct {
 	Licence          string
 	Summary          string
 	Errors           Errors
+}
+
+// Reviews is the reviews section of a template's page.
+type Reviews struct {
+	Histogram []Bar // five stars first
+	Count     int
+	Tabs      []ui.Tab // newest, most helpful
+	List      []Review
+	First     string // the first page of the order, when this is not it
+	Next      string // the next page; "" on the last
+	Form      ReviewForm
+	Reasons   []Option // of a report
+}
+
+// Bar is one row of the rating histogram.
+type Bar struct {
+	Stars, Count, Total int
+}
+
+// Review is one review as the page shows it.
+type Review struct {
+	ID, Organization, Date string
+	Edited                 bool
+	Rating                 int
+	HTML                   string // the review's Markdown, rendered and sanitized (internal/markdown)
+	Helpful                int
+	Vote                   string // the Helpful form's action, when the visitor may vote
+	Voted                  bool   // the visitor found it helpful
+	Own                    bool   // the visitor wrote it
+	Report                 ReportForm
+}
+
+// ReviewForm is the visitor's review: a new one, their own to edit, or
+// why they cannot write one.
+type ReviewForm struct {
+	Action  string // the form's action; "" when there is no form
+	Editing bool
+	Rating  string
+	Text    string
+	Errors  Errors
+	Notice  string // why the visitor cannot review, in words
+	SignIn  string // the sign-in link, for a visitor who is not signed in
+}
+
+// ReportForm is the "Report" disclosure of a review or template.
+type ReportForm struct {
+	Action  string // "" when the visitor cannot report
+	Reason  string
+	Details string
+	Errors  Errors
+	Open    bool // shown open: it has errors
+	Done    bool // the visitor reported it
+}
+
+// Stars is the rating choices of the review form.
+var Stars = []Option{{Value: "5", Label: "5 stars: excellent"}, {Value: "4", Label: "4 stars: good"},
+	{Value: "3", Label: "3 stars: fair"}, {Value: "2", Label: "2 stars: poor"}, {Value: "1", Label: "1 star: unusable"}}
+
+// ModerationPath is the platform operators' moderation queue.
+const ModerationPath = "/admin/marketplace"
+
+// Moderation is the moderation page: the open reports, oldest first, and
+// what was hidden or unlisted, to restore.
+type Moderation struct {
+	Reports   []ReportItem
+	First     string // the first page, when this is not it
+	Next      string
+	Moderated []ModeratedItem
+	Error     string // about the whole page (a bad page link)
+}
+
+// ReportItem is one open report with the moderator's actions.
+type ReportItem struct {
+	ID, Reason, Details, Reporter, Date  string
+	TemplateName, TemplateURL, Publisher string
+	// A reported review (Review true): its stars, organization and text.
+	Review       bool
+	Rating       int
+	ReviewOrg    string
+	ReviewHTML   string // rendered and sanitized
+	Hidden       bool   // already hidden (another report)
+	Unlisted     bool   // the template is already unlisted
+	HideAction   string // hide the review, with a reason
+	UnlistAction string // unlist the template, with a reason
+	Dismiss      string
+	ReasonValue  string // typed, after a refusal
+	ReasonError  string
+}
+
+// ModeratedItem is a hidden review or unlisted template.
+type ModeratedItem struct {
+	What, TemplateName, Organization, Reason, Date string
+	Restore                                        string // the restore form's action
 }

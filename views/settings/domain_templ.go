@@ -694,15 +694,15 @@ func DomainCertificate(t DomainTLS) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ui.TextArea(ui.FieldProps{Name: "certificate", Label: "Certificate chain (PEM)", Value: t.CertInput, Error: t.CertError, Required: true, Autocomplete: "off",
+			templ_7745c5c3_Err = ui.TextArea(ui.TextAreaProps{Name: "certificate", Label: "Certificate chain (PEM)", Value: t.CertInput, Error: t.CertError, Required: true, Mono: true, Rows: 6,
 				Hint:  "Your domain’s certificate first, then its intermediate certificates, each from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.",
-				Attrs: templ.Attributes{"rows": "6", "spellcheck": "false"}}).Render(ctx, templ_7745c5c3_Buffer)
+				Attrs: templ.Attributes{"autocomplete": "off", "spellcheck": "false"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ui.TextArea(ui.FieldProps{Name: "key", Label: "Private key (PEM)", Error: t.KeyError, Required: true, Autocomplete: "off",
+			templ_7745c5c3_Err = ui.TextArea(ui.TextAreaProps{Name: "key", Label: "Private key (PEM)", Error: t.KeyError, Required: true, Mono: true, Rows: 4,
 				Hint:  "Unencrypted, from -----BEGIN PRIVATE KEY-----. TrustCred stores it encrypted and never shows it again.",
-				Attrs: templ.Attributes{"rows": "4", "spellcheck": "false"}}).Render(ctx, templ_7745c5c3_Buffer)
+				Attrs: templ.Attributes{"autocomplete": "off", "spellcheck": "false"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
