@@ -65,6 +65,9 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 			m.Requesters = append(m.Requesters, ui.Option{Value: u.ID, Label: memberName(&u.User)})
 		}
 	}
+	if m.StepUp, err = h.stepUp(c); err != nil {
+		return m, 0, err
+	}
 	errs := map[string]string{}
 	f := store.InboxFilter{}
 	if v := m.Filter.Schema; v != "" {
@@ -257,6 +260,9 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		}
 	}
 	m.Decision = view.Decision{ID: req.ID}
+	if m.Decision.StepUp, err = h.stepUp(c); err != nil {
+		return view.Detail{}, err
+	}
 	switch {
 	case req.Status != store.RequestPending:
 		m.Decision.Why = "This request is " + string(req.Status) + ": there is nothing left to decide."
@@ -274,7 +280,23 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 // panel with the outcome, a plain form goes back to the request.
 func (h *Approvals) Approve(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	d, err := h.Svc.Approve(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, auth.Actor(c))
+	ok, err := h.confirm(c)
+	var refused *approval.StepUpError
+	if errors.As(err, &refused) {
+		m, err := h.detail(c, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		m.Decision.StepUp.Error = refused.Message
+		if c.Get("HX-Request") != "true" {
+			return render.Page(c, fiber.StatusUnprocessableEntity, view.DetailPage(m))
+		}
+		return render.Component(c, fiber.StatusUnprocessableEntity, view.DecisionPanel(m.Decision))
+	}
+	if err != nil {
+		return err
+	}
+	d, err := h.Svc.ApproveConfirmed(c.UserContext(), id.Scope, c.Params("id"), ok, auth.Actor(c))
 	msg := ""
 	if err == nil {
 		msg = "Approved. More approvals are needed before it is signed."
@@ -283,6 +305,23 @@ func (h *Approvals) Approve(c *fiber.Ctx) error {
 		}
 	}
 	return h.decided(c, msg, err, "")
+}
+
+// stepUp is what the organization asks approvers to re-enter.
+func (h *Approvals) stepUp(c *fiber.Ctx) (view.StepUp, error) {
+	p, err := h.Svc.StepUpPolicy(c.UserContext(), auth.Current(c).Scope)
+	if err != nil || p == store.StepUpNone {
+		return view.StepUp{}, err
+	}
+	return view.StepUp{Method: string(p)}, nil
+}
+
+// confirm checks the step-up the request carries (approval.Service.Confirm):
+// every approval goes through it, so the policy holds on every path.
+func (h *Approvals) confirm(c *fiber.Ctx) (approval.Confirmed, error) {
+	id := auth.Current(c)
+	return h.Svc.Confirm(c.UserContext(), id.Scope, id.User.ID,
+		approval.StepUp{Password: c.FormValue(approval.FieldPassword), Code: c.FormValue(approval.FieldCode)}, auth.Actor(c))
 }
 
 // Reject handles POST /approvals/:id/reject (note required).
@@ -343,6 +382,8 @@ func decisionRefusal(err error) string {
 		return "You asked for this credential: other people approve it."
 	case errors.Is(err, store.ErrNotEligible):
 		return "Your role does not allow you to approve this credential (any more)."
+	case errors.Is(err, approval.ErrStepUpRequired):
+		return "Your organization's approval policy changed while you were deciding: confirm again to approve."
 	}
 	return ""
 }
@@ -394,8 +435,26 @@ func (h *Approvals) ApproveSelected(c *fiber.Ctx) error {
 	case len(ids) > MaxBulkApprovals:
 		refused = append(refused, fmt.Sprintf("Select at most %d credentials at once.", MaxBulkApprovals))
 	default:
+		// One step-up for the whole selection (a code works once).
+		ok, err := h.confirm(c)
+		var stepUp *approval.StepUpError
+		if errors.As(err, &stepUp) {
+			m, _, err := h.index(c)
+			if err != nil {
+				return err
+			}
+			m.StepUp.Error = stepUp.Message
+			if c.Get("HX-Request") == "true" {
+				return render.Component(c, fiber.StatusUnprocessableEntity, view.Results(m))
+			}
+			render.SetTitle(c, "Approvals")
+			return render.Page(c, fiber.StatusUnprocessableEntity, view.IndexPage(m))
+		}
+		if err != nil {
+			return err
+		}
 		for _, reqID := range ids {
-			_, err := h.Svc.Approve(c.UserContext(), id.Scope, reqID, id.User.ID, auth.Actor(c))
+			_, err := h.Svc.ApproveConfirmed(c.UserContext(), id.Scope, reqID, ok, auth.Actor(c))
 			switch {
 			case err == nil:
 				approved++
