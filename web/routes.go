@@ -44,6 +44,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	templates := &handlers.Templates{Issuer: issuer}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
+	approvalsAPI := &handlers.ApprovalsAPI{Issuer: issuer}
 	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}
 	eventDocs := handlers.NewEvents()
 	smsStatus := &handlers.SMSStatus{DB: d.DB, AuthToken: d.Config.TwilioAuthToken, BaseURL: d.Config.BaseURL, Log: d.Log}
@@ -92,6 +93,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api/v1/credentials/status", m.APIKey(store.ScopeCredentialsRevoke), credentialsAPI.SetStatus)
 	app.Get("/api/v1/credentials", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.List)
 	app.Get("/api/v1/credentials/:publicId", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.Show)
+	// Approval requests, read-only: a key is not a person, so it cannot decide.
+	app.Get("/api/v1/approvals", m.APIKey(store.ScopeCredentialsRead), approvalsAPI.List)
+	app.Get("/api/v1/approvals/:id", m.APIKey(store.ScopeCredentialsRead), approvalsAPI.Show)
 	app.Get("/api/v1/webhooks", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.List)
 	app.Post("/api/v1/webhooks", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Create)
 	app.Get("/api/v1/webhooks/:id", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Show)

@@ -172,6 +172,8 @@ var routeGuards = map[string]guard{
 	"POST /api/v1/credentials/status":                              guardScope(store.ScopeCredentialsRevoke),
 	"GET /api/v1/credentials":                                      guardScope(store.ScopeCredentialsRead),
 	"GET /api/v1/credentials/:publicId":                            guardScope(store.ScopeCredentialsRead),
+	"GET /api/v1/approvals":                                        guardScope(store.ScopeCredentialsRead),
+	"GET /api/v1/approvals/:id":                                    guardScope(store.ScopeCredentialsRead),
 	"GET /api/v1/webhooks":                                         guardScope(store.ScopeWebhooksManage),
 	"POST /api/v1/webhooks":                                        guardScope(store.ScopeWebhooksManage),
 	"GET /api/v1/webhooks/:id":                                     guardScope(store.ScopeWebhooksManage),
