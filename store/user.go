@@ -132,6 +132,13 @@ func (db *DB) StepUpFailed(ctx context.Context, userID string, now time.Time, ac
 	return db.loginFailed(ctx, userID, now, actor, "approval.step_up_failed", "Wrong step-up")
 }
 
+// StepUpSucceeded clears the failure count after a right step-up, as a
+// sign-in does (the decision it confirms is audited on its own).
+func (db *DB) StepUpSucceeded(ctx context.Context, userID string) error {
+	return db.gorm.WithContext(ctx).Model(&User{}).Where("id = ? AND failed_logins > 0", userID).
+		Update("failed_logins", 0).Error
+}
+
 // loginFailed counts a failure of either sign-in step, audited as action
 // (or login.locked when it locks the account).
 func (db *DB) loginFailed(ctx context.Context, userID string, now time.Time, actor Actor, action, what string) (locked bool, err error) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trustcred/trustcred/internal/approval"
+	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -70,6 +71,9 @@ func TestApprovalStepUpPassword(t *testing.T) {
 		r = cl.Htmx("POST", "/approvals/"+first+"/approve", url.Values{"step_up_password": {webtest.Password}})
 		if r.Status != 200 || !strings.Contains(r.Body, "More approvals are needed") || decided(first) != 1 {
 			t.Fatalf("approve with the password: %d %s", r.Status, r.Body)
+		}
+		if got := user(t, env, u.ID); got.FailedLogins != 0 {
+			t.Errorf("a right step-up leaves %d failures counted", got.FailedLogins)
 		}
 		// Without JavaScript the page comes back with the error.
 		if r := cl.Post("/approvals/"+second+"/approve", url.Values{}); r.Status != 422 || !r.Has("approval-page") || !r.Has("error-step_up_password") {
@@ -167,4 +171,40 @@ func TestApprovalStepUpTOTP(t *testing.T) {
 			t.Fatalf("approve selected with the next code: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// The approve routes refuse a client whose approvals were refused too
+// often in a minute (the sign-in limit, counted per IP; successful
+// approvals do not count): guessing a step-up password is no faster from
+// the approve button than from the sign-in form, before the account's own
+// lock-out.
+func TestApprovalStepUpRateLimit(t *testing.T) {
+	env := webtest.New(t, store.SQLite, webtest.WithConfig(func(c *config.Config) { c.LoginRateLimit = 3 }))
+	org := env.Org("acme")
+	tpl := degreeTemplate(t, env, org)
+	requireApprovals(t, env, tpl.SchemaID, 2)
+	setStepUp(t, env, org, store.StepUpPassword)
+	first := pendingDegree(t, env, org, tpl, "Ada Lovelace")
+	second := pendingDegree(t, env, org, tpl, "Grace Hopper")
+	u := env.User(store.RoleReviewer, org)
+	cl := env.Client()
+	cl.Login(u)
+	// Successful approvals are not counted.
+	for _, id := range []string{first, second} {
+		if r := cl.Htmx("POST", "/approvals/"+id+"/approve", url.Values{"step_up_password": {webtest.Password}}); r.Status != 200 {
+			t.Fatalf("approval: %d %s", r.Status, r.Body)
+		}
+	}
+	third := pendingDegree(t, env, org, tpl, "Alan Turing")
+	for i := range 3 {
+		if r := cl.Htmx("POST", "/approvals/"+third+"/approve", url.Values{"step_up_password": {"guess"}}); r.Status != 422 {
+			t.Fatalf("wrong password %d: %d", i+1, r.Status)
+		}
+	}
+	if r := cl.Htmx("POST", "/approvals/approve", url.Values{"id": {third}, "step_up_password": {webtest.Password}}); r.Status != 429 {
+		t.Fatalf("after 3 refusals in a minute: %d", r.Status)
+	}
+	if got := user(t, env, u.ID); got.LockedUntil != nil {
+		t.Errorf("the account is locked after 3 wrong passwords")
+	}
 }

@@ -51,6 +51,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
 	approvals := &handlers.Approvals{Svc: d.Services.Approvals}
+	stepUpLimited := refusalLimit(d.Config.LoginRateLimit)
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
 	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
@@ -212,9 +213,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	// The reviewer's inbox (approvals.decide). /count and /approve before /:id.
 	app.Get("/approvals", m.Org(authz.ApprovalsDecide), approvals.Index)
 	app.Get("/approvals/count", m.Org(authz.ApprovalsDecide), approvals.Count)
-	app.Post("/approvals/approve", m.Org(authz.ApprovalsDecide), approvals.ApproveSelected)
+	app.Post("/approvals/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.ApproveSelected)
 	app.Get("/approvals/:id", m.Org(authz.ApprovalsDecide), approvals.Show)
-	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), approvals.Approve)
+	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.Approve)
 	app.Post("/approvals/:id/reject", m.Org(authz.ApprovalsDecide), approvals.Reject)
 	// The approval configuration (approvals.manage): rules, workflows and
 	// their step editor, the policy. Fixed paths before :id.

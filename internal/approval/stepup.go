@@ -61,7 +61,8 @@ func (s *Service) StepUpPolicy(ctx context.Context, sc *store.Scoped) (store.Ste
 // Confirm checks the step-up the organization's policy asks of the person
 // (userID, a member of sc's organization) before an approval. A wrong
 // password or code counts as a failed sign-in (store.DB.StepUpFailed: the
-// same lock-out) and is a *StepUpError, as is a locked account and, for
+// same lock-out; a right one clears the count, as a sign-in does) and is
+// a *StepUpError, as is a locked account and, for
 // codes, an account without a second factor. A TOTP code works once (it
 // is recorded as the last accepted step, as at sign-in).
 func (s *Service) Confirm(ctx context.Context, sc *store.Scoped, userID string, in StepUp, actor store.Actor) (Confirmed, error) {
@@ -139,6 +140,9 @@ func (s *Service) Confirm(ctx context.Context, sc *store.Scoped, userID string, 
 		}
 	default:
 		return Confirmed{}, fmt.Errorf("approval: unknown step-up %q", method)
+	}
+	if err := s.DB.StepUpSucceeded(ctx, u.ID); err != nil {
+		return Confirmed{}, err
 	}
 	return ok, nil
 }
