@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49}
 
 // latest is the newest migration version.
-const latest = 27
+const latest = 29
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -477,6 +477,8 @@ func testRoundTrip(t *testing.T, d dialect) {
 	verifiedAt := now.Add(-time.Hour)
 	create(&store.CustomDomain{OrganizationID: org.ID, Domain: "certs.example.edu", Status: store.DomainVerified,
 		VerifiedAt: &verifiedAt, LastCheckedAt: &now})
+	create(&store.StatusChangeRequest{OrganizationID: org.ID, CredentialID: cred.ID, Action: store.ActionRevoke, Reason: "Issued in error",
+		Via: store.ViaWeb, RequesterID: &user.ID})
 	// (An adoption's template is the copy; one template serves as both here.)
 	create(&store.TemplateAdoption{OrganizationID: org.ID, TemplateID: tpl.ID, SourceTemplateID: &tpl.ID, SourceVersion: 1,
 		SourceName: "BSc", SourceIssuer: "Example University", AdoptedBy: &user.ID})
@@ -657,6 +659,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.ApprovalDelegation:
 			x.EndsAt = x.EndsAt.Add(24 * time.Hour)
+			res = db.Save(x)
+		case *store.StatusChangeRequest:
+			x.Status, x.DecisionNote, x.DecidedAt = store.RequestRejected, ptr("Not without the registrar"), &later
 			res = db.Save(x)
 		case *store.UserToken:
 			x.UsedAt = &later

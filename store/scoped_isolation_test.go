@@ -119,12 +119,15 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	must(err)
 	brand, err := sa.Branding(ctx)
 	must(err)
+	// A revocation of c1 waiting for a second person (four eyes).
+	scr, err := sa.RequestStatusChange(ctx, c1.ID, store.ActionRevoke, "Issued in error", store.ViaWeb, actorOf(issuer))
+	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
 		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID,
-		reviewer.ID, pending.ID, areq.ID}
+		reviewer.ID, pending.ID, areq.ID, scr.ID}
 	f.pendingID, f.requestID, f.reviewerID = pending.ID, areq.ID, reviewer.ID
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
@@ -166,6 +169,7 @@ var tenantTables = []struct{ table, where string }{
 	{"approval_workflows", "organization_id = ?"},
 	{"approval_policies", "organization_id = ?"},
 	{"approval_delegations", "organization_id = ?"},
+	{"status_change_requests", "organization_id = ?"},
 }
 
 // snapshot is, per tenant table, the number of A's rows and a digest of
@@ -236,6 +240,7 @@ var isolation = map[string]isolationExpect{
 	// certs.alpha.example stays claimed, unchanged, by A).
 	"CustomDomain": own, "ClaimCustomDomain": own, "RecordCustomDomainCheck": own, "RemoveCustomDomain": own,
 	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
+	"RequestStatusChange": notFound, "StatusChangeRequest": notFound, "DecideStatusChange": notFound, "StatusChangeRequests": empty,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -294,7 +299,12 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 			// B's own issuance of a credential signed as A's schema and template.
 			{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaWeb}, cred(), act},
 		},
-		"ChangeCredentialStatus":    statusChanges,
+		"ChangeCredentialStatus": statusChanges,
+		"RequestStatusChange": append(perID(func(id string) []any {
+			return []any{ctx, id, store.ActionRevoke, "a reason", store.ViaWeb, act}
+		}), perID(func(id string) []any { return []any{ctx, id, store.ActionSuspend, "", store.ViaAPI, act} })...),
+		"DecideStatusChange": append(perID(func(id string) []any { return []any{ctx, id, f.reviewerID, true, "", act} }),
+			perID(func(id string) []any { return []any{ctx, id, f.reviewerID, false, "no", act} })...),
 		"ReserveCredentialStatuses": {{ctx, f.b.DID, 2}},
 		"CredentialsByID":           {{ctx, f.ids}},
 		// A's batch row; credentials of B that would point at A's schema,

@@ -92,5 +92,7 @@ func Models() []any {
 		&MarketplaceListing{}, &TemplateVersion{}, &TemplateAdoption{},
 		// 00027 custom domains
 		&CustomDomain{},
+		// 00029 four-eyes status changes
+		&StatusChangeRequest{},
 	}
 }
