@@ -68,6 +68,9 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 	if m.StepUp, err = h.stepUp(c); err != nil {
 		return m, 0, err
 	}
+	if m.StatusChanges, err = h.statusChanges(c); err != nil {
+		return m, 0, err
+	}
 	errs := map[string]string{}
 	f := store.InboxFilter{}
 	if v := m.Filter.Schema; v != "" {
@@ -496,4 +499,143 @@ func selectedIDs(c *fiber.Ctx) []string {
 		}
 	}
 	return ids
+}
+
+// statusChanges are the organization's revocations and suspensions
+// waiting for a second person (four eyes).
+func (h *Approvals) statusChanges(c *fiber.Ctx) (view.StatusChanges, error) {
+	id := auth.Current(c)
+	rs, err := id.Scope.StatusChangeRequests(c.UserContext())
+	if err != nil {
+		return view.StatusChanges{}, err
+	}
+	var out view.StatusChanges
+	now := time.Now()
+	for _, r := range rs {
+		row := view.StatusChangeRow{ID: r.ID, CredentialID: r.CredentialID, Action: map[store.StatusAction]string{
+			store.ActionRevoke: "Revoke", store.ActionSuspend: "Suspend"}[r.Action], Reason: r.Reason, Requester: "an API key",
+			Waiting: waited(now.Sub(r.CreatedAt)), WaitingISO: iso(r.CreatedAt), Own: r.RequesterID != nil && *r.RequesterID == id.User.ID}
+		if r.Credential != nil {
+			row.Recipient = r.Credential.RecipientAddress
+			if n := r.Credential.RecipientName; n != nil && *n != "" {
+				row.Recipient = *n
+			}
+		}
+		if r.Requester != nil {
+			row.Requester = memberName(r.Requester)
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+// ApproveStatusChange handles POST /approvals/status-changes/:id/approve:
+// the waiting revocation or suspension is made now
+// (issuance.Issuer.DecideStatusChange).
+func (h *Approvals) ApproveStatusChange(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	r, _, err := h.Svc.Issuer.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, true, "", auth.Actor(c))
+	msg := ""
+	if err == nil {
+		msg = map[store.StatusAction]string{store.ActionRevoke: "Approved: the credential is revoked. Verifiers now see it as revoked.",
+			store.ActionSuspend: "Approved: the credential is suspended. Verifiers see it as suspended until it is unsuspended."}[r.Action]
+	}
+	return h.statusChangeDecided(c, msg, err, "")
+}
+
+// RejectStatusChange handles POST /approvals/status-changes/:id/reject
+// (a note is required): the credential stays as it is.
+func (h *Approvals) RejectStatusChange(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	note := strings.TrimSpace(c.FormValue("note"))
+	if msg := checkNote(note); msg != "" {
+		return h.statusChangeRefused(c, note, msg)
+	}
+	_, _, err := h.Svc.Issuer.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, false, note, auth.Actor(c))
+	if errors.Is(err, store.ErrNoteRequired) {
+		return h.statusChangeRefused(c, note, "Say why you reject it: the requester reads your note.")
+	}
+	msg := ""
+	if err == nil {
+		msg = "Rejected: the credential stays as it is."
+	}
+	return h.statusChangeDecided(c, msg, err, note)
+}
+
+// statusChangeRefused answers a rejection whose note is refused: 422,
+// the section with the message next to the row's note.
+func (h *Approvals) statusChangeRefused(c *fiber.Ctx, note, msg string) error {
+	s, err := h.statusChanges(c)
+	if err != nil {
+		return err
+	}
+	found := false
+	for i := range s.Rows {
+		if s.Rows[i].ID == c.Params("id") {
+			s.Rows[i].Note, s.Rows[i].NoteError, found = note, msg, true
+		}
+	}
+	if !found {
+		if _, err := auth.Current(c).Scope.StatusChangeRequest(c.UserContext(), c.Params("id")); err != nil {
+			return err // another organization's: 404
+		}
+		s.Notice, s.NoticeError = "This request is no longer pending: someone else's decision ended it. Nothing was changed.", true
+	}
+	return h.statusChangeAnswer(c, fiber.StatusUnprocessableEntity, s, msg)
+}
+
+// statusChangeDecided answers a decision on a status change: the section
+// with the outcome (or the refusal, 409) for htmx, the inbox with a flash
+// otherwise.
+func (h *Approvals) statusChangeDecided(c *fiber.Ctx, msg string, err error, note string) error {
+	status := fiber.StatusOK
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		switch {
+		case errors.Is(err, store.ErrStatusChange):
+			msg = "This change is no longer possible: " + statusRefusal(err)
+		default:
+			if msg = decisionRefusal(err); msg == "" {
+				return err
+			}
+		}
+		status = fiber.StatusConflict
+	}
+	s, serr := h.statusChanges(c)
+	if serr != nil {
+		return serr
+	}
+	s.Notice, s.NoticeError = msg, err != nil
+	if err != nil && note != "" {
+		for i := range s.Rows {
+			if s.Rows[i].ID == c.Params("id") {
+				s.Rows[i].Note = note
+			}
+		}
+	}
+	c.Set("HX-Trigger", "approvals-changed")
+	return h.statusChangeAnswer(c, status, s, msg)
+}
+
+func (h *Approvals) statusChangeAnswer(c *fiber.Ctx, status int, s view.StatusChanges, msg string) error {
+	if c.Get("HX-Request") == "true" {
+		return render.Component(c, status, view.StatusChangesSection(s))
+	}
+	if status == fiber.StatusUnprocessableEntity {
+		m, _, err := h.index(c)
+		if err != nil {
+			return err
+		}
+		m.StatusChanges = s
+		render.SetTitle(c, "Approvals")
+		return render.Page(c, status, view.IndexPage(m))
+	}
+	kind := layout.FlashSuccess
+	if status != fiber.StatusOK {
+		kind = layout.FlashError
+	}
+	render.Flash(c, kind, msg)
+	return render.Redirect(c, view.Path)
 }

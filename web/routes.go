@@ -214,6 +214,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/approvals", m.Org(authz.ApprovalsDecide), approvals.Index)
 	app.Get("/approvals/count", m.Org(authz.ApprovalsDecide), approvals.Count)
 	app.Post("/approvals/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.ApproveSelected)
+	app.Post("/approvals/status-changes/:id/approve", m.Org(authz.ApprovalsDecide), approvals.ApproveStatusChange)
+	app.Post("/approvals/status-changes/:id/reject", m.Org(authz.ApprovalsDecide), approvals.RejectStatusChange)
 	app.Get("/approvals/:id", m.Org(authz.ApprovalsDecide), approvals.Show)
 	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.Approve)
 	app.Post("/approvals/:id/reject", m.Org(authz.ApprovalsDecide), approvals.Reject)

@@ -230,6 +230,8 @@ var routeGuards = map[string]guard{
 	"GET /approvals/:id":                                           guardOrg(authz.ApprovalsDecide),
 	"POST /approvals/:id/approve":                                  guardOrg(authz.ApprovalsDecide),
 	"POST /approvals/:id/reject":                                   guardOrg(authz.ApprovalsDecide),
+	"POST /approvals/status-changes/:id/approve":                   guardOrg(authz.ApprovalsDecide),
+	"POST /approvals/status-changes/:id/reject":                    guardOrg(authz.ApprovalsDecide),
 	"GET /settings/webhooks/new":                                   guardOrg(authz.WebhooksManage),
 	"POST /settings/webhooks":                                      guardOrg(authz.WebhooksManage),
 	"GET /settings/webhooks/:id":                                   guardOrg(authz.WebhooksManage),

@@ -24,6 +24,24 @@ type Index struct {
 	Notice              string // what the last bulk approval did
 	NoticeError         bool
 	StepUp              StepUp // what "Approve selected" asks to re-enter
+	StatusChanges       StatusChanges
+}
+
+// StatusChanges are the revocations and suspensions waiting for a second
+// person (four eyes), and the outcome of the last decision on one.
+type StatusChanges struct {
+	Rows        []StatusChangeRow
+	Notice      string
+	NoticeError bool
+}
+
+// StatusChangeRow is one waiting revocation or suspension.
+type StatusChangeRow struct {
+	ID, CredentialID, Recipient string
+	Action, Reason, Requester   string // "Revoke", the requester's reason, who asked
+	Waiting, WaitingISO         string
+	Own                         bool   // the person asked for it: they cannot decide
+	Note, NoteError             string // a refused rejection's note and why
 }
 
 // StepUp is the confirmation an approval needs (the organization's
