@@ -250,3 +250,81 @@ func TestBrowserApprovals(t *testing.T) {
 		}
 	}
 }
+
+// Four eyes in the browser: an admin revokes from the credential's page
+// and is told it was sent for approval (the credential stays active); a
+// reviewer finds the revocation at the top of the inbox, rejects nothing
+// without a note (told why next to it), then approves it in place: the
+// section says it is revoked, and the credential's page agrees.
+func TestBrowserFourEyes(t *testing.T) {
+	tab := browsertest.Tab(t)
+	env, base := webtest.Served(t, store.SQLite)
+	org := env.Org("acme")
+	fourEyes(t, env, org)
+	tpl := degreeTemplate(t, env, org)
+	c := issueDegree(t, env, org, tpl, "Katherine Johnson", "katherine@example.org")
+	admin, reviewer := env.User(store.RoleAdmin, org), env.User(store.RoleReviewer, org)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	present := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](`!!document.querySelector(` + strconv.Quote(sel) + `) && ` + settled)
+	}
+	signIn := func(u *store.User) {
+		t.Helper()
+		if err := chromedp.Do(tab,
+			chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{})
+				return err
+			}),
+			chromedp.Navigate(base+"/login"),
+			chromedp.SendKeys(css(`#f-email`), u.Email),
+			chromedp.SendKeys(css(`#f-password`), webtest.Password),
+			chromedp.Click(css(`[data-testid="login-submit"]`)),
+			chromedp.WaitVisible(css(`[data-testid="dashboard"]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	signIn(admin)
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/credentials/"+c.ID+"/revoke"),
+		chromedp.WaitVisible(css(`#f-reason`)),
+		chromedp.SendKeys(css(`#f-reason`), "Issued to the wrong person"),
+		chromedp.Click(css(`[data-testid="credential-confirm-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="credential-page"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	flash, _ := chromedp.Run(tab, chromedp.Text(css(`#flash`)))
+	if !strings.Contains(flash, "Sent for approval") || credentialStatus(t, env, org, c.ID) != store.CredentialActive {
+		t.Fatalf("after the revocation request: flash %q, status %s", flash, credentialStatus(t, env, org, c.ID))
+	}
+
+	signIn(reviewer)
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/approvals"),
+		chromedp.WaitVisible(css(`[data-testid="status-change-row"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	lookTop(t, tab, "four-eyes-inbox")
+	browsertest.Axe(t, tab, "four-eyes-inbox")
+	if err := chromedp.Do(tab,
+		chromedp.Click(css(`[data-testid="status-change-reject"]`)),
+		present(`[data-testid="status-change-note-error"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	lookTop(t, tab, "four-eyes-note-required")
+	if err := chromedp.Do(tab,
+		chromedp.Click(css(`[data-testid="status-change-approve"]`)),
+		present(`[data-testid="status-change-notice"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	notice, _ := chromedp.Run(tab, chromedp.Text(css(`[data-testid="status-change-notice"]`)))
+	if !strings.Contains(notice, "the credential is revoked") || credentialStatus(t, env, org, c.ID) != store.CredentialRevoked {
+		t.Fatalf("after the approval: %q, status %s", notice, credentialStatus(t, env, org, c.ID))
+	}
+	lookTop(t, tab, "four-eyes-approved")
+}
