@@ -521,8 +521,11 @@ func (h *Approvals) statusChanges(c *fiber.Ctx) (view.StatusChanges, error) {
 				row.Recipient = *n
 			}
 		}
-		if r.Requester != nil {
+		switch {
+		case r.Requester != nil:
 			row.Requester = memberName(r.Requester)
+		case r.Via == store.ViaSystem:
+			row.Requester = "TrustCred"
 		}
 		out.Rows = append(out.Rows, row)
 	}
