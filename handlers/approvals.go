@@ -65,6 +65,12 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 			m.Requesters = append(m.Requesters, ui.Option{Value: u.ID, Label: memberName(&u.User)})
 		}
 	}
+	if m.StepUp, err = h.stepUp(c); err != nil {
+		return m, 0, err
+	}
+	if m.StatusChanges, err = h.statusChanges(c); err != nil {
+		return m, 0, err
+	}
 	errs := map[string]string{}
 	f := store.InboxFilter{}
 	if v := m.Filter.Schema; v != "" {
@@ -257,6 +263,9 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		}
 	}
 	m.Decision = view.Decision{ID: req.ID}
+	if m.Decision.StepUp, err = h.stepUp(c); err != nil {
+		return view.Detail{}, err
+	}
 	switch {
 	case req.Status != store.RequestPending:
 		m.Decision.Why = "This request is " + string(req.Status) + ": there is nothing left to decide."
@@ -274,7 +283,23 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 // panel with the outcome, a plain form goes back to the request.
 func (h *Approvals) Approve(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	d, err := h.Svc.Approve(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, auth.Actor(c))
+	ok, err := h.confirm(c)
+	var refused *approval.StepUpError
+	if errors.As(err, &refused) {
+		m, err := h.detail(c, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		m.Decision.StepUp.Error = refused.Message
+		if c.Get("HX-Request") != "true" {
+			return render.Page(c, fiber.StatusUnprocessableEntity, view.DetailPage(m))
+		}
+		return render.Component(c, fiber.StatusUnprocessableEntity, view.DecisionPanel(m.Decision))
+	}
+	if err != nil {
+		return err
+	}
+	d, err := h.Svc.ApproveConfirmed(c.UserContext(), id.Scope, c.Params("id"), ok, auth.Actor(c))
 	msg := ""
 	if err == nil {
 		msg = "Approved. More approvals are needed before it is signed."
@@ -283,6 +308,23 @@ func (h *Approvals) Approve(c *fiber.Ctx) error {
 		}
 	}
 	return h.decided(c, msg, err, "")
+}
+
+// stepUp is what the organization asks approvers to re-enter.
+func (h *Approvals) stepUp(c *fiber.Ctx) (view.StepUp, error) {
+	p, err := h.Svc.StepUpPolicy(c.UserContext(), auth.Current(c).Scope)
+	if err != nil || p == store.StepUpNone {
+		return view.StepUp{}, err
+	}
+	return view.StepUp{Method: string(p)}, nil
+}
+
+// confirm checks the step-up the request carries (approval.Service.Confirm):
+// every approval goes through it, so the policy holds on every path.
+func (h *Approvals) confirm(c *fiber.Ctx) (approval.Confirmed, error) {
+	id := auth.Current(c)
+	return h.Svc.Confirm(c.UserContext(), id.Scope, id.User.ID,
+		approval.StepUp{Password: c.FormValue(approval.FieldPassword), Code: c.FormValue(approval.FieldCode)}, auth.Actor(c))
 }
 
 // Reject handles POST /approvals/:id/reject (note required).
@@ -343,6 +385,8 @@ func decisionRefusal(err error) string {
 		return "You asked for this credential: other people approve it."
 	case errors.Is(err, store.ErrNotEligible):
 		return "Your role does not allow you to approve this credential (any more)."
+	case errors.Is(err, approval.ErrStepUpRequired):
+		return "Your organization's approval policy changed while you were deciding: confirm again to approve."
 	}
 	return ""
 }
@@ -394,8 +438,26 @@ func (h *Approvals) ApproveSelected(c *fiber.Ctx) error {
 	case len(ids) > MaxBulkApprovals:
 		refused = append(refused, fmt.Sprintf("Select at most %d credentials at once.", MaxBulkApprovals))
 	default:
+		// One step-up for the whole selection (a code works once).
+		ok, err := h.confirm(c)
+		var stepUp *approval.StepUpError
+		if errors.As(err, &stepUp) {
+			m, _, err := h.index(c)
+			if err != nil {
+				return err
+			}
+			m.StepUp.Error = stepUp.Message
+			if c.Get("HX-Request") == "true" {
+				return render.Component(c, fiber.StatusUnprocessableEntity, view.Results(m))
+			}
+			render.SetTitle(c, "Approvals")
+			return render.Page(c, fiber.StatusUnprocessableEntity, view.IndexPage(m))
+		}
+		if err != nil {
+			return err
+		}
 		for _, reqID := range ids {
-			_, err := h.Svc.Approve(c.UserContext(), id.Scope, reqID, id.User.ID, auth.Actor(c))
+			_, err := h.Svc.ApproveConfirmed(c.UserContext(), id.Scope, reqID, ok, auth.Actor(c))
 			switch {
 			case err == nil:
 				approved++
@@ -437,4 +499,146 @@ func selectedIDs(c *fiber.Ctx) []string {
 		}
 	}
 	return ids
+}
+
+// statusChanges are the organization's revocations and suspensions
+// waiting for a second person (four eyes).
+func (h *Approvals) statusChanges(c *fiber.Ctx) (view.StatusChanges, error) {
+	id := auth.Current(c)
+	rs, err := id.Scope.StatusChangeRequests(c.UserContext())
+	if err != nil {
+		return view.StatusChanges{}, err
+	}
+	var out view.StatusChanges
+	now := time.Now()
+	for _, r := range rs {
+		row := view.StatusChangeRow{ID: r.ID, CredentialID: r.CredentialID, Action: map[store.StatusAction]string{
+			store.ActionRevoke: "Revoke", store.ActionSuspend: "Suspend"}[r.Action], Reason: r.Reason, Requester: "an API key",
+			Waiting: waited(now.Sub(r.CreatedAt)), WaitingISO: iso(r.CreatedAt), Own: r.RequesterID != nil && *r.RequesterID == id.User.ID}
+		if r.Credential != nil {
+			row.Recipient = r.Credential.RecipientAddress
+			if n := r.Credential.RecipientName; n != nil && *n != "" {
+				row.Recipient = *n
+			}
+		}
+		switch {
+		case r.Requester != nil:
+			row.Requester = memberName(r.Requester)
+		case r.Via == store.ViaSystem:
+			row.Requester = "TrustCred"
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+// ApproveStatusChange handles POST /approvals/status-changes/:id/approve:
+// the waiting revocation or suspension is made now
+// (issuance.Issuer.DecideStatusChange).
+func (h *Approvals) ApproveStatusChange(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	r, _, err := h.Svc.Issuer.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, true, "", auth.Actor(c))
+	msg := ""
+	if err == nil {
+		msg = map[store.StatusAction]string{store.ActionRevoke: "Approved: the credential is revoked. Verifiers now see it as revoked.",
+			store.ActionSuspend: "Approved: the credential is suspended. Verifiers see it as suspended until it is unsuspended."}[r.Action]
+	}
+	return h.statusChangeDecided(c, msg, err, "")
+}
+
+// RejectStatusChange handles POST /approvals/status-changes/:id/reject
+// (a note is required): the credential stays as it is.
+func (h *Approvals) RejectStatusChange(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	note := strings.TrimSpace(c.FormValue("note"))
+	if msg := checkNote(note); msg != "" {
+		return h.statusChangeRefused(c, note, msg)
+	}
+	_, _, err := h.Svc.Issuer.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, false, note, auth.Actor(c))
+	if errors.Is(err, store.ErrNoteRequired) {
+		return h.statusChangeRefused(c, note, "Say why you reject it: the requester reads your note.")
+	}
+	msg := ""
+	if err == nil {
+		msg = "Rejected: the credential stays as it is."
+	}
+	return h.statusChangeDecided(c, msg, err, note)
+}
+
+// statusChangeRefused answers a rejection whose note is refused: 422,
+// the section with the message next to the row's note.
+func (h *Approvals) statusChangeRefused(c *fiber.Ctx, note, msg string) error {
+	s, err := h.statusChanges(c)
+	if err != nil {
+		return err
+	}
+	found := false
+	for i := range s.Rows {
+		if s.Rows[i].ID == c.Params("id") {
+			s.Rows[i].Note, s.Rows[i].NoteError, found = note, msg, true
+		}
+	}
+	if !found {
+		if _, err := auth.Current(c).Scope.StatusChangeRequest(c.UserContext(), c.Params("id")); err != nil {
+			return err // another organization's: 404
+		}
+		s.Notice, s.NoticeError = "This request is no longer pending: someone else's decision ended it. Nothing was changed.", true
+	}
+	return h.statusChangeAnswer(c, fiber.StatusUnprocessableEntity, s, msg)
+}
+
+// statusChangeDecided answers a decision on a status change: the section
+// with the outcome (or the refusal, 409) for htmx, the inbox with a flash
+// otherwise.
+func (h *Approvals) statusChangeDecided(c *fiber.Ctx, msg string, err error, note string) error {
+	status := fiber.StatusOK
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		switch {
+		case errors.Is(err, store.ErrStatusChange):
+			msg = "This change is no longer possible: " + statusRefusal(err)
+		default:
+			if msg = decisionRefusal(err); msg == "" {
+				return err
+			}
+		}
+		status = fiber.StatusConflict
+	}
+	s, serr := h.statusChanges(c)
+	if serr != nil {
+		return serr
+	}
+	s.Notice, s.NoticeError = msg, err != nil
+	if err != nil && note != "" {
+		for i := range s.Rows {
+			if s.Rows[i].ID == c.Params("id") {
+				s.Rows[i].Note = note
+			}
+		}
+	}
+	c.Set("HX-Trigger", "approvals-changed")
+	return h.statusChangeAnswer(c, status, s, msg)
+}
+
+func (h *Approvals) statusChangeAnswer(c *fiber.Ctx, status int, s view.StatusChanges, msg string) error {
+	if c.Get("HX-Request") == "true" {
+		return render.Component(c, status, view.StatusChangesSection(s))
+	}
+	if status == fiber.StatusUnprocessableEntity {
+		m, _, err := h.index(c)
+		if err != nil {
+			return err
+		}
+		m.StatusChanges = s
+		render.SetTitle(c, "Approvals")
+		return render.Page(c, status, view.IndexPage(m))
+	}
+	kind := layout.FlashSuccess
+	if status != fiber.StatusOK {
+		kind = layout.FlashError
+	}
+	render.Flash(c, kind, msg)
+	return render.Redirect(c, view.Path)
 }

@@ -421,9 +421,12 @@ func (h *Credentials) ChangeStatus(action string) fiber.Handler {
 		if len(cf.Errors) > 0 {
 			return h.confirmPage(c, fiber.StatusUnprocessableEntity, cf)
 		}
-		changed, err := h.Issuer.ChangeStatus(ctx, id.Scope, cr.ID, statusActions[action], cf.Reason, store.ViaWeb, auth.Actor(c))
-		if errors.Is(err, store.ErrStatusChange) {
+		out, err := h.Issuer.RequestStatusChange(ctx, id.Scope, cr.ID, statusActions[action], cf.Reason, store.ViaWeb, auth.Actor(c))
+		if errors.Is(err, store.ErrStatusChange) || errors.Is(err, store.ErrStatusChangeWaiting) {
 			msg := "This change is not allowed: " + statusRefusal(err)
+			if errors.Is(err, store.ErrStatusChangeWaiting) {
+				msg = "A revocation or suspension of this credential already waits for approval: it can be decided in Approvals."
+			}
 			if render.IsPartial(c) {
 				s := h.statusModel(c, cr)
 				s.Error = msg
@@ -435,7 +438,10 @@ func (h *Credentials) ChangeStatus(action string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		notice := statusNotice[action]
+		changed, notice := out.Credential, statusNotice[action]
+		if out.Waiting != nil {
+			notice = "Sent for approval: your organization requires a second person. It takes effect once another administrator or reviewer approves it in Approvals."
+		}
 		if render.IsPartial(c) {
 			s := h.statusModel(c, changed)
 			s.Notice = notice

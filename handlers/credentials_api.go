@@ -73,6 +73,16 @@ type APICredentialList struct {
 	Next        *string         `json:"next"` // cursor of the next page; null on the last one
 }
 
+// APIStatusWaiting answers POST /api/v1/credentials/status (202) when the
+// change waits for a second person (four eyes).
+type APIStatusWaiting struct {
+	CredentialID string `json:"credentialId"`
+	Status       string `json:"status"` // "pending"
+	RequestID    string `json:"requestId"`
+	Action       string `json:"action"` // revoke, suspend
+	Message      string `json:"message"`
+}
+
 // APIStatusChanged answers POST /api/v1/credentials/status.
 type APIStatusChanged struct {
 	CredentialID string    `json:"credentialId"`
@@ -477,12 +487,20 @@ func (h *CredentialsAPI) SetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cr, err = h.Issuer.ChangeStatus(ctx, cl.Scope, cr.ID, action, reason, store.ViaAPI, auth.Actor(c))
-	if errors.Is(err, store.ErrStatusChange) {
+	out, err := h.Issuer.RequestStatusChange(ctx, cl.Scope, cr.ID, action, reason, store.ViaAPI, auth.Actor(c))
+	switch {
+	case errors.Is(err, store.ErrStatusChange):
 		return problem(fiber.StatusConflict, "Status change refused", sentence(strings.TrimPrefix(err.Error(), store.ErrStatusChange.Error()+": ")))
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrStatusChangeWaiting):
+		return problem(fiber.StatusConflict, "Status change refused", "A revocation or suspension of this credential already waits for approval.")
+	case err != nil:
 		return err
 	}
-	return c.JSON(APIStatusChanged{CredentialID: h.Issuer.CredentialURL(cr.PublicID), Status: apiStatus(cr, time.Now())})
+	if out.Waiting != nil {
+		// Four eyes: a person of the organization approves it in the inbox.
+		return c.Status(fiber.StatusAccepted).JSON(APIStatusWaiting{CredentialID: h.Issuer.CredentialURL(cr.PublicID),
+			Status: "pending", RequestID: out.Waiting.ID, Action: string(action),
+			Message: "The organization requires a second person to approve this change: it takes effect once an administrator or reviewer approves it."})
+	}
+	return c.JSON(APIStatusChanged{CredentialID: h.Issuer.CredentialURL(out.Credential.PublicID), Status: apiStatus(out.Credential, time.Now())})
 }

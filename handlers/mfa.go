@@ -36,7 +36,7 @@ const (
 	// mfaIssuer is the name authenticator apps show for the account.
 	mfaIssuer = "TrustCred"
 	// mfaSecretContext binds the sealed secret to its column.
-	mfaSecretContext = "users.mfa_secret_encrypted"
+	mfaSecretContext = mfa.SecretContext
 	// mfaQRPath serves the QR code of the enrolment in progress.
 	mfaQRPath = "/account/mfa/qr.png"
 )

@@ -660,6 +660,7 @@ const (
 type InboxEntry struct {
 	ID               string // the request
 	CredentialID     string
+	PublicID         string // the credential's
 	SchemaID         string
 	SchemaName       string
 	TemplateName     *string
@@ -706,7 +707,7 @@ func (s *Scoped) ApprovalInbox(ctx context.Context, f InboxFilter, p InboxPage) 
 func (s *Scoped) inboxQuery(tx *gorm.DB, f InboxFilter, cur *Cursor, limit int) *gorm.DB {
 	q := s.inboxWhere(tx, f).Select("approval_requests.id, approval_requests.credential_id, approval_requests.schema_id, " +
 		"credential_schemas.name AS schema_name, credential_templates.name AS template_name, credentials.recipient_name, " +
-		"credentials.recipient_address, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
+		"credentials.recipient_address, credentials.public_id, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
 		"approval_requests.created_at").
 		Joins("JOIN credentials ON credentials.id = approval_requests.credential_id").
 		Joins("JOIN credential_schemas ON credential_schemas.id = approval_requests.schema_id").

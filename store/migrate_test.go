@@ -30,7 +30,7 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 48, 30: 50, 31: 50, 32: 50, 33: 50, 34: 50, 35: 50}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51}
 
 // latest is the newest migration version.
 const latest = 35
@@ -482,6 +482,8 @@ func testRoundTrip(t *testing.T, d dialect) {
 	create(&store.TemplateReviewVote{ReviewID: review.ID, UserID: user.ID, OrganizationID: org.ID})
 	create(&store.MarketplaceReport{OrganizationID: org.ID, ReporterID: &user.ID, TemplateID: tpl.ID, ReviewID: &review.ID,
 		Reason: store.ReportOffensive, Details: "Rude", Resolution: ptr("hidden")})
+	create(&store.StatusChangeRequest{OrganizationID: org.ID, CredentialID: cred.ID, Action: store.ActionRevoke, Reason: "Issued in error",
+		Via: store.ViaWeb, RequesterID: &user.ID})
 	// (An adoption's template is the copy; one template serves as both here.)
 	create(&store.TemplateAdoption{OrganizationID: org.ID, TemplateID: tpl.ID, SourceTemplateID: &tpl.ID, SourceVersion: 1,
 		SourceName: "BSc", SourceIssuer: "Example University", AdoptedBy: &user.ID})
@@ -667,6 +669,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.ApprovalDelegation:
 			x.EndsAt = x.EndsAt.Add(24 * time.Hour)
+			res = db.Save(x)
+		case *store.StatusChangeRequest:
+			x.Status, x.DecisionNote, x.DecidedAt = store.RequestRejected, ptr("Not without the registrar"), &later
 			res = db.Save(x)
 		case *store.UserToken:
 			x.UsedAt = &later

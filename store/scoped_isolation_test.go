@@ -139,12 +139,15 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	must(err)
 	must(sa.ReportReview(ctx, rv.ID, store.Report{Reason: store.ReportSpam}, actorOf(issuer)))
 	must(db.Scoped(charlie.ID).UnpublishTemplate(ctx, ctpl.ID, store.Actor{}))
+	// A revocation of c1 waiting for a second person (four eyes).
+	scr, err := sa.RequestStatusChange(ctx, c1.ID, store.ActionRevoke, "Issued in error", store.ViaWeb, actorOf(issuer))
+	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
 		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID,
-		reviewer.ID, pending.ID, areq.ID, cp.ID, cp.SchemaID, rv.ID}
+		reviewer.ID, pending.ID, areq.ID, cp.ID, cp.SchemaID, rv.ID, scr.ID}
 	f.pendingID, f.requestID, f.reviewerID = pending.ID, areq.ID, reviewer.ID
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
@@ -190,6 +193,7 @@ var tenantTables = []struct{ table, where string }{
 	{"template_reviews", "organization_id = ?"},
 	{"template_review_votes", "organization_id = ?"},
 	{"marketplace_reports", "organization_id = ?"},
+	{"status_change_requests", "organization_id = ?"},
 }
 
 // snapshot is, per tenant table, the number of A's rows and a digest of
@@ -264,6 +268,7 @@ var isolation = map[string]isolationExpect{
 	// Reviews: B, with a member acting, reaches none of A's.
 	"ReviewEligibility": notFound, "ListedName": notFound, "TemplateReviewBy": empty, "CreateTemplateReview": notFound, "UpdateTemplateReview": notFound,
 	"VoteHelpful": notFound, "VotedHelpful": empty, "ReportReview": notFound, "ReportTemplate": notFound,
+	"RequestStatusChange": notFound, "StatusChangeRequest": notFound, "DecideStatusChange": notFound, "StatusChangeRequests": empty,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -330,7 +335,12 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 			// B's own issuance of a credential signed as A's schema and template.
 			{ctx, store.Issue{IssuerDID: f.b.DID, Via: store.ViaWeb}, cred(), act},
 		},
-		"ChangeCredentialStatus":    statusChanges,
+		"ChangeCredentialStatus": statusChanges,
+		"RequestStatusChange": append(perID(func(id string) []any {
+			return []any{ctx, id, store.ActionRevoke, "a reason", store.ViaWeb, act}
+		}), perID(func(id string) []any { return []any{ctx, id, store.ActionSuspend, "", store.ViaAPI, act} })...),
+		"DecideStatusChange": append(perID(func(id string) []any { return []any{ctx, id, f.reviewerID, true, "", act} }),
+			perID(func(id string) []any { return []any{ctx, id, f.reviewerID, false, "no", act} })...),
 		"ReserveCredentialStatuses": {{ctx, f.b.DID, 2}},
 		"CredentialsByID":           {{ctx, f.ids}},
 		// A's batch row; credentials of B that would point at A's schema,

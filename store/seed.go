@@ -92,6 +92,8 @@ func Models() []any {
 		&MarketplaceListing{}, &TemplateVersion{}, &TemplateAdoption{},
 		// 00027 custom domains
 		&CustomDomain{},
+		// 00029 four-eyes status changes
+		&StatusChangeRequest{},
 		// 00030 marketplace reviews
 		&TemplateReviewVote{}, &MarketplaceReport{},
 	}

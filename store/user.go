@@ -124,6 +124,21 @@ func (db *DB) LoginFailed(ctx context.Context, userID string, now time.Time, act
 	return db.loginFailed(ctx, userID, now, actor, "login.failed", "Failed sign-in")
 }
 
+// StepUpFailed counts a wrong password or code given to confirm an
+// approval (step-up, "approval.step_up_failed") as a failed sign-in: the
+// same count locks the account, so guessing through the approve button
+// is no faster than through the sign-in form.
+func (db *DB) StepUpFailed(ctx context.Context, userID string, now time.Time, actor Actor) (locked bool, err error) {
+	return db.loginFailed(ctx, userID, now, actor, "approval.step_up_failed", "Wrong step-up")
+}
+
+// StepUpSucceeded clears the failure count after a right step-up, as a
+// sign-in does (the decision it confirms is audited on its own).
+func (db *DB) StepUpSucceeded(ctx context.Context, userID string) error {
+	return db.gorm.WithContext(ctx).Model(&User{}).Where("id = ? AND failed_logins > 0", userID).
+		Update("failed_logins", 0).Error
+}
+
 // loginFailed counts a failure of either sign-in step, audited as action
 // (or login.locked when it locks the account).
 func (db *DB) loginFailed(ctx context.Context, userID string, now time.Time, actor Actor, action, what string) (locked bool, err error) {

@@ -111,6 +111,25 @@ func setupGate(db *store.DB) fiber.Handler {
 	}
 }
 
+// refusalLimit allows max refused requests (status 400 and up) per minute
+// per client IP on the routes it guards, then answers 429 until the
+// minute is over; successful requests are not counted. The approve
+// routes use it with the sign-in limit: a wrong step-up password or code
+// is refused like a wrong sign-in. 0 disables it.
+func refusalLimit(max int) fiber.Handler {
+	if max <= 0 {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return limiter.New(limiter.Config{
+		Max:                    max,
+		Expiration:             time.Minute,
+		SkipSuccessfulRequests: true,
+		LimitReached: func(*fiber.Ctx) error {
+			return fiber.ErrTooManyRequests
+		},
+	})
+}
+
 // rateLimit allows max requests per minute per client IP on the routes it
 // guards (sign-in, password reset); 0 disables it.
 func rateLimit(max int) fiber.Handler {

@@ -45,12 +45,14 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	templates := &handlers.Templates{Issuer: issuer}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
+	approvalsAPI := &handlers.ApprovalsAPI{Issuer: issuer}
 	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}
 	eventDocs := handlers.NewEvents()
 	smsStatus := &handlers.SMSStatus{DB: d.DB, AuthToken: d.Config.TwilioAuthToken, BaseURL: d.Config.BaseURL, Log: d.Log}
 	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
 	approvals := &handlers.Approvals{Svc: d.Services.Approvals}
+	stepUpLimited := refusalLimit(d.Config.LoginRateLimit)
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
 	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
@@ -100,6 +102,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/api/v1/credentials/status", m.APIKey(store.ScopeCredentialsRevoke), credentialsAPI.SetStatus)
 	app.Get("/api/v1/credentials", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.List)
 	app.Get("/api/v1/credentials/:publicId", m.APIKey(store.ScopeCredentialsRead), credentialsAPI.Show)
+	// Approval requests, read-only: a key is not a person, so it cannot decide.
+	app.Get("/api/v1/approvals", m.APIKey(store.ScopeCredentialsRead), approvalsAPI.List)
+	app.Get("/api/v1/approvals/:id", m.APIKey(store.ScopeCredentialsRead), approvalsAPI.Show)
 	app.Get("/api/v1/webhooks", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.List)
 	app.Post("/api/v1/webhooks", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Create)
 	app.Get("/api/v1/webhooks/:id", m.APIKey(store.ScopeWebhooksManage), webhooksAPI.Show)
@@ -231,9 +236,11 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	// The reviewer's inbox (approvals.decide). /count and /approve before /:id.
 	app.Get("/approvals", m.Org(authz.ApprovalsDecide), approvals.Index)
 	app.Get("/approvals/count", m.Org(authz.ApprovalsDecide), approvals.Count)
-	app.Post("/approvals/approve", m.Org(authz.ApprovalsDecide), approvals.ApproveSelected)
+	app.Post("/approvals/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.ApproveSelected)
+	app.Post("/approvals/status-changes/:id/approve", m.Org(authz.ApprovalsDecide), approvals.ApproveStatusChange)
+	app.Post("/approvals/status-changes/:id/reject", m.Org(authz.ApprovalsDecide), approvals.RejectStatusChange)
 	app.Get("/approvals/:id", m.Org(authz.ApprovalsDecide), approvals.Show)
-	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), approvals.Approve)
+	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.Approve)
 	app.Post("/approvals/:id/reject", m.Org(authz.ApprovalsDecide), approvals.Reject)
 	// The approval configuration (approvals.manage): rules, workflows and
 	// their step editor, the policy. Fixed paths before :id.

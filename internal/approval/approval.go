@@ -46,9 +46,17 @@ type Service struct {
 // signing job is enqueued in the same transaction: the credential is
 // signed, made active and emailed by the job. The store's refusals come
 // back as they are (store.ErrApprovalNotPending, ErrAlreadyDecided,
-// ErrOwnRequest, ErrNotEligible, ErrNotFound).
+// ErrOwnRequest, ErrNotEligible, ErrNotFound). Under a step-up policy it
+// is refused (ErrStepUpRequired): use ApproveConfirmed.
 func (s *Service) Approve(ctx context.Context, sc *store.Scoped, requestID, userID string, actor store.Actor) (*store.Decided, error) {
-	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: userID, Approve: true}, actor)
+	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: userID, Approve: true}, nil, actor)
+}
+
+// ApproveConfirmed is Approve by the person whose step-up Confirm checked
+// (c); the policy is read again in the decision's transaction, so a
+// step-up of another person or kind is ErrStepUpRequired.
+func (s *Service) ApproveConfirmed(ctx context.Context, sc *store.Scoped, requestID string, c Confirmed, actor store.Actor) (*store.Decided, error) {
+	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: c.userID, Approve: true}, &c, actor)
 }
 
 // Reject records a rejection with its note (required:
@@ -56,13 +64,18 @@ func (s *Service) Approve(ctx context.Context, sc *store.Scoped, requestID, user
 // the requester is told (in-app, with the note) and approval.decided is
 // published, all in one transaction.
 func (s *Service) Reject(ctx context.Context, sc *store.Scoped, requestID, userID, note string, actor store.Actor) (*store.Decided, error) {
-	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: userID, Note: note}, actor)
+	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: userID, Note: note}, nil, actor)
 }
 
-func (s *Service) decide(ctx context.Context, sc *store.Scoped, d store.Decision, actor store.Actor) (*store.Decided, error) {
+func (s *Service) decide(ctx context.Context, sc *store.Scoped, d store.Decision, c *Confirmed, actor store.Actor) (*store.Decided, error) {
 	var out *store.Decided
 	err := sc.InTx(ctx, func(tx *store.Scoped) error {
 		var err error
+		if d.Approve {
+			if err := stepUpHeld(ctx, tx, d.ApproverID, c); err != nil {
+				return err
+			}
+		}
 		if out, err = tx.DecideApproval(ctx, d, actor); err != nil {
 			return err
 		}

@@ -108,6 +108,18 @@ func issueDemo(ctx context.Context, db *store.DB, is *issuance.Issuer, todo []de
 		if _, err := is.ChangeStatus(ctx, sc, ids[2], store.ActionSuspend, "Under review (demo)", store.ViaSystem, actor); err != nil {
 			return err
 		}
+		// Where a revocation needs a second person, one waits for the
+		// demo's reviewers and admins (Approvals).
+		p, err := sc.ApprovalPolicy(ctx)
+		if err != nil {
+			return err
+		}
+		if p.FourEyesRevocation {
+			if _, err := sc.RequestStatusChange(ctx, ids[0], store.ActionRevoke, "The recipient asked for a corrected credential (demo)",
+				store.ViaSystem, actor); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

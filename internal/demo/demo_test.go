@@ -67,6 +67,14 @@ func TestSeed(t *testing.T) {
 			t.Fatal(err)
 		}
 		sc := db.Scoped(northID)
+		// Northfield asks a second person before a revocation: one waits.
+		if waiting, err := sc.StatusChangeRequests(ctx); err != nil || len(waiting) == 0 || waiting[0].Action != store.ActionRevoke ||
+			waiting[0].Credential == nil || waiting[0].Credential.Status != store.CredentialActive {
+			t.Errorf("northfield's waiting revocations: %+v %v", waiting, err)
+		}
+		if n := counts["status_change_requests"]; n == 0 {
+			t.Error("no status change request in the demo")
+		}
 		rules, err := sc.Requirements(ctx)
 		if err != nil || len(rules) == 0 {
 			t.Fatalf("northfield rules: %v", err)

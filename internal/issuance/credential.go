@@ -529,35 +529,68 @@ func (is *Issuer) issue(ctx context.Context, sc *store.Scoped, r Request, via st
 // transaction: the credential and its email job commit together or not at
 // all.
 func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in store.Issue, row *store.Credential, email jobs.Enqueuer, batchID string, actor store.Actor) (*Issued, error) {
+	c := *row
+	signed, b, err := is.signSealed(ctx, sc, s, doc, &in, &c)
+	if err != nil {
+		return nil, err
+	}
+	err = is.commitIssued(ctx, sc, &c, in.Via, batchID, email, func(tx *store.Scoped) error {
+		return tx.StoreIssuedCredential(ctx, in, &c, actor)
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Issued{Credential: &c, Document: signed, JSON: b}, nil
+}
+
+// signSealed reserves the credential's status entries (into in), signs doc
+// with s now, and seals the signed bytes into c with their hash, the
+// cryptosuite, the key and the issue time: what a stored credential holds,
+// whether it is stored now (store) or was waiting for approval
+// (SignApproved).
+func (is *Issuer) signSealed(ctx context.Context, sc *store.Scoped, s *signer, doc map[string]any, in *store.Issue, c *store.Credential) (map[string]any, []byte, error) {
 	var err error
 	if in.Revocation, in.Suspension, err = sc.ReserveCredentialStatus(ctx, in.IssuerDID, in.BatchRowID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	signed, b, err := is.sign(s, doc, in.Revocation, in.Suspension, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sealed, err := is.Keys.Seal(b, dataContext)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sum := sha256.Sum256(b)
 	hash := hex.EncodeToString(sum[:])
-	c := *row
-	c.EncryptedData, c.DataHash = sealed, &hash
 	suite, keyID := s.suite, s.key.ID
+	c.EncryptedData, c.DataHash = sealed, &hash
 	c.ProofType, c.SigningKeyID, c.IssuedAt = &suite, &keyID, &now
-	err = sc.InTx(ctx, func(tx *store.Scoped) error {
-		if err := tx.StoreIssuedCredential(ctx, in, &c, actor); err != nil {
+	return signed, b, nil
+}
+
+// commitIssued is the transaction that makes a signed credential c
+// exist: write (the store's call), credential.issued, then (nil: nothing)
+// and the recipient's email through email (nil: none), together or not
+// at all.
+func (is *Issuer) commitIssued(ctx context.Context, sc *store.Scoped, c *store.Credential, via store.StatusChannel, batchID string, email jobs.Enqueuer,
+	write, then func(tx *store.Scoped) error) error {
+	return sc.InTx(ctx, func(tx *store.Scoped) error {
+		if err := write(tx); err != nil {
 			return err
 		}
 		if is.Events != nil {
-			e, err := is.issuedEvent(&c, in.Via, batchID)
+			e, err := is.issuedEvent(c, via, batchID)
 			if err != nil {
 				return err
 			}
 			if err := events.Publish(ctx, tx, is.Events, e); err != nil {
+				return err
+			}
+		}
+		if then != nil {
+			if err := then(tx); err != nil {
 				return err
 			}
 		}
@@ -573,10 +606,6 @@ func (is *Issuer) store(ctx context.Context, sc *store.Scoped, s *signer, doc ma
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &Issued{Credential: &c, Document: signed, JSON: b}, nil
 }
 
 // issuedEvent is credential.issued for c, just stored.

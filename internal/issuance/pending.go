@@ -11,7 +11,6 @@ import (
 
 	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/jobs"
-	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
 )
@@ -187,49 +186,18 @@ func (is *Issuer) SignApproved(ctx context.Context, sc *store.Scoped, credential
 		doc["evidence"] = evidence
 	}
 	in := store.Issue{IssuerDID: s.issuerDID, Via: store.ViaSystem}
-	if in.Revocation, in.Suspension, err = sc.ReserveCredentialStatus(ctx, s.issuerDID, ""); err != nil {
-		return nil, err
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	signed, b, err := is.sign(s, doc, in.Revocation, in.Suspension, now)
+	row := &store.Credential{ID: c.ID, SchemaID: c.SchemaID, TemplateID: c.TemplateID}
+	signed, b, err := is.signSealed(ctx, sc, s, doc, &in, row)
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := is.Keys.Seal(b, dataContext)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(b)
-	hash := hex.EncodeToString(sum[:])
-	keyID := s.key.ID
-	row := &store.Credential{ID: c.ID, SchemaID: c.SchemaID, TemplateID: c.TemplateID, EncryptedData: sealed, DataHash: &hash,
-		ProofType: &s.suite, SigningKeyID: &keyID, IssuedAt: &now}
-	err = sc.InTx(ctx, func(tx *store.Scoped) error {
-		if err := tx.ActivatePendingCredential(ctx, in, row, actor); err != nil {
-			return err
-		}
-		if is.Events != nil {
-			e, err := is.issuedEvent(row, store.ViaSystem, "")
-			if err != nil {
-				return err
-			}
-			if err := events.Publish(ctx, tx, is.Events, e); err != nil {
-				return err
-			}
-		}
+	err = is.commitIssued(ctx, sc, row, store.ViaSystem, "", email, func(tx *store.Scoped) error {
+		return tx.ActivatePendingCredential(ctx, in, row, actor)
+	}, func(tx *store.Scoped) error {
 		if then != nil {
-			if err := then(tx, row); err != nil {
-				return err
-			}
+			return then(tx, row)
 		}
-		if email == nil {
-			return nil
-		}
-		sqlTx, err := tx.SQLTx()
-		if err != nil {
-			return err
-		}
-		return notify.EnqueueCredentialEmail(ctx, email, sqlTx, row.ID, row.IssuerID)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -74,3 +74,60 @@ func (is *Issuer) ExpireDue(ctx context.Context, now time.Time, limit int) (int,
 	}
 	return is.DB.ExpireCredentials(ctx, now, limit, then)
 }
+
+// Requested is the outcome of RequestStatusChange: the credential as it
+// is now (changed, or not yet) and, under four eyes, the request that
+// waits for a second person (nil when the change was made).
+type Requested struct {
+	Credential *store.Credential
+	Waiting    *store.StatusChangeRequest
+}
+
+// RequestStatusChange is how a person or an API key revokes or suspends:
+// when the organization's approval policy asks for four eyes on that
+// action (store.ApprovalPolicy.FourEyesRevocation, FourEyesSuspension),
+// the change waits for another person (store.RequestStatusChange:
+// nothing changes, no event); otherwise, and for unsuspension, it is
+// ChangeStatus.
+func (is *Issuer) RequestStatusChange(ctx context.Context, sc *store.Scoped, id string, action store.StatusAction, reason string, via store.StatusChannel, actor store.Actor) (Requested, error) {
+	p, err := sc.ApprovalPolicy(ctx)
+	if err != nil {
+		return Requested{}, err
+	}
+	if action == store.ActionRevoke && p.FourEyesRevocation || action == store.ActionSuspend && p.FourEyesSuspension {
+		r, err := sc.RequestStatusChange(ctx, id, action, reason, via, actor)
+		if err != nil {
+			return Requested{}, err
+		}
+		return Requested{Credential: r.Credential, Waiting: r}, nil
+	}
+	c, err := is.ChangeStatus(ctx, sc, id, action, reason, via, actor)
+	return Requested{Credential: c}, err
+}
+
+// DecideStatusChange is a second person's decision on a waiting
+// revocation or suspension (store.DecideStatusChange's rules): approved,
+// the change is made (ChangeStatus's bit flip, history, audit and event,
+// attributed to the decider) in the same transaction, so of racing
+// approvers exactly one changes the credential; rejected, nothing changes.
+// A change the credential's status no longer allows (revoked meanwhile)
+// is *store.StatusChangeError and the decision is not recorded.
+func (is *Issuer) DecideStatusChange(ctx context.Context, sc *store.Scoped, requestID, deciderID string, approve bool, note string, actor store.Actor) (*store.StatusChangeRequest, *store.Credential, error) {
+	var r *store.StatusChangeRequest
+	var c *store.Credential
+	err := events.Change(ctx, sc, is.Events, func(tx *store.Scoped) ([]events.Event, error) {
+		var err error
+		if r, err = tx.DecideStatusChange(ctx, requestID, deciderID, approve, note, actor); err != nil || !approve {
+			return nil, err
+		}
+		if c, err = tx.ChangeCredentialStatus(ctx, r.CredentialID, r.Action, r.Reason, r.Via, actor); err != nil {
+			return nil, err
+		}
+		e, err := is.statusEvent(c, r.Reason, r.Via, time.Now())
+		return []events.Event{e}, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, c, nil
+}

@@ -32,6 +32,9 @@ const (
 	// skew is how many steps either side of the current one are accepted,
 	// for clocks that are a little off and codes typed near a boundary.
 	skew = 1
+	// SecretContext binds a sealed TOTP secret to its column
+	// (users.mfa_secret_encrypted): every opener uses it.
+	SecretContext = "users.mfa_secret_encrypted"
 	// qrSize is the target width of the QR code image in pixels.
 	qrSize = 256
 	// quietZone is the white border, in modules, that QR readers need.

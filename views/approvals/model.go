@@ -23,7 +23,40 @@ type Index struct {
 	Error               string // a bad filter or page link
 	Notice              string // what the last bulk approval did
 	NoticeError         bool
+	StepUp              StepUp // what "Approve selected" asks to re-enter
+	StatusChanges       StatusChanges
 }
+
+// StatusChanges are the revocations and suspensions waiting for a second
+// person (four eyes), and the outcome of the last decision on one.
+type StatusChanges struct {
+	Rows        []StatusChangeRow
+	Notice      string
+	NoticeError bool
+}
+
+// StatusChangeRow is one waiting revocation or suspension.
+type StatusChangeRow struct {
+	ID, CredentialID, Recipient string
+	Action, Reason, Requester   string // "Revoke", the requester's reason, who asked
+	Waiting, WaitingISO         string
+	Own                         bool   // the person asked for it: they cannot decide
+	Note, NoteError             string // a refused rejection's note and why
+}
+
+// StepUp is the confirmation an approval needs (the organization's
+// approval policy): Method "" (none), StepUpPassword or StepUpTOTP, and
+// the error of the last attempt.
+type StepUp struct{ Method, Error string }
+
+// The step-up methods (store.StepUp's values) and their form fields
+// (approval.FieldPassword, approval.FieldCode).
+const (
+	StepUpPassword = "password"
+	StepUpTOTP     = "totp"
+	FieldPassword  = "step_up_password"
+	FieldCode      = "step_up_code"
+)
 
 // Filter is the inbox's filter form.
 type Filter struct{ Schema, Requester, Age string }
@@ -74,6 +107,7 @@ type Decision struct {
 	Error     bool   // Message is a refusal
 	NoteError string // the note field's error
 	Note      string
+	StepUp    StepUp // what Approve asks to re-enter
 }
 
 func boolAttr(b bool) string {
