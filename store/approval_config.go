@@ -490,24 +490,11 @@ func (s *Scoped) workflow(tx *gorm.DB, id string) (*ApprovalWorkflow, error) {
 // to a credential of schemaID: the schema's own, or else the
 // organization's workflow for every schema; ErrNotFound when neither.
 func (s *Scoped) IssuanceWorkflow(ctx context.Context, schemaID string) (*ApprovalWorkflow, error) {
-	var ws []ApprovalWorkflow
-	err := s.q(ctx, &ApprovalWorkflow{}).
-		Where("active AND workflow_type = ? AND (schema_id = ? OR schema_id IS NULL)", WorkflowCredentialIssuance, schemaID).
-		Find(&ws).Error
-	if err != nil {
-		return nil, err
+	w, err := s.issuanceWorkflow(s.db.WithContext(ctx), schemaID)
+	if err == nil && w == nil {
+		err = ErrNotFound
 	}
-	var general *ApprovalWorkflow
-	for i := range ws {
-		if ws[i].SchemaID != nil {
-			return &ws[i], nil
-		}
-		general = &ws[i]
-	}
-	if general == nil {
-		return nil, ErrNotFound
-	}
-	return general, nil
+	return w, err
 }
 
 // WorkflowStepKey is the FieldErrors key prefix of step i (0-based):

@@ -97,6 +97,12 @@ type Rule struct {
 	Required      int
 	Roles         []Role
 	UserIDs       []string // people named besides the roles' holders (00023)
+	// Step is the workflow step the rule is (0: a multi-signature rule),
+	// Name its name; Escalation marks who an escalated step lets decide
+	// too (approval_workflow_run.go).
+	Step       int
+	Name       string
+	Escalation bool
 }
 
 // Lets reports whether the rule lets a person of this role and id decide.
@@ -187,11 +193,11 @@ func (s *Scoped) StorePendingCredential(ctx context.Context, p Pending, c *Crede
 		if err := tx.Create(req).Error; err != nil {
 			return err
 		}
-		reqs, err := s.activeRequirements(tx, c.SchemaID)
+		plan, err := s.startPlan(tx, req, time.Now().UTC())
 		if err != nil {
 			return err
 		}
-		approvers, err := s.eligibleMembers(tx, rulesOf(reqs), p.RequesterID)
+		approvers, err := s.eligibleMembers(tx, plan.rulesAt(1), p.RequesterID)
 		if err != nil {
 			return err
 		}
@@ -330,17 +336,19 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 			}
 			return err
 		}
-		reqs, err := s.activeRequirements(tx, req.SchemaID)
+		plan, err := s.planOf(tx, req)
 		if err != nil {
 			return err
 		}
-		rules := rulesOf(reqs)
-		if !slices.ContainsFunc(rules, func(r Rule) bool { return r.Lets(approver.ID, approver.Role) }) {
+		if !slices.ContainsFunc(plan.rulesAt(req.CurrentStep), func(r Rule) bool { return r.Lets(approver.ID, approver.Role) }) {
 			return ErrNotEligible
 		}
+		// Once per round: a person who decided at an earlier step of a
+		// workflow does not decide again at a later one (their approval
+		// counts once, for every rule and step it can).
 		var n int64
-		if err := s.tenant(tx, &CredentialApproval{}).Where("request_id = ? AND round = ? AND step = ? AND approver_id = ?",
-			req.ID, req.Round, req.CurrentStep, approver.ID).Count(&n).Error; err != nil {
+		if err := s.tenant(tx, &CredentialApproval{}).Where("request_id = ? AND round = ? AND (approver_id = ? OR acting_for_id = ?)",
+			req.ID, req.Round, approver.ID, approver.ID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
@@ -372,6 +380,9 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 			if err := s.endRequest(tx, req, RequestRejected, now); err != nil {
 				return err
 			}
+			if err := s.endInstance(tx, plan, WorkflowRejected, now); err != nil {
+				return err
+			}
 			if err := s.rejectCredential(tx, req, note, act); err != nil {
 				return err
 			}
@@ -385,16 +396,29 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 			return audit(tx, act, "approval.rejected", "credential", req.CredentialID, AuditDetails{
 				Summary: "Rejected the credential's approval request: " + note, Extra: map[string]string{"request": req.ID}})
 		}
-		if out.Tally, err = s.tally(tx, req, rules); err != nil {
+		given, err := s.roundApprovals(tx, req)
+		if err != nil {
 			return err
+		}
+		out.Tally = plan.tallies(given)
+		summary := fmt.Sprintf("Approved the credential (%s)", tallySummary(out.Tally))
+		if plan.wf != nil {
+			summary = fmt.Sprintf("Approved the credential at step %d “%s” (%s)", req.CurrentStep, plan.stepName(req.CurrentStep), tallySummary(out.Tally))
 		}
 		if err := audit(tx, act, "approval.approved", "credential", req.CredentialID, AuditDetails{
-			Summary: fmt.Sprintf("Approved the credential (%s)", tallySummary(out.Tally)), Extra: map[string]string{"request": req.ID}}); err != nil {
+			Summary: summary, Extra: map[string]string{"request": req.ID, "step": fmt.Sprint(req.CurrentStep)}}); err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(out.Tally, func(t RuleTally) bool { return !t.Met() }) {
+		to, approved := plan.next(req.CurrentStep, given)
+		if approved {
 			out.Final = true
-			return s.endRequest(tx, req, RequestApproved, now)
+			if err := s.endRequest(tx, req, RequestApproved, now); err != nil {
+				return err
+			}
+			return s.endInstance(tx, plan, WorkflowApproved, now)
+		}
+		if to != req.CurrentStep {
+			return s.moveStep(tx, plan, req, to, now, act)
 		}
 		return nil
 	})
@@ -413,48 +437,24 @@ func tallySummary(ts []RuleTally) string {
 	return strings.Join(parts, "; ")
 }
 
-// tally counts, per rule, the approvals of the request's current round
-// and step by people who held one of its roles when they approved, or
-// whom it names.
-func (s *Scoped) tally(tx *gorm.DB, req *ApprovalRequest, rules []Rule) ([]RuleTally, error) {
-	var given []struct {
-		ApproverID   string
-		ApproverRole *string
-	}
-	if err := s.tenant(tx, &CredentialApproval{}).Select("approver_id, approver_role").
-		Where("request_id = ? AND round = ? AND step = ? AND approval_status = ?",
-			req.ID, req.Round, req.CurrentStep, ApprovalApproved).Scan(&given).Error; err != nil {
-		return nil, err
-	}
-	out := make([]RuleTally, len(rules))
-	for i, r := range rules {
-		out[i].Rule = r
-		for _, g := range given {
-			role := Role("")
-			if g.ApproverRole != nil {
-				role = Role(*g.ApproverRole)
-			}
-			if r.Lets(g.ApproverID, role) {
-				out[i].Approvals++
-			}
-		}
-	}
-	return out, nil
-}
-
-// ApprovalTally is, for one of the organization's requests, each active
-// rule with the approvals of its current round that count for it.
+// ApprovalTally is, for one of the organization's requests, each workflow
+// step and each active rule with the approvals of its current round that
+// count for it.
 func (s *Scoped) ApprovalTally(ctx context.Context, requestID string) ([]RuleTally, error) {
 	req, err := s.ApprovalRequest(ctx, requestID)
 	if err != nil {
 		return nil, err
 	}
 	tx := s.db.WithContext(ctx)
-	reqs, err := s.activeRequirements(tx, req.SchemaID)
+	plan, err := s.planOf(tx, req)
 	if err != nil {
 		return nil, err
 	}
-	return s.tally(tx, req, rulesOf(reqs))
+	given, err := s.roundApprovals(tx, req)
+	if err != nil {
+		return nil, err
+	}
+	return plan.tallies(given), nil
 }
 
 // EligibleApprovers counts the people who may decide on one of the
@@ -466,11 +466,18 @@ func (s *Scoped) EligibleApprovers(ctx context.Context, requestID string) (int, 
 		return 0, err
 	}
 	tx := s.db.WithContext(ctx)
-	reqs, err := s.activeRequirements(tx, req.SchemaID)
+	plan, err := s.planOf(tx, req)
 	if err != nil {
 		return 0, err
 	}
-	ids, err := s.eligibleMembers(tx, rulesOf(reqs), req.RequesterID)
+	var rules []Rule
+	for k := 1; k <= max(plan.flowSteps(), 1); k++ {
+		rules = append(rules, plan.rulesAt(k)...)
+	}
+	if plan.wf != nil && len(plan.reqs) > 0 {
+		rules = append(rules, rulesOf(plan.reqs)...)
+	}
+	ids, err := s.eligibleMembers(tx, rules, req.RequesterID)
 	return len(ids), err
 }
 
@@ -535,6 +542,13 @@ func (s *Scoped) EditPendingCredential(ctx context.Context, credentialID string,
 		req.CurrentStep = 1
 		if err := s.tenant(tx, &ApprovalRequest{}).Where("id = ?", req.ID).
 			Updates(map[string]any{"round": req.Round, "current_step": 1, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		plan, err := s.planOf(tx, &req)
+		if err != nil {
+			return err
+		}
+		if err := s.restartClock(tx, plan, 1, now); err != nil {
 			return err
 		}
 		return audit(tx, s.actor(actor), "approval.reset", "credential", credentialID, AuditDetails{

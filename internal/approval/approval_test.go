@@ -409,3 +409,59 @@ func TestBulkRowsUnderARequirementAreRefused(t *testing.T) {
 		}
 	})
 }
+
+// A schema with a credential_issuance workflow and no rule parks its
+// credentials too; the request signs once after the workflow's last step,
+// and each evidence entry names the step it was given at.
+func TestWorkflowParksAndSignsAfterItsSteps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, "https://creds.example.org")
+		rules, err := f.sc.Requirements(ctx)
+		if err != nil || len(rules) != 1 {
+			t.Fatalf("rules %v %v", rules, err)
+		}
+		if _, err := f.sc.SetRequirementActive(ctx, rules[0].ID, false, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		steps := []store.WorkflowStep{
+			{Name: "Registrar", ApproverUserIDs: []string{f.reviewers[0].ID}, RequiredApprovals: 1},
+			{Name: "Dean's office", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1},
+		}
+		if _, err := f.sc.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Degree issuance", Type: store.WorkflowCredentialIssuance,
+			Steps: steps, EscalationTimeoutHours: 24, Active: true}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		out := f.park(t)
+		if out.Signed || out.Credential.Status != store.CredentialPending {
+			t.Fatalf("a credential under a workflow is signed at once: %+v", out.Credential)
+		}
+		req, err := f.sc.ApprovalRequestFor(ctx, out.Credential.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[1].ID, actor(f.reviewers[1])); !errors.Is(err, store.ErrNotEligible) {
+			t.Fatalf("a reviewer not named by step 1 approves it: %v", err)
+		}
+		if d, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[0].ID, actor(f.reviewers[0])); err != nil || d.Final || len(f.jobs.kinds("approval_sign")) != 0 {
+			t.Fatalf("step 1: %+v %v", d, err)
+		}
+		if d, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[1].ID, actor(f.reviewers[1])); err != nil || !d.Final {
+			t.Fatalf("step 2: %+v %v", d, err)
+		}
+		if n := len(f.jobs.kinds("approval_sign")); n != 1 {
+			t.Fatalf("%d signing jobs", n)
+		}
+		issued, err := f.svc.Sign(ctx, f.org.ID, req.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := vc.VerifyRDFC(ctx, issued.Document, f.resolver(), vc.VerifyOptions{}); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		ev, _ := issued.Document["evidence"].([]any)
+		if len(ev) != 2 || fmt.Sprint(ev[0].(map[string]any)["approvalStep"]) != "1" || fmt.Sprint(ev[1].(map[string]any)["approvalStep"]) != "2" {
+			t.Fatalf("evidence %v", issued.Document["evidence"])
+		}
+	})
+}
