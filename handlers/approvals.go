@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,14 +48,37 @@ func (h *Approvals) Index(c *fiber.Ctx) error {
 func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 	id := auth.Current(c)
 	ctx := c.UserContext()
-	m := view.Index{Filter: view.Filter{Schema: c.Query("schema"), Requester: c.Query("requester"), Age: c.Query("age")}}
-	m.Filtered = form.Filtered(m.Filter.Schema, m.Filter.Requester, m.Filter.Age)
+	m := view.Index{Filter: view.Filter{Schema: c.Query("schema"), Template: c.Query("template"), Requester: c.Query("requester"),
+		Age: c.Query("age"), Step: c.Query("step")}}
+	m.Filtered = form.Filtered(m.Filter.Schema, m.Filter.Template, m.Filter.Requester, m.Filter.Age, m.Filter.Step)
 	schemas, err := id.Scope.Schemas(ctx)
 	if err != nil {
 		return m, 0, err
 	}
 	for _, s := range schemas {
 		m.Schemas = append(m.Schemas, ui.Option{Value: s.ID, Label: s.Name + " " + s.Version})
+	}
+	templates, err := id.Scope.Templates(ctx)
+	if err != nil {
+		return m, 0, err
+	}
+	for _, t := range templates {
+		m.Templates = append(m.Templates, ui.Option{Value: t.ID, Label: t.Name})
+	}
+	// Steps: as many as the organization's longest workflow has, and one
+	// more for the schema's rules after it.
+	workflows, err := id.Scope.ApprovalWorkflows(ctx)
+	if err != nil {
+		return m, 0, err
+	}
+	steps := 0
+	for _, w := range workflows {
+		if w.WorkflowType == store.WorkflowCredentialIssuance {
+			steps = max(steps, len(w.Steps)+1)
+		}
+	}
+	for k := 1; k <= steps; k++ {
+		m.Steps = append(m.Steps, ui.Option{Value: strconv.Itoa(k), Label: "Step " + strconv.Itoa(k)})
 	}
 	members, err := id.Scope.Members(ctx, store.MemberFilter{})
 	if err != nil {
@@ -73,6 +97,19 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		}
 		f.SchemaID = v
 	}
+	if v := m.Filter.Template; v != "" {
+		if !slices.ContainsFunc(m.Templates, func(o ui.Option) bool { return o.Value == v }) {
+			errs["template"] = "Choose a template from the list."
+		}
+		f.TemplateID = v
+	}
+	if v := m.Filter.Step; v != "" {
+		if !slices.ContainsFunc(m.Steps, func(o ui.Option) bool { return o.Value == v }) {
+			errs["step"] = "Choose a step from the list."
+		} else {
+			f.Step, _ = strconv.Atoi(v)
+		}
+	}
 	if v := m.Filter.Requester; v != "" {
 		if !slices.ContainsFunc(m.Requesters, func(o ui.Option) bool { return o.Value == v }) {
 			errs["requester"] = "Choose a person from the list."
@@ -88,7 +125,7 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 	}
 	cur := form.ParseCursor(errs, c.Query("after"))
 	if len(errs) > 0 {
-		m.Error = form.Summary(errs, "schema", "requester", "age")
+		m.Error = form.Summary(errs, "schema", "template", "step", "requester", "age")
 		return m, fiber.StatusUnprocessableEntity, nil
 	}
 	page, err := id.Scope.ApprovalInbox(ctx, f, store.InboxPage{Cursor: cur})
@@ -108,9 +145,13 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		if e.RequesterEmail != nil {
 			r.Requester = *e.RequesterEmail
 		}
+		if len(m.Steps) > 0 {
+			r.Step = "Step " + strconv.Itoa(e.CurrentStep)
+		}
 		m.Rows = append(m.Rows, r)
 	}
-	params := map[string]string{"schema": m.Filter.Schema, "requester": m.Filter.Requester, "age": m.Filter.Age}
+	params := map[string]string{"schema": m.Filter.Schema, "template": m.Filter.Template, "step": m.Filter.Step,
+		"requester": m.Filter.Requester, "age": m.Filter.Age}
 	if cur != nil {
 		m.Newer = form.Link(view.Path, params)
 	}
@@ -212,6 +253,9 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		return view.Detail{}, err
 	}
 	for _, t := range tally {
+		if t.Step > 0 {
+			continue // a workflow's step: shown with the steps
+		}
 		roles := make([]string, 0, len(t.Roles)+1)
 		for _, r := range t.Roles {
 			roles = append(roles, string(r)+"s")
@@ -224,6 +268,24 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		}
 		m.Rules = append(m.Rules, view.Rule{Text: fmt.Sprintf("Approvals of %s", strings.Join(roles, " or ")),
 			Given: min(t.Approvals, t.Required), Required: t.Required, Met: t.Met()})
+	}
+	steps, err := sc.ApprovalSteps(ctx, req.ID)
+	if err != nil {
+		return view.Detail{}, err
+	}
+	for _, st := range steps {
+		v := view.Step{Number: st.Step, Name: st.Name, Given: min(st.Approvals, st.Required), Required: st.Required, State: "next",
+			Escalated: st.Escalated}
+		switch {
+		case st.Done:
+			v.State = "done"
+		case st.Current:
+			v.State = "current"
+		}
+		if st.DueAt != nil {
+			v.Due, v.DueISO = stamp(*st.DueAt), iso(*st.DueAt)
+		}
+		m.Steps = append(m.Steps, v)
 	}
 	decisions, err := sc.ApprovalDecisions(ctx, req.ID)
 	if err != nil {
@@ -242,6 +304,9 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		}
 		if a.ApproverRole != nil {
 			what += " as " + *a.ApproverRole
+		}
+		if len(steps) > 0 && a.Step <= len(steps) {
+			what += fmt.Sprintf(" at step %d “%s”", a.Step, steps[a.Step-1].Name)
 		}
 		at := a.CreatedAt
 		if a.ApprovedAt != nil {
@@ -278,6 +343,10 @@ func (h *Approvals) Approve(c *fiber.Ctx) error {
 	msg := ""
 	if err == nil {
 		msg = "Approved. More approvals are needed before it is signed."
+		if !d.Final && d.Approval.Step != d.Request.CurrentStep {
+			msg = fmt.Sprintf("Approved. Step %d is complete: the request moves on to step %d, whose approvers were told.",
+				d.Approval.Step, d.Request.CurrentStep)
+		}
 		if d.Final {
 			msg = "Approved. That was the last approval needed: the credential is being signed and sent to its recipient."
 		}

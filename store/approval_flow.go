@@ -650,7 +650,11 @@ func (s *Scoped) ApprovalDecisions(ctx context.Context, requestID string) ([]Cre
 // InboxFilter narrows the approvals inbox. Zero fields select everything.
 type InboxFilter struct {
 	SchemaID    string
+	TemplateID  string
 	RequesterID string
+	// Step keeps the requests waiting at this step of their workflow (1
+	// for requests under the rules alone).
+	Step int
 	// OlderThan keeps the requests waiting at least this long.
 	OlderThan time.Duration
 	// Now is the clock OlderThan counts from (zero: time.Now).
@@ -682,6 +686,7 @@ type InboxEntry struct {
 	RequesterID      *string
 	RequesterEmail   *string
 	Round            int
+	CurrentStep      int
 	CreatedAt        time.Time
 }
 
@@ -721,7 +726,7 @@ func (s *Scoped) inboxQuery(tx *gorm.DB, f InboxFilter, cur *Cursor, limit int) 
 	q := s.inboxWhere(tx, f).Select("approval_requests.id, approval_requests.credential_id, approval_requests.schema_id, " +
 		"credential_schemas.name AS schema_name, credential_templates.name AS template_name, credentials.recipient_name, " +
 		"credentials.recipient_address, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
-		"approval_requests.created_at").
+		"approval_requests.current_step, approval_requests.created_at").
 		Joins("JOIN credentials ON credentials.id = approval_requests.credential_id").
 		Joins("JOIN credential_schemas ON credential_schemas.id = approval_requests.schema_id").
 		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
@@ -741,6 +746,16 @@ func (s *Scoped) inboxWhere(tx *gorm.DB, f InboxFilter) *gorm.DB {
 	}
 	if f.RequesterID != "" {
 		q = q.Where("approval_requests.requester_id = ?", f.RequesterID)
+	}
+	if f.TemplateID != "" && !validUUID(f.TemplateID) {
+		q = q.Where("1 = 0")
+	} else if f.TemplateID != "" {
+		// credentials is reached through the request: the inbox's rows
+		// are the organization's requests, their credentials its own.
+		q = q.Where("approval_requests.credential_id IN (SELECT id FROM credentials WHERE credentials.template_id = ?)", f.TemplateID)
+	}
+	if f.Step > 0 {
+		q = q.Where("approval_requests.current_step = ?", f.Step)
 	}
 	if f.OlderThan > 0 {
 		now := f.Now

@@ -264,3 +264,53 @@ func TestWorkflowRaceOnTheLastApprovalOfAStep(t *testing.T) {
 		}
 	})
 }
+
+// The inbox narrows by template and by the step a request waits at.
+func TestApprovalInboxByTemplateAndStep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newApprovalFixture(t, db)
+		f.addWorkflow(t, db, 0, false, reviewersStep("Registrar", 1), adminStep("Dean"))
+		_, first := f.park(t)
+		_, second := f.park(t)
+		if _, err := f.decide(f.reviewers[0], second, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(filter store.InboxFilter) []string {
+			t.Helper()
+			page, err := f.sc.ApprovalInbox(ctx, filter, store.InboxPage{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range page.Entries {
+				out = append(out, e.ID)
+			}
+			return out
+		}
+		if got := ids(store.InboxFilter{Step: 1}); len(got) != 1 || got[0] != first.ID {
+			t.Errorf("step 1: %v", got)
+		}
+		if got := ids(store.InboxFilter{Step: 2}); len(got) != 1 || got[0] != second.ID {
+			t.Errorf("step 2: %v", got)
+		}
+		if got := ids(store.InboxFilter{TemplateID: f.tpl.ID}); len(got) != 2 {
+			t.Errorf("the template's: %v", got)
+		}
+		other := *f.tpl
+		other.ID, other.Name, other.Schema = "", "Another template", nil
+		if err := store.Gorm(db).Create(&other).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(store.InboxFilter{TemplateID: other.ID}); len(got) != 0 {
+			t.Errorf("another template's: %v", got)
+		}
+		if got := ids(store.InboxFilter{TemplateID: "not-an-id"}); len(got) != 0 {
+			t.Errorf("a bad template id: %v", got)
+		}
+		page, _ := f.sc.ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{})
+		if len(page.Entries) != 2 || page.Entries[1].CurrentStep != 2 {
+			t.Errorf("entries %+v", page.Entries)
+		}
+	})
+}
