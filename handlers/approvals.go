@@ -298,6 +298,13 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		if a.Approver != nil {
 			who = memberName(a.Approver)
 		}
+		if a.ActingForID != nil {
+			absent := "a former member"
+			if a.ActingFor != nil {
+				absent = memberName(a.ActingFor)
+			}
+			who += " acting for " + absent
+		}
 		what := "approved"
 		if a.ApprovalStatus == store.ApprovalRejected {
 			what = "rejected"
@@ -317,11 +324,21 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 			e.Note = *a.ApprovalNotes
 		}
 		m.History = append(m.History, e)
-		if a.ApproverID == id.User.ID && a.Round == req.Round {
+		if (a.ApproverID == id.User.ID || a.ActingForID != nil && *a.ActingForID == id.User.ID) && a.Round == req.Round {
 			decided = true
 		}
 	}
 	m.Decision = view.Decision{ID: req.ID}
+	// The people this person stands in for now, to decide in their place.
+	absent, err := sc.StandingInFor(ctx, id.User.ID, time.Now())
+	if err != nil {
+		return view.Detail{}, err
+	}
+	for _, u := range absent {
+		if req.RequesterID == nil || *req.RequesterID != u.ID {
+			m.Decision.ActingFor = append(m.Decision.ActingFor, ui.Option{Value: u.ID, Label: "For " + memberName(&u) + " (standing in)"})
+		}
+	}
 	switch {
 	case req.Status != store.RequestPending:
 		m.Decision.Why = "This request is " + string(req.Status) + ": there is nothing left to decide."
@@ -339,7 +356,8 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 // panel with the outcome, a plain form goes back to the request.
 func (h *Approvals) Approve(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	d, err := h.Svc.Approve(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, auth.Actor(c))
+	d, err := h.Svc.Decide(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Approve: true,
+		ActingForID: strings.TrimSpace(c.FormValue("acting_for"))}, auth.Actor(c))
 	msg := ""
 	if err == nil {
 		msg = "Approved. More approvals are needed before it is signed."
@@ -361,7 +379,8 @@ func (h *Approvals) Reject(c *fiber.Ctx) error {
 	if msg := checkNote(note); msg != "" {
 		return h.refuse(c, note, msg)
 	}
-	_, err := h.Svc.Reject(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, note, auth.Actor(c))
+	_, err := h.Svc.Decide(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Note: note,
+		ActingForID: strings.TrimSpace(c.FormValue("acting_for"))}, auth.Actor(c))
 	if errors.Is(err, store.ErrNoteRequired) {
 		return h.refuse(c, note, "Say why you reject it: the requester reads your note.")
 	}
@@ -411,7 +430,9 @@ func decisionRefusal(err error) string {
 	case errors.Is(err, store.ErrOwnRequest):
 		return "You asked for this credential: other people approve it."
 	case errors.Is(err, store.ErrNotEligible):
-		return "Your role does not allow you to approve this credential (any more)."
+		return "Your role does not allow you to approve this credential (any more), or not at the step it waits at."
+	case errors.Is(err, store.ErrNotDelegate):
+		return "You are not standing in for this person now: their delegation has ended or names someone else."
 	}
 	return ""
 }

@@ -1019,17 +1019,22 @@ func (s *Scoped) DeleteDelegation(ctx context.Context, userID, id string, actor 
 // at: their delegate of a delegation running then, still an active
 // approver of the organization; nil when there is none.
 func (s *Scoped) ActiveDelegate(ctx context.Context, userID string, at time.Time) (*User, error) {
+	return s.activeDelegate(s.db.WithContext(ctx), userID, at)
+}
+
+// activeDelegate is ActiveDelegate in tx.
+func (s *Scoped) activeDelegate(tx *gorm.DB, userID string, at time.Time) (*User, error) {
 	if !validUUID(userID) {
 		return nil, nil
 	}
 	var d ApprovalDelegation
-	err := s.q(ctx, &ApprovalDelegation{}).Where("user_id = ? AND starts_at <= ? AND ends_at > ?", userID, at.UTC(), at.UTC()).
+	err := s.tenant(tx, &ApprovalDelegation{}).Where("user_id = ? AND starts_at <= ? AND ends_at > ?", userID, at.UTC(), at.UTC()).
 		Order("starts_at DESC").Limit(1).Find(&d).Error
 	if err != nil || d.ID == "" {
 		return nil, err
 	}
 	var u User
-	err = activeMembers(s.q(ctx, &User{})).Where("users.id = ? AND users.role IN ?", d.DelegateID, ApproverRoles).Limit(1).Find(&u).Error
+	err = activeMembers(s.tenant(tx, &User{})).Where("users.id = ? AND users.role IN ?", d.DelegateID, ApproverRoles).Limit(1).Find(&u).Error
 	if err != nil || u.ID == "" {
 		return nil, err
 	}

@@ -78,6 +78,9 @@ var (
 	// ErrNotEligible: the person does not (or no longer) hold a role the
 	// schema's requirements list, or cannot sign in.
 	ErrNotEligible = errors.New("you do not hold a role that may approve this credential")
+	// ErrNotDelegate: the person is not, now, the delegate of the one
+	// they would decide for.
+	ErrNotDelegate = errors.New("you are not standing in for this person now: their delegation has ended or names someone else")
 	// ErrNoteRequired: a rejection must say why.
 	ErrNoteRequired = errors.New("say why you reject it: the requester will read your note")
 )
@@ -275,6 +278,9 @@ type Decision struct {
 	ApproverID string // the person deciding (the session's user)
 	Approve    bool   // false: reject
 	Note       string // required for a rejection
+	// ActingForID is the absent approver the person decides for, as their
+	// delegate during an active delegation ("" for their own decision).
+	ActingForID string
 }
 
 // Decided is what DecideApproval did.
@@ -325,16 +331,28 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 		if req.RequesterID != nil && *req.RequesterID == d.ApproverID {
 			return ErrOwnRequest
 		}
-		var approver User
-		if !validUUID(d.ApproverID) {
-			return ErrNotEligible
-		}
-		if err := s.tenant(tx, &approver).Where("deactivated_at IS NULL AND password_hash IS NOT NULL").
-			First(&approver, "id = ?", d.ApproverID).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrNotEligible
-			}
+		now := time.Now().UTC()
+		approver, err := s.decider(tx, d.ApproverID)
+		if err != nil {
 			return err
+		}
+		// Decided for: the person whose place the decision takes (the
+		// absent approver when a delegate decides), judged by their role.
+		decider := approver
+		if d.ActingForID != "" {
+			if approver, err = s.decider(tx, d.ActingForID); err != nil {
+				return err
+			}
+			if req.RequesterID != nil && *req.RequesterID == approver.ID {
+				return ErrOwnRequest
+			}
+			delegate, err := s.activeDelegate(tx, approver.ID, now)
+			if err != nil {
+				return err
+			}
+			if delegate == nil || delegate.ID != decider.ID || approver.ID == decider.ID {
+				return ErrNotDelegate
+			}
 		}
 		plan, err := s.planOf(tx, req)
 		if err != nil {
@@ -346,18 +364,22 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 		// Once per round: a person who decided at an earlier step of a
 		// workflow does not decide again at a later one (their approval
 		// counts once, for every rule and step it can).
+		// A delegate decides once too, for themselves or for one person
+		// they stand in for: one person's decision is one approval.
 		var n int64
-		if err := s.tenant(tx, &CredentialApproval{}).Where("request_id = ? AND round = ? AND (approver_id = ? OR acting_for_id = ?)",
-			req.ID, req.Round, approver.ID, approver.ID).Count(&n).Error; err != nil {
+		if err := s.tenant(tx, &CredentialApproval{}).Where("request_id = ? AND round = ? AND (approver_id IN ? OR acting_for_id = ?)",
+			req.ID, req.Round, []string{approver.ID, decider.ID}, approver.ID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
 			return ErrAlreadyDecided
 		}
-		now := time.Now().UTC()
 		role := string(approver.Role)
-		a := &CredentialApproval{CredentialID: req.CredentialID, ApproverID: approver.ID, ApprovalStatus: ApprovalApproved,
+		a := &CredentialApproval{CredentialID: req.CredentialID, ApproverID: decider.ID, ApprovalStatus: ApprovalApproved,
 			ApprovedAt: &now, RequestID: &req.ID, OrganizationID: &s.orgID, Round: req.Round, Step: req.CurrentStep, ApproverRole: &role}
+		if decider.ID != approver.ID {
+			a.ActingForID = &approver.ID
+		}
 		if note != "" {
 			a.ApprovalNotes = &note
 		}
@@ -388,22 +410,23 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 			}
 			if req.RequesterID != nil {
 				if _, err := notify(tx, []string{*req.RequesterID}, Notification{Type: NotifyApprovalDecided, Title: "Credential rejected",
-					Message:  fmt.Sprintf("%s rejected the credential you requested: %s", approver.Email, note),
+					Message:  fmt.Sprintf("%s rejected the credential you requested: %s", actingFor(decider, approver), note),
 					Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: s.orgID, CredentialID: req.CredentialID, ApprovalID: req.ID, Link: "/approvals/" + req.ID})}); err != nil {
 					return err
 				}
 			}
 			return audit(tx, act, "approval.rejected", "credential", req.CredentialID, AuditDetails{
-				Summary: "Rejected the credential's approval request: " + note, Extra: map[string]string{"request": req.ID}})
+				Summary: "Rejected the credential's approval request" + actingForNote(decider, approver) + ": " + note, Extra: map[string]string{"request": req.ID}})
 		}
 		given, err := s.roundApprovals(tx, req)
 		if err != nil {
 			return err
 		}
 		out.Tally = plan.tallies(given)
-		summary := fmt.Sprintf("Approved the credential (%s)", tallySummary(out.Tally))
+		summary := fmt.Sprintf("Approved the credential%s (%s)", actingForNote(decider, approver), tallySummary(out.Tally))
 		if plan.wf != nil {
-			summary = fmt.Sprintf("Approved the credential at step %d “%s” (%s)", req.CurrentStep, plan.stepName(req.CurrentStep), tallySummary(out.Tally))
+			summary = fmt.Sprintf("Approved the credential%s at step %d “%s” (%s)", actingForNote(decider, approver), req.CurrentStep,
+				plan.stepName(req.CurrentStep), tallySummary(out.Tally))
 		}
 		if err := audit(tx, act, "approval.approved", "credential", req.CredentialID, AuditDetails{
 			Summary: summary, Extra: map[string]string{"request": req.ID, "step": fmt.Sprint(req.CurrentStep)}}); err != nil {
@@ -426,6 +449,35 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 		return nil, err
 	}
 	return &out, nil
+}
+
+// decider is an active member of the organization who may decide
+// (ErrNotEligible otherwise).
+func (s *Scoped) decider(tx *gorm.DB, id string) (*User, error) {
+	if !validUUID(id) {
+		return nil, ErrNotEligible
+	}
+	var u User
+	if err := s.tenant(tx, &u).Where("deactivated_at IS NULL AND password_hash IS NOT NULL").First(&u, "id = ?", id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotEligible
+		}
+		return nil, err
+	}
+	return &u, nil
+}
+
+// actingFor is "x@… acting for y@…", or the decider's email alone.
+func actingFor(decider, approver *User) string {
+	return decider.Email + actingForNote(decider, approver)
+}
+
+// actingForNote is " acting for y@…" when a delegate decided, else "".
+func actingForNote(decider, approver *User) string {
+	if decider.ID == approver.ID {
+		return ""
+	}
+	return " acting for " + approver.Email
 }
 
 // tallySummary is "2 of 2 approvals; 1 of 1 approvals".
@@ -642,7 +694,7 @@ func (s *Scoped) ApprovalDecisions(ctx context.Context, requestID string) ([]Cre
 		return nil, nil
 	}
 	var out []CredentialApproval
-	err := s.q(ctx, &CredentialApproval{}).Preload("Approver").Where("request_id = ?", requestID).
+	err := s.q(ctx, &CredentialApproval{}).Preload("Approver").Preload("ActingFor").Where("request_id = ?", requestID).
 		Order("approved_at, id").Find(&out).Error
 	return out, err
 }

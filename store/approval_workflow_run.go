@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -429,6 +430,41 @@ func (s *Scoped) ApprovalSteps(ctx context.Context, requestID string) ([]Approva
 				out[i].DueAt = p.inst.ExpireAt
 			}
 		}
+	}
+	return out, nil
+}
+
+// StandingInFor are the active approvers whose running delegation (at
+// at) names delegateID: the people a delegate may decide for now. A
+// person's own later delegation wins (ActiveDelegate), so each is listed
+// only when delegateID is their delegate now.
+func (s *Scoped) StandingInFor(ctx context.Context, delegateID string, at time.Time) ([]User, error) {
+	if !validUUID(delegateID) {
+		return nil, nil
+	}
+	tx := s.db.WithContext(ctx)
+	var ids []string
+	if err := s.tenant(tx, &ApprovalDelegation{}).Where("delegate_id = ? AND starts_at <= ? AND ends_at > ?", delegateID, at.UTC(), at.UTC()).
+		Order("user_id").Limit(MemberLimit).Pluck("user_id", &ids).Error; err != nil {
+		return nil, err
+	}
+	var out []User
+	for _, id := range slices.Compact(ids) {
+		d, err := s.activeDelegate(tx, id, at)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil || d.ID != delegateID {
+			continue
+		}
+		u, err := s.decider(tx, id)
+		if errors.Is(err, ErrNotEligible) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
 	}
 	return out, nil
 }

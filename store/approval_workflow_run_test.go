@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/datatypes"
 
@@ -311,6 +313,70 @@ func TestApprovalInboxByTemplateAndStep(t *testing.T) {
 		page, _ := f.sc.ApprovalInbox(ctx, store.InboxFilter{}, store.InboxPage{})
 		if len(page.Entries) != 2 || page.Entries[1].CurrentStep != 2 {
 			t.Errorf("entries %+v", page.Entries)
+		}
+	})
+}
+
+// During an active delegation the delegate decides for the absent
+// approver, recorded as acting for them and counted as theirs; one
+// person's decision is one approval (the delegate does not also approve
+// for themselves); the absent approver's own decision is taken while the
+// delegate has not decided for them, refused once they have.
+func TestDelegateDecidesForTheAbsentApprover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newApprovalFixture(t, db, twoOfReviewers())
+		away, stand, third := f.reviewers[0], f.reviewers[1], f.reviewers[2]
+		now := time.Now()
+		if _, err := f.sc.CreateDelegation(ctx, away.ID, stand.ID, now.Add(-time.Minute), now.Add(48*time.Hour), now.Add(-2*time.Minute), actorOf(away)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.sc.StandingInFor(ctx, stand.ID, now); err != nil || len(got) != 1 || got[0].ID != away.ID {
+			t.Fatalf("standing in for %+v %v", got, err)
+		}
+		if got, _ := f.sc.StandingInFor(ctx, third.ID, now); len(got) != 0 {
+			t.Fatalf("a reviewer without a delegation stands in for %+v", got)
+		}
+		c, req := f.park(t)
+		forAway := func(u *store.User, r *store.ApprovalRequest) (*store.Decided, error) {
+			return f.sc.DecideApproval(ctx, store.Decision{RequestID: r.ID, ApproverID: u.ID, ActingForID: away.ID, Approve: true}, actorOf(u))
+		}
+		for _, u := range []*store.User{third, f.verifier, away} {
+			if _, err := forAway(u, req); !errors.Is(err, store.ErrNotDelegate) {
+				t.Errorf("%s decides for the absent reviewer: %v", u.Email, err)
+			}
+		}
+		d, err := forAway(stand, req)
+		if err != nil || d.Final || d.Approval.ApproverID != stand.ID || d.Approval.ActingForID == nil || *d.Approval.ActingForID != away.ID ||
+			*d.Approval.ApproverRole != "reviewer" {
+			t.Fatalf("the delegate's decision: %+v %v", d, err)
+		}
+		if _, err := f.decide(away, req, true, ""); !errors.Is(err, store.ErrAlreadyDecided) {
+			t.Errorf("the absent reviewer decides again: %v", err)
+		}
+		if _, err := f.decide(stand, req, true, ""); !errors.Is(err, store.ErrAlreadyDecided) {
+			t.Errorf("the delegate approves for themselves too: %v", err)
+		}
+		if d, err := f.decide(third, req, true, ""); err != nil || !d.Final {
+			t.Fatalf("the second approval: %+v %v", d, err)
+		}
+		var summary string
+		if err := store.Gorm(db).Model(&store.AuditLog{}).Where("action = ? AND resource_id = ? AND user_id = ?", "approval.approved", c.ID, stand.ID).
+			Select("details").Scan(&summary).Error; err != nil || !strings.Contains(summary, "acting for "+away.Email) {
+			t.Errorf("audit of the delegate's decision: %q %v", summary, err)
+		}
+		decisions, _ := f.sc.ApprovalDecisions(ctx, req.ID)
+		if len(decisions) != 2 || decisions[0].ActingFor == nil || decisions[0].ActingFor.ID != away.ID {
+			t.Errorf("history %+v", decisions)
+		}
+		// Back early: the absent reviewer's own decision counts, and then
+		// the delegate can no longer decide for them.
+		_, req2 := f.park(t)
+		if _, err := f.decide(away, req2, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := forAway(stand, req2); !errors.Is(err, store.ErrAlreadyDecided) {
+			t.Errorf("the delegate decides after the absent reviewer did: %v", err)
 		}
 	})
 }

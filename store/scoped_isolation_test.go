@@ -230,7 +230,7 @@ var isolation = map[string]isolationExpect{
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
 	"ApprovalRequest": notFound, "ApprovalRequestFor": notFound, "EligibleApprovers": notFound, "ApprovalTally": notFound, "DecideApproval": notFound,
-	"ApprovalSteps":         notFound,
+	"ApprovalSteps": notFound, "StandingInFor": empty,
 	"EditPendingCredential": notFound, "ActivatePendingCredential": notFound, "StorePendingCredential": notFound,
 	"ApprovalDecisions": empty, "ApprovalRequirements": empty, "ApprovalInbox": empty, "PendingApprovals": own,
 	"Requirement": notFound, "UpdateRequirement": notFound, "SetRequirementActive": notFound, "DeleteRequirement": notFound,

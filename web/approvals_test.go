@@ -279,3 +279,47 @@ func TestApprovalsWorkflowSteps(t *testing.T) {
 		}
 	})
 }
+
+// A reviewer away names a delegate: the delegate's request page offers to
+// decide for them, the decision is recorded and shown as "acting for";
+// deciding for someone who did not delegate is refused with the reason.
+func TestApprovalsDelegateActsFor(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		org := env.Org("acme")
+		tpl := degreeTemplate(t, env, org)
+		requireApprovals(t, env, tpl.SchemaID, 2)
+		away, stand, third := env.User(store.RoleReviewer, org), env.User(store.RoleReviewer, org), env.User(store.RoleReviewer, org)
+		now := time.Now()
+		if _, err := env.DB.Scoped(org.ID).CreateDelegation(context.Background(), away.ID, stand.ID, now.Add(-time.Minute), now.Add(24*time.Hour),
+			now.Add(-2*time.Minute), store.Actor{UserID: &away.ID}); err != nil {
+			t.Fatal(err)
+		}
+		reqID := pendingDegree(t, env, org, tpl, "Ada Lovelace")
+		cl := env.Client()
+		cl.Login(stand)
+		show := cl.Get("/approvals/" + reqID)
+		if show.Status != 200 || !show.Has("acting-for") || !strings.Contains(show.Body, "(standing in)") {
+			t.Fatalf("the delegate's page: %d\n%s", show.Status, show.Body)
+		}
+		other := env.Client()
+		other.Login(third)
+		if r := other.Htmx("POST", "/approvals/"+reqID+"/approve", url.Values{"acting_for": {away.ID}}); r.Status != 409 ||
+			!strings.Contains(r.Body, "not standing in for this person") {
+			t.Errorf("deciding for someone who did not delegate: %d %s", r.Status, r.Body)
+		}
+		if r := cl.Htmx("POST", "/approvals/"+reqID+"/approve", url.Values{"acting_for": {away.ID}}); r.Status != 200 ||
+			!strings.Contains(r.Body, "acting for") {
+			t.Fatalf("the delegate's approval: %d %s", r.Status, r.Body)
+		}
+		ds, err := env.DB.Scoped(org.ID).ApprovalDecisions(context.Background(), reqID)
+		if err != nil || len(ds) != 1 || ds[0].ApproverID != stand.ID || ds[0].ActingForID == nil || *ds[0].ActingForID != away.ID {
+			t.Fatalf("decisions %+v %v", ds, err)
+		}
+		absent := env.Client()
+		absent.Login(away)
+		if r := absent.Htmx("POST", "/approvals/"+reqID+"/approve", url.Values{}); r.Status != 409 || !strings.Contains(r.Body, "already decided") {
+			t.Errorf("the absent reviewer approves again: %d %s", r.Status, r.Body)
+		}
+	})
+}

@@ -51,6 +51,13 @@ func (s *Service) Approve(ctx context.Context, sc *store.Scoped, requestID, user
 	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: userID, Approve: true}, actor)
 }
 
+// Decide records d (an approval, or a rejection with its note, possibly
+// by a delegate for the approver they stand in for) as Approve and Reject
+// do.
+func (s *Service) Decide(ctx context.Context, sc *store.Scoped, d store.Decision, actor store.Actor) (*store.Decided, error) {
+	return s.decide(ctx, sc, d, actor)
+}
+
 // Reject records a rejection with its note (required:
 // store.ErrNoteRequired): the request ends, the credential is rejected,
 // the requester is told (in-app, with the note) and approval.decided is
@@ -229,13 +236,22 @@ func Evidence(credentialURL string, decisions []store.CredentialApproval, tally 
 func number(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 
 func approverName(a store.CredentialApproval) string {
-	if a.Approver == nil {
+	name := personName(a.Approver)
+	if a.ActingForID != nil {
+		name += " acting for " + personName(a.ActingFor)
+	}
+	return name
+}
+
+// personName is a member's display name, else their email.
+func personName(u *store.User) string {
+	if u == nil {
 		return "a former member"
 	}
-	if n := strings.TrimSpace(a.Approver.Profile.Data().DisplayName); n != "" {
+	if n := strings.TrimSpace(u.Profile.Data().DisplayName); n != "" {
 		return n
 	}
-	return a.Approver.Email
+	return u.Email
 }
 
 func decidedAt(a store.CredentialApproval) time.Time {

@@ -465,3 +465,15 @@ func TestWorkflowParksAndSignsAfterItsSteps(t *testing.T) {
 		}
 	})
 }
+
+// A delegate's approval names both people in its evidence entry.
+func TestEvidenceNamesTheDelegate(t *testing.T) {
+	role := "reviewer"
+	away := &store.User{ID: "u-away", Email: "away@uni.example", Profile: datatypes.NewJSONType(store.UserProfile{DisplayName: "Ada Away"})}
+	stand := &store.User{ID: "u-stand", Email: "stand@uni.example"}
+	ev := approval.Evidence("https://x/c/1", []store.CredentialApproval{{ApproverID: stand.ID, Approver: stand, ActingForID: &away.ID, ActingFor: away,
+		ApprovalStatus: store.ApprovalApproved, ApproverRole: &role, Step: 1}}, nil, 3)
+	if len(ev) != 1 || ev[0].(map[string]any)["approver"] != "stand@uni.example acting for Ada Away" {
+		t.Fatalf("evidence %v", ev)
+	}
+}

@@ -89,6 +89,9 @@ type Decision struct {
 	Error     bool   // Message is a refusal
 	NoteError string // the note field's error
 	Note      string
+	// ActingFor are the absent approvers the person may decide for as
+	// their delegate (none: the choice is not shown).
+	ActingFor []ui.Option
 }
 
 func boolAttr(b bool) string {
