@@ -164,8 +164,13 @@ func (w *SignWorker) Work(ctx context.Context, j *river.Job[Sign]) error {
 	return err
 }
 
-// Register adds the signing worker.
-func Register(ws *jobs.Workers, s *Service) { jobs.Add(ws, &SignWorker{Service: s}) }
+// Register adds the signing worker and the workflows' timers (every
+// TimersInterval).
+func Register(ws *jobs.Workers, s *Service) {
+	jobs.Add(ws, &SignWorker{Service: s})
+	jobs.Add(ws, &TimersWorker{DB: s.DB, Log: s.Log})
+	ws.Every(TimersInterval, Timers{})
+}
 
 // Sign signs the credential of an approved request with its approvals as
 // evidence (Evidence), makes it active, and publishes approval.decided and
@@ -266,4 +271,72 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// TimersInterval is how often the workflows' clocks are read.
+const TimersInterval = 5 * time.Minute
+
+// Timers is the periodic job that reminds, escalates and expires the
+// approval requests of multi-step workflows whose times have come
+// (store.DB.DueApprovalTimers). Idempotent: each action claims its time in
+// the transaction that acts, so a second run, or a second worker, finds
+// nothing to do.
+type Timers struct{}
+
+// Kind is the River job kind.
+func (Timers) Kind() string { return "approval_timers" }
+
+// TimersWorker works Timers jobs.
+type TimersWorker struct {
+	river.WorkerDefaults[Timers]
+	DB  *store.DB
+	Log *slog.Logger
+	Now func() time.Time // nil: time.Now
+}
+
+// timersBatch is how many due instances of each kind one run handles;
+// the next run takes the rest.
+const timersBatch = 500
+
+// Work acts on every due time.
+func (w *TimersWorker) Work(ctx context.Context, _ *river.Job[Timers]) error {
+	_, err := w.Run(ctx)
+	return err
+}
+
+// Run is one pass: what it did, by kind.
+func (w *TimersWorker) Run(ctx context.Context) (map[store.TimerKind]int, error) {
+	now := time.Now()
+	if w.Now != nil {
+		now = w.Now()
+	}
+	due, err := w.DB.DueApprovalTimers(ctx, now, timersBatch)
+	if err != nil {
+		return nil, err
+	}
+	done := map[store.TimerKind]int{}
+	for _, d := range due {
+		sc := w.DB.Scoped(d.OrganizationID)
+		var n int
+		switch d.Kind {
+		case store.TimerRemind:
+			n, err = sc.RemindApprovers(ctx, d.InstanceID, now)
+		case store.TimerEscalate:
+			n, err = sc.EscalateApproval(ctx, d.InstanceID, now)
+		case store.TimerExpire:
+			var ok bool
+			if ok, err = sc.ExpireApproval(ctx, d.InstanceID, now); ok {
+				n = 1
+			}
+		}
+		if err != nil {
+			return done, fmt.Errorf("approval timer %s of %s: %w", d.Kind, d.InstanceID, err)
+		}
+		done[d.Kind] += n
+	}
+	if len(due) > 0 && w.Log != nil {
+		w.Log.Info("approval timers", "due", len(due), "reminded", done[store.TimerRemind], "escalated_to", done[store.TimerEscalate],
+			"expired", done[store.TimerExpire])
+	}
+	return done, nil
 }

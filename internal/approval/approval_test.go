@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/datatypes"
@@ -476,4 +477,47 @@ func TestEvidenceNamesTheDelegate(t *testing.T) {
 	if len(ev) != 1 || ev[0].(map[string]any)["approver"] != "stand@uni.example acting for Ada Away" {
 		t.Fatalf("evidence %v", ev)
 	}
+}
+
+// The periodic timers job with a controlled clock: after half the step's
+// deadline it reminds the two reviewers who have not decided, a second
+// run sends nothing; past the final deadline it expires the request once.
+func TestTimersJobRunsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, "https://creds.example.org")
+		if _, err := f.sc.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Degree issuance", Type: store.WorkflowCredentialIssuance,
+			Steps: []store.WorkflowStep{{Name: "Registrar", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 2, DeadlineHours: 8}},
+			EscalationTimeoutHours: 24, Active: true}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		out := f.park(t)
+		req, err := f.sc.ApprovalRequestFor(ctx, out.Credential.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[0].ID, actor(f.reviewers[0])); err != nil {
+			t.Fatal(err)
+		}
+		now := start.Add(5 * time.Hour)
+		w := &approval.TimersWorker{DB: db, Now: func() time.Time { return now }}
+		for run, want := range []int{2, 0} {
+			done, err := w.Run(ctx)
+			if err != nil || done[store.TimerRemind] != want || done[store.TimerExpire] != 0 {
+				t.Fatalf("run %d at 5 h: %v %v", run, done, err)
+			}
+		}
+		now = start.Add(33 * time.Hour)
+		for run, want := range []int{1, 0} {
+			done, err := w.Run(ctx)
+			if err != nil || done[store.TimerExpire] != want {
+				t.Fatalf("run %d at 33 h: %v %v", run, done, err)
+			}
+		}
+		got, _ := f.sc.ApprovalRequest(ctx, req.ID)
+		if got.Status != store.RequestCancelled || got.Credential.Status != store.CredentialRejected {
+			t.Fatalf("after expiry: %s, credential %s", got.Status, got.Credential.Status)
+		}
+	})
 }
