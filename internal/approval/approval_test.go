@@ -487,7 +487,7 @@ func TestTimersJobRunsOnce(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, db, "https://creds.example.org")
 		if _, err := f.sc.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Degree issuance", Type: store.WorkflowCredentialIssuance,
-			Steps: []store.WorkflowStep{{Name: "Registrar", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 2, DeadlineHours: 8}},
+			Steps:                  []store.WorkflowStep{{Name: "Registrar", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 2, DeadlineHours: 8}},
 			EscalationTimeoutHours: 24, Active: true}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
