@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,14 +48,37 @@ func (h *Approvals) Index(c *fiber.Ctx) error {
 func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 	id := auth.Current(c)
 	ctx := c.UserContext()
-	m := view.Index{Filter: view.Filter{Schema: c.Query("schema"), Requester: c.Query("requester"), Age: c.Query("age")}}
-	m.Filtered = form.Filtered(m.Filter.Schema, m.Filter.Requester, m.Filter.Age)
+	m := view.Index{Filter: view.Filter{Schema: c.Query("schema"), Template: c.Query("template"), Requester: c.Query("requester"),
+		Age: c.Query("age"), Step: c.Query("step")}}
+	m.Filtered = form.Filtered(m.Filter.Schema, m.Filter.Template, m.Filter.Requester, m.Filter.Age, m.Filter.Step)
 	schemas, err := id.Scope.Schemas(ctx)
 	if err != nil {
 		return m, 0, err
 	}
 	for _, s := range schemas {
 		m.Schemas = append(m.Schemas, ui.Option{Value: s.ID, Label: s.Name + " " + s.Version})
+	}
+	templates, err := id.Scope.Templates(ctx)
+	if err != nil {
+		return m, 0, err
+	}
+	for _, t := range templates {
+		m.Templates = append(m.Templates, ui.Option{Value: t.ID, Label: t.Name})
+	}
+	// Steps: as many as the organization's longest workflow has, and one
+	// more for the schema's rules after it.
+	workflows, err := id.Scope.ApprovalWorkflows(ctx)
+	if err != nil {
+		return m, 0, err
+	}
+	steps := 0
+	for _, w := range workflows {
+		if w.WorkflowType == store.WorkflowCredentialIssuance {
+			steps = max(steps, len(w.Steps)+1)
+		}
+	}
+	for k := 1; k <= steps; k++ {
+		m.Steps = append(m.Steps, ui.Option{Value: strconv.Itoa(k), Label: "Step " + strconv.Itoa(k)})
 	}
 	members, err := id.Scope.Members(ctx, store.MemberFilter{})
 	if err != nil {
@@ -79,6 +103,19 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		}
 		f.SchemaID = v
 	}
+	if v := m.Filter.Template; v != "" {
+		if !slices.ContainsFunc(m.Templates, func(o ui.Option) bool { return o.Value == v }) {
+			errs["template"] = "Choose a template from the list."
+		}
+		f.TemplateID = v
+	}
+	if v := m.Filter.Step; v != "" {
+		if !slices.ContainsFunc(m.Steps, func(o ui.Option) bool { return o.Value == v }) {
+			errs["step"] = "Choose a step from the list."
+		} else {
+			f.Step, _ = strconv.Atoi(v)
+		}
+	}
 	if v := m.Filter.Requester; v != "" {
 		if !slices.ContainsFunc(m.Requesters, func(o ui.Option) bool { return o.Value == v }) {
 			errs["requester"] = "Choose a person from the list."
@@ -94,7 +131,7 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 	}
 	cur := form.ParseCursor(errs, c.Query("after"))
 	if len(errs) > 0 {
-		m.Error = form.Summary(errs, "schema", "requester", "age")
+		m.Error = form.Summary(errs, "schema", "template", "step", "requester", "age")
 		return m, fiber.StatusUnprocessableEntity, nil
 	}
 	page, err := id.Scope.ApprovalInbox(ctx, f, store.InboxPage{Cursor: cur})
@@ -114,9 +151,13 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		if e.RequesterEmail != nil {
 			r.Requester = *e.RequesterEmail
 		}
+		if len(m.Steps) > 0 {
+			r.Step = "Step " + strconv.Itoa(e.CurrentStep)
+		}
 		m.Rows = append(m.Rows, r)
 	}
-	params := map[string]string{"schema": m.Filter.Schema, "requester": m.Filter.Requester, "age": m.Filter.Age}
+	params := map[string]string{"schema": m.Filter.Schema, "template": m.Filter.Template, "step": m.Filter.Step,
+		"requester": m.Filter.Requester, "age": m.Filter.Age}
 	if cur != nil {
 		m.Newer = form.Link(view.Path, params)
 	}
@@ -218,6 +259,9 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		return view.Detail{}, err
 	}
 	for _, t := range tally {
+		if t.Step > 0 {
+			continue // a workflow's step: shown with the steps
+		}
 		roles := make([]string, 0, len(t.Roles)+1)
 		for _, r := range t.Roles {
 			roles = append(roles, string(r)+"s")
@@ -231,6 +275,24 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		m.Rules = append(m.Rules, view.Rule{Text: fmt.Sprintf("Approvals of %s", strings.Join(roles, " or ")),
 			Given: min(t.Approvals, t.Required), Required: t.Required, Met: t.Met()})
 	}
+	steps, err := sc.ApprovalSteps(ctx, req.ID)
+	if err != nil {
+		return view.Detail{}, err
+	}
+	for _, st := range steps {
+		v := view.Step{Number: st.Step, Name: st.Name, Given: min(st.Approvals, st.Required), Required: st.Required, State: "next",
+			Escalated: st.Escalated}
+		switch {
+		case st.Done:
+			v.State = "done"
+		case st.Current:
+			v.State = "current"
+		}
+		if st.DueAt != nil {
+			v.Due, v.DueISO = stamp(*st.DueAt), iso(*st.DueAt)
+		}
+		m.Steps = append(m.Steps, v)
+	}
 	decisions, err := sc.ApprovalDecisions(ctx, req.ID)
 	if err != nil {
 		return view.Detail{}, err
@@ -242,12 +304,22 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		if a.Approver != nil {
 			who = memberName(a.Approver)
 		}
+		if a.ActingForID != nil {
+			absent := "a former member"
+			if a.ActingFor != nil {
+				absent = memberName(a.ActingFor)
+			}
+			who += " acting for " + absent
+		}
 		what := "approved"
 		if a.ApprovalStatus == store.ApprovalRejected {
 			what = "rejected"
 		}
 		if a.ApproverRole != nil {
 			what += " as " + *a.ApproverRole
+		}
+		if len(steps) > 0 && a.Step <= len(steps) {
+			what += fmt.Sprintf(" at step %d “%s”", a.Step, steps[a.Step-1].Name)
 		}
 		at := a.CreatedAt
 		if a.ApprovedAt != nil {
@@ -258,13 +330,23 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 			e.Note = *a.ApprovalNotes
 		}
 		m.History = append(m.History, e)
-		if a.ApproverID == id.User.ID && a.Round == req.Round {
+		if (a.ApproverID == id.User.ID || a.ActingForID != nil && *a.ActingForID == id.User.ID) && a.Round == req.Round {
 			decided = true
 		}
 	}
 	m.Decision = view.Decision{ID: req.ID}
 	if m.Decision.StepUp, err = h.stepUp(c); err != nil {
 		return view.Detail{}, err
+	}
+	// The people this person stands in for now, to decide in their place.
+	absent, err := sc.StandingInFor(ctx, id.User.ID, time.Now())
+	if err != nil {
+		return view.Detail{}, err
+	}
+	for _, u := range absent {
+		if req.RequesterID == nil || *req.RequesterID != u.ID {
+			m.Decision.ActingFor = append(m.Decision.ActingFor, ui.Option{Value: u.ID, Label: "For " + memberName(&u) + " (standing in)"})
+		}
 	}
 	switch {
 	case req.Status != store.RequestPending:
@@ -299,10 +381,16 @@ func (h *Approvals) Approve(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.Svc.ApproveConfirmed(c.UserContext(), id.Scope, c.Params("id"), ok, auth.Actor(c))
+	d, err := h.Svc.DecideConfirmed(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), Approve: true,
+		ActingForID: strings.TrimSpace(c.FormValue("acting_for"))}, ok, auth.Actor(c))
+
 	msg := ""
 	if err == nil {
 		msg = "Approved. More approvals are needed before it is signed."
+		if !d.Final && d.Approval.Step != d.Request.CurrentStep {
+			msg = fmt.Sprintf("Approved. Step %d is complete: the request moves on to step %d, whose approvers were told.",
+				d.Approval.Step, d.Request.CurrentStep)
+		}
 		if d.Final {
 			msg = "Approved. That was the last approval needed: the credential is being signed and sent to its recipient."
 		}
@@ -334,7 +422,8 @@ func (h *Approvals) Reject(c *fiber.Ctx) error {
 	if msg := checkNote(note); msg != "" {
 		return h.refuse(c, note, msg)
 	}
-	_, err := h.Svc.Reject(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, note, auth.Actor(c))
+	_, err := h.Svc.Decide(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Note: note,
+		ActingForID: strings.TrimSpace(c.FormValue("acting_for"))}, auth.Actor(c))
 	if errors.Is(err, store.ErrNoteRequired) {
 		return h.refuse(c, note, "Say why you reject it: the requester reads your note.")
 	}
@@ -384,9 +473,11 @@ func decisionRefusal(err error) string {
 	case errors.Is(err, store.ErrOwnRequest):
 		return "You asked for this credential: other people approve it."
 	case errors.Is(err, store.ErrNotEligible):
-		return "Your role does not allow you to approve this credential (any more)."
+		return "Your role does not allow you to approve this credential (any more), or not at the step it waits at."
 	case errors.Is(err, approval.ErrStepUpRequired):
 		return "Your organization's approval policy changed while you were deciding: confirm again to approve."
+	case errors.Is(err, store.ErrNotDelegate):
+		return "You are not standing in for this person now: their delegation has ended or names someone else."
 	}
 	return ""
 }

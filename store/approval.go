@@ -74,6 +74,7 @@ type CredentialApproval struct {
 
 	Credential *Credential `gorm:"foreignKey:CredentialID" validate:"-"`
 	Approver   *User       `gorm:"foreignKey:ApproverID" validate:"-"`
+	ActingFor  *User       `gorm:"foreignKey:ActingForID" validate:"-"`
 }
 
 func (CredentialApproval) TableName() string { return "credential_approvals" }

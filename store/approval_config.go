@@ -490,24 +490,11 @@ func (s *Scoped) workflow(tx *gorm.DB, id string) (*ApprovalWorkflow, error) {
 // to a credential of schemaID: the schema's own, or else the
 // organization's workflow for every schema; ErrNotFound when neither.
 func (s *Scoped) IssuanceWorkflow(ctx context.Context, schemaID string) (*ApprovalWorkflow, error) {
-	var ws []ApprovalWorkflow
-	err := s.q(ctx, &ApprovalWorkflow{}).
-		Where("active AND workflow_type = ? AND (schema_id = ? OR schema_id IS NULL)", WorkflowCredentialIssuance, schemaID).
-		Find(&ws).Error
-	if err != nil {
-		return nil, err
+	w, err := s.issuanceWorkflow(s.db.WithContext(ctx), schemaID)
+	if err == nil && w == nil {
+		err = ErrNotFound
 	}
-	var general *ApprovalWorkflow
-	for i := range ws {
-		if ws[i].SchemaID != nil {
-			return &ws[i], nil
-		}
-		general = &ws[i]
-	}
-	if general == nil {
-		return nil, ErrNotFound
-	}
-	return general, nil
+	return w, err
 }
 
 // WorkflowStepKey is the FieldErrors key prefix of step i (0-based):
@@ -1032,17 +1019,22 @@ func (s *Scoped) DeleteDelegation(ctx context.Context, userID, id string, actor 
 // at: their delegate of a delegation running then, still an active
 // approver of the organization; nil when there is none.
 func (s *Scoped) ActiveDelegate(ctx context.Context, userID string, at time.Time) (*User, error) {
+	return s.activeDelegate(s.db.WithContext(ctx), userID, at)
+}
+
+// activeDelegate is ActiveDelegate in tx.
+func (s *Scoped) activeDelegate(tx *gorm.DB, userID string, at time.Time) (*User, error) {
 	if !validUUID(userID) {
 		return nil, nil
 	}
 	var d ApprovalDelegation
-	err := s.q(ctx, &ApprovalDelegation{}).Where("user_id = ? AND starts_at <= ? AND ends_at > ?", userID, at.UTC(), at.UTC()).
+	err := s.tenant(tx, &ApprovalDelegation{}).Where("user_id = ? AND starts_at <= ? AND ends_at > ?", userID, at.UTC(), at.UTC()).
 		Order("starts_at DESC").Limit(1).Find(&d).Error
 	if err != nil || d.ID == "" {
 		return nil, err
 	}
 	var u User
-	err = activeMembers(s.q(ctx, &User{})).Where("users.id = ? AND users.role IN ?", d.DelegateID, ApproverRoles).Limit(1).Find(&u).Error
+	err = activeMembers(s.tenant(tx, &User{})).Where("users.id = ? AND users.role IN ?", d.DelegateID, ApproverRoles).Limit(1).Find(&u).Error
 	if err != nil || u.ID == "" {
 		return nil, err
 	}

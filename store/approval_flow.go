@@ -78,6 +78,9 @@ var (
 	// ErrNotEligible: the person does not (or no longer) hold a role the
 	// schema's requirements list, or cannot sign in.
 	ErrNotEligible = errors.New("you do not hold a role that may approve this credential")
+	// ErrNotDelegate: the person is not, now, the delegate of the one
+	// they would decide for.
+	ErrNotDelegate = errors.New("you are not standing in for this person now: their delegation has ended or names someone else")
 	// ErrNoteRequired: a rejection must say why.
 	ErrNoteRequired = errors.New("say why you reject it: the requester will read your note")
 )
@@ -97,6 +100,12 @@ type Rule struct {
 	Required      int
 	Roles         []Role
 	UserIDs       []string // people named besides the roles' holders (00023)
+	// Step is the workflow step the rule is (0: a multi-signature rule),
+	// Name its name; Escalation marks who an escalated step lets decide
+	// too (approval_workflow_run.go).
+	Step       int
+	Name       string
+	Escalation bool
 }
 
 // Lets reports whether the rule lets a person of this role and id decide.
@@ -187,11 +196,11 @@ func (s *Scoped) StorePendingCredential(ctx context.Context, p Pending, c *Crede
 		if err := tx.Create(req).Error; err != nil {
 			return err
 		}
-		reqs, err := s.activeRequirements(tx, c.SchemaID)
+		plan, err := s.startPlan(tx, req, time.Now().UTC())
 		if err != nil {
 			return err
 		}
-		approvers, err := s.eligibleMembers(tx, rulesOf(reqs), p.RequesterID)
+		approvers, err := s.eligibleMembers(tx, plan.rulesAt(1), p.RequesterID)
 		if err != nil {
 			return err
 		}
@@ -269,6 +278,9 @@ type Decision struct {
 	ApproverID string // the person deciding (the session's user)
 	Approve    bool   // false: reject
 	Note       string // required for a rejection
+	// ActingForID is the absent approver the person decides for, as their
+	// delegate during an active delegation ("" for their own decision).
+	ActingForID string
 }
 
 // Decided is what DecideApproval did.
@@ -319,37 +331,55 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 		if req.RequesterID != nil && *req.RequesterID == d.ApproverID {
 			return ErrOwnRequest
 		}
-		var approver User
-		if !validUUID(d.ApproverID) {
-			return ErrNotEligible
-		}
-		if err := s.tenant(tx, &approver).Where("deactivated_at IS NULL AND password_hash IS NOT NULL").
-			First(&approver, "id = ?", d.ApproverID).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrNotEligible
-			}
-			return err
-		}
-		reqs, err := s.activeRequirements(tx, req.SchemaID)
+		now := time.Now().UTC()
+		approver, err := s.decider(tx, d.ApproverID)
 		if err != nil {
 			return err
 		}
-		rules := rulesOf(reqs)
-		if !slices.ContainsFunc(rules, func(r Rule) bool { return r.Lets(approver.ID, approver.Role) }) {
+		// Decided for: the person whose place the decision takes (the
+		// absent approver when a delegate decides), judged by their role.
+		decider := approver
+		if d.ActingForID != "" {
+			if approver, err = s.decider(tx, d.ActingForID); err != nil {
+				return err
+			}
+			if req.RequesterID != nil && *req.RequesterID == approver.ID {
+				return ErrOwnRequest
+			}
+			delegate, err := s.activeDelegate(tx, approver.ID, now)
+			if err != nil {
+				return err
+			}
+			if delegate == nil || delegate.ID != decider.ID || approver.ID == decider.ID {
+				return ErrNotDelegate
+			}
+		}
+		plan, err := s.planOf(tx, req)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(plan.rulesAt(req.CurrentStep), func(r Rule) bool { return r.Lets(approver.ID, approver.Role) }) {
 			return ErrNotEligible
 		}
+		// Once per round: a person who decided at an earlier step of a
+		// workflow does not decide again at a later one (their approval
+		// counts once, for every rule and step it can).
+		// A delegate decides once too, for themselves or for one person
+		// they stand in for: one person's decision is one approval.
 		var n int64
-		if err := s.tenant(tx, &CredentialApproval{}).Where("request_id = ? AND round = ? AND step = ? AND approver_id = ?",
-			req.ID, req.Round, req.CurrentStep, approver.ID).Count(&n).Error; err != nil {
+		if err := s.tenant(tx, &CredentialApproval{}).Where("request_id = ? AND round = ? AND (approver_id IN ? OR acting_for_id = ?)",
+			req.ID, req.Round, []string{approver.ID, decider.ID}, approver.ID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
 			return ErrAlreadyDecided
 		}
-		now := time.Now().UTC()
 		role := string(approver.Role)
-		a := &CredentialApproval{CredentialID: req.CredentialID, ApproverID: approver.ID, ApprovalStatus: ApprovalApproved,
+		a := &CredentialApproval{CredentialID: req.CredentialID, ApproverID: decider.ID, ApprovalStatus: ApprovalApproved,
 			ApprovedAt: &now, RequestID: &req.ID, OrganizationID: &s.orgID, Round: req.Round, Step: req.CurrentStep, ApproverRole: &role}
+		if decider.ID != approver.ID {
+			a.ActingForID = &approver.ID
+		}
 		if note != "" {
 			a.ApprovalNotes = &note
 		}
@@ -372,29 +402,46 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 			if err := s.endRequest(tx, req, RequestRejected, now); err != nil {
 				return err
 			}
+			if err := s.endInstance(tx, plan, WorkflowRejected, now); err != nil {
+				return err
+			}
 			if err := s.rejectCredential(tx, req, note, act); err != nil {
 				return err
 			}
 			if req.RequesterID != nil {
 				if _, err := notify(tx, []string{*req.RequesterID}, Notification{Type: NotifyApprovalDecided, Title: "Credential rejected",
-					Message:  fmt.Sprintf("%s rejected the credential you requested: %s", approver.Email, note),
+					Message:  fmt.Sprintf("%s rejected the credential you requested: %s", actingFor(decider, approver), note),
 					Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: s.orgID, CredentialID: req.CredentialID, ApprovalID: req.ID, Link: "/approvals/" + req.ID})}); err != nil {
 					return err
 				}
 			}
 			return audit(tx, act, "approval.rejected", "credential", req.CredentialID, AuditDetails{
-				Summary: "Rejected the credential's approval request: " + note, Extra: map[string]string{"request": req.ID}})
+				Summary: "Rejected the credential's approval request" + actingForNote(decider, approver) + ": " + note, Extra: map[string]string{"request": req.ID}})
 		}
-		if out.Tally, err = s.tally(tx, req, rules); err != nil {
+		given, err := s.roundApprovals(tx, req)
+		if err != nil {
 			return err
+		}
+		out.Tally = plan.tallies(given)
+		summary := fmt.Sprintf("Approved the credential%s (%s)", actingForNote(decider, approver), tallySummary(out.Tally))
+		if plan.wf != nil {
+			summary = fmt.Sprintf("Approved the credential%s at step %d “%s” (%s)", actingForNote(decider, approver), req.CurrentStep,
+				plan.stepName(req.CurrentStep), tallySummary(out.Tally))
 		}
 		if err := audit(tx, act, "approval.approved", "credential", req.CredentialID, AuditDetails{
-			Summary: fmt.Sprintf("Approved the credential (%s)", tallySummary(out.Tally)), Extra: map[string]string{"request": req.ID}}); err != nil {
+			Summary: summary, Extra: map[string]string{"request": req.ID, "step": fmt.Sprint(req.CurrentStep)}}); err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(out.Tally, func(t RuleTally) bool { return !t.Met() }) {
+		to, approved := plan.next(req.CurrentStep, given)
+		if approved {
 			out.Final = true
-			return s.endRequest(tx, req, RequestApproved, now)
+			if err := s.endRequest(tx, req, RequestApproved, now); err != nil {
+				return err
+			}
+			return s.endInstance(tx, plan, WorkflowApproved, now)
+		}
+		if to != req.CurrentStep {
+			return s.moveStep(tx, plan, req, to, now, act)
 		}
 		return nil
 	})
@@ -402,6 +449,35 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 		return nil, err
 	}
 	return &out, nil
+}
+
+// decider is an active member of the organization who may decide
+// (ErrNotEligible otherwise).
+func (s *Scoped) decider(tx *gorm.DB, id string) (*User, error) {
+	if !validUUID(id) {
+		return nil, ErrNotEligible
+	}
+	var u User
+	if err := s.tenant(tx, &u).Where("deactivated_at IS NULL AND password_hash IS NOT NULL").First(&u, "id = ?", id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotEligible
+		}
+		return nil, err
+	}
+	return &u, nil
+}
+
+// actingFor is "x@… acting for y@…", or the decider's email alone.
+func actingFor(decider, approver *User) string {
+	return decider.Email + actingForNote(decider, approver)
+}
+
+// actingForNote is " acting for y@…" when a delegate decided, else "".
+func actingForNote(decider, approver *User) string {
+	if decider.ID == approver.ID {
+		return ""
+	}
+	return " acting for " + approver.Email
 }
 
 // tallySummary is "2 of 2 approvals; 1 of 1 approvals".
@@ -413,48 +489,24 @@ func tallySummary(ts []RuleTally) string {
 	return strings.Join(parts, "; ")
 }
 
-// tally counts, per rule, the approvals of the request's current round
-// and step by people who held one of its roles when they approved, or
-// whom it names.
-func (s *Scoped) tally(tx *gorm.DB, req *ApprovalRequest, rules []Rule) ([]RuleTally, error) {
-	var given []struct {
-		ApproverID   string
-		ApproverRole *string
-	}
-	if err := s.tenant(tx, &CredentialApproval{}).Select("approver_id, approver_role").
-		Where("request_id = ? AND round = ? AND step = ? AND approval_status = ?",
-			req.ID, req.Round, req.CurrentStep, ApprovalApproved).Scan(&given).Error; err != nil {
-		return nil, err
-	}
-	out := make([]RuleTally, len(rules))
-	for i, r := range rules {
-		out[i].Rule = r
-		for _, g := range given {
-			role := Role("")
-			if g.ApproverRole != nil {
-				role = Role(*g.ApproverRole)
-			}
-			if r.Lets(g.ApproverID, role) {
-				out[i].Approvals++
-			}
-		}
-	}
-	return out, nil
-}
-
-// ApprovalTally is, for one of the organization's requests, each active
-// rule with the approvals of its current round that count for it.
+// ApprovalTally is, for one of the organization's requests, each workflow
+// step and each active rule with the approvals of its current round that
+// count for it.
 func (s *Scoped) ApprovalTally(ctx context.Context, requestID string) ([]RuleTally, error) {
 	req, err := s.ApprovalRequest(ctx, requestID)
 	if err != nil {
 		return nil, err
 	}
 	tx := s.db.WithContext(ctx)
-	reqs, err := s.activeRequirements(tx, req.SchemaID)
+	plan, err := s.planOf(tx, req)
 	if err != nil {
 		return nil, err
 	}
-	return s.tally(tx, req, rulesOf(reqs))
+	given, err := s.roundApprovals(tx, req)
+	if err != nil {
+		return nil, err
+	}
+	return plan.tallies(given), nil
 }
 
 // EligibleApprovers counts the people who may decide on one of the
@@ -466,11 +518,18 @@ func (s *Scoped) EligibleApprovers(ctx context.Context, requestID string) (int, 
 		return 0, err
 	}
 	tx := s.db.WithContext(ctx)
-	reqs, err := s.activeRequirements(tx, req.SchemaID)
+	plan, err := s.planOf(tx, req)
 	if err != nil {
 		return 0, err
 	}
-	ids, err := s.eligibleMembers(tx, rulesOf(reqs), req.RequesterID)
+	var rules []Rule
+	for k := 1; k <= max(plan.flowSteps(), 1); k++ {
+		rules = append(rules, plan.rulesAt(k)...)
+	}
+	if plan.wf != nil && len(plan.reqs) > 0 {
+		rules = append(rules, rulesOf(plan.reqs)...)
+	}
+	ids, err := s.eligibleMembers(tx, rules, req.RequesterID)
 	return len(ids), err
 }
 
@@ -535,6 +594,13 @@ func (s *Scoped) EditPendingCredential(ctx context.Context, credentialID string,
 		req.CurrentStep = 1
 		if err := s.tenant(tx, &ApprovalRequest{}).Where("id = ?", req.ID).
 			Updates(map[string]any{"round": req.Round, "current_step": 1, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		plan, err := s.planOf(tx, &req)
+		if err != nil {
+			return err
+		}
+		if err := s.restartClock(tx, plan, 1, now); err != nil {
 			return err
 		}
 		return audit(tx, s.actor(actor), "approval.reset", "credential", credentialID, AuditDetails{
@@ -628,7 +694,7 @@ func (s *Scoped) ApprovalDecisions(ctx context.Context, requestID string) ([]Cre
 		return nil, nil
 	}
 	var out []CredentialApproval
-	err := s.q(ctx, &CredentialApproval{}).Preload("Approver").Where("request_id = ?", requestID).
+	err := s.q(ctx, &CredentialApproval{}).Preload("Approver").Preload("ActingFor").Where("request_id = ?", requestID).
 		Order("approved_at, id").Find(&out).Error
 	return out, err
 }
@@ -636,7 +702,11 @@ func (s *Scoped) ApprovalDecisions(ctx context.Context, requestID string) ([]Cre
 // InboxFilter narrows the approvals inbox. Zero fields select everything.
 type InboxFilter struct {
 	SchemaID    string
+	TemplateID  string
 	RequesterID string
+	// Step keeps the requests waiting at this step of their workflow (1
+	// for requests under the rules alone).
+	Step int
 	// OlderThan keeps the requests waiting at least this long.
 	OlderThan time.Duration
 	// Now is the clock OlderThan counts from (zero: time.Now).
@@ -669,6 +739,7 @@ type InboxEntry struct {
 	RequesterID      *string
 	RequesterEmail   *string
 	Round            int
+	CurrentStep      int
 	CreatedAt        time.Time
 }
 
@@ -708,7 +779,7 @@ func (s *Scoped) inboxQuery(tx *gorm.DB, f InboxFilter, cur *Cursor, limit int) 
 	q := s.inboxWhere(tx, f).Select("approval_requests.id, approval_requests.credential_id, approval_requests.schema_id, " +
 		"credential_schemas.name AS schema_name, credential_templates.name AS template_name, credentials.recipient_name, " +
 		"credentials.recipient_address, credentials.public_id, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
-		"approval_requests.created_at").
+		"approval_requests.current_step, approval_requests.created_at").
 		Joins("JOIN credentials ON credentials.id = approval_requests.credential_id").
 		Joins("JOIN credential_schemas ON credential_schemas.id = approval_requests.schema_id").
 		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
@@ -728,6 +799,16 @@ func (s *Scoped) inboxWhere(tx *gorm.DB, f InboxFilter) *gorm.DB {
 	}
 	if f.RequesterID != "" {
 		q = q.Where("approval_requests.requester_id = ?", f.RequesterID)
+	}
+	if f.TemplateID != "" && !validUUID(f.TemplateID) {
+		q = q.Where("1 = 0")
+	} else if f.TemplateID != "" {
+		// credentials is reached through the request: the inbox's rows
+		// are the organization's requests, their credentials its own.
+		q = q.Where("approval_requests.credential_id IN (SELECT id FROM credentials WHERE credentials.template_id = ?)", f.TemplateID)
+	}
+	if f.Step > 0 {
+		q = q.Where("approval_requests.current_step = ?", f.Step)
 	}
 	if f.OlderThan > 0 {
 		now := f.Now

@@ -108,6 +108,11 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	flow, err := sa.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Alpha issuance", Type: store.WorkflowCredentialIssuance, SchemaID: cs.ID,
 		Steps: []store.WorkflowStep{{ApproverRoles: []store.Role{store.RoleIssuer}, RequiredApprovals: 1}}, Active: true}, act)
 	must(err)
+	// A pending credential under the workflow: its instance at step 1.
+	underFlow := &store.Credential{PublicID: uuid.NewString(), SchemaID: tpl.SchemaID, TemplateID: &tpl.ID, RecipientAddress: "fay@example.com",
+		EncryptedData: []byte("sealed")}
+	flowReq, err := sa.StorePendingCredential(ctx, store.Pending{Via: store.ViaWeb, RequesterID: &admin.ID}, underFlow, actorOf(admin))
+	must(err)
 	policy, err := sa.SaveApprovalPolicy(ctx, store.ApprovalPolicy{FourEyesRevocation: true, StepUp: store.StepUpTOTP}, act)
 	must(err)
 	deleg, err := sa.CreateDelegation(ctx, admin.ID, issuer.ID, time.Now(), time.Now().Add(48*time.Hour), time.Now(), act)
@@ -147,7 +152,7 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
 		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID,
-		reviewer.ID, pending.ID, areq.ID, cp.ID, cp.SchemaID, rv.ID, scr.ID}
+		reviewer.ID, pending.ID, areq.ID, cp.ID, cp.SchemaID, rv.ID, scr.ID, underFlow.ID, flowReq.ID}
 	f.pendingID, f.requestID, f.reviewerID = pending.ID, areq.ID, reviewer.ID
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
@@ -188,6 +193,7 @@ var tenantTables = []struct{ table, where string }{
 	{"webhook_deliveries", "webhook_id IN (SELECT id FROM webhooks WHERE organization_id = ?)"},
 	{"multisig_requirements", "schema_id IN (SELECT id FROM credential_schemas WHERE organization_id = ?)"},
 	{"approval_workflows", "organization_id = ?"},
+	{"workflow_instances", "workflow_id IN (SELECT id FROM approval_workflows WHERE organization_id = ?)"},
 	{"approval_policies", "organization_id = ?"},
 	{"approval_delegations", "organization_id = ?"},
 	{"template_reviews", "organization_id = ?"},
@@ -252,6 +258,8 @@ var isolation = map[string]isolationExpect{
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
 	"ApprovalRequest": notFound, "ApprovalRequestFor": notFound, "EligibleApprovers": notFound, "ApprovalTally": notFound, "DecideApproval": notFound,
+	"ApprovalSteps": notFound, "StandingInFor": empty,
+	"RemindApprovers": notFound, "EscalateApproval": notFound, "ExpireApproval": notFound,
 	"EditPendingCredential": notFound, "ActivatePendingCredential": notFound, "StorePendingCredential": notFound,
 	"ApprovalDecisions": empty, "ApprovalRequirements": empty, "ApprovalInbox": empty, "PendingApprovals": own,
 	"Requirement": notFound, "UpdateRequirement": notFound, "SetRequirementActive": notFound, "DeleteRequirement": notFound,

@@ -97,6 +97,14 @@ type WorkflowInstance struct {
 	StartedAt    time.Time      `gorm:"autoCreateTime"`
 	CompletedAt  *time.Time
 	CreatedAt    time.Time
+	// The current step's clock (00028; see approval_workflow_run.go):
+	// when it began, when its approvers are reminded (NULL once sent),
+	// when it escalates and did, and its final deadline.
+	StepStartedAt *time.Time
+	RemindAt      *time.Time
+	EscalateAt    *time.Time
+	EscalatedAt   *time.Time
+	ExpireAt      *time.Time
 
 	Workflow *ApprovalWorkflow `gorm:"foreignKey:WorkflowID" validate:"-"`
 }

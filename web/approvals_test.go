@@ -214,3 +214,112 @@ func TestApprovalsInbox(t *testing.T) {
 		}
 	})
 }
+
+// A request under a two-step workflow through HTTP: the inbox shows its
+// step and filters by step and template (a bad choice is 422 with the
+// message), the detail lists the steps and where the request is, the
+// step's last approval says it moved on, a reviewer cannot decide at the
+// admins' step, the admin's approval ends it.
+func TestApprovalsWorkflowSteps(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		org := env.Org("acme")
+		tpl := degreeTemplate(t, env, org)
+		admin := env.User(store.RoleAdmin, org)
+		reviewer, otherReviewer := env.User(store.RoleReviewer, org), env.User(store.RoleReviewer, org)
+		_, err := env.DB.Scoped(org.ID).CreateApprovalWorkflow(context.Background(), store.WorkflowChange{Name: "Degree issuance",
+			Type: store.WorkflowCredentialIssuance, SchemaID: tpl.SchemaID, EscalationTimeoutHours: 24, Active: true, Steps: []store.WorkflowStep{
+				{Name: "Registrar", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1, DeadlineHours: 48},
+				{Name: "Dean's office", ApproverRoles: []store.Role{store.RoleAdmin}, RequiredApprovals: 1}}}, store.Actor{UserID: &admin.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := pendingDegree(t, env, org, tpl, "Ada Lovelace")
+		second := pendingDegree(t, env, org, tpl, "Grace Hopper")
+		rev := env.Client()
+		rev.Login(reviewer)
+		adm := env.Client()
+		adm.Login(admin)
+		show := rev.Get("/approvals/" + first)
+		if show.Status != 200 || strings.Count(show.Body, `data-testid="step"`) != 2 || !strings.Contains(show.Body, `data-state="current"`) ||
+			!strings.Contains(show.Body, "Dean&#39;s office") || !strings.Contains(show.Body, "Waiting here") {
+			t.Fatalf("detail: %d\n%s", show.Status, show.Body)
+		}
+		r := rev.Htmx("POST", "/approvals/"+first+"/approve", url.Values{})
+		if r.Status != 200 || !strings.Contains(r.Body, "Step 1 is complete: the request moves on to step 2") {
+			t.Fatalf("step 1's approval: %d %s", r.Status, r.Body)
+		}
+		if r := rev.Htmx("POST", "/approvals/"+second+"/approve", url.Values{}); r.Status != 200 {
+			t.Fatalf("second request's step 1: %d", r.Status)
+		}
+		third := pendingDegree(t, env, org, tpl, "Alan Turing")
+		list := adm.Get("/approvals?step=2")
+		if list.Status != 200 || strings.Count(list.Body, `data-testid="approval-row"`) != 2 || strings.Contains(list.Body, third) {
+			t.Fatalf("step 2 filter: %d\n%s", list.Status, list.Body)
+		}
+		if list := adm.Get("/approvals?step=1&template=" + tpl.ID); strings.Count(list.Body, `data-testid="approval-row"`) != 1 || !strings.Contains(list.Body, third) {
+			t.Errorf("step 1 and template filter: %s", list.Body)
+		}
+		if r := adm.Get("/approvals?step=9"); r.Status != 422 || !strings.Contains(r.Body, "Choose a step from the list.") {
+			t.Errorf("bad step: %d", r.Status)
+		}
+		if r := adm.Get("/approvals?template=" + uuid.NewString()); r.Status != 422 || !strings.Contains(r.Body, "Choose a template from the list.") {
+			t.Errorf("bad template: %d", r.Status)
+		}
+		other := env.Client()
+		other.Login(otherReviewer)
+		if r := other.Htmx("POST", "/approvals/"+first+"/approve", url.Values{}); r.Status != 409 {
+			t.Errorf("a reviewer at the admins' step: %d %s", r.Status, r.Body)
+		}
+		if r := adm.Htmx("POST", "/approvals/"+first+"/approve", url.Values{}); r.Status != 200 || !strings.Contains(r.Body, "last approval") {
+			t.Errorf("the dean's approval: %d %s", r.Status, r.Body)
+		}
+		if show := adm.Get("/approvals/" + first); strings.Count(show.Body, `data-state="done"`) != 2 || !strings.Contains(show.Body, "at step 2 “Dean&#39;s office”") {
+			t.Errorf("detail after: %s", show.Body)
+		}
+	})
+}
+
+// A reviewer away names a delegate: the delegate's request page offers to
+// decide for them, the decision is recorded and shown as "acting for";
+// deciding for someone who did not delegate is refused with the reason.
+func TestApprovalsDelegateActsFor(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		org := env.Org("acme")
+		tpl := degreeTemplate(t, env, org)
+		requireApprovals(t, env, tpl.SchemaID, 2)
+		away, stand, third := env.User(store.RoleReviewer, org), env.User(store.RoleReviewer, org), env.User(store.RoleReviewer, org)
+		now := time.Now()
+		if _, err := env.DB.Scoped(org.ID).CreateDelegation(context.Background(), away.ID, stand.ID, now.Add(-time.Minute), now.Add(24*time.Hour),
+			now.Add(-2*time.Minute), store.Actor{UserID: &away.ID}); err != nil {
+			t.Fatal(err)
+		}
+		reqID := pendingDegree(t, env, org, tpl, "Ada Lovelace")
+		cl := env.Client()
+		cl.Login(stand)
+		show := cl.Get("/approvals/" + reqID)
+		if show.Status != 200 || !show.Has("acting-for") || !strings.Contains(show.Body, "(standing in)") {
+			t.Fatalf("the delegate's page: %d\n%s", show.Status, show.Body)
+		}
+		other := env.Client()
+		other.Login(third)
+		if r := other.Htmx("POST", "/approvals/"+reqID+"/approve", url.Values{"acting_for": {away.ID}}); r.Status != 409 ||
+			!strings.Contains(r.Body, "not standing in for this person") {
+			t.Errorf("deciding for someone who did not delegate: %d %s", r.Status, r.Body)
+		}
+		if r := cl.Htmx("POST", "/approvals/"+reqID+"/approve", url.Values{"acting_for": {away.ID}}); r.Status != 200 ||
+			!strings.Contains(r.Body, "acting for") {
+			t.Fatalf("the delegate's approval: %d %s", r.Status, r.Body)
+		}
+		ds, err := env.DB.Scoped(org.ID).ApprovalDecisions(context.Background(), reqID)
+		if err != nil || len(ds) != 1 || ds[0].ApproverID != stand.ID || ds[0].ActingForID == nil || *ds[0].ActingForID != away.ID {
+			t.Fatalf("decisions %+v %v", ds, err)
+		}
+		absent := env.Client()
+		absent.Login(away)
+		if r := absent.Htmx("POST", "/approvals/"+reqID+"/approve", url.Values{}); r.Status != 409 || !strings.Contains(r.Body, "already decided") {
+			t.Errorf("the absent reviewer approves again: %d %s", r.Status, r.Body)
+		}
+	})
+}

@@ -56,7 +56,22 @@ func (s *Service) Approve(ctx context.Context, sc *store.Scoped, requestID, user
 // (c); the policy is read again in the decision's transaction, so a
 // step-up of another person or kind is ErrStepUpRequired.
 func (s *Service) ApproveConfirmed(ctx context.Context, sc *store.Scoped, requestID string, c Confirmed, actor store.Actor) (*store.Decided, error) {
-	return s.decide(ctx, sc, store.Decision{RequestID: requestID, ApproverID: c.userID, Approve: true}, &c, actor)
+	return s.DecideConfirmed(ctx, sc, store.Decision{RequestID: requestID, Approve: true}, c, actor)
+}
+
+// DecideConfirmed records d as Decide does, by the person whose step-up c
+// confirmed (d.ApproverID is theirs, whatever d said): an approval by a
+// delegate acting for an absent approver goes through the policy too.
+func (s *Service) DecideConfirmed(ctx context.Context, sc *store.Scoped, d store.Decision, c Confirmed, actor store.Actor) (*store.Decided, error) {
+	d.ApproverID = c.userID
+	return s.decide(ctx, sc, d, &c, actor)
+}
+
+// Decide records d (an approval, or a rejection with its note, possibly
+// by a delegate for the approver they stand in for) as Approve and Reject
+// do.
+func (s *Service) Decide(ctx context.Context, sc *store.Scoped, d store.Decision, actor store.Actor) (*store.Decided, error) {
+	return s.decide(ctx, sc, d, nil, actor)
 }
 
 // Reject records a rejection with its note (required:
@@ -170,8 +185,13 @@ func (w *SignWorker) Work(ctx context.Context, j *river.Job[Sign]) error {
 	return err
 }
 
-// Register adds the signing worker.
-func Register(ws *jobs.Workers, s *Service) { jobs.Add(ws, &SignWorker{Service: s}) }
+// Register adds the signing worker and the workflows' timers (every
+// TimersInterval).
+func Register(ws *jobs.Workers, s *Service) {
+	jobs.Add(ws, &SignWorker{Service: s})
+	jobs.Add(ws, &TimersWorker{DB: s.DB, Log: s.Log})
+	ws.Every(TimersInterval, Timers{})
+}
 
 // Sign signs the credential of an approved request with its approvals as
 // evidence (Evidence), makes it active, and publishes approval.decided and
@@ -242,13 +262,22 @@ func Evidence(credentialURL string, decisions []store.CredentialApproval, tally 
 func number(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 
 func approverName(a store.CredentialApproval) string {
-	if a.Approver == nil {
+	name := personName(a.Approver)
+	if a.ActingForID != nil {
+		name += " acting for " + personName(a.ActingFor)
+	}
+	return name
+}
+
+// personName is a member's display name, else their email.
+func personName(u *store.User) string {
+	if u == nil {
 		return "a former member"
 	}
-	if n := strings.TrimSpace(a.Approver.Profile.Data().DisplayName); n != "" {
+	if n := strings.TrimSpace(u.Profile.Data().DisplayName); n != "" {
 		return n
 	}
-	return a.Approver.Email
+	return u.Email
 }
 
 func decidedAt(a store.CredentialApproval) time.Time {
@@ -263,4 +292,72 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// TimersInterval is how often the workflows' clocks are read.
+const TimersInterval = 5 * time.Minute
+
+// Timers is the periodic job that reminds, escalates and expires the
+// approval requests of multi-step workflows whose times have come
+// (store.DB.DueApprovalTimers). Idempotent: each action claims its time in
+// the transaction that acts, so a second run, or a second worker, finds
+// nothing to do.
+type Timers struct{}
+
+// Kind is the River job kind.
+func (Timers) Kind() string { return "approval_timers" }
+
+// TimersWorker works Timers jobs.
+type TimersWorker struct {
+	river.WorkerDefaults[Timers]
+	DB  *store.DB
+	Log *slog.Logger
+	Now func() time.Time // nil: time.Now
+}
+
+// timersBatch is how many due instances of each kind one run handles;
+// the next run takes the rest.
+const timersBatch = 500
+
+// Work acts on every due time.
+func (w *TimersWorker) Work(ctx context.Context, _ *river.Job[Timers]) error {
+	_, err := w.Run(ctx)
+	return err
+}
+
+// Run is one pass: what it did, by kind.
+func (w *TimersWorker) Run(ctx context.Context) (map[store.TimerKind]int, error) {
+	now := time.Now()
+	if w.Now != nil {
+		now = w.Now()
+	}
+	due, err := w.DB.DueApprovalTimers(ctx, now, timersBatch)
+	if err != nil {
+		return nil, err
+	}
+	done := map[store.TimerKind]int{}
+	for _, d := range due {
+		sc := w.DB.Scoped(d.OrganizationID)
+		var n int
+		switch d.Kind {
+		case store.TimerRemind:
+			n, err = sc.RemindApprovers(ctx, d.InstanceID, now)
+		case store.TimerEscalate:
+			n, err = sc.EscalateApproval(ctx, d.InstanceID, now)
+		case store.TimerExpire:
+			var ok bool
+			if ok, err = sc.ExpireApproval(ctx, d.InstanceID, now); ok {
+				n = 1
+			}
+		}
+		if err != nil {
+			return done, fmt.Errorf("approval timer %s of %s: %w", d.Kind, d.InstanceID, err)
+		}
+		done[d.Kind] += n
+	}
+	if len(due) > 0 && w.Log != nil {
+		w.Log.Info("approval timers", "due", len(due), "reminded", done[store.TimerRemind], "escalated_to", done[store.TimerEscalate],
+			"expired", done[store.TimerExpire])
+	}
+	return done, nil
 }

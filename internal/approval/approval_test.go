@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/datatypes"
@@ -406,6 +407,117 @@ func TestBulkRowsUnderARequirementAreRefused(t *testing.T) {
 		var n int64
 		if err := db.SQL().QueryRow("SELECT count(*) FROM credentials").Scan(&n); err != nil || n != 0 {
 			t.Fatalf("%d credentials stored (%v)", n, err)
+		}
+	})
+}
+
+// A schema with a credential_issuance workflow and no rule parks its
+// credentials too; the request signs once after the workflow's last step,
+// and each evidence entry names the step it was given at.
+func TestWorkflowParksAndSignsAfterItsSteps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, "https://creds.example.org")
+		rules, err := f.sc.Requirements(ctx)
+		if err != nil || len(rules) != 1 {
+			t.Fatalf("rules %v %v", rules, err)
+		}
+		if _, err := f.sc.SetRequirementActive(ctx, rules[0].ID, false, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		steps := []store.WorkflowStep{
+			{Name: "Registrar", ApproverUserIDs: []string{f.reviewers[0].ID}, RequiredApprovals: 1},
+			{Name: "Dean's office", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1},
+		}
+		if _, err := f.sc.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Degree issuance", Type: store.WorkflowCredentialIssuance,
+			Steps: steps, EscalationTimeoutHours: 24, Active: true}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		out := f.park(t)
+		if out.Signed || out.Credential.Status != store.CredentialPending {
+			t.Fatalf("a credential under a workflow is signed at once: %+v", out.Credential)
+		}
+		req, err := f.sc.ApprovalRequestFor(ctx, out.Credential.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[1].ID, actor(f.reviewers[1])); !errors.Is(err, store.ErrNotEligible) {
+			t.Fatalf("a reviewer not named by step 1 approves it: %v", err)
+		}
+		if d, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[0].ID, actor(f.reviewers[0])); err != nil || d.Final || len(f.jobs.kinds("approval_sign")) != 0 {
+			t.Fatalf("step 1: %+v %v", d, err)
+		}
+		if d, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[1].ID, actor(f.reviewers[1])); err != nil || !d.Final {
+			t.Fatalf("step 2: %+v %v", d, err)
+		}
+		if n := len(f.jobs.kinds("approval_sign")); n != 1 {
+			t.Fatalf("%d signing jobs", n)
+		}
+		issued, err := f.svc.Sign(ctx, f.org.ID, req.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := vc.VerifyRDFC(ctx, issued.Document, f.resolver(), vc.VerifyOptions{}); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		ev, _ := issued.Document["evidence"].([]any)
+		if len(ev) != 2 || fmt.Sprint(ev[0].(map[string]any)["approvalStep"]) != "1" || fmt.Sprint(ev[1].(map[string]any)["approvalStep"]) != "2" {
+			t.Fatalf("evidence %v", issued.Document["evidence"])
+		}
+	})
+}
+
+// A delegate's approval names both people in its evidence entry.
+func TestEvidenceNamesTheDelegate(t *testing.T) {
+	role := "reviewer"
+	away := &store.User{ID: "u-away", Email: "away@uni.example", Profile: datatypes.NewJSONType(store.UserProfile{DisplayName: "Ada Away"})}
+	stand := &store.User{ID: "u-stand", Email: "stand@uni.example"}
+	ev := approval.Evidence("https://x/c/1", []store.CredentialApproval{{ApproverID: stand.ID, Approver: stand, ActingForID: &away.ID, ActingFor: away,
+		ApprovalStatus: store.ApprovalApproved, ApproverRole: &role, Step: 1}}, nil, 3)
+	if len(ev) != 1 || ev[0].(map[string]any)["approver"] != "stand@uni.example acting for Ada Away" {
+		t.Fatalf("evidence %v", ev)
+	}
+}
+
+// The periodic timers job with a controlled clock: after half the step's
+// deadline it reminds the two reviewers who have not decided, a second
+// run sends nothing; past the final deadline it expires the request once.
+func TestTimersJobRunsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, "https://creds.example.org")
+		if _, err := f.sc.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Degree issuance", Type: store.WorkflowCredentialIssuance,
+			Steps:                  []store.WorkflowStep{{Name: "Registrar", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 2, DeadlineHours: 8}},
+			EscalationTimeoutHours: 24, Active: true}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		out := f.park(t)
+		req, err := f.sc.ApprovalRequestFor(ctx, out.Credential.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[0].ID, actor(f.reviewers[0])); err != nil {
+			t.Fatal(err)
+		}
+		now := start.Add(5 * time.Hour)
+		w := &approval.TimersWorker{DB: db, Now: func() time.Time { return now }}
+		for run, want := range []int{2, 0} {
+			done, err := w.Run(ctx)
+			if err != nil || done[store.TimerRemind] != want || done[store.TimerExpire] != 0 {
+				t.Fatalf("run %d at 5 h: %v %v", run, done, err)
+			}
+		}
+		now = start.Add(33 * time.Hour)
+		for run, want := range []int{1, 0} {
+			done, err := w.Run(ctx)
+			if err != nil || done[store.TimerExpire] != want {
+				t.Fatalf("run %d at 33 h: %v %v", run, done, err)
+			}
+		}
+		got, _ := f.sc.ApprovalRequest(ctx, req.ID)
+		if got.Status != store.RequestCancelled || got.Credential.Status != store.CredentialRejected {
+			t.Fatalf("after expiry: %s, credential %s", got.Status, got.Credential.Status)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,10 +31,18 @@ import (
 var ErrBulkApproval = fmt.Errorf("%w: this credential's schema requires approval before it is signed, and bulk batches cannot be approved yet: issue these credentials one by one", ErrCredential)
 
 // needsApproval reports whether credentials of the schema wait for
-// approval: it has an active multi-signature requirement.
+// approval: it has an active multi-signature requirement, or an active
+// credential_issuance workflow applies to it.
 func needsApproval(ctx context.Context, sc *store.Scoped, schemaID string) ([]store.MultisigRequirement, bool, error) {
 	reqs, err := sc.ApprovalRequirements(ctx, schemaID)
-	return reqs, len(reqs) > 0, err
+	if err != nil || len(reqs) > 0 {
+		return reqs, len(reqs) > 0, err
+	}
+	_, err = sc.IssuanceWorkflow(ctx, schemaID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	return nil, err == nil, err
 }
 
 // parkTemplate stores a checked template request as a pending credential.

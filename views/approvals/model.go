@@ -17,6 +17,7 @@ const Path = "/approvals"
 type Index struct {
 	Filter              Filter
 	Schemas, Requesters []ui.Option
+	Templates, Steps    []ui.Option // Steps: none when no workflow runs
 	Rows                []Row
 	Newer, Older        string // pager links ("" for none)
 	Filtered            bool   // a filter is applied
@@ -59,7 +60,7 @@ const (
 )
 
 // Filter is the inbox's filter form.
-type Filter struct{ Schema, Requester, Age string }
+type Filter struct{ Schema, Template, Requester, Age, Step string }
 
 // Ages are the age filter's choices: waiting at least this long.
 var Ages = []ui.Option{{Value: "1h", Label: "Over an hour"}, {Value: "24h", Label: "Over a day"}, {Value: "168h", Label: "Over a week"}}
@@ -67,6 +68,7 @@ var Ages = []ui.Option{{Value: "1h", Label: "Over an hour"}, {Value: "24h", Labe
 // Row is one pending request.
 type Row struct {
 	ID, Recipient, Template, Schema, Requester string
+	Step                                       string // "Step 2" ("" when no workflow runs)
 	Waiting, WaitingISO                        string // e.g. "3 hours", and the request's time
 }
 
@@ -78,6 +80,7 @@ type Detail struct {
 	RequestedAt       string
 	Human             verification.Human
 	Rules             []Rule
+	Steps             []Step // the workflow's steps (none without one)
 	History           []Event
 	Decision          Decision
 }
@@ -88,6 +91,18 @@ type Rule struct {
 	Given    int
 	Required int
 	Met      bool
+}
+
+// Step is one step of a workflow and where the request stands at it.
+type Step struct {
+	Number    int
+	Name      string
+	Given     int
+	Required  int
+	State     string // "done", "current" or "next"
+	Escalated bool
+	Due       string // the current step's deadline ("" for none)
+	DueISO    string
 }
 
 // Event is one entry of the request's history.
@@ -108,6 +123,9 @@ type Decision struct {
 	NoteError string // the note field's error
 	Note      string
 	StepUp    StepUp // what Approve asks to re-enter
+	// ActingFor are the absent approvers the person may decide for as
+	// their delegate (none: the choice is not shown).
+	ActingFor []ui.Option
 }
 
 func boolAttr(b bool) string {
