@@ -219,7 +219,7 @@ var isolation = map[string]isolationExpect{
 	"UpdateSchema": notFound, "NewSchemaVersion": notFound, "SetSchemaActive": notFound, "InTx": notFound,
 	"SigningKey": notFound, "Template": notFound, "CreateTemplate": refused, "UpdateTemplate": refused,
 	"SetTemplateActive": notFound, "Listing": notFound, "PublishTemplate": notFound, "UnpublishTemplate": notFound,
-	"AdoptTemplate": notFound, "Adoption": notFound, "Design": notFound, "Category": notFound,
+	"AdoptTemplate": notFound, "Adoption": notFound, "TemplateUpdate": notFound, "ApplyTemplateUpdate": notFound, "Design": notFound, "Category": notFound,
 	"Webhook": notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
@@ -240,7 +240,7 @@ var isolation = map[string]isolationExpect{
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
 	"IssuerCategories": empty, "Schemas": empty, "SchemaVersions": empty, "SigningKeys": empty,
-	"Templates": empty, "Verifications": empty, "Webhooks": empty, "DeliveringWebhooks": empty,
+	"Templates": empty, "AvailableUpdates": empty, "Verifications": empty, "Webhooks": empty, "DeliveringWebhooks": empty,
 
 	"APISchema": own, "CreateAPIKey": own, "ReserveCredentialStatuses": own, "StoreIssuedCredentials": notFound,
 	"MemberCounts": own, "Dashboard": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
