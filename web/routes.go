@@ -290,6 +290,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/templates/:id", m.Org(authz.SchemasWrite), templates.Update)
 	app.Post("/templates/:id/activate", m.Org(authz.SchemasWrite), templates.Activate)
 	app.Post("/templates/:id/deactivate", m.Org(authz.SchemasWrite), templates.Deactivate)
+	app.Get("/templates/:id/update", m.Org(authz.SchemasWrite), templates.UpdateForm)
+	app.Post("/templates/:id/update", m.Org(authz.SchemasWrite), templates.ApplyUpdate)
 	// Publishing to the marketplace (templates.publish: administrators).
 	app.Get("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.PublishForm)
 	app.Post("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.Publish)

@@ -166,6 +166,8 @@ var routeGuards = map[string]guard{
 	"POST /templates/:id":                                          guardOrg(authz.SchemasWrite),
 	"POST /templates/:id/activate":                                 guardOrg(authz.SchemasWrite),
 	"POST /templates/:id/deactivate":                               guardOrg(authz.SchemasWrite),
+	"GET /templates/:id/update":                                    guardOrg(authz.SchemasWrite),
+	"POST /templates/:id/update":                                   guardOrg(authz.SchemasWrite),
 	"GET /admin/audit":                                             guardPlatform,
 	"GET /api/v1/organization":                                     guardAPIKey,
 	"POST /api/v1/credentials/issue":                               guardScope(store.ScopeCredentialsIssue),
