@@ -238,3 +238,30 @@ func sameDefinition(a, b []byte) bool {
 	}
 	return sameJSON(empty(a), empty(b))
 }
+
+// AdoptionSource is where a copy came from, as its publisher's
+// notification needs it: the publisher's organization and the listing's
+// adoption count.
+type AdoptionSource struct {
+	Adoption       TemplateAdoption
+	OrganizationID string // the publisher's
+	Adoptions      int
+}
+
+// AdoptionSource is the source of one of the organization's copies:
+// ErrNotFound when the template is not the organization's, or not a copy
+// of a template that still has its listing.
+func (s *Scoped) AdoptionSource(ctx context.Context, templateID string) (*AdoptionSource, error) {
+	a, err := s.Adoption(ctx, templateID)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil || a.SourceTemplateID == nil {
+		return nil, ErrNotFound
+	}
+	var l MarketplaceListing
+	if err := s.db.WithContext(ctx).Where("template_id = ?", *a.SourceTemplateID).Take(&l).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &AdoptionSource{Adoption: *a, OrganizationID: l.OrganizationID, Adoptions: l.Adoptions}, nil
+}

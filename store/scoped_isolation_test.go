@@ -219,7 +219,7 @@ var isolation = map[string]isolationExpect{
 	"UpdateSchema": notFound, "NewSchemaVersion": notFound, "SetSchemaActive": notFound, "InTx": notFound,
 	"SigningKey": notFound, "Template": notFound, "CreateTemplate": refused, "UpdateTemplate": refused,
 	"SetTemplateActive": notFound, "Listing": notFound, "PublishTemplate": notFound, "UnpublishTemplate": notFound,
-	"AdoptTemplate": notFound, "Adoption": notFound, "TemplateUpdate": notFound, "ApplyTemplateUpdate": notFound, "Design": notFound, "Category": notFound,
+	"AdoptTemplate": notFound, "Adoption": notFound, "TemplateUpdate": notFound, "AdoptionSource": notFound, "ApplyTemplateUpdate": notFound, "Design": notFound, "Category": notFound,
 	"Webhook": notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,

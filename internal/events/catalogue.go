@@ -38,6 +38,7 @@ const (
 	ApprovalRequested     Type = "approval.requested"
 	ApprovalDecided       Type = "approval.decided"
 	TemplatePublished     Type = "template.published"
+	TemplateAdopted       Type = "template.adopted"
 )
 
 // Group is how the webhook form groups the events' checkboxes.
@@ -189,6 +190,17 @@ type Template struct {
 	At       time.Time `json:"at" doc:"when it was published"`
 }
 
+// Adoption is the payload of template.adopted, an event of the
+// publisher's organization.
+type Adoption struct {
+	TemplateID string    `json:"template_id" doc:"the publisher's template that was adopted (its marketplace page: /marketplace/{template_id})"`
+	Name       string    `json:"name" doc:"its name, as published in the version adopted"`
+	Version    int       `json:"version" doc:"the version adopted"`
+	Adopter    string    `json:"adopter" doc:"the name of the organization that adopted it"`
+	Adoptions  int       `json:"adoptions" doc:"how many times the template has been adopted, this one included"`
+	At         time.Time `json:"at" doc:"when it was adopted"`
+}
+
 var (
 	exampleTime    = time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)
 	exampleExpires = time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -241,6 +253,9 @@ var Catalogue = []Spec{
 	{TemplatePublished, 1, GroupMarketplace, "A template of the organization was published to the marketplace (or a new version of it), after its quality check.",
 		Template{}, Template{ID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Kind: "certificate", Version: 2,
 			Licence: "CC-BY-4.0", Category: "Health and safety", At: exampleTime}},
+	{TemplateAdopted, 1, GroupMarketplace, "Another organization adopted one of the organization's marketplace templates (\"Use this template\"): it now has its own copy. Published in the adoption's transaction, as an event of the publisher's organization.",
+		Adoption{}, Adoption{TemplateID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Version: 2,
+			Adopter: "Harbor Lifeguard Academy", Adoptions: 14, At: exampleTime}},
 }
 
 var examplePending = func() Credential {
