@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	mkt "github.com/trustcred/trustcred/internal/marketplace"
 	"github.com/trustcred/trustcred/render"
@@ -25,8 +26,9 @@ import (
 // template's page, and "Use this template".
 type Marketplace struct {
 	DB       *store.DB
-	Events   jobs.Enqueuer // template.published and template.adopted are published through it
-	PageSize int           // 0: store.DefaultMarketplacePage
+	Events   jobs.Enqueuer    // template.published and template.adopted are published through it
+	Issuer   *issuance.Issuer // signs published versions (their provenance); nil: unsigned
+	PageSize int              // 0: store.DefaultMarketplacePage
 }
 
 // Index renders GET /marketplace: anyone, signed in (the staff shell) or

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -15,6 +17,7 @@ import (
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/marketplace"
 	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -24,6 +27,7 @@ import (
 // Templates serves the credential templates pages.
 type Templates struct {
 	Issuer *issuance.Issuer // builds the edit page's preview
+	Verify *verify.Service  // resolves the key that signed an adopted copy's origin
 }
 
 // Sample recipient of a template's preview.
@@ -99,7 +103,7 @@ func (h *Templates) Edit(c *fiber.Ctx) error {
 	if err := h.fill(c, &f, t.Schema, d.Defaults); err != nil {
 		return err
 	}
-	if err := marketInfo(c, &f, t); err != nil {
+	if err := h.marketInfo(c, &f, t); err != nil {
 		return err
 	}
 	if err := h.preview(c, &f, t); err != nil {
@@ -208,7 +212,7 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 		if t, err := s.Template(ctx, f.ID); err == nil {
 			// Whether it is public is the marketplace's publish page's to change.
 			current, f.IsPublic = t.Schema, t.IsPublic
-			if err := marketInfo(c, &f, t); err != nil {
+			if err := h.marketInfo(c, &f, t); err != nil {
 				return err
 			}
 		}
@@ -355,7 +359,7 @@ func rowOfTemplate(t *store.CredentialTemplate) templates.Row {
 // marketInfo adds an existing template's place in the marketplace to its
 // form: where it came from when it was adopted, whether it is listed, and
 // the publish page for those who may publish.
-func marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) error {
+func (h *Templates) marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) error {
 	id := auth.Current(c)
 	s, ctx := id.Scope, c.UserContext()
 	a, err := s.Adoption(ctx, t.ID)
@@ -366,6 +370,17 @@ func marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) er
 		f.BasedOn = &templates.BasedOn{Name: a.SourceName, Issuer: a.SourceIssuer, Version: a.SourceVersion}
 		if a.SourceTemplateID != nil {
 			f.BasedOn.URL = "/marketplace/" + *a.SourceTemplateID
+		}
+		if len(a.Provenance) > 0 && a.SourceTemplateID != nil && h.Verify != nil {
+			o, err := marketplace.VerifyProvenance(ctx, a.Provenance, h.keyResolver(), *a.SourceTemplateID, a.SourceVersion)
+			switch {
+			case err == nil:
+				f.BasedOn.SignedBy = o.Issuer
+			case errors.Is(err, marketplace.ErrProvenance):
+				f.BasedOn.Unverified = true
+			default:
+				return err
+			}
 		}
 		u, err := s.TemplateUpdate(ctx, t.ID)
 		if err != nil {
@@ -493,4 +508,13 @@ func (h *Templates) ApplyUpdate(c *fiber.Ctx) error {
 	}
 	render.Flash(c, layout.FlashSuccess, "“"+t.Name+"” now has version "+strconv.Itoa(u.Version)+" of “"+u.Adoption.SourceName+"”.")
 	return render.Redirect(c, "/templates/"+t.ID+"/edit")
+}
+
+// keyResolver resolves a verification method as verification does: this
+// server's DIDs from its database, others through the fetcher.
+func (h *Templates) keyResolver() vc.KeyResolver {
+	return func(ctx context.Context, vm string) (ed25519.PublicKey, error) {
+		k, _, err := h.Verify.Verifier.Resolver.Key(ctx, vm, vc.PurposeAssertion)
+		return k, err
+	}
 }

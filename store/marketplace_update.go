@@ -210,8 +210,12 @@ func (s *Scoped) ApplyTemplateUpdate(ctx context.Context, templateID string, m T
 		if err := s.tenant(tx, &t).Select("name", "description", "schema_id", "template_data", "version", "updated_at").Omit("Schema").Updates(&t).Error; err != nil {
 			return err
 		}
+		var tv TemplateVersion
+		if err := tx.Where("template_id = ? AND version = ?", *a.SourceTemplateID, m.ToVersion).Take(&tv).Error; err != nil {
+			return notFound(err)
+		}
 		if err := s.tenant(tx, &a).Where("id = ?", a.ID).
-			Updates(map[string]any{"source_version": m.ToVersion, "source_name": m.Merged.Name}).Error; err != nil {
+			Updates(map[string]any{"source_version": m.ToVersion, "source_name": tv.Snapshot.Data().Name, "provenance": tv.Provenance}).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &s.orgID

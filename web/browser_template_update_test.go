@@ -64,8 +64,9 @@ func TestBrowserTemplateUpdate(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.Wait(t, tab, "the copy's page after the update",
-		`!!document.querySelector('[data-testid="template-form-page"]') && !document.querySelector('[data-testid="template-update-available"]')`)
+	browsertest.Wait(t, tab, "the copy's page after the update, its origin verified",
+		`!!document.querySelector('[data-testid="template-origin-verified"]') && !document.querySelector('[data-testid="template-update-available"]')`)
+	browsertest.Look(t, tab, "template-origin-verified")
 	got, err := s.Template(context.Background(), cp.ID)
 	if err != nil {
 		t.Fatal(err)

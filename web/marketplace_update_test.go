@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/marketplace"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -42,7 +43,16 @@ func adoptedWithUpdate(t *testing.T, env *webtest.Env, pub, org *store.Organizat
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sp.PublishTemplate(ctx, src.ID, src.Version, store.Publication{CategoryID: cat.ID, Licence: store.LicenceCCBY, Summary: name}, testActor); err != nil {
+	// The new version is signed, as the publish page signs it.
+	if _, err := env.Services.Issuer.EnsureKey(ctx, sp, testActor); err != nil {
+		t.Fatal(err)
+	}
+	priv, vm, err := env.Services.Issuer.OrganizationKey(ctx, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.PublishTemplate(ctx, src.ID, src.Version, store.Publication{CategoryID: cat.ID, Licence: store.LicenceCCBY, Summary: name,
+		Sign: marketplace.Signer(priv, vm)}, testActor); err != nil {
 		t.Fatal(err)
 	}
 	return cp, src.Version
@@ -167,6 +177,9 @@ func TestTemplateUpdateApply(t *testing.T) {
 			t.Errorf("the copy after the update: %q %v version %d, fields %+v", got.Name, got.Description, got.Version, got.Schema.Fields)
 		}
 		page := admin.Get("/templates/" + cp.ID + "/edit")
+		if !page.Has("template-origin-verified") {
+			t.Error("after the update, the copy's origin is not the new version's verified signature")
+		}
 		if page.Has("template-update-available") || !strings.Contains(page.Body, "version "+itoa(to)) {
 			t.Errorf("the copy's page after the update still offers it, or does not say version %d", to)
 		}

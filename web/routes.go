@@ -41,7 +41,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
-	templates := &handlers.Templates{Issuer: issuer}
+	templates := &handlers.Templates{Issuer: issuer, Verify: d.Services.Verify}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
 	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}
@@ -52,7 +52,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	approvals := &handlers.Approvals{Svc: d.Services.Approvals}
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
-	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
+	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs, Issuer: issuer}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
 	// answer even when the database does not.

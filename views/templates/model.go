@@ -60,6 +60,8 @@ type Form struct {
 type BasedOn struct {
 	Name, Issuer, URL string
 	Version           int
+	SignedBy          string // the DID whose key signed the version copied, once verified
+	Unverified        bool   // a signed origin that does not verify
 }
 
 // Market is an existing template's place in the marketplace.
