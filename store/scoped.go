@@ -52,6 +52,7 @@ var tenantColumn = map[string]string{
 	"custom_credential_templates": "organization_id",
 	"organization_branding":       "organization_id",
 	"custom_domains":              "organization_id",
+	"custom_fields":               "organization_id",
 }
 
 // tenantTable is a model: GORM's TableName, which every model has.
