@@ -52,6 +52,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	approvals := &handlers.Approvals{Svc: d.Services.Approvals}
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
+	fieldLibrary := &handlers.Fields{}
 	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs, Issuer: issuer}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
@@ -291,6 +292,12 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/templates/:id/activate", m.Org(authz.SchemasWrite), templates.Activate)
 	app.Post("/templates/:id/deactivate", m.Org(authz.SchemasWrite), templates.Deactivate)
 	app.Get("/templates/:id/update", m.Org(authz.SchemasWrite), templates.UpdateForm)
+	// The field library: template writers read it, administrators change it.
+	app.Get("/settings/fields", m.Org(authz.SchemasWrite), fieldLibrary.Index)
+	app.Post("/settings/fields", m.Org(authz.OrgManage), fieldLibrary.Create)
+	app.Get("/settings/fields/:id", m.Org(authz.OrgManage), fieldLibrary.Edit)
+	app.Post("/settings/fields/:id", m.Org(authz.OrgManage), fieldLibrary.Update)
+	app.Post("/settings/fields/:id/delete", m.Org(authz.OrgManage), fieldLibrary.Delete)
 	app.Post("/templates/:id/update", m.Org(authz.SchemasWrite), templates.ApplyUpdate)
 	// Publishing to the marketplace (templates.publish: administrators).
 	app.Get("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.PublishForm)
