@@ -89,6 +89,7 @@ func TestBrowserWidthSweep(t *testing.T) {
 		"/admin/organizations/:id/revoke":  orgID,
 	}
 	ids["/templates/:id/update"] = sweepTemplateUpdate(t, env, orgID)
+	ids["/settings/fields/:id"] = one("SELECT id FROM custom_fields WHERE organization_id = ? LIMIT 1", orgID)
 	hookID, deliveryID := sweepWebhook(t, env, orgID)
 	ids["/settings/webhooks/:id"], ids["/settings/webhooks/:id/deliveries"] = hookID, hookID
 	// The demo's degree rule and its issuance workflow.
