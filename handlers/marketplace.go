@@ -12,7 +12,9 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
+	mkt "github.com/trustcred/trustcred/internal/marketplace"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -24,8 +26,9 @@ import (
 // template's page, and "Use this template".
 type Marketplace struct {
 	DB       *store.DB
-	Events   jobs.Enqueuer // template.published is published through it
-	PageSize int           // 0: store.DefaultMarketplacePage
+	Events   jobs.Enqueuer    // template.published and template.adopted are published through it
+	Issuer   *issuance.Issuer // signs published versions (their provenance); nil: unsigned
+	PageSize int              // 0: store.DefaultMarketplacePage
 	// ReviewPageSize is the reviews a template's page shows at once (0:
 	// store.DefaultReviewPage).
 	ReviewPageSize int
@@ -311,7 +314,7 @@ func fieldTypeLabel(t store.SchemaFieldType) string {
 // made in one transaction and opened, its page saying where it came from.
 func (h *Marketplace) Adopt(c *fiber.Ctx) error {
 	s := auth.Current(c).Scope
-	t, err := s.AdoptTemplate(c.UserContext(), c.Params("id"), auth.Actor(c))
+	t, err := mkt.Adopt(c.UserContext(), s, h.Events, c.Params("id"), auth.Actor(c))
 	switch {
 	case errors.Is(err, store.ErrAdoptOwn):
 		render.Flash(c, layout.FlashError, "This template is already your organization's.")

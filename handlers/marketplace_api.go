@@ -12,6 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/jobs"
+	mkt "github.com/trustcred/trustcred/internal/marketplace"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 )
@@ -22,7 +24,8 @@ import (
 // template is its published version's snapshot, which never holds the
 // publisher's default values, design or recipients.
 type MarketplaceAPI struct {
-	DB *store.DB
+	DB     *store.DB
+	Events jobs.Enqueuer // template.adopted is published through it (marketplace.Adopt)
 }
 
 // APIMarketTemplate is a template of the catalogue as the API lists it.
@@ -238,7 +241,7 @@ func (h *MarketplaceAPI) Show(c *fiber.Ctx) error {
 func (h *MarketplaceAPI) Adopt(c *fiber.Ctx) error {
 	cl := auth.API(c)
 	ctx := c.UserContext()
-	t, err := cl.Scope.AdoptTemplate(ctx, c.Params("id"), auth.Actor(c))
+	t, err := mkt.Adopt(ctx, cl.Scope, h.Events, c.Params("id"), auth.Actor(c))
 	switch {
 	case errors.Is(err, store.ErrAdoptOwn):
 		return problem(fiber.StatusConflict, "Template already yours",

@@ -79,8 +79,19 @@ func (h *Marketplace) Publish(c *fiber.Ctx) error {
 	if err != nil || version < 1 {
 		version = 0 // never a template's: reported as a change
 	}
-	_, err = mkt.Publish(c.UserContext(), auth.Current(c).Scope, h.Events, p.TemplateID, version,
-		store.Publication{CategoryID: p.CategoryID, Licence: store.Licence(p.Licence), Summary: p.Summary}, auth.Actor(c))
+	pub := store.Publication{CategoryID: p.CategoryID, Licence: store.Licence(p.Licence), Summary: p.Summary}
+	if h.Issuer != nil { // the version is signed by the organization's issuer key (its provenance)
+		scope, ctx := auth.Current(c).Scope, c.UserContext()
+		if _, err := h.Issuer.EnsureKey(ctx, scope, auth.Actor(c)); err != nil {
+			return err
+		}
+		priv, vm, err := h.Issuer.OrganizationKey(ctx, scope)
+		if err != nil {
+			return err
+		}
+		pub.Sign = mkt.Signer(priv, vm)
+	}
+	_, err = mkt.Publish(c.UserContext(), auth.Current(c).Scope, h.Events, p.TemplateID, version, pub, auth.Actor(c))
 	var fe store.FieldErrors
 	var problems mkt.Problems
 	switch {

@@ -52,6 +52,9 @@ func (h *Schemas) Index(c *fiber.Ctx) error {
 func (h *Schemas) New(c *fiber.Ctx) error {
 	f := schemas.Form{Action: "/schemas", Title: "New schema", Version: "1.0", Cancel: "/schemas",
 		Builder: builder("", []schemas.Row{{Type: "text"}}, false, "", false)}
+	if err := library(c, &f.Builder); err != nil {
+		return err
+	}
 	render.SetTitle(c, "New schema")
 	return render.Page(c, fiber.StatusOK, schemas.FormPage(f))
 }
@@ -75,6 +78,9 @@ func (h *Schemas) Edit(c *fiber.Ctx) error {
 	built, _ := credschema.Build(cs.Name, cs.Fields)
 	advanced := !sameDocument(built, cs.SchemaDefinition)
 	f.Builder = builder(cs.Name, rows, advanced, pretty(cs.SchemaDefinition), false)
+	if err := library(c, &f.Builder); err != nil {
+		return err
+	}
 	render.SetTitle(c, f.Title)
 	return render.Page(c, fiber.StatusOK, schemas.FormPage(f))
 }
@@ -136,8 +142,15 @@ func (h *Schemas) submit(c *fiber.Ctx, f schemas.Form, cs *store.CredentialSchem
 	rows, advanced, text, op := parseBuilder(c)
 	if op != "" && op != "save" {
 		// A builder button without JavaScript: the page again, changed, nothing saved.
+		rows, err := fromLibrary(c, op, rows)
+		if err != nil {
+			return err
+		}
 		rows, advanced, text = apply(op, rows, advanced, text, f.Name)
 		f.Builder = builder(f.Name, rows, advanced, text, false)
+		if err := library(c, &f.Builder); err != nil {
+			return err
+		}
 		render.SetTitle(c, f.Title)
 		return render.Page(c, fiber.StatusOK, schemas.FormPage(f))
 	}
@@ -195,6 +208,9 @@ func (h *Schemas) submit(c *fiber.Ctx, f schemas.Form, cs *store.CredentialSchem
 }
 
 func (h *Schemas) invalid(c *fiber.Ctx, f schemas.Form) error {
+	if err := library(c, &f.Builder); err != nil {
+		return err
+	}
 	render.SetTitle(c, f.Title)
 	return render.Page(c, fiber.StatusUnprocessableEntity, schemas.FormPage(f))
 }
@@ -227,8 +243,16 @@ func checkNameVersion(f *schemas.Form) {
 func (h *Schemas) Builder(c *fiber.Ctx) error {
 	rows, advanced, text, op := parseBuilder(c)
 	name := strings.TrimSpace(c.FormValue("name"))
+	rows, err := fromLibrary(c, op, rows)
+	if err != nil {
+		return err
+	}
 	rows, advanced, text = apply(op, rows, advanced, text, name)
-	return render.Component(c, fiber.StatusOK, schemas.BuilderView(builder(name, rows, advanced, text, false)))
+	b := builder(name, rows, advanced, text, false)
+	if err := library(c, &b); err != nil {
+		return err
+	}
+	return render.Component(c, fiber.StatusOK, schemas.BuilderView(b))
 }
 
 // Preview handles POST /schemas/preview: the JSON Schema the fields make,
@@ -592,4 +616,34 @@ func sameDocument(a, b []byte) bool {
 	xa, _ := json.Marshal(x)
 	ya, _ := json.Marshal(y)
 	return bytes.Equal(xa, ya)
+}
+
+// library offers the organization's field library in the builder.
+func library(c *fiber.Ctx, b *schemas.Builder) error {
+	list, err := auth.Current(c).Scope.CustomFields(c.UserContext())
+	if err != nil {
+		return err
+	}
+	b.Library = nil
+	for _, f := range list {
+		b.Library = append(b.Library, schemas.Choice{Value: f.ID, Label: f.FieldLabel + " (" + f.FieldName + ")"})
+	}
+	return nil
+}
+
+// fromLibrary performs "Add from library" (op library): the chosen field
+// of the organization's library, appended as a row. A field that is not
+// the organization's (or none chosen) adds nothing.
+func fromLibrary(c *fiber.Ctx, op string, rows []schemas.Row) ([]schemas.Row, error) {
+	if op != "library" || len(rows) >= credschema.MaxFields {
+		return rows, nil
+	}
+	f, err := auth.Current(c).Scope.CustomField(c.UserContext(), c.FormValue("library_field"))
+	if errors.Is(err, store.ErrNotFound) {
+		return rows, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, rowOf(f.SchemaField())), nil
 }

@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,7 +15,9 @@ import (
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/credschema"
 	"github.com/trustcred/trustcred/internal/issuance"
+	"github.com/trustcred/trustcred/internal/marketplace"
 	"github.com/trustcred/trustcred/internal/vc"
+	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -22,6 +27,7 @@ import (
 // Templates serves the credential templates pages.
 type Templates struct {
 	Issuer *issuance.Issuer // builds the edit page's preview
+	Verify *verify.Service  // resolves the key that signed an adopted copy's origin
 }
 
 // Sample recipient of a template's preview.
@@ -36,9 +42,15 @@ func (h *Templates) Index(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	updates, err := auth.Current(c).Scope.AvailableUpdates(c.UserContext())
+	if err != nil {
+		return err
+	}
 	m := templates.Index{CanWrite: canWrite(c)}
 	for i := range list {
-		m.Rows = append(m.Rows, templateRow(&list[i].CredentialTemplate, list[i].SchemaName+" "+list[i].SchemaVersion, list[i].SchemaActive, m.CanWrite))
+		r := templateRow(&list[i].CredentialTemplate, list[i].SchemaName+" "+list[i].SchemaVersion, list[i].SchemaActive, m.CanWrite)
+		r.UpdateVersion = updates[r.ID]
+		m.Rows = append(m.Rows, r)
 	}
 	render.SetTitle(c, "Credential templates")
 	return render.Page(c, fiber.StatusOK, templates.IndexPage(m))
@@ -91,7 +103,7 @@ func (h *Templates) Edit(c *fiber.Ctx) error {
 	if err := h.fill(c, &f, t.Schema, d.Defaults); err != nil {
 		return err
 	}
-	if err := marketInfo(c, &f, t); err != nil {
+	if err := h.marketInfo(c, &f, t); err != nil {
 		return err
 	}
 	if err := h.preview(c, &f, t); err != nil {
@@ -200,7 +212,7 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 		if t, err := s.Template(ctx, f.ID); err == nil {
 			// Whether it is public is the marketplace's publish page's to change.
 			current, f.IsPublic = t.Schema, t.IsPublic
-			if err := marketInfo(c, &f, t); err != nil {
+			if err := h.marketInfo(c, &f, t); err != nil {
 				return err
 			}
 		}
@@ -347,7 +359,7 @@ func rowOfTemplate(t *store.CredentialTemplate) templates.Row {
 // marketInfo adds an existing template's place in the marketplace to its
 // form: where it came from when it was adopted, whether it is listed, and
 // the publish page for those who may publish.
-func marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) error {
+func (h *Templates) marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) error {
 	id := auth.Current(c)
 	s, ctx := id.Scope, c.UserContext()
 	a, err := s.Adoption(ctx, t.ID)
@@ -358,6 +370,24 @@ func marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) er
 		f.BasedOn = &templates.BasedOn{Name: a.SourceName, Issuer: a.SourceIssuer, Version: a.SourceVersion}
 		if a.SourceTemplateID != nil {
 			f.BasedOn.URL = "/marketplace/" + *a.SourceTemplateID
+		}
+		if len(a.Provenance) > 0 && a.SourceTemplateID != nil && h.Verify != nil {
+			o, err := marketplace.VerifyProvenance(ctx, a.Provenance, h.keyResolver(), *a.SourceTemplateID, a.SourceVersion)
+			switch {
+			case err == nil:
+				f.BasedOn.SignedBy = o.Issuer
+			case errors.Is(err, marketplace.ErrProvenance):
+				f.BasedOn.Unverified = true
+			default:
+				return err
+			}
+		}
+		u, err := s.TemplateUpdate(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if u != nil {
+			f.Update = &templates.AvailableUpdate{Version: u.Version, URL: "/templates/" + t.ID + "/update"}
 		}
 	}
 	m := &templates.Market{Public: t.IsPublic}
@@ -377,4 +407,114 @@ func marketInfo(c *fiber.Ctx, f *templates.Form, t *store.CredentialTemplate) er
 	}
 	f.Market = m
 	return nil
+}
+
+// UpdateForm renders GET /templates/:id/update (schemas.write): the update
+// the source of an adopted copy offers, change by change. A template
+// without one is the 404 page.
+func (h *Templates) UpdateForm(c *fiber.Ctx) error {
+	u, d, err := h.update(c)
+	if err != nil {
+		return err
+	}
+	m := updateView(u, d, nil, nil)
+	render.SetTitle(c, "Update "+u.Template.Name)
+	return render.Page(c, fiber.StatusOK, templates.UpdatePage(m))
+}
+
+// update is the update of the template the route names.
+func (h *Templates) update(c *fiber.Ctx) (*store.TemplateUpdate, marketplace.Diff, error) {
+	u, err := auth.Current(c).Scope.TemplateUpdate(c.UserContext(), c.Params("id"))
+	if err == nil && u == nil {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return nil, marketplace.Diff{}, err
+	}
+	return u, marketplace.NewDiff(u.Base, u.Theirs, u.Mine()), nil
+}
+
+// choiceInput is the name of a conflict's select: the change's key with
+// only letters, digits and dashes.
+func choiceInput(key string) string {
+	return "choice-" + strings.NewReplacer(":", "-", ".", "-").Replace(key)
+}
+
+func updateView(u *store.TemplateUpdate, d marketplace.Diff, choices, errs map[string]string) templates.Update {
+	m := templates.Update{ID: u.Template.ID, Name: u.Template.Name, Source: u.Adoption.SourceName, Publisher: u.Publisher,
+		From: u.Adoption.SourceVersion, To: u.Version, CopyVersion: u.Template.Version,
+		Action: "/templates/" + u.Template.ID + "/update", Cancel: "/templates/" + u.Template.ID + "/edit"}
+	if u.Adoption.SourceTemplateID != nil {
+		m.URL = "/marketplace/" + *u.Adoption.SourceTemplateID
+	}
+	for _, c := range d.Changes {
+		v := templates.UpdateChange{Label: c.Label, Kind: c.Kind, Old: c.Old, New: c.New, Mine: c.Mine, Details: c.Details,
+			State: c.State, Choice: choices[c.Key], Error: errs[c.Key]}
+		if c.State == marketplace.StateConflict {
+			v.Input = choiceInput(c.Key)
+		}
+		m.Changes = append(m.Changes, v)
+	}
+	return m
+}
+
+// ApplyUpdate handles POST /templates/:id/update (schemas.write): the
+// update merged with the adopter's choices, as a new version of the copy.
+// A conflict left open is 422 with the message at its choice; a page made
+// before the copy or the listing changed is 409 with the page made again.
+func (h *Templates) ApplyUpdate(c *fiber.Ctx) error {
+	u, d, err := h.update(c)
+	if err != nil {
+		return err
+	}
+	choices := map[string]string{}
+	for _, x := range d.Conflicts() {
+		if v := c.FormValue(choiceInput(x.Key)); v == marketplace.ChooseMine || v == marketplace.ChooseTheirs {
+			choices[x.Key] = v
+		}
+	}
+	copyVersion, _ := strconv.Atoi(c.FormValue("copy_version"))
+	toVersion, _ := strconv.Atoi(c.FormValue("to_version"))
+	t, err := marketplace.ApplyUpdate(c.UserContext(), auth.Current(c).Scope, u.Template.ID, copyVersion, toVersion, choices, auth.Actor(c))
+	var open marketplace.ErrChoices
+	var fe store.FieldErrors
+	switch {
+	case errors.As(err, &open):
+		errs := map[string]string{}
+		for _, k := range open {
+			errs[k] = "Choose whether to keep yours or take the update."
+		}
+		m := updateView(u, d, choices, errs)
+		m.Error = "You and the publisher both changed some things: choose for each of them below."
+		render.SetTitle(c, "Update "+u.Template.Name)
+		return render.Page(c, fiber.StatusUnprocessableEntity, templates.UpdatePage(m))
+	case errors.Is(err, store.ErrTemplateChanged):
+		m := updateView(u, d, choices, nil)
+		m.Error = "The template or the published version changed while you were choosing: here is the update as it is now."
+		render.SetTitle(c, "Update "+u.Template.Name)
+		return render.Page(c, fiber.StatusConflict, templates.UpdatePage(m))
+	case errors.As(err, &fe):
+		m := updateView(u, d, choices, nil)
+		msgs := make([]string, 0, len(fe))
+		for _, v := range fe {
+			msgs = append(msgs, v)
+		}
+		slices.Sort(msgs)
+		m.Error = "The merged template would not be valid: " + strings.Join(msgs, " ") + " Keep your version where it conflicts, or change your template first."
+		render.SetTitle(c, "Update "+u.Template.Name)
+		return render.Page(c, fiber.StatusUnprocessableEntity, templates.UpdatePage(m))
+	case err != nil:
+		return err
+	}
+	render.Flash(c, layout.FlashSuccess, "“"+t.Name+"” now has version "+strconv.Itoa(u.Version)+" of “"+u.Adoption.SourceName+"”.")
+	return render.Redirect(c, "/templates/"+t.ID+"/edit")
+}
+
+// keyResolver resolves a verification method as verification does: this
+// server's DIDs from its database, others through the fetcher.
+func (h *Templates) keyResolver() vc.KeyResolver {
+	return func(ctx context.Context, vm string) (ed25519.PublicKey, error) {
+		k, _, err := h.Verify.Verifier.Resolver.Key(ctx, vm, vc.PurposeAssertion)
+		return k, err
+	}
 }

@@ -62,6 +62,7 @@ var Table = []Entry{
 
 	{Design, "Schemas", "/schemas", authz.OrgView, InOrganization, "schemas"},
 	{Design, "Templates", "/templates", authz.OrgView, InOrganization, "templates"},
+	{Design, "Field library", "/settings/fields", authz.SchemasWrite, InOrganization, "fields"},
 	{Design, "Marketplace", "/marketplace", authz.AccountUse, Anyone, "marketplace"},
 
 	{Organization, "Members", "/members", authz.MembersManage, InOrganization, "members"},

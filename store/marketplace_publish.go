@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -34,6 +35,10 @@ type Publication struct {
 	CategoryID string
 	Licence    Licence
 	Summary    string
+	// Sign, when set, signs the published version with the publisher's
+	// issuer key (internal/marketplace.Signer): its result is stored as the
+	// version's provenance, in the publishing transaction.
+	Sign func(templateID string, version int, snap TemplateSnapshot, at time.Time) (json.RawMessage, error)
 }
 
 // ValidatePublication checks a publication against the active categories,
@@ -152,8 +157,15 @@ func (s *Scoped) PublishTemplate(ctx context.Context, id string, version int, p 
 		snap := Snapshot(&t, schema)
 		now := time.Now().UTC()
 		v := TemplateVersion{TemplateID: t.ID, Version: t.Version, Snapshot: datatypes.NewJSONType(snap), PublishedAt: now}
+		if p.Sign != nil {
+			signed, err := p.Sign(t.ID, t.Version, snap, now)
+			if err != nil {
+				return fmt.Errorf("store: sign template %s version %d: %w", t.ID, t.Version, err)
+			}
+			v.Provenance = datatypes.JSON(signed)
+		}
 		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "template_id"}, {Name: "version"}},
-			DoUpdates: clause.AssignmentColumns([]string{"snapshot"})}).Create(&v).Error; err != nil {
+			DoUpdates: clause.AssignmentColumns([]string{"snapshot", "provenance"})}).Create(&v).Error; err != nil {
 			return err
 		}
 		err = s.tenant(tx, &l).Where("template_id = ?", t.ID).Take(&l).Error
@@ -274,7 +286,7 @@ func (s *Scoped) AdoptTemplate(ctx context.Context, sourceID string, actor Actor
 		}
 		t.Schema = cs
 		a := TemplateAdoption{OrganizationID: s.orgID, TemplateID: t.ID, SourceTemplateID: &sourceID, SourceVersion: src.Version,
-			SourceName: snap.Name, SourceIssuer: src.IssuerName, AdoptedBy: actor.UserID}
+			SourceName: snap.Name, SourceIssuer: src.IssuerName, AdoptedBy: actor.UserID, Provenance: v.Provenance}
 		if err := tx.Create(&a).Error; err != nil {
 			return err
 		}

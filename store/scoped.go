@@ -56,6 +56,7 @@ var tenantColumn = map[string]string{
 	"template_review_votes":       "organization_id",
 	"marketplace_reports":         "organization_id",
 	"status_change_requests":      "organization_id",
+	"custom_fields":               "organization_id",
 }
 
 // tenantTable is a model: GORM's TableName, which every model has.

@@ -147,11 +147,13 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	// A revocation of c1 waiting for a second person (four eyes).
 	scr, err := sa.RequestStatusChange(ctx, c1.ID, store.ActionRevoke, "Issued in error", store.ViaWeb, actorOf(issuer))
 	must(err)
+	field, err := sa.CreateCustomField(ctx, store.CustomFieldChange{Name: "student_number", Label: "Student number", Type: store.FieldText}, act)
+	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
-		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID,
+		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID, field.ID,
 		reviewer.ID, pending.ID, areq.ID, cp.ID, cp.SchemaID, rv.ID, scr.ID, underFlow.ID, flowReq.ID}
 	f.pendingID, f.requestID, f.reviewerID = pending.ID, areq.ID, reviewer.ID
 
@@ -188,6 +190,7 @@ var tenantTables = []struct{ table, where string }{
 	{"webhooks", "organization_id = ?"},
 	{"organization_branding", "organization_id = ?"},
 	{"custom_domains", "organization_id = ?"},
+	{"custom_fields", "organization_id = ?"},
 	{"approval_requests", "organization_id = ?"},
 	{"credential_approvals", "organization_id = ?"},
 	{"webhook_deliveries", "webhook_id IN (SELECT id FROM webhooks WHERE organization_id = ?)"},
@@ -253,7 +256,8 @@ var isolation = map[string]isolationExpect{
 	"UpdateSchema": notFound, "NewSchemaVersion": notFound, "SetSchemaActive": notFound, "InTx": notFound,
 	"SigningKey": notFound, "Template": notFound, "CreateTemplate": refused, "UpdateTemplate": refused,
 	"SetTemplateActive": notFound, "Listing": notFound, "PublishTemplate": notFound, "UnpublishTemplate": notFound,
-	"AdoptTemplate": notFound, "Adoption": notFound, "Design": notFound, "Category": notFound,
+	"AdoptTemplate": notFound, "Adoption": notFound, "TemplateUpdate": notFound, "CustomField": notFound, "UpdateCustomField": notFound, "DeleteCustomField": notFound,
+	"CustomFields": empty, "CreateCustomField": own, "AdoptionSource": notFound, "ApplyTemplateUpdate": notFound, "Design": notFound, "Category": notFound,
 	"Webhook": notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
@@ -281,7 +285,7 @@ var isolation = map[string]isolationExpect{
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
 	"IssuerCategories": empty, "Schemas": empty, "SchemaVersions": empty, "SigningKeys": empty,
-	"Templates": empty, "Verifications": empty, "Webhooks": empty, "DeliveringWebhooks": empty,
+	"Templates": empty, "AvailableUpdates": empty, "Verifications": empty, "Webhooks": empty, "DeliveringWebhooks": empty,
 
 	"APISchema": own, "CreateAPIKey": own, "ReserveCredentialStatuses": own, "StoreIssuedCredentials": notFound,
 	"MemberCounts": own, "Dashboard": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,

@@ -88,6 +88,8 @@ func TestBrowserWidthSweep(t *testing.T) {
 		"/admin/organizations/:id/suspend": orgID,
 		"/admin/organizations/:id/revoke":  orgID,
 	}
+	ids["/templates/:id/update"] = sweepTemplateUpdate(t, env, orgID)
+	ids["/settings/fields/:id"] = one("SELECT id FROM custom_fields WHERE organization_id = ? LIMIT 1", orgID)
 	hookID, deliveryID := sweepWebhook(t, env, orgID)
 	ids["/settings/webhooks/:id"], ids["/settings/webhooks/:id/deliveries"] = hookID, hookID
 	// The demo's degree rule and its issuance workflow.
@@ -257,4 +259,36 @@ func sweepWebhook(t *testing.T, env *webtest.Env, orgID string) (string, string)
 		t.Fatal(err)
 	}
 	return h.ID, d.ID
+}
+
+// sweepTemplateUpdate has the demo organization adopt another
+// organization's listed template whose publisher then lists a new version
+// (the demo data has no adoption): the copy's update page has a diff.
+func sweepTemplateUpdate(t *testing.T, env *webtest.Env, orgID string) string {
+	t.Helper()
+	ctx := context.Background()
+	var src struct{ TemplateID, OrganizationID string }
+	if err := env.DB.SQL().QueryRow("SELECT template_id, organization_id FROM marketplace_listings WHERE organization_id <> ? LIMIT 1", orgID).
+		Scan(&src.TemplateID, &src.OrganizationID); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := env.DB.Scoped(orgID).AdoptTemplate(ctx, src.TemplateID, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := env.DB.Scoped(src.OrganizationID)
+	tpl, err := sp.Template(ctx, src.TemplateID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err = sp.UpdateTemplate(ctx, tpl.ID, store.TemplateChange{Name: tpl.Name, SchemaID: tpl.SchemaID, Data: tpl.TemplateData.Data(),
+		Description: "Awarded on completion of the course and its assessed practical work, with the hours and the assessor's name (" + strings.Repeat("long-", 30) + ")."}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.PublishTemplate(ctx, tpl.ID, tpl.Version, store.Publication{CategoryID: *tpl.CategoryID, Licence: store.LicenceCCBY,
+		Summary: "A new version for the sweep"}, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	return cp.ID
 }

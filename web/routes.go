@@ -42,7 +42,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	public := rateLimit(d.Config.PublicRateLimit)
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
-	templates := &handlers.Templates{Issuer: issuer}
+	templates := &handlers.Templates{Issuer: issuer, Verify: d.Services.Verify}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
 	approvalsAPI := &handlers.ApprovalsAPI{Issuer: issuer}
@@ -55,8 +55,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	stepUpLimited := refusalLimit(d.Config.LoginRateLimit)
 	approvalSettings := &handlers.ApprovalSettings{}
 	delegation := &handlers.Delegation{}
-	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs}
-	marketAPI := &handlers.MarketplaceAPI{DB: d.DB}
+	fieldLibrary := &handlers.Fields{}
+	market := &handlers.Marketplace{DB: d.DB, Events: d.Jobs, Issuer: issuer}
+	marketAPI := &handlers.MarketplaceAPI{DB: d.DB, Events: d.Jobs}
 	moderation := &handlers.Moderation{DB: d.DB}
 
 	// Probes, assets and the status panel: no session, no CSRF, and they
@@ -320,6 +321,14 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/templates/:id", m.Org(authz.SchemasWrite), templates.Update)
 	app.Post("/templates/:id/activate", m.Org(authz.SchemasWrite), templates.Activate)
 	app.Post("/templates/:id/deactivate", m.Org(authz.SchemasWrite), templates.Deactivate)
+	app.Get("/templates/:id/update", m.Org(authz.SchemasWrite), templates.UpdateForm)
+	// The field library: template writers read it, administrators change it.
+	app.Get("/settings/fields", m.Org(authz.SchemasWrite), fieldLibrary.Index)
+	app.Post("/settings/fields", m.Org(authz.OrgManage), fieldLibrary.Create)
+	app.Get("/settings/fields/:id", m.Org(authz.OrgManage), fieldLibrary.Edit)
+	app.Post("/settings/fields/:id", m.Org(authz.OrgManage), fieldLibrary.Update)
+	app.Post("/settings/fields/:id/delete", m.Org(authz.OrgManage), fieldLibrary.Delete)
+	app.Post("/templates/:id/update", m.Org(authz.SchemasWrite), templates.ApplyUpdate)
 	// Publishing to the marketplace (templates.publish: administrators).
 	app.Get("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.PublishForm)
 	app.Post("/templates/:id/publish", m.Org(authz.TemplatesPublish), market.Publish)

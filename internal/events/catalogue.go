@@ -39,6 +39,7 @@ const (
 	ApprovalDecided       Type = "approval.decided"
 	TemplatePublished     Type = "template.published"
 	TemplateReviewed      Type = "template.reviewed"
+	TemplateAdopted       Type = "template.adopted"
 )
 
 // Group is how the webhook form groups the events' checkboxes.
@@ -201,6 +202,17 @@ type Review struct {
 	At           time.Time `json:"at" doc:"when it was written or changed"`
 }
 
+// Adoption is the payload of template.adopted, an event of the
+// publisher's organization.
+type Adoption struct {
+	TemplateID string    `json:"template_id" doc:"the publisher's template that was adopted (its marketplace page: /marketplace/{template_id})"`
+	Name       string    `json:"name" doc:"its name, as published in the version adopted"`
+	Version    int       `json:"version" doc:"the version adopted"`
+	Adopter    string    `json:"adopter" doc:"the name of the organization that adopted it"`
+	Adoptions  int       `json:"adoptions" doc:"how many times the template has been adopted, this one included"`
+	At         time.Time `json:"at" doc:"when it was adopted"`
+}
+
 var (
 	exampleTime    = time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)
 	exampleExpires = time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -256,6 +268,9 @@ var Catalogue = []Spec{
 	{TemplateReviewed, 1, GroupMarketplace, "A member of the organization reviewed a marketplace template the organization uses (or changed their review).",
 		Review{}, Review{ID: "8f7e6d5c-4b3a-4291-8f7e-6d5c4b3a2919", TemplateID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", TemplateName: "First Aid Certificate",
 			Rating: 4, ReviewerID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", At: exampleTime}},
+	{TemplateAdopted, 1, GroupMarketplace, "Another organization adopted one of the organization's marketplace templates (\"Use this template\"): it now has its own copy. Published in the adoption's transaction, as an event of the publisher's organization.",
+		Adoption{}, Adoption{TemplateID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Version: 2,
+			Adopter: "Harbor Lifeguard Academy", Adoptions: 14, At: exampleTime}},
 }
 
 var examplePending = func() Credential {

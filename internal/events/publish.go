@@ -86,6 +86,25 @@ func Publish(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, e Event) er
 	return q.EnqueueTx(ctx, tx, Fanout{Event: e})
 }
 
+// elsewhere are the event types one organization's change publishes into
+// another organization: an adoption is the adopter's change and the
+// publisher's news.
+var elsewhere = map[Type]bool{TemplateAdopted: true}
+
+// PublishElsewhere records e, an event of another organization than sc's,
+// in sc's transaction, for the types that are that (template.adopted);
+// any other type is refused, as Publish refuses it.
+func PublishElsewhere(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, e Event) error {
+	if !elsewhere[e.Type] {
+		return fmt.Errorf("events: %s is not published into another organization", e.Type)
+	}
+	tx, err := sc.SQLTx()
+	if err != nil {
+		return fmt.Errorf("events: publish %s outside a transaction: %w", e.Type, err)
+	}
+	return q.EnqueueTx(ctx, tx, Fanout{Event: e})
+}
+
 // PublishMany records evs in the transaction of sc, like Publish, in one
 // multi-row insert when q can (a bulk chunk's 500 credential.issued events
 // are one statement, not 500 round trips).

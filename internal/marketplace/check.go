@@ -188,3 +188,38 @@ func Publish(ctx context.Context, s *store.Scoped, q jobs.Enqueuer, id string, v
 	}
 	return l, nil
 }
+
+// Adopt is the one door of "Use this template": the copy is made in one
+// transaction (store.Scoped.AdoptTemplate) with template.adopted, an event
+// of the publisher's organization, so that its admins hear of it.
+func Adopt(ctx context.Context, s *store.Scoped, q jobs.Enqueuer, sourceID string, actor store.Actor) (*store.CredentialTemplate, error) {
+	var t *store.CredentialTemplate
+	err := s.InTx(ctx, func(tx *store.Scoped) error {
+		var err error
+		if t, err = tx.AdoptTemplate(ctx, sourceID, actor); err != nil {
+			return err
+		}
+		if q == nil {
+			return nil
+		}
+		src, err := tx.AdoptionSource(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Organization(ctx)
+		if err != nil {
+			return err
+		}
+		a := src.Adoption
+		e, err := events.New(src.OrganizationID, events.TemplateAdopted, a.CreatedAt, events.Adoption{TemplateID: sourceID,
+			Name: a.SourceName, Version: a.SourceVersion, Adopter: org.Name, Adoptions: src.Adoptions, At: a.CreatedAt})
+		if err != nil {
+			return err
+		}
+		return events.PublishElsewhere(ctx, tx, q, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}

@@ -71,6 +71,9 @@ var Notices = map[events.Type]Notice{
 	events.TemplatePublished: {To: Nobody},
 	// The member who reviewed the template did it.
 	events.TemplateReviewed: {To: Nobody},
+	// An event of the publisher's organization: its admins hear that
+	// another organization uses their template.
+	events.TemplateAdopted: {To: Admins, Build: templateAdopted},
 }
 
 // A webhook disabled by TrustCred is not an event of the catalogue: the
@@ -162,6 +165,18 @@ func apiKey(what string) func(e events.Event) (store.Notification, error) {
 				p.Prefix, p.Name, what),
 			Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: e.OrganizationID, Link: "/api-keys"})}, nil
 	}
+}
+
+func templateAdopted(e events.Event) (store.Notification, error) {
+	var p events.Adoption
+	if err := json.Unmarshal(e.Data, &p); err != nil {
+		return store.Notification{}, err
+	}
+	return store.Notification{Type: store.NotifySystemAlert,
+		Title: truncate(fmt.Sprintf("%s adopted “%s”", p.Adopter, p.Name), 200),
+		Message: truncate(fmt.Sprintf("%s now uses its own copy of version %d of your marketplace template “%s” (%d adoptions in all).",
+			p.Adopter, p.Version, p.Name, p.Adoptions), 2000),
+		Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: e.OrganizationID, Link: "/marketplace/" + p.TemplateID})}, nil
 }
 
 func truncate(s string, n int) string {

@@ -42,7 +42,8 @@ type Builder struct {
 	JSONError   string // why that text is not usable
 	JSONOK      bool   // it was checked and is usable
 	MaxRows     int
-	PreviewNote string // why there is no preview
+	PreviewNote string   // why there is no preview
+	Library     []Choice // the organization's field library (custom_fields): "Add from library"
 }
 
 // Err is the message for one cell.

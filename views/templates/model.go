@@ -50,8 +50,9 @@ type Form struct {
 	Preview      string
 	PreviewHuman verification.Human
 	PreviewNote  string
-	BasedOn      *BasedOn // adopted from the marketplace
-	Market       *Market  // an existing template's place in the marketplace
+	BasedOn      *BasedOn         // adopted from the marketplace
+	Update       *AvailableUpdate // the source lists a newer version
+	Market       *Market          // an existing template's place in the marketplace
 }
 
 // BasedOn is where an adopted template came from: "Based on X by Y,
@@ -59,6 +60,8 @@ type Form struct {
 type BasedOn struct {
 	Name, Issuer, URL string
 	Version           int
+	SignedBy          string // the DID whose key signed the version copied, once verified
+	Unverified        bool   // a signed origin that does not verify
 }
 
 // Market is an existing template's place in the marketplace.
@@ -74,10 +77,46 @@ type Row struct {
 	ID, Name, Kind, Schema, SchemaID, Cryptosuite string
 	Active, Public, SchemaActive                  bool
 	CanWrite                                      bool
+	UpdateVersion                                 int // an adopted copy whose source lists this newer version
 }
 
 // Index is the templates list.
 type Index struct {
 	Rows     []Row
 	CanWrite bool
+}
+
+// Update is the page of an update available to an adopted template: what
+// the publisher changed between the copy's version and the listed one,
+// what applying does with each change, and a choice for each conflict.
+type Update struct {
+	ID, Name               string // the copy
+	Source, Publisher, URL string // the source template, its publisher and its marketplace page
+	From, To, CopyVersion  int
+	Changes                []UpdateChange
+	Error                  string // about the whole form
+	Action, Cancel         string
+}
+
+// UpdateChange is one change of an update, worded for people.
+type UpdateChange struct {
+	Label   string
+	Kind    string // added, removed or changed
+	Old     string // the copy's base version's value
+	New     string // the listed version's value
+	Mine    string // the copy's value (conflicts)
+	Details []string
+	State   string // apply, same or conflict
+	Input   string // conflicts: the name of the choice's select
+	Choice  string // mine or theirs, as chosen
+	Error   string
+}
+
+// UpdateChoices are a conflict's two choices.
+var UpdateChoices = []Choice{{Value: "theirs", Label: "Take the update"}, {Value: "mine", Label: "Keep yours"}}
+
+// AvailableUpdate is the notice of an update on a copy's page.
+type AvailableUpdate struct {
+	Version int
+	URL     string
 }
