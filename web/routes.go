@@ -39,6 +39,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	verification := &handlers.Verification{Svc: d.Services.Verify, Auth: m, BaseURL: d.Config.BaseURL}
 	public := rateLimit(d.Config.PublicRateLimit)
+	certificates := &handlers.Certificates{DB: d.DB, Issuer: issuer, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, Log: d.Log}
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
 	templates := &handlers.Templates{Issuer: issuer}
@@ -76,6 +77,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/v/:id", public, verification.Page)
 	app.Get("/v/:id/credential.json", public, verification.JSON)
 	app.Get("/v/:id/qr.:format", public, verification.QR)
+	app.Get("/v/:id/certificate.pdf", public, certificates.Public)
 	// /verify is the same for anyone and sets no cookie, but a signed-in
 	// person sees it in the staff shell: the session is read (never
 	// started) and the CSRF token the shell's forms need passed on. Posting
@@ -256,6 +258,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/credentials/bulk/:id/results.csv", m.Org(authz.CredentialsIssue), bulkIssue.Results)
 	app.Get("/credentials/:id", m.Org(authz.OrgView), creds.Show)
 	app.Get("/credentials/:id/credential.json", m.Org(authz.OrgView), creds.Download)
+	app.Get("/credentials/:id/certificate.pdf", m.Org(authz.OrgView), certificates.Staff)
 	app.Get("/credentials/:id/revoke", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("revoke"))
 	app.Post("/credentials/:id/revoke", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("revoke"))
 	app.Get("/credentials/:id/suspend", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("suspend"))
