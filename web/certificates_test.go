@@ -165,3 +165,65 @@ func TestCertificatePDFIsSelfVerifying(t *testing.T) {
 		t.Errorf("the independent verifier refuses the PDF's credential: %v", r.Errors)
 	}
 }
+
+// A certificate PDF uploaded at /verify: its embedded credential is
+// verified and its page compared with it; a page edited to show another
+// name, or a credential edited inside the PDF, is caught; a PDF without a
+// credential is refused with a reason, never a 500.
+func TestVerifyCertificatePDF(t *testing.T) {
+	e := webtest.New(t, store.SQLite)
+	org := e.Org("northfield")
+	tpl := degreeTemplate(t, e, org)
+	withDesign(t, e, org, tpl, design.Default())
+	cr := issueDegree(t, e, org, tpl, "Ada Lovelace", "ada@example.org")
+	r := e.Client().Get("/v/" + cr.PublicID + "/certificate.pdf")
+	if r.Status != 200 {
+		t.Fatalf("PDF %d", r.Status)
+	}
+	pdf := []byte(r.Body)
+	up := postMultipart(t, e, nil, pdf)
+	if up.Status != 200 || !strings.Contains(up.Body, `data-verdict="valid"`) || !strings.Contains(up.Body, `data-matches="matches"`) ||
+		!strings.Contains(up.Body, "recipient_name: Ada Lovelace") {
+		t.Fatalf("the downloaded PDF: %d\n%s", up.Status, up.Body)
+	}
+
+	cert, err := design.Read(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values, _ := design.ValuesOf(cert.Credential)
+	remade := func(v design.Values, credential []byte) []byte {
+		var b strings.Builder
+		w := &writer{&b}
+		if err := design.PDF(w, design.Default(), design.Input{Values: v, Credential: credential}); err != nil {
+			t.Fatal(err)
+		}
+		return []byte(b.String())
+	}
+	// The page says Mallory; the signed credential inside still says Ada.
+	forged := design.Values{}
+	for k, v := range values {
+		forged[k] = v
+	}
+	forged["recipient_name"] = "Mallory Forger"
+	up = postMultipart(t, e, nil, remade(forged, cert.Credential))
+	if !strings.Contains(up.Body, `data-verdict="valid"`) || !strings.Contains(up.Body, `data-matches="differs"`) || !strings.Contains(up.Body, "Mallory Forger") {
+		t.Errorf("an edited page: %d\n%s", up.Status, up.Body)
+	}
+	// The credential inside edited to match the forged page: its signature fails.
+	edited := strings.Replace(string(cert.Credential), "Ada Lovelace", "Mallory Forger", 1)
+	up = postMultipart(t, e, nil, remade(forged, []byte(edited)))
+	if !strings.Contains(up.Body, `data-verdict="invalid"`) {
+		t.Errorf("an edited credential: %d\n%s", up.Status, up.Body)
+	}
+	for _, bad := range []string{"%PDF-1.4\n1 0 obj << /Type /Filespec /UF (credential.json) /EF << /F 2 0 R >> >> endobj\n2 0 obj << /Length 99999 >> stream\nxx", "%PDF-", string(pdf[:300])} {
+		up = postMultipart(t, e, nil, []byte(bad))
+		if up.Status != 422 || !strings.Contains(up.Body, "This PDF carries no credential") {
+			t.Errorf("a PDF without a credential (%.30q): %d", bad, up.Status)
+		}
+	}
+}
+
+type writer struct{ b *strings.Builder }
+
+func (w *writer) Write(p []byte) (int, error) { return w.b.Write(p) }

@@ -348,3 +348,57 @@ func BenchmarkCeiling(b *testing.B) {
 		sha256.Sum256(data)
 	}
 }
+
+// FuzzRead: whatever the bytes, Read returns a certificate or
+// ErrNoCredential, and never panics.
+func FuzzRead(f *testing.F) {
+	var buf bytes.Buffer
+	if err := design.PDF(&buf, design.Default(), design.Input{Values: design.Values{"recipient_name": "Ada"}, Credential: []byte(`{"a":1}`)}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add(buf.Bytes()[:buf.Len()/2])
+	f.Add([]byte("%PDF-1.4\n1 0 obj << /Type /Filespec /UF (credential.json) /EF << /F 2 0 R >> >> endobj\n2 0 obj << /Length 3 >> stream\nabc"))
+	f.Add([]byte("%PDF-1.4\n3 0 obj << /Type /Page /Contents 3 0 R /Length 5 >> stream\n(\\\\(x) Tj"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := design.Read(b)
+		if err != nil {
+			if !errors.Is(err, design.ErrNoCredential) {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if len(c.Credential) == 0 {
+			t.Fatal("a certificate without its credential")
+		}
+		_ = c.CheckText()
+	})
+}
+
+// TestReadSurvivesDamage runs Read over a certificate cut at every 61st
+// byte and with bytes overwritten every 13th: a certificate or
+// ErrNoCredential each time, never a panic (FuzzRead explores further).
+func TestReadSurvivesDamage(t *testing.T) {
+	var buf bytes.Buffer
+	if err := design.PDF(&buf, design.Default(), design.Input{Values: values(t), Credential: []byte(credential)}); err != nil {
+		t.Fatal(err)
+	}
+	pdf := buf.Bytes()
+	check := func(b []byte) {
+		if c, err := design.Read(b); err != nil && !errors.Is(err, design.ErrNoCredential) {
+			t.Fatalf("error %v", err)
+		} else if err == nil {
+			_ = c.CheckText()
+		}
+	}
+	for n := 0; n < len(pdf); n += 61 {
+		check(pdf[:n])
+	}
+	for i := 0; i < len(pdf); i += 13 {
+		for _, c := range []byte{'(', ')', '\\', '0', 0xff, '\n'} {
+			b := bytes.Clone(pdf)
+			b[i] = c
+			check(b)
+		}
+	}
+}

@@ -105,15 +105,15 @@ func atoi(b []byte) int {
 // objects splits the file into its numbered objects: the dictionary text
 // and, for a stream, its raw bytes (by its direct /Length).
 func objects(pdf []byte) map[int]object {
-	heads := objHead.FindAllSubmatchIndex(pdf, maxObjects)
+	heads := objectHeads(pdf)
 	out := make(map[int]object, len(heads))
 	for i, h := range heads {
-		num := atoi(pdf[h[2]:h[3]])
+		num := atoi(pdf[h[1]:h[2]])
 		end := len(pdf)
 		if i+1 < len(heads) {
 			end = heads[i+1][0]
 		}
-		body := pdf[h[1]:end]
+		body := pdf[h[3]:end]
 		if e := bytes.Index(body, []byte("endobj")); e >= 0 {
 			body = body[:e]
 		}
@@ -130,7 +130,7 @@ func objects(pdf []byte) map[int]object {
 			// is only a bound (a stream may contain "endobj").
 			if m := lengthRe.FindSubmatch(o.dict); m != nil {
 				n := atoi(m[1])
-				full := pdf[h[1]+s+len("stream"):]
+				full := pdf[h[3]+s+len("stream"):]
 				if bytes.HasPrefix(full, []byte("\r\n")) {
 					full = full[2:]
 				} else if bytes.HasPrefix(full, []byte("\n")) {
@@ -148,6 +148,46 @@ func objects(pdf []byte) map[int]object {
 		}
 	}
 	return out
+}
+
+// objectHeads finds each "N 0 obj" (a byte scan: a regular expression
+// over a file of compressed streams is slow): the head's start, the
+// number's start and end, and the end of "obj".
+func objectHeads(pdf []byte) [][4]int {
+	var heads [][4]int
+	space := func(c byte) bool { return c == ' ' || c == '\r' || c == '\n' || c == '\t' }
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	for off := 0; len(heads) < maxObjects; {
+		i := bytes.Index(pdf[off:], []byte("obj"))
+		if i < 0 {
+			break
+		}
+		at := off + i
+		off = at + 3
+		if off < len(pdf) && !space(pdf[off]) && pdf[off] != '<' {
+			continue
+		}
+		j := at
+		for j > 0 && space(pdf[j-1]) {
+			j--
+		}
+		if j == at || j == 0 || pdf[j-1] != '0' || (j >= 2 && !space(pdf[j-2])) {
+			continue // generation 0 only, as PDF writes
+		}
+		j -= 2
+		for j > 0 && space(pdf[j-1]) {
+			j--
+		}
+		end := j
+		for j > 0 && digit(pdf[j-1]) && end-j < 7 {
+			j--
+		}
+		if j == end || (j > 0 && !space(pdf[j-1])) {
+			continue
+		}
+		heads = append(heads, [4]int{j, j, end, off})
+	}
+	return heads
 }
 
 // inflate is the stream's data, inflated when it says FlateDecode, at most limit bytes.
