@@ -92,10 +92,10 @@ func (h *Certificates) Render(ctx context.Context, s *store.Scoped, cr *store.Cr
 	if cr.Template != nil {
 		if id := cr.Template.TemplateData.Data().DesignID; id != "" {
 			raw, err := s.DesignDocument(ctx, id)
-			if err != nil {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return nil, err
 			}
-			if raw != nil {
+			if err == nil {
 				if parsed, err := design.Parse(raw); err == nil {
 					d = parsed
 				} else {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/design"
 	"github.com/trustcred/trustcred/internal/interoptest"
@@ -31,13 +32,20 @@ func withDesign(t testing.TB, env *webtest.Env, org *store.Organization, tpl *st
 	if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), q), id, org.ID, string(d.JSON()), true, now, now); err != nil {
 		t.Fatal(err)
 	}
+	withDesignID(t, env, tpl, id)
+	return id
+}
+
+// withDesignID makes tpl name the design id.
+func withDesignID(t testing.TB, env *webtest.Env, tpl *store.CredentialTemplate, id string) {
+	t.Helper()
 	td := tpl.TemplateData.Data()
 	td.DesignID = id
+	tpl.TemplateData = datatypes.NewJSONType(td)
 	raw, _ := json.Marshal(td)
 	if _, err := env.DB.SQL().Exec(storetest.Rebind(env.DB.Dialect(), "UPDATE credential_templates SET template_data = ? WHERE id = ?"), string(raw), tpl.ID); err != nil {
 		t.Fatal(err)
 	}
-	return id
 }
 
 // The staff PDF is for the organization's readers (org.view), 404 for

@@ -40,6 +40,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	verification := &handlers.Verification{Svc: d.Services.Verify, Auth: m, BaseURL: d.Config.BaseURL}
 	public := rateLimit(d.Config.PublicRateLimit)
 	certificates := &handlers.Certificates{DB: d.DB, Issuer: issuer, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, Log: d.Log}
+	certDesigns := &handlers.Designs{Certs: certificates}
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
 	templates := &handlers.Templates{Issuer: issuer}
@@ -182,6 +183,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/keys/method", m.Org(authz.OrgManage), signingKeys.SetMethod)
 
 	// The branding editor (branding.manage); its preview is a document of its own.
+	app.Get("/settings/designs", m.Org(authz.BrandingManage), certDesigns.List)
+	app.Get("/settings/designs/new", m.Org(authz.BrandingManage), certDesigns.New)
+	app.Post("/settings/designs", m.Org(authz.BrandingManage), certDesigns.Save)
+	app.Post("/settings/designs/builder", m.Org(authz.BrandingManage), certDesigns.Builder)
+	app.Post("/settings/designs/preview", m.Org(authz.BrandingManage), certDesigns.Preview)
+	app.Get("/settings/designs/:id", m.Org(authz.BrandingManage), certDesigns.Edit)
+	app.Post("/settings/designs/:id", m.Org(authz.BrandingManage), certDesigns.Save)
 	app.Get("/settings/branding", m.Org(authz.BrandingManage), brand.Show)
 	app.Post("/settings/branding", m.Org(authz.BrandingManage), brand.Update)
 	app.Post("/settings/branding/check", m.Org(authz.BrandingManage), brand.Check)
