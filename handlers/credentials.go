@@ -221,6 +221,7 @@ func (h *Credentials) Show(c *fiber.Ctx) error {
 	if d.JSON == "" {
 		d.JSON = "(no signed document is stored for this credential)"
 	}
+	d.Signed = signed(cr) && doc != nil
 	d.Title, d.Template = credentialTitle(cr, doc)
 	d.Issuer, d.IssuerDID = id.Org.Name, id.Org.DID
 	if iss, ok := doc["issuer"].(map[string]any); ok {

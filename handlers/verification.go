@@ -19,6 +19,7 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/accept"
+	"github.com/trustcred/trustcred/internal/design"
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/qrcode"
 	textrules "github.com/trustcred/trustcred/internal/text"
@@ -439,6 +440,18 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 	if len(raw) > maxDocument {
 		return fail(fiber.StatusRequestEntityTooLarge, "The document is larger than 1 MB.")
 	}
+	// A certificate PDF carries its signed credential: that is what is
+	// verified, and the page's text is compared with it.
+	var pdfText *view.PDFText
+	if bytes.HasPrefix(raw, []byte("%PDF-")) {
+		cert, err := design.Read(raw)
+		if err != nil {
+			return fail(fiber.StatusUnprocessableEntity, "This PDF carries no credential. TrustCred's certificate PDFs have the signed credential attached: upload the PDF as it was downloaded, or the credential's JSON.")
+		}
+		tc := cert.CheckText()
+		pdfText = &view.PDFText{Matches: tc.Matches, Signed: tc.Signed, Differences: tc.Differences}
+		raw, shown = cert.Credential, ""
+	}
 	doc, err := parseDocument(raw)
 	if err != nil {
 		return fail(fiber.StatusUnprocessableEntity, err.Error())
@@ -459,6 +472,7 @@ func (h *Verification) Upload(c *fiber.Ctx) error {
 	} else {
 		res = h.resultModel(c.UserContext(), h.Svc.Document(c.UserContext(), doc, visit))
 	}
+	res.PDF = pdfText
 	status := fiber.StatusOK
 	if res.Verdict == verify.Unavailable {
 		// The page says so; the status tells caches and scripts to come back.

@@ -63,6 +63,7 @@ var Table = []Entry{
 	{Design, "Schemas", "/schemas", authz.OrgView, InOrganization, "schemas"},
 	{Design, "Templates", "/templates", authz.OrgView, InOrganization, "templates"},
 	{Design, "Field library", "/settings/fields", authz.SchemasWrite, InOrganization, "fields"},
+	{Design, "Certificate designs", "/settings/designs", authz.BrandingManage, InOrganization, "designs"},
 	{Design, "Marketplace", "/marketplace", authz.AccountUse, Anyone, "marketplace"},
 
 	{Organization, "Members", "/members", authz.MembersManage, InOrganization, "members"},

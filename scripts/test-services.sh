@@ -71,7 +71,19 @@ node() {
 	apt_install nodejs npm || log "cannot install Node.js (need root and apt-get): axe and interop tests will skip"
 }
 
+# ---- PDF and QR tools --------------------------------------------------------
+# The certificate tests read PDFs as people do: poppler's pdftotext, pdffonts,
+# pdfdetach and pdftoppm, and zbar's zbarimg for the QR code.
+pdftools() {
+	if have pdftotext && have pdfdetach && have pdftoppm && have zbarimg; then
+		return 0
+	fi
+	log "poppler-utils or zbar-tools not installed; installing Debian's"
+	apt_install poppler-utils zbar-tools || log "cannot install poppler-utils and zbar-tools (need root and apt-get): PDF tests will skip"
+}
+
 postgres
 chromium
 node
+pdftools
 exit 0

@@ -258,6 +258,7 @@ var isolation = map[string]isolationExpect{
 	"SetTemplateActive": notFound, "Listing": notFound, "PublishTemplate": notFound, "UnpublishTemplate": notFound,
 	"AdoptTemplate": notFound, "Adoption": notFound, "TemplateUpdate": notFound, "CustomField": notFound, "UpdateCustomField": notFound, "DeleteCustomField": notFound,
 	"CustomFields": empty, "CreateCustomField": own, "AdoptionSource": notFound, "ApplyTemplateUpdate": notFound, "Design": notFound, "Category": notFound,
+	"DesignDocument": notFound, "DesignRow": notFound, "SaveDesign": notFound, "Designs": empty,
 	"Webhook": notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
 	"WebhookDeliveries": notFound, "WebhookDelivery": notFound, "FailedDeliveriesSince": notFound,
@@ -329,6 +330,7 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"SaveApprovalPolicy": perID(func(id string) []any {
 			return []any{ctx, store.ApprovalPolicy{ID: id, OrganizationID: f.a.ID, FourEyesSuspension: true, StepUp: store.StepUpPassword}, act}
 		}),
+		"SaveDesign":   perID(func(id string) []any { return []any{ctx, id, "Taken over", []byte(`{"version":1}`), act} }),
 		"CreateAPIKey": {{ctx, &store.APIKey{Name: "bravo key", KeyHash: "bravo-hash", Prefix: "tc_bravo"}, act}},
 		"CreateBatch": {{ctx, &store.IssuanceBatch{TemplateID: &f.tpl.ID},
 			[]store.IssuanceBatchRow{{RowNumber: 1, DataEncrypted: []byte("sealed")}}, act}},

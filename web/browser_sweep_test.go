@@ -31,6 +31,7 @@ var sweepSkips = map[string]string{
 	"/credentials/bulk/template.csv":    "download",
 	"/credentials/bulk/:id/results.csv": "download",
 	"/credentials/:id/credential.json":  "download",
+	"/credentials/:id/certificate.pdf":  "download",
 	"/schemas/:id/schema.json":          "download",
 	"/account/mfa/qr.png":               "image",
 	"/admin/organizations/:id":          "htmx partial: one row of the console",
@@ -57,6 +58,7 @@ var publicSkips = map[string]string{
 	"/ns/credentials/v1":     "JSON-LD context",
 	"/v/:id/credential.json": "JSON",
 	"/v/:id/qr.:format":      "image",
+	"/v/:id/certificate.pdf": "PDF",
 	"/register/slug":         "htmx partial: the address check",
 	"/setup":                 "only before the first account: the demo has accounts (redirects to /login)",
 	"/login/mfa":             "needs a sign-in half done (TestBrowserMFALoginAndSessionRevoke opens it)",
@@ -94,6 +96,7 @@ func TestBrowserWidthSweep(t *testing.T) {
 	ids["/settings/webhooks/:id"], ids["/settings/webhooks/:id/deliveries"] = hookID, hookID
 	// The demo's degree rule and its issuance workflow.
 	ids["/settings/approvals/rules/:id"] = one("SELECT multisig_requirements.id FROM multisig_requirements JOIN credential_schemas ON credential_schemas.id = multisig_requirements.schema_id WHERE credential_schemas.organization_id = ? LIMIT 1", orgID)
+	ids["/settings/designs/:id"] = one("SELECT id FROM custom_credential_templates WHERE organization_id = ? LIMIT 1", orgID)
 	ids["/approvals/:id"] = one("SELECT id FROM approval_requests WHERE organization_id = ? AND status = 'pending' LIMIT 1", orgID)
 	ids["/settings/approvals/workflows/:id"] = one("SELECT id FROM approval_workflows WHERE organization_id = ? AND workflow_type = 'credential_issuance' LIMIT 1", orgID)
 	// Two ids: the whole path.

@@ -40,6 +40,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	signingKeys := &handlers.SigningKeys{Issuer: issuer}
 	verification := &handlers.Verification{Svc: d.Services.Verify, Auth: m, BaseURL: d.Config.BaseURL, AllowCustomJS: d.Config.AllowCustomJS}
 	public := rateLimit(d.Config.PublicRateLimit)
+	certificates := &handlers.Certificates{DB: d.DB, Issuer: issuer, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, Log: d.Log}
+	certDesigns := &handlers.Designs{Certs: certificates}
 	verifications := &handlers.Verifications{}
 	schemas := &handlers.Schemas{}
 	templates := &handlers.Templates{Issuer: issuer, Verify: d.Services.Verify}
@@ -87,6 +89,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/v/:id", public, verification.Page)
 	app.Get("/v/:id/credential.json", public, verification.JSON)
 	app.Get("/v/:id/qr.:format", public, verification.QR)
+	app.Get("/v/:id/certificate.pdf", public, certificates.Public)
 	// /verify is the same for anyone and sets no cookie, but a signed-in
 	// person sees it in the staff shell: the session is read (never
 	// started) and the CSRF token the shell's forms need passed on. Posting
@@ -204,6 +207,13 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/keys/method", m.Org(authz.OrgManage), signingKeys.SetMethod)
 
 	// The branding editor (branding.manage); its preview is a document of its own.
+	app.Get("/settings/designs", m.Org(authz.BrandingManage), certDesigns.List)
+	app.Get("/settings/designs/new", m.Org(authz.BrandingManage), certDesigns.New)
+	app.Post("/settings/designs", m.Org(authz.BrandingManage), certDesigns.Save)
+	app.Post("/settings/designs/builder", m.Org(authz.BrandingManage), certDesigns.Builder)
+	app.Post("/settings/designs/preview", m.Org(authz.BrandingManage), certDesigns.Preview)
+	app.Get("/settings/designs/:id", m.Org(authz.BrandingManage), certDesigns.Edit)
+	app.Post("/settings/designs/:id", m.Org(authz.BrandingManage), certDesigns.Save)
 	app.Get("/settings/branding", m.Org(authz.BrandingManage), brand.Show)
 	app.Post("/settings/branding", m.Org(authz.BrandingManage), brand.Update)
 	app.Post("/settings/branding/check", m.Org(authz.BrandingManage), brand.Check)
@@ -287,6 +297,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Get("/credentials/bulk/:id/results.csv", m.Org(authz.CredentialsIssue), bulkIssue.Results)
 	app.Get("/credentials/:id", m.Org(authz.OrgView), creds.Show)
 	app.Get("/credentials/:id/credential.json", m.Org(authz.OrgView), creds.Download)
+	app.Get("/credentials/:id/certificate.pdf", m.Org(authz.OrgView), certificates.Staff)
 	app.Get("/credentials/:id/revoke", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("revoke"))
 	app.Post("/credentials/:id/revoke", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("revoke"))
 	app.Get("/credentials/:id/suspend", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("suspend"))

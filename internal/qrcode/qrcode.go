@@ -16,9 +16,9 @@ import (
 // quiet is the margin, in modules, that scanners need around a code.
 const quiet = 4
 
-// matrix encodes text with error correction level M (15% of the code may
+// Matrix encodes text with error correction level M (15% of the code may
 // be damaged or covered).
-func matrix(text string) ([][]bool, error) {
+func Matrix(text string) ([][]bool, error) {
 	code, err := qr.Encode(text, qr.M, qr.Auto)
 	if err != nil {
 		return nil, fmt.Errorf("qrcode: %w", err)
@@ -37,7 +37,7 @@ func matrix(text string) ([][]bool, error) {
 
 // PNG draws text's QR code with scale pixels per module (at least 1).
 func PNG(text string, scale int) ([]byte, error) {
-	m, err := matrix(text)
+	m, err := Matrix(text)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func PNG(text string, scale int) ([]byte, error) {
 // SVG draws text's QR code as a scalable SVG: one path of unit squares in
 // a viewBox with the quiet zone, crisp at any size.
 func SVG(text string) ([]byte, error) {
-	m, err := matrix(text)
+	m, err := Matrix(text)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 
 func TestPNGAndSVG(t *testing.T) {
 	const link = "https://creds.example.org/v/abcdefghijklmnopqrstuvwxyz?via=qr"
-	m, err := matrix(link)
+	m, err := Matrix(link)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,7 @@ type Detail struct {
 	Cryptosuite       string
 	PublicURL         string
 	JSON              string // the signed credential, indented
+	Signed            bool   // it has a signed document: its certificate PDF can be downloaded
 	History           []HistoryEntry
 	Verifications     int64
 	Status            Status

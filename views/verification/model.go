@@ -153,4 +153,21 @@ type Result struct {
 	Subject        []Field
 	Credentials    []Result // a presentation's credentials
 	OurPage        string   // the credential's page here, when TrustCred issued it
+	PDF            *PDFText // for a certificate PDF: whether its page shows the signed values
+}
+
+// PDFText is whether an uploaded certificate PDF's visible text is what its
+// design shows for the embedded (signed) credential.
+type PDFText struct {
+	Matches     bool
+	Signed      []string // "field: value" of the runs that show signed values
+	Differences []string // expected → found, when it does not match
+}
+
+// State is "matches" or "differs" (the section's data-matches).
+func (p PDFText) State() string {
+	if p.Matches {
+		return "matches"
+	}
+	return "differs"
 }
