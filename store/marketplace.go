@@ -110,8 +110,12 @@ type MarketplaceListing struct {
 	// counted.
 	Adoptions30d int        `gorm:"column:adoptions_30d" validate:"min=0"`
 	TrendingAt   *time.Time `gorm:"column:trending_at"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// AlignmentTerms are the published version's Open Badges alignment
+	// targets as "\nF:<framework>\nT:<target name>\n..." (alignmentTerms;
+	// migration 00036), which the "Aligned to" filter matches.
+	AlignmentTerms string `validate:"max=100000"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 func (MarketplaceListing) TableName() string { return "marketplace_listings" }

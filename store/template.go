@@ -226,6 +226,14 @@ func ValidateTemplate(c TemplateChange, schema *CredentialSchema) FieldErrors {
 			text(key("target_framework"), al.TargetFramework, 200, false)
 			text(key("target_code"), al.TargetCode, 100, false)
 			text(key("target_description"), al.TargetDescription, 2000, false)
+			for col, v := range map[string]string{"target_name": al.TargetName, "target_framework": al.TargetFramework, "target_code": al.TargetCode} {
+				if err := textpkg.Check(v, textpkg.SingleLine); err != nil && fe[key(col)] == "" {
+					fe[key(col)] = err.Error()
+				}
+			}
+			if err := textpkg.Check(al.TargetDescription, textpkg.MultiLine); err != nil && fe[key("target_description")] == "" {
+				fe[key("target_description")] = err.Error()
+			}
 		}
 	} else if d.Achievement != nil {
 		fe["kind"] = "only a badge has an achievement"
