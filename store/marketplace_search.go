@@ -264,6 +264,21 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 	// it is the page (they are the best matches in the same order, and
 	// the filters only remove); otherwise every match is ranked with the
 	// filters, as before.
+	// An alignment few listings have: those listings (the partial index
+	// of aligned listings, matched there) rather than a walk of every
+	// listing until the page fills.
+	if f.Alignment != "" {
+		ids, err := c.alignedListings(ctx, f.Alignment, alignmentCutOff+1)
+		if err != nil {
+			return MarketplaceList{}, err
+		}
+		if len(ids) == 0 {
+			return MarketplaceList{}, nil
+		}
+		if len(ids) <= alignmentCutOff {
+			mq.aligned = ids
+		}
+	}
 	more := false
 	if len(mq.terms) > 0 && sort == SortRelevance {
 		ids, err := c.searchCandidates(ctx, mq.terms, p.After, searchCutOff)
@@ -289,6 +304,24 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 		return MarketplaceList{}, err
 	}
 	return out, nil
+}
+
+// alignmentCutOff is the most listings of one alignment that the
+// catalogue looks up by id; a commoner one is checked during the order's
+// walk, which then fills its page soon.
+const alignmentCutOff = 500
+
+// alignedListings are the ids of at most limit listings aligned to a
+// (a framework or a target name), listed or not.
+func (c *CrossOrg) alignedListings(ctx context.Context, a string, limit int) ([]string, error) {
+	find := "strpos(alignment_terms, ?) > 0"
+	if c.dial == SQLite {
+		find = "instr(alignment_terms, ?) > 0"
+	}
+	var ids []string
+	err := c.db.WithContext(ctx).Table("marketplace_listings").Where("alignment_terms <> ''").
+		Where("("+find+" OR "+find+")", "\nF:"+a+"\n", "\nT:"+a+"\n").Limit(limit).Pluck("id", &ids).Error
+	return ids, err
 }
 
 // searchCutOff is how many of the best matches a search in relevance
@@ -359,6 +392,7 @@ type marketplaceQuery struct {
 	windowEnd  time.Time   // the trending order's window end
 	counted    bool        // the listings' adoptions_30d count that window
 	candidates []candidate // non-nil: only these listings, ranked (searchCandidates)
+	aligned    []string    // non-nil: only these listings (alignedListings)
 }
 
 // marketplaceSQL is the catalogue query: the page's entries without their
@@ -436,6 +470,9 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 			ids[i] = c.ID
 		}
 		inner = inner.Where("l.id IN ?", ids)
+	}
+	if m.aligned != nil {
+		inner = inner.Where("l.id IN ?", m.aligned)
 	}
 	if m.f.Kind != "" {
 		inner = inner.Where("l.kind = ?", m.f.Kind)
