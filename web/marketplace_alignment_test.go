@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -110,6 +111,81 @@ func TestMarketplaceAlignment(t *testing.T) {
 		r = api.do("GET", "/api/v1/marketplace/templates/"+goBadge.ID, nil)
 		if r.Status != 200 || !strings.Contains(r.Body, `"target_name":"Programming in Go"`) || !strings.Contains(r.Body, `"target_framework":"ESCO"`) {
 			t.Errorf("API template: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// The template form edits a badge's alignment: rows are added and removed
+// without saving, each refusal is next to its input (422, nothing saved),
+// a valid list is stored, and editing keeps it.
+func TestTemplateFormAlignment(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		org := env.Org("acme")
+		cl := env.Client()
+		cl.Login(env.User(store.RoleIssuer, org))
+		cs := seedSchema(t, env, org, "Course", "1")
+		form := url.Values{"name": {"Go Badge"}, "schema_id": {cs.ID}, "kind": {"badge"}, "cryptosuite": {"eddsa-rdfc-2022"},
+			"achievement_name": {"Go"}}
+		count := func() int {
+			list, _ := env.DB.Scoped(org.ID).Templates(context.Background())
+			return len(list)
+		}
+
+		// Add two rows, remove the first: the page comes back, unsaved.
+		form.Set("op", "alignment-add")
+		r := cl.Post("/templates", form)
+		if r.Status != 200 || !r.Has("alignment-0") || r.Has("alignment-1") || count() != 0 {
+			t.Fatalf("add: %d rows 0 %v 1 %v, %d saved", r.Status, r.Has("alignment-0"), r.Has("alignment-1"), count())
+		}
+		form.Set("alignment.0.target_name", "First")
+		r = cl.Post("/templates", form)
+		form.Set("alignment.1.target_name", "Second")
+		form.Set("op", "alignment-remove:0")
+		r = cl.Post("/templates", form)
+		if r.Status != 200 || !r.Has("alignment-0") || r.Has("alignment-1") || !strings.Contains(r.Body, `value="Second"`) || strings.Contains(r.Body, `value="First"`) {
+			t.Fatalf("remove: %d\n%.300s", r.Status, r.Body)
+		}
+
+		// Refusals, next to their inputs.
+		form.Del("op")
+		form.Del("alignment.1.target_name")
+		form.Set("alignment.0.target_name", " ")
+		form.Set("alignment.0.target_url", "javascript:alert(1)")
+		r = cl.Post("/templates", form)
+		if r.Status != 422 || !r.Has("error-alignment.0.target_name") || !r.Has("error-alignment.0.target_url") || count() != 0 {
+			t.Errorf("bad row: %d, %d saved", r.Status, count())
+		}
+		tooMany := url.Values{}
+		for k, v := range form {
+			tooMany[k] = v
+		}
+		for i := range store.MaxAlignments + 1 {
+			tooMany.Set(fmt.Sprintf("alignment.%d.target_name", i), "Skill")
+			tooMany.Set(fmt.Sprintf("alignment.%d.target_url", i), "https://esco.test/s")
+		}
+		if r := cl.Post("/templates", tooMany); r.Status != 422 || !r.Has("error-alignment") || count() != 0 {
+			t.Errorf("21 rows: %d, %d saved", r.Status, count())
+		}
+		tooMany.Set("op", "alignment-add")
+		if r := cl.Post("/templates", tooMany); r.Status != 200 || !r.Has("error-alignment") || r.Has("alignment-21") {
+			t.Errorf("adding a 22nd row: %d", r.Status)
+		}
+
+		// Saved, and the edit page keeps the rows.
+		form.Set("alignment.0.target_name", "Programming in Go")
+		form.Set("alignment.0.target_url", "https://esco.test/skill/go")
+		form.Set("alignment.0.target_framework", "ESCO")
+		if r := cl.Post("/templates", form); r.Status != 303 {
+			t.Fatalf("save: %d\n%.2000s", r.Status, r.Body)
+		}
+		list, _ := env.DB.Scoped(org.ID).Templates(context.Background())
+		al := list[0].TemplateData.Data().Achievement.Alignment
+		if len(al) != 1 || al[0].TargetName != "Programming in Go" || al[0].TargetFramework != "ESCO" {
+			t.Fatalf("stored %+v", al)
+		}
+		if p := cl.Get("/templates/" + list[0].ID + "/edit"); !strings.Contains(p.Body, `value="Programming in Go"`) || !strings.Contains(p.Body, `value="https://esco.test/skill/go"`) {
+			t.Error("the edit page lost the alignment")
 		}
 	})
 }
