@@ -37,7 +37,3 @@ func SetSearchCutOff(t interface{ Cleanup(func()) }, n int) {
 	searchCutOff = n
 	t.Cleanup(func() { searchCutOff = old })
 }
-
-// AlignmentTerms is a listing's alignment_terms for a, as publishing
-// writes them: for the benchmark's seed.
-func AlignmentTerms(a *Achievement) string { return alignmentTerms(a) }

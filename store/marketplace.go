@@ -111,7 +111,7 @@ type MarketplaceListing struct {
 	Adoptions30d int        `gorm:"column:adoptions_30d" validate:"min=0"`
 	TrendingAt   *time.Time `gorm:"column:trending_at"`
 	// AlignmentTerms are the published version's Open Badges alignment
-	// targets as "\nF:<framework>\nT:<target name>\n..." (alignmentTerms;
+	// targets as "\nF:<framework>\nT:<target name>\n..." (AlignmentTerms;
 	// migration 00036), which the "Aligned to" filter matches.
 	AlignmentTerms string `validate:"max=100000"`
 	CreatedAt      time.Time

@@ -163,7 +163,7 @@ func (s *Scoped) PublishTemplate(ctx context.Context, id string, version int, p 
 		l.TemplateID, l.OrganizationID, l.Kind, l.Licence = t.ID, s.orgID, snap.Data.Kind, p.Licence
 		l.Name, l.Summary, l.Description, l.Labels = snap.Name, p.Summary, snap.Description, labels(snap.Schema.Fields)
 		l.Version, l.PublishedAt = t.Version, now
-		l.AlignmentTerms = alignmentTerms(snap.Data.Achievement)
+		l.AlignmentTerms = AlignmentTerms(snap.Data.Achievement)
 		if err := tx.Save(&l).Error; err != nil {
 			return err
 		}
@@ -356,11 +356,12 @@ func (s *Scoped) Category(ctx context.Context, id string) (*TemplateCategory, er
 	return &c, nil
 }
 
-// alignmentTerms is a listing's AlignmentTerms: each framework ("F:") and
+// AlignmentTerms is a listing's AlignmentTerms (for seeds that write
+// listings themselves): each framework ("F:") and
 // target name ("T:") of the achievement's alignment once, in their order,
 // each on its own line between newlines, so that a filter value matches
 // as "\nF:<value>\n" or "\nT:<value>\n" (the values are single lines).
-func alignmentTerms(a *Achievement) string {
+func AlignmentTerms(a *Achievement) string {
 	if a == nil || len(a.Alignment) == 0 {
 		return ""
 	}

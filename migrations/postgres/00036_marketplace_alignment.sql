@@ -1,7 +1,7 @@
 -- PostgreSQL dialect. The catalogue's "Aligned to" filter (issue 18): the
 -- Open Badges alignment targets of a listing's published version, as
 -- "\nF:<framework>\nT:<target name>\n..." (each value once), which
--- store.alignmentTerms writes on publishing and the filter matches with
+-- store.AlignmentTerms writes on publishing and the filter matches with
 -- strpos. The catalogue's walks look each listing up anyway, so the filter
 -- is a check on a short column; the partial index serves the list of the
 -- values present (only aligned listings are in it).
