@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +47,10 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 		return err
 	}
 	m := marketplace.Index{Filter: f, AllURL: marketplaceURL(f, "category", "")}
-	m.Filtered = f.Query != "" || f.Category != "" || f.Kind != "" || f.MinRating != "" || f.Verified != ""
+	m.Filtered = f.Query != "" || f.Category != "" || f.Kind != "" || f.MinRating != "" || f.Verified != "" || f.Alignment != ""
+	if f.Alignments, err = alignmentOptions(ctx, h.DB, f.Alignment); err != nil {
+		return err
+	}
 	for _, cat := range cats {
 		m.Categories = append(m.Categories, marketplace.Category{ID: cat.ID, Name: cat.Name, Child: cat.ParentCategoryID != nil,
 			URL: marketplaceURL(f, "category", cat.ID), Current: cat.ID == f.Category})
@@ -80,7 +85,7 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 		m.Cards, m.Next = nil, ""
 		// The results say what is wrong too: with htmx only they are swapped in.
 		var msgs []string
-		for _, k := range []string{"", "q", "category", "kind", "min_rating", "sort"} {
+		for _, k := range []string{"", "q", "category", "kind", "min_rating", "alignment", "sort"} {
 			if msg := f.Errors[k]; msg != "" {
 				msgs = append(msgs, msg)
 			}
@@ -100,8 +105,10 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 // control characters).
 func parseMarketplaceQuery(c *fiber.Ctx) (marketplace.Filter, store.MarketplaceFilter, store.MarketplacePage) {
 	f := marketplace.Filter{Query: strings.TrimSpace(c.Query("q")), Category: c.Query("category"), Kind: c.Query("kind"),
-		MinRating: c.Query("min_rating"), Verified: c.Query("verified"), Sort: c.Query("sort"), Errors: marketplace.Errors{}}
-	sf := store.MarketplaceFilter{Query: f.Query, CategoryID: f.Category, Kind: store.TemplateType(f.Kind), Sort: store.MarketplaceSort(f.Sort)}
+		MinRating: c.Query("min_rating"), Verified: c.Query("verified"), Sort: c.Query("sort"), Alignment: strings.TrimSpace(c.Query("alignment")),
+		Errors: marketplace.Errors{}}
+	sf := store.MarketplaceFilter{Query: f.Query, CategoryID: f.Category, Kind: store.TemplateType(f.Kind), Sort: store.MarketplaceSort(f.Sort),
+		Alignment: f.Alignment}
 	if f.MinRating != "" {
 		n, err := strconv.Atoi(f.MinRating)
 		if err != nil || n < 1 || n > store.MaxMarketplaceMinRating {
@@ -137,7 +144,34 @@ func parseMarketplaceQuery(c *fiber.Ctx) (marketplace.Filter, store.MarketplaceF
 	if f.Errors["q"] != "" && len(f.Query) > 4*store.MaxMarketplaceQuery {
 		f.Query = "" // not echoed back whole
 	}
+	if f.Errors["alignment"] != "" {
+		f.Alignment = ""
+	}
 	return f, sf, page
+}
+
+// alignmentOptions are the "Aligned to" filter's choices: the frameworks
+// and target names of listed templates, and the current value when no
+// listed template has it (a shared link from before), so that the form
+// shows the state it answers.
+func alignmentOptions(ctx context.Context, db *store.DB, current string) ([]marketplace.Option, error) {
+	a, err := db.CrossOrg().MarketplaceAlignments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []marketplace.Option
+	for _, f := range a.Frameworks {
+		out = append(out, marketplace.Option{Value: f, Label: "Framework: " + f})
+	}
+	for _, t := range a.Targets {
+		if !slices.Contains(a.Frameworks, t) {
+			out = append(out, marketplace.Option{Value: t, Label: t})
+		}
+	}
+	if current != "" && !slices.ContainsFunc(out, func(o marketplace.Option) bool { return o.Value == current }) {
+		out = append(out, marketplace.Option{Value: current, Label: current})
+	}
+	return out, nil
 }
 
 // marketplaceURL is the catalogue with the filter, key set to value (a
@@ -145,7 +179,7 @@ func parseMarketplaceQuery(c *fiber.Ctx) (marketplace.Filter, store.MarketplaceF
 // out.
 func marketplaceURL(f marketplace.Filter, key, value string) string {
 	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Query, "category": f.Category, "kind": f.Kind, "min_rating": f.MinRating, "verified": f.Verified} {
+	for k, v := range map[string]string{"q": f.Query, "category": f.Category, "kind": f.Kind, "min_rating": f.MinRating, "verified": f.Verified, "alignment": f.Alignment} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -270,6 +304,16 @@ func (h *Marketplace) show(c *fiber.Ctx, status int, st pageState) error {
 	d.Preview.IssuerURL = "/orgs/" + e.IssuerSlug
 	for _, f := range snap.Schema.Fields {
 		d.Fields = append(d.Fields, marketplace.Field{Label: f.Label, Type: fieldTypeLabel(f.Type), Required: f.Required})
+	}
+	if a := snap.Data.Achievement; a != nil {
+		for _, al := range a.Alignment {
+			link := marketplace.Alignment{Name: al.TargetName, URL: al.TargetURL, Code: al.TargetCode, Framework: al.TargetFramework,
+				NameFilter: marketplace.Path + "?" + url.Values{"alignment": {al.TargetName}}.Encode()}
+			if al.TargetFramework != "" {
+				link.FrameworkFilter = marketplace.Path + "?" + url.Values{"alignment": {al.TargetFramework}}.Encode()
+			}
+			d.Alignments = append(d.Alignments, link)
+		}
 	}
 	page := marketplace.Path + "/" + e.TemplateID
 	switch id := auth.Current(c); {

@@ -126,17 +126,18 @@ func apiMarketTemplate(e *store.MarketplaceEntry) APIMarketTemplate {
 
 // marketParams are the list's query parameters, in the order their
 // errors are reported.
-var marketParams = []string{"q", "category", "kind", "min_rating", "verified", "sort", "limit", "cursor"}
+var marketParams = []string{"q", "category", "kind", "min_rating", "verified", "alignment", "sort", "limit", "cursor"}
 
 // List handles GET /api/v1/marketplace/templates: ?q= (words, each a
 // prefix), ?category=, ?kind=, ?min_rating=1..5, ?verified=true|false,
+// ?alignment= (an Open Badges alignment framework or target name, exactly),
 // ?sort=relevance|rating|adopted|newest|trending, ?limit=1..100 (24),
 // ?cursor=. A bad parameter is 422 with its error by parameter, as the
 // catalogue's page words them; nothing reaches a query language unchecked.
 func (h *MarketplaceAPI) List(c *fiber.Ctx) error {
 	fe := store.FieldErrors{}
 	f := store.MarketplaceFilter{Query: strings.TrimSpace(c.Query("q")), CategoryID: c.Query("category"),
-		Kind: store.TemplateType(c.Query("kind")), Sort: store.MarketplaceSort(c.Query("sort"))}
+		Kind: store.TemplateType(c.Query("kind")), Sort: store.MarketplaceSort(c.Query("sort")), Alignment: strings.TrimSpace(c.Query("alignment"))}
 	if s := c.Query("min_rating"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > store.MaxMarketplaceMinRating {

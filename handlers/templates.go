@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,6 +100,10 @@ func (h *Templates) Edit(c *fiber.Ctx) error {
 	}
 	if a := d.Achievement; a != nil {
 		f.AchievementName, f.AchievementDescription, f.AchievementCriteria, f.AchievementImage = a.Name, a.Description, a.Criteria, a.ImageURL
+		for _, al := range a.Alignment {
+			f.Alignments = append(f.Alignments, templates.Alignment{TargetName: al.TargetName, TargetURL: al.TargetURL,
+				TargetFramework: al.TargetFramework, TargetCode: al.TargetCode, TargetDescription: al.TargetDescription})
+		}
 	}
 	if err := h.fill(c, &f, t.Schema, d.Defaults); err != nil {
 		return err
@@ -206,6 +211,27 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	f.DisplayTitle, f.DisplayDescription, f.DisplayCriteria, f.DisplayImageURL = v("display_title"), v("display_description"), v("display_criteria"), v("display_image_url")
 	f.AchievementName, f.AchievementDescription, f.AchievementCriteria, f.AchievementImage = v("achievement_name"), v("achievement_description"), v("achievement_criteria"), v("achievement_image_url")
 	f.Errors = templates.Errors{}
+	// The alignment rows: alignment.<i>.<column>, in order; more rows than
+	// allowed are read so that the limit is said, not silently applied.
+	for i := 0; i < 5*store.MaxAlignments && c.Request().PostArgs().Has(fmt.Sprintf("alignment.%d.target_name", i)); i++ {
+		col := func(name string) string { return v(fmt.Sprintf("alignment.%d.%s", i, name)) }
+		f.Alignments = append(f.Alignments, templates.Alignment{TargetName: col("target_name"), TargetURL: col("target_url"),
+			TargetFramework: col("target_framework"), TargetCode: col("target_code"), TargetDescription: col("target_description")})
+	}
+	// Add and remove a row: the page comes back changed and unsaved.
+	op := c.FormValue("op")
+	rowsOnly := op == "alignment-add" || strings.HasPrefix(op, "alignment-remove:")
+	if rowsOnly {
+		if op == "alignment-add" {
+			if len(f.Alignments) >= store.MaxAlignments {
+				f.Errors["alignment"] = fmt.Sprintf("An achievement aligns to at most %d targets.", store.MaxAlignments)
+			} else {
+				f.Alignments = append(f.Alignments, templates.Alignment{})
+			}
+		} else if i, err := strconv.Atoi(strings.TrimPrefix(op, "alignment-remove:")); err == nil && i >= 0 && i < len(f.Alignments) {
+			f.Alignments = slices.Delete(f.Alignments, i, i+1)
+		}
+	}
 
 	var current *store.CredentialSchema
 	if f.ID != "" {
@@ -236,6 +262,10 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	if err := h.fill(c, &f, current, defaults); err != nil {
 		return err
 	}
+	if rowsOnly {
+		render.SetTitle(c, f.Title)
+		return render.Page(c, fiber.StatusOK, templates.FormPage(f))
+	}
 
 	days := 0
 	if f.ValidityDays != "" {
@@ -249,6 +279,10 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 		Display: store.TemplateDisplay{Title: f.DisplayTitle, Description: f.DisplayDescription, Criteria: f.DisplayCriteria, ImageURL: f.DisplayImageURL}}
 	if data.Kind == store.TemplateBadge {
 		data.Achievement = &store.Achievement{Name: f.AchievementName, Description: f.AchievementDescription, Criteria: f.AchievementCriteria, ImageURL: f.AchievementImage}
+		for _, al := range f.Alignments {
+			data.Achievement.Alignment = append(data.Achievement.Alignment, store.Alignment{TargetName: al.TargetName, TargetURL: al.TargetURL,
+				TargetFramework: al.TargetFramework, TargetCode: al.TargetCode, TargetDescription: al.TargetDescription})
+		}
 	}
 	change := store.TemplateChange{Name: f.Name, Description: f.Description, SchemaID: f.SchemaID, IsPublic: f.IsPublic, Data: data}
 	for k, msg := range store.ValidateTemplate(change, schema) {

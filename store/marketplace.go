@@ -122,6 +122,10 @@ type MarketplaceListing struct {
 	// catalogue (moderation), whatever its publisher's is_public says.
 	UnlistedAt     *time.Time
 	UnlistedReason *string `validate:"omitnil,max=1000"`
+	// AlignmentTerms are the published version's Open Badges alignment
+	// targets as "\nF:<framework>\nT:<target name>\n..." (AlignmentTerms;
+	// migration 00036), which the "Aligned to" filter matches.
+	AlignmentTerms string `validate:"max=100000"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }

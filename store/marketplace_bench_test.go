@@ -35,7 +35,7 @@ func BenchmarkMarketplace(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			var cats []string
 			start := time.Now()
-			db := storetest.Seeded(b, d, fmt.Sprintf("market_v2_%d", n), func(tb testing.TB, db *store.DB) {
+			db := storetest.Seeded(b, d, fmt.Sprintf("market_v3_%d", n), func(tb testing.TB, db *store.DB) {
 				seedMarketplace(tb, db, n)
 			})
 			if err := store.Gorm(db).Model(&store.TemplateCategory{}).Where("parent_category_id IS NULL").Order("name").Pluck("id", &cats).Error; err != nil || len(cats) == 0 {
@@ -71,6 +71,10 @@ func BenchmarkMarketplace(b *testing.B) {
 				{"search-word-kind-rating", store.MarketplaceFilter{Query: "welding", Kind: store.TemplateLicense, Sort: store.SortRating}, nil},
 				{"verified-badges-newest", store.MarketplaceFilter{Kind: store.TemplateBadge, VerifiedOnly: true, Sort: store.SortNewest}, nil},
 				{"trending", store.MarketplaceFilter{Sort: store.SortTrending}, nil},
+				{"aligned-esco", store.MarketplaceFilter{Alignment: "ESCO"}, nil},
+				{"aligned-target-rating", store.MarketplaceFilter{Alignment: "Welding", Sort: store.SortRating}, nil},
+				{"aligned-rare", store.MarketplaceFilter{Alignment: "Rare skill"}, nil},
+				{"aligned-none", store.MarketplaceFilter{Alignment: "No such skill", Sort: store.SortNewest}, nil},
 				{"newest-page-10", store.MarketplaceFilter{Sort: store.SortNewest}, func() store.MarketplacePage {
 					return deep(store.MarketplaceFilter{Sort: store.SortNewest}, 10)
 				}},
@@ -178,6 +182,14 @@ func seedMarketplace(b testing.TB, db *store.DB, n int) []string {
 		d := store.TemplateData{Kind: kind, Cryptosuite: store.CryptosuiteEdDSARDFC}
 		if kind == store.TemplateBadge {
 			d.Achievement = &store.Achievement{Name: subj, Criteria: "Pass the assessment"}
+			// Every second badge aligns to ESCO (an eighth of the
+			// catalogue); one template in 5,000 to a rare target.
+			if i%2 == 0 {
+				d.Achievement.Alignment = []store.Alignment{{TargetName: subj, TargetURL: "https://esco.example.org/" + strconv.Itoa(i%15), TargetFramework: "ESCO"}}
+			}
+			if i%5000 == 4 {
+				d.Achievement.Alignment = append(d.Achievement.Alignment, store.Alignment{TargetName: "Rare skill", TargetURL: "https://skills.example.org/rare"})
+			}
 		}
 		desc := fmt.Sprintf("%s %s for %s staff, level %d.", subj, kind, subjects[r.IntN(len(subjects))], r.IntN(5)+1)
 		cat := all[r.IntN(len(all))]
@@ -201,7 +213,7 @@ func seedMarketplace(b testing.TB, db *store.DB, n int) []string {
 		}
 		listings[i] = store.MarketplaceListing{TemplateID: t.ID, OrganizationID: t.OrganizationID, Kind: snap.Data.Kind, Licence: store.LicenceCCBY,
 			Name: t.Name, Summary: "Ready-made " + strings.ToLower(t.Name), Description: snap.Description, Labels: strings.Join(ls, "\n"),
-			Version: 1, PublishedAt: at, Adoptions: r.IntN(200)}
+			Version: 1, PublishedAt: at, Adoptions: r.IntN(200), AlignmentTerms: store.AlignmentTerms(snap.Data.Achievement)}
 	}
 	if err := g.CreateInBatches(versions, 500).Error; err != nil {
 		b.Fatal(err)

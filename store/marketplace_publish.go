@@ -175,6 +175,7 @@ func (s *Scoped) PublishTemplate(ctx context.Context, id string, version int, p 
 		l.TemplateID, l.OrganizationID, l.Kind, l.Licence = t.ID, s.orgID, snap.Data.Kind, p.Licence
 		l.Name, l.Summary, l.Description, l.Labels = snap.Name, p.Summary, snap.Description, labels(snap.Schema.Fields)
 		l.Version, l.PublishedAt = t.Version, now
+		l.AlignmentTerms = AlignmentTerms(snap.Data.Achievement)
 		if err := tx.Save(&l).Error; err != nil {
 			return err
 		}
@@ -365,4 +366,33 @@ func (s *Scoped) Category(ctx context.Context, id string) (*TemplateCategory, er
 		return nil, notFound(err)
 	}
 	return &c, nil
+}
+
+// AlignmentTerms is a listing's AlignmentTerms (for seeds that write
+// listings themselves): each framework ("F:") and
+// target name ("T:") of the achievement's alignment once, in their order,
+// each on its own line between newlines, so that a filter value matches
+// as "\nF:<value>\n" or "\nT:<value>\n" (the values are single lines).
+func AlignmentTerms(a *Achievement) string {
+	if a == nil || len(a.Alignment) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	seen := map[string]bool{}
+	add := func(tag, v string) {
+		v = strings.TrimSpace(v)
+		if v == "" || seen[tag+v] {
+			return
+		}
+		seen[tag+v] = true
+		b.WriteString("\n" + tag + v)
+	}
+	for _, al := range a.Alignment {
+		add("F:", al.TargetFramework)
+		add("T:", al.TargetName)
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return b.String() + "\n"
 }

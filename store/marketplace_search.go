@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,11 +64,12 @@ type MarketplaceFilter struct {
 	Kind         TemplateType    // only this kind
 	MinRating    int             // 1..5: only templates rated at least this on average
 	VerifiedOnly bool            // only templates of verified organizations
+	Alignment    string          // only badges aligned to this framework or target name (exactly)
 	Sort         MarketplaceSort // "" is SortRelevance
 }
 
 // Validate checks every field, keyed as the catalogue's form names them
-// (q, category, kind, min_rating, sort). Whether the category exists is
+// (q, category, kind, min_rating, alignment, sort). Whether the category exists is
 // for CrossOrg.Marketplace to say.
 func (f MarketplaceFilter) Validate() FieldErrors {
 	fe := FieldErrors{}
@@ -84,6 +86,11 @@ func (f MarketplaceFilter) Validate() FieldErrors {
 	}
 	if f.MinRating < 0 || f.MinRating > MaxMarketplaceMinRating {
 		fe["min_rating"] = "The minimum rating is a number of stars from 1 to 5"
+	}
+	if err := textpkg.Check(f.Alignment, textpkg.SingleLine); err != nil {
+		fe["alignment"] = "The alignment " + err.Error()
+	} else if utf8.RuneCountInString(f.Alignment) > 200 {
+		fe["alignment"] = "There is no such alignment: choose one from the list"
 	}
 	if f.Sort != "" && !f.Sort.Valid() {
 		fe["sort"] = "Choose an order from the list"
@@ -257,6 +264,21 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 	// it is the page (they are the best matches in the same order, and
 	// the filters only remove); otherwise every match is ranked with the
 	// filters, as before.
+	// An alignment few listings have: those listings (the partial index
+	// of aligned listings, matched there) rather than a walk of every
+	// listing until the page fills.
+	if f.Alignment != "" {
+		ids, err := c.alignedListings(ctx, f.Alignment, alignmentCutOff+1)
+		if err != nil {
+			return MarketplaceList{}, err
+		}
+		if len(ids) == 0 {
+			return MarketplaceList{}, nil
+		}
+		if len(ids) <= alignmentCutOff {
+			mq.aligned = ids
+		}
+	}
 	more := false
 	if len(mq.terms) > 0 && sort == SortRelevance {
 		ids, err := c.searchCandidates(ctx, mq.terms, p.After, searchCutOff)
@@ -282,6 +304,24 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 		return MarketplaceList{}, err
 	}
 	return out, nil
+}
+
+// alignmentCutOff is the most listings of one alignment that the
+// catalogue looks up by id; a commoner one is checked during the order's
+// walk, which then fills its page soon.
+const alignmentCutOff = 500
+
+// alignedListings are the ids of at most limit listings aligned to a
+// (a framework or a target name), listed or not.
+func (c *CrossOrg) alignedListings(ctx context.Context, a string, limit int) ([]string, error) {
+	find := "strpos(alignment_terms, ?) > 0"
+	if c.dial == SQLite {
+		find = "instr(alignment_terms, ?) > 0"
+	}
+	var ids []string
+	err := c.db.WithContext(ctx).Table("marketplace_listings").Where("alignment_terms <> ''").
+		Where("("+find+" OR "+find+")", "\nF:"+a+"\n", "\nT:"+a+"\n").Limit(limit).Pluck("id", &ids).Error
+	return ids, err
 }
 
 // searchCutOff is how many of the best matches a search in relevance
@@ -352,6 +392,7 @@ type marketplaceQuery struct {
 	windowEnd  time.Time   // the trending order's window end
 	counted    bool        // the listings' adoptions_30d count that window
 	candidates []candidate // non-nil: only these listings, ranked (searchCandidates)
+	aligned    []string    // non-nil: only these listings (alignedListings)
 }
 
 // marketplaceSQL is the catalogue query: the page's entries without their
@@ -430,6 +471,9 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 		}
 		inner = inner.Where("l.id IN ?", ids)
 	}
+	if m.aligned != nil {
+		inner = inner.Where("l.id IN ?", m.aligned)
+	}
 	if m.f.Kind != "" {
 		inner = inner.Where("l.kind = ?", m.f.Kind)
 	}
@@ -438,6 +482,15 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	}
 	if m.f.VerifiedOnly {
 		inner = inner.Where("o.verified")
+	}
+	if a := strings.TrimSpace(m.f.Alignment); a != "" {
+		// The walks look each listing up anyway: a check of its short
+		// column (BenchmarkMarketplace's alignment cases).
+		find := "strpos(l.alignment_terms, ?) > 0"
+		if c.dial == SQLite {
+			find = "instr(l.alignment_terms, ?) > 0"
+		}
+		inner = inner.Where("("+find+" OR "+find+")", "\nF:"+a+"\n", "\nT:"+a+"\n")
 	}
 	inner = inner.Select("l.template_id, l.kind, l.licence, l.name, l.summary, l.description, l.version, l.published_at, "+
 		"l.adoptions, l.rating_count, l.rating_sum, t.category_id, cat.name AS category_name, cat.icon AS category_icon, "+
@@ -698,4 +751,38 @@ func (c *CrossOrg) trendingAt(ctx context.Context) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return at[0].UTC(), nil
+}
+
+// AlignmentTargets are the values the catalogue's "Aligned to" filter
+// offers: the frameworks and target names of the listed templates.
+type AlignmentTargets struct {
+	Frameworks []string
+	Targets    []string
+}
+
+// MarketplaceAlignments lists the frameworks and target names that listed
+// templates align to, each once, sorted (the partial index of aligned
+// listings serves it).
+func (c *CrossOrg) MarketplaceAlignments(ctx context.Context) (AlignmentTargets, error) {
+	var terms []string
+	err := c.db.WithContext(ctx).Table("marketplace_listings AS l").
+		Joins("JOIN credential_templates t ON t.id = l.template_id").
+		Joins("JOIN organizations o ON o.id = l.organization_id").
+		Where("l.alignment_terms <> '' AND t.is_public AND t.active AND o.status = ?", OrganizationActive).
+		Distinct("l.alignment_terms").Pluck("l.alignment_terms", &terms).Error
+	if err != nil {
+		return AlignmentTargets{}, err
+	}
+	fw, tg := map[string]bool{}, map[string]bool{}
+	for _, t := range terms {
+		for _, line := range strings.Split(t, "\n") {
+			if v, ok := strings.CutPrefix(line, "F:"); ok {
+				fw[v] = true
+			} else if v, ok := strings.CutPrefix(line, "T:"); ok {
+				tg[v] = true
+			}
+		}
+	}
+	out := AlignmentTargets{Frameworks: slices.Sorted(maps.Keys(fw)), Targets: slices.Sorted(maps.Keys(tg))}
+	return out, nil
 }

@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51, 36: 51}
 
 // latest is the newest migration version.
-const latest = 35
+const latest = 36
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -468,7 +468,7 @@ func testRoundTrip(t *testing.T, d dialect) {
 	create(&store.IssuanceBatchRow{BatchID: batch.ID, RowNumber: 1, DataEncrypted: secret.Sealed("row")})
 	create(&store.MarketplaceListing{TemplateID: tpl.ID, OrganizationID: org.ID, Kind: store.TemplateBadge, Licence: store.LicenceCCBY,
 		Name: "BSc", Summary: "A bachelor's degree", Description: "Bachelor", Labels: "Degree", Version: 1, PublishedAt: now,
-		Adoptions: 2, RatingCount: 1, RatingSum: 5})
+		Adoptions: 2, RatingCount: 1, RatingSum: 5, Adoptions30d: 1, TrendingAt: &now, AlignmentTerms: "\nF:ESCO\nT:Physics\n"})
 	create(&store.TemplateVersion{TemplateID: tpl.ID, Version: 1, PublishedAt: now, Snapshot: datatypes.NewJSONType(store.TemplateSnapshot{
 		Name: "BSc", Data: store.TemplateData{Kind: store.TemplateBadge}, Schema: store.SchemaSnapshot{Name: "Degree", Version: "1.0.0",
 			Fields: []store.SchemaField{{Name: "degree", Label: "Degree", Type: store.SchemaFieldText}}}})})
@@ -696,6 +696,7 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.MarketplaceListing:
 			x.Licence, x.Summary, x.Version, x.Adoptions, x.RatingCount, x.RatingSum = store.LicenceCC0, "Updated", 2, 3, 2, 9
+			x.AlignmentTerms = "\nT:Chemistry\n"
 			res = db.Save(x)
 		case *store.TemplateVersion:
 			x.Snapshot = datatypes.NewJSONType(store.TemplateSnapshot{Name: "BSc 2", Data: store.TemplateData{Kind: store.TemplateBadge}})

@@ -23,6 +23,23 @@ type Achievement struct {
 	Description string `json:"description,omitempty"`
 	Criteria    string `json:"criteria,omitempty"`
 	ImageURL    string `json:"image_url,omitempty"`
+	// Alignment is the Open Badges 3.0 achievement's alignment: the skills,
+	// competencies or standards it aligns to (at most MaxAlignments).
+	Alignment []Alignment `json:"alignment,omitempty"`
+}
+
+// MaxAlignments is how many alignment targets an achievement may carry.
+const MaxAlignments = 20
+
+// Alignment is an Open Badges 3.0 Alignment (type ["Alignment"]): a target
+// the achievement aligns to, named and optionally located, in a framework
+// and with a code.
+type Alignment struct {
+	TargetName        string `json:"target_name"`
+	TargetURL         string `json:"target_url"`
+	TargetFramework   string `json:"target_framework,omitempty"`
+	TargetCode        string `json:"target_code,omitempty"`
+	TargetDescription string `json:"target_description,omitempty"`
 }
 
 // Cryptosuites a template may sign with; the first is the default.
@@ -143,7 +160,10 @@ func httpURL(s string) bool {
 // at most 2000 characters, and defaults only for the schema's fields. The
 // keys are the form's: name, description, schema_id, kind, cryptosuite,
 // validity_days, achievement_name, achievement_description,
-// achievement_criteria, achievement_image_url, display_title,
+// achievement_criteria, achievement_image_url, alignment (the list: at most
+// MaxAlignments) and alignment.<i>.<target_name|target_url|target_framework|
+// target_code|target_description> (a name and an http(s) URL are required,
+// as Open Badges 3.0 requires them), display_title,
 // display_description, display_criteria, display_image_url, default_<field>.
 // Whether each default is a valid value for its field is internal/credschema's
 // to say (Coerce, Validate).
@@ -191,6 +211,29 @@ func ValidateTemplate(c TemplateChange, schema *CredentialSchema) FieldErrors {
 		text("achievement_criteria", a.Criteria, 2000, false)
 		if a.ImageURL != "" && !httpURL(a.ImageURL) {
 			fe["achievement_image_url"] = "must be an http:// or https:// URL"
+		}
+		if len(a.Alignment) > MaxAlignments {
+			fe["alignment"] = fmt.Sprintf("at most %d alignments", MaxAlignments)
+		}
+		for i, al := range a.Alignment {
+			key := func(col string) string { return fmt.Sprintf("alignment.%d.%s", i, col) }
+			text(key("target_name"), al.TargetName, 200, true)
+			if !httpURL(al.TargetURL) { // Open Badges 3.0 requires targetUrl
+				fe[key("target_url")] = "must be an http:// or https:// URL"
+			} else {
+				text(key("target_url"), al.TargetURL, 2000, false)
+			}
+			text(key("target_framework"), al.TargetFramework, 200, false)
+			text(key("target_code"), al.TargetCode, 100, false)
+			text(key("target_description"), al.TargetDescription, 2000, false)
+			for col, v := range map[string]string{"target_name": al.TargetName, "target_framework": al.TargetFramework, "target_code": al.TargetCode} {
+				if err := textpkg.Check(v, textpkg.SingleLine); err != nil && fe[key(col)] == "" {
+					fe[key(col)] = err.Error()
+				}
+			}
+			if err := textpkg.Check(al.TargetDescription, textpkg.MultiLine); err != nil && fe[key("target_description")] == "" {
+				fe[key("target_description")] = err.Error()
+			}
 		}
 	} else if d.Achievement != nil {
 		fe["kind"] = "only a badge has an achievement"

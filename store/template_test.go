@@ -50,6 +50,17 @@ func TestTemplates(t *testing.T) {
 			{"badge without achievement", func(c *store.TemplateChange) { c.Data.Kind = store.TemplateBadge }, "achievement_name"},
 			{"bad image", func(c *store.TemplateChange) { c.Data.Display.ImageURL = "javascript:alert(1)" }, "display_image_url"},
 			{"default of no field", func(c *store.TemplateChange) { c.Data.Defaults = map[string]string{"gpa": "4"} }, "default_gpa"},
+			{"alignment without a name", func(c *store.TemplateChange) { alignTo(c, store.Alignment{TargetURL: "https://esco.test/s/1"}) }, "alignment.0.target_name"},
+			{"alignment without a URL", func(c *store.TemplateChange) { alignTo(c, store.Alignment{TargetName: "Go"}) }, "alignment.0.target_url"},
+			{"alignment to a script", func(c *store.TemplateChange) {
+				alignTo(c, store.Alignment{TargetName: "Go", TargetURL: "https://esco.test/s/1"}, store.Alignment{TargetName: "Go", TargetURL: "javascript:alert(1)"})
+			}, "alignment.1.target_url"},
+			{"21 alignments", func(c *store.TemplateChange) {
+				alignTo(c, make([]store.Alignment, store.MaxAlignments+1)...)
+				for i := range c.Data.Achievement.Alignment {
+					c.Data.Achievement.Alignment[i] = store.Alignment{TargetName: "Go", TargetURL: "https://esco.test/s/1"}
+				}
+			}, "alignment"},
 			{"unknown schema", func(c *store.TemplateChange) { c.SchemaID = uuid.NewString() }, "schema_id"},
 			{"not an id", func(c *store.TemplateChange) { c.SchemaID = "x" }, "schema_id"},
 		}
@@ -65,13 +76,16 @@ func TestTemplates(t *testing.T) {
 		badge := templateChange(cs.ID, "BSc badge")
 		badge.IsPublic = true
 		badge.Data = store.TemplateData{Kind: store.TemplateBadge, Cryptosuite: store.CryptosuiteEdDSAJCS,
-			Achievement: &store.Achievement{Name: "BSc", ImageURL: "https://x.test/b.png"}, Display: store.TemplateDisplay{Title: "Bachelor"}}
+			Achievement: &store.Achievement{Name: "BSc", ImageURL: "https://x.test/b.png", Alignment: []store.Alignment{
+				{TargetName: "Physics", TargetURL: "https://esco.test/s/physics", TargetFramework: "ESCO", TargetCode: "P1"}}},
+			Display: store.TemplateDisplay{Title: "Bachelor"}}
 		tpl, err = s.UpdateTemplate(ctx, tpl.ID, badge, actor)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Template(ctx, tpl.ID)
-		if err != nil || got.Name != "BSc badge" || !got.IsPublic || got.TemplateData.Data().Achievement.Name != "BSc" || got.Schema.ID != cs.ID {
+		if err != nil || got.Name != "BSc badge" || !got.IsPublic || got.TemplateData.Data().Achievement.Name != "BSc" ||
+			len(got.TemplateData.Data().Achievement.Alignment) != 1 || got.TemplateData.Data().Achievement.Alignment[0].TargetFramework != "ESCO" || got.Schema.ID != cs.ID {
 			t.Fatalf("updated %+v %v", got, err)
 		}
 		list, err := s.Templates(ctx)
@@ -92,6 +106,12 @@ func TestTemplates(t *testing.T) {
 			t.Fatalf("template on an inactive schema: %v", err)
 		}
 	})
+}
+
+// alignTo makes c a badge aligned to the targets.
+func alignTo(c *store.TemplateChange, targets ...store.Alignment) {
+	c.Data.Kind = store.TemplateBadge
+	c.Data.Achievement = &store.Achievement{Name: "Badge", Alignment: targets}
 }
 
 // Org B's handle sees nothing of org A's schemas and templates, and cannot

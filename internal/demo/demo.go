@@ -285,7 +285,9 @@ func (s *seeder) orgs() {
 		OrganizationID: north.ID, SchemaID: course.ID, IsPublic: true, Active: true, CategoryID: &courses.ID,
 		TemplateData: datatypes.NewJSONType(store.TemplateData{Kind: store.TemplateBadge, Cryptosuite: "eddsa-jcs-2022", ValidityDays: 3 * 365,
 			Achievement: &store.Achievement{Name: "Data Science Fundamentals", Description: "Completed 40 hours of data science study.",
-				Criteria: "Pass all four assessed notebooks and the final project."},
+				Criteria: "Pass all four assessed notebooks and the final project.",
+				Alignment: []store.Alignment{{TargetName: "Data analysis", TargetURL: "https://esco.ec.europa.eu/en/classification/skill_main",
+					TargetFramework: "ESCO", TargetDescription: "Analyse data to find patterns and support decisions."}}},
 			Defaults: map[string]string{"course": "Data Science Fundamentals", "hours": "40"}}),
 	}
 	ceLicence := &store.CredentialTemplate{
@@ -520,7 +522,7 @@ func (s *seeder) publish(t *store.CredentialTemplate, schema *store.CredentialSc
 		&store.TemplateVersion{TemplateID: t.ID, Version: 1, Snapshot: datatypes.NewJSONType(snap), PublishedAt: at},
 		&store.MarketplaceListing{TemplateID: t.ID, OrganizationID: t.OrganizationID, Kind: snap.Data.Kind, Licence: licence,
 			Name: snap.Name, Summary: summary, Description: snap.Description, Labels: strings.Join(fields, "\n"), Version: 1, PublishedAt: at,
-			Adoptions: adoptions, RatingCount: ratings, RatingSum: ratingSum},
+			Adoptions: adoptions, RatingCount: ratings, RatingSum: ratingSum, AlignmentTerms: store.AlignmentTerms(snap.Data.Achievement)},
 	)
 }
 

@@ -251,6 +251,9 @@ func achievement(is *Issuer, t *store.CredentialTemplate, td store.TemplateData)
 		if td.Achievement.ImageURL != "" {
 			a["image"] = map[string]any{"id": td.Achievement.ImageURL, "type": "Image"}
 		}
+		if al := alignment(td.Achievement.Alignment); len(al) > 0 {
+			a["alignment"] = al
+		}
 	}
 	if desc == "" {
 		desc = td.Display.Description
@@ -270,6 +273,23 @@ func achievement(is *Issuer, t *store.CredentialTemplate, td store.TemplateData)
 	a["description"] = desc
 	a["criteria"] = map[string]any{"narrative": criteria}
 	return a
+}
+
+// alignment is an achievement's Open Badges 3.0 alignment: one Alignment
+// per target, with only the properties the template gives.
+func alignment(targets []store.Alignment) []any {
+	out := make([]any, 0, len(targets))
+	for _, t := range targets {
+		m := map[string]any{"type": []any{"Alignment"}, "targetName": t.TargetName}
+		for k, v := range map[string]string{"targetUrl": t.TargetURL, "targetFramework": t.TargetFramework,
+			"targetCode": t.TargetCode, "targetDescription": t.TargetDescription} {
+			if v != "" {
+				m[k] = v
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // emailIdentity is an Open Badges IdentityObject for a recipient's email,

@@ -84,7 +84,11 @@ func setup(t *testing.T, db *store.DB) *fixture {
 			return err
 		}
 		f.badge, err = mk("Go expert", store.TemplateData{Kind: store.TemplateBadge, Achievement: &store.Achievement{
-			Name: "Go expert", Description: "Writes idiomatic Go", Criteria: "Passed the exam", ImageURL: "https://creds.example.org/b.png"}})
+			Name: "Go expert", Description: "Writes idiomatic Go", Criteria: "Passed the exam", ImageURL: "https://creds.example.org/b.png",
+			Alignment: []store.Alignment{
+				{TargetName: "Programming in Go", TargetURL: "https://esco.example.org/skill/go", TargetFramework: "ESCO", TargetCode: "S1.2.3"},
+				{TargetName: "Code review", TargetURL: "https://skills.example.org/review", TargetDescription: "Reviews others' code"},
+			}}})
 		return err
 	})
 	if err != nil {
@@ -181,6 +185,18 @@ func TestIssueBothSuites(t *testing.T) {
 				}
 				if subj["achievement"].(map[string]any)["criteria"].(map[string]any)["narrative"] != "Passed the exam" {
 					t.Errorf("badge achievement %v", subj["achievement"])
+				}
+				al, _ := subj["achievement"].(map[string]any)["alignment"].([]any)
+				if len(al) != 2 {
+					t.Fatalf("badge alignment %v", subj["achievement"])
+				}
+				first, second := al[0].(map[string]any), al[1].(map[string]any)
+				if fmt.Sprint(first["type"]) != "[Alignment]" || first["targetName"] != "Programming in Go" ||
+					first["targetUrl"] != "https://esco.example.org/skill/go" || first["targetFramework"] != "ESCO" || first["targetCode"] != "S1.2.3" {
+					t.Errorf("first alignment %v", first)
+				}
+				if second["targetDescription"] != "Reviews others' code" || second["targetFramework"] != nil {
+					t.Errorf("second alignment %v", second)
 				}
 			}
 			if tpl == f.rdfc && (c.ExpiresAt == nil || c.ExpiresAt.Sub(*c.IssuedAt) < 364*24*time.Hour) {

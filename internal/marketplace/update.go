@@ -103,6 +103,29 @@ func achievement(s *store.TemplateSnapshot) *store.Achievement {
 	return s.Data.Achievement
 }
 
+// alignmentOf is the snapshot's alignment targets as JSON ("" for none),
+// the form in which the update compares and carries them.
+func alignmentOf(s *store.TemplateSnapshot) string {
+	a := achievementOf(s).Alignment
+	if len(a) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// setAlignment sets the targets alignmentOf gave ("" for none).
+func setAlignment(s *store.TemplateSnapshot, v string) {
+	var a []store.Alignment
+	if v != "" && json.Unmarshal([]byte(v), &a) != nil {
+		return
+	}
+	achievement(s).Alignment = a
+}
+
 func achievementOf(s *store.TemplateSnapshot) store.Achievement {
 	if s.Data.Achievement == nil {
 		return store.Achievement{}
@@ -131,6 +154,9 @@ var props = []prop{
 	{"achievement.description", "Achievement description", func(s *store.TemplateSnapshot) string { return achievementOf(s).Description }, func(s *store.TemplateSnapshot, v string) { achievement(s).Description = v }},
 	{"achievement.criteria", "Achievement criteria", func(s *store.TemplateSnapshot) string { return achievementOf(s).Criteria }, func(s *store.TemplateSnapshot, v string) { achievement(s).Criteria = v }},
 	{"achievement.image_url", "Achievement image URL", func(s *store.TemplateSnapshot) string { return achievementOf(s).ImageURL }, func(s *store.TemplateSnapshot, v string) { achievement(s).ImageURL = v }},
+	// The alignment targets change as one item, compared and carried as
+	// their JSON (the update page shows that text).
+	{"achievement.alignment", "Achievement alignment", func(s *store.TemplateSnapshot) string { return alignmentOf(s) }, func(s *store.TemplateSnapshot, v string) { setAlignment(s, v) }},
 }
 
 const fieldKey = "field:"
@@ -340,7 +366,7 @@ func (d Diff) Merge(choices map[string]string) (store.TemplateSnapshot, error) {
 			p.set(&out, p.get(&d.theirs))
 		}
 	}
-	if a := out.Data.Achievement; a != nil && *a == (store.Achievement{}) {
+	if a := out.Data.Achievement; a != nil && a.Name == "" && a.Description == "" && a.Criteria == "" && a.ImageURL == "" && len(a.Alignment) == 0 {
 		out.Data.Achievement = nil
 	}
 	for _, c := range d.Changes {

@@ -21,7 +21,9 @@ type Option = ui.Option
 // Filter is the catalogue's GET form, as typed: every state is a URL.
 type Filter struct {
 	Query, Category, Kind, MinRating, Verified, Sort string
+	Alignment                                        string // an Open Badges alignment framework or target name
 	Errors                                           Errors
+	Alignments                                       []Option // the frameworks and targets listed templates align to
 }
 
 // The filters' choices.
@@ -90,9 +92,19 @@ type Detail struct {
 	Published   string
 	SchemaName  string
 	Fields      []Field
+	Alignments  []Alignment
 	Adopt       Adopt
 	Reviews     Reviews
 	Report      ReportForm // of the template
+}
+
+// Alignment is an Open Badges alignment target of a badge template: its
+// name links to the target, its framework to the catalogue filtered by it.
+type Alignment struct {
+	Name, URL, Code string
+	Framework       string
+	NameFilter      string // the catalogue aligned to this target
+	FrameworkFilter string // the catalogue aligned to the framework; "" without one
 }
 
 // Adopt is what the page offers about "Use this template".

@@ -43,6 +43,7 @@ type Form struct {
 	IsPublic                                                                       bool
 	DisplayTitle, DisplayDescription, DisplayCriteria, DisplayImageURL             string
 	AchievementName, AchievementDescription, AchievementCriteria, AchievementImage string
+	Alignments                                                                     []Alignment // the achievement's alignment rows
 	Defaults                                                                       []Default
 	Errors                                                                         Errors
 	// The edit page's preview of the saved template: the credential as a
@@ -54,6 +55,15 @@ type Form struct {
 	Update       *AvailableUpdate // the source lists a newer version
 	Market       *Market          // an existing template's place in the marketplace
 }
+
+// Alignment is one row of the achievement's alignment: inputs
+// alignment.<i>.<target_name|target_url|target_framework|target_code|target_description>.
+type Alignment struct {
+	TargetName, TargetURL, TargetFramework, TargetCode, TargetDescription string
+}
+
+// MaxAlignments is how many rows the form offers to add.
+const MaxAlignments = 20
 
 // BasedOn is where an adopted template came from: "Based on X by Y,
 // version N", linking to the original while it is listed.
