@@ -85,7 +85,9 @@ func colour(s string, def RGB) RGB {
 		return def
 	}
 	var c RGB
-	fmt.Sscanf(s[1:], "%02x%02x%02x", &c.R, &c.G, &c.B)
+	if _, err := fmt.Sscanf(s[1:], "%02x%02x%02x", &c.R, &c.G, &c.B); err != nil {
+		return def
+	}
 	return c
 }
 

@@ -55,7 +55,7 @@ func Image(d *Design, in Input, dpi float64) (*image.RGBA, error) {
 			dr := font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{op.Colour.R, op.Colour.G, op.Colour.B, 255}), Face: face,
 				Dot: fixed.Point26_6{X: fixed.Int26_6(op.TX * px * 64), Y: fixed.Int26_6(op.Baseline * px * 64)}}
 			dr.DrawString(op.Text)
-			face.Close()
+			_ = face.Close()
 		case TypeLine:
 			t := max(op.Stroke, 0.1)
 			if op.H == 0 || op.W == 0 {

@@ -52,7 +52,7 @@ func build(t testing.TB) {
 			return
 		}
 		binary = filepath.Join(out, "pebble")
-		cmd := exec.Command("go", "build", "-o", binary, "github.com/letsencrypt/pebble/v2/cmd/pebble")
+		cmd := exec.Command("go", "build", "-o", binary, "github.com/letsencrypt/pebble/v2/cmd/pebble") // #nosec G204 -- builds the pinned Pebble into the test's temporary folder
 		cmd.Dir = dir
 		if b, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build pebble: %v\n%s", err, b)
@@ -96,7 +96,7 @@ func Start(t testing.TB, dns string, tlsPort int) *Pebble {
 	if err := os.WriteFile(conf, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, "-config", conf, "-dnsserver", dns, "-strict=false")
+	cmd := exec.Command(binary, "-config", conf, "-dnsserver", dns, "-strict=false") // #nosec G204 -- the Pebble binary built just above
 	cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0")
 	logs := &strings.Builder{}
 	var mu sync.Mutex
@@ -113,7 +113,7 @@ func Start(t testing.TB, dns string, tlsPort int) *Pebble {
 			mu.Unlock()
 		}
 	})
-	minica, err := os.ReadFile(filepath.Join(moduleDir, "test/certs/pebble.minica.pem"))
+	minica, err := os.ReadFile(filepath.Join(moduleDir, "test/certs/pebble.minica.pem")) // #nosec G304 -- Pebble's own test root in its module folder
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func Start(t testing.TB, dns string, tlsPort int) *Pebble {
 	for {
 		resp, err := p.client.Get(p.Directory)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return p
 			}

@@ -2,7 +2,11 @@
 // the list and the editor with its server-rendered preview.
 package designs
 
-import "github.com/trustcred/trustcred/views/ui"
+import (
+	"strconv"
+
+	"github.com/trustcred/trustcred/views/ui"
+)
 
 // Path is the pages' root.
 const Path = "/settings/designs"
@@ -49,12 +53,7 @@ var (
 
 func key(i int, f string) string { return "elements." + itoa(i) + "." + f }
 
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
-}
+func itoa(i int) string { return strconv.Itoa(i) }
 
 func hasText(t string) bool   { return t == "text" || t == "field" }
 func hasColour(t string) bool { return t != "image" && t != "qr" }
