@@ -405,8 +405,8 @@ func (h *Templates) marketInfo(c *fiber.Ctx, f *templates.Form, t *store.Credent
 		if a.SourceTemplateID != nil {
 			f.BasedOn.URL = "/marketplace/" + *a.SourceTemplateID
 		}
-		if len(a.Provenance) > 0 && a.SourceTemplateID != nil && h.Verify != nil {
-			o, err := marketplace.VerifyProvenance(ctx, a.Provenance, h.keyResolver(), *a.SourceTemplateID, a.SourceVersion)
+		if a.Provenance != nil && len(*a.Provenance) > 0 && a.SourceTemplateID != nil && h.Verify != nil {
+			o, err := marketplace.VerifyProvenance(ctx, *a.Provenance, h.keyResolver(), *a.SourceTemplateID, a.SourceVersion)
 			switch {
 			case err == nil:
 				f.BasedOn.SignedBy = o.Issuer

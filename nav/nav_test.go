@@ -44,7 +44,7 @@ func TestFor(t *testing.T) {
 		{store.RoleRecipient, true, []string{"/", "/verify", "/marketplace"}},
 		{store.RoleVerifier, true, []string{"/", "/verify", "/marketplace"}},
 		{store.RoleReviewer, true, []string{"/", "/credentials", "/verifications", "/verify", "/approvals", "/schemas", "/templates", "/marketplace"}},
-		{store.RoleIssuer, true, []string{"/", "/credentials/issue", "/credentials/bulk", "/credentials", "/verifications", "/verify", "/schemas", "/templates", "/marketplace"}},
+		{store.RoleIssuer, true, []string{"/", "/credentials/issue", "/credentials/bulk", "/credentials", "/verifications", "/verify", "/schemas", "/templates", "/settings/fields", "/marketplace"}},
 		{store.RoleAdmin, false, []string{"/", "/verify", "/marketplace"}},
 		{store.RoleSuperAdmin, false, []string{"/", "/verify", "/marketplace", "/admin/organizations", "/admin/audit", "/admin/marketplace"}},
 	} {

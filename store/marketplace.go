@@ -158,7 +158,7 @@ type TemplateVersion struct {
 	TemplateID  string
 	Version     int `validate:"min=1"`
 	Snapshot    datatypes.JSONType[TemplateSnapshot]
-	Provenance  datatypes.JSON // the version signed by the publisher's issuer key (00032); nil before signing existed
+	Provenance  *datatypes.JSON // the version signed by the publisher's issuer key (00032); nil (NULL) before signing existed
 	PublishedAt time.Time
 	CreatedAt   time.Time
 }
@@ -179,7 +179,7 @@ type TemplateAdoption struct {
 	SourceName       string  `validate:"required,max=200"`
 	SourceIssuer     string  `validate:"required,max=200"`
 	AdoptedBy        *string
-	Provenance       datatypes.JSON // the signed version it was copied from or updated to (00032); nil when unsigned
+	Provenance       *datatypes.JSON // the signed version it was copied from or updated to (00032); nil (NULL) when unsigned
 	CreatedAt        time.Time
 }
 

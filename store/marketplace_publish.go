@@ -162,7 +162,8 @@ func (s *Scoped) PublishTemplate(ctx context.Context, id string, version int, p 
 			if err != nil {
 				return fmt.Errorf("store: sign template %s version %d: %w", t.ID, t.Version, err)
 			}
-			v.Provenance = datatypes.JSON(signed)
+			p := datatypes.JSON(signed)
+			v.Provenance = &p
 		}
 		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "template_id"}, {Name: "version"}},
 			DoUpdates: clause.AssignmentColumns([]string{"snapshot", "provenance"})}).Create(&v).Error; err != nil {

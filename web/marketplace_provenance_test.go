@@ -49,12 +49,12 @@ func TestMarketplaceProvenance(t *testing.T) {
 		// Someone edits the copy's record of its origin: the snapshot's description.
 		cp := strings.TrimSuffix(strings.TrimPrefix(copyPage, "/templates/"), "/edit")
 		a, err := env.DB.Scoped(adopter.ID).Adoption(ctx, cp)
-		if err != nil || len(a.Provenance) == 0 {
+		if err != nil || a.Provenance == nil || len(*a.Provenance) == 0 {
 			t.Fatalf("the adoption has no provenance: %v", err)
 		}
-		tampered := strings.Replace(string(a.Provenance), "Basic life support.", "Basic life support, officially endorsed.", 1)
-		if tampered == string(a.Provenance) {
-			t.Fatalf("nothing to tamper with in %s", a.Provenance)
+		tampered := strings.Replace(string(*a.Provenance), "Basic life support.", "Basic life support, officially endorsed.", 1)
+		if tampered == string(*a.Provenance) {
+			t.Fatalf("nothing to tamper with in %s", *a.Provenance)
 		}
 		if _, err := env.DB.SQL().Exec(storetestRebind(env, "UPDATE template_adoptions SET provenance = ? WHERE id = '"+a.ID+"'"), tampered); err != nil {
 			t.Fatal(err)
