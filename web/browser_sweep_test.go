@@ -34,6 +34,8 @@ var sweepSkips = map[string]string{
 	"/credentials/:id/certificate.pdf":  "download",
 	"/schemas/:id/schema.json":          "download",
 	"/account/mfa/qr.png":               "image",
+	"/brand/:org/:file":                 "an organization's stylesheet or script, not a page",
+	"/brand-assets/:org/:name":          "an organization's image (favicon), not a page",
 	"/admin/organizations/:id":          "htmx partial: one row of the console",
 	"/credentials/bulk/:id":             "no batch in the demo data",
 	"/credentials/bulk/:id/review":      "no batch in the demo data",
