@@ -79,22 +79,24 @@ func BenchmarkTemplateReviews(b *testing.B) {
 				run  func() error
 			}{
 				{"ceiling-template-entry", func() error { _, err := co.MarketplaceTemplate(ctx, tpl); return err }},
-				{"histogram", func() error { _, err := co.RatingHistogram(ctx, tpl); return err }},
-				{"newest-first-page", func() error {
-					_, err := co.TemplateReviews(ctx, tpl, store.ReviewsNewest, nil, store.DefaultReviewPage)
+				{"histogram", func() error {
+					h, err := co.RatingHistogram(ctx, tpl)
+					if err == nil && h != [5]int{n / 5, n / 5, n / 5, n / 5, n / 5} {
+						err = fmt.Errorf("histogram %v, want %d reviews of each rating", h, n/5)
+					}
 					return err
+				}},
+				{"newest-first-page", func() error {
+					return fullPage(co.TemplateReviews(ctx, tpl, store.ReviewsNewest, nil, store.DefaultReviewPage))
 				}},
 				{"newest-page-21", func() error {
-					_, err := co.TemplateReviews(ctx, tpl, store.ReviewsNewest, newest20, store.DefaultReviewPage)
-					return err
+					return fullPage(co.TemplateReviews(ctx, tpl, store.ReviewsNewest, newest20, store.DefaultReviewPage))
 				}},
 				{"helpful-first-page", func() error {
-					_, err := co.TemplateReviews(ctx, tpl, store.ReviewsHelpful, nil, store.DefaultReviewPage)
-					return err
+					return fullPage(co.TemplateReviews(ctx, tpl, store.ReviewsHelpful, nil, store.DefaultReviewPage))
 				}},
 				{"helpful-page-21", func() error {
-					_, err := co.TemplateReviews(ctx, tpl, store.ReviewsHelpful, helpful20, store.DefaultReviewPage)
-					return err
+					return fullPage(co.TemplateReviews(ctx, tpl, store.ReviewsHelpful, helpful20, store.DefaultReviewPage))
 				}},
 			}
 			for _, c := range cases {
@@ -118,6 +120,15 @@ func BenchmarkTemplateReviews(b *testing.B) {
 }
 
 // benchListed publishes one template of o and returns its id.
+// fullPage fails a review page that is not full with a next page: the
+// benchmark's pages are all far from the last one.
+func fullPage(p store.ReviewPage, err error) error {
+	if err == nil && (len(p.Reviews) != store.DefaultReviewPage || p.Next == nil) {
+		err = fmt.Errorf("a page of %d reviews (next %v), want a full page with more after it", len(p.Reviews), p.Next != nil)
+	}
+	return err
+}
+
 func benchListed(b *testing.B, db *store.DB, o *store.Organization) string {
 	b.Helper()
 	ctx := context.Background()
