@@ -37,27 +37,16 @@ func faviconKeys(prefix string) []string {
 // as blobs and then pointed at; the previous favicon's files are deleted after.
 func (h Branding) UploadFavicon(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	fh, err := c.FormFile("favicon")
-	if err != nil {
+	data, err := readUpload(c, "favicon", MaxLogoBytes)
+	switch {
+	case errors.Is(err, errUploadMissing):
 		return h.faviconRefused(c, "Choose a PNG or ICO file to upload.")
-	}
-	if fh.Size > MaxLogoBytes {
+	case errors.Is(err, errUploadTooLarge):
 		return h.faviconRefused(c, "The file is too large: the limit is 1 MB.")
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxLogoBytes+1))
-	_ = f.Close()
-	if err != nil {
-		return err
-	}
-	if len(data) == 0 {
+	case errors.Is(err, errUploadEmpty):
 		return h.faviconRefused(c, "The file is empty. Choose a PNG or ICO file to upload.")
-	}
-	if len(data) > MaxLogoBytes {
-		return h.faviconRefused(c, "The file is too large: the limit is 1 MB.")
+	case err != nil:
+		return err
 	}
 	if _, err := blob.SniffImage(data, MaxLogoBytes); errors.Is(err, blob.ErrSVGNotAllowed) {
 		return h.faviconRefused(c, "SVG images are not accepted: they can carry scripts. Upload a PNG or an ICO file.")

@@ -255,30 +255,58 @@ func hasControl(s string, lineBreaks bool) bool {
 	return text.Check(s, rule) != nil
 }
 
+// What readUpload refuses, for the page to say in its own words.
+var (
+	errUploadMissing  = errors.New("no file uploaded")
+	errUploadTooLarge = errors.New("file too large")
+	errUploadEmpty    = errors.New("empty file")
+)
+
+// readUpload reads the multipart file of field whole, at most limit bytes
+// (the declared size is checked before reading, the bytes read after):
+// errUploadMissing, errUploadTooLarge or errUploadEmpty say what the person
+// has to fix; any other error is the server's.
+func readUpload(c *fiber.Ctx, field string, limit int) ([]byte, error) {
+	fh, err := c.FormFile(field)
+	if err != nil {
+		return nil, errUploadMissing
+	}
+	if fh.Size > int64(limit) {
+		return nil, errUploadTooLarge
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	_ = f.Close()
+	switch {
+	case err != nil:
+		return nil, err
+	case len(data) == 0:
+		return nil, errUploadEmpty
+	case len(data) > limit:
+		return nil, errUploadTooLarge
+	}
+	return data, nil
+}
+
 // UploadLogo handles POST /settings/profile/logo (multipart, field "logo"):
 // the image is sniffed and size-limited, stored under a key named by its
 // SHA-256, then the organization points at it; the old logo is deleted
 // after the change commits.
 func (h *Profile) UploadLogo(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	fh, err := c.FormFile("logo")
-	if err != nil {
+	data, err := readUpload(c, "logo", MaxLogoBytes)
+	switch {
+	case errors.Is(err, errUploadMissing):
 		return h.logoRefused(c, "Choose an image file to upload.")
-	}
-	if fh.Size > MaxLogoBytes {
+	case errors.Is(err, errUploadTooLarge):
 		return h.logoRefused(c, "The image is too large: the limit is 1 MB.")
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxLogoBytes+1))
-	_ = f.Close()
-	if err != nil {
-		return err
-	}
-	if len(data) == 0 {
+	case errors.Is(err, errUploadEmpty):
 		return h.logoRefused(c, "The file is empty. Choose an image file to upload.")
+	case err != nil:
+		return err
 	}
 	contentType, err := blob.SniffImage(data, MaxLogoBytes)
 	if err != nil {
