@@ -151,6 +151,15 @@ func TestBrowserDesignEditor(t *testing.T) {
 	before = src()
 	browsertest.Look(t, tab, "design-editor")
 	browsertest.Axe(t, tab, "design-editor")
+	// The tools and the boxes draw no control over another (the width sweep's check), the sidebar's width included.
+	for _, w := range []int64{390, 1024, 1280} {
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(w, 900), chromedp.Evaluate[chromedp.Void](`void window.scrollTo(0, 0)`)); err != nil {
+			t.Fatal(err)
+		}
+		if over, err := browsertest.Overlapping(tab); err != nil || len(over) > 0 {
+			t.Errorf("at %d px: %v %v", w, over, err)
+		}
+	}
 
 	// Undo (button) puts the QR code back, redo moves it again, Ctrl+Z (outside a text field) undoes.
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900), chromedp.Click(testID("design-undo"))); err != nil {
