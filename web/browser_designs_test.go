@@ -212,6 +212,17 @@ func TestBrowserDesignEditor(t *testing.T) {
 			value("elements.10.x")+` === "131"`)
 	w, _ := chromedp.Run(tab, chromedp.Evaluate[string](value("elements.10.w")))
 
+	// Add (the server's builder) then Undo: the state before has other inputs, so the builder makes that editor again.
+	if err := chromedp.Do(tab, chromedp.Click(testID("design-add"))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "a 12th element added, its box drawn", `!!document.querySelector('[data-testid="design-box-11"]')`)
+	if err := chromedp.Do(tab, chromedp.Click(testID("design-undo"))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "undo of the add: 11 elements again, the resize kept",
+		`!document.querySelector('[name="elements.11.type"]') && !document.querySelector('[data-testid="design-box-11"]') && `+value("elements.10.w")+` === "`+w+`"`)
+
 	// At 390 px the numbers can still be typed (the preview is below them), and nothing scrolls sideways.
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 900),
 		clearInput(`name`),
