@@ -19,6 +19,15 @@ import (
 // The designs list as an admin sees it: nothing sideways at 390 and 1280
 // px, and axe.
 func TestBrowserDesignsList(t *testing.T) {
+	tab, _, _ := designsAdmin(t, "/settings/designs", "designs-empty")
+	browsertest.Look(t, tab, "designs-list")
+	browsertest.Axe(t, tab, "designs-list")
+}
+
+// designsAdmin signs an organization's admin in and opens path, waiting for
+// the element with test id ready.
+func designsAdmin(t *testing.T, path, ready string) (context.Context, *webtest.Env, *store.Organization) {
+	t.Helper()
 	tab := browsertest.Tab(t)
 	env, base := webtest.Served(t, store.SQLite)
 	org := env.Org("acme")
@@ -29,13 +38,13 @@ func TestBrowserDesignsList(t *testing.T) {
 		chromedp.SendKeys(`#f-password`, webtest.Password),
 		chromedp.Click(testID("login-submit")),
 		chromedp.WaitVisible(testID("dashboard")),
-		chromedp.Navigate(base+"/settings/designs"),
-		chromedp.WaitVisible(testID("designs-empty")),
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(base+path),
+		chromedp.WaitVisible(testID(ready)),
 	); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.Look(t, tab, "designs-list")
-	browsertest.Axe(t, tab, "designs-list")
+	return tab, env, org
 }
 
 // previewSrc is the preview image's data: URL now.
@@ -76,22 +85,7 @@ func clearInput(name string) chromedp.Action[chromedp.Void] {
 // resizes; and the design saved is what the inputs say. Looked at at 390
 // and 1280 px, and axe.
 func TestBrowserDesignEditor(t *testing.T) {
-	tab := browsertest.Tab(t)
-	env, base := webtest.Served(t, store.SQLite)
-	org := env.Org("acme")
-	admin := env.User(store.RoleAdmin, org)
-	if err := chromedp.Do(tab,
-		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys(`#f-email`, admin.Email),
-		chromedp.SendKeys(`#f-password`, webtest.Password),
-		chromedp.Click(testID("login-submit")),
-		chromedp.WaitVisible(testID("dashboard")),
-		chromedp.EmulateViewport(1280, 900),
-		chromedp.Navigate(base+"/settings/designs/new"),
-		chromedp.WaitVisible(testID("design-box-10")),
-	); err != nil {
-		t.Fatal(err)
-	}
+	tab, env, org := designsAdmin(t, "/settings/designs/new", "design-box-10")
 	src := func() string {
 		t.Helper()
 		s, err := chromedp.Run(tab, chromedp.Evaluate[string](previewSrc))
