@@ -156,6 +156,8 @@ func (h *Designs) preview(c *fiber.Ctx, f *designs.Form) {
 	var buf bytes.Buffer
 	if png.Encode(&buf, img) == nil {
 		f.Preview = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
+		pw, ph := d.Page.PageSize()
+		f.PageW, f.PageH = strconv.FormatFloat(pw, 'f', -1, 64), strconv.FormatFloat(ph, 'f', -1, 64)
 	}
 }
 

@@ -77,6 +77,9 @@ func (h *Templates) New(c *fiber.Ctx) error {
 	if err := h.fill(c, &f, nil, nil); err != nil {
 		return err
 	}
+	if err := h.designChoices(c, &f, ""); err != nil {
+		return err
+	}
 	render.SetTitle(c, f.Title)
 	return render.Page(c, fiber.StatusOK, templates.FormPage(f))
 }
@@ -91,7 +94,7 @@ func (h *Templates) Edit(c *fiber.Ctx) error {
 	f := templates.Form{Action: "/templates/" + t.ID, Title: "Edit " + t.Name, Cancel: "/templates", ID: t.ID, Name: t.Name,
 		SchemaID: t.SchemaID, Kind: string(d.Kind), Cryptosuite: d.Cryptosuite, IsPublic: t.IsPublic,
 		DisplayTitle: d.Display.Title, DisplayDescription: d.Display.Description, DisplayCriteria: d.Display.Criteria, DisplayImageURL: d.Display.ImageURL,
-		Errors: templates.Errors{}}
+		DesignID: d.DesignID, Errors: templates.Errors{}}
 	if t.Description != nil {
 		f.Description = *t.Description
 	}
@@ -106,6 +109,9 @@ func (h *Templates) Edit(c *fiber.Ctx) error {
 		}
 	}
 	if err := h.fill(c, &f, t.Schema, d.Defaults); err != nil {
+		return err
+	}
+	if err := h.designChoices(c, &f, d.DesignID); err != nil {
 		return err
 	}
 	if err := h.marketInfo(c, &f, t); err != nil {
@@ -185,6 +191,35 @@ func (h *Templates) fill(c *fiber.Ctx, f *templates.Form, current *store.Credent
 	return nil
 }
 
+// designChoices adds the certificate designs a template may choose:
+// TrustCred's default, the organization's active designs, and the
+// template's current one even if inactive (marked, and refused on save).
+// Admins get a link to the chosen design's editor.
+func (h *Templates) designChoices(c *fiber.Ctx, f *templates.Form, current string) error {
+	cur := auth.Current(c)
+	rows, err := cur.Scope.Designs(c.UserContext())
+	if err != nil {
+		return err
+	}
+	f.Designs = []templates.Choice{{Value: "", Label: templates.DefaultDesign}}
+	for _, r := range rows {
+		if !r.Active && r.ID != current {
+			continue
+		}
+		label := r.Name
+		if !r.Active {
+			label += " (inactive)"
+		} else {
+			f.ActiveDesigns = append(f.ActiveDesigns, r.ID)
+		}
+		f.Designs = append(f.Designs, templates.Choice{Value: r.ID, Label: label})
+		if r.ID == f.DesignID && authz.Can(cur.User.Role, authz.BrandingManage) {
+			f.DesignURL = "/settings/designs/" + r.ID
+		}
+	}
+	return nil
+}
+
 // Create handles POST /templates.
 func (h *Templates) Create(c *fiber.Ctx) error {
 	f := templates.Form{Action: "/templates", Title: "New template", Cancel: "/templates"}
@@ -207,7 +242,7 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	s, ctx := auth.Current(c).Scope, c.UserContext()
 	v := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	f.Name, f.Description, f.SchemaID, f.Kind, f.Cryptosuite = v("name"), v("description"), v("schema_id"), v("kind"), v("cryptosuite")
-	f.ValidityDays = v("validity_days")
+	f.ValidityDays, f.DesignID = v("validity_days"), v("design_id")
 	f.DisplayTitle, f.DisplayDescription, f.DisplayCriteria, f.DisplayImageURL = v("display_title"), v("display_description"), v("display_criteria"), v("display_image_url")
 	f.AchievementName, f.AchievementDescription, f.AchievementCriteria, f.AchievementImage = v("achievement_name"), v("achievement_description"), v("achievement_criteria"), v("achievement_image_url")
 	f.Errors = templates.Errors{}
@@ -234,10 +269,11 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	}
 
 	var current *store.CredentialSchema
+	currentDesign := ""
 	if f.ID != "" {
 		if t, err := s.Template(ctx, f.ID); err == nil {
 			// Whether it is public is the marketplace's publish page's to change.
-			current, f.IsPublic = t.Schema, t.IsPublic
+			current, f.IsPublic, currentDesign = t.Schema, t.IsPublic, t.TemplateData.Data().DesignID
 			if err := h.marketInfo(c, &f, t); err != nil {
 				return err
 			}
@@ -262,6 +298,9 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 	if err := h.fill(c, &f, current, defaults); err != nil {
 		return err
 	}
+	if err := h.designChoices(c, &f, currentDesign); err != nil {
+		return err
+	}
 	if rowsOnly {
 		render.SetTitle(c, f.Title)
 		return render.Page(c, fiber.StatusOK, templates.FormPage(f))
@@ -275,7 +314,10 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 		}
 		days = n
 	}
-	data := store.TemplateData{Kind: store.TemplateType(f.Kind), Cryptosuite: f.Cryptosuite, ValidityDays: days, Defaults: defaults,
+	if f.DesignID != "" && !f.DesignActive() {
+		f.Errors["design_id"] = templateMessage("design_id", "")
+	}
+	data := store.TemplateData{Kind: store.TemplateType(f.Kind), Cryptosuite: f.Cryptosuite, ValidityDays: days, Defaults: defaults, DesignID: f.DesignID,
 		Display: store.TemplateDisplay{Title: f.DisplayTitle, Description: f.DisplayDescription, Criteria: f.DisplayCriteria, ImageURL: f.DisplayImageURL}}
 	if data.Kind == store.TemplateBadge {
 		data.Achievement = &store.Achievement{Name: f.AchievementName, Description: f.AchievementDescription, Criteria: f.AchievementCriteria, ImageURL: f.AchievementImage}
@@ -340,6 +382,8 @@ func templateMessage(key, msg string) string {
 		return "Choose a kind from the list."
 	case "cryptosuite":
 		return "Choose a signature from the list."
+	case "design_id":
+		return "Choose one of your organization's active designs, or TrustCred's default."
 	}
 	if msg == "" {
 		return ""

@@ -343,19 +343,6 @@ func RecountMarketplaceRatings(tx *gorm.DB, templateID string) error {
 		Updates(map[string]any{"rating_count": agg.N, "rating_sum": agg.Sum}).Error
 }
 
-// Design is one of the organization's certificate designs (the PDF
-// layout a template may name), for the marketplace's quality check.
-func (s *Scoped) Design(ctx context.Context, id string) (*CustomCredentialTemplate, error) {
-	if !validUUID(id) {
-		return nil, ErrNotFound
-	}
-	var d CustomCredentialTemplate
-	if err := s.q(ctx, &d).First(&d, "id = ?", id).Error; err != nil {
-		return nil, notFound(err)
-	}
-	return &d, nil
-}
-
 // Category is an active marketplace category (categories are the
 // platform's, shared by every organization).
 func (s *Scoped) Category(ctx context.Context, id string) (*TemplateCategory, error) {

@@ -301,6 +301,38 @@ func (s *Scoped) templateSchema(tx *gorm.DB, id string) (*CredentialSchema, erro
 	return &cs, nil
 }
 
+// validTemplate is ValidateTemplate and, inside the change's transaction,
+// the design it names: none (TrustCred's default) or an active design of
+// the organization (design_id's FieldErrors otherwise).
+func (s *Scoped) validTemplate(tx *gorm.DB, c TemplateChange, schema *CredentialSchema) error {
+	fe := ValidateTemplate(c, schema)
+	if id := c.Data.DesignID; id != "" {
+		var active []bool
+		if validUUID(id) {
+			if err := s.tenant(tx, &CustomCredentialTemplate{}).Where("id = ?", id).Pluck("is_active", &active).Error; err != nil {
+				return err
+			}
+		}
+		msg := ""
+		switch {
+		case len(active) == 0:
+			msg = "choose one of your organization's designs"
+		case !active[0]:
+			msg = "this design is inactive: choose an active one"
+		}
+		if msg != "" {
+			if fe == nil {
+				fe = FieldErrors{}
+			}
+			fe["design_id"] = msg
+		}
+	}
+	if fe != nil {
+		return invalidTemplate(fe)
+	}
+	return nil
+}
+
 func invalidTemplate(fe FieldErrors) error { return fmt.Errorf("store: invalid template: %w", fe) }
 
 func (c TemplateChange) description() *string {
@@ -322,8 +354,8 @@ func (s *Scoped) CreateTemplate(ctx context.Context, c TemplateChange, actor Act
 		if err != nil {
 			return err
 		}
-		if fe := ValidateTemplate(c, schema); fe != nil {
-			return invalidTemplate(fe)
+		if err := s.validTemplate(tx, c, schema); err != nil {
+			return err
 		}
 		t = &CredentialTemplate{Name: c.Name, Description: c.description(), OrganizationID: s.orgID, SchemaID: schema.ID,
 			TemplateData: datatypes.NewJSONType(c.Data), IsPublic: c.IsPublic, Active: true, Schema: schema}
@@ -358,8 +390,8 @@ func (s *Scoped) UpdateTemplate(ctx context.Context, id string, c TemplateChange
 		if err != nil {
 			return err
 		}
-		if fe := ValidateTemplate(c, schema); fe != nil {
-			return invalidTemplate(fe)
+		if err := s.validTemplate(tx, c, schema); err != nil {
+			return err
 		}
 		var changes []FieldChange
 		old := func(p *string) string {
@@ -379,6 +411,9 @@ func (s *Scoped) UpdateTemplate(ctx context.Context, id string, c TemplateChange
 		}
 		if t.IsPublic != c.IsPublic {
 			changes = append(changes, FieldChange{Field: "is_public", From: fmt.Sprint(t.IsPublic), To: fmt.Sprint(c.IsPublic)})
+		}
+		if from := t.TemplateData.Data().DesignID; from != c.Data.DesignID {
+			changes = append(changes, FieldChange{Field: "design_id", From: from, To: c.Data.DesignID})
 		}
 		if !sameJSONValue(t.TemplateData.Data(), c.Data) {
 			changes = append(changes, FieldChange{Field: "template_data"})

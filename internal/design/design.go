@@ -63,6 +63,12 @@ const (
 	MaxSize     = 200. // pt
 )
 
+// What a text or field element without colour or size is drawn with.
+const (
+	DefaultColour = "#111827"
+	DefaultSize   = 14.0 // pt
+)
+
 // Design is a certificate design (format version 1).
 type Design struct {
 	Version    int        `json:"version"`

@@ -167,7 +167,7 @@ func Lay(d *Design, in Input) (*Layout, error) {
 			}
 			op.Size = e.Size
 			if op.Size == 0 {
-				op.Size = 14
+				op.Size = DefaultSize
 			}
 			op.Text, op.Size = fit(op.Font, s, op.Size, e.W)
 			w := textWidth(op.Font, op.Text, op.Size)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trustcred/trustcred/internal/design"
 	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/store"
@@ -43,13 +44,30 @@ const (
 	minContrast      = 4.5
 	minLargeContrast = 3.0
 	largeText        = 18.0
+	largeBoldText    = 14.0
 )
 
+// Design is the certificate design a template's PDF uses, read by
+// internal/design (format version 1, or the earlier one converted).
+type Design struct {
+	ID, Name string
+	Doc      *design.Design
+}
+
+// Fix is where to fix the design: its editor, else the template's form.
+func (d *Design) Fix(edit string) string {
+	if d.ID == "" {
+		return edit
+	}
+	return "/settings/designs/" + d.ID
+}
+
 // Check is the quality check of a template on its schema and its PDF
-// design (nil when it has none): a description; for a badge, criteria;
-// a text alternative for every image; a label for every field; and text
-// colours of the design readable on the page. Nothing means ready.
-func Check(t *store.CredentialTemplate, schema *store.CredentialSchema, design *store.CustomCredentialTemplate) Problems {
+// design (nil when it uses TrustCred's default): a description; for a
+// badge, criteria; a text alternative for every image; a label for every
+// field; and the design's text colours readable on what they are drawn
+// over. Nothing means ready.
+func Check(t *store.CredentialTemplate, schema *store.CredentialSchema, dsg *Design) Problems {
 	var out Problems
 	edit := "/templates/" + t.ID + "/edit"
 	d := t.TemplateData.Data()
@@ -77,31 +95,55 @@ func Check(t *store.CredentialTemplate, schema *store.CredentialSchema, design *
 			}
 		}
 	}
-	if design != nil {
-		dd := design.DesignData.Data()
-		for i, e := range dd.Elements {
-			if e.Kind == "image" && strings.TrimSpace(e.Text) == "" {
-				out = append(out, Problem{Code: "image_alt", Fix: edit,
-					Message: fmt.Sprintf("Image %d of the design %q has no text alternative.", i+1, design.TemplateName)})
+	if dsg != nil && dsg.Doc != nil {
+		out = append(out, contrastProblems(dsg, edit)...)
+	}
+	return out
+}
+
+// contrastProblems checks each text and field element's colour against
+// what it is drawn over: the last filled box before it (elements are drawn
+// in order) that holds the text's centre, else the page's background.
+// Large text (18 pt, or bold from 14 pt: WCAG's definition) needs 3:1.
+func contrastProblems(dsg *Design, edit string) Problems {
+	var out Problems
+	d := dsg.Doc
+	page := d.Background.Colour
+	if page == "" {
+		page = "#ffffff"
+	}
+	for i, e := range d.Elements {
+		if e.Type != design.TypeText && e.Type != design.TypeField {
+			continue
+		}
+		fg := e.Colour
+		if fg == "" {
+			fg = design.DefaultColour
+		}
+		bg, over := page, "the page"
+		cx, cy := e.X+e.W/2, e.Y+e.H/2
+		for j, b := range d.Elements[:i] {
+			if b.Type == design.TypeBox && b.Fill != "" && cx >= b.X && cx <= b.X+b.W && cy >= b.Y && cy <= b.Y+b.H {
+				bg, over = b.Fill, fmt.Sprintf("box %d", j+1)
 			}
-			if e.Color == "" || (e.Kind != "text" && e.Kind != "field") {
-				continue
-			}
-			c, ok := Luminance(e.Color)
-			if !ok {
-				out = append(out, Problem{Code: "contrast", Fix: edit,
-					Message: fmt.Sprintf("Element %d of the design %q has a colour that is not #rrggbb (%s).", i+1, design.TemplateName, e.Color)})
-				continue
-			}
-			need := minContrast
-			if e.FontSize >= largeText {
-				need = minLargeContrast
-			}
-			if r := Contrast(c, 1); r < need {
-				out = append(out, Problem{Code: "contrast", Fix: edit,
-					Message: fmt.Sprintf("Text %d of the design %q (%s on white) has a contrast of %.1f:1; it needs at least %.1f:1 to be readable.",
-						i+1, design.TemplateName, e.Color, math.Floor(r*10)/10, need)})
-			}
+		}
+		lf, okF := Luminance(fg)
+		lb, okB := Luminance(bg)
+		if !okF || !okB { // Parse validated both: cannot happen
+			continue
+		}
+		size := e.Size
+		if size == 0 {
+			size = design.DefaultSize
+		}
+		need := minContrast
+		if size >= largeText || (strings.HasSuffix(e.Font, "-bold") && size >= largeBoldText) {
+			need = minLargeContrast
+		}
+		if r := Contrast(lf, lb); r < need {
+			out = append(out, Problem{Code: "contrast", Fix: dsg.Fix(edit),
+				Message: fmt.Sprintf("Element %d of the design %q (%s on %s, %s) has a contrast of %.1f:1; it needs at least %.1f:1 to be readable.",
+					i+1, dsg.Name, fg, bg, over, math.Floor(r*10)/10, need)})
 		}
 	}
 	return out
@@ -144,14 +186,35 @@ func Review(ctx context.Context, s *store.Scoped, id string) (*store.CredentialT
 	if err != nil {
 		return nil, nil, err
 	}
-	var design *store.CustomCredentialTemplate
-	if did := t.TemplateData.Data().DesignID; did != "" {
-		design, err = s.Design(ctx, did)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, nil, err
-		}
+	dsg, err := templateDesign(ctx, s, t.TemplateData.Data().DesignID)
+	if err != nil {
+		return nil, nil, err
 	}
-	return t, Check(t, t.Schema, design), nil
+	return t, Check(t, t.Schema, dsg), nil
+}
+
+// templateDesign is the design a template's PDFs are drawn with, as the
+// certificate handler chooses it: an active design of the organization
+// that internal/design reads; nil (TrustCred's default) otherwise.
+func templateDesign(ctx context.Context, s *store.Scoped, id string) (*Design, error) {
+	if id == "" {
+		return nil, nil
+	}
+	row, raw, err := s.DesignRow(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !row.Active {
+		return nil, nil
+	}
+	doc, err := design.Parse(raw)
+	if err != nil {
+		return nil, nil
+	}
+	return &Design{ID: row.ID, Name: row.Name, Doc: doc}, nil
 }
 
 // Publish lists version `version` of one of the organization's templates

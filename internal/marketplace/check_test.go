@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/datatypes"
 
+	"github.com/trustcred/trustcred/internal/design"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -25,14 +26,28 @@ func TestCheck(t *testing.T) {
 	tpl := func(d store.TemplateData, description *string) *store.CredentialTemplate {
 		return &store.CredentialTemplate{ID: "t1", Description: description, TemplateData: datatypes.NewJSONType(d)}
 	}
-	design := func(els ...store.DesignElement) *store.CustomCredentialTemplate {
-		return &store.CustomCredentialTemplate{TemplateName: "A4", DesignData: datatypes.NewJSONType(store.DesignData{Elements: els})}
+	// v1 is a design of the current format with these elements on a page of that colour ("" is white).
+	v1 := func(page string, els ...design.Element) *Design {
+		d := &design.Design{Version: design.Version, Page: design.Page{Size: "A4", Orientation: "landscape"}, Background: design.Background{Colour: page}, Elements: els}
+		if err := d.Validate(); err != nil {
+			t.Fatalf("test design: %v", err)
+		}
+		return &Design{Name: "A4", Doc: d}
+	}
+	text := func(colour string, size float64, font string, x, y float64) design.Element {
+		return design.Element{Type: design.TypeText, Text: "Hi", Colour: colour, Size: size, Font: font, X: x, Y: y, W: 100, H: 10}
+	}
+	navyBox := design.Element{Type: design.TypeBox, X: 0, Y: 0, W: 150, H: 60, Fill: "#1e3a8a"}
+	// The earlier format, read through design.Parse as the PDF reads it.
+	legacy, err := design.Parse([]byte(`{"page_size":"A4","elements":[{"kind":"text","text":"Hi","x":50,"y":50,"font_size":12,"color":"#aaaaaa"},{"kind":"image","image_url":"https://x.test/i.png"}]}`))
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		name   string
 		t      *store.CredentialTemplate
 		schema *store.CredentialSchema
-		design *store.CustomCredentialTemplate
+		design *Design
 		want   []string
 	}{
 		{"ready", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, nil, nil},
@@ -43,15 +58,23 @@ func TestCheck(t *testing.T) {
 		{"display image without title", tpl(store.TemplateData{Kind: store.TemplateCertificate, Display: store.TemplateDisplay{ImageURL: "https://x.test/i.png"}}, &desc), schema, nil, []string{"image_alt"}},
 		{"display image with title", tpl(store.TemplateData{Kind: store.TemplateCertificate, Display: store.TemplateDisplay{Title: "T", ImageURL: "https://x.test/i.png"}}, &desc), schema, nil, nil},
 		{"field without label", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), unlabelled, nil, []string{"field_label"}},
-		{"design image without alt", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, design(store.DesignElement{Kind: "image", ImageURL: "https://x.test/i.png"}), []string{"image_alt"}},
-		{"light grey text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, design(store.DesignElement{Kind: "text", Text: "Hi", Color: "#aaaaaa", FontSize: 12}), []string{"contrast"}},
-		// #949494 is 3.03:1 on white: enough for large text only.
-		{"large grey text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, design(store.DesignElement{Kind: "field", Field: "a", Color: "#949494", FontSize: 24}), nil},
-		{"small grey text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, design(store.DesignElement{Kind: "field", Field: "a", Color: "#949494", FontSize: 12}), []string{"contrast"}},
-		{"dark text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, design(store.DesignElement{Kind: "text", Text: "Hi", Color: "#1e293b"}), nil},
-		{"not a colour", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, design(store.DesignElement{Kind: "text", Text: "Hi", Color: "red"}), []string{"contrast"}},
+		{"light grey text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", text("#aaaaaa", 12, "sans", 10, 100)), []string{"contrast"}},
+		// #949494 is 3.03:1 on white: enough for large text only (18 pt, or bold from 14 pt).
+		{"large grey text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", text("#949494", 24, "sans", 10, 100)), nil},
+		{"bold grey text at 14 pt", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", text("#949494", 14, "serif-bold", 10, 100)), nil},
+		{"small grey text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", text("#949494", 12, "sans", 10, 100)), []string{"contrast"}},
+		{"dark text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", text("#1e293b", 12, "sans", 10, 100)), nil},
+		// No colour is the default near-black: fine on white, not on a navy page.
+		{"default colour on white", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", text("", 0, "", 10, 100)), nil},
+		{"default colour on navy", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("#1e3a8a", text("", 0, "", 10, 100)), []string{"contrast"}},
+		{"white on navy page", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("#1e3a8a", text("#ffffff", 12, "sans", 10, 100)), nil},
+		// A filled box drawn before the text is its background; beside the box, the page is.
+		{"white text in a navy box", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", navyBox, text("#ffffff", 12, "sans", 10, 20)), nil},
+		{"white text beside the box", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", navyBox, text("#ffffff", 12, "sans", 160, 20)), []string{"contrast"}},
+		{"box drawn after the text", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, v1("", text("#ffffff", 12, "sans", 10, 20), navyBox), []string{"contrast"}},
+		{"legacy design", tpl(store.TemplateData{Kind: store.TemplateCertificate}, &desc), schema, &Design{Name: "Old", Doc: legacy}, []string{"contrast"}},
 		{"everything", tpl(store.TemplateData{Kind: store.TemplateBadge, Achievement: &store.Achievement{ImageURL: "https://x.test/b.png"}}, nil), unlabelled,
-			design(store.DesignElement{Kind: "text", Color: "#ffff00"}), []string{"description", "criteria", "image_alt", "field_label", "contrast"}},
+			v1("", text("#ffff00", 12, "sans", 10, 100)), []string{"description", "criteria", "image_alt", "field_label", "contrast"}},
 	} {
 		if got := codes(Check(c.t, c.schema, c.design)); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)

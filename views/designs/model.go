@@ -29,6 +29,7 @@ type Form struct {
 	Elements                        []Element
 	Errors                          map[string]string
 	Preview                         string // data: URL of the PNG preview, "" when the design has problems
+	PageW, PageH                    string // the previewed page in mm, for the drag-and-drop overlay
 	Saved                           bool
 }
 

@@ -3,6 +3,8 @@
 package templates
 
 import (
+	"slices"
+
 	"github.com/trustcred/trustcred/views/ui"
 	"github.com/trustcred/trustcred/views/verification"
 )
@@ -45,7 +47,12 @@ type Form struct {
 	AchievementName, AchievementDescription, AchievementCriteria, AchievementImage string
 	Alignments                                                                     []Alignment // the achievement's alignment rows
 	Defaults                                                                       []Default
-	Errors                                                                         Errors
+	// The certificate design of the PDF: "" is TrustCred's default.
+	DesignID      string
+	Designs       []Choice // the default, active designs (and the current one)
+	ActiveDesigns []string // ids that may be saved
+	DesignURL     string   // the chosen design's editor, for those who may open it
+	Errors        Errors
 	// The edit page's preview of the saved template: the credential as a
 	// person sees it and its JSON-LD, or a note why there is none.
 	Preview      string
@@ -129,4 +136,20 @@ var UpdateChoices = []Choice{{Value: "theirs", Label: "Take the update"}, {Value
 type AvailableUpdate struct {
 	Version int
 	URL     string
+}
+
+// DefaultDesign is the label of "no design of the organization".
+const DefaultDesign = "TrustCred default"
+
+// DesignActive says whether the chosen design may be saved.
+func (f Form) DesignActive() bool { return slices.Contains(f.ActiveDesigns, f.DesignID) }
+
+// DesignName is the chosen design's label.
+func (f Form) DesignName() string {
+	for _, c := range f.Designs {
+		if c.Value == f.DesignID {
+			return c.Label
+		}
+	}
+	return DefaultDesign
 }
