@@ -48,6 +48,7 @@ type ApprovalRequest struct {
 	OrganizationID string
 	CredentialID   string
 	SchemaID       string
+	TemplateID     *string               // the credential's (00039): the inbox's template filter
 	RequesterID    *string               // nil: an API key asked, or the user is gone
 	Status         ApprovalRequestStatus `gorm:"default:pending" validate:"required,oneof=pending approved rejected cancelled"`
 	// Round counts the resets: editing the pending credential's data
@@ -180,7 +181,7 @@ func (s *Scoped) StorePendingCredential(ctx context.Context, p Pending, c *Crede
 	if err := Validate(c); err != nil {
 		return nil, err
 	}
-	req := &ApprovalRequest{OrganizationID: s.orgID, SchemaID: c.SchemaID, RequesterID: p.RequesterID, Status: RequestPending, Round: 1, CurrentStep: 1}
+	req := &ApprovalRequest{OrganizationID: s.orgID, SchemaID: c.SchemaID, TemplateID: c.TemplateID, RequesterID: p.RequesterID, Status: RequestPending, Round: 1, CurrentStep: 1}
 	err := s.joinTx(ctx, func(tx *gorm.DB) error {
 		if err := s.ownRefs(tx, []*Credential{c}); err != nil {
 			return err
@@ -803,9 +804,7 @@ func (s *Scoped) inboxWhere(tx *gorm.DB, f InboxFilter) *gorm.DB {
 	if f.TemplateID != "" && !validUUID(f.TemplateID) {
 		q = q.Where("1 = 0")
 	} else if f.TemplateID != "" {
-		// credentials is reached through the request: the inbox's rows
-		// are the organization's requests, their credentials its own.
-		q = q.Where("approval_requests.credential_id IN (SELECT id FROM credentials WHERE credentials.template_id = ?)", f.TemplateID)
+		q = q.Where("approval_requests.template_id = ?", f.TemplateID)
 	}
 	if f.Step > 0 {
 		q = q.Where("approval_requests.current_step = ?", f.Step)
