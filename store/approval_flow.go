@@ -819,30 +819,6 @@ func (s *Scoped) inboxWhere(tx *gorm.DB, f InboxFilter) *gorm.DB {
 	return q
 }
 
-// MaxPendingCount is where the navigation's count stops counting ("100+").
-const MaxPendingCount = 100
-
-// PendingApprovals counts, up to MaxPendingCount, the organization's
-// pending requests that the person could decide now: not their own, of a
-// schema whose rules list their role or name them (the navigation's count, polled by
-// every open page: it stops at MaxPendingCount rather than count them all).
-func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role) (int64, error) {
-	q := s.inboxWhere(s.db.WithContext(ctx), InboxFilter{}).Select("approval_requests.id").
-		Where("(approval_requests.requester_id IS NULL OR approval_requests.requester_id <> ?)", userID)
-	// A rule without roles, and a schema whose rules were all switched
-	// off, fall back to the default roles (admin, reviewer).
-	deflt := slices.Contains(defaultApproverRoles, role)
-	rule := "m.schema_id = approval_requests.schema_id AND m.active = ?"
-	q = q.Where("(EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+" AND ("+s.jsonContains("m.approver_roles")+
-		" OR "+s.jsonContains("m.approver_user_ids")+
-		" OR ("+s.jsonLength("m.approver_roles")+" = 0 AND "+s.jsonLength("m.approver_user_ids")+" = 0 AND ?)))"+
-		" OR (? AND NOT EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+")))",
-		true, string(role), userID, deflt, deflt, true).Limit(MaxPendingCount)
-	var n int64
-	err := s.db.WithContext(ctx).Table("(?) AS pending", q).Count(&n).Error
-	return n, err
-}
-
 // jsonLength is the SQL length of the JSON array column col.
 func (s *Scoped) jsonLength(col string) string {
 	if s.dial == Postgres {
