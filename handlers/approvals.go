@@ -601,6 +601,9 @@ func (h *Approvals) statusChanges(c *fiber.Ctx) (view.StatusChanges, error) {
 		return view.StatusChanges{}, err
 	}
 	var out view.StatusChanges
+	if out.StepUp, err = h.stepUp(c); err != nil {
+		return view.StatusChanges{}, err
+	}
 	now := time.Now()
 	for _, r := range rs {
 		row := view.StatusChangeRow{ID: r.ID, CredentialID: r.CredentialID, Action: map[store.StatusAction]string{
@@ -625,10 +628,35 @@ func (h *Approvals) statusChanges(c *fiber.Ctx) (view.StatusChanges, error) {
 
 // ApproveStatusChange handles POST /approvals/status-changes/:id/approve:
 // the waiting revocation or suspension is made now
-// (issuance.Issuer.DecideStatusChange).
+// (approval.Service.DecideStatusChange: the organization's step-up first,
+// as for approvals).
 func (h *Approvals) ApproveStatusChange(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	r, _, err := h.Svc.Issuer.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, true, "", auth.Actor(c))
+	ok, err := h.confirm(c)
+	var refused *approval.StepUpError
+	if errors.As(err, &refused) {
+		s, err := h.statusChanges(c)
+		if err != nil {
+			return err
+		}
+		found := false
+		for i := range s.Rows {
+			if s.Rows[i].ID == c.Params("id") {
+				s.Rows[i].StepUpError, found = refused.Message, true
+			}
+		}
+		if !found {
+			if _, err := id.Scope.StatusChangeRequest(c.UserContext(), c.Params("id")); err != nil {
+				return err // another organization's: 404
+			}
+			s.Notice, s.NoticeError = refused.Message, true
+		}
+		return h.statusChangeAnswer(c, fiber.StatusUnprocessableEntity, s, refused.Message)
+	}
+	if err != nil {
+		return err
+	}
+	r, err := h.Svc.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, true, "", &ok, auth.Actor(c))
 	msg := ""
 	if err == nil {
 		msg = map[store.StatusAction]string{store.ActionRevoke: "Approved: the credential is revoked. Verifiers now see it as revoked.",
@@ -645,7 +673,7 @@ func (h *Approvals) RejectStatusChange(c *fiber.Ctx) error {
 	if msg := checkNote(note); msg != "" {
 		return h.statusChangeRefused(c, note, msg)
 	}
-	_, _, err := h.Svc.Issuer.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, false, note, auth.Actor(c))
+	_, err := h.Svc.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, false, note, nil, auth.Actor(c))
 	if errors.Is(err, store.ErrNoteRequired) {
 		return h.statusChangeRefused(c, note, "Say why you reject it: the requester reads your note.")
 	}
