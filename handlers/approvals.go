@@ -635,23 +635,7 @@ func (h *Approvals) ApproveStatusChange(c *fiber.Ctx) error {
 	ok, err := h.confirm(c)
 	var refused *approval.StepUpError
 	if errors.As(err, &refused) {
-		s, err := h.statusChanges(c)
-		if err != nil {
-			return err
-		}
-		found := false
-		for i := range s.Rows {
-			if s.Rows[i].ID == c.Params("id") {
-				s.Rows[i].StepUpError, found = refused.Message, true
-			}
-		}
-		if !found {
-			if _, err := id.Scope.StatusChangeRequest(c.UserContext(), c.Params("id")); err != nil {
-				return err // another organization's: 404
-			}
-			s.Notice, s.NoticeError = refused.Message, true
-		}
-		return h.statusChangeAnswer(c, fiber.StatusUnprocessableEntity, s, refused.Message)
+		return h.statusChangeRowRefused(c, refused.Message, func(r *view.StatusChangeRow) { r.StepUpError = refused.Message })
 	}
 	if err != nil {
 		return err
@@ -687,6 +671,13 @@ func (h *Approvals) RejectStatusChange(c *fiber.Ctx) error {
 // statusChangeRefused answers a rejection whose note is refused: 422,
 // the section with the message next to the row's note.
 func (h *Approvals) statusChangeRefused(c *fiber.Ctx, note, msg string) error {
+	return h.statusChangeRowRefused(c, msg, func(r *view.StatusChangeRow) { r.Note, r.NoteError = note, msg })
+}
+
+// statusChangeRowRefused answers a refused form of one status change
+// (422): the section with mark applied to the request's row, or, when it
+// no longer waits, the section saying so (404 for another organization's).
+func (h *Approvals) statusChangeRowRefused(c *fiber.Ctx, msg string, mark func(*view.StatusChangeRow)) error {
 	s, err := h.statusChanges(c)
 	if err != nil {
 		return err
@@ -694,7 +685,8 @@ func (h *Approvals) statusChangeRefused(c *fiber.Ctx, note, msg string) error {
 	found := false
 	for i := range s.Rows {
 		if s.Rows[i].ID == c.Params("id") {
-			s.Rows[i].Note, s.Rows[i].NoteError, found = note, msg, true
+			mark(&s.Rows[i])
+			found = true
 		}
 	}
 	if !found {
