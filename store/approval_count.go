@@ -2,16 +2,20 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // The navigation's count of approvals (GET /approvals/count, polled by
 // every open page): what this person can decide now, judged as
-// DecideApproval judges it, in one counting statement after two small
-// lookups (the people they stand in for, the organization's issuance
-// workflows).
+// DecideApproval judges it, in one counting statement after one small
+// lookup (the people they stand in for and the organization's issuance
+// workflows, in one UNION ALL).
 
 // MaxPendingCount is where the navigation's count stops counting ("100+").
 const MaxPendingCount = 100
@@ -43,20 +47,8 @@ func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role)
 		userID = "00000000-0000-0000-0000-000000000000"
 	}
 	tx := s.db.WithContext(ctx)
-	who := []approverIdentity{{ID: userID, Role: role}}
-	var absent []approverIdentity
-	// The absent approvers whose running delegation names this person.
-	now := time.Now().UTC()
-	if err := activeMembers(s.tenant(tx, &User{})).Select("users.id, users.role").
-		Joins("JOIN approval_delegations ON approval_delegations.user_id = users.id").
-		Where("approval_delegations.delegate_id = ? AND approval_delegations.starts_at <= ? AND approval_delegations.ends_at > ?", userID, now, now).
-		Limit(MemberLimit).Scan(&absent).Error; err != nil {
-		return 0, err
-	}
-	who = append(who, absent...)
-	var flows []ApprovalWorkflow
-	if err := s.tenant(tx, &ApprovalWorkflow{}).Select("id, steps").Where("workflow_type = ?", WorkflowCredentialIssuance).
-		Find(&flows).Error; err != nil {
+	who, flows, err := s.countContext(tx, userID, role)
+	if err != nil {
 		return 0, err
 	}
 	q := s.inboxWhere(tx, InboxFilter{}).Select("approval_requests.id").
@@ -80,11 +72,42 @@ func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role)
 	if slices.Contains(defaultApproverRoles, role) {
 		changes := s.tenant(tx, &StatusChangeRequest{}).Select("id").Where("status = ?", RequestPending).
 			Where("(requester_id IS NULL OR requester_id <> ?)", userID).Limit(MaxPendingCount)
-		err := tx.Raw("SELECT (SELECT COUNT(*) FROM (?) AS pending) + (SELECT COUNT(*) FROM (?) AS changes)", q, changes).Scan(&n).Error
+		err = tx.Raw("SELECT (SELECT COUNT(*) FROM (?) AS pending) + (SELECT COUNT(*) FROM (?) AS changes)", q, changes).Scan(&n).Error
 		return min(n, MaxPendingCount), err
 	}
-	err := tx.Table("(?) AS pending", q).Count(&n).Error
+	err = tx.Table("(?) AS pending", q).Count(&n).Error
 	return n, err
+}
+
+// countContext reads, in one statement, what the count depends on besides
+// the requests: the person and the absent approvers whose running
+// delegation names them (who), and the organization's issuance workflows
+// with their steps (flows).
+func (s *Scoped) countContext(tx *gorm.DB, userID string, role Role) ([]approverIdentity, []ApprovalWorkflow, error) {
+	now := time.Now().UTC()
+	flows := s.tenant(tx, &ApprovalWorkflow{}).Select("'w' AS kind, approval_workflows.id, CAST(approval_workflows.steps AS TEXT) AS data").
+		Where("approval_workflows.workflow_type = ?", WorkflowCredentialIssuance)
+	absent := activeMembers(s.tenant(tx, &User{})).Select("'d' AS kind, users.id, users.role AS data").
+		Joins("JOIN approval_delegations ON approval_delegations.user_id = users.id").
+		Where("approval_delegations.delegate_id = ? AND approval_delegations.starts_at <= ? AND approval_delegations.ends_at > ?", userID, now, now)
+	var rows []struct{ Kind, ID, Data string }
+	if err := tx.Raw("SELECT * FROM (?) AS flows UNION ALL SELECT * FROM (?) AS absent", flows, absent).Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	who := []approverIdentity{{ID: userID, Role: role}}
+	var ws []ApprovalWorkflow
+	for _, r := range rows {
+		if r.Kind == "d" {
+			who = append(who, approverIdentity{ID: r.ID, Role: Role(r.Data)})
+			continue
+		}
+		w := ApprovalWorkflow{ID: r.ID}
+		if err := json.Unmarshal([]byte(r.Data), &w.Steps); err != nil {
+			return nil, nil, fmt.Errorf("store: steps of workflow %s: %w", r.ID, err)
+		}
+		ws = append(ws, w)
+	}
+	return who, ws, nil
 }
 
 // rulesLet is the condition "a schema's rules let one of who decide on
