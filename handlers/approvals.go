@@ -601,6 +601,9 @@ func (h *Approvals) statusChanges(c *fiber.Ctx) (view.StatusChanges, error) {
 		return view.StatusChanges{}, err
 	}
 	var out view.StatusChanges
+	if out.StepUp, err = h.stepUp(c); err != nil {
+		return view.StatusChanges{}, err
+	}
 	now := time.Now()
 	for _, r := range rs {
 		row := view.StatusChangeRow{ID: r.ID, CredentialID: r.CredentialID, Action: map[store.StatusAction]string{
@@ -625,10 +628,19 @@ func (h *Approvals) statusChanges(c *fiber.Ctx) (view.StatusChanges, error) {
 
 // ApproveStatusChange handles POST /approvals/status-changes/:id/approve:
 // the waiting revocation or suspension is made now
-// (issuance.Issuer.DecideStatusChange).
+// (approval.Service.DecideStatusChange: the organization's step-up first,
+// as for approvals).
 func (h *Approvals) ApproveStatusChange(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	r, _, err := h.Svc.Issuer.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, true, "", auth.Actor(c))
+	ok, err := h.confirm(c)
+	var refused *approval.StepUpError
+	if errors.As(err, &refused) {
+		return h.statusChangeRowRefused(c, refused.Message, func(r *view.StatusChangeRow) { r.StepUpError = refused.Message })
+	}
+	if err != nil {
+		return err
+	}
+	r, err := h.Svc.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, true, "", &ok, auth.Actor(c))
 	msg := ""
 	if err == nil {
 		msg = map[store.StatusAction]string{store.ActionRevoke: "Approved: the credential is revoked. Verifiers now see it as revoked.",
@@ -645,7 +657,7 @@ func (h *Approvals) RejectStatusChange(c *fiber.Ctx) error {
 	if msg := checkNote(note); msg != "" {
 		return h.statusChangeRefused(c, note, msg)
 	}
-	_, _, err := h.Svc.Issuer.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, false, note, auth.Actor(c))
+	_, err := h.Svc.DecideStatusChange(c.UserContext(), id.Scope, c.Params("id"), id.User.ID, false, note, nil, auth.Actor(c))
 	if errors.Is(err, store.ErrNoteRequired) {
 		return h.statusChangeRefused(c, note, "Say why you reject it: the requester reads your note.")
 	}
@@ -659,6 +671,13 @@ func (h *Approvals) RejectStatusChange(c *fiber.Ctx) error {
 // statusChangeRefused answers a rejection whose note is refused: 422,
 // the section with the message next to the row's note.
 func (h *Approvals) statusChangeRefused(c *fiber.Ctx, note, msg string) error {
+	return h.statusChangeRowRefused(c, msg, func(r *view.StatusChangeRow) { r.Note, r.NoteError = note, msg })
+}
+
+// statusChangeRowRefused answers a refused form of one status change
+// (422): the section with mark applied to the request's row, or, when it
+// no longer waits, the section saying so (404 for another organization's).
+func (h *Approvals) statusChangeRowRefused(c *fiber.Ctx, msg string, mark func(*view.StatusChangeRow)) error {
 	s, err := h.statusChanges(c)
 	if err != nil {
 		return err
@@ -666,7 +685,8 @@ func (h *Approvals) statusChangeRefused(c *fiber.Ctx, note, msg string) error {
 	found := false
 	for i := range s.Rows {
 		if s.Rows[i].ID == c.Params("id") {
-			s.Rows[i].Note, s.Rows[i].NoteError, found = note, msg, true
+			mark(&s.Rows[i])
+			found = true
 		}
 	}
 	if !found {

@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -91,26 +89,17 @@ type APIApprovalList struct {
 // requests, oldest first; ?limit= 1–100 (25), ?cursor=.
 func (h *ApprovalsAPI) List(c *fiber.Ctx) error {
 	cl := auth.API(c)
-	limit := store.DefaultAPIPage
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > store.MaxAPIPage {
-			return problem(fiber.StatusBadRequest, "Invalid limit", fmt.Sprintf("limit must be a whole number from 1 to %d.", store.MaxAPIPage))
-		}
-		limit = n
+	limit, err := apiLimit(c, store.DefaultAPIPage, store.MaxAPIPage)
+	if err != nil {
+		return err
 	}
-	badCursor := problem(fiber.StatusBadRequest, "Invalid cursor", "cursor must be the next value of a previous page, as it was given.")
-	p := store.InboxPage{Limit: limit}
-	if s := c.Query("cursor"); s != "" {
-		cur, err := store.ParseCursor(s)
-		if err != nil {
-			return badCursor
-		}
-		p.Cursor = cur
+	cur, err := apiCursor(c)
+	if err != nil {
+		return err
 	}
-	page, err := cl.Scope.ApprovalInbox(c.UserContext(), store.InboxFilter{}, p)
+	page, err := cl.Scope.ApprovalInbox(c.UserContext(), store.InboxFilter{}, store.InboxPage{Cursor: cur, Limit: limit})
 	if errors.Is(err, store.ErrBadCursor) {
-		return badCursor
+		return badCursor()
 	}
 	if err != nil {
 		return err

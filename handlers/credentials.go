@@ -168,8 +168,12 @@ func (h *Credentials) Show(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	st, err := h.statusModel(c, cr)
+	if err != nil {
+		return err
+	}
 	d := credentials.Detail{ID: cr.ID, PublicID: cr.PublicID, RecipientAddress: cr.RecipientAddress,
-		PublicURL: h.Issuer.CredentialURL(cr.PublicID), Status: h.statusModel(c, cr)}
+		PublicURL: h.Issuer.CredentialURL(cr.PublicID), Status: st}
 	if c.Query("view") == "json" {
 		d.View = "json"
 	}
@@ -362,16 +366,74 @@ func (h *Credentials) Download(c *fiber.Ctx) error {
 }
 
 // statusModel is the status section for the viewer.
-func (h *Credentials) statusModel(c *fiber.Ctx, cr *store.Credential) credentials.Status {
+func (h *Credentials) statusModel(c *fiber.Ctx, cr *store.Credential) (credentials.Status, error) {
+	id := auth.Current(c)
 	s := credentials.Status{ID: cr.ID, Status: string(cr.Status),
-		CanChange: authz.Can(auth.Current(c).User.Role, authz.CredentialsRevoke)}
+		CanChange: authz.Can(id.User.Role, authz.CredentialsRevoke)}
 	if cr.RevokedAt != nil {
 		s.RevokedAt = stamp(*cr.RevokedAt)
 	}
 	if cr.RevocationReason != nil {
 		s.Reason = *cr.RevocationReason
 	}
-	return s
+	// A revocation or suspension waiting for a second person (four eyes).
+	w, err := id.Scope.WaitingStatusChange(c.UserContext(), cr.ID)
+	if err != nil || w == nil {
+		return s, err
+	}
+	by := "an API key"
+	switch {
+	case w.Requester != nil:
+		by = memberName(w.Requester)
+	case w.Via == store.ViaSystem:
+		by = "TrustCred"
+	}
+	s.Waiting = fmt.Sprintf("A %s waits for a second person's approval (asked by %s, %s).",
+		map[store.StatusAction]string{store.ActionRevoke: "revocation", store.ActionSuspend: "suspension"}[w.Action], by, stamp(w.CreatedAt))
+	s.CanWithdraw = s.CanChange && w.RequesterID != nil && *w.RequesterID == id.User.ID
+	return s, nil
+}
+
+// WithdrawStatusChange handles POST /credentials/:id/status-change/withdraw:
+// the person who asked for a revocation or suspension that waits for a
+// second person withdraws it (store.Scoped.WithdrawStatusChange); the
+// status section with the outcome (409 with the reason when refused) for
+// htmx, the credential's page with a flash otherwise.
+func (h *Credentials) WithdrawStatusChange(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	ctx := c.UserContext()
+	_, err := id.Scope.WithdrawStatusChange(ctx, c.Params("id"), id.User.ID, auth.Actor(c))
+	status, msg := fiber.StatusOK, "Withdrawn: the credential stays as it is."
+	switch {
+	case errors.Is(err, store.ErrNotYourRequest):
+		status, msg = fiber.StatusConflict, "Only the person who asked for this change can withdraw it."
+	case errors.Is(err, store.ErrApprovalNotPending):
+		status, msg = fiber.StatusConflict, "Nothing waits to be withdrawn: the request was decided or withdrawn meanwhile."
+	case err != nil:
+		return err // another organization's credential: 404
+	}
+	cr, err := id.Scope.Credential(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if !render.IsPartial(c) {
+		kind := layout.FlashSuccess
+		if status != fiber.StatusOK {
+			kind = layout.FlashError
+		}
+		render.Flash(c, kind, msg)
+		return render.Redirect(c, credentials.Path+"/"+cr.ID)
+	}
+	s, err := h.statusModel(c, cr)
+	if err != nil {
+		return err
+	}
+	if status == fiber.StatusOK {
+		s.Notice = msg
+	} else {
+		s.Error = msg
+	}
+	return render.Page(c, status, credentials.StatusSection(s))
 }
 
 var statusActions = map[string]store.StatusAction{"revoke": store.ActionRevoke, "suspend": store.ActionSuspend, "unsuspend": store.ActionUnsuspend}
@@ -429,7 +491,10 @@ func (h *Credentials) ChangeStatus(action string) fiber.Handler {
 				msg = "A revocation or suspension of this credential already waits for approval: it can be decided in Approvals."
 			}
 			if render.IsPartial(c) {
-				s := h.statusModel(c, cr)
+				s, err := h.statusModel(c, cr)
+				if err != nil {
+					return err
+				}
 				s.Error = msg
 				return render.Page(c, fiber.StatusUnprocessableEntity, credentials.StatusSection(s))
 			}
@@ -444,7 +509,10 @@ func (h *Credentials) ChangeStatus(action string) fiber.Handler {
 			notice = "Sent for approval: your organization requires a second person. It takes effect once another administrator or reviewer approves it in Approvals."
 		}
 		if render.IsPartial(c) {
-			s := h.statusModel(c, changed)
+			s, err := h.statusModel(c, changed)
+			if err != nil {
+				return err
+			}
 			s.Notice = notice
 			return render.Page(c, fiber.StatusOK, credentials.StatusSection(s))
 		}

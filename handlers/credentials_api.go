@@ -382,13 +382,9 @@ func credentialNotFound() error {
 // organization's credentials newest first, a page at a time.
 func (h *CredentialsAPI) List(c *fiber.Ctx) error {
 	cl := auth.API(c)
-	limit := store.DefaultAPIPage
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > store.MaxAPIPage {
-			return problem(fiber.StatusBadRequest, "Invalid limit", fmt.Sprintf("limit must be a whole number from 1 to %d.", store.MaxAPIPage))
-		}
-		limit = n
+	limit, err := apiLimit(c, store.DefaultAPIPage, store.MaxAPIPage)
+	if err != nil {
+		return err
 	}
 	status := store.CredentialStatus(c.Query("status"))
 	switch status {
@@ -398,7 +394,7 @@ func (h *CredentialsAPI) List(c *fiber.Ctx) error {
 	}
 	page, err := cl.Scope.APICredentials(c.UserContext(), status, c.Query("cursor"), limit)
 	if errors.Is(err, store.ErrBadCursor) {
-		return problem(fiber.StatusBadRequest, "Invalid cursor", "cursor must be the next value of a previous page, as it was given.")
+		return badCursor()
 	}
 	if err != nil {
 		return err

@@ -45,7 +45,14 @@ func (h *Members) approversWarning(c *fiber.Ctx, action string, role store.Role)
 		if n.Left == 0 {
 			left = "nobody would be left to give them"
 		}
-		item.Warning = append(item.Warning, fmt.Sprintf("%s needs %s; %s.", capitalize(n.What), count(n.Required, "approval", "approvals"), left))
+		waiting := ""
+		switch {
+		case n.Waiting >= store.MaxPendingCount:
+			waiting = fmt.Sprintf(" More than %d requests wait for it now.", store.MaxPendingCount-1)
+		case n.Waiting > 0:
+			waiting = " " + count(n.Waiting, "request waits", "requests wait") + " for it now."
+		}
+		item.Warning = append(item.Warning, fmt.Sprintf("%s needs %s; %s.%s", capitalize(n.What), count(n.Required, "approval", "approvals"), left, waiting))
 	}
 	if render.IsPartial(c) {
 		return true, render.Page(c, fiber.StatusUnprocessableEntity, member.Row(item))

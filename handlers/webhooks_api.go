@@ -160,11 +160,9 @@ func (h *WebhooksAPI) List(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var after *store.Cursor
-	if s := c.Query("cursor"); s != "" {
-		if after, err = store.ParseCursor(s); err != nil || !after.Timed() {
-			return badCursor()
-		}
+	after, err := apiCursor(c)
+	if err != nil {
+		return err
 	}
 	hooks, err := cl.Scope.Webhooks(c.UserContext())
 	if err != nil {
@@ -195,27 +193,6 @@ func before(at time.Time, id string, c *store.Cursor) bool {
 		return at.Before(c.At)
 	}
 	return id < c.ID
-}
-
-func badCursor() error {
-	return &render.Problem{Status: fiber.StatusBadRequest, Title: "Invalid cursor",
-		Detail: "cursor must be the next value of a previous page, as it was given.",
-		Errors: []render.FieldError{{Parameter: "cursor", Detail: "Not a cursor of this list."}}}
-}
-
-// apiLimit reads ?limit= (1..max, def when absent).
-func apiLimit(c *fiber.Ctx, def, maxLimit int) (int, error) {
-	s := c.Query("limit")
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxLimit {
-		d := fmt.Sprintf("limit must be a whole number from 1 to %d.", maxLimit)
-		return 0, &render.Problem{Status: fiber.StatusBadRequest, Title: "Invalid limit", Detail: d,
-			Errors: []render.FieldError{{Parameter: "limit", Detail: d}}}
-	}
-	return n, nil
 }
 
 // Show handles GET /api/v1/webhooks/:id.
@@ -387,10 +364,8 @@ func (h *WebhooksAPI) Deliveries(c *fiber.Ctx) error {
 	default:
 		fe = append(fe, render.FieldError{Parameter: "success", Detail: "success must be true or false."})
 	}
-	if s := c.Query("cursor"); s != "" {
-		if f.Before, err = store.ParseCursor(s); err != nil || !f.Before.Timed() {
-			return badCursor()
-		}
+	if f.Before, err = apiCursor(c); err != nil {
+		return err
 	}
 	if fe != nil {
 		return &render.Problem{Status: fiber.StatusBadRequest, Title: "Invalid filter", Detail: joinDetails(fe), Errors: fe}

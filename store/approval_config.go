@@ -1049,6 +1049,15 @@ type RoleNeed struct {
 	What     string // "the approval rule “Registrar” of Bachelor of Science", "step 2 of the workflow “Degree issuance”"
 	Required int
 	Left     int // eligible approvers after the change
+	Waiting  int // pending requests it judges now (of the rule's schema, at the step), up to MaxPendingCount
+}
+
+// countWaiting counts the requests of q (an inboxWhere) in tx, up to
+// MaxPendingCount.
+func countWaiting(tx, q *gorm.DB) (int, error) {
+	var n int64
+	err := tx.Table("(?) AS waiting", q.Select("approval_requests.id").Limit(MaxPendingCount)).Count(&n).Error
+	return int(n), err
 }
 
 // ApproversLost lists the active requirements and workflow steps that
@@ -1096,7 +1105,11 @@ func (s *Scoped) ApproversLost(ctx context.Context, memberID string, newRole Rol
 			if r.Schema != nil {
 				what += " of " + r.Schema.Name
 			}
-			out = append(out, RoleNeed{What: what, Required: r.RequiredSignatures, Left: n})
+			waiting, err := countWaiting(tx, s.inboxWhere(tx, InboxFilter{SchemaID: r.SchemaID}))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, RoleNeed{What: what, Required: r.RequiredSignatures, Left: n, Waiting: waiting})
 		}
 	}
 	ws, err := s.ApprovalWorkflows(ctx)
@@ -1113,7 +1126,16 @@ func (s *Scoped) ApproversLost(ctx context.Context, memberID string, newRole Rol
 				return nil, err
 			}
 			if hit && n < st.RequiredApprovals {
-				out = append(out, RoleNeed{What: fmt.Sprintf("step %d of the workflow “%s”", i+1, w.WorkflowName), Required: st.RequiredApprovals, Left: n})
+				waiting := 0
+				if w.WorkflowType == WorkflowCredentialIssuance {
+					q := s.inboxWhere(tx, InboxFilter{Step: i + 1}).Where("EXISTS (SELECT 1 FROM workflow_instances wi WHERE wi.resource_type = 'credential'"+
+						" AND wi.resource_id = approval_requests.credential_id AND wi.workflow_id = ?)", w.ID)
+					if waiting, err = countWaiting(tx, q); err != nil {
+						return nil, err
+					}
+				}
+				out = append(out, RoleNeed{What: fmt.Sprintf("step %d of the workflow “%s”", i+1, w.WorkflowName), Required: st.RequiredApprovals,
+					Left: n, Waiting: waiting})
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
 )
@@ -473,8 +475,17 @@ func TestApproversLost(t *testing.T) {
 			t.Fatal(err)
 		}
 		needs, err := a.s.ApproversLost(ctx, a.rev1.ID, store.RoleVerifier)
-		if err != nil || len(needs) != 1 || needs[0].Required != 2 || needs[0].Left != 1 || needs[0].What != "the approval rule “Registrar” of Degree" {
+		if err != nil || len(needs) != 1 || needs[0].Required != 2 || needs[0].Left != 1 || needs[0].What != "the approval rule “Registrar” of Degree" ||
+			needs[0].Waiting != 0 {
 			t.Fatalf("demoting a reviewer: %v %+v", err, needs)
+		}
+		// A request of the schema waits: the warning says so.
+		if _, err := a.s.StorePendingCredential(ctx, store.Pending{Via: store.ViaWeb, RequesterID: &a.issuer.ID}, &store.Credential{
+			PublicID: uuid.NewString(), SchemaID: a.schema.ID, RecipientAddress: "grad@example.org", EncryptedData: []byte("sealed"), DataHash: ptr("h")}, actor); err != nil {
+			t.Fatal(err)
+		}
+		if needs, err := a.s.ApproversLost(ctx, a.rev1.ID, store.RoleVerifier); err != nil || len(needs) != 1 || needs[0].Waiting != 1 {
+			t.Fatalf("demoting a reviewer while a request waits: %v %+v", err, needs)
 		}
 		if needs, _ := a.s.ApproversLost(ctx, a.rev1.ID, store.RoleReviewer); len(needs) != 0 {
 			t.Fatalf("no change: %+v", needs)

@@ -48,6 +48,7 @@ type ApprovalRequest struct {
 	OrganizationID string
 	CredentialID   string
 	SchemaID       string
+	TemplateID     *string               // the credential's (00039): the inbox's template filter
 	RequesterID    *string               // nil: an API key asked, or the user is gone
 	Status         ApprovalRequestStatus `gorm:"default:pending" validate:"required,oneof=pending approved rejected cancelled"`
 	// Round counts the resets: editing the pending credential's data
@@ -180,7 +181,7 @@ func (s *Scoped) StorePendingCredential(ctx context.Context, p Pending, c *Crede
 	if err := Validate(c); err != nil {
 		return nil, err
 	}
-	req := &ApprovalRequest{OrganizationID: s.orgID, SchemaID: c.SchemaID, RequesterID: p.RequesterID, Status: RequestPending, Round: 1, CurrentStep: 1}
+	req := &ApprovalRequest{OrganizationID: s.orgID, SchemaID: c.SchemaID, TemplateID: c.TemplateID, RequesterID: p.RequesterID, Status: RequestPending, Round: 1, CurrentStep: 1}
 	err := s.joinTx(ctx, func(tx *gorm.DB) error {
 		if err := s.ownRefs(tx, []*Credential{c}); err != nil {
 			return err
@@ -803,9 +804,7 @@ func (s *Scoped) inboxWhere(tx *gorm.DB, f InboxFilter) *gorm.DB {
 	if f.TemplateID != "" && !validUUID(f.TemplateID) {
 		q = q.Where("1 = 0")
 	} else if f.TemplateID != "" {
-		// credentials is reached through the request: the inbox's rows
-		// are the organization's requests, their credentials its own.
-		q = q.Where("approval_requests.credential_id IN (SELECT id FROM credentials WHERE credentials.template_id = ?)", f.TemplateID)
+		q = q.Where("approval_requests.template_id = ?", f.TemplateID)
 	}
 	if f.Step > 0 {
 		q = q.Where("approval_requests.current_step = ?", f.Step)
@@ -818,30 +817,6 @@ func (s *Scoped) inboxWhere(tx *gorm.DB, f InboxFilter) *gorm.DB {
 		q = q.Where("approval_requests.created_at <= ?", now.Add(-f.OlderThan).UTC())
 	}
 	return q
-}
-
-// MaxPendingCount is where the navigation's count stops counting ("100+").
-const MaxPendingCount = 100
-
-// PendingApprovals counts, up to MaxPendingCount, the organization's
-// pending requests that the person could decide now: not their own, of a
-// schema whose rules list their role or name them (the navigation's count, polled by
-// every open page: it stops at MaxPendingCount rather than count them all).
-func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role) (int64, error) {
-	q := s.inboxWhere(s.db.WithContext(ctx), InboxFilter{}).Select("approval_requests.id").
-		Where("(approval_requests.requester_id IS NULL OR approval_requests.requester_id <> ?)", userID)
-	// A rule without roles, and a schema whose rules were all switched
-	// off, fall back to the default roles (admin, reviewer).
-	deflt := slices.Contains(defaultApproverRoles, role)
-	rule := "m.schema_id = approval_requests.schema_id AND m.active = ?"
-	q = q.Where("(EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+" AND ("+s.jsonContains("m.approver_roles")+
-		" OR "+s.jsonContains("m.approver_user_ids")+
-		" OR ("+s.jsonLength("m.approver_roles")+" = 0 AND "+s.jsonLength("m.approver_user_ids")+" = 0 AND ?)))"+
-		" OR (? AND NOT EXISTS (SELECT 1 FROM multisig_requirements m WHERE "+rule+")))",
-		true, string(role), userID, deflt, deflt, true).Limit(MaxPendingCount)
-	var n int64
-	err := s.db.WithContext(ctx).Table("(?) AS pending", q).Count(&n).Error
-	return n, err
 }
 
 // jsonLength is the SQL length of the JSON array column col.

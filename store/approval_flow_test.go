@@ -98,7 +98,8 @@ func TestStorePendingCredential(t *testing.T) {
 		if got.Status != store.CredentialPending || got.StatusListID != nil || got.StatusListIndex != nil || got.IssuedAt != nil || got.SigningKeyID != nil {
 			t.Fatalf("pending credential %+v", got)
 		}
-		if req.Status != store.RequestPending || req.Round != 1 || req.CredentialID != c.ID || *req.RequesterID != f.issuer.ID {
+		if req.Status != store.RequestPending || req.Round != 1 || req.CredentialID != c.ID || *req.RequesterID != f.issuer.ID ||
+			req.TemplateID == nil || *req.TemplateID != f.tpl.ID {
 			t.Fatalf("request %+v", req)
 		}
 		for _, u := range append([]*store.User{f.issuer, f.verifier, f.admin}, f.reviewers...) {
@@ -423,6 +424,11 @@ func TestApprovalInbox(t *testing.T) {
 			{store.InboxFilter{SchemaID: uuid.NewString()}, 0},
 			{store.InboxFilter{RequesterID: f.issuer.ID}, 4},
 			{store.InboxFilter{RequesterID: f.admin.ID}, 0},
+			{store.InboxFilter{TemplateID: f.tpl.ID}, 4},
+			{store.InboxFilter{TemplateID: uuid.NewString()}, 0},
+			{store.InboxFilter{TemplateID: "not-an-id"}, 0},
+			{store.InboxFilter{Step: 1}, 4},
+			{store.InboxFilter{Step: 2}, 0},
 			{store.InboxFilter{OlderThan: time.Hour}, 0},
 			{store.InboxFilter{OlderThan: time.Hour, Now: time.Now().Add(2 * time.Hour)}, 4},
 		} {
@@ -446,7 +452,7 @@ func TestApprovalInbox(t *testing.T) {
 }
 
 // The inbox reads its index from the cursor on, in order, with and
-// without the schema filter.
+// without the schema, template and step filters (each an index range).
 func TestApprovalInboxUsesTheIndexes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newApprovalFixture(t, db, twoOfReviewers())
@@ -458,6 +464,8 @@ func TestApprovalInboxUsesTheIndexes(t *testing.T) {
 		}{
 			{"idx_approval_requests_inbox", store.InboxFilter{}},
 			{"idx_approval_requests_schema", store.InboxFilter{SchemaID: f.schemaID}},
+			{"idx_approval_requests_template", store.InboxFilter{TemplateID: f.tpl.ID}},
+			{"idx_approval_requests_step", store.InboxFilter{Step: 2}},
 		} {
 			q := store.InboxSQL(db, f.org.ID, tc.f, cur)
 			plan := storetest.Explain(t, db, q)

@@ -204,10 +204,11 @@ func (s *Scoped) EscalateApproval(ctx context.Context, instanceID string, now ti
 // ExpireApproval ends one of the organization's requests left undecided
 // after its final deadline: the request cancelled, the instance
 // cancelled, the credential rejected (it will never be signed), the
-// requester told, audited. It reports whether it expired it (false: not
-// due, decided meanwhile, or expired by an earlier run).
-func (s *Scoped) ExpireApproval(ctx context.Context, instanceID string, now time.Time) (bool, error) {
-	done := false
+// requester told, audited. It returns the expired request (nil: not due,
+// decided meanwhile, or expired by an earlier run); joined to the handle's
+// transaction when it is InTx's, so that approval.expired commits with it.
+func (s *Scoped) ExpireApproval(ctx context.Context, instanceID string, now time.Time) (*ApprovalRequest, error) {
+	var done *ApprovalRequest
 	err := s.joinTx(ctx, func(tx *gorm.DB) error {
 		inst, req, err := s.timerTarget(tx, instanceID)
 		if err != nil || req.Status != RequestPending {
@@ -232,9 +233,12 @@ func (s *Scoped) ExpireApproval(ctx context.Context, instanceID string, now time
 				return err
 			}
 		}
-		done = true
+		done = req
 		return audit(tx, s.actor(Actor{}), "approval.expired", "credential", req.CredentialID, AuditDetails{
 			Summary: why, Extra: map[string]string{"request": req.ID, "step": fmt.Sprint(req.CurrentStep)}})
 	})
-	return done, err
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
 }

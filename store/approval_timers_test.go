@@ -131,9 +131,9 @@ func TestWorkflowExpiry(t *testing.T) {
 			t.Fatalf("due after 35 h: %v", got)
 		}
 		for run := range 2 {
-			ok, err := f.sc.ExpireApproval(ctx, inst.ID, at)
-			if err != nil || ok != (run == 0) {
-				t.Fatalf("expiry run %d: %v %v", run, ok, err)
+			expired, err := f.sc.ExpireApproval(ctx, inst.ID, at)
+			if err != nil || (expired != nil) != (run == 0) || run == 0 && (expired.ID != req.ID || expired.Status != store.RequestCancelled) {
+				t.Fatalf("expiry run %d: %+v %v", run, expired, err)
 			}
 		}
 		got, _ := f.sc.ApprovalRequest(ctx, req.ID)
@@ -155,12 +155,12 @@ func TestWorkflowExpiry(t *testing.T) {
 		if got := dueFor(t, db, at, other.ID); len(got) != 0 {
 			t.Errorf("due for an approved request: %v", got)
 		}
-		if ok, err := f.sc.ExpireApproval(ctx, other.ID, at); ok || err != nil {
-			t.Errorf("expiring an approved request: %v %v", ok, err)
+		if expired, err := f.sc.ExpireApproval(ctx, other.ID, at); expired != nil || err != nil {
+			t.Errorf("expiring an approved request: %+v %v", expired, err)
 		}
 		// Another organization's handle reaches nothing.
-		if ok, err := db.Scoped(f.other.ID).ExpireApproval(ctx, other.ID, at); ok || !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("another organization expires it: %v %v", ok, err)
+		if expired, err := db.Scoped(f.other.ID).ExpireApproval(ctx, other.ID, at); expired != nil || !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another organization expires it: %+v %v", expired, err)
 		}
 	})
 }

@@ -282,6 +282,7 @@ var isolation = map[string]isolationExpect{
 	"ReviewEligibility": notFound, "ListedName": notFound, "TemplateReviewBy": empty, "CreateTemplateReview": notFound, "UpdateTemplateReview": notFound,
 	"VoteHelpful": notFound, "VotedHelpful": empty, "ReportReview": notFound, "ReportTemplate": notFound,
 	"RequestStatusChange": notFound, "StatusChangeRequest": notFound, "DecideStatusChange": notFound, "StatusChangeRequests": empty,
+	"WaitingStatusChange": empty, "WithdrawStatusChange": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -355,6 +356,7 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		}), perID(func(id string) []any { return []any{ctx, id, store.ActionSuspend, "", store.ViaAPI, act} })...),
 		"DecideStatusChange": append(perID(func(id string) []any { return []any{ctx, id, f.reviewerID, true, "", act} }),
 			perID(func(id string) []any { return []any{ctx, id, f.reviewerID, false, "no", act} })...),
+		"WithdrawStatusChange":      perID(func(id string) []any { return []any{ctx, id, f.reviewerID, act} }),
 		"ReserveCredentialStatuses": {{ctx, f.b.DID, 2}},
 		"CredentialsByID":           {{ctx, f.ids}},
 		// A's batch row; credentials of B that would point at A's schema,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/datatypes"
 	"gorm.io/gorm"
 )
 
@@ -21,7 +22,7 @@ type StatusChangeRequest struct {
 	Reason         string                `validate:"max=1000"`
 	Via            StatusChannel         `gorm:"default:web" validate:"required,oneof=web api system"`
 	RequesterID    *string               // nil: an API key asked, or the person is gone
-	Status         ApprovalRequestStatus `gorm:"default:pending" validate:"required,oneof=pending approved rejected cancelled"` // cancelled: reserved (withdrawn)
+	Status         ApprovalRequestStatus `gorm:"default:pending" validate:"required,oneof=pending approved rejected cancelled"` // cancelled: withdrawn by the requester
 	DeciderID      *string
 	DecisionNote   *string `validate:"omitnil,max=2000"`
 	DecidedAt      *time.Time
@@ -39,6 +40,10 @@ func (r *StatusChangeRequest) BeforeCreate(*gorm.DB) error { return newID(&r.ID)
 // ErrStatusChangeWaiting: a revocation or suspension of the credential
 // already waits for approval.
 var ErrStatusChangeWaiting = errors.New("a status change of this credential already waits for approval")
+
+// ErrNotYourRequest: only the person who asked for a status change may
+// withdraw it.
+var ErrNotYourRequest = errors.New("only the person who asked for this change can withdraw it")
 
 // RequestStatusChange records a revocation or suspension of one of the
 // organization's credentials that waits for a second person
@@ -177,9 +182,94 @@ func (s *Scoped) DecideStatusChange(ctx context.Context, id, deciderID string, a
 			return ErrApprovalNotPending
 		}
 		r.Status, r.DeciderID, r.DecisionNote, r.DecidedAt = status, &u.ID, why, &now
+		if err := s.notifyStatusChangeDecided(tx, &r, &u, approve, note); err != nil {
+			return err
+		}
 		return audit(tx, s.actor(actor), "status_change."+string(status), "credential", r.CredentialID, AuditDetails{
 			Summary: fmt.Sprintf("%s the request to %s a credential", map[bool]string{true: "Approved", false: "Rejected"}[approve], r.Action),
 			Reason:  note})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// notifyStatusChangeDecided tells the requester (none for an API key or
+// the demo's system requests) of the decision, with the note of a
+// rejection.
+func (s *Scoped) notifyStatusChangeDecided(tx *gorm.DB, r *StatusChangeRequest, decider *User, approve bool, note string) error {
+	if r.RequesterID == nil {
+		return nil
+	}
+	change := map[StatusAction]string{ActionRevoke: "revocation", ActionSuspend: "suspension"}[r.Action]
+	n := Notification{Type: NotifyApprovalDecided, Title: "Your " + change + " was approved",
+		Message: fmt.Sprintf("%s approved it: the credential is %s now.", decider.Email, map[StatusAction]string{ActionRevoke: "revoked",
+			ActionSuspend: "suspended"}[r.Action]),
+		Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: s.orgID, CredentialID: r.CredentialID,
+			Link: "/credentials/" + r.CredentialID})}
+	if !approve {
+		n.Title = "Your " + change + " was rejected"
+		n.Message = fmt.Sprintf("%s rejected it: the credential stays as it is. Their note: %s", decider.Email, note)
+	}
+	_, err := notify(tx, []string{*r.RequesterID}, n)
+	return err
+}
+
+// WaitingStatusChange is the revocation or suspension of one of the
+// organization's credentials that waits for a second person, with its
+// requester (nil when none waits).
+func (s *Scoped) WaitingStatusChange(ctx context.Context, credentialID string) (*StatusChangeRequest, error) {
+	if !validUUID(credentialID) {
+		return nil, ErrNotFound
+	}
+	var r StatusChangeRequest
+	err := s.q(ctx, &r).Preload("Requester").Where("credential_id = ? AND status = ?", credentialID, RequestPending).Limit(1).Find(&r).Error
+	if err != nil || r.ID == "" {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// WithdrawStatusChange withdraws the revocation or suspension of one of
+// the organization's credentials that waits for a second person: only
+// its requester may (ErrNotYourRequest), only while it waits
+// (ErrApprovalNotPending: decided or withdrawn meanwhile); it becomes
+// cancelled, the credential stays as it is, audited
+// ("status_change.withdrawn"). Another organization's credential is
+// ErrNotFound.
+func (s *Scoped) WithdrawStatusChange(ctx context.Context, credentialID, userID string, actor Actor) (*StatusChangeRequest, error) {
+	if !validUUID(credentialID) {
+		return nil, ErrNotFound
+	}
+	var r StatusChangeRequest
+	err := s.joinTx(ctx, func(tx *gorm.DB) error {
+		var c Credential
+		if err := s.tenant(tx, &c).Select("id, public_id").First(&c, "id = ?", credentialID).Error; err != nil {
+			return notFound(err)
+		}
+		if err := s.tenant(lockRow(tx, s.dial), &r).Where("credential_id = ? AND status = ?", c.ID, RequestPending).
+			Limit(1).Find(&r).Error; err != nil {
+			return err
+		}
+		if r.ID == "" {
+			return ErrApprovalNotPending
+		}
+		if r.RequesterID == nil || *r.RequesterID != userID {
+			return ErrNotYourRequest
+		}
+		now := time.Now().UTC()
+		res := s.tenant(tx, &StatusChangeRequest{}).Where("id = ? AND status = ?", r.ID, RequestPending).
+			Updates(map[string]any{"status": RequestCancelled, "decided_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrApprovalNotPending
+		}
+		r.Status, r.DecidedAt = RequestCancelled, &now
+		return audit(tx, s.actor(actor), "status_change.withdrawn", "credential", c.ID, AuditDetails{
+			Summary: fmt.Sprintf("Withdrew the request to %s credential %s", r.Action, c.PublicID)})
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,86 @@ func TestStatusChangeRequestRules(t *testing.T) {
 		}
 		if countAudit(t, db, "status_change.rejected") != 1 || countAudit(t, db, "status_change.approved") != 1 {
 			t.Errorf("decisions not audited")
+		}
+	})
+}
+
+// The requester hears of the decision (with a rejection's note), and may
+// withdraw a request while it waits — nobody else may, and a withdrawn
+// request is no longer decided nor counted; each step audited.
+func TestStatusChangeNoticeAndWithdrawal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newApprovalFixture(t, db)
+		notices := func(u *store.User) []store.Notification {
+			t.Helper()
+			var out []store.Notification
+			if err := store.Gorm(db).Where("user_id = ? AND type = ?", u.ID, store.NotifyApprovalDecided).Order("sent_at, id").Find(&out).Error; err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		c := f.issued(t)
+		r, err := f.sc.RequestStatusChange(ctx, c.ID, store.ActionRevoke, "Issued in error", store.ViaWeb, actorOf(f.issuer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.DecideStatusChange(ctx, r.ID, f.reviewers[0].ID, false, "Ask the registrar first", actorOf(f.reviewers[0])); err != nil {
+			t.Fatal(err)
+		}
+		got := notices(f.issuer)
+		if len(got) != 1 || got[0].Title != "Your revocation was rejected" || !strings.Contains(got[0].Message, "Ask the registrar first") ||
+			got[0].Metadata.Data().Link != "/credentials/"+c.ID {
+			t.Fatalf("the requester's notice of the rejection: %+v", got)
+		}
+
+		// Withdrawn while it waits.
+		r2, err := f.sc.RequestStatusChange(ctx, c.ID, store.ActionSuspend, "", store.ViaWeb, actorOf(f.issuer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, err := f.sc.WaitingStatusChange(ctx, c.ID); err != nil || w == nil || w.ID != r2.ID || w.Requester == nil {
+			t.Fatalf("waiting: %+v %v", w, err)
+		}
+		if _, err := f.sc.WithdrawStatusChange(ctx, c.ID, f.reviewers[0].ID, actorOf(f.reviewers[0])); !errors.Is(err, store.ErrNotYourRequest) {
+			t.Errorf("a reviewer withdraws the issuer's request: %v", err)
+		}
+		if _, err := db.Scoped(f.other.ID).WithdrawStatusChange(ctx, c.ID, f.issuer.ID, actorOf(f.issuer)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("through another organization: %v", err)
+		}
+		w, err := f.sc.WithdrawStatusChange(ctx, c.ID, f.issuer.ID, actorOf(f.issuer))
+		if err != nil || w.Status != store.RequestCancelled || w.ID != r2.ID {
+			t.Fatalf("withdrawal: %+v %v", w, err)
+		}
+		if _, err := f.sc.WithdrawStatusChange(ctx, c.ID, f.issuer.ID, actorOf(f.issuer)); !errors.Is(err, store.ErrApprovalNotPending) {
+			t.Errorf("withdrawn twice: %v", err)
+		}
+		if _, err := f.sc.DecideStatusChange(ctx, r2.ID, f.admin.ID, true, "", actorOf(f.admin)); !errors.Is(err, store.ErrApprovalNotPending) {
+			t.Errorf("approving a withdrawn request: %v", err)
+		}
+		if w, err := f.sc.WaitingStatusChange(ctx, c.ID); err != nil || w != nil {
+			t.Errorf("still waiting after the withdrawal: %+v %v", w, err)
+		}
+		if n, err := f.sc.PendingApprovals(ctx, f.admin.ID, f.admin.Role); err != nil || n != 0 {
+			t.Errorf("the admin's count after the withdrawal: %d %v", n, err)
+		}
+		if got, _ := f.sc.Credential(ctx, c.ID); got.Status != store.CredentialActive {
+			t.Errorf("the credential changed: %s", got.Status)
+		}
+		if countAudit(t, db, "status_change.withdrawn") != 1 {
+			t.Error("the withdrawal is not audited")
+		}
+
+		// Approved: the requester is told the change is made.
+		r3, err := f.sc.RequestStatusChange(ctx, c.ID, store.ActionSuspend, "", store.ViaWeb, actorOf(f.issuer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.DecideStatusChange(ctx, r3.ID, f.admin.ID, true, "", actorOf(f.admin)); err != nil {
+			t.Fatal(err)
+		}
+		if got := notices(f.issuer); len(got) != 2 || got[1].Title != "Your suspension was approved" || !strings.Contains(got[1].Message, f.admin.Email) {
+			t.Fatalf("the requester's notice of the approval: %+v", got)
 		}
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -335,6 +337,16 @@ func TestMembersWarnBeforeRemovingNeededApprovers(t *testing.T) {
 		}
 		if role(r1) != store.RoleReviewer {
 			t.Fatal("the role changed before the admin confirmed")
+		}
+		// With a request of the schema waiting, the warning counts it.
+		if _, err := env.DB.Scoped(a.ID).StorePendingCredential(ctx, store.Pending{Via: store.ViaWeb, RequesterID: &issuer.ID}, &store.Credential{
+			PublicID: uuid.NewString(), SchemaID: cs.ID, RecipientAddress: "grad@example.org", EncryptedData: []byte("sealed"), DataHash: new("h")},
+			store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if r := cl.Htmx("POST", "/members/"+r1.ID+"/role", url.Values{"role": {"verifier"}}); r.Status != 422 ||
+			!strings.Contains(r.Body, "only 1 person would be left to give them. 1 request waits for it now.") {
+			t.Fatalf("demotion while a request waits: %d %.1200s", r.Status, r.Body)
 		}
 		// A change the rule does not care about goes through at once.
 		if r := cl.Htmx("POST", "/members/"+issuer.ID+"/role", url.Values{"role": {"verifier"}}); r.Status != 200 || r.Has("member-approvers-warning") {

@@ -252,10 +252,12 @@ func TestBrowserApprovals(t *testing.T) {
 }
 
 // Four eyes in the browser: an admin revokes from the credential's page
-// and is told it was sent for approval (the credential stays active); a
+// and is told it was sent for approval (the credential stays active; the
+// page says what waits, with Withdraw); under a password step-up a
 // reviewer finds the revocation at the top of the inbox, rejects nothing
-// without a note (told why next to it), then approves it in place: the
-// section says it is revoked, and the credential's page agrees.
+// without a note (told why next to it), is refused with a wrong password
+// (told next to the field), then approves it in place: the section says
+// it is revoked, and the credential's page agrees.
 func TestBrowserFourEyes(t *testing.T) {
 	tab := browsertest.Tab(t)
 	env, base := webtest.Served(t, store.SQLite)
@@ -299,6 +301,17 @@ func TestBrowserFourEyes(t *testing.T) {
 	if !strings.Contains(flash, "Sent for approval") || credentialStatus(t, env, org, c.ID) != store.CredentialActive {
 		t.Fatalf("after the revocation request: flash %q, status %s", flash, credentialStatus(t, env, org, c.ID))
 	}
+	// The requester's credential page says what waits, with Withdraw.
+	if err := chromedp.Do(tab, present(`[data-testid="status-change-withdraw"]`)); err != nil {
+		t.Fatal(err)
+	}
+	lookTop(t, tab, "four-eyes-waiting")
+	browsertest.Axe(t, tab, "four-eyes-waiting")
+	// Approving asks for the password from here on.
+	if _, err := env.DB.Scoped(org.ID).SaveApprovalPolicy(context.Background(),
+		store.ApprovalPolicy{FourEyesRevocation: true, FourEyesSuspension: true, StepUp: store.StepUpPassword}, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
 
 	signIn(reviewer)
 	if err := chromedp.Do(tab,
@@ -317,6 +330,16 @@ func TestBrowserFourEyes(t *testing.T) {
 	}
 	lookTop(t, tab, "four-eyes-note-required")
 	if err := chromedp.Do(tab,
+		chromedp.SendKeys(css(`[data-testid="status-change-step-up"]`), "not my password"),
+		chromedp.Click(css(`[data-testid="status-change-approve"]`)),
+		present(`[data-testid="status-change-step-up-error"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	lookTop(t, tab, "four-eyes-step-up-refused")
+	browsertest.Axe(t, tab, "four-eyes-step-up-refused")
+	if err := chromedp.Do(tab,
+		chromedp.SendKeys(css(`[data-testid="status-change-step-up"]`), webtest.Password),
 		chromedp.Click(css(`[data-testid="status-change-approve"]`)),
 		present(`[data-testid="status-change-notice"]`),
 	); err != nil {

@@ -304,6 +304,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/credentials/:id/suspend", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("suspend"))
 	app.Get("/credentials/:id/unsuspend", m.Org(authz.CredentialsRevoke), creds.ConfirmStatus("unsuspend"))
 	app.Post("/credentials/:id/unsuspend", m.Org(authz.CredentialsRevoke), creds.ChangeStatus("unsuspend"))
+	app.Post("/credentials/:id/status-change/withdraw", m.Org(authz.CredentialsRevoke), creds.WithdrawStatusChange)
 
 	// Members of an organization, by permission (404 without an organization).
 	app.Get("/api-keys", m.Org(authz.APIKeysManage), apiKeys.Index)

@@ -59,6 +59,7 @@ var routeGuards = map[string]guard{
 	"POST /settings/designs/:id":                                   guardOrg(authz.BrandingManage),
 	"GET /credentials/:id/revoke":                                  guardOrg(authz.CredentialsRevoke),
 	"POST /credentials/:id/revoke":                                 guardOrg(authz.CredentialsRevoke),
+	"POST /credentials/:id/status-change/withdraw":                 guardOrg(authz.CredentialsRevoke),
 	"GET /credentials/:id/suspend":                                 guardOrg(authz.CredentialsRevoke),
 	"POST /credentials/:id/suspend":                                guardOrg(authz.CredentialsRevoke),
 	"GET /credentials/:id/unsuspend":                               guardOrg(authz.CredentialsRevoke),

@@ -189,7 +189,7 @@ func (w *SignWorker) Work(ctx context.Context, j *river.Job[Sign]) error {
 // TimersInterval).
 func Register(ws *jobs.Workers, s *Service) {
 	jobs.Add(ws, &SignWorker{Service: s})
-	jobs.Add(ws, &TimersWorker{DB: s.DB, Log: s.Log})
+	jobs.Add(ws, &TimersWorker{Service: s})
 	ws.Every(TimersInterval, Timers{})
 }
 
@@ -307,12 +307,12 @@ type Timers struct{}
 // Kind is the River job kind.
 func (Timers) Kind() string { return "approval_timers" }
 
-// TimersWorker works Timers jobs.
+// TimersWorker works Timers jobs through the Service (its DB, its log, and
+// its issuer's events for approval.expired).
 type TimersWorker struct {
 	river.WorkerDefaults[Timers]
-	DB  *store.DB
-	Log *slog.Logger
-	Now func() time.Time // nil: time.Now
+	Service *Service
+	Now     func() time.Time // nil: time.Now
 }
 
 // timersBatch is how many due instances of each kind one run handles;
@@ -331,13 +331,13 @@ func (w *TimersWorker) Run(ctx context.Context) (map[store.TimerKind]int, error)
 	if w.Now != nil {
 		now = w.Now()
 	}
-	due, err := w.DB.DueApprovalTimers(ctx, now, timersBatch)
+	due, err := w.Service.DB.DueApprovalTimers(ctx, now, timersBatch)
 	if err != nil {
 		return nil, err
 	}
 	done := map[store.TimerKind]int{}
 	for _, d := range due {
-		sc := w.DB.Scoped(d.OrganizationID)
+		sc := w.Service.DB.Scoped(d.OrganizationID)
 		var n int
 		switch d.Kind {
 		case store.TimerRemind:
@@ -346,7 +346,7 @@ func (w *TimersWorker) Run(ctx context.Context) (map[store.TimerKind]int, error)
 			n, err = sc.EscalateApproval(ctx, d.InstanceID, now)
 		case store.TimerExpire:
 			var ok bool
-			if ok, err = sc.ExpireApproval(ctx, d.InstanceID, now); ok {
+			if ok, err = w.Service.Expire(ctx, sc, d.InstanceID, now); ok {
 				n = 1
 			}
 		}
@@ -355,9 +355,49 @@ func (w *TimersWorker) Run(ctx context.Context) (map[store.TimerKind]int, error)
 		}
 		done[d.Kind] += n
 	}
-	if len(due) > 0 && w.Log != nil {
-		w.Log.Info("approval timers", "due", len(due), "reminded", done[store.TimerRemind], "escalated_to", done[store.TimerEscalate],
+	if len(due) > 0 && w.Service.Log != nil {
+		w.Service.Log.Info("approval timers", "due", len(due), "reminded", done[store.TimerRemind], "escalated_to", done[store.TimerEscalate],
 			"expired", done[store.TimerExpire])
 	}
 	return done, nil
+}
+
+// Expire ends one of the organization's requests whose final deadline
+// passed (store.Scoped.ExpireApproval: cancelled, its credential rejected,
+// the requester told) and publishes approval.expired in the same
+// transaction. It reports whether it expired it (false: not due, decided
+// meanwhile, or expired by an earlier run: no event then).
+func (s *Service) Expire(ctx context.Context, sc *store.Scoped, instanceID string, now time.Time) (bool, error) {
+	expired := false
+	err := sc.InTx(ctx, func(tx *store.Scoped) error {
+		req, err := tx.ExpireApproval(ctx, instanceID, now)
+		if err != nil || req == nil {
+			return err
+		}
+		expired = true
+		if s.Issuer == nil || s.Issuer.Events == nil {
+			return nil
+		}
+		c, err := tx.Credential(ctx, req.CredentialID)
+		if err != nil {
+			return err
+		}
+		steps, err := tx.ApprovalSteps(ctx, req.ID)
+		if err != nil {
+			return err
+		}
+		body := events.ApprovalExpiry{RequestID: req.ID, Credential: events.CredentialOf(c, s.Issuer.CredentialURL(c.PublicID)),
+			Step: req.CurrentStep, ExpiredAt: now.UTC()}
+		for _, st := range steps {
+			if st.Step == req.CurrentStep {
+				body.StepName = st.Name
+			}
+		}
+		e, err := events.New(tx.OrganizationID(), events.ApprovalExpired, now.UTC(), body)
+		if err != nil {
+			return err
+		}
+		return events.Publish(ctx, tx, s.Issuer.Events, e)
+	})
+	return expired, err
 }

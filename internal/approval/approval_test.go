@@ -481,7 +481,8 @@ func TestEvidenceNamesTheDelegate(t *testing.T) {
 
 // The periodic timers job with a controlled clock: after half the step's
 // deadline it reminds the two reviewers who have not decided, a second
-// run sends nothing; past the final deadline it expires the request once.
+// run sends nothing; past the final deadline it expires the request once
+// and publishes approval.expired once.
 func TestTimersJobRunsOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -501,7 +502,7 @@ func TestTimersJobRunsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := start.Add(5 * time.Hour)
-		w := &approval.TimersWorker{DB: db, Now: func() time.Time { return now }}
+		w := &approval.TimersWorker{Service: f.svc, Now: func() time.Time { return now }}
 		for run, want := range []int{2, 0} {
 			done, err := w.Run(ctx)
 			if err != nil || done[store.TimerRemind] != want || done[store.TimerExpire] != 0 {
@@ -518,6 +519,16 @@ func TestTimersJobRunsOnce(t *testing.T) {
 		got, _ := f.sc.ApprovalRequest(ctx, req.ID)
 		if got.Status != store.RequestCancelled || got.Credential.Status != store.CredentialRejected {
 			t.Fatalf("after expiry: %s, credential %s", got.Status, got.Credential.Status)
+		}
+		// One approval.expired, published with the expiry; no approval.decided.
+		expired := published(t, db, events.ApprovalExpired)
+		var body events.ApprovalExpiry
+		if len(expired) != 1 || json.Unmarshal(expired[0].Data, &body) != nil || body.RequestID != req.ID || body.Step != 1 ||
+			body.StepName != "Registrar" || body.Credential.Status != "rejected" || body.Credential.ID != out.Credential.ID {
+			t.Fatalf("approval.expired %v", expired)
+		}
+		if n := len(published(t, db, events.ApprovalDecided)); n != 0 {
+			t.Errorf("%d approval.decided events for an expiry", n)
 		}
 	})
 }

@@ -162,3 +162,25 @@ func stepUpHeld(ctx context.Context, tx *store.Scoped, approverID string, c *Con
 	}
 	return nil
 }
+
+// DecideStatusChange records a decision on a revocation or suspension
+// waiting for a second person (issuance.Issuer.DecideStatusChange: the
+// change is made on approval) through the same step-up policy as
+// approvals: an approval needs the decider's Confirmed (Confirm; nil
+// under a policy without step-up), checked against the policy read in the
+// decision's transaction (ErrStepUpRequired otherwise, also for a
+// Confirmed of another person); a rejection needs none.
+func (s *Service) DecideStatusChange(ctx context.Context, sc *store.Scoped, requestID, deciderID string, approve bool, note string, c *Confirmed, actor store.Actor) (*store.StatusChangeRequest, error) {
+	var out *store.StatusChangeRequest
+	err := sc.InTx(ctx, func(tx *store.Scoped) error {
+		if approve {
+			if err := stepUpHeld(ctx, tx, deciderID, c); err != nil {
+				return err
+			}
+		}
+		var err error
+		out, _, err = s.Issuer.DecideStatusChange(ctx, tx, requestID, deciderID, approve, note, actor)
+		return err
+	})
+	return out, err
+}

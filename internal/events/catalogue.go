@@ -37,6 +37,7 @@ const (
 	APIKeyRevoked         Type = "api_key.revoked"
 	ApprovalRequested     Type = "approval.requested"
 	ApprovalDecided       Type = "approval.decided"
+	ApprovalExpired       Type = "approval.expired"
 	TemplatePublished     Type = "template.published"
 	TemplateReviewed      Type = "template.reviewed"
 	TemplateAdopted       Type = "template.adopted"
@@ -180,6 +181,15 @@ type ApprovalDecision struct {
 	DecidedAt  time.Time  `json:"decided_at" doc:"when the request was decided"`
 }
 
+// ApprovalExpiry is the payload of approval.expired.
+type ApprovalExpiry struct {
+	RequestID  string     `json:"request_id" doc:"the approval request"`
+	Credential Credential `json:"credential" doc:"the credential, now rejected: it will never be signed"`
+	Step       int        `json:"step" doc:"the workflow step it waited at when its final deadline passed"`
+	StepName   string     `json:"step_name" doc:"that step's name"`
+	ExpiredAt  time.Time  `json:"expired_at" doc:"when it expired"`
+}
+
 // Template is the payload of template.published.
 type Template struct {
 	ID       string    `json:"id" doc:"the template (its marketplace page: /marketplace/{id})"`
@@ -262,6 +272,9 @@ var Catalogue = []Spec{
 				{UserID: "3b4c5d6e-7f80-4a1b-9c2d-3e4f5a6b7c8d", Name: "Rita Registrar", Role: "reviewer", Decision: "approved", DecidedAt: exampleTime},
 				{UserID: "4c5d6e7f-8091-4b2c-8d3e-4f5a6b7c8d9e", Name: "Dean Dale", Role: "reviewer", Decision: "approved", Note: "Checked the transcript", DecidedAt: exampleTime},
 			}, DecidedAt: exampleTime}},
+	{ApprovalExpired, 1, GroupApprovals, "An approval request of a multi-step workflow was left undecided past its final deadline (the step's deadline plus the escalation timeout): it is cancelled and its credential rejected; nobody decided, so approval.decided is not published. Published by the workflows' timer job, which runs every 5 minutes.",
+		ApprovalExpiry{}, ApprovalExpiry{RequestID: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", Credential: withStatus(examplePending, "rejected"), Step: 2,
+			StepName: "Dean's office", ExpiredAt: exampleTime}},
 	{TemplatePublished, 1, GroupMarketplace, "A template of the organization was published to the marketplace (or a new version of it), after its quality check.",
 		Template{}, Template{ID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Kind: "certificate", Version: 2,
 			Licence: "CC-BY-4.0", Category: "Health and safety", At: exampleTime}},

@@ -111,7 +111,9 @@ func (is *Issuer) RequestStatusChange(ctx context.Context, sc *store.Scoped, id 
 // attributed to the decider) in the same transaction, so of racing
 // approvers exactly one changes the credential; rejected, nothing changes.
 // A change the credential's status no longer allows (revoked meanwhile)
-// is *store.StatusChangeError and the decision is not recorded.
+// is *store.StatusChangeError and the decision is not recorded. People
+// decide through approval.Service.DecideStatusChange, which adds the
+// organization's step-up policy in the same transaction.
 func (is *Issuer) DecideStatusChange(ctx context.Context, sc *store.Scoped, requestID, deciderID string, approve bool, note string, actor store.Actor) (*store.StatusChangeRequest, *store.Credential, error) {
 	var r *store.StatusChangeRequest
 	var c *store.Credential

@@ -67,6 +67,7 @@ var Notices = map[events.Type]Notice{
 	// the sidebar); the requester hears of a rejection, with its note.
 	events.ApprovalRequested: {To: Approvers, By: "store.Scoped.StorePendingCredential (\"Approval requested\")"},
 	events.ApprovalDecided:   {To: Starter, By: "store.Scoped.DecideApproval (\"Credential rejected\", with the note)"},
+	events.ApprovalExpired:   {To: Starter, By: "store.Scoped.ExpireApproval (\"Approval request expired\")"},
 	// The admin who published the template did it.
 	events.TemplatePublished: {To: Nobody},
 	// The member who reviewed the template did it.

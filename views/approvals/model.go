@@ -34,6 +34,7 @@ type StatusChanges struct {
 	Rows        []StatusChangeRow
 	Notice      string
 	NoticeError bool
+	StepUp      StepUp // what Approve asks to re-enter (each row's error is its own)
 }
 
 // StatusChangeRow is one waiting revocation or suspension.
@@ -43,6 +44,7 @@ type StatusChangeRow struct {
 	Waiting, WaitingISO         string
 	Own                         bool   // the person asked for it: they cannot decide
 	Note, NoteError             string // a refused rejection's note and why
+	StepUpError                 string // why the step-up of a refused approval was refused
 }
 
 // StepUp is the confirmation an approval needs (the organization's

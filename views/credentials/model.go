@@ -76,6 +76,10 @@ type Status struct {
 	CanChange bool   // the viewer may revoke and suspend
 	Notice    string // what the last action did
 	Error     string // why the last action was refused
+	// Waiting says which revocation or suspension waits for a second
+	// person (four eyes), by whom; CanWithdraw: the viewer asked for it.
+	Waiting     string
+	CanWithdraw bool
 }
 
 // CanRevoke and the others say which actions the status allows.
