@@ -383,21 +383,13 @@ func (h *Bulk) Results(c *fiber.Ctx) error {
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"row", "recipient", "status", "credential_url", "error"})
 	for _, r := range results {
-		_ = w.Write([]string{strconv.Itoa(r.Row), cell(r.Recipient), string(r.Status), r.URL, cell(r.Error)})
+		_ = w.Write([]string{strconv.Itoa(r.Row), bulk.Cell(r.Recipient), string(r.Status), r.URL, bulk.Cell(r.Error)})
 	}
 	w.Flush()
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="bulk-`+c.Params("id")+`-results.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
-}
-
-// cell keeps a spreadsheet from reading a value as a formula.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // fileSafe is a name usable as a download's file name.
