@@ -75,14 +75,16 @@ func (h *Certificates) send(c *fiber.Ctx, s *store.Scoped, cr *store.Credential,
 
 // Render makes cr's certificate PDF (certificate.Renderer.Render).
 func (h *Certificates) Render(ctx context.Context, s *store.Scoped, cr *store.Credential, org *store.Organization) ([]byte, error) {
-	return h.renderer().Render(ctx, s, cr, org)
+	return h.Renderer().Render(ctx, s, cr, org)
 }
 
-func (h *Certificates) renderer() *certificate.Renderer {
+// Renderer is the certificate.Renderer of these routes' PDFs, for the
+// bulk ZIP job and page.
+func (h *Certificates) Renderer() *certificate.Renderer {
 	return &certificate.Renderer{Issuer: h.Issuer, Blobs: h.Blobs, BaseURL: h.BaseURL, Log: h.Log}
 }
 
 // logo is the organization's logo (nil without one, or when it cannot be read).
 func (h *Certificates) logo(ctx context.Context, org *store.Organization) []byte {
-	return h.renderer().Logo(ctx, org)
+	return h.Renderer().Logo(ctx, org)
 }

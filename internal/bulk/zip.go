@@ -46,17 +46,22 @@ const (
 	zipContentType   = "application/zip"
 )
 
-// ZipJob (bulk_zip) makes the ZIP of a finished batch's certificate PDFs.
+// ZipJob (bulk_zip) makes the ZIP of a finished batch's certificate PDFs
+// that was asked for with Key (the blob key chosen then): a job whose key
+// is no longer the batch's does nothing.
 type ZipJob struct {
 	BatchID        string `json:"batch_id" river:"unique"`
 	OrganizationID string `json:"organization_id"`
+	Key            string `json:"key" river:"unique"`
 }
 
 // Kind is the River job kind.
 func (ZipJob) Kind() string { return "bulk_zip" }
 
-// InsertOpts: one job per batch while it waits or runs (not while
-// completed: a ZIP asked for again after the batch changed is a new job).
+// InsertOpts: one job per ZIP asked for while it waits or runs (the
+// batch's zip_status already keeps a second request from queueing one;
+// a job that has just finished may still be running when the next ZIP
+// is asked for, which has another key).
 func (ZipJob) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
 		rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
@@ -116,8 +121,8 @@ func (w *ZipWorker) Run(ctx context.Context, args ZipJob) error {
 	if err != nil {
 		return err
 	}
-	if b.ZipState() != store.ZipRunning || b.ZipKey == nil {
-		return nil // made by an earlier run, or cleaned up
+	if b.ZipState() != store.ZipRunning || b.ZipKey == nil || args.Key != "" && *b.ZipKey != args.Key {
+		return nil // made by an earlier run, cleaned up, or another ZIP
 	}
 	key := *b.ZipKey
 	if b, err = sc.Batch(ctx, b.ID); err != nil { // with its template
@@ -390,16 +395,17 @@ func RequestZip(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, blobs bl
 		old    *string
 		queued bool
 	)
+	key := ZipKey(sc.OrganizationID(), batchID)
 	err = sc.InTx(ctx, func(tx *store.Scoped) error {
 		var err error
-		if b, old, queued, err = tx.QueueBatchZip(ctx, batchID, fp, ZipKey(sc.OrganizationID(), batchID), actor); err != nil || !queued {
+		if b, old, queued, err = tx.QueueBatchZip(ctx, batchID, fp, key, actor); err != nil || !queued {
 			return err
 		}
 		sqlTx, err := tx.SQLTx()
 		if err != nil {
 			return err
 		}
-		return q.EnqueueTx(ctx, sqlTx, ZipJob{BatchID: batchID, OrganizationID: sc.OrganizationID()})
+		return q.EnqueueTx(ctx, sqlTx, ZipJob{BatchID: batchID, OrganizationID: sc.OrganizationID(), Key: key})
 	})
 	if err != nil {
 		return nil, false, err
