@@ -23,6 +23,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/certificate"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/slug"
 	"github.com/trustcred/trustcred/store"
@@ -309,11 +310,23 @@ func (z *zipRun) one(ctx context.Context, r store.IssuedRow) (out zipped) {
 		out.err = ctx.Err()
 	case err != nil:
 		z.w.Log.Warn("bulk zip: a PDF could not be made", "batch", z.batchID, "row", r.RowNumber, "err", err)
-		out.problem = "the PDF could not be made: " + strings.TrimPrefix(err.Error(), "issuance: ")
+		out.problem = renderProblem(err)
 	default:
 		out.pdf, out.name = pdf, ZipName(r.RowNumber, out.recipient, cr.PublicID)
 	}
 	return out
+}
+
+// renderProblem words why a row's PDF could not be made for the page and
+// the manifest (the error itself, with ids, is in the log).
+func renderProblem(err error) string {
+	switch {
+	case errors.Is(err, issuance.ErrDataHash):
+		return "the stored credential does not match its data hash (it was changed or damaged), so its PDF was not made"
+	case errors.Is(err, issuance.ErrCredential):
+		return "the credential has no signed document to put in a PDF"
+	}
+	return "the PDF could not be made because of an internal error (reported in the server log)"
 }
 
 // ZipName is a row's file name in the ZIP: its row number, the recipient's

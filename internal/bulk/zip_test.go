@@ -163,7 +163,7 @@ func TestBulkZip(t *testing.T) {
 		if b.ZipState() != store.ZipReady || b.ZipTotal != n || b.ZipDone != n || b.ZipFailed != 1 || len(b.ZipErrors) != 1 {
 			t.Fatalf("ZIP %s: %d/%d done, %d failed, errors %+v", b.ZipState(), b.ZipDone, b.ZipTotal, b.ZipFailed, b.ZipErrors)
 		}
-		if e := b.ZipErrors[0]; e.Row != 3 || e.Recipient != "Student 2" || !strings.Contains(e.Reason, "does not match its data hash") {
+		if e := b.ZipErrors[0]; e.Row != 3 || e.Recipient != "Student 2" || !strings.Contains(e.Reason, "does not match its data hash (it was changed or damaged)") {
 			t.Fatalf("row error %+v", e)
 		}
 		between := false
@@ -198,7 +198,7 @@ func TestBulkZip(t *testing.T) {
 		if err != nil || len(rows) != n+1 {
 			t.Fatalf("manifest: %d lines, %v", len(rows), err)
 		}
-		if r := rows[3]; r[0] != "3" || r[3] != "" || !strings.Contains(r[4], "does not match its data hash") {
+		if r := rows[3]; r[0] != "3" || r[3] != "" || !strings.Contains(r[4], "does not match its data hash (it was changed or damaged)") {
 			t.Errorf("manifest row 3: %q", r)
 		}
 		if r := rows[1]; r[0] != "1" || r[1] != "Student 0" || r[3] != z.File[0].Name || r[4] != "" {

@@ -141,8 +141,21 @@ func (z Zip) Percent() int {
 	return min(100, z.Done*100/z.Total)
 }
 
-// Made is the number of PDFs in a ready ZIP.
-func (z Zip) PDFs() int { return z.Done - z.Failed }
+// PDFsLine counts the PDFs in a ready ZIP: "1 PDF", "23 PDFs".
+func (z Zip) PDFsLine() string {
+	if n := z.Done - z.Failed; n != 1 {
+		return strconv.Itoa(n) + " PDFs"
+	}
+	return "1 PDF"
+}
+
+// FailedLine introduces the rows without a PDF.
+func (z Zip) FailedLine() string {
+	if z.Failed == 1 {
+		return "1 PDF could not be made:"
+	}
+	return strconv.Itoa(z.Failed) + " PDFs could not be made:"
+}
 
 // Done reports whether the batch has ended.
 func (p Progress) Done() bool { return p.Status == "completed" || p.Status == "cancelled" }
