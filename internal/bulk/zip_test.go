@@ -230,6 +230,10 @@ func TestBulkZip(t *testing.T) {
 		if _, queued, err := RequestZip(ctx, f.sc, q, f.blobs, f.certs, f.batch.ID, actor); err != nil || !queued {
 			t.Fatalf("after the design changed: queued %v, %v", queued, err)
 		}
+		if c := count(t, db, "SELECT count(*) FROM audit_logs WHERE action = 'batch.zip_requested' AND resource_id = ? AND user_id = ?",
+			f.batch.ID, f.admin.ID); c != 2 {
+			t.Errorf("%d batch.zip_requested audit entries, want 2 (one per ZIP queued)", c)
+		}
 		b = f.waitZip(t, nil)
 		if b.ZipState() != store.ZipReady || *b.ZipKey == first {
 			t.Fatalf("second ZIP %s at %s", b.ZipState(), *b.ZipKey)
