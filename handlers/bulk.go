@@ -419,11 +419,15 @@ func (h *Bulk) zipView(c *fiber.Ctx, id string) (view.Zip, error) {
 	z := zipState(b)
 	if z.Status == string(store.ZipReady) {
 		r, info, err := h.Blobs.Get(c.UserContext(), *b.ZipKey)
-		if err != nil {
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			z.Status, z.Error = string(store.ZipFailed), "The ZIP is no longer stored. Prepare it again."
+		case err != nil:
 			return z, err
+		default:
+			_ = r.Close()
+			z.Size = byteSize(info.Size)
 		}
-		_ = r.Close()
-		z.Size = byteSize(info.Size)
 	}
 	return z, nil
 }

@@ -158,8 +158,8 @@ func (s *Scoped) IssuedBatchRows(ctx context.Context, batchID string) ([]IssuedR
 // BatchZipProgress records how many rows the running ZIP has handled and
 // how many of them failed.
 func (s *Scoped) BatchZipProgress(ctx context.Context, id string, done, failed int) error {
-	return s.tenant(s.db.WithContext(ctx), &IssuanceBatch{}).Where("id = ? AND zip_status = ?", id, ZipRunning).
-		Updates(map[string]any{"zip_done": done, "zip_failed": failed}).Error
+	_, err := s.updateZip(ctx, id, []ZipStatus{ZipRunning}, "", map[string]any{"zip_done": done, "zip_failed": failed})
+	return err
 }
 
 // FinishBatchZip marks the running ZIP stored at key ready, made from
@@ -167,16 +167,38 @@ func (s *Scoped) BatchZipProgress(ctx context.Context, id string, done, failed i
 // is no longer that one (asked for again, cleaned up): the caller deletes
 // the blob it wrote.
 func (s *Scoped) FinishBatchZip(ctx context.Context, id, key, fingerprint string, done int, errs ZipErrors) (bool, error) {
-	res := s.tenant(s.db.WithContext(ctx), &IssuanceBatch{}).Where("id = ? AND zip_status = ? AND zip_key = ?", id, ZipRunning, key).
-		Updates(map[string]any{"zip_status": ZipReady, "zip_done": done, "zip_failed": len(errs), "zip_errors": errs,
-			"zip_fingerprint": fingerprint, "zip_completed_at": time.Now().UTC()})
-	return res.RowsAffected > 0, res.Error
+	return s.updateZip(ctx, id, []ZipStatus{ZipRunning}, key, map[string]any{"zip_status": ZipReady, "zip_done": done,
+		"zip_failed": len(errs), "zip_errors": errs, "zip_fingerprint": fingerprint, "zip_completed_at": time.Now().UTC()})
 }
 
 // FailBatchZip marks the ZIP failed with the reason (the job gave up).
 func (s *Scoped) FailBatchZip(ctx context.Context, id, reason string) error {
-	return s.tenant(s.db.WithContext(ctx), &IssuanceBatch{}).Where("id = ? AND zip_status IN ?", id, []ZipStatus{ZipQueued, ZipRunning}).
-		Updates(map[string]any{"zip_status": ZipFailed, "zip_error": reason, "zip_completed_at": time.Now().UTC()}).Error
+	_, err := s.updateZip(ctx, id, []ZipStatus{ZipQueued, ZipRunning}, "", map[string]any{"zip_status": ZipFailed, "zip_error": reason,
+		"zip_completed_at": time.Now().UTC()})
+	return err
+}
+
+// updateZip updates the ZIP columns of one of the organization's batches
+// whose ZIP is in one of the states (and at key, unless ""); it reports
+// whether it did. ErrNotFound for another organization's batch.
+func (s *Scoped) updateZip(ctx context.Context, id string, states []ZipStatus, key string, updates map[string]any) (bool, error) {
+	if !validUUID(id) {
+		return false, ErrNotFound
+	}
+	q := s.tenant(s.db.WithContext(ctx), &IssuanceBatch{}).Where("id = ? AND zip_status IN ?", id, states)
+	if key != "" {
+		q = q.Where("zip_key = ?", key)
+	}
+	res := q.Updates(updates)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	if res.RowsAffected == 0 {
+		if _, err := s.batchID(ctx, s.db, id); err != nil {
+			return false, err
+		}
+	}
+	return res.RowsAffected > 0, nil
 }
 
 // ExpiredZip is a stored ZIP past its retention.

@@ -104,7 +104,25 @@ func TestBulkZipRouteTable(t *testing.T) {
 			t.Fatalf("other org's htmx request: %d", r.Status)
 		}
 		if n := countRows(t, env, "SELECT count(*) FROM river_job WHERE kind = 'bulk_zip'"); n != 1 {
-			t.Fatalf("%d bulk_zip jobs, want 1", n)
+			t.Fatalf("%d bulk_zip jobs after asking again, want 1", n)
+		}
+		// The stored ZIP gone (deleted by hand): the card says so and the
+		// next request makes it again.
+		got, err := env.DB.Scoped(a.ID).Batch(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Blobs.Delete(ctx, *got.ZipKey); err != nil {
+			t.Fatal(err)
+		}
+		if r := admin.Htmx("GET", base+"/zip", nil); r.Status != 200 || !strings.Contains(r.Body, "no longer stored") || r.Has("bulk-zip-download") {
+			t.Fatalf("card without its blob: %d\n%.2000s", r.Status, r.Body)
+		}
+		if r := admin.Get(base + "/certificates.zip"); r.Status != 404 {
+			t.Fatalf("download without its blob: %d", r.Status)
+		}
+		if r := admin.Htmx("POST", base+"/zip", url.Values{}); r.Status != 202 || !strings.Contains(r.Body, `data-status="queued"`) {
+			t.Fatalf("asked again without its blob: %d\n%.2000s", r.Status, r.Body)
 		}
 		if got, _ := env.DB.Scoped(b.ID).Batch(ctx, batch); got != nil && got.ID != "" {
 			t.Fatal("org B reads org A's batch")

@@ -404,6 +404,19 @@ func RequestZip(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, blobs bl
 	if err != nil {
 		return nil, false, err
 	}
+	if b.ZipState() == store.ZipReady && b.ZipKey != nil {
+		// A ready ZIP whose blob is gone (deleted by hand, another
+		// disk) is made again.
+		r, _, err := blobs.Get(ctx, *b.ZipKey)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			fp += " missing"
+		case err != nil:
+			return nil, false, err
+		default:
+			_ = r.Close()
+		}
+	}
 	var (
 		old    *string
 		queued bool
