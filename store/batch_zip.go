@@ -99,9 +99,10 @@ func (s *Scoped) QueueBatchZip(ctx context.Context, id, fingerprint, key string,
 		now := time.Now().UTC()
 		st := ZipQueued
 		old = b.ZipKey
-		b.ZipStatus, b.ZipTotal, b.ZipDone, b.ZipFailed, b.ZipErrors, b.ZipError, b.ZipRequestedAt = &st, 0, 0, 0, nil, nil, &now
+		// The total until the job counts the issued rows itself.
+		b.ZipStatus, b.ZipTotal, b.ZipDone, b.ZipFailed, b.ZipErrors, b.ZipError, b.ZipRequestedAt = &st, b.IssuedCount, 0, 0, nil, nil, &now
 		b.ZipKey, b.ZipFingerprint, b.ZipCompletedAt = &key, nil, nil
-		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).Updates(map[string]any{"zip_status": st, "zip_total": 0,
+		if err := s.tenant(tx, &IssuanceBatch{}).Where("id = ?", b.ID).Updates(map[string]any{"zip_status": st, "zip_total": b.IssuedCount,
 			"zip_done": 0, "zip_failed": 0, "zip_errors": ZipErrors(nil), "zip_error": nil, "zip_requested_at": now,
 			"zip_key": key, "zip_fingerprint": nil, "zip_completed_at": nil}).Error; err != nil {
 			return err

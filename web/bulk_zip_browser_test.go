@@ -120,7 +120,7 @@ func TestBrowserBulkZip(t *testing.T) {
 	}
 	busy := false
 	for _, s := range states {
-		busy = busy || (strings.HasPrefix(s, "queued ") || strings.HasPrefix(s, "running ")) && strings.Contains(s, "Preparing the PDFs:")
+		busy = busy || (strings.HasPrefix(s, "queued ") || strings.HasPrefix(s, "running ")) && strings.Contains(s, " of 24 ")
 	}
 	if !busy {
 		t.Errorf("the card never showed the progress: %q", states)
