@@ -37,22 +37,7 @@ func TestBrowserBulkZip(t *testing.T) {
 	org := env.Org("acme")
 	tpl := bulkTemplate(t, env, org)
 	issuer := env.User(store.RoleIssuer, org)
-	is := &issuance.Issuer{DB: env.DB, Keys: env.Keys, BaseURL: env.Config.BaseURL}
-	ws := jobs.NewWorkers()
-	bulk.Register(ws, env.DB, is, env.Log)
-	bulk.RegisterZip(ws, env.DB, &certificate.Renderer{Issuer: is, Blobs: env.Blobs, BaseURL: env.Config.BaseURL, Log: env.Log}, env.Blobs, env.Log)
-	q, err := jobs.New(env.DB, env.Log, ws)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(ctx)
-	})
+	startBulkQueue(t, env, true)
 	const n = 24
 	var file strings.Builder
 	file.WriteString("recipient_name,recipient_email,degree,gpa\n")
@@ -179,6 +164,30 @@ func TestBrowserBulkZip(t *testing.T) {
 	if !strings.Contains(string(out), "Ada Lovelace") {
 		t.Fatalf("pdftotext of %s:\n%s", z.File[0].Name, out)
 	}
+}
+
+// startBulkQueue runs a job queue with the bulk_issue worker (and the ZIP
+// jobs' with zips) until the test ends.
+func startBulkQueue(t *testing.T, env *webtest.Env, zips bool) {
+	t.Helper()
+	is := &issuance.Issuer{DB: env.DB, Keys: env.Keys, BaseURL: env.Config.BaseURL}
+	ws := jobs.NewWorkers()
+	bulk.Register(ws, env.DB, is, env.Log)
+	if zips {
+		bulk.RegisterZip(ws, env.DB, &certificate.Renderer{Issuer: is, Blobs: env.Blobs, BaseURL: env.Config.BaseURL, Log: env.Log}, env.Blobs, env.Log)
+	}
+	q, err := jobs.New(env.DB, env.Log, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(ctx)
+	})
 }
 
 func readEntryT(t *testing.T, f *zip.File) []byte {

@@ -143,7 +143,7 @@ func (w *ZipWorker) Run(ctx context.Context, args ZipJob) error {
 		return err
 	}
 	z := &zipRun{w: w, sc: sc, batchID: b.ID, logo: logo, rows: rows}
-	if err := w.store(ctx, key, z.write); err != nil {
+	if err := w.stream(ctx, key, z.write); err != nil {
 		return err
 	}
 	ok, err := sc.FinishBatchZip(ctx, b.ID, key, fp, len(rows), z.errs)
@@ -154,8 +154,8 @@ func (w *ZipWorker) Run(ctx context.Context, args ZipJob) error {
 	return err
 }
 
-// store streams what write writes into the blob at key.
-func (w *ZipWorker) store(ctx context.Context, key string, write func(context.Context, io.Writer) error) error {
+// stream streams what write writes into the blob at key.
+func (w *ZipWorker) stream(ctx context.Context, key string, write func(context.Context, io.Writer) error) error {
 	pr, pw := io.Pipe()
 	put := make(chan error, 1)
 	go func() {

@@ -1,12 +1,9 @@
 package bulk
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"syscall"
@@ -112,18 +109,9 @@ func checkBenchZip(b *testing.B, f *bulkFixture, blobs blob.Store, batchID strin
 	if err != nil || got.ZipState() != store.ZipReady || got.ZipDone != n || got.ZipFailed != 0 {
 		b.Fatalf("ZIP %s %d/%d failed %d: %v", got.ZipState(), got.ZipDone, n, got.ZipFailed, err)
 	}
-	r, info, err := blobs.Get(context.Background(), *got.ZipKey)
-	if err != nil {
-		b.Fatal(err)
+	z, size := readZip(b, blobs, got)
+	if len(z.File) != n+1 {
+		b.Fatalf("ZIP: %d files, want %d", len(z.File), n+1)
 	}
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil || int64(len(data)) != info.Size {
-		b.Fatalf("read %d of %d bytes: %v", len(data), info.Size, err)
-	}
-	z, err := zip.NewReader(bytes.NewReader(data), info.Size)
-	if err != nil || len(z.File) != n+1 {
-		b.Fatalf("ZIP: %v files, %v", len(z.File), err)
-	}
-	return info.Size
+	return size
 }

@@ -91,26 +91,26 @@ func (f *zipFixture) blobFiles(t *testing.T) []string {
 	return out
 }
 
-// readZip opens the batch's ZIP from the blob store.
-func (f *zipFixture) readZip(t *testing.T, b *store.IssuanceBatch) *zip.Reader {
+// readZip opens the batch's ZIP from the blob store; its size.
+func readZip(t testing.TB, blobs blob.Store, b *store.IssuanceBatch) (*zip.Reader, int64) {
 	t.Helper()
 	if b.ZipKey == nil {
 		t.Fatal("no ZIP key")
 	}
-	r, _, err := f.blobs.Get(context.Background(), *b.ZipKey)
+	r, info, err := blobs.Get(context.Background(), *b.ZipKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	data, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || int64(len(data)) != info.Size {
+		t.Fatalf("read %d of %d bytes: %v", len(data), info.Size, err)
 	}
 	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return z
+	return z, info.Size
 }
 
 func readEntry(t *testing.T, f *zip.File) []byte {
@@ -173,7 +173,7 @@ func TestBulkZip(t *testing.T) {
 		if !between {
 			t.Errorf("no progress seen between 0 and %d: %v", n, seen)
 		}
-		z := f.readZip(t, b)
+		z, _ := readZip(t, f.blobs, b)
 		if len(z.File) != n { // n-1 PDFs and the manifest
 			t.Fatalf("%d files in the ZIP, want %d", len(z.File), n)
 		}
@@ -325,7 +325,7 @@ func TestBulkZipRestarts(t *testing.T) {
 		if err != nil || b.ZipState() != store.ZipReady || b.ZipDone != n || b.ZipFailed != 0 {
 			t.Fatalf("after the second run: %s %d/%d %v", b.ZipState(), b.ZipDone, b.ZipTotal, err)
 		}
-		if z := f.readZip(t, b); len(z.File) != n+1 {
+		if z, _ := readZip(t, f.blobs, b); len(z.File) != n+1 {
 			t.Fatalf("%d files", len(z.File))
 		}
 		if files := f.blobFiles(t); len(files) != 1 {
