@@ -98,6 +98,7 @@ func TestBrowserBulkZip(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.Wait(t, tab, "the ZIP's progress", `document.querySelector('[data-testid="bulk-zip-bar"]') !== null || document.querySelector('[data-testid="bulk-zip"]').dataset.status === 'ready'`)
+	browsertest.Look(t, tab, "bulk-zip-progress") // the queued or running card, unless the ZIP is ready already
 	browsertest.Wait(t, tab, "the ZIP to be ready in place", `document.querySelector('[data-testid="bulk-zip"]').dataset.status === 'ready' && window.samePage === true`)
 	states, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`window.zipStates`))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/internal/blob"
@@ -338,6 +340,41 @@ func TestBulkZipRestarts(t *testing.T) {
 		}
 		if files := f.blobFiles(t); len(files) != 1 {
 			t.Fatalf("blob files %v", files)
+		}
+	})
+}
+
+// A ZIP whose job fails on its last attempt (here the blob store's
+// folder is gone) is marked failed with a reason, and can be asked for
+// again; an earlier attempt's failure leaves it to River's retry.
+func TestBulkZipGivesUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newZipFixture(t, db, 2)
+		if _, queued, err := RequestZip(ctx, f.sc, enqueueNothing{}, f.blobs, f.certs, f.batch.ID, store.Actor{}); err != nil || !queued {
+			t.Fatalf("request: %v %v", queued, err)
+		}
+		if err := os.RemoveAll(f.dir); err != nil {
+			t.Fatal(err)
+		}
+		job := func(attempt int) *river.Job[ZipJob] {
+			return &river.Job[ZipJob]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: 3},
+				Args: ZipJob{BatchID: f.batch.ID, OrganizationID: f.org.ID}}
+		}
+		for attempt, want := range map[int]store.ZipStatus{2: store.ZipRunning, 3: store.ZipFailed} {
+			if err := f.zipWorker(t).Work(ctx, job(attempt)); err == nil {
+				t.Fatalf("attempt %d succeeded without its blob store", attempt)
+			}
+			b, err := f.sc.Batch(ctx, f.batch.ID)
+			if err != nil || b.ZipState() != want {
+				t.Fatalf("after attempt %d: %s, want %s (%v)", attempt, b.ZipState(), want, err)
+			}
+			if want == store.ZipFailed && (b.ZipError == nil || !strings.Contains(*b.ZipError, "prepare it again")) {
+				t.Fatalf("failed without a reason: %v", b.ZipError)
+			}
+		}
+		if _, queued, err := RequestZip(ctx, f.sc, enqueueNothing{}, f.blobs, f.certs, f.batch.ID, store.Actor{}); err != nil || !queued {
+			t.Fatalf("asked again after the failure: %v %v", queued, err)
 		}
 	})
 }
