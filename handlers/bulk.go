@@ -15,7 +15,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/bulk"
+	"github.com/trustcred/trustcred/internal/certificate"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/secret"
 	"github.com/trustcred/trustcred/internal/text"
@@ -28,8 +30,10 @@ import (
 // Bulk serves bulk issuance from CSV files (credentials.issue).
 type Bulk struct {
 	Keys    *secret.Keyring // seals the rows of a file
-	Jobs    jobs.Enqueuer   // the bulk_issue job is enqueued here
+	Jobs    jobs.Enqueuer   // the bulk_issue and bulk_zip jobs are enqueued here
 	BaseURL string          // credentials' public URLs in results.csv
+	Blobs   blob.Store      // the ZIPs of certificate PDFs
+	Certs   *certificate.Renderer
 }
 
 // batchListLimit is how many batches the list shows, newest first.
@@ -369,7 +373,145 @@ func (h *Bulk) progress(c *fiber.Ctx, b *store.IssuanceBatch) (view.Progress, er
 			p.Failures = append(p.Failures, view.Failure{Row: r.Row, Recipient: r.Recipient, Reason: r.Error})
 		}
 	}
+	if b.IssuedCount > 0 {
+		z := zipState(b)
+		p.Zip = &z
+	}
 	return p, nil
+}
+
+// zipState is the ZIP card's view of a batch.
+func zipState(b *store.IssuanceBatch) view.Zip {
+	z := view.Zip{BatchID: b.ID, Status: string(b.ZipState()), Total: b.ZipTotal, Done: b.ZipDone, Failed: b.ZipFailed}
+	for _, e := range b.ZipErrors {
+		z.Failures = append(z.Failures, view.Failure{Row: e.Row, Recipient: e.Recipient, Reason: e.Reason})
+	}
+	if b.ZipError != nil {
+		z.Error = *b.ZipError
+	}
+	if b.ZipCompletedAt != nil {
+		z.Made = when(*b.ZipCompletedAt)
+	}
+	return z
+}
+
+// Zip renders GET /credentials/bulk/:id/zip: the ZIP card, which polls it
+// while the ZIP is being made.
+func (h *Bulk) Zip(c *fiber.Ctx) error {
+	z, err := h.zipView(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return render.Component(c, fiber.StatusOK, view.ZipView(z))
+}
+
+// zipView is the batch's ZIP card, with a ready ZIP's size (404 for a
+// batch that is not the organization's or issued nothing).
+func (h *Bulk) zipView(c *fiber.Ctx, id string) (view.Zip, error) {
+	b, err := auth.Current(c).Scope.Batch(c.UserContext(), id)
+	if err != nil {
+		return view.Zip{}, err
+	}
+	if !b.Done() || b.IssuedCount == 0 {
+		return view.Zip{}, store.ErrNotFound
+	}
+	z := zipState(b)
+	if z.Status == string(store.ZipReady) {
+		r, info, err := h.Blobs.Get(c.UserContext(), *b.ZipKey)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			z.Status, z.Error = string(store.ZipFailed), "The ZIP is no longer stored. Prepare it again."
+		case err != nil:
+			return z, err
+		default:
+			_ = r.Close()
+			z.Size = byteSize(info.Size)
+		}
+	}
+	return z, nil
+}
+
+// PrepareZip handles POST /credentials/bulk/:id/zip: the ZIP of the
+// batch's PDFs is queued, unless one is being made or the ready one is
+// up to date (bulk.RequestZip). htmx gets the card; without JavaScript,
+// back to the batch's page.
+func (h *Bulk) PrepareZip(c *fiber.Ctx) error {
+	who := auth.Current(c)
+	id := c.Params("id")
+	_, queued, err := bulk.RequestZip(c.UserContext(), who.Scope, h.Jobs, h.Blobs, h.Certs, id, auth.Actor(c))
+	var msg string
+	refused := errors.Is(err, store.ErrBatchState)
+	switch {
+	case refused:
+		msg = sentence(err.Error())
+	case err != nil:
+		return err
+	case !queued:
+		msg = "Nothing changed since these PDFs were prepared: the ZIP below is up to date."
+	}
+	if !render.IsPartial(c) {
+		switch {
+		case refused:
+			render.Flash(c, layout.FlashError, msg)
+		case msg != "":
+			render.Flash(c, layout.FlashInfo, msg)
+		}
+		return render.Redirect(c, "/credentials/bulk/"+id)
+	}
+	z, err := h.zipView(c, id)
+	if errors.Is(err, store.ErrNotFound) && refused {
+		// Still being issued: the card is not on the page yet.
+		return render.Component(c, fiber.StatusConflict, view.ZipView(view.Zip{BatchID: id, Message: msg, Refused: true}))
+	}
+	if err != nil {
+		return err
+	}
+	z.Message, z.Refused = msg, refused
+	status := fiber.StatusOK
+	if queued {
+		status = fiber.StatusAccepted
+	}
+	return render.Component(c, status, view.ZipView(z))
+}
+
+// DownloadZip serves GET /credentials/bulk/:id/certificates.zip: the ready
+// ZIP (404 otherwise, and for another organization's batch).
+func (h *Bulk) DownloadZip(c *fiber.Ctx) error {
+	b, err := auth.Current(c).Scope.Batch(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if b.ZipState() != store.ZipReady || b.ZipKey == nil {
+		return store.ErrNotFound
+	}
+	r, info, err := h.Blobs.Get(c.UserContext(), *b.ZipKey)
+	if errors.Is(err, blob.ErrNotFound) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	name := "certificates"
+	if b.Filename != nil {
+		name = strings.TrimSuffix(fileSafe(*b.Filename), "-csv") + "-certificates"
+	}
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.zip"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	return c.SendStream(r, int(info.Size))
+}
+
+// byteSize is a file size for people: 1.2 MB, 830 KB.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // Results serves GET /credentials/bulk/:id/results.csv: every row with
@@ -383,21 +525,13 @@ func (h *Bulk) Results(c *fiber.Ctx) error {
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"row", "recipient", "status", "credential_url", "error"})
 	for _, r := range results {
-		_ = w.Write([]string{strconv.Itoa(r.Row), cell(r.Recipient), string(r.Status), r.URL, cell(r.Error)})
+		_ = w.Write([]string{strconv.Itoa(r.Row), bulk.Cell(r.Recipient), string(r.Status), r.URL, bulk.Cell(r.Error)})
 	}
 	w.Flush()
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="bulk-`+c.Params("id")+`-results.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
-}
-
-// cell keeps a spreadsheet from reading a value as a formula.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // fileSafe is a name usable as a download's file name.

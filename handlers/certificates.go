@@ -1,18 +1,15 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
-	"github.com/trustcred/trustcred/internal/design"
+	"github.com/trustcred/trustcred/internal/certificate"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/store"
 )
@@ -76,62 +73,18 @@ func (h *Certificates) send(c *fiber.Ctx, s *store.Scoped, cr *store.Credential,
 	return c.Send(b)
 }
 
-// Render makes cr's certificate PDF with its template's design (the
-// default one when it names none, or a design that cannot be read, which
-// is logged) and the organization's logo when it has one that can be drawn.
+// Render makes cr's certificate PDF (certificate.Renderer.Render).
 func (h *Certificates) Render(ctx context.Context, s *store.Scoped, cr *store.Credential, org *store.Organization) ([]byte, error) {
-	doc, err := h.Issuer.SignedDocument(cr)
-	if err != nil {
-		return nil, err
-	}
-	values, err := design.ValuesOf(doc)
-	if err != nil {
-		return nil, err
-	}
-	d := design.Default()
-	if cr.Template != nil {
-		if id := cr.Template.TemplateData.Data().DesignID; id != "" {
-			raw, err := s.DesignDocument(ctx, id)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return nil, err
-			}
-			if err == nil {
-				if parsed, err := design.Parse(raw); err == nil {
-					d = parsed
-				} else {
-					h.Log.Warn("certificate: design not readable, default used", "design_id", id, "err", err)
-				}
-			}
-		}
-	}
-	in := design.Input{Values: values, VerifyURL: h.base() + "/v/" + cr.PublicID + "?via=qr", Credential: doc, Title: values["title"],
-		Logo: h.logo(ctx, org)}
-	var buf bytes.Buffer
-	err = design.PDF(&buf, d, in)
-	if errors.Is(err, design.ErrLogo) {
-		buf.Reset()
-		in.Logo = nil
-		err = design.PDF(&buf, d, in)
-	}
-	return buf.Bytes(), err
+	return h.Renderer().Render(ctx, s, cr, org)
 }
 
-func (h *Certificates) base() string { return strings.TrimRight(h.BaseURL, "/") }
+// Renderer is the certificate.Renderer of these routes' PDFs, for the
+// bulk ZIP job and page.
+func (h *Certificates) Renderer() *certificate.Renderer {
+	return &certificate.Renderer{Issuer: h.Issuer, Blobs: h.Blobs, BaseURL: h.BaseURL, Log: h.Log}
+}
 
 // logo is the organization's logo (nil without one, or when it cannot be read).
 func (h *Certificates) logo(ctx context.Context, org *store.Organization) []byte {
-	if org == nil || org.LogoKey == nil || h.Blobs == nil {
-		return nil
-	}
-	r, info, err := h.Blobs.Get(ctx, *org.LogoKey)
-	if err != nil {
-		h.Log.Warn("certificate: logo not readable", "organization_id", org.ID, "err", err)
-		return nil
-	}
-	defer r.Close()
-	b, err := io.ReadAll(io.LimitReader(r, min(info.Size, MaxLogoBytes)))
-	if err != nil {
-		return nil
-	}
-	return b
+	return h.Renderer().Logo(ctx, org)
 }

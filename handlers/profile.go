@@ -20,6 +20,7 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
+	"github.com/trustcred/trustcred/internal/certificate"
 	"github.com/trustcred/trustcred/internal/did"
 	"github.com/trustcred/trustcred/internal/dnsverify"
 	"github.com/trustcred/trustcred/internal/slug"
@@ -31,7 +32,7 @@ import (
 )
 
 // MaxLogoBytes is the largest logo accepted.
-const MaxLogoBytes = 1 << 20
+const MaxLogoBytes = certificate.MaxLogoBytes
 
 // logoCacheControl lets browsers and proxies keep a logo for five minutes,
 // then revalidate it by its ETag: the URL stays the same when the logo

@@ -52,6 +52,17 @@ type IssuanceBatch struct {
 	CompletedAt    *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// The ZIP of the batch's certificate PDFs (store/batch_zip.go).
+	ZipStatus      *ZipStatus `validate:"omitnil,oneof=queued running ready failed"`
+	ZipTotal       int
+	ZipDone        int
+	ZipFailed      int
+	ZipErrors      ZipErrors
+	ZipError       *string
+	ZipKey         *string
+	ZipFingerprint *string
+	ZipRequestedAt *time.Time
+	ZipCompletedAt *time.Time
 
 	Template *CredentialTemplate `gorm:"foreignKey:TemplateID" validate:"-"`
 }

@@ -248,7 +248,8 @@ var isolation = map[string]isolationExpect{
 	"APIKey": notFound, "RevokeAPIKey": notFound, "IssuableTemplate": notFound, "CreateBatch": notFound,
 	"Batch": notFound, "BatchRows": notFound, "PendingBatchRows": notFound, "RemapBatch": notFound,
 	"QueueBatch": notFound, "StartBatch": notFound, "FailBatchRow": notFound, "CompleteBatch": notFound,
-	"CancelBatch": notFound, "CredentialVerificationCount": notFound, "ReserveCredentialStatus": notFound,
+	"CancelBatch": notFound, "QueueBatchZip": notFound, "StartBatchZip": notFound, "IssuedBatchRows": notFound,
+	"BatchZipProgress": notFound, "FinishBatchZip": notFound, "FailBatchZip": notFound, "CredentialVerificationCount": notFound, "ReserveCredentialStatus": notFound,
 	"StoreIssuedCredential":  notFound,
 	"ChangeCredentialStatus": notFound, "Credential": notFound, "CredentialByPublicID": notFound,
 	"Member": notFound, "ChangeMemberRole": notFound, "DeactivateMember": notFound, "ReactivateMember": notFound,
@@ -340,6 +341,9 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		}),
 		"QueueBatch":   perID(func(id string) []any { return []any{ctx, id, true, act} }),
 		"FailBatchRow": {{ctx, f.batch.ID, f.rowID, "a reason"}},
+		"FinishBatchZip": perID(func(id string) []any {
+			return []any{ctx, id, "orgs/bravo/certificates.zip", "fingerprint", 1, store.ZipErrors{{Row: 1, Reason: "r"}}}
+		}),
 		"CompleteBatch": perID(func(id string) []any {
 			return []any{ctx, id, func(*store.Scoped, *store.IssuanceBatch) error { return nil }}
 		}),

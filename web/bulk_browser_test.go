@@ -1,18 +1,13 @@
 package web_test
 
 import (
-	"context"
 	"encoding/csv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustcred/trustcred/internal/browsertest"
-	"github.com/trustcred/trustcred/internal/bulk"
-	"github.com/trustcred/trustcred/internal/issuance"
-	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -26,20 +21,7 @@ func TestBrowserBulkIssuance(t *testing.T) {
 	org := env.Org("acme")
 	tpl := bulkTemplate(t, env, org)
 	issuer := env.User(store.RoleIssuer, org)
-	ws := jobs.NewWorkers()
-	bulk.Register(ws, env.DB, &issuance.Issuer{DB: env.DB, Keys: env.Keys, BaseURL: env.Config.BaseURL}, env.Log)
-	q, err := jobs.New(env.DB, env.Log, ws)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(ctx)
-	})
+	startBulkQueue(t, env, false)
 	base := env.Serve()
 	file := "recipient_name,recipient_email,degree,gpa\n" +
 		"Ada,ada@example.org,Physics,3.9\n" +

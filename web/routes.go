@@ -51,7 +51,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	webhooksAPI := &handlers.WebhooksAPI{Hooks: d.Services.Webhooks, Jobs: d.Jobs}
 	eventDocs := handlers.NewEvents()
 	smsStatus := &handlers.SMSStatus{DB: d.DB, AuthToken: d.Config.TwilioAuthToken, BaseURL: d.Config.BaseURL, Log: d.Log}
-	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL}
+	bulkIssue := &handlers.Bulk{Keys: d.Keys, Jobs: d.Jobs, BaseURL: d.Config.BaseURL, Blobs: d.Blobs, Certs: certificates.Renderer()}
 	hooks := &handlers.Webhooks{Svc: d.Services.Webhooks, Jobs: d.Jobs}
 	approvals := &handlers.Approvals{Svc: d.Services.Approvals}
 	stepUpLimited := refusalLimit(d.Config.LoginRateLimit)
@@ -295,6 +295,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/credentials/bulk/:id/cancel", m.Org(authz.CredentialsIssue), bulkIssue.Cancel)
 	app.Get("/credentials/bulk/:id/progress", m.Org(authz.CredentialsIssue), bulkIssue.Progress)
 	app.Get("/credentials/bulk/:id/results.csv", m.Org(authz.CredentialsIssue), bulkIssue.Results)
+	app.Get("/credentials/bulk/:id/zip", m.Org(authz.CredentialsIssue), bulkIssue.Zip)
+	app.Post("/credentials/bulk/:id/zip", m.Org(authz.CredentialsIssue), bulkIssue.PrepareZip)
+	app.Get("/credentials/bulk/:id/certificates.zip", m.Org(authz.CredentialsIssue), bulkIssue.DownloadZip)
 	app.Get("/credentials/:id", m.Org(authz.OrgView), creds.Show)
 	app.Get("/credentials/:id/credential.json", m.Org(authz.OrgView), creds.Download)
 	app.Get("/credentials/:id/certificate.pdf", m.Org(authz.OrgView), certificates.Staff)

@@ -18,6 +18,7 @@ import (
 	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/bulk"
+	"github.com/trustcred/trustcred/internal/certificate"
 	"github.com/trustcred/trustcred/internal/config"
 	"github.com/trustcred/trustcred/internal/customdomain"
 	"github.com/trustcred/trustcred/internal/events"
@@ -85,6 +86,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	// share them.
 	services := web.NewServices(cfg, db, keys, vlogs, log)
 
+	blobs, err := blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
 	workers := jobs.NewWorkers()
 	if jobPeriod != 0 {
 		workers.Hurry(jobPeriod)
@@ -100,6 +106,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	notify.Register(workers, notify.Deps{DB: db, Mailer: mailer, SMS: texts, BaseURL: cfg.BaseURL, Log: log, EmailWait: jobPeriod})
 	bulk.Register(workers, db, services.Issuer, log)
+	bulk.RegisterZip(workers, db, &certificate.Renderer{Issuer: services.Issuer, Blobs: blobs, BaseURL: cfg.BaseURL, Log: log}, blobs, log)
 	approval.Register(workers, services.Approvals)
 	// Events fan out to their consumers in jobs: webhooks and notifications.
 	events.Register(workers, db, log, services.Webhooks, notify.Events{})
@@ -129,11 +136,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		log.Warn("no administrator yet: open the setup page to create one; the token is valid until then",
 			"url", cfg.BaseURL+"/setup?token="+setupToken)
 	}
-	blobs, err := blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
-	if err != nil {
-		return err
-	}
-	defer blobs.Close()
 	app := web.New(web.Deps{Config: cfg, DB: db, Migrator: migrator, Jobs: queue, Keys: keys, Mailer: mailer, Blobs: blobs,
 		Log: log, SetupToken: setupToken, Services: services})
 	if cfg.DebugAddr != "" {

@@ -38,6 +38,9 @@ var (
 	ErrCryptosuite = errors.New("unsupported cryptosuite: use eddsa-rdfc-2022 or eddsa-jcs-2022")
 	ErrIssuer      = errors.New("the credential names another issuer")
 	ErrCredential  = errors.New("invalid credential")
+	// ErrDataHash: a stored credential's document no longer matches the
+	// hash stored beside it (changed or damaged in the database).
+	ErrDataHash = errors.New("the stored credential does not match its data hash")
 )
 
 // Request is one credential to issue from a template.
@@ -647,7 +650,7 @@ func (is *Issuer) SignedDocument(c *store.Credential) ([]byte, error) {
 	if c.DataHash != nil {
 		sum := sha256.Sum256(b)
 		if hex.EncodeToString(sum[:]) != *c.DataHash {
-			return nil, fmt.Errorf("issuance: credential %s does not match its data hash", c.PublicID)
+			return nil, fmt.Errorf("issuance: credential %s: %w", c.PublicID, ErrDataHash)
 		}
 	}
 	return b, nil

@@ -115,6 +115,46 @@ type Progress struct {
 	Invalid                      int
 	SendEmail                    bool
 	Failures                     []Failure // when done
+	Zip                          *Zip      // when done with credentials issued
+}
+
+// Zip is the state of the ZIP of a batch's certificate PDFs.
+type Zip struct {
+	BatchID             string
+	Status              string // "" (none yet), queued, running, ready or failed
+	Total, Done, Failed int
+	Failures            []Failure // rows whose PDF could not be made
+	Error               string    // why the ZIP failed
+	Size, Made          string    // of a ready ZIP
+	Message             string    // the answer to the last request (an error when Refused)
+	Refused             bool
+}
+
+// Busy reports whether the ZIP is queued or being made.
+func (z Zip) Busy() bool { return z.Status == "queued" || z.Status == "running" }
+
+// Percent is the share of PDFs handled, 0–100.
+func (z Zip) Percent() int {
+	if z.Total <= 0 {
+		return 0
+	}
+	return min(100, z.Done*100/z.Total)
+}
+
+// PDFsLine counts the PDFs in a ready ZIP: "1 PDF", "23 PDFs".
+func (z Zip) PDFsLine() string {
+	if n := z.Done - z.Failed; n != 1 {
+		return strconv.Itoa(n) + " PDFs"
+	}
+	return "1 PDF"
+}
+
+// FailedLine introduces the rows without a PDF.
+func (z Zip) FailedLine() string {
+	if z.Failed == 1 {
+		return "1 PDF could not be made:"
+	}
+	return strconv.Itoa(z.Failed) + " PDFs could not be made:"
 }
 
 // Done reports whether the batch has ended.
