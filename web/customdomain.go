@@ -136,6 +136,7 @@ func customDomains(db *store.DB, baseURL string) fiber.Handler {
 			}
 			return unknownHost(c)
 		}
+		render.SetHome(c, baseURL) // its pages, and its 404 page, link TrustCred's own pages there
 		ok, err := site.allows(c, db)
 		if err != nil {
 			return err
@@ -146,7 +147,6 @@ func customDomains(db *store.DB, baseURL string) fiber.Handler {
 		if c.Path() == "/" {
 			return c.Redirect("/orgs/"+site.slug, fiber.StatusFound)
 		}
-		render.SetHome(c, baseURL)
 		return c.Next()
 	}
 }
