@@ -39,7 +39,7 @@ func TestMarketplaceCardAccent(t *testing.T) {
 				t.Fatalf("%s: %d", name, r.Status)
 			}
 			card := func(id string) string {
-				return regexp.MustCompile(`(?s)data-testid="mp-card-`+id+`".*?</article>`).FindString(r.Body)
+				return regexp.MustCompile(`(?s)data-testid="mp-card-` + id + `".*?</article>`).FindString(r.Body)
 			}
 			stripe := regexp.MustCompile(`data-testid="mp-card-accent"[^>]*>\s*<rect[^>]*fill="([^"]*)"`)
 			if m := stripe.FindStringSubmatch(card(branded.ID)); m == nil || m[1] != applied.Hex() {
