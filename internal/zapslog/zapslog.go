@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -56,8 +57,9 @@ func (c *core) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Checked
 
 func (c *core) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	r := slog.NewRecord(e.Time, Level(e.Level), e.Message, 0)
-	if e.LoggerName != "" {
-		r.AddAttrs(slog.String("logger", e.LoggerName))
+	// A child named under an unnamed logger is ".name" (acmez's "acme_client").
+	if name := strings.TrimPrefix(e.LoggerName, "."); name != "" {
+		r.AddAttrs(slog.String("logger", name))
 	}
 	enc := zapcore.NewMapObjectEncoder()
 	for _, f := range c.fields {
