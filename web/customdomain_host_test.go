@@ -76,6 +76,10 @@ func TestCustomDomainHostRouting(t *testing.T) {
 				t.Errorf("%s on TrustCred's host: sign-in links %q, want /login", p, got)
 			}
 		}
+		// Its 404 page for a staff path links sign-in on TrustCred's host too.
+		if r := at(acme, "/login"); r.Status != 404 || hrefOf(r.Body, "sign-in") != own+"/login" {
+			t.Errorf("/login on the domain: %d, sign-in links %q", r.Status, hrefOf(r.Body, "sign-in"))
+		}
 		// Its look's stylesheet, linked by its pages there; not another organization's.
 		for _, o := range []*store.Organization{a.org, b.org} {
 			if _, err := env.DB.Scoped(o.ID).SaveBrandingLook(context.Background(), store.BrandingLook{PrimaryColor: new("#7a1f1f")}, store.Actor{}); err != nil {
