@@ -5,7 +5,7 @@ export GOTOOLCHAIN := go1.27.3
 GO ?= go
 NPM ?= npm
 
-.PHONY: run build test test-short generate templ css htmx check-generated vet fmt gosec vulncheck clean
+.PHONY: run build test test-short generate templ css htmx fonts check-generated vet fmt gosec vulncheck clean
 
 ## run: serve on http://localhost:8080 with the embedded SQLite database in ./data
 run:
@@ -23,8 +23,8 @@ test:
 test-short:
 	$(GO) test -short ./...
 
-## generate: templ components and the CSS (needs Node.js and npm)
-generate: templ css htmx
+## generate: templ components, the CSS and the display fonts (needs Node.js and npm)
+generate: templ css htmx fonts
 
 templ:
 	$(GO) tool templ generate -log-level warn
@@ -37,6 +37,9 @@ css: node_modules/.package-lock.json
 
 htmx: node_modules/.package-lock.json
 	$(NPM) run --silent htmx
+
+fonts: node_modules/.package-lock.json
+	$(NPM) run --silent fonts
 
 ## check-generated: fail if `make generate` changes any tracked file
 check-generated: generate

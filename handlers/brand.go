@@ -47,8 +47,7 @@ func (l *PublicLook) ScopeClass() string {
 // is idempotent).
 func lookCSS(orgID string, look store.BrandingLook) string {
 	opts := store.CSSOptions(orgID)
-	css := branding.Style(opts.Scope, branding.Palette{Primary: deref(look.PrimaryColor),
-		Secondary: deref(look.SecondaryColor), Accent: deref(look.AccentColor)})
+	css := branding.Style(opts.Scope, look.Palette())
 	if look.CustomCSS != nil {
 		css += branding.Sanitize(*look.CustomCSS, opts).CSS
 	}

@@ -76,6 +76,12 @@ func (h Branding) parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map
 		}
 		cf.set(&look, &v)
 	}
+	if v := strings.TrimSpace(c.FormValue("display_font")); v != "" {
+		if !branding.IsFont(v) {
+			errs["display_font"] = "Display font must be one of " + strings.Join(branding.Fonts, ", ") + ", or TrustCred's font."
+		}
+		look.DisplayFont = &v
+	}
 	css := c.FormValue("custom_css")
 	var problems []branding.Problem
 	if err := text.Check(css, text.MultiLine); err != nil {
@@ -101,7 +107,8 @@ func (h Branding) parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map
 func (h Branding) form(orgID string, look store.BrandingLook, errs map[string]string, problems []branding.Problem) brandingview.Form {
 	opts := store.CSSOptions(orgID)
 	f := brandingview.Form{ScopeClass: opts.Scope, AssetPrefix: opts.AssetPrefix, CSSProblems: problems,
-		CSS: deref(look.CustomCSS), CSSError: errs["custom_css"], AllowJS: h.AllowJS, JS: deref(look.CustomJS), JSError: errs["custom_js"]}
+		CSS: deref(look.CustomCSS), CSSError: errs["custom_css"], AllowJS: h.AllowJS, JS: deref(look.CustomJS), JSError: errs["custom_js"],
+		Font: deref(look.DisplayFont), FontError: errs["display_font"]}
 	for _, cf := range colourFields {
 		col := brandingview.Colour{Name: cf.name, Label: cf.label, Hint: cf.hint, Value: deref(cf.get(look)), Error: errs[cf.name]}
 		if rgb, err := branding.ParseHex(col.Value); err == nil {
@@ -194,6 +201,9 @@ func (h Branding) Preview(c *fiber.Ctx) error {
 		}
 		if errs["custom_css"] != "" {
 			look.CustomCSS = nil
+		}
+		if errs["display_font"] != "" {
+			look.DisplayFont = nil
 		}
 	} else {
 		b, err := id.Scope.Branding(c.UserContext())

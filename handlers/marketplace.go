@@ -14,6 +14,7 @@ import (
 
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/authz"
+	"github.com/trustcred/trustcred/internal/branding"
 	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/internal/jobs"
 	mkt "github.com/trustcred/trustcred/internal/marketplace"
@@ -209,6 +210,9 @@ func marketplaceCard(e *store.MarketplaceEntry) marketplace.Card {
 		card.Rating = strconv.FormatFloat(e.Rating(), 'f', 1, 64)
 	}
 	card.Preview = samplePreview(e.Snapshot.Data(), e.IssuerName, e.IssuerVerified)
+	if c, ok := (branding.Palette{Accent: deref(e.IssuerAccent)}).Applied(branding.Accent); ok {
+		card.Accent = c.Hex()
+	}
 	return card
 }
 

@@ -73,6 +73,12 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		method = store.VerifiedByQRCode
 	}
 	visit := h.visit(c, method)
+	// The page made for a custom domain links sign-in and /verify on TrustCred's
+	// host; the one for TrustCred's host links them relative: cached apart.
+	key := id
+	if render.OnCustomDomain(c) {
+		key = id + "@domain"
+	}
 	stamp, err := h.Svc.Stamp(c.UserContext(), id)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -82,7 +88,7 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 		// page already made keeps being served with its verdict (a
 		// revocation made before the outage had bumped its stamp, so it
 		// is not among them); one never made cannot be.
-		e, ok := h.Svc.Pages.Last(id, h.Svc.Now())
+		e, ok := h.Svc.Pages.Last(key, h.Svc.Now())
 		if !ok {
 			return err
 		}
@@ -96,7 +102,7 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 	case store.CredentialRejected, store.CredentialDraft:
 		return store.ErrNotFound // never signed: nothing to verify
 	}
-	e, hit := h.Svc.Pages.Get(id, stamp, h.Svc.Now())
+	e, hit := h.Svc.Pages.Get(key, stamp, h.Svc.Now())
 	if hit {
 		h.Svc.LogPage(e, visit)
 	} else {
@@ -108,7 +114,7 @@ func (h *Verification) Page(c *fiber.Ctx) error {
 			return err
 		}
 		from, until := verify.Window(v.Document)
-		h.Svc.Pages.Put(id, stamp, e, from, until)
+		h.Svc.Pages.Put(key, stamp, e, from, until)
 	}
 	return h.send(c, e)
 }

@@ -6,6 +6,7 @@ package render
 import (
 	"bytes"
 	"net/url"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -24,6 +25,7 @@ const (
 	keyFlashOut // flashes queued by this request
 	keyMeta     // head tags for link previews
 	keyBrand    // an organization's look, on its public pages
+	keyHome     // TrustCred's own address, on a custom domain
 )
 
 // Install is the middleware that tells the renderer about the deployment
@@ -52,6 +54,18 @@ func SetMeta(c *fiber.Ctx, m ...layout.Meta) {
 
 // SetBrand gives the page an organization's look (its public pages only).
 func SetBrand(c *fiber.Ctx, b *layout.Brand) { c.Locals(keyBrand, b) }
+
+// SetHome says the request came through an organization's custom domain, which
+// serves only its public pages: the layout's links to sign-in, /verify and
+// TrustCred's other pages then lead to home (TrustCred's BaseURL).
+func SetHome(c *fiber.Ctx, home string) { c.Locals(keyHome, strings.TrimSuffix(home, "/")) }
+
+// OnCustomDomain reports whether SetHome was called: the page differs from the
+// one made for TrustCred's host (its links), so a cache of pages keeps both.
+func OnCustomDomain(c *fiber.Ctx) bool {
+	home, _ := c.Locals(keyHome).(string)
+	return home != ""
+}
 
 // SetCSRFToken puts the request's CSRF token in the page (the meta slot,
 // htmx's request headers, and every form through the request context).
@@ -97,7 +111,9 @@ func Chrome(c *fiber.Ctx) layout.Chrome {
 	user, _ := c.Locals(keyUser).(*layout.User)
 	meta, _ := c.Locals(keyMeta).([]layout.Meta)
 	brand, _ := c.Locals(keyBrand).(*layout.Brand)
+	home, _ := c.Locals(keyHome).(string)
 	return layout.Chrome{
+		Home:      home,
 		Brand:     brand,
 		Meta:      meta,
 		Title:     title,

@@ -1,4 +1,5 @@
-// Package static embeds the built CSS, the vendored htmx and the images, and
+// Package static embeds the built CSS, the vendored htmx, the images and the
+// display fonts (fonts/<font>/<weight>.woff2, each with its LICENSE), and
 // names each file by a content hash so that browsers may cache it forever.
 package static
 
@@ -16,7 +17,7 @@ import (
 	"github.com/andybalholm/brotli"
 )
 
-//go:embed css js img
+//go:embed css js img fonts
 var files embed.FS
 
 // Asset is one embedded file.
@@ -39,6 +40,9 @@ var assets = sync.OnceValue(func() map[string]Asset {
 		}
 		sum := sha256.Sum256(body)
 		ct := mime.TypeByExtension(path.Ext(p))
+		if path.Ext(p) == ".woff2" { // not in every system's MIME table
+			ct = "font/woff2"
+		}
 		if ct == "" {
 			ct = "application/octet-stream"
 		}

@@ -19,6 +19,7 @@ type OrganizationBranding struct {
 	AccentColor    *string `validate:"omitnil,hexrgb"` // #rrggbb
 	CustomCSS      *string `validate:"omitnil,max=65536"`
 	CustomJS       *string `validate:"omitnil,max=65536"`
+	DisplayFont    *string `validate:"omitnil,max=100"`                                    // one of branding.Fonts (SaveBrandingLook checks)
 	FaviconURL     *string `validate:"omitnil,max=2048,httpurl|startswith=/brand-assets/"` // /brand-assets/<org id>/favicon-<hash> (+ -<size>.png)
 	CustomDomain   *string `validate:"omitnil,max=253,fqdn"`                               // unique across organizations
 	SSLCertificate []byte  // PEM chain for the custom domain
@@ -37,7 +38,7 @@ func (b *OrganizationBranding) BeforeCreate(*gorm.DB) error { return newID(&b.ID
 // Look is the part of the branding the editor saves and reverts.
 func (b *OrganizationBranding) Look() BrandingLook {
 	return BrandingLook{PrimaryColor: b.PrimaryColor, SecondaryColor: b.SecondaryColor, AccentColor: b.AccentColor, CustomCSS: b.CustomCSS,
-		CustomJS: b.CustomJS}
+		CustomJS: b.CustomJS, DisplayFont: b.DisplayFont}
 }
 
 // TemplateType is custom_credential_templates.template_type; also a template's kind.

@@ -17,9 +17,9 @@ import (
 var ErrNothingToRevert = errors.New("there is no earlier branding to revert to")
 
 // BrandingLook is what the branding editor saves and reverts: the three brand colours
-// (#rrggbb, nil for TrustCred's default) and the custom CSS, always as
-// branding.Sanitize returned it (scoped under branding.ScopeClass). Later parts of the
-// look (display font, favicon) join it here.
+// (#rrggbb, nil for TrustCred's default), the display font (one of branding.Fonts, nil
+// for TrustCred's) and the custom CSS, always as branding.Sanitize returned it (scoped
+// under branding.ScopeClass).
 type BrandingLook struct {
 	PrimaryColor   *string `json:"primary_color,omitempty"`
 	SecondaryColor *string `json:"secondary_color,omitempty"`
@@ -27,13 +27,20 @@ type BrandingLook struct {
 	CustomCSS      *string `json:"custom_css,omitempty"`
 	// CustomJS is the organization's own script for its public pages, served only
 	// when the operator allows custom JavaScript (TRUSTCRED_ALLOW_CUSTOM_JS).
-	CustomJS *string `json:"custom_js,omitempty"`
+	CustomJS    *string `json:"custom_js,omitempty"`
+	DisplayFont *string `json:"display_font,omitempty"`
 }
 
 func (l BrandingLook) equal(o BrandingLook) bool {
 	return deref(l.PrimaryColor) == deref(o.PrimaryColor) && deref(l.SecondaryColor) == deref(o.SecondaryColor) &&
 		deref(l.AccentColor) == deref(o.AccentColor) && deref(l.CustomCSS) == deref(o.CustomCSS) &&
-		deref(l.CustomJS) == deref(o.CustomJS)
+		deref(l.CustomJS) == deref(o.CustomJS) && deref(l.DisplayFont) == deref(o.DisplayFont)
+}
+
+// Palette is the look's colours and font as the branding package applies them.
+func (l BrandingLook) Palette() branding.Palette {
+	return branding.Palette{Primary: deref(l.PrimaryColor), Secondary: deref(l.SecondaryColor), Accent: deref(l.AccentColor),
+		Font: deref(l.DisplayFont)}
 }
 
 // CSSOptions are the sanitizer options for an organization's custom CSS: its public
@@ -57,10 +64,15 @@ func (s *Scoped) Branding(ctx context.Context) (*OrganizationBranding, error) {
 
 // SaveBrandingLook makes look the organization's look, keeping the one it replaces for
 // RevertBrandingLook, with an "organization.branding_updated" audit entry. Colours must
-// be #rrggbb; the CSS is sanitized here again and refused (FieldErrors on custom_css,
+// be #rrggbb and the display font one of branding.Fonts (FieldErrors on display_font);
+// the CSS is sanitized here again and refused (FieldErrors on custom_css,
 // with the first problem's line) unless every rule passes, so only sanitized CSS is
 // ever stored. Saving the current look again writes nothing.
 func (s *Scoped) SaveBrandingLook(ctx context.Context, look BrandingLook, actor Actor) (*OrganizationBranding, error) {
+	look.DisplayFont = blankNil(look.DisplayFont)
+	if look.DisplayFont != nil && !branding.IsFont(*look.DisplayFont) {
+		return nil, FieldErrors{"display_font": "not one of the available fonts (" + strings.Join(branding.Fonts, ", ") + ")"}
+	}
 	look.CustomCSS = blankNil(look.CustomCSS)
 	if look.CustomCSS != nil {
 		res := branding.Sanitize(*look.CustomCSS, CSSOptions(s.orgID))
@@ -109,9 +121,9 @@ func (s *Scoped) setLook(ctx context.Context, look BrandingLook, actor Actor, re
 		}
 		next := cur
 		next.OrganizationID = s.orgID
-		next.PrimaryColor, next.SecondaryColor, next.AccentColor, next.CustomCSS, next.CustomJS =
+		next.PrimaryColor, next.SecondaryColor, next.AccentColor, next.CustomCSS, next.CustomJS, next.DisplayFont =
 			blankNil(look.PrimaryColor), blankNil(look.SecondaryColor), blankNil(look.AccentColor), blankNil(look.CustomCSS),
-			blankNil(look.CustomJS)
+			blankNil(look.CustomJS), blankNil(look.DisplayFont)
 		if cur.ID != "" {
 			prev := datatypes.NewJSONType(old)
 			next.PreviousVersion = &prev
@@ -134,13 +146,14 @@ func (s *Scoped) setLook(ctx context.Context, look BrandingLook, actor Actor, re
 		diff("accent_color", old.AccentColor, next.AccentColor)
 		diff("custom_css", old.CustomCSS, next.CustomCSS)
 		diff("custom_js", old.CustomJS, next.CustomJS)
+		diff("display_font", old.DisplayFont, next.DisplayFont)
 		if cur.ID == "" {
 			if err := tx.Create(&next).Error; err != nil {
 				return err
 			}
 		} else if err := s.tenant(tx, &OrganizationBranding{}).Where("id = ?", cur.ID).Updates(map[string]any{
 			"primary_color": next.PrimaryColor, "secondary_color": next.SecondaryColor, "accent_color": next.AccentColor,
-			"custom_css": next.CustomCSS, "custom_js": next.CustomJS, "previous_version": next.PreviousVersion,
+			"custom_css": next.CustomCSS, "custom_js": next.CustomJS, "display_font": next.DisplayFont, "previous_version": next.PreviousVersion,
 		}).Error; err != nil {
 			return err
 		}

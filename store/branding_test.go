@@ -28,7 +28,7 @@ func TestBrandingLookSaveAndRevert(t *testing.T) {
 			t.Fatalf("revert with nothing saved: %v", err)
 		}
 
-		first := store.BrandingLook{PrimaryColor: sp("#1D4ED8"), CustomCSS: sp("h1 { color: #111111 }")}
+		first := store.BrandingLook{PrimaryColor: sp("#1D4ED8"), CustomCSS: sp("h1 { color: #111111 }"), DisplayFont: sp("Merriweather")}
 		if _, err := sc.SaveBrandingLook(ctx, first, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func TestBrandingLookSaveAndRevert(t *testing.T) {
 		if got := *b.CustomCSS; got != scope+" h1 { color: #111111; }\n" {
 			t.Errorf("stored CSS %q, want the sanitized form", got)
 		}
-		if *b.PrimaryColor != "#1D4ED8" || b.PreviousVersion != nil {
+		if *b.PrimaryColor != "#1D4ED8" || b.PreviousVersion != nil || b.DisplayFont == nil || *b.DisplayFont != "Merriweather" {
 			t.Errorf("first save: primary %v previous %v", *b.PrimaryColor, b.PreviousVersion)
 		}
 
@@ -57,8 +57,8 @@ func TestBrandingLookSaveAndRevert(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ = sc.Branding(ctx)
-		if *b.PrimaryColor != "#b91c1c" || b.CustomCSS != nil || b.PreviousVersion == nil ||
-			*b.PreviousVersion.Data().PrimaryColor != "#1D4ED8" {
+		if *b.PrimaryColor != "#b91c1c" || b.CustomCSS != nil || b.DisplayFont != nil || b.PreviousVersion == nil ||
+			*b.PreviousVersion.Data().PrimaryColor != "#1D4ED8" || *b.PreviousVersion.Data().DisplayFont != "Merriweather" {
 			t.Fatalf("second save: %+v", b)
 		}
 
@@ -67,13 +67,14 @@ func TestBrandingLookSaveAndRevert(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ = sc.Branding(ctx)
-		if *b.PrimaryColor != "#1D4ED8" || b.AccentColor != nil || b.CustomCSS == nil || !strings.HasPrefix(*b.CustomCSS, scope) {
+		if *b.PrimaryColor != "#1D4ED8" || b.AccentColor != nil || b.CustomCSS == nil || !strings.HasPrefix(*b.CustomCSS, scope) ||
+			b.DisplayFont == nil || *b.DisplayFont != "Merriweather" {
 			t.Fatalf("after revert: %+v", b)
 		}
 		if _, err := sc.RevertBrandingLook(ctx, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		if b, _ = sc.Branding(ctx); *b.PrimaryColor != "#b91c1c" || *b.AccentColor != "#0f766e" {
+		if b, _ = sc.Branding(ctx); *b.PrimaryColor != "#b91c1c" || *b.AccentColor != "#0f766e" || b.DisplayFont != nil {
 			t.Fatalf("after second revert: %+v", b)
 		}
 
@@ -87,7 +88,11 @@ func TestBrandingLookSaveAndRevert(t *testing.T) {
 		if !errors.As(err, &fe) || !strings.HasPrefix(fe["custom_css"], "line 2: @import") {
 			t.Errorf("bad CSS: %v", err)
 		}
-		if b, _ = sc.Branding(ctx); *b.PrimaryColor != "#b91c1c" {
+		_, err = sc.SaveBrandingLook(ctx, store.BrandingLook{PrimaryColor: sp("#b91c1c"), DisplayFont: sp("Comic Sans MS")}, store.Actor{})
+		if !errors.As(err, &fe) || !strings.Contains(fe["display_font"], "Merriweather") {
+			t.Errorf("a font outside the set: %v", err)
+		}
+		if b, _ = sc.Branding(ctx); *b.PrimaryColor != "#b91c1c" || b.DisplayFont != nil {
 			t.Errorf("a refused save changed the look: %+v", b)
 		}
 

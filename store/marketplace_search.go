@@ -180,6 +180,9 @@ type MarketplaceEntry struct {
 	IssuerSlug     string
 	IssuerVerified bool
 	Snapshot       datatypes.JSONType[TemplateSnapshot]
+	// IssuerAccent is the issuer's saved brand accent colour (#rrggbb), nil
+	// for TrustCred's: its card's stripe (Search fills it).
+	IssuerAccent *string `gorm:"-"`
 
 	// The order's keys, computed by the query, for the cursor.
 	SortRank   int64  `gorm:"column:sort_rank"`
@@ -299,6 +302,9 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 	if len(rows) > limit {
 		out.Entries = rows[:limit]
 		out.Next = sort.cursor(&out.Entries[limit-1], windowEnd)
+	}
+	if err := c.withAccents(ctx, out.Entries); err != nil {
+		return MarketplaceList{}, err
 	}
 	if err := c.withSnapshots(ctx, out.Entries); err != nil {
 		return MarketplaceList{}, err
@@ -512,6 +518,33 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 		order[i] = k + " DESC"
 	}
 	return q.Order(strings.Join(order, ", ")).Limit(m.limit), nil
+}
+
+// withAccents reads each entry's issuer's brand accent colour (public: its
+// public pages show it), one query for the page.
+func (c *CrossOrg) withAccents(ctx context.Context, entries []MarketplaceEntry) error {
+	ids := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if !slices.Contains(ids, e.IssuerID) {
+			ids = append(ids, e.IssuerID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var bs []OrganizationBranding
+	if err := c.db.WithContext(ctx).Select("organization_id", "accent_color").
+		Where("organization_id IN ? AND accent_color IS NOT NULL", ids).Find(&bs).Error; err != nil {
+		return err
+	}
+	for i := range entries {
+		for _, b := range bs {
+			if b.OrganizationID == entries[i].IssuerID {
+				entries[i].IssuerAccent = b.AccentColor
+			}
+		}
+	}
+	return nil
 }
 
 // withSnapshots reads the listed version's snapshot of each entry.

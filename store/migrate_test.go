@@ -30,10 +30,10 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51, 36: 51, 37: 51, 38: 51, 39: 51, 40: 51}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51, 36: 51, 37: 51, 38: 51, 39: 51, 40: 51, 41: 51, 42: 51, 43: 51}
 
 // latest is the newest migration version.
-const latest = 40
+const latest = 43
 
 type dialect struct {
 	name string // postgres or sqlite
@@ -421,7 +421,7 @@ func testRoundTrip(t *testing.T, d dialect) {
 		ConfidenceScore: ptr(0.5)})
 	create(&store.OrganizationBranding{OrganizationID: org.ID, LogoURL: ptr("https://x.test/logo.png"), PrimaryColor: ptr("#1A2b3C"),
 		SecondaryColor: ptr("#000000"), AccentColor: ptr("#ffffff"), CustomCSS: ptr(".a{}"), CustomJS: ptr("1"),
-		FaviconURL: ptr("https://x.test/f.ico"), CustomDomain: ptr("creds.example.edu"), SSLCertificate: []byte("PEM"),
+		DisplayFont: ptr("Merriweather"), FaviconURL: ptr("https://x.test/f.ico"), CustomDomain: ptr("creds.example.edu"), SSLCertificate: []byte("PEM"),
 		SSLPrivateKey: secret.Sealed("sealed-key")})
 	create(&store.CustomCredentialTemplate{OrganizationID: org.ID, TemplateName: "Diploma A4", TemplateType: store.TemplateDiploma,
 		DesignData:      datatypes.NewJSONType(store.DesignData{PageSize: "A4", Elements: []store.DesignElement{{Kind: "field", Field: "degree", X: 10, Y: 20}}}),

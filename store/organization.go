@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -148,8 +149,20 @@ func (db *DB) OrganizationBySlug(ctx context.Context, slug string) (*Organizatio
 }
 
 // OrganizationByDID finds the organization whose issuer DID is did
-// (platform-wide: naming the issuer of a document brought to /verify).
+// (platform-wide: naming the issuer of a document brought to /verify): its
+// own (organizations.did), or did:web:<domain> of its verified custom domain
+// while it issues under it (DomainIssuer, the same rule by which our verifier
+// resolves that DID).
 func (db *DB) OrganizationByDID(ctx context.Context, did string) (*Organization, error) {
+	if host, ok := strings.CutPrefix(did, "did:web:"); ok && host != "" && !strings.ContainsAny(host, ":%/") {
+		orgID, err := db.DomainIssuer(ctx, strings.ToLower(host))
+		if err == nil {
+			return db.OrganizationByID(ctx, orgID)
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
 	var o Organization
 	err := db.gorm.WithContext(ctx).First(&o, "did = ?", did).Error
 	return &o, notFound(err)

@@ -16,7 +16,6 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/config"
-	"github.com/trustcred/trustcred/internal/customdomain"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/mail"
 	"github.com/trustcred/trustcred/internal/secret"
@@ -81,7 +80,7 @@ func middleware(d Deps) []any {
 		// Before any route, form parser or CSRF check can read the body.
 		refuseEncodedBodies(),
 		// A verified custom domain serves its organization's public pages only.
-		customDomains(d.DB, customdomain.HostOf(d.Config.BaseURL)),
+		customDomains(d.DB, d.Config.BaseURL),
 	}
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -139,4 +140,64 @@ func TestBrandingEditor(t *testing.T) {
 	if strings.Contains(cl.Get("/settings/branding").Body, "<style") {
 		t.Error("the editor page has a <style> element")
 	}
+}
+
+// The display font: chosen from the embedded set (anything else is 422 next to the
+// field, nothing saved), shown in the preview, declared by the public page's brand
+// stylesheet with its embedded files (served as fonts, cached for a year), and reverted
+// with the rest of the look.
+func TestBrandingDisplayFont(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		c := issueOne(t, env, "acme")
+		cl := env.Client()
+		cl.Login(env.User(store.RoleAdmin, c.org))
+		ctx := context.Background()
+		form := func(font string) url.Values {
+			f := brandingForm("#1d4ed8", "")
+			f.Set("display_font", font)
+			return f
+		}
+		for _, bad := range []string{"Comic Sans MS", "Merriweather; color: red", "inter"} {
+			r := cl.Post("/settings/branding", form(bad))
+			if r.Status != 422 || !r.Has("error-display_font") || !strings.Contains(r.Body, "Display font must be one of") {
+				t.Errorf("font %q: %d", bad, r.Status)
+			}
+		}
+		if b, _ := env.DB.Scoped(c.org.ID).Branding(ctx); b.ID != "" {
+			t.Fatalf("a refused font was saved: %+v", b)
+		}
+		if r := cl.Post("/settings/branding/preview", form("Roboto Slab")); r.Status != 200 ||
+			!strings.Contains(r.Body, `@font-face { font-family: "Roboto Slab"`) || !strings.Contains(r.Body, `font-family: "Roboto Slab", Rockwell`) {
+			t.Errorf("the preview does not use the typed font: %d", r.Status)
+		}
+		for _, font := range []string{"Merriweather", ""} {
+			if r := cl.Post("/settings/branding", form(font)); r.Status != 303 {
+				t.Fatalf("save %q: %d", font, r.Status)
+			}
+		}
+		if r := cl.Post("/settings/branding/revert", nil); r.Status != 303 {
+			t.Fatalf("revert: %d", r.Status)
+		}
+		page := cl.Get("/settings/branding")
+		if !strings.Contains(page.Body, `<option value="Merriweather" selected>`) {
+			t.Errorf("the editor does not show the reverted font: %.3000s", between(page.Body, `data-testid="field-display_font"`, "</select>"))
+		}
+
+		// The public page's stylesheet declares it with its embedded files.
+		href := brandHref.FindStringSubmatch(env.Client().Get("/v/" + c.cred.PublicID).Body)
+		if href == nil {
+			t.Fatal("no brand stylesheet on the public page")
+		}
+		css := env.Client().Get(href[1]).Body
+		font := regexp.MustCompile(`url\("(/static/fonts/merriweather/700\.woff2\?v=[0-9a-f]+)"\)`).FindStringSubmatch(css)
+		if font == nil || !strings.Contains(css, `.tc-brand-`+c.org.ID+` h1, `) || !strings.Contains(css, `font-family: "Merriweather", Georgia`) {
+			t.Fatalf("brand stylesheet: %s", css)
+		}
+		r := env.Client().Get(font[1])
+		if r.Status != 200 || r.Header.Get("Content-Type") != "font/woff2" || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") ||
+			!strings.HasPrefix(r.Body, "wOF2") {
+			t.Errorf("font file: %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Header.Get("Cache-Control"))
+		}
+	})
 }

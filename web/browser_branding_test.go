@@ -114,6 +114,7 @@ func TestBrowserBrandingEditor(t *testing.T) {
 	if err := chromedp.Do(tab,
 		chromedp.SetValue(`#f-primary_color`, "#1d4ed8"),
 		chromedp.SetValue(`#f-custom_css`, "h1 { color: #7a1f1f }"),
+		chromedp.SetValue(`#f-display_font`, "Playfair Display"),
 		chromedp.Click(testID("branding-save")),
 	); err != nil {
 		t.Fatal(err)
@@ -148,6 +149,20 @@ func TestBrowserBrandingEditor(t *testing.T) {
 	}
 	if public[2] == "rgb(122, 31, 31)" || public[3] != "rgb(240, 253, 244)" {
 		t.Errorf("the verdict took the organization's look: colour %q, background %q", public[2], public[3])
+	}
+	// The display font: the branded headings in Playfair Display, loaded from the
+	// embedded files; the verdict keeps TrustCred's font.
+	browsertest.Wait(t, tab, "the display font loaded", `document.fonts.status === "loaded" && document.fonts.check('700 24px "Playfair Display"')`)
+	fonts, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[getComputedStyle(document.querySelector("[data-testid=credential-title]")).fontFamily,
+		getComputedStyle(document.querySelector("[data-testid=brand-header]")).fontFamily,
+		getComputedStyle(document.querySelector("[data-testid=verdict] p")).fontFamily,
+		String([...document.fonts].filter(f => f.family.replace(/"/g, "") === "Playfair Display" && f.status === "loaded").length)]`))
+	if err != nil || len(fonts) != 4 {
+		t.Fatalf("reading the fonts: %v %v", fonts, err)
+	}
+	if !strings.HasPrefix(fonts[0], `"Playfair Display", Georgia`) || !strings.HasPrefix(fonts[1], `"Playfair Display"`) ||
+		strings.Contains(fonts[2], "Playfair") || fonts[3] == "0" {
+		t.Errorf("public page fonts: title %q, header %q, verdict %q, faces loaded %s", fonts[0], fonts[1], fonts[2], fonts[3])
 	}
 	browsertest.Look(t, tab, "branding-public-credential")
 	browsertest.Axe(t, tab, "branding-public-credential")

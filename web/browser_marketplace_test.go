@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,6 +32,12 @@ func TestBrowserMarketplace(t *testing.T) {
 	py := seedPublished(t, env, adopter, tech, "Python Programming Course", "Programming in Python, from variables to tests")
 	seedPublished(t, env, pub, tech, "Data Science Fundamentals", "A 40-hour course with four assessed notebooks")
 	issuer := env.User(store.RoleIssuer, adopter)
+	// Northfield's look: its cards carry its accent (not its CSS).
+	pubCSS := "h2 { color: #ff0000; }"
+	if _, err := env.DB.Scoped(pub.ID).SaveBrandingLook(context.Background(),
+		store.BrandingLook{AccentColor: new("#b45309"), CustomCSS: &pubCSS}, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
 	base := env.Serve()
 
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
@@ -46,6 +53,18 @@ func TestBrowserMarketplace(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.Wait(t, tab, "the catalogue", cards(3))
+	// The accent stripe as a person sees it: Northfield's two cards in its amber,
+	// Harbor's none; card titles keep TrustCred's colour, not Northfield's CSS.
+	stripes, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#mp-results article')].map(a => {
+		const r = a.querySelector('[data-testid="mp-card-accent"] rect');
+		return (r ? getComputedStyle(r).fill : 'none') + ' ' + getComputedStyle(a.querySelector('h2 a')).color })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(stripes)
+	if want := []string{"none rgb(15, 23, 42)", "rgb(180, 83, 9) rgb(15, 23, 42)", "rgb(180, 83, 9) rgb(15, 23, 42)"}; !slices.Equal(stripes, want) {
+		t.Errorf("the cards' stripes and title colours are %q, want %q", stripes, want)
+	}
 	browsertest.Look(t, tab, "marketplace-signed-out")
 	browsertest.Axe(t, tab, "the catalogue signed out")
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trustcred/trustcred/internal/customdomain"
+	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -101,11 +103,13 @@ func requestHost(c *fiber.Ctx) string {
 }
 
 // customDomains is the host routing middleware.
-func customDomains(db *store.DB, ownHost string) fiber.Handler {
+// baseURL is TrustCred's own address: its host is served as usual, and the
+// pages of a custom domain link to it for everything the domain does not serve.
+func customDomains(db *store.DB, baseURL string) fiber.Handler {
 	if db == nil { // an app without a database (tests of the middleware) has no domains
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
-	sites := &domainSites{db: db, ownHost: ownHost}
+	sites := &domainSites{db: db, ownHost: customdomain.HostOf(baseURL)}
 	return func(c *fiber.Ctx) error {
 		host := requestHost(c)
 		if host == "" || host == sites.ownHost || !strings.Contains(host, ".") || net.ParseIP(host) != nil {
@@ -132,6 +136,7 @@ func customDomains(db *store.DB, ownHost string) fiber.Handler {
 			}
 			return unknownHost(c)
 		}
+		render.SetHome(c, baseURL) // its pages, and its 404 page, link TrustCred's own pages there
 		ok, err := site.allows(c, db)
 		if err != nil {
 			return err
@@ -166,7 +171,7 @@ func (site domainSite) allows(c *fiber.Ctx, db *store.DB) (bool, error) {
 		}
 		return len(parts) == 2 || parts[2] == "logo" || parts[2] == "did.json", nil
 	case parts[0] == "v" && len(parts) == 2 || parts[0] == "v" && len(parts) == 3 &&
-		(parts[2] == "credential.json" || strings.HasPrefix(parts[2], "qr.")):
+		(parts[2] == "credential.json" || parts[2] == "certificate.pdf" || strings.HasPrefix(parts[2], "qr.")):
 		return owned(db.CredentialIssuerID(c.UserContext(), strings.Clone(parts[1])))(site.org)
 	case parts[0] == "status-lists" && len(parts) == 2:
 		return owned(db.StatusListOrganizationID(c.UserContext(), strings.Clone(parts[1])))(site.org)

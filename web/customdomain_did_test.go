@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,6 +101,19 @@ func TestCustomDomainIssuerDID(t *testing.T) {
 		for _, c := range []*store.Credential{old, fresh} {
 			if r := env.Client().Get("/v/" + c.PublicID); r.Status != 200 || !strings.Contains(r.Body, `data-verdict="valid"`) {
 				t.Errorf("%s does not verify: %d", c.PublicID, r.Status)
+			}
+		}
+		// Brought to /verify, a credential of either DID names its organization
+		// (the domain DID is looked up through the custom domain, not organizations.did).
+		for _, c := range []*store.Credential{old, fresh} {
+			doc := cl.Get("/v/" + c.PublicID + "/credential.json").Body
+			r := postMultipart(t, env, map[string]string{"credential": doc}, nil)
+			issuer := regexp.MustCompile(`(?s)data-testid="result-issuer-name"[^>]*>([^<]*)<`).FindStringSubmatch(r.Body)
+			if r.Status != 200 || issuer == nil || strings.TrimSpace(issuer[1]) != a.Name {
+				t.Errorf("/verify of %s does not name %q: %d %v", c.PublicID, a.Name, r.Status, issuer)
+			}
+			if !strings.Contains(r.Body, `href="/orgs/`+a.Slug+`"`) {
+				t.Errorf("/verify of %s does not link the issuer's profile", c.PublicID)
 			}
 		}
 

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -48,11 +50,35 @@ func TestCustomDomainHostRouting(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(r.Body, "Ada Lovelace") {
 			t.Fatalf("own credential: %d", r.Status)
 		}
-		for _, p := range []string{"/v/" + a.cred.PublicID + "/credential.json", "/v/" + a.cred.PublicID + "/qr.svg",
+		for _, p := range []string{"/v/" + a.cred.PublicID + "/credential.json", "/v/" + a.cred.PublicID + "/qr.svg", "/v/" + a.cred.PublicID + "/certificate.pdf",
 			"/orgs/acme", "/orgs/acme/did.json", "/static/css/app.css", "/status-lists/" + *a.cred.StatusListID} {
 			if r := at(acme+":443", p); r.Status != 200 {
 				t.Errorf("%s on the domain: %d, want 200", p, r.Status)
 			}
+		}
+		// Its pages link sign-in, /verify and TrustCred's own pages on TrustCred's
+		// host (the domain 404s them); on TrustCred's host they stay relative.
+		own := strings.TrimSuffix(env.Config.BaseURL, "/")
+		for _, p := range []string{"/v/" + a.cred.PublicID, "/orgs/acme"} {
+			body := at(acme, p).Body
+			for id, path := range map[string]string{"sign-in": "/login", "public-verify": "/verify", "footer-verify": "/verify",
+				"footer-events-docs": "/docs/events", "brand": "/"} {
+				if got := hrefOf(body, id); got != own+path {
+					t.Errorf("%s on the domain: %s links %q, want %q", p, id, got, own+path)
+				}
+			}
+			for _, rel := range []string{`href="/login"`, `href="/verify"`, `href="/docs/`, `href="/settings`} {
+				if strings.Contains(body, rel) {
+					t.Errorf("%s on the domain has a link %s, which the domain does not serve", p, rel)
+				}
+			}
+			if got := hrefOf(cl.Get(p).Body, "sign-in"); got != "/login" {
+				t.Errorf("%s on TrustCred's host: sign-in links %q, want /login", p, got)
+			}
+		}
+		// Its 404 page for a staff path links sign-in on TrustCred's host too.
+		if r := at(acme, "/login"); r.Status != 404 || hrefOf(r.Body, "sign-in") != own+"/login" {
+			t.Errorf("/login on the domain: %d, sign-in links %q", r.Status, hrefOf(r.Body, "sign-in"))
 		}
 		// Its look's stylesheet, linked by its pages there; not another organization's.
 		for _, o := range []*store.Organization{a.org, b.org} {
@@ -139,4 +165,14 @@ func TestCustomDomainFirstRequests(t *testing.T) {
 			t.Fatalf("request %d: %d", i, r.Status)
 		}
 	}
+}
+
+// hrefOf is the href of the element with data-testid id (the attribute before or after it), or "".
+func hrefOf(body, id string) string {
+	m := regexp.MustCompile(`<a\s[^>]*data-testid="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(body)
+	h := regexp.MustCompile(`href="([^"]*)"`).FindStringSubmatch(m)
+	if h == nil {
+		return ""
+	}
+	return html.UnescapeString(h[1])
 }

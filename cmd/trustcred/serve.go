@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 			return fmt.Errorf("listen tls: %w", err)
 		}
 		picker, err := customdomain.NewTLS(services.Domains, &customdomain.ACME{CA: cfg.ACMECA, Email: cfg.ACMEEmail,
-			RootCA: cfg.ACMERootCA, Storage: filepath.Join(cfg.DataDir, "acme"), TLSPort: tln.Addr().(*net.TCPAddr).Port})
+			RootCA: cfg.ACMERootCA, Storage: filepath.Join(cfg.DataDir, "acme"), TLSPort: tln.Addr().(*net.TCPAddr).Port, Log: log})
 		if err != nil {
 			_ = tln.Close()
 			return err

@@ -11,8 +11,9 @@ var Defaults = map[Role]RGB{
 	Accent:    {0x33, 0x41, 0x55}, // slate-700
 }
 
-// Palette is an organization's brand colours as saved (#rrggbb, "" for TrustCred's).
-type Palette struct{ Primary, Secondary, Accent string }
+// Palette is an organization's brand colours as saved (#rrggbb, "" for TrustCred's)
+// and its display font (one of Fonts, "" for TrustCred's).
+type Palette struct{ Primary, Secondary, Accent, Font string }
 
 func (p Palette) hex(r Role) string {
 	switch r {
@@ -41,11 +42,16 @@ func (p Palette) Applied(role Role) (c RGB, ok bool) {
 // white text on primary (.tc-header, .tc-button), secondary for headings and links,
 // accent for the card's border (.tc-card) and focus rings. A colour not saved writes
 // no rule (TrustCred's look stays), except the header band, which the branded area
-// always has. The result holds no "<" and no backslash: it may follow sanitized custom
-// CSS in one stylesheet or one <style>.
+// always has. A display font (Fonts) is declared by its embedded files (FontFaces)
+// and set on the headings and the header band. The result holds no "<" and no
+// backslash: it may follow sanitized custom CSS in one stylesheet or one <style>.
 func Style(scope string, p Palette) string {
 	s := "." + scope
 	var b strings.Builder
+	if stack := FontStack(p.Font); stack != "" {
+		b.WriteString(FontFaces(p.Font))
+		b.WriteString(s + " h1, " + s + " h2, " + s + " h3, " + s + " .tc-header { font-family: " + stack + "; }\n")
+	}
 	prim, _ := p.Applied(Primary)
 	b.WriteString(s + " .tc-header { background: " + prim.Hex() + "; color: #ffffff; }\n")
 	if _, ok := p.Applied(Primary); ok {

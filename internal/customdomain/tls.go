@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/caddyserver/certmagic"
 	"github.com/mholt/acmez/v3"
 
+	"github.com/trustcred/trustcred/internal/zapslog"
 	"github.com/trustcred/trustcred/store"
 )
 
@@ -25,13 +27,16 @@ import (
 // it); RootCA an optional PEM file of the CA's root (a private or test CA).
 // TLSPort is the TLS listener's port, where the CA's tls-alpn-01
 // validation arrives (certmagic then finds it taken and leaves the
-// answer to this listener's GetCertificate).
+// answer to this listener's GetCertificate). Log is the application's
+// logger: certmagic's own zap logs (obtaining, renewing, refusals) go to its
+// handler at its level (nil: slog.Default()).
 type ACME struct {
 	CA      string
 	Email   string
 	RootCA  string
 	Storage string
 	TLSPort int
+	Log     *slog.Logger
 }
 
 // TLS picks the certificate of a TLS connection to a custom domain: the
@@ -75,11 +80,18 @@ func NewTLS(s *Service, a *ACME) (*TLS, error) {
 			return nil, fmt.Errorf("customdomain: acme root CA %s: no PEM certificate", a.RootCA)
 		}
 	}
+	log := a.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	zlog := zapslog.New(log.With("component", "certmagic").Handler())
 	var cfg *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return cfg, nil },
+		Logger:           zlog,
 	})
 	cfg = certmagic.New(cache, certmagic.Config{
+		Logger:  zlog,
 		Storage: &certmagic.FileStorage{Path: filepath.Clean(a.Storage)},
 		OnDemand: &certmagic.OnDemandConfig{DecisionFunc: func(ctx context.Context, name string) error {
 			_, err := s.DB.VerifiedDomainOrganization(ctx, strings.ToLower(name))
@@ -90,7 +102,7 @@ func NewTLS(s *Service, a *ACME) (*TLS, error) {
 		}},
 	})
 	iss := certmagic.NewACMEIssuer(cfg, certmagic.ACMEIssuer{
-		CA: a.CA, TestCA: a.CA, Email: a.Email, Agreed: true, TrustedRoots: roots,
+		CA: a.CA, TestCA: a.CA, Email: a.Email, Agreed: true, TrustedRoots: roots, Logger: zlog,
 		// The challenge is answered on this TLS listener itself
 		// (tls-alpn-01); TrustCred does not own port 80.
 		DisableHTTPChallenge: true, AltTLSALPNPort: a.TLSPort,

@@ -28,7 +28,8 @@ func TestEmailsCarryTheOrganizationsLook(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.Scoped(org.ID).SaveBrandingLook(ctx, store.BrandingLook{PrimaryColor: new("#7a1f1f"), SecondaryColor: new("#60a5fa")},
+		if _, err := db.Scoped(org.ID).SaveBrandingLook(ctx, store.BrandingLook{PrimaryColor: new("#7a1f1f"), SecondaryColor: new("#60a5fa"),
+			DisplayFont: new("Playfair Display")},
 			store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +38,10 @@ func TestEmailsCarryTheOrganizationsLook(t *testing.T) {
 		if b.Primary != "#7a1f1f" || b.Secondary != sec {
 			t.Fatalf("brand %+v, want primary #7a1f1f and secondary %s", b, sec)
 		}
-		if o := brand(ctx, db, "https://tc.example/", other.ID); o.Primary != "" || o.Secondary != "" {
+		if b.Font != `"Playfair Display", Georgia, "Times New Roman", serif` {
+			t.Errorf("brand font %q, want the display font's safe stack", b.Font)
+		}
+		if o := brand(ctx, db, "https://tc.example/", other.ID); o.Primary != "" || o.Secondary != "" || o.Font != "" {
 			t.Errorf("another organization's brand has colours: %+v", o)
 		}
 
@@ -46,7 +50,8 @@ func TestEmailsCarryTheOrganizationsLook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{`data-email="brand-band"`, "background:#7a1f1f;", "background:#7a1f1f;color:#ffffff;"} {
+		for _, want := range []string{`data-email="brand-band"`, "background:#7a1f1f;", "background:#7a1f1f;color:#ffffff;",
+			`font-size:20px;font-family:&#34;Playfair Display&#34;, Georgia, &#34;Times New Roman&#34;, serif;`} {
 			if !strings.Contains(msg.HTML, want) {
 				t.Errorf("notification HTML lacks %q:\n%s", want, msg.HTML)
 			}
@@ -56,7 +61,7 @@ func TestEmailsCarryTheOrganizationsLook(t *testing.T) {
 		}
 		plain, _ := notificationMessage(ctx, brand(ctx, db, "https://tc.example/", other.ID), f.user, &store.Notification{ID: "n1",
 			Title: "Credential revoked", Message: "Something."})
-		if strings.Contains(plain.HTML, "brand-band") || !strings.Contains(plain.HTML, "background:#1d4ed8;") || plain.Text != strings.ReplaceAll(msg.Text, "Acme Academy", "Bolt") {
+		if strings.Contains(plain.HTML, "brand-band") || strings.Contains(plain.HTML, "Playfair") || !strings.Contains(plain.HTML, "background:#1d4ed8;") || plain.Text != strings.ReplaceAll(msg.Text, "Acme Academy", "Bolt") {
 			t.Errorf("another organization's email: %s\n%s", plain.HTML, plain.Text)
 		}
 

@@ -291,10 +291,11 @@ func brand(ctx context.Context, db *store.DB, baseURL, orgID string) email.Brand
 	if o.LogoKey != nil && *o.LogoKey != "" {
 		b.LogoURL = b.BaseURL + "/orgs/" + o.Slug + "/logo"
 	}
-	// Its look's colours, as its public pages apply them; without them (none saved,
-	// or unreadable now) the email keeps TrustCred's.
+	// Its look's colours and font, as its public pages apply them; without them (none
+	// saved, or unreadable now) the email keeps TrustCred's.
 	if look, err := db.Scoped(orgID).Branding(ctx); err == nil && look.ID != "" {
-		p := branding.Palette{Primary: deref(look.PrimaryColor), Secondary: deref(look.SecondaryColor)}
+		p := look.Look().Palette()
+		b.Font = branding.FontStack(p.Font)
 		if c, ok := p.Applied(branding.Primary); ok {
 			b.Primary = c.Hex()
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/trustcred/trustcred/views/ui"
 )
 
@@ -20,7 +22,15 @@ type Chrome struct {
 	User      *User  // nil for an anonymous visitor
 	Meta      []Meta // Open Graph and similar tags for link previews
 	Brand     *Brand // an organization's look: set on its public pages only, nil elsewhere
+	// Home is TrustCred's own address (BaseURL) when the page is served on an
+	// organization's custom domain, which 404s everything but its public pages;
+	// "" on TrustCred's host.
+	Home string
 }
+
+// Own is the link to one of TrustCred's own pages (sign-in, /verify, docs):
+// on a custom domain it leads to TrustCred's host, never to the domain.
+func (c Chrome) Own(path string) templ.SafeURL { return templ.SafeURL(c.Home + path) }
 
 // Brand is an organization's look on one of its public pages: its stylesheet (the
 // brand colours and its sanitized custom CSS, all scoped under its branded area's

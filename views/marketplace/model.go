@@ -64,6 +64,9 @@ type Card struct {
 	RatingCount, Adoptions  int
 	Preview                 verification.Human // the thumbnail: the credential as it renders, with sample data
 	URL                     string
+	// Accent is the publisher's brand accent colour as its public pages apply it
+	// (#rrggbb, branding.Palette.Applied), "" for none: the card's top stripe.
+	Accent string
 }
 
 // Index is the catalogue page.
