@@ -92,10 +92,11 @@ func (s *Scoped) AssetCSSOptions(ctx context.Context) (branding.CSSOptions, erro
 	return o, nil
 }
 
-// AddBrandAsset records an image whose blob (BrandAssetKey) was written, audited
-// organization.brand_asset_added. A name in use, or once used, is refused as
-// FieldErrors{"name": …}.
-func (s *Scoped) AddBrandAsset(ctx context.Context, a *BrandAsset, actor Actor) error {
+// AddBrandAsset records an image, audited organization.brand_asset_added. A name
+// in use, or once used, is refused as FieldErrors{"name": …}; only when the name is
+// free is put called (it writes the blob, BrandAssetKey), inside the transaction,
+// so a refused upload never overwrites the file of the image of that name.
+func (s *Scoped) AddBrandAsset(ctx context.Context, a *BrandAsset, put func() error, actor Actor) error {
 	if !branding.ValidAssetName(a.Name) {
 		return FieldErrors{"name": ErrBrandAssetName.Error()}
 	}
@@ -116,6 +117,11 @@ func (s *Scoped) AddBrandAsset(ctx context.Context, a *BrandAsset, actor Actor) 
 			return FieldErrors{"name": ErrBrandAssetTaken.Error()}
 		case prior.ID != "":
 			return FieldErrors{"name": ErrBrandAssetUsed.Error()}
+		}
+		if put != nil {
+			if err := put(); err != nil {
+				return err
+			}
 		}
 		if err := tx.Create(a).Error; err != nil {
 			return err

@@ -24,8 +24,9 @@ func TestBrandAssets(t *testing.T) {
 		act := actorOf(member(t, db, a, "admin@alpha.example", "Ada Admin", store.RoleAdmin))
 		s := db.Scoped(a.ID)
 		var fe store.FieldErrors
+		put := 0
 		for name, want := range map[string]string{"Seal.png": "lower-case", "seal": ""} {
-			err := s.AddBrandAsset(ctx, pngAsset(name), act)
+			err := s.AddBrandAsset(ctx, pngAsset(name), nil, act)
 			if got := ""; errors.As(err, &fe) {
 				got = fe["name"]
 				if want == "" || !strings.Contains(got, want) {
@@ -35,10 +36,10 @@ func TestBrandAssets(t *testing.T) {
 				t.Errorf("%s: %v, want %q", name, err, want)
 			}
 		}
-		if err := s.AddBrandAsset(ctx, pngAsset("seal"), act); !errors.As(err, &fe) || !strings.Contains(fe["name"], "has this name") {
+		if err := s.AddBrandAsset(ctx, pngAsset("seal"), func() error { t.Error("a taken name wrote its file"); return nil }, act); !errors.As(err, &fe) || !strings.Contains(fe["name"], "has this name") {
 			t.Errorf("second seal: %v", err)
 		}
-		if err := s.AddBrandAsset(ctx, pngAsset("paper"), act); err != nil {
+		if err := s.AddBrandAsset(ctx, pngAsset("paper"), func() error { put++; return nil }, act); err != nil || put != 1 {
 			t.Fatal(err)
 		}
 
@@ -82,7 +83,7 @@ func TestBrandAssets(t *testing.T) {
 		if _, err := s.DeleteBrandAsset(ctx, "paper", act); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("deleted twice: %v", err)
 		}
-		if err := s.AddBrandAsset(ctx, pngAsset("paper"), act); !errors.As(err, &fe) || !strings.Contains(fe["name"], "you deleted") {
+		if err := s.AddBrandAsset(ctx, pngAsset("paper"), nil, act); !errors.As(err, &fe) || !strings.Contains(fe["name"], "you deleted") {
 			t.Errorf("a deleted name again: %v", err)
 		}
 		list, err := s.BrandAssets(ctx)

@@ -125,7 +125,7 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	must(err)
 	for _, name := range []string{"alpha-seal", "alpha-paper"} {
 		must(sa.AddBrandAsset(ctx, &store.BrandAsset{Name: name, ContentType: "image/png", SHA256: strings.Repeat("ab", 32),
-			Size: 100, Width: 10, Height: 10}, act))
+			Size: 100, Width: 10, Height: 10}, nil, act))
 	}
 	brand, err := sa.Branding(ctx)
 	must(err)
@@ -342,7 +342,7 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"DeleteBrandAsset": {{ctx, "alpha-paper", act}},
 		// B's own image of a name A uses: B's, A's row unchanged.
 		"AddBrandAsset": {{ctx, &store.BrandAsset{Name: "alpha-seal", ContentType: "image/png", SHA256: strings.Repeat("cd", 32),
-			Size: 100, Width: 10, Height: 10}, act}},
+			Size: 100, Width: 10, Height: 10}, func() error { return nil }, act}},
 		"SaveDesign":   perID(func(id string) []any { return []any{ctx, id, "Taken over", []byte(`{"version":1}`), act} }),
 		"CreateAPIKey": {{ctx, &store.APIKey{Name: "bravo key", KeyHash: "bravo-hash", Prefix: "tc_bravo"}, act}},
 		"CreateBatch": {{ctx, &store.IssuanceBatch{TemplateID: &f.tpl.ID},
