@@ -101,9 +101,9 @@ var (
 
 // Input is what one credential's certificate shows.
 type Input struct {
-	Values     Values // the credential's values (ValuesOf)
-	VerifyURL  string // the QR code's link
-	Logo       []byte // the organization's logo (PNG or JPEG), nil for none
+	Values    Values // the credential's values (ValuesOf)
+	VerifyURL string // the QR code's link
+	Logo      []byte // the organization's logo (PNG or JPEG), nil for none
 	// Images are the library images the design names (Design.Assets), by name:
 	// PNG, JPEG or WebP files. A missing or unreadable one is not drawn.
 	Images     map[string][]byte
