@@ -105,7 +105,7 @@ func (h *Certificates) Render(ctx context.Context, s *store.Scoped, cr *store.Cr
 		}
 	}
 	in := design.Input{Values: values, VerifyURL: h.base() + "/v/" + cr.PublicID + "?via=qr", Credential: doc, Title: values["title"],
-		Logo: h.logo(ctx, org)}
+		Logo: h.logo(ctx, org), Images: h.images(ctx, s, d.Assets())}
 	var buf bytes.Buffer
 	err = design.PDF(&buf, d, in)
 	if errors.Is(err, design.ErrLogo) {
@@ -123,15 +123,40 @@ func (h *Certificates) logo(ctx context.Context, org *store.Organization) []byte
 	if org == nil || org.LogoKey == nil || h.Blobs == nil {
 		return nil
 	}
-	r, info, err := h.Blobs.Get(ctx, *org.LogoKey)
+	return h.readImage(ctx, *org.LogoKey, MaxLogoBytes, "organization_id", org.ID)
+}
+
+// readImage is the blob at key, at most limit bytes (nil, logged with what, when
+// it cannot be read).
+func (h *Certificates) readImage(ctx context.Context, key string, limit int, what ...any) []byte {
+	r, info, err := h.Blobs.Get(ctx, key)
 	if err != nil {
-		h.Log.Warn("certificate: logo not readable", "organization_id", org.ID, "err", err)
+		h.Log.Warn("certificate: image not readable", append(what, "err", err)...)
 		return nil
 	}
 	defer r.Close()
-	b, err := io.ReadAll(io.LimitReader(r, min(info.Size, MaxLogoBytes)))
+	b, err := io.ReadAll(io.LimitReader(r, min(info.Size, int64(limit))))
 	if err != nil {
 		return nil
 	}
 	return b
+}
+
+// images are the files of the library images names (Design.Assets) of s's
+// organization, by name; one deleted or unreadable is left out (not drawn).
+func (h *Certificates) images(ctx context.Context, s *store.Scoped, names []string) map[string][]byte {
+	if len(names) == 0 || h.Blobs == nil {
+		return nil
+	}
+	out := make(map[string][]byte, len(names))
+	for _, n := range names {
+		a, err := s.BrandAsset(ctx, n)
+		if err != nil {
+			continue
+		}
+		if b := h.readImage(ctx, store.BrandAssetKey(s.OrganizationID(), a.Name), MaxBrandImageBytes, "asset", a.Name); b != nil {
+			out[n] = b
+		}
+	}
+	return out
 }
