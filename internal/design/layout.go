@@ -125,6 +125,9 @@ type Op struct {
 	Stroke       float64
 	QR           [][]bool
 	Image        image.Image
+	// JPEG is the source file of Image when Image is that JPEG unchanged (not
+	// cut or scaled): the PDF embeds it as it is instead of encoding it again.
+	JPEG []byte
 }
 
 // Layout is a laid-out page: what both the PDF and the PNG draw.
@@ -156,6 +159,7 @@ func Lay(d *Design, in Input) (*Layout, error) {
 		l.Border = &c
 	}
 	decoded := map[string]image.Image{}
+	files := map[image.Image][]byte{} // the JPEG file each decoded JPEG came from
 	var failed error
 	// source is the image of src, decoded once (nil: none, not drawn).
 	source := func(src string) image.Image {
@@ -173,8 +177,21 @@ func Lay(d *Design, in Input) (*Layout, error) {
 		} else if b := in.Images[Asset(src)]; len(b) > 0 {
 			img, _ = decodeLogo(b) // checked at upload: one that fails now is left out
 		}
+		if img != nil {
+			if b := in.Images[Asset(src)]; src == Logo {
+				files[img] = in.Logo
+			} else {
+				files[img] = b
+			}
+		}
 		decoded[src] = img
 		return img
+	}
+	// keep marks op's image as its source JPEG when it is drawn unchanged.
+	keep := func(op *Op) {
+		if f := files[op.Image]; bytes.HasPrefix(f, []byte{0xFF, 0xD8, 0xFF}) {
+			op.JPEG = f
+		}
 	}
 	if d.Background.Image != "" {
 		if img := source(d.Background.Image); img != nil {
@@ -186,6 +203,7 @@ func Lay(d *Design, in Input) (*Layout, error) {
 				op.Image = cover(img, l.W/l.H)
 			}
 			op.Image = atMost(op.Image, op.W, op.H)
+			keep(&op)
 			l.Back = &op
 		}
 	}
@@ -237,6 +255,7 @@ func Lay(d *Design, in Input) (*Layout, error) {
 			}
 			op = fitted(img, e.X, e.Y, e.W, e.H)
 			op.Image = atMost(op.Image, op.W, op.H)
+			keep(&op)
 		case TypeQR:
 			if in.VerifyURL == "" {
 				continue
@@ -297,6 +316,9 @@ func fitted(img image.Image, x, y, w, h float64) Op {
 func cover(img image.Image, aspect float64) image.Image {
 	b := img.Bounds()
 	r := b
+	if math.Abs(float64(b.Dx())/float64(b.Dy())-aspect)*float64(b.Dy()) < 1 { // already the ratio, within a pixel
+		return img
+	}
 	if float64(b.Dx())/float64(b.Dy()) > aspect { // wider: cut the sides
 		w := max(int(math.Round(float64(b.Dy())*aspect)), 1)
 		r.Min.X += (b.Dx() - w) / 2

@@ -53,9 +53,11 @@ func PDF(w io.Writer, d *Design, in Input) error {
 	f.Rect(0, 0, l.W, l.H, "F")
 	images := 0
 	drawImage := func(op Op) error {
-		b, typ, err := pdfImageOf(op.Image)
-		if err != nil {
-			return err
+		b, typ, err := op.JPEG, "JPG", error(nil)
+		if b == nil {
+			if b, typ, err = pdfImageOf(op.Image); err != nil {
+				return err
+			}
 		}
 		images++
 		name := fmt.Sprintf("img%d", images)
