@@ -87,7 +87,11 @@ func (h Branding) parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map
 	if err := text.Check(css, text.MultiLine); err != nil {
 		errs["custom_css"] = "Custom CSS " + err.Error() + "."
 	} else if strings.TrimSpace(css) != "" {
-		res := branding.Sanitize(css, store.CSSOptions(orgID))
+		opts, err := auth.Current(c).Scope.AssetCSSOptions(c.UserContext()) // url() only for images of the library
+		if err != nil {
+			opts = store.CSSOptions(orgID) // the save checks the library again
+		}
+		res := branding.Sanitize(css, opts)
 		problems = res.Problems
 		look.CustomCSS = &css
 	}

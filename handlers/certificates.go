@@ -88,3 +88,8 @@ func (h *Certificates) Renderer() *certificate.Renderer {
 func (h *Certificates) logo(ctx context.Context, org *store.Organization) []byte {
 	return h.Renderer().Logo(ctx, org)
 }
+
+// images are the organization's library images of names (certificate.Renderer.Images).
+func (h *Certificates) images(ctx context.Context, s *store.Scoped, names []string) map[string][]byte {
+	return h.Renderer().Images(ctx, s, names)
+}

@@ -43,6 +43,9 @@ func (h *Designs) List(c *fiber.Ctx) error {
 func (h *Designs) New(c *fiber.Ctx) error {
 	f := formOf(design.Default())
 	f.Name = "Certificate"
+	if err := withLibrary(c, &f); err != nil {
+		return err
+	}
 	h.preview(c, &f)
 	render.SetTitle(c, "New certificate design")
 	return render.Page(c, fiber.StatusOK, designs.EditPage(f))
@@ -61,6 +64,9 @@ func (h *Designs) Edit(c *fiber.Ctx) error {
 	f := formOf(d)
 	f.ID, f.Name = row.ID, row.Name
 	f.Saved = c.Query("saved") == "1"
+	if err := withLibrary(c, &f); err != nil {
+		return err
+	}
 	h.preview(c, &f)
 	render.SetTitle(c, "Edit certificate design")
 	return render.Page(c, fiber.StatusOK, designs.EditPage(f))
@@ -78,7 +84,10 @@ func (h *Designs) Save(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	f, d := parseDesignForm(c)
+	f, d, err := parseDesignForm(c)
+	if err != nil {
+		return err
+	}
 	f.ID = designID
 	if c.FormValue("op") != "save" {
 		h.preview(c, &f)
@@ -105,7 +114,10 @@ func (h *Designs) Save(c *fiber.Ctx) error {
 // Builder is POST /settings/designs/builder: the editor with the add,
 // remove or move applied, unsaved (htmx).
 func (h *Designs) Builder(c *fiber.Ctx) error {
-	f, _ := parseDesignForm(c)
+	f, _, err := parseDesignForm(c)
+	if err != nil {
+		return err
+	}
 	f.ID = c.FormValue("design_id")
 	h.preview(c, &f)
 	return render.Component(c, fiber.StatusOK, designs.Editor(f))
@@ -114,7 +126,10 @@ func (h *Designs) Builder(c *fiber.Ctx) error {
 // Preview is POST /settings/designs/preview: the preview of the design as
 // typed (htmx, as the admin types).
 func (h *Designs) Preview(c *fiber.Ctx) error {
-	f, _ := parseDesignForm(c)
+	f, _, err := parseDesignForm(c)
+	if err != nil {
+		return err
+	}
 	h.preview(c, &f)
 	return render.Component(c, fiber.StatusOK, designs.Preview(f))
 }
@@ -144,6 +159,7 @@ func (h *Designs) preview(c *fiber.Ctx, f *designs.Form) {
 	in := design.Input{Values: values, VerifyURL: sampleValues["credential_id"]}
 	if h.Certs != nil {
 		in.Logo = h.Certs.logo(c.UserContext(), auth.Current(c).Org)
+		in.Images = h.Certs.images(c.UserContext(), auth.Current(c).Scope, d.Assets())
 	}
 	img, err := design.Image(d, in, design.PreviewDPI)
 	if errors.Is(err, design.ErrLogo) {
@@ -164,10 +180,11 @@ func (h *Designs) preview(c *fiber.Ctx, f *designs.Form) {
 // formOf is the editor's inputs for d.
 func formOf(d *design.Design) designs.Form {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	f := designs.Form{Size: d.Page.Size, Orientation: d.Page.Orientation, Back: d.Background.Colour, Border: d.Background.Border, Errors: map[string]string{}}
+	f := designs.Form{Size: d.Page.Size, Orientation: d.Page.Orientation, Back: d.Background.Colour, Border: d.Background.Border,
+		BackImage: d.Background.Image, BackFit: d.Background.Fit, Errors: map[string]string{}}
 	for _, e := range d.Elements {
 		el := designs.Element{Type: e.Type, X: num(e.X), Y: num(e.Y), W: num(e.W), H: num(e.H), Text: e.Text, Field: e.Field, Font: e.Font,
-			Colour: e.Colour, Align: e.Align, Fill: e.Fill}
+			Colour: e.Colour, Align: e.Align, Fill: e.Fill, Image: e.Image}
 		if e.Size != 0 {
 			el.Size = num(e.Size)
 		}
@@ -179,12 +196,30 @@ func formOf(d *design.Design) designs.Form {
 	return f
 }
 
+// withLibrary gives the form the names of the organization's image library
+// (the image selects' choices, and what the design may name).
+func withLibrary(c *fiber.Ctx, f *designs.Form) error {
+	assets, err := auth.Current(c).Scope.BrandAssets(c.UserContext())
+	if err != nil {
+		return err
+	}
+	f.Library = make([]string, len(assets))
+	for i, a := range assets {
+		f.Library[i] = a.Name
+	}
+	return nil
+}
+
 // parseDesignForm reads the editor's inputs, applies its op (add, remove:i,
-// up:i, down:i) and checks the result: the form to show again and, when it
-// has no problems, the design.
-func parseDesignForm(c *fiber.Ctx) (designs.Form, *design.Design) {
+// up:i, down:i) and checks the result (images only from the organization's
+// library): the form to show again and, when it has no problems, the design.
+func parseDesignForm(c *fiber.Ctx) (designs.Form, *design.Design, error) {
 	f := designs.Form{Name: strings.TrimSpace(c.FormValue("name")), Size: c.FormValue("page.size"), Orientation: c.FormValue("page.orientation"),
-		Back: strings.TrimSpace(c.FormValue("background.colour")), Border: strings.TrimSpace(c.FormValue("background.border"))}
+		Back: strings.TrimSpace(c.FormValue("background.colour")), Border: strings.TrimSpace(c.FormValue("background.border")),
+		BackImage: c.FormValue("background.image"), BackFit: c.FormValue("background.fit")}
+	if err := withLibrary(c, &f); err != nil {
+		return f, nil, err
+	}
 	for i := 0; i < design.MaxElements+1; i++ {
 		p := "elements." + strconv.Itoa(i) + "."
 		typ := c.FormValue(p + "type")
@@ -193,7 +228,7 @@ func parseDesignForm(c *fiber.Ctx) (designs.Form, *design.Design) {
 		}
 		v := func(k string) string { return strings.TrimSpace(c.FormValue(p + k)) }
 		f.Elements = append(f.Elements, designs.Element{Type: typ, X: v("x"), Y: v("y"), W: v("w"), H: v("h"), Text: v("text"), Field: v("field"),
-			Font: v("font"), Size: v("size"), Colour: v("colour"), Align: v("align"), Fill: v("fill"), Stroke: v("stroke")})
+			Font: v("font"), Size: v("size"), Colour: v("colour"), Align: v("align"), Fill: v("fill"), Stroke: v("stroke"), Image: v("image")})
 	}
 	op, arg, _ := strings.Cut(c.FormValue("op"), ":")
 	i, err := strconv.Atoi(arg)
@@ -215,7 +250,7 @@ func parseDesignForm(c *fiber.Ctx) (designs.Form, *design.Design) {
 	} else if len([]rune(f.Name)) > 200 {
 		f.Errors["name"] = "At most 200 characters."
 	}
-	return f, d
+	return f, d, nil
 }
 
 // newElement is an element of that type in the page's top-left area.
@@ -224,7 +259,7 @@ func newElement(typ string) designs.Element {
 	case design.TypeText:
 		return designs.Element{Type: typ, X: "20", Y: "20", W: "120", H: "10", Text: "Text", Font: "sans", Size: "14", Align: "left", Colour: "#111827"}
 	case design.TypeImage:
-		return designs.Element{Type: typ, X: "20", Y: "20", W: "40", H: "20"}
+		return designs.Element{Type: typ, X: "20", Y: "20", W: "40", H: "20", Image: design.Logo}
 	case design.TypeQR:
 		return designs.Element{Type: typ, X: "20", Y: "20", W: "30", H: "30"}
 	case design.TypeLine:
@@ -240,7 +275,10 @@ func newElement(typ string) designs.Element {
 func designOf(f *designs.Form) (*design.Design, map[string]string) {
 	errs := map[string]string{}
 	d := &design.Design{Version: design.Version, Page: design.Page{Size: f.Size, Orientation: f.Orientation},
-		Background: design.Background{Colour: f.Back, Border: f.Border}}
+		Background: design.Background{Colour: f.Back, Border: f.Border, Image: f.BackImage, Fit: f.BackFit}}
+	if f.BackImage == "" {
+		d.Background.Fit = "" // no image: nothing to fit
+	}
 	for i, e := range f.Elements {
 		num := func(name, s string, def float64) float64 {
 			if s == "" {
@@ -260,7 +298,10 @@ func designOf(f *designs.Form) (*design.Design, map[string]string) {
 		case design.TypeField:
 			el.Field, el.Font, el.Align = e.Field, e.Font, e.Align
 		case design.TypeImage:
-			el.Image, el.Colour = "logo", ""
+			el.Image, el.Colour = e.Image, ""
+			if el.Image == "" { // a form from before the image select
+				el.Image = design.Logo
+			}
 		case design.TypeQR:
 			el.Colour = ""
 		}
@@ -269,8 +310,12 @@ func designOf(f *designs.Form) (*design.Design, map[string]string) {
 		}
 		d.Elements = append(d.Elements, el)
 	}
+	library := make(map[string]bool, len(f.Library))
+	for _, n := range f.Library {
+		library[n] = true
+	}
 	var fe design.FieldErrors
-	if err := d.Validate(); errors.As(err, &fe) {
+	if err := d.ValidateWith(library); errors.As(err, &fe) {
 		for k, v := range fe {
 			if _, ok := errs[k]; !ok {
 				errs[k] = sentence(v)

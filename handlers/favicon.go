@@ -109,12 +109,23 @@ func (h Branding) faviconRefused(c *fiber.Ctx, why string) error {
 var faviconName = regexp.MustCompile(`^(favicon-[0-9a-f]{12})-(16|32|180|192|512)\.png$`)
 
 // BrandAsset serves GET /brand-assets/:org/:name: the organization's current favicon
-// at one size (public, no cookie, immutable: a new favicon has a new name); 404 for
-// anything else.
+// at one size, or an image of its library (public, no cookie, immutable: a new
+// favicon has a new name, and a library name is never given to other bytes); the
+// content type is the one sniffed at upload; 404 for anything else.
 func (h *BrandStyles) BrandAsset(c *fiber.Ctx) error {
 	orgID, name := c.Params("org"), c.Params("name")
+	if !store.ValidID(orgID) {
+		return store.ErrNotFound
+	}
+	if branding.ValidAssetName(name) {
+		a, err := h.DB.Scoped(orgID).BrandAsset(c.UserContext(), name)
+		if err != nil {
+			return err
+		}
+		return h.sendImage(c, store.BrandAssetKey(orgID, a.Name), a.ContentType)
+	}
 	m := faviconName.FindStringSubmatch(name)
-	if m == nil || !store.ValidID(orgID) {
+	if m == nil {
 		return store.ErrNotFound
 	}
 	b, err := h.DB.Scoped(orgID).Branding(c.UserContext())
@@ -124,7 +135,13 @@ func (h *BrandStyles) BrandAsset(c *fiber.Ctx) error {
 	if deref(b.FaviconURL) != "/brand-assets/"+orgID+"/"+m[1] {
 		return store.ErrNotFound
 	}
-	r, info, err := h.Blobs.Get(c.UserContext(), "orgs/"+orgID+"/"+name)
+	return h.sendImage(c, "orgs/"+orgID+"/"+name, "image/png")
+}
+
+// sendImage answers the blob at key as an image of contentType: immutable, never
+// sniffed by the browser, and a document that can run nothing if opened directly.
+func (h *BrandStyles) sendImage(c *fiber.Ctx, key, contentType string) error {
+	r, info, err := h.Blobs.Get(c.UserContext(), key)
 	if errors.Is(err, blob.ErrNotFound) {
 		return store.ErrNotFound
 	}
@@ -136,9 +153,9 @@ func (h *BrandStyles) BrandAsset(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "image/png")
+	c.Set(fiber.HeaderContentType, contentType)
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox")
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	return c.Send(data)
 }

@@ -71,6 +71,7 @@ var Table = []Entry{
 	{Organization, "Webhooks", "/settings/webhooks", authz.WebhooksManage, InOrganization, "webhooks"},
 	{Organization, "Approval rules", "/settings/approvals", authz.ApprovalsManage, InOrganization, "approval-settings"},
 	{Organization, "Branding", "/settings/branding", authz.BrandingManage, InOrganization, "branding"},
+	{Organization, "Image library", "/settings/branding/images", authz.BrandingManage, InOrganization, "brand-images"},
 	{Organization, "Security", "/settings/security", authz.OrgManage, InOrganization, "security"},
 	{Organization, "Signing keys", "/settings/keys", authz.OrgManage, InOrganization, "signing-keys"},
 	{Organization, "Profile", "/settings/profile", authz.OrgManage, InOrganization, "profile"},

@@ -75,7 +75,11 @@ func (s *Scoped) SaveBrandingLook(ctx context.Context, look BrandingLook, actor 
 	}
 	look.CustomCSS = blankNil(look.CustomCSS)
 	if look.CustomCSS != nil {
-		res := branding.Sanitize(*look.CustomCSS, CSSOptions(s.orgID))
+		opts, err := s.AssetCSSOptions(ctx) // url() only for images of the library
+		if err != nil {
+			return nil, err
+		}
+		res := branding.Sanitize(*look.CustomCSS, opts)
 		if len(res.Problems) > 0 {
 			msg := res.Problems[0].String()
 			if n := len(res.Problems) - 1; n > 0 {

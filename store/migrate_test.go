@@ -30,7 +30,7 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51, 36: 51, 37: 51, 38: 51, 39: 51, 40: 51, 41: 51, 42: 51, 43: 51}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51, 36: 51, 37: 51, 38: 51, 39: 51, 40: 51, 41: 52, 42: 52, 43: 52}
 
 // latest is the newest migration version.
 const latest = 43
@@ -215,7 +215,7 @@ func pgStringType(table, column string) string {
 	switch {
 	case column == "ip_address":
 		return "INET"
-	case column == "id" || strings.HasSuffix(column, "_id"), column == "created_by", column == "adopted_by":
+	case column == "id" || strings.HasSuffix(column, "_id"), column == "created_by", column == "adopted_by", column == "uploaded_by":
 		return "UUID"
 	}
 	return "TEXT"
@@ -484,6 +484,8 @@ func testRoundTrip(t *testing.T, d dialect) {
 		Reason: store.ReportOffensive, Details: "Rude", Resolution: ptr("hidden")})
 	create(&store.StatusChangeRequest{OrganizationID: org.ID, CredentialID: cred.ID, Action: store.ActionRevoke, Reason: "Issued in error",
 		Via: store.ViaWeb, RequesterID: &user.ID})
+	create(&store.BrandAsset{OrganizationID: org.ID, Name: "seal", ContentType: "image/png", SHA256: strings.Repeat("ab", 32), Size: 120,
+		Width: 40, Height: 30, UploadedBy: &user.ID, DeletedAt: &now})
 	// (An adoption's template is the copy; one template serves as both here.)
 	create(&store.TemplateAdoption{OrganizationID: org.ID, TemplateID: tpl.ID, SourceTemplateID: &tpl.ID, SourceVersion: 1,
 		SourceName: "BSc", SourceIssuer: "Example University", AdoptedBy: &user.ID})
@@ -703,6 +705,9 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.TemplateAdoption:
 			x.SourceTemplateID, x.AdoptedBy = nil, nil
+			res = db.Save(x)
+		case *store.BrandAsset:
+			x.UploadedBy, x.DeletedAt, x.ContentType = nil, nil, "image/webp"
 			res = db.Save(x)
 		default:
 			t.Fatalf("no update for %T", m)

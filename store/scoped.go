@@ -57,6 +57,7 @@ var tenantColumn = map[string]string{
 	"marketplace_reports":         "organization_id",
 	"status_change_requests":      "organization_id",
 	"custom_fields":               "organization_id",
+	"brand_assets":                "organization_id",
 }
 
 // tenantTable is a model: GORM's TableName, which every model has.

@@ -123,6 +123,10 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	}
 	_, err = sa.ClaimCustomDomain(ctx, "certs.alpha.example", act)
 	must(err)
+	for _, name := range []string{"alpha-seal", "alpha-paper"} {
+		must(sa.AddBrandAsset(ctx, &store.BrandAsset{Name: name, ContentType: "image/png", SHA256: strings.Repeat("ab", 32),
+			Size: 100, Width: 10, Height: 10}, nil, act))
+	}
 	brand, err := sa.Branding(ctx)
 	must(err)
 	// A reviewed charlie's marketplace template (adopted, a credential
@@ -203,6 +207,7 @@ var tenantTables = []struct{ table, where string }{
 	{"template_review_votes", "organization_id = ?"},
 	{"marketplace_reports", "organization_id = ?"},
 	{"status_change_requests", "organization_id = ?"},
+	{"brand_assets", "organization_id = ?"},
 }
 
 // snapshot is, per tenant table, the number of A's rows and a digest of
@@ -294,6 +299,9 @@ var isolation = map[string]isolationExpect{
 	"MemberCounts": own, "Dashboard": own, "InviteMember": own, "UpdateProfile": own, "MarkDomainVerified": own, "SetLogo": own,
 	"AddIssuerCategory": own, "CreateSchema": own, "OrganizationID": own, "Organization": own,
 	"Branding": own, "SaveBrandingLook": own, "RevertBrandingLook": own, "SetFavicon": own,
+	// The image library: B's handle never reads, deletes or reuses A's images
+	// (by A's image's name: explicitArgs).
+	"BrandAssets": empty, "BrandAsset": notFound, "DeleteBrandAsset": notFound, "AddBrandAsset": own, "AssetCSSOptions": own,
 	"SetRequireMFA": own, "CreateWebhook": own, "ActiveSigningKey": own, "AddSigningKey": own, "SetDIDMethod": own, "SQLTx": own,
 }
 
@@ -332,6 +340,11 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"SaveApprovalPolicy": perID(func(id string) []any {
 			return []any{ctx, store.ApprovalPolicy{ID: id, OrganizationID: f.a.ID, FourEyesSuspension: true, StepUp: store.StepUpPassword}, act}
 		}),
+		"BrandAsset":       {{ctx, "alpha-paper"}},
+		"DeleteBrandAsset": {{ctx, "alpha-paper", act}},
+		// B's own image of a name A uses: B's, A's row unchanged.
+		"AddBrandAsset": {{ctx, &store.BrandAsset{Name: "alpha-seal", ContentType: "image/png", SHA256: strings.Repeat("cd", 32),
+			Size: 100, Width: 10, Height: 10}, func() error { return nil }, act}},
 		"SaveDesign":   perID(func(id string) []any { return []any{ctx, id, "Taken over", []byte(`{"version":1}`), act} }),
 		"CreateAPIKey": {{ctx, &store.APIKey{Name: "bravo key", KeyHash: "bravo-hash", Prefix: "tc_bravo"}, act}},
 		"CreateBatch": {{ctx, &store.IssuanceBatch{TemplateID: &f.tpl.ID},

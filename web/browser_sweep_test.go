@@ -37,7 +37,7 @@ var sweepSkips = map[string]string{
 	"/schemas/:id/schema.json":               "download",
 	"/account/mfa/qr.png":                    "image",
 	"/brand/:org/:file":                      "an organization's stylesheet or script, not a page",
-	"/brand-assets/:org/:name":               "an organization's image (favicon), not a page",
+	"/brand-assets/:org/:name":               "an organization's image (favicon, image library), not a page",
 	"/admin/organizations/:id":               "htmx partial: one row of the console",
 	"/credentials/bulk/:id":                  "no batch in the demo data",
 	"/credentials/bulk/:id/review":           "no batch in the demo data",

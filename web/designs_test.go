@@ -17,7 +17,8 @@ import (
 func designForm(name string, d *design.Design, op string) url.Values {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	f := url.Values{"name": {name}, "page.size": {d.Page.Size}, "page.orientation": {d.Page.Orientation},
-		"background.colour": {d.Background.Colour}, "background.border": {d.Background.Border}, "op": {op}}
+		"background.colour": {d.Background.Colour}, "background.border": {d.Background.Border}, "op": {op},
+		"background.image": {d.Background.Image}, "background.fit": {d.Background.Fit}}
 	for i, e := range d.Elements {
 		p := "elements." + itoa(i) + "."
 		f.Set(p+"type", e.Type)
@@ -33,6 +34,7 @@ func designForm(name string, d *design.Design, op string) url.Values {
 		}
 		f.Set(p+"colour", e.Colour)
 		f.Set(p+"align", e.Align)
+		f.Set(p+"image", e.Image)
 		if e.Stroke != 0 {
 			f.Set(p+"stroke", num(e.Stroke))
 		}

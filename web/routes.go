@@ -33,6 +33,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	notifications := &handlers.Notifications{SMSAvailable: d.Config.SMSConfigured()}
 	registrations := &handlers.Registrations{DB: d.DB, Mailer: d.Mailer, BaseURL: d.Config.BaseURL, Log: d.Log}
 	issuers := &handlers.Issuers{DB: d.DB, AllowCustomJS: d.Config.AllowCustomJS}
+	brandImages := &handlers.BrandImages{Blobs: d.Blobs}
 	brandStyles := &handlers.BrandStyles{DB: d.DB, Blobs: d.Blobs, AllowJS: d.Config.AllowCustomJS}
 	issuer := d.Services.Issuer
 	orgConsole := &handlers.OrgConsole{DB: d.DB, Issuer: issuer, Events: d.Jobs, Log: d.Log}
@@ -222,6 +223,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/branding/revert", m.Org(authz.BrandingManage), brand.Revert)
 	app.Post("/settings/branding/favicon", m.Org(authz.BrandingManage), brand.UploadFavicon)
 	app.Post("/settings/branding/favicon/delete", m.Org(authz.BrandingManage), brand.DeleteFavicon)
+	app.Get("/settings/branding/images", m.Org(authz.BrandingManage), brandImages.Show)
+	app.Post("/settings/branding/images", m.Org(authz.BrandingManage), brandImages.Upload)
+	app.Post("/settings/branding/images/:name/delete", m.Org(authz.BrandingManage), brandImages.Delete)
 
 	// Webhooks and their delivery logs (webhooks.manage). /new before /:id.
 	app.Get("/settings/domain", m.Org(authz.BrandingManage), customDomain.Show)

@@ -108,6 +108,12 @@ func looksXML(d []byte) bool {
 		bytes.Contains(p, []byte("http://www.w3.org/2000/svg"))
 }
 
+// Dimensions are the width and height in pixels of an image SniffImage accepted as
+// contentType, read from its header.
+func Dimensions(contentType string, data []byte) (w, h int, ok bool) {
+	return dimensions(contentType, data)
+}
+
 func dimensions(ct string, d []byte) (w, h int, ok bool) {
 	switch ct {
 	case PNG:

@@ -21,7 +21,20 @@ type CSSOptions struct {
 	// served (e.g. "/orgs/acme/assets/"); url() is accepted only under it. Empty refuses
 	// every url().
 	AssetPrefix string
+	// Assets, when not nil, are the names of the organization's image library
+	// (ValidAssetName): url() is then accepted only for AssetPrefix + one of them, and
+	// a missing one is refused on its line. Nil accepts any plain path under the prefix
+	// (re-sanitizing CSS that was checked against the library when it was saved).
+	Assets map[string]bool
 }
+
+// assetName is the form of an image library name: it is the last segment of its
+// path, /brand-assets/<org id>/<name>, and has no dot, so it never meets a
+// favicon's file name (favicon-<hash>-<size>.png).
+var assetName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,59}$`)
+
+// ValidAssetName reports whether name may name an image of the library.
+func ValidAssetName(name string) bool { return assetName.MatchString(name) }
 
 // ScopeClass is the class the public pages put on an organization's branded root.
 func ScopeClass(orgID string) string { return "tc-brand-" + orgID }
@@ -711,6 +724,9 @@ func (s *sanitizer) url(prop, u string, off int) (string, *refusal) {
 	if s.o.AssetPrefix == "" || !strings.HasPrefix(u, s.o.AssetPrefix) || !pathRE.MatchString(u) ||
 		strings.Contains(u, "..") || strings.Contains(u, "//") || forbidden(u) != "" {
 		return "", refuse(off, "url() may only point at your organization's uploaded assets (%s…)", s.o.AssetPrefix)
+	}
+	if name := strings.TrimPrefix(u, s.o.AssetPrefix); s.o.Assets != nil && !s.o.Assets[name] {
+		return "", refuse(off, "there is no image %q in your image library: upload it first", truncate(name))
 	}
 	return `url("` + u + `")`, nil
 }

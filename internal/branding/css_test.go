@@ -135,6 +135,36 @@ func TestSanitizeNoAssetPrefixRefusesURL(t *testing.T) {
 	}
 }
 
+// With the library known, url() names only its images: a missing one is refused on
+// its line, an existing one is kept, the rules around the refused one too.
+func TestSanitizeURLOnlyForLibraryImages(t *testing.T) {
+	o := testOpts
+	o.Assets = map[string]bool{"paper": true}
+	in := ".a { color: red }\n.b { background: url(\"/orgs/acme/assets/paper\") }\n.c { background-image: url(/orgs/acme/assets/gone) }\n.d { color: blue }"
+	got := Sanitize(in, o)
+	if len(got.Problems) != 1 || got.Problems[0].Line != 3 || !strings.Contains(got.Problems[0].Reason, `no image "gone" in your image library`) {
+		t.Fatalf("problems = %v", got.Problems)
+	}
+	want := ".tc-brand-org1 .a { color: red; }\n.tc-brand-org1 .b { background: url(\"/orgs/acme/assets/paper\"); }\n.tc-brand-org1 .d { color: blue; }\n"
+	if got.CSS != want {
+		t.Errorf("CSS = %q\nwant %q", got.CSS, want)
+	}
+	// An empty library refuses every url(); nil (re-sanitizing saved CSS) accepts the prefix.
+	o.Assets = map[string]bool{}
+	if got := Sanitize(".b { background: url(\"/orgs/acme/assets/paper\") }", o); len(got.Problems) != 1 {
+		t.Errorf("empty library: %+v", got)
+	}
+	if got := Sanitize(".b { background: url(\"/orgs/acme/assets/paper\") }", testOpts); len(got.Problems) != 0 {
+		t.Errorf("nil library: %+v", got)
+	}
+	for name, want := range map[string]bool{"seal": true, "head-sig_2": true, "Seal": false, "a.png": false, "-x": false, "": false,
+		"favicon-0123456789ab-16.png": false, strings.Repeat("a", 61): false} {
+		if ValidAssetName(name) != want {
+			t.Errorf("ValidAssetName(%q) = %v", name, !want)
+		}
+	}
+}
+
 var (
 	urlUseRE = regexp.MustCompile(`(?i)url\(`)
 	ruleRE   = regexp.MustCompile(`(?m)^\s*([^{}@]*?)\s*\{`)

@@ -23,6 +23,10 @@ import (
 // MaxLogoBytes is the largest logo read (and accepted on upload).
 const MaxLogoBytes = 1 << 20
 
+// MaxImageBytes is the largest image of an organization's image library
+// read (and accepted on upload).
+const MaxImageBytes = 2 << 20
+
 // Renderer makes certificate PDFs.
 type Renderer struct {
 	Issuer  *issuance.Issuer
@@ -66,7 +70,7 @@ func (r *Renderer) RenderLogo(ctx context.Context, s *store.Scoped, cr *store.Cr
 		}
 	}
 	in := design.Input{Values: values, VerifyURL: strings.TrimRight(r.BaseURL, "/") + "/v/" + cr.PublicID + "?via=qr", Credential: doc,
-		Title: values["title"], Logo: logo}
+		Title: values["title"], Logo: logo, Images: r.Images(ctx, s, d.Assets())}
 	var buf bytes.Buffer
 	err = design.PDF(&buf, d, in)
 	if errors.Is(err, design.ErrLogo) {
@@ -82,13 +86,38 @@ func (r *Renderer) Logo(ctx context.Context, org *store.Organization) []byte {
 	if org == nil || org.LogoKey == nil || r.Blobs == nil {
 		return nil
 	}
-	rd, info, err := r.Blobs.Get(ctx, *org.LogoKey)
+	return r.readImage(ctx, *org.LogoKey, MaxLogoBytes, "organization_id", org.ID)
+}
+
+// Images are the files of the library images names (Design.Assets) of s's
+// organization, by name; one deleted or unreadable is left out (not drawn).
+func (r *Renderer) Images(ctx context.Context, s *store.Scoped, names []string) map[string][]byte {
+	if len(names) == 0 || r.Blobs == nil {
+		return nil
+	}
+	out := make(map[string][]byte, len(names))
+	for _, n := range names {
+		a, err := s.BrandAsset(ctx, n)
+		if err != nil {
+			continue
+		}
+		if b := r.readImage(ctx, store.BrandAssetKey(s.OrganizationID(), a.Name), MaxImageBytes, "asset", a.Name); b != nil {
+			out[n] = b
+		}
+	}
+	return out
+}
+
+// readImage is the blob at key, at most limit bytes (nil, logged with what,
+// when it cannot be read).
+func (r *Renderer) readImage(ctx context.Context, key string, limit int64, what ...any) []byte {
+	rd, info, err := r.Blobs.Get(ctx, key)
 	if err != nil {
-		r.Log.Warn("certificate: logo not readable", "organization_id", org.ID, "err", err)
+		r.Log.Warn("certificate: image not readable", append(what, "err", err)...)
 		return nil
 	}
 	defer rd.Close()
-	b, err := io.ReadAll(io.LimitReader(rd, min(info.Size, MaxLogoBytes)))
+	b, err := io.ReadAll(io.LimitReader(rd, min(info.Size, limit)))
 	if err != nil {
 		return nil
 	}

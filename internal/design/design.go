@@ -9,11 +9,12 @@
 //	{
 //	  "version": 1,
 //	  "page": {"size": "A4", "orientation": "landscape"},
-//	  "background": {"colour": "#ffffff", "border": "#1e3a8a"},
+//	  "background": {"colour": "#ffffff", "border": "#1e3a8a", "image": "asset:paper", "fit": "cover"},
 //	  "elements": [
 //	    {"type": "text",  "x": 20, "y": 20, "w": 257, "h": 14, "text": "Certificate", "font": "serif-bold", "size": 32, "colour": "#1e293b", "align": "center"},
 //	    {"type": "field", "x": 20, "y": 60, "w": 257, "h": 12, "field": "recipient_name", "size": 24, "align": "center"},
 //	    {"type": "image", "x": 20, "y": 170, "w": 30, "h": 20, "image": "logo"},
+//	    {"type": "image", "x": 180, "y": 160, "w": 50, "h": 20, "image": "asset:dean-signature"},
 //	    {"type": "qr",    "x": 247, "y": 170, "w": 30, "h": 30},
 //	    {"type": "line",  "x": 20, "y": 100, "w": 257, "h": 0, "colour": "#94a3b8", "stroke": 0.4},
 //	    {"type": "box",   "x": 10, "y": 10, "w": 277, "h": 190, "colour": "#1e3a8a", "fill": "#f8fafc", "stroke": 1}
@@ -27,8 +28,9 @@
 //   - field: the credential's value of field, one of the built-in names
 //     (recipient_name, issuer_name, title, issued_on, expires_on, credential_id)
 //     or the name of a field of the credential's subject (its schema field).
-//   - image: image "logo" (the organization's logo), fitted into w×h keeping its
-//     proportions.
+//   - image: image "logo" (the organization's logo) or "asset:<name>" (an image
+//     of the organization's image library, /settings/branding/images: a
+//     signature, a seal), fitted into w×h keeping its proportions.
 //   - qr: the QR code of the credential's verify link, a square of side min(w, h).
 //   - line: from (x, y) to (x+w, y+h), colour and stroke (width, mm).
 //   - box: a rectangle, outline colour and stroke (0: none), fill (optional).
@@ -37,8 +39,22 @@
 // center or right and centred vertically; text wider than w is made smaller
 // until it fits (never below 4 pt, then cut with an ellipsis). font is sans
 // (the default), sans-bold, serif or serif-bold (DejaVu, embedded: fonts/LICENSE);
-// colour is #rrggbb (default #111827). A design without "version" is the earlier
-// format (store.DesignElement: kind, percentages of the page); Parse converts it.
+// colour is #rrggbb (default #111827).
+//
+// background.image (optional) is "logo" or "asset:<name>", drawn over the
+// background colour and under the border and the elements: fit "cover" (the
+// default) fills the page, cutting what overflows it evenly on both sides;
+// "contain" shows the whole image, centred. Images are PNG, JPEG or WebP.
+// ValidateWith refuses an asset that is not in the library it is given.
+//
+// Background images and asset sources were added without changing the
+// version: they are optional, and a document without them means what it
+// meant before, so every version 1 document stays valid and unchanged.
+// (A renderer from before them would refuse "asset:" sources in Validate
+// rather than draw something else.)
+//
+// A design without "version" is the earlier format (store.DesignElement:
+// kind, percentages of the page); Parse converts it.
 package design
 
 import (
@@ -46,9 +62,12 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/trustcred/trustcred/internal/branding"
 )
 
 // Version is the format version this package writes.
@@ -83,10 +102,13 @@ type Page struct {
 	Orientation string `json:"orientation"` // portrait, landscape
 }
 
-// Background is the page's colour and an optional border just inside the edge.
+// Background is the page's colour, an optional image and an optional border
+// just inside the edge.
 type Background struct {
 	Colour string `json:"colour,omitempty"` // #rrggbb, white when empty
 	Border string `json:"border,omitempty"` // #rrggbb, none when empty
+	Image  string `json:"image,omitempty"`  // "logo", "asset:<name>", none when empty
+	Fit    string `json:"fit,omitempty"`    // cover (when empty), contain
 }
 
 // Element is one positioned element.
@@ -123,8 +145,42 @@ var Types = []string{TypeText, TypeField, TypeImage, TypeQR, TypeLine, TypeBox}
 // Fonts are the embedded fonts' names.
 var Fonts = []string{"sans", "sans-bold", "serif", "serif-bold"}
 
-// Images are the images an image element may show.
-var Images = []string{"logo"}
+// Logo is the image source of the organization's logo.
+const Logo = "logo"
+
+// AssetPrefix starts the image source of an image of the library: asset:<name>.
+const AssetPrefix = "asset:"
+
+// Asset is the name of the library image src names, "" for none (the logo).
+func Asset(src string) string {
+	name, ok := strings.CutPrefix(src, AssetPrefix)
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+// validSource reports whether src is the logo or a well-formed asset source.
+func validSource(src string) bool {
+	return src == Logo || branding.ValidAssetName(Asset(src))
+}
+
+// Assets are the names of the library images d shows, each once.
+func (d *Design) Assets() []string {
+	var out []string
+	add := func(src string) {
+		if n := Asset(src); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	add(d.Background.Image)
+	for _, e := range d.Elements {
+		if e.Type == TypeImage {
+			add(e.Image)
+		}
+	}
+	return out
+}
 
 // BuiltinFields are the field names every credential has, with their labels.
 var BuiltinFields = []struct{ Name, Label string }{
@@ -183,9 +239,23 @@ func oneOf(v string, list ...string) bool {
 	return false
 }
 
-// Validate checks the design and returns its problems (nil when none).
-func (d *Design) Validate() error {
+// Validate checks the design and returns its problems (nil when none). The
+// names of asset sources are checked for their form only; ValidateWith also
+// checks that the library has them.
+func (d *Design) Validate() error { return d.ValidateWith(nil) }
+
+// ValidateWith is Validate, and, when library is not nil, refuses an asset
+// source whose name is not in it.
+func (d *Design) ValidateWith(library map[string]bool) error {
 	errs := FieldErrors{}
+	source := func(key, src string) {
+		switch {
+		case !validSource(src):
+			errs[key] = "choose the image to show"
+		case library != nil && Asset(src) != "" && !library[Asset(src)]:
+			errs[key] = fmt.Sprintf("there is no image %q in your image library", Asset(src))
+		}
+	}
 	if d.Version != Version {
 		errs["version"] = fmt.Sprintf("must be %d", Version)
 	}
@@ -200,6 +270,12 @@ func (d *Design) Validate() error {
 	}
 	if d.Background.Border != "" && !hexColour.MatchString(d.Background.Border) {
 		errs["background.border"] = "must be a colour like #1e3a8a"
+	}
+	if d.Background.Image != "" {
+		source("background.image", d.Background.Image)
+	}
+	if !oneOf(d.Background.Fit, "", "cover", "contain") {
+		errs["background.fit"] = "choose cover or contain"
 	}
 	if len(d.Elements) > MaxElements {
 		errs["elements"] = fmt.Sprintf("a design has at most %d elements", MaxElements)
@@ -267,9 +343,7 @@ func (d *Design) Validate() error {
 				errs[key("align")] = "choose left, center or right"
 			}
 		case TypeImage:
-			if !oneOf(e.Image, Images...) {
-				errs[key("image")] = "choose the image to show"
-			}
+			source(key("image"), e.Image)
 			if e.W <= 0 || e.H <= 0 {
 				errs[key("w")] = "an image needs a width and a height"
 			}

@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/jpeg" // logos may be JPEG
+	"image/jpeg"
 	"image/png"
+	"math"
 	"strings"
 	"sync"
 
+	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
+	_ "golang.org/x/image/webp" // library images may be WebP
 
 	"github.com/trustcred/trustcred/internal/qrcode"
 )
@@ -98,9 +101,12 @@ var (
 
 // Input is what one credential's certificate shows.
 type Input struct {
-	Values     Values // the credential's values (ValuesOf)
-	VerifyURL  string // the QR code's link
-	Logo       []byte // the organization's logo (PNG or JPEG), nil for none
+	Values    Values // the credential's values (ValuesOf)
+	VerifyURL string // the QR code's link
+	Logo      []byte // the organization's logo (PNG or JPEG), nil for none
+	// Images are the library images the design names (Design.Assets), by name:
+	// PNG, JPEG or WebP files. A missing or unreadable one is not drawn.
+	Images     map[string][]byte
 	Credential []byte // the signed credential, embedded in the PDF
 	Title      string // the PDF's title
 }
@@ -119,14 +125,20 @@ type Op struct {
 	Stroke       float64
 	QR           [][]bool
 	Image        image.Image
+	// JPEG is the source file of Image when Image is that JPEG unchanged (not
+	// cut or scaled): the PDF embeds it as it is instead of encoding it again.
+	JPEG []byte
 }
 
 // Layout is a laid-out page: what both the PDF and the PNG draw.
 type Layout struct {
 	W, H       float64
 	Background RGB
-	Border     *RGB
-	Ops        []Op
+	// Back is the background image (an image Op), drawn over Background and
+	// under Border and Ops; nil for none.
+	Back   *Op
+	Border *RGB
+	Ops    []Op
 	// Runs are the texts drawn, in order: what the PDF's page shows;
 	// RunFields the field each shows ("" for the design's fixed text).
 	Runs, RunFields []string
@@ -146,7 +158,58 @@ func Lay(d *Design, in Input) (*Layout, error) {
 		c := colour(d.Background.Border, black)
 		l.Border = &c
 	}
-	var logo image.Image
+	decoded := map[string]image.Image{}
+	files := map[image.Image][]byte{} // the JPEG file each decoded JPEG came from
+	var failed error
+	// source is the image of src, decoded once (nil: none, not drawn).
+	source := func(src string) image.Image {
+		if img, ok := decoded[src]; ok {
+			return img
+		}
+		var img image.Image
+		if src == Logo {
+			if len(in.Logo) > 0 {
+				var err error
+				if img, err = decodeLogo(in.Logo); err != nil {
+					failed = err
+				}
+			}
+		} else if b := in.Images[Asset(src)]; len(b) > 0 {
+			img, _ = decodeLogo(b) // checked at upload: one that fails now is left out
+		}
+		if img != nil {
+			if b := in.Images[Asset(src)]; src == Logo {
+				files[img] = in.Logo
+			} else {
+				files[img] = b
+			}
+		}
+		decoded[src] = img
+		return img
+	}
+	// keep marks op's image as its source JPEG when it is drawn unchanged.
+	keep := func(op *Op) {
+		if f := files[op.Image]; bytes.HasPrefix(f, []byte{0xFF, 0xD8, 0xFF}) {
+			op.JPEG = f
+		}
+	}
+	if d.Background.Image != "" {
+		if img := source(d.Background.Image); img != nil {
+			op := Op{Type: TypeImage}
+			if d.Background.Fit == "contain" {
+				op = fitted(img, 0, 0, l.W, l.H)
+			} else {
+				op.X, op.Y, op.W, op.H = 0, 0, l.W, l.H
+				op.Image = cover(img, l.W/l.H)
+			}
+			op.Image = atMost(op.Image, op.W, op.H)
+			keep(&op)
+			l.Back = &op
+		}
+	}
+	if failed != nil {
+		return nil, failed
+	}
 	for _, e := range d.Elements {
 		op := Op{Type: e.Type, X: e.X, Y: e.Y, W: e.W, H: e.H, Colour: colour(e.Colour, black), Stroke: e.Stroke}
 		switch e.Type {
@@ -183,22 +246,16 @@ func Lay(d *Design, in Input) (*Layout, error) {
 			l.Runs = append(l.Runs, op.Text)
 			l.RunFields = append(l.RunFields, e.Field)
 		case TypeImage:
-			if len(in.Logo) == 0 {
+			img := source(e.Image)
+			if failed != nil {
+				return nil, failed
+			}
+			if img == nil {
 				continue
 			}
-			if logo == nil {
-				img, err := decodeLogo(in.Logo)
-				if err != nil {
-					return nil, err
-				}
-				logo = img
-			}
-			b := logo.Bounds()
-			iw, ih := float64(b.Dx()), float64(b.Dy())
-			scale := min(e.W/iw, e.H/ih)
-			op.W, op.H = iw*scale, ih*scale
-			op.X, op.Y = e.X+(e.W-op.W)/2, e.Y+(e.H-op.H)/2
-			op.Image = logo
+			op = fitted(img, e.X, e.Y, e.W, e.H)
+			op.Image = atMost(op.Image, op.W, op.H)
+			keep(&op)
 		case TypeQR:
 			if in.VerifyURL == "" {
 				continue
@@ -243,6 +300,62 @@ func fit(font, s string, size, w float64) (string, float64) {
 	return "…", size
 }
 
+// fitted is an image Op of img fitted into the w×h box at (x, y), keeping its
+// proportions, centred.
+func fitted(img image.Image, x, y, w, h float64) Op {
+	b := img.Bounds()
+	iw, ih := float64(b.Dx()), float64(b.Dy())
+	scale := min(w/iw, h/ih)
+	op := Op{Type: TypeImage, W: iw * scale, H: ih * scale, Image: img}
+	op.X, op.Y = x+(w-op.W)/2, y+(h-op.H)/2
+	return op
+}
+
+// cover is the middle part of img of the aspect ratio (width / height): what
+// of it fills a box of that ratio, cut evenly on both sides.
+func cover(img image.Image, aspect float64) image.Image {
+	b := img.Bounds()
+	r := b
+	if math.Abs(float64(b.Dx())/float64(b.Dy())-aspect)*float64(b.Dy()) < 1 { // already the ratio, within a pixel
+		return img
+	}
+	if float64(b.Dx())/float64(b.Dy()) > aspect { // wider: cut the sides
+		w := max(int(math.Round(float64(b.Dy())*aspect)), 1)
+		r.Min.X += (b.Dx() - w) / 2
+		r.Max.X = r.Min.X + w
+	} else {
+		h := max(int(math.Round(float64(b.Dx())/aspect)), 1)
+		r.Min.Y += (b.Dy() - h) / 2
+		r.Max.Y = r.Min.Y + h
+	}
+	if s, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		return s.SubImage(r)
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	xdraw.Copy(dst, image.Point{}, img, r, xdraw.Src, nil)
+	return dst
+}
+
+// MaxImageDPI is the most detail an image keeps in a certificate: a larger one
+// is scaled down to this resolution at its drawn size, so that a 4096-pixel
+// photo in a 30 mm box does not make the PDF megabytes long.
+const MaxImageDPI = 200
+
+// atMost is img scaled down to MaxImageDPI at w×h mm (img itself when it is
+// not larger).
+func atMost(img image.Image, w, h float64) image.Image {
+	b := img.Bounds()
+	mw, mh := int(math.Ceil(w/25.4*MaxImageDPI)), int(math.Ceil(h/25.4*MaxImageDPI))
+	if b.Dx() <= mw || b.Dy() <= mh || mw < 1 || mh < 1 {
+		return img
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, mw, mh))
+	xdraw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, xdraw.Src, nil)
+	return dst
+}
+
 func decodeLogo(b []byte) (image.Image, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxLogoPixels {
@@ -255,12 +368,16 @@ func decodeLogo(b []byte) (image.Image, error) {
 	return img, nil
 }
 
-// pngOf encodes img as a plain (non-interlaced) PNG, which the PDF writer reads.
-func pngOf(img image.Image) ([]byte, error) {
+// pdfImageOf encodes img for the PDF writer: an opaque image as a JPEG
+// (photographs and scans stay small), one with transparency as a plain
+// (non-interlaced) PNG, which keeps its alpha. typ is fpdf's image type.
+func pdfImageOf(img image.Image) (data []byte, typ string, err error) {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, img); err != nil {
-		return nil, err
+	if o, ok := img.(interface{ Opaque() bool }); ok && o.Opaque() {
+		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
+		return buf.Bytes(), "JPG", err
 	}
-	return buf.Bytes(), nil
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	err = enc.Encode(&buf, img)
+	return buf.Bytes(), "PNG", err
 }

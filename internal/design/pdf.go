@@ -51,6 +51,26 @@ func PDF(w io.Writer, d *Design, in Input) error {
 	f.AddPage()
 	f.SetFillColor(int(l.Background.R), int(l.Background.G), int(l.Background.B))
 	f.Rect(0, 0, l.W, l.H, "F")
+	images := 0
+	drawImage := func(op Op) error {
+		b, typ, err := op.JPEG, "JPG", error(nil)
+		if b == nil {
+			if b, typ, err = pdfImageOf(op.Image); err != nil {
+				return err
+			}
+		}
+		images++
+		name := fmt.Sprintf("img%d", images)
+		opts := fpdf.ImageOptions{ImageType: typ}
+		f.RegisterImageOptionsReader(name, opts, bytes.NewReader(b))
+		f.ImageOptions(name, op.X, op.Y, op.W, op.H, false, opts, 0, "")
+		return f.Error()
+	}
+	if l.Back != nil {
+		if err := drawImage(*l.Back); err != nil {
+			return err
+		}
+	}
 	if l.Border != nil {
 		f.SetDrawColor(int(l.Border.R), int(l.Border.G), int(l.Border.B))
 		f.SetLineWidth(1.5)
@@ -58,7 +78,6 @@ func PDF(w io.Writer, d *Design, in Input) error {
 		f.SetLineWidth(0.4)
 		f.Rect(9, 9, l.W-18, l.H-18, "D")
 	}
-	images := 0
 	for _, op := range l.Ops {
 		switch op.Type {
 		case TypeText:
@@ -90,15 +109,9 @@ func PDF(w io.Writer, d *Design, in Input) error {
 				f.SetFillColor(0, 0, 0)
 			})
 		case TypeImage:
-			b, err := pngOf(op.Image)
-			if err != nil {
+			if err := drawImage(op); err != nil {
 				return err
 			}
-			images++
-			name := fmt.Sprintf("img%d", images)
-			opts := fpdf.ImageOptions{ImageType: "PNG"}
-			f.RegisterImageOptionsReader(name, opts, bytes.NewReader(b))
-			f.ImageOptions(name, op.X, op.Y, op.W, op.H, false, opts, 0, "")
 		}
 	}
 	var files []fpdf.Attachment

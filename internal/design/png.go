@@ -41,6 +41,13 @@ func Image(d *Design, in Input, dpi float64) (*image.RGBA, error) {
 		fill(x+w-t/2, y-t/2, t, h+t, c)
 	}
 	fill(0, 0, l.W, l.H, l.Background)
+	drawImage := func(op Op) {
+		r := image.Rect(int(math.Round(op.X*px)), int(math.Round(op.Y*px)), int(math.Round((op.X+op.W)*px)), int(math.Round((op.Y+op.H)*px)))
+		xdraw.ApproxBiLinear.Scale(img, r, op.Image, op.Image.Bounds(), xdraw.Over, nil)
+	}
+	if l.Back != nil {
+		drawImage(*l.Back)
+	}
 	if l.Border != nil {
 		frame(6, 6, l.W-12, l.H-12, 1.5, *l.Border)
 		frame(9, 9, l.W-18, l.H-18, 0.4, *l.Border)
@@ -77,8 +84,7 @@ func Image(d *Design, in Input, dpi float64) (*image.RGBA, error) {
 		case TypeQR:
 			drawQR(op, func(x, y, w, h float64) { fill(x, y, w, h, RGB{}) }, func() { fill(op.X, op.Y, op.W, op.H, white) })
 		case TypeImage:
-			r := image.Rect(int(math.Round(op.X*px)), int(math.Round(op.Y*px)), int(math.Round((op.X+op.W)*px)), int(math.Round((op.Y+op.H)*px)))
-			xdraw.ApproxBiLinear.Scale(img, r, op.Image, op.Image.Bounds(), xdraw.Over, nil)
+			drawImage(op)
 		}
 	}
 	return img, nil

@@ -223,6 +223,12 @@ func (cl *Client) Raw(method, target, contentType string, body []byte, header ma
 // file and the CSRF token, as the page's upload form would.
 func (cl *Client) Upload(target, field, filename string, content []byte) *Response {
 	cl.env.T.Helper()
+	return cl.UploadForm(target, nil, field, filename, content)
+}
+
+// UploadForm is Upload with other fields of the form beside the file.
+func (cl *Client) UploadForm(target string, fields url.Values, field, filename string, content []byte) *Response {
+	cl.env.T.Helper()
 	if cl.csrf == "" {
 		cl.Get("/login")
 	}
@@ -230,6 +236,13 @@ func (cl *Client) Upload(target, field, filename string, content []byte) *Respon
 	w := multipart.NewWriter(&buf)
 	if err := w.WriteField("csrf_token", cl.csrf); err != nil {
 		cl.env.T.Fatal(err)
+	}
+	for k, vs := range fields {
+		for _, v := range vs {
+			if err := w.WriteField(k, v); err != nil {
+				cl.env.T.Fatal(err)
+			}
+		}
 	}
 	part, err := w.CreateFormFile(field, filename)
 	if err != nil {
