@@ -57,6 +57,13 @@ type ApprovalRequest struct {
 	DecidedAt   *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// A bulk batch's request (00037; approval_batch.go): the batch (nil
+	// for one credential's request; CredentialID is then the batch's first
+	// pending credential), the row numbers sampled for the reviewers and
+	// who opened the sample in which round.
+	BatchID     *string
+	SampleRows  datatypes.JSONSlice[int]
+	SampleViews datatypes.JSONSlice[SampleView]
 
 	Credential *Credential `gorm:"foreignKey:CredentialID" validate:"-"`
 	Requester  *User       `gorm:"foreignKey:RequesterID" validate:"-"`
@@ -193,32 +200,43 @@ func (s *Scoped) StorePendingCredential(ctx context.Context, p Pending, c *Crede
 			return err
 		}
 		req.CredentialID = c.ID
-		if err := tx.Create(req).Error; err != nil {
-			return err
-		}
-		plan, err := s.startPlan(tx, req, time.Now().UTC())
-		if err != nil {
-			return err
-		}
-		approvers, err := s.eligibleMembers(tx, plan.rulesAt(1), p.RequesterID)
-		if err != nil {
-			return err
-		}
-		if _, err := notify(tx, approvers, Notification{Type: NotifyApprovalRequested, Title: "Approval requested",
-			Message: fmt.Sprintf("A credential for %s waits for your approval.", c.RecipientAddress),
-			Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: s.orgID, CredentialID: c.ID, ApprovalID: req.ID,
-				Link: "/approvals/" + req.ID})}); err != nil {
-			return err
-		}
-		return audit(tx, s.actor(actor), "approval.requested", "credential", c.ID, AuditDetails{
-			Summary: fmt.Sprintf("Credential %s to %s waits for approval", c.PublicID, c.RecipientAddress),
-			Extra:   map[string]string{"via": string(p.Via), "request": req.ID},
-		})
+		_, err := s.openRequest(tx, req, fmt.Sprintf("A credential for %s waits for your approval.", c.RecipientAddress), actor,
+			"credential", c.ID, AuditDetails{
+				Summary: fmt.Sprintf("Credential %s to %s waits for approval", c.PublicID, c.RecipientAddress),
+				Extra:   map[string]string{"via": string(p.Via), "request": req.ID},
+			})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return req, nil
+}
+
+// openRequest stores req (its credential set) and starts its plan (the
+// workflow instance when a workflow applies), tells the first step's
+// approvers (message) and audits approval.requested on the resource.
+func (s *Scoped) openRequest(tx *gorm.DB, req *ApprovalRequest, message string, actor Actor, resourceType, resourceID string, d AuditDetails) (approvalPlan, error) {
+	if err := tx.Create(req).Error; err != nil {
+		return approvalPlan{}, err
+	}
+	plan, err := s.startPlan(tx, req, time.Now().UTC())
+	if err != nil {
+		return plan, err
+	}
+	approvers, err := s.eligibleMembers(tx, plan.rulesAt(1), req.RequesterID)
+	if err != nil {
+		return plan, err
+	}
+	if _, err := notify(tx, approvers, Notification{Type: NotifyApprovalRequested, Title: "Approval requested", Message: message,
+		Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: s.orgID, CredentialID: req.CredentialID, ApprovalID: req.ID,
+			Link: "/approvals/" + req.ID})}); err != nil {
+		return plan, err
+	}
+	if d.Extra != nil {
+		d.Extra["request"] = req.ID
+	}
+	return plan, audit(tx, s.actor(actor), "approval.requested", resourceType, resourceID, d)
 }
 
 // eligibleMembers are the ids of the organization's active members holding
@@ -373,6 +391,9 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 		}
 		if n > 0 {
 			return ErrAlreadyDecided
+		}
+		if d.Approve && !req.sampleViewedBy(decider.ID) {
+			return ErrSampleNotViewed // a batch is approved after its sample is read (approval_batch.go)
 		}
 		role := string(approver.Role)
 		a := &CredentialApproval{CredentialID: req.CredentialID, ApproverID: decider.ID, ApprovalStatus: ApprovalApproved,
@@ -552,6 +573,9 @@ func (s *Scoped) endRequest(tx *gorm.DB, req *ApprovalRequest, to ApprovalReques
 // rejectCredential marks a rejected request's credential rejected, with
 // its status change.
 func (s *Scoped) rejectCredential(tx *gorm.DB, req *ApprovalRequest, note string, act Actor) error {
+	if req.BatchID != nil {
+		return s.rejectBatch(tx, req, note, act)
+	}
 	res := s.tenant(tx, &Credential{}).Where("id = ? AND status = ?", req.CredentialID, CredentialPending).
 		Updates(map[string]any{"status": CredentialRejected, "updated_at": time.Now().UTC()})
 	if res.Error != nil {
