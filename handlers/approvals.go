@@ -238,21 +238,16 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		return view.Detail{}, err
 	}
 	m.Schema = schema.Name + " " + schema.Version
-	// The credential exactly as it will be signed (the approvals are
-	// added as its evidence then).
-	if cred.Status == store.CredentialPending {
-		doc, err := h.Svc.Issuer.PendingDocument(cred)
-		if err != nil {
+	if req.BatchID != nil {
+		if m.Batch, err = batchOf(c, req); err != nil {
 			return view.Detail{}, err
 		}
-		m.Human = humanCredential(doc, schema.Fields)
-		m.Human.IssuerName = id.Org.Name
-		m.Human.IssuedAt = "When the approvals are complete"
-		if cred.RecipientName != nil {
-			m.Human.RecipientName = *cred.RecipientName
-		}
-	} else {
-		m.Human.Title = "This credential is " + string(cred.Status)
+		m.Recipient = m.Batch.Name
+	}
+	// The credential exactly as it will be signed (the approvals are
+	// added as its evidence then).
+	if m.Human, err = h.preview(c, cred, schema); err != nil {
+		return view.Detail{}, err
 	}
 	tally, err := sc.ApprovalTally(ctx, req.ID)
 	if err != nil {
@@ -478,6 +473,8 @@ func decisionRefusal(err error) string {
 		return "Your organization's approval policy changed while you were deciding: confirm again to approve."
 	case errors.Is(err, store.ErrNotDelegate):
 		return "You are not standing in for this person now: their delegation has ended or names someone else."
+	case errors.Is(err, store.ErrSampleNotViewed):
+		return "Open the sample of the batch's rows first: TrustCred picked them at random for you to check before you approve the whole batch."
 	}
 	return ""
 }

@@ -383,3 +383,20 @@ func (s *Scoped) BatchApprovalOf(ctx context.Context, batchID string) (*BatchApp
 	}
 	return out, nil
 }
+
+// BatchRowOf is the row number of one of a batch's credentials.
+func (s *Scoped) BatchRowOf(ctx context.Context, batchID, credentialID string) (int, error) {
+	if !validUUID(batchID) || !validUUID(credentialID) {
+		return 0, ErrNotFound
+	}
+	var n []int
+	err := s.batchCredentials(s.db.WithContext(ctx), batchID).Where("issuance_batch_rows.credential_id = ?", credentialID).
+		Pluck("issuance_batch_rows.row_number", &n).Error
+	if err == nil && len(n) == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n[0], nil
+}

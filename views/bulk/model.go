@@ -115,10 +115,18 @@ type Progress struct {
 	Invalid                      int
 	SendEmail                    bool
 	Failures                     []Failure // when done
+	// Approval is the batch's approval request when its schema requires
+	// approval (approval.templ): the rows were stored pending and wait
+	// for one decision on the whole batch, then for their signing.
+	Approval *Approval
 }
 
-// Done reports whether the batch has ended.
-func (p Progress) Done() bool { return p.Status == "completed" || p.Status == "cancelled" }
+// Done reports whether the batch has ended: its rows processed and,
+// when it was approved, every credential signed (the page polls until
+// then).
+func (p Progress) Done() bool {
+	return (p.Status == "completed" || p.Status == "cancelled") && (p.Approval == nil || !p.Approval.Signing())
+}
 
 // Processed is the rows issued or failed so far.
 func (p Progress) Processed() int { return p.Issued + p.Failed }
