@@ -73,7 +73,7 @@ type fixture struct {
 // setup: an active organization whose Degree schema needs 2 approvals
 // of reviewers, an issuer and three reviewers; events published through a
 // queue that only inserts, the signing job recorded.
-func setup(t *testing.T, db *store.DB, baseURL string) *fixture {
+func setup(t testing.TB, db *store.DB, baseURL string) *fixture {
 	t.Helper()
 	keys, err := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
 	if err != nil {
