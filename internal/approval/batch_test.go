@@ -13,6 +13,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/events"
+	"github.com/trustcred/trustcred/internal/interoptest"
 	"github.com/trustcred/trustcred/internal/vc"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -350,4 +351,50 @@ func TestBatchRace(t *testing.T) {
 			t.Fatalf("%d activations recorded (%v)", changes, err)
 		}
 	})
+}
+
+// The independent verifier (../shared/interop) accepts a batch's signed
+// rows, which carry the approvals and the sample (TrustCredBatchSample)
+// as evidence.
+func TestIndependentVerifierAcceptsBatchCredentials(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	f, srv := verifierSetup(t, db)
+	ctx := context.Background()
+	_, req := f.batch(t, 2)
+	for _, u := range f.reviewers[:2] {
+		if _, err := f.sc.ViewBatchSample(ctx, req.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.sc, req.ID, u.ID, actor(u)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if done, n, err := f.svc.SignBatch(ctx, f.org.ID, req.ID, 100, 0); err != nil || !done || n != 2 {
+		t.Fatalf("sign: %v %d %v", done, n, err)
+	}
+	var docs []any
+	for _, e := range published(t, db, events.CredentialIssued) {
+		var body events.Issued
+		if err := json.Unmarshal(e.Data, &body); err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.sc.Credential(ctx, body.Credential.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := signedDoc(t, f, c)
+		if !strings.Contains(fmt.Sprint(doc["evidence"]), vc.TypeTrustCredBatchSample) {
+			t.Fatalf("no sample evidence: %v", doc["evidence"])
+		}
+		docs = append(docs, doc)
+	}
+	if len(docs) != 2 {
+		t.Fatalf("%d signed rows", len(docs))
+	}
+	args := []string{"--resolve-base", srv.URL, "--map", srv.URL + "/=" + srv.URL + "/"}
+	for i, r := range interoptest.VerifyJSON(t, docs, args...) {
+		if !r.Verified {
+			t.Errorf("batch credential %d not verified: %v", i, r.Errors)
+		}
+	}
 }
