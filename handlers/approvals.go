@@ -242,7 +242,6 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		if m.Batch, err = batchOf(c, req); err != nil {
 			return view.Detail{}, err
 		}
-		m.Recipient = m.Batch.Name
 	}
 	// The credential exactly as it will be signed (the approvals are
 	// added as its evidence then).
@@ -388,6 +387,9 @@ func (h *Approvals) Approve(c *fiber.Ctx) error {
 		}
 		if d.Final {
 			msg = "Approved. That was the last approval needed: the credential is being signed and sent to its recipient."
+			if d.Request.BatchID != nil {
+				msg = "Approved. That was the last approval needed: every credential of the batch is being signed; the batch's page shows the progress."
+			}
 		}
 	}
 	return h.decided(c, msg, err, "")
@@ -417,7 +419,7 @@ func (h *Approvals) Reject(c *fiber.Ctx) error {
 	if msg := checkNote(note); msg != "" {
 		return h.refuse(c, note, msg)
 	}
-	_, err := h.Svc.Decide(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Note: note,
+	d, err := h.Svc.Decide(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Note: note,
 		ActingForID: strings.TrimSpace(c.FormValue("acting_for"))}, auth.Actor(c))
 	if errors.Is(err, store.ErrNoteRequired) {
 		return h.refuse(c, note, "Say why you reject it: the requester reads your note.")
@@ -425,6 +427,9 @@ func (h *Approvals) Reject(c *fiber.Ctx) error {
 	msg := ""
 	if err == nil {
 		msg = "Rejected. The requester was told, with your note; the credential will not be signed."
+		if d.Request.BatchID != nil {
+			msg = "Rejected. The requester was told, with your note; none of the batch's credentials will be signed."
+		}
 	}
 	return h.decided(c, msg, err, note)
 }

@@ -109,7 +109,7 @@ func (s *Scoped) OpenBatchApproval(ctx context.Context, batchID string, requeste
 		}
 		req = &ApprovalRequest{OrganizationID: s.orgID, CredentialID: first.ID, SchemaID: first.SchemaID, RequesterID: requesterID,
 			Status: RequestPending, Round: 1, CurrentStep: 1, BatchID: &b.ID, SampleRows: sample}
-		name := "pasted rows"
+		name := "Pasted rows"
 		if b.Filename != nil && *b.Filename != "" {
 			name = *b.Filename
 		}
