@@ -398,3 +398,44 @@ func TestIndependentVerifierAcceptsBatchCredentials(t *testing.T) {
 		}
 	}
 }
+
+// Another organization reaches none of a batch request: its sample is
+// neither shown nor recorded, its progress and signing are not found.
+func TestBatchOtherOrganization(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, "https://creds.example.org")
+		b, req := f.batch(t, 3)
+		other := db.Scoped("0190a0a0-0000-7000-8000-000000000000")
+		if _, err := other.ViewBatchSample(ctx, req.ID, f.reviewers[0].ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("other organization's view of the sample: %v", err)
+		}
+		if _, err := other.BatchApprovalOf(ctx, b.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("other organization's progress: %v", err)
+		}
+		if rows, err := other.BatchSample(ctx, req); err != nil || len(rows) != 0 {
+			t.Fatalf("other organization's sample rows: %d %v", len(rows), err)
+		}
+		if _, err := other.ActivateBatchCredentials(ctx, req.ID, nil, nil, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("other organization's activation: %v", err)
+		}
+		if _, _, err := f.svc.SignBatch(ctx, "0190a0a0-0000-7000-8000-000000000000", req.ID, 10, 0); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("signing through another organization: %v", err)
+		}
+		// A single credential's request has no sample.
+		single := f.park(t).Credential
+		sreq, err := f.sc.ApprovalRequestFor(ctx, single.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sc.ViewBatchSample(ctx, sreq.ID, f.reviewers[0].ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("sample of a single request: %v", err)
+		}
+		if got, err := f.sc.ViewBatchSample(ctx, req.ID, f.reviewers[0].ID); err != nil || len(got.SampleViews) != 1 {
+			t.Fatalf("own view: %+v %v", got, err)
+		}
+		if got, err := f.sc.ViewBatchSample(ctx, req.ID, f.reviewers[0].ID); err != nil || len(got.SampleViews) != 1 {
+			t.Fatalf("a second view is recorded once: %+v %v", got, err)
+		}
+	})
+}
