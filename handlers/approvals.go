@@ -148,6 +148,9 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		if e.TemplateName != nil {
 			r.Template = *e.TemplateName
 		}
+		if e.BatchID != nil {
+			r.Recipient = batchLabel(e)
+		}
 		if e.RequesterEmail != nil {
 			r.Requester = *e.RequesterEmail
 		}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -118,4 +119,17 @@ func batchApproval(c *fiber.Ctx, b *store.IssuanceBatch, p *bulkview.Progress) e
 	p.Approval = &bulkview.Approval{RequestID: st.Request.ID, Status: string(st.Request.Status), Pending: st.Pending, Signed: st.Signed,
 		Rejected: st.Rejected, Sample: len(st.Request.SampleRows), CanReview: authz.Can(id.User.Role, authz.ApprovalsDecide)}
 	return nil
+}
+
+// batchLabel is how the inbox names a batch's request: its file and the
+// credentials it holds.
+func batchLabel(e store.InboxEntry) string {
+	name, n := "Pasted rows", 0
+	if e.BatchName != nil && *e.BatchName != "" {
+		name = *e.BatchName
+	}
+	if e.BatchCount != nil {
+		n = *e.BatchCount
+	}
+	return fmt.Sprintf("Bulk batch %s (%d credentials)", name, n)
 }

@@ -765,6 +765,11 @@ type InboxEntry struct {
 	Round            int
 	CurrentStep      int
 	CreatedAt        time.Time
+	// A bulk batch's request (00037): the batch, its file's name and the
+	// rows it stored (the credentials the decision applies to).
+	BatchID    *string
+	BatchName  *string
+	BatchCount *int
 }
 
 // Inbox is one page of pending requests, oldest first; Next is the cursor
@@ -803,11 +808,13 @@ func (s *Scoped) inboxQuery(tx *gorm.DB, f InboxFilter, cur *Cursor, limit int) 
 	q := s.inboxWhere(tx, f).Select("approval_requests.id, approval_requests.credential_id, approval_requests.schema_id, " +
 		"credential_schemas.name AS schema_name, credential_templates.name AS template_name, credentials.recipient_name, " +
 		"credentials.recipient_address, credentials.public_id, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
-		"approval_requests.current_step, approval_requests.created_at").
+		"approval_requests.current_step, approval_requests.created_at, approval_requests.batch_id, issuance_batches.filename AS batch_name, " +
+		"issuance_batches.issued_count AS batch_count").
 		Joins("JOIN credentials ON credentials.id = approval_requests.credential_id").
 		Joins("JOIN credential_schemas ON credential_schemas.id = approval_requests.schema_id").
 		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
-		Joins("LEFT JOIN users ON users.id = approval_requests.requester_id")
+		Joins("LEFT JOIN users ON users.id = approval_requests.requester_id").
+		Joins("LEFT JOIN issuance_batches ON issuance_batches.id = approval_requests.batch_id")
 	if cur != nil {
 		// A row value: one range of the index on both dialects.
 		q = q.Where("(approval_requests.created_at, approval_requests.id) > (?, ?)", cur.At.UTC(), cur.ID)

@@ -56,6 +56,9 @@ func TestApprovalsBatchRouteTable(t *testing.T) {
 		single := pendingDegree(t, env, a, tpl, "Ada Lovelace")
 
 		reviewer := clients[webtest.AsReviewer]
+		if inbox := reviewer.Get("/approvals"); inbox.Status != 200 || !strings.Contains(inbox.Body, "Bulk batch pasted rows (3 credentials)") {
+			t.Fatalf("inbox: %d\n%.3000s", inbox.Status, inbox.Body)
+		}
 		if r := reviewer.Htmx("POST", "/approvals/"+req.ID+"/approve", url.Values{}); r.Status != 409 || !strings.Contains(r.Body, "Open the sample") {
 			t.Fatalf("approval before the sample: %d %s", r.Status, r.Body)
 		}
