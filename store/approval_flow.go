@@ -701,13 +701,15 @@ func (s *Scoped) ApprovalRequest(ctx context.Context, id string) (*ApprovalReque
 }
 
 // ApprovalRequestFor is the request of one of the organization's
-// credentials (ErrNotFound: it never needed approval).
+// credentials: its own, or its bulk batch's (ErrNotFound: it never needed
+// approval).
 func (s *Scoped) ApprovalRequestFor(ctx context.Context, credentialID string) (*ApprovalRequest, error) {
 	if !validUUID(credentialID) {
 		return nil, ErrNotFound
 	}
 	var r ApprovalRequest
-	err := s.q(ctx, &r).First(&r, "credential_id = ?", credentialID).Error
+	err := s.q(ctx, &r).Where("credential_id = ? OR batch_id IN (SELECT batch_id FROM issuance_batch_rows WHERE credential_id = ?)",
+		credentialID, credentialID).First(&r).Error
 	return &r, notFound(err)
 }
 

@@ -142,6 +142,14 @@ func TestBatchIsOneRequest(t *testing.T) {
 				t.Fatalf("sampled row %d is not a valid row", r)
 			}
 		}
+		// Every row's credential leads to the batch's request.
+		var last string
+		if err := db.SQL().QueryRow(rebind(db, "SELECT credential_id FROM issuance_batch_rows WHERE batch_id = ? AND row_number = ?"), b.ID, 12).Scan(&last); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.sc.ApprovalRequestFor(ctx, last); err != nil || got.ID != req.ID {
+			t.Fatalf("the last row's request: %+v %v", got, err)
+		}
 		// Approve before reading the sample: refused by the store.
 		if _, err := f.svc.Approve(ctx, f.sc, req.ID, f.reviewers[0].ID, actor(f.reviewers[0])); !errors.Is(err, store.ErrSampleNotViewed) {
 			t.Fatalf("approval without the sample: %v", err)
