@@ -148,6 +148,9 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		if e.TemplateName != nil {
 			r.Template = *e.TemplateName
 		}
+		if e.BatchID != nil {
+			r.Recipient = batchLabel(e)
+		}
 		if e.RequesterEmail != nil {
 			r.Requester = *e.RequesterEmail
 		}
@@ -238,21 +241,15 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 		return view.Detail{}, err
 	}
 	m.Schema = schema.Name + " " + schema.Version
-	// The credential exactly as it will be signed (the approvals are
-	// added as its evidence then).
-	if cred.Status == store.CredentialPending {
-		doc, err := h.Svc.Issuer.PendingDocument(cred)
-		if err != nil {
+	if req.BatchID != nil {
+		if m.Batch, err = batchOf(c, req); err != nil {
 			return view.Detail{}, err
 		}
-		m.Human = humanCredential(doc, schema.Fields)
-		m.Human.IssuerName = id.Org.Name
-		m.Human.IssuedAt = "When the approvals are complete"
-		if cred.RecipientName != nil {
-			m.Human.RecipientName = *cred.RecipientName
-		}
-	} else {
-		m.Human.Title = "This credential is " + string(cred.Status)
+	}
+	// The credential exactly as it will be signed (the approvals are
+	// added as its evidence then).
+	if m.Human, err = h.preview(c, cred, schema); err != nil {
+		return view.Detail{}, err
 	}
 	tally, err := sc.ApprovalTally(ctx, req.ID)
 	if err != nil {
@@ -393,6 +390,9 @@ func (h *Approvals) Approve(c *fiber.Ctx) error {
 		}
 		if d.Final {
 			msg = "Approved. That was the last approval needed: the credential is being signed and sent to its recipient."
+			if d.Request.BatchID != nil {
+				msg = "Approved. That was the last approval needed: every credential of the batch is being signed; the batch's page shows the progress."
+			}
 		}
 	}
 	return h.decided(c, msg, err, "")
@@ -422,7 +422,7 @@ func (h *Approvals) Reject(c *fiber.Ctx) error {
 	if msg := checkNote(note); msg != "" {
 		return h.refuse(c, note, msg)
 	}
-	_, err := h.Svc.Decide(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Note: note,
+	d, err := h.Svc.Decide(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Note: note,
 		ActingForID: strings.TrimSpace(c.FormValue("acting_for"))}, auth.Actor(c))
 	if errors.Is(err, store.ErrNoteRequired) {
 		return h.refuse(c, note, "Say why you reject it: the requester reads your note.")
@@ -430,6 +430,9 @@ func (h *Approvals) Reject(c *fiber.Ctx) error {
 	msg := ""
 	if err == nil {
 		msg = "Rejected. The requester was told, with your note; the credential will not be signed."
+		if d.Request.BatchID != nil {
+			msg = "Rejected. The requester was told, with your note; none of the batch's credentials will be signed."
+		}
 	}
 	return h.decided(c, msg, err, note)
 }
@@ -478,6 +481,8 @@ func decisionRefusal(err error) string {
 		return "Your organization's approval policy changed while you were deciding: confirm again to approve."
 	case errors.Is(err, store.ErrNotDelegate):
 		return "You are not standing in for this person now: their delegation has ended or names someone else."
+	case errors.Is(err, store.ErrSampleNotViewed):
+		return "Open the sample of the batch's rows first: TrustCred picked them at random for you to check before you approve the whole batch."
 	}
 	return ""
 }

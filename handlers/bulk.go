@@ -361,6 +361,9 @@ func (h *Bulk) Progress(c *fiber.Ctx) error {
 func (h *Bulk) progress(c *fiber.Ctx, b *store.IssuanceBatch) (view.Progress, error) {
 	p := view.Progress{ID: b.ID, Status: string(b.Status), Valid: b.ValidRows(), Issued: b.IssuedCount, Failed: b.FailedCount,
 		Total: b.TotalRows, Invalid: b.InvalidRows, SendEmail: b.SendEmail}
+	if err := batchApproval(c, b, &p); err != nil {
+		return p, err
+	}
 	if !p.Done() {
 		return p, nil
 	}

@@ -58,6 +58,13 @@ type ApprovalRequest struct {
 	DecidedAt   *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// A bulk batch's request (00037; approval_batch.go): the batch (nil
+	// for one credential's request; CredentialID is then the batch's first
+	// pending credential), the row numbers sampled for the reviewers and
+	// who opened the sample in which round.
+	BatchID     *string
+	SampleRows  datatypes.JSONSlice[int]
+	SampleViews datatypes.JSONSlice[SampleView]
 
 	Credential *Credential `gorm:"foreignKey:CredentialID" validate:"-"`
 	Requester  *User       `gorm:"foreignKey:RequesterID" validate:"-"`
@@ -194,32 +201,43 @@ func (s *Scoped) StorePendingCredential(ctx context.Context, p Pending, c *Crede
 			return err
 		}
 		req.CredentialID = c.ID
-		if err := tx.Create(req).Error; err != nil {
-			return err
-		}
-		plan, err := s.startPlan(tx, req, time.Now().UTC())
-		if err != nil {
-			return err
-		}
-		approvers, err := s.eligibleMembers(tx, plan.rulesAt(1), p.RequesterID)
-		if err != nil {
-			return err
-		}
-		if _, err := notify(tx, approvers, Notification{Type: NotifyApprovalRequested, Title: "Approval requested",
-			Message: fmt.Sprintf("A credential for %s waits for your approval.", c.RecipientAddress),
-			Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: s.orgID, CredentialID: c.ID, ApprovalID: req.ID,
-				Link: "/approvals/" + req.ID})}); err != nil {
-			return err
-		}
-		return audit(tx, s.actor(actor), "approval.requested", "credential", c.ID, AuditDetails{
-			Summary: fmt.Sprintf("Credential %s to %s waits for approval", c.PublicID, c.RecipientAddress),
-			Extra:   map[string]string{"via": string(p.Via), "request": req.ID},
-		})
+		_, err := s.openRequest(tx, req, fmt.Sprintf("A credential for %s waits for your approval.", c.RecipientAddress), actor,
+			"credential", c.ID, AuditDetails{
+				Summary: fmt.Sprintf("Credential %s to %s waits for approval", c.PublicID, c.RecipientAddress),
+				Extra:   map[string]string{"via": string(p.Via), "request": req.ID},
+			})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return req, nil
+}
+
+// openRequest stores req (its credential set) and starts its plan (the
+// workflow instance when a workflow applies), tells the first step's
+// approvers (message) and audits approval.requested on the resource.
+func (s *Scoped) openRequest(tx *gorm.DB, req *ApprovalRequest, message string, actor Actor, resourceType, resourceID string, d AuditDetails) (approvalPlan, error) {
+	if err := tx.Create(req).Error; err != nil {
+		return approvalPlan{}, err
+	}
+	plan, err := s.startPlan(tx, req, time.Now().UTC())
+	if err != nil {
+		return plan, err
+	}
+	approvers, err := s.eligibleMembers(tx, plan.rulesAt(1), req.RequesterID)
+	if err != nil {
+		return plan, err
+	}
+	if _, err := notify(tx, approvers, Notification{Type: NotifyApprovalRequested, Title: "Approval requested", Message: message,
+		Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: s.orgID, CredentialID: req.CredentialID, ApprovalID: req.ID,
+			Link: "/approvals/" + req.ID})}); err != nil {
+		return plan, err
+	}
+	if d.Extra != nil {
+		d.Extra["request"] = req.ID
+	}
+	return plan, audit(tx, s.actor(actor), "approval.requested", resourceType, resourceID, d)
 }
 
 // eligibleMembers are the ids of the organization's active members holding
@@ -374,6 +392,9 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 		}
 		if n > 0 {
 			return ErrAlreadyDecided
+		}
+		if d.Approve && !req.sampleViewedBy(decider.ID) {
+			return ErrSampleNotViewed // a batch is approved after its sample is read (approval_batch.go)
 		}
 		role := string(approver.Role)
 		a := &CredentialApproval{CredentialID: req.CredentialID, ApproverID: decider.ID, ApprovalStatus: ApprovalApproved,
@@ -553,6 +574,9 @@ func (s *Scoped) endRequest(tx *gorm.DB, req *ApprovalRequest, to ApprovalReques
 // rejectCredential marks a rejected request's credential rejected, with
 // its status change.
 func (s *Scoped) rejectCredential(tx *gorm.DB, req *ApprovalRequest, note string, act Actor) error {
+	if req.BatchID != nil {
+		return s.rejectBatch(tx, req, note, act)
+	}
 	res := s.tenant(tx, &Credential{}).Where("id = ? AND status = ?", req.CredentialID, CredentialPending).
 		Updates(map[string]any{"status": CredentialRejected, "updated_at": time.Now().UTC()})
 	if res.Error != nil {
@@ -678,13 +702,15 @@ func (s *Scoped) ApprovalRequest(ctx context.Context, id string) (*ApprovalReque
 }
 
 // ApprovalRequestFor is the request of one of the organization's
-// credentials (ErrNotFound: it never needed approval).
+// credentials: its own, or its bulk batch's (ErrNotFound: it never needed
+// approval).
 func (s *Scoped) ApprovalRequestFor(ctx context.Context, credentialID string) (*ApprovalRequest, error) {
 	if !validUUID(credentialID) {
 		return nil, ErrNotFound
 	}
 	var r ApprovalRequest
-	err := s.q(ctx, &r).First(&r, "credential_id = ?", credentialID).Error
+	err := s.q(ctx, &r).Where("credential_id = ? OR batch_id IN (SELECT batch_id FROM issuance_batch_rows WHERE credential_id = ?)",
+		credentialID, credentialID).First(&r).Error
 	return &r, notFound(err)
 }
 
@@ -742,6 +768,11 @@ type InboxEntry struct {
 	Round            int
 	CurrentStep      int
 	CreatedAt        time.Time
+	// A bulk batch's request (00037): the batch, its file's name and the
+	// rows it stored (the credentials the decision applies to).
+	BatchID    *string
+	BatchName  *string
+	BatchCount *int
 }
 
 // Inbox is one page of pending requests, oldest first; Next is the cursor
@@ -780,11 +811,13 @@ func (s *Scoped) inboxQuery(tx *gorm.DB, f InboxFilter, cur *Cursor, limit int) 
 	q := s.inboxWhere(tx, f).Select("approval_requests.id, approval_requests.credential_id, approval_requests.schema_id, " +
 		"credential_schemas.name AS schema_name, credential_templates.name AS template_name, credentials.recipient_name, " +
 		"credentials.recipient_address, credentials.public_id, approval_requests.requester_id, users.email AS requester_email, approval_requests.round, " +
-		"approval_requests.current_step, approval_requests.created_at").
+		"approval_requests.current_step, approval_requests.created_at, approval_requests.batch_id, issuance_batches.filename AS batch_name, " +
+		"issuance_batches.issued_count AS batch_count").
 		Joins("JOIN credentials ON credentials.id = approval_requests.credential_id").
 		Joins("JOIN credential_schemas ON credential_schemas.id = approval_requests.schema_id").
 		Joins("LEFT JOIN credential_templates ON credential_templates.id = credentials.template_id").
-		Joins("LEFT JOIN users ON users.id = approval_requests.requester_id")
+		Joins("LEFT JOIN users ON users.id = approval_requests.requester_id").
+		Joins("LEFT JOIN issuance_batches ON issuance_batches.id = approval_requests.batch_id")
 	if cur != nil {
 		// A row value: one range of the index on both dialects.
 		q = q.Where("(approval_requests.created_at, approval_requests.id) > (?, ?)", cur.At.UTC(), cur.ID)

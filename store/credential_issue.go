@@ -413,18 +413,41 @@ func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
 // organization's). On a handle from InTx it joins that
 // transaction (the recipients' email jobs commit with it).
 func (s *Scoped) StoreIssuedCredentials(ctx context.Context, in []Issue, creds []*Credential, actor Actor) ([]error, error) {
+	return s.storeCredentials(ctx, in, creds, false, actor)
+}
+
+// StoreParkedCredentials is StoreIssuedCredentials for the rows of a bulk
+// batch whose schema requires approval: the credentials are stored
+// pending (their unsigned documents sealed by the caller; no status list
+// entry, proof or issued_at), each with its draft → pending change and
+// audit entry, their batch rows marked issued with them. The batch
+// becomes one approval request when it completes (OpenBatchApproval).
+func (s *Scoped) StoreParkedCredentials(ctx context.Context, in []Issue, creds []*Credential, actor Actor) ([]error, error) {
+	return s.storeCredentials(ctx, in, creds, true, actor)
+}
+
+func (s *Scoped) storeCredentials(ctx context.Context, in []Issue, creds []*Credential, parked bool, actor Actor) ([]error, error) {
 	if len(in) != len(creds) {
 		return nil, fmt.Errorf("store: %d issues for %d credentials", len(in), len(creds))
 	}
 	errs := make([]error, len(creds))
 	now := time.Now().UTC()
+	to, action, summary := CredentialActive, "credential.issued", "Issued credential %s to %s"
+	if parked {
+		to, action, summary = CredentialPending, "credential.pending", "Stored credential %s to %s: it waits for its batch's approval"
+	}
 	for i, c := range creds {
-		c.IssuerID, c.Status = s.orgID, CredentialActive
-		rev, sus := in[i].Revocation, in[i].Suspension
-		c.StatusListID, c.StatusListIndex = &rev.ListID, &rev.Index
-		c.SuspensionListID, c.SuspensionListIndex = &sus.ListID, &sus.Index
-		if c.IssuedAt == nil {
-			c.IssuedAt = &now
+		c.IssuerID, c.Status = s.orgID, to
+		if parked {
+			c.StatusListID, c.StatusListIndex, c.SuspensionListID, c.SuspensionListIndex = nil, nil, nil, nil
+			c.SigningKeyID, c.IssuedAt = nil, nil
+		} else {
+			rev, sus := in[i].Revocation, in[i].Suspension
+			c.StatusListID, c.StatusListIndex = &rev.ListID, &rev.Index
+			c.SuspensionListID, c.SuspensionListIndex = &sus.ListID, &sus.Index
+			if c.IssuedAt == nil {
+				c.IssuedAt = &now
+			}
 		}
 		if !in[i].Via.Valid() {
 			errs[i] = fmt.Errorf("store: unknown channel %q", in[i].Via)
@@ -452,9 +475,9 @@ func (s *Scoped) StoreIssuedCredentials(ctx context.Context, in []Issue, creds [
 			}
 			keep = append(keep, c)
 			changes = append(changes, CredentialStatusChange{CredentialID: c.ID, OrganizationID: s.orgID, FromStatus: CredentialDraft,
-				ToStatus: CredentialActive, ActorUserID: actor.UserID, Via: in[i].Via})
-			audits = append(audits, auditEntry(actor, "credential.issued", "credential", c.ID, AuditDetails{
-				Summary: fmt.Sprintf("Issued credential %s to %s", c.PublicID, c.RecipientAddress),
+				ToStatus: to, ActorUserID: actor.UserID, Via: in[i].Via})
+			audits = append(audits, auditEntry(actor, action, "credential", c.ID, AuditDetails{
+				Summary: fmt.Sprintf(summary, c.PublicID, c.RecipientAddress),
 				Extra:   map[string]string{"via": string(in[i].Via)},
 			}))
 			if in[i].BatchRowID != "" {

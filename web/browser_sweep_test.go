@@ -41,6 +41,7 @@ var sweepSkips = map[string]string{
 	"/admin/organizations/:id":               "htmx partial: one row of the console",
 	"/credentials/bulk/:id":                  "no batch in the demo data",
 	"/credentials/bulk/:id/review":           "no batch in the demo data",
+	"/approvals/:id/sample":                  "no batch waiting for approval in the demo data (TestBrowserBatchApproval opens it)",
 	"/admin/organizations/:id/suspend":       "",
 	"/admin/organizations/:id/revoke":        "",
 	"/credentials/:id/revoke":                "",

@@ -255,6 +255,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/approvals/status-changes/:id/approve", m.Org(authz.ApprovalsDecide), approvals.ApproveStatusChange)
 	app.Post("/approvals/status-changes/:id/reject", m.Org(authz.ApprovalsDecide), approvals.RejectStatusChange)
 	app.Get("/approvals/:id", m.Org(authz.ApprovalsDecide), approvals.Show)
+	app.Get("/approvals/:id/sample", m.Org(authz.ApprovalsDecide), approvals.Sample)
 	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.Approve)
 	app.Post("/approvals/:id/reject", m.Org(authz.ApprovalsDecide), approvals.Reject)
 	// The approval configuration (approvals.manage): rules, workflows and

@@ -273,6 +273,7 @@ var routeGuards = map[string]guard{
 	"GET /approvals/count":                                         guardOrg(authz.ApprovalsDecide),
 	"POST /approvals/approve":                                      guardOrg(authz.ApprovalsDecide),
 	"GET /approvals/:id":                                           guardOrg(authz.ApprovalsDecide),
+	"GET /approvals/:id/sample":                                    guardOrg(authz.ApprovalsDecide),
 	"POST /approvals/:id/approve":                                  guardOrg(authz.ApprovalsDecide),
 	"POST /approvals/:id/reject":                                   guardOrg(authz.ApprovalsDecide),
 	"POST /approvals/status-changes/:id/approve":                   guardOrg(authz.ApprovalsDecide),

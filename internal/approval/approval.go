@@ -97,6 +97,9 @@ func (s *Service) decide(ctx context.Context, sc *store.Scoped, d store.Decision
 		if !out.Final {
 			return nil
 		}
+		if out.Request.BatchID != nil {
+			return s.batchDecided(ctx, tx, out.Request, strings.TrimSpace(d.Note))
+		}
 		if out.Request.Status == store.RequestApproved {
 			if s.Queue == nil {
 				return nil
@@ -107,7 +110,7 @@ func (s *Service) decide(ctx context.Context, sc *store.Scoped, d store.Decision
 			}
 			return s.Queue.EnqueueTx(ctx, sqlTx, Sign{OrganizationID: sc.OrganizationID(), RequestID: out.Request.ID})
 		}
-		return s.publishDecided(ctx, tx, out.Request, "rejected", strings.TrimSpace(d.Note))
+		return s.publishDecided(ctx, tx, out.Request, "rejected", strings.TrimSpace(d.Note), nil)
 	})
 	if err != nil {
 		return nil, err
@@ -116,7 +119,7 @@ func (s *Service) decide(ctx context.Context, sc *store.Scoped, d store.Decision
 }
 
 // publishDecided publishes approval.decided for req in tx.
-func (s *Service) publishDecided(ctx context.Context, tx *store.Scoped, req *store.ApprovalRequest, decision, note string) error {
+func (s *Service) publishDecided(ctx context.Context, tx *store.Scoped, req *store.ApprovalRequest, decision, note string, batch *events.BatchRef) error {
 	if s.Issuer.Events == nil {
 		return nil
 	}
@@ -129,7 +132,7 @@ func (s *Service) publishDecided(ctx context.Context, tx *store.Scoped, req *sto
 		return err
 	}
 	body := events.ApprovalDecision{RequestID: req.ID, Credential: events.CredentialOf(c, s.Issuer.CredentialURL(c.PublicID)),
-		Decision: decision, Note: note, Approvers: []events.Approver{}}
+		Decision: decision, Note: note, Approvers: []events.Approver{}, Batch: batch}
 	for _, a := range Current(req, decisions) {
 		body.Approvers = append(body.Approvers, events.Approver{UserID: a.ApproverID, Name: approverName(a), Role: deref(a.ApproverRole),
 			Decision: string(a.ApprovalStatus), Note: deref(a.ApprovalNotes), DecidedAt: decidedAt(a).UTC()})
@@ -190,6 +193,7 @@ func (w *SignWorker) Work(ctx context.Context, j *river.Job[Sign]) error {
 func Register(ws *jobs.Workers, s *Service) {
 	jobs.Add(ws, &SignWorker{Service: s})
 	jobs.Add(ws, &TimersWorker{Service: s})
+	jobs.Add(ws, &SignBatchWorker{Service: s})
 	ws.Every(TimersInterval, Timers{})
 }
 
@@ -225,7 +229,7 @@ func (s *Service) Sign(ctx context.Context, orgID, requestID string) (*issuance.
 	}
 	return s.Issuer.SignApproved(ctx, sc, req.CredentialID, evidence, email, store.Actor{},
 		func(tx *store.Scoped, c *store.Credential) error {
-			return s.publishDecided(ctx, tx, req, "approved", "")
+			return s.publishDecided(ctx, tx, req, "approved", "", nil)
 		})
 }
 

@@ -73,7 +73,7 @@ type fixture struct {
 // setup: an active organization whose Degree schema needs 2 approvals
 // of reviewers, an issuer and three reviewers; events published through a
 // queue that only inserts, the signing job recorded.
-func setup(t *testing.T, db *store.DB, baseURL string) *fixture {
+func setup(t testing.TB, db *store.DB, baseURL string) *fixture {
 	t.Helper()
 	keys, err := secret.NewKeyring(secret.Key{Raw: secret.GenerateKey()})
 	if err != nil {
@@ -335,13 +335,13 @@ func (f *fixture) resolver() vc.KeyResolver {
 	}
 }
 
-// The independent verifier accepts a credential carrying its approvals
-// as evidence, in both cryptosuites.
-func TestIndependentVerifierAcceptsApprovedCredentials(t *testing.T) {
-	db := storetest.Open(t, store.SQLite)
+// verifierSetup is setup with the organization's DID documents and
+// status lists served over HTTP, for the independent verifier.
+func verifierSetup(t *testing.T, db *store.DB) (*fixture, *httptest.Server) {
+	t.Helper()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	f := setup(t, db, srv.URL)
 	mux.HandleFunc("GET /orgs/{slug}/did.json", func(w http.ResponseWriter, r *http.Request) {
 		org, err := db.OrganizationBySlug(r.Context(), r.PathValue("slug"))
@@ -360,6 +360,14 @@ func TestIndependentVerifierAcceptsApprovedCredentials(t *testing.T) {
 		}
 		_, _ = w.Write(sl.JSON)
 	})
+	return f, srv
+}
+
+// The independent verifier accepts a credential carrying its approvals
+// as evidence, in both cryptosuites.
+func TestIndependentVerifierAcceptsApprovedCredentials(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	f, srv := verifierSetup(t, db)
 	ctx := context.Background()
 	var docs []any
 	for _, suite := range []string{vc.CryptosuiteRDFC, vc.CryptosuiteJCS} {

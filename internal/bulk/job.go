@@ -181,19 +181,31 @@ func (w *Worker) Run(ctx context.Context, args Job) (done bool, err error) {
 	}
 }
 
-// completed publishes bulk_batch.completed through the issuer's events
-// queue (nil: none) in the transaction that completes the batch, which
-// runs it only when it is the one that completes it: a retried or rescued
-// run publishes it once.
+// completed runs in the transaction that completes the batch, which
+// runs it only when it is the one that completes it (a retried or rescued
+// run does it once): when its rows were stored pending (their schema
+// requires approval) the batch becomes ONE approval request
+// (store.Scoped.OpenBatchApproval, approval.requested published with it);
+// bulk_batch.completed is published through the issuer's events queue
+// (nil: no event).
 func (w *Worker) completed(ctx context.Context) func(tx *store.Scoped, b *store.IssuanceBatch) error {
 	q := w.Issuer.Events
-	if q == nil {
-		return nil
-	}
 	return func(tx *store.Scoped, b *store.IssuanceBatch) error {
 		name := ""
 		if b.Filename != nil {
 			name = *b.Filename
+		}
+		req, err := tx.OpenBatchApproval(ctx, b.ID, b.CreatedBy, store.Actor{UserID: b.CreatedBy})
+		if err != nil {
+			return err
+		}
+		if q == nil {
+			return nil
+		}
+		if req != nil {
+			if err := w.approvalRequested(ctx, tx, b, req, name); err != nil {
+				return err
+			}
 		}
 		e, err := events.New(tx.OrganizationID(), events.BulkBatchCompleted, *b.CompletedAt, events.BatchCompleted{
 			BatchID: b.ID, FileName: name, Total: b.TotalRows, Issued: b.IssuedCount, Failed: b.FailedCount,
@@ -203,6 +215,33 @@ func (w *Worker) completed(ctx context.Context) func(tx *store.Scoped, b *store.
 		}
 		return events.Publish(ctx, tx, q, e)
 	}
+}
+
+// approvalRequested publishes approval.requested for a batch's request.
+func (w *Worker) approvalRequested(ctx context.Context, tx *store.Scoped, b *store.IssuanceBatch, req *store.ApprovalRequest, name string) error {
+	c, err := tx.Credential(ctx, req.CredentialID)
+	if err != nil {
+		return err
+	}
+	st, err := tx.BatchApprovalOf(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	asked := events.ApprovalAsked{RequestID: req.ID, Credential: events.CredentialOf(c, w.Issuer.CredentialURL(c.PublicID)),
+		Via: string(store.ViaWeb), Batch: &events.BatchRef{BatchID: b.ID, FileName: name, Count: st.Pending, Sample: len(req.SampleRows)}}
+	if b.CreatedBy != nil {
+		asked.RequestedBy = *b.CreatedBy
+	}
+	rules, err := tx.ApprovalRequirements(ctx, req.SchemaID)
+	if err != nil {
+		return err
+	}
+	asked.Required = events.RulesOf(rules)
+	e, err := events.New(tx.OrganizationID(), events.ApprovalRequested, req.CreatedAt, asked)
+	if err != nil {
+		return err
+	}
+	return events.Publish(ctx, tx, w.Issuer.Events, e)
 }
 
 // Chunk sizes: a run starts small and sizes each chunk after the last so

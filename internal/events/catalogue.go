@@ -152,6 +152,15 @@ type ApprovalAsked struct {
 	RequestedBy string     `json:"requested_by,omitempty" doc:"the user id of the person who asked, when a person did (not an API key)"`
 	Via         string     `json:"via" doc:"where the request came from: web, api or system"`
 	Required    []Rule     `json:"required" doc:"the rules that must all hold before the credential is signed"`
+	Batch       *BatchRef  `json:"batch,omitempty" doc:"for a bulk batch (one request for all its rows): the batch; credential is then its first row's"`
+}
+
+// BatchRef is the bulk batch an approval request is for.
+type BatchRef struct {
+	BatchID  string `json:"batch_id" doc:"the batch (its page: /credentials/bulk/{batch_id})"`
+	FileName string `json:"file_name,omitempty" doc:"the uploaded file's name"`
+	Count    int    `json:"count" doc:"how many credentials the decision applies to (the batch's valid rows)"`
+	Sample   int    `json:"sample" doc:"how many rows TrustCred picked at random for the reviewers to read"`
 }
 
 // Rule is one multi-signature requirement of an approval request.
@@ -179,6 +188,7 @@ type ApprovalDecision struct {
 	Note       string     `json:"note,omitempty" doc:"the rejection's note"`
 	Approvers  []Approver `json:"approvers" doc:"the decisions of the round that ended the request, oldest first"`
 	DecidedAt  time.Time  `json:"decided_at" doc:"when the request was decided"`
+	Batch      *BatchRef  `json:"batch,omitempty" doc:"for a bulk batch: the batch, published once for all its rows when the decision is made (each row's credential.issued follows as it is signed)"`
 }
 
 // ApprovalExpiry is the payload of approval.expired.

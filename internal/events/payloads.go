@@ -97,3 +97,17 @@ func Lifecycle(ctx context.Context, q jobs.Enqueuer, action store.OrganizationAc
 		return Publish(ctx, tx, q, e)
 	}
 }
+
+// RulesOf is the required part of approval.requested: the active
+// multi-signature requirements of the credential's schema.
+func RulesOf(reqs []store.MultisigRequirement) []Rule {
+	var out []Rule
+	for _, r := range reqs {
+		roles := make([]string, len(r.ApproverRoles))
+		for i, role := range r.ApproverRoles {
+			roles[i] = string(role)
+		}
+		out = append(out, Rule{Approvals: r.RequiredSignatures, Roles: roles})
+	}
+	return out
+}

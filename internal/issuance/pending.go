@@ -26,9 +26,10 @@ import (
 // SignApproved, which signs that very document (with the approvals as its
 // evidence) and makes the credential active.
 
-// ErrBulkApproval refuses a bulk row whose schema requires approval: a
-// batch is not yet one approval request.
-var ErrBulkApproval = fmt.Errorf("%w: this credential's schema requires approval before it is signed, and bulk batches cannot be approved yet: issue these credentials one by one", ErrCredential)
+// ErrBulkApproval refuses a request of SubmitBatch without a batch row
+// (seeding) whose schema requires approval: only a bulk batch's rows wait
+// together, as one request for the batch (park_batch.go).
+var ErrBulkApproval = fmt.Errorf("%w: this credential's schema requires approval before it is signed: issue it through a bulk batch or one by one", ErrCredential)
 
 // needsApproval reports whether credentials of the schema wait for
 // approval: it has an active multi-signature requirement, or an active
@@ -47,23 +48,44 @@ func needsApproval(ctx context.Context, sc *store.Scoped, schemaID string) ([]st
 
 // parkTemplate stores a checked template request as a pending credential.
 func (is *Issuer) parkTemplate(ctx context.Context, sc *store.Scoped, r Request, rules []store.MultisigRequirement, via store.StatusChannel, actor store.Actor) (*Issued, error) {
-	org, err := sc.Organization(ctx)
+	org, issuerDID, err := is.parkingIssuer(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
+	doc, row, err := is.pendingRow(org, issuerDID, r)
+	if err != nil {
+		return nil, err
+	}
+	return is.park(ctx, sc, doc, row, Cryptosuite(r.Template), rules, via, actor)
+}
+
+// parkingIssuer is the organization (active: ErrOrganizationInactive
+// otherwise) and the DID a pending credential names as its issuer until
+// it is signed.
+func (is *Issuer) parkingIssuer(ctx context.Context, sc *store.Scoped) (*store.Organization, string, error) {
+	org, err := sc.Organization(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	if org.Status != store.OrganizationActive {
-		return nil, ErrOrganizationInactive
+		return nil, "", ErrOrganizationInactive
 	}
 	issuerDID := org.DID
 	if org.DIDMethod != store.DIDKey {
 		if issuerDID, err = is.webDID(ctx, sc, org); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
+	return org, issuerDID, nil
+}
+
+// pendingRow is a template request's unsigned document and the row that
+// will store it pending (its public id, recipient, expiry).
+func (is *Issuer) pendingRow(org *store.Organization, issuerDID string, r Request) (map[string]any, *store.Credential, error) {
 	publicID := NewPublicID()
 	doc, err := is.Document(org, issuerDID, publicID, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var expires *time.Time
 	if v, ok := doc["validUntil"].(string); ok {
@@ -77,7 +99,7 @@ func (is *Issuer) parkTemplate(ctx context.Context, sc *store.Scoped, r Request,
 	if name := strings.TrimSpace(r.RecipientName); name != "" {
 		row.RecipientName = &name
 	}
-	return is.park(ctx, sc, doc, row, Cryptosuite(r.Template), rules, via, actor)
+	return doc, row, nil
 }
 
 // park seals doc (unsigned) into row, stores it pending with its approval
@@ -85,6 +107,40 @@ func (is *Issuer) parkTemplate(ctx context.Context, sc *store.Scoped, r Request,
 // document is canonicalized first: an undefined term is refused now, not
 // when the reviewers have approved it.
 func (is *Issuer) park(ctx context.Context, sc *store.Scoped, doc map[string]any, row *store.Credential, suite string, rules []store.MultisigRequirement, via store.StatusChannel, actor store.Actor) (*Issued, error) {
+	b, err := is.sealPending(doc, row, suite)
+	if err != nil {
+		return nil, err
+	}
+	err = sc.InTx(ctx, func(tx *store.Scoped) error {
+		req, err := tx.StorePendingCredential(ctx, store.Pending{Via: via, RequesterID: actor.UserID}, row, actor)
+		if err != nil {
+			return err
+		}
+		if is.Events == nil {
+			return nil
+		}
+		asked := events.ApprovalAsked{RequestID: req.ID, Credential: events.CredentialOf(row, is.CredentialURL(row.PublicID)), Via: string(via)}
+		if actor.UserID != nil {
+			asked.RequestedBy = *actor.UserID
+		}
+		asked.Required = events.RulesOf(rules)
+		e, err := events.New(row.IssuerID, events.ApprovalRequested, req.CreatedAt, asked)
+		if err != nil {
+			return err
+		}
+		return events.Publish(ctx, tx, is.Events, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Issued{Credential: row, Document: doc, JSON: b}, nil
+}
+
+// sealPending canonicalizes doc (an undefined term is refused now, not
+// when the reviewers have approved it) and seals it unsigned into row,
+// with its hash and the cryptosuite (default eddsa-rdfc-2022) it will be
+// signed with; it returns the document's JSON.
+func (is *Issuer) sealPending(doc map[string]any, row *store.Credential, suite string) ([]byte, error) {
 	if suite == "" {
 		suite = vc.CryptosuiteRDFC
 	}
@@ -105,35 +161,21 @@ func (is *Issuer) park(ctx context.Context, sc *store.Scoped, doc map[string]any
 	sum := sha256.Sum256(b)
 	hash := hex.EncodeToString(sum[:])
 	row.EncryptedData, row.DataHash, row.ProofType = sealed, &hash, &suite
-	err = sc.InTx(ctx, func(tx *store.Scoped) error {
-		req, err := tx.StorePendingCredential(ctx, store.Pending{Via: via, RequesterID: actor.UserID}, row, actor)
-		if err != nil {
-			return err
-		}
-		if is.Events == nil {
-			return nil
-		}
-		asked := events.ApprovalAsked{RequestID: req.ID, Credential: events.CredentialOf(row, is.CredentialURL(row.PublicID)), Via: string(via)}
-		if actor.UserID != nil {
-			asked.RequestedBy = *actor.UserID
-		}
-		for _, r := range rules {
-			roles := make([]string, len(r.ApproverRoles))
-			for i, role := range r.ApproverRoles {
-				roles[i] = string(role)
-			}
-			asked.Required = append(asked.Required, events.Rule{Approvals: r.RequiredSignatures, Roles: roles})
-		}
-		e, err := events.New(row.IssuerID, events.ApprovalRequested, req.CreatedAt, asked)
-		if err != nil {
-			return err
-		}
-		return events.Publish(ctx, tx, is.Events, e)
-	})
-	if err != nil {
-		return nil, err
+	return b, nil
+}
+
+// approvedDocument sets a pending document's issuer to the DID it is
+// signed under now and adds the evidence (nil: none).
+func approvedDocument(doc map[string]any, issuerDID string, evidence []any) {
+	switch iss := doc["issuer"].(type) {
+	case map[string]any:
+		iss["id"] = issuerDID
+	default:
+		doc["issuer"] = issuerDID
 	}
-	return &Issued{Credential: row, Document: doc, JSON: b}, nil
+	if len(evidence) > 0 {
+		doc["evidence"] = evidence
+	}
 }
 
 // PendingDocument is a pending credential's unsigned document: what its
@@ -185,15 +227,7 @@ func (is *Issuer) SignApproved(ctx context.Context, sc *store.Scoped, credential
 	if err != nil {
 		return nil, err
 	}
-	switch iss := doc["issuer"].(type) {
-	case map[string]any:
-		iss["id"] = s.issuerDID
-	default:
-		doc["issuer"] = s.issuerDID
-	}
-	if len(evidence) > 0 {
-		doc["evidence"] = evidence
-	}
+	approvedDocument(doc, s.issuerDID, evidence)
 	in := store.Issue{IssuerDID: s.issuerDID, Via: store.ViaSystem}
 	row := &store.Credential{ID: c.ID, SchemaID: c.SchemaID, TemplateID: c.TemplateID}
 	signed, b, err := is.signSealed(ctx, sc, s, doc, &in, row)

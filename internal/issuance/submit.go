@@ -45,6 +45,7 @@ func (is *Issuer) Submit(ctx context.Context, sc *store.Scoped, r Request, via s
 		return Outcome{}, err
 	}
 	if park && batchRowID != "" {
+		// A batch row waits with its batch (SubmitBatch), never alone.
 		return Outcome{}, ErrBulkApproval
 	}
 	var issued *Issued

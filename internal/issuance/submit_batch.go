@@ -32,7 +32,7 @@ var ErrInternal = errors.New("issuance: internal error")
 // SubmitBatch is Submit for many requests built from templates (a bulk
 // CSV batch, seeding): each request gets exactly Submit's checks
 // (CheckRecipient, CheckData through the compiled-schema cache, an expiry
-// in the past; ErrBulkApproval when its schema requires approval), and an error of its own in errs
+// in the past), and an error of its own in errs
 // when it is refused (FieldErrors, *DataError, ErrCredential, a signing
 // error, store.ErrRowDone when its batch row was issued by another run).
 // The work is done SubmitChunk requests at a time: the chunk's status
@@ -46,7 +46,10 @@ var ErrInternal = errors.New("issuance: internal error")
 // loses nothing (the rows stay pending) and duplicates nothing (entries
 // reserved for a chunk that is not stored stay unused). err is for what is
 // not a request's own (the database is down…): the chunks before it are
-// stored, the rest not.
+// stored, the rest not. A request whose schema requires approval is not
+// signed: with its batch row it is stored pending (parkChunk: the batch
+// becomes one approval request when it completes), without one it is
+// refused with ErrBulkApproval.
 func (is *Issuer) SubmitBatch(ctx context.Context, sc *store.Scoped, reqs []Request, via store.StatusChannel, rowIDs []string, actor store.Actor) (out []Outcome, errs []error, err error) {
 	if rowIDs != nil && len(rowIDs) != len(reqs) {
 		return nil, nil, fmt.Errorf("issuance: %d batch rows for %d requests", len(rowIDs), len(reqs))
@@ -70,7 +73,7 @@ func (is *Issuer) submitChunk(ctx context.Context, sc *store.Scoped, reqs []Requ
 	// The signers, one per cryptosuite, prepared before any transaction.
 	signers := map[string]*signer{}
 	var org *store.Organization
-	var valid []int
+	var valid, waiting []int
 	parked := map[string]bool{} // schema → it requires approval
 	for i, r := range reqs {
 		if errs[i] != nil {
@@ -84,8 +87,12 @@ func (is *Issuer) submitChunk(ctx context.Context, sc *store.Scoped, reqs []Requ
 			}
 			parked[r.Template.SchemaID] = park
 		}
-		if park {
+		switch {
+		case park && rowIDs == nil:
 			errs[i] = ErrBulkApproval
+			continue
+		case park:
+			waiting = append(waiting, i)
 			continue
 		}
 		suite := Cryptosuite(r.Template)
@@ -101,6 +108,11 @@ func (is *Issuer) submitChunk(ctx context.Context, sc *store.Scoped, reqs []Requ
 			org, signers[suite] = o, s
 		}
 		valid = append(valid, i)
+	}
+	if len(waiting) > 0 {
+		if err := is.parkChunk(ctx, sc, reqs, via, rowIDs, waiting, actor, out, errs); err != nil {
+			return err
+		}
 	}
 	if len(valid) == 0 {
 		return nil

@@ -40,6 +40,10 @@ const (
 //     defines approver, approverRole, approvedAt, approvalStep,
 //     requiredApprovals and eligibleApprovers.
 //
+//   - TrustCredBatchSample, the evidence entry of a bulk batch's credential
+//     recording the sample of rows its reviewers read (batchSize,
+//     sampleSize, sampledRows).
+//
 // Outside a TrustCredSubject node nothing is added: the VC v2 context has no
 // @vocab, so an undefined property anywhere else is refused with
 // ErrUndefinedTerm.
@@ -47,6 +51,10 @@ const (
 	TypeTrustCredCredential = "TrustCredCredential"
 	TypeTrustCredSubject    = "TrustCredSubject"
 	TypeTrustCredApproval   = "TrustCredApproval"
+	// TypeTrustCredBatchSample is the evidence entry of a credential of a
+	// bulk batch approved as one request: the random sample of rows its
+	// reviewers read (batchSize, sampleSize, sampledRows).
+	TypeTrustCredBatchSample = "TrustCredBatchSample"
 )
 
 // ErrUnknownContext is returned for a context URL the offline document loader

@@ -85,6 +85,7 @@ type Detail struct {
 	Steps             []Step // the workflow's steps (none without one)
 	History           []Event
 	Decision          Decision
+	Batch             *Batch // a bulk batch's request (batch.templ); nil for one credential's
 }
 
 // Rule is one requirement with its approvals so far.

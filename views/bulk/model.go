@@ -116,6 +116,10 @@ type Progress struct {
 	SendEmail                    bool
 	Failures                     []Failure // when done
 	Zip                          *Zip      // when done with credentials issued
+	// Approval is the batch's approval request when its schema requires
+	// approval (approval.templ): the rows were stored pending and wait
+	// for one decision on the whole batch, then for their signing.
+	Approval *Approval
 }
 
 // Zip is the state of the ZIP of a batch's certificate PDFs.
@@ -157,8 +161,12 @@ func (z Zip) FailedLine() string {
 	return strconv.Itoa(z.Failed) + " PDFs could not be made:"
 }
 
-// Done reports whether the batch has ended.
-func (p Progress) Done() bool { return p.Status == "completed" || p.Status == "cancelled" }
+// Done reports whether the batch has ended: its rows processed and,
+// when it was approved, every credential signed (the page polls until
+// then).
+func (p Progress) Done() bool {
+	return (p.Status == "completed" || p.Status == "cancelled") && (p.Approval == nil || !p.Approval.Signing())
+}
 
 // Processed is the rows issued or failed so far.
 func (p Progress) Processed() int { return p.Issued + p.Failed }
