@@ -96,5 +96,7 @@ func Models() []any {
 		&StatusChangeRequest{},
 		// 00030 marketplace reviews
 		&TemplateReviewVote{}, &MarketplaceReport{},
+		// 00038 approvals of schemas (and members)
+		&ResourceApprovalRequest{}, &ResourceApprovalDecision{},
 	}
 }

@@ -338,15 +338,19 @@ func (w *TimersWorker) Run(ctx context.Context) (map[store.TimerKind]int, error)
 	done := map[store.TimerKind]int{}
 	for _, d := range due {
 		sc := w.DB.Scoped(d.OrganizationID)
+		remind, escalate, expire := sc.RemindApprovers, sc.EscalateApproval, sc.ExpireApproval
+		if d.ResourceType != "credential" { // a schema's request (store/approval_kinds.go)
+			remind, escalate, expire = sc.RemindResourceApprovers, sc.EscalateResourceApproval, sc.ExpireResourceApproval
+		}
 		var n int
 		switch d.Kind {
 		case store.TimerRemind:
-			n, err = sc.RemindApprovers(ctx, d.InstanceID, now)
+			n, err = remind(ctx, d.InstanceID, now)
 		case store.TimerEscalate:
-			n, err = sc.EscalateApproval(ctx, d.InstanceID, now)
+			n, err = escalate(ctx, d.InstanceID, now)
 		case store.TimerExpire:
 			var ok bool
-			if ok, err = sc.ExpireApproval(ctx, d.InstanceID, now); ok {
+			if ok, err = expire(ctx, d.InstanceID, now); ok {
 				n = 1
 			}
 		}
