@@ -43,7 +43,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	certificates := &handlers.Certificates{DB: d.DB, Issuer: issuer, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, Log: d.Log}
 	certDesigns := &handlers.Designs{Certs: certificates}
 	verifications := &handlers.Verifications{}
-	schemas := &handlers.Schemas{}
+	schemas := &handlers.Schemas{Issuer: issuer}
 	templates := &handlers.Templates{Issuer: issuer, Verify: d.Services.Verify}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}

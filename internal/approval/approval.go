@@ -128,7 +128,7 @@ func (s *Service) publishDecided(ctx context.Context, tx *store.Scoped, req *sto
 	if err != nil {
 		return err
 	}
-	body := events.ApprovalDecision{RequestID: req.ID, Credential: events.CredentialOf(c, s.Issuer.CredentialURL(c.PublicID)),
+	body := events.ApprovalDecision{RequestID: req.ID, ResourceType: "credential", Credential: events.CredentialOf(c, s.Issuer.CredentialURL(c.PublicID)),
 		Decision: decision, Note: note, Approvers: []events.Approver{}}
 	for _, a := range Current(req, decisions) {
 		body.Approvers = append(body.Approvers, events.Approver{UserID: a.ApproverID, Name: approverName(a), Role: deref(a.ApproverRole),
