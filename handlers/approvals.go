@@ -49,8 +49,8 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 	id := auth.Current(c)
 	ctx := c.UserContext()
 	m := view.Index{Filter: view.Filter{Schema: c.Query("schema"), Template: c.Query("template"), Requester: c.Query("requester"),
-		Age: c.Query("age"), Step: c.Query("step")}}
-	m.Filtered = form.Filtered(m.Filter.Schema, m.Filter.Template, m.Filter.Requester, m.Filter.Age, m.Filter.Step)
+		Age: c.Query("age"), Step: c.Query("step"), Type: c.Query("type")}}
+	m.Filtered = form.Filtered(m.Filter.Schema, m.Filter.Template, m.Filter.Requester, m.Filter.Age, m.Filter.Step, m.Filter.Type)
 	schemas, err := id.Scope.Schemas(ctx)
 	if err != nil {
 		return m, 0, err
@@ -96,6 +96,15 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		return m, 0, err
 	}
 	errs := map[string]string{}
+	switch m.Filter.Type {
+	case "", view.TypeSchema:
+		if m.Resources, err = h.resources(c); err != nil {
+			return m, 0, err
+		}
+	case view.TypeCredential:
+	default:
+		errs["type"] = "Choose a type from the list."
+	}
 	f := store.InboxFilter{}
 	if v := m.Filter.Schema; v != "" {
 		if !slices.ContainsFunc(m.Schemas, func(o ui.Option) bool { return o.Value == v }) {
@@ -131,8 +140,11 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 	}
 	cur := form.ParseCursor(errs, c.Query("after"))
 	if len(errs) > 0 {
-		m.Error = form.Summary(errs, "schema", "template", "step", "requester", "age")
+		m.Error = form.Summary(errs, "type", "schema", "template", "step", "requester", "age")
 		return m, fiber.StatusUnprocessableEntity, nil
+	}
+	if m.Filter.Type == view.TypeSchema {
+		return m, fiber.StatusOK, nil // the schemas alone
 	}
 	page, err := id.Scope.ApprovalInbox(ctx, f, store.InboxPage{Cursor: cur})
 	if err != nil {
@@ -160,7 +172,7 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		m.Rows = append(m.Rows, r)
 	}
 	params := map[string]string{"schema": m.Filter.Schema, "template": m.Filter.Template, "step": m.Filter.Step,
-		"requester": m.Filter.Requester, "age": m.Filter.Age}
+		"requester": m.Filter.Requester, "age": m.Filter.Age, "type": m.Filter.Type}
 	if cur != nil {
 		m.Newer = form.Link(view.Path, params)
 	}
@@ -276,20 +288,7 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 	if err != nil {
 		return view.Detail{}, err
 	}
-	for _, st := range steps {
-		v := view.Step{Number: st.Step, Name: st.Name, Given: min(st.Approvals, st.Required), Required: st.Required, State: "next",
-			Escalated: st.Escalated}
-		switch {
-		case st.Done:
-			v.State = "done"
-		case st.Current:
-			v.State = "current"
-		}
-		if st.DueAt != nil {
-			v.Due, v.DueISO = stamp(*st.DueAt), iso(*st.DueAt)
-		}
-		m.Steps = append(m.Steps, v)
-	}
+	m.Steps = stepViews(steps)
 	decisions, err := sc.ApprovalDecisions(ctx, req.ID)
 	if err != nil {
 		return view.Detail{}, err
@@ -335,15 +334,8 @@ func (h *Approvals) detail(c *fiber.Ctx, reqID string) (view.Detail, error) {
 	if m.Decision.StepUp, err = h.stepUp(c); err != nil {
 		return view.Detail{}, err
 	}
-	// The people this person stands in for now, to decide in their place.
-	absent, err := sc.StandingInFor(ctx, id.User.ID, time.Now())
-	if err != nil {
+	if m.Decision.ActingFor, err = actingForOptions(c, req.RequesterID); err != nil {
 		return view.Detail{}, err
-	}
-	for _, u := range absent {
-		if req.RequesterID == nil || *req.RequesterID != u.ID {
-			m.Decision.ActingFor = append(m.Decision.ActingFor, ui.Option{Value: u.ID, Label: "For " + memberName(&u) + " (standing in)"})
-		}
 	}
 	switch {
 	case req.Status != store.RequestPending:

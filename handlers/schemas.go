@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,8 +16,10 @@ import (
 	"gorm.io/datatypes"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/internal/authz"
 	"github.com/trustcred/trustcred/internal/credschema"
+	"github.com/trustcred/trustcred/internal/issuance"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/views/layout"
@@ -25,7 +28,12 @@ import (
 
 // Schemas serves the credential schemas pages: the list, the field builder
 // (new, edit, new version), a schema's page and its JSON Schema.
-type Schemas struct{}
+type Schemas struct {
+	// Issuer's Events is where approval.requested is published when a
+	// new schema waits for the organization's schema_creation workflow
+	// (nil Issuer or Events: not published).
+	Issuer *issuance.Issuer
+}
 
 // canWrite reports whether the signed-in user may design schemas and templates.
 func canWrite(c *fiber.Ctx) bool {
@@ -42,7 +50,7 @@ func (h *Schemas) Index(c *fiber.Ctx) error {
 	m := schemas.Index{CanWrite: canWrite(c)}
 	for _, s := range list {
 		m.Items = append(m.Items, schemas.ListItem{ID: s.ID, Name: s.Name, Version: s.Version, Fields: len(s.Fields),
-			Templates: s.Templates, Active: s.Active, InUse: s.InUse, Updated: when(s.UpdatedAt)})
+			Templates: s.Templates, Active: s.Active, InUse: s.InUse, Approval: schemaApproval(&s.CredentialSchema), Updated: when(s.UpdatedAt)})
 	}
 	render.SetTitle(c, "Credential schemas")
 	return render.Page(c, fiber.StatusOK, schemas.IndexPage(m))
@@ -165,13 +173,10 @@ func (h *Schemas) submit(c *fiber.Ctx, f schemas.Form, cs *store.CredentialSchem
 	change := store.SchemaChange{Name: f.Name, Version: f.Version, Fields: fields, Definition: def}
 	var saved *store.CredentialSchema
 	var err error
-	switch {
-	case cs == nil:
-		saved, err = s.CreateSchema(ctx, change, actor)
-	case f.InUse:
-		saved, err = s.NewSchemaVersion(ctx, cs.ID, change, actor)
-	default:
+	if cs != nil && !f.InUse {
 		saved, err = s.UpdateSchema(ctx, cs.ID, change, actor)
+	} else {
+		saved, err = h.create(ctx, s, cs, change, actor)
 	}
 	var fe store.FieldErrors
 	switch {
@@ -190,6 +195,9 @@ func (h *Schemas) submit(c *fiber.Ctx, f schemas.Form, cs *store.CredentialSchem
 			}
 		}
 		return h.invalid(c, f)
+	case errors.Is(err, store.ErrSchemaAwaitingApproval):
+		f.Errors[""] = "This schema waits for its reviewers' approval: it cannot change until they decide. If it needs changes, ask a reviewer to reject it with a note, then make it again."
+		return h.invalid(c, f)
 	case errors.Is(err, store.ErrSchemaInUse):
 		f.Errors[""] = "Credentials were issued with this schema a moment ago, so it can no longer change. Open it again to make a new version."
 		return h.invalid(c, f)
@@ -197,6 +205,8 @@ func (h *Schemas) submit(c *fiber.Ctx, f schemas.Form, cs *store.CredentialSchem
 		return err
 	}
 	switch {
+	case saved.ApprovalStatus == store.SchemaPendingApproval:
+		render.Flash(c, layout.FlashSuccess, "Schema “"+saved.Name+"” "+saved.Version+" saved. It waits for approval: your organization's reviewers are told, and it can be used once they approve it.")
 	case cs == nil:
 		render.Flash(c, layout.FlashSuccess, "Schema “"+saved.Name+"” "+saved.Version+" created.")
 	case f.InUse:
@@ -280,7 +290,12 @@ func (h *Schemas) Show(c *fiber.Ctx) error {
 		return err
 	}
 	m := schemas.Show{ID: cs.ID, Name: cs.Name, Version: cs.Version, Active: cs.Active, InUse: inUse,
-		JSON: pretty(cs.SchemaDefinition), CanWrite: canWrite(c)}
+		JSON: pretty(cs.SchemaDefinition), CanWrite: canWrite(c), Approval: schemaApproval(cs)}
+	if m.Approval != "" {
+		if err := schemaApprovalNote(c, cs, &m); err != nil {
+			return err
+		}
+	}
 	for _, f := range cs.Fields {
 		m.Fields = append(m.Fields, schemas.Field{Name: f.Name, Label: f.Label, Type: typeLabel(f.Type), Required: f.Required, Rules: rules(f)})
 	}
@@ -322,6 +337,10 @@ func (h *Schemas) Deactivate(c *fiber.Ctx) error { return h.setActive(c, false) 
 
 func (h *Schemas) setActive(c *fiber.Ctx, active bool) error {
 	cs, err := auth.Current(c).Scope.SetSchemaActive(c.UserContext(), c.Params("id"), active, auth.Actor(c))
+	if errors.Is(err, store.ErrSchemaAwaitingApproval) || errors.Is(err, store.ErrSchemaRejected) {
+		render.Flash(c, layout.FlashError, "The schema cannot be activated: "+err.Error()+".")
+		return render.Redirect(c, "/schemas/"+c.Params("id"))
+	}
 	if err != nil {
 		return err
 	}
@@ -646,4 +665,57 @@ func fromLibrary(c *fiber.Ctx, op string, rows []schemas.Row) ([]schemas.Row, er
 		return nil, err
 	}
 	return append(rows, rowOf(f.SchemaField())), nil
+}
+
+// create makes a new schema (from is nil) or the next version of from, in
+// one transaction with approval.requested when it waits for the
+// organization's schema_creation workflow.
+func (h *Schemas) create(ctx context.Context, s *store.Scoped, from *store.CredentialSchema, change store.SchemaChange, actor store.Actor) (*store.CredentialSchema, error) {
+	var saved *store.CredentialSchema
+	err := s.InTx(ctx, func(tx *store.Scoped) error {
+		var err error
+		if from == nil {
+			saved, err = tx.CreateSchema(ctx, change, actor)
+		} else {
+			saved, err = tx.NewSchemaVersion(ctx, from.ID, change, actor)
+		}
+		if err != nil || saved.ApprovalStatus != store.SchemaPendingApproval || h.Issuer == nil || h.Issuer.Events == nil {
+			return err
+		}
+		req, err := tx.ResourceApprovalFor(ctx, store.KindSchema, saved.ID)
+		if err != nil {
+			return err
+		}
+		return approval.PublishSchemaRequested(ctx, tx, h.Issuer.Events, saved, req, string(store.ViaWeb))
+	})
+	return saved, err
+}
+
+// schemaApproval is the schema's approval as its views show it: "" when
+// it is usable.
+func schemaApproval(cs *store.CredentialSchema) string {
+	if cs.ApprovalStatus == store.SchemaApproved {
+		return ""
+	}
+	return string(cs.ApprovalStatus)
+}
+
+// schemaApprovalNote adds the link to a waiting or rejected schema's
+// request (for those who may open the inbox) and the rejection's note.
+func schemaApprovalNote(c *fiber.Ctx, cs *store.CredentialSchema, m *schemas.Show) error {
+	id := auth.Current(c)
+	req, err := id.Scope.ResourceApprovalFor(c.UserContext(), store.KindSchema, cs.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if authz.Can(id.User.Role, authz.ApprovalsDecide) {
+		m.ApprovalLink = "/approvals/resources/" + req.ID
+	}
+	if req.DecisionNote != nil {
+		m.RejectNote = ": " + *req.DecisionNote
+	}
+	return nil
 }

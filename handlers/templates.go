@@ -377,6 +377,12 @@ func (h *Templates) save(c *fiber.Ctx, f templates.Form) error {
 func templateMessage(key, msg string) string {
 	switch key {
 	case "schema_id":
+		switch msg {
+		case store.ErrSchemaAwaitingApproval.Error():
+			return "This schema awaits approval by your organization's reviewers: choose another, or wait until they approve it."
+		case store.ErrSchemaRejected.Error():
+			return "The reviewers rejected this schema: choose another."
+		}
 		return "Choose one of your organization's active schemas."
 	case "kind":
 		return "Choose a kind from the list."

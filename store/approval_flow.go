@@ -347,38 +347,14 @@ func (s *Scoped) DecideApproval(ctx context.Context, d Decision, actor Actor) (*
 		if req.Status != RequestPending {
 			return ErrApprovalNotPending
 		}
-		if req.RequesterID != nil && *req.RequesterID == d.ApproverID {
-			return ErrOwnRequest
-		}
 		now := time.Now().UTC()
-		approver, err := s.decider(tx, d.ApproverID)
-		if err != nil {
-			return err
-		}
-		// Decided for: the person whose place the decision takes (the
-		// absent approver when a delegate decides), judged by their role.
-		decider := approver
-		if d.ActingForID != "" {
-			if approver, err = s.decider(tx, d.ActingForID); err != nil {
-				return err
-			}
-			if req.RequesterID != nil && *req.RequesterID == approver.ID {
-				return ErrOwnRequest
-			}
-			delegate, err := s.activeDelegate(tx, approver.ID, now)
-			if err != nil {
-				return err
-			}
-			if delegate == nil || delegate.ID != decider.ID || approver.ID == decider.ID {
-				return ErrNotDelegate
-			}
-		}
 		plan, err := s.planOf(tx, req)
 		if err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(plan.rulesAt(req.CurrentStep), func(r Rule) bool { return r.Lets(approver.ID, approver.Role) }) {
-			return ErrNotEligible
+		decider, approver, err := s.judgeDecider(tx, d, req.RequesterID, plan, req.CurrentStep, now)
+		if err != nil {
+			return err
 		}
 		// Once per round: a person who decided at an earlier step of a
 		// workflow does not decide again at a later one (their approval
@@ -487,6 +463,43 @@ func (s *Scoped) decider(tx *gorm.DB, id string) (*User, error) {
 		return nil, err
 	}
 	return &u, nil
+}
+
+// judgeDecider applies the rules every kind of request shares to a
+// decision at step of plan: the person deciding (decider) is an active
+// member, not the requester; when they decide for an absent approver they
+// are that person's delegate now; the person decided for (approver, the
+// decider themselves otherwise) is let decide by a rule of the step, by
+// the role they hold now. ErrOwnRequest, ErrNotDelegate, ErrNotEligible.
+func (s *Scoped) judgeDecider(tx *gorm.DB, d Decision, requesterID *string, plan approvalPlan, step int, now time.Time) (decider, approver *User, err error) {
+	if requesterID != nil && *requesterID == d.ApproverID {
+		return nil, nil, ErrOwnRequest
+	}
+	if decider, err = s.decider(tx, d.ApproverID); err != nil {
+		return nil, nil, err
+	}
+	// Decided for: the person whose place the decision takes (the absent
+	// approver when a delegate decides), judged by their role.
+	approver = decider
+	if d.ActingForID != "" {
+		if approver, err = s.decider(tx, d.ActingForID); err != nil {
+			return nil, nil, err
+		}
+		if requesterID != nil && *requesterID == approver.ID {
+			return nil, nil, ErrOwnRequest
+		}
+		delegate, err := s.activeDelegate(tx, approver.ID, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		if delegate == nil || delegate.ID != decider.ID || approver.ID == decider.ID {
+			return nil, nil, ErrNotDelegate
+		}
+	}
+	if !slices.ContainsFunc(plan.rulesAt(step), func(r Rule) bool { return r.Lets(approver.ID, approver.Role) }) {
+		return nil, nil, ErrNotEligible
+	}
+	return decider, approver, nil
 }
 
 // actingFor is "x@… acting for y@…", or the decider's email alone.

@@ -37,6 +37,9 @@ type DueTimer struct {
 	OrganizationID string
 	InstanceID     string
 	Kind           TimerKind
+	// ResourceType is the instance's: "credential" (RemindApprovers…),
+	// or a resource request's kind (RemindResourceApprovers…, 00038).
+	ResourceType string
 }
 
 // DueApprovalTimers lists, across every organization (the job's
@@ -54,9 +57,9 @@ func (db *DB) DueApprovalTimers(ctx context.Context, now time.Time, limit int) (
 	} {
 		var rows []DueTimer
 		err := db.gorm.WithContext(ctx).Table("workflow_instances").
-			Select("approval_workflows.organization_id, workflow_instances.id AS instance_id").
+			Select("approval_workflows.organization_id, workflow_instances.id AS instance_id, workflow_instances.resource_type").
 			Joins("JOIN approval_workflows ON approval_workflows.id = workflow_instances.workflow_id").
-			Where("workflow_instances.status = ? AND workflow_instances.resource_type = ?", WorkflowInProgress, "credential").
+			Where("workflow_instances.status = ? AND workflow_instances.resource_type IN ?", WorkflowInProgress, []string{"credential", string(KindSchema)}).
 			Where(k.cond, now.UTC()).Order("workflow_instances.id").Limit(limit).Scan(&rows).Error
 		if err != nil {
 			return nil, err

@@ -407,6 +407,12 @@ func (s *Scoped) ApprovalSteps(ctx context.Context, requestID string) ([]Approva
 	if err != nil {
 		return nil, err
 	}
+	return p.stepsView(given, req.Status, req.CurrentStep), nil
+}
+
+// stepsView is the steps of a request in status at step current, with
+// the round's approvals given.
+func (p approvalPlan) stepsView(given []roundApproval, status ApprovalRequestStatus, current int) []ApprovalStep {
 	var out []ApprovalStep
 	for _, t := range p.stepTallies(given) {
 		out = append(out, ApprovalStep{Step: t.Step, Name: p.stepName(t.Step), Required: t.Required, Approvals: t.Approvals})
@@ -421,8 +427,8 @@ func (s *Scoped) ApprovalSteps(ctx context.Context, requestID string) ([]Approva
 	}
 	for i := range out {
 		k := out[i].Step
-		out[i].Done = req.Status == RequestApproved || k < req.CurrentStep
-		out[i].Current = req.Status == RequestPending && k == req.CurrentStep
+		out[i].Done = status == RequestApproved || k < current
+		out[i].Current = status == RequestPending && k == current
 		if out[i].Current && p.inst != nil {
 			out[i].Escalated = p.inst.EscalatedAt != nil
 			out[i].DueAt = p.inst.EscalateAt
@@ -431,7 +437,7 @@ func (s *Scoped) ApprovalSteps(ctx context.Context, requestID string) ([]Approva
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // StandingInFor are the active approvers whose running delegation (at

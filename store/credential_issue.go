@@ -204,7 +204,7 @@ func (s *Scoped) ownRefs(tx *gorm.DB, creds []*Credential) error {
 			return ErrNotFound
 		}
 	}
-	return nil
+	return s.usableSchemas(tx, schemas)
 }
 
 // pendingRow reads one of the organization's batch rows through q (locked

@@ -30,7 +30,7 @@ import (
 func allModels() []any { return store.Models() }
 
 // Tables present after each migration version.
-var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51, 36: 51, 37: 51, 38: 51, 39: 51, 40: 51, 41: 52, 42: 52, 43: 52}
+var tablesAt = map[int64]int{0: 0, 1: 11, 2: 20, 3: 33, 4: 35, 5: 35, 6: 35, 7: 35, 8: 35, 9: 40, 10: 40, 11: 40, 12: 40, 13: 40, 14: 40, 15: 40, 16: 40, 17: 40, 18: 40, 19: 40, 20: 40, 21: 41, 22: 42, 23: 44, 24: 44, 25: 47, 26: 47, 27: 48, 28: 48, 29: 49, 30: 51, 31: 51, 32: 51, 33: 51, 34: 51, 35: 51, 36: 51, 37: 51, 38: 53, 39: 53, 40: 53, 41: 54, 42: 54, 43: 54}
 
 // latest is the newest migration version.
 const latest = 43
@@ -486,6 +486,14 @@ func testRoundTrip(t *testing.T, d dialect) {
 		Via: store.ViaWeb, RequesterID: &user.ID})
 	create(&store.BrandAsset{OrganizationID: org.ID, Name: "seal", ContentType: "image/png", SHA256: strings.Repeat("ab", 32), Size: 120,
 		Width: 40, Height: 30, UploadedBy: &user.ID, DeletedAt: &now})
+	rar := &store.ResourceApprovalRequest{OrganizationID: org.ID, ResourceType: store.KindSchema, ResourceID: cs.ID, InstanceID: &wi.ID,
+		RequesterID: &user.ID}
+	create(rar)
+	if rar.Status != store.RequestPending || rar.Round != 1 || rar.CurrentStep != 1 {
+		t.Errorf("resource approval request defaults: %q %d %d", rar.Status, rar.Round, rar.CurrentStep)
+	}
+	create(&store.ResourceApprovalDecision{OrganizationID: org.ID, RequestID: rar.ID, ApproverID: delegate.ID, ActingForID: &user.ID,
+		Decision: store.DecisionApproved, Note: ptr("fine"), ApproverRole: "reviewer", DecidedAt: now})
 	// (An adoption's template is the copy; one template serves as both here.)
 	create(&store.TemplateAdoption{OrganizationID: org.ID, TemplateID: tpl.ID, SourceTemplateID: &tpl.ID, SourceVersion: 1,
 		SourceName: "BSc", SourceIssuer: "Example University", AdoptedBy: &user.ID})
@@ -674,6 +682,12 @@ func testRoundTrip(t *testing.T, d dialect) {
 			res = db.Save(x)
 		case *store.StatusChangeRequest:
 			x.Status, x.DecisionNote, x.DecidedAt = store.RequestRejected, ptr("Not without the registrar"), &later
+			res = db.Save(x)
+		case *store.ResourceApprovalRequest:
+			x.Status, x.DecisionNote, x.DecidedAt, x.CurrentStep, x.InstanceID = store.RequestRejected, ptr("Not this one"), &later, 2, nil
+			res = db.Save(x)
+		case *store.ResourceApprovalDecision:
+			x.Decision, x.Note, x.ActingForID = store.DecisionRejected, nil, nil
 			res = db.Save(x)
 		case *store.UserToken:
 			x.UsedAt = &later
@@ -883,6 +897,9 @@ func testConstraints(t *testing.T, d dialect) {
 		{"field type", "check", &store.CustomField{OrganizationID: org.ID, FieldName: "f", FieldType: "color", FieldLabel: "F"}},
 		{"workflow type", "check", &store.ApprovalWorkflow{OrganizationID: org.ID, WorkflowName: "w", WorkflowType: "vacation"}},
 		{"workflow status", "check", &store.WorkflowInstance{WorkflowID: wf.ID, ResourceType: "credential", ResourceID: missing, Status: "paused"}},
+		{"schema approval status", "check", &store.CredentialSchema{Name: "S2", Version: "1", OrganizationID: org.ID, ApprovalStatus: "maybe"}},
+		{"resource kind", "check", &store.ResourceApprovalRequest{OrganizationID: org.ID, ResourceType: "template", ResourceID: missing}},
+		{"resource decision", "check", &store.ResourceApprovalDecision{OrganizationID: org.ID, RequestID: missing, ApproverID: user.ID, Decision: "maybe", ApproverRole: "admin"}},
 	}
 	for _, c := range refused {
 		err := db.Create(c.model).Error

@@ -67,8 +67,12 @@ type CredentialSchema struct {
 	SchemaURI        *string        `validate:"omitnil,max=2048,url"` // published URL of the schema (credentialSchema.id); nil until published
 	Fields           datatypes.JSONSlice[SchemaField]
 	Active           bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ApprovalStatus is approved, or pending while the organization's
+	// schema_creation workflow decides on it, or rejected (00038; see
+	// approval_kinds.go). Only an approved schema is usable.
+	ApprovalStatus SchemaApprovalStatus `gorm:"default:approved" validate:"required,oneof=approved pending rejected"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 
 	Organization *Organization `gorm:"foreignKey:OrganizationID" validate:"-"`
 }
@@ -79,6 +83,9 @@ func (s *CredentialSchema) BeforeCreate(*gorm.DB) error { return newID(&s.ID) }
 
 func (s *CredentialSchema) BeforeSave(*gorm.DB) error {
 	emptyIfNil(&s.Fields)
+	if s.ApprovalStatus == "" {
+		s.ApprovalStatus = SchemaApproved
+	}
 	if len(s.SchemaDefinition) == 0 {
 		s.SchemaDefinition = datatypes.JSON("{}")
 	}
@@ -236,7 +243,10 @@ func taken() error {
 }
 
 // CreateSchema stores a new active schema of the organization and audits
-// it (schema.created). A name and version the organization already has is
+// it (schema.created); while the organization has an active
+// schema_creation workflow the schema is stored inactive and pending
+// approval with its request (approval_kinds.go), in the same transaction
+// (joined when the handle is InTx's, for the caller's event). A name and version the organization already has is
 // a FieldErrors with "version": "a schema with this name and version exists".
 func (s *Scoped) CreateSchema(ctx context.Context, c SchemaChange, actor Actor) (*CredentialSchema, error) {
 	c.Name, c.Version = strings.TrimSpace(c.Name), strings.TrimSpace(c.Version)
@@ -245,17 +255,24 @@ func (s *Scoped) CreateSchema(ctx context.Context, c SchemaChange, actor Actor) 
 	}
 	cs := &CredentialSchema{Name: c.Name, Version: c.Version, OrganizationID: s.orgID, Active: true,
 		Fields: datatypes.NewJSONSlice(c.Fields), SchemaDefinition: datatypes.JSON(c.Definition)}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.joinTx(ctx, func(tx *gorm.DB) error {
 		if t, err := s.versionTaken(tx, c.Name, c.Version, ""); err != nil || t {
 			return errors.Join(err, cond(t, taken()))
+		}
+		wf, err := s.parkSchema(tx, cs)
+		if err != nil {
+			return err
 		}
 		if err := tx.Create(cs).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &s.orgID
-		return audit(tx, actor, "schema.created", "credential_schema", cs.ID, AuditDetails{
+		if err := audit(tx, actor, "schema.created", "credential_schema", cs.ID, AuditDetails{
 			Summary: fmt.Sprintf("Created schema %q version %s with %d fields", cs.Name, cs.Version, len(c.Fields)),
-		})
+		}); err != nil {
+			return err
+		}
+		return s.startSchemaApproval(tx, wf, cs, actor)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return nil, taken() // a concurrent creation won
@@ -300,6 +317,9 @@ func (s *Scoped) UpdateSchema(ctx context.Context, id string, c SchemaChange, ac
 		var err error
 		if cs, err = s.lockSchema(tx, id); err != nil {
 			return err
+		}
+		if cs.ApprovalStatus == SchemaPendingApproval {
+			return ErrSchemaAwaitingApproval // its reviewers decide on what they saw
 		}
 		if used, err := schemaInUse(tx, id); err != nil || used {
 			return errors.Join(err, cond(used, ErrSchemaInUse))
@@ -359,10 +379,12 @@ func sameJSON(a, b []byte) bool {
 // as it is (credentials and templates keep pointing at it): same name, the
 // given fields and definition, c.Version or else the next free version
 // after the old one (NextVersion: "1.0" → "1.1", "2" → "3"). c.Name is
-// ignored. Audited as schema.versioned on the new schema.
+// ignored. Audited as schema.versioned on the new schema. Like
+// CreateSchema, the new version waits pending under an active
+// schema_creation workflow.
 func (s *Scoped) NewSchemaVersion(ctx context.Context, id string, c SchemaChange, actor Actor) (*CredentialSchema, error) {
 	var next *CredentialSchema
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.joinTx(ctx, func(tx *gorm.DB) error {
 		old, err := s.lockSchema(tx, id)
 		if err != nil {
 			return err
@@ -391,14 +413,21 @@ func (s *Scoped) NewSchemaVersion(ctx context.Context, id string, c SchemaChange
 		}
 		next = &CredentialSchema{Name: c.Name, Version: c.Version, OrganizationID: s.orgID, Active: true,
 			Fields: datatypes.NewJSONSlice(c.Fields), SchemaDefinition: datatypes.JSON(c.Definition)}
+		wf, err := s.parkSchema(tx, next)
+		if err != nil {
+			return err
+		}
 		if err := tx.Create(next).Error; err != nil {
 			return err
 		}
 		actor.OrganizationID = &s.orgID
-		return audit(tx, actor, "schema.versioned", "credential_schema", next.ID, AuditDetails{
+		if err := audit(tx, actor, "schema.versioned", "credential_schema", next.ID, AuditDetails{
 			Summary: fmt.Sprintf("Made version %s of schema %q from version %s", next.Version, next.Name, old.Version),
 			Extra:   map[string]string{"previous_id": old.ID, "previous_version": old.Version},
-		})
+		}); err != nil {
+			return err
+		}
+		return s.startSchemaApproval(tx, wf, next, actor)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return nil, taken()
@@ -442,6 +471,9 @@ func (s *Scoped) SetSchemaActive(ctx context.Context, id string, active bool, ac
 		}
 		if cs.Active == active {
 			return nil
+		}
+		if err := cs.UsableErr(); err != nil && active {
+			return err
 		}
 		if err := s.tenant(tx, cs).Update("active", active).Error; err != nil {
 			return err

@@ -56,6 +56,8 @@ var tenantColumn = map[string]string{
 	"template_review_votes":       "organization_id",
 	"marketplace_reports":         "organization_id",
 	"status_change_requests":      "organization_id",
+	"resource_approval_requests":  "organization_id",
+	"resource_approval_decisions": "organization_id",
 	"custom_fields":               "organization_id",
 	"brand_assets":                "organization_id",
 }

@@ -153,12 +153,24 @@ func isolationFixture(t *testing.T, db *store.DB) *isoFixture {
 	must(err)
 	field, err := sa.CreateCustomField(ctx, store.CustomFieldChange{Name: "student_number", Label: "Student number", Type: store.FieldText}, act)
 	must(err)
+	// A new schema waiting for a two-step schema_creation workflow,
+	// approved at its first step.
+	_, err = sa.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Alpha schemas", Type: store.WorkflowSchemaCreation,
+		Steps: []store.WorkflowStep{{ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 1},
+			{ApproverRoles: []store.Role{store.RoleAdmin}, RequiredApprovals: 1}}, Active: true}, act)
+	must(err)
+	waiting, err := sa.CreateSchema(ctx, schemaChange("Waiting", "1", "waiting"), actorOf(issuer))
+	must(err)
+	sreq, err := sa.ResourceApprovalFor(ctx, store.KindSchema, waiting.ID)
+	must(err)
+	_, err = sa.DecideResourceApproval(ctx, store.Decision{RequestID: sreq.ID, ApproverID: reviewer.ID, Approve: true}, actorOf(reviewer))
+	must(err)
 	f := &isoFixture{a: a, b: b, schemaName: cs.Name, memberEmail: issuer.Email, tpl: tpl, batch: batch, rowID: rows[0].ID,
 		statusListID: *c1.StatusListID, signingKeyID: sk.ID, freeIndex: store.StatusListSize - 1}
 	f.ids = []string{a.ID, admin.ID, issuer.ID, invited.ID, key.ID, cs.ID, tpl.ID, sk.ID, c1.ID, c2.ID, c1.PublicID,
 		*c1.StatusListID, *c1.SuspensionListID, batch.ID, rows[0].ID, rows[2].ID, cat.ID, hook.ID, attempt.ID,
 		rule.ID, flow.ID, policy.ID, deleg.ID, brand.ID, field.ID,
-		reviewer.ID, pending.ID, areq.ID, cp.ID, cp.SchemaID, rv.ID, scr.ID, underFlow.ID, flowReq.ID}
+		reviewer.ID, pending.ID, areq.ID, cp.ID, cp.SchemaID, rv.ID, scr.ID, underFlow.ID, flowReq.ID, waiting.ID, sreq.ID}
 	f.pendingID, f.requestID, f.reviewerID = pending.ID, areq.ID, reviewer.ID
 
 	// B's own schema and template, for the calls that mix B's ids with A's.
@@ -208,6 +220,8 @@ var tenantTables = []struct{ table, where string }{
 	{"marketplace_reports", "organization_id = ?"},
 	{"status_change_requests", "organization_id = ?"},
 	{"brand_assets", "organization_id = ?"},
+	{"resource_approval_requests", "organization_id = ?"},
+	{"resource_approval_decisions", "organization_id = ?"},
 }
 
 // snapshot is, per tenant table, the number of A's rows and a digest of
@@ -289,6 +303,9 @@ var isolation = map[string]isolationExpect{
 	"VoteHelpful": notFound, "VotedHelpful": empty, "ReportReview": notFound, "ReportTemplate": notFound,
 	"RequestStatusChange": notFound, "StatusChangeRequest": notFound, "DecideStatusChange": notFound, "StatusChangeRequests": empty,
 	"WaitingStatusChange": empty, "WithdrawStatusChange": notFound,
+	"DecideResourceApproval": notFound, "ResourceApprovalRequest": notFound, "ResourceApprovalFor": notFound, "ResourceApprovalSteps": notFound,
+	"ResourceApprovalDecisions": empty, "ResourceInbox": empty, "ResourceWorkflow": own,
+	"RemindResourceApprovers": notFound, "EscalateResourceApproval": notFound, "ExpireResourceApproval": notFound,
 
 	"APIKeys": empty, "AuditLogs": empty, "IssuableTemplates": empty, "Batches": empty, "APICredentials": empty,
 	"Credentials": empty, "CredentialsByID": empty, "CredentialFilterChoices": empty, "CredentialStatusHistory": empty, "Members": empty,
@@ -389,6 +406,14 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		"DeliveringWebhooks": {{ctx, store.WebhookEvent("credential.issued")}},
 		"ApprovalInbox":      {{ctx, store.InboxFilter{}, store.InboxPage{}}, {ctx, store.InboxFilter{SchemaID: f.tpl.SchemaID}, store.InboxPage{}}},
 		"PendingApprovals":   {{ctx, f.reviewerID, store.RoleReviewer}},
+		"DecideResourceApproval": append(perID(func(id string) []any {
+			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Approve: true}, act}
+		}), perID(func(id string) []any {
+			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Note: "no"}, act}
+		})...),
+		"ResourceApprovalFor": perID(func(id string) []any { return []any{ctx, store.KindSchema, id} }),
+		"ResourceInbox":       {{ctx, store.ApprovalKind("")}, {ctx, store.KindSchema}},
+		"ResourceWorkflow":    {{ctx, store.KindSchema}},
 		"DecideApproval": append(perID(func(id string) []any {
 			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Approve: true}, act}
 		}), perID(func(id string) []any {

@@ -96,6 +96,8 @@ func Models() []any {
 		&StatusChangeRequest{},
 		// 00030 marketplace reviews
 		&TemplateReviewVote{}, &MarketplaceReport{},
+		// 00038 approvals of schemas (and members)
+		&ResourceApprovalRequest{}, &ResourceApprovalDecision{},
 		// 00041 the image library
 		&BrandAsset{},
 	}

@@ -188,6 +188,8 @@ func ValidateTemplate(c TemplateChange, schema *CredentialSchema) FieldErrors {
 	switch {
 	case schema == nil:
 		fe["schema_id"] = "choose one of your organization's schemas"
+	case schema.UsableErr() != nil:
+		fe["schema_id"] = schema.UsableErr().Error()
 	case !schema.Active:
 		fe["schema_id"] = "this schema is inactive: choose an active one"
 	}

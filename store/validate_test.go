@@ -37,7 +37,7 @@ func validModels() []any {
 		&store.IssuanceBatch{Status: store.BatchRunning},
 		&store.IssuanceBatchRow{Status: store.RowIssued},
 		&store.User{Email: "ada@example.edu", DID: ptr("did:key:z6MkExample"), Role: store.RoleIssuer},
-		&store.CredentialSchema{Name: "Degree", Version: "1.0.0", SchemaURI: ptr("https://trustcred.test/schemas/degree-1")},
+		&store.CredentialSchema{Name: "Degree", Version: "1.0.0", SchemaURI: ptr("https://trustcred.test/schemas/degree-1"), ApprovalStatus: store.SchemaApproved},
 		&store.Credential{RecipientAddress: "bob@example.com", MetadataURI: ptr("https://x.test/m"), Status: store.CredentialActive,
 			RecipientName: ptr("Bob")},
 		&store.VerificationLog{VerifierAddress: ptr("did:web:verifier.example"), VerificationMethod: store.VerifiedByQRCode},
@@ -82,6 +82,8 @@ func validModels() []any {
 		&store.UserToken{Purpose: store.TokenPasswordReset},
 		&store.ApprovalRequest{Status: store.RequestPending, Round: 1, CurrentStep: 1},
 		&store.StatusChangeRequest{Action: store.ActionSuspend, Via: store.ViaAPI, Status: store.RequestPending},
+		&store.ResourceApprovalRequest{ResourceType: store.KindSchema, Status: store.RequestPending, Round: 1, CurrentStep: 1},
+		&store.ResourceApprovalDecision{Decision: store.DecisionApproved, Round: 1, Step: 1, ApproverRole: "reviewer"},
 	}
 }
 
@@ -528,8 +530,8 @@ func TestValidateOneofMatchesMigrations(t *testing.T) {
 				n++
 			}
 		}
-		if n != 34 {
-			t.Errorf("%s: %d CHECK IN columns, want 34", dialect, n)
+		if n != 37 {
+			t.Errorf("%s: %d CHECK IN columns, want 37", dialect, n)
 		}
 	}
 }

@@ -103,6 +103,7 @@ func TestBrowserWidthSweep(t *testing.T) {
 	ids["/settings/approvals/rules/:id"] = one("SELECT multisig_requirements.id FROM multisig_requirements JOIN credential_schemas ON credential_schemas.id = multisig_requirements.schema_id WHERE credential_schemas.organization_id = ? LIMIT 1", orgID)
 	ids["/settings/designs/:id"] = one("SELECT id FROM custom_credential_templates WHERE organization_id = ? LIMIT 1", orgID)
 	ids["/approvals/:id"] = one("SELECT id FROM approval_requests WHERE organization_id = ? AND status = 'pending' LIMIT 1", orgID)
+	ids["/approvals/resources/:id"] = sweepSchemaApproval(t, env, orgID)
 	ids["/settings/approvals/workflows/:id"] = one("SELECT id FROM approval_workflows WHERE organization_id = ? AND workflow_type = 'credential_issuance' LIMIT 1", orgID)
 	// Two ids: the whole path.
 	ids["/settings/webhooks/:id/deliveries/:deliveryId"] = "/settings/webhooks/" + hookID + "/deliveries/" + deliveryID
@@ -267,6 +268,35 @@ func sweepWebhook(t *testing.T, env *webtest.Env, orgID string) (string, string)
 		t.Fatal(err)
 	}
 	return h.ID, d.ID
+}
+
+// sweepSchemaApproval has the demo organization's reviewers approve new
+// schemas (a schema_creation workflow) and makes one with a long name and
+// many fields wait (the demo data has none): its request's id.
+func sweepSchemaApproval(t *testing.T, env *webtest.Env, orgID string) string {
+	t.Helper()
+	ctx := context.Background()
+	sc := env.DB.Scoped(orgID)
+	if _, err := sc.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "New schemas", Type: store.WorkflowSchemaCreation,
+		Steps: []store.WorkflowStep{{Name: "Registrar's office review of new credential schemas", ApproverRoles: []store.Role{store.RoleReviewer},
+			RequiredApprovals: 1}}, Active: true}, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	var fields []store.SchemaField
+	for _, n := range []string{"programme", "specialisation", "honours_classification", "thesis_title", "graduation_date"} {
+		fields = append(fields, store.SchemaField{Name: n, Label: strings.ReplaceAll(n, "_", " "), Type: store.SchemaFieldText, Required: true,
+			Description: "As printed on the " + strings.Repeat("official ", 8) + "transcript"})
+	}
+	cs, err := sc.CreateSchema(ctx, store.SchemaChange{Name: "Postgraduate research degree with industrial placement", Version: "2026.1",
+		Fields: fields, Definition: json.RawMessage(`{}`)}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := sc.ResourceApprovalFor(ctx, store.KindSchema, cs.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req.ID
 }
 
 // sweepTemplateUpdate has the demo organization adopt another

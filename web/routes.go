@@ -44,7 +44,7 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	certificates := &handlers.Certificates{DB: d.DB, Issuer: issuer, Blobs: d.Blobs, BaseURL: d.Config.BaseURL, Log: d.Log}
 	certDesigns := &handlers.Designs{Certs: certificates}
 	verifications := &handlers.Verifications{}
-	schemas := &handlers.Schemas{}
+	schemas := &handlers.Schemas{Issuer: issuer}
 	templates := &handlers.Templates{Issuer: issuer, Verify: d.Services.Verify}
 	protocol := &handlers.Protocol{DB: d.DB, Issuer: issuer}
 	credentialsAPI := &handlers.CredentialsAPI{Issuer: issuer}
@@ -254,6 +254,9 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/approvals/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.ApproveSelected)
 	app.Post("/approvals/status-changes/:id/approve", m.Org(authz.ApprovalsDecide), approvals.ApproveStatusChange)
 	app.Post("/approvals/status-changes/:id/reject", m.Org(authz.ApprovalsDecide), approvals.RejectStatusChange)
+	app.Get("/approvals/resources/:id", m.Org(authz.ApprovalsDecide), approvals.ShowResource)
+	app.Post("/approvals/resources/:id/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.ApproveResource)
+	app.Post("/approvals/resources/:id/reject", m.Org(authz.ApprovalsDecide), approvals.RejectResource)
 	app.Get("/approvals/:id", m.Org(authz.ApprovalsDecide), approvals.Show)
 	app.Get("/approvals/:id/sample", m.Org(authz.ApprovalsDecide), approvals.Sample)
 	app.Post("/approvals/:id/approve", m.Org(authz.ApprovalsDecide), stepUpLimited, approvals.Approve)

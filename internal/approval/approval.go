@@ -131,7 +131,7 @@ func (s *Service) publishDecided(ctx context.Context, tx *store.Scoped, req *sto
 	if err != nil {
 		return err
 	}
-	body := events.ApprovalDecision{RequestID: req.ID, Credential: events.CredentialOf(c, s.Issuer.CredentialURL(c.PublicID)),
+	body := events.ApprovalDecision{RequestID: req.ID, ResourceType: "credential", Credential: events.CredentialOf(c, s.Issuer.CredentialURL(c.PublicID)),
 		Decision: decision, Note: note, Approvers: []events.Approver{}, Batch: batch}
 	for _, a := range Current(req, decisions) {
 		body.Approvers = append(body.Approvers, events.Approver{UserID: a.ApproverID, Name: approverName(a), Role: deref(a.ApproverRole),
@@ -342,15 +342,22 @@ func (w *TimersWorker) Run(ctx context.Context) (map[store.TimerKind]int, error)
 	done := map[store.TimerKind]int{}
 	for _, d := range due {
 		sc := w.Service.DB.Scoped(d.OrganizationID)
+		remind, escalate := sc.RemindApprovers, sc.EscalateApproval
+		expire := func(ctx context.Context, id string, now time.Time) (bool, error) {
+			return w.Service.Expire(ctx, sc, id, now)
+		}
+		if d.ResourceType != "credential" { // a schema's request (store/approval_kinds.go)
+			remind, escalate, expire = sc.RemindResourceApprovers, sc.EscalateResourceApproval, sc.ExpireResourceApproval
+		}
 		var n int
 		switch d.Kind {
 		case store.TimerRemind:
-			n, err = sc.RemindApprovers(ctx, d.InstanceID, now)
+			n, err = remind(ctx, d.InstanceID, now)
 		case store.TimerEscalate:
-			n, err = sc.EscalateApproval(ctx, d.InstanceID, now)
+			n, err = escalate(ctx, d.InstanceID, now)
 		case store.TimerExpire:
 			var ok bool
-			if ok, err = w.Service.Expire(ctx, sc, d.InstanceID, now); ok {
+			if ok, err = expire(ctx, d.InstanceID, now); ok {
 				n = 1
 			}
 		}

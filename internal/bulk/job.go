@@ -227,7 +227,7 @@ func (w *Worker) approvalRequested(ctx context.Context, tx *store.Scoped, b *sto
 	if err != nil {
 		return err
 	}
-	asked := events.ApprovalAsked{RequestID: req.ID, Credential: events.CredentialOf(c, w.Issuer.CredentialURL(c.PublicID)),
+	asked := events.ApprovalAsked{RequestID: req.ID, ResourceType: "credential", Credential: events.CredentialOf(c, w.Issuer.CredentialURL(c.PublicID)),
 		Via: string(store.ViaWeb), Batch: &events.BatchRef{BatchID: b.ID, FileName: name, Count: st.Pending, Sample: len(req.SampleRows)}}
 	if b.CreatedBy != nil {
 		asked.RequestedBy = *b.CreatedBy

@@ -147,12 +147,22 @@ type APIKey struct {
 
 // ApprovalAsked is the payload of approval.requested.
 type ApprovalAsked struct {
-	RequestID   string     `json:"request_id" doc:"the approval request (the reviewer's inbox: /approvals/{request_id})"`
-	Credential  Credential `json:"credential" doc:"the credential waiting for approval: status pending, not signed, no issued_at"`
-	RequestedBy string     `json:"requested_by,omitempty" doc:"the user id of the person who asked, when a person did (not an API key)"`
-	Via         string     `json:"via" doc:"where the request came from: web, api or system"`
-	Required    []Rule     `json:"required" doc:"the rules that must all hold before the credential is signed"`
-	Batch       *BatchRef  `json:"batch,omitempty" doc:"for a bulk batch (one request for all its rows): the batch; credential is then its first row's"`
+	RequestID    string          `json:"request_id" doc:"the approval request (the reviewer's inbox: /approvals/{request_id}; a schema's: /approvals/resources/{request_id})"`
+	ResourceType string          `json:"resource_type" doc:"what waits: credential, or schema (a new credential schema under the organization's schema_creation workflow)"`
+	Credential   Credential      `json:"credential,omitzero" doc:"the credential waiting for approval: status pending, not signed, no issued_at (resource_type credential)"`
+	Schema       *ApprovalSchema `json:"schema,omitempty" doc:"the schema waiting for approval (resource_type schema)"`
+	RequestedBy  string          `json:"requested_by,omitempty" doc:"the user id of the person who asked, when a person did (not an API key)"`
+	Via          string          `json:"via" doc:"where the request came from: web, api or system"`
+	Required     []Rule          `json:"required" doc:"the rules that must all hold before the credential is signed"`
+	Batch        *BatchRef       `json:"batch,omitempty" doc:"for a bulk batch (one request for all its rows): the batch; credential is then its first row's"`
+}
+
+// ApprovalSchema is a credential schema an approval request is about.
+type ApprovalSchema struct {
+	ID      string `json:"id" doc:"the schema"`
+	Name    string `json:"name" doc:"its name"`
+	Version string `json:"version" doc:"its version"`
+	Status  string `json:"approval_status" doc:"pending, approved or rejected"`
 }
 
 // BatchRef is the bulk batch an approval request is for.
@@ -182,13 +192,15 @@ type Approver struct {
 
 // ApprovalDecision is the payload of approval.decided.
 type ApprovalDecision struct {
-	RequestID  string     `json:"request_id" doc:"the approval request"`
-	Credential Credential `json:"credential" doc:"the credential: active (signed) once approved, rejected once rejected"`
-	Decision   string     `json:"decision" doc:"approved or rejected"`
-	Note       string     `json:"note,omitempty" doc:"the rejection's note"`
-	Approvers  []Approver `json:"approvers" doc:"the decisions of the round that ended the request, oldest first"`
-	DecidedAt  time.Time  `json:"decided_at" doc:"when the request was decided"`
-	Batch      *BatchRef  `json:"batch,omitempty" doc:"for a bulk batch: the batch, published once for all its rows when the decision is made (each row's credential.issued follows as it is signed)"`
+	RequestID    string          `json:"request_id" doc:"the approval request"`
+	ResourceType string          `json:"resource_type" doc:"what was decided on: credential or schema"`
+	Credential   Credential      `json:"credential,omitzero" doc:"the credential: active (signed) once approved, rejected once rejected (resource_type credential)"`
+	Schema       *ApprovalSchema `json:"schema,omitempty" doc:"the schema: usable once approved, never once rejected (resource_type schema)"`
+	Decision     string          `json:"decision" doc:"approved or rejected"`
+	Note         string          `json:"note,omitempty" doc:"the rejection's note"`
+	Approvers    []Approver      `json:"approvers" doc:"the decisions of the round that ended the request, oldest first"`
+	DecidedAt    time.Time       `json:"decided_at" doc:"when the request was decided"`
+	Batch        *BatchRef       `json:"batch,omitempty" doc:"for a bulk batch: the batch, published once for all its rows when the decision is made (each row's credential.issued follows as it is signed)"`
 }
 
 // ApprovalExpiry is the payload of approval.expired.
@@ -273,11 +285,11 @@ var Catalogue = []Spec{
 		APIKey{}, APIKey{ID: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910", Name: "Student records", Prefix: "tc_live_ab12", Scopes: []string{"credentials:issue", "credentials:read"}, At: exampleTime}},
 	{APIKeyRevoked, 1, GroupAPIKeys, "An API key was revoked: requests with it are refused from now on.",
 		APIKey{}, APIKey{ID: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910", Name: "Student records", Prefix: "tc_live_ab12", Scopes: []string{"credentials:issue", "credentials:read"}, At: exampleTime}},
-	{ApprovalRequested, 1, GroupApprovals, "A credential was issued under an active approval requirement of its schema: it is stored pending (not signed, its public page says it awaits approval) until the reviewers approve it.",
-		ApprovalAsked{}, ApprovalAsked{RequestID: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", Credential: examplePending,
+	{ApprovalRequested, 1, GroupApprovals, "A credential was issued under an active approval requirement of its schema: it is stored pending (not signed, its public page says it awaits approval) until the reviewers approve it; or a new credential schema waits for the organization's schema_creation workflow (resource_type schema).",
+		ApprovalAsked{}, ApprovalAsked{RequestID: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", ResourceType: "credential", Credential: examplePending,
 			RequestedBy: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", Via: "web", Required: []Rule{{Approvals: 2, Roles: []string{"reviewer"}}}}},
-	{ApprovalDecided, 1, GroupApprovals, "An approval request ended: approved (the credential was signed and is active; credential.issued follows with it) or rejected (the credential will never be signed).",
-		ApprovalDecision{}, ApprovalDecision{RequestID: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", Credential: exampleCred, Decision: "approved",
+	{ApprovalDecided, 1, GroupApprovals, "An approval request ended: approved (the credential was signed and is active; credential.issued follows with it) or rejected (the credential will never be signed); for resource_type schema, the schema became usable or was rejected.",
+		ApprovalDecision{}, ApprovalDecision{RequestID: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", ResourceType: "credential", Credential: exampleCred, Decision: "approved",
 			Approvers: []Approver{
 				{UserID: "3b4c5d6e-7f80-4a1b-9c2d-3e4f5a6b7c8d", Name: "Rita Registrar", Role: "reviewer", Decision: "approved", DecidedAt: exampleTime},
 				{UserID: "4c5d6e7f-8091-4b2c-8d3e-4f5a6b7c8d9e", Name: "Dean Dale", Role: "reviewer", Decision: "approved", Note: "Checked the transcript", DecidedAt: exampleTime},

@@ -119,7 +119,7 @@ func (is *Issuer) park(ctx context.Context, sc *store.Scoped, doc map[string]any
 		if is.Events == nil {
 			return nil
 		}
-		asked := events.ApprovalAsked{RequestID: req.ID, Credential: events.CredentialOf(row, is.CredentialURL(row.PublicID)), Via: string(via)}
+		asked := events.ApprovalAsked{RequestID: req.ID, ResourceType: "credential", Credential: events.CredentialOf(row, is.CredentialURL(row.PublicID)), Via: string(via)}
 		if actor.UserID != nil {
 			asked.RequestedBy = *actor.UserID
 		}

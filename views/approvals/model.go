@@ -6,6 +6,7 @@ package approvals
 import (
 	"strconv"
 
+	"github.com/trustcred/trustcred/views/schemas"
 	"github.com/trustcred/trustcred/views/ui"
 	"github.com/trustcred/trustcred/views/verification"
 )
@@ -26,6 +27,7 @@ type Index struct {
 	NoticeError         bool
 	StepUp              StepUp // what "Approve selected" asks to re-enter
 	StatusChanges       StatusChanges
+	Resources           Resources // new schemas waiting (none when the type filter asks for credentials)
 }
 
 // StatusChanges are the revocations and suspensions waiting for a second
@@ -62,7 +64,16 @@ const (
 )
 
 // Filter is the inbox's filter form.
-type Filter struct{ Schema, Template, Requester, Age, Step string }
+type Filter struct{ Schema, Template, Requester, Age, Step, Type string }
+
+// Types are the type filter's choices: what waits.
+var Types = []ui.Option{{Value: TypeCredential, Label: "Credentials"}, {Value: TypeSchema, Label: "New schemas"}}
+
+// The type filter's values.
+const (
+	TypeCredential = "credential"
+	TypeSchema     = "schema"
+)
 
 // Ages are the age filter's choices: waiting at least this long.
 var Ages = []ui.Option{{Value: "1h", Label: "Over an hour"}, {Value: "24h", Label: "Over a day"}, {Value: "168h", Label: "Over a week"}}
@@ -129,6 +140,37 @@ type Decision struct {
 	// ActingFor are the absent approvers the person may decide for as
 	// their delegate (none: the choice is not shown).
 	ActingFor []ui.Option
+	// Base is the request's path the forms post under ("": a credential's,
+	// Path/ID).
+	Base string
+}
+
+// base is the path the decision forms post under.
+func (d Decision) base() string {
+	if d.Base != "" {
+		return d.Base
+	}
+	return Path + "/" + d.ID
+}
+
+// ResourcePath is where the requests of the other kinds (new schemas) live.
+const ResourcePath = Path + "/resources"
+
+// Resources are the new schemas waiting for approval.
+type Resources struct{ Rows []ResourceRow }
+
+// ResourceRow is one waiting schema.
+type ResourceRow struct {
+	ID, Name, Requester, Step string
+	Waiting, WaitingISO       string
+}
+
+// ResourceDetail is a waiting schema's page: its fields (rendered, as on
+// the schema's page) and the request as a credential's shows it.
+type ResourceDetail struct {
+	Detail
+	SchemaName, SchemaVersion string
+	Fields                    []schemas.Field
 }
 
 func boolAttr(b bool) string {

@@ -91,8 +91,15 @@ type ListItem struct {
 	Fields            int
 	Templates         int64
 	Active, InUse     bool
+	Approval          string // "" (usable), ApprovalPending or ApprovalRejected
 	Updated           string
 }
+
+// A schema's approval, when it is not usable (store.SchemaApprovalStatus).
+const (
+	ApprovalPending  = "pending"
+	ApprovalRejected = "rejected"
+)
 
 // Index is the schemas list.
 type Index struct {
@@ -116,6 +123,9 @@ type Version struct {
 type Show struct {
 	ID, Name, Version string
 	Active, InUse     bool
+	Approval          string // "" (usable), ApprovalPending or ApprovalRejected
+	ApprovalLink      string // its request in the approvals inbox, for those who may open it
+	RejectNote        string // ": <the reviewer's note>" of a rejected one
 	Fields            []Field
 	Versions          []Version
 	JSON              string
