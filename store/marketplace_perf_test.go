@@ -149,8 +149,8 @@ func TestMarketplaceSearchTiers(t *testing.T) {
 		cat := m.category("Health", nil)
 		for i, c := range []struct {
 			name, summary, description, label string
-			kind                               store.TemplateType
-			adoptions                          int
+			kind                              store.TemplateType
+			adoptions                         int
 		}{
 			{"First Aid", "The basics", "One day.", "Hours", store.TemplateCertificate, 0},
 			{"Paediatric First Aid", "Children", "Two days.", "Hours", store.TemplateBadge, 2},
