@@ -35,7 +35,7 @@ func BenchmarkMarketplace(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			var cats []string
 			start := time.Now()
-			db := storetest.Seeded(b, d, fmt.Sprintf("market_v4_%d", n), func(tb testing.TB, db *store.DB) {
+			db := storetest.Seeded(b, d, fmt.Sprintf("market_v5_%d", n), func(tb testing.TB, db *store.DB) {
 				seedMarketplace(tb, db, n)
 			})
 			if err := store.Gorm(db).Model(&store.TemplateCategory{}).Where("parent_category_id IS NULL").Order("name").Pluck("id", &cats).Error; err != nil || len(cats) == 0 {
@@ -235,7 +235,14 @@ func seedMarketplace(b testing.TB, db *store.DB, n int) []string {
 	if _, err := db.RefreshMarketplaceTrending(context.Background(), now); err != nil {
 		b.Fatal(err)
 	}
-	if err := g.Exec("ANALYZE").Error; err != nil {
+	// What autovacuum does to a live catalogue: the seed's updates of the
+	// aggregates left a dead version of every listing, which a bitmap
+	// scan would read (the alignment filter twice as many heap pages).
+	analyze := "ANALYZE"
+	if db.Dialect() == store.Postgres {
+		analyze = "VACUUM ANALYZE"
+	}
+	if err := g.Exec(analyze).Error; err != nil {
 		b.Fatal(err)
 	}
 	return top

@@ -198,5 +198,22 @@ func TestMarketplaceSearchTiers(t *testing.T) {
 			}
 			store.SetSearchBounds(t, 500, 1000)
 		}
+		// The other orders: a common word (any match count, down to one)
+		// is checked during the order's walk, with the same pages.
+		for _, s := range store.MarketplaceSorts()[1:] {
+			f := store.MarketplaceFilter{Query: "first aid", Sort: s}
+			want := m.names(f)
+			if len(want) != 6 {
+				t.Fatalf("%s: %q, want the 6 matches", s, want)
+			}
+			store.SetSearchBounds(t, 1, 1)
+			if got := m.names(f); !slices.Equal(got, want) {
+				t.Errorf("%s, a common word: %q, want %q", s, got, want)
+			}
+			if got := m.walk(f); !slices.Equal(got, want) {
+				t.Errorf("%s, a common word, one at a time: %q, want %q", s, got, want)
+			}
+			store.SetSearchBounds(t, 500, 1000)
+		}
 	})
 }

@@ -275,9 +275,17 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 	}
 	var rows []MarketplaceEntry
 	var err error
-	if len(mq.terms) > 0 && sort == SortRelevance {
+	switch {
+	case len(mq.terms) > 0 && sort == SortRelevance:
 		rows, err = c.searchRows(ctx, mq)
-	} else {
+	case len(mq.terms) > 0:
+		// Another order: a common word is a check of each listing of the
+		// order's index walk (which a page of matches soon fills); a rarer
+		// one starts from its matches and sorts them.
+		if mq.walk, err = c.manyMatches(ctx, mq.terms); err == nil {
+			rows, err = c.marketplaceRows(ctx, mq)
+		}
+	default:
 		rows, err = c.marketplaceRows(ctx, mq)
 	}
 	if err != nil {
@@ -391,12 +399,7 @@ func (c *CrossOrg) matches(terms []string, tier int, filter bool) (string, any) 
 
 // searchRows is the page of a search in relevance order (the tiers above).
 func (c *CrossOrg) searchRows(ctx context.Context, m marketplaceQuery) ([]MarketplaceEntry, error) {
-	sub, arg := c.matchIDs(m.terms, tierAnywhere)
-	var few []string
-	if err := c.db.WithContext(ctx).Raw(sub+" LIMIT ?", arg, marketSearchFew).Scan(&few).Error; err != nil {
-		return nil, err
-	}
-	if len(few) < marketSearchFew {
+	if many, err := c.manyMatches(ctx, m.terms); err != nil || !many {
 		return c.marketplaceRows(ctx, m) // m.tier 0: every match ranked
 	}
 	start, top := tierName, []any(nil)
@@ -430,6 +433,15 @@ func (c *CrossOrg) searchRows(ctx context.Context, m marketplaceQuery) ([]Market
 		out = append(out, rows...)
 	}
 	return out, nil
+}
+
+// manyMatches reports whether the terms match marketSearchFew listings or
+// more (the full-text index alone, stopping there).
+func (c *CrossOrg) manyMatches(ctx context.Context, terms []string) (bool, error) {
+	sub, arg := c.matchIDs(terms, tierAnywhere)
+	var ids []string
+	err := c.db.WithContext(ctx).Raw(sub+" LIMIT ?", arg, marketSearchFew).Scan(&ids).Error
+	return len(ids) >= marketSearchFew, err
 }
 
 // walkEnd is the adoptions order's key (adoptions, template id) of the
@@ -475,9 +487,10 @@ type marketplaceQuery struct {
 	aligned    []string  // non-nil: only these listings (alignedListings)
 
 	// A search in relevance order (searchRows): tier 0 ranks every match,
-	// 1..3 reads that tier alone; walk: only the listings from walkTop
-	// (exclusive; nil: the first) to walkEnd (inclusive; nil: the last) of
-	// the adoptions order.
+	// 1..3 reads that tier alone, from walkTop (exclusive; nil: the first)
+	// to walkEnd (inclusive; nil: the last) of the adoptions order. walk:
+	// the match is a check of each listing the order reads (a common
+	// word), not where the query starts.
 	tier             int
 	walk             bool
 	walkTop, walkEnd []any
@@ -500,7 +513,7 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	// listing).
 	join := "JOIN"
 	ranked := len(m.terms) > 0 && m.sort == SortRelevance
-	if c.dial == SQLite && (len(m.terms) == 0 || ranked) {
+	if c.dial == SQLite && (len(m.terms) == 0 || ranked || m.walk) {
 		join = "CROSS JOIN"
 	}
 	inner := db.Table("marketplace_listings AS l").
@@ -532,7 +545,10 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 		if m.walkEnd != nil {
 			inner = inner.Where("(l.adoptions, l.template_id) >= (?, ?)", m.walkEnd...)
 		}
-	case len(m.terms) > 0: // matched, not ranked
+	case len(m.terms) > 0 && m.walk: // matched, not ranked: a check of each listing
+		in, arg := c.matches(m.terms, tierAnywhere, true)
+		inner = inner.Where(in, arg)
+	case len(m.terms) > 0: // matched, not ranked: from the matches
 		if c.dial == Postgres {
 			// marketplace_search holds each listing's stored document
 			// (migration 00025's trigger), which the GIN index serves.
