@@ -208,7 +208,18 @@ func marketplaceCard(e *store.MarketplaceEntry) marketplace.Card {
 	if e.RatingCount > 0 {
 		card.Rating = strconv.FormatFloat(e.Rating(), 'f', 1, 64)
 	}
-	card.Preview = samplePreview(e.Snapshot.Data(), e.IssuerName, e.IssuerVerified)
+	snap := e.Snapshot.Data()
+	card.Preview = samplePreview(snap, e.IssuerName, e.IssuerVerified)
+	if a := snap.Data.Achievement; a != nil {
+		for _, al := range a.Alignment {
+			link := marketplace.Alignment{Name: al.TargetName, URL: al.TargetURL, Code: al.TargetCode, Framework: al.TargetFramework,
+				NameFilter: marketplace.Path + "?" + url.Values{"alignment": {al.TargetName}}.Encode()}
+			if al.TargetFramework != "" {
+				link.FrameworkFilter = marketplace.Path + "?" + url.Values{"alignment": {al.TargetFramework}}.Encode()
+			}
+			card.Alignments = append(card.Alignments, link)
+		}
+	}
 	return card
 }
 
@@ -305,16 +316,7 @@ func (h *Marketplace) show(c *fiber.Ctx, status int, st pageState) error {
 	for _, f := range snap.Schema.Fields {
 		d.Fields = append(d.Fields, marketplace.Field{Label: f.Label, Type: fieldTypeLabel(f.Type), Required: f.Required})
 	}
-	if a := snap.Data.Achievement; a != nil {
-		for _, al := range a.Alignment {
-			link := marketplace.Alignment{Name: al.TargetName, URL: al.TargetURL, Code: al.TargetCode, Framework: al.TargetFramework,
-				NameFilter: marketplace.Path + "?" + url.Values{"alignment": {al.TargetName}}.Encode()}
-			if al.TargetFramework != "" {
-				link.FrameworkFilter = marketplace.Path + "?" + url.Values{"alignment": {al.TargetFramework}}.Encode()
-			}
-			d.Alignments = append(d.Alignments, link)
-		}
-	}
+	d.Alignments = d.Card.Alignments
 	page := marketplace.Path + "/" + e.TemplateID
 	switch id := auth.Current(c); {
 	case id == nil:

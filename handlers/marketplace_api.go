@@ -42,6 +42,9 @@ type APIMarketTemplate struct {
 	Issuer      APIMarketIssuer    `json:"issuer"`
 	Adoptions   int                `json:"adoptions"`
 	Rating      APIMarketRating    `json:"rating"`
+	// The skills and frameworks a badge aligns to (Open Badges
+	// alignment), as in the template's achievement; [] when none.
+	Alignments []store.Alignment `json:"alignments"`
 }
 
 // APIMarketCategory is a template's category.
@@ -117,7 +120,10 @@ func apiMarketTemplate(e *store.MarketplaceEntry) APIMarketTemplate {
 	out := APIMarketTemplate{ID: e.TemplateID, Name: e.Name, Summary: e.Summary, Description: e.Description, Kind: e.Kind,
 		Licence: e.Licence, Version: e.Version, PublishedAt: e.PublishedAt.UTC(), Adoptions: e.Adoptions,
 		Issuer: APIMarketIssuer{ID: e.IssuerID, Name: e.IssuerName, Slug: e.IssuerSlug, Verified: e.IssuerVerified},
-		Rating: APIMarketRating{Average: e.Rating(), Count: e.RatingCount}}
+		Rating: APIMarketRating{Average: e.Rating(), Count: e.RatingCount}, Alignments: []store.Alignment{}}
+	if a := e.Snapshot.Data().Data.Achievement; a != nil && len(a.Alignment) > 0 {
+		out.Alignments = a.Alignment
+	}
 	if e.CategoryID != nil {
 		out.Category = &APIMarketCategory{ID: *e.CategoryID, Name: e.CategoryName}
 	}

@@ -64,7 +64,11 @@ type Card struct {
 	RatingCount, Adoptions  int
 	Preview                 verification.Human // the thumbnail: the credential as it renders, with sample data
 	URL                     string
+	Alignments              []Alignment // the skills it aligns to: the card shows the first CardAlignments
 }
+
+// CardAlignments is how many alignments a card shows; the rest it counts.
+const CardAlignments = 3
 
 // Index is the catalogue page.
 type Index struct {
