@@ -387,14 +387,17 @@ func (c *CrossOrg) matchIDs(terms []string, tier int) (string, any) {
 // otherwise start from the match).
 func (c *CrossOrg) matches(terms []string, tier int, filter bool) (string, any) {
 	sub, arg := c.matchIDs(terms, tier)
-	col := "l.id"
-	if c.dial == SQLite {
-		col = "l.rowid"
-		if filter {
-			col = "+l.rowid"
-		}
+	switch {
+	case c.dial == Postgres && filter:
+		// The listing's own document, by its key: a subquery the planner
+		// keeps per row (an IN would become a hash of every match).
+		return "COALESCE((SELECT ms.document @@ to_tsquery('english', ?) FROM marketplace_search ms WHERE ms.listing_id = l.id), FALSE)", arg
+	case c.dial == Postgres:
+		return "l.id IN (" + sub + ")", arg
+	case filter:
+		return "+l.rowid IN (" + sub + ")", arg
 	}
-	return col + " IN (" + sub + ")", arg
+	return "l.rowid IN (" + sub + ")", arg
 }
 
 // searchRows is the page of a search in relevance order (the tiers above).
