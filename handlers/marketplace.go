@@ -47,7 +47,7 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 		return err
 	}
 	m := marketplace.Index{Filter: f, AllURL: marketplaceURL(f, "category", "")}
-	m.Filtered = f.Query != "" || f.Category != "" || f.Kind != "" || f.MinRating != "" || f.Verified != "" || f.Alignment != ""
+	m.Filtered = f.Query != "" || f.Category != "" || f.Kind != "" || f.IssuerType != "" || f.MinRating != "" || f.Verified != "" || f.Alignment != ""
 	if f.Alignments, err = alignmentOptions(ctx, h.DB, f.Alignment); err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 		m.Cards, m.Next = nil, ""
 		// The results say what is wrong too: with htmx only they are swapped in.
 		var msgs []string
-		for _, k := range []string{"", "q", "category", "kind", "min_rating", "alignment", "sort"} {
+		for _, k := range []string{"", "q", "category", "kind", "issuer_type", "min_rating", "alignment", "sort"} {
 			if msg := f.Errors[k]; msg != "" {
 				msgs = append(msgs, msg)
 			}
@@ -106,9 +106,9 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 func parseMarketplaceQuery(c *fiber.Ctx) (marketplace.Filter, store.MarketplaceFilter, store.MarketplacePage) {
 	f := marketplace.Filter{Query: strings.TrimSpace(c.Query("q")), Category: c.Query("category"), Kind: c.Query("kind"),
 		MinRating: c.Query("min_rating"), Verified: c.Query("verified"), Sort: c.Query("sort"), Alignment: strings.TrimSpace(c.Query("alignment")),
-		Errors: marketplace.Errors{}}
+		IssuerType: c.Query("issuer_type"), Errors: marketplace.Errors{}}
 	sf := store.MarketplaceFilter{Query: f.Query, CategoryID: f.Category, Kind: store.TemplateType(f.Kind), Sort: store.MarketplaceSort(f.Sort),
-		Alignment: f.Alignment}
+		Alignment: f.Alignment, IssuerType: store.OrganizationType(f.IssuerType)}
 	if f.MinRating != "" {
 		n, err := strconv.Atoi(f.MinRating)
 		if err != nil || n < 1 || n > store.MaxMarketplaceMinRating {
@@ -179,7 +179,7 @@ func alignmentOptions(ctx context.Context, db *store.DB, current string) ([]mark
 // out.
 func marketplaceURL(f marketplace.Filter, key, value string) string {
 	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Query, "category": f.Category, "kind": f.Kind, "min_rating": f.MinRating, "verified": f.Verified, "alignment": f.Alignment} {
+	for k, v := range map[string]string{"q": f.Query, "category": f.Category, "kind": f.Kind, "issuer_type": f.IssuerType, "min_rating": f.MinRating, "verified": f.Verified, "alignment": f.Alignment} {
 		if v != "" {
 			q.Set(k, v)
 		}

@@ -132,7 +132,7 @@ func apiMarketTemplate(e *store.MarketplaceEntry) APIMarketTemplate {
 
 // marketParams are the list's query parameters, in the order their
 // errors are reported.
-var marketParams = []string{"q", "category", "kind", "min_rating", "verified", "alignment", "sort", "limit", "cursor"}
+var marketParams = []string{"q", "category", "kind", "issuer_type", "min_rating", "verified", "alignment", "sort", "limit", "cursor"}
 
 // List handles GET /api/v1/marketplace/templates: ?q= (words, each a
 // prefix), ?category=, ?kind=, ?min_rating=1..5, ?verified=true|false,
@@ -143,7 +143,8 @@ var marketParams = []string{"q", "category", "kind", "min_rating", "verified", "
 func (h *MarketplaceAPI) List(c *fiber.Ctx) error {
 	fe := store.FieldErrors{}
 	f := store.MarketplaceFilter{Query: strings.TrimSpace(c.Query("q")), CategoryID: c.Query("category"),
-		Kind: store.TemplateType(c.Query("kind")), Sort: store.MarketplaceSort(c.Query("sort")), Alignment: strings.TrimSpace(c.Query("alignment"))}
+		Kind: store.TemplateType(c.Query("kind")), Sort: store.MarketplaceSort(c.Query("sort")), Alignment: strings.TrimSpace(c.Query("alignment")),
+		IssuerType: store.OrganizationType(c.Query("issuer_type"))}
 	if s := c.Query("min_rating"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > store.MaxMarketplaceMinRating {

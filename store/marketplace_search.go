@@ -59,17 +59,18 @@ const (
 // MarketplaceFilter selects templates of the catalogue. Zero fields select
 // everything.
 type MarketplaceFilter struct {
-	Query        string          // words of the name, summary, description or field labels; each a prefix
-	CategoryID   string          // this category and the categories under it
-	Kind         TemplateType    // only this kind
-	MinRating    int             // 1..5: only templates rated at least this on average
-	VerifiedOnly bool            // only templates of verified organizations
-	Alignment    string          // only badges aligned to this framework or target name (exactly)
-	Sort         MarketplaceSort // "" is SortRelevance
+	Query        string           // words of the name, summary, description or field labels; each a prefix
+	CategoryID   string           // this category and the categories under it
+	Kind         TemplateType     // only this kind
+	MinRating    int              // 1..5: only templates rated at least this on average
+	VerifiedOnly bool             // only templates of verified organizations
+	IssuerType   OrganizationType // only templates of organizations of this type
+	Alignment    string           // only badges aligned to this framework or target name (exactly)
+	Sort         MarketplaceSort  // "" is SortRelevance
 }
 
 // Validate checks every field, keyed as the catalogue's form names them
-// (q, category, kind, min_rating, alignment, sort). Whether the category exists is
+// (q, category, kind, issuer_type, min_rating, alignment, sort). Whether the category exists is
 // for CrossOrg.Marketplace to say.
 func (f MarketplaceFilter) Validate() FieldErrors {
 	fe := FieldErrors{}
@@ -83,6 +84,9 @@ func (f MarketplaceFilter) Validate() FieldErrors {
 	}
 	if f.Kind != "" && !f.Kind.Valid() {
 		fe["kind"] = "Choose a kind from the list: diploma, certificate, license or badge"
+	}
+	if f.IssuerType != "" && !f.IssuerType.Valid() {
+		fe["issuer_type"] = "Choose an issuer type from the list: educational, professional, government, corporate or association"
 	}
 	if f.MinRating < 0 || f.MinRating > MaxMarketplaceMinRating {
 		fe["min_rating"] = "The minimum rating is a number of stars from 1 to 5"
@@ -586,6 +590,9 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	}
 	if m.f.VerifiedOnly {
 		inner = inner.Where("o.verified")
+	}
+	if m.f.IssuerType != "" {
+		inner = inner.Where("o.type = ?", m.f.IssuerType)
 	}
 	if a := strings.TrimSpace(m.f.Alignment); a != "" {
 		// The walks look each listing up anyway: a check of its short

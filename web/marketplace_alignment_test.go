@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // seedAlignedBadge publishes a badge of org aligned to targets in cat.
@@ -235,6 +236,44 @@ func TestTemplateFormAlignment(t *testing.T) {
 		}
 		if p := cl.Get("/templates/" + list[0].ID + "/edit"); !strings.Contains(p.Body, `value="Programming in Go"`) || !strings.Contains(p.Body, `value="https://esco.test/skill/go"`) {
 			t.Error("the edit page lost the alignment")
+		}
+	})
+}
+
+// The issuer type filter, on the page (a select, kept in the URL) and in
+// the API; a type not in the list is a 422 next to the field.
+func TestMarketplaceIssuerTypeFilter(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		uni, firm := env.Org("uni"), env.Org("firm")
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "UPDATE organizations SET type = ? WHERE id = ?"), store.OrganizationEducational, uni.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "UPDATE organizations SET type = ? WHERE id = ?"), store.OrganizationCorporate, firm.ID); err != nil {
+			t.Fatal(err)
+		}
+		cat := seedCategory(t, env, "Health", nil)
+		diploma := seedPublished(t, env, uni, cat, "Nursing Diploma", "Three years")
+		course := seedPublished(t, env, firm, cat, "Forklift Course", "One day")
+		anon := env.Client()
+		r := anon.Get("/marketplace?issuer_type=educational")
+		if r.Status != 200 || !r.Has("mp-card-"+diploma.ID) || r.Has("mp-card-"+course.ID) || !strings.Contains(r.Body, `value="educational" selected`) {
+			t.Errorf("educational issuers: %d", r.Status)
+		}
+		if r := anon.Get("/marketplace?issuer_type=government"); r.Status != 200 || !r.Has("mp-empty") {
+			t.Errorf("government issuers: %d", r.Status)
+		}
+		if r := anon.Get("/marketplace?issuer_type=pirate"); r.Status != 422 || !r.Has("error-issuer_type") {
+			t.Errorf("a bad issuer type: %d", r.Status)
+		}
+		_, key := createKey(t, env, env.Org("bolt"), nil)
+		api := hookAPI{t, env, key}
+		r = api.do("GET", "/api/v1/marketplace/templates?issuer_type=corporate", nil)
+		if l := decodeJSON[apiMarketList](t, r).Templates; r.Status != 200 || len(l) != 1 || l[0].ID != course.ID {
+			t.Errorf("API corporate issuers: %d %s", r.Status, r.Body)
+		}
+		if r := api.do("GET", "/api/v1/marketplace/templates?issuer_type=pirate", nil); r.Status != 422 || !strings.Contains(r.Body, `"issuer_type"`) {
+			t.Errorf("API bad issuer type: %d %s", r.Status, r.Body)
 		}
 	})
 }

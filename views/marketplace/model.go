@@ -22,6 +22,7 @@ type Option = ui.Option
 type Filter struct {
 	Query, Category, Kind, MinRating, Verified, Sort string
 	Alignment                                        string // an Open Badges alignment framework or target name
+	IssuerType                                       string // the publishing organization's type
 	Errors                                           Errors
 	Alignments                                       []Option // the frameworks and targets listed templates align to
 }
@@ -30,6 +31,8 @@ type Filter struct {
 var (
 	Kinds = []Option{{Value: "certificate", Label: "Certificate"}, {Value: "diploma", Label: "Diploma"},
 		{Value: "license", Label: "Licence"}, {Value: "badge", Label: "Badge"}}
+	IssuerTypes = []Option{{Value: "educational", Label: "Educational"}, {Value: "professional", Label: "Professional body"},
+		{Value: "government", Label: "Government"}, {Value: "corporate", Label: "Corporate"}, {Value: "association", Label: "Association"}}
 	Ratings = []Option{{Value: "4", Label: "4 stars and up"}, {Value: "3", Label: "3 stars and up"},
 		{Value: "2", Label: "2 stars and up"}, {Value: "1", Label: "1 star and up"}}
 	Sorts = []Option{{Value: "relevance", Label: "Relevance"}, {Value: "rating", Label: "Highest rated"},
