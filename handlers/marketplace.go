@@ -317,6 +317,13 @@ func (h *Marketplace) show(c *fiber.Ctx, status int, st pageState) error {
 		d.Fields = append(d.Fields, marketplace.Field{Label: f.Label, Type: fieldTypeLabel(f.Type), Required: f.Required})
 	}
 	d.Alignments = d.Card.Alignments
+	versions, err := h.DB.CrossOrg().MarketplaceVersions(c.UserContext(), e.TemplateID)
+	if err != nil {
+		return err
+	}
+	for _, v := range versions {
+		d.History = append(d.History, fmt.Sprintf("Version %d, %s", v.Version, v.PublishedAt.Format("2 January 2006")))
+	}
 	page := marketplace.Path + "/" + e.TemplateID
 	switch id := auth.Current(c); {
 	case id == nil:

@@ -826,6 +826,25 @@ func (c *CrossOrg) MarketplaceTemplate(ctx context.Context, id string) (*Marketp
 	return &e, nil
 }
 
+// ListedVersion is one published version of a listed template.
+type ListedVersion struct {
+	Version     int
+	PublishedAt time.Time
+}
+
+// MarketplaceVersions is the version history of a listed template, newest
+// first (ErrNotFound when it is not listed): its published versions and
+// when each was published.
+func (c *CrossOrg) MarketplaceVersions(ctx context.Context, id string) ([]ListedVersion, error) {
+	if _, err := c.MarketplaceTemplate(ctx, id); err != nil {
+		return nil, err
+	}
+	var out []ListedVersion
+	err := c.db.WithContext(ctx).Model(&TemplateVersion{}).Where("template_id = ?", id).
+		Order("version DESC").Select("version, published_at").Scan(&out).Error
+	return out, err
+}
+
 // marketplaceRatingKey is the rating order's first key, the average rating
 // in thousandths: the expression of migration 00031's
 // idx_marketplace_listings_rating, character for character, so that the

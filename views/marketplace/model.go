@@ -97,6 +97,7 @@ type Detail struct {
 	Licence     string
 	Version     int
 	Published   string
+	History     []string // the published versions, newest first: "Version 2, 3 March 2026"
 	SchemaName  string
 	Fields      []Field
 	Alignments  []Alignment
