@@ -48,7 +48,7 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 		return err
 	}
 	m := marketplace.Index{Filter: f, AllURL: marketplaceURL(f, "category", "")}
-	m.Filtered = f.Query != "" || f.Category != "" || f.Kind != "" || f.MinRating != "" || f.Verified != "" || f.Alignment != ""
+	m.Filtered = f.Query != "" || f.Category != "" || f.Kind != "" || f.IssuerType != "" || f.MinRating != "" || f.Verified != "" || f.Alignment != ""
 	if f.Alignments, err = alignmentOptions(ctx, h.DB, f.Alignment); err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 		m.Cards, m.Next = nil, ""
 		// The results say what is wrong too: with htmx only they are swapped in.
 		var msgs []string
-		for _, k := range []string{"", "q", "category", "kind", "min_rating", "alignment", "sort"} {
+		for _, k := range []string{"", "q", "category", "kind", "issuer_type", "min_rating", "alignment", "sort"} {
 			if msg := f.Errors[k]; msg != "" {
 				msgs = append(msgs, msg)
 			}
@@ -107,9 +107,9 @@ func (h *Marketplace) Index(c *fiber.Ctx) error {
 func parseMarketplaceQuery(c *fiber.Ctx) (marketplace.Filter, store.MarketplaceFilter, store.MarketplacePage) {
 	f := marketplace.Filter{Query: strings.TrimSpace(c.Query("q")), Category: c.Query("category"), Kind: c.Query("kind"),
 		MinRating: c.Query("min_rating"), Verified: c.Query("verified"), Sort: c.Query("sort"), Alignment: strings.TrimSpace(c.Query("alignment")),
-		Errors: marketplace.Errors{}}
+		IssuerType: c.Query("issuer_type"), Errors: marketplace.Errors{}}
 	sf := store.MarketplaceFilter{Query: f.Query, CategoryID: f.Category, Kind: store.TemplateType(f.Kind), Sort: store.MarketplaceSort(f.Sort),
-		Alignment: f.Alignment}
+		Alignment: f.Alignment, IssuerType: store.OrganizationType(f.IssuerType)}
 	if f.MinRating != "" {
 		n, err := strconv.Atoi(f.MinRating)
 		if err != nil || n < 1 || n > store.MaxMarketplaceMinRating {
@@ -180,7 +180,7 @@ func alignmentOptions(ctx context.Context, db *store.DB, current string) ([]mark
 // out.
 func marketplaceURL(f marketplace.Filter, key, value string) string {
 	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Query, "category": f.Category, "kind": f.Kind, "min_rating": f.MinRating, "verified": f.Verified, "alignment": f.Alignment} {
+	for k, v := range map[string]string{"q": f.Query, "category": f.Category, "kind": f.Kind, "issuer_type": f.IssuerType, "min_rating": f.MinRating, "verified": f.Verified, "alignment": f.Alignment} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -209,7 +209,18 @@ func marketplaceCard(e *store.MarketplaceEntry) marketplace.Card {
 	if e.RatingCount > 0 {
 		card.Rating = strconv.FormatFloat(e.Rating(), 'f', 1, 64)
 	}
-	card.Preview = samplePreview(e.Snapshot.Data(), e.IssuerName, e.IssuerVerified)
+	snap := e.Snapshot.Data()
+	card.Preview = samplePreview(snap, e.IssuerName, e.IssuerVerified)
+	if a := snap.Data.Achievement; a != nil {
+		for _, al := range a.Alignment {
+			link := marketplace.Alignment{Name: al.TargetName, URL: al.TargetURL, Code: al.TargetCode, Framework: al.TargetFramework,
+				NameFilter: marketplace.Path + "?" + url.Values{"alignment": {al.TargetName}}.Encode()}
+			if al.TargetFramework != "" {
+				link.FrameworkFilter = marketplace.Path + "?" + url.Values{"alignment": {al.TargetFramework}}.Encode()
+			}
+			card.Alignments = append(card.Alignments, link)
+		}
+	}
 	if c, ok := (branding.Palette{Accent: deref(e.IssuerAccent)}).Applied(branding.Accent); ok {
 		card.Accent = c.Hex()
 	}
@@ -309,15 +320,13 @@ func (h *Marketplace) show(c *fiber.Ctx, status int, st pageState) error {
 	for _, f := range snap.Schema.Fields {
 		d.Fields = append(d.Fields, marketplace.Field{Label: f.Label, Type: fieldTypeLabel(f.Type), Required: f.Required})
 	}
-	if a := snap.Data.Achievement; a != nil {
-		for _, al := range a.Alignment {
-			link := marketplace.Alignment{Name: al.TargetName, URL: al.TargetURL, Code: al.TargetCode, Framework: al.TargetFramework,
-				NameFilter: marketplace.Path + "?" + url.Values{"alignment": {al.TargetName}}.Encode()}
-			if al.TargetFramework != "" {
-				link.FrameworkFilter = marketplace.Path + "?" + url.Values{"alignment": {al.TargetFramework}}.Encode()
-			}
-			d.Alignments = append(d.Alignments, link)
-		}
+	d.Alignments = d.Card.Alignments
+	versions, err := h.DB.CrossOrg().MarketplaceVersions(c.UserContext(), e.TemplateID)
+	if err != nil {
+		return err
+	}
+	for _, v := range versions {
+		d.History = append(d.History, fmt.Sprintf("Version %d, %s", v.Version, v.PublishedAt.Format("2 January 2006")))
 	}
 	page := marketplace.Path + "/" + e.TemplateID
 	switch id := auth.Current(c); {

@@ -42,6 +42,9 @@ type APIMarketTemplate struct {
 	Issuer      APIMarketIssuer    `json:"issuer"`
 	Adoptions   int                `json:"adoptions"`
 	Rating      APIMarketRating    `json:"rating"`
+	// The skills and frameworks a badge aligns to (Open Badges
+	// alignment), as in the template's achievement; [] when none.
+	Alignments []store.Alignment `json:"alignments"`
 }
 
 // APIMarketCategory is a template's category.
@@ -117,7 +120,10 @@ func apiMarketTemplate(e *store.MarketplaceEntry) APIMarketTemplate {
 	out := APIMarketTemplate{ID: e.TemplateID, Name: e.Name, Summary: e.Summary, Description: e.Description, Kind: e.Kind,
 		Licence: e.Licence, Version: e.Version, PublishedAt: e.PublishedAt.UTC(), Adoptions: e.Adoptions,
 		Issuer: APIMarketIssuer{ID: e.IssuerID, Name: e.IssuerName, Slug: e.IssuerSlug, Verified: e.IssuerVerified},
-		Rating: APIMarketRating{Average: e.Rating(), Count: e.RatingCount}}
+		Rating: APIMarketRating{Average: e.Rating(), Count: e.RatingCount}, Alignments: []store.Alignment{}}
+	if a := e.Snapshot.Data().Data.Achievement; a != nil && len(a.Alignment) > 0 {
+		out.Alignments = a.Alignment
+	}
 	if e.CategoryID != nil {
 		out.Category = &APIMarketCategory{ID: *e.CategoryID, Name: e.CategoryName}
 	}
@@ -126,7 +132,7 @@ func apiMarketTemplate(e *store.MarketplaceEntry) APIMarketTemplate {
 
 // marketParams are the list's query parameters, in the order their
 // errors are reported.
-var marketParams = []string{"q", "category", "kind", "min_rating", "verified", "alignment", "sort", "limit", "cursor"}
+var marketParams = []string{"q", "category", "kind", "issuer_type", "min_rating", "verified", "alignment", "sort", "limit", "cursor"}
 
 // List handles GET /api/v1/marketplace/templates: ?q= (words, each a
 // prefix), ?category=, ?kind=, ?min_rating=1..5, ?verified=true|false,
@@ -137,7 +143,8 @@ var marketParams = []string{"q", "category", "kind", "min_rating", "verified", "
 func (h *MarketplaceAPI) List(c *fiber.Ctx) error {
 	fe := store.FieldErrors{}
 	f := store.MarketplaceFilter{Query: strings.TrimSpace(c.Query("q")), CategoryID: c.Query("category"),
-		Kind: store.TemplateType(c.Query("kind")), Sort: store.MarketplaceSort(c.Query("sort")), Alignment: strings.TrimSpace(c.Query("alignment"))}
+		Kind: store.TemplateType(c.Query("kind")), Sort: store.MarketplaceSort(c.Query("sort")), Alignment: strings.TrimSpace(c.Query("alignment")),
+		IssuerType: store.OrganizationType(c.Query("issuer_type"))}
 	if s := c.Query("min_rating"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > store.MaxMarketplaceMinRating {

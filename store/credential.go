@@ -424,11 +424,11 @@ func (s *Scoped) APICredentials(ctx context.Context, status CredentialStatus, cu
 	if err := q.Preload("Template").Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return APICredentialsPage{}, err
 	}
-	p := APICredentialsPage{Credentials: rows}
-	if len(rows) > limit {
-		p.Credentials = rows[:limit]
-		last := p.Credentials[limit-1]
-		p.Next = Cursor{At: last.CreatedAt, ID: last.ID}.String()
+	var p APICredentialsPage
+	var next *Cursor
+	p.Credentials, next = timePage(rows, limit, func(c *Credential) (time.Time, string) { return c.CreatedAt, c.ID })
+	if next != nil {
+		p.Next = next.String()
 	}
 	return p, nil
 }

@@ -79,11 +79,7 @@ func (c *CrossOrg) PublicTemplates(ctx context.Context, after *Cursor, limit int
 	if err := q.Order("t.created_at DESC, t.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
 		return PublicTemplatePage{}, err
 	}
-	p := PublicTemplatePage{Templates: rows}
-	if len(rows) > limit {
-		p.Templates = rows[:limit]
-		last := p.Templates[limit-1]
-		p.Next = &Cursor{At: last.CreatedAt.UTC(), ID: last.ID}
-	}
+	var p PublicTemplatePage
+	p.Templates, p.Next = timePage(rows, limit, func(t *PublicTemplate) (time.Time, string) { return t.CreatedAt, t.ID })
 	return p, nil
 }

@@ -104,3 +104,15 @@ func timed(c *Cursor) error {
 	}
 	return nil
 }
+
+// timePage cuts rows, read with a limit of limit+1 in a (time, id) keyset
+// order, to the page's limit rows, and returns the cursor after the last
+// of them: nil when no row follows. key is a row's time and id.
+func timePage[T any](rows []T, limit int, key func(*T) (time.Time, string)) ([]T, *Cursor) {
+	if len(rows) <= limit {
+		return rows, nil
+	}
+	rows = rows[:limit]
+	at, id := key(&rows[limit-1])
+	return rows, &Cursor{At: at.UTC(), ID: id}
+}

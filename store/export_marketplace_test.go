@@ -30,10 +30,10 @@ func MarketplaceSQL(db *DB, f MarketplaceFilter, categories []string, cur *Curso
 	return q
 }
 
-// SetSearchCutOff sets how many matches a search ranks before the filters,
-// until the test ends.
-func SetSearchCutOff(t interface{ Cleanup(func()) }, n int) {
-	old := searchCutOff
-	searchCutOff = n
-	t.Cleanup(func() { searchCutOff = old })
+// SetSearchBounds sets below how many matches a search ranks them all and
+// how many listings a tier's walk reads, until the test ends.
+func SetSearchBounds(t interface{ Cleanup(func()) }, few, walk int) {
+	oldFew, oldWalk := marketSearchFew, marketSearchWalk
+	marketSearchFew, marketSearchWalk = few, walk
+	t.Cleanup(func() { marketSearchFew, marketSearchWalk = oldFew, oldWalk })
 }

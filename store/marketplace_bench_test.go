@@ -35,7 +35,7 @@ func BenchmarkMarketplace(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			var cats []string
 			start := time.Now()
-			db := storetest.Seeded(b, d, fmt.Sprintf("market_v3_%d", n), func(tb testing.TB, db *store.DB) {
+			db := storetest.Seeded(b, d, fmt.Sprintf("market_v5_%d", n), func(tb testing.TB, db *store.DB) {
 				seedMarketplace(tb, db, n)
 			})
 			if err := store.Gorm(db).Model(&store.TemplateCategory{}).Where("parent_category_id IS NULL").Order("name").Pluck("id", &cats).Error; err != nil || len(cats) == 0 {
@@ -235,7 +235,14 @@ func seedMarketplace(b testing.TB, db *store.DB, n int) []string {
 	if _, err := db.RefreshMarketplaceTrending(context.Background(), now); err != nil {
 		b.Fatal(err)
 	}
-	if err := g.Exec("ANALYZE").Error; err != nil {
+	// What autovacuum does to a live catalogue: the seed's updates of the
+	// aggregates left a dead version of every listing, which a bitmap
+	// scan would read (the alignment filter twice as many heap pages).
+	analyze := "ANALYZE"
+	if db.Dialect() == store.Postgres {
+		analyze = "VACUUM ANALYZE"
+	}
+	if err := g.Exec(analyze).Error; err != nil {
 		b.Fatal(err)
 	}
 	return top
@@ -255,7 +262,7 @@ func seedReviews(b testing.TB, db *store.DB, r *rand.Rand, orgs []*store.Organiz
 	if err := g.CreateInBatches(users, 500).Error; err != nil {
 		b.Fatal(err)
 	}
-	const cols, batch = 6, 2000
+	const cols, batch = 7, 2000
 	tx, err := db.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -267,8 +274,8 @@ func seedReviews(b testing.TB, db *store.DB, r *rand.Rand, orgs []*store.Organiz
 		if len(args) == 0 {
 			return
 		}
-		q := "INSERT INTO template_reviews (id, template_id, reviewer_id, rating, helpful_votes, created_at) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(args)/cols), ", ")
+		q := "INSERT INTO template_reviews (id, template_id, reviewer_id, organization_id, rating, helpful_votes, created_at) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", len(args)/cols), ", ")
 		if _, err := tx.ExecContext(ctx, storetest.Rebind(db.Dialect(), q), args...); err != nil {
 			b.Fatal(err)
 		}
@@ -278,7 +285,8 @@ func seedReviews(b testing.TB, db *store.DB, r *rand.Rand, orgs []*store.Organiz
 		count, base, first := r.IntN(21), 1+r.IntN(5), r.IntN(len(users))
 		for j := range count {
 			rating := min(max(base+r.IntN(3)-1, 1), 5)
-			args = append(args, uuid.NewString(), tpls[i].ID, users[(first+j)%len(users)].ID, rating, r.IntN(10),
+			u := &users[(first+j)%len(users)]
+			args = append(args, uuid.NewString(), tpls[i].ID, u.ID, *u.OrganizationID, rating, r.IntN(10),
 				now.Add(-time.Duration(r.Int64N(int64(365*24*time.Hour)))))
 			if len(args) == cols*batch {
 				flush()

@@ -88,12 +88,8 @@ func (db *DB) ReportQueue(ctx context.Context, after *Cursor, limit int) (Report
 	if err := q.Order("r.created_at, r.id").Limit(limit + 1).Scan(&rows).Error; err != nil {
 		return ReportPage{}, err
 	}
-	p := ReportPage{Reports: rows}
-	if len(rows) > limit {
-		p.Reports = rows[:limit]
-		last := p.Reports[limit-1]
-		p.Next = &Cursor{At: last.CreatedAt.UTC(), ID: last.ID}
-	}
+	var p ReportPage
+	p.Reports, p.Next = timePage(rows, limit, func(r *ReportEntry) (time.Time, string) { return r.CreatedAt, r.ID })
 	return p, nil
 }
 

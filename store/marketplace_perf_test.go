@@ -131,10 +131,13 @@ func TestMarketplaceTrendingRefresh(t *testing.T) {
 	})
 }
 
-// A search ranks its best matches before the filters; when the filters
-// leave too few of them for the page, every match is ranked: the pages are
-// those of ranking everything, with any cut-off, one at a time or at once.
-func TestMarketplaceSearchCutOff(t *testing.T) {
+// A search in relevance order lists the templates whose name holds the
+// words first, then those whose summary does, then those whose
+// description or field labels do; each group most adopted first. A common
+// word reads a bounded stretch of the adoptions order (searchRows): with
+// any bounds, down to one listing a walk, the pages are the same, one at a
+// time or at once, with and without filters.
+func TestMarketplaceSearchTiers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		m := market{t: t, db: db, ctx: ctx}
@@ -144,39 +147,73 @@ func TestMarketplaceSearchCutOff(t *testing.T) {
 		}
 		school := newOrg(t, db, "school", store.OrganizationActive)
 		cat := m.category("Health", nil)
-		kinds := []store.TemplateType{store.TemplateCertificate, store.TemplateBadge, store.TemplateDiploma}
-		for i, name := range []string{"First Aid", "First Aid Advanced", "Paediatric First Aid", "Aid Worker", "First Responder Aid",
-			"First Aid at Work", "Mental Health First Aid", "Outdoor First Aid"} {
+		for i, c := range []struct {
+			name, summary, description, label string
+			kind                              store.TemplateType
+			adoptions                         int
+		}{
+			{"First Aid", "The basics", "One day.", "Hours", store.TemplateCertificate, 0},
+			{"Paediatric First Aid", "Children", "Two days.", "Hours", store.TemplateBadge, 2},
+			{"Mental Health First Aid", "Listening", "Two days.", "Hours", store.TemplateDiploma, 1},
+			{"Aid Worker", "First aid in the field", "A week.", "Hours", store.TemplateBadge, 3},
+			{"Lifeguard Licence", "Pools and beaches", "Rescue and first aid.", "Hours", store.TemplateDiploma, 5},
+			{"Outdoor Leader", "Hills", "A week.", "First aid kit checked", store.TemplateBadge, 4},
+			{"Python Programming", "Code", "Lists.", "Hours", store.TemplateBadge, 9},
+		} {
 			o := uni
 			if i%2 == 1 {
 				o = school
 			}
-			tpl := m.template(o, tplSpec{name: name, description: "Aid for the first hour.", kind: kinds[i%len(kinds)], labels: []string{"Hours"}})
-			m.publish(o, tpl, cat, "First aid training "+name)
+			tpl := m.template(o, tplSpec{name: c.name, description: c.description, kind: c.kind, labels: []string{c.label}})
+			m.publish(o, tpl, cat, c.summary)
+			if err := store.Gorm(db).Model(&store.MarketplaceListing{}).Where("template_id = ?", tpl.ID).Update("adoptions", c.adoptions).Error; err != nil {
+				t.Fatal(err)
+			}
 		}
-		filters := []store.MarketplaceFilter{
-			{Query: "first aid"},
-			{Query: "first aid", Kind: store.TemplateBadge},
-			{Query: "first aid", VerifiedOnly: true},
-			{Query: "aid", Kind: store.TemplateDiploma},
-		}
-		var want [][]string
-		for _, f := range filters {
-			want = append(want, m.names(f))
-		}
-		if len(want[0]) != 8 || len(want[1]) == 0 || len(want[3]) == 0 {
-			t.Fatalf("ranked without a cut-off: %q", want)
-		}
-		for _, k := range []int{1, 2, 3} {
-			store.SetSearchCutOff(t, k)
-			for i, f := range filters {
-				if got := m.names(f); !slices.Equal(got, want[i]) {
-					t.Errorf("cut-off %d, %+v: %q, want %q", k, f, got, want[i])
+		for _, c := range []struct {
+			f    store.MarketplaceFilter
+			want []string
+		}{
+			{store.MarketplaceFilter{Query: "first aid"}, []string{"Paediatric First Aid", "Mental Health First Aid", "First Aid",
+				"Aid Worker", "Lifeguard Licence", "Outdoor Leader"}},
+			{store.MarketplaceFilter{Query: "aid"}, []string{"Aid Worker", "Paediatric First Aid", "Mental Health First Aid", "First Aid",
+				"Lifeguard Licence", "Outdoor Leader"}},
+			{store.MarketplaceFilter{Query: "first aid", Kind: store.TemplateBadge}, []string{"Paediatric First Aid", "Aid Worker", "Outdoor Leader"}},
+			{store.MarketplaceFilter{Query: "first aid", VerifiedOnly: true}, []string{"Mental Health First Aid", "First Aid", "Lifeguard Licence"}},
+			{store.MarketplaceFilter{Query: "fir ai", Kind: store.TemplateDiploma}, []string{"Mental Health First Aid", "Lifeguard Licence"}},
+			{store.MarketplaceFilter{Query: "python"}, []string{"Python Programming"}},
+			{store.MarketplaceFilter{Query: "zzqx"}, nil},
+		} {
+			if got := m.names(c.f); !slices.Equal(got, c.want) {
+				t.Errorf("%+v: %q, want %q", c.f, got, c.want)
+			}
+			for _, b := range [][2]int{{1, 1}, {1, 2}, {1, 3}, {2, 5}, {100, 1}} {
+				store.SetSearchBounds(t, b[0], b[1])
+				if got := m.names(c.f); !slices.Equal(got, c.want) {
+					t.Errorf("bounds %v, %+v: %q, want %q", b, c.f, got, c.want)
 				}
-				if got := m.walk(f); !slices.Equal(got, want[i]) {
-					t.Errorf("cut-off %d, %+v, one at a time: %q, want %q", k, f, got, want[i])
+				if got := m.walk(c.f); !slices.Equal(got, c.want) {
+					t.Errorf("bounds %v, %+v, one at a time: %q, want %q", b, c.f, got, c.want)
 				}
 			}
+			store.SetSearchBounds(t, 500, 1000)
+		}
+		// The other orders: a common word (any match count, down to one)
+		// is checked during the order's walk, with the same pages.
+		for _, s := range store.MarketplaceSorts()[1:] {
+			f := store.MarketplaceFilter{Query: "first aid", Sort: s}
+			want := m.names(f)
+			if len(want) != 6 {
+				t.Fatalf("%s: %q, want the 6 matches", s, want)
+			}
+			store.SetSearchBounds(t, 1, 1)
+			if got := m.names(f); !slices.Equal(got, want) {
+				t.Errorf("%s, a common word: %q, want %q", s, got, want)
+			}
+			if got := m.walk(f); !slices.Equal(got, want) {
+				t.Errorf("%s, a common word, one at a time: %q, want %q", s, got, want)
+			}
+			store.SetSearchBounds(t, 500, 1000)
 		}
 	})
 }

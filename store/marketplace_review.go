@@ -90,12 +90,11 @@ func listedTemplate(tx *gorm.DB, id string) (name, publisherID string, err error
 	return row.Name, row.OrganizationID, notFound(err)
 }
 
-// ListedName is a listed template's name in the catalogue (ErrNotFound
-// when it is not listed): any organization may read it, as the catalogue
-// shows it to anyone.
-func (s *Scoped) ListedName(ctx context.Context, templateID string) (string, error) {
-	name, _, err := listedTemplate(s.db.WithContext(ctx), templateID)
-	return name, err
+// ListedTemplate is a listed template's name in the catalogue and its
+// publishing organization (ErrNotFound when it is not listed), for the
+// events of a review.
+func (s *Scoped) ListedTemplate(ctx context.Context, templateID string) (name, publisherID string, err error) {
+	return listedTemplate(s.db.WithContext(ctx), templateID)
 }
 
 // ReviewEligibility says whether the organization may review a listed

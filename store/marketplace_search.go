@@ -59,17 +59,18 @@ const (
 // MarketplaceFilter selects templates of the catalogue. Zero fields select
 // everything.
 type MarketplaceFilter struct {
-	Query        string          // words of the name, summary, description or field labels; each a prefix
-	CategoryID   string          // this category and the categories under it
-	Kind         TemplateType    // only this kind
-	MinRating    int             // 1..5: only templates rated at least this on average
-	VerifiedOnly bool            // only templates of verified organizations
-	Alignment    string          // only badges aligned to this framework or target name (exactly)
-	Sort         MarketplaceSort // "" is SortRelevance
+	Query        string           // words of the name, summary, description or field labels; each a prefix
+	CategoryID   string           // this category and the categories under it
+	Kind         TemplateType     // only this kind
+	MinRating    int              // 1..5: only templates rated at least this on average
+	VerifiedOnly bool             // only templates of verified organizations
+	IssuerType   OrganizationType // only templates of organizations of this type
+	Alignment    string           // only badges aligned to this framework or target name (exactly)
+	Sort         MarketplaceSort  // "" is SortRelevance
 }
 
 // Validate checks every field, keyed as the catalogue's form names them
-// (q, category, kind, min_rating, alignment, sort). Whether the category exists is
+// (q, category, kind, issuer_type, min_rating, alignment, sort). Whether the category exists is
 // for CrossOrg.Marketplace to say.
 func (f MarketplaceFilter) Validate() FieldErrors {
 	fe := FieldErrors{}
@@ -83,6 +84,9 @@ func (f MarketplaceFilter) Validate() FieldErrors {
 	}
 	if f.Kind != "" && !f.Kind.Valid() {
 		fe["kind"] = "Choose a kind from the list: diploma, certificate, license or badge"
+	}
+	if f.IssuerType != "" && !f.IssuerType.Valid() {
+		fe["issuer_type"] = "Choose an issuer type from the list: educational, professional, government, corporate or association"
 	}
 	if f.MinRating < 0 || f.MinRating > MaxMarketplaceMinRating {
 		fe["min_rating"] = "The minimum rating is a number of stars from 1 to 5"
@@ -185,10 +189,9 @@ type MarketplaceEntry struct {
 	IssuerAccent *string `gorm:"-"`
 
 	// The order's keys, computed by the query, for the cursor.
-	SortRank   int64  `gorm:"column:sort_rank"`
-	ListingID  string `gorm:"column:listing_id"` // the relevance order's last key
-	SortRating int64  `gorm:"column:sort_rating"`
-	SortRecent int64  `gorm:"column:sort_recent"`
+	SortRank   int64 `gorm:"column:sort_rank"` // the search tier
+	SortRating int64 `gorm:"column:sort_rating"`
+	SortRecent int64 `gorm:"column:sort_recent"`
 }
 
 // Rating is the average rating, 0 when nobody rated it.
@@ -262,11 +265,6 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 		}
 		mq.categories = ids
 	}
-	// A search in relevance order first ranks the matches alone and keeps
-	// the best searchCutOff of them: when the page fills from those,
-	// it is the page (they are the best matches in the same order, and
-	// the filters only remove); otherwise every match is ranked with the
-	// filters, as before.
 	// An alignment few listings have: those listings (the partial index
 	// of aligned listings, matched there) rather than a walk of every
 	// listing until the page fills.
@@ -282,17 +280,19 @@ func (c *CrossOrg) Marketplace(ctx context.Context, f MarketplaceFilter, p Marke
 			mq.aligned = ids
 		}
 	}
-	more := false
-	if len(mq.terms) > 0 && sort == SortRelevance {
-		ids, err := c.searchCandidates(ctx, mq.terms, p.After, searchCutOff)
-		if err != nil {
-			return MarketplaceList{}, err
+	var rows []MarketplaceEntry
+	var err error
+	switch {
+	case len(mq.terms) > 0 && sort == SortRelevance:
+		rows, err = c.searchRows(ctx, mq)
+	case len(mq.terms) > 0:
+		// Another order: a common word is a check of each listing of the
+		// order's index walk (which a page of matches soon fills); a rarer
+		// one starts from its matches and sorts them.
+		if mq.walk, err = c.manyMatches(ctx, mq.terms); err == nil {
+			rows, err = c.marketplaceRows(ctx, mq)
 		}
-		mq.candidates, more = ids, len(ids) == searchCutOff
-	}
-	rows, err := c.marketplaceRows(ctx, mq)
-	if err == nil && more && len(rows) < mq.limit {
-		mq.candidates = nil
+	default:
 		rows, err = c.marketplaceRows(ctx, mq)
 	}
 	if err != nil {
@@ -330,51 +330,151 @@ func (c *CrossOrg) alignedListings(ctx context.Context, a string, limit int) ([]
 	return ids, err
 }
 
-// searchCutOff is how many of the best matches a search in relevance
-// order ranks before the filters (a rank cut-off); a variable for tests.
-var searchCutOff = 250
-
-// The rank of a listing in a search, scaled to an integer (the relevance
-// order's first key): PostgreSQL's cover density of the stored document,
-// SQLite's bm25 with the columns' weights (name 10, summary 5, description
-// and labels 2).
+// A search in relevance order ranks in tiers: the templates whose name
+// holds every word first, then those whose name or summary does, then the
+// rest (the words in the description or the field labels); each tier by
+// adoptions, then template id. Every key of that order but the tier is the
+// indexed adoptions order, so that a common word (a quarter of the
+// catalogue) reads a bounded stretch of that index rather than ranking
+// every match (BenchmarkMarketplace's search cases):
+//   - a search of fewer than marketSearchFew matches ranks them all, in one query
+//     driven by the full-text match;
+//   - a commoner one fills its page tier by tier: each tier first walks the
+//     next marketSearchWalk listings of the adoptions order after the cursor and
+//     keeps the matches of that tier (they are the tier's first ones, in
+//     order, as the walk reads the order itself); when they do not fill the
+//     page (a filter or a tier that few templates pass), the tier is read
+//     from its full-text match instead.
 const (
-	pgSearchRank     = "CAST(ts_rank_cd(ms.document, to_tsquery('english', ?)) * 1000000 AS BIGINT)"
-	sqliteSearchRank = "CAST(-bm25(marketplace_search, 10.0, 5.0, 2.0, 2.0) * 1000000 AS INTEGER)"
+	tierName        = 3 // every word in the name
+	tierNameSummary = 2 // every word in the name or the summary
+	tierAnywhere    = 1 // every word anywhere: description and field labels too
 )
 
-// searchCandidates is the ids of the k best listings matching the terms
-// after the relevance cursor, in the relevance order, whether listed or
-// not: ranked without the joins and filters of the catalogue.
-func (c *CrossOrg) searchCandidates(ctx context.Context, terms []string, after *Cursor, k int) ([]candidate, error) {
-	var q *gorm.DB
-	if c.dial == Postgres {
-		q = c.db.WithContext(ctx).Table("marketplace_search AS ms").
-			Select("ms.listing_id AS id, "+pgSearchRank+" AS r", tsQuery(terms)).
-			Where("ms.document @@ to_tsquery('english', ?)", tsQuery(terms))
-	} else {
-		q = c.db.WithContext(ctx).Table("marketplace_search").
-			Joins("JOIN marketplace_listings l ON l.rowid = marketplace_search.rowid").
-			Select("l.id AS id, "+sqliteSearchRank+" AS r").
-			Where("marketplace_search MATCH ?", ftsQuery(terms))
+// marketSearchFew and marketSearchWalk bound a search's work (see above); variables for
+// tests.
+var (
+	marketSearchFew  = 500
+	marketSearchWalk = 1000
+)
+
+// tierColumns are the columns of the stored document a tier's words must be
+// in: PostgreSQL weights (name A, summary B), SQLite FTS5 columns.
+func tierColumns(d Dialect, tier int) string {
+	switch {
+	case tier == tierName && d == Postgres:
+		return "A"
+	case tier == tierName:
+		return "{name} : "
+	case tier == tierNameSummary && d == Postgres:
+		return "AB"
+	case tier == tierNameSummary:
+		return "{name summary} : "
 	}
-	outer := c.db.WithContext(ctx).Table("(?) AS m", q)
-	if after != nil {
-		vals, err := SortRelevance.cursorValues(after)
+	return ""
+}
+
+// matchIDs is the subquery of the listings (PostgreSQL ids, SQLite rowids)
+// matching every term in the tier's columns.
+func (c *CrossOrg) matchIDs(terms []string, tier int) (string, any) {
+	cols := tierColumns(c.dial, tier)
+	if c.dial == Postgres {
+		parts := make([]string, len(terms))
+		for i, t := range terms {
+			parts[i] = t + ":*" + cols
+		}
+		return "SELECT listing_id FROM marketplace_search WHERE document @@ to_tsquery('english', ?)", strings.Join(parts, " & ")
+	}
+	q := ftsQuery(terms)
+	if cols != "" {
+		q = cols + "(" + q + ")"
+	}
+	return "SELECT rowid FROM marketplace_search WHERE marketplace_search MATCH ?", q
+}
+
+// matches is the condition that the listing l matches every term in the
+// tier's columns; filter: as a check of each listing read (SQLite would
+// otherwise start from the match).
+func (c *CrossOrg) matches(terms []string, tier int, filter bool) (string, any) {
+	sub, arg := c.matchIDs(terms, tier)
+	switch {
+	case c.dial == Postgres && filter:
+		// The listing's own document, by its key: a subquery the planner
+		// keeps per row (an IN would become a hash of every match).
+		return "COALESCE((SELECT ms.document @@ to_tsquery('english', ?) FROM marketplace_search ms WHERE ms.listing_id = l.id), FALSE)", arg
+	case c.dial == Postgres:
+		return "l.id IN (" + sub + ")", arg
+	case filter:
+		return "+l.rowid IN (" + sub + ")", arg
+	}
+	return "l.rowid IN (" + sub + ")", arg
+}
+
+// searchRows is the page of a search in relevance order (the tiers above).
+func (c *CrossOrg) searchRows(ctx context.Context, m marketplaceQuery) ([]MarketplaceEntry, error) {
+	if many, err := c.manyMatches(ctx, m.terms); err != nil || !many {
+		return c.marketplaceRows(ctx, m) // m.tier 0: every match ranked
+	}
+	start, top := tierName, []any(nil)
+	if m.after != nil {
+		vals, err := SortRelevance.cursorValues(m.after)
 		if err != nil {
 			return nil, err
 		}
-		outer = outer.Where("(r, id) < (?, ?)", vals...)
+		start, top = int(min(max(vals[0].(int64), tierAnywhere), tierName)), vals[1:]
 	}
-	out := []candidate{}
-	err := outer.Select("id, r").Order("r DESC, id DESC").Limit(k).Scan(&out).Error
-	return out, err
+	var out []MarketplaceEntry
+	for tier := start; tier >= tierAnywhere && len(out) < m.limit; tier-- {
+		tm := m
+		tm.tier, tm.limit, tm.walkTop, tm.walkEnd, tm.walk = tier, m.limit-len(out), nil, nil, true
+		if tier == start {
+			tm.walkTop = top
+		}
+		end, err := c.walkEnd(ctx, tm.walkTop)
+		if err != nil {
+			return nil, err
+		}
+		tm.walkEnd = end
+		rows, err := c.marketplaceRows(ctx, tm)
+		if err == nil && end != nil && len(rows) < tm.limit {
+			tm.walk, tm.walkTop, tm.walkEnd = false, nil, nil
+			rows, err = c.marketplaceRows(ctx, tm)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
 }
 
-// candidate is a listing matching a search, with its rank.
-type candidate struct {
-	ID   string `gorm:"column:id"`
-	Rank int64  `gorm:"column:r"`
+// manyMatches reports whether the terms match marketSearchFew listings or
+// more (the full-text index alone, stopping there).
+func (c *CrossOrg) manyMatches(ctx context.Context, terms []string) (bool, error) {
+	sub, arg := c.matchIDs(terms, tierAnywhere)
+	var ids []string
+	err := c.db.WithContext(ctx).Raw(sub+" LIMIT ?", arg, marketSearchFew).Scan(&ids).Error
+	return len(ids) >= marketSearchFew, err
+}
+
+// walkEnd is the adoptions order's key (adoptions, template id) of the
+// marketSearchWalk-th listing after top (nil: from the first); nil when fewer
+// listings follow, so that a walk to the end reads them all. It reads the
+// index alone.
+func (c *CrossOrg) walkEnd(ctx context.Context, top []any) ([]any, error) {
+	q := c.db.WithContext(ctx).Table("marketplace_listings")
+	if top != nil {
+		q = q.Where("(adoptions, template_id) < (?, ?)", top...)
+	}
+	var rows []struct {
+		Adoptions  int64
+		TemplateID string
+	}
+	err := q.Select("adoptions, template_id").Order("adoptions DESC, template_id DESC").Offset(marketSearchWalk - 1).Limit(1).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return []any{rows[0].Adoptions, rows[0].TemplateID}, nil
 }
 
 // marketplaceRows runs the catalogue query.
@@ -395,10 +495,18 @@ type marketplaceQuery struct {
 	categories []string // the category filter's tree; nil: no filter
 	after      *Cursor
 	limit      int
-	windowEnd  time.Time   // the trending order's window end
-	counted    bool        // the listings' adoptions_30d count that window
-	candidates []candidate // non-nil: only these listings, ranked (searchCandidates)
-	aligned    []string    // non-nil: only these listings (alignedListings)
+	windowEnd  time.Time // the trending order's window end
+	counted    bool      // the listings' adoptions_30d count that window
+	aligned    []string  // non-nil: only these listings (alignedListings)
+
+	// A search in relevance order (searchRows): tier 0 ranks every match,
+	// 1..3 reads that tier alone, from walkTop (exclusive; nil: the first)
+	// to walkEnd (inclusive; nil: the last) of the adoptions order. walk:
+	// the match is a check of each listing the order reads (a common
+	// word), not where the query starts.
+	tier             int
+	walk             bool
+	walkTop, walkEnd []any
 }
 
 // marketplaceSQL is the catalogue query: the page's entries without their
@@ -417,7 +525,8 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	// full-text match instead (its planner would run the match once per
 	// listing).
 	join := "JOIN"
-	if c.dial == SQLite && (len(m.terms) == 0 || m.candidates != nil) {
+	ranked := len(m.terms) > 0 && m.sort == SortRelevance
+	if c.dial == SQLite && (len(m.terms) == 0 || ranked || m.walk) {
 		join = "CROSS JOIN"
 	}
 	inner := db.Table("marketplace_listings AS l").
@@ -426,35 +535,41 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 		Joins("LEFT JOIN template_categories cat ON cat.id = t.category_id").
 		Where(listed, OrganizationActive)
 	switch {
-	case m.candidates != nil:
-		// Ranked already: the rank is looked up by id, the text not
-		// matched again (SQLite would run the match once per listing).
-		var b strings.Builder
-		b.WriteString("CASE l.id")
-		for _, c := range m.candidates {
-			b.WriteString(" WHEN ? THEN ?")
-			rankArgs = append(rankArgs, c.ID, c.Rank)
+	case ranked && m.tier == 0:
+		// Few matches: each ranked by the tier it is in.
+		name, nameArg := c.matches(m.terms, tierName, false)
+		summary, summaryArg := c.matches(m.terms, tierNameSummary, false)
+		rank = fmt.Sprintf("CASE WHEN %s THEN %d WHEN %s THEN %d ELSE %d END", name, tierName, summary, tierNameSummary, tierAnywhere)
+		rankArgs = []any{nameArg, summaryArg}
+		all, arg := c.matches(m.terms, tierAnywhere, false)
+		inner = inner.Where(all, arg)
+	case ranked:
+		// One tier: its matches, less those of the tier above.
+		rank = strconv.Itoa(m.tier)
+		in, arg := c.matches(m.terms, m.tier, m.walk)
+		inner = inner.Where(in, arg)
+		if m.tier < tierName {
+			above, aboveArg := c.matches(m.terms, m.tier+1, true)
+			inner = inner.Not(above, aboveArg)
 		}
-		b.WriteString(" ELSE 0 END")
-		rank = b.String()
-		if len(m.candidates) == 0 {
-			rank = "0"
+		if m.walkTop != nil {
+			inner = inner.Where("(l.adoptions, l.template_id) < (?, ?)", m.walkTop...)
 		}
-	case len(m.terms) > 0:
+		if m.walkEnd != nil {
+			inner = inner.Where("(l.adoptions, l.template_id) >= (?, ?)", m.walkEnd...)
+		}
+	case len(m.terms) > 0 && m.walk: // matched, not ranked: a check of each listing
+		in, arg := c.matches(m.terms, tierAnywhere, true)
+		inner = inner.Where(in, arg)
+	case len(m.terms) > 0: // matched, not ranked: from the matches
 		if c.dial == Postgres {
 			// marketplace_search holds each listing's stored document
 			// (migration 00025's trigger), which the GIN index serves.
-			rank = pgSearchRank
-			rankArgs = []any{tsQuery(m.terms)}
 			inner = inner.Joins("JOIN marketplace_search ms ON ms.listing_id = l.id").
 				Where("ms.document @@ to_tsquery('english', ?)", tsQuery(m.terms))
 		} else {
-			rank = sqliteSearchRank
 			inner = inner.Joins("JOIN marketplace_search ON marketplace_search.rowid = l.rowid").
 				Where("marketplace_search MATCH ?", ftsQuery(m.terms))
-		}
-		if m.sort != SortRelevance { // matched, not ranked
-			rank, rankArgs = "0", nil
 		}
 	}
 	switch {
@@ -470,13 +585,6 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	if m.categories != nil {
 		inner = inner.Where("t.category_id IN ?", m.categories)
 	}
-	if m.candidates != nil {
-		ids := make([]string, len(m.candidates))
-		for i, c := range m.candidates {
-			ids[i] = c.ID
-		}
-		inner = inner.Where("l.id IN ?", ids)
-	}
 	if m.aligned != nil {
 		inner = inner.Where("l.id IN ?", m.aligned)
 	}
@@ -488,6 +596,9 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	}
 	if m.f.VerifiedOnly {
 		inner = inner.Where("o.verified")
+	}
+	if m.f.IssuerType != "" {
+		inner = inner.Where("o.type = ?", m.f.IssuerType)
 	}
 	if a := strings.TrimSpace(m.f.Alignment); a != "" {
 		// The walks look each listing up anyway: a check of its short
@@ -501,7 +612,7 @@ func (c *CrossOrg) marketplaceSQL(db *gorm.DB, m marketplaceQuery) (*gorm.DB, er
 	inner = inner.Select("l.template_id, l.kind, l.licence, l.name, l.summary, l.description, l.version, l.published_at, "+
 		"l.adoptions, l.rating_count, l.rating_sum, t.category_id, cat.name AS category_name, cat.icon AS category_icon, "+
 		"o.id AS issuer_id, o.name AS issuer_name, o.slug AS issuer_slug, o.verified AS issuer_verified, "+
-		"l.id AS listing_id, "+rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", rankArgs...)
+		rank+" AS sort_rank, "+rating+" AS sort_rating, "+recent+" AS sort_recent", rankArgs...)
 
 	keys := m.sort.keys()
 	q := db.Table("(?) AS m", inner)
@@ -575,7 +686,7 @@ func (c *CrossOrg) withSnapshots(ctx context.Context, entries []MarketplaceEntry
 func (s MarketplaceSort) keys() []string {
 	switch s {
 	case SortRelevance:
-		return []string{"sort_rank", "listing_id"}
+		return []string{"sort_rank", "adoptions", "template_id"}
 	case SortRating:
 		return []string{"sort_rating", "rating_count", "template_id"}
 	case SortNewest:
@@ -591,7 +702,7 @@ func (s MarketplaceSort) intKeys() int {
 	switch s {
 	case SortNewest:
 		return 0
-	case SortRating, SortTrending:
+	case SortRelevance, SortRating, SortTrending:
 		return 2
 	}
 	return 1
@@ -655,7 +766,7 @@ func (s MarketplaceSort) cursor(e *MarketplaceEntry, windowEnd time.Time) *Curso
 	}
 	switch s {
 	case SortRelevance:
-		c.Key, c.ID = join(e.SortRank), e.ListingID
+		c.Key = join(e.SortRank, int64(e.Adoptions))
 	case SortRating:
 		c.Key = join(e.SortRating, int64(e.RatingCount))
 	case SortNewest:
@@ -746,6 +857,25 @@ func (c *CrossOrg) MarketplaceTemplate(ctx context.Context, id string) (*Marketp
 		return nil, notFound(err)
 	}
 	return &e, nil
+}
+
+// ListedVersion is one published version of a listed template.
+type ListedVersion struct {
+	Version     int
+	PublishedAt time.Time
+}
+
+// MarketplaceVersions is the version history of a listed template, newest
+// first (ErrNotFound when it is not listed): its published versions and
+// when each was published.
+func (c *CrossOrg) MarketplaceVersions(ctx context.Context, id string) ([]ListedVersion, error) {
+	if _, err := c.MarketplaceTemplate(ctx, id); err != nil {
+		return nil, err
+	}
+	var out []ListedVersion
+	err := c.db.WithContext(ctx).Model(&TemplateVersion{}).Where("template_id = ?", id).
+		Order("version DESC").Select("version, published_at").Scan(&out).Error
+	return out, err
 }
 
 // marketplaceRatingKey is the rating order's first key, the average rating

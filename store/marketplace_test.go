@@ -131,7 +131,10 @@ func TestMarketplaceCatalogue(t *testing.T) {
 		if _, err := db.SetOrganizationVerified(ctx, uni.ID, true, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		school := newOrg(t, db, "school", store.OrganizationActive)
+		if err := store.Gorm(db).Model(uni).Update("type", store.OrganizationEducational).Error; err != nil {
+			t.Fatal(err)
+		}
+		school := newOrg(t, db, "school", store.OrganizationActive) // corporate
 		gone := newOrg(t, db, "gone", store.OrganizationActive)
 		health := m.category("Health", nil)
 		firstAid := m.category("First aid", health)
@@ -186,6 +189,9 @@ func TestMarketplaceCatalogue(t *testing.T) {
 			{"a child category", store.MarketplaceFilter{CategoryID: firstAid.ID}, []string{"First Aid Certificate"}},
 			{"kind", store.MarketplaceFilter{Kind: store.TemplateBadge}, []string{"Python Programming Badge"}},
 			{"verified issuers", store.MarketplaceFilter{VerifiedOnly: true}, []string{"First Aid Certificate"}},
+			{"educational issuers", store.MarketplaceFilter{IssuerType: store.OrganizationEducational}, []string{"First Aid Certificate"}},
+			{"corporate issuers", store.MarketplaceFilter{IssuerType: store.OrganizationCorporate, Sort: store.SortNewest}, []string{"Lifeguard Licence", "Python Programming Badge"}},
+			{"government issuers", store.MarketplaceFilter{IssuerType: store.OrganizationGovernment}, nil},
 			{"newest", store.MarketplaceFilter{Sort: store.SortNewest}, []string{"Lifeguard Licence", "Python Programming Badge", "First Aid Certificate"}},
 		} {
 			got := m.names(c.f)
@@ -268,6 +274,7 @@ func TestMarketplaceCatalogue(t *testing.T) {
 			{store.MarketplaceFilter{CategoryID: "health"}, "category"},
 			{store.MarketplaceFilter{CategoryID: "7b0c1d1e-0000-4000-8000-000000000000"}, "category"},
 			{store.MarketplaceFilter{Kind: "poster"}, "kind"},
+			{store.MarketplaceFilter{IssuerType: "pirate"}, "issuer_type"},
 			{store.MarketplaceFilter{MinRating: 6}, "min_rating"},
 			{store.MarketplaceFilter{Sort: "price"}, "sort"},
 		} {

@@ -351,11 +351,7 @@ func (a *Account) DeliveryHistory(ctx context.Context, before *Cursor, limit int
 		return DeliveryHistoryPage{}, err
 	}
 	var p DeliveryHistoryPage
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		p.Next = &Cursor{At: last.SentAt, ID: last.ID}
-	}
+	rows, p.Next = timePage(rows, limit, func(n *Notification) (time.Time, string) { return n.SentAt, n.ID })
 	if len(rows) == 0 {
 		return p, nil
 	}

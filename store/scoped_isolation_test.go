@@ -299,7 +299,7 @@ var isolation = map[string]isolationExpect{
 	"SetCustomDomainCertificate": own, "RemoveCustomDomainCertificate": own, "WarnCertificateExpiry": own, "SetDomainIssuerDID": own,
 	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
 	// Reviews: B, with a member acting, reaches none of A's.
-	"ReviewEligibility": notFound, "ListedName": notFound, "TemplateReviewBy": empty, "CreateTemplateReview": notFound, "UpdateTemplateReview": notFound,
+	"ReviewEligibility": notFound, "ListedTemplate": notFound, "TemplateReviewBy": empty, "CreateTemplateReview": notFound, "UpdateTemplateReview": notFound,
 	"VoteHelpful": notFound, "VotedHelpful": empty, "ReportReview": notFound, "ReportTemplate": notFound,
 	"RequestStatusChange": notFound, "StatusChangeRequest": notFound, "DecideStatusChange": notFound, "StatusChangeRequests": empty,
 	"WaitingStatusChange": empty, "WithdrawStatusChange": notFound,

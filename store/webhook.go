@@ -444,12 +444,8 @@ func (s *Scoped) WebhookDeliveries(ctx context.Context, webhookID string, f Deli
 	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return DeliveryPage{}, err
 	}
-	p := DeliveryPage{Deliveries: rows}
-	if len(rows) > limit {
-		p.Deliveries = rows[:limit]
-		last := p.Deliveries[limit-1]
-		p.Next = &Cursor{At: last.CreatedAt, ID: last.ID}
-	}
+	var p DeliveryPage
+	p.Deliveries, p.Next = timePage(rows, limit, func(d *WebhookDelivery) (time.Time, string) { return d.CreatedAt, d.ID })
 	return p, nil
 }
 

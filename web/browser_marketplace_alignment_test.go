@@ -23,6 +23,10 @@ func TestBrowserMarketplaceAlignment(t *testing.T) {
 		store.Alignment{TargetName: "Programming in Go, concurrency and testing", TargetURL: "https://esco.test/skill/go", TargetFramework: "European Skills, Competences and Occupations", TargetCode: "S1.2.3"},
 		store.Alignment{TargetName: "Code review", TargetURL: "https://skills.test/review"})
 	seedPublished(t, env, pub, tech, "Python Course", "Not aligned")
+	seedAlignedBadge(t, env, pub, tech, "Accessible Web Design Badge",
+		store.Alignment{TargetName: "Web Content Accessibility Guidelines conformance testing", TargetURL: "https://skills.test/wcag"},
+		store.Alignment{TargetName: "HTML", TargetURL: "https://skills.test/html"}, store.Alignment{TargetName: "CSS", TargetURL: "https://skills.test/css"},
+		store.Alignment{TargetName: "Usability testing", TargetURL: "https://skills.test/ux"})
 	base := env.Serve()
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	cards := func(n int) string {
@@ -32,7 +36,13 @@ func TestBrowserMarketplaceAlignment(t *testing.T) {
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/marketplace")); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.Wait(t, tab, "the catalogue", cards(2))
+	browsertest.Wait(t, tab, "the catalogue", cards(3))
+	// Each card says what it aligns to: three targets at most, a long one
+	// cut to the card's width, and how many more.
+	browsertest.Wait(t, tab, "the cards' alignments", `document.querySelectorAll('[data-testid="mp-card-alignment"]').length === 5 && `+
+		`document.querySelector('[data-testid="mp-card-alignments-more"]').textContent.trim() === '+1 more'`)
+	browsertest.Look(t, tab, "marketplace-cards-aligned")
+	browsertest.Axe(t, tab, "the catalogue with aligned cards")
 	if err := chromedp.Do(tab, chromedp.SetValue(css(`[data-testid="mp-alignment"]`), "European Skills, Competences and Occupations")); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
+	"github.com/trustcred/trustcred/store/storetest"
 )
 
 // seedAlignedBadge publishes a badge of org aligned to targets in cat.
@@ -44,7 +45,43 @@ func TestMarketplaceAlignment(t *testing.T) {
 			store.Alignment{TargetName: "Programming in Python", TargetURL: "https://esco.test/skill/py", TargetFramework: "ESCO"},
 			store.Alignment{TargetName: "Data analysis", TargetURL: "https://skills.test/data"})
 		course := seedPublished(t, env, pub, tech, "Course", "Not aligned")
+		wide := seedAlignedBadge(t, env, pub, tech, "Web Badge",
+			store.Alignment{TargetName: "HTML", TargetURL: "https://skills.test/html"}, store.Alignment{TargetName: "CSS", TargetURL: "https://skills.test/css"},
+			store.Alignment{TargetName: "Accessibility", TargetURL: "https://skills.test/a11y"}, store.Alignment{TargetName: "HTTP", TargetURL: "https://skills.test/http"})
 		anon := env.Client()
+
+		// Each card shows what its template aligns to, at most three
+		// targets (each the catalogue aligned to it) and how many more.
+		cards := anon.Get("/marketplace?sort=newest")
+		cardOf := func(id string) string {
+			_, after, _ := strings.Cut(cards.Body, `data-testid="mp-card-`+id+`"`)
+			card, _, _ := strings.Cut(after, "</article>")
+			return card
+		}
+		for _, c := range []struct {
+			id      string
+			targets []string
+			more    string
+		}{
+			{goBadge.ID, []string{"Programming in Go"}, ""},
+			{pyBadge.ID, []string{"Programming in Python", "Data analysis"}, ""},
+			{wide.ID, []string{"HTML", "CSS", "Accessibility"}, "+1 more"},
+			{course.ID, nil, ""},
+		} {
+			card := cardOf(c.id)
+			if card == "" || strings.Count(card, `data-testid="mp-card-alignment"`) != len(c.targets) ||
+				strings.Contains(card, `data-testid="mp-card-alignments"`) != (c.targets != nil) || !strings.Contains(card, c.more) {
+				t.Errorf("card %s: want targets %q %q:\n%.2000s", c.id, c.targets, c.more, card)
+			}
+			for _, name := range c.targets {
+				if !strings.Contains(card, `href="/marketplace?alignment=`+url.QueryEscape(name)+`"`) || !strings.Contains(card, ">"+name+"<") {
+					t.Errorf("card %s: no link to the catalogue aligned to %q", c.id, name)
+				}
+			}
+		}
+		if strings.Contains(cardOf(wide.ID), "HTTP") {
+			t.Error("the fourth target of a card is shown, not counted")
+		}
 
 		r := anon.Get("/marketplace")
 		if r.Status != 200 || !r.Has("mp-alignment") || !strings.Contains(r.Body, ">Framework: ESCO<") || !strings.Contains(r.Body, ">Data analysis<") {
@@ -104,6 +141,19 @@ func TestMarketplaceAlignment(t *testing.T) {
 		}
 		if r.Status != 200 || !slices.Equal(names, []string{"Python Badge", "Go Badge"}) {
 			t.Errorf("API aligned to ESCO: %d %q", r.Status, names)
+		}
+		// The list carries each template's alignments, [] without any.
+		r = api.do("GET", "/api/v1/marketplace/templates?sort=newest", nil)
+		listed := map[string][]string{}
+		for _, tp := range decodeJSON[apiMarketList](t, r).Templates {
+			listed[tp.Name] = []string{}
+			for _, a := range tp.Alignments {
+				listed[tp.Name] = append(listed[tp.Name], a.TargetName+" "+a.TargetFramework+" "+a.TargetURL)
+			}
+		}
+		if want := []string{"Programming in Python ESCO https://esco.test/skill/py", "Data analysis  https://skills.test/data"}; !slices.Equal(listed["Python Badge"], want) ||
+			len(listed["Web Badge"]) != 4 || listed["Course"] == nil || len(listed["Course"]) != 0 || !strings.Contains(r.Body, `"alignments":[]`) {
+			t.Errorf("API list alignments: %q\n%s", listed, r.Body)
 		}
 		if r := api.do("GET", "/api/v1/marketplace/templates?alignment="+url.QueryEscape("a\x00b"), nil); r.Status != 422 || !strings.Contains(r.Body, `"alignment"`) {
 			t.Errorf("API bad alignment: %d %s", r.Status, r.Body)
@@ -186,6 +236,44 @@ func TestTemplateFormAlignment(t *testing.T) {
 		}
 		if p := cl.Get("/templates/" + list[0].ID + "/edit"); !strings.Contains(p.Body, `value="Programming in Go"`) || !strings.Contains(p.Body, `value="https://esco.test/skill/go"`) {
 			t.Error("the edit page lost the alignment")
+		}
+	})
+}
+
+// The issuer type filter, on the page (a select, kept in the URL) and in
+// the API; a type not in the list is a 422 next to the field.
+func TestMarketplaceIssuerTypeFilter(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		uni, firm := env.Org("uni"), env.Org("firm")
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "UPDATE organizations SET type = ? WHERE id = ?"), store.OrganizationEducational, uni.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.SQL().Exec(storetest.Rebind(d, "UPDATE organizations SET type = ? WHERE id = ?"), store.OrganizationCorporate, firm.ID); err != nil {
+			t.Fatal(err)
+		}
+		cat := seedCategory(t, env, "Health", nil)
+		diploma := seedPublished(t, env, uni, cat, "Nursing Diploma", "Three years")
+		course := seedPublished(t, env, firm, cat, "Forklift Course", "One day")
+		anon := env.Client()
+		r := anon.Get("/marketplace?issuer_type=educational")
+		if r.Status != 200 || !r.Has("mp-card-"+diploma.ID) || r.Has("mp-card-"+course.ID) || !strings.Contains(r.Body, `value="educational" selected`) {
+			t.Errorf("educational issuers: %d", r.Status)
+		}
+		if r := anon.Get("/marketplace?issuer_type=government"); r.Status != 200 || !r.Has("mp-empty") {
+			t.Errorf("government issuers: %d", r.Status)
+		}
+		if r := anon.Get("/marketplace?issuer_type=pirate"); r.Status != 422 || !r.Has("error-issuer_type") {
+			t.Errorf("a bad issuer type: %d", r.Status)
+		}
+		_, key := createKey(t, env, env.Org("bolt"), nil)
+		api := hookAPI{t, env, key}
+		r = api.do("GET", "/api/v1/marketplace/templates?issuer_type=corporate", nil)
+		if l := decodeJSON[apiMarketList](t, r).Templates; r.Status != 200 || len(l) != 1 || l[0].ID != course.ID {
+			t.Errorf("API corporate issuers: %d %s", r.Status, r.Body)
+		}
+		if r := api.do("GET", "/api/v1/marketplace/templates?issuer_type=pirate", nil); r.Status != 422 || !strings.Contains(r.Body, `"issuer_type"`) {
+			t.Errorf("API bad issuer type: %d %s", r.Status, r.Body)
 		}
 	})
 }

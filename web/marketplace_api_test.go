@@ -24,6 +24,11 @@ type apiMarketTemplate struct {
 		Name, Version string
 		Fields        []struct{ Name, Label string }
 	}
+	Alignments []struct {
+		TargetName      string `json:"target_name"`
+		TargetURL       string `json:"target_url"`
+		TargetFramework string `json:"target_framework"`
+	}
 }
 
 type apiMarketList struct {

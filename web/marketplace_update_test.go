@@ -189,3 +189,29 @@ func TestTemplateUpdateApply(t *testing.T) {
 		}
 	})
 }
+
+// The template page lists its published versions, newest first, once it
+// has more than one; a template never republished shows its version alone.
+func TestMarketplaceVersionHistory(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		a, pub := env.Org("acme"), env.Org("pubco")
+		cat := seedCategory(t, env, "Safety", nil)
+		cp, to := adoptedWithUpdate(t, env, pub, a, cat, "First Aid")
+		src, err := env.DB.Scoped(a.ID).AdoptionSource(context.Background(), cp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		once := seedPublished(t, env, pub, cat, "Fire Safety", "Extinguishers")
+		anon := env.Client()
+		r := anon.Get("/marketplace/" + *src.Adoption.SourceTemplateID)
+		history := between(r.Body, `data-testid="mp-history"`, "</ol>")
+		newest, oldest := strings.Index(history, "Version "+itoa(to)+","), strings.Index(history, "Version 1,")
+		if r.Status != 200 || to < 2 || newest < 0 || oldest < 0 || newest > oldest {
+			t.Errorf("the history of a republished template (version %d): %d\n%s", to, r.Status, history)
+		}
+		if r := anon.Get("/marketplace/" + once.ID); r.Status != 200 || r.Has("mp-history") || !r.Has("mp-version") {
+			t.Errorf("a template published once: %d, history shown %v", r.Status, r.Has("mp-history"))
+		}
+	})
+}

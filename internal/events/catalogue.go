@@ -41,6 +41,7 @@ const (
 	TemplatePublished     Type = "template.published"
 	TemplateReviewed      Type = "template.reviewed"
 	TemplateAdopted       Type = "template.adopted"
+	TemplateReviewIn      Type = "template.review_received"
 )
 
 // Group is how the webhook form groups the events' checkboxes.
@@ -234,6 +235,18 @@ type Review struct {
 	At           time.Time `json:"at" doc:"when it was written or changed"`
 }
 
+// ReviewReceived is the payload of template.review_received, an event of
+// the publisher's organization: what the reviewing organization made
+// public on the template's page.
+type ReviewReceived struct {
+	ReviewID     string    `json:"review_id" doc:"the review"`
+	TemplateID   string    `json:"template_id" doc:"the organization's template that was reviewed (its marketplace page: /marketplace/{template_id})"`
+	TemplateName string    `json:"template_name" doc:"its name, as listed"`
+	Rating       int       `json:"rating" doc:"the stars given, 1 to 5"`
+	Reviewer     string    `json:"reviewer" doc:"the name of the organization whose member wrote it"`
+	At           time.Time `json:"at" doc:"when it was written"`
+}
+
 // Adoption is the payload of template.adopted, an event of the
 // publisher's organization.
 type Adoption struct {
@@ -306,6 +319,9 @@ var Catalogue = []Spec{
 	{TemplateAdopted, 1, GroupMarketplace, "Another organization adopted one of the organization's marketplace templates (\"Use this template\"): it now has its own copy. Published in the adoption's transaction, as an event of the publisher's organization.",
 		Adoption{}, Adoption{TemplateID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", Name: "First Aid Certificate", Version: 2,
 			Adopter: "Harbor Lifeguard Academy", Adoptions: 14, At: exampleTime}},
+	{TemplateReviewIn, 1, GroupMarketplace, "A member of another organization reviewed one of the organization's marketplace templates (a new review, not an edit). Published in the review's transaction, as an event of the publisher's organization.",
+		ReviewReceived{}, ReviewReceived{ReviewID: "8f7e6d5c-4b3a-4291-8f7e-6d5c4b3a2919", TemplateID: "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918",
+			TemplateName: "First Aid Certificate", Rating: 4, Reviewer: "Harbor Lifeguard Academy", At: exampleTime}},
 }
 
 var examplePending = func() Credential {

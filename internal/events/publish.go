@@ -89,10 +89,11 @@ func Publish(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, e Event) er
 // elsewhere are the event types one organization's change publishes into
 // another organization: an adoption is the adopter's change and the
 // publisher's news.
-var elsewhere = map[Type]bool{TemplateAdopted: true}
+var elsewhere = map[Type]bool{TemplateAdopted: true, TemplateReviewIn: true}
 
 // PublishElsewhere records e, an event of another organization than sc's,
-// in sc's transaction, for the types that are that (template.adopted);
+// in sc's transaction, for the types that are that (template.adopted,
+// template.review_received);
 // any other type is refused, as Publish refuses it.
 func PublishElsewhere(ctx context.Context, sc *store.Scoped, q jobs.Enqueuer, e Event) error {
 	if !elsewhere[e.Type] {

@@ -20,7 +20,10 @@ func SubmitReview(ctx context.Context, s *store.Scoped, q jobs.Enqueuer, templat
 			return nil, err
 		}
 		e, err := reviewed(ctx, tx, r, false)
-		return []events.Event{e}, err
+		if err != nil {
+			return nil, err
+		}
+		return []events.Event{e}, reviewReceived(ctx, tx, q, r)
 	})
 	if err != nil {
 		return nil, err
@@ -45,8 +48,29 @@ func EditReview(ctx context.Context, s *store.Scoped, q jobs.Enqueuer, reviewID 
 	return r, nil
 }
 
+// reviewReceived publishes template.review_received into the publisher's
+// organization, whose admins hear of the new review (notify.Notices); a
+// review by the publisher's own organization (which the store refuses)
+// would be news to nobody.
+func reviewReceived(ctx context.Context, tx *store.Scoped, q jobs.Enqueuer, r *store.TemplateReview) error {
+	name, publisher, err := tx.ListedTemplate(ctx, r.TemplateID)
+	if err != nil || q == nil || publisher == tx.OrganizationID() {
+		return err
+	}
+	org, err := tx.Organization(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := events.New(publisher, events.TemplateReviewIn, r.CreatedAt, events.ReviewReceived{ReviewID: r.ID, TemplateID: r.TemplateID,
+		TemplateName: name, Rating: r.Rating, Reviewer: org.Name, At: r.CreatedAt.UTC()})
+	if err != nil {
+		return err
+	}
+	return events.PublishElsewhere(ctx, tx, q, e)
+}
+
 func reviewed(ctx context.Context, tx *store.Scoped, r *store.TemplateReview, edited bool) (events.Event, error) {
-	name, err := tx.ListedName(ctx, r.TemplateID)
+	name, _, err := tx.ListedTemplate(ctx, r.TemplateID)
 	if err != nil {
 		return events.Event{}, err
 	}

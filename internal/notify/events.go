@@ -75,6 +75,8 @@ var Notices = map[events.Type]Notice{
 	// An event of the publisher's organization: its admins hear that
 	// another organization uses their template.
 	events.TemplateAdopted: {To: Admins, Build: templateAdopted},
+	// Likewise a new review by another organization of their template.
+	events.TemplateReviewIn: {To: Admins, Build: reviewReceived},
 }
 
 // A webhook disabled by TrustCred is not an event of the catalogue: the
@@ -178,6 +180,22 @@ func templateAdopted(e events.Event) (store.Notification, error) {
 		Message: truncate(fmt.Sprintf("%s now uses its own copy of version %d of your marketplace template “%s” (%d adoptions in all).",
 			p.Adopter, p.Version, p.Name, p.Adoptions), 2000),
 		Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: e.OrganizationID, Link: "/marketplace/" + p.TemplateID})}, nil
+}
+
+func reviewReceived(e events.Event) (store.Notification, error) {
+	var p events.ReviewReceived
+	if err := json.Unmarshal(e.Data, &p); err != nil {
+		return store.Notification{}, err
+	}
+	stars := "stars"
+	if p.Rating == 1 {
+		stars = "star"
+	}
+	return store.Notification{Type: store.NotifySystemAlert,
+		Title: truncate(fmt.Sprintf("New review of “%s”: %d %s", p.TemplateName, p.Rating, stars), 200),
+		Message: truncate(fmt.Sprintf("A member of %s reviewed your marketplace template “%s” and gave it %d %s. The review is on the template's page.",
+			p.Reviewer, p.TemplateName, p.Rating, stars), 2000),
+		Metadata: datatypes.NewJSONType(store.NotificationMetadata{OrganizationID: e.OrganizationID, Link: "/marketplace/" + p.TemplateID + "#mp-reviews"})}, nil
 }
 
 func truncate(s string, n int) string {

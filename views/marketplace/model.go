@@ -22,6 +22,7 @@ type Option = ui.Option
 type Filter struct {
 	Query, Category, Kind, MinRating, Verified, Sort string
 	Alignment                                        string // an Open Badges alignment framework or target name
+	IssuerType                                       string // the publishing organization's type
 	Errors                                           Errors
 	Alignments                                       []Option // the frameworks and targets listed templates align to
 }
@@ -30,6 +31,8 @@ type Filter struct {
 var (
 	Kinds = []Option{{Value: "certificate", Label: "Certificate"}, {Value: "diploma", Label: "Diploma"},
 		{Value: "license", Label: "Licence"}, {Value: "badge", Label: "Badge"}}
+	IssuerTypes = []Option{{Value: "educational", Label: "Educational"}, {Value: "professional", Label: "Professional body"},
+		{Value: "government", Label: "Government"}, {Value: "corporate", Label: "Corporate"}, {Value: "association", Label: "Association"}}
 	Ratings = []Option{{Value: "4", Label: "4 stars and up"}, {Value: "3", Label: "3 stars and up"},
 		{Value: "2", Label: "2 stars and up"}, {Value: "1", Label: "1 star and up"}}
 	Sorts = []Option{{Value: "relevance", Label: "Relevance"}, {Value: "rating", Label: "Highest rated"},
@@ -64,10 +67,14 @@ type Card struct {
 	RatingCount, Adoptions  int
 	Preview                 verification.Human // the thumbnail: the credential as it renders, with sample data
 	URL                     string
+	Alignments              []Alignment // the skills it aligns to: the card shows the first CardAlignments
 	// Accent is the publisher's brand accent colour as its public pages apply it
 	// (#rrggbb, branding.Palette.Applied), "" for none: the card's top stripe.
 	Accent string
 }
+
+// CardAlignments is how many alignments a card shows; the rest it counts.
+const CardAlignments = 3
 
 // Index is the catalogue page.
 type Index struct {
@@ -93,6 +100,7 @@ type Detail struct {
 	Licence     string
 	Version     int
 	Published   string
+	History     []string // the published versions, newest first: "Version 2, 3 March 2026"
 	SchemaName  string
 	Fields      []Field
 	Alignments  []Alignment
