@@ -41,6 +41,10 @@ func PDF(w io.Writer, d *Design, in Input) error {
 	if in.Title != "" {
 		f.SetTitle(Clean(in.Title), true)
 	}
+	// Only the fonts the page uses: fpdf (v0.12.0) parses each one and
+	// JSON-hashes its width table per document, and has no supported way
+	// to give a document a font parsed once (see ARCHITECTURE, "Certificate
+	// designs and PDFs").
 	added := map[string]bool{}
 	for _, op := range l.Ops {
 		if op.Type == TypeText && !added[op.Font] {
