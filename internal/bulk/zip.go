@@ -160,7 +160,7 @@ func (w *ZipWorker) stream(ctx context.Context, key string, write func(context.C
 	put := make(chan error, 1)
 	go func() {
 		err := w.Blobs.Put(ctx, key, pr, zipContentType)
-		pr.CloseWithError(cmpOr(err, io.ErrClosedPipe)) // a writer still writing stops
+		_ = pr.CloseWithError(cmpOr(err, io.ErrClosedPipe)) // a writer still writing stops (CloseWithError always returns nil)
 		put <- err
 	}()
 	err := write(ctx, pw)
