@@ -277,7 +277,7 @@ var isolation = map[string]isolationExpect{
 	"SigningKey": notFound, "Template": notFound, "CreateTemplate": refused, "UpdateTemplate": refused,
 	"SetTemplateActive": notFound, "Listing": notFound, "PublishTemplate": notFound, "UnpublishTemplate": notFound,
 	"AdoptTemplate": notFound, "Adoption": notFound, "TemplateUpdate": notFound, "CustomField": notFound, "UpdateCustomField": notFound, "DeleteCustomField": notFound,
-	"CustomFields": empty, "CreateCustomField": own, "AdoptionSource": notFound, "ApplyTemplateUpdate": notFound, "Design": notFound, "Category": notFound,
+	"CustomFields": empty, "CreateCustomField": own, "AdoptionSource": notFound, "ApplyTemplateUpdate": notFound, "Category": notFound,
 	"DesignDocument": notFound, "DesignRow": notFound, "SaveDesign": notFound, "Designs": empty,
 	"Webhook": notFound, "UpdateWebhook": notFound, "RotateWebhookSecret": notFound, "DeleteWebhook": notFound,
 	"RecordWebhookAttempt": notFound, "MarkWebhookWarned": notFound, "DisableWebhook": notFound,
@@ -286,6 +286,8 @@ var isolation = map[string]isolationExpect{
 	"ApprovalSteps": notFound, "StandingInFor": empty,
 	"RemindApprovers": notFound, "EscalateApproval": notFound, "ExpireApproval": notFound,
 	"EditPendingCredential": notFound, "ActivatePendingCredential": notFound, "StorePendingCredential": notFound,
+	"OpenBatchApproval": notFound, "ViewBatchSample": notFound, "BatchApprovalOf": notFound, "BatchRowOf": notFound,
+	"ActivateBatchCredentials": notFound, "StoreParkedCredentials": notFound, "BatchSample": empty, "PendingBatchCredentials": empty,
 	"ApprovalDecisions": empty, "ApprovalRequirements": empty, "ApprovalInbox": empty, "PendingApprovals": own,
 	"Requirement": notFound, "UpdateRequirement": notFound, "SetRequirementActive": notFound, "DeleteRequirement": notFound,
 	"ApprovalWorkflow": notFound, "UpdateApprovalWorkflow": notFound, "SetApprovalWorkflowActive": notFound,
@@ -425,6 +427,13 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		}),
 		// B's pending credential of A's schema and template.
 		"StorePendingCredential": {{ctx, store.Pending{Via: store.ViaWeb}, cred(), act}},
+		// A's batch, through B's handle: nothing of it is read or changed.
+		"OpenBatchApproval":        perID(func(id string) []any { return []any{ctx, id, (*string)(nil), act} }),
+		"BatchSample":              {{ctx, &store.ApprovalRequest{BatchID: &f.batch.ID, SampleRows: []int{1}}}},
+		"PendingBatchCredentials":  {{ctx, &store.ApprovalRequest{BatchID: &f.batch.ID}, 10}},
+		"ActivateBatchCredentials": perID(func(id string) []any { return []any{ctx, id, []store.Issue{}, []*store.Credential{}, act} }),
+		// A's batch row, and a credential of B that would point at A's schema and template.
+		"StoreParkedCredentials": {{ctx, []store.Issue{{IssuerDID: f.b.DID, Via: store.ViaSystem, BatchRowID: f.rowID}}, []*store.Credential{cred()}, act}},
 		"CreateWebhook": {{ctx, &store.Webhook{Name: "Bravo hook", URL: "https://bravo.example/hook", SecretKey: []byte("sealed"), Active: true,
 			Events: datatypes.NewJSONSlice([]store.WebhookEvent{"credential.issued"})}, act}},
 		"RotateWebhookSecret": perID(func(id string) []any {
