@@ -39,6 +39,9 @@ func (h *Approvals) Index(c *fiber.Ctx) error {
 		return err
 	}
 	render.SetTitle(c, "Approvals")
+	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == view.ResourcesID && status == fiber.StatusOK {
+		return render.Component(c, status, view.ResourcesSection(m.Resources)) // the schema section's pager
+	}
 	if c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true" {
 		return render.Component(c, status, view.Results(m))
 	}
@@ -96,10 +99,15 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		return m, 0, err
 	}
 	errs := map[string]string{}
+	params := map[string]string{"schema": m.Filter.Schema, "template": m.Filter.Template, "step": m.Filter.Step,
+		"requester": m.Filter.Requester, "age": m.Filter.Age, "type": m.Filter.Type, "after": c.Query("after"),
+		view.ResourcesAfter: c.Query(view.ResourcesAfter)}
 	switch m.Filter.Type {
 	case "", view.TypeSchema:
-		if m.Resources, err = h.resources(c); err != nil {
-			return m, 0, err
+		if rcur := form.ParseCursor(errs, c.Query(view.ResourcesAfter)); len(errs) == 0 {
+			if m.Resources, err = h.resources(c, rcur, params); err != nil {
+				return m, 0, err
+			}
 		}
 	case view.TypeCredential:
 	default:
@@ -171,8 +179,7 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		}
 		m.Rows = append(m.Rows, r)
 	}
-	params := map[string]string{"schema": m.Filter.Schema, "template": m.Filter.Template, "step": m.Filter.Step,
-		"requester": m.Filter.Requester, "age": m.Filter.Age, "type": m.Filter.Type}
+	delete(params, "after")
 	if cur != nil {
 		m.Newer = form.Link(view.Path, params)
 	}

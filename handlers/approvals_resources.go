@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/form"
 	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/render"
 	"github.com/trustcred/trustcred/store"
@@ -63,21 +64,35 @@ func actingForOptions(c *fiber.Ctx, requesterID *string) ([]ui.Option, error) {
 	return out, nil
 }
 
-// resources is the inbox's section of waiting schemas.
-func (h *Approvals) resources(c *fiber.Ctx) (view.Resources, error) {
-	list, err := auth.Current(c).Scope.ResourceInbox(c.UserContext(), store.KindSchema)
+// resources is the inbox's section of waiting schemas: the page after
+// cur (nil: the first), oldest first, its pager links keeping the other
+// parameters of the inbox (params).
+func (h *Approvals) resources(c *fiber.Ctx, cur *store.Cursor, params map[string]string) (view.Resources, error) {
+	page, err := auth.Current(c).Scope.ResourceInbox(c.UserContext(), store.KindSchema, store.InboxPage{Cursor: cur})
 	if err != nil {
 		return view.Resources{}, err
 	}
 	now := time.Now()
 	var out view.Resources
-	for _, e := range list {
+	for _, e := range page.Entries {
 		r := view.ResourceRow{ID: e.ID, Name: "The new " + e.Name, Requester: "a former member", Step: e.StepName,
 			Waiting: waited(now.Sub(e.CreatedAt)), WaitingISO: iso(e.CreatedAt)}
 		if e.RequesterEmail != nil {
 			r.Requester = *e.RequesterEmail
 		}
 		out.Rows = append(out.Rows, r)
+	}
+	links := make(map[string]string, len(params)+1)
+	for k, v := range params {
+		links[k] = v
+	}
+	if cur != nil {
+		delete(links, view.ResourcesAfter)
+		out.Newer = form.Link(view.Path, links)
+	}
+	if page.Next != nil {
+		links[view.ResourcesAfter] = page.Next.String()
+		out.Older = form.Link(view.Path, links)
 	}
 	return out, nil
 }

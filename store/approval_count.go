@@ -15,7 +15,7 @@ import (
 // every open page): what this person can decide now, judged as
 // DecideApproval judges it, in one counting statement after one small
 // lookup (the people they stand in for and the organization's issuance
-// workflows, in one UNION ALL).
+// and schema_creation workflows, in one UNION ALL).
 
 // MaxPendingCount is where the navigation's count stops counting ("100+").
 const MaxPendingCount = 100
@@ -40,6 +40,13 @@ type approverIdentity struct {
 //     default rule, admins and reviewers, when none is active). A person
 //     standing in for an absent approver (a running delegation) counts what
 //     the absent person could decide;
+//   - the organization's pending schema requests (resource_approval_requests)
+//     that are not their own, on which they (or someone deciding for them)
+//     have not decided in the current round, whose workflow's current step
+//     lets them (or one they stand in for) decide, as
+//     DecideResourceApproval judges it: the step's roles or people, or its
+//     escalation's once it escalated; a request whose instance is gone, the
+//     default rule (admins and reviewers);
 //   - for admins and reviewers, the revocations and suspensions waiting for
 //     a second person (four eyes) that they did not ask for.
 func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role) (int64, error) {
@@ -47,7 +54,7 @@ func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role)
 		userID = "00000000-0000-0000-0000-000000000000"
 	}
 	tx := s.db.WithContext(ctx)
-	who, flows, err := s.countContext(tx, userID, role)
+	who, flows, schemaFlows, err := s.countContext(tx, userID, role)
 	if err != nil {
 		return 0, err
 	}
@@ -56,7 +63,7 @@ func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role)
 		Where("NOT EXISTS (SELECT 1 FROM credential_approvals ca WHERE ca.request_id = approval_requests.id AND ca.round = approval_requests.round"+
 			" AND (ca.approver_id = ? OR ca.acting_for_id = ?))", userID, userID)
 	rules, rulesArgs := s.rulesLet(who)
-	steps, stepsArgs, inFlow, inFlowArgs := workflowStepsLet(flows, who)
+	steps, stepsArgs, inFlow, inFlowArgs := workflowStepsLet(flows, who, "approval_requests")
 	const instance = "SELECT 1 FROM workflow_instances wi WHERE wi.resource_type = 'credential' AND wi.resource_id = approval_requests.credential_id AND "
 	switch {
 	case inFlow == "":
@@ -68,34 +75,54 @@ func (s *Scoped) PendingApprovals(ctx context.Context, userID string, role Role)
 			append(append(rulesArgs, inFlowArgs...), stepsArgs...)...)
 	}
 	q = q.Limit(MaxPendingCount)
+	schemas := s.pendingResourcesFor(tx, userID, who, schemaFlows)
 	var n int64
 	if slices.Contains(defaultApproverRoles, role) {
 		changes := s.tenant(tx, &StatusChangeRequest{}).Select("id").Where("status = ?", RequestPending).
 			Where("(requester_id IS NULL OR requester_id <> ?)", userID).Limit(MaxPendingCount)
-		err = tx.Raw("SELECT (SELECT COUNT(*) FROM (?) AS pending) + (SELECT COUNT(*) FROM (?) AS changes)", q, changes).Scan(&n).Error
+		err = tx.Raw("SELECT (SELECT COUNT(*) FROM (?) AS pending) + (SELECT COUNT(*) FROM (?) AS resources) + (SELECT COUNT(*) FROM (?) AS changes)",
+			q, schemas, changes).Scan(&n).Error
 		return min(n, MaxPendingCount), err
 	}
-	err = tx.Table("(?) AS pending", q).Count(&n).Error
-	return n, err
+	err = tx.Raw("SELECT (SELECT COUNT(*) FROM (?) AS pending) + (SELECT COUNT(*) FROM (?) AS resources)", q, schemas).Scan(&n).Error
+	return min(n, MaxPendingCount), err
+}
+
+// pendingResourcesFor is the organization's pending resource requests
+// (schemas) that one of who may decide now (PendingApprovals), at most
+// MaxPendingCount of them: a subquery of the count's statement.
+func (s *Scoped) pendingResourcesFor(tx *gorm.DB, userID string, who []approverIdentity, flows []ApprovalWorkflow) *gorm.DB {
+	const req = "resource_approval_requests"
+	q := s.tenant(tx, &ResourceApprovalRequest{}).Select(req+".id").Where(req+".status = ?", RequestPending).
+		Where("("+req+".requester_id IS NULL OR "+req+".requester_id <> ?)", userID).
+		Where("NOT EXISTS (SELECT 1 FROM resource_approval_decisions rd WHERE rd.request_id = "+req+".id AND rd.round = "+req+".round"+
+			" AND (rd.approver_id = ? OR rd.acting_for_id = ?))", userID, userID)
+	deflt := slices.ContainsFunc(who, func(w approverIdentity) bool { return slices.Contains(defaultApproverRoles, w.Role) })
+	steps, stepsArgs, _, _ := workflowStepsLet(flows, who, req)
+	if steps == "" {
+		return q.Where(req+".instance_id IS NULL AND ?", deflt).Limit(MaxPendingCount)
+	}
+	return q.Where("("+req+".instance_id IS NULL AND ?) OR EXISTS (SELECT 1 FROM workflow_instances wi WHERE wi.id = "+req+".instance_id AND ("+steps+"))",
+		append([]any{deflt}, stepsArgs...)...).Limit(MaxPendingCount)
 }
 
 // countContext reads, in one statement, what the count depends on besides
 // the requests: the person and the absent approvers whose running
 // delegation names them (who), and the organization's issuance workflows
-// with their steps (flows).
-func (s *Scoped) countContext(tx *gorm.DB, userID string, role Role) ([]approverIdentity, []ApprovalWorkflow, error) {
+// (flows) and schema_creation workflows (schemaFlows) with their steps.
+func (s *Scoped) countContext(tx *gorm.DB, userID string, role Role) (who []approverIdentity, flows, schemaFlows []ApprovalWorkflow, err error) {
 	now := time.Now().UTC()
-	flows := s.tenant(tx, &ApprovalWorkflow{}).Select("'w' AS kind, approval_workflows.id, CAST(approval_workflows.steps AS TEXT) AS data").
-		Where("approval_workflows.workflow_type = ?", WorkflowCredentialIssuance)
+	workflows := s.tenant(tx, &ApprovalWorkflow{}).
+		Select("CAST(approval_workflows.workflow_type AS TEXT) AS kind, approval_workflows.id, CAST(approval_workflows.steps AS TEXT) AS data").
+		Where("approval_workflows.workflow_type IN ?", []WorkflowType{WorkflowCredentialIssuance, WorkflowSchemaCreation})
 	absent := activeMembers(s.tenant(tx, &User{})).Select("'d' AS kind, users.id, users.role AS data").
 		Joins("JOIN approval_delegations ON approval_delegations.user_id = users.id").
 		Where("approval_delegations.delegate_id = ? AND approval_delegations.starts_at <= ? AND approval_delegations.ends_at > ?", userID, now, now)
 	var rows []struct{ Kind, ID, Data string }
-	if err := tx.Raw("SELECT * FROM (?) AS flows UNION ALL SELECT * FROM (?) AS absent", flows, absent).Scan(&rows).Error; err != nil {
-		return nil, nil, err
+	if err := tx.Raw("SELECT * FROM (?) AS flows UNION ALL SELECT * FROM (?) AS absent", workflows, absent).Scan(&rows).Error; err != nil {
+		return nil, nil, nil, err
 	}
-	who := []approverIdentity{{ID: userID, Role: role}}
-	var ws []ApprovalWorkflow
+	who = []approverIdentity{{ID: userID, Role: role}}
 	for _, r := range rows {
 		if r.Kind == "d" {
 			who = append(who, approverIdentity{ID: r.ID, Role: Role(r.Data)})
@@ -103,11 +130,15 @@ func (s *Scoped) countContext(tx *gorm.DB, userID string, role Role) ([]approver
 		}
 		w := ApprovalWorkflow{ID: r.ID}
 		if err := json.Unmarshal([]byte(r.Data), &w.Steps); err != nil {
-			return nil, nil, fmt.Errorf("store: steps of workflow %s: %w", r.ID, err)
+			return nil, nil, nil, fmt.Errorf("store: steps of workflow %s: %w", r.ID, err)
 		}
-		ws = append(ws, w)
+		if WorkflowType(r.Kind) == WorkflowSchemaCreation {
+			schemaFlows = append(schemaFlows, w)
+		} else {
+			flows = append(flows, w)
+		}
 	}
-	return who, ws, nil
+	return who, flows, schemaFlows, nil
 }
 
 // rulesLet is the condition "a schema's rules let one of who decide on
@@ -130,13 +161,13 @@ func (s *Scoped) rulesLet(who []approverIdentity) (string, []any) {
 		append(args, deflt, deflt, true)
 }
 
-// workflowStepsLet are, over the organization's issuance workflows, the
-// conditions on a request's workflow instance (wi) and current step:
+// workflowStepsLet are, over workflows, the conditions on a request's
+// workflow instance (wi) and current step (its table req's current_step):
 // steps, "one of who may decide at it" (the step lets them, or it
 // escalated and its escalation lets them); inFlow, "it waits at one of
 // its workflow's own steps" (after them, the schema's rules judge it).
 // Both "" without workflows; steps "" when no step lets them.
-func workflowStepsLet(flows []ApprovalWorkflow, who []approverIdentity) (steps string, stepsArgs []any, inFlow string, inFlowArgs []any) {
+func workflowStepsLet(flows []ApprovalWorkflow, who []approverIdentity, req string) (steps string, stepsArgs []any, inFlow string, inFlowArgs []any) {
 	lets := func(r Rule) bool {
 		return slices.ContainsFunc(who, func(w approverIdentity) bool { return r.Lets(w.ID, w.Role) })
 	}
@@ -147,7 +178,7 @@ func workflowStepsLet(flows []ApprovalWorkflow, who []approverIdentity) (steps s
 		if n == 0 {
 			continue
 		}
-		flowConds = append(flowConds, "(wi.workflow_id = ? AND approval_requests.current_step <= ?)")
+		flowConds = append(flowConds, "(wi.workflow_id = ? AND "+req+".current_step <= ?)")
 		inFlowArgs = append(inFlowArgs, w.ID, n)
 		var own, escalated []int
 		for k := 1; k <= n; k++ {
@@ -158,12 +189,12 @@ func workflowStepsLet(flows []ApprovalWorkflow, who []approverIdentity) (steps s
 			}
 		}
 		if len(own) > 0 {
-			stepConds = append(stepConds, "(wi.workflow_id = ? AND approval_requests.current_step IN ?)")
+			stepConds = append(stepConds, "(wi.workflow_id = ? AND "+req+".current_step IN ?)")
 			stepsArgs = append(stepsArgs, w.ID, own)
 		}
 		if len(escalated) > 0 {
-			stepConds = append(stepConds, "(wi.workflow_id = ? AND wi.escalated_at IS NOT NULL AND wi.current_step = approval_requests.current_step"+
-				" AND approval_requests.current_step IN ?)")
+			stepConds = append(stepConds, "(wi.workflow_id = ? AND wi.escalated_at IS NOT NULL AND wi.current_step = "+req+".current_step"+
+				" AND "+req+".current_step IN ?)")
 			stepsArgs = append(stepsArgs, w.ID, escalated)
 		}
 	}

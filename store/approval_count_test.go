@@ -105,3 +105,47 @@ func (f *approvalFixture) issued(t *testing.T) *store.Credential {
 	}
 	return c
 }
+
+// A new schema waiting for its schema_creation workflow counts for the
+// people its current step lets decide (never its creator, not after they
+// decided), for the escalation's approvers once the step escalated, and
+// for a delegate standing in for one of them; not in another organization.
+func TestPendingApprovalsCountSchemaRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f, dean := schemaFlow(t, db, true, reviewersStep("Registrar", 2), adminStep("Dean"))
+		want := func(when string, cases map[*store.User]int64) {
+			t.Helper()
+			for u, n := range cases {
+				if got, err := f.sc.PendingApprovals(ctx, u.ID, u.Role); err != nil || got != n {
+					t.Errorf("%s: %s's count %d (%v), want %d", when, u.Email, got, err, n)
+				}
+			}
+		}
+		_, first := newSchema(t, f, f.admin, "Transcript")
+		want("at step 1", map[*store.User]int64{f.reviewers[0]: 1, f.reviewers[2]: 1, f.admin: 0, dean: 0, f.issuer: 0, f.verifier: 0})
+		for _, r := range f.reviewers[:2] {
+			if _, err := f.decideResource(r, first, true, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want("at step 2", map[*store.User]int64{f.reviewers[0]: 0, f.reviewers[2]: 0, dean: 1, f.admin: 0})
+
+		if err := store.Gorm(db).Create(&store.ApprovalDelegation{OrganizationID: f.org.ID, UserID: dean.ID, DelegateID: f.reviewers[2].ID,
+			StartsAt: time.Now().Add(-time.Hour), EndsAt: time.Now().Add(time.Hour)}).Error; err != nil {
+			t.Fatal(err)
+		}
+		want("standing in for the dean", map[*store.User]int64{f.reviewers[2]: 1, f.reviewers[1]: 0})
+
+		_, second := newSchema(t, f, dean, "Diploma")
+		want("a second schema", map[*store.User]int64{f.reviewers[2]: 2, f.reviewers[0]: 1, f.admin: 0, dean: 1})
+		if err := store.Gorm(db).Model(&store.WorkflowInstance{}).Where("id = ?", *second.InstanceID).
+			Update("escalated_at", time.Now().UTC()).Error; err != nil {
+			t.Fatal(err)
+		}
+		want("escalated to the admins", map[*store.User]int64{f.admin: 1, dean: 1, f.reviewers[0]: 1})
+		if n, err := db.Scoped(f.other.ID).PendingApprovals(ctx, f.otherReviewer.ID, f.otherReviewer.Role); err != nil || n != 0 {
+			t.Errorf("the other organization's reviewer counts %d (%v)", n, err)
+		}
+	})
+}

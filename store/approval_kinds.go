@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -195,7 +196,7 @@ func (s *Scoped) opsOf(k ApprovalKind) (kindOps, error) {
 			if err := s.tenant(tx, &cs).First(&cs, "id = ?", id).Error; err != nil {
 				return "", notFound(err)
 			}
-			return fmt.Sprintf("schema “%s” version %s", cs.Name, cs.Version), nil
+			return schemaLabel(cs.Name, cs.Version), nil
 		},
 		approve: set(SchemaApproved, true),
 		reject:  set(SchemaRejected, false),
@@ -611,39 +612,72 @@ type ResourceEntry struct {
 	CreatedAt      time.Time
 }
 
-// MaxResourceInbox is how many pending resource requests the inbox lists.
-const MaxResourceInbox = 100
+// ResourceInboxPage is one page of pending resource requests, oldest
+// first; Next is the cursor of the page after it (nil on the last).
+type ResourceInboxPage struct {
+	Entries []ResourceEntry
+	Next    *Cursor
+}
 
-// ResourceInbox lists, oldest first, up to MaxResourceInbox of the
-// organization's pending resource requests of kind k ("" for every kind).
-func (s *Scoped) ResourceInbox(ctx context.Context, k ApprovalKind) ([]ResourceEntry, error) {
-	tx := s.db.WithContext(ctx)
-	q := s.tenant(tx, &ResourceApprovalRequest{}).Preload("Requester").Where("status = ?", RequestPending)
+// ResourceInbox lists the organization's pending resource requests of
+// kind k ("" for every kind), oldest first, keyset-paged on (created_at,
+// id) (the index idx_resource_approval_requests_inbox) like
+// ApprovalInbox: page p (its Limit 1..MaxInboxPage, 0 DefaultInboxPage),
+// ErrBadCursor for a cursor that is not a time cursor. One statement
+// reads the page with each row's requester, schema and workflow steps.
+func (s *Scoped) ResourceInbox(ctx context.Context, k ApprovalKind, p InboxPage) (ResourceInboxPage, error) {
+	if err := timed(p.Cursor); err != nil {
+		return ResourceInboxPage{}, err
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = DefaultInboxPage
+	}
+	limit = min(limit, MaxInboxPage)
+	const r = "resource_approval_requests"
+	q := s.db.WithContext(ctx).Table(r).Where(s.owns(&ResourceApprovalRequest{})).Where(r+".status = ?", RequestPending).
+		Select(r + ".id, " + r + ".resource_type, " + r + ".resource_id, " + r + ".current_step, " + r + ".created_at, " +
+			"users.email AS requester_email, credential_schemas.name AS schema_name, credential_schemas.version AS schema_version, " +
+			"CAST(approval_workflows.steps AS TEXT) AS steps").
+		Joins("LEFT JOIN users ON users.id = " + r + ".requester_id").
+		Joins("LEFT JOIN credential_schemas ON " + r + ".resource_type = 'schema' AND credential_schemas.id = " + r + ".resource_id" +
+			" AND credential_schemas.organization_id = " + r + ".organization_id").
+		Joins("LEFT JOIN workflow_instances ON workflow_instances.id = " + r + ".instance_id").
+		Joins("LEFT JOIN approval_workflows ON approval_workflows.id = workflow_instances.workflow_id" +
+			" AND approval_workflows.organization_id = " + r + ".organization_id")
 	if k != "" {
-		q = q.Where("resource_type = ?", k)
+		q = q.Where(r+".resource_type = ?", k)
 	}
-	var reqs []ResourceApprovalRequest
-	if err := q.Order("created_at, id").Limit(MaxResourceInbox).Find(&reqs).Error; err != nil {
-		return nil, err
+	if p.Cursor != nil {
+		q = q.Where("("+r+".created_at, "+r+".id) > (?, ?)", p.Cursor.At.UTC(), p.Cursor.ID)
 	}
-	out := make([]ResourceEntry, 0, len(reqs))
-	for i := range reqs {
-		r := &reqs[i]
-		e := ResourceEntry{ID: r.ID, ResourceType: r.ResourceType, ResourceID: r.ResourceID, CurrentStep: r.CurrentStep, CreatedAt: r.CreatedAt}
-		if r.Requester != nil {
-			e.RequesterEmail = &r.Requester.Email
+	var rows []struct {
+		ResourceEntry
+		SchemaName, SchemaVersion, Steps *string
+	}
+	if err := q.Order(r + ".created_at, " + r + ".id").Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return ResourceInboxPage{}, err
+	}
+	var out ResourceInboxPage
+	for i := range rows {
+		e := rows[i].ResourceEntry
+		if rows[i].SchemaName != nil {
+			e.Name = schemaLabel(*rows[i].SchemaName, deref(rows[i].SchemaVersion))
 		}
-		if ops, err := s.opsOf(r.ResourceType); err == nil {
-			if e.Name, err = ops.describe(tx, r.ResourceID); err != nil && !errors.Is(err, ErrNotFound) {
-				return nil, err
+		if rows[i].Steps != nil {
+			wf := ApprovalWorkflow{}
+			if err := json.Unmarshal([]byte(*rows[i].Steps), &wf.Steps); err != nil {
+				return ResourceInboxPage{}, fmt.Errorf("store: steps of the workflow of request %s: %w", e.ID, err)
 			}
+			e.StepName = approvalPlan{wf: &wf}.stepName(e.CurrentStep)
 		}
-		p, err := s.resourcePlan(tx, r)
-		if err != nil {
-			return nil, err
-		}
-		e.StepName = p.stepName(r.CurrentStep)
-		out = append(out, e)
+		out.Entries = append(out.Entries, e)
 	}
+	out.Entries, out.Next = timePage(out.Entries, limit, func(e *ResourceEntry) (time.Time, string) { return e.CreatedAt, e.ID })
 	return out, nil
+}
+
+// schemaLabel is how approvals name a schema: schema “Diploma” version 2.
+func schemaLabel(name, version string) string {
+	return fmt.Sprintf("schema “%s” version %s", name, version)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/datatypes"
+	"gorm.io/gorm"
 
 	"github.com/trustcred/trustcred/store"
 	"github.com/trustcred/trustcred/store/storetest"
@@ -230,8 +231,9 @@ func TestSchemaCreationRejected(t *testing.T) {
 		if _, err := f.sc.ResourceApprovalFor(ctx, store.KindSchema, next.ID); err != nil {
 			t.Fatalf("the new version's request: %v", err)
 		}
-		if inbox, err := f.sc.ResourceInbox(ctx, store.KindSchema); err != nil || len(inbox) != 1 || inbox[0].ResourceID != next.ID ||
-			!strings.Contains(inbox[0].Name, base.Name) || inbox[0].StepName != "Registrar" {
+		if inbox, err := f.sc.ResourceInbox(ctx, store.KindSchema, store.InboxPage{}); err != nil || len(inbox.Entries) != 1 ||
+			inbox.Entries[0].ResourceID != next.ID || !strings.Contains(inbox.Entries[0].Name, base.Name) ||
+			inbox.Entries[0].StepName != "Registrar" || inbox.Next != nil {
 			t.Fatalf("inbox %+v, %v", inbox, err)
 		}
 	})
@@ -372,6 +374,91 @@ func TestSchemaCreationTimers(t *testing.T) {
 		}
 		if got := outcomeNotices(t, db, f.issuer); len(got) != 1 || !strings.Contains(got[0].Message, "before its deadline") {
 			t.Fatalf("the creator's notices: %+v", got)
+		}
+	})
+}
+
+// countStatements counts the statements (queries and raw scans) db runs
+// while fn runs.
+func countStatements(t *testing.T, db *store.DB, fn func()) int {
+	t.Helper()
+	var n atomic.Int64
+	on := atomic.Bool{}
+	g := store.Gorm(db)
+	count := func(*gorm.DB) {
+		if on.Load() {
+			n.Add(1)
+		}
+	}
+	name := "test:count-" + t.Name()
+	if err := g.Callback().Query().After("gorm:query").Register(name, count); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Callback().Row().After("gorm:row").Register(name, count); err != nil {
+		t.Fatal(err)
+	}
+	on.Store(true)
+	fn()
+	on.Store(false)
+	return int(n.Load())
+}
+
+// The inbox's schema section is keyset-paged like the credential list:
+// oldest first, each page after the last one's cursor, the decided
+// request gone, every row with its schema, requester and step name, read
+// in ONE statement per page (no read per row); another organization's
+// handle sees none, a cursor of another kind of list is refused.
+func TestResourceInboxPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f, _ := schemaFlow(t, db, false, reviewersStep("Registrar", 2), adminStep("Dean"))
+		var reqs []*store.ResourceApprovalRequest
+		for i := range 6 {
+			_, r := newSchema(t, f, f.admin, fmt.Sprintf("Schema %d", i))
+			reqs = append(reqs, r)
+		}
+		if _, err := f.decideResource(f.reviewers[0], reqs[2], false, "Not needed"); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		var cur *store.Cursor
+		pages := 0
+		for {
+			var page store.ResourceInboxPage
+			var err error
+			if n := countStatements(t, db, func() {
+				page, err = f.sc.ResourceInbox(ctx, store.KindSchema, store.InboxPage{Cursor: cur, Limit: 2})
+			}); n != 1 {
+				t.Errorf("page %d read in %d statements, want 1", pages+1, n)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, e := range page.Entries {
+				names = append(names, e.Name)
+				if e.RequesterEmail == nil || *e.RequesterEmail != f.admin.Email || e.StepName != "Registrar" || e.CurrentStep != 1 ||
+					e.ResourceType != store.KindSchema {
+					t.Errorf("entry %+v", e)
+				}
+			}
+			if page.Next == nil {
+				break
+			}
+			cur = page.Next
+		}
+		want := "[schema “Schema 0” version 1 schema “Schema 1” version 1 schema “Schema 3” version 1 schema “Schema 4” version 1 schema “Schema 5” version 1]"
+		if fmt.Sprint(names) != want || pages != 3 {
+			t.Errorf("inbox in %d pages: %v, want %s", pages, names, want)
+		}
+		if all, err := f.sc.ResourceInbox(ctx, "", store.InboxPage{}); err != nil || len(all.Entries) != 5 || all.Next != nil {
+			t.Errorf("every kind: %d entries, next %v (%v)", len(all.Entries), all.Next, err)
+		}
+		if other, err := db.Scoped(f.other.ID).ResourceInbox(ctx, store.KindSchema, store.InboxPage{}); err != nil || len(other.Entries) != 0 {
+			t.Errorf("the other organization sees %+v (%v)", other, err)
+		}
+		if _, err := f.sc.ResourceInbox(ctx, store.KindSchema, store.InboxPage{Cursor: &store.Cursor{Key: "name", ID: reqs[0].ID}}); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("a keyed cursor: %v", err)
 		}
 	})
 }

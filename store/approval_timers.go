@@ -225,20 +225,24 @@ func (s *Scoped) ExpireApproval(ctx context.Context, instanceID string, now time
 			return err
 		}
 		why := "Expired: nobody decided before the approval deadline"
+		// A bulk batch's request rejects every pending row of the batch.
 		if err := s.rejectCredential(tx, req, why, Actor{}); err != nil {
 			return err
 		}
+		what, extra := "the credential you requested", map[string]string{"request": req.ID, "step": fmt.Sprint(req.CurrentStep)}
+		if req.BatchID != nil {
+			what, extra["batch"] = "the bulk batch you queued", *req.BatchID
+		}
 		if req.RequesterID != nil {
 			if _, err := notify(tx, []string{*req.RequesterID}, Notification{Type: NotifyApprovalDecided, Title: "Approval request expired",
-				Message: "Nobody decided on the credential you requested before its deadline: it will not be signed. Issue it again to ask anew.",
+				Message: "Nobody decided on " + what + " before its deadline: it will not be signed. Issue it again to ask anew.",
 				Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: s.orgID, CredentialID: req.CredentialID, ApprovalID: req.ID,
 					Link: "/approvals/" + req.ID})}); err != nil {
 				return err
 			}
 		}
 		done = req
-		return audit(tx, s.actor(Actor{}), "approval.expired", "credential", req.CredentialID, AuditDetails{
-			Summary: why, Extra: map[string]string{"request": req.ID, "step": fmt.Sprint(req.CurrentStep)}})
+		return audit(tx, s.actor(Actor{}), "approval.expired", "credential", req.CredentialID, AuditDetails{Summary: why, Extra: extra})
 	})
 	if err != nil {
 		return nil, err

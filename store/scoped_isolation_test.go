@@ -414,7 +414,7 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Note: "no"}, act}
 		})...),
 		"ResourceApprovalFor": perID(func(id string) []any { return []any{ctx, store.KindSchema, id} }),
-		"ResourceInbox":       {{ctx, store.ApprovalKind("")}, {ctx, store.KindSchema}},
+		"ResourceInbox":       {{ctx, store.ApprovalKind(""), store.InboxPage{}}, {ctx, store.KindSchema, store.InboxPage{}}},
 		"ResourceWorkflow":    {{ctx, store.KindSchema}},
 		"DecideApproval": append(perID(func(id string) []any {
 			return []any{ctx, store.Decision{RequestID: id, ApproverID: f.reviewerID, Approve: true}, act}

@@ -3,12 +3,16 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"github.com/trustcred/trustcred/form"
 	"github.com/trustcred/trustcred/internal/webtest"
 	"github.com/trustcred/trustcred/store"
 )
@@ -134,6 +138,57 @@ func TestSchemaApprovalThroughThePages(t *testing.T) {
 		}
 		if r := admin.Get("/schemas/" + cs.ID); r.Status != 200 || r.Has("schema-approval-note") || !r.Has("schema-new-template") {
 			t.Errorf("schema page after: %d", r.Status)
+		}
+	})
+}
+
+// pagerLink is the address of the pager link with this test id in r.
+func pagerLink(t *testing.T, r *webtest.Response, id string) string {
+	t.Helper()
+	m := regexp.MustCompile(`href="([^"]+)"[^>]*data-testid="` + id + `"`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no %s link in %s", id, r.Body)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// The inbox's schema section pages like the credential list: the 50
+// oldest first, a "Newer →" link to the rest (whose htmx request answers
+// the section alone, with a link back), and a page link that is not one
+// is a 422 with the page's message, not a 500.
+func TestSchemaInboxPages(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, d store.Dialect) {
+		env := webtest.New(t, d)
+		org := env.Org("acme")
+		reviewer := env.Client()
+		reviewer.Login(env.User(store.RoleReviewer, org))
+		schemaWorkflow(t, env, org, 1, store.RoleReviewer)
+		for i := range store.DefaultInboxPage + 5 {
+			waitingSchema(t, env, org, fmt.Sprintf("Course %02d", i))
+		}
+		rows := func(r *webtest.Response) int { return strings.Count(r.Body, `data-testid="resource-approval-row"`) }
+		first := reviewer.Get("/approvals?type=schema")
+		if first.Status != 200 || rows(first) != store.DefaultInboxPage || !strings.Contains(first.Body, "“Course 00”") ||
+			strings.Contains(first.Body, "“Course 50”") || first.Has("resource-approvals-newest") {
+			t.Fatalf("first page: %d, %d rows", first.Status, rows(first))
+		}
+		next := pagerLink(t, first, "resource-approvals-older")
+		if !strings.Contains(next, "type=schema") || !strings.Contains(next, "schemas_after=") {
+			t.Fatalf("next page link %q", next)
+		}
+		part := reviewer.Do("GET", next, nil, map[string]string{"HX-Request": "true", "HX-Target": "resource-approvals"})
+		if part.Status != 200 || rows(part) != 5 || !strings.Contains(part.Body, "“Course 54”") || strings.Contains(part.Body, "“Course 49”") ||
+			part.Has("approvals-page") || part.Has("resource-approvals-older") {
+			t.Fatalf("second page over htmx: %d, %d rows %s", part.Status, rows(part), part.Body)
+		}
+		if back := pagerLink(t, part, "resource-approvals-newest"); strings.Contains(back, "schemas_after") || !strings.Contains(back, "type=schema") {
+			t.Errorf("link back %q", back)
+		}
+		if full := reviewer.Get(next); full.Status != 200 || rows(full) != 5 || !full.Has("approvals-page") {
+			t.Errorf("second page: %d, %d rows", full.Status, rows(full))
+		}
+		if r := reviewer.Get("/approvals?schemas_after=not-a-cursor"); r.Status != 422 || !strings.Contains(r.Body, html.EscapeString(form.BadPageLink)) {
+			t.Errorf("a bad page link: %d", r.Status)
 		}
 	})
 }

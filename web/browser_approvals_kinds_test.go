@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,6 +83,10 @@ func TestBrowserSchemaApproval(t *testing.T) {
 		t.Fatalf("stored schemas %+v %v", cs, err)
 	}
 	schemaID := cs[0].ID
+	// Enough waiting schemas for a second page of the section.
+	for i := range store.DefaultInboxPage {
+		waitingSchema(t, env, org, fmt.Sprintf("Workshop %02d", i))
+	}
 
 	signIn(reviewer)
 	if err := chromedp.Do(tab,
@@ -92,6 +97,24 @@ func TestBrowserSchemaApproval(t *testing.T) {
 	}
 	browsertest.Look(t, tab, "schema-approval-inbox")
 	browsertest.Axe(t, tab, "schema-approval-inbox")
+	// The section's pager swaps the section alone: the newest waiting
+	// schema on the second page, and back.
+	if err := chromedp.Do(tab,
+		chromedp.Click(q("resource-approvals-older")),
+		present(`[data-testid="resource-approvals-newest"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if s := text(`[data-testid="resource-approvals"]`); !strings.Contains(s, "Workshop 49") || strings.Contains(s, "Short Course") {
+		t.Fatalf("the second page of new schemas: %q", s)
+	}
+	browsertest.Look(t, tab, "schema-approval-inbox-page-2")
+	if err := chromedp.Do(tab,
+		chromedp.Click(q("resource-approvals-newest")),
+		present(`[data-testid="resource-approvals-older"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(tab,
 		chromedp.Click(q("resource-approval-link")),
 		chromedp.WaitVisible(q("resource-approval-page")),

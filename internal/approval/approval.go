@@ -404,6 +404,11 @@ func (s *Service) Expire(ctx context.Context, sc *store.Scoped, instanceID strin
 				body.StepName = st.Name
 			}
 		}
+		if req.BatchID != nil {
+			if body.Batch, err = batchRef(ctx, tx, req); err != nil {
+				return err
+			}
+		}
 		e, err := events.New(tx.OrganizationID(), events.ApprovalExpired, now.UTC(), body)
 		if err != nil {
 			return err

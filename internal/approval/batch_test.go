@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/internal/bulk"
 	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/interoptest"
@@ -444,6 +445,55 @@ func TestBatchOtherOrganization(t *testing.T) {
 		}
 		if got, err := f.sc.ViewBatchSample(ctx, req.ID, f.reviewers[0].ID); err != nil || len(got.SampleViews) != 1 {
 			t.Fatalf("a second view is recorded once: %+v %v", got, err)
+		}
+	})
+}
+
+// A batch left undecided past its workflow's final deadline: the timers
+// job expires the ONE request once, every row of the batch is rejected
+// (not only the first, whose credential the request and its instance
+// name), approval.expired is published once naming the batch and its
+// count, the requester is told once, and nothing is signed.
+func TestBatchExpiryRejectsEveryRow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, "https://creds.example.org")
+		if _, err := f.sc.CreateApprovalWorkflow(ctx, store.WorkflowChange{Name: "Degree issuance", Type: store.WorkflowCredentialIssuance,
+			Steps:                  []store.WorkflowStep{{Name: "Registrar", ApproverRoles: []store.Role{store.RoleReviewer}, RequiredApprovals: 2, DeadlineHours: 8}},
+			EscalationTimeoutHours: 24, Active: true}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		b, req := f.batch(t, 4)
+		now := start.Add(33 * time.Hour)
+		w := &approval.TimersWorker{Service: f.svc, Now: func() time.Time { return now }}
+		for run, want := range []int{1, 0} {
+			if done, err := w.Run(ctx); err != nil || done[store.TimerExpire] != want {
+				t.Fatalf("run %d at 33 h: %v %v", run, done, err)
+			}
+		}
+		if got := f.credentialStatuses(t, b.ID); got[store.CredentialRejected] != 4 || len(got) != 1 {
+			t.Fatalf("after expiry %v, want the 4 rows rejected", got)
+		}
+		if got, err := f.sc.ApprovalRequest(ctx, req.ID); err != nil || got.Status != store.RequestCancelled {
+			t.Fatalf("request after expiry: %+v %v", got, err)
+		}
+		expired := published(t, db, events.ApprovalExpired)
+		var body events.ApprovalExpiry
+		if len(expired) != 1 || json.Unmarshal(expired[0].Data, &body) != nil || body.RequestID != req.ID || body.Batch == nil ||
+			body.Batch.BatchID != b.ID || body.Batch.Count != 4 || body.Batch.FileName != "graduates.csv" || body.Credential.Status != "rejected" {
+			t.Fatalf("approval.expired %+v (%+v)", expired, body.Batch)
+		}
+		if n := len(published(t, db, events.ApprovalDecided)); n != 0 {
+			t.Errorf("%d approval.decided events for an expiry", n)
+		}
+		var told int
+		if err := db.SQL().QueryRow(rebind(db, "SELECT count(*) FROM notifications WHERE user_id = ? AND message LIKE ?"), f.issuer.ID,
+			"%bulk batch you queued%").Scan(&told); err != nil || told != 1 {
+			t.Fatalf("the requester was told %d times (%v)", told, err)
+		}
+		if n := len(f.jobs.kinds(approval.SignBatch{}.Kind())); n != 0 {
+			t.Errorf("%d signing jobs for an expired batch", n)
 		}
 	})
 }

@@ -211,6 +211,7 @@ type ApprovalExpiry struct {
 	Step       int        `json:"step" doc:"the workflow step it waited at when its final deadline passed"`
 	StepName   string     `json:"step_name" doc:"that step's name"`
 	ExpiredAt  time.Time  `json:"expired_at" doc:"when it expired"`
+	Batch      *BatchRef  `json:"batch,omitempty" doc:"for a bulk batch (one request for all its rows): the batch, published once when it expires, every row of it rejected; credential is then its first row's"`
 }
 
 // Template is the payload of template.published.

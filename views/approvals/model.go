@@ -157,7 +157,17 @@ func (d Decision) base() string {
 const ResourcePath = Path + "/resources"
 
 // Resources are the new schemas waiting for approval.
-type Resources struct{ Rows []ResourceRow }
+type Resources struct {
+	Rows         []ResourceRow
+	Newer, Older string // pager links ("" for none)
+}
+
+// ResourcesAfter is the inbox's query parameter of the schema section's
+// page (a cursor, like the credential list's "after").
+const ResourcesAfter = "schemas_after"
+
+// ResourcesID is the schema section's element id (its pager swaps it).
+const ResourcesID = "resource-approvals"
 
 // ResourceRow is one waiting schema.
 type ResourceRow struct {
