@@ -178,7 +178,8 @@ func (h *CustomDomain) IssuerDID(c *fiber.Ctx) error {
 	case on:
 		render.Flash(c, layout.FlashSuccess, "New credentials are issued as "+issuance.DomainDID(d.Domain)+". Credentials already issued keep their DID.")
 	default:
-		render.Flash(c, layout.FlashSuccess, "New credentials are issued under TrustCred’s address again.")
+		render.Flash(c, layout.FlashSuccess, "New credentials are issued under TrustCred’s address again. Those issued as "+
+			issuance.DomainDID(d.Domain)+" keep verifying while the domain stays verified.")
 	}
 	return render.Redirect(c, "/settings/domain")
 }
