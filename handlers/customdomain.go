@@ -105,7 +105,10 @@ func (h *CustomDomain) Check(c *fiber.Ctx) error {
 		msg = d.Domain + " is verified: your public pages are served on it."
 	}
 	if render.IsPartial(c) {
-		st := h.statusOf(c, d)
+		st, err := h.statusOf(c, d)
+		if err != nil {
+			return err
+		}
 		st.Message = msg
 		return render.Page(c, fiber.StatusOK, settings.CustomDomainStatus(st))
 	}
@@ -134,10 +137,10 @@ func (h *CustomDomain) status(c *fiber.Ctx) (settings.DomainStatus, error) {
 	if err != nil {
 		return settings.DomainStatus{}, err
 	}
-	return h.statusOf(c, d), nil
+	return h.statusOf(c, d)
 }
 
-func (h *CustomDomain) statusOf(c *fiber.Ctx, d *store.CustomDomain) settings.DomainStatus {
+func (h *CustomDomain) statusOf(c *fiber.Ctx, d *store.CustomDomain) (settings.DomainStatus, error) {
 	st := settings.DomainStatus{Name: d.Domain, Verified: d.Verified(), TXTName: dnsverify.Name(d.Domain),
 		TXTValue: h.Domains.Record(auth.Current(c).Org.ID), CNAMETarget: h.Domains.OwnHost()}
 	if d.LastCheckedAt != nil {
@@ -150,7 +153,11 @@ func (h *CustomDomain) statusOf(c *fiber.Ctx, d *store.CustomDomain) settings.Do
 	org := auth.Current(c).Org
 	st.DID = settings.DomainDID{DomainDID: issuance.DomainDID(d.Domain), On: d.IssuerDID && d.Verified(), KeyMethod: org.DIDMethod == store.DIDKey}
 	st.DID.HostDID, _ = issuance.WebDID(h.Domains.BaseURL, org.Slug)
-	return st
+	// Credentials signed as the domain's DID: they resolve only while the
+	// domain stays this organization's and verified (store.DomainIssuer).
+	n, err := auth.Current(c).Scope.CredentialsIssuedAs(c.UserContext(), st.DID.DomainDID)
+	st.DID.Issued = n
+	return st, err
 }
 
 // IssuerDID handles POST /settings/domain/did (issuer_did=on|off): whether
@@ -171,7 +178,8 @@ func (h *CustomDomain) IssuerDID(c *fiber.Ctx) error {
 	case on:
 		render.Flash(c, layout.FlashSuccess, "New credentials are issued as "+issuance.DomainDID(d.Domain)+". Credentials already issued keep their DID.")
 	default:
-		render.Flash(c, layout.FlashSuccess, "New credentials are issued under TrustCred’s address again.")
+		render.Flash(c, layout.FlashSuccess, "New credentials are issued under TrustCred’s address again. Those issued as "+
+			issuance.DomainDID(d.Domain)+" keep verifying while the domain stays verified.")
 	}
 	return render.Redirect(c, "/settings/domain")
 }
@@ -228,7 +236,10 @@ func (h *CustomDomain) Upload(c *fiber.Ctx) error {
 		render.Flash(c, layout.FlashSuccess, "Certificate uploaded: "+d.Domain+" is served over HTTPS with it until "+cert.NotAfter.Format(dateTime)+".")
 		return render.Redirect(c, "/settings/domain")
 	}
-	st := h.statusOf(c, d)
+	st, serr := h.statusOf(c, d)
+	if serr != nil {
+		return serr
+	}
 	if len(certIn) <= customdomain.MaxPEM && text.Check(certIn, text.MultiLine) == nil {
 		st.TLS.CertInput = certIn
 	}

@@ -105,6 +105,9 @@ func (s *Scoped) ClaimCustomDomain(ctx context.Context, domain string, actor Act
 			}
 		}
 		changed = true
+		if err := touchIssuer(tx, s.orgID); err != nil {
+			return err
+		}
 		return audit(tx, s.actor(actor), "custom_domain.claimed", "organization", s.orgID, AuditDetails{
 			Summary: "Set the custom domain to " + domain,
 			Extra:   map[string]string{"domain": domain},
@@ -167,6 +170,9 @@ func (s *Scoped) RecordCustomDomainCheck(ctx context.Context, domain string, c D
 			return nil
 		}
 		changed = true
+		if err := touchIssuer(tx, s.orgID); err != nil {
+			return err
+		}
 		return audit(tx, s.actor(actor), action, "organization", s.orgID, AuditDetails{
 			Summary: summary, Extra: map[string]string{"domain": domain},
 		})
@@ -188,6 +194,9 @@ func (s *Scoped) RemoveCustomDomain(ctx context.Context, actor Actor) error {
 		if err := s.tenant(tx, &CustomDomain{}).Delete(&CustomDomain{}).Error; err != nil {
 			return err
 		}
+		if err := touchIssuer(tx, s.orgID); err != nil {
+			return err
+		}
 		return audit(tx, s.actor(actor), "custom_domain.removed", "organization", s.orgID, AuditDetails{
 			Summary: "Removed the custom domain " + d.Domain, Extra: map[string]string{"domain": d.Domain},
 		})
@@ -196,6 +205,15 @@ func (s *Scoped) RemoveCustomDomain(ctx context.Context, actor Actor) error {
 		domainGen.Add(1)
 	}
 	return err
+}
+
+// touchIssuer bumps the organization's updated_at with a change of its
+// domain that changes whether did:web:<domain> resolves (verified,
+// unverified, replaced, removed): the credential stamps (CredentialStamp)
+// carry it, so the public pages cached with a verdict that depended on
+// that DID are made again.
+func touchIssuer(tx *gorm.DB, orgID string) error {
+	return tx.Model(&Organization{}).Where("id = ?", orgID).Update("updated_at", time.Now().UTC()).Error
 }
 
 // VerifiedDomainOrganization is the id of the organization whose verified

@@ -174,12 +174,37 @@ func (s *Scoped) SetDomainIssuerDID(ctx context.Context, on bool, actor Actor) (
 	return &d, err
 }
 
+// DomainDID is the did:web of a custom domain (lower case, as stored): its
+// document is https://<domain>/.well-known/did.json.
+func DomainDID(domain string) string { return "did:web:" + domain }
+
 // DomainIssuer is the organization whose verified custom domain host is
-// and which issues as did:web:<host> (ErrNotFound otherwise): the
-// platform-wide lookup of /.well-known/did.json and of verification.
+// and which issues, or has issued, as did:web:<host> (ErrNotFound
+// otherwise): the platform-wide lookup of /.well-known/did.json, of
+// verification and of /verify's issuer name. "Has issued" is a status list
+// under that DID: every credential signed as it has its entries there, and
+// the lists are signed as it too, so turning the domain DID off
+// (SetDomainIssuerDID) changes only new credentials and the document stays
+// served while the domain stays verified. A removed or replaced domain
+// (or one no longer verified) is no longer anyone's: nothing then serves
+// its document.
 func (db *DB) DomainIssuer(ctx context.Context, host string) (string, error) {
 	var d CustomDomain
 	err := db.gorm.WithContext(ctx).Select("organization_id").
-		Where("domain = ? AND status = ? AND issuer_did = ?", host, DomainVerified, true).First(&d).Error
+		Where("domain = ? AND status = ?", host, DomainVerified).
+		Where("issuer_did = ? OR EXISTS (SELECT 1 FROM status_lists WHERE status_lists.organization_id = custom_domains.organization_id AND status_lists.issuer_did = ?)",
+			true, DomainDID(host)).
+		First(&d).Error
 	return d.OrganizationID, notFound(err)
+}
+
+// CredentialsIssuedAs counts the organization's credentials signed as
+// issuerDID (those with a status entry in a list under it, whatever their
+// status now): what stops verifying elsewhere when that DID's document is
+// no longer served.
+func (s *Scoped) CredentialsIssuedAs(ctx context.Context, issuerDID string) (int64, error) {
+	var n int64
+	lists := s.q(ctx, &StatusList{}).Select("id").Where("issuer_did = ?", issuerDID)
+	err := s.q(ctx, &Credential{}).Where("status_list_id IN (?)", lists).Count(&n).Error
+	return n, err
 }

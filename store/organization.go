@@ -151,8 +151,8 @@ func (db *DB) OrganizationBySlug(ctx context.Context, slug string) (*Organizatio
 // OrganizationByDID finds the organization whose issuer DID is did
 // (platform-wide: naming the issuer of a document brought to /verify): its
 // own (organizations.did), or did:web:<domain> of its verified custom domain
-// while it issues under it (DomainIssuer, the same rule by which our verifier
-// resolves that DID).
+// while it issues, or has issued, under it (DomainIssuer, the same rule by
+// which our verifier resolves that DID).
 func (db *DB) OrganizationByDID(ctx context.Context, did string) (*Organization, error) {
 	if host, ok := strings.CutPrefix(did, "did:web:"); ok && host != "" && !strings.ContainsAny(host, ":%/") {
 		orgID, err := db.DomainIssuer(ctx, strings.ToLower(host))

@@ -298,7 +298,7 @@ var isolation = map[string]isolationExpect{
 	// B's own custom domain: B's handle never reaches A's (the fixture's
 	// certs.alpha.example stays claimed, unchanged, by A).
 	"CustomDomain": own, "ClaimCustomDomain": own, "RecordCustomDomainCheck": own, "RemoveCustomDomain": own,
-	"SetCustomDomainCertificate": own, "RemoveCustomDomainCertificate": own, "WarnCertificateExpiry": own, "SetDomainIssuerDID": own,
+	"SetCustomDomainCertificate": own, "RemoveCustomDomainCertificate": own, "WarnCertificateExpiry": own, "SetDomainIssuerDID": own, "CredentialsIssuedAs": empty,
 	"NotifyMembers": empty, "NotifyAdmins": own, "ClaimVerifiedEvent": notFound,
 	// Reviews: B, with a member acting, reaches none of A's.
 	"ReviewEligibility": notFound, "ListedTemplate": notFound, "TemplateReviewBy": empty, "CreateTemplateReview": notFound, "UpdateTemplateReview": notFound,

@@ -99,4 +99,15 @@ func TestBrowserCustomDomain(t *testing.T) {
 	browsertest.Wait(t, tab, "the domain DID", `document.querySelector('[data-testid="issuer-did"]')?.value === "did:web:certs.acme.example"`)
 	browsertest.Axe(t, tab, "custom domain, issuer DID")
 	browsertest.Look(t, tab, "custom-domain-did")
+
+	// Turned off after issuing under it: the card says the credential keeps
+	// verifying while the domain stays verified, and what removing does.
+	issueDegree(t, env, org, degreeTemplate(t, env, org), "Grace Hopper", "grace@example.org")
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/settings/domain"), chromedp.Click(q("did-toggle"), chromedp.NodeVisible)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the count after turning it off",
+		`document.querySelector('[data-testid="issuer-did"]')?.value !== "did:web:certs.acme.example" && document.querySelector('[data-testid="did-issued"]')?.innerText.startsWith("1 credential issued as did:web:certs.acme.example") && document.body.innerText.includes("keep verifying while the domain stays verified")`)
+	browsertest.Axe(t, tab, "custom domain, issuer DID off")
+	browsertest.Look(t, tab, "custom-domain-did-off")
 }

@@ -129,7 +129,7 @@ func WebDID(baseURL, slug string) (string, error) { return did.Web(baseURL, "org
 
 // DomainDID is the did:web of a custom domain (lower case, as stored):
 // its document is https://<domain>/.well-known/did.json.
-func DomainDID(domain string) string { return "did:web:" + domain }
+func DomainDID(domain string) string { return store.DomainDID(domain) }
 
 // webDID is the did:web new credentials of org are issued under: its
 // verified custom domain's when the organization chose it

@@ -128,8 +128,9 @@ func (l *Local) DID(ctx context.Context, id string) (map[string]any, bool, error
 }
 
 // domainDID is the document of did:web:<host> when host is a verified
-// custom domain whose organization issues under it; ok is false for any
-// other host (then resolved over the network like any did:web).
+// custom domain whose organization issues, or has issued, under it
+// (store.DB.DomainIssuer); ok is false for any other host (then resolved
+// over the network like any did:web).
 func (l *Local) domainDID(ctx context.Context, host string) (map[string]any, bool, error) {
 	orgID, err := l.DB.DomainIssuer(ctx, host)
 	if errors.Is(err, store.ErrNotFound) {

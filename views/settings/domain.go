@@ -1,5 +1,7 @@
 package settings
 
+import "strconv"
+
 // CustomDomain is GET /settings/domain: the claim form when there is no
 // domain, otherwise the DNS records to create and the domain's status.
 type CustomDomain struct {
@@ -28,6 +30,19 @@ type DomainDID struct {
 	HostDID   string // did:web:<TrustCred host>:orgs:<slug>
 	On        bool   // new credentials are issued as DomainDID
 	KeyMethod bool   // the organization issues as did:key: the choice does not apply
+	// Issued is how many credentials were signed as DomainDID (on or off
+	// now): they verify elsewhere only while this domain serves its
+	// document, that is while it stays verified and the organization's.
+	Issued int64
+}
+
+// issuedAs is "3 credentials issued as did:web:<domain>".
+func (p DomainDID) issuedAs() string {
+	n := strconv.FormatInt(p.Issued, 10) + " credentials"
+	if p.Issued == 1 {
+		n = "1 credential"
+	}
+	return n + " issued as " + p.DomainDID
 }
 
 // DomainTLS is the TLS card of a verified domain: the uploaded certificate
@@ -55,11 +70,15 @@ type CertSummary struct {
 }
 
 // removeQuestion is the Remove domain confirmation: it says what stops
-// working, including credentials issued under the domain's DID.
+// working, including, by number, the credentials issued under the domain's
+// DID, whose document is served only on this domain.
 func removeQuestion(d DomainStatus) string {
 	q := "Remove " + d.Name + "? Its pages stop being served at once."
-	if d.DID.On {
-		q += " Credentials issued as " + d.DID.DomainDID + " can then no longer be verified by others: their DID document is served only on this domain."
+	switch {
+	case d.DID.Issued > 0:
+		q += " The " + d.DID.issuedAs() + " will fail verification everywhere, with TrustCred too: their DID document is served only on this domain. Adding the domain again and verifying it brings them back."
+	case d.DID.On:
+		q += " New credentials are then issued under TrustCred’s address."
 	}
 	return q
 }
