@@ -78,6 +78,14 @@ func BenchmarkMarketplace(b *testing.B) {
 				{"newest-page-10", store.MarketplaceFilter{Sort: store.SortNewest}, func() store.MarketplacePage {
 					return deep(store.MarketplaceFilter{Sort: store.SortNewest}, 10)
 				}},
+				// Deep in a common word: the relevance tiers' walk, then the
+				// full-text read of a tier once the walk cannot fill a page.
+				{"search-word-page-10", store.MarketplaceFilter{Query: "safety"}, func() store.MarketplacePage {
+					return deep(store.MarketplaceFilter{Query: "safety"}, 10)
+				}},
+				{"search-word-rating-page-10", store.MarketplaceFilter{Query: "safety", Sort: store.SortRating}, func() store.MarketplacePage {
+					return deep(store.MarketplaceFilter{Query: "safety", Sort: store.SortRating}, 10)
+				}},
 			}
 			b.Run("select-1", func(b *testing.B) {
 				var took []time.Duration

@@ -404,6 +404,31 @@ func (s *seeder) orgs() {
 		LastCheckedAt: ptr(s.now.Add(-time.Hour)), LastError: ptr("No TXT record was found at _trustcred.credentials.northfield.edu.")})
 	s.add(&store.WorkflowInstance{WorkflowID: schemaFlow.ID, ResourceType: "schema", ResourceID: course.ID,
 		CurrentStep: 1, Status: store.WorkflowApproved, CompletedAt: ptr(s.now.Add(-72 * time.Hour))})
+	// Two schemas went through that review since: one waits for the
+	// Provost, who turned the other down with a note.
+	ethics := s.schema(north, "Research Ethics Training", "1.0", []store.SchemaField{
+		{Name: "course", Label: "Course", Type: store.SchemaFieldText, Required: true},
+		{Name: "hours", Label: "Hours", Type: store.SchemaFieldNumber, Required: true},
+	}, func(cs *store.CredentialSchema) { cs.Active, cs.ApprovalStatus = false, store.SchemaPendingApproval })
+	labSafety := s.schema(north, "Lab Safety Induction", "0.1", []store.SchemaField{
+		{Name: "lab", Label: "Laboratory", Type: store.SchemaFieldText, Required: true},
+	}, func(cs *store.CredentialSchema) { cs.Active, cs.ApprovalStatus = false, store.SchemaRejected })
+	ethicsRun := &store.WorkflowInstance{WorkflowID: schemaFlow.ID, ResourceType: "schema", ResourceID: ethics.ID,
+		CurrentStep: 1, Status: store.WorkflowInProgress, StepStartedAt: ptr(s.now.Add(-20 * time.Hour))}
+	labRun := &store.WorkflowInstance{WorkflowID: schemaFlow.ID, ResourceType: "schema", ResourceID: labSafety.ID,
+		CurrentStep: 1, Status: store.WorkflowRejected, CompletedAt: ptr(s.now.Add(-30 * time.Hour))}
+	s.add(ethicsRun, labRun)
+	labNote := "Use the faculty's existing induction schema: this one lacks the supervisor's sign-off."
+	labRequest := &store.ResourceApprovalRequest{OrganizationID: north.ID, ResourceType: store.KindSchema, ResourceID: labSafety.ID,
+		InstanceID: &labRun.ID, RequesterID: &nAdmin.ID, Status: store.RequestRejected, DecisionNote: &labNote,
+		DecidedAt: ptr(s.now.Add(-30 * time.Hour))}
+	s.add(
+		&store.ResourceApprovalRequest{OrganizationID: north.ID, ResourceType: store.KindSchema, ResourceID: ethics.ID,
+			InstanceID: &ethicsRun.ID, RequesterID: &nAdmin.ID},
+		labRequest,
+	)
+	s.add(&store.ResourceApprovalDecision{OrganizationID: north.ID, RequestID: labRequest.ID, ApproverID: nReviewer2.ID,
+		Decision: store.DecisionRejected, Note: &labNote, ApproverRole: string(store.RoleReviewer), DecidedAt: s.now.Add(-30 * time.Hour)})
 
 	// Integrations: webhooks, LDAP and ERP with sealed secrets, an API key.
 	hook := &store.Webhook{
@@ -494,7 +519,7 @@ func (s *seeder) orgs() {
 	)
 }
 
-func (s *seeder) schema(org *store.Organization, name, version string, fields []store.SchemaField) *store.CredentialSchema {
+func (s *seeder) schema(org *store.Organization, name, version string, fields []store.SchemaField, set ...func(*store.CredentialSchema)) *store.CredentialSchema {
 	def, err := credschema.Build(name, fields)
 	if err != nil {
 		panic(fmt.Sprintf("demo schema %s: %v", name, err)) // the demo data is fixed: a test catches this
@@ -502,6 +527,9 @@ func (s *seeder) schema(org *store.Organization, name, version string, fields []
 	cs := &store.CredentialSchema{
 		Name: name, Version: version, OrganizationID: org.ID, Active: true,
 		Fields: datatypes.NewJSONSlice(fields), SchemaDefinition: datatypes.JSON(def),
+	}
+	for _, f := range set {
+		f(cs)
 	}
 	s.add(cs)
 	return cs
