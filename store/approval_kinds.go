@@ -31,7 +31,7 @@ type ApprovalKind string
 
 const (
 	KindSchema ApprovalKind = "schema" // a credential schema (schema_creation)
-	KindUser   ApprovalKind = "user"   // a member joining (user_registration; not run yet)
+	KindUser   ApprovalKind = "user"   // a member joining (user_registration: approval_users.go)
 )
 
 // Valid reports whether k is one of the values the database accepts.
@@ -172,8 +172,12 @@ type kindOps struct {
 
 // opsOf is the operations of kind k.
 func (s *Scoped) opsOf(k ApprovalKind) (kindOps, error) {
-	if k != KindSchema {
-		return kindOps{}, fmt.Errorf("store: %s approval requests are not run yet", k)
+	switch k {
+	case KindUser:
+		return s.userOps(), nil
+	case KindSchema:
+	default:
+		return kindOps{}, fmt.Errorf("store: %s approval requests are not run", k)
 	}
 	set := func(to SchemaApprovalStatus, active bool) func(*gorm.DB, string, time.Time) error {
 		return func(tx *gorm.DB, id string, now time.Time) error {
@@ -205,8 +209,9 @@ func (s *Scoped) opsOf(k ApprovalKind) (kindOps, error) {
 // startResourceApproval parks a resource of kind k (just created in tx)
 // under the workflow wf: its instance at step 1 with its clock, its
 // request, step 1's approvers notified (the requester excepted), audited
-// approval.requested.
-func (s *Scoped) startResourceApproval(tx *gorm.DB, wf *ApprovalWorkflow, k ApprovalKind, resourceID string, act Actor) (*ResourceApprovalRequest, error) {
+// approval.requested. The requester (who never decides) is requester:
+// the schema's author, or the inviter of a joining member.
+func (s *Scoped) startResourceApproval(tx *gorm.DB, wf *ApprovalWorkflow, k ApprovalKind, resourceID string, requester *string, act Actor) (*ResourceApprovalRequest, error) {
 	ops, err := s.opsOf(k)
 	if err != nil {
 		return nil, err
@@ -224,7 +229,7 @@ func (s *Scoped) startResourceApproval(tx *gorm.DB, wf *ApprovalWorkflow, k Appr
 		return nil, err
 	}
 	req := &ResourceApprovalRequest{OrganizationID: s.orgID, ResourceType: k, ResourceID: resourceID, InstanceID: &p.inst.ID,
-		RequesterID: act.UserID, Status: RequestPending, Round: 1, CurrentStep: 1}
+		RequesterID: requester, Status: RequestPending, Round: 1, CurrentStep: 1}
 	if err := Validate(req); err != nil {
 		return nil, err
 	}
@@ -518,7 +523,7 @@ func (s *Scoped) startSchemaApproval(tx *gorm.DB, wf *ApprovalWorkflow, cs *Cred
 	if wf == nil {
 		return nil
 	}
-	_, err := s.startResourceApproval(tx, wf, KindSchema, cs.ID, act)
+	_, err := s.startResourceApproval(tx, wf, KindSchema, cs.ID, act.UserID, act)
 	return err
 }
 
