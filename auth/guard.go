@@ -31,13 +31,14 @@ func (m *Manager) guard(p authz.Permission, needOrg bool) fiber.Handler {
 		if id == nil {
 			return signInFirst(c)
 		}
-		if !authz.Can(id.User.Role, p) {
-			return fiber.ErrForbidden
-		}
 		// A member awaiting the organization's user_registration workflow
-		// sees no organization page (Load gave them no Scope either).
+		// sees no organization page whatever their role (Load gave them no
+		// Scope either).
 		if needOrg && Awaiting(id) {
 			return MembershipPending(c, id)
+		}
+		if !authz.Can(id.User.Role, p) {
+			return fiber.ErrForbidden
 		}
 		if needOrg && id.Scope == nil {
 			return fiber.ErrNotFound

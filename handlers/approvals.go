@@ -97,8 +97,8 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 	}
 	errs := map[string]string{}
 	switch m.Filter.Type {
-	case "", view.TypeSchema:
-		if m.Resources, err = h.resources(c); err != nil {
+	case "", view.TypeSchema, view.TypeUser:
+		if m.Resources, err = h.resources(c, store.ApprovalKind(m.Filter.Type)); err != nil {
 			return m, 0, err
 		}
 	case view.TypeCredential:
@@ -143,8 +143,8 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		m.Error = form.Summary(errs, "type", "schema", "template", "step", "requester", "age")
 		return m, fiber.StatusUnprocessableEntity, nil
 	}
-	if m.Filter.Type == view.TypeSchema {
-		return m, fiber.StatusOK, nil // the schemas alone
+	if m.Filter.ResourcesOnly() {
+		return m, fiber.StatusOK, nil // the schemas or members alone
 	}
 	page, err := id.Scope.ApprovalInbox(ctx, f, store.InboxPage{Cursor: cur})
 	if err != nil {
