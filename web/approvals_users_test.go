@@ -85,6 +85,9 @@ func TestUserRegistrationThroughThePages(t *testing.T) {
 			!strings.Contains(r.Body, "Invited by") || r.Has("approvals-results") {
 			t.Fatalf("inbox of members: %d %s", r.Status, r.Body)
 		}
+		if r := admin.Get("/members"); r.Status != 200 || strings.Count(r.Body, `data-testid="status-awaiting-approval"`) != 4 {
+			t.Fatalf("members page: %d", r.Status)
+		}
 		req, err := env.DB.Scoped(org.ID).ResourceApprovalFor(context.Background(), store.KindUser, newcomerID)
 		if err != nil {
 			t.Fatal(err)
