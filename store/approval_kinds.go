@@ -165,6 +165,8 @@ func resourceLink(id string) string { return "/approvals/resources/" + id }
 // kindOps is what a kind's request does to its resource.
 type kindOps struct {
 	auditType string                                       // the audit entry's resource type
+	made      string                                       // what the requester did: "made" (a schema), "invited" (a member)
+	approved  string                                       // what an approval means for the resource, to its requester
 	describe  func(tx *gorm.DB, id string) (string, error) // "schema “Diploma” version 2"
 	approve   func(tx *gorm.DB, id string, now time.Time) error
 	reject    func(tx *gorm.DB, id string, now time.Time) error
@@ -194,6 +196,8 @@ func (s *Scoped) opsOf(k ApprovalKind) (kindOps, error) {
 	}
 	return kindOps{
 		auditType: "credential_schema",
+		made:      "made",
+		approved:  "it can be used now",
 		describe: func(tx *gorm.DB, id string) (string, error) {
 			var cs CredentialSchema
 			if err := s.tenant(tx, &cs).First(&cs, "id = ?", id).Error; err != nil {
@@ -406,7 +410,7 @@ func (s *Scoped) DecideResourceApproval(ctx context.Context, d Decision, actor A
 			if err := ops.reject(tx, req.ResourceID, now); err != nil {
 				return err
 			}
-			if err := s.tellRequester(tx, req, "Rejected: "+what, fmt.Sprintf("%s rejected the %s you made: %s", actingFor(decider, approver), what, note)); err != nil {
+			if err := s.tellRequester(tx, req, "Rejected: "+what, fmt.Sprintf("%s rejected the %s you %s: %s", actingFor(decider, approver), what, ops.made, note)); err != nil {
 				return err
 			}
 			return audit(tx, act, "approval.rejected", ops.auditType, req.ResourceID, AuditDetails{
@@ -434,7 +438,7 @@ func (s *Scoped) DecideResourceApproval(ctx context.Context, d Decision, actor A
 			if err := ops.approve(tx, req.ResourceID, now); err != nil {
 				return err
 			}
-			return s.tellRequester(tx, req, "Approved: "+what, fmt.Sprintf("The %s you made was approved: it can be used now.", what))
+			return s.tellRequester(tx, req, "Approved: "+what, fmt.Sprintf("The %s you %s was approved: %s.", what, ops.made, ops.approved))
 		}
 		if to == req.CurrentStep {
 			return nil

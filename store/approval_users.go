@@ -31,6 +31,8 @@ const MemberAwaitingApproval MemberStatus = "awaiting_approval"
 func (s *Scoped) userOps() kindOps {
 	return kindOps{
 		auditType: "user",
+		made:      "invited",
+		approved:  "their membership is open",
 		describe: func(tx *gorm.DB, id string) (string, error) {
 			var u User
 			if err := s.tenant(tx, &u).First(&u, "id = ?", id).Error; err != nil {

@@ -108,8 +108,8 @@ func TestUserRegistrationWaitsForItsWorkflow(t *testing.T) {
 		if len(got) != 1 || !strings.Contains(got[0].Title, "approved") {
 			t.Fatalf("the member's notices: %+v", got)
 		}
-		if got := outcomeNotices(t, db, f.reviewers[0]); len(got) != 1 {
-			t.Fatalf("the inviter was told %d times", len(got))
+		if got := outcomeNotices(t, db, f.reviewers[0]); len(got) != 1 || !strings.Contains(got[0].Message, "you invited was approved: their membership is open") {
+			t.Fatalf("the inviter's notices: %+v", got)
 		}
 		// Another organization's reviewer sees nothing of it.
 		other := db.Scoped(f.other.ID)
