@@ -151,7 +151,12 @@ func (m *Manager) Load() fiber.Handler {
 				render.Flash(c, layout.FlashError, BlockedMessage(org))
 				return c.Next()
 			}
-			id.Org, id.Scope = org, m.db.Scoped(org.ID)
+			id.Org = org
+			// A member awaiting approval gets no handle on the
+			// organization's data: no page can read it for them.
+			if user.AwaitingApprovalSince == nil || user.Role == store.RoleSuperAdmin {
+				id.Scope = m.db.Scoped(org.ID)
+			}
 		}
 		// Record use at most once a minute: the idle timeout does not need
 		// more precision, and a write per request would. Background

@@ -31,6 +31,12 @@ func (m *Manager) guard(p authz.Permission, needOrg bool) fiber.Handler {
 		if id == nil {
 			return signInFirst(c)
 		}
+		// A member awaiting the organization's user_registration workflow
+		// sees no organization page whatever their role (Load gave them no
+		// Scope either).
+		if needOrg && Awaiting(id) {
+			return MembershipPending(c, id)
+		}
 		if !authz.Can(id.User.Role, p) {
 			return fiber.ErrForbidden
 		}
@@ -84,8 +90,23 @@ func Nav(id *Identity) *layout.User {
 	if p := id.User.Profile.Data(); p.DisplayName != "" {
 		u.Name = p.DisplayName
 	}
-	u.Nav = nav.For(id.User.Role, id.Org != nil && id.Org.Status == store.OrganizationActive)
+	if !Awaiting(id) {
+		u.Nav = nav.For(id.User.Role, id.Org != nil && id.Org.Status == store.OrganizationActive)
+	}
 	return u
+}
+
+// Awaiting reports whether the signed-in member waits for their
+// organization's user_registration workflow (store/approval_users.go).
+func Awaiting(id *Identity) bool {
+	return id != nil && id.Org != nil && id.User.AwaitingApprovalSince != nil && id.User.Role != store.RoleSuperAdmin
+}
+
+// MembershipPending answers a page a member awaiting approval may not
+// see: 403, "Your membership of <org> awaits approval".
+func MembershipPending(c *fiber.Ctx, id *Identity) error {
+	render.SetTitle(c, "Membership awaits approval")
+	return render.Page(c, fiber.StatusForbidden, dashboard.MembershipPendingPage(id.Org.Name))
 }
 
 // Chrome is the middleware that tells the layout who is signed in.

@@ -103,9 +103,9 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		"requester": m.Filter.Requester, "age": m.Filter.Age, "type": m.Filter.Type, "after": c.Query("after"),
 		view.ResourcesAfter: c.Query(view.ResourcesAfter)}
 	switch m.Filter.Type {
-	case "", view.TypeSchema:
+	case "", view.TypeSchema, view.TypeUser:
 		if rcur := form.ParseCursor(errs, c.Query(view.ResourcesAfter)); len(errs) == 0 {
-			if m.Resources, err = h.resources(c, rcur, params); err != nil {
+			if m.Resources, err = h.resources(c, store.ApprovalKind(m.Filter.Type), rcur, params); err != nil {
 				return m, 0, err
 			}
 		}
@@ -151,8 +151,8 @@ func (h *Approvals) index(c *fiber.Ctx) (view.Index, int, error) {
 		m.Error = form.Summary(errs, "type", "schema", "template", "step", "requester", "age")
 		return m, fiber.StatusUnprocessableEntity, nil
 	}
-	if m.Filter.Type == view.TypeSchema {
-		return m, fiber.StatusOK, nil // the schemas alone
+	if m.Filter.ResourcesOnly() {
+		return m, fiber.StatusOK, nil // the schemas or members alone
 	}
 	page, err := id.Scope.ApprovalInbox(ctx, f, store.InboxPage{Cursor: cur})
 	if err != nil {

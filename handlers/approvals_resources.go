@@ -15,6 +15,7 @@ import (
 	"github.com/trustcred/trustcred/store"
 	view "github.com/trustcred/trustcred/views/approvals"
 	"github.com/trustcred/trustcred/views/layout"
+	"github.com/trustcred/trustcred/views/member"
 	"github.com/trustcred/trustcred/views/schemas"
 	"github.com/trustcred/trustcred/views/ui"
 )
@@ -64,19 +65,22 @@ func actingForOptions(c *fiber.Ctx, requesterID *string) ([]ui.Option, error) {
 	return out, nil
 }
 
-// resources is the inbox's section of waiting schemas: the page after
-// cur (nil: the first), oldest first, its pager links keeping the other
+// resources is the inbox's section of waiting schemas and members (k:
+// one kind, "" for both): the page after cur (nil: the first), oldest first, its pager links keeping the other
 // parameters of the inbox (params).
-func (h *Approvals) resources(c *fiber.Ctx, cur *store.Cursor, params map[string]string) (view.Resources, error) {
-	page, err := auth.Current(c).Scope.ResourceInbox(c.UserContext(), store.KindSchema, store.InboxPage{Cursor: cur})
+func (h *Approvals) resources(c *fiber.Ctx, k store.ApprovalKind, cur *store.Cursor, params map[string]string) (view.Resources, error) {
+	page, err := auth.Current(c).Scope.ResourceInbox(c.UserContext(), k, store.InboxPage{Cursor: cur})
 	if err != nil {
 		return view.Resources{}, err
 	}
 	now := time.Now()
 	var out view.Resources
 	for _, e := range page.Entries {
-		r := view.ResourceRow{ID: e.ID, Name: "The new " + e.Name, Requester: "a former member", Step: e.StepName,
+		r := view.ResourceRow{ID: e.ID, Name: "The new " + e.Name, Requester: "a former member", Step: e.StepName, By: "Made by",
 			Waiting: waited(now.Sub(e.CreatedAt)), WaitingISO: iso(e.CreatedAt)}
+		if e.ResourceType == store.KindUser {
+			r.By = "Invited by"
+		}
 		if e.RequesterEmail != nil {
 			r.Requester = *e.RequesterEmail
 		}
@@ -103,7 +107,11 @@ func (h *Approvals) ShowResource(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	render.SetTitle(c, "Approve a schema")
+	if m.Person != nil {
+		render.SetTitle(c, "Approve a new member")
+	} else {
+		render.SetTitle(c, "Approve a schema")
+	}
 	return render.Page(c, fiber.StatusOK, view.ResourcePage(m))
 }
 
@@ -114,17 +122,29 @@ func (h *Approvals) resourceDetail(c *fiber.Ctx, reqID string) (view.ResourceDet
 	if err != nil {
 		return view.ResourceDetail{}, err
 	}
-	cs, err := sc.Schema(ctx, req.ResourceID)
-	if err != nil {
-		return view.ResourceDetail{}, err
-	}
-	m := view.ResourceDetail{Detail: view.Detail{ID: req.ID, Status: string(req.Status), Schema: cs.Name + " " + cs.Version,
-		Requester: "a former member", RequestedAt: stamp(req.CreatedAt)}, SchemaName: cs.Name, SchemaVersion: cs.Version}
+	m := view.ResourceDetail{Detail: view.Detail{ID: req.ID, Status: string(req.Status), Requester: "a former member", RequestedAt: stamp(req.CreatedAt)}}
 	if req.Requester != nil {
 		m.Requester = memberName(req.Requester)
 	}
-	for _, f := range cs.Fields {
-		m.Fields = append(m.Fields, schemas.Field{Name: f.Name, Label: f.Label, Type: typeLabel(f.Type), Required: f.Required, Rules: rules(f)})
+	made := "made the schema and asked for approval"
+	if req.ResourceType == store.KindUser {
+		pa, err := sc.MemberApproval(ctx, req)
+		if err != nil {
+			return view.ResourceDetail{}, err
+		}
+		m.Person = &view.Person{Name: memberName(&pa.Member.User), Email: pa.Member.Email, Role: member.RoleLabel(string(pa.Member.Role)),
+			InvitedBy: m.Requester, Joined: stamp(pa.AskedAt), JoinedISO: iso(pa.AskedAt)}
+		m.Schema = "New member " + m.Person.Name
+		made = "invited " + m.Person.Name + ", who joined and awaits approval"
+	} else {
+		cs, err := sc.Schema(ctx, req.ResourceID)
+		if err != nil {
+			return view.ResourceDetail{}, err
+		}
+		m.Schema, m.SchemaName, m.SchemaVersion = cs.Name+" "+cs.Version, cs.Name, cs.Version
+		for _, f := range cs.Fields {
+			m.Fields = append(m.Fields, schemas.Field{Name: f.Name, Label: f.Label, Type: typeLabel(f.Type), Required: f.Required, Rules: rules(f)})
+		}
 	}
 	steps, err := sc.ResourceApprovalSteps(ctx, req.ID)
 	if err != nil {
@@ -135,7 +155,7 @@ func (h *Approvals) resourceDetail(c *fiber.Ctx, reqID string) (view.ResourceDet
 	if err != nil {
 		return view.ResourceDetail{}, err
 	}
-	m.History = append(m.History, view.Event{When: stamp(req.CreatedAt), WhenISO: iso(req.CreatedAt), Who: m.Requester, What: "made the schema and asked for approval"})
+	m.History = append(m.History, view.Event{When: stamp(req.CreatedAt), WhenISO: iso(req.CreatedAt), Who: m.Requester, What: made})
 	decided := false
 	for _, a := range decisions {
 		who := "A former member"
@@ -176,6 +196,8 @@ func (h *Approvals) resourceDetail(c *fiber.Ctx, reqID string) (view.ResourceDet
 	switch {
 	case req.Status != store.RequestPending:
 		m.Decision.Why = "This request is " + string(req.Status) + ": there is nothing left to decide."
+	case req.RequesterID != nil && *req.RequesterID == id.User.ID && m.Person != nil:
+		m.Decision.Why = "You invited this person: other people approve them."
 	case req.RequesterID != nil && *req.RequesterID == id.User.ID:
 		m.Decision.Why = "You made this schema: other people approve it."
 	case decided:
@@ -206,12 +228,19 @@ func (h *Approvals) ApproveResource(c *fiber.Ctx) error {
 		ActingForID: strings.TrimSpace(c.FormValue("acting_for"))}, &ok, auth.Actor(c))
 	msg := ""
 	if err == nil {
+		user := d.Request.ResourceType == store.KindUser
 		msg = "Approved. More approvals are needed before the schema can be used."
+		if user {
+			msg = "Approved. More approvals are needed before the membership opens."
+		}
 		if !d.Final && d.Decision.Step != d.Request.CurrentStep {
 			msg = fmt.Sprintf("Approved. Step %d is complete: the request moves on to step %d, whose approvers were told.", d.Decision.Step, d.Request.CurrentStep)
 		}
 		if d.Final {
 			msg = "Approved. That was the last approval needed: the schema is active and its author was told."
+			if user {
+				msg = "Approved. That was the last approval needed: the membership is open and the person and their inviter were told."
+			}
 		}
 	}
 	return h.resourceDecided(c, msg, err, "")
@@ -229,11 +258,14 @@ func (h *Approvals) RejectResource(c *fiber.Ctx) error {
 		m.Decision.Note, m.Decision.NoteError = note, msg
 		return h.resourceAnswer(c, fiber.StatusUnprocessableEntity, m)
 	}
-	_, err := h.Svc.DecideResource(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Note: note,
+	d, err := h.Svc.DecideResource(c.UserContext(), id.Scope, store.Decision{RequestID: c.Params("id"), ApproverID: id.User.ID, Note: note,
 		ActingForID: strings.TrimSpace(c.FormValue("acting_for"))}, nil, auth.Actor(c))
 	msg := ""
 	if err == nil {
 		msg = "Rejected. Its author was told, with your note; the schema will not be used."
+		if d.Request.ResourceType == store.KindUser {
+			msg = "Rejected. The person's account is closed; they and their inviter were told."
+		}
 	}
 	return h.resourceDecided(c, msg, err, note)
 }

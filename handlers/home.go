@@ -45,6 +45,9 @@ func (h *Home) Index(c *fiber.Ctx) error {
 	if id == nil {
 		return render.Page(c, fiber.StatusOK, home.IndexPage())
 	}
+	if auth.Awaiting(id) {
+		return auth.MembershipPending(c, id)
+	}
 	ctx := c.UserContext()
 	who := auth.Nav(id)
 	role := id.User.Role

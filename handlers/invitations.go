@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trustcred/trustcred/auth"
+	"github.com/trustcred/trustcred/internal/approval"
 	"github.com/trustcred/trustcred/internal/events"
 	"github.com/trustcred/trustcred/internal/jobs"
 	"github.com/trustcred/trustcred/internal/password"
@@ -67,8 +68,17 @@ func (h *Invitations) Accept(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	joined, asked := events.Joined(c.UserContext(), h.Events), approval.MemberRequested(c.UserContext(), h.Events)
 	u, err := h.DB.AcceptInvitation(c.UserContext(), linkHash(c), f.Name, hash, time.Now(), auth.Actor(c),
-		events.Joined(c.UserContext(), h.Events))
+		func(tx *store.Scoped, u *store.User) error {
+			if joined == nil {
+				return nil
+			}
+			if err := joined(tx, u); err != nil {
+				return err
+			}
+			return asked(tx, u)
+		})
 	if errors.Is(err, store.ErrTokenInvalid) { // used by a concurrent request
 		return linkGone(c, "Invitation", invitation.InvalidPage())
 	}
@@ -77,6 +87,10 @@ func (h *Invitations) Accept(c *fiber.Ctx) error {
 	}
 	if err := h.Auth.Login(c, u); err != nil {
 		return err
+	}
+	if u.AwaitingApprovalSince != nil {
+		render.Flash(c, layout.FlashInfo, "You are signed in. Your membership of "+f.Organization+" awaits approval.")
+		return render.Redirect(c, "/")
 	}
 	render.Flash(c, layout.FlashSuccess, "Welcome to "+f.Organization+". You are signed in.")
 	return render.Redirect(c, "/")

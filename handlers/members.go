@@ -320,6 +320,8 @@ func memberItem(m *store.Member, self string, now time.Time) member.Item {
 		it.Status = member.StatusDeactivated
 	case store.MemberInvited:
 		it.Status = member.StatusInvited
+	case store.MemberAwaitingApproval:
+		it.Status = member.StatusAwaiting
 	default:
 		it.Status = member.StatusActive
 	}

@@ -62,9 +62,9 @@ func (a Approver) Label() string {
 }
 
 // activeMembers narrows a users query to the members who can sign in now:
-// not deactivated, invitation accepted.
+// not deactivated, invitation accepted, membership approved.
 func activeMembers(q *gorm.DB) *gorm.DB {
-	return q.Where("users.deactivated_at IS NULL AND users.password_hash IS NOT NULL")
+	return q.Where("users.deactivated_at IS NULL AND users.password_hash IS NOT NULL AND users.awaiting_approval_since IS NULL")
 }
 
 // Approvers lists the organization's active members who hold one of

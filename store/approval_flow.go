@@ -268,7 +268,7 @@ func (s *Scoped) eligibleMembers(tx *gorm.DB, rules []Rule, requesterID *string)
 	case len(named) > 0:
 		who, args = "(role IN ? OR id IN ?)", []any{roles, named}
 	}
-	q := s.tenant(tx, &User{}).Where(who+" AND deactivated_at IS NULL AND password_hash IS NOT NULL", args...)
+	q := s.tenant(tx, &User{}).Where(who+" AND deactivated_at IS NULL AND password_hash IS NOT NULL AND awaiting_approval_since IS NULL", args...)
 	if requesterID != nil {
 		q = q.Where("id <> ?", *requesterID)
 	}
@@ -456,7 +456,7 @@ func (s *Scoped) decider(tx *gorm.DB, id string) (*User, error) {
 		return nil, ErrNotEligible
 	}
 	var u User
-	if err := s.tenant(tx, &u).Where("deactivated_at IS NULL AND password_hash IS NOT NULL").First(&u, "id = ?", id).Error; err != nil {
+	if err := s.tenant(tx, &u).Where("deactivated_at IS NULL AND password_hash IS NOT NULL AND awaiting_approval_since IS NULL").First(&u, "id = ?", id).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, ErrNotEligible
 		}

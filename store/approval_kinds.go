@@ -32,7 +32,7 @@ type ApprovalKind string
 
 const (
 	KindSchema ApprovalKind = "schema" // a credential schema (schema_creation)
-	KindUser   ApprovalKind = "user"   // a member joining (user_registration; not run yet)
+	KindUser   ApprovalKind = "user"   // a member joining (user_registration: approval_users.go)
 )
 
 // Valid reports whether k is one of the values the database accepts.
@@ -166,6 +166,8 @@ func resourceLink(id string) string { return "/approvals/resources/" + id }
 // kindOps is what a kind's request does to its resource.
 type kindOps struct {
 	auditType string                                       // the audit entry's resource type
+	made      string                                       // what the requester did: "made" (a schema), "invited" (a member)
+	approved  string                                       // what an approval means for the resource, to its requester
 	describe  func(tx *gorm.DB, id string) (string, error) // "schema “Diploma” version 2"
 	approve   func(tx *gorm.DB, id string, now time.Time) error
 	reject    func(tx *gorm.DB, id string, now time.Time) error
@@ -173,8 +175,12 @@ type kindOps struct {
 
 // opsOf is the operations of kind k.
 func (s *Scoped) opsOf(k ApprovalKind) (kindOps, error) {
-	if k != KindSchema {
-		return kindOps{}, fmt.Errorf("store: %s approval requests are not run yet", k)
+	switch k {
+	case KindUser:
+		return s.userOps(), nil
+	case KindSchema:
+	default:
+		return kindOps{}, fmt.Errorf("store: %s approval requests are not run", k)
 	}
 	set := func(to SchemaApprovalStatus, active bool) func(*gorm.DB, string, time.Time) error {
 		return func(tx *gorm.DB, id string, now time.Time) error {
@@ -191,6 +197,8 @@ func (s *Scoped) opsOf(k ApprovalKind) (kindOps, error) {
 	}
 	return kindOps{
 		auditType: "credential_schema",
+		made:      "made",
+		approved:  "it can be used now",
 		describe: func(tx *gorm.DB, id string) (string, error) {
 			var cs CredentialSchema
 			if err := s.tenant(tx, &cs).First(&cs, "id = ?", id).Error; err != nil {
@@ -206,8 +214,9 @@ func (s *Scoped) opsOf(k ApprovalKind) (kindOps, error) {
 // startResourceApproval parks a resource of kind k (just created in tx)
 // under the workflow wf: its instance at step 1 with its clock, its
 // request, step 1's approvers notified (the requester excepted), audited
-// approval.requested.
-func (s *Scoped) startResourceApproval(tx *gorm.DB, wf *ApprovalWorkflow, k ApprovalKind, resourceID string, act Actor) (*ResourceApprovalRequest, error) {
+// approval.requested. The requester (who never decides) is requester:
+// the schema's author, or the inviter of a joining member.
+func (s *Scoped) startResourceApproval(tx *gorm.DB, wf *ApprovalWorkflow, k ApprovalKind, resourceID string, requester *string, act Actor) (*ResourceApprovalRequest, error) {
 	ops, err := s.opsOf(k)
 	if err != nil {
 		return nil, err
@@ -225,7 +234,7 @@ func (s *Scoped) startResourceApproval(tx *gorm.DB, wf *ApprovalWorkflow, k Appr
 		return nil, err
 	}
 	req := &ResourceApprovalRequest{OrganizationID: s.orgID, ResourceType: k, ResourceID: resourceID, InstanceID: &p.inst.ID,
-		RequesterID: act.UserID, Status: RequestPending, Round: 1, CurrentStep: 1}
+		RequesterID: requester, Status: RequestPending, Round: 1, CurrentStep: 1}
 	if err := Validate(req); err != nil {
 		return nil, err
 	}
@@ -402,7 +411,7 @@ func (s *Scoped) DecideResourceApproval(ctx context.Context, d Decision, actor A
 			if err := ops.reject(tx, req.ResourceID, now); err != nil {
 				return err
 			}
-			if err := s.tellRequester(tx, req, "Rejected: "+what, fmt.Sprintf("%s rejected the %s you made: %s", actingFor(decider, approver), what, note)); err != nil {
+			if err := s.tellRequester(tx, req, "Rejected: "+what, fmt.Sprintf("%s rejected the %s you %s: %s", actingFor(decider, approver), what, ops.made, note)); err != nil {
 				return err
 			}
 			return audit(tx, act, "approval.rejected", ops.auditType, req.ResourceID, AuditDetails{
@@ -430,7 +439,7 @@ func (s *Scoped) DecideResourceApproval(ctx context.Context, d Decision, actor A
 			if err := ops.approve(tx, req.ResourceID, now); err != nil {
 				return err
 			}
-			return s.tellRequester(tx, req, "Approved: "+what, fmt.Sprintf("The %s you made was approved: it can be used now.", what))
+			return s.tellRequester(tx, req, "Approved: "+what, fmt.Sprintf("The %s you %s was approved: %s.", what, ops.made, ops.approved))
 		}
 		if to == req.CurrentStep {
 			return nil
@@ -519,7 +528,7 @@ func (s *Scoped) startSchemaApproval(tx *gorm.DB, wf *ApprovalWorkflow, cs *Cred
 	if wf == nil {
 		return nil
 	}
-	_, err := s.startResourceApproval(tx, wf, KindSchema, cs.ID, act)
+	_, err := s.startResourceApproval(tx, wf, KindSchema, cs.ID, act.UserID, act)
 	return err
 }
 
@@ -605,7 +614,7 @@ type ResourceEntry struct {
 	ID             string
 	ResourceType   ApprovalKind
 	ResourceID     string
-	Name           string // the schema's name and version
+	Name           string // the schema's name and version, or the member's name, address and role
 	RequesterEmail *string
 	CurrentStep    int
 	StepName       string
@@ -674,6 +683,29 @@ func (s *Scoped) ResourceInbox(ctx context.Context, k ApprovalKind, p InboxPage)
 		out.Entries = append(out.Entries, e)
 	}
 	out.Entries, out.Next = timePage(out.Entries, limit, func(e *ResourceEntry) (time.Time, string) { return e.CreatedAt, e.ID })
+	// Members waiting to join are named in one more read, only when the
+	// page has any.
+	var members []string
+	for _, e := range out.Entries {
+		if e.ResourceType == KindUser {
+			members = append(members, e.ResourceID)
+		}
+	}
+	if len(members) > 0 {
+		var users []User
+		if err := s.tenant(s.db.WithContext(ctx), &User{}).Where("id IN ?", members).Find(&users).Error; err != nil {
+			return ResourceInboxPage{}, err
+		}
+		byID := make(map[string]*User, len(users))
+		for i := range users {
+			byID[users[i].ID] = &users[i]
+		}
+		for i, e := range out.Entries {
+			if u := byID[e.ResourceID]; e.ResourceType == KindUser && u != nil {
+				out.Entries[i].Name = memberLabel(u)
+			}
+		}
+	}
 	return out, nil
 }
 

@@ -24,16 +24,22 @@ func schemaFlow(t *testing.T, db *store.DB, escalation bool, steps ...store.Work
 	t.Helper()
 	f := newApprovalFixture(t, db)
 	admin2 := member(t, db, f.org, "dean@registry.example", "Dean Dale", store.RoleAdmin)
+	kindWorkflow(t, db, f.org, store.WorkflowSchemaCreation, escalation, steps...)
+	return f, admin2
+}
+
+// kindWorkflow makes an active workflow of type wt with these steps in o.
+func kindWorkflow(t *testing.T, db *store.DB, o *store.Organization, wt store.WorkflowType, escalation bool, steps ...store.WorkflowStep) {
+	t.Helper()
 	threshold := 0
 	for _, s := range steps {
 		threshold += s.RequiredApprovals
 	}
-	w := &store.ApprovalWorkflow{OrganizationID: f.org.ID, WorkflowName: "New schemas", WorkflowType: store.WorkflowSchemaCreation,
+	w := &store.ApprovalWorkflow{OrganizationID: o.ID, WorkflowName: "New " + string(wt), WorkflowType: wt,
 		Steps: datatypes.NewJSONSlice(steps), AutoApproveThreshold: threshold, EscalationEnabled: escalation, EscalationTimeoutHours: 24, Active: true}
 	if err := store.Gorm(db).Create(w).Error; err != nil {
 		t.Fatal(err)
 	}
-	return f, admin2
 }
 
 // newSchema creates a schema as u and returns it with its request (nil

@@ -147,7 +147,7 @@ func (s *Scoped) ExpireResourceApproval(ctx context.Context, instanceID string, 
 				return err
 			}
 			if err := s.tellRequester(tx, req, "Approval request expired",
-				fmt.Sprintf("Nobody decided on the %s you made before its deadline: it cannot be used. Make it again to ask anew.", what)); err != nil {
+				fmt.Sprintf("Nobody decided on the %s you %s before its deadline: it was refused. Ask anew if it is still wanted.", what, ops.made)); err != nil {
 				return err
 			}
 			done = true

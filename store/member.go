@@ -61,6 +61,8 @@ func (m *Member) Status() MemberStatus {
 		return MemberDeactivated
 	case m.PasswordHash == nil:
 		return MemberInvited
+	case m.AwaitingApprovalSince != nil:
+		return MemberAwaitingApproval
 	}
 	return MemberActive
 }
@@ -349,7 +351,7 @@ func (s *Scoped) keepAnAdmin(tx *gorm.DB, m *Member) error {
 	}
 	var others int64
 	err := s.tenant(tx, &User{}).
-		Where("role = ? AND deactivated_at IS NULL AND password_hash IS NOT NULL AND id <> ?", RoleAdmin, m.ID).
+		Where("role = ? AND deactivated_at IS NULL AND password_hash IS NOT NULL AND awaiting_approval_since IS NULL AND id <> ?", RoleAdmin, m.ID).
 		Count(&others).Error
 	if err != nil {
 		return err

@@ -446,7 +446,7 @@ func notify(tx *gorm.DB, userIDs []string, n Notification) (int, error) {
 func notifyAdmins(tx *gorm.DB, orgID string, n Notification) (int, error) {
 	var ids []string
 	if err := tx.Model(&User{}).
-		Where("organization_id = ? AND role = ? AND deactivated_at IS NULL", orgID, RoleAdmin).
+		Where("organization_id = ? AND role = ? AND deactivated_at IS NULL AND awaiting_approval_since IS NULL", orgID, RoleAdmin).
 		Pluck("id", &ids).Error; err != nil {
 		return 0, fmt.Errorf("store: organization admins: %w", err)
 	}

@@ -287,7 +287,7 @@ var isolation = map[string]isolationExpect{
 	"RemindApprovers": notFound, "EscalateApproval": notFound, "ExpireApproval": notFound,
 	"EditPendingCredential": notFound, "ActivatePendingCredential": notFound, "StorePendingCredential": notFound,
 	"OpenBatchApproval": notFound, "ViewBatchSample": notFound, "BatchApprovalOf": notFound, "BatchRowOf": notFound,
-	"ActivateBatchCredentials": notFound, "StoreParkedCredentials": notFound, "BatchSample": empty, "PendingBatchCredentials": empty,
+	"ActivateBatchCredentials": notFound, "StoreParkedCredentials": notFound, "BatchSample": empty, "PendingBatchCredentials": empty, "MemberApproval": notFound,
 	"ApprovalDecisions": empty, "ApprovalRequirements": empty, "ApprovalInbox": empty, "PendingApprovals": own,
 	"Requirement": notFound, "UpdateRequirement": notFound, "SetRequirementActive": notFound, "DeleteRequirement": notFound,
 	"ApprovalWorkflow": notFound, "UpdateApprovalWorkflow": notFound, "SetApprovalWorkflowActive": notFound,
@@ -427,6 +427,10 @@ func explicitArgs(ctx context.Context, f *isoFixture) map[string][][]any {
 		}),
 		// B's pending credential of A's schema and template.
 		"StorePendingCredential": {{ctx, store.Pending{Via: store.ViaWeb}, cred(), act}},
+		// A's member, as if B's request named them.
+		"MemberApproval": perID(func(id string) []any {
+			return []any{ctx, &store.ResourceApprovalRequest{ResourceType: store.KindUser, ResourceID: id}}
+		}),
 		// A's batch, through B's handle: nothing of it is read or changed.
 		"OpenBatchApproval":        perID(func(id string) []any { return []any{ctx, id, (*string)(nil), act} }),
 		"BatchSample":              {{ctx, &store.ApprovalRequest{BatchID: &f.batch.ID, SampleRows: []int{1}}}},

@@ -157,7 +157,7 @@ func (s *Scoped) DecideStatusChange(ctx context.Context, id, deciderID string, a
 		if !validUUID(deciderID) {
 			return ErrNotEligible
 		}
-		if err := s.tenant(tx, &u).Where("deactivated_at IS NULL AND password_hash IS NOT NULL AND role IN ?", []Role{RoleAdmin, RoleReviewer}).
+		if err := s.tenant(tx, &u).Where("deactivated_at IS NULL AND password_hash IS NOT NULL AND awaiting_approval_since IS NULL AND role IN ?", []Role{RoleAdmin, RoleReviewer}).
 			First(&u, "id = ?", deciderID).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotEligible

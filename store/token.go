@@ -159,6 +159,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHas
 		}).Error; err != nil {
 			return err
 		}
+		u.Profile = datatypes.NewJSONType(profile)
 		// Other links to the same invitation (resent ones) die with it.
 		if err := tx.Where("user_id = ? AND purpose = ? AND used_at IS NULL", u.ID, TokenInvitation).Delete(&UserToken{}).Error; err != nil {
 			return err
@@ -172,16 +173,26 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHas
 		if u.OrganizationID == nil {
 			return nil
 		}
+		sc := &Scoped{db: tx, orgID: *u.OrganizationID, dial: db.dialect}
+		// Under a user_registration workflow the member waits for its
+		// approvers (approval_users.go), who are told by the request.
+		req, err := sc.parkMember(tx, u, t.CreatedBy, now, actor)
+		if err != nil {
+			return err
+		}
 		// The organization's admins hear that someone joined.
+		msg := fmt.Sprintf("%s accepted the invitation and joined as %s.", u.Email, u.Role)
+		if req != nil {
+			msg = fmt.Sprintf("%s accepted the invitation as %s and awaits approval.", u.Email, u.Role)
+		}
 		if _, err = notifyAdmins(tx, *u.OrganizationID, Notification{Type: NotifySystemAlert, Title: "A new member joined",
-			Message:  fmt.Sprintf("%s accepted the invitation and joined as %s.", u.Email, u.Role),
-			Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: *u.OrganizationID, Link: "/members"})}); err != nil {
+			Message: msg, Metadata: datatypes.NewJSONType(NotificationMetadata{OrganizationID: *u.OrganizationID, Link: "/members"})}); err != nil {
 			return err
 		}
 		if then == nil {
 			return nil
 		}
-		return then(&Scoped{db: tx, orgID: *u.OrganizationID, dial: db.dialect}, u)
+		return then(sc, u)
 	})
 	if err != nil {
 		return nil, err

@@ -242,8 +242,12 @@ type User struct {
 	LockedUntil        *time.Time
 	DeactivatedAt      *time.Time // set by an admin: the user cannot sign in (00004)
 	MFALastStep        int64      `gorm:"column:mfa_last_step"` // last accepted TOTP time step, against replay (00004)
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// AwaitingApprovalSince is set while the member waits for the
+	// organization's user_registration workflow (00044): they may sign in
+	// but no organization page opens for them.
+	AwaitingApprovalSince *time.Time
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 
 	Organization *Organization `gorm:"foreignKey:OrganizationID" validate:"-"`
 }

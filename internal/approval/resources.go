@@ -55,12 +55,19 @@ func (s *Service) publishResourceDecided(ctx context.Context, tx *store.Scoped, 
 	}
 	body := events.ApprovalDecision{RequestID: req.ID, ResourceType: string(req.ResourceType), Decision: decision, Note: note,
 		Approvers: []events.Approver{}}
-	if req.ResourceType == store.KindSchema {
+	switch req.ResourceType {
+	case store.KindSchema:
 		cs, err := tx.Schema(ctx, req.ResourceID)
 		if err != nil {
 			return err
 		}
 		body.Schema = SchemaOf(cs)
+	case store.KindUser:
+		m, err := tx.Member(ctx, req.ResourceID)
+		if err != nil {
+			return err
+		}
+		body.Person = PersonOf(&m.User)
 	}
 	all, err := tx.ResourceApprovalDecisions(ctx, req.ID)
 	if err != nil {
@@ -106,4 +113,37 @@ func PublishSchemaRequested(ctx context.Context, tx *store.Scoped, q jobs.Enqueu
 		return err
 	}
 	return events.Publish(ctx, tx, q, e)
+}
+
+// PersonOf is a joining member as the approval events carry them.
+func PersonOf(u *store.User) *events.ApprovalPerson {
+	return &events.ApprovalPerson{ID: u.ID, Name: u.Profile.Data().DisplayName, Email: u.Email, Role: string(u.Role)}
+}
+
+// MemberRequested is the then of store.DB.AcceptInvitation that publishes
+// approval.requested (resource_type user) in the joining's transaction
+// when the member waits for the organization's user_registration
+// workflow; nil for a nil q.
+func MemberRequested(ctx context.Context, q jobs.Enqueuer) func(tx *store.Scoped, u *store.User) error {
+	if q == nil {
+		return nil
+	}
+	return func(tx *store.Scoped, u *store.User) error {
+		if u.AwaitingApprovalSince == nil {
+			return nil
+		}
+		req, err := tx.ResourceApprovalFor(ctx, store.KindUser, u.ID)
+		if err != nil {
+			return err
+		}
+		body := events.ApprovalAsked{RequestID: req.ID, ResourceType: string(store.KindUser), Person: PersonOf(u), Via: "web", Required: []events.Rule{}}
+		if req.RequesterID != nil {
+			body.RequestedBy = *req.RequesterID
+		}
+		e, err := events.New(tx.OrganizationID(), events.ApprovalRequested, req.CreatedAt.UTC(), body)
+		if err != nil {
+			return err
+		}
+		return events.Publish(ctx, tx, q, e)
+	}
 }

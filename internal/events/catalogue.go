@@ -149,9 +149,10 @@ type APIKey struct {
 // ApprovalAsked is the payload of approval.requested.
 type ApprovalAsked struct {
 	RequestID    string          `json:"request_id" doc:"the approval request (the reviewer's inbox: /approvals/{request_id}; a schema's: /approvals/resources/{request_id})"`
-	ResourceType string          `json:"resource_type" doc:"what waits: credential, or schema (a new credential schema under the organization's schema_creation workflow)"`
+	ResourceType string          `json:"resource_type" doc:"what waits: credential, schema (a new credential schema under the organization's schema_creation workflow) or user (a person joining under its user_registration workflow)"`
 	Credential   Credential      `json:"credential,omitzero" doc:"the credential waiting for approval: status pending, not signed, no issued_at (resource_type credential)"`
 	Schema       *ApprovalSchema `json:"schema,omitempty" doc:"the schema waiting for approval (resource_type schema)"`
+	Person       *ApprovalPerson `json:"person,omitempty" doc:"the person waiting to become a member (resource_type user, the organization's user_registration workflow)"`
 	RequestedBy  string          `json:"requested_by,omitempty" doc:"the user id of the person who asked, when a person did (not an API key)"`
 	Via          string          `json:"via" doc:"where the request came from: web, api or system"`
 	Required     []Rule          `json:"required" doc:"the rules that must all hold before the credential is signed"`
@@ -164,6 +165,14 @@ type ApprovalSchema struct {
 	Name    string `json:"name" doc:"its name"`
 	Version string `json:"version" doc:"its version"`
 	Status  string `json:"approval_status" doc:"pending, approved or rejected"`
+}
+
+// ApprovalPerson is the person a user_registration request is about.
+type ApprovalPerson struct {
+	ID    string `json:"id" doc:"the user"`
+	Name  string `json:"name,omitempty" doc:"their name, as they gave it when they joined"`
+	Email string `json:"email" doc:"their email"`
+	Role  string `json:"role" doc:"the role they were invited to"`
 }
 
 // BatchRef is the bulk batch an approval request is for.
@@ -194,9 +203,10 @@ type Approver struct {
 // ApprovalDecision is the payload of approval.decided.
 type ApprovalDecision struct {
 	RequestID    string          `json:"request_id" doc:"the approval request"`
-	ResourceType string          `json:"resource_type" doc:"what was decided on: credential or schema"`
+	ResourceType string          `json:"resource_type" doc:"what was decided on: credential, schema or user"`
 	Credential   Credential      `json:"credential,omitzero" doc:"the credential: active (signed) once approved, rejected once rejected (resource_type credential)"`
 	Schema       *ApprovalSchema `json:"schema,omitempty" doc:"the schema: usable once approved, never once rejected (resource_type schema)"`
+	Person       *ApprovalPerson `json:"person,omitempty" doc:"the person: a member once approved, their account closed once rejected (resource_type user)"`
 	Decision     string          `json:"decision" doc:"approved or rejected"`
 	Note         string          `json:"note,omitempty" doc:"the rejection's note"`
 	Approvers    []Approver      `json:"approvers" doc:"the decisions of the round that ended the request, oldest first"`

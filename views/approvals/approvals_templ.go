@@ -133,7 +133,7 @@ func IndexPage(m Index) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if m.Filter.Type != TypeSchema {
+		if !m.Filter.ResourcesOnly() {
 			templ_7745c5c3_Err = Results(m).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

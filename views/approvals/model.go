@@ -67,13 +67,18 @@ const (
 type Filter struct{ Schema, Template, Requester, Age, Step, Type string }
 
 // Types are the type filter's choices: what waits.
-var Types = []ui.Option{{Value: TypeCredential, Label: "Credentials"}, {Value: TypeSchema, Label: "New schemas"}}
+var Types = []ui.Option{{Value: TypeCredential, Label: "Credentials"}, {Value: TypeSchema, Label: "New schemas"}, {Value: TypeUser, Label: "New members"}}
 
 // The type filter's values.
 const (
 	TypeCredential = "credential"
 	TypeSchema     = "schema"
+	TypeUser       = "user" // people joining under the user_registration workflow
 )
+
+// ResourcesOnly reports whether the type filter asks for the other kinds
+// alone (no credentials listed).
+func (f Filter) ResourcesOnly() bool { return f.Type == TypeSchema || f.Type == TypeUser }
 
 // Ages are the age filter's choices: waiting at least this long.
 var Ages = []ui.Option{{Value: "1h", Label: "Over an hour"}, {Value: "24h", Label: "Over a day"}, {Value: "168h", Label: "Over a week"}}
@@ -172,6 +177,7 @@ const ResourcesID = "resource-approvals"
 // ResourceRow is one waiting schema.
 type ResourceRow struct {
 	ID, Name, Requester, Step string
+	By                        string // "Made by" (a schema), "Invited by" (a member)
 	Waiting, WaitingISO       string
 }
 
@@ -181,6 +187,13 @@ type ResourceDetail struct {
 	Detail
 	SchemaName, SchemaVersion string
 	Fields                    []schemas.Field
+	Person                    *Person // a joining member's request: the person instead of a schema
+}
+
+// Person is the person a user_registration request is about.
+type Person struct {
+	Name, Email, Role, InvitedBy string
+	Joined, JoinedISO            string
 }
 
 func boolAttr(b bool) string {

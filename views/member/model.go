@@ -16,12 +16,13 @@ const (
 	StatusActive      = "active"
 	StatusInvited     = "invited"
 	StatusDeactivated = "deactivated"
+	StatusAwaiting    = "awaiting_approval" // joined under the user_registration workflow, not approved yet
 )
 
 // Item is one member in the table (the Row partial).
 type Item struct {
 	ID, Name, Email, Role string
-	Status                string // StatusActive, StatusInvited or StatusDeactivated
+	Status                string // StatusActive, StatusInvited, StatusAwaiting or StatusDeactivated
 	InvitationExpired     bool   // invited, and the link ran out (or there is none)
 	LastLogin             string // formatted, or "" for never
 	MFA                   bool
