@@ -9,11 +9,18 @@
   var emailButton = form.querySelector("[data-email-preview-submit]");
   // How many times each preview loaded (tests wait on it; a sandboxed frame's document
   // cannot be read from here).
+  // A form has one planned navigation: submitting it again at once would cancel the
+  // first, so the email frame is submitted when the page preview has loaded.
+  var emailPending = false;
   ["brand-preview", "brand-email-preview"].forEach(function (name) {
     var frame = document.querySelector("iframe[name=" + name + "]");
     if (!frame) return;
     frame.addEventListener("load", function () {
       frame.setAttribute("data-loads", String(Number(frame.getAttribute("data-loads") || 0) + 1));
+      if (name === "brand-preview" && emailPending && emailButton) {
+        emailPending = false;
+        form.requestSubmit(emailButton);
+      }
     });
   });
   // "Use it" next to a suggested colour puts it in its field (and so re-checks it).
@@ -28,16 +35,14 @@
   });
   // "Refresh preview" refreshes the email too.
   if (button && emailButton) {
-    button.addEventListener("click", function () {
-      setTimeout(function () { form.requestSubmit(emailButton); }, 0);
-    });
+    button.addEventListener("click", function () { emailPending = true; });
   }
   var timer;
   form.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
+      emailPending = true;
       form.requestSubmit(button);
-      if (emailButton) form.requestSubmit(emailButton);
     }, 400);
   });
 })();
