@@ -98,7 +98,9 @@ func (h Branding) parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map
 	}
 	if h.AllowJS {
 		js := c.FormValue("custom_js")
-		switch err := text.Check(js, text.MultiLine); {
+		// Format characters too (text.Name): a bidi override in code shows
+		// one thing and runs another ("Trojan Source").
+		switch err := text.Check(js, text.MultiLine|text.Name); {
 		case err != nil:
 			errs["custom_js"] = "Custom JavaScript " + err.Error() + "."
 		case len(js) > maxCustomJS:
