@@ -10,6 +10,7 @@ import (
 	"github.com/trustcred/trustcred/auth"
 	"github.com/trustcred/trustcred/internal/blob"
 	"github.com/trustcred/trustcred/internal/branding"
+	"github.com/trustcred/trustcred/internal/notify"
 	"github.com/trustcred/trustcred/internal/text"
 	"github.com/trustcred/trustcred/internal/verify"
 	"github.com/trustcred/trustcred/render"
@@ -97,7 +98,9 @@ func (h Branding) parseLook(c *fiber.Ctx, orgID string) (store.BrandingLook, map
 	}
 	if h.AllowJS {
 		js := c.FormValue("custom_js")
-		switch err := text.Check(js, text.MultiLine); {
+		// Format characters too (text.Name): a bidi override in code shows
+		// one thing and runs another ("Trojan Source").
+		switch err := text.Check(js, text.MultiLine|text.Name); {
 		case err != nil:
 			errs["custom_js"] = "Custom JavaScript " + err.Error() + "."
 		case len(js) > maxCustomJS:
@@ -190,39 +193,73 @@ const previewCSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-sr
 
 // Preview renders the public credential page (the same layout and view as /v/{id},
 // with a sample credential of the organization) in a look, for the editor's sandboxed
-// frame: GET shows the saved look, POST the look being typed (what the sanitizer
-// accepts of its CSS; colours that are not colours are left out).
+// frame: GET shows the saved look, POST the look being typed (previewLook).
 func (h Branding) Preview(c *fiber.Ctx) error {
 	id := auth.Current(c)
-	var look store.BrandingLook
-	if c.Method() == fiber.MethodPost {
-		var errs map[string]string
-		look, errs, _ = h.parseLook(c, id.Org.ID)
-		for _, cf := range colourFields {
-			if errs[cf.name] != "" {
-				cf.set(&look, nil)
-			}
-		}
-		if errs["custom_css"] != "" {
-			look.CustomCSS = nil
-		}
-		if errs["display_font"] != "" {
-			look.DisplayFont = nil
-		}
-	} else {
-		b, err := id.Scope.Branding(c.UserContext())
-		if err != nil {
-			return err
-		}
-		look = b.Look()
+	look, err := h.previewLook(c)
+	if err != nil {
+		return err
 	}
 	m := sampleCredential(id.Org)
 	m.BrandScope = branding.ScopeClass(id.Org.ID)
 	chrome := layout.Chrome{Title: m.Title, Brand: &layout.Brand{Preview: true, Style: lookCSS(id.Org.ID, look)}}
+	setPreviewHeaders(c)
+	return render.Component(c, fiber.StatusOK, layout.App(chrome, verificationview.CredentialPage(m)))
+}
+
+// EmailPreview renders the email a recipient gets for a credential (its HTML part,
+// notify.CredentialHTML, the same sample credential as Preview) in a look, for the
+// editor's second sandboxed frame: GET the saved look, POST the look being typed.
+// Links and the logo are relative: the frame is on this site.
+func (h Branding) EmailPreview(c *fiber.Ctx) error {
+	id := auth.Current(c)
+	look, err := h.previewLook(c)
+	if err != nil {
+		return err
+	}
+	m := sampleCredential(id.Org)
+	html, err := notify.CredentialHTML(c.UserContext(), notify.OrgBrand("", id.Org, &look), id.Org.Name, m.RecipientName, m.Title, m.PublicID)
+	if err != nil {
+		return err
+	}
+	setPreviewHeaders(c)
+	c.Type("html", "utf-8")
+	return c.Status(fiber.StatusOK).SendString(html)
+}
+
+// previewLook is the look a preview shows: on GET the saved one, on POST the one being
+// typed (what the sanitizer accepts of its CSS; colours that are not colours and a
+// font that is not offered are left out).
+func (h Branding) previewLook(c *fiber.Ctx) (store.BrandingLook, error) {
+	id := auth.Current(c)
+	if c.Method() != fiber.MethodPost {
+		b, err := id.Scope.Branding(c.UserContext())
+		if err != nil {
+			return store.BrandingLook{}, err
+		}
+		return b.Look(), nil
+	}
+	look, errs, _ := h.parseLook(c, id.Org.ID)
+	for _, cf := range colourFields {
+		if errs[cf.name] != "" {
+			cf.set(&look, nil)
+		}
+	}
+	if errs["custom_css"] != "" {
+		look.CustomCSS = nil
+	}
+	if errs["display_font"] != "" {
+		look.DisplayFont = nil
+	}
+	return look, nil
+}
+
+// setPreviewHeaders: a preview is a document of its own, sandboxed, framed only by
+// the editor, never cached.
+func setPreviewHeaders(c *fiber.Ctx) {
 	c.Set(fiber.HeaderContentSecurityPolicy, previewCSP)
 	c.Set(fiber.HeaderXFrameOptions, "SAMEORIGIN")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return render.Component(c, fiber.StatusOK, layout.App(chrome, verificationview.CredentialPage(m)))
 }
 
 // sampleCredential is the credential the preview shows: made up, of the organization.

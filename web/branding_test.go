@@ -35,6 +35,8 @@ func TestBrandingRouteTable(t *testing.T) {
 			{Method: "GET", Path: "/settings/branding", Want: webtest.AdminOnly(200, 200)},
 			{Method: "GET", Path: "/settings/branding/preview", Want: webtest.AdminOnly(200, 200)},
 			{Method: "POST", Path: "/settings/branding/preview", Form: brandingForm("#004488", "h1 { color: red }"), Want: webtest.AdminOnly(200, 200)},
+			{Method: "GET", Path: "/settings/branding/email-preview", Want: webtest.AdminOnly(200, 200)},
+			{Method: "POST", Path: "/settings/branding/email-preview", Form: brandingForm("#004488", ""), Want: webtest.AdminOnly(200, 200)},
 			{Method: "POST", Path: "/settings/branding/check", Htmx: true, Form: brandingForm("#004488", ""), Want: htmx(200, 200)},
 			{Method: "POST", Path: "/settings/branding", Form: brandingForm("#1d4ed8", "h2 { color: #222222 }"), Want: webtest.AdminOnly(303, 303)},
 			{Method: "POST", Path: "/settings/branding/revert", Want: webtest.AdminOnly(303, 303)},
@@ -51,8 +53,8 @@ func TestBrandingRouteTable(t *testing.T) {
 		}
 		// B's admin's preview and page never show A's look.
 		other := clients[webtest.AsOtherAdmin]
-		for _, p := range []string{"/settings/branding", "/settings/branding/preview"} {
-			if r := other.Get(p); strings.Contains(r.Body, "7a1f1f") || strings.Contains(r.Body, a.ID) {
+		for _, p := range []string{"/settings/branding", "/settings/branding/preview", "/settings/branding/email-preview"} {
+			if r := other.Get(p); strings.Contains(r.Body, "7a1f1f") || strings.Contains(r.Body, a.ID) || strings.Contains(r.Body, "acme") {
 				t.Errorf("B's admin sees A's branding on %s", p)
 			}
 		}
@@ -200,4 +202,51 @@ func TestBrandingDisplayFont(t *testing.T) {
 			t.Errorf("font file: %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Header.Get("Cache-Control"))
 		}
 	})
+}
+
+// The recipient email preview: the credential email's HTML part in the look being
+// typed (a passing primary as is, a failing one as its nearest passing colour, the
+// display font first in the stack), under the preview's strict CSP; GET shows the
+// saved look; a colour that is not a colour leaves TrustCred's.
+func TestBrandingEmailPreview(t *testing.T) {
+	env := webtest.New(t, store.SQLite)
+	a := env.Org("acme")
+	cl := env.Client()
+	cl.Login(env.User(store.RoleAdmin, a))
+
+	form := brandingForm("#0f766e", "h1 { color: #123456 }")
+	form.Set("display_font", "Merriweather")
+	r := cl.Post("/settings/branding/email-preview", form)
+	csp := r.Header.Get("Content-Security-Policy")
+	if r.Status != 200 || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "sandbox") ||
+		r.Header.Get("X-Frame-Options") != "SAMEORIGIN" || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("email preview: %d %q %q %q", r.Status, csp, r.Header.Get("X-Frame-Options"), r.Header.Get("Content-Type"))
+	}
+	band := regexp.MustCompile(`data-email="brand-band"[^>]*background:(#[0-9a-f]{6})`)
+	if m := band.FindStringSubmatch(r.Body); m == nil || m[1] != "#0f766e" {
+		t.Errorf("the email's band is not the typed primary #0f766e: %v", m)
+	}
+	if !strings.Contains(r.Body, "Hello Ada Lovelace,") || !strings.Contains(r.Body, a.Name+" has issued you") ||
+		!strings.Contains(r.Body, "Certificate of Completion") || !strings.Contains(r.Body, `href="/v/preview"`) ||
+		!strings.Contains(r.Body, "Merriweather") || strings.Contains(r.Body, "#123456") || strings.Contains(r.Body, "<script") {
+		t.Errorf("email preview body: %.3000s", r.Body)
+	}
+	// The custom CSS never reaches the email; a failing primary is shown as applied.
+	r = cl.Post("/settings/branding/email-preview", brandingForm("#60a5fa", ""))
+	if m := band.FindStringSubmatch(r.Body); m == nil || m[1] == "#60a5fa" {
+		t.Errorf("a failing primary is in the email as typed: %v", m)
+	}
+	if r = cl.Post("/settings/branding/email-preview", brandingForm("blue", "")); r.Status != 200 || band.MatchString(r.Body) {
+		t.Errorf("a colour that is not a colour: %d, band %v", r.Status, band.FindStringSubmatch(r.Body))
+	}
+	// GET: the saved look.
+	if r = cl.Post("/settings/branding", brandingForm("#b91c1c", "")); r.Status != 303 {
+		t.Fatalf("save: %d", r.Status)
+	}
+	if m := band.FindStringSubmatch(cl.Get("/settings/branding/email-preview").Body); m == nil || m[1] != "#b91c1c" {
+		t.Errorf("GET does not show the saved primary #b91c1c: %v", m)
+	}
+	if page := cl.Get("/settings/branding"); !page.Has("branding-email-preview") || !strings.Contains(page.Body, `src="/settings/branding/email-preview"`) {
+		t.Error("the editor has no email preview frame")
+	}
 }

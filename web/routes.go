@@ -220,6 +220,8 @@ func routes(app *fiber.App, d Deps, m *auth.Manager) {
 	app.Post("/settings/branding/check", m.Org(authz.BrandingManage), brand.Check)
 	app.Get("/settings/branding/preview", m.Org(authz.BrandingManage), brand.Preview)
 	app.Post("/settings/branding/preview", m.Org(authz.BrandingManage), brand.Preview)
+	app.Get("/settings/branding/email-preview", m.Org(authz.BrandingManage), brand.EmailPreview)
+	app.Post("/settings/branding/email-preview", m.Org(authz.BrandingManage), brand.EmailPreview)
 	app.Post("/settings/branding/revert", m.Org(authz.BrandingManage), brand.Revert)
 	app.Post("/settings/branding/favicon", m.Org(authz.BrandingManage), brand.UploadFavicon)
 	app.Post("/settings/branding/favicon/delete", m.Org(authz.BrandingManage), brand.DeleteFavicon)

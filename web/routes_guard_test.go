@@ -262,6 +262,8 @@ var routeGuards = map[string]guard{
 	"POST /settings/branding/check":                                guardOrg(authz.BrandingManage),
 	"GET /settings/branding/preview":                               guardOrg(authz.BrandingManage),
 	"POST /settings/branding/preview":                              guardOrg(authz.BrandingManage),
+	"GET /settings/branding/email-preview":                         guardOrg(authz.BrandingManage),
+	"POST /settings/branding/email-preview":                        guardOrg(authz.BrandingManage),
 	"POST /settings/branding/revert":                               guardOrg(authz.BrandingManage),
 	"POST /settings/branding/favicon":                              guardOrg(authz.BrandingManage),
 	"POST /settings/branding/favicon/delete":                       guardOrg(authz.BrandingManage),

@@ -277,24 +277,39 @@ func smsText(n *store.Notification, base string) string {
 }
 
 // brand is who a notification's email comes from: the organization it is
-// about (its name and logo), else TrustCred.
+// about (its name, logo and saved look), else TrustCred.
 func brand(ctx context.Context, db *store.DB, baseURL, orgID string) email.Brand {
-	b := email.Brand{Name: "TrustCred", BaseURL: strings.TrimRight(baseURL, "/")}
 	if orgID == "" || db == nil {
-		return b
+		return OrgBrand(baseURL, nil, nil)
 	}
 	o, err := db.OrganizationByID(ctx, orgID)
 	if err != nil {
+		return OrgBrand(baseURL, nil, nil)
+	}
+	// Its look's colours and font, as its public pages apply them; without them (none
+	// saved, or unreadable now) the email keeps TrustCred's.
+	if b, err := db.Scoped(orgID).Branding(ctx); err == nil && b.ID != "" {
+		look := b.Look()
+		return OrgBrand(baseURL, o, &look)
+	}
+	return OrgBrand(baseURL, o, nil)
+}
+
+// OrgBrand is the email Brand of an organization (nil: TrustCred) in a look (nil:
+// TrustCred's colours and font): its name, its logo, and the look's colours and
+// display font as its public pages apply them (Palette.Applied, FontStack). The
+// branding editor's email preview passes the look being typed.
+func OrgBrand(baseURL string, o *store.Organization, look *store.BrandingLook) email.Brand {
+	b := email.Brand{Name: "TrustCred", BaseURL: strings.TrimRight(baseURL, "/")}
+	if o == nil {
 		return b
 	}
 	b.Name = o.Name
 	if o.LogoKey != nil && *o.LogoKey != "" {
 		b.LogoURL = b.BaseURL + "/orgs/" + o.Slug + "/logo"
 	}
-	// Its look's colours and font, as its public pages apply them; without them (none
-	// saved, or unreadable now) the email keeps TrustCred's.
-	if look, err := db.Scoped(orgID).Branding(ctx); err == nil && look.ID != "" {
-		p := look.Look().Palette()
+	if look != nil {
+		p := look.Palette()
 		b.Font = branding.FontStack(p.Font)
 		if c, ok := p.Applied(branding.Primary); ok {
 			b.Primary = c.Hex()

@@ -119,18 +119,31 @@ func (w *CredentialEmailWorker) message(c *store.Credential, org *store.Organiza
 // html is the email's HTML part, in the base email layout with the organization's
 // look (its logo and colours); the text part says the same.
 func (w *CredentialEmailWorker) html(ctx context.Context, c *store.Credential, org *store.Organization) (string, error) {
+	name, template := "", ""
+	if c.RecipientName != nil {
+		name = *c.RecipientName
+	}
+	if c.Template != nil {
+		template = c.Template.Name
+	}
+	return CredentialHTML(ctx, brand(ctx, w.DB, w.BaseURL, org.ID), org.Name, name, template, c.PublicID)
+}
+
+// CredentialHTML is the HTML part of the email that gives a credential's recipient
+// (name, may be "") the link to it (/v/{publicID}), issued by orgName from a template
+// (may be ""), from b. The branding editor's email preview renders it too.
+func CredentialHTML(ctx context.Context, b email.Brand, orgName, name, template, publicID string) (string, error) {
 	greeting := "Hello,"
-	if c.RecipientName != nil && strings.TrimSpace(*c.RecipientName) != "" {
-		greeting = "Hello " + *c.RecipientName + ","
+	if strings.TrimSpace(name) != "" {
+		greeting = "Hello " + name + ","
 	}
 	what := "a credential"
-	if c.Template != nil && c.Template.Name != "" {
-		what = "“" + c.Template.Name + "”"
+	if template != "" {
+		what = "“" + template + "”"
 	}
-	b := brand(ctx, w.DB, w.BaseURL, org.ID)
 	var buf bytes.Buffer
-	err := email.CredentialHTML(b, email.Credential{Greeting: greeting, Issued: org.Name + " has issued you " + what + ".",
-		Link: b.BaseURL + "/v/" + c.PublicID}).Render(ctx, &buf)
+	err := email.CredentialHTML(b, email.Credential{Greeting: greeting, Issued: orgName + " has issued you " + what + ".",
+		Link: b.BaseURL + "/v/" + publicID}).Render(ctx, &buf)
 	return buf.String(), err
 }
 
