@@ -292,7 +292,10 @@ func (f *zipFixture) waitZip(t *testing.T, each func(*store.IssuanceBatch)) *sto
 func TestBulkZipRestarts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		const n = 12
+		// Enough PDFs, one at a time, that the run is still going when its
+		// first progress is written (at most every 250 ms): 12 finished
+		// before it on a quiet machine, and the stop came too late.
+		const n = 60
 		f := newZipFixture(t, db, n)
 		if _, queued, err := RequestZip(ctx, f.sc, enqueueNothing{}, f.blobs, f.certs, f.batch.ID, store.Actor{}); err != nil || !queued {
 			t.Fatalf("request: %v %v", queued, err)
@@ -361,7 +364,13 @@ func TestBulkZipGivesUp(t *testing.T) {
 			return &river.Job[ZipJob]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: 3},
 				Args: ZipJob{BatchID: f.batch.ID, OrganizationID: f.org.ID}}
 		}
-		for attempt, want := range map[int]store.ZipStatus{2: store.ZipRunning, 3: store.ZipFailed} {
+		// In order: the earlier attempt first (a map's order is random, and
+		// after the last attempt's failure there is nothing left to run).
+		for _, step := range []struct {
+			attempt int
+			want    store.ZipStatus
+		}{{2, store.ZipRunning}, {3, store.ZipFailed}} {
+			attempt, want := step.attempt, step.want
 			if err := f.zipWorker(t).Work(ctx, job(attempt)); err == nil {
 				t.Fatalf("attempt %d succeeded without its blob store", attempt)
 			}
